@@ -1,0 +1,106 @@
+/**
+ * Every error the application raises on purpose. Each subclass sets `name` to a string literal:
+ * Step Functions matches `ErrorEquals` on it, and minification must not change it.
+ */
+export type ErrorType = 'invalid_request_error' | 'authentication_error' | 'permission_error' | 'rate_limit_error' | 'api_error';
+
+export interface AppErrorOptions {
+  status: number;
+  code: string;
+  type?: ErrorType;
+  param?: string | null;
+  /** Seconds a client should wait before retrying (429s). */
+  retryAfterSeconds?: number;
+  cause?: unknown;
+}
+
+/** Base of every error we raise on purpose; carries the HTTP status and the API error code. */
+export class AppError extends Error {
+  override name = 'AppError';
+  readonly status: number;
+  readonly code: string;
+  readonly type: ErrorType;
+  readonly param: string | null;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(message: string, options: AppErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.status = options.status;
+    this.code = options.code;
+    this.type = options.type ?? (options.status >= 500 ? 'api_error' : 'invalid_request_error');
+    this.param = options.param ?? null;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+/** 400: the request is malformed or a field is invalid. */
+export class ValidationError extends AppError {
+  override name = 'ValidationError';
+  constructor(message: string, param: string | null = null, code = 'invalid_parameter') {
+    super(message, { status: 400, code, param });
+  }
+}
+
+/** 404: missing, or not the caller's (never leak existence). */
+export class NotFoundError extends AppError {
+  override name = 'NotFoundError';
+  constructor(message = 'No such video') {
+    super(message, { status: 404, code: 'not_found' });
+  }
+}
+
+/** 409: the resource is in a state that does not allow the operation. */
+export class ConflictError extends AppError {
+  override name = 'ConflictError';
+  constructor(message: string, code = 'invalid_state') {
+    super(message, { status: 409, code });
+  }
+}
+
+/** The provider answered 429, 5xx, or the network failed: worth retrying. */
+export class RetryableProviderError extends AppError {
+  override name = 'RetryableProviderError';
+  constructor(message: string, options: { retryAfterSeconds?: number; cause?: unknown } = {}) {
+    super(message, { status: 503, code: 'provider_unavailable', ...options });
+  }
+}
+
+/** The provider rejected the request for good (400, 401, 403, 404, moderation): never retried. */
+export class PermanentProviderError extends AppError {
+  override name = 'PermanentProviderError';
+  constructor(message: string, options: { providerCode?: string; cause?: unknown } = {}) {
+    super(message, { status: 502, code: options.providerCode ?? 'provider_failed', cause: options.cause });
+  }
+}
+
+/** The provider finished the job as `failed`; `code` is the provider's error code (e.g. moderation_blocked). */
+export class GenerationFailedError extends AppError {
+  override name = 'GenerationFailedError';
+  constructor(code: string, message: string) {
+    super(message, { status: 502, code });
+  }
+}
+
+/** The job did not finish within the allowed number of polls. */
+export class GenerationTimedOutError extends AppError {
+  override name = 'GenerationTimedOutError';
+  constructor(message: string) {
+    super(message, { status: 504, code: 'timed_out' });
+  }
+}
+
+/** A download from the provider broke off or did not match its announced length: retried. */
+export class DownloadInterruptedError extends AppError {
+  override name = 'DownloadInterruptedError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { status: 503, code: 'provider_unavailable', ...options });
+  }
+}
+
+/** The provider's download URL has expired; the video cannot be stored any more. */
+export class ContentExpiredError extends AppError {
+  override name = 'ContentExpiredError';
+  constructor(message: string) {
+    super(message, { status: 410, code: 'expired' });
+  }
+}
