@@ -1,0 +1,219 @@
+import { z } from 'zod';
+
+/**
+ * Faults the emulator can inject, set at start (`EmulatorOptions.faults`, `EMULATOR_FAULTS`) or per test through
+ * `POST /__emulator/faults` (merged into the current faults; `null` clears one). Every field is optional.
+ *
+ * Faults that target jobs take a `match` (a substring of the job's prompt) so that one test's fault does not touch
+ * another test's jobs, and a `count` (how many times the fault fires before it clears itself; omitted = forever).
+ * Generation faults (`fail_generation`, `never_finish`, `synthetic_video_bytes`) are decided when a job is created
+ * and stay with that job: changing or resetting faults later does not change jobs already running.
+ */
+export interface Faults {
+  /** Requests per rolling minute allowed on `/v1/*`; beyond it, 429 with `retry-after` (at most 60). */
+  requests_per_minute?: number | null;
+  /** A "429 storm": the next `count` `/v1/*` requests answer 429 whatever the rate. */
+  rate_limit_storm?: RateLimitStorm | null;
+  /** The next `count` requests (on `routes`, default all `/v1/*` routes) answer `status`. */
+  error_burst?: ErrorBurst | null;
+  /** Jobs created while this is set (and matching) end `failed` with this error. */
+  fail_generation?: FailGeneration | null;
+  /** Jobs created while this is set (and matching) stay `in_progress` forever. */
+  never_finish?: JobTarget | null;
+  /** Downloads (any variant, matching job) send `bytes` bytes then drop the connection; `count` defaults to 1. */
+  drop_download_after_bytes?: DropDownload | null;
+  /** Every download is throttled to this many bytes per second. */
+  slow_download_bytes_per_second?: number | null;
+  /** Creates (`POST /v1/videos`) are accepted and stored, then the socket is destroyed unanswered; `count` defaults to 1. */
+  drop_after_create?: JobTarget | null;
+  /** Jobs created while this is set serve a synthetic MP4 of exactly this many bytes, streamed, never held in memory. */
+  synthetic_video_bytes?: number | null;
+  /** How long completed content stays downloadable (`expires_at - completed_at`); default 3600. */
+  content_ttl_seconds?: number | null;
+}
+
+/** Names of the `/v1` routes, used by `error_burst.routes` and the request counters. */
+export type EmulatorRoute = 'create' | 'list' | 'retrieve' | 'delete' | 'content' | 'remix' | 'edit' | 'extend';
+
+export interface JobTarget {
+  /** Only jobs whose prompt contains this substring. */
+  match?: string;
+  /** How many jobs (or requests) the fault applies to before it clears itself; omitted = every one. */
+  count?: number;
+}
+
+export interface RateLimitStorm {
+  count: number;
+  /** `retry-after` header in seconds (integer, 1..60); default 1. */
+  retry_after_seconds?: number;
+  /** Also send `retry-after-ms` (the openai SDK prefers it). */
+  retry_after_ms?: number;
+}
+
+export interface ErrorBurst {
+  status: 500 | 503;
+  count: number;
+  routes?: EmulatorRoute[];
+}
+
+export interface FailGeneration extends JobTarget {
+  /** The job's `error.code`, e.g. `moderation_blocked`. */
+  code: string;
+  message?: string;
+}
+
+export interface DropDownload extends JobTarget {
+  bytes: number;
+}
+
+/** The generation outcome stamped on a job when it is created. */
+export interface JobPlan {
+  failure: { code: string; message: string } | null;
+  neverFinish: boolean;
+  syntheticBytes: number | null;
+}
+
+const DEFAULT_FAILURE_MESSAGES: Record<string, string> = {
+  moderation_blocked: 'Your request was blocked by our moderation system.',
+};
+
+/** Holds the current faults and consumes the counted ones. */
+export class FaultState {
+  private faults: Faults = {};
+
+  constructor(initial: Faults = {}) {
+    this.merge(initial);
+  }
+
+  /** Merges `patch` into the current faults; a `null` value removes that fault. */
+  merge(patch: Faults): void {
+    const next: Record<string, unknown> = { ...this.faults };
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === null || value === undefined) delete next[key];
+      else next[key] = typeof value === 'object' && !Array.isArray(value) ? { ...value } : value;
+    }
+    this.faults = next as Faults;
+  }
+
+  reset(): void {
+    this.faults = {};
+  }
+
+  current(): Faults {
+    return structuredClone(this.faults);
+  }
+
+  get requestsPerMinute(): number | null {
+    return this.faults.requests_per_minute ?? null;
+  }
+
+  get slowDownloadBytesPerSecond(): number | null {
+    return this.faults.slow_download_bytes_per_second ?? null;
+  }
+
+  get contentTtlSeconds(): number {
+    return this.faults.content_ttl_seconds ?? 3600;
+  }
+
+  /** Consumes one request of a 429 storm; returns the storm's retry settings when this request must answer 429. */
+  takeRateLimitStorm(): RateLimitStorm | null {
+    const storm = this.faults.rate_limit_storm;
+    if (!storm || storm.count <= 0) return null;
+    storm.count -= 1;
+    if (storm.count <= 0) delete this.faults.rate_limit_storm;
+    return { ...storm };
+  }
+
+  /** Consumes one request of an error burst on `route`; returns the status to answer, or null. */
+  takeErrorBurst(route: EmulatorRoute): 500 | 503 | null {
+    const burst = this.faults.error_burst;
+    if (!burst || burst.count <= 0) return null;
+    if (burst.routes && !burst.routes.includes(route)) return null;
+    burst.count -= 1;
+    if (burst.count <= 0) delete this.faults.error_burst;
+    return burst.status;
+  }
+
+  /** Decides, once, how a new job with `prompt` will end. */
+  planJob(prompt: string): JobPlan {
+    const failure = this.take('fail_generation', prompt);
+    const neverFinish = this.take('never_finish', prompt) !== null;
+    return {
+      failure: failure
+        ? {
+            code: failure.code,
+            message:
+              failure.message ?? DEFAULT_FAILURE_MESSAGES[failure.code] ?? `Video generation failed: ${failure.code}.`,
+          }
+        : null,
+      neverFinish,
+      syntheticBytes: this.faults.synthetic_video_bytes ?? null,
+    };
+  }
+
+  /** True when this accepted create must be dropped without an answer. */
+  takeDropAfterCreate(prompt: string): boolean {
+    return this.take('drop_after_create', prompt, 1) !== null;
+  }
+
+  /** The byte count after which this download must drop, or null. */
+  takeDropDownload(prompt: string): number | null {
+    return this.take('drop_download_after_bytes', prompt, 1)?.bytes ?? null;
+  }
+
+  private take<K extends 'fail_generation' | 'never_finish' | 'drop_after_create' | 'drop_download_after_bytes'>(
+    key: K,
+    prompt: string,
+    defaultCount?: number,
+  ): NonNullable<Faults[K]> | null {
+    const fault = this.faults[key] as (JobTarget & NonNullable<Faults[K]>) | undefined;
+    if (!fault) return null;
+    if (fault.match !== undefined && !prompt.includes(fault.match)) return null;
+    const count = fault.count ?? defaultCount;
+    if (count !== undefined) {
+      if (count <= 1) delete this.faults[key];
+      else fault.count = count - 1;
+    }
+    return fault;
+  }
+}
+
+const jobTarget = { match: z.string().optional(), count: z.number().int().positive().optional() };
+
+/** Validates fault JSON from the control route and `EMULATOR_FAULTS`. */
+export const faultsSchema = z
+  .object({
+    requests_per_minute: z.number().int().positive().nullish(),
+    rate_limit_storm: z
+      .object({
+        count: z.number().int().nonnegative(),
+        retry_after_seconds: z.number().int().min(1).max(60).optional(),
+        retry_after_ms: z.number().nonnegative().optional(),
+      })
+      .strict()
+      .nullish(),
+    error_burst: z
+      .object({
+        status: z.union([z.literal(500), z.literal(503)]),
+        count: z.number().int().nonnegative(),
+        routes: z
+          .array(z.enum(['create', 'list', 'retrieve', 'delete', 'content', 'remix', 'edit', 'extend']))
+          .optional(),
+      })
+      .strict()
+      .nullish(),
+    fail_generation: z
+      .object({ code: z.string().min(1), message: z.string().optional(), ...jobTarget })
+      .strict()
+      .nullish(),
+    never_finish: z.object(jobTarget).strict().nullish(),
+    drop_download_after_bytes: z
+      .object({ bytes: z.number().int().nonnegative(), ...jobTarget })
+      .strict()
+      .nullish(),
+    slow_download_bytes_per_second: z.number().positive().nullish(),
+    drop_after_create: z.object(jobTarget).strict().nullish(),
+    synthetic_video_bytes: z.number().int().positive().nullish(),
+    content_ttl_seconds: z.number().nonnegative().nullish(),
+  })
+  .strict() satisfies z.ZodType<Faults>;

@@ -1,0 +1,175 @@
+import { randomBytes } from 'node:crypto';
+import type { JobPlan } from './faults';
+
+export type VideoStatus = 'queued' | 'in_progress' | 'completed' | 'failed';
+
+/** A video job as the emulator keeps it. Times are milliseconds unless named `...At` seconds in the resource. */
+export interface Job {
+  readonly id: string;
+  readonly seq: number;
+  readonly prompt: string;
+  readonly model: string;
+  readonly size: string;
+  readonly seconds: string;
+  readonly remixedFromVideoId: string | null;
+  readonly createdAtMs: number;
+  readonly durationMs: number;
+  readonly contentTtlSeconds: number;
+  readonly plan: JobPlan;
+  status: VideoStatus;
+  progress: number;
+  completedAt: number | null;
+  expiresAt: number | null;
+  error: { code: string; message: string } | null;
+}
+
+/** The provider's `VideoResource`. */
+export interface VideoResource {
+  id: string;
+  object: 'video';
+  model: string;
+  status: VideoStatus;
+  progress: number;
+  created_at: number;
+  completed_at: number | null;
+  expires_at: number | null;
+  prompt: string | null;
+  size: string;
+  seconds: string;
+  remixed_from_video_id: string | null;
+  error: { code: string; message: string } | null;
+}
+
+export interface NewJob {
+  prompt: string;
+  model: string;
+  size: string;
+  seconds: string;
+  remixedFromVideoId?: string | null;
+  plan: JobPlan;
+  contentTtlSeconds: number;
+}
+
+/** Share of a job's time spent `queued` before it turns `in_progress`. */
+const QUEUED_SHARE = 0.1;
+
+/**
+ * Keeps jobs and moves each one through `queued` → `in_progress` (rising `progress`) → `completed` | `failed`
+ * after `jobMs`. State is derived from the clock on every read, and a timer settles each job on time so that
+ * webhooks fire without anyone polling.
+ */
+export class JobStore {
+  private readonly jobs = new Map<string, Job>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private seq = 0;
+
+  constructor(
+    private readonly jobMs: number,
+    private readonly onSettled: (job: Job) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  create(input: NewJob): Job {
+    const job: Job = {
+      id: `video_${randomBytes(24).toString('hex')}`,
+      seq: this.seq++,
+      prompt: input.prompt,
+      model: input.model,
+      size: input.size,
+      seconds: input.seconds,
+      remixedFromVideoId: input.remixedFromVideoId ?? null,
+      createdAtMs: this.now(),
+      durationMs: this.jobMs,
+      contentTtlSeconds: input.contentTtlSeconds,
+      plan: input.plan,
+      status: 'queued',
+      progress: 0,
+      completedAt: null,
+      expiresAt: null,
+      error: null,
+    };
+    this.jobs.set(job.id, job);
+    if (!job.plan.neverFinish) {
+      const timer = setTimeout(() => this.refresh(job), job.durationMs);
+      timer.unref();
+      this.timers.set(job.id, timer);
+    }
+    return job;
+  }
+
+  get(id: string): Job | undefined {
+    const job = this.jobs.get(id);
+    if (job) this.refresh(job);
+    return job;
+  }
+
+  delete(id: string): void {
+    clearTimeout(this.timers.get(id));
+    this.timers.delete(id);
+    this.jobs.delete(id);
+  }
+
+  /** Every job, oldest first. */
+  all(): Job[] {
+    const jobs = [...this.jobs.values()].sort((a, b) => a.seq - b.seq);
+    for (const job of jobs) this.refresh(job);
+    return jobs;
+  }
+
+  clear(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    this.jobs.clear();
+  }
+
+  private refresh(job: Job): void {
+    if (job.status === 'completed' || job.status === 'failed') return;
+    const elapsed = this.now() - job.createdAtMs;
+    if (elapsed < job.durationMs * QUEUED_SHARE) return;
+    if (job.plan.neverFinish) {
+      job.status = 'in_progress';
+      // Rises as usual, then stays at 99 for ever.
+      job.progress = Math.min(99, Math.max(1, Math.floor((elapsed / job.durationMs) * 100)));
+      return;
+    }
+    if (elapsed < job.durationMs) {
+      job.status = 'in_progress';
+      job.progress = Math.min(99, Math.max(1, Math.floor((elapsed / job.durationMs) * 100)));
+      return;
+    }
+    this.settle(job);
+  }
+
+  private settle(job: Job): void {
+    const finishedAt = Math.floor((job.createdAtMs + job.durationMs) / 1000);
+    this.timers.delete(job.id);
+    if (job.plan.failure) {
+      job.status = 'failed';
+      job.error = { ...job.plan.failure };
+    } else {
+      job.status = 'completed';
+      job.progress = 100;
+      job.completedAt = finishedAt;
+      job.expiresAt = finishedAt + job.contentTtlSeconds;
+    }
+    this.onSettled(job);
+  }
+}
+
+export function toResource(job: Job): VideoResource {
+  return {
+    id: job.id,
+    object: 'video',
+    model: job.model,
+    status: job.status,
+    progress: job.progress,
+    created_at: Math.floor(job.createdAtMs / 1000),
+    completed_at: job.completedAt,
+    expires_at: job.expiresAt,
+    prompt: job.prompt,
+    size: job.size,
+    seconds: job.seconds,
+    remixed_from_video_id: job.remixedFromVideoId,
+    error: job.error,
+  };
+}

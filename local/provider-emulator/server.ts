@@ -1,0 +1,454 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApiError, invalidParam, serverError, videoNotFound } from './api-error';
+import { type ContentVariant, contentFor, FIXTURE_SECONDS, videoSha256 } from './content';
+import { type EmulatorRoute, FaultState, type Faults, faultsSchema } from './faults';
+import { type Job, JobStore, toResource } from './jobs';
+import { type Body, readBody } from './request-body';
+import { streamContent } from './streaming';
+import {
+  parseCreateVideo,
+  parseEdit,
+  parseExtend,
+  parseListQuery,
+  parseRemix,
+  type SourceVideoInput,
+} from './validation';
+import { type WebhookConfig, WebhookSender } from './webhooks';
+
+export interface EmulatorOptions {
+  /** 0 = ephemeral (default). */
+  port?: number;
+  /** Default `127.0.0.1`. */
+  host?: string;
+  /** The bearer key clients must send; default `sk-emulator`. */
+  apiKey?: string;
+  /** How long a generation takes, in milliseconds; default 30000. */
+  jobMs?: number;
+  /** Where to send `video.completed` / `video.failed` events, and the `whsec_` secret to sign them with. */
+  webhook?: WebhookConfig;
+  /** Faults active from the start. */
+  faults?: Faults;
+}
+
+export interface RunningEmulator {
+  /** Base URL including `/v1`: what the openai SDK takes as `baseURL`. */
+  url: string;
+  /** `http://host:port`, where the `/__emulator/*` control routes live. */
+  origin: string;
+  port: number;
+  apiKey: string;
+  close(): Promise<void>;
+}
+
+interface RouteMatch {
+  name: EmulatorRoute;
+  videoId?: string;
+}
+
+type Headers = Record<string, string>;
+
+const RATE_WINDOW_MS = 60_000;
+const MAX_EXTENDED_SECONDS = Number(FIXTURE_SECONDS.at(-1));
+
+/** Starts the emulator of the provider's `/v1/videos` API. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const host = options.host ?? '127.0.0.1';
+  const apiKey = options.apiKey ?? 'sk-emulator';
+  const faults = new FaultState(options.faults ? faultsSchema.parse(options.faults) : {});
+  const webhooks = options.webhook ? new WebhookSender(options.webhook) : null;
+  const jobs = new JobStore(options.jobMs ?? 30_000, (job) =>
+    webhooks?.send(job.status === 'completed' ? 'video.completed' : 'video.failed', job.id),
+  );
+  const emulator = new Emulator(apiKey, faults, jobs);
+
+  const server = createServer((req, res) => {
+    emulator.handle(req, res).catch((error: unknown) => {
+      console.error('provider emulator: unexpected error', error);
+      if (!res.headersSent) sendJson(res, 500, serverError(500).toJSON(), {});
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return {
+    url: `${origin}/v1`,
+    origin,
+    port,
+    apiKey,
+    async close() {
+      jobs.clear();
+      await webhooks?.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+}
+
+/** Routes requests; one instance per running emulator. */
+class Emulator {
+  private createRequests = 0;
+  private readonly requestCounts = new Map<EmulatorRoute, number>();
+  private acceptedRequestTimes: number[] = [];
+
+  constructor(
+    private readonly apiKey: string,
+    private readonly faults: FaultState,
+    private readonly jobs: JobStore,
+  ) {}
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    if (url.pathname.startsWith('/__emulator/')) {
+      await this.control(req, res, url);
+      return;
+    }
+    const headers: Headers = { 'x-request-id': `req_${randomBytes(16).toString('hex')}` };
+    const route = matchRoute(req.method ?? 'GET', url.pathname);
+    if (route) this.requestCounts.set(route.name, (this.requestCounts.get(route.name) ?? 0) + 1);
+    if (route?.name === 'create') this.createRequests += 1;
+    try {
+      this.authenticate(req);
+      this.limitRate(headers);
+      if (!route) throw new ApiError(404, `Invalid URL (${req.method} ${url.pathname})`);
+      const burst = this.faults.takeErrorBurst(route.name);
+      if (burst) throw serverError(burst);
+      await this.dispatch(route, req, res, url, headers);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      // Drain what the client is still sending so it reads our answer rather than a reset connection.
+      req.resume();
+      sendJson(res, error.status, error.toJSON(), { ...headers, ...error.headers });
+    }
+  }
+
+  private async dispatch(
+    route: RouteMatch,
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    headers: Headers,
+  ): Promise<void> {
+    const id = route.videoId ?? '';
+    switch (route.name) {
+      case 'create': {
+        const input = parseCreateVideo(await readBody(req), isMultipart(req));
+        const job = this.createJob(input);
+        if (this.faults.takeDropAfterCreate(job.prompt)) {
+          // Crash-like: the job exists, the client never hears about it.
+          req.socket.destroy();
+          return;
+        }
+        sendJson(res, 200, toResource(job), headers);
+        return;
+      }
+      case 'retrieve':
+        sendJson(res, 200, toResource(this.requireJob(id)), headers);
+        return;
+      case 'list':
+        sendJson(res, 200, this.list(url.searchParams), headers);
+        return;
+      case 'delete': {
+        const job = this.requireJob(id);
+        if (job.status !== 'completed' && job.status !== 'failed') {
+          throw new ApiError(400, `Video '${id}' is ${job.status}; only completed or failed videos can be deleted.`, {
+            param: 'video_id',
+            code: 'invalid_video_status',
+          });
+        }
+        this.jobs.delete(id);
+        sendJson(res, 200, { id, object: 'video.deleted', deleted: true }, headers);
+        return;
+      }
+      case 'content':
+        await this.download(id, url.searchParams, res, headers);
+        return;
+      case 'remix': {
+        const { prompt } = parseRemix(await readBody(req));
+        const source = this.requireCompleted(id, 'video_id');
+        sendJson(res, 200, toResource(this.createJob({ ...source, prompt }, source.id)), headers);
+        return;
+      }
+      case 'edit': {
+        const input = parseEdit(await readBody(req), isMultipart(req));
+        const source = this.sourceOf(input);
+        sendJson(res, 200, toResource(this.createJob({ ...source, prompt: input.prompt })), headers);
+        return;
+      }
+      case 'extend': {
+        const input = parseExtend(await readBody(req), isMultipart(req));
+        const source = this.sourceOf(input);
+        const total = Number(source.seconds) + Number(input.seconds);
+        if (total > MAX_EXTENDED_SECONDS) {
+          throw invalidParam(
+            'seconds',
+            `The extended video would last ${total} seconds; the maximum is ${MAX_EXTENDED_SECONDS} seconds.`,
+          );
+        }
+        const job = this.createJob({ ...source, prompt: input.prompt, seconds: String(total) });
+        sendJson(res, 200, toResource(job), headers);
+        return;
+      }
+    }
+  }
+
+  private createJob(
+    input: { prompt: string; model: string; size: string; seconds: string },
+    remixedFromVideoId: string | null = null,
+  ): Job {
+    return this.jobs.create({
+      prompt: input.prompt,
+      model: input.model,
+      size: input.size,
+      seconds: input.seconds,
+      remixedFromVideoId,
+      plan: this.faults.planJob(input.prompt),
+      contentTtlSeconds: this.faults.contentTtlSeconds,
+    });
+  }
+
+  private list(query: URLSearchParams): unknown {
+    const { limit, order, after } = parseListQuery(query);
+    const all = this.jobs.all();
+    if (order === 'desc') all.reverse();
+    let start = 0;
+    if (after !== null) {
+      const index = all.findIndex((job) => job.id === after);
+      if (index < 0) throw invalidParam('after', `No video found with id '${after}'.`);
+      start = index + 1;
+    }
+    const page = all.slice(start, start + limit);
+    return {
+      object: 'list',
+      data: page.map(toResource),
+      first_id: page[0]?.id ?? null,
+      last_id: page.at(-1)?.id ?? null,
+      has_more: all.length > start + limit,
+    };
+  }
+
+  private async download(id: string, query: URLSearchParams, res: ServerResponse, headers: Headers): Promise<void> {
+    const variant = query.get('variant') ?? 'video';
+    if (variant !== 'video' && variant !== 'thumbnail' && variant !== 'spritesheet') {
+      throw invalidParam(
+        'variant',
+        `Invalid value: '${variant}'. Supported values are: 'video', 'thumbnail' and 'spritesheet'.`,
+      );
+    }
+    const job = this.requireJob(id);
+    if (job.status === 'failed') {
+      throw new ApiError(404, `Video '${id}' failed to generate; it has no content.`, { code: 'video_failed' });
+    }
+    if (job.status !== 'completed') {
+      throw new ApiError(404, 'Video is not ready yet, use GET /v1/videos/{video_id} to check status.', {
+        code: 'video_not_ready',
+      });
+    }
+    if (job.expiresAt !== null && Date.now() / 1000 >= job.expiresAt) {
+      throw new ApiError(404, `The content of video '${id}' has expired.`, { code: 'video_expired' });
+    }
+    const content = contentFor(
+      { size: job.size, seconds: job.seconds, syntheticBytes: job.plan.syntheticBytes },
+      variant as ContentVariant,
+    );
+    await streamContent(res, content, {
+      headers,
+      dropAfterBytes: this.faults.takeDropDownload(job.prompt),
+      bytesPerSecond: this.faults.slowDownloadBytesPerSecond,
+    });
+  }
+
+  private sourceOf(input: SourceVideoInput): { model: string; size: string; seconds: string } {
+    if ('id' in input.video) return this.requireCompleted(input.video.id, 'video.id');
+    // An uploaded source video: the emulator does not decode it and treats it as a 4-second portrait clip.
+    return { model: 'sora-2', size: '720x1280', seconds: '4' };
+  }
+
+  private requireJob(id: string): Job {
+    const job = this.jobs.get(id);
+    if (!job) throw videoNotFound(id);
+    return job;
+  }
+
+  private requireCompleted(id: string, param: string): Job {
+    const job = this.jobs.get(id);
+    if (!job) throw new ApiError(404, `Video with id '${id}' not found.`, { param, code: 'video_not_found' });
+    if (job.status !== 'completed') {
+      throw new ApiError(400, `Video '${id}' is ${job.status}; only completed videos can be used as a source.`, {
+        param,
+        code: 'invalid_video_status',
+      });
+    }
+    return job;
+  }
+
+  private authenticate(req: IncomingMessage): void {
+    const header = req.headers.authorization;
+    if (!header) {
+      throw new ApiError(
+        401,
+        "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+      );
+    }
+    const match = /^Bearer\s+(.+)$/i.exec(header);
+    if (match?.[1]?.trim() !== this.apiKey) {
+      throw new ApiError(401, 'Incorrect API key provided.', { code: 'invalid_api_key' });
+    }
+  }
+
+  /** 429s from a storm or the per-minute limit; sets `x-ratelimit-*` headers when a limit is configured. */
+  private limitRate(headers: Headers): void {
+    const storm = this.faults.takeRateLimitStorm();
+    if (storm) {
+      const stormHeaders: Headers = { 'retry-after': String(storm.retry_after_seconds ?? 1) };
+      if (storm.retry_after_ms !== undefined) stormHeaders['retry-after-ms'] = String(storm.retry_after_ms);
+      throw rateLimited('Rate limit reached for requests. Please try again later.', stormHeaders);
+    }
+    const limit = this.faults.requestsPerMinute;
+    if (limit === null) return;
+    const now = Date.now();
+    this.acceptedRequestTimes = this.acceptedRequestTimes.filter((t) => t > now - RATE_WINDOW_MS);
+    const oldest = this.acceptedRequestTimes[0] ?? now;
+    const resetMs = Math.max(0, oldest + RATE_WINDOW_MS - now);
+    headers['x-ratelimit-limit-requests'] = String(limit);
+    headers['x-ratelimit-reset-requests'] = formatDuration(resetMs);
+    if (this.acceptedRequestTimes.length >= limit) {
+      headers['x-ratelimit-remaining-requests'] = '0';
+      const seconds = Math.min(60, Math.max(1, Math.ceil(resetMs / 1000)));
+      throw rateLimited(
+        `Rate limit reached for requests per min (RPM): Limit ${limit}, Used ${limit}, Requested 1. Please try again in ${seconds}s.`,
+        { ...headers, 'retry-after': String(seconds) },
+      );
+    }
+    this.acceptedRequestTimes.push(now);
+    headers['x-ratelimit-remaining-requests'] = String(limit - this.acceptedRequestTimes.length);
+  }
+
+  private async control(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const remote = req.socket.remoteAddress ?? '';
+    if (!['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(remote)) {
+      req.resume();
+      sendJson(res, 403, new ApiError(403, 'Control routes answer loopback clients only.').toJSON(), {});
+      return;
+    }
+    const key = `${req.method} ${url.pathname}`;
+    if (key === 'POST /__emulator/faults') {
+      let body: Body;
+      try {
+        body = await readBody(req);
+      } catch (error) {
+        sendJson(res, 400, { error: { message: (error as Error).message } }, {});
+        return;
+      }
+      const parsed = faultsSchema.safeParse(body);
+      if (!parsed.success) {
+        sendJson(res, 400, { error: { message: parsed.error.message } }, {});
+        return;
+      }
+      this.faults.merge(parsed.data);
+      sendJson(res, 200, { faults: this.faults.current() }, {});
+      return;
+    }
+    req.resume();
+    if (key === 'GET /__emulator/faults') {
+      sendJson(res, 200, { faults: this.faults.current() }, {});
+    } else if (key === 'POST /__emulator/reset') {
+      this.faults.reset();
+      this.jobs.clear();
+      this.createRequests = 0;
+      this.requestCounts.clear();
+      this.acceptedRequestTimes = [];
+      sendJson(res, 200, { reset: true }, {});
+    } else if (key === 'GET /__emulator/jobs') {
+      sendJson(res, 200, await this.describeJobs(), {});
+    } else {
+      sendJson(res, 404, { error: { message: `Unknown control route ${key}` } }, {});
+    }
+  }
+
+  private async describeJobs(): Promise<unknown> {
+    const data = await Promise.all(
+      this.jobs.all().map(async (job) => ({
+        id: job.id,
+        status: job.status,
+        prompt: job.prompt,
+        model: job.model,
+        size: job.size,
+        seconds: job.seconds,
+        created_at: Math.floor(job.createdAtMs / 1000),
+        content:
+          job.status === 'completed' ? await describeContent(job.size, job.seconds, job.plan.syntheticBytes) : null,
+      })),
+    );
+    return {
+      data,
+      create_requests: this.createRequests,
+      requests: Object.fromEntries(this.requestCounts),
+    };
+  }
+}
+
+async function describeContent(
+  size: string,
+  seconds: string,
+  syntheticBytes: number | null,
+): Promise<{ bytes: number; sha256: string }> {
+  const spec = { size, seconds, syntheticBytes };
+  return { bytes: contentFor(spec, 'video').bytes, sha256: await videoSha256(spec) };
+}
+
+function matchRoute(method: string, path: string): RouteMatch | null {
+  const parts = path.replace(/\/+$/, '').split('/').slice(1);
+  if (parts[0] !== 'v1' || parts[1] !== 'videos') return null;
+  const [, , first, second] = parts;
+  const videoId = first === undefined ? undefined : decodeURIComponent(first);
+  if (parts.length === 2) {
+    if (method === 'POST') return { name: 'create' };
+    if (method === 'GET') return { name: 'list' };
+    return null;
+  }
+  if (parts.length === 3 && method === 'POST') {
+    if (first === 'edits') return { name: 'edit' };
+    if (first === 'extensions') return { name: 'extend' };
+    return null;
+  }
+  if (parts.length === 3 && method === 'GET') return { name: 'retrieve', videoId };
+  if (parts.length === 3 && method === 'DELETE') return { name: 'delete', videoId };
+  if (parts.length === 4 && method === 'GET' && second === 'content') return { name: 'content', videoId };
+  if (parts.length === 4 && method === 'POST' && second === 'remix') return { name: 'remix', videoId };
+  return null;
+}
+
+function rateLimited(message: string, headers: Headers): ApiError {
+  return new ApiError(429, message, { type: 'requests', code: 'rate_limit_exceeded', headers });
+}
+
+/** OpenAI's reset format: `1s`, `6m0s`, `120ms`. */
+function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const seconds = Math.ceil(ms / 1000);
+  return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m${seconds % 60}s`;
+}
+
+function isMultipart(req: IncomingMessage): boolean {
+  return (req.headers['content-type'] ?? '').startsWith('multipart/form-data');
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Headers): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(text)),
+  });
+  res.end(text);
+}
