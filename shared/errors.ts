@@ -2,7 +2,12 @@
  * Every error the application raises on purpose. Each subclass sets `name` to a string literal:
  * Step Functions matches `ErrorEquals` on it, and minification must not change it.
  */
-export type ErrorType = 'invalid_request_error' | 'authentication_error' | 'permission_error' | 'rate_limit_error' | 'api_error';
+export type ErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'rate_limit_error'
+  | 'api_error';
 
 export interface AppErrorOptions {
   status: number;
@@ -100,7 +105,39 @@ export class DownloadInterruptedError extends AppError {
 /** The provider's download URL has expired; the video cannot be stored any more. */
 export class ContentExpiredError extends AppError {
   override name = 'ContentExpiredError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { status: 410, code: 'expired', ...options });
+  }
+}
+
+/** 401: no caller identity on a route that needs one. */
+export class UnauthenticatedError extends AppError {
+  override name = 'UnauthenticatedError';
+  constructor(message = 'Missing or invalid bearer token') {
+    super(message, { status: 401, code: 'unauthenticated', type: 'authentication_error' });
+  }
+}
+
+/** 403: the caller lacks the role a route needs. */
+export class ForbiddenError extends AppError {
+  override name = 'ForbiddenError';
+  constructor(message = 'You do not have access to this resource') {
+    super(message, { status: 403, code: 'forbidden', type: 'permission_error' });
+  }
+}
+
+/** 413: the request body is larger than the API accepts. */
+export class PayloadTooLargeError extends AppError {
+  override name = 'PayloadTooLargeError';
   constructor(message: string) {
-    super(message, { status: 410, code: 'expired' });
+    super(message, { status: 413, code: 'payload_too_large' });
+  }
+}
+
+/** 415: a JSON route got a body of another content type. */
+export class UnsupportedMediaTypeError extends AppError {
+  override name = 'UnsupportedMediaTypeError';
+  constructor(message: string) {
+    super(message, { status: 415, code: 'unsupported_media_type' });
   }
 }

@@ -1,0 +1,26 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { tracer } from './powertools';
+
+/*
+ * Module-scope AWS SDK v3 clients, created once per execution environment and traced.
+ * Region comes from AWS_REGION; endpoints come from the SDK's own AWS_ENDPOINT_URL_DYNAMODB / _S3 / _SFN
+ * environment variables, so nothing here knows whether it runs locally or in AWS.
+ */
+
+const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+
+/** DynamoDB document client; undefined attributes are dropped rather than rejected. */
+export const ddb = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({ region })), {
+  marshallOptions: { removeUndefinedValues: true },
+});
+
+/** S3 client; path-style addressing only when S3_FORCE_PATH_STYLE=true (s3rver locally). */
+export const s3 = tracer.captureAWSv3Client(
+  new S3Client({ region, forcePathStyle: process.env.S3_FORCE_PATH_STYLE === 'true' }),
+);
+
+/** Step Functions client. */
+export const sfn = tracer.captureAWSv3Client(new SFNClient({ region }));

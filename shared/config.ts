@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+/*
+ * Environment schemas, one piece per concern; each function's env.ts composes the pieces it needs and parses
+ * them once at cold start. infra/ imports the exported *Env types (types only) and `satisfies` them.
+ */
+
+const nonEmpty = (name: string) => z.string({ error: `${name} is required` }).min(1, `${name} must not be empty`);
+
+/** The video table (videos, provider job claims, later usage and ledger). */
+export const tableEnvSchema = z.object({ TABLE_NAME: nonEmpty('TABLE_NAME') });
+
+/** The private bucket that stores the MP4s and their previews. */
+export const bucketEnvSchema = z.object({ BUCKET_NAME: nonEmpty('BUCKET_NAME') });
+
+/** The video pipeline state machine. */
+export const stateMachineEnvSchema = z.object({ STATE_MACHINE_ARN: nonEmpty('STATE_MACHINE_ARN') });
+
+/** The Powertools idempotency table (used from the next issue on). */
+export const idempotencyEnvSchema = z.object({ IDEMPOTENCY_TABLE_NAME: nonEmpty('IDEMPOTENCY_TABLE_NAME') });
+
+/**
+ * The provider: base URL plus either the secret's ARN (AWS) or the key itself (local stack only).
+ * PROVIDER_TIMEOUT_MS bounds one request (headers received; a download's body is bounded by the Lambda timeout).
+ */
+export const providerEnvSchema = z
+  .object({
+    PROVIDER_BASE_URL: z.url({ error: 'PROVIDER_BASE_URL must be a URL' }),
+    PROVIDER_SECRET_ARN: z.string().min(1).optional(),
+    PROVIDER_API_KEY: z.string().min(1).optional(),
+    PROVIDER_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+    PROVIDER_SECRET_MAX_AGE_SECONDS: z.coerce.number().int().positive().default(300),
+  })
+  .refine((env) => env.PROVIDER_SECRET_ARN !== undefined || env.PROVIDER_API_KEY !== undefined, {
+    error: 'one of PROVIDER_SECRET_ARN or PROVIDER_API_KEY is required',
+    path: ['PROVIDER_SECRET_ARN'],
+  });
+
+/** The deployment's model allowlist (comma-separated), optional. */
+export const modelsEnvSchema = z.object({
+  ALLOWED_MODELS: z
+    .string()
+    .default('sora-2,sora-2-pro')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((model) => model.trim())
+        .filter((model) => model.length > 0),
+    )
+    .pipe(z.array(z.string()).min(1, 'ALLOWED_MODELS must name at least one model')),
+});
+
+/** An optional JSON price table overriding the defaults (validated in shared/pricing.ts). */
+export const pricingEnvSchema = z.object({ PRICE_TABLE: z.string().min(1).optional() });
+
+export type TableEnv = z.input<typeof tableEnvSchema>;
+export type BucketEnv = z.input<typeof bucketEnvSchema>;
+export type StateMachineEnv = z.input<typeof stateMachineEnvSchema>;
+export type IdempotencyEnv = z.input<typeof idempotencyEnvSchema>;
+export type ProviderEnv = z.input<typeof providerEnvSchema>;
+export type ModelsEnv = z.input<typeof modelsEnvSchema>;
+export type PricingEnv = z.input<typeof pricingEnvSchema>;
+
+/**
+ * Parses `env` with `schema` or throws one error listing every problem, so a misconfigured function fails at
+ * cold start with a clear message instead of on its first request.
+ */
+export function parseEnv<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): z.output<S> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = issue.path.join('.') || '(environment)';
+      return `${name}: ${issue.message}`;
+    });
+    throw new Error(`Invalid environment configuration: ${problems.join('; ')}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,16 @@
+import { monotonicFactory } from 'ulid';
+
+const nextUlid = monotonicFactory();
+
+/** The public video id prefix; provider ids (`video_...`) are never public. */
+export const VIDEO_ID_PREFIX = 'vid_';
+
+/** A new public video id: `vid_` + a monotonic ULID (sortable by creation time, even within one millisecond). */
+export function newVideoId(now: number = Date.now()): string {
+  return `${VIDEO_ID_PREFIX}${nextUlid(now)}`;
+}
+
+/** True when `id` has the shape of a public video id. */
+export function isVideoId(id: string): boolean {
+  return /^vid_[0-9A-HJKMNP-TV-Z]{26}$/.test(id);
+}

@@ -1,0 +1,212 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import OpenAI, { APIConnectionError, APIError } from 'openai';
+import { ContentExpiredError, PermanentProviderError, RetryableProviderError } from '../errors';
+import type { ContentVariant } from '../schemas';
+
+/** The provider's view of one generation job (the `/v1/videos` resource, trimmed to what we use). */
+export interface ProviderVideo {
+  id: string;
+  status: 'queued' | 'in_progress' | 'completed' | 'failed';
+  progress: number;
+  model: string;
+  prompt: string | null;
+  seconds: string;
+  size: string;
+  /** Unix seconds. */
+  createdAt: number;
+  expiresAt: number | null;
+  error: { code: string; message: string } | null;
+}
+
+/** What a job is created with. */
+export interface ProviderCreateParams {
+  prompt: string;
+  model: string;
+  seconds: string;
+  size: string;
+}
+
+/** A download in progress: a Node stream of the bytes and the announced length, if any. */
+export interface ProviderContent {
+  body: Readable;
+  contentLength: number | undefined;
+  contentType: string | undefined;
+}
+
+/**
+ * The `/v1/videos` provider as the logic modules see it. Every method throws only our errors:
+ * RetryableProviderError (429, 5xx, network), PermanentProviderError (other 4xx), ContentExpiredError
+ * (downloadContent after the provider dropped the bytes).
+ */
+export interface VideoProvider {
+  create(params: ProviderCreateParams): Promise<ProviderVideo>;
+  retrieve(providerVideoId: string): Promise<ProviderVideo>;
+  /** The project's videos, newest first, page by page. */
+  list(options?: { pageSize?: number }): AsyncIterable<ProviderVideo>;
+  downloadContent(providerVideoId: string, options: { variant: ContentVariant }): Promise<ProviderContent>;
+}
+
+/** How the client authenticates: a key from the environment (local stack) or a Secrets Manager secret. */
+export interface ProviderClientConfig {
+  baseURL: string;
+  apiKey?: string | undefined;
+  secretArn?: string | undefined;
+  /** Per-request timeout until response headers arrive, in milliseconds. */
+  timeoutMs: number;
+  /** How long the secret stays cached, in seconds. */
+  secretMaxAgeSeconds: number;
+}
+
+/**
+ * Resolves the provider's API key: PROVIDER_API_KEY when set, else the JSON secret's `apiKey`, read through
+ * Powertools Parameters (cached for `maxAge`). The key never reaches a log or an error message.
+ */
+export function apiKeyResolver(config: ProviderClientConfig): () => Promise<string> {
+  if (config.apiKey !== undefined) {
+    const key = config.apiKey;
+    return async () => key;
+  }
+  const secretArn = config.secretArn;
+  if (secretArn === undefined) throw new Error('The provider needs PROVIDER_API_KEY or PROVIDER_SECRET_ARN');
+  return async () => {
+    const secret = await getSecret<{ apiKey?: unknown }>(secretArn, {
+      transform: 'json',
+      maxAge: config.secretMaxAgeSeconds,
+    });
+    if (typeof secret?.apiKey !== 'string' || secret.apiKey.length === 0) {
+      throw new Error('The provider secret has no apiKey');
+    }
+    return secret.apiKey;
+  };
+}
+
+/** Seconds from the `retry-after-ms` or `retry-after` (seconds or HTTP date) headers, if any. */
+export function retryAfterSeconds(headers: Headers | undefined, now = Date.now()): number | undefined {
+  const millis = Number.parseFloat(headers?.get('retry-after-ms') ?? '');
+  if (Number.isFinite(millis) && millis >= 0) return Math.ceil(millis / 1000);
+  const value = headers?.get('retry-after');
+  if (value === undefined || value === null || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+/**
+ * Maps an SDK error to ours, keeping it as `cause`: 429, 5xx, 408 and network/timeouts are retryable;
+ * other 4xx are permanent, with the provider's error code. Messages carry status and provider message only.
+ */
+export function mapProviderError(error: unknown, operation: string): Error {
+  if (error instanceof APIConnectionError) {
+    return new RetryableProviderError(`Provider ${operation} failed: ${error.message}`, { cause: error });
+  }
+  if (error instanceof APIError && typeof error.status === 'number') {
+    const status = error.status;
+    const detail = `Provider ${operation} answered ${status}: ${providerMessage(error)}`;
+    if (status === 429 || status >= 500 || status === 408) {
+      return new RetryableProviderError(detail, {
+        cause: error,
+        retryAfterSeconds: retryAfterSeconds(error.headers),
+      });
+    }
+    return new PermanentProviderError(detail, { providerCode: error.code ?? undefined, cause: error });
+  }
+  if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
+    return new RetryableProviderError(`Provider ${operation} timed out`, { cause: error });
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function providerMessage(error: APIError): string {
+  const body = error.error as { message?: unknown } | undefined;
+  return typeof body?.message === 'string' ? body.message : 'no message';
+}
+
+function toProviderVideo(video: OpenAI.Videos.Video): ProviderVideo {
+  return {
+    id: video.id,
+    status: video.status,
+    progress: video.progress ?? 0,
+    model: video.model,
+    prompt: video.prompt ?? null,
+    seconds: String(video.seconds),
+    size: video.size,
+    createdAt: video.created_at,
+    expiresAt: video.expires_at ?? null,
+    error: video.error ?? null,
+  };
+}
+
+/** The provider through the official `openai` SDK, with the SDK's own retries off (the state machine retries). */
+export class OpenAIVideoProvider implements VideoProvider {
+  private readonly client: OpenAI;
+
+  constructor(config: ProviderClientConfig, client?: OpenAI) {
+    this.client =
+      client ??
+      new OpenAI({
+        baseURL: config.baseURL,
+        apiKey: apiKeyResolver(config),
+        maxRetries: 0,
+        timeout: config.timeoutMs,
+      });
+  }
+
+  async create(params: ProviderCreateParams): Promise<ProviderVideo> {
+    try {
+      const video = await this.client.videos.create({
+        prompt: params.prompt,
+        model: params.model,
+        seconds: params.seconds as OpenAI.Videos.VideoSeconds,
+        size: params.size as OpenAI.Videos.VideoSize,
+      });
+      return toProviderVideo(video);
+    } catch (error) {
+      throw mapProviderError(error, 'create');
+    }
+  }
+
+  async retrieve(providerVideoId: string): Promise<ProviderVideo> {
+    try {
+      return toProviderVideo(await this.client.videos.retrieve(providerVideoId));
+    } catch (error) {
+      throw mapProviderError(error, 'retrieve');
+    }
+  }
+
+  async *list(options: { pageSize?: number } = {}): AsyncIterable<ProviderVideo> {
+    try {
+      for await (const video of this.client.videos.list({ order: 'desc', limit: options.pageSize ?? 100 })) {
+        yield toProviderVideo(video);
+      }
+    } catch (error) {
+      throw mapProviderError(error, 'list');
+    }
+  }
+
+  async downloadContent(providerVideoId: string, options: { variant: ContentVariant }): Promise<ProviderContent> {
+    let response: Response;
+    try {
+      response = await this.client.videos.downloadContent(providerVideoId, { variant: options.variant });
+    } catch (error) {
+      if (error instanceof APIError && (error.status === 404 || error.status === 410)) {
+        throw new ContentExpiredError(
+          `The provider no longer serves the ${options.variant} of ${providerVideoId} (${error.status})`,
+          { cause: error },
+        );
+      }
+      throw mapProviderError(error, 'download');
+    }
+    if (response.body === null) {
+      throw new RetryableProviderError(`Provider download of ${providerVideoId} had no body`);
+    }
+    const length = Number.parseInt(response.headers.get('content-length') ?? '', 10);
+    return {
+      body: Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
+      contentLength: Number.isFinite(length) && length >= 0 ? length : undefined,
+      contentType: response.headers.get('content-type') ?? undefined,
+    };
+  }
+}

@@ -1,0 +1,357 @@
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandOutput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { ValidationError } from '../errors';
+import type { VideoStatus } from '../schemas';
+import type { VideoContent, VideoFailure, VideoRecord } from '../video';
+
+/** A page of a user's videos, newest first. */
+export interface VideoPage {
+  items: VideoRecord[];
+  /** Opaque; pass back as `after`. Null when there is nothing more. */
+  nextCursor: string | null;
+}
+
+/** What a completion writes. */
+export interface CompletionUpdate {
+  content: VideoContent;
+  completedAt: number;
+}
+
+/** The outcome of a conditional write that may find the video already moved on. */
+export interface TransitionResult {
+  /** True when this call changed the record. */
+  applied: boolean;
+  /** The record after the write when applied; the record as found when not (undefined if missing). */
+  video: VideoRecord | undefined;
+}
+
+/** Access to video records (and provider job claims). Logic modules take this interface, tests fake it. */
+export interface VideoRepository {
+  /** Writes a new video; fails if the id exists. */
+  create(video: VideoRecord): Promise<void>;
+  get(videoId: string): Promise<VideoRecord | undefined>;
+  /** A user's videos newest first, optionally only one status. */
+  listByUser(userId: string, options: { limit: number; after?: string; status?: VideoStatus }): Promise<VideoPage>;
+  /** Moves a non-terminal video to a non-terminal status (and progress); false when it is terminal or missing. */
+  updateStatus(
+    videoId: string,
+    update: { status: 'queued' | 'in_progress' | 'storing'; progress?: number; now: number },
+  ): Promise<boolean>;
+  /** Counts a provider-create attempt (first attempt time kept); returns the record after the write. */
+  recordCreateAttempt(videoId: string, now: number): Promise<TransitionResult>;
+  /** Claims a provider job for one video; false when another video holds it. Idempotent for the same video. */
+  claimProviderJob(providerVideoId: string, videoId: string, now: number): Promise<boolean>;
+  /** Stores the provider job id and its status on a non-terminal video that has no other job id. */
+  saveProviderJob(
+    videoId: string,
+    job: { providerVideoId: string; status: 'queued' | 'in_progress'; progress: number; now: number },
+  ): Promise<boolean>;
+  /** Completes a non-terminal video, charging the estimate, in one conditional write. */
+  recordCompletion(videoId: string, update: CompletionUpdate): Promise<TransitionResult>;
+  /** Fails a non-terminal video, charging 0; never overwrites a terminal status. */
+  recordFailure(videoId: string, update: { error: VideoFailure; now: number }): Promise<TransitionResult>;
+}
+
+/** The table's item for a video (internal attribute names are camelCase; the wire is snake_case). */
+interface VideoItem extends Partial<Omit<VideoRecord, 'videoId' | 'userId'>> {
+  pk: string;
+  sk: string;
+  gsi1pk: string;
+  gsi1sk: string;
+  entity: 'video';
+  videoId: string;
+  userId: string;
+}
+
+interface ListCursor {
+  pk: string;
+  sk: string;
+  gsi1pk: string;
+  gsi1sk: string;
+}
+
+export const videoKey = (videoId: string) => ({ pk: `VIDEO#${videoId}`, sk: 'VIDEO' });
+export const providerJobKey = (providerVideoId: string) => ({ pk: `PROVIDERJOB#${providerVideoId}`, sk: 'CLAIM' });
+const userPartition = (userId: string) => `USER#${userId}`;
+
+const NOT_TERMINAL = 'attribute_exists(pk) AND NOT (#status IN (:completed, :failed, :cancelled))';
+const TERMINAL_VALUES = { ':completed': 'completed', ':failed': 'failed', ':cancelled': 'cancelled' };
+
+/** Maps a record to its item; null fields are left out so `attribute_not_exists` conditions mean "not set". */
+export function toItem(video: VideoRecord): VideoItem {
+  const item: Record<string, unknown> = {
+    ...videoKey(video.videoId),
+    gsi1pk: userPartition(video.userId),
+    gsi1sk: `VIDEO#${video.videoId}`,
+    entity: 'video',
+  };
+  for (const [name, value] of Object.entries(video)) {
+    if (value !== null && value !== undefined) item[name] = value;
+  }
+  return item as unknown as VideoItem;
+}
+
+/** Maps an item back to a record, filling absent optional fields with null. */
+export function fromItem(item: Record<string, unknown>): VideoRecord {
+  const v = item as unknown as VideoItem;
+  return {
+    videoId: v.videoId,
+    userId: v.userId,
+    status: v.status ?? 'queued',
+    progress: v.progress ?? 0,
+    prompt: v.prompt ?? '',
+    model: v.model ?? 'sora-2',
+    seconds: v.seconds ?? '4',
+    size: v.size ?? '720x1280',
+    metadata: v.metadata ?? {},
+    remixedFromVideoId: v.remixedFromVideoId ?? null,
+    createdAt: v.createdAt ?? 0,
+    updatedAt: v.updatedAt ?? v.createdAt ?? 0,
+    completedAt: v.completedAt ?? null,
+    error: v.error ?? null,
+    estimatedMicros: v.estimatedMicros ?? 0,
+    chargedMicros: v.chargedMicros ?? null,
+    priceVersion: v.priceVersion ?? '',
+    content: v.content ?? null,
+    providerVideoId: v.providerVideoId ?? null,
+    providerCreateAttempts: v.providerCreateAttempts ?? 0,
+    providerFirstAttemptAt: v.providerFirstAttemptAt ?? null,
+  };
+}
+
+/** Encodes a page position as an opaque cursor (base64url of the index key). */
+export function encodeCursor(key: ListCursor): string {
+  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+}
+
+/** Decodes a cursor for this user's list; anything else is a 400 on `after`. */
+export function decodeCursor(cursor: string, userId: string): ListCursor {
+  const invalid = () => new ValidationError('after is not a valid cursor', 'after');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  const key = parsed as Partial<ListCursor> | null;
+  const fields = [key?.pk, key?.sk, key?.gsi1pk, key?.gsi1sk];
+  if (fields.some((field) => typeof field !== 'string') || key?.gsi1pk !== userPartition(userId)) throw invalid();
+  return { pk: key.pk!, sk: key.sk!, gsi1pk: key.gsi1pk!, gsi1sk: key.gsi1sk! };
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+/** The DynamoDB implementation (one table: keys pk/sk, index gsi1 for a user's videos). */
+export class DynamoVideoRepository implements VideoRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async create(video: VideoRecord): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: toItem(video),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async get(videoId: string): Promise<VideoRecord | undefined> {
+    return this.read(videoId, false);
+  }
+
+  async listByUser(
+    userId: string,
+    options: { limit: number; after?: string; status?: VideoStatus },
+  ): Promise<VideoPage> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined =
+      options.after === undefined ? undefined : { ...decodeCursor(options.after, userId) };
+    // A status filter is applied after DynamoDB's Limit, so keep reading until one item past the page is found.
+    do {
+      const page: QueryCommandOutput = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :user AND begins_with(gsi1sk, :video)',
+          ExpressionAttributeValues: {
+            ':user': userPartition(userId),
+            ':video': 'VIDEO#',
+            ...(options.status === undefined ? {} : { ':status': options.status }),
+          },
+          ...(options.status === undefined
+            ? {}
+            : { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } }),
+          ScanIndexForward: false,
+          Limit: options.limit + 1,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (items.length <= options.limit && startKey !== undefined);
+
+    const pageItems = items.slice(0, options.limit);
+    const last = pageItems.at(-1) as VideoItem | undefined;
+    const hasMore = items.length > options.limit;
+    return {
+      items: pageItems.map(fromItem),
+      nextCursor:
+        hasMore && last !== undefined
+          ? encodeCursor({ pk: last.pk, sk: last.sk, gsi1pk: last.gsi1pk, gsi1sk: last.gsi1sk })
+          : null,
+    };
+  }
+
+  async updateStatus(
+    videoId: string,
+    update: { status: 'queued' | 'in_progress' | 'storing'; progress?: number; now: number },
+  ): Promise<boolean> {
+    const progress = update.progress === undefined ? '' : ', progress = :progress';
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: videoKey(videoId),
+          UpdateExpression: `SET #status = :status, updatedAt = :now${progress}`,
+          ConditionExpression: NOT_TERMINAL,
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': update.status,
+            ':now': update.now,
+            ...(update.progress === undefined ? {} : { ':progress': update.progress }),
+            ...TERMINAL_VALUES,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async recordCreateAttempt(videoId: string, now: number): Promise<TransitionResult> {
+    return this.transition(videoId, {
+      UpdateExpression:
+        'SET providerCreateAttempts = if_not_exists(providerCreateAttempts, :zero) + :one, ' +
+        'providerFirstAttemptAt = if_not_exists(providerFirstAttemptAt, :now), ' +
+        'providerLastAttemptAt = :now, updatedAt = :now',
+      ConditionExpression: NOT_TERMINAL,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':now': now, ...TERMINAL_VALUES },
+    });
+  }
+
+  async claimProviderJob(providerVideoId: string, videoId: string, now: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...providerJobKey(providerVideoId),
+            entity: 'providerJobClaim',
+            providerVideoId,
+            videoId,
+            claimedAt: now,
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR videoId = :videoId',
+          ExpressionAttributeValues: { ':videoId': videoId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async saveProviderJob(
+    videoId: string,
+    job: { providerVideoId: string; status: 'queued' | 'in_progress'; progress: number; now: number },
+  ): Promise<boolean> {
+    const result = await this.transition(videoId, {
+      UpdateExpression:
+        'SET providerVideoId = :providerVideoId, #status = :status, progress = :progress, updatedAt = :now',
+      ConditionExpression: `${NOT_TERMINAL} AND (attribute_not_exists(providerVideoId) OR providerVideoId = :providerVideoId)`,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':providerVideoId': job.providerVideoId,
+        ':status': job.status,
+        ':progress': job.progress,
+        ':now': job.now,
+        ...TERMINAL_VALUES,
+      },
+    });
+    return result.applied;
+  }
+
+  async recordCompletion(videoId: string, update: CompletionUpdate): Promise<TransitionResult> {
+    return this.transition(videoId, {
+      UpdateExpression:
+        'SET #status = :completed, progress = :hundred, completedAt = :completedAt, updatedAt = :completedAt, ' +
+        'content = :content, chargedMicros = estimatedMicros REMOVE #error',
+      ConditionExpression: NOT_TERMINAL,
+      ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
+      ExpressionAttributeValues: {
+        ':hundred': 100,
+        ':completedAt': update.completedAt,
+        ':content': update.content,
+        ...TERMINAL_VALUES,
+      },
+    });
+  }
+
+  async recordFailure(videoId: string, update: { error: VideoFailure; now: number }): Promise<TransitionResult> {
+    return this.transition(videoId, {
+      UpdateExpression: 'SET #status = :failed, #error = :error, chargedMicros = :zero, updatedAt = :now',
+      ConditionExpression: NOT_TERMINAL,
+      ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
+      ExpressionAttributeValues: { ':error': update.error, ':zero': 0, ':now': update.now, ...TERMINAL_VALUES },
+    });
+  }
+
+  private async read(videoId: string, consistent: boolean): Promise<VideoRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: videoKey(videoId), ConsistentRead: consistent }),
+    );
+    return Item === undefined ? undefined : fromItem(Item);
+  }
+
+  /** One conditional update; a failed condition returns the record as found instead of throwing. */
+  private async transition(
+    videoId: string,
+    expression: {
+      UpdateExpression: string;
+      ConditionExpression: string;
+      ExpressionAttributeNames: Record<string, string>;
+      ExpressionAttributeValues: Record<string, unknown>;
+    },
+  ): Promise<TransitionResult> {
+    try {
+      const { Attributes } = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: videoKey(videoId),
+          ...expression,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { applied: true, video: Attributes === undefined ? undefined : fromItem(Attributes) };
+    } catch (error) {
+      // The document client does not unmarshall the failed item, so read the record as it stands.
+      if (isConditionFailure(error)) return { applied: false, video: await this.read(videoId, true) };
+      throw error;
+    }
+  }
+}

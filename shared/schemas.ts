@@ -1,0 +1,196 @@
+import { type ZodError, type ZodType, z } from 'zod';
+import { ValidationError } from './errors';
+
+/*
+ * The API's request and response schemas. Plain zod objects with descriptions: the same schemas validate
+ * requests and (next issue) generate GET /v1/openapi.json through z.toJSONSchema.
+ */
+
+export const VIDEO_MODELS = ['sora-2', 'sora-2-pro'] as const;
+export const VIDEO_SECONDS = ['4', '8', '12'] as const;
+export const VIDEO_SIZES = ['720x1280', '1280x720', '1024x1792', '1792x1024'] as const;
+/** Sizes only `sora-2-pro` may render. */
+export const PRO_ONLY_SIZES: readonly VideoSize[] = ['1024x1792', '1792x1024'];
+export const VIDEO_STATUSES = ['queued', 'in_progress', 'storing', 'completed', 'failed', 'cancelled'] as const;
+export const TERMINAL_STATUSES = ['completed', 'failed', 'cancelled'] as const;
+export const CONTENT_VARIANTS = ['video', 'thumbnail', 'spritesheet'] as const;
+
+export type VideoModelName = string;
+export type VideoSeconds = (typeof VIDEO_SECONDS)[number];
+export type VideoSize = (typeof VIDEO_SIZES)[number];
+export type VideoStatus = (typeof VIDEO_STATUSES)[number];
+export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
+export type ContentVariant = (typeof CONTENT_VARIANTS)[number];
+
+export const MAX_PROMPT_LENGTH = 4000;
+export const MAX_METADATA_KEYS = 16;
+
+const metadataSchema = z
+  .record(
+    z.string().max(64, { error: 'metadata keys must be at most 64 characters' }),
+    z.string({ error: 'metadata values must be strings' }).max(512, {
+      error: 'metadata values must be at most 512 characters',
+    }),
+  )
+  .refine((value) => Object.keys(value).length <= MAX_METADATA_KEYS, {
+    error: `metadata must have at most ${MAX_METADATA_KEYS} keys`,
+  })
+  .describe('Up to 16 string key/value pairs (keys ≤ 64 characters, values ≤ 512) returned with the video');
+
+/**
+ * The body of `POST /v1/videos`, for the deployment's model allowlist (ALLOWED_MODELS).
+ * Unknown fields are rejected; the two larger sizes need `sora-2-pro`.
+ */
+export function createVideoBodySchema(options: { allowedModels: readonly string[] }) {
+  const allowed = options.allowedModels;
+  return z
+    .strictObject({
+      prompt: z
+        .string({ error: 'prompt must be a string' })
+        .trim()
+        .min(1, { error: 'prompt must not be empty' })
+        .max(MAX_PROMPT_LENGTH, { error: `prompt must be at most ${MAX_PROMPT_LENGTH} characters` })
+        .describe('What the video shows; 1 to 4,000 characters after trimming'),
+      model: z
+        .string({ error: 'model must be a string' })
+        .refine((model) => allowed.includes(model), { error: `model must be one of ${allowed.join(', ')}` })
+        .default('sora-2')
+        .meta({ description: 'The generation model', examples: [...allowed] }),
+      seconds: z
+        .enum(VIDEO_SECONDS, { error: 'seconds must be one of 4, 8, 12' })
+        .default('4')
+        .describe('Clip length in seconds, as a string'),
+      size: z
+        .enum(VIDEO_SIZES, { error: `size must be one of ${VIDEO_SIZES.join(', ')}` })
+        .default('720x1280')
+        .describe('Width x height; 1024x1792 and 1792x1024 only with sora-2-pro'),
+      metadata: metadataSchema.optional(),
+    })
+    .superRefine((body, ctx) => {
+      if (PRO_ONLY_SIZES.includes(body.size) && body.model !== 'sora-2-pro') {
+        ctx.addIssue({ code: 'custom', path: ['size'], message: `size ${body.size} requires model sora-2-pro` });
+      }
+    })
+    .describe('Create a video from a text prompt');
+}
+
+export type CreateVideoBody = z.output<ReturnType<typeof createVideoBodySchema>>;
+
+/** The query of `GET /v1/videos`. */
+export const listVideosQuerySchema = z
+  .object({
+    limit: z.coerce
+      .number({ error: 'limit must be an integer from 1 to 100' })
+      .int({ error: 'limit must be an integer from 1 to 100' })
+      .min(1, { error: 'limit must be an integer from 1 to 100' })
+      .max(100, { error: 'limit must be an integer from 1 to 100' })
+      .default(20)
+      .describe('Page size, 1 to 100'),
+    after: z.string().min(1).max(2048).optional().describe('The next_cursor of the previous page'),
+    status: z
+      .enum(VIDEO_STATUSES, { error: `status must be one of ${VIDEO_STATUSES.join(', ')}` })
+      .optional()
+      .describe('Only videos in this status'),
+  })
+  .describe('List the caller’s videos, newest first');
+
+export type ListVideosQuery = z.output<typeof listVideosQuerySchema>;
+
+/** The query of `GET /v1/videos/{id}/content`. */
+export const contentQuerySchema = z
+  .object({
+    variant: z
+      .enum(CONTENT_VARIANTS, { error: `variant must be one of ${CONTENT_VARIANTS.join(', ')}` })
+      .default('video')
+      .describe('Which stored asset to download'),
+  })
+  .describe('Download a completed video or one of its previews');
+
+export type ContentQuery = z.output<typeof contentQuerySchema>;
+
+/** The path parameter `{id}` of the video routes. */
+export const videoIdPathSchema = z.object({ id: z.string().min(1).max(64).describe('The video id (vid_...)') });
+
+/** The video resource as the API returns it (snake_case, Unix seconds, integer micros). */
+export const videoResourceSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal('video'),
+    status: z.enum(VIDEO_STATUSES),
+    progress: z.number().int().min(0).max(100),
+    prompt: z.string(),
+    model: z.string(),
+    seconds: z.string(),
+    size: z.string(),
+    remixed_from_video_id: z.string().nullable(),
+    metadata: z.record(z.string(), z.string()),
+    created_at: z.number().int(),
+    updated_at: z.number().int(),
+    completed_at: z.number().int().nullable(),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    cost: z.object({
+      currency: z.literal('USD'),
+      estimated_micros: z.number().int(),
+      charged_micros: z.number().int().nullable(),
+    }),
+    content: z
+      .object({
+        content_type: z.literal('video/mp4'),
+        bytes: z.number().int(),
+        sha256: z.string(),
+        variants: z.array(z.enum(CONTENT_VARIANTS)),
+      })
+      .nullable(),
+  })
+  .describe('A video');
+
+export type VideoResource = z.output<typeof videoResourceSchema>;
+
+/** A page of videos. */
+export const videoListSchema = z.object({
+  object: z.literal('list'),
+  data: z.array(videoResourceSchema),
+  has_more: z.boolean(),
+  next_cursor: z.string().nullable(),
+});
+
+export type VideoList = z.output<typeof videoListSchema>;
+
+/** The error envelope every failure answers with. */
+export const errorEnvelopeSchema = z.object({
+  error: z.object({
+    type: z.string(),
+    code: z.string(),
+    message: z.string(),
+    param: z.string().nullable(),
+    request_id: z.string().nullable(),
+  }),
+});
+
+export type ErrorEnvelope = z.output<typeof errorEnvelopeSchema>;
+
+/**
+ * Turns a zod error into the API's ValidationError: the first issue decides; `param` names the field
+ * (an unknown field names itself), a field that is absent is `missing_parameter`.
+ */
+export function toValidationError(error: ZodError): ValidationError {
+  const issue = error.issues[0];
+  if (issue === undefined) return new ValidationError('Invalid request');
+  const path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') {
+    const name = [...path, String(issue.keys[0])].join('.');
+    return new ValidationError(`Unknown parameter: '${name}'`, name);
+  }
+  const param = path.length > 0 ? path.join('.') : null;
+  if (issue.code === 'invalid_type' && 'input' in issue && issue.input === undefined && param !== null) {
+    return new ValidationError(`Missing required parameter: '${param}'`, param, 'missing_parameter');
+  }
+  return new ValidationError(issue.message, param);
+}
+
+/** Parses `input` with `schema`, throwing the API's ValidationError (400, `param` set) when it does not fit. */
+export function parseRequest<S extends ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input, { reportInput: true });
+  if (!result.success) throw toValidationError(result.error);
+  return result.data;
+}

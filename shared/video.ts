@@ -1,0 +1,99 @@
+import type { ContentVariant, VideoResource, VideoSeconds, VideoSize, VideoStatus } from './schemas';
+import { TERMINAL_STATUSES } from './schemas';
+
+/** The error a failed video carries (`error.code` on the wire). */
+export interface VideoFailure {
+  code: string;
+  message: string;
+}
+
+/** Where and what the stored MP4 is. */
+export interface VideoContent {
+  contentType: 'video/mp4';
+  bytes: number;
+  sha256: string;
+  variants: ContentVariant[];
+  bucket: string;
+  /** The MP4's key; the previews sit next to it (see contentKey). */
+  key: string;
+}
+
+/** A video as the application sees it (the repository maps it to and from its DynamoDB item). */
+export interface VideoRecord {
+  videoId: string;
+  userId: string;
+  status: VideoStatus;
+  progress: number;
+  prompt: string;
+  model: string;
+  seconds: VideoSeconds;
+  size: VideoSize;
+  metadata: Record<string, string>;
+  remixedFromVideoId: string | null;
+  /** Unix seconds. */
+  createdAt: number;
+  updatedAt: number;
+  completedAt: number | null;
+  error: VideoFailure | null;
+  estimatedMicros: number;
+  chargedMicros: number | null;
+  priceVersion: string;
+  content: VideoContent | null;
+  /** The provider's job id (`video_...`) once a job is created or adopted; never public. */
+  providerVideoId: string | null;
+  /** How many times CreateGenerationJob has tried to create the provider job. */
+  providerCreateAttempts: number;
+  /** Unix seconds of the first provider-create attempt (bounds the search for an orphaned job). */
+  providerFirstAttemptAt: number | null;
+}
+
+/** True for statuses a video never leaves. */
+export function isTerminal(status: VideoStatus): boolean {
+  return (TERMINAL_STATUSES as readonly string[]).includes(status);
+}
+
+/** Unix seconds of a date. */
+export function unixSeconds(date: Date): number {
+  return Math.floor(date.getTime() / 1000);
+}
+
+/** The S3 key of a stored asset: `videos/{userId}/{videoId}/video.mp4` (+ thumbnail.webp, spritesheet.jpg). */
+export function contentKey(userId: string, videoId: string, variant: ContentVariant): string {
+  const file = { video: 'video.mp4', thumbnail: 'thumbnail.webp', spritesheet: 'spritesheet.jpg' }[variant];
+  return `videos/${userId}/${videoId}/${file}`;
+}
+
+/** The content type of a stored asset. */
+export function contentType(variant: ContentVariant): string {
+  return { video: 'video/mp4', thumbnail: 'image/webp', spritesheet: 'image/jpeg' }[variant];
+}
+
+/** The API's view of a video (API.md "The video resource"). */
+export function toVideoResource(video: VideoRecord): VideoResource {
+  return {
+    id: video.videoId,
+    object: 'video',
+    status: video.status,
+    progress: video.progress,
+    prompt: video.prompt,
+    model: video.model,
+    seconds: video.seconds,
+    size: video.size,
+    remixed_from_video_id: video.remixedFromVideoId,
+    metadata: video.metadata,
+    created_at: video.createdAt,
+    updated_at: video.updatedAt,
+    completed_at: video.completedAt,
+    error: video.error,
+    cost: { currency: 'USD', estimated_micros: video.estimatedMicros, charged_micros: video.chargedMicros },
+    content:
+      video.content === null
+        ? null
+        : {
+            content_type: video.content.contentType,
+            bytes: video.content.bytes,
+            sha256: video.content.sha256,
+            variants: video.content.variants,
+          },
+  };
+}
