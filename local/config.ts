@@ -1,0 +1,36 @@
+import { resolve } from 'node:path';
+
+/** The local stack's configuration, from the environment names fixed in DESIGN.md. */
+export interface LocalConfig {
+  /** The local API's port (`PORT`, default 3000; 0 picks a free one). */
+  port: number;
+  /** Where DynamoDB Local, s3rver, the engine and the issuer keep their data (`REELFLOW_DATA_DIR`, default `.local`). */
+  dataDir: string;
+  /** A real `/v1/videos` provider (`PROVIDER_BASE_URL`); unset runs the built-in emulator. */
+  providerBaseUrl: string | undefined;
+  providerApiKey: string | undefined;
+  /** How long an emulated generation takes (`EMULATOR_JOB_MS`). */
+  emulatorJobMs: number;
+  /** When set, every Wait state and retry pause of the local engine lasts this many ms (`LOCAL_WAIT_MS`). */
+  localWaitMs: number | undefined;
+}
+
+/** Reads the local stack configuration; throws one clear error for a malformed value. */
+export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
+  return {
+    port: integer(env, 'PORT', 3000),
+    dataDir: resolve(env.REELFLOW_DATA_DIR || '.local'),
+    providerBaseUrl: env.PROVIDER_BASE_URL || undefined,
+    providerApiKey: env.PROVIDER_API_KEY || undefined,
+    emulatorJobMs: integer(env, 'EMULATOR_JOB_MS', 30_000),
+    localWaitMs: env.LOCAL_WAIT_MS ? integer(env, 'LOCAL_WAIT_MS', 0) : undefined,
+  };
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}

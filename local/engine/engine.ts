@@ -1,0 +1,317 @@
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import {
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  ExecutionAbortedError,
+  ExecutionError,
+  ExecutionTimeoutError,
+  type RunOptions,
+  StateMachine,
+  type StateMachineDefinition,
+} from 'aws-local-stepfunctions';
+import { LambdaInvocationError, type LambdaRuntime } from '../lambda/runtime';
+import type { LocalStateMachine, TaskBinding } from './definition';
+import { type ExecutionRecord, type ExecutionStatus, ExecutionStore } from './execution-store';
+import { HistoryBuilder, type LibraryEvent, taskResources } from './history';
+import { installPromiseWithResolvers } from './promise-polyfill';
+
+/** An error the Step Functions API answers with (its `name` is the API error code, e.g. ExecutionAlreadyExists). */
+export class StepFunctionsApiError extends Error {
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = code;
+  }
+}
+
+export interface LocalEngineOptions {
+  machines: LocalStateMachine[];
+  runtime: LambdaRuntime;
+  dataDir: string;
+  /** When set, every Wait state and every retry pause lasts this many ms. */
+  localWaitMs?: number;
+}
+
+type TaskHandler = (input: unknown) => Promise<unknown>;
+type JsonInput = Parameters<StateMachine['run']>[0];
+
+interface RunningExecution {
+  abort: () => void;
+  stopRequested?: { error?: string; cause?: string };
+  done: Promise<void>;
+}
+
+const DYNAMODB_COMMANDS = {
+  getItem: GetItemCommand,
+  putItem: PutItemCommand,
+  updateItem: UpdateItemCommand,
+  deleteItem: DeleteItemCommand,
+} as const;
+
+/** Why an execution that was running when the stack stopped is closed on the next start. */
+export const INTERRUPTED_ERROR = 'Local.StackRestarted';
+
+/**
+ * The local Step Functions: runs the synthesized definitions with aws-local-stepfunctions, each Task with the same
+ * handler module the Lambda runs, and keeps every execution (status, input, output, error, history) on disk.
+ */
+export class LocalStepFunctionsEngine {
+  private readonly machines = new Map<string, LocalStateMachine>();
+  private readonly executions = new Map<string, ExecutionRecord>();
+  private readonly running = new Map<string, RunningExecution>();
+  private readonly store: ExecutionStore;
+  private readonly dynamodb = new DynamoDBClient({});
+  private closing = false;
+
+  constructor(private readonly options: LocalEngineOptions) {
+    installPromiseWithResolvers();
+    for (const machine of options.machines) {
+      // Validates the definition once, at start-up (the library's ASL validator).
+      new StateMachine(machine.definition);
+      this.machines.set(machine.arn, machine);
+    }
+    this.store = new ExecutionStore(options.dataDir);
+  }
+
+  /**
+   * Loads the persisted executions. Those that were RUNNING when the stack stopped are not resumed: they are closed
+   * as FAILED with Error `Local.StackRestarted`, so an operator sees why they ended.
+   */
+  async open(): Promise<void> {
+    for (const record of await this.store.loadAll()) {
+      this.executions.set(record.executionArn, record);
+      if (record.status !== 'RUNNING') continue;
+      const cause =
+        'The local stack stopped while this execution was running; the local engine does not resume executions';
+      this.close(record, 'FAILED', { error: INTERRUPTED_ERROR, cause });
+      new HistoryBuilder(record.events, new Map()).end(
+        record.stopDate ?? Date.now(),
+        'ExecutionFailed',
+        INTERRUPTED_ERROR,
+        cause,
+      );
+      await this.store.save(record);
+    }
+  }
+
+  /** StartExecution: a new execution, or the running one with the same name and input (as AWS does). */
+  startExecution(request: { stateMachineArn?: string; name?: string; input?: string }): ExecutionRecord {
+    const machine = this.machines.get(request.stateMachineArn ?? '');
+    if (!machine)
+      throw new StepFunctionsApiError(
+        'StateMachineDoesNotExist',
+        `State Machine Does Not Exist: '${request.stateMachineArn}'`,
+      );
+    const name = request.name ?? randomUUID();
+    if (!/^[^\s<>{}[\]?*"#%\\^|~`$&,;:/]{1,80}$/.test(name)) {
+      throw new StepFunctionsApiError('InvalidName', `Invalid Name: '${name}'`);
+    }
+    const inputText = request.input ?? '{}';
+    let input: JsonInput;
+    try {
+      input = JSON.parse(inputText) as JsonInput;
+    } catch {
+      throw new StepFunctionsApiError('InvalidExecutionInput', 'Invalid State Machine Execution Input: not JSON');
+    }
+    const executionArn = `${machine.arn.replace(':stateMachine:', ':execution:')}:${name}`;
+    const existing = this.executions.get(executionArn);
+    if (existing) {
+      if (existing.status === 'RUNNING' && isDeepStrictEqual(JSON.parse(existing.input), input)) return existing;
+      throw new StepFunctionsApiError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
+    }
+    const record: ExecutionRecord = {
+      executionArn,
+      stateMachineArn: machine.arn,
+      name,
+      status: 'RUNNING',
+      startDate: Date.now(),
+      input: JSON.stringify(input),
+      events: [],
+    };
+    this.executions.set(executionArn, record);
+    void this.store.save(record);
+    this.run(machine, record, input);
+    return record;
+  }
+
+  describeExecution(executionArn: string | undefined): ExecutionRecord {
+    const record = this.executions.get(executionArn ?? '');
+    if (!record)
+      throw new StepFunctionsApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    return record;
+  }
+
+  /** StopExecution: aborts a running execution (status ABORTED); a closed one is left as it is. */
+  async stopExecution(request: { executionArn?: string; error?: string; cause?: string }): Promise<ExecutionRecord> {
+    const record = this.describeExecution(request.executionArn);
+    const running = this.running.get(record.executionArn);
+    if (running && record.status === 'RUNNING') {
+      running.stopRequested = { error: request.error, cause: request.cause };
+      running.abort();
+      await running.done;
+    }
+    return record;
+  }
+
+  listExecutions(stateMachineArn: string | undefined, statusFilter?: ExecutionStatus): ExecutionRecord[] {
+    if (!this.machines.has(stateMachineArn ?? '')) {
+      throw new StepFunctionsApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+    }
+    return [...this.executions.values()]
+      .filter(
+        (record) => record.stateMachineArn === stateMachineArn && (!statusFilter || record.status === statusFilter),
+      )
+      .sort((a, b) => b.startDate - a.startDate);
+  }
+
+  stateMachine(arn: string | undefined): LocalStateMachine {
+    const machine = this.machines.get(arn ?? '');
+    if (!machine) throw new StepFunctionsApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+    return machine;
+  }
+
+  /** Stops running every execution without closing it (it is closed on the next start) and flushes the store. */
+  async shutdown(): Promise<void> {
+    this.closing = true;
+    for (const running of this.running.values()) running.abort();
+    await Promise.allSettled([...this.running.values()].map((running) => running.done));
+    await this.store.flush();
+    this.dynamodb.destroy();
+  }
+
+  private run(machine: LocalStateMachine, record: ExecutionRecord, input: JsonInput): void {
+    const stateMachine = new StateMachine(machine.definition, { validationOptions: { noValidate: true } });
+    const execution = stateMachine.run(input, {
+      overrides: this.overrides(machine),
+      context: {
+        Execution: { Id: record.executionArn, Name: record.name, RoleArn: 'arn:aws:iam::000000000000:role/local' },
+        StateMachine: { Id: machine.arn, Name: machine.name },
+      },
+    } as RunOptions);
+    const history = new HistoryBuilder(record.events, taskResources(machine.definition));
+    const events = (async () => {
+      for await (const event of execution.eventLogs) {
+        if (history.add(event as LibraryEvent) > 0) void this.store.save(record);
+      }
+    })();
+    const running: RunningExecution = { abort: execution.abort, done: Promise.resolve() };
+    running.done = Promise.allSettled([execution.result, events]).then(async ([result]) => {
+      this.running.delete(record.executionArn);
+      if (this.closing && !running.stopRequested) return;
+      this.finish(record, history, result, running.stopRequested);
+      await this.store.save(record);
+    });
+    this.running.set(record.executionArn, running);
+  }
+
+  private finish(
+    record: ExecutionRecord,
+    history: HistoryBuilder,
+    result: PromiseSettledResult<unknown>,
+    stopRequested: RunningExecution['stopRequested'],
+  ): void {
+    const now = Date.now();
+    if (result.status === 'fulfilled') {
+      this.close(record, 'SUCCEEDED', { output: JSON.stringify(result.value) });
+      return;
+    }
+    const reason = result.reason as Error;
+    if (reason instanceof ExecutionAbortedError) {
+      this.close(record, 'ABORTED', stopRequested ?? {});
+      history.end(now, 'ExecutionAborted', stopRequested?.error, stopRequested?.cause);
+    } else if (reason instanceof ExecutionTimeoutError) {
+      this.close(record, 'TIMED_OUT', {
+        error: 'States.Timeout',
+        cause: 'The execution ran longer than its TimeoutSeconds',
+      });
+      history.end(now, 'ExecutionTimedOut', 'States.Timeout', record.cause);
+    } else {
+      // ExecutionError wraps the state's error: name = Error (a Fail state's Error/ErrorPath), message = Cause.
+      const failure = reason instanceof ExecutionError && reason.cause instanceof Error ? reason.cause : reason;
+      this.close(record, 'FAILED', { error: failure.name, cause: failure.message });
+      history.end(now, 'ExecutionFailed', record.error, record.cause);
+    }
+  }
+
+  private close(
+    record: ExecutionRecord,
+    status: ExecutionStatus,
+    fields: { output?: string; error?: string; cause?: string },
+  ): void {
+    record.status = status;
+    record.stopDate = Date.now();
+    if (fields.output !== undefined) record.output = fields.output;
+    if (fields.error !== undefined) record.error = fields.error;
+    if (fields.cause !== undefined) record.cause = fields.cause;
+  }
+
+  private overrides(machine: LocalStateMachine): NonNullable<RunOptions['overrides']> {
+    const waitMs = this.options.localWaitMs;
+    return {
+      taskResourceLocalHandlers: Object.fromEntries(
+        machine.tasks.map((task) => [task.stateName, this.taskHandler(task)]),
+      ),
+      ...(waitMs === undefined
+        ? {}
+        : {
+            waitTimeOverrides: Object.fromEntries(machine.waitStates.map((name) => [name, waitMs])),
+            retryIntervalOverrides: Object.fromEntries(machine.retryingStates.map((name) => [name, waitMs])),
+          }),
+    } as NonNullable<RunOptions['overrides']>;
+  }
+
+  private taskHandler(task: TaskBinding): TaskHandler {
+    switch (task.kind) {
+      case 'function':
+        return (input) => this.invokeFunction(task.functionKey, input);
+      case 'lambda-invoke':
+        return async (input) => {
+          const { FunctionName, Payload } = (input ?? {}) as { FunctionName?: string; Payload?: unknown };
+          const payload = await this.invokeFunction(String(FunctionName), Payload ?? {});
+          return { ExecutedVersion: '$LATEST', Payload: payload, StatusCode: 200 };
+        };
+      case 'dynamodb':
+        return async (input) => {
+          const Command = DYNAMODB_COMMANDS[task.action as keyof typeof DYNAMODB_COMMANDS] as unknown as new (
+            input: unknown,
+          ) => Parameters<DynamoDBClient['send']>[0];
+          try {
+            const { $metadata: _, ...output } = (await this.dynamodb.send(new Command(input))) as { $metadata: unknown };
+            return output;
+          } catch (error) {
+            const thrown = error as Error;
+            throw taskError(`DynamoDB.${thrown.name}`, thrown.message);
+          }
+        };
+    }
+  }
+
+  /** Lambda semantics: Error = the thrown error's name; Cause = Lambda's JSON `{errorType, errorMessage, trace}`. */
+  private async invokeFunction(key: string, input: unknown): Promise<unknown> {
+    try {
+      return await this.options.runtime.invoke(key, input);
+    } catch (error) {
+      if (!(error instanceof LambdaInvocationError)) throw error;
+      const cause = JSON.stringify({
+        errorType: error.errorType,
+        errorMessage: error.errorMessage,
+        trace: error.trace,
+      });
+      throw taskError(error.errorType, cause);
+    }
+  }
+}
+
+/** aws-local-stepfunctions takes a thrown error's `name` as Error and its `message` as Cause. */
+function taskError(name: string, cause: string): Error {
+  const error = new Error(cause);
+  error.name = name;
+  return error;
+}
+
+export type { StateMachineDefinition };
