@@ -1,0 +1,92 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+
+/** Names of the main table's global secondary indexes (see notes/contract: key design). */
+export const TABLE_INDEXES = {
+  /** `USER#{userId}` / `VIDEO#{videoId}`: a user's videos, newest first. */
+  byUser: 'gsi1',
+  /** `USAGE#{YYYY-MM}` / `USER#{userId}`: every user's usage in a month. */
+  byMonth: 'gsi2',
+} as const;
+
+/** The S3 key prefix every stored object lives under; grants are scoped to it. */
+export const VIDEO_KEY_PREFIX = 'videos/';
+
+/**
+ * Everything reelflow keeps: the videos bucket, the single table (videos, usage, ledger, limits)
+ * and the Powertools idempotency table. All retained when the stack is deleted.
+ */
+export class Storage extends Construct {
+  /** Private bucket holding `videos/{userId}/{videoId}/video.mp4` and its variants. */
+  public readonly bucket: s3.Bucket;
+  /** The single table: keys `pk`/`sk`, GSIs `gsi1` and `gsi2`. */
+  public readonly table: dynamodb.Table;
+  /** Powertools idempotency records (partition key `id`, TTL attribute `expiration`). */
+  public readonly idempotencyTable: dynamodb.Table;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+
+    this.bucket = new s3.Bucket(this, 'Videos', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      lifecycleRules: [
+        // A store-video run that dies mid-upload leaves parts behind; they cost money and are never completed.
+        { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    NagSuppressions.addResourceSuppressions(this.bucket, [
+      {
+        id: 'AwsSolutions-S1',
+        reason:
+          'Objects are only read through short-lived presigned URLs issued by get-video-content, which logs each issue ' +
+          'with the user and video id; S3 data events can be added through CloudTrail per deployment.',
+      },
+    ]);
+
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      deletionProtection: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: TABLE_INDEXES.byUser,
+      partitionKey: { name: 'gsi1pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'gsi1sk', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: TABLE_INDEXES.byMonth,
+      partitionKey: { name: 'gsi2pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'gsi2sk', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+
+    this.idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: 'expiration',
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    NagSuppressions.addResourceSuppressions(this.idempotencyTable, [
+      {
+        id: 'AwsSolutions-DDB3',
+        reason:
+          'Idempotency records expire within 24 hours (TTL); restoring them from a backup would replay stale ' +
+          'request outcomes, so point-in-time recovery is deliberately off for this table.',
+      },
+    ]);
+  }
+}
