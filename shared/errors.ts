@@ -65,8 +65,12 @@ export class ConflictError extends AppError {
 /** The provider answered 429, 5xx, or the network failed: worth retrying. */
 export class RetryableProviderError extends AppError {
   override name = 'RetryableProviderError';
-  constructor(message: string, options: { retryAfterSeconds?: number; cause?: unknown } = {}) {
-    super(message, { status: 503, code: 'provider_unavailable', ...options });
+  /** True when the provider answered 429 (rate limited) rather than failing. */
+  readonly rateLimited: boolean;
+  constructor(message: string, options: { retryAfterSeconds?: number; rateLimited?: boolean; cause?: unknown } = {}) {
+    const { rateLimited = false, ...rest } = options;
+    super(message, { status: 503, code: 'provider_unavailable', ...rest });
+    this.rateLimited = rateLimited;
   }
 }
 

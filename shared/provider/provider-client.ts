@@ -16,6 +16,7 @@ export interface ProviderVideo {
   size: string;
   /** Unix seconds. */
   createdAt: number;
+  completedAt: number | null;
   expiresAt: number | null;
   error: { code: string; message: string } | null;
 }
@@ -109,6 +110,7 @@ export function mapProviderError(error: unknown, operation: string): Error {
       return new RetryableProviderError(detail, {
         cause: error,
         retryAfterSeconds: retryAfterSeconds(error.headers),
+        rateLimited: status === 429,
       });
     }
     return new PermanentProviderError(detail, { providerCode: error.code ?? undefined, cause: error });
@@ -134,6 +136,7 @@ function toProviderVideo(video: OpenAI.Videos.Video): ProviderVideo {
     seconds: String(video.seconds),
     size: video.size,
     createdAt: video.created_at,
+    completedAt: video.completed_at ?? null,
     expiresAt: video.expires_at ?? null,
     error: video.error ?? null,
   };

@@ -1,0 +1,40 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { ddb, sfn } from '../../shared/clients';
+import { httpApi } from '../../shared/http/api-middlewares';
+import { httpErrorEnvelope } from '../../shared/http/error-envelope';
+import { json } from '../../shared/http/responses';
+import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
+import { newVideoId } from '../../shared/ids';
+import { StepFunctionsPipelineStarter } from '../../shared/pipeline/pipeline-starter';
+import { logger, metrics, tracer } from '../../shared/powertools';
+import { loadPriceTable } from '../../shared/pricing';
+import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
+import { type CreateVideoDeps, createVideo } from './create-video';
+import { env } from './env';
+import { createVideoRequestParser } from './schema';
+
+const deps: CreateVideoDeps = {
+  videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
+  pipeline: new StepFunctionsPipelineStarter(sfn, env.STATE_MACHINE_ARN),
+  prices: loadPriceTable(env.PRICE_TABLE),
+  clock: () => new Date(),
+  newId: newVideoId,
+  logger,
+  metrics,
+};
+const parse = createVideoRequestParser({ allowedModels: env.ALLOWED_MODELS });
+
+/** POST /v1/videos → 202 video with Location. */
+export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .use(httpApi({ logger, jsonBody: true }))
+  .use(httpErrorEnvelope({ logger }))
+  .handler(async (event, context) => {
+    const video = await createVideo(parse(event, context.caller), deps);
+    return json(202, video, { location: `/v1/videos/${video.id}` });
+  });

@@ -1,0 +1,33 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { ddb, s3 } from '../../shared/clients';
+import { httpApi } from '../../shared/http/api-middlewares';
+import { httpErrorEnvelope } from '../../shared/http/error-envelope';
+import { redirect } from '../../shared/http/responses';
+import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
+import { logger, metrics, tracer } from '../../shared/powertools';
+import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
+import { S3ContentUrlSigner } from '../../shared/storage/content-signer';
+import { env } from './env';
+import { type GetVideoContentDeps, getVideoContent } from './get-video-content';
+import { parseGetVideoContentRequest } from './schema';
+
+const deps: GetVideoContentDeps = {
+  videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
+  signer: new S3ContentUrlSigner(s3),
+  bucket: env.BUCKET_NAME,
+  urlTtlSeconds: env.CONTENT_URL_TTL_SECONDS,
+};
+
+/** GET /v1/videos/{id}/content → 302 to a presigned S3 URL. */
+export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .use(httpApi({ logger }))
+  .use(httpErrorEnvelope({ logger }))
+  .handler(async (event, context) =>
+    redirect(await getVideoContent(parseGetVideoContentRequest(event, context.caller), deps)),
+  );

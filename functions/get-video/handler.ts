@@ -1,0 +1,25 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { ddb } from '../../shared/clients';
+import { httpApi } from '../../shared/http/api-middlewares';
+import { httpErrorEnvelope } from '../../shared/http/error-envelope';
+import { json } from '../../shared/http/responses';
+import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
+import { logger, metrics, tracer } from '../../shared/powertools';
+import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
+import { env } from './env';
+import { type GetVideoDeps, getVideo } from './get-video';
+import { parseGetVideoRequest } from './schema';
+
+const deps: GetVideoDeps = { videos: new DynamoVideoRepository(ddb, env.TABLE_NAME) };
+
+/** GET /v1/videos/{id} → 200 video. */
+export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .use(httpApi({ logger }))
+  .use(httpErrorEnvelope({ logger }))
+  .handler(async (event, context) => json(200, await getVideo(parseGetVideoRequest(event, context.caller), deps)));

@@ -1,0 +1,11 @@
+import type { Caller } from '../../shared/http/types';
+import { parseRequest, videoIdPathSchema } from '../../shared/schemas';
+import type { GetVideoInput } from './get-video';
+
+/** Reads the video id from the path. */
+export function parseGetVideoRequest(
+  event: { pathParameters?: Record<string, string | undefined> },
+  caller: Caller,
+): GetVideoInput {
+  return { caller, videoId: parseRequest(videoIdPathSchema, event.pathParameters ?? {}).id };
+}

@@ -1,0 +1,25 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { ddb } from '../../shared/clients';
+import { httpApi } from '../../shared/http/api-middlewares';
+import { httpErrorEnvelope } from '../../shared/http/error-envelope';
+import { json } from '../../shared/http/responses';
+import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
+import { logger, metrics, tracer } from '../../shared/powertools';
+import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
+import { env } from './env';
+import { type ListVideosDeps, listVideos } from './list-videos';
+import { parseListVideosRequest } from './schema';
+
+const deps: ListVideosDeps = { videos: new DynamoVideoRepository(ddb, env.TABLE_NAME) };
+
+/** GET /v1/videos → 200 list. */
+export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .use(httpApi({ logger }))
+  .use(httpErrorEnvelope({ logger }))
+  .handler(async (event, context) => json(200, await listVideos(parseListVideosRequest(event, context.caller), deps)));

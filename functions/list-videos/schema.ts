@@ -1,0 +1,11 @@
+import type { Caller } from '../../shared/http/types';
+import { listVideosQuerySchema, parseRequest } from '../../shared/schemas';
+import type { ListVideosInput } from './list-videos';
+
+/** Reads limit, after and status from the query string. */
+export function parseListVideosRequest(
+  event: { queryStringParameters?: Record<string, string | undefined> },
+  caller: Caller,
+): ListVideosInput {
+  return { caller, query: parseRequest(listVideosQuerySchema, event.queryStringParameters ?? {}) };
+}

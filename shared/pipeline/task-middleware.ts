@@ -1,0 +1,31 @@
+import type { MiddlewareObj } from '@middy/core';
+import { z } from 'zod';
+import type { AppLogger } from '../powertools';
+
+/** The state every task receives (shared/pipeline-types.ts), validated loosely: tasks check what they need. */
+export const pipelineStateSchema = z.looseObject({
+  videoId: z.string().min(1),
+  userId: z.string().min(1),
+});
+
+/**
+ * For Step Functions task handlers: rejects an event without `videoId`/`userId`, and puts `videoId`, `userId`
+ * and the execution name (the video id: executions are named after their video) on every log line; logs the
+ * named error a task throws, which the state machine then matches on. Tasks answer no HTTP, so errors propagate.
+ */
+export function pipelineTask(options: { logger: Pick<AppLogger, 'appendKeys' | 'warn'> }): MiddlewareObj {
+  return {
+    before: async (request) => {
+      const result = pipelineStateSchema.safeParse(request.event);
+      if (!result.success) {
+        throw new Error(`Invalid task input: ${result.error.issues.map((issue) => issue.message).join('; ')}`);
+      }
+      const { videoId, userId } = result.data;
+      options.logger.appendKeys({ videoId, userId, executionName: videoId });
+    },
+    onError: async (request) => {
+      const error = request.error as Error | null;
+      options.logger.warn('Task failed', { errorName: error?.name, errorMessage: error?.message });
+    },
+  };
+}

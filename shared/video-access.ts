@@ -1,0 +1,17 @@
+import { NotFoundError } from './errors';
+import type { Caller } from './http/types';
+import type { VideoRepository } from './repositories/video-repository';
+import type { VideoRecord } from './video';
+
+/** The caller's video, or 404: someone else's video answers exactly like a missing one (no existence leak). */
+export async function findOwnVideo(
+  videos: Pick<VideoRepository, 'get'>,
+  caller: Caller,
+  videoId: string,
+): Promise<VideoRecord> {
+  const video = await videos.get(videoId);
+  if (video === undefined || video.userId !== caller.userId) {
+    throw new NotFoundError(`No video found with id '${videoId}'`);
+  }
+  return video;
+}
