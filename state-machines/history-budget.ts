@@ -1,0 +1,62 @@
+import { POLL_POLICY } from '../shared/poll-policy';
+import { TRANSIENT_RETRY } from './video-pipeline';
+
+/** Step Functions Standard executions fail once their history reaches this many events. */
+export const EXECUTION_HISTORY_EVENT_LIMIT = 25_000;
+
+/**
+ * Events Step Functions writes per state, counted as an upper bound.
+ * A Lambda Task state invoked by ARN writes TaskStateEntered, then per attempt LambdaFunctionScheduled,
+ * LambdaFunctionStarted and LambdaFunctionSucceeded|Failed|TimedOut, then TaskStateExited. Entered/Exited are
+ * written once per visit, but we count them on every attempt (5 events per attempt) to stay on the safe side.
+ */
+export const EVENTS_PER_STATE = {
+  /** TaskStateEntered, LambdaFunctionScheduled, LambdaFunctionStarted, LambdaFunctionSucceeded|Failed, TaskStateExited. */
+  taskAttempt: 5,
+  /** WaitStateEntered, WaitStateExited. */
+  wait: 2,
+  /** ChoiceStateEntered, ChoiceStateExited. */
+  choice: 2,
+  /** SucceedStateEntered, SucceedStateExited. */
+  succeed: 2,
+  /** FailStateEntered. */
+  fail: 1,
+  /** ExecutionStarted and one of ExecutionSucceeded|Failed|TimedOut|Aborted. */
+  execution: 2,
+} as const;
+
+export interface HistoryBudget {
+  /** Attempts of one Task at most: the first plus every retry. */
+  readonly attemptsPerTask: number;
+  /** Events of one Task visit with every retry used. */
+  readonly eventsPerTask: number;
+  /** Events of one poll iteration: WaitBeforePoll + PollGenerationJob (all retries) + IsGenerationFinished. */
+  readonly eventsPerPollIteration: number;
+  /** Poll iterations of the longest run: maxPolls, plus the one that fails as timed out. */
+  readonly pollIterations: number;
+  /** Upper bound of the events in the longest run. */
+  readonly totalEvents: number;
+}
+
+/**
+ * The most history events one execution can produce: CreateGenerationJob, then the longest poll loop, then
+ * StoreVideoInS3 and RecordCompletion and VideoReady, plus RecordFailure and VideoFailed (a run ends through one
+ * of the two, counting both keeps the bound simple); every Task uses every retry.
+ */
+export function maxExecutionHistoryEvents(
+  policy: { readonly maxPolls: number } = POLL_POLICY,
+  retry: { readonly maxAttempts: number } = TRANSIENT_RETRY,
+): HistoryBudget {
+  const attemptsPerTask = 1 + retry.maxAttempts;
+  const eventsPerTask = attemptsPerTask * EVENTS_PER_STATE.taskAttempt;
+  const eventsPerPollIteration = EVENTS_PER_STATE.wait + eventsPerTask + EVENTS_PER_STATE.choice;
+  const pollIterations = policy.maxPolls + 1;
+  const tasksOutsideTheLoop = 4; // CreateGenerationJob, StoreVideoInS3, RecordCompletion, RecordFailure
+  const totalEvents =
+    EVENTS_PER_STATE.execution +
+    tasksOutsideTheLoop * eventsPerTask +
+    pollIterations * eventsPerPollIteration +
+    EVENTS_PER_STATE.succeed +
+    EVENTS_PER_STATE.fail;
+  return { attemptsPerTask, eventsPerTask, eventsPerPollIteration, pollIterations, totalEvents };
+}

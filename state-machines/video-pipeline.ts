@@ -1,0 +1,159 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import { maxTotalWaitSeconds, POLL_POLICY } from '../shared/poll-policy';
+
+/**
+ * The video pipeline: one Standard execution per video (JSONPath), named after the video id.
+ *
+ *   CreateGenerationJob → WaitBeforePoll → PollGenerationJob → IsGenerationFinished ─completed→ StoreVideoInS3
+ *                             ↑__________________________________________| otherwise           → RecordCompletion
+ *                                                                                                → VideoReady
+ *   any Task ─(Catch States.ALL, ResultPath $.failure)→ RecordFailure → VideoFailed (Error/Cause from $.failure)
+ *
+ * Data shapes: shared/pipeline-types.ts. The local stack executes exactly this definition.
+ */
+
+/** State names, for operators, tests and the local engine. */
+export const STATE_NAMES = {
+  createGenerationJob: 'CreateGenerationJob',
+  waitBeforePoll: 'WaitBeforePoll',
+  pollGenerationJob: 'PollGenerationJob',
+  isGenerationFinished: 'IsGenerationFinished',
+  storeVideoInS3: 'StoreVideoInS3',
+  recordCompletion: 'RecordCompletion',
+  videoReady: 'VideoReady',
+  recordFailure: 'RecordFailure',
+  videoFailed: 'VideoFailed',
+} as const;
+
+export type StateName = (typeof STATE_NAMES)[keyof typeof STATE_NAMES];
+
+/** Errors thrown by the task handlers (shared/errors.ts `name`s) that are worth retrying. */
+export const TRANSIENT_PROVIDER_ERRORS = ['RetryableProviderError', 'DownloadInterruptedError'] as const;
+
+/** Lambda platform errors that are transient (the invoke itself failed, not the handler). */
+export const TRANSIENT_LAMBDA_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+] as const;
+
+/** Backoff of every retrier: 2 s, 4 s, 8 s ... capped at 60 s, full jitter, at most 6 retries. */
+export const TRANSIENT_RETRY = {
+  intervalSeconds: 2,
+  backoffRate: 2,
+  maxAttempts: 6,
+  maxDelaySeconds: 60,
+} as const;
+
+/** The whole-execution timeout: the longest possible polling plus an hour for the tasks themselves. */
+export function videoPipelineTimeout(policy = POLL_POLICY): Duration {
+  return Duration.seconds(maxTotalWaitSeconds(policy) + 3600);
+}
+
+/** The Lambda functions behind the task states. */
+export interface VideoPipelineFunctions {
+  readonly createGenerationJob: lambda.IFunction;
+  readonly pollGenerationJob: lambda.IFunction;
+  readonly storeVideo: lambda.IFunction;
+  readonly recordCompletion: lambda.IFunction;
+  readonly recordFailure: lambda.IFunction;
+}
+
+/** Builds the pipeline's states in `scope` and returns its start. */
+export function buildVideoPipeline(scope: Construct, fns: VideoPipelineFunctions): sfn.IChainable {
+  const recordFailure = invoke(scope, STATE_NAMES.recordFailure, fns.recordFailure, {
+    comment: 'Marks the video failed with an error code derived from $.failure; never overwrites a terminal status',
+    // The last chance to mark the video terminal, and idempotent: retry any handler error, not only transient ones.
+    retryErrors: [...TRANSIENT_LAMBDA_ERRORS, sfn.Errors.TASKS_FAILED],
+  }).next(
+    new sfn.Fail(scope, STATE_NAMES.videoFailed, {
+      comment: 'The video failed; Error and Cause are those caught from the failing step',
+      errorPath: '$.failure.Error',
+      causePath: '$.failure.Cause',
+    }),
+  );
+
+  const catchInto = (task: sfn.TaskStateBase): sfn.TaskStateBase =>
+    task.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: '$.failure' });
+
+  const createGenerationJob = catchInto(
+    invoke(scope, STATE_NAMES.createGenerationJob, fns.createGenerationJob, {
+      comment: 'Submits the prompt to the provider and records the provider job id',
+      resultPath: '$.job',
+    }),
+  );
+  const waitBeforePoll = new sfn.Wait(scope, STATE_NAMES.waitBeforePoll, {
+    comment: 'Growing, jittered, capped wait chosen by the previous step ($.job.waitSeconds)',
+    time: sfn.WaitTime.secondsPath('$.job.waitSeconds'),
+  });
+  const pollGenerationJob = catchInto(
+    invoke(scope, STATE_NAMES.pollGenerationJob, fns.pollGenerationJob, {
+      comment: 'Reads the provider job status and progress; fails after the maximum number of polls',
+      resultPath: '$.job',
+    }),
+  );
+  const storeVideoInS3 = catchInto(
+    invoke(scope, STATE_NAMES.storeVideoInS3, fns.storeVideo, {
+      comment: 'Streams the MP4 and its variants from the provider into S3',
+      resultPath: '$.stored',
+    }),
+  );
+  const recordCompletion = catchInto(
+    invoke(scope, STATE_NAMES.recordCompletion, fns.recordCompletion, {
+      comment: 'Marks the video completed and charges its cost exactly once',
+    }),
+  );
+  const videoReady = new sfn.Succeed(scope, STATE_NAMES.videoReady, { comment: 'The video is stored and charged' });
+
+  const isGenerationFinished = new sfn.Choice(scope, STATE_NAMES.isGenerationFinished, {
+    comment: 'Completed jobs are stored; queued and in-progress jobs are polled again',
+  })
+    .when(
+      sfn.Condition.stringEquals('$.job.status', 'completed'),
+      storeVideoInS3.next(recordCompletion).next(videoReady),
+    )
+    .otherwise(waitBeforePoll);
+
+  return createGenerationJob.next(waitBeforePoll).next(pollGenerationJob).next(isGenerationFinished);
+}
+
+/** The pipeline as a state machine definition body. */
+export function videoPipelineDefinition(scope: Construct, fns: VideoPipelineFunctions): sfn.DefinitionBody {
+  return sfn.DefinitionBody.fromChainable(buildVideoPipeline(scope, fns));
+}
+
+interface InvokeOptions {
+  readonly comment: string;
+  /** @default - the task's result replaces the state ($) */
+  readonly resultPath?: string;
+  /** @default - TRANSIENT_PROVIDER_ERRORS and TRANSIENT_LAMBDA_ERRORS */
+  readonly retryErrors?: readonly string[];
+}
+
+/**
+ * A Task state that invokes `fn` with the state as its event and takes the handler's return value as its result
+ * (Resource = the function ARN), retrying only the transient errors with capped, jittered backoff.
+ */
+function invoke(scope: Construct, name: StateName, fn: lambda.IFunction, options: InvokeOptions): sfn.TaskStateBase {
+  const task = new tasks.LambdaInvoke(scope, name, {
+    lambdaFunction: fn,
+    payloadResponseOnly: true,
+    // The default retrier is replaced by the explicit one below (adds the jitter, the cap and our error names).
+    retryOnServiceExceptions: false,
+    comment: options.comment,
+    ...(options.resultPath === undefined ? {} : { resultPath: options.resultPath }),
+  });
+  return task.addRetry({
+    errors: [...(options.retryErrors ?? [...TRANSIENT_PROVIDER_ERRORS, ...TRANSIENT_LAMBDA_ERRORS])],
+    interval: Duration.seconds(TRANSIENT_RETRY.intervalSeconds),
+    backoffRate: TRANSIENT_RETRY.backoffRate,
+    maxAttempts: TRANSIENT_RETRY.maxAttempts,
+    maxDelay: Duration.seconds(TRANSIENT_RETRY.maxDelaySeconds),
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+}

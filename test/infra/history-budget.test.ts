@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { POLL_POLICY } from '../../shared/poll-policy';
+import {
+  EVENTS_PER_STATE,
+  EXECUTION_HISTORY_EVENT_LIMIT,
+  maxExecutionHistoryEvents,
+} from '../../state-machines/history-budget';
+import { TRANSIENT_RETRY } from '../../state-machines/video-pipeline';
+
+describe('history-budget', () => {
+  it('returns 7 attempts and 35 events per task when every one of the 6 retries is used', () => {
+    const budget = maxExecutionHistoryEvents();
+
+    expect(TRANSIENT_RETRY.maxAttempts).toBe(6);
+    expect(budget.attemptsPerTask).toBe(7);
+    expect(budget.eventsPerTask).toBe(7 * EVENTS_PER_STATE.taskAttempt);
+    expect(budget.eventsPerTask).toBe(35);
+  });
+
+  it('returns 39 events per poll iteration: WaitBeforePoll 2 + PollGenerationJob 35 + IsGenerationFinished 2', () => {
+    expect(maxExecutionHistoryEvents().eventsPerPollIteration).toBe(2 + 35 + 2);
+  });
+
+  it('returns far fewer than 25,000 events for the longest run POLL_POLICY allows', () => {
+    const budget = maxExecutionHistoryEvents(POLL_POLICY);
+
+    // 2 (execution) + 4 tasks × 35 + (150 + 1) iterations × 39 + 2 (VideoReady) + 1 (VideoFailed) = 6,034
+    expect(budget.pollIterations).toBe(POLL_POLICY.maxPolls + 1);
+    expect(budget.totalEvents).toBe(2 + 4 * 35 + (POLL_POLICY.maxPolls + 1) * 39 + 2 + 1);
+    expect(budget.totalEvents).toBeLessThan(EXECUTION_HISTORY_EVENT_LIMIT / 4);
+  });
+
+  it('returns a total over the limit when a policy polls too often, so the check above can fail', () => {
+    const budget = maxExecutionHistoryEvents({ maxPolls: 1000 });
+
+    expect(budget.totalEvents).toBeGreaterThan(EXECUTION_HISTORY_EVENT_LIMIT);
+  });
+});

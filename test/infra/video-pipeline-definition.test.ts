@@ -1,0 +1,143 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { describe, expect, it } from 'vitest';
+import {
+  ContentExpiredError,
+  DownloadInterruptedError,
+  GenerationFailedError,
+  PermanentProviderError,
+  RetryableProviderError,
+} from '../../shared/errors';
+import { maxTotalWaitSeconds } from '../../shared/poll-policy';
+import {
+  STATE_NAMES,
+  TRANSIENT_LAMBDA_ERRORS,
+  TRANSIENT_PROVIDER_ERRORS,
+  videoPipelineDefinition,
+  videoPipelineTimeout,
+} from '../../state-machines/video-pipeline';
+import { type AslState, stateMachineOf } from './asl';
+
+const FUNCTION_ARNS = {
+  createGenerationJob: 'arn:aws:lambda:us-east-1:123456789012:function:create-generation-job',
+  pollGenerationJob: 'arn:aws:lambda:us-east-1:123456789012:function:poll-generation-job',
+  storeVideo: 'arn:aws:lambda:us-east-1:123456789012:function:store-video',
+  recordCompletion: 'arn:aws:lambda:us-east-1:123456789012:function:record-completion',
+  recordFailure: 'arn:aws:lambda:us-east-1:123456789012:function:record-failure',
+} as const;
+
+function synthesizeDefinition() {
+  const stack = new Stack(new App(), 'PipelineDefinition');
+  const fn = (name: keyof typeof FUNCTION_ARNS) => lambda.Function.fromFunctionArn(stack, name, FUNCTION_ARNS[name]);
+  new sfn.StateMachine(stack, 'StateMachine', {
+    definitionBody: videoPipelineDefinition(stack, {
+      createGenerationJob: fn('createGenerationJob'),
+      pollGenerationJob: fn('pollGenerationJob'),
+      storeVideo: fn('storeVideo'),
+      recordCompletion: fn('recordCompletion'),
+      recordFailure: fn('recordFailure'),
+    }),
+    timeout: videoPipelineTimeout(),
+  });
+  return stateMachineOf(Template.fromStack(stack)).asl;
+}
+
+const TRANSIENT_RETRIER = {
+  ErrorEquals: [...TRANSIENT_PROVIDER_ERRORS, ...TRANSIENT_LAMBDA_ERRORS],
+  IntervalSeconds: 2,
+  BackoffRate: 2,
+  MaxAttempts: 6,
+  MaxDelaySeconds: 60,
+  JitterStrategy: 'FULL',
+};
+const CATCH_INTO_RECORD_FAILURE = [{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'RecordFailure' }];
+
+describe('video-pipeline definition', () => {
+  const asl = synthesizeDefinition();
+  const state = (name: string): AslState => {
+    const found = asl.States[name];
+    if (!found) throw new Error(`no state ${name}`);
+    return found;
+  };
+
+  it('returns exactly the named states of the contract, starting at CreateGenerationJob', () => {
+    expect(Object.keys(asl.States).sort()).toEqual(Object.values(STATE_NAMES).sort());
+    expect(asl.StartAt).toBe('CreateGenerationJob');
+    expect(asl.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+  });
+
+  it('returns a whole-execution timeout of the longest polling plus one hour', () => {
+    expect(asl.TimeoutSeconds).toBe(maxTotalWaitSeconds() + 3600);
+  });
+
+  it('invokes each task function by ARN with the state as payload and the result at the contract path', () => {
+    const expected: Array<[string, string, string | undefined, string]> = [
+      ['CreateGenerationJob', FUNCTION_ARNS.createGenerationJob, '$.job', 'WaitBeforePoll'],
+      ['PollGenerationJob', FUNCTION_ARNS.pollGenerationJob, '$.job', 'IsGenerationFinished'],
+      ['StoreVideoInS3', FUNCTION_ARNS.storeVideo, '$.stored', 'RecordCompletion'],
+      ['RecordCompletion', FUNCTION_ARNS.recordCompletion, undefined, 'VideoReady'],
+      ['RecordFailure', FUNCTION_ARNS.recordFailure, undefined, 'VideoFailed'],
+    ];
+    for (const [name, resource, resultPath, next] of expected) {
+      const task = state(name);
+      expect({ name, Type: task.Type, Resource: task.Resource, ResultPath: task.ResultPath, Next: task.Next }).toEqual({
+        name,
+        Type: 'Task',
+        Resource: resource,
+        ResultPath: resultPath,
+        Next: next,
+      });
+      expect(task.Parameters, `${name} passes the whole state`).toBeUndefined();
+    }
+  });
+
+  it('returns every task but RecordFailure retrying only transient errors and catching all into RecordFailure', () => {
+    for (const name of ['CreateGenerationJob', 'PollGenerationJob', 'StoreVideoInS3', 'RecordCompletion']) {
+      expect(state(name).Retry, name).toEqual([TRANSIENT_RETRIER]);
+      expect(state(name).Catch, name).toEqual(CATCH_INTO_RECORD_FAILURE);
+    }
+    const permanent = [
+      new PermanentProviderError('x').name,
+      new GenerationFailedError('moderation_blocked', 'x').name,
+      new ContentExpiredError('x').name,
+    ];
+    for (const name of ['CreateGenerationJob', 'PollGenerationJob', 'StoreVideoInS3']) {
+      const retried = state(name).Retry?.flatMap((retrier) => retrier.ErrorEquals as string[]);
+      for (const error of [...permanent, 'States.ALL', 'States.TaskFailed']) expect(retried, name).not.toContain(error);
+    }
+  });
+
+  it('returns RecordFailure with retries but no catch, ending in VideoFailed with the caught Error and Cause', () => {
+    expect(state('RecordFailure').Retry?.length).toBeGreaterThan(0);
+    expect(state('RecordFailure').Catch).toBeUndefined();
+    expect(state('VideoFailed')).toMatchObject({
+      Type: 'Fail',
+      ErrorPath: '$.failure.Error',
+      CausePath: '$.failure.Cause',
+    });
+    expect(state('VideoReady').Type).toBe('Succeed');
+  });
+
+  it('returns the poll loop: wait for $.job.waitSeconds, poll, store when completed, otherwise wait again', () => {
+    expect(state('WaitBeforePoll')).toEqual({
+      Type: 'Wait',
+      Comment: expect.any(String),
+      SecondsPath: '$.job.waitSeconds',
+      Next: 'PollGenerationJob',
+    });
+    expect(state('IsGenerationFinished')).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.job.status', StringEquals: 'completed', Next: 'StoreVideoInS3' }],
+      Default: 'WaitBeforePoll',
+    });
+  });
+
+  it('names its retried errors exactly as shared/errors.ts names the thrown errors', () => {
+    expect(TRANSIENT_PROVIDER_ERRORS).toEqual([
+      new RetryableProviderError('x').name,
+      new DownloadInterruptedError('x').name,
+    ]);
+  });
+});
