@@ -281,7 +281,9 @@ export class LocalStepFunctionsEngine {
             input: unknown,
           ) => Parameters<DynamoDBClient['send']>[0];
           try {
-            const { $metadata: _, ...output } = (await this.dynamodb.send(new Command(input))) as { $metadata: unknown };
+            const { $metadata: _, ...output } = (await this.dynamodb.send(new Command(input))) as {
+              $metadata: unknown;
+            };
             return output;
           } catch (error) {
             const thrown = error as Error;

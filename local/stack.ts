@@ -1,0 +1,188 @@
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { localCors, localRoutes } from './api-server/routes';
+import { startLocalApi } from './api-server/server';
+import type { LocalConfig } from './config';
+import { localStateMachines } from './engine/definition';
+import { LocalStepFunctionsEngine } from './engine/engine';
+import { startStepFunctionsServer } from './engine/server';
+import { describeFunctions, LambdaRuntime } from './lambda/runtime';
+import { startEmulator } from './provider-emulator/index';
+import { createTablesFromTemplate, startDynamoDbLocal } from './services/dynamodb-local';
+import { signalGroup } from './services/processes';
+import { startS3Local } from './services/s3-local';
+import { LOCAL_REGION } from './template/resolve';
+import { synthesizeApp } from './template/synth';
+import { type LocalIssuer, localIssuerUrl, openLocalIssuer } from './token/issuer';
+
+/** The running local stack: every stand-in's address, and one way to stop them all. */
+export interface LocalStack {
+  baseUrl: string;
+  providerUrl: string;
+  /** The emulator's control origin (`/__emulator/*`), when the built-in emulator runs. */
+  emulatorOrigin: string | undefined;
+  stepFunctionsEndpoint: string;
+  dynamodbEndpoint: string;
+  s3Endpoint: string;
+  stateMachineArns: string[];
+  tables: string[];
+  buckets: string[];
+  issuer: LocalIssuer;
+  stop(): Promise<void>;
+}
+
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/**
+ * Brings the embedded stack up: DynamoDB Local, s3rver, the provider emulator, the synthesized CDK app, its tables and
+ * bucket, the functions (each with its template environment resolved to local values), the local Step Functions
+ * engine and the local HTTP API. On a failure, what was started is stopped again.
+ */
+export async function startLocalStack(
+  config: LocalConfig,
+  log: (line: string) => void = () => undefined,
+): Promise<LocalStack> {
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const step of stops.splice(0).reverse()) {
+      await step().catch((error: unknown) => console.error('local stack: stopping:', error));
+    }
+  };
+  try {
+    await mkdir(config.dataDir, { recursive: true });
+    Object.assign(process.env, awsEnvironment());
+    delete process.env.AWS_SESSION_TOKEN;
+    delete process.env.AWS_PROFILE;
+
+    log('starting DynamoDB Local and synthesizing the CDK app...');
+    const [dynamodb, template] = await Promise.all([
+      startDynamoDbLocal({
+        dataDir: config.dataDir,
+        port: await freePort(),
+        clientConfig: { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS },
+      }).then((running) => {
+        stops.push(running.stop);
+        // Last resort if this process ends without stopping the stack: DynamoDB Local's java must not outlive it.
+        process.once('exit', () => signalGroup(running.pid, 'SIGKILL'));
+        return running;
+      }),
+      synthesizeApp(join(config.dataDir, 'cdk.out')),
+    ]);
+
+    const s3 = await startS3Local({ dataDir: config.dataDir, port: 0, template });
+    stops.push(s3.stop);
+
+    let providerUrl = config.providerBaseUrl;
+    let providerApiKey = config.providerApiKey;
+    let emulatorOrigin: string | undefined;
+    if (!providerUrl) {
+      const emulator = await startEmulator({ port: 0, jobMs: config.emulatorJobMs, apiKey: providerApiKey });
+      stops.push(() => emulator.close());
+      providerUrl = emulator.url;
+      providerApiKey = emulator.apiKey;
+      emulatorOrigin = emulator.origin;
+    }
+    if (!providerApiKey)
+      throw new Error('PROVIDER_BASE_URL is set: set PROVIDER_API_KEY too (there is no local Secrets Manager)');
+
+    const client = new DynamoDBClient({
+      region: LOCAL_REGION,
+      endpoint: dynamodb.endpoint,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    const tables = await createTablesFromTemplate(client, template).finally(() => client.destroy());
+
+    const functions = describeFunctions(template, (environment) =>
+      localizeEnvironment(environment, { providerUrl: providerUrl!, providerApiKey: providerApiKey! }),
+    );
+    const runtime = new LambdaRuntime(functions);
+    const machines = localStateMachines(template, runtime);
+    Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint, AWS_ENDPOINT_URL_S3: s3.endpoint });
+    const engine = new LocalStepFunctionsEngine({
+      machines,
+      runtime,
+      dataDir: config.dataDir,
+      localWaitMs: config.localWaitMs,
+    });
+    await engine.open();
+    const stepFunctions = await startStepFunctionsServer(engine);
+    stops.push(() => stepFunctions.close());
+    stops.push(() => engine.shutdown());
+    process.env.AWS_ENDPOINT_URL_SFN = stepFunctions.url;
+
+    // Only now, with every endpoint and name in process.env, are the handler modules imported.
+    await runtime.load();
+
+    const api = await startLocalApi({
+      routes: localRoutes(template, runtime),
+      cors: localCors(template),
+      runtime,
+      port: config.port,
+      issuer: (port) => openLocalIssuer({ dataDir: config.dataDir, issuer: localIssuerUrl(port) }),
+      log,
+    });
+    stops.push(() => api.close());
+
+    return {
+      baseUrl: api.baseUrl,
+      providerUrl,
+      emulatorOrigin,
+      stepFunctionsEndpoint: stepFunctions.url,
+      dynamodbEndpoint: dynamodb.endpoint,
+      s3Endpoint: s3.endpoint,
+      stateMachineArns: machines.map((machine) => machine.arn),
+      tables,
+      buckets: s3.buckets,
+      issuer: api.issuer,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** What every function sees locally besides its own template environment. */
+function awsEnvironment(): Record<string, string> {
+  return {
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    S3_FORCE_PATH_STYLE: 'true',
+    // s3rver predates the SDK's default CRC checksums; send and check them only where S3 requires them.
+    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+    POWERTOOLS_TRACE_ENABLED: 'false',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+  };
+}
+
+/**
+ * A function's template environment, made local: the provider is the emulator (or PROVIDER_BASE_URL) and, with no
+ * local Secrets Manager, its key comes as PROVIDER_API_KEY instead of PROVIDER_SECRET_ARN.
+ */
+export function localizeEnvironment(
+  environment: Record<string, string>,
+  provider: { providerUrl: string; providerApiKey: string },
+): Record<string, string> {
+  const { PROVIDER_SECRET_ARN, ...rest } = environment;
+  const usesProvider = PROVIDER_SECRET_ARN !== undefined || rest.PROVIDER_BASE_URL !== undefined;
+  if (!usesProvider) return rest;
+  return { ...rest, PROVIDER_BASE_URL: provider.providerUrl, PROVIDER_API_KEY: provider.providerApiKey };
+}
+
+/** A port free right now (for DynamoDB Local, which needs one on its command line). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}

@@ -1,0 +1,57 @@
+/**
+ * `npm start`: the embedded local stack (DynamoDB Local, s3rver, the provider emulator, the local Step Functions
+ * engine and the local HTTP API), running the handlers and the state machine the CDK app synthesizes.
+ * Configuration: PORT, REELFLOW_DATA_DIR, PROVIDER_BASE_URL/PROVIDER_API_KEY, EMULATOR_JOB_MS, LOCAL_WAIT_MS.
+ */
+import { readLocalConfig } from './config';
+import { startLocalStack } from './stack';
+
+const config = readLocalConfig();
+const log = (line: string) => console.log(`[local] ${line}`);
+
+let stack: Awaited<ReturnType<typeof startLocalStack>>;
+try {
+  stack = await startLocalStack(config, log);
+} catch (error) {
+  console.error('[local] the local stack did not start:', error);
+  process.exit(1);
+}
+
+let stopping = false;
+const shutdown = (signal: NodeJS.Signals) => {
+  if (stopping) {
+    log(`${signal} again: exiting now`);
+    process.exit(1);
+  }
+  stopping = true;
+  log(`${signal}: stopping every local service...`);
+  stack.stop().then(
+    () => {
+      log('stopped');
+      process.exit(0);
+    },
+    (error: unknown) => {
+      console.error('[local] stopping failed:', error);
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);
+
+const token = await stack.issuer.sign('demo');
+console.log(
+  [
+    `reelflow local stack ready at ${stack.baseUrl}`,
+    `  provider: ${stack.providerUrl}`,
+    ...(stack.emulatorOrigin ? [`  provider emulator control: ${stack.emulatorOrigin}/__emulator/`] : []),
+    `  step functions: ${stack.stepFunctionsEndpoint}`,
+    `  state machines: ${stack.stateMachineArns.join(', ')}`,
+    `  dynamodb local: ${stack.dynamodbEndpoint} (tables: ${stack.tables.join(', ')})`,
+    `  s3 (s3rver): ${stack.s3Endpoint} (buckets: ${stack.buckets.join(', ')})`,
+    `  data: ${config.dataDir}`,
+    `  token for user demo (or: npm run token -- --user ID [--groups a,b]):`,
+    `  TOKEN=${token}`,
+    `  try: curl -s -X POST ${stack.baseUrl}/v1/videos -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"prompt":"A cat playing piano"}'`,
+  ].join('\n'),
+);
