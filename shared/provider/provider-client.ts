@@ -213,3 +213,20 @@ export class OpenAIVideoProvider implements VideoProvider {
     };
   }
 }
+
+/** The client configuration from a function's parsed provider environment. */
+export function providerConfigFromEnv(env: {
+  PROVIDER_BASE_URL: string;
+  PROVIDER_API_KEY?: string | undefined;
+  PROVIDER_SECRET_ARN?: string | undefined;
+  PROVIDER_TIMEOUT_MS: number;
+  PROVIDER_SECRET_MAX_AGE_SECONDS: number;
+}): ProviderClientConfig {
+  return {
+    baseURL: env.PROVIDER_BASE_URL,
+    apiKey: env.PROVIDER_API_KEY,
+    secretArn: env.PROVIDER_SECRET_ARN,
+    timeoutMs: env.PROVIDER_TIMEOUT_MS,
+    secretMaxAgeSeconds: env.PROVIDER_SECRET_MAX_AGE_SECONDS,
+  };
+}

@@ -1,0 +1,127 @@
+import { ConflictError, GenerationFailedError } from '../../shared/errors';
+import type { JobState, PipelineInput } from '../../shared/pipeline-types';
+import { nextWaitSeconds } from '../../shared/poll-policy';
+import type { AppLogger, AppMetrics } from '../../shared/powertools';
+import type { ProviderVideo, VideoProvider } from '../../shared/provider/provider-client';
+import type { VideoRepository } from '../../shared/repositories/video-repository';
+import { isTerminal, unixSeconds, type VideoRecord } from '../../shared/video';
+
+export interface CreateGenerationJobDeps {
+  videos: Pick<VideoRepository, 'get' | 'recordCreateAttempt' | 'claimProviderJob' | 'saveProviderJob'>;
+  provider: Pick<VideoProvider, 'create' | 'list'>;
+  clock: () => Date;
+  logger: Pick<AppLogger, 'info' | 'warn'>;
+  metrics: AppMetrics;
+  /** An orphaned job may be this many seconds older than the first attempt (clock skew). */
+  adoptionSkewSeconds: number;
+  /** At most this many of the provider's recent videos are examined for an orphan. */
+  maxScannedJobs?: number;
+  random?: () => number;
+}
+
+/**
+ * CreateGenerationJob. The provider's create takes no idempotency key, so a create that succeeded just before a
+ * crash or timeout would, if simply retried, start a second paid job. Instead:
+ * 1. every attempt is recorded on the video BEFORE the provider is called;
+ * 2. a retry (an attempt recorded, no job id saved) first looks among the provider's recent jobs for one with the
+ *    same prompt, model, size and seconds created since the first attempt, and adopts it;
+ * 3. any adopted or new job id is claimed with a conditional put, so no two videos can hold the same job;
+ * 4. only when nothing can be adopted is a new job created.
+ */
+export async function createGenerationJob(input: PipelineInput, deps: CreateGenerationJobDeps): Promise<JobState> {
+  const video = await deps.videos.get(input.videoId);
+  if (video === undefined) throw new Error(`Video ${input.videoId} does not exist`);
+  if (isTerminal(video.status)) throw new ConflictError(`Video ${input.videoId} is already ${video.status}`);
+
+  if (video.providerVideoId !== null) {
+    deps.logger.info('Provider job already saved; continuing with it', { providerVideoId: video.providerVideoId });
+    return jobState(video.providerVideoId, video.status === 'queued' ? 'queued' : 'in_progress', video.progress, deps);
+  }
+
+  if (video.providerCreateAttempts > 0) {
+    const adopted = await adoptOrphanedJob(video, deps);
+    if (adopted !== undefined) return adopted;
+  }
+
+  const attempt = await deps.videos.recordCreateAttempt(video.videoId, unixSeconds(deps.clock()));
+  if (!attempt.applied) throw new ConflictError(`Video ${input.videoId} is already ${attempt.video?.status ?? 'gone'}`);
+
+  const job = await deps.provider.create({
+    prompt: video.prompt,
+    model: video.model,
+    seconds: video.seconds,
+    size: video.size,
+  });
+  deps.logger.info('Provider job created', {
+    providerVideoId: job.id,
+    attempt: attempt.video?.providerCreateAttempts,
+  });
+  if (!(await deps.videos.claimProviderJob(job.id, video.videoId, unixSeconds(deps.clock())))) {
+    throw new Error(`Provider job ${job.id} is already claimed by another video`);
+  }
+  return save(video, job, deps);
+}
+
+/** Finds, claims and saves a job an earlier attempt created but did not record; undefined when there is none. */
+async function adoptOrphanedJob(video: VideoRecord, deps: CreateGenerationJobDeps): Promise<JobState | undefined> {
+  const since = (video.providerFirstAttemptAt ?? video.createdAt) - deps.adoptionSkewSeconds;
+  const maxScanned = deps.maxScannedJobs ?? 500;
+  let scanned = 0;
+  for await (const job of deps.provider.list({ pageSize: 100 })) {
+    scanned += 1;
+    // Newest first: once older than the first attempt, nothing further down can be ours.
+    if (job.createdAt < since || scanned > maxScanned) break;
+    if (!matches(job, video)) continue;
+    if (await deps.videos.claimProviderJob(job.id, video.videoId, unixSeconds(deps.clock()))) {
+      deps.logger.info('Adopted the provider job an earlier attempt created', {
+        providerVideoId: job.id,
+        attempts: video.providerCreateAttempts,
+      });
+      deps.metrics.addMetric('ProviderJobsAdopted', 'Count', 1);
+      return save(video, job, deps);
+    }
+  }
+  deps.logger.info('No orphaned provider job found; creating one', { scanned, since });
+  return undefined;
+}
+
+function matches(job: ProviderVideo, video: VideoRecord): boolean {
+  const sameModel = job.model === video.model || job.model.startsWith(`${video.model}-20`);
+  return (
+    sameModel &&
+    (job.prompt ?? '').trim() === video.prompt &&
+    String(job.seconds) === video.seconds &&
+    job.size === video.size
+  );
+}
+
+async function save(video: VideoRecord, job: ProviderVideo, deps: CreateGenerationJobDeps): Promise<JobState> {
+  if (job.status === 'failed') {
+    const code = job.error?.code ?? 'provider_failed';
+    throw new GenerationFailedError(code, `${code}: ${job.error?.message ?? 'The provider failed the job'}`);
+  }
+  const status = job.status === 'queued' ? 'queued' : 'in_progress';
+  const saved = await deps.videos.saveProviderJob(video.videoId, {
+    providerVideoId: job.id,
+    status,
+    progress: job.progress,
+    now: unixSeconds(deps.clock()),
+  });
+  if (!saved) deps.logger.warn('Video moved on while its provider job was created', { providerVideoId: job.id });
+  return jobState(job.id, job.status === 'completed' ? 'completed' : status, job.progress, deps);
+}
+
+function jobState(
+  providerVideoId: string,
+  status: JobState['status'],
+  progress: number,
+  deps: Pick<CreateGenerationJobDeps, 'random'>,
+): JobState {
+  return {
+    providerVideoId,
+    status,
+    progress,
+    polls: 0,
+    waitSeconds: nextWaitSeconds(0, deps.random === undefined ? {} : { random: deps.random }),
+  };
+}

@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { parseEnv, providerEnvSchema, requireProviderKey, tableEnvSchema } from '../../shared/config';
+
+/** CreateGenerationJob: the table and the provider. */
+export const createGenerationJobEnvSchema = requireProviderKey(
+  z.object({
+    ...tableEnvSchema.shape,
+    ...providerEnvSchema.shape,
+    /** How far before the first attempt an orphaned provider job may have been created (clock skew). */
+    PROVIDER_ADOPTION_SKEW_SECONDS: z.coerce.number().int().min(0).max(3600).default(120),
+  }),
+);
+export type CreateGenerationJobEnv = z.input<typeof createGenerationJobEnvSchema>;
+
+export const env = parseEnv(createGenerationJobEnvSchema);

@@ -1,0 +1,29 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { ddb } from '../../shared/clients';
+import { pipelineTask } from '../../shared/pipeline/task-middleware';
+import type { JobState, PipelineInput } from '../../shared/pipeline-types';
+import { logger, metrics, tracer } from '../../shared/powertools';
+import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
+import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
+import { type CreateGenerationJobDeps, createGenerationJob } from './create-generation-job';
+import { env } from './env';
+
+const deps: CreateGenerationJobDeps = {
+  videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
+  provider: new OpenAIVideoProvider(providerConfigFromEnv(env)),
+  clock: () => new Date(),
+  logger,
+  metrics,
+  adoptionSkewSeconds: env.PROVIDER_ADOPTION_SKEW_SECONDS,
+};
+
+/** Task CreateGenerationJob: `{videoId, userId}` → JobState (ResultPath `$.job`). */
+export const handler = middy<PipelineInput, JobState>()
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .use(pipelineTask({ logger }))
+  .handler((event) => createGenerationJob(event, deps));

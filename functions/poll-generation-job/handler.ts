@@ -1,0 +1,28 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { ddb } from '../../shared/clients';
+import { pipelineTask } from '../../shared/pipeline/task-middleware';
+import type { JobState, PipelineState } from '../../shared/pipeline-types';
+import { logger, metrics, tracer } from '../../shared/powertools';
+import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
+import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
+import { env } from './env';
+import { type PollGenerationJobDeps, pollGenerationJob, pollInput } from './poll-generation-job';
+
+const deps: PollGenerationJobDeps = {
+  videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
+  provider: new OpenAIVideoProvider(providerConfigFromEnv(env)),
+  clock: () => new Date(),
+  logger,
+  metrics,
+};
+
+/** Task PollGenerationJob: the state with `$.job` → the next JobState (ResultPath `$.job`). */
+export const handler = middy<PipelineState, JobState>()
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .use(pipelineTask({ logger }))
+  .handler((event) => pollGenerationJob(pollInput(event), deps));

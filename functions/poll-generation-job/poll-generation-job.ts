@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { GenerationFailedError, GenerationTimedOutError, RetryableProviderError } from '../../shared/errors';
+import type { JobState, PipelineInput } from '../../shared/pipeline-types';
+import { nextWaitSeconds, POLL_POLICY } from '../../shared/poll-policy';
+import type { AppLogger, AppMetrics } from '../../shared/powertools';
+import type { VideoProvider } from '../../shared/provider/provider-client';
+import type { VideoRepository } from '../../shared/repositories/video-repository';
+import { unixSeconds } from '../../shared/video';
+
+export interface PollGenerationJobDeps {
+  videos: Pick<VideoRepository, 'updateStatus'>;
+  provider: Pick<VideoProvider, 'retrieve'>;
+  clock: () => Date;
+  logger: Pick<AppLogger, 'info' | 'warn'>;
+  metrics: AppMetrics;
+  policy?: typeof POLL_POLICY;
+  random?: () => number;
+}
+
+const jobStateSchema = z.object({
+  providerVideoId: z.string().min(1),
+  status: z.enum(['queued', 'in_progress', 'completed']),
+  progress: z.number(),
+  polls: z.number().int().min(0),
+  waitSeconds: z.number(),
+});
+
+/** The task's input: the execution input plus the job state at `$.job`. */
+export type PollGenerationJobInput = PipelineInput & { job: JobState };
+
+/** Reads the job state from the task's event (a plain Error when it is missing: a wiring defect, not retried). */
+export function pollInput(event: PipelineInput & { job?: unknown }): PollGenerationJobInput {
+  return { ...event, job: jobStateSchema.parse(event.job) };
+}
+
+/**
+ * PollGenerationJob: one look at the provider's job. Mirrors status and progress onto the video; `completed` lets
+ * the state machine move on; `failed` throws GenerationFailedError("<code>: <message>"); more than maxPolls polls
+ * throws GenerationTimedOutError. A 429 is not an error here: the state is kept and the next wait honours
+ * retry-after. Other transient failures throw RetryableProviderError for the state machine's retry.
+ */
+export async function pollGenerationJob(input: PollGenerationJobInput, deps: PollGenerationJobDeps): Promise<JobState> {
+  const policy = deps.policy ?? POLL_POLICY;
+  const { job } = input;
+  if (job.polls >= policy.maxPolls) {
+    throw new GenerationTimedOutError(
+      `Provider job ${job.providerVideoId} did not finish within ${policy.maxPolls} polls`,
+    );
+  }
+  const polls = job.polls + 1;
+  const wait = (retryAfterSeconds?: number) =>
+    nextWaitSeconds(
+      polls,
+      {
+        ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+        ...(deps.random === undefined ? {} : { random: deps.random }),
+      },
+      policy,
+    );
+  deps.metrics.addMetric('Polls', 'Count', 1);
+
+  let video: Awaited<ReturnType<VideoProvider['retrieve']>>;
+  try {
+    video = await deps.provider.retrieve(job.providerVideoId);
+  } catch (error) {
+    if (error instanceof RetryableProviderError && error.rateLimited) {
+      deps.logger.warn('Provider rate limited the poll; waiting', { retryAfterSeconds: error.retryAfterSeconds });
+      return { ...job, polls, waitSeconds: wait(error.retryAfterSeconds) };
+    }
+    throw error;
+  }
+
+  const now = unixSeconds(deps.clock());
+  switch (video.status) {
+    case 'failed': {
+      const code = video.error?.code ?? 'provider_failed';
+      throw new GenerationFailedError(code, `${code}: ${video.error?.message ?? 'The provider failed the job'}`);
+    }
+    case 'completed': {
+      if (video.completedAt !== null) {
+        deps.metrics.addMetric('GenerationSeconds', 'Seconds', Math.max(0, video.completedAt - video.createdAt));
+      }
+      await deps.videos.updateStatus(input.videoId, { status: 'in_progress', progress: 100, now });
+      deps.logger.info('Provider job completed', { providerVideoId: video.id, polls });
+      return { ...job, status: 'completed', progress: 100, polls, waitSeconds: wait() };
+    }
+    default: {
+      const progress = Math.max(0, Math.min(100, Math.round(video.progress)));
+      await deps.videos.updateStatus(input.videoId, { status: video.status, progress, now });
+      return { ...job, status: video.status, progress, polls, waitSeconds: wait() };
+    }
+  }
+}

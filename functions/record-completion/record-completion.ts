@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import type { PipelineInput, PipelineState, StoredContent } from '../../shared/pipeline-types';
+import type { AppLogger, AppMetrics } from '../../shared/powertools';
+import type { VideoRepository } from '../../shared/repositories/video-repository';
+import { CONTENT_VARIANTS } from '../../shared/schemas';
+import { unixSeconds } from '../../shared/video';
+
+export interface RecordCompletionDeps {
+  videos: Pick<VideoRepository, 'recordCompletion'>;
+  clock: () => Date;
+  logger: Pick<AppLogger, 'info' | 'warn'>;
+  metrics: AppMetrics;
+}
+
+const storedSchema = z.object({
+  bucket: z.string().min(1),
+  key: z.string().min(1),
+  contentType: z.literal('video/mp4'),
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  variants: z.array(z.enum(CONTENT_VARIANTS)),
+});
+
+/** The task's input: the state with the stored content at `$.stored`. */
+export type RecordCompletionInput = PipelineState & PipelineInput & { stored: StoredContent };
+
+/** Reads the stored content from the task's event. */
+export function completionInput(event: PipelineState & { stored?: unknown }): RecordCompletionInput {
+  return { ...event, stored: storedSchema.parse(event.stored) };
+}
+
+/**
+ * RecordCompletion: status completed, completed_at, content and charged_micros = the estimate, in ONE conditional
+ * write that only applies to a video not yet terminal. A retried step finds it completed and changes nothing.
+ * Returns the state unchanged.
+ */
+export async function recordCompletion(
+  input: RecordCompletionInput,
+  deps: RecordCompletionDeps,
+): Promise<PipelineState> {
+  const { stored } = input;
+  const result = await deps.videos.recordCompletion(input.videoId, {
+    completedAt: unixSeconds(deps.clock()),
+    content: {
+      contentType: stored.contentType,
+      bytes: stored.bytes,
+      sha256: stored.sha256,
+      variants: stored.variants,
+      bucket: stored.bucket,
+      key: stored.key,
+    },
+  });
+  if (result.applied) {
+    deps.metrics.addMetric('VideosCompleted', 'Count', 1);
+    deps.logger.info('Video completed', { bytes: stored.bytes, chargedMicros: result.video?.chargedMicros });
+  } else if (result.video === undefined) {
+    throw new Error(`Video ${input.videoId} does not exist`);
+  } else if (result.video.status === 'completed') {
+    deps.logger.info('Video already completed; nothing to do');
+  } else {
+    deps.logger.warn('Video is terminal; completion not recorded', { status: result.video.status });
+  }
+  return input;
+}

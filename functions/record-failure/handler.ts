@@ -1,0 +1,26 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { ddb } from '../../shared/clients';
+import { pipelineTask } from '../../shared/pipeline/task-middleware';
+import type { PipelineState } from '../../shared/pipeline-types';
+import { logger, metrics, tracer } from '../../shared/powertools';
+import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
+import { env } from './env';
+import { type RecordFailureDeps, recordFailure } from './record-failure';
+
+const deps: RecordFailureDeps = {
+  videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
+  clock: () => new Date(),
+  logger,
+  metrics,
+};
+
+/** Task RecordFailure: the state with `$.failure` → the state unchanged. */
+export const handler = middy<PipelineState, PipelineState>()
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .use(pipelineTask({ logger }))
+  .handler((event) => recordFailure(event, deps));

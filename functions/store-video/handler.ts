@@ -1,0 +1,30 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { ddb, s3 } from '../../shared/clients';
+import { pipelineTask } from '../../shared/pipeline/task-middleware';
+import type { PipelineState, StoredContent } from '../../shared/pipeline-types';
+import { logger, metrics, tracer } from '../../shared/powertools';
+import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
+import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
+import { env } from './env';
+import { type StoreVideoDeps, storeInput, storeVideo } from './store-video';
+
+const deps: StoreVideoDeps = {
+  videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
+  provider: new OpenAIVideoProvider(providerConfigFromEnv(env)),
+  s3,
+  bucket: env.BUCKET_NAME,
+  clock: () => new Date(),
+  logger,
+  metrics,
+};
+
+/** Task StoreVideoInS3: the state with `$.job` → StoredContent (ResultPath `$.stored`). */
+export const handler = middy<PipelineState, StoredContent>()
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .use(pipelineTask({ logger }))
+  .handler((event) => storeVideo(storeInput(event), deps));

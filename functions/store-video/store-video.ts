@@ -1,0 +1,150 @@
+import { createHash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { z } from 'zod';
+import {
+  ConflictError,
+  ContentExpiredError,
+  DownloadInterruptedError,
+  PermanentProviderError,
+} from '../../shared/errors';
+import type { JobState, PipelineInput, StoredContent } from '../../shared/pipeline-types';
+import type { AppLogger, AppMetrics } from '../../shared/powertools';
+import type { ProviderContent, VideoProvider } from '../../shared/provider/provider-client';
+import type { VideoRepository } from '../../shared/repositories/video-repository';
+import type { ContentVariant } from '../../shared/schemas';
+import { contentKey, contentType, unixSeconds } from '../../shared/video';
+
+/** S3's minimum part is 5 MiB; 8 MiB parts with a queue of 2 keep memory near 16–24 MiB whatever the video's size. */
+export const UPLOAD_PART_BYTES = 8 * 1024 * 1024;
+export const UPLOAD_QUEUE_SIZE = 2;
+
+export interface StoreVideoDeps {
+  videos: Pick<VideoRepository, 'updateStatus'>;
+  provider: Pick<VideoProvider, 'downloadContent'>;
+  s3: S3Client;
+  bucket: string;
+  clock: () => Date;
+  logger: Pick<AppLogger, 'info' | 'warn'>;
+  metrics: AppMetrics;
+  partSize?: number;
+  queueSize?: number;
+}
+
+/** The task's input: the execution input plus the job state at `$.job`. */
+export type StoreVideoInput = PipelineInput & { job: Pick<JobState, 'providerVideoId'> };
+
+/** Reads the provider job id from the task's event. */
+export function storeInput(event: PipelineInput & { job?: unknown }): StoreVideoInput {
+  return { ...event, job: z.object({ providerVideoId: z.string().min(1) }).parse(event.job) };
+}
+
+/** What streaming one asset produced. */
+export interface StreamedObject {
+  bytes: number;
+  sha256: string;
+}
+
+/**
+ * StoreVideoInS3: streams the MP4 from the provider into an S3 multipart upload (memory stays flat), hashing and
+ * counting on the way; then the thumbnail and spritesheet. A broken or short download aborts the upload and throws
+ * DownloadInterruptedError (retried); expired content throws ContentExpiredError (not retried).
+ * A missing preview is skipped: the video is what was paid for.
+ */
+export async function storeVideo(input: StoreVideoInput, deps: StoreVideoDeps): Promise<StoredContent> {
+  const moved = await deps.videos.updateStatus(input.videoId, { status: 'storing', now: unixSeconds(deps.clock()) });
+  if (!moved) throw new ConflictError(`Video ${input.videoId} is already terminal; not storing`);
+
+  const providerVideoId = input.job.providerVideoId;
+  const key = contentKey(input.userId, input.videoId, 'video');
+  const video = await storeVariant(input, 'video', deps);
+  deps.metrics.addMetric('BytesStored', 'Bytes', video.bytes);
+  deps.logger.info('Video stored', { key, bytes: video.bytes, providerVideoId });
+
+  const variants: StoredContent['variants'] = ['video'];
+  for (const preview of ['thumbnail', 'spritesheet'] as const) {
+    try {
+      const stored = await storeVariant(input, preview, deps);
+      deps.metrics.addMetric('BytesStored', 'Bytes', stored.bytes);
+      variants.push(preview);
+    } catch (error) {
+      if (!(error instanceof ContentExpiredError || error instanceof PermanentProviderError)) throw error;
+      deps.logger.warn('Preview not available; skipped', { variant: preview, reason: error.message });
+    }
+  }
+  return { bucket: deps.bucket, key, contentType: 'video/mp4', bytes: video.bytes, sha256: video.sha256, variants };
+}
+
+async function storeVariant(input: StoreVideoInput, variant: ContentVariant, deps: StoreVideoDeps) {
+  const content = await deps.provider.downloadContent(input.job.providerVideoId, { variant });
+  return streamToS3(content, {
+    s3: deps.s3,
+    bucket: deps.bucket,
+    key: contentKey(input.userId, input.videoId, variant),
+    contentType: contentType(variant),
+    partSize: deps.partSize ?? UPLOAD_PART_BYTES,
+    queueSize: deps.queueSize ?? UPLOAD_QUEUE_SIZE,
+  });
+}
+
+/**
+ * Pipes a download through a hashing/counting transform into a lib-storage Upload. When the download errors or
+ * its length differs from Content-Length, the transform errors, the Upload's reader fails, and lib-storage sends
+ * AbortMultipartUpload before `done()` rejects (`leavePartsOnError: false`; see Upload.markUploadAsAborted).
+ * Both sides are awaited (allSettled) so the abort has been sent before this function throws.
+ */
+export async function streamToS3(
+  content: ProviderContent,
+  target: { s3: S3Client; bucket: string; key: string; contentType: string; partSize: number; queueSize: number },
+): Promise<StreamedObject> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let downloadError: unknown;
+  const meter = new Transform({
+    transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      callback(null, chunk);
+    },
+    flush(callback: TransformCallback) {
+      if (content.contentLength !== undefined && bytes !== content.contentLength) {
+        downloadError = new Error(`Received ${bytes} of ${content.contentLength} announced bytes`);
+        callback(downloadError as Error);
+        return;
+      }
+      callback();
+    },
+  });
+  content.body.once('error', (error) => {
+    downloadError ??= error;
+  });
+
+  const upload = new Upload({
+    client: target.s3,
+    params: { Bucket: target.bucket, Key: target.key, Body: meter, ContentType: target.contentType },
+    partSize: target.partSize,
+    queueSize: target.queueSize,
+    leavePartsOnError: false,
+  });
+  const downloaded = pipeline(content.body, meter);
+  const uploaded = upload.done().catch((error: unknown) => {
+    // S3 gave up: stop reading so the download does not wait forever on backpressure.
+    content.body.destroy();
+    meter.destroy();
+    throw error;
+  });
+  const [download, uploadResult] = await Promise.allSettled([downloaded, uploaded]);
+
+  if (downloadError !== undefined) {
+    throw new DownloadInterruptedError(`Download to ${target.key} broke off after ${bytes} bytes`, {
+      cause: downloadError,
+    });
+  }
+  if (uploadResult.status === 'rejected') throw uploadResult.reason;
+  if (download.status === 'rejected') {
+    throw new DownloadInterruptedError(`Download to ${target.key} failed`, { cause: download.reason });
+  }
+  return { bytes, sha256: hash.digest('hex') };
+}
