@@ -139,15 +139,14 @@ function writeResults(f: {
       '(`synthetic_video_bytes`); the benchmark downloads it through the openai SDK (`videos.downloadContent`) into ' +
       "a reader that discards the bytes, sampling the emulator's `VmRSS` from `/proc/<pid>/status` every 20 ms.",
     '',
-    '| figure | value |',
-    '| --- | --- |',
-    `| bytes streamed | ${f.bytes} (${(f.bytes / 1024 ** 3).toFixed(2)} GiB) |`,
-    `| emulator RSS before | ${f.rssBeforeMib.toFixed(1)} MiB |`,
-    `| emulator RSS peak during | ${f.rssPeakMib.toFixed(1)} MiB |`,
-    `| **emulator RSS growth** | **${f.rssGrowthMib.toFixed(1)} MiB** (limit ${LIMIT_MIB} MiB: ${f.passed ? 'pass' : 'FAIL'}) |`,
-    `| emulator VmHWM (lifetime peak) | ${f.vmHwmMib.toFixed(1)} MiB |`,
-    `| duration | ${f.seconds.toFixed(2)} s |`,
-    `| throughput | ${f.mbPerSecond.toFixed(0)} MB/s |`,
+    `- bytes streamed: ${f.bytes} (${(f.bytes / 1024 ** 3).toFixed(2)} GiB)`,
+    `- emulator RSS before: ${f.rssBeforeMib.toFixed(1)} MiB`,
+    `- emulator RSS peak during the download: ${f.rssPeakMib.toFixed(1)} MiB`,
+    `- **emulator RSS growth: ${f.rssGrowthMib.toFixed(1)} MiB** (limit ${LIMIT_MIB} MiB: ${f.passed ? 'pass' : 'FAIL'})`,
+    `- emulator VmHWM (lifetime peak RSS): ${f.vmHwmMib.toFixed(1)} MiB`,
+    `- duration: ${f.seconds.toFixed(2)} s`,
+    `- throughput: ${f.mbPerSecond.toFixed(0)} MB/s`,
+    '',
     '<!-- /bench:emulator-stream -->',
   ].join('\n');
   let current = '';

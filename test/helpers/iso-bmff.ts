@@ -21,8 +21,6 @@ export interface Mp4Summary {
   codec: string;
 }
 
-const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'edts', 'dinf', 'udta']);
-
 /** Reads a box header at `offset`; `end` bounds a box whose size is 0 ("to the end"). */
 export function readBoxHeader(bytes: Uint8Array, offset: number, end: number): Box {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
