@@ -1,0 +1,260 @@
+import { Readable } from 'node:stream';
+import { vi } from 'vitest';
+import type { Caller } from '../../../shared/http/types';
+import type {
+  ProviderContent,
+  ProviderCreateParams,
+  ProviderVideo,
+  VideoProvider,
+} from '../../../shared/provider/provider-client';
+import type {
+  CompletionUpdate,
+  TransitionResult,
+  VideoPage,
+  VideoRepository,
+} from '../../../shared/repositories/video-repository';
+import type { ContentVariant, VideoStatus } from '../../../shared/schemas';
+import { isTerminal, type VideoFailure, type VideoRecord } from '../../../shared/video';
+
+/** A logger that records calls and prints nothing. */
+export function fakeLogger() {
+  return { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn(), appendKeys: vi.fn() };
+}
+
+/** Metrics that record every addMetric call. */
+export function fakeMetrics() {
+  const added: Array<{ name: string; unit: string; value: number }> = [];
+  return {
+    added,
+    addMetric: vi.fn((name: string, unit: string, value: number) => {
+      added.push({ name, unit, value });
+    }),
+    total(name: string): number {
+      return added.filter((metric) => metric.name === name).reduce((sum, metric) => sum + metric.value, 0);
+    },
+  };
+}
+
+export const alice: Caller = { userId: 'alice', groups: [] };
+export const bob: Caller = { userId: 'bob', groups: [] };
+
+/** A fixed clock. */
+export function fixedClock(iso = '2026-11-21T12:00:00Z'): () => Date {
+  return () => new Date(iso);
+}
+
+/** A video record with sensible defaults. */
+export function aVideo(overrides: Partial<VideoRecord> = {}): VideoRecord {
+  return {
+    videoId: 'vid_01JD0000000000000000000000',
+    userId: 'alice',
+    status: 'queued',
+    progress: 0,
+    prompt: 'A cat playing piano',
+    model: 'sora-2',
+    seconds: '4',
+    size: '720x1280',
+    metadata: {},
+    remixedFromVideoId: null,
+    createdAt: 1_763_700_000,
+    updatedAt: 1_763_700_000,
+    completedAt: null,
+    error: null,
+    estimatedMicros: 400_000,
+    chargedMicros: null,
+    priceVersion: 'test',
+    content: null,
+    providerVideoId: null,
+    providerCreateAttempts: 0,
+    providerFirstAttemptAt: null,
+    ...overrides,
+  };
+}
+
+/** An in-memory repository with the same conditional semantics as the DynamoDB one. */
+export class InMemoryVideoRepository implements VideoRepository {
+  readonly videos = new Map<string, VideoRecord>();
+  readonly claims = new Map<string, string>();
+
+  constructor(initial: VideoRecord[] = []) {
+    for (const video of initial) this.videos.set(video.videoId, structuredClone(video));
+  }
+
+  async create(video: VideoRecord): Promise<void> {
+    if (this.videos.has(video.videoId))
+      throw Object.assign(new Error('exists'), { name: 'ConditionalCheckFailedException' });
+    this.videos.set(video.videoId, structuredClone(video));
+  }
+
+  async get(videoId: string): Promise<VideoRecord | undefined> {
+    const video = this.videos.get(videoId);
+    return video === undefined ? undefined : structuredClone(video);
+  }
+
+  async listByUser(
+    userId: string,
+    options: { limit: number; after?: string; status?: VideoStatus },
+  ): Promise<VideoPage> {
+    const all = [...this.videos.values()]
+      .filter((video) => video.userId === userId && (options.status === undefined || video.status === options.status))
+      .sort((a, b) => b.videoId.localeCompare(a.videoId));
+    const start = options.after === undefined ? 0 : all.findIndex((video) => video.videoId === options.after) + 1;
+    const items = all.slice(start, start + options.limit);
+    const more = all.length > start + options.limit;
+    return {
+      items: items.map((video) => structuredClone(video)),
+      nextCursor: more ? (items.at(-1)?.videoId ?? null) : null,
+    };
+  }
+
+  async updateStatus(
+    videoId: string,
+    update: { status: 'queued' | 'in_progress' | 'storing'; progress?: number; now: number },
+  ): Promise<boolean> {
+    const video = this.videos.get(videoId);
+    if (video === undefined || isTerminal(video.status)) return false;
+    video.status = update.status;
+    if (update.progress !== undefined) video.progress = update.progress;
+    video.updatedAt = update.now;
+    return true;
+  }
+
+  async recordCreateAttempt(videoId: string, now: number): Promise<TransitionResult> {
+    return this.transition(videoId, (video) => {
+      video.providerCreateAttempts += 1;
+      video.providerFirstAttemptAt ??= now;
+      video.updatedAt = now;
+    });
+  }
+
+  async claimProviderJob(providerVideoId: string, videoId: string): Promise<boolean> {
+    const holder = this.claims.get(providerVideoId);
+    if (holder !== undefined && holder !== videoId) return false;
+    this.claims.set(providerVideoId, videoId);
+    return true;
+  }
+
+  async saveProviderJob(
+    videoId: string,
+    job: { providerVideoId: string; status: 'queued' | 'in_progress'; progress: number; now: number },
+  ): Promise<boolean> {
+    const video = this.videos.get(videoId);
+    if (video === undefined || isTerminal(video.status)) return false;
+    if (video.providerVideoId !== null && video.providerVideoId !== job.providerVideoId) return false;
+    Object.assign(video, {
+      providerVideoId: job.providerVideoId,
+      status: job.status,
+      progress: job.progress,
+      updatedAt: job.now,
+    });
+    return true;
+  }
+
+  async recordCompletion(videoId: string, update: CompletionUpdate): Promise<TransitionResult> {
+    return this.transition(videoId, (video) => {
+      Object.assign(video, {
+        status: 'completed',
+        progress: 100,
+        completedAt: update.completedAt,
+        updatedAt: update.completedAt,
+        content: structuredClone(update.content),
+        chargedMicros: video.estimatedMicros,
+        error: null,
+      });
+    });
+  }
+
+  async recordFailure(videoId: string, update: { error: VideoFailure; now: number }): Promise<TransitionResult> {
+    return this.transition(videoId, (video) => {
+      Object.assign(video, { status: 'failed', error: update.error, chargedMicros: 0, updatedAt: update.now });
+    });
+  }
+
+  private transition(videoId: string, change: (video: VideoRecord) => void): TransitionResult {
+    const video = this.videos.get(videoId);
+    if (video === undefined) return { applied: false, video: undefined };
+    if (isTerminal(video.status)) return { applied: false, video: structuredClone(video) };
+    change(video);
+    return { applied: true, video: structuredClone(video) };
+  }
+}
+
+/** A provider job with sensible defaults. */
+export function aProviderJob(overrides: Partial<ProviderVideo> = {}): ProviderVideo {
+  return {
+    id: 'video_abc',
+    status: 'queued',
+    progress: 0,
+    model: 'sora-2',
+    prompt: 'A cat playing piano',
+    seconds: '4',
+    size: '720x1280',
+    createdAt: 1_763_700_000,
+    completedAt: null,
+    expiresAt: null,
+    error: null,
+    ...overrides,
+  };
+}
+
+/** A scriptable provider: jobs it knows, what create returns, what downloads serve. */
+export class FakeProvider implements VideoProvider {
+  /** Newest first, as the provider lists them. */
+  jobs: ProviderVideo[] = [];
+  readonly created: ProviderCreateParams[] = [];
+  nextId = 1;
+  createError: Error | undefined;
+  retrieveResults: Array<ProviderVideo | Error> = [];
+  downloads = new Map<ContentVariant, () => ProviderContent | Error>();
+
+  async create(params: ProviderCreateParams): Promise<ProviderVideo> {
+    if (this.createError !== undefined) throw this.createError;
+    this.created.push(params);
+    const job = aProviderJob({ ...params, id: `video_new${this.nextId++}`, createdAt: 1_763_700_100 });
+    this.jobs.unshift(job);
+    return job;
+  }
+
+  async retrieve(providerVideoId: string): Promise<ProviderVideo> {
+    const next = this.retrieveResults.shift();
+    if (next instanceof Error) throw next;
+    if (next !== undefined) return next;
+    const job = this.jobs.find((candidate) => candidate.id === providerVideoId);
+    if (job === undefined) throw new Error(`unknown job ${providerVideoId}`);
+    return job;
+  }
+
+  async *list(): AsyncIterable<ProviderVideo> {
+    for (const job of this.jobs) yield job;
+  }
+
+  async downloadContent(_id: string, options: { variant: ContentVariant }): Promise<ProviderContent> {
+    const serve = this.downloads.get(options.variant);
+    if (serve === undefined) throw new Error(`no ${options.variant}`);
+    const result = serve();
+    if (result instanceof Error) throw result;
+    return result;
+  }
+}
+
+/** A download of `bytes` bytes in 1 MiB chunks; with `breakAfter`, the stream errors after that many bytes. */
+export function aDownload(bytes: number, options: { breakAfter?: number; announced?: number } = {}): ProviderContent {
+  const chunkSize = 1024 * 1024;
+  let sent = 0;
+  const body = new Readable({
+    read() {
+      if (options.breakAfter !== undefined && sent >= options.breakAfter) {
+        this.destroy(new Error('socket hang up'));
+        return;
+      }
+      if (sent >= bytes) {
+        this.push(null);
+        return;
+      }
+      const size = Math.min(chunkSize, bytes - sent);
+      this.push(Buffer.alloc(size, sent % 251));
+      sent += size;
+    },
+  });
+  return { body, contentLength: options.announced ?? bytes, contentType: 'video/mp4' };
+}
