@@ -25,6 +25,8 @@ export interface LocalStack {
   emulatorOrigin: string | undefined;
   stepFunctionsEndpoint: string;
   dynamodbEndpoint: string;
+  /** DynamoDB Local's java process (its own process group). */
+  dynamodbPid: number;
   s3Endpoint: string;
   stateMachineArns: string[];
   tables: string[];
@@ -33,7 +35,8 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+/** s3rver accepts only its own key pair; DynamoDB Local accepts any, so both use this one. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 /**
  * Brings the embedded stack up: DynamoDB Local, s3rver, the provider emulator, the synthesized CDK app, its tables and
@@ -131,6 +134,7 @@ export async function startLocalStack(
       emulatorOrigin,
       stepFunctionsEndpoint: stepFunctions.url,
       dynamodbEndpoint: dynamodb.endpoint,
+      dynamodbPid: dynamodb.pid,
       s3Endpoint: s3.endpoint,
       stateMachineArns: machines.map((machine) => machine.arn),
       tables,

@@ -47,7 +47,7 @@ console.log(
     ...(stack.emulatorOrigin ? [`  provider emulator control: ${stack.emulatorOrigin}/__emulator/`] : []),
     `  step functions: ${stack.stepFunctionsEndpoint}`,
     `  state machines: ${stack.stateMachineArns.join(', ')}`,
-    `  dynamodb local: ${stack.dynamodbEndpoint} (tables: ${stack.tables.join(', ')})`,
+    `  dynamodb local: ${stack.dynamodbEndpoint} (pid ${stack.dynamodbPid}; tables: ${stack.tables.join(', ')})`,
     `  s3 (s3rver): ${stack.s3Endpoint} (buckets: ${stack.buckets.join(', ')})`,
     `  data: ${config.dataDir}`,
     `  token for user demo (or: npm run token -- --user ID [--groups a,b]):`,

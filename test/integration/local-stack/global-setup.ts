@@ -1,0 +1,22 @@
+import type { TestProject } from 'vitest/node';
+import { startLocalStackProcess } from '../../helpers/local-stack';
+
+/**
+ * Starts one local stack for the whole integration project and provides its addresses to every test file
+ * (`useLocalStack()` from test/helpers/local-stack.ts); stops it after the last file.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const stack = await startLocalStackProcess();
+  project.provide('localStack', {
+    baseUrl: stack.baseUrl,
+    emulatorUrl: stack.emulatorUrl,
+    emulatorOrigin: stack.emulatorOrigin,
+    sfnEndpoint: stack.sfnEndpoint,
+    stateMachineArn: stack.stateMachineArn,
+    dynamodbEndpoint: stack.dynamodbEndpoint,
+    s3Endpoint: stack.s3Endpoint,
+    dataDir: stack.dataDir,
+    issuer: stack.issuer,
+  });
+  return () => stack.stop();
+}

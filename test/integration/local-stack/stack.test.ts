@@ -1,0 +1,125 @@
+import {
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+} from '@aws-sdk/client-dynamodb';
+import { HeadBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
+import { afterAll, describe, expect, it } from 'vitest';
+import { useLocalStack } from '../../helpers/local-stack';
+
+const stack = useLocalStack();
+const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+const dynamodb = new DynamoDBClient({ endpoint: stack.dynamodbEndpoint, region: 'us-east-1', credentials });
+const s3 = new S3Client({ endpoint: stack.s3Endpoint, region: 'us-east-1', credentials, forcePathStyle: true });
+const sfn = new SFNClient({ endpoint: stack.sfnEndpoint, region: 'us-east-1', credentials });
+
+afterAll(() => {
+  for (const client of [dynamodb, s3, sfn]) client.destroy();
+});
+
+async function api(path: string, init: RequestInit & { token?: string } = {}) {
+  const headers = new Headers(init.headers);
+  if (init.token) headers.set('authorization', `Bearer ${init.token}`);
+  const response = await fetch(`${stack.baseUrl}${path}`, { ...init, headers, redirect: 'manual' });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null };
+}
+
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+}
+
+describe('local stack (npm start)', () => {
+  it('answers GET /v1/health without a token', async () => {
+    const response = await api('/v1/health');
+
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ status: 'ok' });
+    expect(response.headers.get('x-request-id')).toBeTruthy();
+  });
+
+  it.each([
+    ['no token', undefined],
+    ['a malformed token', 'abc.def.ghi'],
+  ])('answers 401 unauthenticated on POST /v1/videos with %s', async (_, token) => {
+    const response = await api('/v1/videos', {
+      method: 'POST',
+      token,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'never created' }),
+    });
+
+    expect(response.status).toBe(401);
+    expect(response.body.error.code).toBe('unauthenticated');
+  });
+
+  it('has created the template tables (keys, GSIs, TTL) and the bucket', async () => {
+    const { TableNames = [] } = await dynamodb.send(new ListTablesCommand({}));
+    const main = TableNames.find((name) => /StorageTable/.test(name));
+    const idempotency = TableNames.find((name) => /Idempotency/.test(name));
+
+    expect(main).toBeDefined();
+    expect(idempotency).toBeDefined();
+    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: main }));
+    expect(Table?.KeySchema?.map((key) => key.AttributeName)).toEqual(['pk', 'sk']);
+    expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual(['gsi1', 'gsi2']);
+    const ttl = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: idempotency }));
+    expect(ttl.TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiration' });
+    const { Buckets = [] } = await s3.send(new ListBucketsCommand({}));
+    expect(Buckets).toHaveLength(1);
+    await expect(s3.send(new HeadBucketCommand({ Bucket: Buckets[0]!.Name }))).resolves.toBeDefined();
+  });
+
+  it('runs the synthesized state machine end to end and shows the states in GetExecutionHistory', async () => {
+    const token = await stack.token(`stack-e2e-${Date.now()}`);
+
+    const created = await api('/v1/videos', {
+      method: 'POST',
+      token,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'A lighthouse in a storm' }),
+    });
+    expect(created.status).toBe(202);
+    const videoId = created.body.id as string;
+    const video = await eventually('the video completing', async () => {
+      const current = await api(`/v1/videos/${videoId}`, { token });
+      return ['completed', 'failed'].includes(current.body.status) ? current.body : undefined;
+    });
+
+    expect(video).toMatchObject({ status: 'completed', error: null });
+    const executionArn = `${stack.stateMachineArn.replace(':stateMachine:', ':execution:')}:${videoId}`;
+    const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    expect(execution.status).toBe('SUCCEEDED');
+    const events: HistoryEvent[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, nextToken }));
+      events.push(...(page.events ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    const entered = [...new Set(events.flatMap((event) => event.stateEnteredEventDetails?.name ?? []))];
+    expect(entered).toEqual([
+      'CreateGenerationJob',
+      'WaitBeforePoll',
+      'PollGenerationJob',
+      'IsGenerationFinished',
+      'StoreVideoInS3',
+      'RecordCompletion',
+      'VideoReady',
+    ]);
+    expect(events.at(-1)?.type).toBe('ExecutionSucceeded');
+  });
+});
