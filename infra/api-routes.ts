@@ -1,0 +1,80 @@
+import { Duration } from 'aws-cdk-lib';
+import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { AppFunction } from './constructs/app-function';
+import { bindBucket, bindStateMachine, bindTable } from './constructs/bindings';
+import { TABLE_INDEXES } from './constructs/storage';
+
+/**
+ * The HTTP API's routes and the functions behind them. Adding a route is one line in `ROUTES`; a route served by
+ * a new function also needs one entry in `ROUTE_FUNCTIONS` (its grants, from notes/contract).
+ */
+
+/** What route functions may be bound to. */
+export interface ApiResources {
+  readonly table: dynamodb.ITable;
+  readonly idempotencyTable: dynamodb.ITable;
+  readonly bucket: s3.IBucket;
+  readonly stateMachine: sfn.IStateMachine;
+}
+
+/** A route function: its grants and environment, and its sizing when the defaults do not fit. */
+export interface RouteFunctionSpec {
+  /** Grants exactly what the function needs and sets the matching env vars (use the `bind*` helpers). */
+  readonly bind: (fn: AppFunction, resources: ApiResources) => void;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** @default Duration.seconds(10) (the HTTP API gives up after 30 s) */
+  readonly timeout?: Duration;
+}
+
+/** Route functions by folder under `functions/`. */
+export const ROUTE_FUNCTIONS = {
+  'get-health': { bind: () => {} },
+  'create-video': {
+    bind: (fn, { table, idempotencyTable, stateMachine }) => {
+      bindTable(fn, table, ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'Query']);
+      bindTable(fn, idempotencyTable, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], {
+        envName: 'IDEMPOTENCY_TABLE_NAME',
+      });
+      bindStateMachine(fn, stateMachine);
+    },
+    timeout: Duration.seconds(15),
+  },
+  'get-video': { bind: (fn, { table }) => bindTable(fn, table, ['GetItem']) },
+  'list-videos': {
+    bind: (fn, { table }) => bindTable(fn, table, ['Query'], { queryIndexes: [TABLE_INDEXES.byUser] }),
+  },
+  'get-video-content': {
+    bind: (fn, { table, bucket }) => {
+      bindTable(fn, table, ['GetItem']);
+      // Presigned GETs are signed with this role's credentials: it needs GetObject itself.
+      bindBucket(fn, bucket, ['GetObject']);
+    },
+  },
+} satisfies Record<string, RouteFunctionSpec>;
+
+export type RouteFunctionFolder = keyof typeof ROUTE_FUNCTIONS;
+
+export interface RouteSpec {
+  readonly method: HttpMethod;
+  /** API Gateway path, e.g. `/v1/videos/{id}`. */
+  readonly path: string;
+  readonly folder: RouteFunctionFolder;
+  /**
+   * Served without the JWT authorizer.
+   * @default false
+   */
+  readonly public?: boolean;
+}
+
+/** Every route of the HTTP API. */
+export const ROUTES: readonly RouteSpec[] = [
+  { method: HttpMethod.GET, path: '/v1/health', folder: 'get-health', public: true },
+  { method: HttpMethod.POST, path: '/v1/videos', folder: 'create-video' },
+  { method: HttpMethod.GET, path: '/v1/videos', folder: 'list-videos' },
+  { method: HttpMethod.GET, path: '/v1/videos/{id}', folder: 'get-video' },
+  { method: HttpMethod.GET, path: '/v1/videos/{id}/content', folder: 'get-video-content' },
+];

@@ -1,0 +1,106 @@
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { BucketEnv, IdempotencyEnv, ProviderEnv, StateMachineEnv, TableEnv } from '../../shared/config';
+import type { AppFunction } from './app-function';
+import { VIDEO_KEY_PREFIX } from './storage';
+
+/**
+ * `bind*` helpers: each grants a function exactly the listed actions on one resource and sets the environment
+ * variable that names the resource, in one call, so a grant and its env var never drift apart.
+ */
+
+/** Item-level DynamoDB actions a function may be granted (TransactWriteItems is authorised per item action). */
+export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem' | 'Query';
+
+/** Object-level S3 actions a function may be granted under `videos/*`. */
+export type ObjectAction = 'GetObject' | 'PutObject' | 'AbortMultipartUpload';
+
+export interface BindTableOptions {
+  /** @default 'TABLE_NAME' */
+  readonly envName?: keyof TableEnv | keyof IdempotencyEnv;
+  /**
+   * Indexes the function queries; their ARNs are added for `Query` only.
+   * @default - none: the grant covers the base table only
+   */
+  readonly queryIndexes?: readonly string[];
+}
+
+/** Grants `actions` on the table (and `Query` on `queryIndexes`) and sets `TABLE_NAME` (or `envName`). */
+export function bindTable(
+  fn: AppFunction,
+  table: dynamodb.ITable,
+  actions: readonly TableAction[],
+  options: BindTableOptions = {},
+): void {
+  iam.Grant.addToPrincipal({
+    grantee: fn,
+    actions: actions.map((action) => `dynamodb:${action}`),
+    resourceArns: [table.tableArn],
+  });
+  const indexes = options.queryIndexes ?? [];
+  if (indexes.length > 0) {
+    if (!actions.includes('Query')) {
+      throw new Error(`bindTable(${fn.folder}): queryIndexes given without the Query action`);
+    }
+    iam.Grant.addToPrincipal({
+      grantee: fn,
+      actions: ['dynamodb:Query'],
+      resourceArns: indexes.map((index) => `${table.tableArn}/index/${index}`),
+    });
+  }
+  setEnvironment(fn, { [options.envName ?? 'TABLE_NAME']: table.tableName } satisfies Partial<
+    TableEnv & IdempotencyEnv
+  >);
+}
+
+/** Grants `actions` on objects under `videos/` only and sets `BUCKET_NAME`. */
+export function bindBucket(fn: AppFunction, bucket: s3.IBucket, actions: readonly ObjectAction[]): void {
+  iam.Grant.addToPrincipal({
+    grantee: fn,
+    actions: actions.map((action) => `s3:${action}`),
+    resourceArns: [bucket.arnForObjects(`${VIDEO_KEY_PREFIX}*`)],
+  });
+  setEnvironment(fn, { BUCKET_NAME: bucket.bucketName } satisfies BucketEnv);
+}
+
+/**
+ * Grants `secretsmanager:GetSecretValue` on the provider secret (nothing else: Powertools `getSecret` needs only
+ * that) and sets `PROVIDER_SECRET_ARN`.
+ */
+export function bindProviderSecret(fn: AppFunction, secret: secretsmanager.ISecret): void {
+  iam.Grant.addToPrincipal({
+    grantee: fn,
+    actions: ['secretsmanager:GetSecretValue'],
+    resourceArns: [secret.secretArn],
+  });
+  setEnvironment(fn, { PROVIDER_SECRET_ARN: secret.secretArn } satisfies Partial<ProviderEnv>);
+}
+
+/** Grants `states:StartExecution` on the state machine and sets `STATE_MACHINE_ARN`. */
+export function bindStateMachine(fn: AppFunction, stateMachine: sfn.IStateMachine): void {
+  stateMachine.grantStartExecution(fn);
+  setEnvironment(fn, { STATE_MACHINE_ARN: stateMachine.stateMachineArn } satisfies StateMachineEnv);
+}
+
+/** The provider's endpoint and credentials. */
+export interface ProviderBinding {
+  /** OpenAI-compatible base URL (https). */
+  readonly baseUrl: string;
+  readonly secret: secretsmanager.ISecret;
+}
+
+/** Sets `PROVIDER_BASE_URL` and binds the provider secret (`PROVIDER_SECRET_ARN`, GetSecretValue). */
+export function bindProvider(fn: AppFunction, provider: ProviderBinding): void {
+  setEnvironment(fn, { PROVIDER_BASE_URL: provider.baseUrl } satisfies Partial<ProviderEnv>);
+  bindProviderSecret(fn, provider.secret);
+}
+
+/** Adds env vars whose names are checked (`satisfies`) against the functions' env schemas in shared/config.ts. */
+function setEnvironment(fn: AppFunction, environment: Record<string, string>): void {
+  for (const [name, value] of Object.entries(environment)) {
+    fn.addEnvironment(name, value);
+  }
+}

@@ -1,0 +1,141 @@
+import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import {
+  type ApiResources,
+  ROUTE_FUNCTIONS,
+  ROUTES,
+  type RouteFunctionFolder,
+  type RouteFunctionSpec,
+  type RouteSpec,
+} from '../api-routes';
+import { AppFunction } from './app-function';
+
+export interface HttpApiProps {
+  readonly resources: ApiResources;
+  /** Issues the access tokens the API accepts (issuer = the pool, audience = the client id). */
+  readonly userPool: cognito.UserPool;
+  readonly userPoolClient: cognito.IUserPoolClient;
+  /** Origins the CORS preflight allows. */
+  readonly corsAllowOrigins: string[];
+  /**
+   * The routes to serve.
+   * @default ROUTES
+   */
+  readonly routes?: readonly RouteSpec[];
+  /**
+   * Default stage throttling for all routes.
+   * @default { rateLimit: 50, burstLimit: 100 }
+   */
+  readonly throttle?: apigwv2.ThrottleSettings;
+  /**
+   * How long function and access logs are kept.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The public HTTP API (API Gateway v2): one Lambda integration per route function, the Cognito JWT authorizer on
+ * every route not marked public, CORS preflight, and a throttled, access-logged `$default` stage.
+ */
+export class HttpApi extends Construct {
+  public readonly httpApi: apigwv2.HttpApi;
+  public readonly stage: apigwv2.HttpStage;
+  /** The route functions, by folder under `functions/`. */
+  public readonly functions: ReadonlyMap<RouteFunctionFolder, AppFunction>;
+
+  constructor(scope: Construct, id: string, props: HttpApiProps) {
+    super(scope, id);
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const routes = props.routes ?? ROUTES;
+
+    const authorizer = new HttpJwtAuthorizer('CognitoJwt', props.userPool.userPoolProviderUrl, {
+      jwtAudience: [props.userPoolClient.userPoolClientId],
+    });
+    this.httpApi = new apigwv2.HttpApi(this, 'Api', {
+      description: 'reelflow public API (v1)',
+      createDefaultStage: false,
+      // Secure by default: a route is public only when it says so.
+      defaultAuthorizer: authorizer,
+      corsPreflight: {
+        allowOrigins: props.corsAllowOrigins,
+        allowMethods: [apigwv2.CorsHttpMethod.ANY],
+        allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+        exposeHeaders: ['location', 'retry-after', 'x-request-id'],
+        maxAge: Duration.hours(1),
+      },
+    });
+
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stage = this.httpApi.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle ?? { rateLimit: 50, burstLimit: 100 },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            ip: '$context.identity.sourceIp',
+            requestTime: '$context.requestTimeEpoch',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            responseLatency: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+          }),
+        ),
+      },
+    });
+
+    const functions = new Map<RouteFunctionFolder, AppFunction>();
+    const integrations = new Map<RouteFunctionFolder, HttpLambdaIntegration>();
+    for (const route of routes) {
+      let integration = integrations.get(route.folder);
+      if (integration === undefined) {
+        const spec: RouteFunctionSpec = ROUTE_FUNCTIONS[route.folder];
+        const fn = new AppFunction(this, `${pascalCase(route.folder)}Function`, {
+          folder: route.folder,
+          logRetention,
+          memorySize: spec.memorySize ?? 512,
+          timeout: spec.timeout ?? Duration.seconds(10),
+        });
+        spec.bind(fn, props.resources);
+        integration = new HttpLambdaIntegration(`${pascalCase(route.folder)}Integration`, fn);
+        functions.set(route.folder, fn);
+        integrations.set(route.folder, integration);
+      }
+      const httpRoutes = this.httpApi.addRoutes({
+        path: route.path,
+        methods: [route.method],
+        integration,
+        ...(route.public ? { authorizer: new apigwv2.HttpNoneAuthorizer() } : {}),
+      });
+      if (route.public) {
+        NagSuppressions.addResourceSuppressions(
+          httpRoutes,
+          [{ id: 'AwsSolutions-APIG4', reason: `${route.method} ${route.path} is public by design (API.md)` }],
+          true,
+        );
+      }
+    }
+    this.functions = functions;
+
+    new CfnOutput(this, 'Url', { value: this.stage.url });
+  }
+}
+
+function pascalCase(folder: string): string {
+  return folder.replace(/(^|-)([a-z])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
+}

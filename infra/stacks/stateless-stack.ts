@@ -1,0 +1,64 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { NagSuppressions } from 'cdk-nag';
+import type { Construct } from 'constructs';
+import { HttpApi } from '../constructs/http-api';
+import { Observability } from '../constructs/observability';
+import { VideoPipeline } from '../constructs/video-pipeline';
+
+export interface StatelessStackProps extends StackProps {
+  readonly bucket: s3.IBucket;
+  readonly table: dynamodb.ITable;
+  readonly idempotencyTable: dynamodb.ITable;
+  readonly providerSecret: secretsmanager.ISecret;
+  readonly userPool: cognito.UserPool;
+  readonly userPoolClient: cognito.IUserPoolClient;
+  /** The provider's OpenAI-compatible base URL (https). */
+  readonly providerBaseUrl: string;
+  /** Origins the API's CORS preflight allows. */
+  readonly corsAllowOrigins: string[];
+}
+
+/** Code and wiring, replaceable at will: functions, the video pipeline state machine, the HTTP API, alarms. */
+export class StatelessStack extends Stack {
+  public readonly pipeline: VideoPipeline;
+  public readonly api: HttpApi;
+  public readonly observability: Observability;
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    this.pipeline = new VideoPipeline(this, 'Pipeline', {
+      table: props.table,
+      bucket: props.bucket,
+      provider: { baseUrl: props.providerBaseUrl, secret: props.providerSecret },
+    });
+    this.api = new HttpApi(this, 'Api', {
+      resources: {
+        table: props.table,
+        idempotencyTable: props.idempotencyTable,
+        bucket: props.bucket,
+        stateMachine: this.pipeline.stateMachine,
+      },
+      userPool: props.userPool,
+      userPoolClient: props.userPoolClient,
+      corsAllowOrigins: props.corsAllowOrigins,
+    });
+    this.observability = new Observability(this, 'Observability', {
+      stateMachine: this.pipeline.stateMachine,
+      httpApi: this.api.httpApi,
+    });
+
+    NagSuppressions.addStackSuppressions(this, [
+      {
+        id: 'AwsSolutions-IAM4',
+        reason:
+          'Functions use the AWS managed AWSLambdaBasicExecutionRole (CloudWatch Logs only); every data-plane grant ' +
+          'is an explicit, resource-scoped inline policy (infra/constructs/bindings.ts).',
+        appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+      },
+    ]);
+  }
+}

@@ -1,0 +1,304 @@
+import type { CfnElement } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/app';
+import { maxTotalWaitSeconds } from '../../shared/poll-policy';
+import { STATE_NAMES } from '../../state-machines/video-pipeline';
+import { synthesizeApp } from './app-fixture';
+import { resolveCfnString, stateMachineOf } from './asl';
+
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON is untyped; the assertions below check its shape.
+type Resource = { Type: string; Properties: Record<string, any>; Metadata?: Record<string, unknown> };
+
+const POWERTOOLS_ENV = [
+  'NODE_OPTIONS',
+  'POWERTOOLS_LOG_LEVEL',
+  'POWERTOOLS_METRICS_NAMESPACE',
+  'POWERTOOLS_SERVICE_NAME',
+];
+const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+const SECRET = ['secretsmanager:GetSecretValue'];
+const dynamo = (...actions: string[]) => actions.map((action) => `dynamodb:${action}`).sort();
+
+/** notes/contract.md, function inventory: env vars and permissions (by resource), nothing more. */
+const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]> }> = {
+  'get-health': { env: [], grants: {} },
+  'create-video': {
+    env: ['IDEMPOTENCY_TABLE_NAME', 'STATE_MACHINE_ARN', 'TABLE_NAME'],
+    grants: {
+      table: dynamo('GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'Query'),
+      idempotencyTable: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+      stateMachine: ['states:StartExecution'],
+    },
+  },
+  'get-video': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem') } },
+  'list-videos': { env: ['TABLE_NAME'], grants: { table: dynamo('Query'), 'table/index/gsi1': dynamo('Query') } },
+  'get-video-content': {
+    env: ['BUCKET_NAME', 'TABLE_NAME'],
+    grants: { table: dynamo('GetItem'), 'bucket/videos/*': ['s3:GetObject'] },
+  },
+  'create-generation-job': {
+    env: ['PROVIDER_BASE_URL', 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
+    grants: { table: dynamo('GetItem', 'PutItem', 'UpdateItem'), secret: SECRET },
+  },
+  'poll-generation-job': {
+    env: ['PROVIDER_BASE_URL', 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
+    grants: { table: dynamo('UpdateItem'), secret: SECRET },
+  },
+  'store-video': {
+    env: ['BUCKET_NAME', 'PROVIDER_BASE_URL', 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
+    grants: {
+      table: dynamo('UpdateItem'),
+      'bucket/videos/*': ['s3:AbortMultipartUpload', 's3:PutObject'],
+      secret: SECRET,
+    },
+  },
+  'record-completion': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem', 'PutItem', 'UpdateItem') } },
+  'record-failure': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem', 'UpdateItem') } },
+};
+
+const TASK_FUNCTIONS: Record<string, string> = {
+  [STATE_NAMES.createGenerationJob]: 'create-generation-job',
+  [STATE_NAMES.pollGenerationJob]: 'poll-generation-job',
+  [STATE_NAMES.storeVideoInS3]: 'store-video',
+  [STATE_NAMES.recordCompletion]: 'record-completion',
+  [STATE_NAMES.recordFailure]: 'record-failure',
+};
+
+const ROUTES: Record<string, { folder: string; auth: 'JWT' | 'NONE' }> = {
+  'GET /v1/health': { folder: 'get-health', auth: 'NONE' },
+  'POST /v1/videos': { folder: 'create-video', auth: 'JWT' },
+  'GET /v1/videos': { folder: 'list-videos', auth: 'JWT' },
+  'GET /v1/videos/{id}': { folder: 'get-video', auth: 'JWT' },
+  'GET /v1/videos/{id}/content': { folder: 'get-video-content', auth: 'JWT' },
+};
+
+describe('StatelessStack', () => {
+  const { stateful, statelessTemplate: template } = synthesizeApp();
+  const resources = template.toJSON().Resources as Record<string, Resource>;
+  const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
+  const logicalIdInStateful = (construct: { node: { defaultChild?: unknown } }) =>
+    stateful.getLogicalId(construct.node.defaultChild as CfnElement);
+  const ids = {
+    table: logicalIdInStateful(stateful.table),
+    idempotencyTable: logicalIdInStateful(stateful.idempotencyTable),
+    bucket: logicalIdInStateful(stateful.bucket),
+    secret: logicalIdInStateful(stateful.providerSecret),
+  };
+  const stateMachineId = stateMachineOf(template).logicalId;
+
+  /** logical id → folder, for every function carrying reelflow:handler metadata. */
+  const functionFolders = new Map(
+    ofType('AWS::Lambda::Function').map(([logicalId, resource]) => {
+      const handler = String(resource.Metadata?.['reelflow:handler']);
+      return [logicalId, /^functions\/([a-z-]+)\/handler\.ts$/.exec(handler)?.[1] ?? `(bad metadata: ${handler})`];
+    }),
+  );
+  const functionIdOf = (folder: string) => {
+    const found = [...functionFolders].find(([, candidate]) => candidate === folder);
+    if (!found) throw new Error(`no function for ${folder}`);
+    return found[0];
+  };
+
+  /** Names the resource a policy statement targets, e.g. `table`, `table/index/gsi1`, `bucket/videos/*`. */
+  const resourceKind = (resource: unknown): string => {
+    const text = resolveCfnString(resource);
+    if (text === '*') return '*';
+    for (const [kind, id] of Object.entries(ids)) {
+      const match = new RegExp(
+        `^\\$\\{Import:ReelflowStateful:ExportsOutput(?:FnGetAtt${id}Arn|Ref${id})[0-9A-F]{8}\\}(.*)$`,
+      ).exec(text);
+      if (match) return `${kind}${match[1]}`;
+    }
+    if (text === `\${Ref:${stateMachineId}}`) return 'stateMachine';
+    return `unknown: ${text}`;
+  };
+
+  /** The actions a role is allowed, by resource kind. */
+  const grantsOfRole = (roleId: string): Record<string, string[]> => {
+    const grants: Record<string, Set<string>> = {};
+    for (const [, policy] of ofType('AWS::IAM::Policy')) {
+      const roles = (policy.Properties.Roles as Array<{ Ref: string }>).map((role) => role.Ref);
+      if (!roles.includes(roleId)) continue;
+      for (const statement of policy.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>) {
+        expect(statement.Effect).toBe('Allow');
+        const actions = ([] as string[]).concat(statement.Action as string | string[]);
+        for (const resource of ([] as unknown[]).concat(statement.Resource)) {
+          grants[resourceKind(resource)] ??= new Set();
+          for (const action of actions) grants[resourceKind(resource)]!.add(action);
+        }
+      }
+    }
+    return Object.fromEntries(Object.entries(grants).map(([kind, actions]) => [kind, [...actions].sort()]));
+  };
+  const roleIdOf = (functionId: string) => resources[functionId]!.Properties.Role['Fn::GetAtt'][0] as string;
+
+  it('creates exactly the functions of the contract, each with reelflow:handler metadata', () => {
+    expect([...functionFolders.values()].sort()).toEqual(Object.keys(CONTRACT).sort());
+  });
+
+  it('runs every function on nodejs22.x arm64 with active tracing and its own log group with retention', () => {
+    for (const [logicalId, folder] of functionFolders) {
+      const props = resources[logicalId]!.Properties;
+      expect({ folder, runtime: props.Runtime, arch: props.Architectures, tracing: props.TracingConfig }).toEqual({
+        folder,
+        runtime: 'nodejs22.x',
+        arch: ['arm64'],
+        tracing: { Mode: 'Active' },
+      });
+      const logGroup = resources[props.LoggingConfig.LogGroup.Ref]!;
+      expect(logGroup.Type).toBe('AWS::Logs::LogGroup');
+      expect(logGroup.Properties?.RetentionInDays, folder).toBeGreaterThan(0);
+      expect(props.FunctionName, folder).toBeUndefined();
+    }
+  });
+
+  it('sets exactly the contract env vars plus the Powertools defaults on each function', () => {
+    for (const [logicalId, folder] of functionFolders) {
+      const variables = resources[logicalId]!.Properties.Environment.Variables as Record<string, unknown>;
+      expect({ folder, names: Object.keys(variables).sort() }).toEqual({
+        folder,
+        names: [...POWERTOOLS_ENV, ...CONTRACT[folder]!.env].sort(),
+      });
+      expect(variables).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: folder,
+        POWERTOOLS_METRICS_NAMESPACE: 'reelflow',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      });
+      if ('PROVIDER_BASE_URL' in variables) {
+        expect(variables.PROVIDER_BASE_URL).toBe('https://video-provider.example.com/v1');
+      }
+    }
+  });
+
+  it('grants each function exactly the contract actions on the table, bucket, secret and state machine', () => {
+    for (const [logicalId, folder] of functionFolders) {
+      const grants = grantsOfRole(roleIdOf(logicalId));
+      expect({ folder, grants }).toEqual({ folder, grants: { '*': XRAY, ...CONTRACT[folder]!.grants } });
+    }
+  });
+
+  it('attaches no managed policy to a function role but AWSLambdaBasicExecutionRole', () => {
+    for (const [logicalId, folder] of functionFolders) {
+      const managed = (resources[roleIdOf(logicalId)]!.Properties.ManagedPolicyArns as unknown[]).map(resolveCfnString);
+      expect({ folder, managed }).toEqual({
+        folder,
+        managed: [`arn:\${Ref:AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole`],
+      });
+    }
+  });
+
+  it('gives store-video 15 minutes and 1024 MB, and every other function at most 30 seconds', () => {
+    for (const [logicalId, folder] of functionFolders) {
+      const { Timeout, MemorySize } = resources[logicalId]!.Properties;
+      if (folder === 'store-video') expect({ Timeout, MemorySize }).toEqual({ Timeout: 900, MemorySize: 1024 });
+      else expect(Timeout, folder).toBeLessThanOrEqual(30);
+    }
+  });
+
+  it('wires each task state to its function and lets the state machine invoke only those', () => {
+    const { asl } = stateMachineOf(template);
+    for (const [state, folder] of Object.entries(TASK_FUNCTIONS)) {
+      expect(asl.States[state]?.Resource, state).toBe(`\${GetAtt:${functionIdOf(folder)}.Arn}`);
+    }
+    const stateMachineRole = resources[stateMachineId]!.Properties.RoleArn['Fn::GetAtt'][0] as string;
+    const invokable = ofType('AWS::IAM::Policy')
+      .filter(([, policy]) => policy.Properties.Roles.some((role: { Ref: string }) => role.Ref === stateMachineRole))
+      .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>)
+      .filter((statement) => statement.Action === 'lambda:InvokeFunction')
+      .flatMap((statement) => ([] as unknown[]).concat(statement.Resource).map(resolveCfnString));
+    const expected = Object.values(TASK_FUNCTIONS).flatMap((folder) => [
+      `\${GetAtt:${functionIdOf(folder)}.Arn}`,
+      `\${GetAtt:${functionIdOf(folder)}.Arn}:*`,
+    ]);
+    expect(invokable.sort()).toEqual(expected.sort());
+  });
+
+  it('creates a Standard state machine with the polling timeout, X-Ray, and logs without execution data', () => {
+    const { properties, asl } = stateMachineOf(template);
+    expect(asl.TimeoutSeconds).toBe(maxTotalWaitSeconds() + 3600);
+    expect(properties).toMatchObject({
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: { IncludeExecutionData: false, Level: expect.any(String) },
+    });
+    expect(['ALL', 'ERROR']).toContain((properties.LoggingConfiguration as { Level: string }).Level);
+    expect(properties.StateMachineName).toBeUndefined();
+  });
+
+  it('routes the five v1 routes to their functions, all behind the Cognito JWT authorizer except health', () => {
+    const routes = ofType('AWS::ApiGatewayV2::Route');
+    expect(routes.map(([, route]) => route.Properties?.RouteKey).sort()).toEqual(Object.keys(ROUTES).sort());
+    const [[authorizerId]] = ofType('AWS::ApiGatewayV2::Authorizer') as [[string, Resource]];
+    for (const [, route] of routes) {
+      const { RouteKey, AuthorizationType, AuthorizerId, Target } = route.Properties;
+      const expected = ROUTES[RouteKey]!;
+      const integrationId = /^integrations\/\$\{Ref:(\w+)\}$/.exec(resolveCfnString(Target))?.[1];
+      const uri = resolveCfnString(resources[integrationId!]!.Properties.IntegrationUri);
+      expect({ RouteKey, AuthorizationType, uri }).toEqual({
+        RouteKey,
+        AuthorizationType: expected.auth,
+        uri: `\${GetAtt:${functionIdOf(expected.folder)}.Arn}`,
+      });
+      expect(AuthorizerId, RouteKey).toEqual(expected.auth === 'JWT' ? { Ref: authorizerId } : undefined);
+    }
+  });
+
+  it('validates JWTs issued by the user pool for the app client (audience = client id)', () => {
+    const [[, authorizer]] = ofType('AWS::ApiGatewayV2::Authorizer') as [[string, Resource]];
+    const { AuthorizerType, IdentitySource, JwtConfiguration } = authorizer.Properties;
+    expect({ AuthorizerType, IdentitySource }).toEqual({
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+    });
+    const poolId = logicalIdInStateful(stateful.userPool);
+    const clientId = logicalIdInStateful(stateful.userPoolClient);
+    // The pool's ProviderURL attribute is https://cognito-idp.<region>.amazonaws.com/<pool id>, the tokens' `iss`.
+    expect(resolveCfnString(JwtConfiguration.Issuer)).toMatch(
+      new RegExp(`^\\$\\{Import:ReelflowStateful:ExportsOutputFnGetAtt${poolId}ProviderURL[0-9A-F]{8}\\}$`),
+    );
+    expect(JwtConfiguration.Audience.map(resolveCfnString)).toEqual([
+      expect.stringMatching(new RegExp(`^\\$\\{Import:ReelflowStateful:ExportsOutputRef${clientId}[0-9A-F]{8}\\}$`)),
+    ]);
+  });
+
+  it('serves a throttled, access-logged $default stage and answers CORS preflight', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('\\$context\\.requestId') },
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'HTTP',
+      CorsConfiguration: {
+        AllowOrigins: ['*'],
+        AllowHeaders: Match.arrayWith(['authorization', 'content-type', 'idempotency-key']),
+        ExposeHeaders: Match.arrayWith(['location', 'retry-after', 'x-request-id']),
+      },
+    });
+  });
+
+  it('alarms on failed and timed-out executions and on API 5xx', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => {
+      const { Namespace, MetricName, Threshold, ComparisonOperator } = alarm.Properties;
+      return { Namespace, MetricName, Threshold, ComparisonOperator };
+    });
+    const atLeastOne = { Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' };
+    expect(alarms).toEqual(
+      expect.arrayContaining([
+        { Namespace: 'AWS/States', MetricName: 'ExecutionsFailed', ...atLeastOne },
+        { Namespace: 'AWS/States', MetricName: 'ExecutionsTimedOut', ...atLeastOne },
+        { Namespace: 'AWS/ApiGateway', MetricName: '5xx', ...atLeastOne },
+      ]),
+    );
+  });
+
+  it('throws one plain error at synth when the provider base URL is missing or not https', () => {
+    for (const bad of [undefined, 'http://provider.example.com/v1', 'not a url']) {
+      expect(() => buildApp({ context: { 'aws:cdk:bundling-stacks': [], 'reelflow:providerBaseUrl': bad } })).toThrow(
+        /"reelflow:providerBaseUrl" must be an https URL/,
+      );
+    }
+  });
+});
