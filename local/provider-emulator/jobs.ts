@@ -89,11 +89,7 @@ export class JobStore {
       error: null,
     };
     this.jobs.set(job.id, job);
-    if (!job.plan.neverFinish) {
-      const timer = setTimeout(() => this.refresh(job), job.durationMs);
-      timer.unref();
-      this.timers.set(job.id, timer);
-    }
+    if (!job.plan.neverFinish) this.settleOnTime(job, job.durationMs);
     return job;
   }
 
@@ -120,6 +116,17 @@ export class JobStore {
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     this.jobs.clear();
+  }
+
+  /** Settles the job when its time is up, even if nobody reads it (timers may fire a little before the clock says). */
+  private settleOnTime(job: Job, delayMs: number): void {
+    const timer = setTimeout(() => {
+      const remaining = job.createdAtMs + job.durationMs - this.now();
+      if (remaining > 0) this.settleOnTime(job, remaining);
+      else this.refresh(job);
+    }, delayMs);
+    timer.unref();
+    this.timers.set(job.id, timer);
   }
 
   private refresh(job: Job): void {

@@ -309,7 +309,13 @@ class Emulator {
   private limitRate(headers: Headers): void {
     const storm = this.faults.takeRateLimitStorm();
     if (storm) {
-      const stormHeaders: Headers = { 'retry-after': String(storm.retry_after_seconds ?? 1) };
+      const retryAfter = storm.retry_after_seconds ?? 1;
+      const stormHeaders: Headers = {
+        'retry-after': String(retryAfter),
+        'x-ratelimit-limit-requests': String(this.faults.requestsPerMinute ?? 60),
+        'x-ratelimit-remaining-requests': '0',
+        'x-ratelimit-reset-requests': `${retryAfter}s`,
+      };
       if (storm.retry_after_ms !== undefined) stormHeaders['retry-after-ms'] = String(storm.retry_after_ms);
       throw rateLimited('Rate limit reached for requests. Please try again later.', stormHeaders);
     }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import OpenAI, { toFile } from 'openai';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { fixture } from '../../../local/provider-emulator/content';
 import { type RunningEmulator, startEmulator } from '../../../local/provider-emulator/index';
 import { inspectMp4 } from '../../helpers/iso-bmff';
@@ -33,6 +33,10 @@ describe('provider emulator conformance through the openai SDK', () => {
   });
 
   it('returns a queued job, then in_progress with rising progress, then completed with timestamps', async () => {
+    // A longer job than the other tests', so that several polls land while it is in progress even on a busy machine.
+    const slow = await startEmulator({ jobMs: 2_000 });
+    client = sdkClient(slow, records);
+    onTestFinished(() => slow.close());
     const created = await client.videos.create({
       prompt: `a lighthouse ${randomUUID()}`,
       size: '1280x720',

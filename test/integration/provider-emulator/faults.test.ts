@@ -73,7 +73,10 @@ describe('provider emulator faults', () => {
     const error = await impatient.videos.list().catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
-    expect((error as InstanceType<typeof OpenAI.RateLimitError>).headers.get('retry-after')).toBe('1');
+    const headers = (error as InstanceType<typeof OpenAI.RateLimitError>).headers;
+    expect(headers.get('retry-after')).toBe('1');
+    expect(headers.get('x-ratelimit-remaining-requests')).toBe('0');
+    expect(headers.get('x-ratelimit-reset-requests')).toBe('1s');
   });
 
   for (const status of [500, 503] as const) {

@@ -40,6 +40,19 @@ describe('provider emulator job store', () => {
     expect(settled).toEqual([job]);
   });
 
+  it('reports a job settled on time when nobody reads it', async () => {
+    const settled: Job[] = [];
+    const store = new JobStore(30, (job) => settled.push(job));
+
+    const job = store.create({ ...input, plan: plain });
+    const deadline = Date.now() + 5_000;
+    while (settled.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    store.clear();
+
+    expect(settled).toEqual([job]);
+    expect(job.status).toBe('completed');
+  });
+
   it('returns failed with the planned error and no expiry when the plan says so', () => {
     const clock = { now: 0 };
     const store = storeAt(clock);
