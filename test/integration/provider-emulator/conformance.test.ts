@@ -5,7 +5,7 @@ import { fixture } from '../../../local/provider-emulator/content';
 import { type RunningEmulator, startEmulator } from '../../../local/provider-emulator/index';
 import { inspectMp4 } from '../../helpers/iso-bmff';
 import { OpenApiValidator, type WireRecord } from './openapi-validator';
-import { bodyBytes, resetEmulator, sdkClient, setFaults, waitFor, waitForTerminal } from './support';
+import { bodyBytes, emulatorJobs, resetEmulator, sdkClient, setFaults, waitFor, waitForTerminal } from './support';
 
 const JOB_MS = 400;
 
@@ -153,6 +153,12 @@ describe('provider emulator conformance through the openai SDK', () => {
     const extension = await client.videos.extend({ prompt: 'the extension', video: { id: source.id }, seconds: '12' });
     const extended = await waitForTerminal(client, extension.id);
     const extendedMp4 = inspectMp4(await bodyBytes(await client.videos.downloadContent(extension.id)));
+    const jsonExtension = await client.post<OpenAI.Videos.Video>('/videos/extensions', {
+      body: { prompt: 'a JSON extension', video: { id: source.id }, seconds: '4' },
+    });
+    const jsonEdit = await client.post<OpenAI.Videos.Video>('/videos/edits', {
+      body: { prompt: 'a JSON edit', video: { id: source.id } },
+    });
 
     expect(remix).toMatchObject({
       prompt: 'the remix',
@@ -164,6 +170,8 @@ describe('provider emulator conformance through the openai SDK', () => {
     expect(upload).toMatchObject({ prompt: 'edit an upload', status: 'queued' });
     expect(extended).toMatchObject({ status: 'completed', seconds: '20' });
     expect(extendedMp4).toMatchObject({ width: 720, height: 1280, durationSeconds: 20 });
+    expect(jsonExtension).toMatchObject({ prompt: 'a JSON extension', seconds: '12' });
+    expect(jsonEdit).toMatchObject({ prompt: 'a JSON edit', seconds: '8' });
   });
 
   it('returns 400 naming the param when prompt, model, seconds or size is invalid', async () => {
@@ -196,6 +204,8 @@ describe('provider emulator conformance through the openai SDK', () => {
     expect(errors.typed).toMatchObject({ param: 'seconds', code: 'invalid_type' });
     expect(errors.empty).toMatchObject({ param: 'prompt', code: 'string_below_min_length' });
     expect(errors.extension.param).toBe('seconds');
+    // Rejected creates still count, and none of them made a job.
+    expect(await emulatorJobs(emulator)).toMatchObject({ create_requests: 7, data: [] });
   });
 
   it('returns 401 when the bearer key is wrong', async () => {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningEmulator, signWebhook, startEmulator } from '../../../local/provider-emulator/index';
-import type { WireRecord } from './openapi-validator';
+import { OpenApiValidator, type WireRecord } from './openapi-validator';
 import { resetEmulator, sdkClient, setFaults, waitFor } from './support';
 
 interface Delivery {
@@ -26,6 +26,8 @@ describe('provider emulator webhooks', () => {
   let receiver: Server;
   let emulator: RunningEmulator;
   let client: OpenAI;
+  let records: WireRecord[];
+  const validator = new OpenApiValidator();
 
   beforeAll(async () => {
     receiver = createServer((req, res) => {
@@ -48,11 +50,12 @@ describe('provider emulator webhooks', () => {
     await resetEmulator(emulator);
     deliveries.length = 0;
     answers.length = 0;
-    const records: WireRecord[] = [];
+    records = [];
     client = sdkClient(emulator, records);
   });
   afterEach(() => {
     answers.length = 0;
+    expect(validator.validateAll(records)).toEqual([]);
   });
 
   function deliveriesFor(videoId: string): Delivery[] {
