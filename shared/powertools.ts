@@ -13,4 +13,6 @@ export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_N
 /** The slice of the Powertools Logger that logic modules use (so tests can pass a fake). */
 export type AppLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error' | 'appendKeys'>;
 /** The slice of the Powertools Metrics that logic modules use. */
-export type AppMetrics = Pick<Metrics, 'addMetric'>;
+export interface AppMetrics {
+  addMetric(name: string, unit: Parameters<Metrics['addMetric']>[1], value: number): unknown;
+}

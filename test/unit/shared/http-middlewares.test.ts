@@ -40,7 +40,7 @@ function envelopeOf(result: ApiResult) {
   return errorEnvelopeSchema.parse(JSON.parse(String(result.body)));
 }
 
-describe('http middlewares', () => {
+describe('api-middlewares (request id, JSON body)', () => {
   it('returns the parsed body, the caller and x-request-id when the request is valid JSON', async () => {
     // Prepare
     const handler = aHandler(async (event, ctx) => json(200, { body: event.body, caller: ctx.caller }));
@@ -102,7 +102,9 @@ describe('http middlewares', () => {
     expect(encoded.statusCode).toBe(413);
     expect(envelopeOf(plain).error.code).toBe('payload_too_large');
   });
+});
 
+describe('caller', () => {
   it('returns 401 unauthenticated when the claims have no sub', async () => {
     // Prepare
     const handler = aHandler(async () => json(200, {}));
@@ -118,6 +120,18 @@ describe('http middlewares', () => {
     expect(envelopeOf(result).error).toMatchObject({ type: 'authentication_error', code: 'unauthenticated' });
   });
 
+  it('returns the groups when cognito:groups is flattened by API Gateway', () => {
+    // Act
+    const caller = callerFrom({
+      requestContext: { authorizer: { jwt: { claims: { sub: 'u1', 'cognito:groups': '[finance operators]' } } } },
+    });
+
+    // Assess
+    expect(caller).toEqual({ userId: 'u1', groups: ['finance', 'operators'] });
+  });
+});
+
+describe('error-envelope', () => {
   it('returns 400 naming param when the handler validation fails', async () => {
     // Prepare
     const schema = z.strictObject({ prompt: z.string() });
@@ -192,15 +206,5 @@ describe('http middlewares', () => {
     expect(response.headers['retry-after']).toBe('7');
     expect(String(response.body)).not.toContain('secret detail');
     expect(JSON.parse(String(response.body)).error.code).toBe('provider_unavailable');
-  });
-
-  it('returns the groups when cognito:groups is flattened by API Gateway', () => {
-    // Act
-    const caller = callerFrom({
-      requestContext: { authorizer: { jwt: { claims: { sub: 'u1', 'cognito:groups': '[finance operators]' } } } },
-    });
-
-    // Assess
-    expect(caller).toEqual({ userId: 'u1', groups: ['finance', 'operators'] });
   });
 });

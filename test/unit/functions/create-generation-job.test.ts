@@ -1,0 +1,189 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type CreateGenerationJobDeps,
+  createGenerationJob,
+} from '../../../functions/create-generation-job/create-generation-job';
+import { ConflictError, GenerationFailedError, RetryableProviderError } from '../../../shared/errors';
+import { nextWaitSeconds } from '../../../shared/poll-policy';
+import {
+  aProviderJob,
+  aVideo,
+  FakeProvider,
+  fakeLogger,
+  fakeMetrics,
+  fixedClock,
+  InMemoryVideoRepository,
+} from '../fakes/fakes';
+
+const input = { videoId: 'vid_01JD0000000000000000000000', userId: 'alice' };
+
+function setup(videoOverrides: Parameters<typeof aVideo>[0] = {}) {
+  const videos = new InMemoryVideoRepository([aVideo(videoOverrides)]);
+  const provider = new FakeProvider();
+  const metrics = fakeMetrics();
+  const deps: CreateGenerationJobDeps = {
+    videos,
+    provider,
+    clock: fixedClock('2025-11-21T04:40:00Z'),
+    logger: fakeLogger(),
+    metrics,
+    adoptionSkewSeconds: 120,
+    random: () => 0.5,
+  };
+  return { videos, provider, metrics, deps };
+}
+
+describe('create-generation-job', () => {
+  it('records the attempt before creating the job, then saves and claims it, on a first attempt', async () => {
+    // Prepare
+    const { videos, provider, deps } = setup();
+    let attemptsWhenCreated = -1;
+    const create = provider.create.bind(provider);
+    provider.create = async (params) => {
+      attemptsWhenCreated = videos.videos.get(input.videoId)!.providerCreateAttempts;
+      return create(params);
+    };
+
+    // Act
+    const job = await createGenerationJob(input, deps);
+
+    // Assess
+    expect(attemptsWhenCreated).toBe(1);
+    expect(provider.created).toEqual([
+      { prompt: 'A cat playing piano', model: 'sora-2', seconds: '4', size: '720x1280' },
+    ]);
+    expect(job).toEqual({
+      providerVideoId: 'video_new1',
+      status: 'queued',
+      progress: 0,
+      polls: 0,
+      waitSeconds: nextWaitSeconds(0, { random: () => 0.5 }),
+    });
+    expect(videos.videos.get(input.videoId)?.providerVideoId).toBe('video_new1');
+    expect(videos.claims.get('video_new1')).toBe(input.videoId);
+  });
+
+  it('adopts the job an earlier attempt created and never creates a second one when retried', async () => {
+    // Prepare: the first attempt was recorded at t, the provider accepted the job, then the Lambda died.
+    const firstAttemptAt = 1_763_700_050;
+    const { videos, provider, deps } = setup({ providerCreateAttempts: 1, providerFirstAttemptAt: firstAttemptAt });
+    provider.jobs = [
+      aProviderJob({ id: 'video_other_prompt', prompt: 'A dog', createdAt: firstAttemptAt + 5 }),
+      aProviderJob({ id: 'video_orphan', status: 'in_progress', progress: 12, createdAt: firstAttemptAt + 1 }),
+      aProviderJob({ id: 'video_too_old', createdAt: firstAttemptAt - 3600 }),
+    ];
+
+    // Act
+    const job = await createGenerationJob(input, deps);
+
+    // Assess
+    expect(provider.created).toHaveLength(0);
+    expect(job).toMatchObject({ providerVideoId: 'video_orphan', status: 'in_progress', progress: 12, polls: 0 });
+    expect(videos.videos.get(input.videoId)).toMatchObject({ providerVideoId: 'video_orphan', status: 'in_progress' });
+    expect(videos.claims.get('video_orphan')).toBe(input.videoId);
+  });
+
+  it('creates a new job when the matching orphan is claimed by another video', async () => {
+    // Prepare
+    const firstAttemptAt = 1_763_700_050;
+    const { videos, provider, deps } = setup({ providerCreateAttempts: 1, providerFirstAttemptAt: firstAttemptAt });
+    provider.jobs = [aProviderJob({ id: 'video_someone_elses', createdAt: firstAttemptAt + 1 })];
+    videos.claims.set('video_someone_elses', 'vid_OTHER');
+
+    // Act
+    const job = await createGenerationJob(input, deps);
+
+    // Assess
+    expect(provider.created).toHaveLength(1);
+    expect(job.providerVideoId).toBe('video_new1');
+    expect(videos.claims.get('video_someone_elses')).toBe('vid_OTHER');
+  });
+
+  it('ignores jobs older than the first attempt minus the skew when looking for an orphan', async () => {
+    // Prepare
+    const firstAttemptAt = 1_763_700_050;
+    const { provider, deps } = setup({ providerCreateAttempts: 1, providerFirstAttemptAt: firstAttemptAt });
+    provider.jobs = [aProviderJob({ id: 'video_old', createdAt: firstAttemptAt - 121 })];
+
+    // Act
+    const job = await createGenerationJob(input, deps);
+
+    // Assess
+    expect(job.providerVideoId).toBe('video_new1');
+  });
+
+  it('returns the saved job without calling the provider when the job id is already stored', async () => {
+    // Prepare
+    const { provider, deps } = setup({
+      providerVideoId: 'video_saved',
+      status: 'in_progress',
+      progress: 30,
+      providerCreateAttempts: 1,
+    });
+
+    // Act
+    const job = await createGenerationJob(input, deps);
+
+    // Assess
+    expect(job).toMatchObject({ providerVideoId: 'video_saved', status: 'in_progress', progress: 30, polls: 0 });
+    expect(provider.created).toHaveLength(0);
+  });
+
+  it('creates exactly one job across a crash after create and the retry that follows', async () => {
+    // Prepare: the first invocation's save fails after the provider accepted the job.
+    const { videos, provider, deps } = setup();
+    const save = videos.saveProviderJob.bind(videos);
+    videos.saveProviderJob = async () => {
+      throw new Error('Lambda timed out');
+    };
+    await expect(createGenerationJob(input, deps)).rejects.toThrow('Lambda timed out');
+    videos.saveProviderJob = save;
+
+    // Act
+    const job = await createGenerationJob(input, deps);
+
+    // Assess
+    expect(provider.created).toHaveLength(1);
+    expect(job.providerVideoId).toBe('video_new1');
+    expect(videos.videos.get(input.videoId)?.providerCreateAttempts).toBe(1);
+  });
+
+  it('throws ConflictError without calling the provider when the video is cancelled', async () => {
+    // Prepare
+    const { provider, deps } = setup({ status: 'cancelled' });
+
+    // Act / Assess
+    await expect(createGenerationJob(input, deps)).rejects.toBeInstanceOf(ConflictError);
+    expect(provider.created).toHaveLength(0);
+  });
+
+  it('throws the provider error and keeps the attempt recorded when the create fails transiently', async () => {
+    // Prepare
+    const { videos, provider, deps } = setup();
+    provider.createError = new RetryableProviderError('Provider create answered 503: busy');
+
+    // Act / Assess
+    await expect(createGenerationJob(input, deps)).rejects.toBeInstanceOf(RetryableProviderError);
+    expect(videos.videos.get(input.videoId)).toMatchObject({ providerCreateAttempts: 1, providerVideoId: null });
+  });
+
+  it('throws GenerationFailedError when the adopted orphan already failed', async () => {
+    // Prepare
+    const { provider, deps } = setup({ providerCreateAttempts: 1, providerFirstAttemptAt: 1_763_700_050 });
+    provider.jobs = [
+      aProviderJob({
+        id: 'video_failed',
+        status: 'failed',
+        createdAt: 1_763_700_051,
+        error: { code: 'moderation_blocked', message: 'Blocked' },
+      }),
+    ];
+
+    // Act / Assess
+    await expect(createGenerationJob(input, deps)).rejects.toMatchObject({
+      name: 'GenerationFailedError',
+      message: 'moderation_blocked: Blocked',
+    });
+    await expect(createGenerationJob(input, deps)).rejects.toBeInstanceOf(GenerationFailedError);
+  });
+});

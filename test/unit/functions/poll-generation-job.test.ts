@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type PollGenerationJobDeps,
+  pollGenerationJob,
+  pollInput,
+} from '../../../functions/poll-generation-job/poll-generation-job';
+import { GenerationTimedOutError, RetryableProviderError } from '../../../shared/errors';
+import type { JobState } from '../../../shared/pipeline-types';
+import { nextWaitSeconds, POLL_POLICY } from '../../../shared/poll-policy';
+import {
+  aProviderJob,
+  aVideo,
+  FakeProvider,
+  fakeLogger,
+  fakeMetrics,
+  fixedClock,
+  InMemoryVideoRepository,
+} from '../fakes/fakes';
+
+const videoId = 'vid_01JD0000000000000000000000';
+const job: JobState = { providerVideoId: 'video_abc', status: 'queued', progress: 0, polls: 2, waitSeconds: 9 };
+
+function setup() {
+  const videos = new InMemoryVideoRepository([aVideo({ providerVideoId: 'video_abc' })]);
+  const provider = new FakeProvider();
+  const metrics = fakeMetrics();
+  const deps: PollGenerationJobDeps = {
+    videos,
+    provider,
+    clock: fixedClock(),
+    logger: fakeLogger(),
+    metrics,
+    random: () => 0.5,
+  };
+  return { videos, provider, metrics, deps };
+}
+
+describe('poll-generation-job', () => {
+  it('returns in_progress with progress and a grown wait, and mirrors it on the video', async () => {
+    // Prepare
+    const { videos, provider, metrics, deps } = setup();
+    provider.retrieveResults = [aProviderJob({ status: 'in_progress', progress: 42 })];
+
+    // Act
+    const next = await pollGenerationJob({ videoId, userId: 'alice', job }, deps);
+
+    // Assess
+    expect(next).toEqual({
+      providerVideoId: 'video_abc',
+      status: 'in_progress',
+      progress: 42,
+      polls: 3,
+      waitSeconds: nextWaitSeconds(3, { random: () => 0.5 }),
+    });
+    expect(videos.videos.get(videoId)).toMatchObject({ status: 'in_progress', progress: 42 });
+    expect(metrics.total('Polls')).toBe(1);
+  });
+
+  it('returns completed and records generation seconds when the provider finished', async () => {
+    // Prepare
+    const { provider, metrics, deps } = setup();
+    provider.retrieveResults = [
+      aProviderJob({ status: 'completed', progress: 100, createdAt: 1_000, completedAt: 1_090 }),
+    ];
+
+    // Act
+    const next = await pollGenerationJob({ videoId, userId: 'alice', job }, deps);
+
+    // Assess
+    expect(next).toMatchObject({ status: 'completed', progress: 100, polls: 3 });
+    expect(metrics.total('GenerationSeconds')).toBe(90);
+  });
+
+  it('throws GenerationFailedError "<code>: <message>" when the provider job failed', async () => {
+    // Prepare
+    const { provider, deps } = setup();
+    provider.retrieveResults = [
+      aProviderJob({ status: 'failed', error: { code: 'moderation_blocked', message: 'The prompt was blocked' } }),
+    ];
+
+    // Act / Assess
+    await expect(pollGenerationJob({ videoId, userId: 'alice', job }, deps)).rejects.toMatchObject({
+      name: 'GenerationFailedError',
+      code: 'moderation_blocked',
+      message: 'moderation_blocked: The prompt was blocked',
+    });
+  });
+
+  it('returns the same job with a wait honouring retry-after when the provider answers 429', async () => {
+    // Prepare
+    const { videos, provider, deps } = setup();
+    provider.retrieveResults = [
+      new RetryableProviderError('Provider retrieve answered 429: slow down', {
+        retryAfterSeconds: 45,
+        rateLimited: true,
+      }),
+    ];
+
+    // Act
+    const next = await pollGenerationJob({ videoId, userId: 'alice', job }, deps);
+
+    // Assess
+    expect(next).toEqual({ ...job, polls: 3, waitSeconds: 45 });
+    expect(videos.videos.get(videoId)?.status).toBe('queued');
+  });
+
+  it('throws RetryableProviderError when the provider answers 5xx', async () => {
+    // Prepare
+    const { provider, deps } = setup();
+    provider.retrieveResults = [new RetryableProviderError('Provider retrieve answered 502: bad gateway')];
+
+    // Act / Assess
+    await expect(pollGenerationJob({ videoId, userId: 'alice', job }, deps)).rejects.toBeInstanceOf(
+      RetryableProviderError,
+    );
+  });
+
+  it('throws GenerationTimedOutError without calling the provider when maxPolls polls were made', async () => {
+    // Prepare
+    const { provider, deps } = setup();
+    provider.retrieveResults = [new Error('must not be called')];
+
+    // Act / Assess
+    await expect(
+      pollGenerationJob({ videoId, userId: 'alice', job: { ...job, polls: POLL_POLICY.maxPolls } }, deps),
+    ).rejects.toBeInstanceOf(GenerationTimedOutError);
+    expect(provider.retrieveResults).toHaveLength(1);
+  });
+
+  it('throws a plain error when the state has no job', () => {
+    // Act / Assess
+    expect(() => pollInput({ videoId, userId: 'alice' })).toThrow();
+  });
+});

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import {
+  completionInput,
+  type RecordCompletionDeps,
+  recordCompletion,
+} from '../../../functions/record-completion/record-completion';
+import type { StoredContent } from '../../../shared/pipeline-types';
+import { aVideo, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoRepository } from '../fakes/fakes';
+
+const videoId = 'vid_01JD0000000000000000000000';
+const stored: StoredContent = {
+  bucket: 'reelflow-videos',
+  key: `videos/alice/${videoId}/video.mp4`,
+  contentType: 'video/mp4',
+  bytes: 123_456,
+  sha256: 'ab'.repeat(32),
+  variants: ['video', 'thumbnail', 'spritesheet'],
+};
+const state = { videoId, userId: 'alice', stored };
+
+function setup(overrides: Parameters<typeof aVideo>[0] = {}) {
+  const videos = new InMemoryVideoRepository([aVideo({ status: 'storing', ...overrides })]);
+  const metrics = fakeMetrics();
+  const deps: RecordCompletionDeps = {
+    videos,
+    clock: fixedClock('2025-11-21T05:00:00Z'),
+    logger: fakeLogger(),
+    metrics,
+  };
+  return { videos, metrics, deps };
+}
+
+describe('record-completion', () => {
+  it('completes the video, stores its content and charges the estimate once', async () => {
+    // Prepare
+    const { videos, metrics, deps } = setup();
+
+    // Act
+    const output = await recordCompletion(state, deps);
+
+    // Assess
+    expect(output).toBe(state);
+    expect(videos.videos.get(videoId)).toMatchObject({
+      status: 'completed',
+      progress: 100,
+      completedAt: 1_763_701_200,
+      chargedMicros: 400_000,
+      content: { contentType: 'video/mp4', bytes: 123_456, sha256: 'ab'.repeat(32), variants: stored.variants },
+    });
+    expect(metrics.total('VideosCompleted')).toBe(1);
+  });
+
+  it('changes nothing and succeeds when called a second time', async () => {
+    // Prepare
+    const { videos, metrics, deps } = setup();
+    await recordCompletion(state, deps);
+    const afterFirst = structuredClone(videos.videos.get(videoId));
+    const later = { ...deps, clock: fixedClock('2025-11-21T06:00:00Z') };
+
+    // Act
+    const output = await recordCompletion(state, later);
+
+    // Assess
+    expect(output).toBe(state);
+    expect(videos.videos.get(videoId)).toEqual(afterFirst);
+    expect(metrics.total('VideosCompleted')).toBe(1);
+  });
+
+  it('leaves a cancelled video cancelled and uncharged', async () => {
+    // Prepare
+    const { videos, deps } = setup({ status: 'cancelled', chargedMicros: 0 });
+
+    // Act
+    await recordCompletion(state, deps);
+
+    // Assess
+    expect(videos.videos.get(videoId)).toMatchObject({ status: 'cancelled', chargedMicros: 0, content: null });
+  });
+
+  it('throws when the video does not exist', async () => {
+    // Prepare
+    const { deps } = setup();
+
+    // Act / Assess
+    await expect(recordCompletion({ ...state, videoId: 'vid_missing' }, deps)).rejects.toThrow(/does not exist/);
+  });
+
+  it('throws when the state has no stored content', () => {
+    // Act / Assess
+    expect(() => completionInput({ videoId, userId: 'alice' })).toThrow();
+  });
+});

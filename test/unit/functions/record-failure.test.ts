@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { failureOf, type RecordFailureDeps, recordFailure } from '../../../functions/record-failure/record-failure';
+import type { PipelineState } from '../../../shared/pipeline-types';
+import { aVideo, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoRepository } from '../fakes/fakes';
+
+const videoId = 'vid_01JD0000000000000000000000';
+const lambdaCause = (errorType: string, errorMessage: string) =>
+  JSON.stringify({ errorType, errorMessage, trace: ['at somewhere'] });
+
+function setup(overrides: Parameters<typeof aVideo>[0] = {}) {
+  const videos = new InMemoryVideoRepository([aVideo({ status: 'in_progress', ...overrides })]);
+  const metrics = fakeMetrics();
+  const deps: RecordFailureDeps = { videos, clock: fixedClock(), logger: fakeLogger(), metrics };
+  return { videos, metrics, deps };
+}
+
+describe('record-failure', () => {
+  it.each([
+    [
+      {
+        Error: 'GenerationFailedError',
+        Cause: lambdaCause('GenerationFailedError', 'moderation_blocked: Blocked by policy'),
+      },
+      'moderation_blocked',
+      'Blocked by policy',
+    ],
+    [{ Error: 'GenerationFailedError', Cause: 'content_policy_violation: No' }, 'content_policy_violation', 'No'],
+    [
+      { Error: 'GenerationTimedOutError', Cause: lambdaCause('GenerationTimedOutError', 'too many polls') },
+      'timed_out',
+      undefined,
+    ],
+    [{ Error: 'States.Timeout', Cause: '' }, 'timed_out', undefined],
+    [{ Error: 'ContentExpiredError', Cause: lambdaCause('ContentExpiredError', 'gone') }, 'expired', undefined],
+    [
+      { Error: 'PermanentProviderError', Cause: lambdaCause('PermanentProviderError', 'Provider create answered 400') },
+      'provider_failed',
+      undefined,
+    ],
+    [{ Error: 'States.TaskFailed', Cause: 'whatever' }, 'provider_failed', undefined],
+  ])('maps %j to error code %s', (failure, code, message) => {
+    // Act
+    const mapped = failureOf(failure);
+
+    // Assess
+    expect(mapped.code).toBe(code);
+    if (message !== undefined) expect(mapped.message).toBe(message);
+    expect(mapped.message.length).toBeGreaterThan(0);
+  });
+
+  it('marks the video failed, charges 0 and returns its input unchanged', async () => {
+    // Prepare
+    const { videos, metrics, deps } = setup();
+    const state: PipelineState = {
+      videoId,
+      userId: 'alice',
+      failure: {
+        Error: 'GenerationFailedError',
+        Cause: lambdaCause('GenerationFailedError', 'moderation_blocked: Blocked'),
+      },
+    };
+
+    // Act
+    const output = await recordFailure(state, deps);
+
+    // Assess
+    expect(output).toBe(state);
+    expect(videos.videos.get(videoId)).toMatchObject({
+      status: 'failed',
+      chargedMicros: 0,
+      error: { code: 'moderation_blocked', message: 'Blocked' },
+    });
+    expect(metrics.total('VideosFailed')).toBe(1);
+  });
+
+  it('never overwrites a terminal status', async () => {
+    // Prepare
+    const { videos, metrics, deps } = setup({ status: 'cancelled' });
+    const state: PipelineState = { videoId, userId: 'alice', failure: { Error: 'States.Timeout', Cause: '' } };
+
+    // Act
+    const output = await recordFailure(state, deps);
+
+    // Assess
+    expect(output).toBe(state);
+    expect(videos.videos.get(videoId)?.status).toBe('cancelled');
+    expect(metrics.total('VideosFailed')).toBe(0);
+  });
+});

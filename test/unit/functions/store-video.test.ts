@@ -1,0 +1,178 @@
+import { createHash } from 'node:crypto';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type StoreVideoDeps, storeVideo } from '../../../functions/store-video/store-video';
+import { ContentExpiredError, DownloadInterruptedError } from '../../../shared/errors';
+import {
+  aDownload,
+  aVideo,
+  FakeProvider,
+  fakeLogger,
+  fakeMetrics,
+  fixedClock,
+  InMemoryVideoRepository,
+} from '../fakes/fakes';
+
+const MiB = 1024 * 1024;
+const s3 = new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+const s3Mock = mockClient(s3);
+const videoId = 'vid_01JD0000000000000000000000';
+const input = { videoId, userId: 'alice', job: { providerVideoId: 'video_abc' } };
+
+function setup() {
+  s3Mock.on(CreateMultipartUploadCommand).resolves({ UploadId: 'upload-1' });
+  s3Mock.on(UploadPartCommand).resolves({ ETag: '"etag"' });
+  s3Mock.on(CompleteMultipartUploadCommand).resolves({});
+  s3Mock.on(AbortMultipartUploadCommand).resolves({});
+  s3Mock.on(PutObjectCommand).resolves({});
+  const videos = new InMemoryVideoRepository([aVideo({ status: 'in_progress', providerVideoId: 'video_abc' })]);
+  const provider = new FakeProvider();
+  const metrics = fakeMetrics();
+  const deps: StoreVideoDeps = {
+    videos,
+    provider,
+    s3,
+    bucket: 'reelflow-videos',
+    clock: fixedClock(),
+    logger: fakeLogger(),
+    metrics,
+    partSize: 5 * MiB,
+    queueSize: 1,
+  };
+  return { videos, provider, metrics, deps };
+}
+
+function sha256Of(bytes: number): string {
+  const hash = createHash('sha256');
+  for (let sent = 0; sent < bytes; sent += MiB) hash.update(Buffer.alloc(Math.min(MiB, bytes - sent), sent % 251));
+  return hash.digest('hex');
+}
+
+afterEach(() => {
+  s3Mock.reset();
+});
+
+describe('store-video', () => {
+  it('streams the video in parts and stores the previews, returning bytes, sha256 and variants', async () => {
+    // Prepare
+    const { videos, provider, metrics, deps } = setup();
+    const size = 12 * MiB + 123;
+    provider.downloads.set('video', () => aDownload(size));
+    provider.downloads.set('thumbnail', () => aDownload(2048));
+    provider.downloads.set('spritesheet', () => aDownload(4096));
+
+    // Act
+    const stored = await storeVideo(input, deps);
+
+    // Assess
+    expect(stored).toEqual({
+      bucket: 'reelflow-videos',
+      key: `videos/alice/${videoId}/video.mp4`,
+      contentType: 'video/mp4',
+      bytes: size,
+      sha256: sha256Of(size),
+      variants: ['video', 'thumbnail', 'spritesheet'],
+    });
+    expect(s3Mock.commandCalls(UploadPartCommand)).toHaveLength(3);
+    expect(s3Mock.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(1);
+    expect(s3Mock.commandCalls(AbortMultipartUploadCommand)).toHaveLength(0);
+    const previewKeys = s3Mock.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key);
+    expect(previewKeys).toEqual([`videos/alice/${videoId}/thumbnail.webp`, `videos/alice/${videoId}/spritesheet.jpg`]);
+    expect(videos.videos.get(videoId)?.status).toBe('storing');
+    expect(metrics.total('BytesStored')).toBe(size + 2048 + 4096);
+  });
+
+  it('aborts the multipart upload and throws DownloadInterruptedError when the download breaks', async () => {
+    // Prepare
+    const { provider, deps } = setup();
+    provider.downloads.set('video', () => aDownload(20 * MiB, { breakAfter: 11 * MiB }));
+
+    // Act
+    const error = await storeVideo(input, deps).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(DownloadInterruptedError);
+    expect((error as Error).name).toBe('DownloadInterruptedError');
+    expect(s3Mock.commandCalls(CreateMultipartUploadCommand)).toHaveLength(1);
+    const aborts = s3Mock.commandCalls(AbortMultipartUploadCommand);
+    expect(aborts).toHaveLength(1);
+    expect(aborts[0]?.args[0].input).toEqual({
+      Bucket: 'reelflow-videos',
+      Key: `videos/alice/${videoId}/video.mp4`,
+      UploadId: 'upload-1',
+    });
+    expect(s3Mock.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
+  });
+
+  it('aborts the multipart upload when fewer bytes arrive than Content-Length announced', async () => {
+    // Prepare
+    const { provider, deps } = setup();
+    provider.downloads.set('video', () => aDownload(11 * MiB, { announced: 12 * MiB }));
+
+    // Act
+    const error = await storeVideo(input, deps).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(DownloadInterruptedError);
+    expect(s3Mock.commandCalls(AbortMultipartUploadCommand)).toHaveLength(1);
+    expect(s3Mock.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
+  });
+
+  it('stores nothing and throws DownloadInterruptedError when a small download breaks before a part is full', async () => {
+    // Prepare
+    const { provider, deps } = setup();
+    provider.downloads.set('video', () => aDownload(3 * MiB, { breakAfter: 2 * MiB }));
+
+    // Act
+    const error = await storeVideo(input, deps).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(DownloadInterruptedError);
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(s3Mock.commandCalls(CreateMultipartUploadCommand)).toHaveLength(0);
+  });
+
+  it('throws ContentExpiredError when the provider no longer serves the video', async () => {
+    // Prepare
+    const { provider, deps } = setup();
+    provider.downloads.set('video', () => new ContentExpiredError('gone'));
+
+    // Act / Assess
+    await expect(storeVideo(input, deps)).rejects.toBeInstanceOf(ContentExpiredError);
+  });
+
+  it('returns only the video variant when the previews have expired', async () => {
+    // Prepare
+    const { provider, deps } = setup();
+    provider.downloads.set('video', () => aDownload(1000));
+    provider.downloads.set('thumbnail', () => new ContentExpiredError('gone'));
+    provider.downloads.set('spritesheet', () => new ContentExpiredError('gone'));
+
+    // Act
+    const stored = await storeVideo(input, deps);
+
+    // Assess
+    expect(stored.variants).toEqual(['video']);
+    expect(stored.bytes).toBe(1000);
+  });
+
+  it('throws without downloading when the video is already terminal', async () => {
+    // Prepare
+    const { videos, provider, deps } = setup();
+    videos.videos.get(videoId)!.status = 'cancelled';
+    provider.downloads.set('video', () => {
+      throw new Error('must not download');
+    });
+
+    // Act / Assess
+    await expect(storeVideo(input, deps)).rejects.toMatchObject({ name: 'ConflictError' });
+  });
+});
