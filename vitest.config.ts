@@ -15,11 +15,17 @@ export default defineConfig({
         },
       },
       {
+        // The provider emulator's own suites: real HTTP, but no local stack needed.
+        extends: true,
+        test: { name: 'provider-emulator', include: ['test/integration/provider-emulator/**/*.test.ts'] },
+      },
+      {
         // Against the local stack: one stack (local/start.ts as a child process) for the whole project.
         extends: true,
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/integration/provider-emulator/**'],
           globalSetup: ['test/integration/local-stack/global-setup.ts'],
         },
       },

@@ -39,6 +39,14 @@ const shutdown = (signal: NodeJS.Signals) => {
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);
 
+// Started by a test runner (REELFLOW_STOP_WITH_PARENT=1): stop if that runner dies without stopping us first.
+if (process.env.REELFLOW_STOP_WITH_PARENT === '1') {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) shutdown('SIGTERM');
+  }, 1000).unref();
+}
+
 const token = await stack.issuer.sign('demo');
 console.log(
   [

@@ -66,6 +66,7 @@ export async function startLocalStackProcess(options: StartLocalStackOptions = {
       PORT: '0',
       EMULATOR_JOB_MS: '1500',
       LOCAL_WAIT_MS: '50',
+      REELFLOW_STOP_WITH_PARENT: '1',
       ...options.env,
       REELFLOW_DATA_DIR: dataDir,
     },

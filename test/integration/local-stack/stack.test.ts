@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import {
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
@@ -121,5 +123,52 @@ describe('local stack (npm start)', () => {
       'VideoReady',
     ]);
     expect(events.at(-1)?.type).toBe('ExecutionSucceeded');
+  });
+
+  it('ends in VideoFailed with the Fail state Error/Cause from the template when the provider fails the job', async () => {
+    const token = await stack.token(`stack-fail-${Date.now()}`);
+    const prompt = `A forbidden scene ${Date.now()}`;
+    await fetch(`${stack.emulatorOrigin}/__emulator/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ fail_generation: { match: prompt, code: 'moderation_blocked', count: 1 } }),
+    });
+
+    const created = await api('/v1/videos', {
+      method: 'POST',
+      token,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt }),
+    });
+    const executionArn = `${stack.stateMachineArn.replace(':stateMachine:', ':execution:')}:${created.body.id}`;
+    const execution = await eventually('the execution ending', async () => {
+      const current = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      return current.status === 'RUNNING' ? undefined : current;
+    });
+
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'GenerationFailedError' });
+    expect(execution.cause).toContain('moderation_blocked');
+    const video = await api(`/v1/videos/${created.body.id}`, { token });
+    expect(video.body).toMatchObject({ status: 'failed', error: { code: 'moderation_blocked' } });
+    const { events = [] } = await sfn.send(
+      new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 5 }),
+    );
+    expect(events[0]?.executionFailedEventDetails?.error).toBe('GenerationFailedError');
+    expect(events.some((event) => event.stateEnteredEventDetails?.name === 'VideoFailed')).toBe(true);
+  });
+
+  it('accepts the JWT that npm run token prints (and only a JWT) for the stack data dir and port', async () => {
+    const port = new URL(stack.baseUrl).port;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'local/token/cli.ts', '--user', 'cli-user', '--groups', 'finance'],
+      {
+        env: { ...process.env, PORT: port, REELFLOW_DATA_DIR: stack.dataDir },
+      },
+    );
+
+    expect(stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    const response = await api('/v1/videos', { token: stdout.trim() });
+    expect(response.status).toBe(200);
   });
 });
