@@ -340,8 +340,7 @@ class Emulator {
   }
 
   private async control(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const remote = req.socket.remoteAddress ?? '';
-    if (!['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(remote)) {
+    if (!isLoopbackAddress(req.socket.remoteAddress)) {
       req.resume();
       sendJson(res, 403, new ApiError(403, 'Control routes answer loopback clients only.').toJSON(), {});
       return;
@@ -416,7 +415,7 @@ function matchRoute(method: string, path: string): RouteMatch | null {
   const parts = path.replace(/\/+$/, '').split('/').slice(1);
   if (parts[0] !== 'v1' || parts[1] !== 'videos') return null;
   const [, , first, second] = parts;
-  const videoId = first === undefined ? undefined : decodeURIComponent(first);
+  const videoId = first === undefined ? undefined : safeDecode(first);
   if (parts.length === 2) {
     if (method === 'POST') return { name: 'create' };
     if (method === 'GET') return { name: 'list' };
@@ -432,6 +431,21 @@ function matchRoute(method: string, path: string): RouteMatch | null {
   if (parts.length === 4 && method === 'GET' && second === 'content') return { name: 'content', videoId };
   if (parts.length === 4 && method === 'POST' && second === 'remix') return { name: 'remix', videoId };
   return null;
+}
+
+/** True for the addresses a client on this machine connects from (127.0.0.0/8, ::1, IPv4-mapped loopback). */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+  return v4.startsWith('127.') || address === '::1';
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 function rateLimited(message: string, headers: Headers): ApiError {
