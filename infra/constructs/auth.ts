@@ -55,6 +55,12 @@ export class Auth extends Construct {
           'requiring it is a product decision left to each deployment.',
       },
       {
+        id: 'AwsSolutions-COG8',
+        reason:
+          'The Plus feature plan (threat protection) is billed per active user; the API is already behind JWT ' +
+          'validation and stage throttling, and a deployment can switch the plan on without code changes.',
+      },
+      {
         id: 'AwsSolutions-COG3',
         reason:
           'Threat protection (Plus feature plan) is billed per active user; the API is already behind JWT validation ' +

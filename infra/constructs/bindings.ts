@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { NagSuppressions } from 'cdk-nag';
 import type { BucketEnv, IdempotencyEnv, ProviderEnv, StateMachineEnv, TableEnv } from '../../shared/config';
 import type { AppFunction } from './app-function';
 import { VIDEO_KEY_PREFIX } from './storage';
@@ -64,6 +65,19 @@ export function bindBucket(fn: AppFunction, bucket: s3.IBucket, actions: readonl
     resourceArns: [bucket.arnForObjects(`${VIDEO_KEY_PREFIX}*`)],
   });
   setEnvironment(fn, { BUCKET_NAME: bucket.bucketName } satisfies BucketEnv);
+  NagSuppressions.addResourceSuppressions(
+    fn,
+    [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          `Object keys (videos/{userId}/{videoId}/...) are created at run time; the grant is limited to the ` +
+          `${VIDEO_KEY_PREFIX} prefix and to ${actions.join(', ')}.`,
+        appliesTo: [{ regex: '/^Resource::.*\\/videos\\/\\*$/' }],
+      },
+    ],
+    true,
+  );
 }
 
 /**

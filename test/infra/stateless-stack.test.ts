@@ -1,5 +1,5 @@
 import type { CfnElement } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app';
 import { maxTotalWaitSeconds } from '../../shared/poll-policy';
@@ -74,7 +74,7 @@ const ROUTES: Record<string, { folder: string; auth: 'JWT' | 'NONE' }> = {
 };
 
 describe('StatelessStack', () => {
-  const { stateful, statelessTemplate: template } = synthesizeApp();
+  const { stateful, stateless, statelessTemplate: template } = synthesizeApp();
   const resources = template.toJSON().Resources as Record<string, Resource>;
   const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
   const logicalIdInStateful = (construct: { node: { defaultChild?: unknown } }) =>
@@ -292,6 +292,17 @@ describe('StatelessStack', () => {
         { Namespace: 'AWS/ApiGateway', MetricName: '5xx', ...atLeastOne },
       ]),
     );
+  });
+
+  it('returns no synth warning or error in either stack (CDK annotations and template validation)', () => {
+    for (const stack of [stateful, stateless]) {
+      const annotations = Annotations.fromStack(stack);
+      const messages = [
+        ...annotations.findWarning('*', Match.anyValue()),
+        ...annotations.findError('*', Match.anyValue()),
+      ].map((message) => `${message.id}: ${String(message.entry.data).slice(0, 200)}`);
+      expect({ stack: stack.stackName, messages }).toEqual({ stack: stack.stackName, messages: [] });
+    }
   });
 
   it('throws one plain error at synth when the provider base URL is missing or not https', () => {
