@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 
@@ -14,6 +14,7 @@ const BYTES = Number(process.argv[2] ?? 1024 * MIB);
 const LIMIT_MIB = 64;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = `${ROOT}bench/RESULTS.md`;
+const LOAD_BEFORE = loadavg()[0] ?? 0;
 
 function procStatusKib(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -133,7 +134,8 @@ function writeResults(f: {
     `Command: \`${command}\``,
     '',
     `Run: ${new Date().toISOString()} on ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ` +
-      `${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, Node.js ${process.version}, ${process.platform}.`,
+      `${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, Node.js ${process.version}, ${process.platform}; ` +
+      `1-minute load average ${LOAD_BEFORE.toFixed(2)} when it started (throughput varies with load, RSS growth does not).`,
     '',
     'The emulator runs as a child process (`local/provider-emulator/main.ts`) serving a synthetic MP4 ' +
       '(`synthetic_video_bytes`); the benchmark downloads it through the openai SDK (`videos.downloadContent`) into ' +
