@@ -36,8 +36,10 @@ export class VideoPipeline extends Construct {
     super(scope, id);
     const { table, bucket, provider } = props;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    // 60 s: longer than one provider request may take (PROVIDER_TIMEOUT_MS, 30 s by default), so a slow provider
+    // surfaces as a retried RetryableProviderError instead of a Lambda timeout, which is not retried.
     const task = (fnId: string, folder: string, sizing?: { memorySize: number; timeout: Duration }) =>
-      new AppFunction(this, fnId, { folder, logRetention, memorySize: 512, timeout: Duration.seconds(30), ...sizing });
+      new AppFunction(this, fnId, { folder, logRetention, memorySize: 512, timeout: Duration.seconds(60), ...sizing });
 
     this.createGenerationJob = task('CreateGenerationJobFunction', 'create-generation-job');
     bindTable(this.createGenerationJob, table, ['GetItem', 'UpdateItem', 'PutItem']);
