@@ -17,13 +17,15 @@ try {
   process.exit(1);
 }
 
-let stopping = false;
+let stoppingSince: number | undefined;
 const shutdown = (signal: NodeJS.Signals) => {
-  if (stopping) {
+  if (stoppingSince !== undefined) {
+    // Ctrl-C reaches this process twice under npm/tsx (from the terminal and relayed): only a later one forces exit.
+    if (Date.now() - stoppingSince < 2000) return;
     log(`${signal} again: exiting now`);
     process.exit(1);
   }
-  stopping = true;
+  stoppingSince = Date.now();
   log(`${signal}: stopping every local service...`);
   stack.stop().then(
     () => {
