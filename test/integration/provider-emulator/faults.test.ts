@@ -159,7 +159,7 @@ describe('provider emulator faults', () => {
     const fast = await bodyBytes(await client.videos.downloadContent(video.id));
     await setFaults(emulator, { slow_download_bytes_per_second: 4096 });
 
-    const slow = await client.videos.downloadContent(video.id, {}, { signal: AbortSignal.timeout(1_000) });
+    const slow = await client.videos.downloadContent(video.id, {}, { signal: AbortSignal.timeout(3_000) });
     let received = 0;
     const outcome = await (async () => {
       for await (const chunk of slow.body as unknown as AsyncIterable<Uint8Array>) received += chunk.length;
