@@ -182,6 +182,7 @@ export function toValidationError(error: ZodError): ValidationError {
     return new ValidationError(`Unknown parameter: '${name}'`, name);
   }
   const param = path.length > 0 ? path.join('.') : null;
+  if (param === null && issue.code === 'invalid_type') return new ValidationError('Request body must be a JSON object');
   if (issue.code === 'invalid_type' && 'input' in issue && issue.input === undefined && param !== null) {
     return new ValidationError(`Missing required parameter: '${param}'`, param, 'missing_parameter');
   }

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { GenerationFailedError, GenerationTimedOutError, RetryableProviderError } from '../../shared/errors';
+import {
+  ConflictError,
+  GenerationFailedError,
+  GenerationTimedOutError,
+  RetryableProviderError,
+} from '../../shared/errors';
 import type { JobState, PipelineInput } from '../../shared/pipeline-types';
 import { nextWaitSeconds, POLL_POLICY } from '../../shared/poll-policy';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
@@ -80,14 +85,25 @@ export async function pollGenerationJob(input: PollGenerationJobInput, deps: Pol
       if (video.completedAt !== null) {
         deps.metrics.addMetric('GenerationSeconds', 'Seconds', Math.max(0, video.completedAt - video.createdAt));
       }
-      await deps.videos.updateStatus(input.videoId, { status: 'in_progress', progress: 100, now });
+      await mirror(input.videoId, { status: 'in_progress', progress: 100, now }, deps);
       deps.logger.info('Provider job completed', { providerVideoId: video.id, polls });
       return { ...job, status: 'completed', progress: 100, polls, waitSeconds: wait() };
     }
     default: {
       const progress = Math.max(0, Math.min(100, Math.round(video.progress)));
-      await deps.videos.updateStatus(input.videoId, { status: video.status, progress, now });
+      await mirror(input.videoId, { status: video.status, progress, now }, deps);
       return { ...job, status: video.status, progress, polls, waitSeconds: wait() };
     }
+  }
+}
+
+/** Mirrors the job onto the video; a video that went terminal meanwhile (cancelled) ends the polling. */
+async function mirror(
+  videoId: string,
+  update: { status: 'queued' | 'in_progress'; progress: number; now: number },
+  deps: PollGenerationJobDeps,
+): Promise<void> {
+  if (!(await deps.videos.updateStatus(videoId, update))) {
+    throw new ConflictError(`Video ${videoId} is terminal or gone; polling stops`);
   }
 }

@@ -52,6 +52,7 @@ export async function recordCompletion(
   });
   if (result.applied) {
     deps.metrics.addMetric('VideosCompleted', 'Count', 1);
+    deps.metrics.addMetric('ChargedMicros', 'Count', result.video?.chargedMicros ?? 0);
     deps.logger.info('Video completed', { bytes: stored.bytes, chargedMicros: result.video?.chargedMicros });
   } else if (result.video === undefined) {
     throw new Error(`Video ${input.videoId} does not exist`);

@@ -8,7 +8,7 @@ const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
 
 /**
  * Parses a JSON request body the way API.md specifies: over 64 KiB → 413 `payload_too_large`; a body with a
- * non-JSON content type → 415 `unsupported_media_type`; a body that is not JSON → 400 `invalid_json`.
+ * non-JSON content type → 415 `unsupported_media_type`; a body that is not JSON (or none) → 400 `invalid_json`.
  * Written here rather than using @middy/http-json-body-parser because that one answers malformed JSON with 415
  * (API.md wants 400 `invalid_json`) and has no size limit. Expects lower-cased headers (http-header-normalizer).
  */
@@ -23,8 +23,7 @@ export function httpJsonBody(options: { maxBytes?: number } = {}): MiddlewareObj
       const event = request.event;
       const raw = event.body;
       if (raw === undefined || raw === null || raw === '') {
-        event.body = undefined;
-        return;
+        throw new ValidationError('Request body must be a JSON object', null, 'invalid_json');
       }
       if (typeof raw !== 'string') return;
       const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');

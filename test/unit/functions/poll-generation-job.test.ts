@@ -131,4 +131,17 @@ describe('poll-generation-job', () => {
     // Act / Assess
     expect(() => pollInput({ videoId, userId: 'alice' })).toThrow();
   });
+
+  it('throws ConflictError when the video was cancelled while the job ran', async () => {
+    // Prepare
+    const { videos, provider, deps } = setup();
+    videos.videos.get(videoId)!.status = 'cancelled';
+    provider.retrieveResults = [aProviderJob({ status: 'in_progress', progress: 10 })];
+
+    // Act / Assess
+    await expect(pollGenerationJob({ videoId, userId: 'alice', job }, deps)).rejects.toMatchObject({
+      name: 'ConflictError',
+    });
+    expect(videos.videos.get(videoId)?.status).toBe('cancelled');
+  });
 });

@@ -48,6 +48,7 @@ describe('record-completion', () => {
       content: { contentType: 'video/mp4', bytes: 123_456, sha256: 'ab'.repeat(32), variants: stored.variants },
     });
     expect(metrics.total('VideosCompleted')).toBe(1);
+    expect(metrics.total('ChargedMicros')).toBe(400_000);
   });
 
   it('changes nothing and succeeds when called a second time', async () => {

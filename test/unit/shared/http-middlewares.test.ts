@@ -85,6 +85,18 @@ describe('api-middlewares (request id, JSON body)', () => {
     expect(envelopeOf(result).error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_json' });
   });
 
+  it('returns 400 invalid_json when a JSON route gets no body', async () => {
+    // Prepare
+    const handler = aHandler(async () => json(200, {}));
+
+    // Act
+    const result = await handler(anEvent(), context as ApiContext);
+
+    // Assess
+    expect(result.statusCode).toBe(400);
+    expect(envelopeOf(result).error.code).toBe('invalid_json');
+  });
+
   it('returns 413 payload_too_large when the body is over 64 KiB, base64 or not', async () => {
     // Prepare
     const handler = aHandler(async () => json(200, {}));
