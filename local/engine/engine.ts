@@ -53,7 +53,7 @@ const DYNAMODB_COMMANDS = {
   deleteItem: DeleteItemCommand,
 } as const;
 
-/** Why an execution that was running when the stack stopped is closed on the next start. */
+/** Why an execution that was running when the stack stopped cannot be resumed (its state machine is gone). */
 export const INTERRUPTED_ERROR = 'Local.StackRestarted';
 
 /**
@@ -79,23 +79,14 @@ export class LocalStepFunctionsEngine {
   }
 
   /**
-   * Loads the persisted executions. Those that were RUNNING when the stack stopped are not resumed: they are closed
-   * as FAILED with Error `Local.StackRestarted`, so an operator sees why they ended.
+   * Loads the persisted executions and resumes those that were RUNNING when the stack stopped: each restarts at the
+   * last state it entered, with that state's input (a Task in flight runs again, as a retried Lambda would), within
+   * what is left of its TimeoutSeconds. An execution whose state machine is gone is closed as FAILED.
    */
   async open(): Promise<void> {
     for (const record of await this.store.loadAll()) {
       this.executions.set(record.executionArn, record);
-      if (record.status !== 'RUNNING') continue;
-      const cause =
-        'The local stack stopped while this execution was running; the local engine does not resume executions';
-      this.close(record, 'FAILED', { error: INTERRUPTED_ERROR, cause });
-      new HistoryBuilder(record.events, new Map()).end(
-        record.stopDate ?? Date.now(),
-        'ExecutionFailed',
-        INTERRUPTED_ERROR,
-        cause,
-      );
-      await this.store.save(record);
+      if (record.status === 'RUNNING') await this.resume(record);
     }
   }
 
@@ -184,8 +175,52 @@ export class LocalStepFunctionsEngine {
     this.dynamodb.destroy();
   }
 
-  private run(machine: LocalStateMachine, record: ExecutionRecord, input: JsonInput): void {
-    const stateMachine = new StateMachine(machine.definition, { validationOptions: { noValidate: true } });
+  private async resume(record: ExecutionRecord): Promise<void> {
+    const machine = this.machines.get(record.stateMachineArn);
+    const history = new HistoryBuilder(record.events, machine ? taskResources(machine.definition) : new Map());
+    const topLevel = machine?.definition.States ?? {};
+    const entered = record.events.findLast(
+      (event) =>
+        event.type.endsWith('StateEntered') && (event.stateEnteredEventDetails as { name: string }).name in topLevel,
+    )?.stateEnteredEventDetails as { name: string; input: string } | undefined;
+    if (!machine) {
+      const cause = 'The local stack stopped while this execution was running and its state machine no longer exists';
+      this.close(record, 'FAILED', { error: INTERRUPTED_ERROR, cause });
+      history.end(Date.now(), 'ExecutionFailed', INTERRUPTED_ERROR, cause);
+      await this.store.save(record);
+      return;
+    }
+    const timeout = machine.definition.TimeoutSeconds;
+    const remainingSeconds = timeout === undefined ? undefined : timeout - (Date.now() - record.startDate) / 1000;
+    if (remainingSeconds !== undefined && remainingSeconds <= 0) {
+      this.close(record, 'TIMED_OUT', {
+        error: 'States.Timeout',
+        cause: 'The execution ran longer than its TimeoutSeconds',
+      });
+      history.end(Date.now(), 'ExecutionTimedOut', record.error, record.cause);
+      await this.store.save(record);
+      return;
+    }
+    const startAt = entered?.name ?? machine.definition.StartAt;
+    history.resumed(Date.now(), startAt);
+    const definition: StateMachineDefinition = {
+      ...machine.definition,
+      StartAt: startAt,
+      ...(remainingSeconds === undefined ? {} : { TimeoutSeconds: Math.max(1, Math.ceil(remainingSeconds)) }),
+    };
+    const input = JSON.parse(entered?.input ?? record.input) as JsonInput;
+    this.run(machine, record, input, { definition, history });
+  }
+
+  private run(
+    machine: LocalStateMachine,
+    record: ExecutionRecord,
+    input: JsonInput,
+    resumed?: { definition: StateMachineDefinition; history: HistoryBuilder },
+  ): void {
+    const stateMachine = new StateMachine(resumed?.definition ?? machine.definition, {
+      validationOptions: { noValidate: true },
+    });
     const execution = stateMachine.run(input, {
       overrides: this.overrides(machine),
       context: {
@@ -193,9 +228,11 @@ export class LocalStepFunctionsEngine {
         StateMachine: { Id: machine.arn, Name: machine.name },
       },
     } as RunOptions);
-    const history = new HistoryBuilder(record.events, taskResources(machine.definition));
+    const history = resumed?.history ?? new HistoryBuilder(record.events, taskResources(machine.definition));
     const events = (async () => {
       for await (const event of execution.eventLogs) {
+        // A resumed run starts again: its ExecutionStarted is not a second start of the execution.
+        if (resumed && event.type === 'ExecutionStarted') continue;
         if (history.add(event as LibraryEvent) > 0) void this.store.save(record);
       }
     })();

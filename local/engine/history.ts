@@ -105,6 +105,14 @@ export class HistoryBuilder {
     return this.events.length - before;
   }
 
+  /**
+   * Marks where the local engine resumed an execution interrupted by a stop of the local stack (local only: an
+   * execution in AWS is never interrupted), re-entering `stateName`.
+   */
+  resumed(timestamp: number, stateName: string): void {
+    this.push(timestamp, 'LocalExecutionResumed', { localExecutionResumedEventDetails: { name: stateName } });
+  }
+
   /** Appends the execution's end: ExecutionFailed, ExecutionAborted or ExecutionTimedOut. */
   end(
     timestamp: number,

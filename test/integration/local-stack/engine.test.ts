@@ -209,7 +209,7 @@ describe('local Step Functions engine', () => {
     expect(execution).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout' });
   });
 
-  it('keeps executions across a restart and closes the ones that were running with Local.StackRestarted', async () => {
+  it('keeps executions across a restart and resumes a running one at the state it was in', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'reelflow-engine-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const first = await startHarness({ dataDir, localWaitMs: 10_000 });
@@ -228,15 +228,27 @@ describe('local Step Functions engine', () => {
         input: JSON.stringify({ key: 'keep-2', behaviour: 'ok' }),
       }),
     );
+    const deadline = Date.now() + 10_000;
+    while (
+      (await historyOf(first.client, interrupted.executionArn!)).every((event) => event.type !== 'WaitStateEntered')
+    ) {
+      if (Date.now() > deadline) throw new Error('keep-2 never reached its Wait state');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
     await first.stop();
 
     const second = await startHarness({ dataDir });
     const kept = await second.client.send(new DescribeExecutionCommand({ executionArn: done.executionArn }));
-    const closed = await second.client.send(new DescribeExecutionCommand({ executionArn: interrupted.executionArn }));
+    const resumed = await waitForEnd(second.client, interrupted.executionArn!);
+    const history = await historyOf(second.client, interrupted.executionArn!);
     const listed = await second.client.send(new ListExecutionsCommand({ stateMachineArn: second.machineArn }));
 
     expect(kept).toMatchObject({ status: 'FAILED', error: 'PermanentProviderError' });
-    expect(closed).toMatchObject({ status: 'FAILED', error: 'Local.StackRestarted' });
+    expect(resumed.status).toBe('SUCCEEDED');
+    expect(JSON.parse(resumed.output!).job.attempt).toBe(1);
+    expect(history.filter((event) => event.type === 'ExecutionStarted')).toHaveLength(1);
+    const resumedAt = history.findIndex((event) => (event.type as string) === 'LocalExecutionResumed');
+    expect(history[resumedAt + 1]?.stateEnteredEventDetails?.name).toBe('WaitBeforeCheck');
     expect(listed.executions?.map((execution) => execution.name).sort()).toEqual(['keep-1', 'keep-2']);
   });
 });
