@@ -20,7 +20,10 @@ export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 
 export type ObjectAction = 'GetObject' | 'PutObject' | 'AbortMultipartUpload';
 
 export interface BindTableOptions {
-  /** @default 'TABLE_NAME' */
+  /**
+   * The env var naming the table, one of the names the env schemas in shared/config.ts read.
+   * @default 'TABLE_NAME'
+   */
   readonly envName?: keyof TableEnv | keyof IdempotencyEnv;
   /**
    * Indexes the function queries; their ARNs are added for `Query` only.
@@ -52,9 +55,7 @@ export function bindTable(
       resourceArns: indexes.map((index) => `${table.tableArn}/index/${index}`),
     });
   }
-  setEnvironment(fn, { [options.envName ?? 'TABLE_NAME']: table.tableName } satisfies Partial<
-    TableEnv & IdempotencyEnv
-  >);
+  fn.addEnvironment(options.envName ?? 'TABLE_NAME', table.tableName);
 }
 
 /** Grants `actions` on objects under `videos/` only and sets `BUCKET_NAME`. */
