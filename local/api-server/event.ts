@@ -89,14 +89,17 @@ export function buildEvent(options: {
  */
 export function flattenClaims(claims: JWTPayload): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(claims).map(([name, value]) => [
-      name,
-      Array.isArray(value)
-        ? `[${value.join(' ')}]`
-        : typeof value === 'object' && value !== null
-          ? JSON.stringify(value)
-          : String(value),
-    ]),
+    Object.entries(claims)
+      // A null-valued claim is left out; nested objects come as JSON text.
+      .filter(([, value]) => value !== null && value !== undefined)
+      .map(([name, value]) => [
+        name,
+        Array.isArray(value)
+          ? `[${value.map((item) => (typeof item === 'string' ? item : JSON.stringify(item))).join(' ')}]`
+          : typeof value === 'object'
+            ? JSON.stringify(value)
+            : String(value),
+      ]),
   );
 }
 
