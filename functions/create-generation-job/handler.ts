@@ -25,5 +25,5 @@ export const handler = middy<PipelineInput, JobState>()
   .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
-  .use(pipelineTask({ logger }))
+  .use(pipelineTask({ logger, tracer }))
   .handler((event) => createGenerationJob(event, deps));

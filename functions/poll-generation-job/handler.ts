@@ -24,5 +24,5 @@ export const handler = middy<PipelineState, JobState>()
   .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
-  .use(pipelineTask({ logger }))
+  .use(pipelineTask({ logger, tracer }))
   .handler((event) => pollGenerationJob(pollInput(event), deps));

@@ -22,5 +22,5 @@ export const handler = middy<PipelineState, PipelineState>()
   .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
-  .use(pipelineTask({ logger }))
+  .use(pipelineTask({ logger, tracer }))
   .handler((event) => recordCompletion(completionInput(event), deps));

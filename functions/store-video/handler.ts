@@ -26,5 +26,5 @@ export const handler = middy<PipelineState, StoredContent>()
   .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
-  .use(pipelineTask({ logger }))
+  .use(pipelineTask({ logger, tracer }))
   .handler((event) => storeVideo(storeInput(event), deps));

@@ -1,5 +1,4 @@
 import type { MiddlewareObj } from '@middy/core';
-import httpCors from '@middy/http-cors';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { AppLogger } from '../powertools';
 import { httpCaller } from './caller';
@@ -8,9 +7,12 @@ import { httpRequestId } from './request-id';
 
 /**
  * The HTTP middlewares every API route uses, in their fixed order (after tracer, logger, metrics; before the
- * error envelope): request id, CORS (maintained @middy/http-cors), lower-cased headers (maintained
- * @middy/http-header-normalizer), the caller for routes behind auth (401 before any body is looked at), and the JSON
- * body for routes that take one.
+ * error envelope): request id, lower-cased headers (maintained @middy/http-header-normalizer), the caller for
+ * routes behind auth (401 before any body is looked at), and the JSON body for routes that take one.
+ *
+ * No @middy/http-cors: CORS is the HTTP API's (its CorsConfiguration, from infra's allowed origins). API Gateway
+ * ignores CORS headers an integration returns when CORS is configured, so a function-level `*` would only be a
+ * second, looser policy wherever that is not true (the local API server passes them through without an Origin).
  */
 export function httpApi(options: {
   logger: Pick<AppLogger, 'appendKeys'>;
@@ -19,7 +21,6 @@ export function httpApi(options: {
 }): MiddlewareObj[] {
   return [
     httpRequestId({ logger: options.logger }),
-    httpCors({ origin: '*', exposeHeaders: 'x-request-id, location, retry-after' }) as MiddlewareObj,
     httpHeaderNormalizer() as MiddlewareObj,
     ...(options.auth === false ? [] : [httpCaller() as MiddlewareObj]),
     ...(options.jsonBody === true ? [httpJsonBody() as MiddlewareObj] : []),

@@ -10,10 +10,14 @@ export const pipelineStateSchema = z.looseObject({
 
 /**
  * For Step Functions task handlers: rejects an event without `videoId`/`userId`, and puts `videoId`, `userId`
- * and the execution name (the video id: executions are named after their video) on every log line; logs the
+ * and the execution name (the video id: executions are named after their video) on every log line and the video
+ * id on the trace; logs the
  * named error a task throws, which the state machine then matches on. Tasks answer no HTTP, so errors propagate.
  */
-export function pipelineTask(options: { logger: Pick<AppLogger, 'appendKeys' | 'warn'> }): MiddlewareObj {
+export function pipelineTask(options: {
+  logger: Pick<AppLogger, 'appendKeys' | 'warn'>;
+  tracer?: { putAnnotation(key: string, value: string): void };
+}): MiddlewareObj {
   return {
     before: async (request) => {
       const result = pipelineStateSchema.safeParse(request.event);
@@ -22,6 +26,8 @@ export function pipelineTask(options: { logger: Pick<AppLogger, 'appendKeys' | '
       }
       const { videoId, userId } = result.data;
       options.logger.appendKeys({ videoId, userId, executionName: videoId });
+      // Annotations make a video's traces searchable in X-Ray.
+      options.tracer?.putAnnotation('videoId', videoId);
     },
     onError: async (request) => {
       const error = request.error as Error | null;

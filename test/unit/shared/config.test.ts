@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  modelsEnvSchema,
+  parseEnv,
+  providerEnvSchema,
+  requireProviderKey,
+  tableEnvSchema,
+} from '../../../shared/config';
+
+const providerTaskEnv = requireProviderKey(z.object({ ...tableEnvSchema.shape, ...providerEnvSchema.shape }));
+
+describe('config', () => {
+  it('returns the parsed env with defaults when every variable is set', () => {
+    // Act
+    const env = parseEnv(providerTaskEnv, {
+      TABLE_NAME: 'videos',
+      PROVIDER_BASE_URL: 'http://127.0.0.1:4010/v1',
+      PROVIDER_API_KEY: 'sk-emulator',
+    });
+
+    // Assess
+    expect(env).toMatchObject({
+      TABLE_NAME: 'videos',
+      PROVIDER_TIMEOUT_MS: 30_000,
+      PROVIDER_SECRET_MAX_AGE_SECONDS: 300,
+    });
+  });
+
+  it('throws one message naming every missing variable', () => {
+    // Act / Assess
+    expect(() => parseEnv(providerTaskEnv, { PROVIDER_BASE_URL: 'not a url' })).toThrow(
+      /Invalid environment configuration: .*TABLE_NAME.*PROVIDER_BASE_URL/,
+    );
+  });
+
+  it('throws when neither a secret ARN nor a key is configured', () => {
+    // Act / Assess
+    expect(() => parseEnv(providerTaskEnv, { TABLE_NAME: 't', PROVIDER_BASE_URL: 'https://p.example/v1' })).toThrow(
+      /PROVIDER_SECRET_ARN: one of PROVIDER_SECRET_ARN or PROVIDER_API_KEY is required/,
+    );
+  });
+
+  it('returns the model allowlist from ALLOWED_MODELS, defaulting to both models', () => {
+    // Act
+    const given = parseEnv(modelsEnvSchema, { ALLOWED_MODELS: ' sora-2 , ' });
+    const defaults = parseEnv(modelsEnvSchema, {});
+
+    // Assess
+    expect(given.ALLOWED_MODELS).toEqual(['sora-2']);
+    expect(defaults.ALLOWED_MODELS).toEqual(['sora-2', 'sora-2-pro']);
+  });
+});
