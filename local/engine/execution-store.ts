@@ -45,6 +45,7 @@ export class ExecutionStore {
     );
     const previous = this.writes.get(record.executionArn) ?? Promise.resolve();
     const next = previous.then(async () => {
+      await mkdir(this.directory, { recursive: true });
       const temporary = `${file}.tmp`;
       await writeFile(temporary, JSON.stringify(record));
       await rename(temporary, file);

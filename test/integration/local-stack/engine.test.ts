@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
@@ -16,6 +17,8 @@ import { LocalStepFunctionsEngine } from '../../../local/engine/engine';
 import { startStepFunctionsServer } from '../../../local/engine/server';
 import { describeFunctions, LambdaRuntime } from '../../../local/lambda/runtime';
 import { LocalTemplate } from '../../../local/template/resolve';
+import { useLocalStack } from '../../helpers/local-stack';
+import { dynamodbMachine } from './fixtures/dynamodb-machine';
 import { tinyApp } from './fixtures/tiny-app';
 
 interface Harness {
@@ -250,5 +253,54 @@ describe('local Step Functions engine', () => {
     const resumedAt = history.findIndex((event) => (event.type as string) === 'LocalExecutionResumed');
     expect(history[resumedAt + 1]?.stateEnteredEventDetails?.name).toBe('WaitBeforeCheck');
     expect(listed.executions?.map((execution) => execution.name).sort()).toEqual(['keep-1', 'keep-2']);
+  });
+
+  it('runs DynamoDB service-integration tasks against DynamoDB Local and names their errors DynamoDB.<Exception>', async () => {
+    const stack = useLocalStack();
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_DYNAMODB: stack.dynamodbEndpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    });
+    const tableName = `engine-integration-${Date.now()}`;
+    const dynamodb = new DynamoDBClient({});
+    cleanups.push(async () => dynamodb.destroy());
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    const template = new LocalTemplate(dynamodbMachine(tableName));
+    const runtime = new LambdaRuntime([]);
+    const dataDir = await mkdtemp(join(tmpdir(), 'reelflow-engine-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const [machine] = localStateMachines(template, runtime);
+    const engine = new LocalStepFunctionsEngine({ machines: [machine!], runtime, dataDir });
+    await engine.open();
+    cleanups.push(() => engine.shutdown());
+
+    const first = engine.startExecution({
+      stateMachineArn: machine!.arn,
+      name: 'put-1',
+      input: '{"id":"a","note":"hello"}',
+    });
+    const second = engine.startExecution({
+      stateMachineArn: machine!.arn,
+      name: 'put-2',
+      input: '{"id":"a","note":"again"}',
+    });
+    const deadline = Date.now() + 20_000;
+    while ([first, second].some((record) => record.status === 'RUNNING') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+
+    const succeeded = [first, second].find((record) => record.status === 'SUCCEEDED');
+    const failed = [first, second].find((record) => record.status === 'FAILED');
+    expect(succeeded).toMatchObject({ status: 'SUCCEEDED', output: '{"note":"hello"}' });
+    expect(failed).toMatchObject({ status: 'FAILED', error: 'DynamoDB.ConditionalCheckFailedException' });
   });
 });
