@@ -283,23 +283,20 @@ describe('local Step Functions engine', () => {
     await engine.open();
     cleanups.push(() => engine.shutdown());
 
-    const first = engine.startExecution({
-      stateMachineArn: machine!.arn,
-      name: 'put-1',
-      input: '{"id":"a","note":"hello"}',
-    });
-    const second = engine.startExecution({
-      stateMachineArn: machine!.arn,
-      name: 'put-2',
-      input: '{"id":"a","note":"again"}',
-    });
-    const deadline = Date.now() + 20_000;
-    while ([first, second].some((record) => record.status === 'RUNNING') && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    const settle = async (record: { status: string }) => {
+      const deadline = Date.now() + 20_000;
+      while (record.status === 'RUNNING' && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      return record;
+    };
 
-    const succeeded = [first, second].find((record) => record.status === 'SUCCEEDED');
-    const failed = [first, second].find((record) => record.status === 'FAILED');
+    const succeeded = await settle(
+      engine.startExecution({ stateMachineArn: machine!.arn, name: 'put-1', input: '{"id":"a","note":"hello"}' }),
+    );
+    const failed = await settle(
+      engine.startExecution({ stateMachineArn: machine!.arn, name: 'put-2', input: '{"id":"a","note":"again"}' }),
+    );
+
     expect(succeeded).toMatchObject({ status: 'SUCCEEDED', output: '{"note":"hello"}' });
     expect(failed).toMatchObject({ status: 'FAILED', error: 'DynamoDB.ConditionalCheckFailedException' });
   });
