@@ -3,6 +3,7 @@
  * engine and the local HTTP API), running the handlers and the state machine the CDK app synthesizes.
  * Configuration: PORT, REELFLOW_DATA_DIR, PROVIDER_BASE_URL/PROVIDER_API_KEY, EMULATOR_JOB_MS, LOCAL_WAIT_MS.
  */
+import { POLL_POLICY } from '../shared/poll-policy';
 import { readLocalConfig } from './config';
 import { startLocalStack } from './stack';
 
@@ -50,6 +51,14 @@ if (process.env.REELFLOW_STOP_WITH_PARENT === '1') {
 }
 
 const token = await stack.issuer.sign('demo');
+if (config.localWaitMs !== undefined && !config.providerBaseUrl) {
+  const pollingMs = config.localWaitMs * POLL_POLICY.maxPolls;
+  if (pollingMs < config.emulatorJobMs) {
+    log(
+      `warning: LOCAL_WAIT_MS=${config.localWaitMs} × ${POLL_POLICY.maxPolls} polls is shorter than EMULATOR_JOB_MS=${config.emulatorJobMs}: emulated videos will end timed_out`,
+    );
+  }
+}
 console.log(
   [
     `reelflow local stack ready at ${stack.baseUrl}`,
