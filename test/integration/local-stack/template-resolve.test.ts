@@ -50,11 +50,13 @@ describe('LocalTemplate', () => {
       'Fn::Join': ['', ['{"Resource":"', { 'Fn::GetAtt': ['Fn', 'Arn'] }, '"}']],
     });
     const subbed = template.resolve('App', {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax, not a JS template
       'Fn::Sub': ['${AWS::Region}/${Fn.Arn}/${Name}/${!Literal}', { Name: 'x' }],
     });
     const selected = template.resolve('App', { 'Fn::Select': [1, { 'Fn::Split': [',', 'a,b,c'] }] });
 
     expect(JSON.parse(String(joined)).Resource).toContain(':function:App-Fn');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub leaves ${!Literal} as ${Literal}
     expect(subbed).toBe('us-east-1/arn:aws:lambda:us-east-1:000000000000:function:App-Fn/x/${Literal}');
     expect(selected).toBe('b');
   });
