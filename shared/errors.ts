@@ -145,3 +145,19 @@ export class UnsupportedMediaTypeError extends AppError {
     super(message, { status: 415, code: 'unsupported_media_type' });
   }
 }
+
+/** 402: the caller's monthly budget cannot cover this video's estimate (charged + reserved + estimate > budget). */
+export class BudgetExceededError extends AppError {
+  override name = 'BudgetExceededError';
+  constructor(message = 'Your monthly budget cannot cover this video') {
+    super(message, { status: 402, code: 'budget_exceeded' });
+  }
+}
+
+/** 429: the caller has too many videos not yet finished, or created too many today; retry after the given seconds. */
+export class QuotaExceededError extends AppError {
+  override name = 'QuotaExceededError';
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message, { status: 429, code: 'quota_exceeded', type: 'rate_limit_error', retryAfterSeconds });
+  }
+}

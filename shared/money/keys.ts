@@ -1,0 +1,50 @@
+/*
+ * Table keys of the money items (notes/contract.md, "DynamoDB"), plus the two this module adds:
+ *
+ * | item                          | pk              | sk                                  | gsi2pk / gsi2sk                  |
+ * | ----------------------------- | --------------- | ----------------------------------- | -------------------------------- |
+ * | user's month usage            | `USER#{userId}` | `USAGE#{YYYY-MM}`                   | `USAGE#{YYYY-MM}` / `USER#{userId}` |
+ * | ledger entry (charged video)  | `USER#{userId}` | `LEDGER#{YYYY-MM}#{videoId}`        | –                                |
+ * | provider cost, user not charged | `USER#{userId}` | `PROVIDERCOST#{YYYY-MM}#{videoId}` | –                                |
+ * | user limits (overrides)       | `USER#{userId}` | `LIMITS`                            | –                                |
+ * | videos not yet terminal       | `USER#{userId}` | `ACTIVE`                            | –                                |
+ * | videos created on a UTC day   | `USER#{userId}` | `DAY#{YYYY-MM-DD}`                  | –                                |
+ */
+
+export const userPartition = (userId: string) => `USER#${userId}`;
+
+export const usageKey = (userId: string, month: string) => ({ pk: userPartition(userId), sk: `USAGE#${month}` });
+export const usageIndexKeys = (userId: string, month: string) => ({
+  gsi2pk: `USAGE#${month}`,
+  gsi2sk: userPartition(userId),
+});
+export const ledgerKey = (userId: string, month: string, videoId: string) => ({
+  pk: userPartition(userId),
+  sk: `LEDGER#${month}#${videoId}`,
+});
+export const providerCostKey = (userId: string, month: string, videoId: string) => ({
+  pk: userPartition(userId),
+  sk: `PROVIDERCOST#${month}#${videoId}`,
+});
+export const limitsKey = (userId: string) => ({ pk: userPartition(userId), sk: 'LIMITS' });
+export const activeKey = (userId: string) => ({ pk: userPartition(userId), sk: 'ACTIVE' });
+export const dayKey = (userId: string, day: string) => ({ pk: userPartition(userId), sk: `DAY#${day}` });
+
+/** `YYYY-MM` of a date in UTC. */
+export function monthOf(date: Date): string {
+  return date.toISOString().slice(0, 7);
+}
+
+/** `YYYY-MM-DD` of a date in UTC. */
+export function dayOf(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+/** Whole seconds from `date` to the next UTC midnight (at least 1). */
+export function secondsUntilUtcMidnight(date: Date): number {
+  const midnight = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() + 1);
+  return Math.max(1, Math.ceil((midnight - date.getTime()) / 1000));
+}
+
+/** A `YYYY-MM` month, 2000-01 to 2999-12. */
+export const MONTH_PATTERN = /^2\d{3}-(0[1-9]|1[0-2])$/;

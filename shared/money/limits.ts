@@ -1,0 +1,114 @@
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { limitsKey } from './keys';
+
+/** A user's quotas: monthly budget (micro-USD), videos not yet terminal, videos created per UTC day. */
+export interface UserLimits {
+  budgetMicros: number;
+  maxActive: number;
+  maxPerDay: number;
+}
+
+/** Deployment-wide defaults, from the environment (each optional; all functions that reserve or report read it). */
+export const limitsEnvSchema = z.object({
+  /** $100 a month. */
+  DEFAULT_BUDGET_MICROS: z.coerce.number().int().nonnegative().default(100_000_000),
+  /** Generous enough for bursts of concurrent creates; finance lowers it per user. */
+  DEFAULT_MAX_ACTIVE: z.coerce.number().int().nonnegative().default(100),
+  DEFAULT_MAX_PER_DAY: z.coerce.number().int().nonnegative().default(1000),
+});
+export type LimitsEnv = z.input<typeof limitsEnvSchema>;
+
+/** The defaults an env parsed with limitsEnvSchema describes. */
+export function defaultLimitsFrom(env: z.output<typeof limitsEnvSchema>): UserLimits {
+  return {
+    budgetMicros: env.DEFAULT_BUDGET_MICROS,
+    maxActive: env.DEFAULT_MAX_ACTIVE,
+    maxPerDay: env.DEFAULT_MAX_PER_DAY,
+  };
+}
+
+/** The body of `PUT /v1/admin/users/{userId}/limits`: any non-empty subset of the three limits. */
+export const limitsUpdateSchema = z
+  .strictObject({
+    budget_micros: z
+      .number({ error: 'budget_micros must be an integer' })
+      .int({ error: 'budget_micros must be an integer' })
+      .nonnegative({ error: 'budget_micros must not be negative' })
+      .max(Number.MAX_SAFE_INTEGER)
+      .optional()
+      .describe('Monthly budget in micro-USD'),
+    max_active: z
+      .number({ error: 'max_active must be an integer' })
+      .int({ error: 'max_active must be an integer' })
+      .nonnegative({ error: 'max_active must not be negative' })
+      .max(100_000)
+      .optional()
+      .describe('Videos not yet terminal at once'),
+    max_per_day: z
+      .number({ error: 'max_per_day must be an integer' })
+      .int({ error: 'max_per_day must be an integer' })
+      .nonnegative({ error: 'max_per_day must not be negative' })
+      .max(1_000_000)
+      .optional()
+      .describe('Videos created per UTC day'),
+  })
+  .refine((body) => Object.keys(body).length > 0, {
+    error: 'give at least one of budget_micros, max_active, max_per_day',
+  });
+export type LimitsUpdateBody = z.output<typeof limitsUpdateSchema>;
+
+/** Per-user overrides and the effective limits (overrides over the defaults). */
+export interface LimitsStore {
+  effective(userId: string): Promise<UserLimits>;
+  /** Stores the given overrides (others unchanged) and returns the effective limits after the write. */
+  update(userId: string, overrides: Partial<UserLimits>, now: number): Promise<UserLimits>;
+}
+
+/** The LIMITS item of a user in the single table. */
+export class DynamoLimitsStore implements LimitsStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly defaults: UserLimits,
+  ) {}
+
+  async effective(userId: string): Promise<UserLimits> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: limitsKey(userId), ConsistentRead: true }),
+    );
+    return this.merge(Item);
+  }
+
+  async update(userId: string, overrides: Partial<UserLimits>, now: number): Promise<UserLimits> {
+    const names = Object.keys(overrides).filter(
+      (name) => overrides[name as keyof UserLimits] !== undefined,
+    ) as (keyof UserLimits)[];
+    const { Attributes } = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: limitsKey(userId),
+        UpdateExpression: `SET entity = :entity, userId = :userId, updatedAt = :now${names
+          .map((name) => `, ${name} = :${name}`)
+          .join('')}`,
+        ExpressionAttributeValues: {
+          ':entity': 'limits',
+          ':userId': userId,
+          ':now': now,
+          ...Object.fromEntries(names.map((name) => [`:${name}`, overrides[name]])),
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return this.merge(Attributes);
+  }
+
+  private merge(item: Record<string, unknown> | undefined): UserLimits {
+    const number = (value: unknown, fallback: number) => (typeof value === 'number' ? value : fallback);
+    return {
+      budgetMicros: number(item?.budgetMicros, this.defaults.budgetMicros),
+      maxActive: number(item?.maxActive, this.defaults.maxActive),
+      maxPerDay: number(item?.maxPerDay, this.defaults.maxPerDay),
+    };
+  }
+}
