@@ -63,6 +63,9 @@ export async function startLocalStackProcess(options: StartLocalStackOptions = {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
+      // Tests never reach a real provider, whatever the developer's shell exports.
+      PROVIDER_BASE_URL: '',
+      PROVIDER_API_KEY: '',
       PORT: '0',
       EMULATOR_JOB_MS: '1500',
       LOCAL_WAIT_MS: '50',
