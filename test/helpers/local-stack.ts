@@ -29,6 +29,8 @@ export interface LocalStackInfo {
 export interface LocalStackClient extends LocalStackInfo {
   /** A JWT for `user` with `cognito:groups` = `groups`, signed by the stack's issuer. */
   token(user: string, groups?: string[]): Promise<string>;
+  /** The ARN of the pipeline execution of a video (executions are named after the video id). */
+  executionArn(videoId: string): string;
 }
 
 /** A local stack this process started as a child; `stop()` sends SIGTERM and waits for every process to end. */
@@ -105,7 +107,11 @@ export async function startLocalStackProcess(options: StartLocalStackOptions = {
 /** A client for a running stack (e.g. the one the integration globalSetup provides). */
 export function connectLocalStack(info: LocalStackInfo): LocalStackClient {
   const issuer = openLocalIssuer({ dataDir: info.dataDir, issuer: info.issuer });
-  return { ...info, token: async (user, groups = []) => (await issuer).sign(user, { groups }) };
+  return {
+    ...info,
+    token: async (user, groups = []) => (await issuer).sign(user, { groups }),
+    executionArn: (videoId) => `${info.stateMachineArn.replace(':stateMachine:', ':execution:')}:${videoId}`,
+  };
 }
 
 /** The local stack the integration project's globalSetup started (call it in a test file of that project). */
