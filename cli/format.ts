@@ -1,0 +1,137 @@
+import type { Video } from './client';
+
+/** Integer micro-USD as dollars, exact: 400000 → `$0.40`, 1234567 → `$1.234567`. */
+export function formatMicros(micros: number): string {
+  const sign = micros < 0 ? '-' : '';
+  const abs = Math.abs(Math.trunc(micros));
+  const fraction = String(abs % 1_000_000)
+    .padStart(6, '0')
+    .replace(/0{1,4}$/, '');
+  return `${sign}$${Math.floor(abs / 1_000_000)}.${fraction.padEnd(2, '0')}`;
+}
+
+/** Unix seconds as an ISO-like UTC time, e.g. `2026-11-21 12:00:00Z`. */
+export function formatTime(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined) return '-';
+  return new Date(seconds * 1000)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
+}
+
+/** Bytes for people: `1.2 MB`. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = -1;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** Aligned `label  value` lines. */
+export function keyValues(rows: Array<[string, string]>): string {
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`.trimEnd()).join('\n');
+}
+
+/** A plain text table with a header row; cells are cut at `maxCell` characters. */
+export function table(headers: string[], rows: string[][], maxCell = 48): string {
+  const cut = (cell: string) => (cell.length > maxCell ? `${cell.slice(0, maxCell - 1)}…` : cell);
+  const cells = [headers, ...rows.map((row) => row.map(cut))];
+  const widths = headers.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? '').length)));
+  return cells
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** The detail view of one video (`get`, `create`, `remix`, `cancel`). */
+export function formatVideo(video: Video): string {
+  const rows: Array<[string, string]> = [
+    ['id', video.id],
+    ['status', video.status === 'completed' ? 'completed' : `${video.status} (${video.progress}%)`],
+    ['prompt', video.prompt],
+    ['model', video.model],
+    ['seconds', video.seconds],
+    ['size', video.size],
+    ['created', formatTime(video.created_at)],
+  ];
+  if (video.completed_at !== null) rows.push(['completed', formatTime(video.completed_at)]);
+  if (video.remixed_from_video_id) rows.push(['remixed from', video.remixed_from_video_id]);
+  const metadata = Object.entries(video.metadata ?? {});
+  if (metadata.length > 0) rows.push(['metadata', metadata.map(([key, value]) => `${key}=${value}`).join(', ')]);
+  if (video.cost) {
+    const charged = video.cost.charged_micros === null ? '' : `, ${formatMicros(video.cost.charged_micros)} charged`;
+    rows.push(['cost', `${formatMicros(video.cost.estimated_micros)} estimated${charged}`]);
+  }
+  if (video.content) {
+    const { content } = video;
+    rows.push(['content', `${content.content_type}, ${formatBytes(content.bytes)}, sha256 ${content.sha256}`]);
+    rows.push(['variants', content.variants.join(', ')]);
+  }
+  if (video.error) rows.push(['error', `${video.error.code}: ${video.error.message}`]);
+  return keyValues(rows);
+}
+
+/** The list view: one row per video, newest first as the API sends them. */
+export function formatVideoTable(videos: Video[]): string {
+  if (videos.length === 0) return 'no videos';
+  return table(
+    ['ID', 'STATUS', 'PROGRESS', 'MODEL', 'SECONDS', 'SIZE', 'CREATED', 'PROMPT'],
+    videos.map((video) => [
+      video.id,
+      video.status,
+      `${video.progress}%`,
+      video.model,
+      video.seconds,
+      video.size,
+      formatTime(video.created_at),
+      video.prompt.replace(/\s+/g, ' '),
+    ]),
+  );
+}
+
+/** Any JSON report (usage, costs): `*_micros` fields shown as dollars, arrays of objects as a table. */
+export function formatReport(report: unknown): string {
+  if (Array.isArray(report)) return formatRows(report);
+  if (report === null || typeof report !== 'object') return String(report);
+  const scalars: Array<[string, string]> = [];
+  const blocks: string[] = [];
+  for (const [key, value] of Object.entries(report)) {
+    if (key === 'object') continue;
+    if (Array.isArray(value)) blocks.push(formatRows(value));
+    else scalars.push([labelOf(key), formatValue(key, value)]);
+  }
+  return [scalars.length > 0 ? keyValues(scalars) : '', ...blocks].filter(Boolean).join('\n\n');
+}
+
+function formatRows(rows: unknown[]): string {
+  if (rows.length === 0) return '(none)';
+  const records = rows.map((row) => (row !== null && typeof row === 'object' ? row : { value: row })) as Array<
+    Record<string, unknown>
+  >;
+  const keys = [...new Set(records.flatMap((record) => Object.keys(record)))].filter((key) => key !== 'object');
+  return table(
+    keys.map((key) => labelOf(key).toUpperCase()),
+    records.map((record) => keys.map((key) => formatValue(key, record[key]))),
+  );
+}
+
+function labelOf(key: string): string {
+  return key.replace(/_micros$/, '').replace(/_/g, ' ');
+}
+
+function formatValue(key: string, value: unknown): string {
+  if (value === null || value === undefined) return '-';
+  if (key.endsWith('_micros') && typeof value === 'number') return formatMicros(value);
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
