@@ -1,14 +1,15 @@
 import { ValidationError } from '../../shared/errors';
+import type { ReservationReleaser, Reservations } from '../../shared/money/billing';
 import type { PipelineStarter } from '../../shared/pipeline/pipeline-starter';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import { estimateMicros, isPriced, type PriceTable } from '../../shared/pricing';
-import type { VideoRepository } from '../../shared/repositories/video-repository';
 import type { VideoResource } from '../../shared/schemas';
 import { toVideoResource, unixSeconds, type VideoRecord } from '../../shared/video';
 import type { CreateVideoInput } from './schema';
 
 export interface CreateVideoDeps {
-  videos: Pick<VideoRepository, 'create' | 'recordFailure'>;
+  /** Writes the video with its estimate reserved (402/429 when over budget or quota), or gives it back. */
+  money: Reservations & ReservationReleaser;
   pipeline: PipelineStarter;
   prices: PriceTable;
   clock: () => Date;
@@ -18,9 +19,10 @@ export interface CreateVideoDeps {
 }
 
 /**
- * Creates a video: validates it can be priced, writes the record `queued` with its estimate, then starts the
- * pipeline execution named after the video id. If the start fails the video is marked failed (never left queued
- * with nothing behind it) and the error propagates (500).
+ * Creates a video: validates it can be priced, writes the record `queued` with its estimate reserved against the
+ * caller's monthly budget and quotas (one transaction: a rejected request writes nothing and starts nothing),
+ * then starts the pipeline execution named after the video id. If the start fails the video is marked failed and
+ * its reservation released (never left queued with nothing behind it) and the error propagates (500).
  */
 export async function createVideo(input: CreateVideoInput, deps: CreateVideoDeps): Promise<VideoResource> {
   const { body, caller } = input;
@@ -54,12 +56,13 @@ export async function createVideo(input: CreateVideoInput, deps: CreateVideoDeps
   };
   deps.logger.appendKeys({ videoId: video.videoId, userId: video.userId });
 
-  await deps.videos.create(video);
+  await deps.money.reserve(video, now);
   try {
     await deps.pipeline.start({ videoId: video.videoId, userId: video.userId });
   } catch (error) {
     deps.logger.error('Could not start the video pipeline', error as Error);
-    await deps.videos.recordFailure(video.videoId, {
+    await deps.money.release(video.videoId, {
+      status: 'failed',
       error: { code: 'internal_error', message: 'The video could not be started' },
       now: unixSeconds(deps.clock()),
     });

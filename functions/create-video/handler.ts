@@ -8,16 +8,17 @@ import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { newVideoId } from '../../shared/ids';
+import { dynamoBilling } from '../../shared/money/billing';
+import { defaultLimitsFrom } from '../../shared/money/limits';
 import { StepFunctionsPipelineStarter } from '../../shared/pipeline/pipeline-starter';
 import { logger, metrics, tracer } from '../../shared/powertools';
 import { loadPriceTable } from '../../shared/pricing';
-import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { type CreateVideoDeps, createVideo } from './create-video';
 import { env } from './env';
 import { createVideoRequestParser } from './schema';
 
 const deps: CreateVideoDeps = {
-  videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
+  money: dynamoBilling(ddb, env.TABLE_NAME, defaultLimitsFrom(env)),
   pipeline: new StepFunctionsPipelineStarter(sfn, env.STATE_MACHINE_ARN),
   prices: loadPriceTable(env.PRICE_TABLE),
   clock: () => new Date(),

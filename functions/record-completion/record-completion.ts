@@ -1,12 +1,13 @@
 import { z } from 'zod';
+import type { Charger } from '../../shared/money/billing';
 import type { PipelineInput, PipelineState, StoredContent } from '../../shared/pipeline-types';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
-import type { VideoRepository } from '../../shared/repositories/video-repository';
 import { CONTENT_VARIANTS } from '../../shared/schemas';
 import { unixSeconds } from '../../shared/video';
 
 export interface RecordCompletionDeps {
-  videos: Pick<VideoRepository, 'recordCompletion'>;
+  /** Completes and charges the video exactly once. */
+  money: Charger;
   clock: () => Date;
   logger: Pick<AppLogger, 'info' | 'warn'>;
   metrics: AppMetrics;
@@ -30,16 +31,17 @@ export function completionInput(event: PipelineState & { stored?: unknown }): Re
 }
 
 /**
- * RecordCompletion: status completed, completed_at, content and charged_micros = the estimate, in ONE conditional
- * write that only applies to a video not yet terminal. A retried step finds it completed and changes nothing.
- * Returns the state unchanged.
+ * RecordCompletion: status completed, completed_at, content and charged_micros = the estimate, with the ledger
+ * entry and the month's aggregates, in ONE transaction that only applies to a video not yet settled. A retried
+ * step finds it completed and changes nothing; a video given up on meanwhile (cancelled) is not charged, its
+ * provider cost is recorded for finance. Returns the state unchanged.
  */
 export async function recordCompletion(
   input: RecordCompletionInput,
   deps: RecordCompletionDeps,
 ): Promise<PipelineState> {
   const { stored } = input;
-  const result = await deps.videos.recordCompletion(input.videoId, {
+  const result = await deps.money.charge(input.videoId, {
     completedAt: unixSeconds(deps.clock()),
     content: {
       contentType: stored.contentType,
@@ -59,7 +61,10 @@ export async function recordCompletion(
   } else if (result.video.status === 'completed') {
     deps.logger.info('Video already completed; nothing to do');
   } else {
-    deps.logger.warn('Video is terminal; completion not recorded', { status: result.video.status });
+    deps.logger.warn('Video is terminal; completion not charged', {
+      status: result.video.status,
+      providerCostRecorded: result.providerCostRecorded === true,
+    });
   }
   return input;
 }

@@ -3,15 +3,15 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../../shared/clients';
+import { DynamoBilling } from '../../shared/money/billing';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
 import type { PipelineState } from '../../shared/pipeline-types';
 import { logger, metrics, tracer } from '../../shared/powertools';
-import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { env } from './env';
 import { type RecordFailureDeps, recordFailure } from './record-failure';
 
 const deps: RecordFailureDeps = {
-  videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
+  money: new DynamoBilling(ddb, env.TABLE_NAME),
   clock: () => new Date(),
   logger,
   metrics,

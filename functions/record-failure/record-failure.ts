@@ -1,10 +1,11 @@
+import type { ReservationReleaser } from '../../shared/money/billing';
 import type { PipelineState } from '../../shared/pipeline-types';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
-import type { VideoRepository } from '../../shared/repositories/video-repository';
 import { unixSeconds, type VideoFailure } from '../../shared/video';
 
 export interface RecordFailureDeps {
-  videos: Pick<VideoRepository, 'recordFailure'>;
+  /** Fails the video with charged 0 and gives its reservation back, once. */
+  money: ReservationReleaser;
   clock: () => Date;
   logger: Pick<AppLogger, 'info' | 'warn'>;
   metrics: AppMetrics;
@@ -48,13 +49,19 @@ export function failureOf(failure: { Error?: string; Cause?: string } | undefine
 }
 
 /**
- * RecordFailure: marks the video failed with the mapped error and charges 0, unless it is already terminal
- * (a cancelled video stays cancelled). Returns its input unchanged, so the Fail state still sees `$.failure`.
+ * RecordFailure: marks the video failed with the mapped error, charges 0 and releases its reservation in one
+ * transaction, unless it is already settled (a cancelled video stays cancelled). Returns its input unchanged, so
+ * the Fail state still sees `$.failure`.
  */
 export async function recordFailure(input: PipelineState, deps: RecordFailureDeps): Promise<PipelineState> {
   const error = failureOf(input.failure);
-  const result = await deps.videos.recordFailure(input.videoId, { error, now: unixSeconds(deps.clock()) });
-  if (result.applied) {
+  const result = await deps.money.release(input.videoId, {
+    status: 'failed',
+    error,
+    now: unixSeconds(deps.clock()),
+  });
+  // Applied to a video another path already ended (e.g. cancelled) only released its reservation: not a failure.
+  if (result.applied && result.video?.status === 'failed') {
     deps.metrics.addMetric('VideosFailed', 'Count', 1);
     deps.logger.info('Video failed', { code: error.code, failure: input.failure?.Error });
   } else {

@@ -59,7 +59,8 @@ export class VideoPipeline extends Construct {
     bindTable(this.recordCompletion, table, ['GetItem', 'UpdateItem', 'PutItem']);
 
     this.recordFailure = task('RecordFailureFunction', 'record-failure');
-    bindTable(this.recordFailure, table, ['GetItem', 'UpdateItem']);
+    // PutItem: the provider-cost entry of a video the provider finished before it failed (inside a transaction).
+    bindTable(this.recordFailure, table, ['GetItem', 'UpdateItem', 'PutItem']);
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,

@@ -20,7 +20,7 @@ import {
   usageIndexKeys,
   usageKey,
 } from './keys';
-import type { LimitsStore } from './limits';
+import { DynamoLimitsStore, type LimitsStore, type UserLimits } from './limits';
 import { type TransactItem, type TransactOptions, transactWrite } from './transact';
 
 /**
@@ -109,11 +109,13 @@ export class DynamoBilling implements Reservations, ReservationReleaser, Charger
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly limits: Pick<LimitsStore, 'effective'>,
+    /** Needed by reserve() only: functions that only settle leave it out. */
+    private readonly limits?: Pick<LimitsStore, 'effective'>,
     private readonly options: TransactOptions = {},
   ) {}
 
   async reserve(video: VideoRecord, now: Date): Promise<void> {
+    if (this.limits === undefined) throw new Error('DynamoBilling.reserve needs a limits store');
     const limits = await this.limits.effective(video.userId);
     const estimate = video.estimatedMicros;
     const day = dayOf(now);
@@ -475,4 +477,9 @@ function activeExceeded(max: number): QuotaExceededError {
 
 function dailyExceeded(max: number, retryAfter: number): QuotaExceededError {
   return new QuotaExceededError(`You have created ${max} videos today, the most allowed per day`, retryAfter);
+}
+
+/** The billing a function wires: the table's money moves, with limits from the LIMITS items over `defaults`. */
+export function dynamoBilling(client: DynamoDBDocumentClient, tableName: string, defaults: UserLimits): DynamoBilling {
+  return new DynamoBilling(client, tableName, new DynamoLimitsStore(client, tableName, defaults));
 }

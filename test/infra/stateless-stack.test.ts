@@ -54,7 +54,7 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
     },
   },
   'record-completion': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem', 'PutItem', 'UpdateItem') } },
-  'record-failure': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem', 'UpdateItem') } },
+  'record-failure': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem', 'PutItem', 'UpdateItem') } },
 };
 
 const TASK_FUNCTIONS: Record<string, string> = {

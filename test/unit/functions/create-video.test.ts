@@ -1,17 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { type CreateVideoDeps, createVideo } from '../../../functions/create-video/create-video';
 import { createVideoRequestParser } from '../../../functions/create-video/schema';
-import { ValidationError } from '../../../shared/errors';
+import { BudgetExceededError, ValidationError } from '../../../shared/errors';
 import type { PipelineInput } from '../../../shared/pipeline-types';
 import { DEFAULT_PRICE_TABLE } from '../../../shared/pricing';
 import { alice, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoRepository } from '../fakes/fakes';
+import { InMemoryBilling } from '../money/in-memory-billing';
 
 function setup(options: { startError?: Error } = {}) {
   const videos = new InMemoryVideoRepository();
   const started: PipelineInput[] = [];
   const metrics = fakeMetrics();
+  const money = new InMemoryBilling(videos);
   const deps: CreateVideoDeps = {
-    videos,
+    money,
     pipeline: {
       start: async (input) => {
         if (options.startError !== undefined) throw options.startError;
@@ -24,7 +26,7 @@ function setup(options: { startError?: Error } = {}) {
     logger: fakeLogger(),
     metrics,
   };
-  return { videos, started, metrics, deps };
+  return { videos, money, started, metrics, deps };
 }
 
 const parse = createVideoRequestParser({ allowedModels: ['sora-2', 'sora-2-pro'] });
@@ -69,14 +71,28 @@ describe('create-video', () => {
     expect(metrics.total('VideosRequested')).toBe(1);
   });
 
+  it('throws the reservation error and starts no execution when the budget cannot cover the estimate', async () => {
+    // Prepare
+    const { videos, money, started, metrics, deps } = setup();
+    money.reserveError = new BudgetExceededError();
+    const input = parse({ body: { prompt: 'A cat' } }, alice);
+
+    // Act / Assess
+    await expect(createVideo(input, deps)).rejects.toMatchObject({ status: 402, code: 'budget_exceeded' });
+    expect(started).toEqual([]);
+    expect(videos.videos.size).toBe(0);
+    expect(metrics.total('VideosRequested')).toBe(0);
+  });
+
   it('marks the video failed and throws when the execution cannot be started', async () => {
     // Prepare
-    const { videos, deps } = setup({ startError: new Error('states unavailable') });
+    const { videos, money, deps } = setup({ startError: new Error('states unavailable') });
     const input = parse({ body: { prompt: 'A cat' } }, alice);
 
     // Act / Assess
     await expect(createVideo(input, deps)).rejects.toThrow('states unavailable');
     expect(videos.videos.get('vid_01JD0000000000000000000001')).toMatchObject({ status: 'failed', chargedMicros: 0 });
+    expect(money.released.has('vid_01JD0000000000000000000001')).toBe(true);
   });
 
   it('throws a 400 on size when the price table has no price for the model and size', async () => {

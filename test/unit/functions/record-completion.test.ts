@@ -6,6 +6,7 @@ import {
 } from '../../../functions/record-completion/record-completion';
 import type { StoredContent } from '../../../shared/pipeline-types';
 import { aVideo, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoRepository } from '../fakes/fakes';
+import { InMemoryBilling } from '../money/in-memory-billing';
 
 const videoId = 'vid_01JD0000000000000000000000';
 const stored: StoredContent = {
@@ -22,7 +23,7 @@ function setup(overrides: Parameters<typeof aVideo>[0] = {}) {
   const videos = new InMemoryVideoRepository([aVideo({ status: 'storing', ...overrides })]);
   const metrics = fakeMetrics();
   const deps: RecordCompletionDeps = {
-    videos,
+    money: new InMemoryBilling(videos),
     clock: fixedClock('2025-11-21T05:00:00Z'),
     logger: fakeLogger(),
     metrics,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { failureOf, type RecordFailureDeps, recordFailure } from '../../../functions/record-failure/record-failure';
 import type { PipelineState } from '../../../shared/pipeline-types';
 import { aVideo, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoRepository } from '../fakes/fakes';
+import { InMemoryBilling } from '../money/in-memory-billing';
 
 const videoId = 'vid_01JD0000000000000000000000';
 const lambdaCause = (errorType: string, errorMessage: string) =>
@@ -10,7 +11,12 @@ const lambdaCause = (errorType: string, errorMessage: string) =>
 function setup(overrides: Parameters<typeof aVideo>[0] = {}) {
   const videos = new InMemoryVideoRepository([aVideo({ status: 'in_progress', ...overrides })]);
   const metrics = fakeMetrics();
-  const deps: RecordFailureDeps = { videos, clock: fixedClock(), logger: fakeLogger(), metrics };
+  const deps: RecordFailureDeps = {
+    money: new InMemoryBilling(videos),
+    clock: fixedClock(),
+    logger: fakeLogger(),
+    metrics,
+  };
   return { videos, metrics, deps };
 }
 
