@@ -4,7 +4,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { AppFunction } from './constructs/app-function';
-import { bindBucket, bindStateMachine, bindTable } from './constructs/bindings';
+import { bindBucket, bindStateMachine, bindStateMachineExecutions, bindTable } from './constructs/bindings';
 import { TABLE_INDEXES } from './constructs/storage';
 
 /**
@@ -33,6 +33,12 @@ export interface RouteFunctionSpec {
 /** Route functions by folder under `functions/`. */
 export const ROUTE_FUNCTIONS = {
   'get-health': { bind: () => {} },
+  'get-usage': { bind: (fn, { table }) => bindTable(fn, table, ['GetItem']) },
+  'get-costs': {
+    bind: (fn, { table }) => bindTable(fn, table, ['Query'], { queryIndexes: [TABLE_INDEXES.byMonth] }),
+  },
+  'get-user-limits': { bind: (fn, { table }) => bindTable(fn, table, ['GetItem']) },
+  'put-user-limits': { bind: (fn, { table }) => bindTable(fn, table, ['UpdateItem']) },
   'create-video': {
     bind: (fn, { table, idempotencyTable, stateMachine }) => {
       bindTable(fn, table, ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'Query']);
@@ -54,6 +60,32 @@ export const ROUTE_FUNCTIONS = {
       bindBucket(fn, bucket, ['GetObject']);
     },
   },
+  'get-openapi': { bind: () => {} },
+  'remix-video': {
+    bind: (fn, { table, idempotencyTable, stateMachine }) => {
+      // GetItem: the source and the user's limits; PutItem/UpdateItem: the reservation transaction.
+      bindTable(fn, table, ['GetItem', 'PutItem', 'UpdateItem']);
+      bindTable(fn, idempotencyTable, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], {
+        envName: 'IDEMPOTENCY_TABLE_NAME',
+      });
+      bindStateMachine(fn, stateMachine);
+    },
+    timeout: Duration.seconds(15),
+  },
+  'cancel-video': {
+    bind: (fn, { table, stateMachine }) => {
+      // The release transaction updates the video, the month's usage and the active count, and puts a provider-cost
+      // entry when the provider had already finished (and billed) the job.
+      bindTable(fn, table, ['GetItem', 'UpdateItem', 'PutItem']);
+      bindStateMachineExecutions(fn, stateMachine, ['StopExecution']);
+    },
+  },
+  'delete-video': {
+    bind: (fn, { table, bucket }) => {
+      bindTable(fn, table, ['GetItem', 'UpdateItem']);
+      bindBucket(fn, bucket, ['DeleteObject']);
+    },
+  },
 } satisfies Record<string, RouteFunctionSpec>;
 
 export type RouteFunctionFolder = keyof typeof ROUTE_FUNCTIONS;
@@ -73,8 +105,16 @@ export interface RouteSpec {
 /** Every route of the HTTP API. */
 export const ROUTES: readonly RouteSpec[] = [
   { method: HttpMethod.GET, path: '/v1/health', folder: 'get-health', public: true },
+  { method: HttpMethod.GET, path: '/v1/usage', folder: 'get-usage' },
+  { method: HttpMethod.GET, path: '/v1/admin/costs', folder: 'get-costs' },
+  { method: HttpMethod.GET, path: '/v1/admin/users/{userId}/limits', folder: 'get-user-limits' },
+  { method: HttpMethod.PUT, path: '/v1/admin/users/{userId}/limits', folder: 'put-user-limits' },
   { method: HttpMethod.POST, path: '/v1/videos', folder: 'create-video' },
   { method: HttpMethod.GET, path: '/v1/videos', folder: 'list-videos' },
   { method: HttpMethod.GET, path: '/v1/videos/{id}', folder: 'get-video' },
   { method: HttpMethod.GET, path: '/v1/videos/{id}/content', folder: 'get-video-content' },
+  { method: HttpMethod.GET, path: '/v1/openapi.json', folder: 'get-openapi', public: true },
+  { method: HttpMethod.POST, path: '/v1/videos/{id}/remix', folder: 'remix-video' },
+  { method: HttpMethod.POST, path: '/v1/videos/{id}/cancel', folder: 'cancel-video' },
+  { method: HttpMethod.DELETE, path: '/v1/videos/{id}', folder: 'delete-video' },
 ];

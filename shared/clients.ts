@@ -12,8 +12,11 @@ import { tracer } from './powertools';
 
 const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
 
+/** The low-level DynamoDB client (for libraries that take one, e.g. the Powertools idempotency store). */
+export const dynamodb = tracer.captureAWSv3Client(new DynamoDBClient({ region }));
+
 /** DynamoDB document client; undefined attributes are dropped rather than rejected. */
-export const ddb = DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({ region })), {
+export const ddb = DynamoDBDocumentClient.from(dynamodb, {
   marshallOptions: { removeUndefinedValues: true },
 });
 

@@ -3,7 +3,7 @@ import { ValidationError } from './errors';
 
 /*
  * The API's request and response schemas. Plain zod objects with descriptions: the same schemas validate
- * requests and (next issue) generate GET /v1/openapi.json through z.toJSONSchema.
+ * requests, type the responses, and generate GET /v1/openapi.json through z.toJSONSchema (shared/openapi/).
  */
 
 export const VIDEO_MODELS = ['sora-2', 'sora-2-pro'] as const;
@@ -75,6 +75,26 @@ export function createVideoBodySchema(options: { allowedModels: readonly string[
 }
 
 export type CreateVideoBody = z.output<ReturnType<typeof createVideoBodySchema>>;
+
+const promptSchema = z
+  .string({ error: 'prompt must be a string' })
+  .trim()
+  .min(1, { error: 'prompt must not be empty' })
+  .max(MAX_PROMPT_LENGTH, { error: `prompt must be at most ${MAX_PROMPT_LENGTH} characters` });
+
+/** The body of `POST /v1/videos/{id}/remix`: only the new prompt (model, size and seconds are the source's). */
+export const remixVideoBodySchema = z
+  .strictObject({
+    prompt: promptSchema.describe('What changes in the remix; 1 to 4,000 characters after trimming'),
+  })
+  .describe('Remix a completed video with a new prompt');
+
+export type RemixVideoBody = z.output<typeof remixVideoBodySchema>;
+
+/** The body of `POST /v1/videos/{id}/cancel`, which may be left out: if sent, an empty JSON object. */
+export const cancelVideoBodySchema = z
+  .strictObject({})
+  .describe('Cancel takes no parameters; a body, if sent, must be an empty JSON object');
 
 /** The query of `GET /v1/videos`. */
 export const listVideosQuerySchema = z
@@ -168,6 +188,16 @@ export const errorEnvelopeSchema = z.object({
 });
 
 export type ErrorEnvelope = z.output<typeof errorEnvelopeSchema>;
+
+/** The answer of `DELETE /v1/videos/{id}`. */
+export const deletedVideoSchema = z
+  .object({ id: z.string(), object: z.literal('video.deleted'), deleted: z.literal(true) })
+  .describe('A deleted video');
+
+export type DeletedVideo = z.output<typeof deletedVideoSchema>;
+
+/** The answer of `GET /v1/health`. */
+export const healthSchema = z.object({ status: z.literal('ok') }).describe('The service is up');
 
 /**
  * Turns a zod error into the API's ValidationError: the first issue decides; `param` names the field

@@ -45,6 +45,13 @@ export interface VideoRecord {
   providerCreateAttempts: number;
   /** Unix seconds of the first provider-create attempt (bounds the search for an orphaned job). */
   providerFirstAttemptAt: number | null;
+  /** For a remix: the provider's job id of the source video, which the provider remixes. Absent: not a remix. */
+  remixSourceProviderVideoId?: string | null;
+  /**
+   * Unix seconds of `DELETE /v1/videos/{id}`: the stored objects are gone and the record is a tombstone kept for the
+   * cost trail (it answers 404 everywhere and is out of the user's list). Absent: not deleted.
+   */
+  deletedAt?: number | null;
 }
 
 /** True for statuses a video never leaves. */

@@ -8,7 +8,7 @@ import { isTerminal, unixSeconds, type VideoRecord } from '../../shared/video';
 
 export interface CreateGenerationJobDeps {
   videos: Pick<VideoRepository, 'get' | 'recordCreateAttempt' | 'claimProviderJob' | 'saveProviderJob'>;
-  provider: Pick<VideoProvider, 'create' | 'list'>;
+  provider: Pick<VideoProvider, 'create' | 'remix' | 'list'>;
   clock: () => Date;
   logger: Pick<AppLogger, 'info' | 'warn'>;
   metrics: AppMetrics;
@@ -27,6 +27,8 @@ export interface CreateGenerationJobDeps {
  *    same prompt, model, size and seconds created since the first attempt, and adopts it;
  * 3. any adopted or new job id is claimed with a conditional put, so no two videos can hold the same job;
  * 4. only when nothing can be adopted is a new job created.
+ * A remix (the video names its source's provider job) is created with the provider's remix of that job; the same
+ * attempt record, adoption (a recent job remixing the same source with the same prompt) and claim apply.
  */
 export async function createGenerationJob(input: PipelineInput, deps: CreateGenerationJobDeps): Promise<JobState> {
   const video = await deps.videos.get(input.videoId);
@@ -46,15 +48,20 @@ export async function createGenerationJob(input: PipelineInput, deps: CreateGene
   const attempt = await deps.videos.recordCreateAttempt(video.videoId, unixSeconds(deps.clock()));
   if (!attempt.applied) throw new ConflictError(`Video ${input.videoId} is already ${attempt.video?.status ?? 'gone'}`);
 
-  const job = await deps.provider.create({
-    prompt: video.prompt,
-    model: video.model,
-    seconds: video.seconds,
-    size: video.size,
-  });
+  const remixSource = remixSourceOf(video);
+  const job =
+    remixSource === null
+      ? await deps.provider.create({
+          prompt: video.prompt,
+          model: video.model,
+          seconds: video.seconds,
+          size: video.size,
+        })
+      : await deps.provider.remix(remixSource, { prompt: video.prompt });
   deps.logger.info('Provider job created', {
     providerVideoId: job.id,
     attempt: attempt.video?.providerCreateAttempts,
+    ...(remixSource === null ? {} : { remixOf: remixSource }),
   });
   if (!(await deps.videos.claimProviderJob(job.id, video.videoId, unixSeconds(deps.clock())))) {
     throw new Error(`Provider job ${job.id} is already claimed by another video`);
@@ -85,10 +92,16 @@ async function adoptOrphanedJob(video: VideoRecord, deps: CreateGenerationJobDep
   return undefined;
 }
 
+/** The provider job a remix video remixes; null for a video made from its prompt alone. */
+function remixSourceOf(video: VideoRecord): string | null {
+  return video.remixSourceProviderVideoId ?? null;
+}
+
 function matches(job: ProviderVideo, video: VideoRecord): boolean {
   const sameModel = job.model === video.model || job.model.startsWith(`${video.model}-20`);
   return (
     sameModel &&
+    (job.remixedFromVideoId ?? null) === remixSourceOf(video) &&
     (job.prompt ?? '').trim() === video.prompt &&
     String(job.seconds) === video.seconds &&
     job.size === video.size

@@ -1,10 +1,12 @@
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import { ddb, sfn } from '../../shared/clients';
+import { ddb, dynamodb, sfn } from '../../shared/clients';
 import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
+import { idempotencyKeyOf, idempotentRequest, requestIdempotency } from '../../shared/http/idempotency';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { newVideoId } from '../../shared/ids';
@@ -27,8 +29,11 @@ const deps: CreateVideoDeps = {
   metrics,
 };
 const parse = createVideoRequestParser({ allowedModels: env.ALLOWED_MODELS });
+const idempotency = requestIdempotency({
+  persistenceStore: new DynamoDBPersistenceLayer({ tableName: env.IDEMPOTENCY_TABLE_NAME, awsSdkV3Client: dynamodb }),
+});
 
-/** POST /v1/videos → 202 video with Location. */
+/** POST /v1/videos → 202 video with Location; with an Idempotency-Key, a repeat returns the first response. */
 export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
   .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
@@ -36,6 +41,8 @@ export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
   .use(httpApi({ logger, jsonBody: true }))
   .use(httpErrorEnvelope({ logger }))
   .handler(async (event, context) => {
-    const video = await createVideo(parse(event, context.caller), deps);
+    const input = parse(event, context.caller);
+    const request = idempotentRequest('create-video', input.caller.userId, idempotencyKeyOf(event), input.body);
+    const video = await idempotency(request, context, () => createVideo(input, deps));
     return json(202, video, { location: `/v1/videos/${video.id}` });
   });

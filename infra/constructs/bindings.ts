@@ -17,7 +17,7 @@ import { VIDEO_KEY_PREFIX } from './storage';
 export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem' | 'Query';
 
 /** Object-level S3 actions a function may be granted under `videos/*`. */
-export type ObjectAction = 'GetObject' | 'PutObject' | 'AbortMultipartUpload';
+export type ObjectAction = 'GetObject' | 'PutObject' | 'AbortMultipartUpload' | 'DeleteObject';
 
 export interface BindTableOptions {
   /**
@@ -98,6 +98,35 @@ export function bindProviderSecret(fn: AppFunction, secret: secretsmanager.ISecr
 export function bindStateMachine(fn: AppFunction, stateMachine: sfn.IStateMachine): void {
   stateMachine.grantStartExecution(fn);
   setEnvironment(fn, { STATE_MACHINE_ARN: stateMachine.stateMachineArn } satisfies StateMachineEnv);
+}
+
+/** Execution-level Step Functions actions a function may be granted. */
+export type ExecutionAction = 'StopExecution';
+
+/**
+ * Grants `actions` on the state machine's executions only (`execution:{stateMachineName}:*`, not the state
+ * machine itself) and sets `STATE_MACHINE_ARN` (the execution ARN is derived from it and the video id).
+ */
+export function bindStateMachineExecutions(
+  fn: AppFunction,
+  stateMachine: sfn.IStateMachine,
+  actions: readonly ExecutionAction[],
+): void {
+  stateMachine.grantExecution(fn, ...actions.map((action) => `states:${action}`));
+  setEnvironment(fn, { STATE_MACHINE_ARN: stateMachine.stateMachineArn } satisfies StateMachineEnv);
+  NagSuppressions.addResourceSuppressions(
+    fn,
+    [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          'Executions are named after video ids created at run time; the grant is limited to the executions of ' +
+          `this one state machine and to ${actions.join(', ')}.`,
+        appliesTo: [{ regex: '/^Resource::arn:<AWS::Partition>:states:.*:execution:.*:\\*$/' }],
+      },
+    ],
+    true,
+  );
 }
 
 /** The provider's endpoint and credentials. */

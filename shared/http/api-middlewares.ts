@@ -16,13 +16,16 @@ import { httpRequestId } from './request-id';
  */
 export function httpApi(options: {
   logger: Pick<AppLogger, 'appendKeys'>;
-  jsonBody?: boolean;
+  /** true: the route takes a JSON body; 'optional': it may take one (none is fine). */
+  jsonBody?: boolean | 'optional';
   auth?: boolean;
 }): MiddlewareObj[] {
   return [
     httpRequestId({ logger: options.logger }),
     httpHeaderNormalizer() as MiddlewareObj,
     ...(options.auth === false ? [] : [httpCaller() as MiddlewareObj]),
-    ...(options.jsonBody === true ? [httpJsonBody() as MiddlewareObj] : []),
+    ...(options.jsonBody === undefined || options.jsonBody === false
+      ? []
+      : [httpJsonBody({ optional: options.jsonBody === 'optional' }) as MiddlewareObj]),
   ];
 }

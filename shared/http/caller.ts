@@ -6,6 +6,10 @@ import type { Caller } from './types';
 /**
  * The caller from the JWT claims the HTTP API authorizer verified: `sub` is the user id, `cognito:groups` the
  * roles (a JSON-ish list like `[finance operators]`, a comma/space separated string, or an array).
+ *
+ * Only access tokens are accepted (`token_use: access`). The authorizer checks signature, issuer, expiry and that
+ * `aud` or `client_id` is the app client, which an ID token of the same client also passes (its `aud` is the
+ * client id): the API is for access tokens, so an ID token is rejected here.
  */
 export function callerFrom(event: unknown): Caller {
   const claims = (
@@ -13,6 +17,7 @@ export function callerFrom(event: unknown): Caller {
   )?.requestContext?.authorizer?.jwt?.claims;
   const sub = claims?.sub;
   if (typeof sub !== 'string' || sub.length === 0) throw new UnauthenticatedError();
+  if (claims?.token_use !== 'access') throw new UnauthenticatedError('Only access tokens are accepted');
   return { userId: sub, groups: parseGroups(claims?.['cognito:groups']) };
 }
 

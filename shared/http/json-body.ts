@@ -11,8 +11,9 @@ const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
  * non-JSON content type → 415 `unsupported_media_type`; a body that is not JSON (or none) → 400 `invalid_json`.
  * Written here rather than using @middy/http-json-body-parser because that one answers malformed JSON with 415
  * (API.md wants 400 `invalid_json`) and has no size limit. Expects lower-cased headers (http-header-normalizer).
+ * With `optional`, a request without a body passes with `body` undefined (routes whose body may be left out).
  */
-export function httpJsonBody(options: { maxBytes?: number } = {}): MiddlewareObj<{
+export function httpJsonBody(options: { maxBytes?: number; optional?: boolean } = {}): MiddlewareObj<{
   body?: unknown;
   headers?: Record<string, string | undefined>;
   isBase64Encoded?: boolean;
@@ -23,6 +24,10 @@ export function httpJsonBody(options: { maxBytes?: number } = {}): MiddlewareObj
       const event = request.event;
       const raw = event.body;
       if (raw === undefined || raw === null || raw === '') {
+        if (options.optional === true) {
+          event.body = undefined;
+          return;
+        }
         throw new ValidationError('Request body must be a JSON object', null, 'invalid_json');
       }
       if (typeof raw !== 'string') return;

@@ -19,6 +19,8 @@ export interface ProviderVideo {
   completedAt: number | null;
   expiresAt: number | null;
   error: { code: string; message: string } | null;
+  /** The provider id of the job this one remixes; null (or absent) when it is not a remix. */
+  remixedFromVideoId?: string | null;
 }
 
 /** What a job is created with. */
@@ -43,6 +45,8 @@ export interface ProviderContent {
  */
 export interface VideoProvider {
   create(params: ProviderCreateParams): Promise<ProviderVideo>;
+  /** A new job remixing the completed job `sourceProviderVideoId` with a new prompt (model, size, seconds kept). */
+  remix(sourceProviderVideoId: string, params: { prompt: string }): Promise<ProviderVideo>;
   retrieve(providerVideoId: string): Promise<ProviderVideo>;
   /** The project's videos, newest first, page by page. */
   list(options?: { pageSize?: number }): AsyncIterable<ProviderVideo>;
@@ -139,6 +143,7 @@ function toProviderVideo(video: OpenAI.Videos.Video): ProviderVideo {
     completedAt: video.completed_at ?? null,
     expiresAt: video.expires_at ?? null,
     error: video.error ?? null,
+    remixedFromVideoId: video.remixed_from_video_id ?? null,
   };
 }
 
@@ -168,6 +173,14 @@ export class OpenAIVideoProvider implements VideoProvider {
       return toProviderVideo(video);
     } catch (error) {
       throw mapProviderError(error, 'create');
+    }
+  }
+
+  async remix(sourceProviderVideoId: string, params: { prompt: string }): Promise<ProviderVideo> {
+    try {
+      return toProviderVideo(await this.client.videos.remix(sourceProviderVideoId, { prompt: params.prompt }));
+    } catch (error) {
+      throw mapProviderError(error, 'remix');
     }
   }
 

@@ -56,6 +56,11 @@ export interface VideoRepository {
   recordCompletion(videoId: string, update: CompletionUpdate): Promise<TransitionResult>;
   /** Fails a non-terminal video, charging 0; never overwrites a terminal status. */
   recordFailure(videoId: string, update: { error: VideoFailure; now: number }): Promise<TransitionResult>;
+  /**
+   * Turns a terminal video into a tombstone: `deletedAt` set, its content description and its place in the user's
+   * list (index gsi1) removed; the cost fields stay. Not applied when it is not terminal, deleted already or missing.
+   */
+  markDeleted(videoId: string, now: number): Promise<TransitionResult>;
 }
 
 /** The table's item for a video (internal attribute names are camelCase; the wire is snake_case). */
@@ -122,6 +127,9 @@ export function fromItem(item: Record<string, unknown>): VideoRecord {
     providerVideoId: v.providerVideoId ?? null,
     providerCreateAttempts: v.providerCreateAttempts ?? 0,
     providerFirstAttemptAt: v.providerFirstAttemptAt ?? null,
+    // Only present on remixes and deleted videos, so records of plain videos keep their original shape.
+    ...(v.remixSourceProviderVideoId ? { remixSourceProviderVideoId: v.remixSourceProviderVideoId } : {}),
+    ...(typeof v.deletedAt === 'number' ? { deletedAt: v.deletedAt } : {}),
   };
 }
 
@@ -318,6 +326,16 @@ export class DynamoVideoRepository implements VideoRepository {
       ConditionExpression: NOT_TERMINAL,
       ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
       ExpressionAttributeValues: { ':error': update.error, ':zero': 0, ':now': update.now, ...TERMINAL_VALUES },
+    });
+  }
+
+  async markDeleted(videoId: string, now: number): Promise<TransitionResult> {
+    return this.transition(videoId, {
+      UpdateExpression: 'SET deletedAt = :now, updatedAt = :now REMOVE gsi1pk, gsi1sk, content',
+      ConditionExpression:
+        'attribute_exists(pk) AND #status IN (:completed, :failed, :cancelled) AND attribute_not_exists(deletedAt)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':now': now, ...TERMINAL_VALUES },
     });
   }
 

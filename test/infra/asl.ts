@@ -37,6 +37,9 @@ export function resolveCfnString(value: unknown): string {
     const getAtt = expression['Fn::GetAtt'] as [string, string] | undefined;
     if (getAtt) return `\${GetAtt:${getAtt[0]}.${getAtt[1]}}`;
     if (typeof expression.Ref === 'string') return `\${Ref:${expression.Ref}}`;
+    const select = expression['Fn::Select'] as [number, { 'Fn::Split'?: [string, unknown] }] | undefined;
+    const split = select?.[1]['Fn::Split'];
+    if (select && split) return `\${Select:${select[0]}:Split(${split[0]}):${resolveCfnString(split[1])}}`;
     if (expression['Fn::ImportValue'] !== undefined)
       return `\${Import:${resolveCfnString(expression['Fn::ImportValue'])}}`;
   }

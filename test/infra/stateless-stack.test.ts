@@ -23,6 +23,10 @@ const dynamo = (...actions: string[]) => actions.map((action) => `dynamodb:${act
 /** notes/contract.md, function inventory: env vars and permissions (by resource), nothing more. */
 const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]> }> = {
   'get-health': { env: [], grants: {} },
+  'get-usage': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem') } },
+  'get-costs': { env: ['TABLE_NAME'], grants: { table: dynamo('Query'), 'table/index/gsi2': dynamo('Query') } },
+  'get-user-limits': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem') } },
+  'put-user-limits': { env: ['TABLE_NAME'], grants: { table: dynamo('UpdateItem') } },
   'create-video': {
     env: ['IDEMPOTENCY_TABLE_NAME', 'STATE_MACHINE_ARN', 'TABLE_NAME'],
     grants: {
@@ -36,6 +40,23 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
   'get-video-content': {
     env: ['BUCKET_NAME', 'TABLE_NAME'],
     grants: { table: dynamo('GetItem'), 'bucket/videos/*': ['s3:GetObject'] },
+  },
+  'get-openapi': { env: [], grants: {} },
+  'remix-video': {
+    env: ['IDEMPOTENCY_TABLE_NAME', 'STATE_MACHINE_ARN', 'TABLE_NAME'],
+    grants: {
+      table: dynamo('GetItem', 'PutItem', 'UpdateItem'),
+      idempotencyTable: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+      stateMachine: ['states:StartExecution'],
+    },
+  },
+  'cancel-video': {
+    env: ['STATE_MACHINE_ARN', 'TABLE_NAME'],
+    grants: { table: dynamo('GetItem', 'PutItem', 'UpdateItem'), 'stateMachine/executions': ['states:StopExecution'] },
+  },
+  'delete-video': {
+    env: ['BUCKET_NAME', 'TABLE_NAME'],
+    grants: { table: dynamo('GetItem', 'UpdateItem'), 'bucket/videos/*': ['s3:DeleteObject'] },
   },
   'create-generation-job': {
     env: ['PROVIDER_BASE_URL', 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
@@ -67,10 +88,18 @@ const TASK_FUNCTIONS: Record<string, string> = {
 
 const ROUTES: Record<string, { folder: string; auth: 'JWT' | 'NONE' }> = {
   'GET /v1/health': { folder: 'get-health', auth: 'NONE' },
+  'GET /v1/usage': { folder: 'get-usage', auth: 'JWT' },
+  'GET /v1/admin/costs': { folder: 'get-costs', auth: 'JWT' },
+  'GET /v1/admin/users/{userId}/limits': { folder: 'get-user-limits', auth: 'JWT' },
+  'PUT /v1/admin/users/{userId}/limits': { folder: 'put-user-limits', auth: 'JWT' },
   'POST /v1/videos': { folder: 'create-video', auth: 'JWT' },
   'GET /v1/videos': { folder: 'list-videos', auth: 'JWT' },
   'GET /v1/videos/{id}': { folder: 'get-video', auth: 'JWT' },
   'GET /v1/videos/{id}/content': { folder: 'get-video-content', auth: 'JWT' },
+  'GET /v1/openapi.json': { folder: 'get-openapi', auth: 'NONE' },
+  'POST /v1/videos/{id}/remix': { folder: 'remix-video', auth: 'JWT' },
+  'POST /v1/videos/{id}/cancel': { folder: 'cancel-video', auth: 'JWT' },
+  'DELETE /v1/videos/{id}': { folder: 'delete-video', auth: 'JWT' },
 };
 
 describe('StatelessStack', () => {
@@ -111,6 +140,10 @@ describe('StatelessStack', () => {
       if (match) return `${kind}${match[1]}`;
     }
     if (text === `\${Ref:${stateMachineId}}`) return 'stateMachine';
+    const executions =
+      'arn:${Ref:AWS::Partition}:states:${Ref:AWS::Region}:${Ref:AWS::AccountId}:execution:' +
+      `\${Select:6:Split(:):\${Ref:${stateMachineId}}}:*`;
+    if (text === executions) return 'stateMachine/executions';
     return `unknown: ${text}`;
   };
 
@@ -228,7 +261,7 @@ describe('StatelessStack', () => {
     expect(properties.StateMachineName).toBeUndefined();
   });
 
-  it('routes the five v1 routes to their functions, all behind the Cognito JWT authorizer except health', () => {
+  it('routes every v1 route to its function, all behind the Cognito JWT authorizer except health and openapi.json', () => {
     const routes = ofType('AWS::ApiGatewayV2::Route');
     expect(routes.map(([, route]) => route.Properties?.RouteKey).sort()).toEqual(Object.keys(ROUTES).sort());
     const [[authorizerId]] = ofType('AWS::ApiGatewayV2::Authorizer') as [[string, Resource]];

@@ -96,7 +96,12 @@ export class InMemoryVideoRepository implements VideoRepository {
     options: { limit: number; after?: string; status?: VideoStatus },
   ): Promise<VideoPage> {
     const all = [...this.videos.values()]
-      .filter((video) => video.userId === userId && (options.status === undefined || video.status === options.status))
+      .filter(
+        (video) =>
+          video.userId === userId &&
+          (video.deletedAt ?? null) === null &&
+          (options.status === undefined || video.status === options.status),
+      )
       .sort((a, b) => b.videoId.localeCompare(a.videoId));
     const start = options.after === undefined ? 0 : all.findIndex((video) => video.videoId === options.after) + 1;
     const items = all.slice(start, start + options.limit);
@@ -170,6 +175,16 @@ export class InMemoryVideoRepository implements VideoRepository {
     });
   }
 
+  async markDeleted(videoId: string, now: number): Promise<TransitionResult> {
+    const video = this.videos.get(videoId);
+    if (video === undefined) return { applied: false, video: undefined };
+    if (!isTerminal(video.status) || (video.deletedAt ?? null) !== null) {
+      return { applied: false, video: structuredClone(video) };
+    }
+    Object.assign(video, { deletedAt: now, updatedAt: now, content: null });
+    return { applied: true, video: structuredClone(video) };
+  }
+
   private transition(videoId: string, change: (video: VideoRecord) => void): TransitionResult {
     const video = this.videos.get(videoId);
     if (video === undefined) return { applied: false, video: undefined };
@@ -202,6 +217,8 @@ export class FakeProvider implements VideoProvider {
   /** Newest first, as the provider lists them. */
   jobs: ProviderVideo[] = [];
   readonly created: ProviderCreateParams[] = [];
+  /** Every remix asked for: the source job and the new prompt. */
+  readonly remixed: Array<{ sourceId: string; prompt: string }> = [];
   nextId = 1;
   createError: Error | undefined;
   retrieveResults: Array<ProviderVideo | Error> = [];
@@ -211,6 +228,25 @@ export class FakeProvider implements VideoProvider {
     if (this.createError !== undefined) throw this.createError;
     this.created.push(params);
     const job = aProviderJob({ ...params, id: `video_new${this.nextId++}`, createdAt: 1_763_700_100 });
+    this.jobs.unshift(job);
+    return job;
+  }
+
+  async remix(sourceId: string, params: { prompt: string }): Promise<ProviderVideo> {
+    if (this.createError !== undefined) throw this.createError;
+    const source = this.jobs.find((candidate) => candidate.id === sourceId);
+    if (source === undefined) throw new Error(`unknown job ${sourceId}`);
+    this.remixed.push({ sourceId, prompt: params.prompt });
+    const job = aProviderJob({
+      ...source,
+      id: `video_remix${this.nextId++}`,
+      status: 'queued',
+      progress: 0,
+      prompt: params.prompt,
+      remixedFromVideoId: sourceId,
+      createdAt: 1_763_700_100,
+      completedAt: null,
+    });
     this.jobs.unshift(job);
     return job;
   }

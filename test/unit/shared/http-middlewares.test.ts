@@ -22,7 +22,7 @@ function anEvent(overrides: Record<string, unknown> = {}): ApiEvent {
     requestContext: {
       requestId: 'req-123',
       http: { method: 'POST', path: '/v1/things' },
-      authorizer: { jwt: { claims: { sub: 'alice' }, scopes: [] } },
+      authorizer: { jwt: { claims: { sub: 'alice', token_use: 'access' }, scopes: [] } },
     },
     isBase64Encoded: false,
     ...overrides,
@@ -135,7 +135,9 @@ describe('caller', () => {
   it('returns the groups when cognito:groups is flattened by API Gateway', () => {
     // Act
     const caller = callerFrom({
-      requestContext: { authorizer: { jwt: { claims: { sub: 'u1', 'cognito:groups': '[finance operators]' } } } },
+      requestContext: {
+        authorizer: { jwt: { claims: { sub: 'u1', token_use: 'access', 'cognito:groups': '[finance operators]' } } },
+      },
     });
 
     // Assess

@@ -1,0 +1,63 @@
+import { ConflictError } from '../../shared/errors';
+import type { Caller } from '../../shared/http/types';
+import type { ReservationReleaser } from '../../shared/money/billing';
+import type { PipelineStopper } from '../../shared/pipeline/pipeline-stopper';
+import type { AppLogger, AppMetrics } from '../../shared/powertools';
+import type { VideoRepository } from '../../shared/repositories/video-repository';
+import type { VideoResource } from '../../shared/schemas';
+import { isTerminal, toVideoResource, unixSeconds, type VideoRecord } from '../../shared/video';
+import { findOwnVideo } from '../../shared/video-access';
+
+export interface CancelVideoInput {
+  caller: Caller;
+  videoId: string;
+}
+
+export interface CancelVideoDeps {
+  videos: Pick<VideoRepository, 'get'>;
+  /** Makes the video `cancelled` with charged 0 and gives its reservation back, in one transaction (money module). */
+  releaser: ReservationReleaser;
+  pipeline: PipelineStopper;
+  clock: () => Date;
+  logger: Pick<AppLogger, 'info' | 'warn' | 'appendKeys'>;
+  metrics: AppMetrics;
+}
+
+/**
+ * POST /v1/videos/{id}/cancel: the caller's video (404 otherwise) that is not terminal yet (409 `invalid_state`)
+ * becomes `cancelled`, is charged 0 and gets its reserved budget back; then its execution is stopped.
+ *
+ * The status change comes first and decides: it is conditional on the video not being terminal, so a completion
+ * racing the cancel either lands first (the cancel answers 409) or finds the video cancelled (RecordCompletion
+ * and RecordFailure never overwrite a terminal status, and polling stops on it). Stopping the execution is then
+ * housekeeping: if it fails, the pipeline still ends on its own at its next step, so the cancel still succeeds.
+ */
+export async function cancelVideo(input: CancelVideoInput, deps: CancelVideoDeps): Promise<VideoResource> {
+  const video = await findOwnVideo(deps.videos, input.caller, input.videoId);
+  deps.logger.appendKeys({ videoId: video.videoId, userId: video.userId });
+  if (isTerminal(video.status)) throw alreadyTerminal(video);
+
+  const result = await deps.releaser.release(video.videoId, { status: 'cancelled', now: unixSeconds(deps.clock()) });
+  if (!result.applied || result.video === undefined || result.video.status !== 'cancelled') {
+    throw alreadyTerminal(result.video ?? video);
+  }
+
+  try {
+    await deps.pipeline.stop(video.videoId, {
+      error: 'VideoCancelled',
+      cause: 'Cancelled by its owner through the API',
+    });
+  } catch (error) {
+    deps.logger.warn('Could not stop the execution of a cancelled video; it ends at its next step', error as Error);
+  }
+  deps.metrics.addMetric('VideosCancelled', 'Count', 1);
+  deps.logger.info('Video cancelled', { previousStatus: video.status });
+  return toVideoResource(result.video);
+}
+
+function alreadyTerminal(video: VideoRecord): ConflictError {
+  return new ConflictError(
+    `Video ${video.videoId} is already ${video.status} and cannot be cancelled`,
+    'invalid_state',
+  );
+}

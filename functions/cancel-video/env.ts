@@ -1,0 +1,13 @@
+import { z } from 'zod';
+import { parseEnv, stateMachineEnvSchema, tableEnvSchema } from '../../shared/config';
+import { limitsEnvSchema } from '../../shared/money/limits';
+
+/** POST /v1/videos/{id}/cancel: the table and the state machine (to stop the video's execution). */
+export const cancelVideoEnvSchema = z.object({
+  ...tableEnvSchema.shape,
+  ...stateMachineEnvSchema.shape,
+  ...limitsEnvSchema.shape,
+});
+export type CancelVideoEnv = z.input<typeof cancelVideoEnvSchema>;
+
+export const env = parseEnv(cancelVideoEnvSchema);

@@ -1,0 +1,37 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { ddb, sfn } from '../../shared/clients';
+import { httpApi } from '../../shared/http/api-middlewares';
+import { httpErrorEnvelope } from '../../shared/http/error-envelope';
+import { json } from '../../shared/http/responses';
+import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
+import { dynamoBilling } from '../../shared/money/billing';
+import { defaultLimitsFrom } from '../../shared/money/limits';
+import { StepFunctionsPipelineStopper } from '../../shared/pipeline/pipeline-stopper';
+import { logger, metrics, tracer } from '../../shared/powertools';
+import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
+import { type CancelVideoDeps, cancelVideo } from './cancel-video';
+import { env } from './env';
+import { parseCancelVideoRequest } from './schema';
+
+const deps: CancelVideoDeps = {
+  videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
+  releaser: dynamoBilling(ddb, env.TABLE_NAME, defaultLimitsFrom(env)),
+  pipeline: new StepFunctionsPipelineStopper(sfn, env.STATE_MACHINE_ARN),
+  clock: () => new Date(),
+  logger,
+  metrics,
+};
+
+/** POST /v1/videos/{id}/cancel → 200 the cancelled video. */
+export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .use(httpApi({ logger, jsonBody: 'optional' }))
+  .use(httpErrorEnvelope({ logger }))
+  .handler(async (event, context) =>
+    json(200, await cancelVideo(parseCancelVideoRequest(event, context.caller), deps)),
+  );

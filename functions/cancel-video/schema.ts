@@ -1,0 +1,12 @@
+import type { Caller } from '../../shared/http/types';
+import { cancelVideoBodySchema, parseRequest, videoIdPathSchema } from '../../shared/schemas';
+import type { CancelVideoInput } from './cancel-video';
+
+/** Reads the video id from the path; a body, if any, must be an empty JSON object. */
+export function parseCancelVideoRequest(
+  event: { body?: unknown; pathParameters?: Record<string, string | undefined> },
+  caller: Caller,
+): CancelVideoInput {
+  parseRequest(cancelVideoBodySchema.optional(), event.body);
+  return { caller, videoId: parseRequest(videoIdPathSchema, event.pathParameters ?? {}).id };
+}

@@ -1,0 +1,53 @@
+import { ConflictError, NotFoundError } from '../../shared/errors';
+import type { Caller } from '../../shared/http/types';
+import type { AppLogger, AppMetrics } from '../../shared/powertools';
+import type { VideoRepository } from '../../shared/repositories/video-repository';
+import { CONTENT_VARIANTS, type DeletedVideo } from '../../shared/schemas';
+import type { ContentRemover } from '../../shared/storage/content-remover';
+import { contentKey, isTerminal, unixSeconds } from '../../shared/video';
+import { findOwnVideo } from '../../shared/video-access';
+
+export interface DeleteVideoInput {
+  caller: Caller;
+  videoId: string;
+}
+
+export interface DeleteVideoDeps {
+  videos: Pick<VideoRepository, 'get' | 'markDeleted'>;
+  storage: ContentRemover;
+  bucket: string;
+  clock: () => Date;
+  logger: Pick<AppLogger, 'info' | 'appendKeys'>;
+  metrics: AppMetrics;
+}
+
+/**
+ * DELETE /v1/videos/{id}: the caller's terminal video (404 if not theirs or deleted; 409 `invalid_state` while it
+ * is not terminal) loses its stored objects (video, thumbnail, spritesheet) and becomes a tombstone.
+ *
+ * The record stays, with `deletedAt`, out of the user's list, and answers 404 on every route: its cost fields,
+ * the ledger entry and the month's usage stay as they are (cost records are never deleted). The objects go first:
+ * if that fails the video is untouched and the client can retry; a retry after the tombstone answers 404.
+ */
+export async function deleteVideo(input: DeleteVideoInput, deps: DeleteVideoDeps): Promise<DeletedVideo> {
+  const video = await findOwnVideo(deps.videos, input.caller, input.videoId);
+  deps.logger.appendKeys({ videoId: video.videoId, userId: video.userId });
+  if (!isTerminal(video.status)) {
+    throw new ConflictError(
+      `Video ${video.videoId} is ${video.status}; cancel it or wait until it is finished before deleting it`,
+      'invalid_state',
+    );
+  }
+
+  await deps.storage.remove(
+    deps.bucket,
+    CONTENT_VARIANTS.map((variant) => contentKey(video.userId, video.videoId, variant)),
+  );
+  const result = await deps.videos.markDeleted(video.videoId, unixSeconds(deps.clock()));
+  // Not applied: a concurrent delete won (the same outcome for the client as a missing video).
+  if (!result.applied) throw new NotFoundError(`No video found with id '${video.videoId}'`);
+
+  deps.metrics.addMetric('VideosDeleted', 'Count', 1);
+  deps.logger.info('Video deleted', { status: video.status });
+  return { id: video.videoId, object: 'video.deleted', deleted: true };
+}

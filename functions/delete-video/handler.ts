@@ -1,0 +1,35 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { ddb, s3 } from '../../shared/clients';
+import { httpApi } from '../../shared/http/api-middlewares';
+import { httpErrorEnvelope } from '../../shared/http/error-envelope';
+import { json } from '../../shared/http/responses';
+import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
+import { logger, metrics, tracer } from '../../shared/powertools';
+import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
+import { S3ContentRemover } from '../../shared/storage/content-remover';
+import { type DeleteVideoDeps, deleteVideo } from './delete-video';
+import { env } from './env';
+import { parseDeleteVideoRequest } from './schema';
+
+const deps: DeleteVideoDeps = {
+  videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
+  storage: new S3ContentRemover(s3),
+  bucket: env.BUCKET_NAME,
+  clock: () => new Date(),
+  logger,
+  metrics,
+};
+
+/** DELETE /v1/videos/{id} → 200 `{id, object: "video.deleted", deleted: true}`. */
+export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .use(httpApi({ logger }))
+  .use(httpErrorEnvelope({ logger }))
+  .handler(async (event, context) =>
+    json(200, await deleteVideo(parseDeleteVideoRequest(event, context.caller), deps)),
+  );

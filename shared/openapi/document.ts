@@ -1,0 +1,280 @@
+import { type ZodType, z } from 'zod';
+import {
+  cancelVideoBodySchema,
+  contentQuerySchema,
+  createVideoBodySchema,
+  deletedVideoSchema,
+  errorEnvelopeSchema,
+  healthSchema,
+  listVideosQuerySchema,
+  remixVideoBodySchema,
+  videoListSchema,
+  videoResourceSchema,
+} from '../schemas';
+
+/*
+ * GET /v1/openapi.json: an OpenAPI 3.1 document built from the zod schemas that validate the requests and type
+ * the responses (shared/schemas.ts), through z.toJSONSchema, so the document cannot drift from the code.
+ */
+
+/** A JSON Schema or OpenAPI object (the document is plain JSON). */
+type Json = Record<string, unknown>;
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** Response schemas, by component name (output shapes). */
+function responseSchemas(): Record<string, ZodType> {
+  return {
+    Video: videoResourceSchema,
+    VideoList: videoListSchema,
+    DeletedVideo: deletedVideoSchema,
+    Error: errorEnvelopeSchema,
+    Health: healthSchema,
+  };
+}
+
+/** Request body schemas, by component name (input shapes: defaults make fields optional). */
+function requestSchemas(allowedModels: readonly string[]): Record<string, ZodType> {
+  return {
+    CreateVideoRequest: createVideoBodySchema({ allowedModels }),
+    RemixVideoRequest: remixVideoBodySchema,
+    CancelVideoRequest: cancelVideoBodySchema,
+  };
+}
+
+/** Component schemas of one direction; schemas used inside others become `$ref`s to `#/components/schemas/...`. */
+function componentSchemas(schemas: Record<string, ZodType>, io: 'input' | 'output'): Record<string, Json> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(schemas)) registry.add(schema, { id });
+  const generated = z.toJSONSchema(registry, {
+    io,
+    uri: (id) => `#/components/schemas/${id}`,
+  }).schemas as Record<string, Json>;
+  return Object.fromEntries(
+    Object.entries(generated).map(([id, { $schema: _schema, $id: _id, ...schema }]) => [id, schema]),
+  );
+}
+
+/** Query parameters from an object schema: one `in: query` parameter per property. */
+function queryParameters(schema: ZodType): Json[] {
+  const json = z.toJSONSchema(schema, { io: 'input' }) as {
+    properties?: Record<string, Json>;
+    required?: string[];
+  };
+  return Object.entries(json.properties ?? {}).map(([name, { description, ...property }]) => ({
+    name,
+    in: 'query',
+    required: json.required?.includes(name) ?? false,
+    ...(typeof description === 'string' ? { description } : {}),
+    schema: property,
+  }));
+}
+
+const jsonContent = (schema: Json) => ({ 'application/json': { schema } });
+
+const errorResponse = (description: string) => ({ description, content: jsonContent(ref('Error')) });
+
+const ERRORS = {
+  400: errorResponse('invalid_json, invalid_parameter or missing_parameter (`param` names the field)'),
+  401: errorResponse('unauthenticated: missing, malformed, expired or wrongly signed bearer token'),
+  404: errorResponse('not_found: no such video, or not the caller’s (the same answer either way)'),
+  413: errorResponse('payload_too_large: the body is over 64 KiB'),
+  415: errorResponse('unsupported_media_type: the body is not application/json'),
+  default: errorResponse('Any other error (402, 429 with Retry-After, 5xx): the same envelope, never a stack trace'),
+};
+
+const VIDEO_ID: Json = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: 'The video id (vid_...)',
+  schema: { type: 'string', minLength: 1, maxLength: 64 },
+};
+
+const IDEMPOTENCY_KEY: Json = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'Same key + same body from the same user within 24 hours returns the first response (no second job or charge); ' +
+    'the same key with another body answers 409 idempotency_key_reused. While the first request is still running, ' +
+    'a repeat waits for it; if it is still running after a few seconds, 409 invalid_state with Retry-After.',
+  schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7E]+$' },
+};
+
+const LOCATION = {
+  location: { description: 'The new video: /v1/videos/{id}', schema: { type: 'string' } },
+};
+
+const PUBLIC: Json = { security: [] };
+
+function jsonBody(name: string, required = true): Json {
+  return { required, content: jsonContent(ref(name)) };
+}
+
+/** The paths of the API (API.md "Routes"), described with the component schemas. */
+function paths(): Json {
+  return {
+    '/v1/health': {
+      get: {
+        operationId: 'getHealth',
+        summary: 'Liveness check (no auth)',
+        ...PUBLIC,
+        responses: { 200: { description: 'Up', content: jsonContent(ref('Health')) }, default: ERRORS.default },
+      },
+    },
+    '/v1/openapi.json': {
+      get: {
+        operationId: 'getOpenApi',
+        summary: 'This document (no auth)',
+        ...PUBLIC,
+        responses: {
+          200: { description: 'The OpenAPI 3.1 document', content: jsonContent({ type: 'object' }) },
+          default: ERRORS.default,
+        },
+      },
+    },
+    '/v1/videos': {
+      post: {
+        operationId: 'createVideo',
+        summary: 'Create a video from a prompt; starts one pipeline execution named after the video id',
+        parameters: [IDEMPOTENCY_KEY],
+        requestBody: jsonBody('CreateVideoRequest'),
+        responses: {
+          202: { description: 'Accepted', headers: LOCATION, content: jsonContent(ref('Video')) },
+          400: ERRORS[400],
+          401: ERRORS[401],
+          409: errorResponse('idempotency_key_reused, or invalid_state while a request with the same key runs'),
+          413: ERRORS[413],
+          415: ERRORS[415],
+          default: ERRORS.default,
+        },
+      },
+      get: {
+        operationId: 'listVideos',
+        summary: 'The caller’s videos, newest first',
+        parameters: queryParameters(listVideosQuerySchema),
+        responses: {
+          200: { description: 'A page of videos', content: jsonContent(ref('VideoList')) },
+          400: ERRORS[400],
+          401: ERRORS[401],
+          default: ERRORS.default,
+        },
+      },
+    },
+    '/v1/videos/{id}': {
+      get: {
+        operationId: 'getVideo',
+        summary: 'One of the caller’s videos',
+        parameters: [VIDEO_ID],
+        responses: {
+          200: { description: 'The video', content: jsonContent(ref('Video')) },
+          400: ERRORS[400],
+          401: ERRORS[401],
+          404: ERRORS[404],
+          default: ERRORS.default,
+        },
+      },
+      delete: {
+        operationId: 'deleteVideo',
+        summary: 'Delete a finished video: its stored objects go, its cost records stay; it answers 404 afterwards',
+        parameters: [VIDEO_ID],
+        responses: {
+          200: { description: 'Deleted', content: jsonContent(ref('DeletedVideo')) },
+          400: ERRORS[400],
+          401: ERRORS[401],
+          404: ERRORS[404],
+          409: errorResponse('invalid_state: the video is not finished (queued, in_progress or storing)'),
+          default: ERRORS.default,
+        },
+      },
+    },
+    '/v1/videos/{id}/content': {
+      get: {
+        operationId: 'getVideoContent',
+        summary: 'Download a completed video or one of its previews',
+        parameters: [VIDEO_ID, ...queryParameters(contentQuerySchema)],
+        responses: {
+          302: {
+            description: 'Redirect to a presigned URL that expires in at most 15 minutes',
+            headers: { location: { description: 'The presigned URL', schema: { type: 'string' } } },
+          },
+          400: ERRORS[400],
+          401: ERRORS[401],
+          404: ERRORS[404],
+          409: errorResponse('video_not_ready: the video is not completed'),
+          default: ERRORS.default,
+        },
+      },
+    },
+    '/v1/videos/{id}/remix': {
+      post: {
+        operationId: 'remixVideo',
+        summary: 'A new video remixing one of the caller’s completed videos with a new prompt',
+        parameters: [VIDEO_ID, IDEMPOTENCY_KEY],
+        requestBody: jsonBody('RemixVideoRequest'),
+        responses: {
+          202: { description: 'Accepted', headers: LOCATION, content: jsonContent(ref('Video')) },
+          400: ERRORS[400],
+          401: ERRORS[401],
+          404: ERRORS[404],
+          409: errorResponse(
+            'video_not_ready (the source is not completed), idempotency_key_reused, or invalid_state while a ' +
+              'request with the same key runs',
+          ),
+          413: ERRORS[413],
+          415: ERRORS[415],
+          default: ERRORS.default,
+        },
+      },
+    },
+    '/v1/videos/{id}/cancel': {
+      post: {
+        operationId: 'cancelVideo',
+        summary: 'Cancel a video that is not finished: stops its execution and releases its reserved budget',
+        parameters: [VIDEO_ID],
+        requestBody: jsonBody('CancelVideoRequest', false),
+        responses: {
+          200: { description: 'The cancelled video', content: jsonContent(ref('Video')) },
+          400: ERRORS[400],
+          401: ERRORS[401],
+          404: ERRORS[404],
+          409: errorResponse('invalid_state: the video is already completed, failed or cancelled'),
+          413: ERRORS[413],
+          415: ERRORS[415],
+          default: ERRORS.default,
+        },
+      },
+    },
+  };
+}
+
+/** The OpenAPI 3.1 document of the API, for the deployment's model allowlist. */
+export function openApiDocument(options: { allowedModels: readonly string[] }): Json {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'reelflow API',
+      version: '1.0.0',
+      description:
+        'Turns text prompts into stored MP4 videos. JSON in and out; times are Unix seconds; money is integer ' +
+        'micro-USD in *_micros fields. Every response carries x-request-id; errors repeat it in the body.',
+    },
+    security: [{ bearerAuth: [] }],
+    paths: paths(),
+    components: {
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'A Cognito access token (locally: `npm run token -- --user ID`); roles in cognito:groups',
+        },
+      },
+      schemas: {
+        ...componentSchemas(responseSchemas(), 'output'),
+        ...componentSchemas(requestSchemas(options.allowedModels), 'input'),
+      },
+    },
+  };
+}
