@@ -22,18 +22,20 @@ export function createProgressView(stream: ProgressStream, label: string): Progr
 function barView(stream: ProgressStream, label: string): ProgressView {
   const bar = new SingleBar({
     stream,
-    format: `${label} [{bar}] {percentage}% | {status} | {duration_formatted}`,
+    // Our own {percent}: cli-progress's {percentage} floors a float ratio (57/100 shows 56%).
+    format: `${label} [{bar}] {percent}% | {status} | {duration_formatted}`,
     barsize: 30,
     hideCursor: true,
   });
   let started = false;
   return {
     update({ status, progress }) {
+      const percent = clamp(progress);
       if (!started) {
-        bar.start(100, clamp(progress), { status });
+        bar.start(100, percent, { status, percent });
         started = true;
       } else {
-        bar.update(clamp(progress), { status });
+        bar.update(percent, { status, percent });
       }
     },
     stop() {

@@ -1,0 +1,300 @@
+import { createHash } from 'node:crypto';
+import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metadataPair, runCli } from '../../../cli/program';
+import { fakeFetch, jsonResponse, memoryStream, type RecordedRequest, videoFixture } from './support';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'reelflow-cli-program-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+/** Runs the CLI against `routes` with an instant sleep; returns its exit code, output and requests. */
+async function run(
+  argv: string[],
+  routes: Record<string, (request: RecordedRequest) => Response>,
+  env: Record<string, string> = { REELFLOW_TOKEN: 'env-token' },
+) {
+  const stdout = memoryStream();
+  const stderr = memoryStream();
+  const api = fakeFetch(routes);
+  const code = await runCli(argv, { stdout, stderr, env, fetch: api.fetch, sleep: async () => {} });
+  return { code, stdout: stdout.text(), stderr: stderr.text(), requests: api.requests };
+}
+
+const created = (request: RecordedRequest) => jsonResponse(202, videoFixture({ ...JSON.parse(request.body!) }));
+
+describe('cli program', () => {
+  it('sends every create flag in the body, the key as Idempotency-Key, to the default base URL', async () => {
+    // Act
+    const result = await run(
+      [
+        'create',
+        'a red kite over hills',
+        '--model',
+        'sora-2-pro',
+        '--seconds',
+        '8',
+        '--size',
+        '1792x1024',
+        '--metadata',
+        'team=kites',
+        '--metadata',
+        'note=a=b',
+        '--idempotency-key',
+        'k-1',
+      ],
+      { 'POST /v1/videos': created },
+    );
+
+    // Assess
+    expect(result.code).toBe(0);
+    const [request] = result.requests;
+    expect(request?.url).toBe('http://localhost:3000/v1/videos');
+    expect(JSON.parse(request!.body!)).toEqual({
+      prompt: 'a red kite over hills',
+      model: 'sora-2-pro',
+      seconds: '8',
+      size: '1792x1024',
+      metadata: { team: 'kites', note: 'a=b' },
+    });
+    expect(request?.headers.get('idempotency-key')).toBe('k-1');
+    expect(request?.headers.get('authorization')).toBe('Bearer env-token');
+    expect(result.stdout).toMatch(/^id +vid_01TEST\nstatus +queued \(0%\)\n/);
+  });
+
+  it('sends only the prompt when no create flag is given, so the API applies its defaults', async () => {
+    // Act
+    const result = await run(['create', 'just a prompt'], { 'POST /v1/videos': created });
+
+    // Assess
+    expect(JSON.parse(result.requests[0]!.body!)).toEqual({ prompt: 'just a prompt' });
+  });
+
+  it('prefers --base-url and --token (before or after the command) over the environment', async () => {
+    // Act
+    const result = await run(
+      ['--base-url', 'http://api.example:8080/', 'get', 'vid_01TEST', '--token', 'flag-token'],
+      { 'GET /v1/videos/vid_01TEST': () => jsonResponse(200, videoFixture()) },
+      { REELFLOW_BASE_URL: 'http://env.example', REELFLOW_TOKEN: 'env-token' },
+    );
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.requests[0]?.url).toBe('http://api.example:8080/v1/videos/vid_01TEST');
+    expect(result.requests[0]?.headers.get('authorization')).toBe('Bearer flag-token');
+  });
+
+  it('uses REELFLOW_BASE_URL when no flag is given', async () => {
+    // Act
+    const result = await run(
+      ['get', 'vid_01TEST'],
+      { 'GET /v1/videos/vid_01TEST': () => jsonResponse(200, videoFixture()) },
+      { REELFLOW_BASE_URL: 'http://env.example', REELFLOW_TOKEN: 'env-token' },
+    );
+
+    // Assess
+    expect(result.requests[0]?.url).toBe('http://env.example/v1/videos/vid_01TEST');
+  });
+
+  it('prints the raw JSON when --json is given', async () => {
+    // Prepare
+    const video = videoFixture({ metadata: { a: '1' } });
+
+    // Act
+    const result = await run(['get', 'vid_01TEST', '--json'], {
+      'GET /v1/videos/vid_01TEST': () => jsonResponse(200, video),
+    });
+
+    // Assess
+    expect(JSON.parse(result.stdout)).toEqual(video);
+  });
+
+  it('exits 1 with exactly one stderr line when the API answers an error', async () => {
+    // Act
+    const result = await run(['create', 'x', '--seconds', '5'], {
+      'POST /v1/videos': () =>
+        jsonResponse(400, {
+          error: { code: 'invalid_parameter', message: 'seconds must be one of 4, 8, 12', request_id: 'r-1' },
+        }),
+    });
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe('error: invalid_parameter: seconds must be one of 4, 8, 12 (request r-1)\n');
+    expect(result.stdout).toBe('');
+  });
+
+  it('exits non-zero with one line and sends nothing when an argument is malformed', async () => {
+    // Act
+    const missing = await run(['create'], {});
+    const badPair = await run(['create', 'x', '--metadata', 'novalue'], {});
+    const badVariant = await run(['download', 'vid_1', '--variant', 'gif'], {});
+    const unknown = await run(['list', '--colour'], {});
+
+    // Assess
+    for (const result of [missing, badPair, badVariant, unknown]) {
+      expect(result.code).not.toBe(0);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toMatch(/^error: /);
+      expect(result.requests).toEqual([]);
+    }
+    expect(badPair.stderr).toContain('expected key=value');
+  });
+
+  it('waits with progress lines, prints the video and saves the MP4 when --wait --out is given', async () => {
+    // Prepare
+    const bytes = Buffer.from('fake mp4 bytes');
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    const polls = [
+      videoFixture({ status: 'in_progress', progress: 40 }),
+      videoFixture({ status: 'storing', progress: 100 }),
+      videoFixture({
+        status: 'completed',
+        progress: 100,
+        content: { content_type: 'video/mp4', bytes: bytes.length, sha256: digest, variants: ['video'] },
+      }),
+    ];
+    let poll = 0;
+    const out = join(dir, 'waited.mp4');
+
+    // Act
+    const result = await run(['create', 'a kite', '--wait', '--out', out], {
+      'POST /v1/videos': created,
+      'GET /v1/videos/vid_01TEST': () => jsonResponse(200, polls[Math.min(poll++, polls.length - 1)]),
+      'GET /v1/videos/vid_01TEST/content?variant=video': () =>
+        new Response(null, { status: 302, headers: { location: 'http://storage.example/v.mp4?sig=1' } }),
+      'GET /v.mp4': () => new Response(bytes, { headers: { 'content-type': 'video/mp4' } }),
+    });
+
+    // Assess
+    expect(result.stderr).toBe(
+      'vid_01TEST queued 0%\nvid_01TEST in_progress 40%\nvid_01TEST storing 100%\nvid_01TEST completed 100%\n',
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^status +completed$/m);
+    expect(result.stdout).toMatch(
+      new RegExp(`saved video of vid_01TEST to ${out} \\(14 B, sha256 verified\\)\\n$`.replaceAll('/', '\\/')),
+    );
+    expect(await readFile(out, 'utf8')).toBe('fake mp4 bytes');
+    const download = result.requests.find((request) => request.url.startsWith('http://storage.example'));
+    expect(download?.headers.get('authorization')).toBeNull();
+  });
+
+  it('exits 1 and removes the file when the download does not match the recorded sha256', async () => {
+    // Prepare
+    const completed = videoFixture({
+      status: 'completed',
+      progress: 100,
+      content: { content_type: 'video/mp4', bytes: 5, sha256: 'f'.repeat(64), variants: ['video'] },
+    });
+    const out = join(dir, 'corrupt.mp4');
+
+    // Act
+    const result = await run(['download', 'vid_01TEST', '--out', out], {
+      'GET /v1/videos/vid_01TEST': () => jsonResponse(200, completed),
+      'GET /v1/videos/vid_01TEST/content?variant=video': () =>
+        new Response(null, { status: 302, headers: { location: 'http://storage.example/v.mp4' } }),
+      'GET /v.mp4': () => new Response('other'),
+    });
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: checksum_mismatch: the downloaded video does not match its sha256 .*\n$/);
+    await expect(access(out)).rejects.toThrow();
+  });
+
+  it("exits 1 with the video's error code and message when the waited video fails", async () => {
+    // Act
+    const result = await run(['create', 'a kite', '--wait'], {
+      'POST /v1/videos': created,
+      'GET /v1/videos/vid_01TEST': () =>
+        jsonResponse(
+          200,
+          videoFixture({ status: 'failed', error: { code: 'moderation_blocked', message: 'The prompt was blocked' } }),
+        ),
+    });
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr.split('\n').at(-2)).toBe(
+      'error: moderation_blocked: The prompt was blocked (video vid_01TEST)',
+    );
+    expect(result.stdout).toBe('');
+  });
+
+  it('pages through next_cursor with --all and prints one table', async () => {
+    // Act
+    const result = await run(['list', '--limit', '1', '--all', '--status', 'completed'], {
+      'GET /v1/videos?limit=1&status=completed': () =>
+        jsonResponse(200, {
+          object: 'list',
+          data: [videoFixture({ id: 'vid_B', status: 'completed', progress: 100 })],
+          has_more: true,
+          next_cursor: 'c1',
+        }),
+      'GET /v1/videos?limit=1&status=completed&after=c1': () =>
+        jsonResponse(200, {
+          object: 'list',
+          data: [videoFixture({ id: 'vid_A', status: 'completed', progress: 100 })],
+          has_more: false,
+          next_cursor: null,
+        }),
+    });
+
+    // Assess
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^ID +STATUS +PROGRESS +MODEL +SECONDS +SIZE +CREATED +PROMPT$/);
+    expect(lines.slice(1).map((line) => line.split(' ')[0])).toEqual(['vid_B', 'vid_A']);
+  });
+
+  it('prints the CSV export as it came and asks for format=csv with the user filter', async () => {
+    // Act
+    const result = await run(['costs', '--month', '2026-11', '--user', 'alice', '--csv'], {
+      'GET /v1/admin/costs?month=2026-11&user_id=alice&format=csv': () =>
+        new Response('user_id,charged_micros\nalice,400000\n', { headers: { 'content-type': 'text/csv' } }),
+    });
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('user_id,charged_micros\nalice,400000\n');
+  });
+
+  it('shows usage money fields in dollars', async () => {
+    // Act
+    const result = await run(['usage', '--month', '2026-11'], {
+      'GET /v1/usage?month=2026-11': () =>
+        jsonResponse(200, {
+          month: '2026-11',
+          videos: 3,
+          seconds: 16,
+          charged_micros: 1_200_000,
+          reserved_micros: 400_000,
+          budget_micros: 50_000_000,
+        }),
+    });
+
+    // Assess
+    expect(result.stdout).toBe(
+      [
+        'month     2026-11',
+        'videos    3',
+        'seconds   16',
+        'charged   $1.20',
+        'reserved  $0.40',
+        'budget    $50.00',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('returns a merged object for repeated --metadata and rejects a pair without a key', () => {
+    // Act / Assess
+    expect(metadataPair('b=2', metadataPair('a=1', undefined))).toEqual({ a: '1', b: '2' });
+    expect(() => metadataPair('=x', undefined)).toThrow('expected key=value');
+  });
+});
