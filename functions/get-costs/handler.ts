@@ -1,0 +1,24 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { ddb } from '../../shared/clients';
+import { httpApi } from '../../shared/http/api-middlewares';
+import { httpErrorEnvelope } from '../../shared/http/error-envelope';
+import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
+import { DynamoCostReports } from '../../shared/money/reports';
+import { logger, metrics, tracer } from '../../shared/powertools';
+import { env } from './env';
+import { costsResponse, type GetCostsDeps, getCosts } from './get-costs';
+import { parseGetCostsRequest } from './schema';
+
+const deps: GetCostsDeps = { reports: new DynamoCostReports(ddb, env.TABLE_NAME), clock: () => new Date() };
+
+/** GET /v1/admin/costs?month=&user_id=&format=json|csv → 200 the report (role finance). */
+export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .use(httpApi({ logger }))
+  .use(httpErrorEnvelope({ logger }))
+  .handler(async (event, context) => costsResponse(await getCosts(parseGetCostsRequest(event, context.caller), deps)));

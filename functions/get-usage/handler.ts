@@ -1,0 +1,30 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { ddb } from '../../shared/clients';
+import { httpApi } from '../../shared/http/api-middlewares';
+import { httpErrorEnvelope } from '../../shared/http/error-envelope';
+import { json } from '../../shared/http/responses';
+import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
+import { DynamoLimitsStore, defaultLimitsFrom } from '../../shared/money/limits';
+import { DynamoCostReports } from '../../shared/money/reports';
+import { logger, metrics, tracer } from '../../shared/powertools';
+import { env } from './env';
+import { type GetUsageDeps, getUsage } from './get-usage';
+import { parseGetUsageRequest } from './schema';
+
+const deps: GetUsageDeps = {
+  reports: new DynamoCostReports(ddb, env.TABLE_NAME),
+  limits: new DynamoLimitsStore(ddb, env.TABLE_NAME, defaultLimitsFrom(env)),
+  clock: () => new Date(),
+};
+
+/** GET /v1/usage?month= → 200 the caller's usage. */
+export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .use(httpApi({ logger }))
+  .use(httpErrorEnvelope({ logger }))
+  .handler(async (event, context) => json(200, await getUsage(parseGetUsageRequest(event, context.caller), deps)));

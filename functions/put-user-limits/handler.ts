@@ -1,0 +1,31 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { ddb } from '../../shared/clients';
+import { httpApi } from '../../shared/http/api-middlewares';
+import { httpErrorEnvelope } from '../../shared/http/error-envelope';
+import { json } from '../../shared/http/responses';
+import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
+import { DynamoLimitsStore, defaultLimitsFrom } from '../../shared/money/limits';
+import { logger, metrics, tracer } from '../../shared/powertools';
+import { env } from './env';
+import { type PutUserLimitsDeps, putUserLimits } from './put-user-limits';
+import { parsePutUserLimitsRequest } from './schema';
+
+const deps: PutUserLimitsDeps = {
+  limits: new DynamoLimitsStore(ddb, env.TABLE_NAME, defaultLimitsFrom(env)),
+  clock: () => new Date(),
+  logger,
+};
+
+/** PUT /v1/admin/users/{userId}/limits → 200 the user's limits after the change (role finance). */
+export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .use(httpApi({ logger, jsonBody: true }))
+  .use(httpErrorEnvelope({ logger }))
+  .handler(async (event, context) =>
+    json(200, await putUserLimits(parsePutUserLimitsRequest(event, context.caller), deps)),
+  );

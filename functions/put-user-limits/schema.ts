@@ -1,0 +1,25 @@
+import { requireRole } from '../../shared/http/roles';
+import type { Caller } from '../../shared/http/types';
+import { type LimitsUpdateBody, limitsUpdateSchema } from '../../shared/money/limits';
+import { limitsPathSchema } from '../../shared/money/schemas';
+import { parseRequest } from '../../shared/schemas';
+
+/** What PUT /v1/admin/users/{userId}/limits asks for. */
+export interface PutUserLimitsInput {
+  caller: Caller;
+  userId: string;
+  body: LimitsUpdateBody;
+}
+
+/** 403 without the finance role, then the user id from the path and the body (any non-empty subset). */
+export function parsePutUserLimitsRequest(
+  event: { pathParameters?: Record<string, string | undefined>; body?: unknown },
+  caller: Caller,
+): PutUserLimitsInput {
+  requireRole(caller, 'finance');
+  return {
+    caller,
+    userId: parseRequest(limitsPathSchema, event.pathParameters ?? {}).userId,
+    body: parseRequest(limitsUpdateSchema, event.body),
+  };
+}
