@@ -1,0 +1,194 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callApi, emulator, waitForTerminalVideo } from '../../helpers/api';
+import { inspectMp4 } from '../../helpers/iso-bmff';
+import { useLocalStack } from '../../helpers/local-stack';
+
+// The real CLI as a child process (`node --import tsx cli/main.ts ...`, what `npm run cli` and the bin run) against
+// the integration project's local stack. Its stderr is a pipe, so progress comes as one line per change.
+const stack = useLocalStack();
+const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'reelflow-cli-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI with `args`; kills it and fails past `timeoutMs`. */
+function reelflow(args: string[], env: Record<string, string> = {}, timeoutMs = 90_000): Promise<CliRun> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, REELFLOW_BASE_URL: stack.baseUrl, REELFLOW_TOKEN: '', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`reelflow ${args.join(' ')} did not exit within ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A user id and prompt no other test uses. */
+function unique(label: string): string {
+  return `${label}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Node prints experimental/deprecation warnings of its own on some versions; they are not the CLI's output. */
+function cliLines(stderr: string): string[] {
+  return stderr.split('\n').filter((line) => line !== '' && !/^\(node:\d+\)|^\(Use `node --trace/.test(line));
+}
+
+describe('reelflow CLI against the local stack', () => {
+  it('creates, waits with progress and saves a playable MP4 of the requested size, then gets and lists it', async () => {
+    // Prepare
+    const token = await stack.token(unique('cli-kite'));
+    const out = join(dir, 'kite.mp4');
+    const env = { REELFLOW_TOKEN: token };
+
+    // Act
+    const created = await reelflow(
+      [
+        'create',
+        'a red kite over hills',
+        '--size',
+        '1280x720',
+        '--metadata',
+        'source=cli-test',
+        '--wait',
+        '--out',
+        out,
+      ],
+      env,
+    );
+
+    // Assess
+    expect(created.code, created.stderr).toBe(0);
+    const id = /^id +(vid_\w+)$/m.exec(created.stdout)?.[1];
+    expect(id).toBeDefined();
+    const progress = cliLines(created.stderr);
+    expect(progress[0]).toBe(`${id} queued 0%`);
+    expect(progress.at(-1)).toBe(`${id} completed 100%`);
+    expect(created.stdout).toMatch(/^status +completed$/m);
+    expect(created.stdout).toContain(`saved video of ${id} to ${out} (`);
+    expect(created.stdout).toContain('sha256 verified');
+    const mp4 = inspectMp4(await readFile(out));
+    expect(mp4.topLevel).toEqual(expect.arrayContaining(['ftyp', 'moov']));
+    expect(mp4).toMatchObject({ width: 1280, height: 720, durationSeconds: 4 });
+
+    const shown = await reelflow(['get', id!], env);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(new RegExp(`^id +${id}$`, 'm'));
+    expect(shown.stdout).toMatch(/^metadata +source=cli-test$/m);
+    const asJson = await reelflow(['get', id!, '--json'], env);
+    const api = await callApi(stack, `/v1/videos/${id}`, { token });
+    expect(JSON.parse(asJson.stdout)).toEqual(api.body);
+
+    const listed = await reelflow(['list'], env);
+    expect(listed.code).toBe(0);
+    const rows = listed.stdout.trim().split('\n');
+    expect(rows[0]).toMatch(/^ID +STATUS/);
+    expect(rows[1]).toMatch(new RegExp(`^${id} +completed +100% +sora-2 +4 +1280x720 `));
+  });
+
+  it('saves the thumbnail variant through the content redirect', async () => {
+    // Prepare
+    const token = await stack.token(unique('cli-thumb'));
+    const created = await callApi(stack, '/v1/videos', { method: 'POST', token, json: { prompt: unique('thumb') } });
+    const id = created.body.id as string;
+    await waitForTerminalVideo(stack, token, id);
+    const out = join(dir, 'thumb.webp');
+
+    // Act
+    const run = await reelflow(['download', id, '--variant', 'thumbnail', '--out', out], { REELFLOW_TOKEN: token });
+
+    // Assess
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^saved thumbnail of ${id} to ${out} \\(`));
+    const bytes = await readFile(out);
+    expect(bytes.subarray(0, 4).toString()).toBe('RIFF');
+    expect(bytes.subarray(8, 12).toString()).toBe('WEBP');
+  });
+
+  it("exits 1 with the video's error code and message when generation fails", async () => {
+    // Prepare
+    const prompt = unique('a kite the provider blocks');
+    await emulator.faults(stack, {
+      fail_generation: { code: 'moderation_blocked', message: 'Blocked by the CLI test', match: prompt, count: 1 },
+    });
+
+    // Act
+    const run = await reelflow(['create', prompt, '--wait'], { REELFLOW_TOKEN: await stack.token(unique('cli-fail')) });
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(cliLines(run.stderr).at(-1)).toMatch(
+      /^error: moderation_blocked: Blocked by the CLI test \(video vid_\w+\)$/,
+    );
+    expect(run.stdout).toBe('');
+  });
+
+  it('prints one unauthenticated line and exits non-zero when the token is bad', async () => {
+    // Act
+    const run = await reelflow(['list'], { REELFLOW_TOKEN: 'not-a-jwt' });
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(cliLines(run.stderr)).toEqual([expect.stringMatching(/^error: unauthenticated: .+ \(request \S+\)$/)]);
+    expect(run.stdout).toBe('');
+  });
+
+  it("prints the API's 400 in one line when --seconds is invalid", async () => {
+    // Act
+    const run = await reelflow(['create', 'a red kite over hills', '--seconds', '5'], {
+      REELFLOW_TOKEN: await stack.token(unique('cli-400')),
+    });
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(cliLines(run.stderr)).toEqual([
+      expect.stringMatching(/^error: invalid_parameter: seconds must be one of 4, 8, 12 \(request \S+\)$/),
+    ]);
+  });
+
+  it('prints a plain connection error when nothing listens at the base URL', async () => {
+    // Prepare: a port that was free a moment ago
+    const probe = createServer();
+    await new Promise<void>((resolvePromise) => probe.listen(0, '127.0.0.1', resolvePromise));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((resolvePromise) => probe.close(resolvePromise));
+
+    // Act
+    const run = await reelflow(['get', 'vid_x', '--base-url', `http://127.0.0.1:${port}`, '--token', 't']);
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(cliLines(run.stderr)).toEqual([
+      `error: cannot connect to http://127.0.0.1:${port} (connection refused); is the API running? (npm start)`,
+    ]);
+  });
+});
