@@ -13,6 +13,11 @@ export interface LocalConfig {
   emulatorJobMs: number;
   /** When set, every Wait state and retry pause of the local engine lasts this many ms (`LOCAL_WAIT_MS`). */
   localWaitMs: number | undefined;
+  /**
+   * Test aid (`LOCAL_TASK_REPEAT`, default 1): the engine invokes every Task's function this many times in a row
+   * with the same input and keeps the last result, as an at-least-once delivery or a redriven step would.
+   */
+  taskRepeat: number;
 }
 
 /** Reads the local stack configuration; throws one clear error for a malformed value. */
@@ -24,6 +29,7 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     providerApiKey: env.PROVIDER_API_KEY || undefined,
     emulatorJobMs: integer(env, 'EMULATOR_JOB_MS', 30_000),
     localWaitMs: env.LOCAL_WAIT_MS ? integer(env, 'LOCAL_WAIT_MS', 0) : undefined,
+    taskRepeat: Math.max(1, integer(env, 'LOCAL_TASK_REPEAT', 1)),
   };
 }
 

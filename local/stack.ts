@@ -105,6 +105,7 @@ export async function startLocalStack(
       runtime,
       dataDir: config.dataDir,
       localWaitMs: config.localWaitMs,
+      taskRepeat: config.taskRepeat,
     });
     await engine.open();
     const stepFunctions = await startStepFunctionsServer(engine);

@@ -35,6 +35,12 @@ export interface LocalEngineOptions {
   dataDir: string;
   /** When set, every Wait state and every retry pause lasts this many ms. */
   localWaitMs?: number;
+  /**
+   * Test aid: how many times each Task's function is invoked in a row with the same input (the last result is the
+   * task's result; an error ends the repetition). Checks that every step is idempotent.
+   * @default 1
+   */
+  taskRepeat?: number;
 }
 
 type TaskHandler = (input: unknown) => Promise<unknown>;
@@ -333,6 +339,8 @@ export class LocalStepFunctionsEngine {
   /** Lambda semantics: Error = the thrown error's name; Cause = Lambda's JSON `{errorType, errorMessage, trace}`. */
   private async invokeFunction(key: string, input: unknown): Promise<unknown> {
     try {
+      const repeat = this.options.taskRepeat ?? 1;
+      for (let run = 1; run < repeat; run++) await this.options.runtime.invoke(key, structuredClone(input));
       return await this.options.runtime.invoke(key, input);
     } catch (error) {
       if (!(error instanceof LambdaInvocationError)) throw error;
