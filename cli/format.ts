@@ -107,7 +107,10 @@ export function formatReport(report: unknown): string {
   const blocks: string[] = [];
   for (const [key, value] of Object.entries(report)) {
     if (key === 'object') continue;
-    if (Array.isArray(value)) blocks.push(formatRows(value));
+    if (Array.isArray(value))
+      blocks.push(key === 'data' ? formatRows(value) : `${labelOf(key)}\n${indent(formatRows(value))}`);
+    else if (value !== null && typeof value === 'object')
+      blocks.push(`${labelOf(key)}\n${indent(formatReport(value))}`);
     else scalars.push([labelOf(key), formatValue(key, value)]);
   }
   return [scalars.length > 0 ? keyValues(scalars) : '', ...blocks].filter(Boolean).join('\n\n');
@@ -125,6 +128,10 @@ function formatRows(rows: unknown[]): string {
   );
 }
 
+function indent(text: string): string {
+  return text.replace(/^(?=.)/gm, '  ');
+}
+
 function labelOf(key: string): string {
   return key.replace(/_micros$/, '').replace(/_/g, ' ');
 }
@@ -132,6 +139,7 @@ function labelOf(key: string): string {
 function formatValue(key: string, value: unknown): string {
   if (value === null || value === undefined) return '-';
   if (key.endsWith('_micros') && typeof value === 'number') return formatMicros(value);
+  if (key.endsWith('_at') && typeof value === 'number') return formatTime(value);
   if (typeof value === 'object') return JSON.stringify(value);
   return String(value);
 }

@@ -33,10 +33,26 @@ describe('cli format', () => {
     const text = formatReport({
       object: 'cost_report',
       month: '2026-11',
-      data: [{ user_id: 'alice', videos: 2, charged_micros: 800_000 }],
+      data: [{ user_id: 'alice', videos: 2, charged_micros: 800_000, charged_at: 1_763_700_000 }],
+      provider_costs: [],
+      totals: { videos: 2, charged_micros: 800_000 },
     });
 
     // Assess
-    expect(text).toBe(['month  2026-11', '', 'USER ID  VIDEOS  CHARGED', 'alice    2       $0.80'].join('\n'));
+    expect(text).toBe(
+      [
+        'month  2026-11',
+        '',
+        'USER ID  VIDEOS  CHARGED  CHARGED AT',
+        'alice    2       $0.80    2025-11-21 04:40:00Z',
+        '',
+        'provider costs',
+        '  (none)',
+        '',
+        'totals',
+        '  videos   2',
+        '  charged  $0.80',
+      ].join('\n'),
+    );
   });
 });
