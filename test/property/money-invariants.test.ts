@@ -1,0 +1,287 @@
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BudgetExceededError, QuotaExceededError } from '../../shared/errors';
+import { DynamoBilling } from '../../shared/money/billing';
+import { DynamoLimitsStore } from '../../shared/money/limits';
+import { estimateMicros } from '../../shared/pricing';
+import { videoKey } from '../../shared/repositories/video-repository';
+import type { VideoContent, VideoRecord } from '../../shared/video';
+import { type LocalTable, startLocalTable } from '../unit/money/dynamodb-local';
+
+/*
+ * Property: whatever the interleaving of reserve / charge / release / provider-finished / duplicate deliveries /
+ * retries (commands in a group run concurrently, groups one after another), against DynamoDB Local:
+ * - the month's charged amount = the sum of ledger entries = the sum of charged videos; failed and cancelled
+ *   videos are charged 0 and have no ledger entry; no video has two;
+ * - reserved = the estimates of videos not yet settled; committed = charged + reserved <= budget;
+ * - the active count = videos not yet settled; the daily count = accepted creates;
+ * - a provider cost is recorded at most once per video and summed in the month;
+ * - a rejected or duplicate create writes nothing.
+ */
+
+const NUM_RUNS = 1000;
+const VIDEOS_PER_RUN = 4;
+const CONTENT: VideoContent = {
+  contentType: 'video/mp4',
+  bytes: 1,
+  sha256: '0'.repeat(64),
+  variants: ['video'],
+  bucket: 'bucket',
+  key: 'videos/key',
+};
+
+type Command =
+  | { kind: 'reserve'; video: number; seconds: '4' | '8' | '12'; pro: boolean }
+  | { kind: 'charge'; video: number; copies: number }
+  | { kind: 'release'; video: number; status: 'failed' | 'cancelled'; copies: number }
+  | { kind: 'providerFinished'; video: number }
+  | { kind: 'retryPrevious' };
+
+const video = fc.integer({ min: 0, max: VIDEOS_PER_RUN - 1 });
+const copies = fc.integer({ min: 1, max: 2 });
+const command: fc.Arbitrary<Command> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('reserve' as const),
+      video,
+      seconds: fc.constantFrom('4' as const, '8' as const, '12' as const),
+      pro: fc.boolean(),
+    }),
+  },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('charge' as const), video, copies }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('release' as const),
+      video,
+      status: fc.constantFrom('failed' as const, 'cancelled' as const),
+      copies,
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('providerFinished' as const), video }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('retryPrevious' as const) }) },
+);
+const scenario = fc.record({
+  limits: fc.record({
+    budgetMicros: fc.integer({ min: 0, max: 8_000_000 }),
+    maxActive: fc.integer({ min: 0, max: 4 }),
+    maxPerDay: fc.integer({ min: 0, max: 6 }),
+  }),
+  /** Seconds before the end of the month the reservations happen (settlements may fall in the next month). */
+  secondsBeforeMonthEnd: fc.integer({ min: 1, max: 7200 }),
+  groups: fc.array(fc.array(command, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 4 }),
+});
+
+let local: LocalTable;
+let table: string;
+let runs = 0;
+
+beforeAll(async () => {
+  local = await startLocalTable();
+  table = await local.createTable('money-property');
+});
+afterAll(async () => {
+  await local?.stop();
+});
+
+describe('money invariants (fast-check against DynamoDB Local)', () => {
+  it(`returns consistent ledgers, aggregates and videos for ${NUM_RUNS} random interleavings`, async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario, async ({ limits, secondsBeforeMonthEnd, groups }) => {
+        const run = ++runs;
+        const userId = `prop-${run}`;
+        const limitsStore = new DynamoLimitsStore(local.documents, table, limits);
+        const billing = new DynamoBilling(local.documents, table, limitsStore);
+        const reserveAt = new Date(Date.UTC(2026, 11, 1) - secondsBeforeMonthEnd * 1000);
+        const settleAt = Math.floor(reserveAt.getTime() / 1000) + 3600;
+        const videoId = (index: number) => `vid_p${run}_${index}`;
+        let accepted = 0;
+        let previous: Command | undefined;
+
+        const execute = async (cmd: Command): Promise<void> => {
+          switch (cmd.kind) {
+            case 'reserve': {
+              const model = cmd.pro ? 'sora-2-pro' : 'sora-2';
+              const record = aVideo(videoId(cmd.video), userId, model, cmd.seconds, reserveAt);
+              try {
+                await billing.reserve(record, reserveAt);
+                accepted++;
+              } catch (error) {
+                const known =
+                  error instanceof BudgetExceededError ||
+                  error instanceof QuotaExceededError ||
+                  /already exists/.test(String(error));
+                if (!known) throw error;
+              }
+              return;
+            }
+            case 'charge':
+              await Promise.all(
+                Array.from({ length: cmd.copies }, () =>
+                  billing.charge(videoId(cmd.video), { content: CONTENT, completedAt: settleAt }),
+                ),
+              );
+              return;
+            case 'release':
+              await Promise.all(
+                Array.from({ length: cmd.copies }, () =>
+                  billing.release(
+                    videoId(cmd.video),
+                    cmd.status === 'failed'
+                      ? { status: 'failed', error: { code: 'provider_failed', message: 'x' }, now: settleAt }
+                      : { status: 'cancelled', now: settleAt },
+                  ),
+                ),
+              );
+              return;
+            case 'providerFinished':
+              await markStoring(videoId(cmd.video));
+              return;
+            case 'retryPrevious':
+              if (previous !== undefined && previous.kind !== 'retryPrevious' && previous.kind !== 'reserve') {
+                await execute(previous);
+              }
+              return;
+          }
+        };
+
+        for (const group of groups) {
+          await Promise.all(group.map((cmd) => execute(cmd)));
+          previous = group.at(-1);
+        }
+
+        await checkInvariants(userId, VIDEOS_PER_RUN, videoId, limits.budgetMicros, accepted, reserveAt);
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  }, 900_000);
+});
+
+function aVideo(videoId: string, userId: string, model: string, seconds: '4' | '8' | '12', at: Date): VideoRecord {
+  const createdAt = Math.floor(at.getTime() / 1000);
+  return {
+    videoId,
+    userId,
+    status: 'queued',
+    progress: 0,
+    prompt: 'property',
+    model,
+    seconds,
+    size: '720x1280',
+    metadata: {},
+    remixedFromVideoId: null,
+    createdAt,
+    updatedAt: createdAt,
+    completedAt: null,
+    error: null,
+    estimatedMicros: estimateMicros(model, '720x1280', seconds),
+    chargedMicros: null,
+    priceVersion: 'property',
+    content: null,
+    providerVideoId: null,
+    providerCreateAttempts: 0,
+    providerFirstAttemptAt: null,
+  };
+}
+
+/** What store-video does when the provider has finished: status storing, only while not terminal. */
+async function markStoring(videoId: string): Promise<void> {
+  try {
+    await local.documents.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: videoKey(videoId),
+        UpdateExpression: 'SET #status = :storing',
+        ConditionExpression: 'attribute_exists(pk) AND NOT (#status IN (:completed, :failed, :cancelled))',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':storing': 'storing',
+          ':completed': 'completed',
+          ':failed': 'failed',
+          ':cancelled': 'cancelled',
+        },
+      }),
+    );
+  } catch (error) {
+    if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+  }
+}
+
+async function checkInvariants(
+  userId: string,
+  videoCount: number,
+  videoId: (index: number) => string,
+  budget: number,
+  accepted: number,
+  reserveAt: Date,
+): Promise<void> {
+  const month = reserveAt.toISOString().slice(0, 7);
+  const { Items = [] } = await local.documents.send(
+    new QueryCommand({
+      TableName: table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `USER#${userId}` },
+      ConsistentRead: true,
+    }),
+  );
+  const bySk = (prefix: string) => Items.filter((item) => String(item.sk).startsWith(prefix));
+  const usage = bySk(`USAGE#${month}`)[0] ?? {};
+  const usageMonths = bySk('USAGE#');
+  const ledger = bySk('LEDGER#');
+  const providerCosts = bySk('PROVIDERCOST#');
+  const active = bySk('ACTIVE')[0];
+  const day = bySk('DAY#')[0];
+  const videos = (
+    await Promise.all(
+      Array.from({ length: videoCount }, async (_, index) => {
+        const { Item } = await local.documents.send(
+          new GetCommand({ TableName: table, Key: videoKey(videoId(index)), ConsistentRead: true }),
+        );
+        return Item;
+      }),
+    )
+  ).filter((item): item is Record<string, unknown> => item !== undefined);
+  const n = (value: unknown) => (typeof value === 'number' ? value : 0);
+  const sum = (items: Record<string, unknown>[], field: string) =>
+    items.reduce((total, item) => total + n(item[field]), 0);
+
+  const charged = videos.filter((item) => item.settlement === 'charged');
+  const unsettled = videos.filter((item) => item.settledAt === undefined);
+  const state = JSON.stringify({ usage, videos, ledger, providerCosts, active, day }, null, 1);
+
+  // Everything lands in the reservation's month.
+  expect(usageMonths.length, state).toBeLessThanOrEqual(1);
+  // Charged = ledger = videos; one ledger entry per charged video.
+  expect(n(usage.chargedMicros), state).toBe(sum(ledger, 'amountMicros'));
+  expect(sum(ledger, 'amountMicros'), state).toBe(sum(charged, 'chargedMicros'));
+  expect(ledger.map((entry) => entry.videoId).sort(), state).toEqual(charged.map((item) => item.videoId).sort());
+  expect(n(usage.videos), state).toBe(ledger.length);
+  // Only completed videos are charged; failed and cancelled ones carry 0.
+  for (const item of videos) {
+    if (item.status === 'completed') expect(item.settlement, state).toBe('charged');
+    if (item.status === 'failed' || item.status === 'cancelled') {
+      expect(item.chargedMicros, state).toBe(0);
+      expect(item.settlement, state).toBe('released');
+    }
+    if (item.settledAt === undefined) expect(['queued', 'storing'], state).toContain(item.status);
+  }
+  // Reserved = unsettled estimates; committed = charged + reserved, within the budget.
+  expect(n(usage.reservedMicros), state).toBe(sum(unsettled, 'reservedMicros'));
+  expect(n(usage.committedMicros), state).toBe(n(usage.chargedMicros) + n(usage.reservedMicros));
+  expect(n(usage.committedMicros), state).toBeLessThanOrEqual(budget);
+  // Counts.
+  expect(n(active?.activeCount), state).toBe(unsettled.length);
+  expect(n(day?.createdCount), state).toBe(accepted);
+  expect(videos.length, state).toBe(accepted);
+  // Provider costs: at most one per video, never for a charged video, summed in the month.
+  const providerVideoIds = providerCosts.map((entry) => entry.videoId);
+  expect(new Set(providerVideoIds).size, state).toBe(providerVideoIds.length);
+  for (const entry of providerCosts)
+    expect(
+      charged.map((item) => item.videoId),
+      state,
+    ).not.toContain(entry.videoId);
+  expect(n(usage.providerCostMicros), state).toBe(sum(providerCosts, 'providerCostMicros'));
+}
