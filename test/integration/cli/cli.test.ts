@@ -152,6 +152,93 @@ describe('reelflow CLI against the local stack', () => {
     expect(run.stdout).toBe('');
   });
 
+  it('remixes a completed video, waits and saves the new MP4', async () => {
+    // Prepare
+    const token = await stack.token(unique('cli-remix'));
+    const source = await callApi(stack, '/v1/videos', { method: 'POST', token, json: { prompt: unique('kite') } });
+    await waitForTerminalVideo(stack, token, source.body.id);
+    const out = join(dir, 'remix.mp4');
+
+    // Act
+    const run = await reelflow(['remix', source.body.id, 'the same kite at night', '--wait', '--out', out], {
+      REELFLOW_TOKEN: token,
+    });
+
+    // Assess
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^remixed from +${source.body.id}$`, 'm'));
+    expect(run.stdout).toMatch(/^status +completed$/m);
+    expect(inspectMp4(await readFile(out)).topLevel).toEqual(expect.arrayContaining(['ftyp', 'moov']));
+  });
+
+  it('cancels an unfinished video, then reports invalid_state in one line for a second cancel', async () => {
+    // Prepare: a job that never finishes at the provider, so the cancel cannot race its completion
+    const token = await stack.token(unique('cli-cancel'));
+    const prompt = unique('a kite that never lands');
+    await emulator.faults(stack, { never_finish: { match: prompt, count: 1 } });
+    const created = await callApi(stack, '/v1/videos', { method: 'POST', token, json: { prompt } });
+
+    // Act
+    const first = await reelflow(['cancel', created.body.id], { REELFLOW_TOKEN: token });
+    const second = await reelflow(['cancel', created.body.id], { REELFLOW_TOKEN: token });
+
+    // Assess
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/^status +cancelled/m);
+    expect(second.code).toBe(1);
+    expect(cliLines(second.stderr)).toEqual([expect.stringMatching(/^error: invalid_state: .+ \(request \S+\)$/)]);
+  });
+
+  it('deletes a finished video, after which get answers not_found', async () => {
+    // Prepare
+    const token = await stack.token(unique('cli-delete'));
+    const created = await callApi(stack, '/v1/videos', { method: 'POST', token, json: { prompt: unique('gone') } });
+    await waitForTerminalVideo(stack, token, created.body.id);
+
+    // Act
+    const deleted = await reelflow(['delete', created.body.id], { REELFLOW_TOKEN: token });
+    const after = await reelflow(['get', created.body.id], { REELFLOW_TOKEN: token });
+
+    // Assess
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stdout).toBe(`deleted ${created.body.id}\n`);
+    expect(after.code).toBe(1);
+    expect(cliLines(after.stderr)).toEqual([expect.stringMatching(/^error: not_found: /)]);
+  });
+
+  it("shows the caller's usage and, for finance only, the month's costs as a table and as raw CSV", async () => {
+    // Prepare
+    const user = unique('cli-money');
+    const token = await stack.token(user);
+    const finance = await stack.token(unique('cli-finance'), ['finance']);
+    const created = await callApi(stack, '/v1/videos', { method: 'POST', token, json: { prompt: unique('paid') } });
+    const video = await waitForTerminalVideo(stack, token, created.body.id);
+    const month = new Date(video.created_at * 1000).toISOString().slice(0, 7);
+
+    // Act
+    const usage = await reelflow(['usage', '--month', month, '--json'], { REELFLOW_TOKEN: token });
+    const usageText = await reelflow(['usage', '--month', month], { REELFLOW_TOKEN: token });
+    const forbidden = await reelflow(['costs', '--month', month], { REELFLOW_TOKEN: token });
+    const ledger = await reelflow(['costs', '--month', month, '--user', user], { REELFLOW_TOKEN: finance });
+    const csv = await reelflow(['costs', '--month', month, '--user', user, '--csv'], { REELFLOW_TOKEN: finance });
+
+    // Assess
+    expect(usage.code, usage.stderr).toBe(0);
+    expect(JSON.parse(usage.stdout)).toMatchObject({ month, videos: 1, charged_micros: video.cost.charged_micros });
+    expect(usageText.stdout).toMatch(/^charged +\$\d+\.\d{2,6}$/m);
+    expect(forbidden.code).toBe(1);
+    expect(cliLines(forbidden.stderr)).toEqual([expect.stringMatching(/^error: forbidden: /)]);
+    expect(ledger.code, ledger.stderr).toBe(0);
+    expect(ledger.stdout).toContain(video.id);
+    expect(csv.code, csv.stderr).toBe(0);
+    const direct = await fetch(`${stack.baseUrl}/v1/admin/costs?month=${month}&user_id=${user}&format=csv`, {
+      headers: { authorization: `Bearer ${finance}` },
+    });
+    expect(direct.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(csv.stdout).toBe(await direct.text());
+    expect(csv.stdout).toContain(video.id);
+  });
+
   it('prints one unauthenticated line and exits non-zero when the token is bad', async () => {
     // Act
     const run = await reelflow(['list'], { REELFLOW_TOKEN: 'not-a-jwt' });
