@@ -1,4 +1,6 @@
 import { type ZodType, z } from 'zod';
+import { limitsUpdateSchema } from '../money/limits';
+import { costsQuerySchema, limitsResourceSchema, usageQuerySchema, usageResourceSchema } from '../money/schemas';
 import {
   cancelVideoBodySchema,
   contentQuerySchema,
@@ -30,6 +32,8 @@ function responseSchemas(): Record<string, ZodType> {
     DeletedVideo: deletedVideoSchema,
     Error: errorEnvelopeSchema,
     Health: healthSchema,
+    Usage: usageResourceSchema,
+    UserLimits: limitsResourceSchema,
   };
 }
 
@@ -39,6 +43,7 @@ function requestSchemas(allowedModels: readonly string[]): Record<string, ZodTyp
     CreateVideoRequest: createVideoBodySchema({ allowedModels }),
     RemixVideoRequest: remixVideoBodySchema,
     CancelVideoRequest: cancelVideoBodySchema,
+    UserLimitsUpdate: limitsUpdateSchema,
   };
 }
 
@@ -77,6 +82,7 @@ const errorResponse = (description: string) => ({ description, content: jsonCont
 const ERRORS = {
   400: errorResponse('invalid_json, invalid_parameter or missing_parameter (`param` names the field)'),
   401: errorResponse('unauthenticated: missing, malformed, expired or wrongly signed bearer token'),
+  403: errorResponse('forbidden: the route needs a role (cognito:groups) the caller does not have'),
   404: errorResponse('not_found: no such video, or not the caller’s (the same answer either way)'),
   413: errorResponse('payload_too_large: the body is over 64 KiB'),
   415: errorResponse('unsupported_media_type: the body is not application/json'),
@@ -249,6 +255,72 @@ function paths(): Json {
   };
 }
 
+const USER_ID: Json = {
+  name: 'userId',
+  in: 'path',
+  required: true,
+  description: 'The user id (the token `sub` of that user)',
+  schema: { type: 'string', minLength: 1, maxLength: 128 },
+};
+
+/** The usage and finance routes (API.md "Quotas and budgets"; schemas of shared/money). */
+function moneyPaths(): Json {
+  const limits = {
+    200: { description: 'The user’s effective limits', content: jsonContent(ref('UserLimits')) },
+    400: ERRORS[400],
+    401: ERRORS[401],
+    403: ERRORS[403],
+    default: ERRORS.default,
+  };
+  return {
+    '/v1/usage': {
+      get: {
+        operationId: 'getUsage',
+        summary: 'The caller’s usage, reservations and limits in a month',
+        parameters: queryParameters(usageQuerySchema),
+        responses: {
+          200: { description: 'Usage', content: jsonContent(ref('Usage')) },
+          400: ERRORS[400],
+          401: ERRORS[401],
+          default: ERRORS.default,
+        },
+      },
+    },
+    '/v1/admin/costs': {
+      get: {
+        operationId: 'getCosts',
+        summary: 'Costs per user in a month, or one user’s ledger; JSON or CSV (role finance)',
+        parameters: queryParameters(costsQuerySchema),
+        responses: {
+          200: {
+            description: 'The cost report',
+            content: { 'application/json': { schema: { type: 'object' } }, 'text/csv': { schema: { type: 'string' } } },
+          },
+          400: ERRORS[400],
+          401: ERRORS[401],
+          403: ERRORS[403],
+          default: ERRORS.default,
+        },
+      },
+    },
+    '/v1/admin/users/{userId}/limits': {
+      get: {
+        operationId: 'getUserLimits',
+        summary: 'A user’s limits (role finance)',
+        parameters: [USER_ID],
+        responses: limits,
+      },
+      put: {
+        operationId: 'putUserLimits',
+        summary: 'Override any subset of a user’s limits; applies to the next create (role finance)',
+        parameters: [USER_ID],
+        requestBody: jsonBody('UserLimitsUpdate'),
+        responses: { ...limits, 413: ERRORS[413], 415: ERRORS[415] },
+      },
+    },
+  };
+}
+
 /** The OpenAPI 3.1 document of the API, for the deployment's model allowlist. */
 export function openApiDocument(options: { allowedModels: readonly string[] }): Json {
   return {
@@ -261,7 +333,7 @@ export function openApiDocument(options: { allowedModels: readonly string[] }): 
         'micro-USD in *_micros fields. Every response carries x-request-id; errors repeat it in the body.',
     },
     security: [{ bearerAuth: [] }],
-    paths: paths(),
+    paths: { ...paths(), ...moneyPaths() },
     components: {
       securitySchemes: {
         bearerAuth: {

@@ -1,0 +1,222 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../helpers/api';
+import { useLocalStack } from '../../helpers/local-stack';
+import { ContractClient } from './contract';
+import { badTokens, createVideo, isTerminal, jobsFor, uniquePrompt, uniqueUser, waitForVideo } from './support';
+
+// Every error status and code of API.md that the client API produces, through HTTP against the local stack; the
+// contract client checks each reply against GET /v1/openapi.json (status documented, error envelope, request id).
+const stack = useLocalStack();
+let api: ContractClient;
+let token: string;
+/** A completed video of the caller's, the source of the remix requests below. */
+let sourceId: string;
+
+beforeAll(async () => {
+  api = await ContractClient.connect(stack);
+  token = await stack.token(uniqueUser('errors'));
+  const source = await createVideo(api, token, { prompt: uniquePrompt('An error-suite source') });
+  sourceId = (await waitForVideo(api, token, source.id, isTerminal)).id;
+});
+
+afterAll(() => {
+  // Every reply of this file went through the contract check; show what was covered when a test fails.
+  expect(api.seen.length).toBeGreaterThan(0);
+});
+
+/** The JSON routes (a body in, parsed by the same middleware), each with a valid body. */
+const JSON_ROUTES = () =>
+  [
+    ['POST', '/v1/videos', { prompt: 'A valid prompt' }],
+    ['POST', `/v1/videos/${sourceId}/remix`, { prompt: 'A valid remix prompt' }],
+    ['POST', `/v1/videos/${sourceId}/cancel`, {}],
+  ] as const;
+
+describe('client API errors', () => {
+  it('returns 400 invalid_json on every JSON route when the body is not JSON', async () => {
+    for (const [method, path] of JSON_ROUTES()) {
+      const reply = await api.call(method, path, {
+        token,
+        body: '{"prompt": "unterminated',
+        headers: { 'content-type': 'application/json' },
+      });
+
+      expect(reply.status, path).toBe(400);
+      expect(reply.body.error, path).toMatchObject({
+        type: 'invalid_request_error',
+        code: 'invalid_json',
+        param: null,
+      });
+    }
+  });
+
+  it('returns 400 invalid_parameter naming the unknown field on every JSON route', async () => {
+    for (const [method, path, body] of JSON_ROUTES()) {
+      const reply = await api.call(method, path, { token, json: { ...body, colour: 'red' } });
+
+      expect(reply.status, path).toBe(400);
+      expect(reply.body.error, path).toMatchObject({ code: 'invalid_parameter', param: 'colour' });
+    }
+  });
+
+  it('returns 400 missing_parameter naming prompt when create or remix has none', async () => {
+    for (const path of ['/v1/videos', `/v1/videos/${sourceId}/remix`]) {
+      const reply = await api.call('POST', path, { token, json: {} });
+
+      expect(reply.status, path).toBe(400);
+      expect(reply.body.error, path).toMatchObject({ code: 'missing_parameter', param: 'prompt' });
+    }
+  });
+
+  it('returns 400 invalid_parameter naming the field for a bad value', async () => {
+    const seconds = await api.call('POST', '/v1/videos', { token, json: { prompt: 'x', seconds: '5' } });
+    const size = await api.call('POST', '/v1/videos', { token, json: { prompt: 'x', size: '1792x1024' } });
+    const empty = await api.call('POST', `/v1/videos/${sourceId}/remix`, { token, json: { prompt: '   ' } });
+    const limit = await api.call('GET', '/v1/videos?limit=0', { token });
+
+    expect(seconds.body.error).toMatchObject({ code: 'invalid_parameter', param: 'seconds' });
+    expect(size.body.error).toMatchObject({ code: 'invalid_parameter', param: 'size' });
+    expect(empty.body.error).toMatchObject({ code: 'invalid_parameter', param: 'prompt' });
+    expect(limit.body.error).toMatchObject({ code: 'invalid_parameter', param: 'limit' });
+    for (const reply of [seconds, size, empty, limit]) expect(reply.status).toBe(400);
+  });
+
+  it('returns 400 invalid_parameter for an Idempotency-Key that is empty, too long or not printable', async () => {
+    for (const key of [' '.repeat(0), 'k'.repeat(256), 'tab\there']) {
+      for (const path of ['/v1/videos', `/v1/videos/${sourceId}/remix`]) {
+        const reply = await api.call('POST', path, {
+          token,
+          json: { prompt: uniquePrompt('Never made') },
+          headers: { 'idempotency-key': key },
+        });
+
+        expect(reply.status, `${path} key ${JSON.stringify(key.slice(0, 10))}`).toBe(400);
+        expect(reply.body.error).toMatchObject({ code: 'invalid_parameter', param: 'Idempotency-Key' });
+      }
+    }
+  });
+
+  it('returns 413 payload_too_large on every JSON route for a body over 64 KiB', async () => {
+    for (const [method, path] of JSON_ROUTES()) {
+      const reply = await api.call(method, path, { token, json: { prompt: 'p'.repeat(65 * 1024) } });
+
+      expect(reply.status, path).toBe(413);
+      expect(reply.body.error, path).toMatchObject({ code: 'payload_too_large' });
+    }
+  });
+
+  it('returns 415 unsupported_media_type on every JSON route for a body that is not application/json', async () => {
+    for (const [method, path] of JSON_ROUTES()) {
+      const reply = await api.call(method, path, {
+        token,
+        body: 'prompt=A cat',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+
+      expect(reply.status, path).toBe(415);
+      expect(reply.body.error, path).toMatchObject({ code: 'unsupported_media_type' });
+    }
+  });
+
+  it('returns 404 not_found for a video id that does not exist, on every route that takes one', async () => {
+    const missing = 'vid_01JD0000000000000000000000';
+    for (const [method, path, json] of [
+      ['GET', `/v1/videos/${missing}`, undefined],
+      ['GET', `/v1/videos/${missing}/content`, undefined],
+      ['POST', `/v1/videos/${missing}/remix`, { prompt: 'x' }],
+      ['POST', `/v1/videos/${missing}/cancel`, undefined],
+      ['DELETE', `/v1/videos/${missing}`, undefined],
+    ] as const) {
+      const reply = await api.call(method, path, { token, json });
+
+      expect(reply.status, `${method} ${path}`).toBe(404);
+      expect(reply.body.error).toMatchObject({ type: 'invalid_request_error', code: 'not_found' });
+    }
+  });
+
+  it('returns 403 forbidden on a finance route for a caller without the role, and 200 with it', async () => {
+    const userId = uniqueUser('errors-role');
+    const plain = await api.call('GET', '/v1/admin/costs', { token: await stack.token(userId) });
+    const finance = await api.call('GET', '/v1/admin/costs', { token: await stack.token(userId, ['finance']) });
+    const limits = await api.call('GET', `/v1/admin/users/${userId}/limits`, { token: await stack.token(userId) });
+
+    expect(plain.status).toBe(403);
+    expect(plain.body.error).toMatchObject({ type: 'permission_error', code: 'forbidden' });
+    expect(limits.status).toBe(403);
+    expect(finance.status).toBe(200);
+  });
+
+  it('returns 500 internal_error in the envelope, without stack or detail, when a dependency rejects the request', async () => {
+    // A user id longer than DynamoDB allows in a key (2 KiB) makes the table reject the request: an unexpected
+    // error for the function, which must answer the envelope and nothing of the SDK's message.
+    const longUser = `long-${'x'.repeat(2100)}`;
+
+    const reply = await api.call('POST', '/v1/videos', {
+      token: await stack.token(longUser),
+      json: { prompt: uniquePrompt('A key too long') },
+    });
+
+    expect(reply.status).toBe(500);
+    expect(reply.body.error).toEqual({
+      type: 'api_error',
+      code: 'internal_error',
+      message: 'An internal error occurred',
+      param: null,
+      request_id: reply.headers.get('x-request-id'),
+    });
+    expect(JSON.stringify(reply.body)).not.toMatch(/ValidationException|at .*\.ts|dynamodb|2048/i);
+  });
+
+  it('returns 401 unauthenticated without a token, and for a malformed one, on every authenticated route', async () => {
+    for (const [method, path, json] of [
+      ['POST', '/v1/videos', { prompt: 'x' }],
+      ['GET', '/v1/videos', undefined],
+      ['GET', `/v1/videos/${sourceId}`, undefined],
+      ['GET', `/v1/videos/${sourceId}/content`, undefined],
+      ['POST', `/v1/videos/${sourceId}/remix`, { prompt: 'x' }],
+      ['POST', `/v1/videos/${sourceId}/cancel`, undefined],
+      ['DELETE', `/v1/videos/${sourceId}`, undefined],
+      ['GET', '/v1/usage', undefined],
+    ] as const) {
+      for (const bad of [undefined, 'not-a-jwt']) {
+        const reply = await api.call(method, path, { token: bad, json });
+
+        expect(reply.status, `${method} ${path} with ${bad}`).toBe(401);
+        expect(reply.body.error).toMatchObject({ type: 'authentication_error', code: 'unauthenticated' });
+      }
+    }
+  });
+
+  it('returns 401 for a wrong signature, expired, alg none, no sub, another issuer or an ID token, and runs nothing', async () => {
+    const userId = uniqueUser('errors-bad-token');
+    const tokens = await badTokens(stack, userId);
+    const prompts: string[] = [];
+
+    for (const [label, bad] of Object.entries(tokens)) {
+      const prompt = uniquePrompt(`Never created (${label})`);
+      prompts.push(prompt);
+      const create = await api.call('POST', '/v1/videos', { token: bad, json: { prompt } });
+      const list = await api.call('GET', '/v1/videos', { token: bad });
+      const remix = await api.call('POST', `/v1/videos/${sourceId}/remix`, { token: bad, json: { prompt } });
+
+      for (const reply of [create, list, remix]) {
+        expect(reply.status, label).toBe(401);
+        expect(reply.body.error, label).toMatchObject({ code: 'unauthenticated' });
+      }
+    }
+
+    // No handler logic ran: the user has no video, and no provider job exists for any of the prompts, although a
+    // control video made right after with a valid token gets its job.
+    const valid = await stack.token(userId);
+    const list = await api.call('GET', '/v1/videos', { token: valid });
+    expect(list.body.data).toEqual([]);
+    const control = uniquePrompt('Control video');
+    const made = await createVideo(api, valid, { prompt: control });
+    await eventually('the control video’s provider job', async () =>
+      (await jobsFor(stack, control)).length > 0 ? true : undefined,
+    );
+    for (const prompt of prompts) expect(await jobsFor(stack, prompt)).toEqual([]);
+    const after = await api.call('GET', '/v1/videos', { token: valid });
+    expect(after.body.data.map((video: { id: string }) => video.id)).toEqual([made.id]);
+  });
+});
