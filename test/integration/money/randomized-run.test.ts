@@ -1,0 +1,237 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { microsToDollars } from '../../../shared/money/csv';
+import { callApi, emulator, eventually } from '../../helpers/api';
+import { type LocalStackProcess, startLocalStackProcess } from '../../helpers/local-stack';
+import { currentMonth, setLimits, uniqueUser, usageOf } from './money-api';
+
+/*
+ * A randomized run through the whole local stack: 200 videos over 10 users with injected provider failures,
+ * never-finishing jobs (cancelled, or timed out), dropped downloads (retried) and random cancels racing the
+ * pipeline, while the local engine runs EVERY Task state twice (LOCAL_TASK_REPEAT=2: an at-least-once delivery
+ * of each step). Once all are terminal the money must add up: ledger = monthly aggregates = charged videos, no
+ * video charged twice, failed and cancelled charged 0, nothing reserved or active. It runs on its own stack
+ * (its emulator faults and task repetition must not touch other tests).
+ */
+
+const USERS = 10;
+const VIDEOS_PER_USER = 20;
+const SEED = Number(process.env.MONEY_RANDOM_SEED ?? Date.now() % 1_000_000);
+
+/** mulberry32: a small seeded PRNG, so a failing run can be replayed with MONEY_RANDOM_SEED. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Kind = 'normal' | 'fail' | 'drop' | 'never-cancel' | 'never-timeout' | 'cancel-race';
+const MARKERS: Record<Kind, string> = {
+  normal: '',
+  fail: 'FAILGEN',
+  drop: 'DROPDL',
+  'never-cancel': 'NEVERDONE',
+  'never-timeout': 'NEVERDONE',
+  'cancel-race': '',
+};
+
+let stack: LocalStackProcess;
+
+beforeAll(async () => {
+  stack = await startLocalStackProcess({
+    env: { LOCAL_TASK_REPEAT: '2', EMULATOR_JOB_MS: '1500', LOCAL_WAIT_MS: '50' },
+  });
+  await emulator.faults(stack, {
+    fail_generation: { match: MARKERS.fail, code: 'moderation_blocked' },
+    never_finish: { match: MARKERS['never-cancel'] },
+    drop_download_after_bytes: { match: MARKERS.drop, bytes: 2048, count: 60 },
+  });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('money: randomized run through the local stack', () => {
+  it(`adds up after 200 videos over 10 users with faults, cancels and every task run twice (seed ${SEED})`, async () => {
+    const rand = random(SEED);
+    const pick = <T>(items: readonly T[]) => items[Math.floor(rand() * items.length)]!;
+    const finance = await stack.token(uniqueUser('finance'), ['finance']);
+    const users = await Promise.all(
+      Array.from({ length: USERS }, async (_, index) => {
+        const userId = uniqueUser(`run${index}`);
+        await setLimits(stack, finance, userId, { budget_micros: 1_000_000_000, max_active: 50, max_per_day: 1000 });
+        return { userId, token: await stack.token(userId) };
+      }),
+    );
+    const plan = users.flatMap((user) =>
+      Array.from({ length: VIDEOS_PER_USER }, (_, index) => {
+        const roll = rand();
+        const kind: Kind =
+          roll < 0.55
+            ? 'normal'
+            : roll < 0.67
+              ? 'fail'
+              : roll < 0.79
+                ? 'drop'
+                : roll < 0.85
+                  ? 'never-cancel'
+                  : roll < 0.88
+                    ? 'never-timeout'
+                    : 'cancel-race';
+        const pro = rand() < 0.4;
+        return {
+          user,
+          kind,
+          body: {
+            prompt: `${MARKERS[kind]} ${user.userId} #${index}`.trim(),
+            model: pro ? 'sora-2-pro' : 'sora-2',
+            seconds: pick(['4', '8', '12'] as const),
+            size: pro ? pick(['720x1280', '1024x1792'] as const) : '720x1280',
+          },
+          cancelAfterMs: Math.floor(rand() * 4000),
+        };
+      }),
+    );
+
+    // Create with bounded concurrency; cancels are fired at random moments, racing the pipeline.
+    const created: Array<{ id: string; userId: string; token: string; kind: Kind; estimate: number }> = [];
+    const cancels: Array<Promise<number>> = [];
+    const queue = [...plan];
+    await Promise.all(
+      Array.from({ length: 12 }, async () => {
+        for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+          const { user, body, kind, cancelAfterMs } = next;
+          const reply = await callApi(stack, '/v1/videos', { method: 'POST', token: user.token, json: body });
+          expect(reply.status, JSON.stringify(reply.body)).toBe(202);
+          const id = reply.body.id as string;
+          created.push({
+            id,
+            userId: user.userId,
+            token: user.token,
+            kind,
+            estimate: reply.body.cost.estimated_micros,
+          });
+          if (kind === 'never-cancel' || kind === 'cancel-race') {
+            cancels.push(
+              new Promise((resolve) => setTimeout(resolve, kind === 'never-cancel' ? 500 : cancelAfterMs)).then(
+                async () =>
+                  (await callApi(stack, `/v1/videos/${id}/cancel`, { method: 'POST', token: user.token, json: {} }))
+                    .status,
+              ),
+            );
+          }
+        }
+      }),
+    );
+    const cancelStatuses = await Promise.all(cancels);
+    expect(
+      cancelStatuses.every((status) => status === 200 || status === 409),
+      String(cancelStatuses),
+    ).toBe(true);
+
+    // Wait (with a deadline) until every video of every user is terminal.
+    const terminal = new Set(['completed', 'failed', 'cancelled']);
+    // biome-ignore lint/suspicious/noExplicitAny: video resources as JSON
+    const videosByUser = new Map<string, any[]>();
+    await eventually(
+      'every video reaching a terminal status',
+      async () => {
+        for (const user of users) {
+          const list = await callApi(stack, '/v1/videos?limit=100', { token: user.token });
+          videosByUser.set(user.userId, list.body.data);
+        }
+        const all = [...videosByUser.values()].flat();
+        return all.length === plan.length && all.every((video) => terminal.has(video.status)) ? true : undefined;
+      },
+      { timeoutMs: 900_000, intervalMs: 3000 },
+    );
+    const videos = [...videosByUser.values()].flat();
+    const statuses = videos.reduce<Record<string, number>>((counts, video) => {
+      counts[video.status] = (counts[video.status] ?? 0) + 1;
+      return counts;
+    }, {});
+    // The faults did happen: every outcome is represented.
+    expect(statuses.completed ?? 0).toBeGreaterThan(0);
+    expect(statuses.failed ?? 0).toBeGreaterThan(0);
+    expect(statuses.cancelled ?? 0).toBeGreaterThan(0);
+    expect(videos.some((video) => video.error?.code === 'timed_out')).toBe(true);
+
+    // Per user: ledger (finance route) = usage aggregates = charged videos; nothing reserved or active.
+    const month = currentMonth();
+    let ledgerTotal = 0;
+    let usageTotal = 0;
+    let videoTotal = 0;
+    for (const user of users) {
+      const own = videosByUser.get(user.userId)!;
+      const usage = await usageOf(stack, user.token, month);
+      const costs = await callApi(stack, `/v1/admin/costs?month=${month}&user_id=${user.userId}`, { token: finance });
+      expect(costs.status).toBe(200);
+      const entries = costs.body.data as Array<{ video_id: string; amount_micros: number }>;
+      const ledgerIds = entries.map((entry) => entry.video_id);
+      expect(new Set(ledgerIds).size, 'one ledger entry per video').toBe(ledgerIds.length);
+      const completed = own.filter((video) => video.status === 'completed');
+      expect(ledgerIds.sort()).toEqual(completed.map((video) => video.id).sort());
+      for (const video of own) {
+        if (video.status === 'completed') {
+          expect(video.cost.charged_micros).toBe(video.cost.estimated_micros);
+          expect(entries.find((entry) => entry.video_id === video.id)?.amount_micros).toBe(video.cost.charged_micros);
+        } else {
+          expect(video.cost.charged_micros, `${video.id} ${video.status}`).toBe(0);
+        }
+      }
+      const ledgerSum = entries.reduce((total, entry) => total + entry.amount_micros, 0);
+      const videoSum = own.reduce((total, video) => total + (video.cost.charged_micros ?? 0), 0);
+      expect({ user: user.userId, ledger: ledgerSum, usage: usage.charged_micros, videos: videoSum }).toEqual({
+        user: user.userId,
+        ledger: videoSum,
+        usage: videoSum,
+        videos: videoSum,
+      });
+      expect(usage).toMatchObject({ reserved_micros: 0, active_videos: 0, videos: completed.length });
+      ledgerTotal += ledgerSum;
+      usageTotal += usage.charged_micros;
+      videoTotal += videoSum;
+    }
+    expect(ledgerTotal).toBe(videoTotal);
+    expect(usageTotal).toBe(videoTotal);
+
+    // The month's report for all users (gsi2) and its CSV agree with the above.
+    const report = await callApi(stack, `/v1/admin/costs?month=${month}`, { token: finance });
+    expect(report.status).toBe(200);
+    expect(report.body.data).toHaveLength(USERS);
+    expect(report.body.totals).toMatchObject({ charged_micros: videoTotal, reserved_micros: 0 });
+    const csv = await fetch(`${stack.baseUrl}/v1/admin/costs?month=${month}&format=csv`, {
+      headers: { authorization: `Bearer ${finance}` },
+    });
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const lines = (await csv.text()).split('\r\n');
+    expect(lines[0]).toBe('user_id,month,videos,seconds,charged_usd,reserved_usd,provider_cost_usd,aws_cost_usd');
+    expect(lines.at(-1)).toBe('');
+    expect(lines).toHaveLength(USERS + 3);
+    const total = lines.at(-2)!.split(',');
+    expect(total.slice(0, 2)).toEqual(['TOTAL', month]);
+    expect(total[4]).toBe(microsToDollars(videoTotal));
+    expect(total[5]).toBe('0.000000');
+    const rowSum = lines
+      .slice(1, -2)
+      .map((line) => Math.round(Number(line.split(',')[4]) * 1_000_000))
+      .reduce((sum, micros) => sum + micros, 0);
+    expect(rowSum).toBe(videoTotal);
+    // Every Task did run twice: each completed video's content was downloaded by two StoreVideoInS3 runs.
+    const provider = await emulator.jobs(stack);
+    expect(provider.requests?.content ?? 0).toBeGreaterThanOrEqual(2 * (statuses.completed ?? 0));
+    const cancelCounts = cancelStatuses.reduce<Record<number, number>>((counts, status) => {
+      counts[status] = (counts[status] ?? 0) + 1;
+      return counts;
+    }, {});
+    console.info(
+      `money randomized run (seed ${SEED}): ${JSON.stringify(statuses)}, charged ${microsToDollars(videoTotal)} USD, ` +
+        `provider costs ${report.body.totals.provider_cost_micros} micros, cancel answers ${JSON.stringify(cancelCounts)}, ` +
+        `provider creates ${provider.create_requests}, provider requests ${JSON.stringify(provider.requests)}`,
+    );
+  }, 1_200_000);
+});
