@@ -93,7 +93,7 @@ export interface ApiClientOptions {
   token: string | undefined;
   /** Injected in tests; the global fetch otherwise. */
   fetch?: typeof fetch;
-  /** Per request, headers included (a download's body is not bounded by it). Default 30 s. */
+  /** Per API request; for a download, the longest silence allowed. Default 30 s. */
   timeoutMs?: number;
 }
 
@@ -190,13 +190,22 @@ export function createApiClient(options: ApiClientOptions) {
    */
   async function download(id: string, variant: ContentVariant, path: string): Promise<Download> {
     const url = await contentUrl(id, variant);
+    // A stall, not the whole transfer, is bounded: a big file may take long, a silent connection may not.
+    const stall = new AbortController();
+    let stallTimer = setTimeout(() => stall.abort(stalled(timeoutMs)), timeoutMs);
+    const progressed = () => {
+      clearTimeout(stallTimer);
+      stallTimer = setTimeout(() => stall.abort(stalled(timeoutMs)), timeoutMs);
+    };
     let response: Response;
     try {
-      response = await doFetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+      response = await doFetch(url, { signal: stall.signal });
     } catch (error) {
+      clearTimeout(stallTimer);
       throw connectionError(new URL(url).origin, error, timeoutMs);
     }
     if (!response.ok || !response.body) {
+      clearTimeout(stallTimer);
       await response.body?.cancel();
       throw new CliError(`the storage answered ${response.status} to the download`, {
         code: 'download_failed',
@@ -211,6 +220,7 @@ export function createApiClient(options: ApiClientOptions) {
         Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>),
         async function* (chunks: AsyncIterable<Buffer>) {
           for await (const chunk of chunks) {
+            progressed();
             hash.update(chunk);
             bytes += chunk.length;
             yield chunk;
@@ -225,9 +235,15 @@ export function createApiClient(options: ApiClientOptions) {
         code: 'download_failed',
         network: true,
       });
+    } finally {
+      clearTimeout(stallTimer);
     }
     return { path, bytes, sha256: hash.digest('hex'), contentType: response.headers.get('content-type') };
   }
+}
+
+function stalled(timeoutMs: number): DOMException {
+  return new DOMException(`no data for ${timeoutMs / 1000} s`, 'TimeoutError');
 }
 
 function queryString(query: Record<string, string | undefined>): string {

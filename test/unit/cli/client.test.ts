@@ -211,6 +211,51 @@ describe('cli client', () => {
     expect((await readdir(dir)).filter((name) => name.startsWith('cut.mp4'))).toEqual([]);
   });
 
+  it('completes a download that takes longer than the timeout as long as data keeps coming', async () => {
+    // Prepare: 8 chunks 60 ms apart (about 0.5 s in all) against a 250 ms stall limit
+    handlers.set('GET /v1/videos/vid_slow/content?variant=video', (_request, response) =>
+      response.writeHead(302, { location: '/storage/slow.mp4' }).end(),
+    );
+    handlers.set('GET /storage/slow.mp4', (_request, response) => {
+      response.writeHead(200, { 'content-type': 'video/mp4' });
+      let sent = 0;
+      const timer = setInterval(() => {
+        sent += 1;
+        if (sent < 8) response.write(Buffer.alloc(1000, sent));
+        else {
+          clearInterval(timer);
+          response.end(Buffer.alloc(1000, sent));
+        }
+      }, 60);
+    });
+    const client = createApiClient({ baseUrl, token: 't', timeoutMs: 250 });
+
+    // Act
+    const download = await client.download('vid_slow', 'video', join(dir, 'slow.mp4'));
+
+    // Assess
+    expect(download.bytes).toBe(8000);
+  });
+
+  it('throws download_failed and leaves no file when the storage stops sending', async () => {
+    // Prepare
+    handlers.set('GET /v1/videos/vid_stall/content?variant=video', (_request, response) =>
+      response.writeHead(302, { location: '/storage/stall.mp4' }).end(),
+    );
+    handlers.set('GET /storage/stall.mp4', (_request, response) => {
+      response.writeHead(200, { 'content-type': 'video/mp4', 'content-length': '100000' });
+      response.write(Buffer.alloc(1000));
+    });
+    const client = createApiClient({ baseUrl, token: 't', timeoutMs: 200 });
+
+    // Act
+    const error = await failureOf(client.download('vid_stall', 'video', join(dir, 'stall.mp4')));
+
+    // Assess
+    expect(error.toLine()).toBe('error: download_failed: the download broke off after 1000 bytes (no data for 0.2 s)');
+    expect((await readdir(dir)).filter((name) => name.startsWith('stall.mp4'))).toEqual([]);
+  });
+
   it('throws the API error and makes no file when the content is not ready', async () => {
     // Prepare
     handlers.set('GET /v1/videos/vid_busy/content?variant=thumbnail', (_request, response) =>
