@@ -186,4 +186,64 @@ describe('create-generation-job', () => {
     });
     await expect(createGenerationJob(input, deps)).rejects.toBeInstanceOf(GenerationFailedError);
   });
+
+  it('creates a remix with the provider remix of the source job, and records the attempt first', async () => {
+    // Prepare
+    const { videos, provider, deps } = setup({
+      prompt: 'The same cat, at night',
+      remixedFromVideoId: 'vid_01JD0000000000000000000SRC',
+      remixSourceProviderVideoId: 'video_source',
+    });
+    provider.jobs.push(aProviderJob({ id: 'video_source', status: 'completed', progress: 100 }));
+
+    // Act
+    const job = await createGenerationJob(input, deps);
+
+    // Assess
+    expect(provider.remixed).toEqual([{ sourceId: 'video_source', prompt: 'The same cat, at night' }]);
+    expect(provider.created).toEqual([]);
+    expect(job).toMatchObject({ providerVideoId: 'video_remix1', status: 'queued' });
+    const video = await videos.get(input.videoId);
+    expect(video).toMatchObject({ providerVideoId: 'video_remix1', providerCreateAttempts: 1 });
+    expect(videos.claims.get('video_remix1')).toBe(input.videoId);
+  });
+
+  it('adopts an orphaned remix of the same source on a retry, never a plain job with the same prompt', async () => {
+    // Prepare
+    const prompt = 'The same cat, at night';
+    const { videos, provider, deps } = setup({
+      prompt,
+      remixedFromVideoId: 'vid_01JD0000000000000000000SRC',
+      remixSourceProviderVideoId: 'video_source',
+      providerCreateAttempts: 1,
+      providerFirstAttemptAt: 1_763_700_000,
+    });
+    provider.jobs.push(
+      aProviderJob({ id: 'video_plain', prompt, createdAt: 1_763_700_020 }),
+      aProviderJob({ id: 'video_orphan_remix', prompt, remixedFromVideoId: 'video_source', createdAt: 1_763_700_010 }),
+    );
+
+    // Act
+    const job = await createGenerationJob(input, deps);
+
+    // Assess
+    expect(job.providerVideoId).toBe('video_orphan_remix');
+    expect(provider.remixed).toEqual([]);
+    expect(videos.claims.get('video_plain')).toBeUndefined();
+  });
+
+  it('never adopts a remix for a video made from its prompt alone', async () => {
+    // Prepare
+    const { provider, deps } = setup({ providerCreateAttempts: 1, providerFirstAttemptAt: 1_763_700_000 });
+    provider.jobs.push(
+      aProviderJob({ id: 'video_someones_remix', remixedFromVideoId: 'video_x', createdAt: 1_763_700_010 }),
+    );
+
+    // Act
+    const job = await createGenerationJob(input, deps);
+
+    // Assess
+    expect(job.providerVideoId).toBe('video_new1');
+    expect(provider.created).toHaveLength(1);
+  });
 });

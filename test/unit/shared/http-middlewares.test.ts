@@ -132,6 +132,53 @@ describe('caller', () => {
     expect(envelopeOf(result).error).toMatchObject({ type: 'authentication_error', code: 'unauthenticated' });
   });
 
+  it.each([
+    ['an ID token', 'id'],
+    ['a token without token_use', undefined],
+  ])('returns 401 unauthenticated and never runs the handler for %s', async (_label, tokenUse) => {
+    // Prepare
+    let ran = false;
+    const handler = aHandler(async () => {
+      ran = true;
+      return json(200, {});
+    });
+    const claims = tokenUse === undefined ? { sub: 'alice' } : { sub: 'alice', token_use: tokenUse };
+
+    // Act
+    const result = await handler(
+      anEvent({
+        body: '{}',
+        requestContext: { requestId: 'req-1', authorizer: { jwt: { claims } }, http: { method: 'POST', path: '/' } },
+      }),
+      context as ApiContext,
+    );
+
+    // Assess
+    expect(result.statusCode).toBe(401);
+    expect(envelopeOf(result).error.code).toBe('unauthenticated');
+    expect(ran).toBe(false);
+  });
+
+  it('returns an undefined body when the JSON body is optional and none is sent, and still parses one that is', async () => {
+    // Prepare
+    const logger = fakeLogger();
+    const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
+      .use(httpApi({ logger, jsonBody: 'optional' }))
+      .use(httpErrorEnvelope({ logger }))
+      .handler(async (event) => json(200, { body: event.body ?? 'none' }));
+
+    // Act
+    const none = await handler(anEvent({ headers: {} }), context as ApiContext);
+    const some = await handler(anEvent({ body: '{"a":1}' }), context as ApiContext);
+    const broken = await handler(anEvent({ body: '{"a":' }), context as ApiContext);
+
+    // Assess
+    expect(JSON.parse(String(none.body))).toEqual({ body: 'none' });
+    expect(JSON.parse(String(some.body))).toEqual({ body: { a: 1 } });
+    expect(broken.statusCode).toBe(400);
+    expect(envelopeOf(broken).error.code).toBe('invalid_json');
+  });
+
   it('returns the groups when cognito:groups is flattened by API Gateway', () => {
     // Act
     const caller = callerFrom({

@@ -225,4 +225,45 @@ describe('video-repository (DynamoDB Local)', () => {
     // Act / Assess
     await expect(repository.listByUser('alice', { limit: 2, after: cursor })).rejects.toBeInstanceOf(ValidationError);
   });
+
+  it('tombstones only a terminal video once: out of the list, content gone, cost and remix source kept', async () => {
+    // Prepare
+    const userId = `user-${newVideoId()}`;
+    const running = aVideo({ videoId: newVideoId(), userId, status: 'in_progress' });
+    const done = aVideo({
+      videoId: newVideoId(),
+      userId,
+      status: 'completed',
+      chargedMicros: 400_000,
+      remixSourceProviderVideoId: 'video_source',
+      content: {
+        contentType: 'video/mp4',
+        bytes: 10,
+        sha256: 'ab',
+        variants: ['video'],
+        bucket: 'b',
+        key: 'videos/x/video.mp4',
+      },
+    });
+    await repository.create(running);
+    await repository.create(done);
+
+    // Act
+    const notTerminal = await repository.markDeleted(running.videoId, 300);
+    const deleted = await repository.markDeleted(done.videoId, 301);
+    const again = await repository.markDeleted(done.videoId, 302);
+
+    // Assess
+    expect(notTerminal.applied).toBe(false);
+    expect(deleted.applied).toBe(true);
+    expect(deleted.video).toMatchObject({
+      deletedAt: 301,
+      content: null,
+      chargedMicros: 400_000,
+      remixSourceProviderVideoId: 'video_source',
+    });
+    expect(again).toMatchObject({ applied: false, video: { deletedAt: 301 } });
+    const page = await repository.listByUser(userId, { limit: 10 });
+    expect(page.items.map((video) => video.videoId)).toEqual([running.videoId]);
+  });
 });

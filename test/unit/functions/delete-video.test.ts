@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { type DeleteVideoDeps, deleteVideo } from '../../../functions/delete-video/delete-video';
+import { parseDeleteVideoRequest } from '../../../functions/delete-video/schema';
+import { ConflictError, NotFoundError } from '../../../shared/errors';
+import type { VideoStatus } from '../../../shared/schemas';
+import { alice, aVideo, bob, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoRepository } from '../fakes/fakes';
+
+const VIDEO_ID = 'vid_01JD0000000000000000000000';
+const KEYS = ['video.mp4', 'thumbnail.webp', 'spritesheet.jpg'].map((file) => `videos/alice/${VIDEO_ID}/${file}`);
+
+function setup(status: VideoStatus, options: { removeError?: Error } = {}) {
+  const videos = new InMemoryVideoRepository([
+    aVideo({ videoId: VIDEO_ID, status, chargedMicros: status === 'completed' ? 400_000 : null }),
+  ]);
+  const removed: Array<{ bucket: string; keys: readonly string[] }> = [];
+  const deps: DeleteVideoDeps = {
+    videos,
+    storage: {
+      remove: async (bucket, keys) => {
+        if (options.removeError !== undefined) throw options.removeError;
+        removed.push({ bucket, keys });
+      },
+    },
+    bucket: 'the-bucket',
+    clock: fixedClock('2025-11-21T04:40:00Z'),
+    logger: fakeLogger(),
+    metrics: fakeMetrics(),
+  };
+  return { videos, removed, deps };
+}
+
+const input = (caller = alice) => parseDeleteVideoRequest({ pathParameters: { id: VIDEO_ID } }, caller);
+
+describe('delete-video', () => {
+  it.each(['completed', 'failed', 'cancelled'] as const)(
+    'returns video.deleted, removes the three objects and tombstones the record (cost kept) when %s',
+    async (status) => {
+      // Prepare
+      const { videos, removed, deps } = setup(status);
+
+      // Act
+      const deleted = await deleteVideo(input(), deps);
+
+      // Assess
+      expect(deleted).toEqual({ id: VIDEO_ID, object: 'video.deleted', deleted: true });
+      expect(removed).toEqual([{ bucket: 'the-bucket', keys: KEYS }]);
+      const record = await videos.get(VIDEO_ID);
+      expect(record).toMatchObject({ status, deletedAt: 1_763_700_000 });
+      expect(record?.chargedMicros).toBe(status === 'completed' ? 400_000 : null);
+      expect((await videos.listByUser('alice', { limit: 10 })).items).toEqual([]);
+    },
+  );
+
+  it('throws 404 for the second delete of the same video', async () => {
+    // Prepare
+    const { deps } = setup('completed');
+    await deleteVideo(input(), deps);
+
+    // Act
+    const again = deleteVideo(input(), deps);
+
+    // Assess
+    await expect(again).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it.each(['queued', 'in_progress', 'storing'] as const)(
+    'throws 409 invalid_state and removes nothing when the video is %s',
+    async (status) => {
+      // Prepare
+      const { videos, removed, deps } = setup(status);
+
+      // Act
+      const deletion = deleteVideo(input(), deps);
+
+      // Assess
+      await expect(deletion).rejects.toBeInstanceOf(ConflictError);
+      await expect(deletion).rejects.toMatchObject({ code: 'invalid_state' });
+      expect(removed).toEqual([]);
+      expect((await videos.get(VIDEO_ID))?.deletedAt).toBeUndefined();
+    },
+  );
+
+  it('throws 404 for someone else’s video and removes nothing', async () => {
+    // Prepare
+    const { removed, deps } = setup('completed');
+
+    // Act
+    const deletion = deleteVideo(input(bob), deps);
+
+    // Assess
+    await expect(deletion).rejects.toBeInstanceOf(NotFoundError);
+    expect(removed).toEqual([]);
+  });
+
+  it('leaves the record as it was when removing the objects fails, so a retry can finish', async () => {
+    // Prepare
+    const { videos, deps } = setup('completed', { removeError: new Error('S3 unavailable') });
+
+    // Act
+    const deletion = deleteVideo(input(), deps);
+
+    // Assess
+    await expect(deletion).rejects.toThrow('S3 unavailable');
+    expect((await videos.get(VIDEO_ID))?.deletedAt).toBeUndefined();
+  });
+});

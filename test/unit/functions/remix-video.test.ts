@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { type RemixVideoDeps, remixVideo } from '../../../functions/remix-video/remix-video';
+import { parseRemixVideoRequest } from '../../../functions/remix-video/schema';
+import { BudgetExceededError, ConflictError, NotFoundError, ValidationError } from '../../../shared/errors';
+import type { RequestIdempotency } from '../../../shared/http/idempotency';
+import type { PipelineInput } from '../../../shared/pipeline-types';
+import { DEFAULT_PRICE_TABLE, estimateMicros } from '../../../shared/pricing';
+import { alice, aVideo, bob, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoRepository } from '../fakes/fakes';
+import { InMemoryBilling } from '../money/in-memory-billing';
+
+const SOURCE_ID = 'vid_01JD00000000000000000000S1';
+const NEW_ID = 'vid_01JD0000000000000000000002';
+
+function setup(options: { startError?: Error; sourceStatus?: 'completed' | 'in_progress' } = {}) {
+  const source = aVideo({
+    videoId: SOURCE_ID,
+    status: options.sourceStatus ?? 'completed',
+    model: 'sora-2-pro',
+    size: '1792x1024',
+    seconds: '8',
+    providerVideoId: options.sourceStatus === 'in_progress' ? null : 'video_source',
+  });
+  const videos = new InMemoryVideoRepository([source]);
+  const money = new InMemoryBilling(videos);
+  const started: PipelineInput[] = [];
+  const idempotencyCalls: unknown[] = [];
+  const idempotency: RequestIdempotency = async (request, _context, run) => {
+    idempotencyCalls.push(request);
+    return run();
+  };
+  const deps: RemixVideoDeps = {
+    videos,
+    reservations: money,
+    releaser: money,
+    pipeline: {
+      start: async (input) => {
+        if (options.startError !== undefined) throw options.startError;
+        started.push(input);
+      },
+    },
+    prices: DEFAULT_PRICE_TABLE,
+    idempotency,
+    clock: fixedClock('2025-11-21T04:40:00Z'),
+    newId: () => NEW_ID,
+    logger: fakeLogger(),
+    metrics: fakeMetrics(),
+  };
+  return { videos, money, started, idempotencyCalls, deps };
+}
+
+const parse = (prompt: unknown, caller = alice, headers: Record<string, string> = {}) =>
+  parseRemixVideoRequest({ body: { prompt }, pathParameters: { id: SOURCE_ID }, headers }, caller);
+
+describe('remix-video', () => {
+  it('returns a queued video remixing the source, with its model, size and seconds, reserved and started', async () => {
+    // Prepare
+    const { videos, money, started, deps } = setup();
+
+    // Act
+    const video = await remixVideo(parse('  The same scene at dusk  '), deps);
+
+    // Assess
+    expect(video).toMatchObject({
+      id: NEW_ID,
+      status: 'queued',
+      prompt: 'The same scene at dusk',
+      model: 'sora-2-pro',
+      size: '1792x1024',
+      seconds: '8',
+      remixed_from_video_id: SOURCE_ID,
+      metadata: {},
+      cost: { estimated_micros: estimateMicros('sora-2-pro', '1792x1024', '8', DEFAULT_PRICE_TABLE) },
+    });
+    expect(await videos.get(NEW_ID)).toMatchObject({ remixSourceProviderVideoId: 'video_source', userId: 'alice' });
+    expect(money.reserved.get(NEW_ID)).toBe(video.cost.estimated_micros);
+    expect(started).toEqual([{ videoId: NEW_ID, userId: 'alice' }]);
+  });
+
+  it('throws 404 when the source is someone else’s, and reserves nothing', async () => {
+    // Prepare
+    const { money, started, deps } = setup();
+
+    // Act
+    const remix = remixVideo(parse('Mine now', bob), deps);
+
+    // Assess
+    await expect(remix).rejects.toBeInstanceOf(NotFoundError);
+    expect(money.reserved.size).toBe(0);
+    expect(started).toEqual([]);
+  });
+
+  it('throws 409 video_not_ready when the source is not completed', async () => {
+    // Prepare
+    const { started, deps } = setup({ sourceStatus: 'in_progress' });
+
+    // Act
+    const remix = remixVideo(parse('Too early'), deps);
+
+    // Assess
+    await expect(remix).rejects.toBeInstanceOf(ConflictError);
+    await expect(remix).rejects.toMatchObject({ status: 409, code: 'video_not_ready' });
+    expect(started).toEqual([]);
+  });
+
+  it('propagates 402 from the reservation and starts nothing', async () => {
+    // Prepare
+    const { money, started, deps } = setup();
+    money.reserveError = new BudgetExceededError();
+
+    // Act
+    const remix = remixVideo(parse('Over budget'), deps);
+
+    // Assess
+    await expect(remix).rejects.toBeInstanceOf(BudgetExceededError);
+    expect(started).toEqual([]);
+  });
+
+  it('fails the new video and releases its reservation when the pipeline cannot start', async () => {
+    // Prepare
+    const { videos, money, deps } = setup({ startError: new Error('states unavailable') });
+
+    // Act
+    const remix = remixVideo(parse('Never started'), deps);
+
+    // Assess
+    await expect(remix).rejects.toThrow('states unavailable');
+    expect(await videos.get(NEW_ID)).toMatchObject({ status: 'failed', chargedMicros: 0 });
+    expect(money.released.has(NEW_ID)).toBe(true);
+  });
+
+  it('runs through the idempotency guard keyed on user, key, route, source and body', async () => {
+    // Prepare
+    const { idempotencyCalls, deps } = setup();
+
+    // Act
+    await remixVideo(parse('Keyed', alice, { 'idempotency-key': 'k-1' }), deps);
+    await remixVideo(parse('Unkeyed'), deps).catch(() => undefined);
+
+    // Assess
+    expect(idempotencyCalls).toEqual([
+      {
+        userId: 'alice',
+        key: 'k-1',
+        operation: 'remix-video',
+        request: { sourceVideoId: SOURCE_ID, body: { prompt: 'Keyed' } },
+      },
+      undefined,
+    ]);
+  });
+
+  it('throws 400 for an unknown field, a missing prompt or a bad Idempotency-Key', () => {
+    // Act / Assess
+    expect(() =>
+      parseRemixVideoRequest({ body: { prompt: 'x', model: 'sora-2' }, pathParameters: { id: SOURCE_ID } }, alice),
+    ).toThrow(expect.objectContaining({ code: 'invalid_parameter', param: 'model' }));
+    expect(() => parseRemixVideoRequest({ body: {}, pathParameters: { id: SOURCE_ID } }, alice)).toThrow(
+      expect.objectContaining({ code: 'missing_parameter', param: 'prompt' }),
+    );
+    expect(() => parse('x', alice, { 'idempotency-key': '' })).toThrow(ValidationError);
+  });
+});
