@@ -49,7 +49,7 @@ describe('isolation between users', () => {
     expect(await jobsFor(stack, remixPrompt)).toEqual([]);
   });
 
-  it('leaves A’s video untouched after B’s attempts: still completed and downloadable by A', async () => {
+  it('leaves A’s video untouched after B’s attempts: still completed, and A gets a URL valid at most 15 minutes', async () => {
     await api.call('DELETE', `/v1/videos/${completed.id}`, { token: tokenB });
     await api.call('POST', `/v1/videos/${completed.id}/cancel`, { token: tokenB });
 
@@ -58,7 +58,12 @@ describe('isolation between users', () => {
 
     expect(got.body).toMatchObject({ status: 'completed', content: { sha256: completed.content.sha256 } });
     expect(content.status).toBe(302);
-    expect(content.headers.get('location')).toMatch(/^http/);
+    const url = new URL(content.headers.get('location') ?? '');
+    // A presigned S3 URL for A's own object, valid for at most 15 minutes.
+    expect(url.pathname).toContain(`/videos/`);
+    expect(url.pathname).toContain(`/${completed.id}/video.mp4`);
+    expect(Number(url.searchParams.get('X-Amz-Expires'))).toBeGreaterThan(0);
+    expect(Number(url.searchParams.get('X-Amz-Expires'))).toBeLessThanOrEqual(15 * 60);
   });
 
   it('never lists A’s videos in B’s list, with or without a status filter or paging', async () => {
