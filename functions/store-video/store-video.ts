@@ -17,8 +17,12 @@ import type { VideoRepository } from '../../shared/repositories/video-repository
 import type { ContentVariant } from '../../shared/schemas';
 import { contentKey, contentType, unixSeconds } from '../../shared/video';
 
-/** S3's minimum part is 5 MiB; 8 MiB parts with a queue of 2 keep memory near 16–24 MiB whatever the video's size. */
-export const UPLOAD_PART_BYTES = 8 * 1024 * 1024;
+/**
+ * Parts of 5 MiB (S3's minimum) with a queue of 2: lib-storage holds about four parts at once whatever the video's
+ * size (two in flight, one filling, its Buffer.concat copy). Smaller parts mean less of them for the GC to leave
+ * behind: with 8 MiB parts, storing 1 GiB grew RSS by ~110 MiB; see `npm run bench -- store-video` (bench/RESULTS.md).
+ */
+export const UPLOAD_PART_BYTES = 5 * 1024 * 1024;
 export const UPLOAD_QUEUE_SIZE = 2;
 
 export interface StoreVideoDeps {
