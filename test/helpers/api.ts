@@ -6,12 +6,15 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { LocalStackClient } from './local-stack';
 
+/** JSON as tests read it: assertions reach into arbitrary fields. */
+// biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON
+export type Json = any;
+
 /** A reply from the local API, its JSON body parsed (null when empty). */
 export interface ApiReply {
   status: number;
   headers: Headers;
-  // biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON
-  body: any;
+  body: Json;
 }
 
 /** Calls the local API like a client would; never follows redirects, so a 302 can be asserted. */
@@ -55,13 +58,12 @@ export async function eventually<T>(
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
 /** Waits until the video reaches a terminal status and returns it. */
-// biome-ignore lint/suspicious/noExplicitAny: the video resource as JSON
 export function waitForTerminalVideo(
   stack: LocalStackClient,
   token: string,
   videoId: string,
   timeoutMs = 60_000,
-): Promise<any> {
+): Promise<Json> {
   return eventually(
     `video ${videoId} reaching a terminal status`,
     async () => {
