@@ -272,7 +272,7 @@ async function errorFrom(response: Response): Promise<CliError> {
     typeof error?.message === 'string' ? error.message : response.statusText || `the API answered ${response.status}`;
   const requestId = typeof error?.request_id === 'string' ? error.request_id : requestIdOf(response);
   const retryAfter = response.headers.get('retry-after');
-  const hint = retryAfter && response.status === 429 ? ` (retry after ${retryAfter} s)` : '';
+  const hint = retryAfter && response.status === 429 ? `; retry after ${retryAfter} s` : '';
   return new CliError(`${message}${hint}`, { code, status: response.status, requestId });
 }
 

@@ -239,6 +239,25 @@ describe('reelflow CLI against the local stack', () => {
     expect(csv.stdout).toContain(video.id);
   });
 
+  it('returns the same video for a repeated --idempotency-key and refuses the key with another prompt', async () => {
+    // Prepare
+    const env = { REELFLOW_TOKEN: await stack.token(unique('cli-idem')) };
+    const key = unique('key');
+    const prompt = unique('one kite only');
+
+    // Act
+    const first = await reelflow(['create', prompt, '--idempotency-key', key, '--json'], env);
+    const again = await reelflow(['create', prompt, '--idempotency-key', key, '--json'], env);
+    const other = await reelflow(['create', `${prompt} and another`, '--idempotency-key', key], env);
+
+    // Assess
+    expect(first.code, first.stderr).toBe(0);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).id).toBe(JSON.parse(first.stdout).id);
+    expect(other.code).toBe(1);
+    expect(cliLines(other.stderr)).toEqual([expect.stringMatching(/^error: idempotency_key_reused: /)]);
+  });
+
   it('prints one unauthenticated line and exits non-zero when the token is bad', async () => {
     // Act
     const run = await reelflow(['list'], { REELFLOW_TOKEN: 'not-a-jwt' });

@@ -127,7 +127,7 @@ describe('cli client', () => {
     const error = await failureOf(client.createVideo({ prompt: 'p' }));
 
     // Assess
-    expect(error.toLine()).toBe('error: quota_exceeded: Too many videos today (retry after 30 s)');
+    expect(error.toLine()).toBe('error: quota_exceeded: Too many videos today; retry after 30 s');
   });
 
   it('throws a plain-words connection error when nothing listens at the base URL', async () => {

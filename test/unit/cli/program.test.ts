@@ -66,6 +66,41 @@ describe('cli program', () => {
     expect(result.stdout).toMatch(/^id +vid_01TEST\nstatus +queued \(0%\)\n/);
   });
 
+  it('retries a create whose answer was lost with the same generated Idempotency-Key', async () => {
+    // Prepare
+    let calls = 0;
+
+    // Act
+    const result = await run(['create', 'a kite'], {
+      'POST /v1/videos': (request) => {
+        calls += 1;
+        if (calls === 1) throw new TypeError('fetch failed', { cause: { code: 'ECONNRESET' } });
+        if (calls === 2) return jsonResponse(503, { error: { code: 'provider_unavailable', message: 'later' } });
+        return created(request);
+      },
+    });
+
+    // Assess
+    expect(result.code, result.stderr).toBe(0);
+    const keys = result.requests.map((request) => request.headers.get('idempotency-key'));
+    expect(keys).toHaveLength(3);
+    expect(keys[0]).toMatch(/^reelflow-cli-[0-9a-f-]{36}$/);
+    expect(new Set(keys).size).toBe(1);
+  });
+
+  it('does not retry a create the API refused with a 4xx or 429', async () => {
+    // Act
+    const result = await run(['create', 'a kite'], {
+      'POST /v1/videos': () =>
+        jsonResponse(429, { error: { code: 'quota_exceeded', message: 'Too many today' } }, { 'retry-after': '60' }),
+    });
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.requests).toHaveLength(1);
+    expect(result.stderr).toBe('error: quota_exceeded: Too many today; retry after 60 s (request req-header)\n');
+  });
+
   it('sends only the prompt when no create flag is given, so the API applies its defaults', async () => {
     // Act
     const result = await run(['create', 'just a prompt'], { 'POST /v1/videos': created });
