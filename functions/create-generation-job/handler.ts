@@ -3,6 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../../shared/clients';
+import { DynamoWorkMeter, meterTaskWork } from '../../shared/money/work-meter';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
 import type { JobState, PipelineInput } from '../../shared/pipeline-types';
 import { logger, metrics, tracer } from '../../shared/powertools';
@@ -26,4 +27,5 @@ export const handler = middy<PipelineInput, JobState>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .use(pipelineTask({ logger, tracer }))
+  .use(meterTaskWork({ meter: new DynamoWorkMeter(ddb, env.TABLE_NAME), logger }))
   .handler((event) => createGenerationJob(event, deps));

@@ -3,6 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../../shared/clients';
+import { DynamoWorkMeter, meterTaskWork } from '../../shared/money/work-meter';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
 import type { JobState, PipelineState } from '../../shared/pipeline-types';
 import { logger, metrics, tracer } from '../../shared/powertools';
@@ -25,4 +26,5 @@ export const handler = middy<PipelineState, JobState>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .use(pipelineTask({ logger, tracer }))
+  .use(meterTaskWork({ meter: new DynamoWorkMeter(ddb, env.TABLE_NAME), poll: true, logger }))
   .handler((event) => pollGenerationJob(pollInput(event), deps));

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { parseEnv, tableEnvSchema } from '../../shared/config';
+import { awsPricesEnvSchema } from '../../shared/money/aws-cost';
 
-/** RecordCompletion: the table. */
-export const recordCompletionEnvSchema = z.object({ ...tableEnvSchema.shape });
+/** RecordCompletion: the table; the AWS unit-price table optional. */
+export const recordCompletionEnvSchema = z.object({ ...tableEnvSchema.shape, ...awsPricesEnvSchema.shape });
 export type RecordCompletionEnv = z.input<typeof recordCompletionEnvSchema>;
 
 export const env = parseEnv(recordCompletionEnvSchema);

@@ -11,7 +11,7 @@ import { env } from './env';
 import { completionInput, type RecordCompletionDeps, recordCompletion } from './record-completion';
 
 const deps: RecordCompletionDeps = {
-  money: new DynamoBilling(ddb, env.TABLE_NAME),
+  money: new DynamoBilling(ddb, env.TABLE_NAME, undefined, { awsPrices: env.AWS_UNIT_PRICES }),
   clock: () => new Date(),
   logger,
   metrics,

@@ -11,7 +11,7 @@ import { env } from './env';
 import { type RecordFailureDeps, recordFailure } from './record-failure';
 
 const deps: RecordFailureDeps = {
-  money: new DynamoBilling(ddb, env.TABLE_NAME),
+  money: new DynamoBilling(ddb, env.TABLE_NAME, undefined, { awsPrices: env.AWS_UNIT_PRICES }),
   clock: () => new Date(),
   logger,
   metrics,

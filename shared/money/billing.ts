@@ -7,8 +7,9 @@ import {
   toItem,
   videoKey,
 } from '../repositories/video-repository';
-import type { VideoRecord } from '../video';
+import type { VideoContent, VideoRecord } from '../video';
 import { isTerminal, type VideoFailure } from '../video';
+import { type AwsCost, type AwsUnitPrices, awsCostOf, DEFAULT_AWS_UNIT_PRICES, s3PutRequestsFor } from './aws-cost';
 import {
   activeKey,
   dayKey,
@@ -39,7 +40,8 @@ import { type TransactItem, type TransactOptions, transactWrite } from './transa
  *
  * Money attributes on the video item (beside the record's own fields): `usageMonth` (the reservation's month, so
  * settlement hits it even across a month boundary), `reservedMicros`, `unitPriceMicros`, `settledAt`,
- * `settlement` (`charged` | `released`), `awsCostMicros`.
+ * `settlement` (`charged` | `released`), `awsCostMicros` (the AWS-side cost of producing it, priced at settlement
+ * from the work counters the task functions keep on the item, see work-meter.ts and aws-cost.ts).
  */
 
 /** What a settlement (charge or release) did. `applied` is true when this call moved the money. */
@@ -50,8 +52,8 @@ export interface SettlementResult extends TransitionResult {
 
 /** The terminal outcome a release records. */
 export type ReleaseOutcome =
-  | { status: 'failed'; error: VideoFailure; now: number; awsCostMicros?: number }
-  | { status: 'cancelled'; now: number; awsCostMicros?: number };
+  | { status: 'failed'; error: VideoFailure; now: number }
+  | { status: 'cancelled'; now: number };
 
 /** Reserves a new video's estimate and writes it (create and remix). */
 export interface Reservations {
@@ -82,7 +84,7 @@ export interface Charger {
    * Completes a video that is not yet terminal and charges it, in one transaction. `applied: false` when it was
    * already completed (nothing written) or had been given up on (then its provider cost is recorded once).
    */
-  charge(videoId: string, update: CompletionUpdate & { awsCostMicros?: number }): Promise<SettlementResult>;
+  charge(videoId: string, update: CompletionUpdate): Promise<SettlementResult>;
 }
 
 /** Retry-After for `max_active`: when a running video ends is unknown; a short poll interval is honest. */
@@ -102,6 +104,14 @@ interface MoneyFields {
   settledAt?: number;
   settlement?: 'charged' | 'released';
   awsCostMicros?: number;
+  workInvocations?: number;
+  workPolls?: number;
+  workLambdaMbMillis?: number;
+}
+
+export interface BillingOptions extends TransactOptions {
+  /** @default DEFAULT_AWS_UNIT_PRICES */
+  awsPrices?: AwsUnitPrices;
 }
 
 /** The DynamoDB implementation of every money move (one table, see keys.ts). */
@@ -111,7 +121,7 @@ export class DynamoBilling implements Reservations, ReservationReleaser, Charger
     private readonly tableName: string,
     /** Needed by reserve() only: functions that only settle leave it out. */
     private readonly limits?: Pick<LimitsStore, 'effective'>,
-    private readonly options: TransactOptions = {},
+    private readonly options: BillingOptions = {},
   ) {}
 
   async reserve(video: VideoRecord, now: Date): Promise<void> {
@@ -191,7 +201,7 @@ export class DynamoBilling implements Reservations, ReservationReleaser, Charger
     throw new Error(`Video ${video.videoId} already exists`);
   }
 
-  async charge(videoId: string, update: CompletionUpdate & { awsCostMicros?: number }): Promise<SettlementResult> {
+  async charge(videoId: string, update: CompletionUpdate): Promise<SettlementResult> {
     for (let attempt = 1; attempt <= MAX_SETTLEMENT_ATTEMPTS; attempt++) {
       const item = await this.readVideo(videoId);
       if (item === undefined) return { applied: false, video: undefined };
@@ -205,7 +215,8 @@ export class DynamoBilling implements Reservations, ReservationReleaser, Charger
 
       const reservation = reservationOf(item);
       const amount = video.estimatedMicros;
-      const awsCostMicros = update.awsCostMicros ?? 0;
+      const awsCost = this.awsCost(item, update.content);
+      const awsCostMicros = awsCost.micros;
       const now = update.completedAt;
       const ledgerEntry = {
         ...ledgerKey(video.userId, reservation.month, videoId),
@@ -220,6 +231,7 @@ export class DynamoBilling implements Reservations, ReservationReleaser, Charger
         priceVersion: video.priceVersion,
         amountMicros: amount,
         awsCostMicros,
+        awsCost,
         chargedAt: now,
       };
       const items: TransactItem[] = [
@@ -291,7 +303,7 @@ export class DynamoBilling implements Reservations, ReservationReleaser, Charger
       const alreadyTerminal = isTerminal(video.status);
       // `storing` means the provider finished the job: it billed, whatever happens to the download now.
       const providerBilled = video.status === 'storing';
-      const awsCostMicros = outcome.awsCostMicros ?? 0;
+      const awsCostMicros = this.awsCost(item, null).micros;
       const setStatus = alreadyTerminal
         ? 'chargedMicros = :zero'
         : `#status = :target, chargedMicros = :zero, updatedAt = :now${outcome.status === 'failed' ? ', #error = :error' : ''}`;
@@ -432,6 +444,25 @@ export class DynamoBilling implements Reservations, ReservationReleaser, Charger
     return { Update: { TableName: this.tableName, Key: key, ...expression } };
   }
 
+  /** The AWS-side cost of a video from its work counters and, once stored, its content. */
+  private awsCost(item: MoneyFields, content: VideoContent | null): AwsCost {
+    const variants = content?.variants ?? [];
+    return awsCostOf(
+      {
+        taskInvocations: item.workInvocations ?? 0,
+        pollInvocations: item.workPolls ?? 0,
+        lambdaMbMillis: item.workLambdaMbMillis ?? 0,
+        // The MP4's size is known; each preview is one PutObject of unknown (small) size.
+        s3PutRequests: variants.reduce(
+          (requests, variant) => requests + s3PutRequestsFor(variant === 'video' ? content?.bytes : undefined),
+          0,
+        ),
+        s3Bytes: content?.bytes ?? 0,
+      },
+      this.options.awsPrices ?? DEFAULT_AWS_UNIT_PRICES,
+    );
+  }
+
   private async readVideo(videoId: string): Promise<(Record<string, unknown> & MoneyFields) | undefined> {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: videoKey(videoId), ConsistentRead: true }),
@@ -480,6 +511,11 @@ function dailyExceeded(max: number, retryAfter: number): QuotaExceededError {
 }
 
 /** The billing a function wires: the table's money moves, with limits from the LIMITS items over `defaults`. */
-export function dynamoBilling(client: DynamoDBDocumentClient, tableName: string, defaults: UserLimits): DynamoBilling {
-  return new DynamoBilling(client, tableName, new DynamoLimitsStore(client, tableName, defaults));
+export function dynamoBilling(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  defaults: UserLimits,
+  options: BillingOptions = {},
+): DynamoBilling {
+  return new DynamoBilling(client, tableName, new DynamoLimitsStore(client, tableName, defaults), options);
 }

@@ -170,7 +170,9 @@ describe('money: randomized run through the local stack', () => {
       const usage = await usageOf(stack, user.token, month);
       const costs = await callApi(stack, `/v1/admin/costs?month=${month}&user_id=${user.userId}`, { token: finance });
       expect(costs.status).toBe(200);
-      const entries = costs.body.data as Array<{ video_id: string; amount_micros: number }>;
+      const entries = costs.body.data as Array<{ video_id: string; amount_micros: number; aws_cost_micros: number }>;
+      // Each charged video carries the AWS-side cost of producing it (metered task work, S3 writes).
+      for (const entry of entries) expect(entry.aws_cost_micros).toBeGreaterThan(0);
       const ledgerIds = entries.map((entry) => entry.video_id);
       expect(new Set(ledgerIds).size, 'one ledger entry per video').toBe(ledgerIds.length);
       const completed = own.filter((video) => video.status === 'completed');
@@ -204,6 +206,7 @@ describe('money: randomized run through the local stack', () => {
     expect(report.status).toBe(200);
     expect(report.body.data).toHaveLength(USERS);
     expect(report.body.totals).toMatchObject({ charged_micros: videoTotal, reserved_micros: 0 });
+    expect(report.body.totals.aws_cost_micros).toBeGreaterThan(0);
     const csv = await fetch(`${stack.baseUrl}/v1/admin/costs?month=${month}&format=csv`, {
       headers: { authorization: `Bearer ${finance}` },
     });
@@ -221,16 +224,17 @@ describe('money: randomized run through the local stack', () => {
       .map((line) => Math.round(Number(line.split(',')[4]) * 1_000_000))
       .reduce((sum, micros) => sum + micros, 0);
     expect(rowSum).toBe(videoTotal);
-    // Every Task did run twice: each completed video's content was downloaded by two StoreVideoInS3 runs.
+    // Every Task did run twice: each completed video's three variants were downloaded by two StoreVideoInS3 runs.
     const provider = await emulator.jobs(stack);
-    expect(provider.requests?.content ?? 0).toBeGreaterThanOrEqual(2 * (statuses.completed ?? 0));
+    expect(provider.requests?.content ?? 0).toBeGreaterThanOrEqual(2 * 3 * (statuses.completed ?? 0));
     const cancelCounts = cancelStatuses.reduce<Record<number, number>>((counts, status) => {
       counts[status] = (counts[status] ?? 0) + 1;
       return counts;
     }, {});
     console.info(
       `money randomized run (seed ${SEED}): ${JSON.stringify(statuses)}, charged ${microsToDollars(videoTotal)} USD, ` +
-        `provider costs ${report.body.totals.provider_cost_micros} micros, cancel answers ${JSON.stringify(cancelCounts)}, ` +
+        `provider costs ${report.body.totals.provider_cost_micros} micros, ` +
+        `AWS-side ${report.body.totals.aws_cost_micros} micros, cancel answers ${JSON.stringify(cancelCounts)}, ` +
         `provider creates ${provider.create_requests}, provider requests ${JSON.stringify(provider.requests)}`,
     );
   }, 1_200_000);

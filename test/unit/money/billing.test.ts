@@ -4,6 +4,7 @@ import { BudgetExceededError, QuotaExceededError } from '../../../shared/errors'
 import { ACTIVE_RETRY_AFTER_SECONDS, DynamoBilling } from '../../../shared/money/billing';
 import { activeKey, dayKey, ledgerKey, providerCostKey, usageKey } from '../../../shared/money/keys';
 import { DynamoLimitsStore, type UserLimits } from '../../../shared/money/limits';
+import { DynamoWorkMeter } from '../../../shared/money/work-meter';
 import { videoKey } from '../../../shared/repositories/video-repository';
 import type { VideoContent } from '../../../shared/video';
 import { aVideo } from '../fakes/fakes';
@@ -117,8 +118,13 @@ describe('DynamoBilling', () => {
   it('returns applied once and writes one ledger entry when a completion is charged twice', async () => {
     const video = aVideo({ videoId: nextId(), seconds: '8', estimatedMicros: 800_000 });
     await billing.reserve(video, NOW);
+    // Three task invocations of 1 s at 512 MB, one of them a poll: 7 transitions, 1.5 GB-s, 3 requests; 3 PUTs.
+    const meter = new DynamoWorkMeter(local.documents, table);
+    await meter.record(video.videoId, { poll: false, durationMs: 1000, memoryMb: 512 });
+    await meter.record(video.videoId, { poll: true, durationMs: 1000, memoryMb: 512 });
+    await meter.record(video.videoId, { poll: false, durationMs: 1000, memoryMb: 512 });
 
-    const first = await billing.charge(video.videoId, { content: CONTENT, completedAt: NOW_S, awsCostMicros: 42 });
+    const first = await billing.charge(video.videoId, { content: CONTENT, completedAt: NOW_S });
     const second = await billing.charge(video.videoId, { content: CONTENT, completedAt: NOW_S + 5 });
 
     expect(first.applied).toBe(true);
@@ -134,7 +140,9 @@ describe('DynamoBilling', () => {
       unitPriceMicros: 100_000,
       priceVersion: 'test',
       amountMicros: 800_000,
-      awsCostMicros: 42,
+      // 7 × 25 + 1.5 × 13.3334 + 3 × 0.2 + 3 × 5 + 1234 B for a month ≈ 210.63
+      awsCostMicros: 211,
+      awsCost: { stateTransitions: 7, lambdaGbSeconds: 1.5, lambdaRequests: 3, s3PutRequests: 3, s3Bytes: 1234 },
     });
     expect(await get(usageKey('alice', '2026-11'))).toMatchObject({
       chargedMicros: 800_000,
@@ -142,7 +150,7 @@ describe('DynamoBilling', () => {
       committedMicros: 800_000,
       videos: 1,
       seconds: 8,
-      awsCostMicros: 42,
+      awsCostMicros: 211,
     });
     expect(await get(activeKey('alice'))).toMatchObject({ activeCount: 0 });
     expect(await get(videoKey(video.videoId))).toMatchObject({ settlement: 'charged', settledAt: NOW_S });
