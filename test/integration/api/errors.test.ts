@@ -9,12 +9,15 @@ import { badTokens, createVideo, isTerminal, jobsFor, uniquePrompt, uniqueUser, 
 const stack = useLocalStack();
 let api: ContractClient;
 let token: string;
+/** A finance user's token, for the one JSON route behind a role. */
+let financeToken: string;
 /** A completed video of the caller's, the source of the remix requests below. */
 let sourceId: string;
 
 beforeAll(async () => {
   api = await ContractClient.connect(stack);
   token = await stack.token(uniqueUser('errors'));
+  financeToken = await stack.token(uniqueUser('errors-finance'), ['finance']);
   const source = await createVideo(api, token, { prompt: uniquePrompt('An error-suite source') });
   sourceId = (await waitForVideo(api, token, source.id, isTerminal)).id;
 });
@@ -24,19 +27,20 @@ afterAll(() => {
   expect(api.seen.length).toBeGreaterThan(0);
 });
 
-/** The JSON routes (a body in, parsed by the same middleware), each with a valid body. */
+/** Every JSON route (a body in, parsed by the same middleware), each with a valid body and a caller allowed on it. */
 const JSON_ROUTES = () =>
   [
-    ['POST', '/v1/videos', { prompt: 'A valid prompt' }],
-    ['POST', `/v1/videos/${sourceId}/remix`, { prompt: 'A valid remix prompt' }],
-    ['POST', `/v1/videos/${sourceId}/cancel`, {}],
+    ['POST', '/v1/videos', { prompt: 'A valid prompt' }, token],
+    ['POST', `/v1/videos/${sourceId}/remix`, { prompt: 'A valid remix prompt' }, token],
+    ['POST', `/v1/videos/${sourceId}/cancel`, {}, token],
+    ['PUT', `/v1/admin/users/${uniqueUser('errors-limits')}/limits`, { max_active: 5 }, financeToken],
   ] as const;
 
 describe('client API errors', () => {
   it('returns 400 invalid_json on every JSON route when the body is not JSON', async () => {
-    for (const [method, path] of JSON_ROUTES()) {
+    for (const [method, path, , caller] of JSON_ROUTES()) {
       const reply = await api.call(method, path, {
-        token,
+        token: caller,
         body: '{"prompt": "unterminated',
         headers: { 'content-type': 'application/json' },
       });
@@ -51,8 +55,8 @@ describe('client API errors', () => {
   });
 
   it('returns 400 invalid_parameter naming the unknown field on every JSON route', async () => {
-    for (const [method, path, body] of JSON_ROUTES()) {
-      const reply = await api.call(method, path, { token, json: { ...body, colour: 'red' } });
+    for (const [method, path, body, caller] of JSON_ROUTES()) {
+      const reply = await api.call(method, path, { token: caller, json: { ...body, colour: 'red' } });
 
       expect(reply.status, path).toBe(400);
       expect(reply.body.error, path).toMatchObject({ code: 'invalid_parameter', param: 'colour' });
@@ -97,8 +101,8 @@ describe('client API errors', () => {
   });
 
   it('returns 413 payload_too_large on every JSON route for a body over 64 KiB', async () => {
-    for (const [method, path] of JSON_ROUTES()) {
-      const reply = await api.call(method, path, { token, json: { prompt: 'p'.repeat(65 * 1024) } });
+    for (const [method, path, , caller] of JSON_ROUTES()) {
+      const reply = await api.call(method, path, { token: caller, json: { prompt: 'p'.repeat(65 * 1024) } });
 
       expect(reply.status, path).toBe(413);
       expect(reply.body.error, path).toMatchObject({ code: 'payload_too_large' });
@@ -106,9 +110,9 @@ describe('client API errors', () => {
   });
 
   it('returns 415 unsupported_media_type on every JSON route for a body that is not application/json', async () => {
-    for (const [method, path] of JSON_ROUTES()) {
+    for (const [method, path, , caller] of JSON_ROUTES()) {
       const reply = await api.call(method, path, {
-        token,
+        token: caller,
         body: 'prompt=A cat',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
       });
