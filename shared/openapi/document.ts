@@ -89,6 +89,15 @@ const ERRORS = {
   default: errorResponse('Any other error (402, 429 with Retry-After, 5xx): the same envelope, never a stack trace'),
 };
 
+/** What a create (or remix) answers when the caller's budget or quotas do not allow it (money module). */
+const MONEY_ERRORS = {
+  402: errorResponse('budget_exceeded: the monthly budget cannot cover this video’s estimate'),
+  429: {
+    ...errorResponse('quota_exceeded (max_active or max_per_day) or rate_limited'),
+    headers: { 'retry-after': { description: 'Seconds to wait before retrying', schema: { type: 'string' } } },
+  },
+};
+
 const VIDEO_ID: Json = {
   name: 'id',
   in: 'path',
@@ -150,6 +159,7 @@ function paths(): Json {
           202: { description: 'Accepted', headers: LOCATION, content: jsonContent(ref('Video')) },
           400: ERRORS[400],
           401: ERRORS[401],
+          ...MONEY_ERRORS,
           409: errorResponse('idempotency_key_reused, or invalid_state while a request with the same key runs'),
           413: ERRORS[413],
           415: ERRORS[415],
@@ -223,6 +233,7 @@ function paths(): Json {
           202: { description: 'Accepted', headers: LOCATION, content: jsonContent(ref('Video')) },
           400: ERRORS[400],
           401: ERRORS[401],
+          ...MONEY_ERRORS,
           404: ERRORS[404],
           409: errorResponse(
             'video_not_ready (the source is not completed), idempotency_key_reused, or invalid_state while a ' +

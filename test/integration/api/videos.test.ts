@@ -238,4 +238,29 @@ describe('video routes', () => {
     expect(execution.status).toBe('ABORTED');
     expect(after.body).toMatchObject({ status: 'cancelled', cost: { charged_micros: 0 }, content: null });
   });
+
+  it('answers a remix the budget or quotas cannot cover with 402 budget_exceeded or 429 quota_exceeded, and starts nothing', async () => {
+    const userId = uniqueUser('routes-remix-money');
+    const token = await stack.token(userId);
+    const finance = await stack.token(uniqueUser('routes-finance'), ['finance']);
+    const source = await createVideo(api, token, { prompt: uniquePrompt('A budgeted source') });
+    const done = await waitForVideo(api, token, source.id, isTerminal);
+    const limits = (body: Record<string, number>) =>
+      api.call('PUT', `/v1/admin/users/${encodeURIComponent(userId)}/limits`, { token: finance, json: body });
+    const remix = () =>
+      api.call('POST', `/v1/videos/${source.id}/remix`, { token, json: { prompt: uniquePrompt('Too costly') } });
+
+    expect((await limits({ budget_micros: done.cost.charged_micros + 1 })).status).toBe(200);
+    const overBudget = await remix();
+    expect((await limits({ budget_micros: 100_000_000, max_per_day: 1 })).status).toBe(200);
+    const overQuota = await remix();
+
+    expect(overBudget.status).toBe(402);
+    expect(overBudget.body.error).toMatchObject({ code: 'budget_exceeded' });
+    expect(overQuota.status).toBe(429);
+    expect(overQuota.body.error).toMatchObject({ code: 'quota_exceeded' });
+    expect(Number(overQuota.headers.get('retry-after'))).toBeGreaterThan(0);
+    const list = await api.call('GET', '/v1/videos', { token });
+    expect(list.body.data.map((video: { id: string }) => video.id)).toEqual([source.id]);
+  });
 });
