@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../helpers/api';
 import { isAlive, type LocalStackProcess, startLocalStackProcess } from '../../helpers/local-stack';
 
 const run = promisify(execFile);
@@ -37,16 +38,6 @@ async function processesUsing(directory: string): Promise<string[]> {
   return stdout.split('\n').filter((line) => line.includes(directory));
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-}
-
 describe('local stack lifecycle', () => {
   it('keeps videos, objects and executions across a restart and leaves no process after SIGTERM', async () => {
     const first = await start();
@@ -57,7 +48,7 @@ describe('local stack lifecycle', () => {
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ prompt: 'A paper boat on a river' }),
     }).then((response) => response.json() as Promise<{ id: string }>);
-    await until('the video completing', async () => {
+    await eventually('the video completing', async () => {
       const video = await fetch(`${first.baseUrl}/v1/videos/${created.id}`, {
         headers: { authorization: `Bearer ${token}` },
       });

@@ -7,13 +7,9 @@ import {
   ListTablesCommand,
 } from '@aws-sdk/client-dynamodb';
 import { HeadBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
-import {
-  DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
-  type HistoryEvent,
-  SFNClient,
-} from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, describe, expect, it } from 'vitest';
+import { callApi, eventually, executionHistory } from '../../helpers/api';
 import { useLocalStack } from '../../helpers/local-stack';
 
 const stack = useLocalStack();
@@ -26,23 +22,7 @@ afterAll(() => {
   for (const client of [dynamodb, s3, sfn]) client.destroy();
 });
 
-async function api(path: string, init: RequestInit & { token?: string } = {}) {
-  const headers = new Headers(init.headers);
-  if (init.token) headers.set('authorization', `Bearer ${init.token}`);
-  const response = await fetch(`${stack.baseUrl}${path}`, { ...init, headers, redirect: 'manual' });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : null };
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 45_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-}
+const api = (path: string, init: Parameters<typeof callApi>[2] = {}) => callApi(stack, path, init);
 
 describe('local stack (npm start)', () => {
   it('answers GET /v1/health without a token', async () => {
@@ -105,13 +85,7 @@ describe('local stack (npm start)', () => {
     const executionArn = `${stack.stateMachineArn.replace(':stateMachine:', ':execution:')}:${videoId}`;
     const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
     expect(execution.status).toBe('SUCCEEDED');
-    const events: HistoryEvent[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, nextToken }));
-      events.push(...(page.events ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
+    const events = await executionHistory(sfn, executionArn);
     const entered = [...new Set(events.flatMap((event) => event.stateEnteredEventDetails?.name ?? []))];
     expect(entered).toEqual([
       'CreateGenerationJob',
