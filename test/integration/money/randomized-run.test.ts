@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { microsToDollars } from '../../../shared/money/csv';
-import { callApi, emulator, eventually } from '../../helpers/api';
+import { callApi, emulator, eventually, waitForTerminalVideo } from '../../helpers/api';
 import { type LocalStackProcess, startLocalStackProcess } from '../../helpers/local-stack';
 import { currentMonth, setLimits, uniqueUser, usageOf } from './money-api';
 
@@ -238,4 +238,31 @@ describe('money: randomized run through the local stack', () => {
         `provider creates ${provider.create_requests}, provider requests ${JSON.stringify(provider.requests)}`,
     );
   }, 1_200_000);
+
+  it('records the provider cost and charges the user 0 when a video the provider finished cannot be stored', async () => {
+    const userId = uniqueUser('store-fails');
+    const token = await stack.token(userId);
+    const finance = await stack.token(uniqueUser('finance'), ['finance']);
+    const prompt = `STOREFAIL ${userId}`;
+    // Every download of this job breaks off: StoreVideoInS3 exhausts its retries after the provider finished.
+    await emulator.faults(stack, { drop_download_after_bytes: { match: 'STOREFAIL', bytes: 100, count: 1000 } });
+
+    const created = await callApi(stack, '/v1/videos', { method: 'POST', token, json: { prompt, seconds: '8' } });
+    expect(created.status).toBe(202);
+    const video = await waitForTerminalVideo(stack, token, created.body.id, 300_000);
+
+    expect(video).toMatchObject({ status: 'failed', cost: { estimated_micros: 800_000, charged_micros: 0 } });
+    const month = currentMonth();
+    const costs = await callApi(stack, `/v1/admin/costs?month=${month}&user_id=${userId}`, { token: finance });
+    expect(costs.body).toMatchObject({
+      data: [],
+      provider_costs: [{ video_id: video.id, provider_cost_micros: 800_000, video_status: 'storing' }],
+      totals: { charged_micros: 0, provider_cost_micros: 800_000 },
+    });
+    expect(await usageOf(stack, token, month)).toMatchObject({
+      charged_micros: 0,
+      reserved_micros: 0,
+      active_videos: 0,
+    });
+  }, 600_000);
 });
