@@ -7,6 +7,7 @@ import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { HttpApi } from '../constructs/http-api';
 import { Observability } from '../constructs/observability';
+import { ProviderCostReconciliation } from '../constructs/provider-cost-reconciliation';
 import { VideoPipeline } from '../constructs/video-pipeline';
 
 export interface StatelessStackProps extends StackProps {
@@ -22,17 +23,25 @@ export interface StatelessStackProps extends StackProps {
   readonly corsAllowOrigins: string[];
 }
 
-/** Code and wiring, replaceable at will: functions, the video pipeline state machine, the HTTP API, alarms. */
+/**
+ * Code and wiring, replaceable at will: functions, the video pipeline state machine, the HTTP API, the scheduled
+ * provider-cost reconciliation, alarms.
+ */
 export class StatelessStack extends Stack {
   public readonly pipeline: VideoPipeline;
   public readonly api: HttpApi;
   public readonly observability: Observability;
+  public readonly reconciliation: ProviderCostReconciliation;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
     this.pipeline = new VideoPipeline(this, 'Pipeline', {
       table: props.table,
       bucket: props.bucket,
+      provider: { baseUrl: props.providerBaseUrl, secret: props.providerSecret },
+    });
+    this.reconciliation = new ProviderCostReconciliation(this, 'ProviderCostReconciliation', {
+      table: props.table,
       provider: { baseUrl: props.providerBaseUrl, secret: props.providerSecret },
     });
     this.api = new HttpApi(this, 'Api', {

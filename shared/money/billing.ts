@@ -22,6 +22,7 @@ import {
   usageKey,
 } from './keys';
 import { DynamoLimitsStore, type LimitsStore, type UserLimits } from './limits';
+import { reconcileItem, reconcileWorkItemFor } from './reconciliation';
 import { type TransactItem, type TransactOptions, transactWrite } from './transact';
 
 /**
@@ -36,7 +37,9 @@ import { type TransactItem, type TransactOptions, transactWrite } from './transa
  * - release, at failure or cancellation: the video becomes terminal with `charged_micros` 0 and its reservation
  *   is given back, in ONE transaction with the same guard.
  * A video the provider finished (and billed) after reelflow gave up on it is recorded once as a provider cost
- * (`PROVIDERCOST#` item, summed in the month's `providerCostMicros`) and never charged to the user.
+ * (`PROVIDERCOST#` item, summed in the month's `providerCostMicros`) and never charged to the user. A release that
+ * gives up on a provider job which may still finish also writes a `RECONCILE` work item (reconciliation.ts) in
+ * its transaction; the scheduled reconciler records the cost through recordProviderCostOf() if the job completes.
  *
  * Money attributes on the video item (beside the record's own fields): `usageMonth` (the reservation's month, so
  * settlement hits it even across a month boundary), `reservedMicros`, `unitPriceMicros`, `settledAt`,
@@ -304,6 +307,16 @@ export class DynamoBilling implements Reservations, ReservationReleaser, Charger
       // `storing` means the provider finished the job: it billed, whatever happens to the download now.
       const providerBilled = video.status === 'storing';
       const awsCostMicros = this.awsCost(item, null).micros;
+      const after: VideoRecord = alreadyTerminal
+        ? { ...video, chargedMicros: 0 }
+        : {
+            ...video,
+            status: outcome.status,
+            chargedMicros: 0,
+            updatedAt: outcome.now,
+            error: outcome.status === 'failed' ? outcome.error : video.error,
+          };
+      const reconcile = providerBilled ? undefined : reconcileWorkItemFor(after, outcome.now);
       const setStatus = alreadyTerminal
         ? 'chargedMicros = :zero'
         : `#status = :target, chargedMicros = :zero, updatedAt = :now${outcome.status === 'failed' ? ', #error = :error' : ''}`;
@@ -333,18 +346,11 @@ export class DynamoBilling implements Reservations, ReservationReleaser, Charger
         }),
         ...(reservation.held ? [this.activeRelease(video.userId)] : []),
         ...(providerBilled ? [this.providerCostPut(item, outcome.now)] : []),
+        // A provider job that may still finish (and be billed) is looked at again by the reconciler.
+        ...(reconcile === undefined ? [] : [{ Put: { TableName: this.tableName, Item: reconcileItem(reconcile) } }]),
       ];
       const result = await transactWrite(this.client, items, this.options);
       if (result.committed) {
-        const after: VideoRecord = alreadyTerminal
-          ? { ...video, chargedMicros: 0 }
-          : {
-              ...video,
-              status: outcome.status,
-              chargedMicros: 0,
-              updatedAt: outcome.now,
-              error: outcome.status === 'failed' ? outcome.error : video.error,
-            };
         return { applied: true, video: after, providerCostRecorded: providerBilled };
       }
       // The video moved between the read and the write (or its provider cost exists already): look again.

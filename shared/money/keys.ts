@@ -9,6 +9,7 @@
  * | user limits (overrides)       | `USER#{userId}` | `LIMITS`                            | –                                |
  * | videos not yet terminal       | `USER#{userId}` | `ACTIVE`                            | –                                |
  * | videos created on a UTC day   | `USER#{userId}` | `DAY#{YYYY-MM-DD}`                  | –                                |
+ * | provider job to reconcile     | `RECONCILE`     | `{dueAt, 10 digits}#{videoId}`      | –                                |
  */
 
 export const userPartition = (userId: string) => `USER#${userId}`;
@@ -29,6 +30,14 @@ export const providerCostKey = (userId: string, month: string, videoId: string) 
 export const limitsKey = (userId: string) => ({ pk: userPartition(userId), sk: 'LIMITS' });
 export const activeKey = (userId: string) => ({ pk: userPartition(userId), sk: 'ACTIVE' });
 export const dayKey = (userId: string, day: string) => ({ pk: userPartition(userId), sk: `DAY#${day}` });
+/** The one partition of reconciliation work items, sorted by due time (see reconciliation.ts). */
+export const RECONCILE_PARTITION = 'RECONCILE';
+/** Unix seconds zero-padded to 10 digits, so sort keys order by due time. */
+export const reconcileDuePrefix = (dueAt: number) => String(Math.max(0, Math.floor(dueAt))).padStart(10, '0');
+export const reconcileKey = (dueAt: number, videoId: string) => ({
+  pk: RECONCILE_PARTITION,
+  sk: `${reconcileDuePrefix(dueAt)}#${videoId}`,
+});
 
 /** `YYYY-MM` of a date in UTC. */
 export function monthOf(date: Date): string {

@@ -76,6 +76,10 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
   },
   'record-completion': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem', 'PutItem', 'UpdateItem') } },
   'record-failure': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem', 'PutItem', 'UpdateItem') } },
+  'reconcile-provider-costs': {
+    env: ['PROVIDER_BASE_URL', 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
+    grants: { table: dynamo('Query', 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'), secret: SECRET },
+  },
 };
 
 const TASK_FUNCTIONS: Record<string, string> = {
@@ -312,6 +316,21 @@ describe('StatelessStack', () => {
         ExposeHeaders: Match.arrayWith(['location', 'retry-after', 'x-request-id']),
       },
     });
+  });
+
+  it('runs reconcile-provider-costs every 15 minutes from an EventBridge rule, the only rule and its only target', () => {
+    const rules = ofType('AWS::Events::Rule');
+    expect(rules).toHaveLength(1);
+    const [[, rule]] = rules as [[string, Resource]];
+    expect(rule.Properties).toMatchObject({ ScheduleExpression: 'rate(15 minutes)', State: 'ENABLED' });
+    const functionId = functionIdOf('reconcile-provider-costs');
+    expect(rule.Properties.Targets.map((target: { Arn: unknown }) => resolveCfnString(target.Arn))).toEqual([
+      `\${GetAtt:${functionId}.Arn}`,
+    ]);
+    const permissions = ofType('AWS::Lambda::Permission').filter(
+      ([, permission]) => resolveCfnString(permission.Properties.FunctionName) === `\${GetAtt:${functionId}.Arn}`,
+    );
+    expect(permissions.map(([, permission]) => permission.Properties.Principal)).toEqual(['events.amazonaws.com']);
   });
 
   it('alarms on failed and timed-out executions and on API 5xx', () => {

@@ -1,0 +1,155 @@
+import { PermanentProviderError, RetryableProviderError } from '../../shared/errors';
+import type { DynamoBilling } from '../../shared/money/billing';
+import type { ReconcileQueue, ReconcileWorkItem } from '../../shared/money/reconciliation';
+import type { AppLogger, AppMetrics } from '../../shared/powertools';
+import type { VideoProvider } from '../../shared/provider/provider-client';
+import { unixSeconds } from '../../shared/video';
+
+export interface ReconcileProviderCostsOptions {
+  /** How long after reelflow gave up on a job the provider is still asked how it ended. */
+  lookbackSeconds: number;
+  /** The most work items one run looks at. */
+  maxItems: number;
+}
+
+export interface ReconcileProviderCostsDeps {
+  queue: ReconcileQueue;
+  provider: Pick<VideoProvider, 'retrieve'>;
+  /** Records, once, a provider cost the user is not charged for (money module). */
+  costs: Pick<DynamoBilling, 'recordProviderCostOf'>;
+  clock: () => Date;
+  logger: Pick<AppLogger, 'info' | 'warn' | 'error'>;
+  metrics: AppMetrics;
+  options: ReconcileProviderCostsOptions;
+}
+
+export interface ReconcileProviderCostsInput {
+  /** Epoch ms after which no new work item is started (the invocation's end, less one provider request). */
+  stopStartingAt: number;
+}
+
+/** What one run did. */
+export interface ReconcileSummary {
+  /** Jobs the provider completed: their cost is recorded (now or by an earlier path). */
+  completed: number;
+  /** Of those, the provider costs this run recorded. */
+  recorded: number;
+  /** Jobs the provider ended `failed`: nothing was billed. */
+  failed: number;
+  /** Jobs still running, to be looked at again later. */
+  rescheduled: number;
+  /** Jobs no longer followed: past the lookback window, or unknown to the provider. */
+  abandoned: number;
+  /** Items left as they are because the provider could not answer now. */
+  deferred: number;
+}
+
+/** The longest wait between two looks at a job still running. */
+export const MAX_RECHECK_DELAY_SECONDS = 6 * 3600;
+
+/**
+ * When to look at a job still running again: after as long as it has been followed so far (so the looks thin out
+ * geometrically), at least a second and at most {@link MAX_RECHECK_DELAY_SECONDS}, never past the lookback window.
+ */
+export function nextDueAt(item: ReconcileWorkItem, now: number, lookbackSeconds: number): number {
+  const delay = Math.min(MAX_RECHECK_DELAY_SECONDS, Math.max(1, now - item.givenUpAt));
+  return Math.min(now + delay, item.givenUpAt + lookbackSeconds);
+}
+
+/**
+ * ReconcileProviderCosts (scheduled): for every due work item (a provider job reelflow gave up on), asks the
+ * provider how the job ended. `completed` → its cost is recorded for finance once (never charged to the user) and
+ * the item removed; `failed` → the item removed (nothing billed); still running → looked at again later, until
+ * the lookback window ends (then removed and logged). A provider 429/5xx leaves the item for the next run; a 429
+ * ends this run.
+ */
+export async function reconcileProviderCosts(
+  input: ReconcileProviderCostsInput,
+  deps: ReconcileProviderCostsDeps,
+): Promise<ReconcileSummary> {
+  const summary: ReconcileSummary = { completed: 0, recorded: 0, failed: 0, rescheduled: 0, abandoned: 0, deferred: 0 };
+  const items = await deps.queue.due(unixSeconds(deps.clock()), deps.options.maxItems);
+  for (const item of items) {
+    if (deps.clock().getTime() >= input.stopStartingAt) break;
+    const { outcome, recorded = false, rateLimited = false } = await reconcileOne(item, deps);
+    summary[outcome]++;
+    if (recorded) summary.recorded++;
+    if (rateLimited) break;
+  }
+  for (const [name, value] of Object.entries(summary)) {
+    if (value > 0) deps.metrics.addMetric(`ProviderCostReconcile${capitalized(name)}`, 'Count', value);
+  }
+  deps.logger.info('Provider cost reconciliation run', { due: items.length, ...summary });
+  return summary;
+}
+
+interface ItemResult {
+  outcome: 'completed' | 'failed' | 'rescheduled' | 'abandoned' | 'deferred';
+  /** This run recorded the provider cost. */
+  recorded?: boolean;
+  /** The provider answered 429: the run stops. */
+  rateLimited?: boolean;
+}
+
+async function reconcileOne(item: ReconcileWorkItem, deps: ReconcileProviderCostsDeps): Promise<ItemResult> {
+  const keys = { videoId: item.videoId, userId: item.userId, providerVideoId: item.providerVideoId };
+  let status: 'queued' | 'in_progress' | 'completed' | 'failed';
+  try {
+    status = (await deps.provider.retrieve(item.providerVideoId)).status;
+  } catch (error) {
+    if (error instanceof RetryableProviderError) {
+      deps.logger.warn('Provider unavailable; job left for the next run', { ...keys, error: error.message });
+      return { outcome: 'deferred', rateLimited: error.rateLimited };
+    }
+    if (error instanceof PermanentProviderError && statusOf(error.cause) === 404) {
+      await deps.queue.remove(item);
+      deps.logger.error('Provider no longer knows a job reelflow gave up on; its cost is unknown', keys);
+      return { outcome: 'abandoned' };
+    }
+    throw error;
+  }
+
+  const now = unixSeconds(deps.clock());
+  switch (status) {
+    case 'completed': {
+      // Idempotent: a cost recorded earlier (by this reconciler or a late completion) is not written again.
+      const recorded = await deps.costs.recordProviderCostOf(item.videoId, now);
+      await deps.queue.remove(item);
+      deps.logger.info('Provider finished a job reelflow gave up on; provider cost recorded, user not charged', {
+        ...keys,
+        reason: item.reason,
+        recordedNow: recorded,
+      });
+      return { outcome: 'completed', recorded };
+    }
+    case 'failed':
+      await deps.queue.remove(item);
+      deps.logger.info('Provider job given up on ended failed; nothing billed', keys);
+      return { outcome: 'failed' };
+    default: {
+      const deadline = item.givenUpAt + deps.options.lookbackSeconds;
+      if (now >= deadline) {
+        await deps.queue.remove(item);
+        deps.logger.warn('Provider job still unfinished after the lookback window; no longer followed', {
+          ...keys,
+          status,
+          givenUpAt: item.givenUpAt,
+          checks: item.checks,
+        });
+        return { outcome: 'abandoned' };
+      }
+      // False when another run moved or removed it meanwhile: nothing to do then.
+      await deps.queue.reschedule(item, nextDueAt(item, now, deps.options.lookbackSeconds));
+      return { outcome: 'rescheduled' };
+    }
+  }
+}
+
+function statusOf(cause: unknown): number | undefined {
+  const status = (cause as { status?: unknown } | null | undefined)?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+function capitalized(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}

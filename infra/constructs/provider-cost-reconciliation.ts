@@ -1,0 +1,54 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { AppFunction } from './app-function';
+import { bindProvider, bindTable, type ProviderBinding } from './bindings';
+
+export interface ProviderCostReconciliationProps {
+  readonly table: dynamodb.ITable;
+  readonly provider: ProviderBinding;
+  /**
+   * How often the reconciler runs.
+   * @default Duration.minutes(15)
+   */
+  readonly every?: Duration;
+  /**
+   * How long the function's logs are kept.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * Records for finance the provider jobs that finished after reelflow gave up on them: the reconcile-provider-costs
+ * function, run by an EventBridge schedule, reads the due `RECONCILE` work items, asks the provider how each job
+ * ended and records a completed one's cost once (shared/money/reconciliation.ts).
+ */
+export class ProviderCostReconciliation extends Construct {
+  public readonly function: AppFunction;
+  public readonly schedule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: ProviderCostReconciliationProps) {
+    super(scope, id);
+    // 60 s: room for one provider request (PROVIDER_TIMEOUT_MS, 30 s) after the run stops starting new items.
+    this.function = new AppFunction(this, 'ReconcileProviderCostsFunction', {
+      folder: 'reconcile-provider-costs',
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      memorySize: 256,
+      timeout: Duration.seconds(60),
+    });
+    // Query/PutItem/DeleteItem: the work items; GetItem/PutItem/UpdateItem: the provider-cost transaction.
+    bindTable(this.function, props.table, ['Query', 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']);
+    bindProvider(this.function, props.provider);
+
+    this.schedule = new events.Rule(this, 'Schedule', {
+      description: 'Runs reconcile-provider-costs: provider jobs reelflow gave up on that may since have finished',
+      schedule: events.Schedule.rate(props.every ?? Duration.minutes(15)),
+      // A missed run is made up by the next one: items stay due until handled.
+      targets: [new targets.LambdaFunction(this.function, { retryAttempts: 0 })],
+    });
+  }
+}

@@ -1,0 +1,209 @@
+import { APIError } from 'openai';
+import { describe, expect, it } from 'vitest';
+import {
+  MAX_RECHECK_DELAY_SECONDS,
+  nextDueAt,
+  type ReconcileProviderCostsDeps,
+  reconcileProviderCosts,
+} from '../../../functions/reconcile-provider-costs/reconcile-provider-costs';
+import { PermanentProviderError, RetryableProviderError } from '../../../shared/errors';
+import type { ReconcileQueue, ReconcileWorkItem } from '../../../shared/money/reconciliation';
+import { aProviderJob, FakeProvider, fakeLogger, fakeMetrics, fixedClock } from '../fakes/fakes';
+
+const NOW = Date.parse('2026-11-21T12:00:00Z') / 1000;
+const LOOKBACK = 48 * 3600;
+
+/** Work items in memory, with the Dynamo queue's semantics (due by time, moves only when still there). */
+class InMemoryQueue implements ReconcileQueue {
+  constructor(public items: ReconcileWorkItem[] = []) {}
+
+  async due(now: number, limit: number): Promise<ReconcileWorkItem[]> {
+    return this.items
+      .filter((item) => item.dueAt <= now)
+      .sort((a, b) => a.dueAt - b.dueAt)
+      .slice(0, limit)
+      .map((item) => ({ ...item }));
+  }
+
+  async remove(item: ReconcileWorkItem): Promise<void> {
+    this.items = this.items.filter((candidate) => !same(candidate, item));
+  }
+
+  async reschedule(item: ReconcileWorkItem, dueAt: number): Promise<boolean> {
+    const found = this.items.find((candidate) => same(candidate, item));
+    if (found === undefined) return false;
+    Object.assign(found, { dueAt, checks: found.checks + 1 });
+    return true;
+  }
+}
+
+const same = (a: ReconcileWorkItem, b: ReconcileWorkItem) => a.videoId === b.videoId && a.dueAt === b.dueAt;
+
+function anItem(overrides: Partial<ReconcileWorkItem> = {}): ReconcileWorkItem {
+  return {
+    videoId: 'vid_01JD0000000000000000000001',
+    userId: 'alice',
+    providerVideoId: 'video_1',
+    reason: 'cancelled',
+    givenUpAt: NOW - 600,
+    dueAt: NOW - 600,
+    checks: 0,
+    ...overrides,
+  };
+}
+
+function setup(items: ReconcileWorkItem[], jobs = [aProviderJob({ id: 'video_1', status: 'completed' })]) {
+  const queue = new InMemoryQueue(items);
+  const provider = new FakeProvider();
+  provider.jobs = jobs;
+  const recorded = new Set<string>();
+  const calls: string[] = [];
+  const metrics = fakeMetrics();
+  const logger = fakeLogger();
+  const deps: ReconcileProviderCostsDeps = {
+    queue,
+    provider,
+    costs: {
+      // Like DynamoBilling: true only for the call that writes the entry.
+      recordProviderCostOf: async (videoId: string) => {
+        calls.push(videoId);
+        if (recorded.has(videoId)) return false;
+        recorded.add(videoId);
+        return true;
+      },
+    },
+    clock: fixedClock('2026-11-21T12:00:00Z'),
+    logger,
+    metrics,
+    options: { lookbackSeconds: LOOKBACK, maxItems: 100 },
+  };
+  return { queue, provider, recorded, calls, metrics, logger, deps };
+}
+
+const run = (deps: ReconcileProviderCostsDeps) => reconcileProviderCosts({ stopStartingAt: Infinity }, deps);
+
+describe('reconcile-provider-costs', () => {
+  it('returns completed and records the provider cost once when a given-up job completed', async () => {
+    const { queue, recorded, calls, metrics, deps } = setup([anItem()]);
+
+    const first = await run(deps);
+    const second = await run(deps);
+
+    expect(first).toMatchObject({ completed: 1, recorded: 1, rescheduled: 0, abandoned: 0, deferred: 0 });
+    expect(second).toMatchObject({ completed: 0, recorded: 0 });
+    expect([...recorded]).toEqual(['vid_01JD0000000000000000000001']);
+    expect(calls).toHaveLength(1);
+    expect(queue.items).toEqual([]);
+    expect(metrics.total('ProviderCostReconcileRecorded')).toBe(1);
+  });
+
+  it('returns completed without recording again when the cost was recorded by an earlier path', async () => {
+    const { queue, recorded, deps } = setup([anItem()]);
+    recorded.add('vid_01JD0000000000000000000001');
+
+    const summary = await run(deps);
+
+    expect(summary).toMatchObject({ completed: 1, recorded: 0 });
+    expect(queue.items).toEqual([]);
+  });
+
+  it('returns failed, records nothing and removes the item when the provider job failed', async () => {
+    const { queue, calls, deps } = setup(
+      [anItem()],
+      [aProviderJob({ id: 'video_1', status: 'failed', error: { code: 'moderation_blocked', message: 'no' } })],
+    );
+
+    const summary = await run(deps);
+
+    expect(summary).toMatchObject({ failed: 1, completed: 0, recorded: 0 });
+    expect(calls).toEqual([]);
+    expect(queue.items).toEqual([]);
+  });
+
+  it('returns rescheduled and moves the item later when the job is still running', async () => {
+    const item = anItem();
+    const { queue, calls, deps } = setup([item], [aProviderJob({ id: 'video_1', status: 'in_progress' })]);
+
+    const summary = await run(deps);
+
+    expect(summary).toMatchObject({ rescheduled: 1, completed: 0 });
+    expect(calls).toEqual([]);
+    expect(queue.items).toEqual([{ ...item, dueAt: NOW + 600, checks: 1 }]);
+  });
+
+  it('returns abandoned, removes the item and logs when the job is still running after the lookback window', async () => {
+    const { queue, logger, deps } = setup(
+      [anItem({ givenUpAt: NOW - LOOKBACK, dueAt: NOW - 10 })],
+      [aProviderJob({ id: 'video_1', status: 'queued' })],
+    );
+
+    const summary = await run(deps);
+
+    expect(summary).toMatchObject({ abandoned: 1, rescheduled: 0 });
+    expect(queue.items).toEqual([]);
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringContaining('lookback window'),
+      expect.objectContaining({ videoId: 'vid_01JD0000000000000000000001' }),
+    );
+  });
+
+  it('returns deferred and leaves the item when the provider answers 5xx, and stops the run on a 429', async () => {
+    const items = [anItem(), anItem({ videoId: 'vid_2', dueAt: NOW - 500 }), anItem({ videoId: 'vid_3', dueAt: NOW })];
+    const { queue, provider, calls, deps } = setup(items);
+    provider.retrieveResults = [
+      new RetryableProviderError('503'),
+      new RetryableProviderError('429', { rateLimited: true }),
+    ];
+
+    const summary = await run(deps);
+
+    expect(summary).toMatchObject({ deferred: 2, completed: 0 });
+    expect(calls).toEqual([]);
+    expect(queue.items.map((item) => item.videoId)).toEqual(['vid_01JD0000000000000000000001', 'vid_2', 'vid_3']);
+  });
+
+  it('returns abandoned and removes the item when the provider no longer knows the job (404)', async () => {
+    const { queue, provider, logger, deps } = setup([anItem()]);
+    const notFound = new APIError(404, { message: 'gone' }, 'gone', new Headers());
+    provider.retrieveResults = [new PermanentProviderError('404', { cause: notFound })];
+
+    const summary = await run(deps);
+
+    expect(summary).toMatchObject({ abandoned: 1 });
+    expect(queue.items).toEqual([]);
+    expect(logger.error).toHaveBeenCalled();
+  });
+
+  it('throws and leaves the item when the provider rejects the request for another reason (e.g. 401)', async () => {
+    const { queue, provider, deps } = setup([anItem()]);
+    const unauthorized = new APIError(401, { message: 'bad key' }, 'bad key', new Headers());
+    provider.retrieveResults = [new PermanentProviderError('401', { cause: unauthorized })];
+
+    await expect(run(deps)).rejects.toBeInstanceOf(PermanentProviderError);
+
+    expect(queue.items).toHaveLength(1);
+  });
+
+  it('returns without touching items that are not due yet or past the time budget', async () => {
+    const { queue, deps } = setup([anItem({ dueAt: NOW + 60 })]);
+
+    const notDue = await run(deps);
+    queue.items[0]!.dueAt = NOW - 1;
+    const outOfTime = await reconcileProviderCosts({ stopStartingAt: 0 }, deps);
+
+    expect(notDue).toMatchObject({ completed: 0, rescheduled: 0 });
+    expect(outOfTime).toMatchObject({ completed: 0, rescheduled: 0 });
+    expect(queue.items).toHaveLength(1);
+  });
+});
+
+describe('nextDueAt', () => {
+  it('returns a delay as long as the job has been followed, between 1 s and the cap, within the window', () => {
+    const item = anItem({ givenUpAt: NOW });
+
+    expect(nextDueAt(item, NOW, LOOKBACK)).toBe(NOW + 1);
+    expect(nextDueAt(item, NOW + 900, LOOKBACK)).toBe(NOW + 1800);
+    expect(nextDueAt(item, NOW + 20 * 3600, LOOKBACK)).toBe(NOW + 20 * 3600 + MAX_RECHECK_DELAY_SECONDS);
+    expect(nextDueAt(item, NOW + 45 * 3600, LOOKBACK)).toBe(NOW + LOOKBACK);
+  });
+});

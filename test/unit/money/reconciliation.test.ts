@@ -1,0 +1,207 @@
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { reconcileProviderCosts } from '../../../functions/reconcile-provider-costs/reconcile-provider-costs';
+import { DynamoBilling } from '../../../shared/money/billing';
+import { providerCostKey, RECONCILE_PARTITION, reconcileKey, usageKey } from '../../../shared/money/keys';
+import { DynamoLimitsStore, type UserLimits } from '../../../shared/money/limits';
+import { DynamoReconcileQueue, reconcileWorkItemFor } from '../../../shared/money/reconciliation';
+import { videoKey } from '../../../shared/repositories/video-repository';
+import { aProviderJob, aVideo, FakeProvider, fakeLogger, fakeMetrics } from '../fakes/fakes';
+import { type LocalTable, startLocalTable } from './dynamodb-local';
+
+/* The work items written by a release and read by the reconciler, against AWS's DynamoDB Local. */
+
+const DEFAULTS: UserLimits = { budgetMicros: 10_000_000, maxActive: 100, maxPerDay: 1000 };
+const NOW = new Date('2026-11-21T12:00:00Z');
+const NOW_S = Math.floor(NOW.getTime() / 1000);
+
+let local: LocalTable;
+let table: string;
+let billing: DynamoBilling;
+let queue: DynamoReconcileQueue;
+let counter = 0;
+
+const nextId = () => `vid_${String(++counter).padStart(26, '0')}`;
+const get = async (key: { pk: string; sk: string }) =>
+  (await local.documents.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item;
+const workItems = async () =>
+  (
+    await local.documents.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': RECONCILE_PARTITION },
+        ConsistentRead: true,
+      }),
+    )
+  ).Items ?? [];
+const setStatus = (videoId: string, status: string) =>
+  local.documents.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: videoKey(videoId),
+      UpdateExpression: 'SET #status = :status',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':status': status },
+    }),
+  );
+
+beforeAll(async () => {
+  local = await startLocalTable();
+});
+afterAll(async () => {
+  await local?.stop();
+});
+beforeEach(async () => {
+  table = await local.createTable();
+  billing = new DynamoBilling(local.documents, table, new DynamoLimitsStore(local.documents, table, DEFAULTS));
+  queue = new DynamoReconcileQueue(local.documents, table);
+});
+
+describe('provider-cost reconciliation work items', () => {
+  it('returns one due work item when a video with a provider job is cancelled, released twice', async () => {
+    const video = aVideo({ videoId: nextId(), status: 'in_progress', providerVideoId: 'video_p1' });
+    await billing.reserve(video, NOW);
+
+    await billing.release(video.videoId, { status: 'cancelled', now: NOW_S });
+    await billing.release(video.videoId, { status: 'cancelled', now: NOW_S + 5 });
+
+    expect(await workItems()).toEqual([
+      {
+        ...reconcileKey(NOW_S, video.videoId),
+        entity: 'reconcile',
+        videoId: video.videoId,
+        userId: 'alice',
+        providerVideoId: 'video_p1',
+        reason: 'cancelled',
+        givenUpAt: NOW_S,
+        dueAt: NOW_S,
+        checks: 0,
+      },
+    ]);
+    expect(await queue.due(NOW_S - 1, 10)).toEqual([]);
+    expect(await queue.due(NOW_S, 10)).toMatchObject([{ videoId: video.videoId, providerVideoId: 'video_p1' }]);
+  });
+
+  it('returns a work item for timed_out and provider_failed, none for a provider-ended failure or no job', async () => {
+    const timedOut = aVideo({ videoId: nextId(), providerVideoId: 'video_t' });
+    const unreachable = aVideo({ videoId: nextId(), providerVideoId: 'video_u' });
+    const moderated = aVideo({ videoId: nextId(), providerVideoId: 'video_m' });
+    const noJob = aVideo({ videoId: nextId() });
+    for (const video of [timedOut, unreachable, moderated, noJob]) await billing.reserve(video, NOW);
+
+    await billing.release(timedOut.videoId, {
+      status: 'failed',
+      error: { code: 'timed_out', message: 'x' },
+      now: NOW_S,
+    });
+    await billing.release(unreachable.videoId, {
+      status: 'failed',
+      error: { code: 'provider_failed', message: 'x' },
+      now: NOW_S,
+    });
+    await billing.release(moderated.videoId, {
+      status: 'failed',
+      error: { code: 'moderation_blocked', message: 'x' },
+      now: NOW_S,
+    });
+    await billing.release(noJob.videoId, { status: 'cancelled', now: NOW_S });
+
+    const items = await workItems();
+    expect(items.map((item) => [item.videoId, item.reason]).sort()).toEqual(
+      [
+        [timedOut.videoId, 'timed_out'],
+        [unreachable.videoId, 'provider_failed'],
+      ].sort(),
+    );
+  });
+
+  it('returns no work item when the video was given up on while storing (its cost is recorded at once)', async () => {
+    const video = aVideo({ videoId: nextId(), providerVideoId: 'video_s' });
+    await billing.reserve(video, NOW);
+    await setStatus(video.videoId, 'storing');
+
+    const result = await billing.release(video.videoId, { status: 'cancelled', now: NOW_S });
+
+    expect(result).toMatchObject({ applied: true, providerCostRecorded: true });
+    expect(await workItems()).toEqual([]);
+  });
+
+  it('returns false when an item is rescheduled twice from the same read, and moves it once', async () => {
+    const video = aVideo({ videoId: nextId(), status: 'in_progress', providerVideoId: 'video_r' });
+    await billing.reserve(video, NOW);
+    await billing.release(video.videoId, { status: 'cancelled', now: NOW_S });
+    const [item] = await queue.due(NOW_S, 10);
+
+    const first = await queue.reschedule(item!, NOW_S + 30);
+    const second = await queue.reschedule(item!, NOW_S + 60);
+
+    expect({ first, second }).toEqual({ first: true, second: false });
+    expect(await workItems()).toMatchObject([{ ...reconcileKey(NOW_S + 30, video.videoId), checks: 1 }]);
+    expect(await queue.due(NOW_S + 29, 10)).toEqual([]);
+  });
+
+  it('returns the due items earliest first, at most limit', async () => {
+    const ids = [nextId(), nextId(), nextId()];
+    for (const [index, videoId] of ids.entries()) {
+      const video = aVideo({ videoId, status: 'in_progress', providerVideoId: `video_${index}` });
+      await billing.reserve(video, NOW);
+      await billing.release(videoId, { status: 'cancelled', now: NOW_S + 10 - index });
+    }
+
+    const due = await queue.due(NOW_S + 100, 2);
+
+    expect(due.map((item) => item.videoId)).toEqual([ids[2], ids[1]]);
+  });
+
+  it('records one provider cost, charges 0 and removes the item when the reconciler finds the job completed', async () => {
+    const video = aVideo({ videoId: nextId(), status: 'in_progress', providerVideoId: 'video_done' });
+    await billing.reserve(video, NOW);
+    await billing.release(video.videoId, { status: 'cancelled', now: NOW_S });
+    const provider = new FakeProvider();
+    provider.jobs = [aProviderJob({ id: 'video_done', status: 'completed' })];
+    const deps = {
+      queue,
+      provider,
+      costs: billing,
+      clock: () => new Date((NOW_S + 60) * 1000),
+      logger: fakeLogger(),
+      metrics: fakeMetrics(),
+      options: { lookbackSeconds: 48 * 3600, maxItems: 10 },
+    };
+
+    const first = await reconcileProviderCosts({ stopStartingAt: Infinity }, deps);
+    // A late completion of the same job (RecordCompletion after the cancel) finds the cost recorded already.
+    const late = await billing.charge(video.videoId, {
+      content: {
+        contentType: 'video/mp4',
+        bytes: 1,
+        sha256: 'a'.repeat(64),
+        variants: ['video'],
+        bucket: 'b',
+        key: 'k',
+      },
+      completedAt: NOW_S + 70,
+    });
+
+    expect(first).toMatchObject({ completed: 1, recorded: 1 });
+    expect(late).toMatchObject({ applied: false, providerCostRecorded: false, video: { status: 'cancelled' } });
+    expect(await workItems()).toEqual([]);
+    expect(await get(providerCostKey('alice', '2026-11', video.videoId))).toMatchObject({
+      providerCostMicros: 400_000,
+      chargedToUserMicros: 0,
+      providerVideoId: 'video_done',
+      videoStatus: 'cancelled',
+    });
+    const usage = await get(usageKey('alice', '2026-11'));
+    expect(usage).toMatchObject({ providerCostMicros: 400_000, reservedMicros: 0 });
+    expect(usage?.chargedMicros ?? 0).toBe(0);
+    expect(await get(videoKey(video.videoId))).toMatchObject({ status: 'cancelled', chargedMicros: 0 });
+  });
+
+  it('returns undefined from reconcileWorkItemFor for a completed video', () => {
+    expect(
+      reconcileWorkItemFor(aVideo({ status: 'completed', providerVideoId: 'video_x', chargedMicros: 1 }), NOW_S),
+    ).toBeUndefined();
+  });
+});
