@@ -18,6 +18,8 @@ export interface LocalConfig {
    * with the same input and keeps the last result, as an at-least-once delivery or a redriven step would.
    */
   taskRepeat: number;
+  /** When set, every EventBridge schedule of the template fires at this interval in ms (`LOCAL_SCHEDULE_MS`). */
+  localScheduleMs: number | undefined;
 }
 
 /** Reads the local stack configuration; throws one clear error for a malformed value. */
@@ -30,6 +32,7 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     emulatorJobMs: integer(env, 'EMULATOR_JOB_MS', 30_000),
     localWaitMs: env.LOCAL_WAIT_MS ? integer(env, 'LOCAL_WAIT_MS', 0) : undefined,
     taskRepeat: Math.max(1, integer(env, 'LOCAL_TASK_REPEAT', 1)),
+    localScheduleMs: env.LOCAL_SCHEDULE_MS ? Math.max(1, integer(env, 'LOCAL_SCHEDULE_MS', 0)) : undefined,
   };
 }
 

@@ -10,6 +10,7 @@ import { LocalStepFunctionsEngine } from './engine/engine';
 import { startStepFunctionsServer } from './engine/server';
 import { describeFunctions, LambdaRuntime } from './lambda/runtime';
 import { startEmulator } from './provider-emulator/index';
+import { localSchedules, startLocalScheduler } from './scheduler/scheduler';
 import { createTablesFromTemplate, startDynamoDbLocal } from './services/dynamodb-local';
 import { startS3Local } from './services/s3-local';
 import { LOCAL_REGION } from './template/resolve';
@@ -30,6 +31,8 @@ export interface LocalStack {
   stateMachineArns: string[];
   tables: string[];
   buckets: string[];
+  /** The EventBridge schedules running locally (`<rule>: <expression> → <function>`), and those skipped. */
+  schedules: string[];
   issuer: LocalIssuer;
   stop(): Promise<void>;
 }
@@ -116,6 +119,13 @@ export async function startLocalStack(
     // Only now, with every endpoint and name in process.env, are the handler modules imported.
     await runtime.load();
 
+    const { schedules, skipped } = localSchedules(template, (arn) => runtime.find(arn) !== undefined);
+    const scheduler = startLocalScheduler(schedules, runtime, {
+      overrideMs: config.localScheduleMs,
+      log: (line) => log(line),
+    });
+    stops.push(() => scheduler.stop());
+
     const api = await startLocalApi({
       routes: localRoutes(template, runtime),
       cors: localCors(template),
@@ -137,6 +147,13 @@ export async function startLocalStack(
       stateMachineArns: machines.map((machine) => machine.arn),
       tables,
       buckets: s3.buckets,
+      schedules: [
+        ...schedules.map(
+          (schedule) =>
+            `${schedule.rule}: ${config.localScheduleMs === undefined ? schedule.expression : `every ${config.localScheduleMs} ms (LOCAL_SCHEDULE_MS)`} → ${runtime.find(schedule.functionArn)?.functionName}`,
+        ),
+        ...skipped.map((line) => `skipped ${line}`),
+      ],
       issuer: api.issuer,
       stop,
     };

@@ -1,7 +1,8 @@
 /**
  * `npm start`: the embedded local stack (DynamoDB Local, s3rver, the provider emulator, the local Step Functions
  * engine and the local HTTP API), running the handlers and the state machine the CDK app synthesizes.
- * Configuration: PORT, REELFLOW_DATA_DIR, PROVIDER_BASE_URL/PROVIDER_API_KEY, EMULATOR_JOB_MS, LOCAL_WAIT_MS.
+ * Configuration: PORT, REELFLOW_DATA_DIR, PROVIDER_BASE_URL/PROVIDER_API_KEY, EMULATOR_JOB_MS, LOCAL_WAIT_MS,
+ * LOCAL_TASK_REPEAT, LOCAL_SCHEDULE_MS.
  */
 import { POLL_POLICY } from '../shared/poll-policy';
 import { readLocalConfig } from './config';
@@ -84,6 +85,7 @@ console.log(
     `  state machines: ${stack.stateMachineArns.join(', ')}`,
     `  dynamodb local: ${stack.dynamodbEndpoint} (pid ${stack.dynamodbPid}; tables: ${stack.tables.join(', ')})`,
     `  s3 (s3rver): ${stack.s3Endpoint} (buckets: ${stack.buckets.join(', ')})`,
+    ...stack.schedules.map((schedule) => `  schedule: ${schedule}`),
     `  data: ${config.dataDir}`,
     `  token for user demo (or: npm run token -- --user ID [--groups a,b]):`,
     `  TOKEN=${token}`,

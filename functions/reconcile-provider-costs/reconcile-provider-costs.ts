@@ -79,7 +79,7 @@ export async function reconcileProviderCosts(
   for (const [name, value] of Object.entries(summary)) {
     if (value > 0) deps.metrics.addMetric(`ProviderCostReconcile${capitalized(name)}`, 'Count', value);
   }
-  deps.logger.info('Provider cost reconciliation run', { due: items.length, ...summary });
+  if (items.length > 0) deps.logger.info('Provider cost reconciliation run', { due: items.length, ...summary });
   return summary;
 }
 

@@ -45,7 +45,7 @@ export interface LocalStackProcess extends LocalStackClient {
 export interface StartLocalStackOptions {
   /** Data directory; default a fresh temp dir, removed on stop. */
   dataDir?: string;
-  /** Extra environment (defaults: PORT=0, EMULATOR_JOB_MS=1500, LOCAL_WAIT_MS=50). */
+  /** Extra environment (defaults: PORT=0, EMULATOR_JOB_MS=1500, LOCAL_WAIT_MS=50, LOCAL_SCHEDULE_MS=1000). */
   env?: Record<string, string>;
   /** How long to wait for the `ready` line. */
   readyTimeoutMs?: number;
@@ -71,6 +71,8 @@ export async function startLocalStackProcess(options: StartLocalStackOptions = {
       PORT: '0',
       EMULATOR_JOB_MS: '1500',
       LOCAL_WAIT_MS: '50',
+      // Scheduled functions (the provider-cost reconciler) run every second instead of every 15 minutes.
+      LOCAL_SCHEDULE_MS: '1000',
       REELFLOW_STOP_WITH_PARENT: '1',
       ...options.env,
       REELFLOW_DATA_DIR: dataDir,
