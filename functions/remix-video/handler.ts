@@ -20,11 +20,9 @@ import { env } from './env';
 import { type RemixVideoDeps, remixVideo } from './remix-video';
 import { parseRemixVideoRequest } from './schema';
 
-const billing = dynamoBilling(ddb, env.TABLE_NAME, defaultLimitsFrom(env));
 const deps: RemixVideoDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
-  reservations: billing,
-  releaser: billing,
+  money: dynamoBilling(ddb, env.TABLE_NAME, defaultLimitsFrom(env)),
   pipeline: new StepFunctionsPipelineStarter(sfn, env.STATE_MACHINE_ARN),
   prices: loadPriceTable(env.PRICE_TABLE),
   idempotency: requestIdempotency({

@@ -1,14 +1,13 @@
 import { ConflictError } from '../../shared/errors';
 import { idempotentRequest, type RequestIdempotency } from '../../shared/http/idempotency';
 import type { Caller } from '../../shared/http/types';
-import type { ReservationReleaser, Reservations } from '../../shared/money/billing';
-import type { PipelineStarter } from '../../shared/pipeline/pipeline-starter';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
-import { estimateMicros, type PriceTable } from '../../shared/pricing';
+import type { PriceTable } from '../../shared/pricing';
 import type { VideoRepository } from '../../shared/repositories/video-repository';
 import type { RemixVideoBody, VideoResource } from '../../shared/schemas';
-import { toVideoResource, unixSeconds, type VideoRecord } from '../../shared/video';
+import { toVideoResource } from '../../shared/video';
 import { findOwnVideo } from '../../shared/video-access';
+import { type AdmitVideoDeps, admitVideo, newVideoRecord } from '../../shared/video-admission';
 
 export interface RemixVideoInput {
   caller: Caller;
@@ -17,16 +16,10 @@ export interface RemixVideoInput {
   idempotencyKey: string | undefined;
 }
 
-export interface RemixVideoDeps {
+export interface RemixVideoDeps extends AdmitVideoDeps {
   videos: Pick<VideoRepository, 'get'>;
-  /** Writes the new video with its estimate reserved (402/429 when the budget or quotas do not allow it). */
-  reservations: Reservations;
-  /** Gives the reservation back when the pipeline cannot be started. */
-  releaser: ReservationReleaser;
-  pipeline: PipelineStarter;
   prices: PriceTable;
   idempotency: RequestIdempotency;
-  clock: () => Date;
   newId: (nowMillis: number) => string;
   logger: Pick<AppLogger, 'info' | 'error' | 'appendKeys'>;
   metrics: AppMetrics;
@@ -59,45 +52,23 @@ async function remix(input: RemixVideoInput, deps: RemixVideoDeps): Promise<Vide
     );
   }
   const now = deps.clock();
-  const createdAt = unixSeconds(now);
-  const video: VideoRecord = {
-    videoId: deps.newId(now.getTime()),
-    userId: input.caller.userId,
-    status: 'queued',
-    progress: 0,
-    prompt: input.body.prompt,
-    model: source.model,
-    seconds: source.seconds,
-    size: source.size,
-    metadata: {},
-    remixedFromVideoId: source.videoId,
-    remixSourceProviderVideoId: source.providerVideoId,
-    createdAt,
-    updatedAt: createdAt,
-    completedAt: null,
-    error: null,
-    estimatedMicros: estimateMicros(source.model, source.size, source.seconds, deps.prices),
-    chargedMicros: null,
-    priceVersion: deps.prices.version,
-    content: null,
-    providerVideoId: null,
-    providerCreateAttempts: 0,
-    providerFirstAttemptAt: null,
-  };
+  const video = newVideoRecord(
+    {
+      videoId: deps.newId(now.getTime()),
+      userId: input.caller.userId,
+      prompt: input.body.prompt,
+      model: source.model,
+      seconds: source.seconds,
+      size: source.size,
+      metadata: {},
+      remixedFromVideoId: source.videoId,
+      remixSourceProviderVideoId: source.providerVideoId,
+    },
+    deps.prices,
+    now,
+  );
   deps.logger.appendKeys({ videoId: video.videoId, userId: video.userId, remixedFromVideoId: source.videoId });
-
-  await deps.reservations.reserve(video, now);
-  try {
-    await deps.pipeline.start({ videoId: video.videoId, userId: video.userId });
-  } catch (error) {
-    deps.logger.error('Could not start the video pipeline', error as Error);
-    await deps.releaser.release(video.videoId, {
-      status: 'failed',
-      error: { code: 'internal_error', message: 'The video could not be started' },
-      now: unixSeconds(deps.clock()),
-    });
-    throw error;
-  }
+  await admitVideo(video, now, deps);
 
   deps.metrics.addMetric('VideosRequested', 'Count', 1);
   deps.metrics.addMetric('RemixesRequested', 'Count', 1);

@@ -30,8 +30,7 @@ function setup(options: { startError?: Error; sourceStatus?: 'completed' | 'in_p
   };
   const deps: RemixVideoDeps = {
     videos,
-    reservations: money,
-    releaser: money,
+    money,
     pipeline: {
       start: async (input) => {
         if (options.startError !== undefined) throw options.startError;
