@@ -212,7 +212,8 @@ describe('cli client', () => {
   });
 
   it('completes a download that takes longer than the timeout as long as data keeps coming', async () => {
-    // Prepare: 8 chunks 60 ms apart (about 0.5 s in all) against a 250 ms stall limit
+    // Prepare: 60 chunks 40 ms apart (about 2.4 s in all) against a 2 s stall limit: the transfer outlasts the
+    // limit, while each gap stays 50× under it
     handlers.set('GET /v1/videos/vid_slow/content?variant=video', (_request, response) =>
       response.writeHead(302, { location: '/storage/slow.mp4' }).end(),
     );
@@ -221,20 +222,20 @@ describe('cli client', () => {
       let sent = 0;
       const timer = setInterval(() => {
         sent += 1;
-        if (sent < 8) response.write(Buffer.alloc(1000, sent));
+        if (sent < 60) response.write(Buffer.alloc(1000, sent));
         else {
           clearInterval(timer);
           response.end(Buffer.alloc(1000, sent));
         }
-      }, 60);
+      }, 40);
     });
-    const client = createApiClient({ baseUrl, token: 't', timeoutMs: 250 });
+    const client = createApiClient({ baseUrl, token: 't', timeoutMs: 2000 });
 
     // Act
     const download = await client.download('vid_slow', 'video', join(dir, 'slow.mp4'));
 
     // Assess
-    expect(download.bytes).toBe(8000);
+    expect(download.bytes).toBe(60_000);
   });
 
   it('throws download_failed and leaves no file when the storage stops sending', async () => {
