@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../errors';
 import type { VideoStatus } from '../schemas';
-import type { VideoContent, VideoFailure, VideoRecord } from '../video';
+import type { VideoContent, VideoRecord } from '../video';
 
 /** A page of a user's videos, newest first. */
 export interface VideoPage {
@@ -31,10 +31,12 @@ export interface TransitionResult {
   video: VideoRecord | undefined;
 }
 
-/** Access to video records (and provider job claims). Logic modules take this interface, tests fake it. */
+/**
+ * Access to video records (and provider job claims). Logic modules take this interface, tests fake it. Writing a
+ * new video and settling one (completed, failed, cancelled) move money, so they live in the money module
+ * (shared/money/billing.ts: reserve, charge, release), never here.
+ */
 export interface VideoRepository {
-  /** Writes a new video; fails if the id exists. */
-  create(video: VideoRecord): Promise<void>;
   get(videoId: string): Promise<VideoRecord | undefined>;
   /** A user's videos newest first, optionally only one status. */
   listByUser(userId: string, options: { limit: number; after?: string; status?: VideoStatus }): Promise<VideoPage>;
@@ -52,10 +54,6 @@ export interface VideoRepository {
     videoId: string,
     job: { providerVideoId: string; status: 'queued' | 'in_progress'; progress: number; now: number },
   ): Promise<boolean>;
-  /** Completes a non-terminal video, charging the estimate, in one conditional write. */
-  recordCompletion(videoId: string, update: CompletionUpdate): Promise<TransitionResult>;
-  /** Fails a non-terminal video, charging 0; never overwrites a terminal status. */
-  recordFailure(videoId: string, update: { error: VideoFailure; now: number }): Promise<TransitionResult>;
   /**
    * Turns a terminal video into a tombstone: `deletedAt` set, its content description and its place in the user's
    * list (index gsi1) removed; the cost fields stay. Not applied when it is not terminal, deleted already or missing.
@@ -163,16 +161,6 @@ export class DynamoVideoRepository implements VideoRepository {
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
-
-  async create(video: VideoRecord): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: toItem(video),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-  }
 
   async get(videoId: string): Promise<VideoRecord | undefined> {
     return this.read(videoId, false);
@@ -302,31 +290,6 @@ export class DynamoVideoRepository implements VideoRepository {
       },
     });
     return result.applied;
-  }
-
-  async recordCompletion(videoId: string, update: CompletionUpdate): Promise<TransitionResult> {
-    return this.transition(videoId, {
-      UpdateExpression:
-        'SET #status = :completed, progress = :hundred, completedAt = :completedAt, updatedAt = :completedAt, ' +
-        'content = :content, chargedMicros = estimatedMicros REMOVE #error',
-      ConditionExpression: NOT_TERMINAL,
-      ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
-      ExpressionAttributeValues: {
-        ':hundred': 100,
-        ':completedAt': update.completedAt,
-        ':content': update.content,
-        ...TERMINAL_VALUES,
-      },
-    });
-  }
-
-  async recordFailure(videoId: string, update: { error: VideoFailure; now: number }): Promise<TransitionResult> {
-    return this.transition(videoId, {
-      UpdateExpression: 'SET #status = :failed, #error = :error, chargedMicros = :zero, updatedAt = :now',
-      ConditionExpression: NOT_TERMINAL,
-      ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
-      ExpressionAttributeValues: { ':error': update.error, ':zero': 0, ':now': update.now, ...TERMINAL_VALUES },
-    });
   }
 
   async markDeleted(videoId: string, now: number): Promise<TransitionResult> {

@@ -7,14 +7,9 @@ import type {
   ProviderVideo,
   VideoProvider,
 } from '../../../shared/provider/provider-client';
-import type {
-  CompletionUpdate,
-  TransitionResult,
-  VideoPage,
-  VideoRepository,
-} from '../../../shared/repositories/video-repository';
+import type { TransitionResult, VideoPage, VideoRepository } from '../../../shared/repositories/video-repository';
 import type { ContentVariant, VideoStatus } from '../../../shared/schemas';
-import { isTerminal, type VideoFailure, type VideoRecord } from '../../../shared/video';
+import { isTerminal, type VideoRecord } from '../../../shared/video';
 
 /** A logger that records calls and prints nothing. */
 export function fakeLogger() {
@@ -78,12 +73,6 @@ export class InMemoryVideoRepository implements VideoRepository {
 
   constructor(initial: VideoRecord[] = []) {
     for (const video of initial) this.videos.set(video.videoId, structuredClone(video));
-  }
-
-  async create(video: VideoRecord): Promise<void> {
-    if (this.videos.has(video.videoId))
-      throw Object.assign(new Error('exists'), { name: 'ConditionalCheckFailedException' });
-    this.videos.set(video.videoId, structuredClone(video));
   }
 
   async get(videoId: string): Promise<VideoRecord | undefined> {
@@ -153,26 +142,6 @@ export class InMemoryVideoRepository implements VideoRepository {
       updatedAt: job.now,
     });
     return true;
-  }
-
-  async recordCompletion(videoId: string, update: CompletionUpdate): Promise<TransitionResult> {
-    return this.transition(videoId, (video) => {
-      Object.assign(video, {
-        status: 'completed',
-        progress: 100,
-        completedAt: update.completedAt,
-        updatedAt: update.completedAt,
-        content: structuredClone(update.content),
-        chargedMicros: video.estimatedMicros,
-        error: null,
-      });
-    });
-  }
-
-  async recordFailure(videoId: string, update: { error: VideoFailure; now: number }): Promise<TransitionResult> {
-    return this.transition(videoId, (video) => {
-      Object.assign(video, { status: 'failed', error: update.error, chargedMicros: 0, updatedAt: update.now });
-    });
   }
 
   async markDeleted(videoId: string, now: number): Promise<TransitionResult> {

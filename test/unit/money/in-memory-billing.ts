@@ -28,7 +28,8 @@ export class InMemoryBilling implements Reservations, ReservationReleaser, Charg
       this.reserveError = undefined;
       throw error;
     }
-    await this.videos.create(video);
+    if (this.videos.videos.has(video.videoId)) throw new Error(`Video ${video.videoId} already exists`);
+    this.videos.videos.set(video.videoId, structuredClone(video));
     this.reserved.set(video.videoId, video.estimatedMicros);
   }
 
@@ -37,9 +38,19 @@ export class InMemoryBilling implements Reservations, ReservationReleaser, Charg
     if (found !== undefined && isTerminal(found.status) && found.status !== 'completed') {
       return { applied: false, video: structuredClone(found), providerCostRecorded: true };
     }
-    const result = await this.videos.recordCompletion(videoId, update);
-    if (result.applied) this.charged.set(videoId, result.video?.chargedMicros ?? 0);
-    return result;
+    if (found === undefined) return { applied: false, video: undefined };
+    if (isTerminal(found.status)) return { applied: false, video: structuredClone(found) };
+    Object.assign(found, {
+      status: 'completed',
+      progress: 100,
+      completedAt: update.completedAt,
+      updatedAt: update.completedAt,
+      content: structuredClone(update.content),
+      chargedMicros: found.estimatedMicros,
+      error: null,
+    });
+    this.charged.set(videoId, found.estimatedMicros);
+    return { applied: true, video: structuredClone(found) };
   }
 
   async release(videoId: string, outcome: ReleaseOutcome): Promise<SettlementResult> {
@@ -47,11 +58,12 @@ export class InMemoryBilling implements Reservations, ReservationReleaser, Charg
     const found = this.videos.videos.get(videoId);
     if (found === undefined || found.status === 'completed') return { applied: false, video: structuredClone(found) };
     if (!isTerminal(found.status)) {
-      if (outcome.status === 'failed') {
-        await this.videos.recordFailure(videoId, { error: outcome.error, now: outcome.now });
-      } else {
-        Object.assign(found, { status: 'cancelled', chargedMicros: 0, updatedAt: outcome.now });
-      }
+      Object.assign(found, {
+        status: outcome.status,
+        chargedMicros: 0,
+        updatedAt: outcome.now,
+        ...(outcome.status === 'failed' ? { error: outcome.error } : {}),
+      });
     }
     this.released.add(videoId);
     return { applied: true, video: structuredClone(this.videos.videos.get(videoId)) };

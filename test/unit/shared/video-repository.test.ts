@@ -39,52 +39,13 @@ describe('video-repository', () => {
     expect(fromItem(item as unknown as Record<string, unknown>)).toEqual(aVideo({ videoId: 'vid_1', userId: 'alice' }));
   });
 
-  it('writes the video only if its id is new when creating', async () => {
-    // Prepare
-    ddbMock.on(PutCommand).resolves({});
-
-    // Act
-    await repository.create(aVideo());
-
-    // Assess
-    const [call] = ddbMock.commandCalls(PutCommand);
-    expect(call?.args[0].input).toMatchObject({ TableName: 'videos', ConditionExpression: 'attribute_not_exists(pk)' });
-  });
-
-  it('completes, charges the estimate and guards against terminal states in one update', async () => {
-    // Prepare
-    ddbMock.on(UpdateCommand).resolves({ Attributes: toItem(aVideo({ status: 'completed', chargedMicros: 400_000 })) });
-
-    // Act
-    const result = await repository.recordCompletion('vid_1', {
-      completedAt: 1_763_700_500,
-      content: {
-        contentType: 'video/mp4',
-        bytes: 10,
-        sha256: 'a'.repeat(64),
-        variants: ['video'],
-        bucket: 'b',
-        key: 'k',
-      },
-    });
-
-    // Assess
-    expect(result.applied).toBe(true);
-    const calls = ddbMock.commandCalls(UpdateCommand);
-    expect(calls).toHaveLength(1);
-    const input = calls[0]!.args[0].input;
-    expect(input.Key).toEqual({ pk: 'VIDEO#vid_1', sk: 'VIDEO' });
-    expect(input.UpdateExpression).toContain('chargedMicros = estimatedMicros');
-    expect(input.ConditionExpression).toContain('NOT (#status IN (:completed, :failed, :cancelled))');
-  });
-
   it('returns applied false with the record as it stands when the video is already terminal', async () => {
     // Prepare
     ddbMock.on(UpdateCommand).rejects(conditionFailed());
     ddbMock.on(GetCommand).resolves({ Item: toItem(aVideo({ status: 'cancelled' })) });
 
     // Act
-    const result = await repository.recordFailure('vid_1', { error: { code: 'timed_out', message: 'late' }, now: 1 });
+    const result = await repository.recordCreateAttempt('vid_1', 1);
 
     // Assess
     expect(result.applied).toBe(false);
