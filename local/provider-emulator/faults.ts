@@ -44,6 +44,11 @@ export interface JobTarget {
 
 export interface RateLimitStorm {
   count: number;
+  /**
+   * Only requests about a job whose prompt contains this substring: the create's body `prompt`, or the prompt of
+   * the job a route addresses (retrieve, content, delete, remix). Omitted = every `/v1/*` request.
+   */
+  match?: string;
   /** `retry-after` header in seconds (integer, 1..60); default 1. */
   retry_after_seconds?: number;
   /** Also send `retry-after-ms` (the openai SDK prefers it). */
@@ -54,6 +59,8 @@ export interface ErrorBurst {
   status: 500 | 503;
   count: number;
   routes?: EmulatorRoute[];
+  /** Only requests about a matching job, as for `RateLimitStorm.match`. Omitted = every request on `routes`. */
+  match?: string;
 }
 
 export interface FailGeneration extends JobTarget {
@@ -115,20 +122,30 @@ export class FaultState {
     return this.faults.content_ttl_seconds ?? 3600;
   }
 
-  /** Consumes one request of a 429 storm; returns the storm's retry settings when this request must answer 429. */
-  takeRateLimitStorm(): RateLimitStorm | null {
+  /** True while a 429 storm or error burst targets prompts: only then must a request's prompt be looked up. */
+  get matchesPrompts(): boolean {
+    return this.faults.rate_limit_storm?.match !== undefined || this.faults.error_burst?.match !== undefined;
+  }
+
+  /**
+   * Consumes one request of a 429 storm; returns the storm's retry settings when this request must answer 429.
+   * `prompt` is the prompt of the job the request is about (null when none or unknown).
+   */
+  takeRateLimitStorm(prompt: string | null = null): RateLimitStorm | null {
     const storm = this.faults.rate_limit_storm;
     if (!storm || storm.count <= 0) return null;
+    if (!matches(storm.match, prompt)) return null;
     storm.count -= 1;
     if (storm.count <= 0) delete this.faults.rate_limit_storm;
     return { ...storm };
   }
 
   /** Consumes one request of an error burst on `route`; returns the status to answer, or null. */
-  takeErrorBurst(route: EmulatorRoute): 500 | 503 | null {
+  takeErrorBurst(route: EmulatorRoute, prompt: string | null = null): 500 | 503 | null {
     const burst = this.faults.error_burst;
     if (!burst || burst.count <= 0) return null;
     if (burst.routes && !burst.routes.includes(route)) return null;
+    if (!matches(burst.match, prompt)) return null;
     burst.count -= 1;
     if (burst.count <= 0) delete this.faults.error_burst;
     return burst.status;
@@ -178,6 +195,11 @@ export class FaultState {
   }
 }
 
+/** True when a fault without `match` applies, or `prompt` contains its `match`. */
+function matches(match: string | undefined, prompt: string | null): boolean {
+  return match === undefined || prompt?.includes(match) === true;
+}
+
 const jobTarget = { match: z.string().optional(), count: z.number().int().positive().optional() };
 
 /** Validates fault JSON from the control route and `EMULATOR_FAULTS`. */
@@ -189,6 +211,7 @@ export const faultsSchema = z
         count: z.number().int().nonnegative(),
         retry_after_seconds: z.number().int().min(1).max(60).optional(),
         retry_after_ms: z.number().nonnegative().optional(),
+        match: z.string().optional(),
       })
       .strict()
       .nullish(),
@@ -199,6 +222,7 @@ export const faultsSchema = z
         routes: z
           .array(z.enum(['create', 'list', 'retrieve', 'delete', 'content', 'remix', 'edit', 'extend']))
           .optional(),
+        match: z.string().optional(),
       })
       .strict()
       .nullish(),

@@ -116,13 +116,20 @@ class Emulator {
     const route = matchRoute(req.method ?? 'GET', url.pathname);
     if (route) this.requestCounts.set(route.name, (this.requestCounts.get(route.name) ?? 0) + 1);
     if (route?.name === 'create') this.createRequests += 1;
+    // Read at most once: by the prompt lookup of a matched fault, or by the route itself.
+    let bodyRead: Promise<Body> | undefined;
+    const body = () => {
+      bodyRead ??= readBody(req);
+      return bodyRead;
+    };
     try {
       this.authenticate(req);
-      this.limitRate(headers);
+      const prompt = this.faults.matchesPrompts ? await this.promptOf(route, body) : null;
+      this.limitRate(headers, prompt);
       if (!route) throw new ApiError(404, `Invalid URL (${req.method} ${url.pathname})`);
-      const burst = this.faults.takeErrorBurst(route.name);
+      const burst = this.faults.takeErrorBurst(route.name, prompt);
       if (burst) throw serverError(burst);
-      await this.dispatch(route, req, res, url, headers);
+      await this.dispatch(route, req, res, url, headers, body);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       // Drain what the client is still sending so it reads our answer rather than a reset connection.
@@ -137,11 +144,12 @@ class Emulator {
     res: ServerResponse,
     url: URL,
     headers: Headers,
+    body: () => Promise<Body>,
   ): Promise<void> {
     const id = route.videoId ?? '';
     switch (route.name) {
       case 'create': {
-        const input = parseCreateVideo(await readBody(req), isMultipart(req));
+        const input = parseCreateVideo(await body(), isMultipart(req));
         const job = this.createJob(input);
         if (this.faults.takeDropAfterCreate(job.prompt)) {
           // Crash-like: the job exists, the client never hears about it.
@@ -173,19 +181,19 @@ class Emulator {
         await this.download(id, url.searchParams, res, headers);
         return;
       case 'remix': {
-        const { prompt } = parseRemix(await readBody(req));
+        const { prompt } = parseRemix(await body());
         const source = this.requireCompleted(id, 'video_id');
         sendJson(res, 200, toResource(this.createJob({ ...source, prompt }, source.id)), headers);
         return;
       }
       case 'edit': {
-        const input = parseEdit(await readBody(req), isMultipart(req));
+        const input = parseEdit(await body(), isMultipart(req));
         const source = this.sourceOf(input);
         sendJson(res, 200, toResource(this.createJob({ ...source, prompt: input.prompt })), headers);
         return;
       }
       case 'extend': {
-        const input = parseExtend(await readBody(req), isMultipart(req));
+        const input = parseExtend(await body(), isMultipart(req));
         const source = this.sourceOf(input);
         const total = Number(source.seconds) + Number(input.seconds);
         if (total > MAX_EXTENDED_SECONDS) {
@@ -198,6 +206,30 @@ class Emulator {
         sendJson(res, 200, toResource(job), headers);
         return;
       }
+    }
+  }
+
+  /**
+   * The prompt of the job a request is about, for faults with a `match`: the create's body `prompt`, or the prompt
+   * of the job that retrieve, content, delete and remix address; null for other routes, unknown jobs and bodies
+   * that cannot be read (the route itself answers those).
+   */
+  private async promptOf(route: RouteMatch | null, body: () => Promise<Body>): Promise<string | null> {
+    switch (route?.name) {
+      case 'create': {
+        const prompt = await body().then(
+          (fields) => fields.prompt,
+          () => null,
+        );
+        return typeof prompt === 'string' ? prompt : null;
+      }
+      case 'retrieve':
+      case 'content':
+      case 'delete':
+      case 'remix':
+        return this.jobs.get(route.videoId ?? '')?.prompt ?? null;
+      default:
+        return null;
     }
   }
 
@@ -306,8 +338,8 @@ class Emulator {
   }
 
   /** 429s from a storm or the per-minute limit; sets `x-ratelimit-*` headers when a limit is configured. */
-  private limitRate(headers: Headers): void {
-    const storm = this.faults.takeRateLimitStorm();
+  private limitRate(headers: Headers, prompt: string | null): void {
+    const storm = this.faults.takeRateLimitStorm(prompt);
     if (storm) {
       const retryAfter = storm.retry_after_seconds ?? 1;
       const stormHeaders: Headers = {

@@ -46,6 +46,24 @@ describe('provider emulator faults', () => {
     expect(faults.takeErrorBurst('retrieve')).toBeNull();
   });
 
+  it('returns 429 storm and error burst answers only for matching prompts, counting only those, when matched', () => {
+    const faults = new FaultState({
+      rate_limit_storm: { count: 1, match: '[mine]' },
+      error_burst: { status: 500, count: 1, routes: ['retrieve'], match: '[mine]' },
+    });
+
+    expect(faults.matchesPrompts).toBe(true);
+    expect(faults.takeRateLimitStorm(null)).toBeNull();
+    expect(faults.takeRateLimitStorm('a prompt of someone else')).toBeNull();
+    expect(faults.takeRateLimitStorm('a prompt [mine]')).not.toBeNull();
+    expect(faults.takeRateLimitStorm('a prompt [mine]')).toBeNull();
+    expect(faults.takeErrorBurst('retrieve', 'a prompt of someone else')).toBeNull();
+    expect(faults.takeErrorBurst('create', 'a prompt [mine]')).toBeNull();
+    expect(faults.takeErrorBurst('retrieve', 'a prompt [mine]')).toBe(500);
+    expect(faults.takeErrorBurst('retrieve', 'a prompt [mine]')).toBeNull();
+    expect(faults.matchesPrompts).toBe(false);
+  });
+
   it('rejects unknown fault names and out-of-range values when parsing fault JSON', () => {
     expect(faultsSchema.safeParse({ never_finish: {} }).success).toBe(true);
     expect(faultsSchema.safeParse({ explode: true }).success).toBe(false);
