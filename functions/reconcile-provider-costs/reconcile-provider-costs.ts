@@ -10,6 +10,8 @@ export interface ReconcileProviderCostsOptions {
   lookbackSeconds: number;
   /** The most work items one run looks at. */
   maxItems: number;
+  /** An item whose handling failed this many times is abandoned (logged). @default MAX_ITEM_FAILURES */
+  maxItemFailures?: number;
 }
 
 export interface ReconcileProviderCostsDeps {
@@ -42,10 +44,27 @@ export interface ReconcileSummary {
   abandoned: number;
   /** Items left as they are because the provider could not answer now. */
   deferred: number;
+  /** Items whose handling failed unexpectedly: logged and looked at again later (or abandoned, counted there). */
+  errored: number;
 }
 
 /** The longest wait between two looks at a job still running. */
 export const MAX_RECHECK_DELAY_SECONDS = 6 * 3600;
+
+/** How often an item may fail unexpectedly before it is abandoned (with backoff: about 4 h of retries). */
+export const MAX_ITEM_FAILURES = 8;
+
+/** The first wait after an unexpected failure; it doubles with each further failure. */
+export const FIRST_FAILURE_DELAY_SECONDS = 60;
+
+/**
+ * When to look again at an item whose handling failed for the `failures`-th time: 1 min, 2 min, 4 min ... at most
+ * {@link MAX_RECHECK_DELAY_SECONDS}, never past the lookback window.
+ */
+export function failureDueAt(item: ReconcileWorkItem, failures: number, now: number, lookbackSeconds: number): number {
+  const delay = Math.min(MAX_RECHECK_DELAY_SECONDS, FIRST_FAILURE_DELAY_SECONDS * 2 ** Math.max(0, failures - 1));
+  return Math.min(now + delay, item.givenUpAt + lookbackSeconds);
+}
 
 /**
  * When to look at a job still running again: after as long as it has been followed so far (so the looks thin out
@@ -61,17 +80,30 @@ export function nextDueAt(item: ReconcileWorkItem, now: number, lookbackSeconds:
  * provider how the job ended. `completed` → its cost is recorded for finance once (never charged to the user) and
  * the item removed; `failed` → the item removed (nothing billed); still running → looked at again later, until
  * the lookback window ends (then removed and logged). A provider 429/5xx leaves the item for the next run; a 429
- * ends this run.
+ * ends this run. Any other error is the item's alone: it is logged and the item looked at again with backoff
+ * (abandoned, logged, after `maxItemFailures` failures or past the lookback window), and the run goes on.
  */
 export async function reconcileProviderCosts(
   input: ReconcileProviderCostsInput,
   deps: ReconcileProviderCostsDeps,
 ): Promise<ReconcileSummary> {
-  const summary: ReconcileSummary = { completed: 0, recorded: 0, failed: 0, rescheduled: 0, abandoned: 0, deferred: 0 };
+  const summary: ReconcileSummary = {
+    completed: 0,
+    recorded: 0,
+    failed: 0,
+    rescheduled: 0,
+    abandoned: 0,
+    deferred: 0,
+    errored: 0,
+  };
   const items = await deps.queue.due(unixSeconds(deps.clock()), deps.options.maxItems);
   for (const item of items) {
     if (deps.clock().getTime() >= input.stopStartingAt) break;
-    const { outcome, recorded = false, rateLimited = false } = await reconcileOne(item, deps);
+    const {
+      outcome,
+      recorded = false,
+      rateLimited = false,
+    } = await reconcileOne(item, deps).catch((error: unknown) => afterItemError(item, error, deps));
     summary[outcome]++;
     if (recorded) summary.recorded++;
     if (rateLimited) break;
@@ -84,7 +116,7 @@ export async function reconcileProviderCosts(
 }
 
 interface ItemResult {
-  outcome: 'completed' | 'failed' | 'rescheduled' | 'abandoned' | 'deferred';
+  outcome: 'completed' | 'failed' | 'rescheduled' | 'abandoned' | 'deferred' | 'errored';
   /** This run recorded the provider cost. */
   recorded?: boolean;
   /** The provider answered 429: the run stops. */
@@ -143,6 +175,43 @@ async function reconcileOne(item: ReconcileWorkItem, deps: ReconcileProviderCost
       return { outcome: 'rescheduled' };
     }
   }
+}
+
+/**
+ * An item whose handling threw: logged, then looked at again with backoff, or abandoned once it failed
+ * `maxItemFailures` times or its lookback window is over. Never throws: one bad item must not stop the queue.
+ */
+async function afterItemError(
+  item: ReconcileWorkItem,
+  error: unknown,
+  deps: ReconcileProviderCostsDeps,
+): Promise<ItemResult> {
+  const failures = (item.failures ?? 0) + 1;
+  const now = unixSeconds(deps.clock());
+  const { lookbackSeconds, maxItemFailures = MAX_ITEM_FAILURES } = deps.options;
+  const keys = { videoId: item.videoId, userId: item.userId, providerVideoId: item.providerVideoId, failures };
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  try {
+    if (failures >= maxItemFailures || now >= item.givenUpAt + lookbackSeconds) {
+      await deps.queue.remove(item);
+      deps.logger.error('Reconcile work item failed too often; abandoned, its provider cost is unknown', {
+        ...keys,
+        error: reason,
+      });
+      return { outcome: 'abandoned' };
+    }
+    const dueAt = failureDueAt(item, failures, now, lookbackSeconds);
+    await deps.queue.reschedule(item, dueAt, 'failure');
+    deps.logger.error('Reconcile work item failed; looked at again later', { ...keys, dueAt, error: reason });
+  } catch (writeError) {
+    // The item stays where it is; the next run meets it again (and counts it again only when it can write).
+    deps.logger.error('Reconcile work item failed and could not be moved', {
+      ...keys,
+      error: reason,
+      writeError: writeError instanceof Error ? writeError.message : String(writeError),
+    });
+  }
+  return { outcome: 'errored' };
 }
 
 function statusOf(cause: unknown): number | undefined {

@@ -33,6 +33,8 @@ export interface ReconcileWorkItem {
   dueAt: number;
   /** How many times the job was found still running. */
   checks: number;
+  /** How many times looking at it failed with an unexpected error (absent: none). */
+  failures?: number;
 }
 
 /** Failure codes that mean reelflow stopped following a job, not that the provider ended it. */
@@ -73,10 +75,10 @@ export interface ReconcileQueue {
   /** Removes an item (done or abandoned). Removing one that is gone already is not an error. */
   remove(item: ReconcileWorkItem): Promise<void>;
   /**
-   * Moves an item to `dueAt` (later than its current due time) with its check counted; false (nothing written)
-   * when the item is no longer there, e.g. another run handled it.
+   * Moves an item to `dueAt` (later than its current due time) with its check (or, for `'failure'`, its failure)
+   * counted; false (nothing written) when the item is no longer there, e.g. another run handled it.
    */
-  reschedule(item: ReconcileWorkItem, dueAt: number): Promise<boolean>;
+  reschedule(item: ReconcileWorkItem, dueAt: number, counted?: 'check' | 'failure'): Promise<boolean>;
 }
 
 /** The DynamoDB work items (one partition, sorted by due time; strongly consistent queries). */
@@ -114,7 +116,7 @@ export class DynamoReconcileQueue implements ReconcileQueue {
     );
   }
 
-  async reschedule(item: ReconcileWorkItem, dueAt: number): Promise<boolean> {
+  async reschedule(item: ReconcileWorkItem, dueAt: number, counted: 'check' | 'failure' = 'check'): Promise<boolean> {
     if (dueAt <= item.dueAt) throw new Error(`A work item can only move later (${item.dueAt} → ${dueAt})`);
     const outcome = await transactWrite(
       this.client,
@@ -129,7 +131,7 @@ export class DynamoReconcileQueue implements ReconcileQueue {
         {
           Put: {
             TableName: this.tableName,
-            Item: reconcileItem({ ...item, dueAt, checks: item.checks + 1 }),
+            Item: reconcileItem(movedItem(item, dueAt, counted)),
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
@@ -138,6 +140,13 @@ export class DynamoReconcileQueue implements ReconcileQueue {
     );
     return outcome.committed;
   }
+}
+
+/** An item moved to `dueAt` with one more check or failure counted. */
+export function movedItem(item: ReconcileWorkItem, dueAt: number, counted: 'check' | 'failure'): ReconcileWorkItem {
+  return counted === 'check'
+    ? { ...item, dueAt, checks: item.checks + 1 }
+    : { ...item, dueAt, failures: (item.failures ?? 0) + 1 };
 }
 
 function fromItem(item: Record<string, unknown>): ReconcileWorkItem {
@@ -149,5 +158,6 @@ function fromItem(item: Record<string, unknown>): ReconcileWorkItem {
     givenUpAt: Number(item.givenUpAt),
     dueAt: Number(item.dueAt),
     checks: Number(item.checks ?? 0),
+    ...(item.failures === undefined ? {} : { failures: Number(item.failures) }),
   };
 }

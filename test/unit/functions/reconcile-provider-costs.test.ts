@@ -1,13 +1,15 @@
 import { APIError } from 'openai';
 import { describe, expect, it } from 'vitest';
 import {
+  failureDueAt,
+  MAX_ITEM_FAILURES,
   MAX_RECHECK_DELAY_SECONDS,
   nextDueAt,
   type ReconcileProviderCostsDeps,
   reconcileProviderCosts,
 } from '../../../functions/reconcile-provider-costs/reconcile-provider-costs';
 import { PermanentProviderError, RetryableProviderError } from '../../../shared/errors';
-import type { ReconcileQueue, ReconcileWorkItem } from '../../../shared/money/reconciliation';
+import { movedItem, type ReconcileQueue, type ReconcileWorkItem } from '../../../shared/money/reconciliation';
 import { aProviderJob, FakeProvider, fakeLogger, fakeMetrics, fixedClock } from '../fakes/fakes';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z') / 1000;
@@ -29,10 +31,10 @@ class InMemoryQueue implements ReconcileQueue {
     this.items = this.items.filter((candidate) => !same(candidate, item));
   }
 
-  async reschedule(item: ReconcileWorkItem, dueAt: number): Promise<boolean> {
+  async reschedule(item: ReconcileWorkItem, dueAt: number, counted: 'check' | 'failure' = 'check'): Promise<boolean> {
     const found = this.items.find((candidate) => same(candidate, item));
     if (found === undefined) return false;
-    Object.assign(found, { dueAt, checks: found.checks + 1 });
+    Object.assign(found, movedItem(found, dueAt, counted));
     return true;
   }
 }
@@ -174,14 +176,59 @@ describe('reconcile-provider-costs', () => {
     expect(logger.error).toHaveBeenCalled();
   });
 
-  it('throws and leaves the item when the provider rejects the request for another reason (e.g. 401)', async () => {
-    const { queue, provider, deps } = setup([anItem()]);
+  it('returns errored, reschedules the item with backoff and goes on when one item fails unexpectedly (e.g. 401)', async () => {
+    const items = [anItem({ videoId: 'vid_bad', providerVideoId: 'video_bad', dueAt: NOW - 700 }), anItem()];
+    const { queue, provider, recorded, logger, deps } = setup(items);
     const unauthorized = new APIError(401, { message: 'bad key' }, 'bad key', new Headers());
     provider.retrieveResults = [new PermanentProviderError('401', { cause: unauthorized })];
 
-    await expect(run(deps)).rejects.toBeInstanceOf(PermanentProviderError);
+    const summary = await run(deps);
 
-    expect(queue.items).toHaveLength(1);
+    expect(summary).toMatchObject({ errored: 1, completed: 1, recorded: 1 });
+    expect([...recorded]).toEqual(['vid_01JD0000000000000000000001']);
+    expect(queue.items).toEqual([{ ...items[0]!, dueAt: NOW + 60, failures: 1 }]);
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.stringContaining('looked at again later'),
+      expect.objectContaining({ videoId: 'vid_bad', failures: 1, error: expect.stringContaining('401') }),
+    );
+  });
+
+  it('returns errored and goes on when recording the cost throws, and when the failed item cannot even be moved', async () => {
+    const items = [anItem({ videoId: 'vid_bad', dueAt: NOW - 700 }), anItem({ videoId: 'vid_good' })];
+    const { queue, deps } = setup(items);
+    const recordedIds: string[] = [];
+    deps.costs = {
+      recordProviderCostOf: async (videoId: string) => {
+        if (videoId === 'vid_bad') throw new Error('ValidationException: item too large');
+        recordedIds.push(videoId);
+        return true;
+      },
+    };
+    const reschedule = queue.reschedule.bind(queue);
+    queue.reschedule = async () => {
+      throw new Error('ProvisionedThroughputExceededException');
+    };
+
+    const stuck = await run(deps);
+    queue.reschedule = reschedule;
+
+    expect(stuck).toMatchObject({ errored: 1, completed: 1 });
+    expect(recordedIds).toEqual(['vid_good']);
+    expect(queue.items.map((item) => item.videoId)).toEqual(['vid_bad']);
+  });
+
+  it('returns abandoned and removes the item when it fails for the last allowed time', async () => {
+    const { queue, provider, logger, deps } = setup([anItem({ failures: MAX_ITEM_FAILURES - 1 })]);
+    provider.retrieveResults = [new Error('unexpected')];
+
+    const summary = await run(deps);
+
+    expect(summary).toMatchObject({ abandoned: 1, errored: 0 });
+    expect(queue.items).toEqual([]);
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.stringContaining('abandoned'),
+      expect.objectContaining({ failures: MAX_ITEM_FAILURES }),
+    );
   });
 
   it('returns without touching items that are not due yet or past the time budget', async () => {
@@ -194,6 +241,17 @@ describe('reconcile-provider-costs', () => {
     expect(notDue).toMatchObject({ completed: 0, rescheduled: 0 });
     expect(outOfTime).toMatchObject({ completed: 0, rescheduled: 0 });
     expect(queue.items).toHaveLength(1);
+  });
+});
+
+describe('failureDueAt', () => {
+  it('returns 1, 2, 4 ... minutes after each failure, capped, within the window', () => {
+    const item = anItem({ givenUpAt: NOW });
+
+    expect(failureDueAt(item, 1, NOW, LOOKBACK)).toBe(NOW + 60);
+    expect(failureDueAt(item, 3, NOW, LOOKBACK)).toBe(NOW + 240);
+    expect(failureDueAt(item, 20, NOW, LOOKBACK)).toBe(NOW + MAX_RECHECK_DELAY_SECONDS);
+    expect(failureDueAt(item, 1, NOW + LOOKBACK - 10, LOOKBACK)).toBe(NOW + LOOKBACK);
   });
 });
 
