@@ -1,7 +1,21 @@
+import { BudgetExceededError, ConflictError, QuotaExceededError } from './errors';
+import {
+  IdempotencyInProgressError,
+  type IdempotentRequest,
+  idempotencyKeyReused,
+  requestHashOf,
+} from './http/idempotency';
 import type { ReservationReleaser, Reservations } from './money/billing';
+import {
+  type IdempotencyGuards,
+  IdempotencyKeyClaimedError,
+  isClaimLive,
+  type ReservationGuard,
+} from './money/idempotency-guard';
 import type { PipelineStarter } from './pipeline/pipeline-starter';
 import type { AppLogger } from './powertools';
 import { estimateMicros, type PriceTable } from './pricing';
+import type { VideoRepository } from './repositories/video-repository';
 import { unixSeconds, type VideoRecord } from './video';
 
 /** What a caller chooses about a new video; everything else starts the same for creates and remixes. */
@@ -35,18 +49,90 @@ export function newVideoRecord(fields: NewVideo, prices: PriceTable, now: Date):
 export interface AdmitVideoDeps {
   /** Writes the video with its estimate reserved (402/429 when over budget or quota), or gives it back. */
   money: Reservations & ReservationReleaser;
+  /** The Idempotency-Key claims that reserve() writes: read to find a keyed retry's video. */
+  guards: IdempotencyGuards;
+  videos: Pick<VideoRepository, 'get'>;
   pipeline: PipelineStarter;
   clock: () => Date;
   logger: Pick<AppLogger, 'error'>;
+}
+
+/** The video a request stands for: the new one, or (`replayed`) the one an earlier request with its key made. */
+export interface Admission {
+  video: VideoRecord;
+  replayed: boolean;
 }
 
 /**
  * Writes the video with its estimate reserved against the caller's month and quotas (one transaction: a rejected
  * request writes nothing and starts nothing), then starts its pipeline execution. If the start fails, the video is
  * marked failed and its reservation released (never left queued with nothing behind it) and the error propagates.
+ *
+ * With an Idempotency-Key (`request`), the transaction also claims the key for this video, so a retry whose
+ * Powertools record was lost (the first invocation crashed after reserving) gets the first video back instead of a
+ * second one: same request → that video, reserved once, its execution started again under the same name (a no-op
+ * if it runs, the repair if the crash came before the start); another request → 409 `idempotency_key_reused`.
+ * A claim older than 24 hours counts as absent. A video that could not be started gives its key back.
  */
-export async function admitVideo(video: VideoRecord, now: Date, deps: AdmitVideoDeps): Promise<void> {
-  await deps.money.reserve(video, now);
+export async function admitVideo(
+  video: VideoRecord,
+  now: Date,
+  deps: AdmitVideoDeps,
+  request?: IdempotentRequest,
+): Promise<Admission> {
+  const guard = request === undefined ? undefined : { key: request.key, requestHash: requestHashOf(request) };
+  if (guard !== undefined) {
+    const earlier = await earlierAdmission(video.userId, guard, now, deps);
+    if (earlier !== undefined) return earlier;
+  }
+  try {
+    await deps.money.reserve(video, now, guard);
+  } catch (error) {
+    // A twin may have claimed the key since the read above (and used the last of the budget or quota).
+    const raced =
+      error instanceof IdempotencyKeyClaimedError ||
+      error instanceof BudgetExceededError ||
+      error instanceof QuotaExceededError;
+    if (guard === undefined || !raced) throw error;
+    const earlier = await earlierAdmission(video.userId, guard, now, deps);
+    if (earlier !== undefined) return earlier;
+    if (error instanceof IdempotencyKeyClaimedError) throw new IdempotencyInProgressError(1);
+    throw error;
+  }
+  await startPipeline(video, deps, guard);
+  return { video, replayed: false };
+}
+
+/** The video an earlier request with this key made, its execution started again; undefined if the key is free. */
+async function earlierAdmission(
+  userId: string,
+  guard: ReservationGuard,
+  now: Date,
+  deps: AdmitVideoDeps,
+): Promise<Admission | undefined> {
+  const claim = await deps.guards.find(userId, guard.key);
+  if (claim === undefined || !isClaimLive(claim, now)) return undefined;
+  if (claim.requestHash !== guard.requestHash) throw idempotencyKeyReused();
+  const video = await deps.videos.get(claim.videoId);
+  // Written in the same transaction as the claim, so only an eventually consistent read can miss it: retry soon.
+  if (video === undefined) throw new IdempotencyInProgressError(1);
+  if (video.deletedAt !== undefined && video.deletedAt !== null) {
+    throw new ConflictError(
+      `This Idempotency-Key made video ${video.videoId}, which has been deleted; use a new key for a new request`,
+      'idempotency_key_reused',
+    );
+  }
+  // Still queued: the first request may have crashed before its start. Same name and input: never a second run.
+  if (video.status === 'queued') await startPipeline(video, deps, guard);
+  return { video, replayed: true };
+}
+
+/** Starts the video's execution; if that fails, releases it as failed, gives its key back and rethrows. */
+async function startPipeline(
+  video: VideoRecord,
+  deps: AdmitVideoDeps,
+  guard: ReservationGuard | undefined,
+): Promise<void> {
   try {
     await deps.pipeline.start({ videoId: video.videoId, userId: video.userId });
   } catch (error) {
@@ -56,6 +142,7 @@ export async function admitVideo(video: VideoRecord, now: Date, deps: AdmitVideo
       error: { code: 'internal_error', message: 'The video could not be started' },
       now: unixSeconds(deps.clock()),
     });
+    if (guard !== undefined) await deps.guards.drop(video.userId, guard.key, video.videoId);
     throw error;
   }
 }

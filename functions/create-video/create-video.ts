@@ -1,4 +1,5 @@
 import { ValidationError } from '../../shared/errors';
+import { type IdempotentRequest, idempotentRequest, type RequestIdempotency } from '../../shared/http/idempotency';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import { isPriced, type PriceTable } from '../../shared/pricing';
 import type { VideoResource } from '../../shared/schemas';
@@ -8,6 +9,8 @@ import type { CreateVideoInput } from './schema';
 
 export interface CreateVideoDeps extends AdmitVideoDeps {
   prices: PriceTable;
+  /** Powertools idempotency in front: finished requests replayed, concurrent twins wait. */
+  idempotency: RequestIdempotency;
   newId: (nowMillis: number) => string;
   logger: Pick<AppLogger, 'info' | 'error' | 'appendKeys'>;
   metrics: AppMetrics;
@@ -18,8 +21,23 @@ export interface CreateVideoDeps extends AdmitVideoDeps {
  * caller's monthly budget and quotas (one transaction: a rejected request writes nothing and starts nothing),
  * then starts the pipeline execution named after the video id. If the start fails the video is marked failed and
  * its reservation released (never left queued with nothing behind it) and the error propagates (500).
+ * With an Idempotency-Key, a repeat of the same request returns the first video (see admitVideo: also when the
+ * first invocation crashed before its response was recorded).
  */
-export async function createVideo(input: CreateVideoInput, deps: CreateVideoDeps): Promise<VideoResource> {
+export async function createVideo(
+  input: CreateVideoInput,
+  deps: CreateVideoDeps,
+  context?: Parameters<RequestIdempotency>[1],
+): Promise<VideoResource> {
+  const request = idempotentRequest('create-video', input.caller.userId, input.idempotencyKey, input.body);
+  return deps.idempotency(request, context, () => create(input, deps, request));
+}
+
+async function create(
+  input: CreateVideoInput,
+  deps: CreateVideoDeps,
+  request: IdempotentRequest | undefined,
+): Promise<VideoResource> {
   const { body, caller } = input;
   if (!isPriced(deps.prices, body.model, body.size)) {
     throw new ValidationError(`model ${body.model} is not available at size ${body.size}`, 'size');
@@ -40,7 +58,11 @@ export async function createVideo(input: CreateVideoInput, deps: CreateVideoDeps
     now,
   );
   deps.logger.appendKeys({ videoId: video.videoId, userId: video.userId });
-  await admitVideo(video, now, deps);
+  const admission = await admitVideo(video, now, deps, request);
+  if (admission.replayed) {
+    deps.logger.info('Video request repeated with its Idempotency-Key', { videoId: admission.video.videoId });
+    return toVideoResource(admission.video);
+  }
 
   deps.metrics.addMetric('VideosRequested', 'Count', 1);
   deps.logger.info('Video requested', { model: video.model, seconds: video.seconds, size: video.size });

@@ -1,3 +1,4 @@
+import { idempotencyKeyOf } from '../../shared/http/idempotency';
 import type { Caller } from '../../shared/http/types';
 import { type CreateVideoBody, createVideoBodySchema, parseRequest } from '../../shared/schemas';
 
@@ -5,13 +6,18 @@ import { type CreateVideoBody, createVideoBodySchema, parseRequest } from '../..
 export interface CreateVideoInput {
   caller: Caller;
   body: CreateVideoBody;
+  idempotencyKey: string | undefined;
 }
 
-/** Validates a create request against the deployment's model allowlist. */
+/** Validates a create request against the deployment's model allowlist; reads the optional Idempotency-Key. */
 export function createVideoRequestParser(options: { allowedModels: readonly string[] }) {
   const schema = createVideoBodySchema(options);
-  return (event: { body?: unknown }, caller: Caller): CreateVideoInput => ({
+  return (
+    event: { body?: unknown; headers?: Record<string, string | undefined> },
+    caller: Caller,
+  ): CreateVideoInput => ({
     caller,
     body: parseRequest(schema, event.body),
+    idempotencyKey: idempotencyKeyOf(event),
   });
 }

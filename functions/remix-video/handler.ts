@@ -11,6 +11,7 @@ import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { newVideoId } from '../../shared/ids';
 import { dynamoBilling } from '../../shared/money/billing';
+import { DynamoIdempotencyGuards } from '../../shared/money/idempotency-guard';
 import { defaultLimitsFrom } from '../../shared/money/limits';
 import { StepFunctionsPipelineStarter } from '../../shared/pipeline/pipeline-starter';
 import { logger, metrics, tracer } from '../../shared/powertools';
@@ -23,6 +24,7 @@ import { parseRemixVideoRequest } from './schema';
 const deps: RemixVideoDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
   money: dynamoBilling(ddb, env.TABLE_NAME, defaultLimitsFrom(env)),
+  guards: new DynamoIdempotencyGuards(ddb, env.TABLE_NAME),
   pipeline: new StepFunctionsPipelineStarter(sfn, env.STATE_MACHINE_ARN),
   prices: loadPriceTable(env.PRICE_TABLE),
   idempotency: requestIdempotency({

@@ -1,9 +1,8 @@
 import { ConflictError } from '../../shared/errors';
-import { idempotentRequest, type RequestIdempotency } from '../../shared/http/idempotency';
+import { type IdempotentRequest, idempotentRequest, type RequestIdempotency } from '../../shared/http/idempotency';
 import type { Caller } from '../../shared/http/types';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { PriceTable } from '../../shared/pricing';
-import type { VideoRepository } from '../../shared/repositories/video-repository';
 import type { RemixVideoBody, VideoResource } from '../../shared/schemas';
 import { toVideoResource } from '../../shared/video';
 import { findOwnVideo } from '../../shared/video-access';
@@ -17,7 +16,6 @@ export interface RemixVideoInput {
 }
 
 export interface RemixVideoDeps extends AdmitVideoDeps {
-  videos: Pick<VideoRepository, 'get'>;
   prices: PriceTable;
   idempotency: RequestIdempotency;
   newId: (nowMillis: number) => string;
@@ -40,10 +38,14 @@ export async function remixVideo(
     sourceVideoId: input.sourceVideoId,
     body: input.body,
   });
-  return deps.idempotency(request, context, () => remix(input, deps));
+  return deps.idempotency(request, context, () => remix(input, deps, request));
 }
 
-async function remix(input: RemixVideoInput, deps: RemixVideoDeps): Promise<VideoResource> {
+async function remix(
+  input: RemixVideoInput,
+  deps: RemixVideoDeps,
+  request: IdempotentRequest | undefined,
+): Promise<VideoResource> {
   const source = await findOwnVideo(deps.videos, input.caller, input.sourceVideoId);
   if (source.status !== 'completed' || source.providerVideoId === null) {
     throw new ConflictError(
@@ -68,7 +70,11 @@ async function remix(input: RemixVideoInput, deps: RemixVideoDeps): Promise<Vide
     now,
   );
   deps.logger.appendKeys({ videoId: video.videoId, userId: video.userId, remixedFromVideoId: source.videoId });
-  await admitVideo(video, now, deps);
+  const admission = await admitVideo(video, now, deps, request);
+  if (admission.replayed) {
+    deps.logger.info('Remix request repeated with its Idempotency-Key', { videoId: admission.video.videoId });
+    return toVideoResource(admission.video);
+  }
 
   deps.metrics.addMetric('VideosRequested', 'Count', 1);
   deps.metrics.addMetric('RemixesRequested', 'Count', 1);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
@@ -59,6 +60,34 @@ export function idempotentRequest(
   return key === undefined ? undefined : { userId, key, operation, request };
 }
 
+/**
+ * The hash of what a keyed request asked (route and validated request), as Powertools computes its payload hash
+ * for `[operation, request]` (sha256, base64, object keys sorted); the reserve transaction's key claim stores it.
+ */
+export function requestHashOf(request: IdempotentRequest): string {
+  return createHash('sha256')
+    .update(JSON.stringify(sortedKeys([request.operation, request.request])))
+    .digest('base64');
+}
+
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((name) => [name, sortedKeys((value as Record<string, unknown>)[name])]),
+  );
+}
+
+/** 409 `idempotency_key_reused`: the key was used with a different request (body, route or source video). */
+export function idempotencyKeyReused(): ConflictError {
+  return new ConflictError(
+    'This Idempotency-Key was already used with a different request; use a new key for a new request',
+    'idempotency_key_reused',
+  );
+}
+
 export interface RequestIdempotencyOptions {
   /** The Powertools persistence layer (DynamoDB on IDEMPOTENCY_TABLE_NAME). */
   persistenceStore: BasePersistenceLayer;
@@ -99,7 +128,8 @@ export function requestIdempotency(options: RequestIdempotencyOptions): RequestI
       expiresAfterSeconds: IDEMPOTENCY_TTL_SECONDS,
       hashFunction: 'sha256',
       throwOnNoIdempotencyKey: true,
-      // In-progress records expire with the invocation, so a crashed request does not block its key for 24 h.
+      // In-progress records expire with the invocation, so a crashed request does not block its key for 24 h; its
+      // retry then meets the key claimed in the reserve transaction (money/idempotency-guard.ts) and gets its video.
       ...(context === undefined ? {} : { lambdaContext: context as Context }),
     });
     const idempotent = makeIdempotent(async (_request: IdempotentRequest) => run(), {
@@ -114,12 +144,7 @@ export function requestIdempotency(options: RequestIdempotencyOptions): RequestI
         return (await idempotent(request)) as Awaited<ReturnType<typeof run>>;
       } catch (error) {
         const name = error instanceof Error ? error.name : '';
-        if (name === 'IdempotencyValidationError') {
-          throw new ConflictError(
-            'This Idempotency-Key was already used with a different request; use a new key for a new request',
-            'idempotency_key_reused',
-          );
-        }
+        if (name === 'IdempotencyValidationError') throw idempotencyKeyReused();
         if (name !== 'IdempotencyAlreadyInProgressError') throw error;
         if (Date.now() + pollMs > deadline) throw new IdempotencyInProgressError(1);
         await sleep(pollMs);

@@ -10,6 +10,7 @@ import {
 import type { VideoContent, VideoRecord } from '../video';
 import { isTerminal, type VideoFailure } from '../video';
 import { type AwsCost, type AwsUnitPrices, awsCostOf, DEFAULT_AWS_UNIT_PRICES, s3PutRequestsFor } from './aws-cost';
+import { guardClaimItem, IdempotencyKeyClaimedError, type ReservationGuard } from './idempotency-guard';
 import {
   activeKey,
   dayKey,
@@ -62,9 +63,11 @@ export type ReleaseOutcome =
 export interface Reservations {
   /**
    * Writes the video with its estimate reserved against the user's month, counted as active and in today's count.
+   * With a `guard`, the same transaction claims the request's Idempotency-Key for this video (idempotency-guard.ts).
    * @throws BudgetExceededError (402) or QuotaExceededError (429 with Retry-After); nothing is written then.
+   * @throws IdempotencyKeyClaimedError when the guard's key stands for another video; nothing is written then.
    */
-  reserve(video: VideoRecord, now: Date): Promise<void>;
+  reserve(video: VideoRecord, now: Date, guard?: ReservationGuard): Promise<void>;
 }
 
 /**
@@ -127,7 +130,7 @@ export class DynamoBilling implements Reservations, ReservationReleaser, Charger
     private readonly options: BillingOptions = {},
   ) {}
 
-  async reserve(video: VideoRecord, now: Date): Promise<void> {
+  async reserve(video: VideoRecord, now: Date, guard?: ReservationGuard): Promise<void> {
     if (this.limits === undefined) throw new Error('DynamoBilling.reserve needs a limits store');
     const limits = await this.limits.effective(video.userId);
     const estimate = video.estimatedMicros;
@@ -193,11 +196,14 @@ export class DynamoBilling implements Reservations, ReservationReleaser, Charger
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
+        ...guardItems(this.tableName, video, guard, now),
       ],
       this.options,
     );
     if (outcome.committed) return;
-    const [budget, active, daily] = outcome.reasons.map((code) => code === 'ConditionalCheckFailed');
+    const [budget, active, daily, , claimed] = outcome.reasons.map((code) => code === 'ConditionalCheckFailed');
+    // A claimed key wins: the request is a retry of one that already reserved, not one over its limits.
+    if (claimed) throw new IdempotencyKeyClaimedError();
     if (budget) throw budgetExceeded();
     if (active) throw activeExceeded(limits.maxActive);
     if (daily) throw dailyExceeded(limits.maxPerDay, dailyRetryAfter);
@@ -495,6 +501,16 @@ function reservationOf(item: Record<string, unknown> & MoneyFields) {
     micros: 0,
     unitPriceMicros: Math.round(video.estimatedMicros / seconds),
   };
+}
+
+/** The reserve transaction's Idempotency-Key claim (its last item), when the request has a key. */
+function guardItems(
+  tableName: string,
+  video: VideoRecord,
+  guard: ReservationGuard | undefined,
+  now: Date,
+): TransactItem[] {
+  return guard === undefined ? [] : [guardClaimItem(tableName, video, guard, now)];
 }
 
 function prefixed(values: Record<string, unknown>): Record<string, unknown> {

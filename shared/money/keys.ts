@@ -10,6 +10,10 @@
  * | videos not yet terminal       | `USER#{userId}` | `ACTIVE`                            | –                                |
  * | videos created on a UTC day   | `USER#{userId}` | `DAY#{YYYY-MM-DD}`                  | –                                |
  * | provider job to reconcile     | `RECONCILE`     | `{dueAt, 10 digits}#{videoId}`      | –                                |
+ * | Idempotency-Key claim (24 h)  | `USER#{userId}` | `IDEMPOTENCY#{sha256(key), hex}`    | –                                |
+ *
+ * The Idempotency-Key claim is written by reserve() in its transaction (idempotency-guard.ts): videoId,
+ * requestHash, createdAt, expiresAt; an expired claim is overwritten by the key's next request.
  */
 
 export const userPartition = (userId: string) => `USER#${userId}`;

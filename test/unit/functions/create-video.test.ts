@@ -1,19 +1,27 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type CreateVideoDeps, createVideo } from '../../../functions/create-video/create-video';
 import { createVideoRequestParser } from '../../../functions/create-video/schema';
 import { BudgetExceededError, ValidationError } from '../../../shared/errors';
+import type { RequestIdempotency } from '../../../shared/http/idempotency';
 import type { PipelineInput } from '../../../shared/pipeline-types';
 import { DEFAULT_PRICE_TABLE } from '../../../shared/pricing';
 import { alice, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoRepository } from '../fakes/fakes';
 import { InMemoryBilling } from '../money/in-memory-billing';
+
+const FIRST_ID = 'vid_01JD0000000000000000000001';
 
 function setup(options: { startError?: Error } = {}) {
   const videos = new InMemoryVideoRepository();
   const started: PipelineInput[] = [];
   const metrics = fakeMetrics();
   const money = new InMemoryBilling(videos);
+  // Powertools idempotency bypassed: as if every earlier invocation crashed before its record was completed.
+  const idempotency: RequestIdempotency = async (_request, _context, run) => run();
+  let ids = 0;
   const deps: CreateVideoDeps = {
     money,
+    guards: money,
+    videos,
     pipeline: {
       start: async (input) => {
         if (options.startError !== undefined) throw options.startError;
@@ -21,8 +29,9 @@ function setup(options: { startError?: Error } = {}) {
       },
     },
     prices: DEFAULT_PRICE_TABLE,
+    idempotency,
     clock: fixedClock('2025-11-21T04:40:00Z'),
-    newId: () => 'vid_01JD0000000000000000000001',
+    newId: () => `vid_01JD${String(++ids).padStart(22, '0')}`,
     logger: fakeLogger(),
     metrics,
   };
@@ -91,8 +100,98 @@ describe('create-video', () => {
 
     // Act / Assess
     await expect(createVideo(input, deps)).rejects.toThrow('states unavailable');
-    expect(videos.videos.get('vid_01JD0000000000000000000001')).toMatchObject({ status: 'failed', chargedMicros: 0 });
-    expect(money.released.has('vid_01JD0000000000000000000001')).toBe(true);
+    expect(videos.videos.get(FIRST_ID)).toMatchObject({ status: 'failed', chargedMicros: 0 });
+    expect(money.released.has(FIRST_ID)).toBe(true);
+  });
+
+  it('returns the first video, reserved once, and starts its execution again when a keyed create is retried', async () => {
+    // Prepare
+    const { videos, money, started, metrics, deps } = setup();
+    const input = parse({ body: { prompt: 'A cat' }, headers: { 'idempotency-key': 'crash-1' } }, alice);
+    const first = await createVideo(input, deps);
+
+    // Act
+    const second = await createVideo(input, deps);
+
+    // Assess
+    expect(second.id).toBe(first.id);
+    expect(second).toEqual(first);
+    expect(videos.videos.size).toBe(1);
+    expect([...money.reserved.keys()]).toEqual([first.id]);
+    expect(started).toEqual([
+      { videoId: first.id, userId: 'alice' },
+      { videoId: first.id, userId: 'alice' },
+    ]);
+    expect(metrics.total('VideosRequested')).toBe(1);
+  });
+
+  it('starts the first video when the keyed request that reserved it died before starting it', async () => {
+    // Prepare: the first invocation reserves, then hangs in StartExecution until its Lambda times out.
+    const { videos, money, started, deps } = setup();
+    const input = parse({ body: { prompt: 'A cat' }, headers: { 'idempotency-key': 'crash-2' } }, alice);
+    const stuck = {
+      ...deps,
+      pipeline: { start: () => new Promise<void>(() => undefined) },
+    };
+    void createVideo(input, stuck);
+    await vi.waitFor(() => expect(money.reserved.size).toBe(1), { timeout: 5000 });
+
+    // Act
+    const retried = await createVideo(input, deps);
+
+    // Assess
+    expect(retried.id).toBe(FIRST_ID);
+    expect(videos.videos.size).toBe(1);
+    expect(money.reserved.size).toBe(1);
+    expect(started).toEqual([{ videoId: FIRST_ID, userId: 'alice' }]);
+  });
+
+  it('throws 409 idempotency_key_reused and reserves nothing when the key comes back with another body', async () => {
+    // Prepare
+    const { videos, money, started, deps } = setup();
+    const headers = { 'idempotency-key': 'crash-3' };
+    await createVideo(parse({ body: { prompt: 'A cat' }, headers }, alice), deps);
+
+    // Act
+    const other = createVideo(parse({ body: { prompt: 'A dog' }, headers }, alice), deps);
+
+    // Assess
+    await expect(other).rejects.toMatchObject({ status: 409, code: 'idempotency_key_reused' });
+    expect(videos.videos.size).toBe(1);
+    expect(money.reserved.size).toBe(1);
+    expect(started).toHaveLength(1);
+  });
+
+  it('returns a new video when the key’s first use is more than 24 hours old', async () => {
+    // Prepare
+    const { videos, money, deps } = setup();
+    const input = parse({ body: { prompt: 'A cat' }, headers: { 'idempotency-key': 'old-key' } }, alice);
+    const first = await createVideo(input, deps);
+
+    // Act
+    const later = await createVideo(input, { ...deps, clock: fixedClock('2025-11-22T04:40:01Z') });
+
+    // Assess
+    expect(later.id).not.toBe(first.id);
+    expect(videos.videos.size).toBe(2);
+    expect(money.reserved.size).toBe(2);
+  });
+
+  it('gives the key back when the execution cannot be started, so a retry makes a new video', async () => {
+    // Prepare
+    const { videos, money, started, deps } = setup();
+    const input = parse({ body: { prompt: 'A cat' }, headers: { 'idempotency-key': 'retry-me' } }, alice);
+    const broken = { ...deps, pipeline: { start: () => Promise.reject(new Error('states unavailable')) } };
+    await expect(createVideo(input, broken)).rejects.toThrow('states unavailable');
+
+    // Act
+    const retried = await createVideo(input, deps);
+
+    // Assess
+    expect(retried.id).not.toBe(FIRST_ID);
+    expect(videos.videos.get(FIRST_ID)).toMatchObject({ status: 'failed' });
+    expect(money.released.has(FIRST_ID)).toBe(true);
+    expect(started).toEqual([{ videoId: retried.id, userId: 'alice' }]);
   });
 
   it('throws a 400 on size when the price table has no price for the model and size', async () => {

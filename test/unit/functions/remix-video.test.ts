@@ -11,7 +11,7 @@ import { InMemoryBilling } from '../money/in-memory-billing';
 const SOURCE_ID = 'vid_01JD00000000000000000000S1';
 const NEW_ID = 'vid_01JD0000000000000000000002';
 
-function setup(options: { startError?: Error; sourceStatus?: 'completed' | 'in_progress' } = {}) {
+function setup(options: { startError?: Error; sourceStatus?: 'completed' | 'in_progress'; newIds?: string[] } = {}) {
   const source = aVideo({
     videoId: SOURCE_ID,
     status: options.sourceStatus ?? 'completed',
@@ -31,6 +31,7 @@ function setup(options: { startError?: Error; sourceStatus?: 'completed' | 'in_p
   const deps: RemixVideoDeps = {
     videos,
     money,
+    guards: money,
     pipeline: {
       start: async (input) => {
         if (options.startError !== undefined) throw options.startError;
@@ -40,7 +41,7 @@ function setup(options: { startError?: Error; sourceStatus?: 'completed' | 'in_p
     prices: DEFAULT_PRICE_TABLE,
     idempotency,
     clock: fixedClock('2025-11-21T04:40:00Z'),
-    newId: () => NEW_ID,
+    newId: options.newIds === undefined ? () => NEW_ID : () => options.newIds?.shift() ?? NEW_ID,
     logger: fakeLogger(),
     metrics: fakeMetrics(),
   };
@@ -145,6 +146,39 @@ describe('remix-video', () => {
       },
       undefined,
     ]);
+  });
+
+  it('returns the first remix, reserved once, and starts it again when the keyed request is retried', async () => {
+    // Prepare: the idempotency layer above runs every call (as if the first invocation crashed before its record).
+    const { videos, money, started, deps } = setup({ newIds: [NEW_ID, 'vid_01JD0000000000000000000003'] });
+    const keyed = parse('At dusk', alice, { 'idempotency-key': 'remix-crash' });
+    await remixVideo(keyed, deps);
+
+    // Act
+    const again = await remixVideo(keyed, deps);
+
+    // Assess
+    expect(again.id).toBe(NEW_ID);
+    expect(videos.videos.size).toBe(2);
+    expect([...money.reserved.keys()]).toEqual([NEW_ID]);
+    expect(started).toEqual([
+      { videoId: NEW_ID, userId: 'alice' },
+      { videoId: NEW_ID, userId: 'alice' },
+    ]);
+  });
+
+  it('throws 409 idempotency_key_reused when a retried key comes with another prompt', async () => {
+    // Prepare
+    const { money, started, deps } = setup({ newIds: [NEW_ID, 'vid_01JD0000000000000000000003'] });
+    await remixVideo(parse('At dusk', alice, { 'idempotency-key': 'remix-reuse' }), deps);
+
+    // Act
+    const other = remixVideo(parse('At dawn', alice, { 'idempotency-key': 'remix-reuse' }), deps);
+
+    // Assess
+    await expect(other).rejects.toMatchObject({ status: 409, code: 'idempotency_key_reused' });
+    expect(money.reserved.size).toBe(1);
+    expect(started).toHaveLength(1);
   });
 
   it('throws 400 for an unknown field, a missing prompt or a bad Idempotency-Key', () => {

@@ -5,16 +5,26 @@ import type {
   Reservations,
   SettlementResult,
 } from '../../../shared/money/billing';
+import {
+  type ClaimedKey,
+  IDEMPOTENCY_GUARD_SECONDS,
+  type IdempotencyGuards,
+  IdempotencyKeyClaimedError,
+  isClaimLive,
+  type ReservationGuard,
+} from '../../../shared/money/idempotency-guard';
 import type { CompletionUpdate } from '../../../shared/repositories/video-repository';
-import { isTerminal, type VideoRecord } from '../../../shared/video';
+import { isTerminal, unixSeconds, type VideoRecord } from '../../../shared/video';
 import type { InMemoryVideoRepository } from '../fakes/fakes';
 
 /**
  * Money moves over an in-memory video repository, with DynamoBilling's outcomes (applied / not applied) for logic
  * tests; the transactions themselves are tested against DynamoDB Local (billing.test.ts). Records what it did.
  */
-export class InMemoryBilling implements Reservations, ReservationReleaser, Charger {
+export class InMemoryBilling implements Reservations, ReservationReleaser, Charger, IdempotencyGuards {
   readonly reserved = new Map<string, number>();
+  /** Idempotency-Key claims written by reserve(), by `{userId}#{key}`. */
+  readonly claims = new Map<string, ClaimedKey>();
   readonly charged = new Map<string, number>();
   readonly released = new Set<string>();
   /** The next reserve() throws this (e.g. a BudgetExceededError), once. */
@@ -22,15 +32,36 @@ export class InMemoryBilling implements Reservations, ReservationReleaser, Charg
 
   constructor(readonly videos: InMemoryVideoRepository) {}
 
-  async reserve(video: VideoRecord): Promise<void> {
+  async reserve(video: VideoRecord, now: Date, guard?: ReservationGuard): Promise<void> {
     if (this.reserveError !== undefined) {
       const error = this.reserveError;
       this.reserveError = undefined;
       throw error;
     }
+    const claim = guard === undefined ? undefined : this.claims.get(`${video.userId}#${guard.key}`);
+    if (claim !== undefined && isClaimLive(claim, now)) throw new IdempotencyKeyClaimedError();
     if (this.videos.videos.has(video.videoId)) throw new Error(`Video ${video.videoId} already exists`);
     this.videos.videos.set(video.videoId, structuredClone(video));
     this.reserved.set(video.videoId, video.estimatedMicros);
+    if (guard !== undefined) {
+      const createdAt = unixSeconds(now);
+      this.claims.set(`${video.userId}#${guard.key}`, {
+        userId: video.userId,
+        videoId: video.videoId,
+        requestHash: guard.requestHash,
+        createdAt,
+        expiresAt: createdAt + IDEMPOTENCY_GUARD_SECONDS,
+      });
+    }
+  }
+
+  async find(userId: string, key: string): Promise<ClaimedKey | undefined> {
+    const claim = this.claims.get(`${userId}#${key}`);
+    return claim === undefined ? undefined : { ...claim };
+  }
+
+  async drop(userId: string, key: string, videoId: string): Promise<void> {
+    if (this.claims.get(`${userId}#${key}`)?.videoId === videoId) this.claims.delete(`${userId}#${key}`);
   }
 
   async charge(videoId: string, update: CompletionUpdate): Promise<SettlementResult> {

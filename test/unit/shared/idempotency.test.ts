@@ -7,6 +7,7 @@ import {
   IdempotencyInProgressError,
   idempotencyKeyOf,
   idempotentRequest,
+  requestHashOf,
   requestIdempotency,
 } from '../../../shared/http/idempotency';
 
@@ -80,6 +81,20 @@ describe('idempotency', () => {
     const [record] = [...persistenceStore.records.values()];
     expect(record?.getStatus()).toBe('COMPLETED');
     expect(record?.expiryTimestamp).toBeGreaterThan(Date.now() / 1000 + IDEMPOTENCY_TTL_SECONDS - 60);
+  });
+
+  it('returns the payload hash Powertools stores when hashing a request for the reserve transaction’s key claim', async () => {
+    // Prepare
+    const { idempotency, run, persistenceStore } = setup();
+    const keyed = idempotentRequest('create-video', 'alice', 'key-1', { prompt: 'A cat', seconds: '4', size: 'x' });
+    await idempotency(keyed, context, run);
+
+    // Act
+    const hash = keyed === undefined ? '' : requestHashOf(keyed);
+
+    // Assess
+    const [record] = [...persistenceStore.records.values()];
+    expect(hash).toBe(record?.payloadHash);
   });
 
   it('throws 409 idempotency_key_reused when the same key comes with another body or on another route', async () => {

@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { ConflictError } from '../errors';
+import { unixSeconds } from '../video';
+import { userPartition } from './keys';
+import type { TransactItem } from './transact';
+
+/**
+ * The durable half of Idempotency-Key (API.md: same key, same body, same user within 24 hours → the first video).
+ * Powertools idempotency in front replays finished requests and makes concurrent twins wait, but its in-progress
+ * record expires with the invocation: a Lambda that crashed after reserving and starting would let a retry make a
+ * second video. So a keyed request claims its key in the reserve transaction itself (an `IDEMPOTENCY#` item naming
+ * the video, see keys.ts): a claimed key means a video and its reservation exist, and a retry finds it there.
+ */
+
+/** How long a key stands for its first video (API.md: 24 hours). */
+export const IDEMPOTENCY_GUARD_SECONDS = 24 * 60 * 60;
+
+/** What a keyed request claims with its reservation. */
+export interface ReservationGuard {
+  /** The client's Idempotency-Key (stored only as a hash). */
+  key: string;
+  /** The hash of what was asked (route and validated request); another hash with the same key is a 409. */
+  requestHash: string;
+}
+
+/** A claimed key: the video it stands for until `expiresAt` (unix seconds). */
+export interface ClaimedKey {
+  userId: string;
+  videoId: string;
+  requestHash: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** The key of a user's claim on an Idempotency-Key; keys are per user and shared by create and remix. */
+export const idempotencyGuardKey = (userId: string, key: string) => ({
+  pk: userPartition(userId),
+  sk: `IDEMPOTENCY#${createHash('sha256').update(key).digest('hex')}`,
+});
+
+/** Thrown by reserve() when the key is claimed already (nothing written): the caller replays the earlier video. */
+export class IdempotencyKeyClaimedError extends ConflictError {
+  override name = 'IdempotencyKeyClaimedError';
+  constructor() {
+    super('This Idempotency-Key was already used', 'idempotency_key_reused');
+  }
+}
+
+/**
+ * The transaction item that claims `guard.key` for `video`: fails unless the key is unclaimed or its claim has
+ * expired (then it is overwritten).
+ */
+export function guardClaimItem(
+  tableName: string,
+  video: { userId: string; videoId: string },
+  guard: ReservationGuard,
+  now: Date,
+): TransactItem {
+  const createdAt = unixSeconds(now);
+  const claim: ClaimedKey = {
+    userId: video.userId,
+    videoId: video.videoId,
+    requestHash: guard.requestHash,
+    createdAt,
+    expiresAt: createdAt + IDEMPOTENCY_GUARD_SECONDS,
+  };
+  return {
+    Put: {
+      TableName: tableName,
+      Item: { ...idempotencyGuardKey(video.userId, guard.key), entity: 'idempotency', ...claim },
+      ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
+      ExpressionAttributeValues: { ':now': createdAt },
+    },
+  };
+}
+
+/** Whether a claim still stands at `now`. */
+export function isClaimLive(claim: ClaimedKey, now: Date): boolean {
+  return claim.expiresAt > unixSeconds(now);
+}
+
+/** Reads and drops claims (the claim itself is written by reserve()). */
+export interface IdempotencyGuards {
+  /** The claim on a user's key (expired or not), read consistently; undefined when there is none. */
+  find(userId: string, key: string): Promise<ClaimedKey | undefined>;
+  /** Drops the claim if it still names `videoId` (a video that could not be started: the key may be retried). */
+  drop(userId: string, key: string, videoId: string): Promise<void>;
+}
+
+export class DynamoIdempotencyGuards implements IdempotencyGuards {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async find(userId: string, key: string): Promise<ClaimedKey | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: idempotencyGuardKey(userId, key), ConsistentRead: true }),
+    );
+    if (Item === undefined) return undefined;
+    return {
+      userId: String(Item.userId),
+      videoId: String(Item.videoId),
+      requestHash: String(Item.requestHash),
+      createdAt: Number(Item.createdAt),
+      expiresAt: Number(Item.expiresAt),
+    };
+  }
+
+  async drop(userId: string, key: string, videoId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: idempotencyGuardKey(userId, key),
+          ConditionExpression: 'videoId = :videoId',
+          ExpressionAttributeValues: { ':videoId': videoId },
+        }),
+      );
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return;
+      throw error;
+    }
+  }
+}

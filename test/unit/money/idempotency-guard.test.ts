@@ -1,0 +1,154 @@
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BudgetExceededError } from '../../../shared/errors';
+import { type IdempotentRequest, requestHashOf } from '../../../shared/http/idempotency';
+import { DynamoBilling } from '../../../shared/money/billing';
+import {
+  DynamoIdempotencyGuards,
+  IDEMPOTENCY_GUARD_SECONDS,
+  IdempotencyKeyClaimedError,
+  idempotencyGuardKey,
+} from '../../../shared/money/idempotency-guard';
+import { activeKey, usageKey } from '../../../shared/money/keys';
+import { DynamoLimitsStore, type UserLimits } from '../../../shared/money/limits';
+import type { PipelineInput } from '../../../shared/pipeline-types';
+import { DynamoVideoRepository, videoKey } from '../../../shared/repositories/video-repository';
+import { type AdmitVideoDeps, admitVideo } from '../../../shared/video-admission';
+import { aVideo, fakeLogger } from '../fakes/fakes';
+import { type LocalTable, startLocalTable } from './dynamodb-local';
+
+/* The Idempotency-Key claim in the reserve transaction, against AWS's DynamoDB Local. */
+
+const DEFAULTS: UserLimits = { budgetMicros: 10_000_000, maxActive: 100, maxPerDay: 1000 };
+const NOW = new Date('2026-11-21T12:00:00Z');
+const NOW_S = Math.floor(NOW.getTime() / 1000);
+
+let local: LocalTable;
+let table: string;
+let billing: DynamoBilling;
+let guards: DynamoIdempotencyGuards;
+let started: PipelineInput[];
+let deps: AdmitVideoDeps;
+let videoCounter = 0;
+
+const get = async (key: { pk: string; sk: string }) =>
+  (await local.documents.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item;
+const nextVideo = () => aVideo({ videoId: `vid_${String(++videoCounter).padStart(26, '0')}` });
+const request = (prompt: string, key = 'key-1'): IdempotentRequest => ({
+  userId: 'alice',
+  key,
+  operation: 'create-video',
+  request: { prompt },
+});
+const guardOf = (prompt: string, key = 'key-1') => ({ key, requestHash: requestHashOf(request(prompt, key)) });
+
+beforeAll(async () => {
+  local = await startLocalTable();
+});
+afterAll(async () => {
+  await local?.stop();
+});
+beforeEach(async () => {
+  table = await local.createTable();
+  billing = new DynamoBilling(local.documents, table, new DynamoLimitsStore(local.documents, table, DEFAULTS));
+  guards = new DynamoIdempotencyGuards(local.documents, table);
+  started = [];
+  deps = {
+    money: billing,
+    guards,
+    videos: new DynamoVideoRepository(local.documents, table),
+    pipeline: {
+      start: async (input) => {
+        started.push(input);
+      },
+    },
+    clock: () => NOW,
+    logger: fakeLogger(),
+  };
+});
+
+describe('idempotency-guard', () => {
+  it('returns after claiming the key for the video in the reserve transaction', async () => {
+    const video = nextVideo();
+
+    await billing.reserve(video, NOW, guardOf('A cat'));
+
+    expect(await get(idempotencyGuardKey('alice', 'key-1'))).toMatchObject({
+      videoId: video.videoId,
+      requestHash: requestHashOf(request('A cat')),
+      createdAt: NOW_S,
+      expiresAt: NOW_S + IDEMPOTENCY_GUARD_SECONDS,
+    });
+    expect(await guards.find('alice', 'key-1')).toMatchObject({ videoId: video.videoId });
+  });
+
+  it('throws IdempotencyKeyClaimedError and writes nothing when the key is claimed already', async () => {
+    const first = nextVideo();
+    const second = nextVideo();
+    await billing.reserve(first, NOW, guardOf('A cat'));
+
+    await expect(billing.reserve(second, NOW, guardOf('A cat'))).rejects.toBeInstanceOf(IdempotencyKeyClaimedError);
+
+    expect(await get(videoKey(second.videoId))).toBeUndefined();
+    expect(await get(usageKey('alice', '2026-11'))).toMatchObject({ reservedMicros: first.estimatedMicros });
+    expect(await get(activeKey('alice'))).toMatchObject({ activeCount: 1 });
+  });
+
+  it('throws IdempotencyKeyClaimedError rather than 402 when the claimed key’s video used the last of the budget', async () => {
+    const first = nextVideo();
+    await local.documents.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: { pk: 'USER#alice', sk: 'LIMITS' },
+        UpdateExpression: 'SET budgetMicros = :budget',
+        ExpressionAttributeValues: { ':budget': first.estimatedMicros },
+      }),
+    );
+    await billing.reserve(first, NOW, guardOf('A cat'));
+
+    await expect(billing.reserve(nextVideo(), NOW, guardOf('A cat'))).rejects.toBeInstanceOf(
+      IdempotencyKeyClaimedError,
+    );
+    await expect(billing.reserve(nextVideo(), NOW)).rejects.toBeInstanceOf(BudgetExceededError);
+  });
+
+  it('returns after overwriting a claim older than 24 hours', async () => {
+    const first = nextVideo();
+    const second = nextVideo();
+    await billing.reserve(first, NOW, guardOf('A cat'));
+    const later = new Date(NOW.getTime() + (IDEMPOTENCY_GUARD_SECONDS + 1) * 1000);
+
+    await billing.reserve(second, later, guardOf('A cat'));
+
+    expect(await guards.find('alice', 'key-1')).toMatchObject({ videoId: second.videoId });
+  });
+
+  it('returns the first video, one reservation and the same execution started again when a keyed admission is repeated', async () => {
+    // The first invocation reserved and started, then died before Powertools recorded its response.
+    const first = nextVideo();
+    await admitVideo(first, NOW, deps, request('A cat'));
+
+    const again = await admitVideo(nextVideo(), NOW, deps, request('A cat'));
+
+    expect(again).toMatchObject({ replayed: true, video: { videoId: first.videoId, status: 'queued' } });
+    expect(await get(usageKey('alice', '2026-11'))).toMatchObject({ reservedMicros: first.estimatedMicros });
+    expect(await get(activeKey('alice'))).toMatchObject({ activeCount: 1 });
+    expect(started).toEqual([
+      { videoId: first.videoId, userId: 'alice' },
+      { videoId: first.videoId, userId: 'alice' },
+    ]);
+  });
+
+  it('throws 409 idempotency_key_reused and reserves nothing when the key is repeated with another request', async () => {
+    const first = nextVideo();
+    await admitVideo(first, NOW, deps, request('A cat'));
+    const second = nextVideo();
+
+    const other = admitVideo(second, NOW, deps, request('A dog'));
+
+    await expect(other).rejects.toMatchObject({ status: 409, code: 'idempotency_key_reused' });
+    expect(await get(videoKey(second.videoId))).toBeUndefined();
+    expect(await get(activeKey('alice'))).toMatchObject({ activeCount: 1 });
+    expect(started).toHaveLength(1);
+  });
+});
