@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   callApi,
@@ -14,8 +15,9 @@ import { inspectMp4 } from '../../helpers/iso-bmff';
 import { useLocalStack } from '../../helpers/local-stack';
 
 // The whole pipeline through the HTTP API against the local stack (DynamoDB Local, s3rver, the provider emulator
-// and the local engine running the synthesized ASL), with the emulator's faults injected. Faults such as a 429
-// storm are global to the emulator, so the tests in this file run one after another.
+// and the local engine running the synthesized ASL), with the emulator's faults injected. Every fault is matched
+// to the test's own prompt, except `synthetic_video_bytes` (global, restored as soon as the test's job exists), so
+// jobs of other test files running at the same time are not hit; the tests in this file run one after another.
 const stack = useLocalStack();
 const sfn = sfnClient(stack);
 
@@ -55,6 +57,28 @@ async function download(token: string, videoId: string): Promise<Buffer> {
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
+/** Each failed task attempt of an execution as `State: Error`, attributed to the state entered last before it. */
+function taskFailures(events: HistoryEvent[]): string[] {
+  let state = '';
+  const failures: string[] = [];
+  for (const event of events) {
+    state = event.stateEnteredEventDetails?.name ?? state;
+    const error = event.taskFailedEventDetails?.error ?? event.lambdaFunctionFailedEventDetails?.error;
+    if (error !== undefined) failures.push(`${state}: ${error}`);
+  }
+  return failures;
+}
+
+/** The happy path's states in order, the wait-and-poll loop any number of times. */
+const HAPPY_PATH = new RegExp(
+  [
+    '^CreateGenerationJob',
+    ',WaitBeforePoll,PollGenerationJob,IsGenerationFinished',
+    '(?:,WaitBeforePoll,PollGenerationJob,IsGenerationFinished)*',
+    ',StoreVideoInS3,RecordCompletion,VideoReady$',
+  ].join(''),
+);
+
 describe('video pipeline through the HTTP API', () => {
   it('stores the exact MP4 the provider made and reports its sha256 when the job completes', async () => {
     const token = await stack.token(`pipeline-happy-${Date.now()}`);
@@ -73,14 +97,14 @@ describe('video pipeline through the HTTP API', () => {
     expect(mp4).toMatchObject({ width: 1280, height: 720, durationSeconds: 4 });
     const events = await executionHistory(sfn, executionArnOf(stack, videoId));
     const entered = events.flatMap((event) => event.stateEnteredEventDetails?.name ?? []);
-    expect(entered.slice(0, 3)).toEqual(['CreateGenerationJob', 'WaitBeforePoll', 'PollGenerationJob']);
-    expect(entered.slice(-3)).toEqual(['StoreVideoInS3', 'RecordCompletion', 'VideoReady']);
+    expect(entered.join(',')).toMatch(HAPPY_PATH);
+    expect(taskFailures(events)).toEqual([]);
   });
 
   it('completes after a 429 storm hits the create, with exactly one provider job', async () => {
     const token = await stack.token(`pipeline-429-${Date.now()}`);
     const prompt = uniquePrompt('A storm of requests');
-    await emulator.faults(stack, { rate_limit_storm: { count: 4, retry_after_seconds: 1 } });
+    await emulator.faults(stack, { rate_limit_storm: { count: 4, retry_after_seconds: 1, match: prompt } });
 
     const videoId = await createVideo(token, { prompt });
     const video = await waitForTerminalVideo(stack, token, videoId);
@@ -88,21 +112,23 @@ describe('video pipeline through the HTTP API', () => {
     expect(video.status).toBe('completed');
     expect(await jobsFor(prompt)).toHaveLength(1);
     const events = await executionHistory(sfn, executionArnOf(stack, videoId));
-    const retriedErrors = events.flatMap(
-      (event) => event.taskFailedEventDetails?.error ?? event.lambdaFunctionFailedEventDetails?.error ?? [],
-    );
-    expect(retriedErrors).toContain('RetryableProviderError');
+    // The storm answers only this job's requests: the create meets all four 429s, each one retried.
+    expect(taskFailures(events)).toEqual(Array(4).fill('CreateGenerationJob: RetryableProviderError'));
   });
 
   it('completes when the provider answers a burst of 500s while the job is polled', async () => {
     const token = await stack.token(`pipeline-500-${Date.now()}`);
     const prompt = uniquePrompt('A burst while polling');
 
+    await emulator.faults(stack, { error_burst: { status: 500, count: 3, routes: ['retrieve'], match: prompt } });
+
     const videoId = await createVideo(token, { prompt });
-    await emulator.faults(stack, { error_burst: { status: 500, count: 3, routes: ['retrieve'] } });
     const video = await waitForTerminalVideo(stack, token, videoId);
 
     expect(video.status).toBe('completed');
+    const events = await executionHistory(sfn, executionArnOf(stack, videoId));
+    // The burst answers only this job's polls: three 500s, each a retried RetryableProviderError of the poll.
+    expect(taskFailures(events)).toEqual(Array(3).fill('PollGenerationJob: RetryableProviderError'));
     const { faults } = (await (await fetch(`${stack.emulatorOrigin}/__emulator/faults`)).json()) as {
       faults: Record<string, unknown>;
     };
