@@ -3,7 +3,10 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { maxTotalWaitSeconds, POLL_POLICY } from '../shared/poll-policy';
+import { POLL_POLICY } from '../shared/poll-policy';
+import { maxPipelineSeconds, TRANSIENT_RETRY } from './pipeline-duration';
+
+export { TRANSIENT_RETRY } from './pipeline-duration';
 
 /**
  * The video pipeline: one Standard execution per video (JSONPath), named after the video id.
@@ -42,17 +45,14 @@ export const TRANSIENT_LAMBDA_ERRORS = [
   'Lambda.TooManyRequestsException',
 ] as const;
 
-/** Backoff of every retrier: 2 s, 4 s, 8 s ... capped at 60 s, full jitter, at most 6 retries. */
-export const TRANSIENT_RETRY = {
-  intervalSeconds: 2,
-  backoffRate: 2,
-  maxAttempts: 6,
-  maxDelaySeconds: 60,
-} as const;
-
-/** The whole-execution timeout: the longest possible polling plus an hour for the tasks themselves. */
+/**
+ * The whole-execution timeout: the longest an execution can honestly run (pipeline-duration.ts: every wait, every
+ * task attempt at its function's timeout, every retry), so it only ends a run that is stuck beyond any retry. An
+ * execution that ends without RecordFailure anyway (this timeout, RecordFailure out of retries, a stop by an
+ * operator) leaves its video unsettled; the deadline watch written at reserve time releases it after this time.
+ */
 export function videoPipelineTimeout(policy = POLL_POLICY): Duration {
-  return Duration.seconds(maxTotalWaitSeconds(policy) + 3600);
+  return Duration.seconds(maxPipelineSeconds(policy));
 }
 
 /** The Lambda functions behind the task states. */

@@ -2,7 +2,7 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app';
-import { maxTotalWaitSeconds } from '../../shared/poll-policy';
+import { maxPipelineSeconds, TASK_TIMEOUT_SECONDS } from '../../state-machines/pipeline-duration';
 import { STATE_NAMES } from '../../state-machines/video-pipeline';
 import { synthesizeApp } from './app-fixture';
 import { resolveCfnString, stateMachineOf } from './asl';
@@ -253,9 +253,23 @@ describe('StatelessStack', () => {
     expect(invokable.sort()).toEqual(expected.sort());
   });
 
-  it('creates a Standard state machine with the polling timeout, X-Ray, and logs without execution data', () => {
+  it('gives each task function the timeout the pipeline duration (and so the deadline watch) counts with', () => {
+    const folders: Record<keyof typeof TASK_TIMEOUT_SECONDS, string> = {
+      createGenerationJob: 'create-generation-job',
+      pollGenerationJob: 'poll-generation-job',
+      storeVideo: 'store-video',
+      recordCompletion: 'record-completion',
+      recordFailure: 'record-failure',
+    };
+    for (const [task, folder] of Object.entries(folders)) {
+      const timeout = resources[functionIdOf(folder)]!.Properties.Timeout;
+      expect(timeout, folder).toBe(TASK_TIMEOUT_SECONDS[task as keyof typeof TASK_TIMEOUT_SECONDS]);
+    }
+  });
+
+  it('creates a Standard state machine with the longest-run timeout, X-Ray, and logs without execution data', () => {
     const { properties, asl } = stateMachineOf(template);
-    expect(asl.TimeoutSeconds).toBe(maxTotalWaitSeconds() + 3600);
+    expect(asl.TimeoutSeconds).toBe(maxPipelineSeconds());
     expect(properties).toMatchObject({
       StateMachineType: 'STANDARD',
       TracingConfiguration: { Enabled: true },

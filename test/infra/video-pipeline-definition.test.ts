@@ -10,7 +10,8 @@ import {
   PermanentProviderError,
   RetryableProviderError,
 } from '../../shared/errors';
-import { maxTotalWaitSeconds } from '../../shared/poll-policy';
+import { maxTotalWaitSeconds, POLL_POLICY } from '../../shared/poll-policy';
+import { maxPipelineSeconds, maxTaskVisitSeconds, TASK_TIMEOUT_SECONDS } from '../../state-machines/pipeline-duration';
 import {
   STATE_NAMES,
   TRANSIENT_LAMBDA_ERRORS,
@@ -68,8 +69,15 @@ describe('video-pipeline definition', () => {
     expect(asl.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
   });
 
-  it('returns a whole-execution timeout of the longest polling plus one hour', () => {
-    expect(asl.TimeoutSeconds).toBe(maxTotalWaitSeconds() + 3600);
+  it('returns a whole-execution timeout covering every wait, task attempt at its timeout and retry', () => {
+    // 7 attempts × 60 s + retries waiting 2+4+8+16+32+60 s, per visit of a 60 s task.
+    expect(maxTaskVisitSeconds(60)).toBe(7 * 60 + 122);
+    expect(asl.TimeoutSeconds).toBe(maxPipelineSeconds());
+    expect(asl.TimeoutSeconds).toBeGreaterThan(
+      maxTotalWaitSeconds() +
+        (POLL_POLICY.maxPolls + 1) * 7 * TASK_TIMEOUT_SECONDS.pollGenerationJob +
+        7 * TASK_TIMEOUT_SECONDS.storeVideo,
+    );
   });
 
   it('invokes each task function by ARN with the state as payload and the result at the contract path', () => {

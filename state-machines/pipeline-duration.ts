@@ -1,0 +1,86 @@
+import { baseWaitSeconds, POLL_POLICY } from '../shared/poll-policy';
+
+/*
+ * How long one pipeline execution can run at most, in plain numbers (no CDK): the state machine's whole-execution
+ * timeout (video-pipeline.ts) and the money module's deadline watch (shared/money/reconciliation.ts) both derive
+ * from it, so a video whose execution ended without settling (timed out, RecordFailure out of retries, stopped by
+ * an operator) has its reservation released once the execution can no longer be running.
+ */
+
+/** Backoff of every retrier: 2 s, 4 s, 8 s ... capped at 60 s, full jitter, at most 6 retries. */
+export const TRANSIENT_RETRY = {
+  intervalSeconds: 2,
+  backoffRate: 2,
+  maxAttempts: 6,
+  maxDelaySeconds: 60,
+} as const;
+
+/**
+ * The Lambda timeout of each task's function (infra/constructs/video-pipeline.ts; test/infra checks they match):
+ * one attempt of a task state never runs longer.
+ */
+export const TASK_TIMEOUT_SECONDS = {
+  createGenerationJob: 60,
+  pollGenerationJob: 60,
+  storeVideo: 900,
+  recordCompletion: 60,
+  recordFailure: 60,
+} as const;
+
+/** Margin of the deadline watch past the longest execution (the start lags the reservation; clocks differ). */
+export const DEADLINE_WATCH_MARGIN_SECONDS = 3600;
+
+/** The longest all retries of one task state can wait between attempts (each backoff at its cap; jitter only shortens). */
+export function maxRetryWaitSeconds(retry = TRANSIENT_RETRY): number {
+  let total = 0;
+  for (let retryNumber = 0; retryNumber < retry.maxAttempts; retryNumber++) {
+    total += Math.min(retry.maxDelaySeconds, retry.intervalSeconds * retry.backoffRate ** retryNumber);
+  }
+  return total;
+}
+
+/** The longest one visit of a task state can take: every attempt runs to its timeout, every retry waits its most. */
+export function maxTaskVisitSeconds(timeoutSeconds: number, retry = TRANSIENT_RETRY): number {
+  return (1 + retry.maxAttempts) * timeoutSeconds + maxRetryWaitSeconds(retry);
+}
+
+/**
+ * The longest the poll loop's WaitBeforePoll states can wait in total: every iteration (maxPolls, plus the one that
+ * fails as timed out, as history-budget.ts counts them) at its jittered maximum, or at the provider's retry-after
+ * where that is longer (nextWaitSeconds honours it up to maxRetryAfterSeconds).
+ */
+export function maxPollWaitSeconds(policy = POLL_POLICY): number {
+  let total = 0;
+  for (let polls = 0; polls <= policy.maxPolls; polls++) {
+    const jittered = Math.ceil(baseWaitSeconds(polls, policy) * (1 + policy.jitterRatio));
+    total += Math.max(jittered, policy.maxRetryAfterSeconds);
+  }
+  return total;
+}
+
+/**
+ * The longest one execution can run: CreateGenerationJob, every poll iteration (its wait and a PollGenerationJob
+ * using all its retries), StoreVideoInS3, RecordCompletion and RecordFailure (a run ends through one of the two,
+ * counting both keeps the bound simple), each attempt at its function's timeout. Far above any real run (about 30 h
+ * with today's values); it bounds how long a reservation can be held, it is not an expected duration.
+ */
+export function maxPipelineSeconds(
+  policy = POLL_POLICY,
+  retry = TRANSIENT_RETRY,
+  timeouts: Record<keyof typeof TASK_TIMEOUT_SECONDS, number> = TASK_TIMEOUT_SECONDS,
+): number {
+  const task = (seconds: number) => maxTaskVisitSeconds(seconds, retry);
+  return (
+    task(timeouts.createGenerationJob) +
+    maxPollWaitSeconds(policy) +
+    (policy.maxPolls + 1) * task(timeouts.pollGenerationJob) +
+    task(timeouts.storeVideo) +
+    task(timeouts.recordCompletion) +
+    task(timeouts.recordFailure)
+  );
+}
+
+/** When a video created at `createdAt` (unix seconds) is past any execution of it: its deadline watch fires then. */
+export function deadlineWatchAt(createdAt: number): number {
+  return createdAt + maxPipelineSeconds() + DEADLINE_WATCH_MARGIN_SECONDS;
+}
