@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../errors';
 import { unixSeconds } from '../video';
 import { userPartition } from './keys';
@@ -84,7 +84,10 @@ export function isClaimLive(claim: ClaimedKey, now: Date): boolean {
 export interface IdempotencyGuards {
   /** The claim on a user's key (expired or not), read consistently; undefined when there is none. */
   find(userId: string, key: string): Promise<ClaimedKey | undefined>;
-  /** Drops the claim if it still names `videoId` (a video that could not be started: the key may be retried). */
+  /**
+   * Ends the claim now if it still names `videoId` (a video that could not be started: the key may be retried).
+   * The item stays, expired, and the key's next request overwrites it (only UpdateItem needed, like reserve).
+   */
   drop(userId: string, key: string, videoId: string): Promise<void>;
 }
 
@@ -111,11 +114,12 @@ export class DynamoIdempotencyGuards implements IdempotencyGuards {
   async drop(userId: string, key: string, videoId: string): Promise<void> {
     try {
       await this.client.send(
-        new DeleteCommand({
+        new UpdateCommand({
           TableName: this.tableName,
           Key: idempotencyGuardKey(userId, key),
+          UpdateExpression: 'SET expiresAt = :expired',
           ConditionExpression: 'videoId = :videoId',
-          ExpressionAttributeValues: { ':videoId': videoId },
+          ExpressionAttributeValues: { ':videoId': videoId, ':expired': 0 },
         }),
       );
     } catch (error) {

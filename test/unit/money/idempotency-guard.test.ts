@@ -139,6 +139,20 @@ describe('idempotency-guard', () => {
     ]);
   });
 
+  it('returns a new video for the key when the first one could not be started and was released', async () => {
+    const first = nextVideo();
+    const broken = { ...deps, pipeline: { start: () => Promise.reject(new Error('states unavailable')) } };
+    await expect(admitVideo(first, NOW, broken, request('A cat'))).rejects.toThrow('states unavailable');
+    const second = nextVideo();
+
+    const retried = await admitVideo(second, NOW, deps, request('A cat'));
+
+    expect(retried).toMatchObject({ replayed: false, video: { videoId: second.videoId } });
+    expect(await get(videoKey(first.videoId))).toMatchObject({ status: 'failed', settlement: 'released' });
+    expect(await guards.find('alice', 'key-1')).toMatchObject({ videoId: second.videoId });
+    expect(started).toEqual([{ videoId: second.videoId, userId: 'alice' }]);
+  });
+
   it('throws 409 idempotency_key_reused and reserves nothing when the key is repeated with another request', async () => {
     const first = nextVideo();
     await admitVideo(first, NOW, deps, request('A cat'));

@@ -61,7 +61,8 @@ export class InMemoryBilling implements Reservations, ReservationReleaser, Charg
   }
 
   async drop(userId: string, key: string, videoId: string): Promise<void> {
-    if (this.claims.get(`${userId}#${key}`)?.videoId === videoId) this.claims.delete(`${userId}#${key}`);
+    const claim = this.claims.get(`${userId}#${key}`);
+    if (claim?.videoId === videoId) claim.expiresAt = 0;
   }
 
   async charge(videoId: string, update: CompletionUpdate): Promise<SettlementResult> {
