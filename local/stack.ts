@@ -123,6 +123,7 @@ export async function startLocalStack(
     const scheduler = startLocalScheduler(schedules, runtime, {
       overrideMs: config.localScheduleMs,
       log: (line) => log(line),
+      runsFile: join(config.dataDir, 'schedule-runs.json'),
     });
     stops.push(() => scheduler.stop());
 

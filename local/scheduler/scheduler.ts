@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { renameSync, writeFileSync } from 'node:fs';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalTemplate } from '../template/resolve';
 
 /**
  * EventBridge schedules, locally: every enabled `AWS::Events::Rule` of the template with a `rate(...)`
  * ScheduleExpression invokes its Lambda targets (the functions' `reelflow:handler` modules) on that interval, with
  * the event EventBridge sends (`Scheduled Event`, or the target's constant `Input`). `cron(...)` rules are listed as
- * skipped. `LOCAL_SCHEDULE_MS` makes every schedule fire at that interval instead.
+ * skipped. `LOCAL_SCHEDULE_MS` makes every schedule fire at that interval instead. With a `runsFile`, the count of
+ * finished runs per rule is written there after each run (`{ "<rule>": <runs> }`), so a test can wait for runs.
  */
 
 /** One rule target the local scheduler invokes. */
@@ -108,9 +110,17 @@ export function scheduledEvent(schedule: Pick<LocalSchedule, 'ruleArn'>, now = n
 export function startLocalScheduler(
   schedules: LocalSchedule[],
   invoker: ScheduleInvoker,
-  options: { overrideMs?: number | undefined; log: (line: string) => void },
+  options: { overrideMs?: number | undefined; log: (line: string) => void; runsFile?: string | undefined },
 ): RunningScheduler {
   const inFlight = new Set<Promise<unknown>>();
+  const finishedRuns: Record<string, number> = Object.fromEntries(schedules.map((schedule) => [schedule.rule, 0]));
+  const recordRun = (rule: string) => {
+    finishedRuns[rule] = (finishedRuns[rule] ?? 0) + 1;
+    if (options.runsFile === undefined) return;
+    // Written whole, then renamed: a reader never sees half a file.
+    writeFileSync(`${options.runsFile}.tmp`, JSON.stringify(finishedRuns));
+    renameSync(`${options.runsFile}.tmp`, options.runsFile);
+  };
   const timers = schedules.map((schedule) => {
     let running = false;
     const fire = () => {
@@ -126,6 +136,7 @@ export function startLocalScheduler(
         .finally(() => {
           running = false;
           inFlight.delete(invocation);
+          recordRun(schedule.rule);
         });
       inFlight.add(invocation);
     };

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -36,6 +38,17 @@ async function workItemsOf(videoId: string) {
     }),
   );
   return Items;
+}
+
+/**
+ * How many reconciler runs the local scheduler has finished: it writes `{ "<rule>": <runs> }` to
+ * `schedule-runs.json` in the stack's data directory after each run.
+ */
+async function reconcilerRuns(): Promise<number> {
+  const runs = JSON.parse(await readFile(join(stack.dataDir, 'schedule-runs.json'), 'utf8')) as Record<string, number>;
+  const rules = Object.keys(runs).filter((rule) => /Reconcil/i.test(rule));
+  expect(rules, `reconciler rules among ${Object.keys(runs).join(', ')}`).toHaveLength(1);
+  return runs[rules[0]!]!;
 }
 
 /**
@@ -112,8 +125,14 @@ describe('money: provider costs of jobs given up on (reconcile-provider-costs on
         timeoutMs: 30_000,
       },
     );
-    // More scheduler runs (one a second) change nothing.
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    // More reconciler runs change nothing. The run in flight now may have read the item before it went, so wait
+    // for three more to finish: at least two of them started after this point.
+    const runsSoFar = await reconcilerRuns();
+    await eventually(
+      'two more reconciler runs',
+      async () => ((await reconcilerRuns()) >= runsSoFar + 3 ? true : undefined),
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
     const again = await callApi(stack, `/v1/admin/costs?month=${month}&user_id=${userId}`, { token: finance });
 
     expect(pending).toMatchObject([{ videoId: id, userId, reason: 'cancelled', providerVideoId: expect.any(String) }]);

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -134,5 +134,35 @@ describe('local scheduler', () => {
       detail: {},
     });
     expect(logged).toEqual(['schedule Stack/Often: Error: boom']);
+  });
+
+  it('writes the count of finished runs per rule to the runs file after each run, failed runs included', async () => {
+    const template = templateWith({ Often: { ScheduleExpression: 'rate(1 day)', Targets: [target] } });
+    const { schedules } = localSchedules(template, () => true);
+    const runsFile = join(mkdtempSync(join(tmpdir(), 'reelflow-scheduler-')), 'schedule-runs.json');
+    let invocations = 0;
+    const invoker = {
+      async invoke() {
+        invocations += 1;
+        if (invocations === 2) throw new Error('boom');
+      },
+    };
+    const runsOf = () => {
+      try {
+        return (JSON.parse(readFileSync(runsFile, 'utf8')) as Record<string, number>)['Stack/Often'] ?? 0;
+      } catch {
+        return 0;
+      }
+    };
+
+    const scheduler = startLocalScheduler(schedules, invoker, { overrideMs: 10, log: () => undefined, runsFile });
+    await deadline(
+      (async () => {
+        while (runsOf() < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+      })(),
+    );
+    await scheduler.stop();
+
+    expect(runsOf()).toBe(invocations);
   });
 });
