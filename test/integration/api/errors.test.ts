@@ -19,7 +19,10 @@ beforeAll(async () => {
   token = await stack.token(uniqueUser('errors'));
   financeToken = await stack.token(uniqueUser('errors-finance'), ['finance']);
   const source = await createVideo(api, token, { prompt: uniquePrompt('An error-suite source') });
-  sourceId = (await waitForVideo(api, token, source.id, isTerminal)).id;
+  const settled = await waitForVideo(api, token, source.id, isTerminal);
+  // A remix of anything but a completed source answers 409: the remix cases below need a completed one.
+  expect(settled.status, JSON.stringify(settled.error)).toBe('completed');
+  sourceId = settled.id;
 });
 
 afterAll(() => {
