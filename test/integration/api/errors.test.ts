@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/api';
 import { useLocalStack } from '../../helpers/local-stack';
 import { ContractClient } from './contract';
+import { expectCovered } from './coverage';
 import { badTokens, createVideo, isTerminal, jobsFor, uniquePrompt, uniqueUser, waitForVideo } from './support';
 
 // Every error status and code of API.md that the client API produces, through HTTP against the local stack; the
@@ -25,10 +26,8 @@ beforeAll(async () => {
   sourceId = settled.id;
 });
 
-afterAll(() => {
-  // Every reply of this file went through the contract check; show what was covered when a test fails.
-  expect(api.seen.length).toBeGreaterThan(0);
-});
+// Every reply of this file went through the contract check; it must have seen every reply coverage.ts lists for it.
+afterAll(() => expectCovered(api, 'errors'));
 
 /** Every JSON route (a body in, parsed by the same middleware), each with a valid body and a caller allowed on it. */
 const JSON_ROUTES = () =>
@@ -146,11 +145,44 @@ describe('client API errors', () => {
     const plain = await api.call('GET', '/v1/admin/costs', { token: await stack.token(userId) });
     const finance = await api.call('GET', '/v1/admin/costs', { token: await stack.token(userId, ['finance']) });
     const limits = await api.call('GET', `/v1/admin/users/${userId}/limits`, { token: await stack.token(userId) });
+    const put = await api.call('PUT', `/v1/admin/users/${userId}/limits`, {
+      token: await stack.token(userId),
+      json: { max_active: 1000 },
+    });
 
     expect(plain.status).toBe(403);
     expect(plain.body.error).toMatchObject({ type: 'permission_error', code: 'forbidden' });
-    expect(limits.status).toBe(403);
+    expect([limits.status, put.status]).toEqual([403, 403]);
+    expect(put.body.error).toMatchObject({ code: 'forbidden' });
     expect(finance.status).toBe(200);
+  });
+
+  it('returns 402 budget_exceeded, then 429 quota_exceeded with Retry-After, on create when limits cannot cover it', async () => {
+    const userId = uniqueUser('errors-limits-hit');
+    const userToken = await stack.token(userId);
+    const path = `/v1/admin/users/${userId}/limits`;
+    const set = await api.call('PUT', path, { token: financeToken, json: { budget_micros: 1, max_per_day: 1 } });
+    const read = await api.call('GET', path, { token: financeToken });
+
+    const overBudget = await api.call('POST', '/v1/videos', {
+      token: userToken,
+      json: { prompt: uniquePrompt('Dear') },
+    });
+    await api.call('PUT', path, { token: financeToken, json: { budget_micros: 100_000_000 } });
+    const first = await createVideo(api, userToken, { prompt: uniquePrompt('The one of today') });
+    const overQuota = await api.call('POST', '/v1/videos', {
+      token: userToken,
+      json: { prompt: uniquePrompt('More') },
+    });
+
+    expect([set.status, read.status]).toEqual([200, 200]);
+    expect(read.body).toMatchObject({ user_id: userId, budget_micros: 1, max_per_day: 1 });
+    expect(overBudget.status).toBe(402);
+    expect(overBudget.body.error).toMatchObject({ code: 'budget_exceeded' });
+    expect(overQuota.status).toBe(429);
+    expect(overQuota.body.error).toMatchObject({ code: 'quota_exceeded' });
+    expect(Number(overQuota.headers.get('retry-after'))).toBeGreaterThan(0);
+    await waitForVideo(api, userToken, first.id, isTerminal);
   });
 
   it('returns 500 internal_error in the envelope, without stack or detail, when a dependency rejects the request', async () => {
@@ -184,6 +216,9 @@ describe('client API errors', () => {
       ['POST', `/v1/videos/${sourceId}/cancel`, undefined],
       ['DELETE', `/v1/videos/${sourceId}`, undefined],
       ['GET', '/v1/usage', undefined],
+      ['GET', '/v1/admin/costs', undefined],
+      ['GET', '/v1/admin/users/someone/limits', undefined],
+      ['PUT', '/v1/admin/users/someone/limits', { max_active: 1 }],
     ] as const) {
       for (const bad of [undefined, 'not-a-jwt']) {
         const reply = await api.call(method, path, { token: bad, json });

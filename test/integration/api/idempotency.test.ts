@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, sfnClient } from '../../helpers/api';
 import { useLocalStack } from '../../helpers/local-stack';
 import { ContractClient } from './contract';
+import { expectCovered } from './coverage';
 import { createVideo, isTerminal, jobsFor, uniquePrompt, uniqueUser, waitForVideo } from './support';
 
 // Idempotency-Key on create and remix (API.md): same key + same body + same user → the first response, one video,
@@ -15,7 +16,10 @@ let api: ContractClient;
 beforeAll(async () => {
   api = await ContractClient.connect(stack);
 });
-afterAll(() => sfn.destroy());
+afterAll(() => {
+  sfn.destroy();
+  expectCovered(api, 'idempotency');
+});
 
 /** The names of every execution of the pipeline state machine. */
 async function executionNames(): Promise<string[]> {

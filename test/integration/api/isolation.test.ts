@@ -1,6 +1,7 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useLocalStack } from '../../helpers/local-stack';
 import { ContractClient } from './contract';
+import { expectCovered } from './coverage';
 import { createVideo, isTerminal, jobsFor, uniquePrompt, uniqueUser, waitForVideo } from './support';
 
 // User B must not see or touch user A's videos: every route that takes an id answers 404 exactly as for a missing
@@ -21,6 +22,8 @@ beforeAll(async () => {
   completed = await waitForVideo(api, tokenA, video.id, isTerminal);
   expect(completed.status).toBe('completed');
 });
+
+afterAll(() => expectCovered(api, 'isolation'));
 
 describe('isolation between users', () => {
   it('answers B 404 not_found on every route with A’s video id, exactly like a missing id, and issues no URL', async () => {

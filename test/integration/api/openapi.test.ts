@@ -1,10 +1,11 @@
 import { validate } from '@readme/openapi-parser';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ROUTES } from '../../../infra/api-routes';
 import { createVideoBodySchema, remixVideoBodySchema, videoResourceSchema } from '../../../shared/schemas';
 import { useLocalStack } from '../../helpers/local-stack';
 import { ContractClient } from './contract';
+import { expectCovered } from './coverage';
 
 // GET /v1/openapi.json as served by the local stack: a valid OpenAPI 3.1 document, generated from the zod schemas
 // the functions validate requests with, covering every route of the deployed route table.
@@ -22,12 +23,21 @@ beforeAll(async () => {
 
 const withoutDialect = ({ $schema: _schema, ...schema }: Record<string, unknown>) => schema;
 
+afterAll(() => expectCovered(api, 'openapi'));
+
 describe('GET /v1/openapi.json', () => {
   it('returns a document that passes a real OpenAPI validator as OpenAPI 3.1', async () => {
     const result = await validate(structuredClone(document));
 
     expect(result).toMatchObject({ valid: true, specification: 'OpenAPI' });
     expect(document.openapi).toBe('3.1.0');
+  });
+
+  it('returns 200 {"status":"ok"} from GET /v1/health without a token (a public route)', async () => {
+    const health = await api.call('GET', '/v1/health');
+
+    expect(health.status).toBe(200);
+    expect(health.body).toEqual({ status: 'ok' });
   });
 
   it('returns 200 without a token and with a token that is not valid (a public route)', async () => {

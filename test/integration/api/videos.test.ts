@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulator, eventually, executionArnOf, sfnClient, waitForExecutionEnd } from '../../helpers/api';
 import { useLocalStack } from '../../helpers/local-stack';
 import { ContractClient } from './contract';
+import { expectCovered } from './coverage';
 import { createVideo, isTerminal, jobsFor, providerJob, uniquePrompt, uniqueUser, waitForVideo } from './support';
 
 // The video routes through HTTP against the local stack; every reply is checked against GET /v1/openapi.json.
@@ -22,6 +23,7 @@ beforeAll(async () => {
 afterAll(() => {
   sfn.destroy();
   s3.destroy();
+  expectCovered(api, 'videos');
 });
 
 async function objectExists(key: string): Promise<boolean> {
