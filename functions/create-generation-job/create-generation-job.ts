@@ -1,4 +1,5 @@
 import { ConflictError, GenerationFailedError } from '../../shared/errors';
+import { orphanedJobWorkItem, type ReconcileQueue } from '../../shared/money/reconciliation';
 import type { JobState, PipelineInput } from '../../shared/pipeline-types';
 import { nextWaitSeconds } from '../../shared/poll-policy';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
@@ -9,6 +10,8 @@ import { isTerminal, unixSeconds, type VideoRecord } from '../../shared/video';
 export interface CreateGenerationJobDeps {
   videos: Pick<VideoRepository, 'get' | 'recordCreateAttempt' | 'claimProviderJob' | 'saveProviderJob'>;
   provider: Pick<VideoProvider, 'create' | 'remix' | 'list'>;
+  /** Where a job accepted for a video that ended meanwhile is handed over (money module). */
+  reconcile: Pick<ReconcileQueue, 'add'>;
   clock: () => Date;
   logger: Pick<AppLogger, 'info' | 'warn'>;
   metrics: AppMetrics;
@@ -71,6 +74,40 @@ export async function createGenerationJob(input: PipelineInput, deps: CreateGene
 
 /** Finds, claims and saves a job an earlier attempt created but did not record; undefined when there is none. */
 async function adoptOrphanedJob(video: VideoRecord, deps: CreateGenerationJobDeps): Promise<JobState | undefined> {
+  const { job, scanned, since } = await claimOrphanedJob(video, deps);
+  if (job !== undefined) {
+    deps.logger.info('Adopted the provider job an earlier attempt created', {
+      providerVideoId: job.id,
+      attempts: video.providerCreateAttempts,
+    });
+    deps.metrics.addMetric('ProviderJobsAdopted', 'Count', 1);
+    return save(video, job, deps);
+  }
+  deps.logger.info('No orphaned provider job found; creating one', { scanned, since });
+  return undefined;
+}
+
+/** What {@link claimOrphanedJob} needs. */
+export interface OrphanSearchDeps {
+  provider: Pick<VideoProvider, 'list'>;
+  videos: Pick<VideoRepository, 'claimProviderJob'>;
+  clock: () => Date;
+  /** An orphaned job may be this many seconds older than the first attempt (clock skew). */
+  adoptionSkewSeconds: number;
+  /** At most this many of the provider's recent videos are examined. @default 500 */
+  maxScannedJobs?: number;
+}
+
+/**
+ * Finds among the provider's recent jobs one an earlier create attempt of `video` made but did not record (same
+ * prompt, model, size and seconds, or the same remix source and prompt, created since the first attempt) and
+ * claims it for the video; a job another video holds is skipped. Also used by the reconciler to find the job of a
+ * video that ended before its job id was saved.
+ */
+export async function claimOrphanedJob(
+  video: VideoRecord,
+  deps: OrphanSearchDeps,
+): Promise<{ job: ProviderVideo | undefined; scanned: number; since: number }> {
   const since = (video.providerFirstAttemptAt ?? video.createdAt) - deps.adoptionSkewSeconds;
   const maxScanned = deps.maxScannedJobs ?? 500;
   let scanned = 0;
@@ -80,16 +117,10 @@ async function adoptOrphanedJob(video: VideoRecord, deps: CreateGenerationJobDep
     if (job.createdAt < since || scanned > maxScanned) break;
     if (!matches(job, video)) continue;
     if (await deps.videos.claimProviderJob(job.id, video.videoId, unixSeconds(deps.clock()))) {
-      deps.logger.info('Adopted the provider job an earlier attempt created', {
-        providerVideoId: job.id,
-        attempts: video.providerCreateAttempts,
-      });
-      deps.metrics.addMetric('ProviderJobsAdopted', 'Count', 1);
-      return save(video, job, deps);
+      return { job, scanned, since };
     }
   }
-  deps.logger.info('No orphaned provider job found; creating one', { scanned, since });
-  return undefined;
+  return { job: undefined, scanned, since };
 }
 
 /** The provider job a remix video remixes; null for a video made from its prompt alone. */
@@ -120,8 +151,34 @@ async function save(video: VideoRecord, job: ProviderVideo, deps: CreateGenerati
     progress: job.progress,
     now: unixSeconds(deps.clock()),
   });
-  if (!saved) deps.logger.warn('Video moved on while its provider job was created', { providerVideoId: job.id });
+  if (!saved) await recordOrphanedJob(video.videoId, job.id, deps);
   return jobState(job.id, job.status === 'completed' ? 'completed' : status, job.progress, deps);
+}
+
+/**
+ * The provider accepted (or an attempt adopted) a job, but the video could not take it: it ended meanwhile (e.g. a
+ * cancel landed between the attempt and the save). The job may still finish and be billed, so it is handed to the
+ * reconciler, which records its cost for finance if it completes (never charged to the user).
+ */
+async function recordOrphanedJob(videoId: string, providerVideoId: string, deps: CreateGenerationJobDeps) {
+  const video = await deps.videos.get(videoId);
+  if (video === undefined || !isTerminal(video.status)) {
+    // Not ended: it holds another job id (a claim prevents that) or is gone; nothing to hand over.
+    deps.logger.warn('Video moved on while its provider job was created', {
+      providerVideoId,
+      status: video?.status ?? 'missing',
+      savedJob: video?.providerVideoId ?? null,
+    });
+    return;
+  }
+  // Saved before the video ended (a redriven step): its release already handed the job over.
+  if (video.providerVideoId === providerVideoId) return;
+  await deps.reconcile.add(orphanedJobWorkItem(video, providerVideoId, unixSeconds(deps.clock())));
+  deps.metrics.addMetric('ProviderJobsOrphaned', 'Count', 1);
+  deps.logger.warn('Video ended while its provider job was created; job handed to the cost reconciler', {
+    providerVideoId,
+    status: video.status,
+  });
 }
 
 function jobState(

@@ -3,6 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../../shared/clients';
+import { DynamoReconcileQueue } from '../../shared/money/reconciliation';
 import { DynamoWorkMeter, meterTaskWork } from '../../shared/money/work-meter';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
 import type { JobState, PipelineInput } from '../../shared/pipeline-types';
@@ -15,6 +16,7 @@ import { env } from './env';
 const deps: CreateGenerationJobDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
   provider: new OpenAIVideoProvider(providerConfigFromEnv(env)),
+  reconcile: new DynamoReconcileQueue(ddb, env.TABLE_NAME),
   clock: () => new Date(),
   logger,
   metrics,

@@ -8,6 +8,7 @@ import { DynamoBilling } from '../../shared/money/billing';
 import { DynamoReconcileQueue } from '../../shared/money/reconciliation';
 import { logger, metrics, tracer } from '../../shared/powertools';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
+import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { env } from './env';
 import {
   type ReconcileProviderCostsDeps,
@@ -19,6 +20,7 @@ const deps: ReconcileProviderCostsDeps = {
   queue: new DynamoReconcileQueue(ddb, env.TABLE_NAME),
   provider: new OpenAIVideoProvider(providerConfigFromEnv(env)),
   costs: new DynamoBilling(ddb, env.TABLE_NAME),
+  videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
   clock: () => new Date(),
   logger,
   metrics,

@@ -2,8 +2,11 @@ import { PermanentProviderError, RetryableProviderError } from '../../shared/err
 import type { DynamoBilling } from '../../shared/money/billing';
 import type { ReconcileQueue, ReconcileWorkItem } from '../../shared/money/reconciliation';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
-import type { VideoProvider } from '../../shared/provider/provider-client';
+import type { ProviderVideo, VideoProvider } from '../../shared/provider/provider-client';
+import type { VideoRepository } from '../../shared/repositories/video-repository';
 import { unixSeconds } from '../../shared/video';
+import { claimOrphanedJob } from '../create-generation-job/create-generation-job';
+import { failureOf } from '../record-failure/record-failure';
 
 export interface ReconcileProviderCostsOptions {
   /** How long after reelflow gave up on a job the provider is still asked how it ended. */
@@ -12,13 +15,20 @@ export interface ReconcileProviderCostsOptions {
   maxItems: number;
   /** An item whose handling failed this many times is abandoned (logged). @default MAX_ITEM_FAILURES */
   maxItemFailures?: number;
+  /** An orphaned job may be this many seconds older than the video's first create attempt. @default 120 */
+  adoptionSkewSeconds?: number;
 }
 
 export interface ReconcileProviderCostsDeps {
   queue: ReconcileQueue;
-  provider: Pick<VideoProvider, 'retrieve'>;
-  /** Records, once, a provider cost the user is not charged for (money module). */
-  costs: Pick<DynamoBilling, 'recordProviderCostOf'>;
+  provider: Pick<VideoProvider, 'retrieve' | 'list'>;
+  /**
+   * Records, once, a provider cost the user is not charged for; releases a video whose deadline watch is due
+   * (money module).
+   */
+  costs: Pick<DynamoBilling, 'recordProviderCostOf' | 'release'>;
+  /** The video of an orphan search, and the claim of the job it finds. */
+  videos: Pick<VideoRepository, 'get' | 'claimProviderJob'>;
   clock: () => Date;
   logger: Pick<AppLogger, 'info' | 'warn' | 'error'>;
   metrics: AppMetrics;
@@ -46,7 +56,16 @@ export interface ReconcileSummary {
   deferred: number;
   /** Items whose handling failed unexpectedly: logged and looked at again later (or abandoned, counted there). */
   errored: number;
+  /** Orphan searches that found no provider job within {@link ORPHAN_SEARCH_WINDOW_SECONDS}: nothing to bill. */
+  noJob: number;
+  /** Deadline watches that found their video unsettled and released it as failed `timed_out`. */
+  deadlineReleased: number;
+  /** Deadline watches of videos already settled: removed. */
+  deadlineCleared: number;
 }
+
+/** How long after the release an orphan search looks for the provider job before concluding there is none. */
+export const ORPHAN_SEARCH_WINDOW_SECONDS = 3600;
 
 /** The longest wait between two looks at a job still running. */
 export const MAX_RECHECK_DELAY_SECONDS = 6 * 3600;
@@ -80,8 +99,11 @@ export function nextDueAt(item: ReconcileWorkItem, now: number, lookbackSeconds:
  * provider how the job ended. `completed` → its cost is recorded for finance once (never charged to the user) and
  * the item removed; `failed` → the item removed (nothing billed); still running → looked at again later, until
  * the lookback window ends (then removed and logged). A provider 429/5xx leaves the item for the next run; a 429
- * ends this run. Any other error is the item's alone: it is logged and the item looked at again with backoff
- * (abandoned, logged, after `maxItemFailures` failures or past the lookback window), and the run goes on.
+ * ends this run. An orphan search (a video that ended before its job id was saved) first finds and claims the
+ * job among the provider's recent ones, then follows it the same way. A due deadline watch releases a video still
+ * unsettled as failed `timed_out` (shared/money/reconciliation.ts). Any other error is the item's alone: it is
+ * logged and the item looked at again with backoff (abandoned, logged, after `maxItemFailures` failures or past
+ * the lookback window), and the run goes on.
  */
 export async function reconcileProviderCosts(
   input: ReconcileProviderCostsInput,
@@ -95,6 +117,9 @@ export async function reconcileProviderCosts(
     abandoned: 0,
     deferred: 0,
     errored: 0,
+    noJob: 0,
+    deadlineReleased: 0,
+    deadlineCleared: 0,
   };
   const items = await deps.queue.due(unixSeconds(deps.clock()), deps.options.maxItems);
   for (const item of items) {
@@ -116,36 +141,35 @@ export async function reconcileProviderCosts(
 }
 
 interface ItemResult {
-  outcome: 'completed' | 'failed' | 'rescheduled' | 'abandoned' | 'deferred' | 'errored';
+  outcome: Exclude<keyof ReconcileSummary, 'recorded'>;
   /** This run recorded the provider cost. */
   recorded?: boolean;
   /** The provider answered 429: the run stops. */
   rateLimited?: boolean;
 }
 
-async function reconcileOne(item: ReconcileWorkItem, deps: ReconcileProviderCostsDeps): Promise<ItemResult> {
-  const keys = { videoId: item.videoId, userId: item.userId, providerVideoId: item.providerVideoId };
-  let status: 'queued' | 'in_progress' | 'completed' | 'failed';
-  try {
-    status = (await deps.provider.retrieve(item.providerVideoId)).status;
-  } catch (error) {
-    if (error instanceof RetryableProviderError) {
-      deps.logger.warn('Provider unavailable; job left for the next run', { ...keys, error: error.message });
-      return { outcome: 'deferred', rateLimited: error.rateLimited };
-    }
-    if (error instanceof PermanentProviderError && statusOf(error.cause) === 404) {
-      await deps.queue.remove(item);
-      deps.logger.error('Provider no longer knows a job reelflow gave up on; its cost is unknown', keys);
-      return { outcome: 'abandoned' };
-    }
-    throw error;
+async function reconcileOne(found: ReconcileWorkItem, deps: ReconcileProviderCostsDeps): Promise<ItemResult> {
+  if (found.kind === 'deadline') return reconcileDeadline(found, deps);
+  let item = found;
+  let status: ProviderVideo['status'];
+  if (item.providerVideoId === null) {
+    const search = await searchOrphanedJob(item, deps);
+    if (search.result !== undefined) return search.result;
+    item = { ...item, providerVideoId: search.job.id };
+    status = search.job.status;
+  } else {
+    const answer = await retrieveStatus(item, item.providerVideoId, deps);
+    if (answer.result !== undefined) return answer.result;
+    status = answer.status;
   }
+  const providerVideoId = item.providerVideoId;
+  const keys = { videoId: item.videoId, userId: item.userId, providerVideoId };
 
   const now = unixSeconds(deps.clock());
   switch (status) {
     case 'completed': {
       // Idempotent: a cost recorded earlier (by this reconciler or a late completion) is not written again.
-      const recorded = await deps.costs.recordProviderCostOf(item.videoId, now);
+      const recorded = await deps.costs.recordProviderCostOf(item.videoId, now, providerVideoId ?? undefined);
       await deps.queue.remove(item);
       deps.logger.info('Provider finished a job reelflow gave up on; provider cost recorded, user not charged', {
         ...keys,
@@ -212,6 +236,107 @@ async function afterItemError(
     });
   }
   return { outcome: 'errored' };
+}
+
+/** Asks the provider how a job stands; a `result` when the item is settled by the answer (or its absence). */
+async function retrieveStatus(
+  item: ReconcileWorkItem,
+  providerVideoId: string,
+  deps: ReconcileProviderCostsDeps,
+): Promise<{ status: ProviderVideo['status']; result?: undefined } | { result: ItemResult }> {
+  const keys = { videoId: item.videoId, userId: item.userId, providerVideoId };
+  try {
+    return { status: (await deps.provider.retrieve(providerVideoId)).status };
+  } catch (error) {
+    if (error instanceof RetryableProviderError) {
+      deps.logger.warn('Provider unavailable; job left for the next run', { ...keys, error: error.message });
+      return { result: { outcome: 'deferred', rateLimited: error.rateLimited } };
+    }
+    if (error instanceof PermanentProviderError && statusOf(error.cause) === 404) {
+      await deps.queue.remove(item);
+      deps.logger.error('Provider no longer knows a job reelflow gave up on; its cost is unknown', keys);
+      return { result: { outcome: 'abandoned' } };
+    }
+    throw error;
+  }
+}
+
+/**
+ * The job of a video released after a create attempt but before its job id was saved: found among the provider's
+ * recent jobs and claimed for the video (create-generation-job's own matching), or looked for again later, until
+ * {@link ORPHAN_SEARCH_WINDOW_SECONDS} say there is none.
+ */
+async function searchOrphanedJob(
+  item: ReconcileWorkItem,
+  deps: ReconcileProviderCostsDeps,
+): Promise<{ job: ProviderVideo; result?: undefined } | { result: ItemResult }> {
+  const keys = { videoId: item.videoId, userId: item.userId };
+  const video = await deps.videos.get(item.videoId);
+  if (video === undefined) {
+    await deps.queue.remove(item);
+    deps.logger.error('Video of an orphan search is gone; its provider cost is unknown', keys);
+    return { result: { outcome: 'abandoned' } };
+  }
+  let search: Awaited<ReturnType<typeof claimOrphanedJob>>;
+  try {
+    search = await claimOrphanedJob(video, {
+      provider: deps.provider,
+      videos: deps.videos,
+      clock: deps.clock,
+      adoptionSkewSeconds: deps.options.adoptionSkewSeconds ?? 120,
+    });
+  } catch (error) {
+    if (!(error instanceof RetryableProviderError)) throw error;
+    deps.logger.warn('Provider unavailable; orphan search left for the next run', { ...keys, error: error.message });
+    return { result: { outcome: 'deferred', rateLimited: error.rateLimited } };
+  }
+  if (search.job !== undefined) {
+    deps.logger.info('Found the provider job of a video that ended before saving it', {
+      ...keys,
+      providerVideoId: search.job.id,
+      status: search.job.status,
+    });
+    return { job: search.job };
+  }
+  const now = unixSeconds(deps.clock());
+  if (now >= item.givenUpAt + ORPHAN_SEARCH_WINDOW_SECONDS) {
+    await deps.queue.remove(item);
+    deps.logger.info('No provider job found for a video that ended during a create attempt; nothing billed', {
+      ...keys,
+      attempts: video.providerCreateAttempts,
+      scanned: search.scanned,
+    });
+    return { result: { outcome: 'noJob' } };
+  }
+  await deps.queue.reschedule(
+    item,
+    Math.min(nextDueAt(item, now, deps.options.lookbackSeconds), item.givenUpAt + ORPHAN_SEARCH_WINDOW_SECONDS),
+  );
+  return { result: { outcome: 'rescheduled' } };
+}
+
+/**
+ * A due deadline watch: no execution of the video can still be running. A video still unsettled (its execution
+ * timed out, RecordFailure ran out of retries, an operator stopped it) is released as failed `timed_out`; the
+ * release is idempotent and writes the provider work item itself when there is a job to follow. Then the watch
+ * is removed.
+ */
+async function reconcileDeadline(item: ReconcileWorkItem, deps: ReconcileProviderCostsDeps): Promise<ItemResult> {
+  const now = unixSeconds(deps.clock());
+  const result = await deps.costs.release(item.videoId, {
+    status: 'failed',
+    error: failureOf({ Error: 'States.Timeout' }),
+    now,
+  });
+  await deps.queue.remove(item);
+  if (!result.applied) return { outcome: 'deadlineCleared' };
+  deps.logger.warn('Video still unsettled after its execution could have ended; released as timed_out', {
+    videoId: item.videoId,
+    userId: item.userId,
+    status: result.video?.status ?? 'missing',
+    providerVideoId: result.video?.providerVideoId ?? null,
+  });
+  return { outcome: 'deadlineReleased' };
 }
 
 function statusOf(cause: unknown): number | undefined {

@@ -25,7 +25,8 @@ export interface ProviderCostReconciliationProps {
 /**
  * Records for finance the provider jobs that finished after reelflow gave up on them: the reconcile-provider-costs
  * function, run by an EventBridge schedule, reads the due `RECONCILE` work items, asks the provider how each job
- * ended and records a completed one's cost once (shared/money/reconciliation.ts).
+ * ended and records a completed one's cost once (shared/money/reconciliation.ts); it also finds the job of a video
+ * that ended before saving it, and releases a video whose deadline watch is due while it is still unsettled.
  */
 export class ProviderCostReconciliation extends Construct {
   public readonly function: AppFunction;
@@ -40,7 +41,8 @@ export class ProviderCostReconciliation extends Construct {
       memorySize: 256,
       timeout: Duration.seconds(60),
     });
-    // Query/PutItem/DeleteItem: the work items; GetItem/PutItem/UpdateItem: the provider-cost transaction.
+    // Query/PutItem/DeleteItem: the work items and job claims; GetItem/PutItem/UpdateItem: the provider-cost and
+    // release transactions.
     bindTable(this.function, props.table, ['Query', 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']);
     bindProvider(this.function, props.provider);
 

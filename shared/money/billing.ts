@@ -1,4 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { deadlineWatchAt } from '../../state-machines/pipeline-duration';
 import { BudgetExceededError, QuotaExceededError } from '../errors';
 import {
   type CompletionUpdate,
@@ -23,7 +24,7 @@ import {
   usageKey,
 } from './keys';
 import { DynamoLimitsStore, type LimitsStore, type UserLimits } from './limits';
-import { reconcileItem, reconcileWorkItemFor } from './reconciliation';
+import { deadlineWatchItem, reconcileItem, reconcileWorkItemFor } from './reconciliation';
 import { type TransactItem, type TransactOptions, transactWrite } from './transact';
 
 /**
@@ -41,6 +42,8 @@ import { type TransactItem, type TransactOptions, transactWrite } from './transa
  * (`PROVIDERCOST#` item, summed in the month's `providerCostMicros`) and never charged to the user. A release that
  * gives up on a provider job which may still finish also writes a `RECONCILE` work item (reconciliation.ts) in
  * its transaction; the scheduled reconciler records the cost through recordProviderCostOf() if the job completes.
+ * reserve() also writes the video's deadline watch (reconciliation.ts): if no charge or release has settled the
+ * video once its execution can no longer be running, the reconciler releases it as failed `timed_out`.
  *
  * Money attributes on the video item (beside the record's own fields): `usageMonth` (the reservation's month, so
  * settlement hits it even across a month boundary), `reservedMicros`, `unitPriceMicros`, `settledAt`,
@@ -197,6 +200,8 @@ export class DynamoBilling implements Reservations, ReservationReleaser, Charger
           },
         },
         ...guardItems(this.tableName, video, guard, now),
+        // Last, unconditional: releases the video if its execution ends without settling it (reconciliation.ts).
+        this.deadlineWatchPut(video),
       ],
       this.options,
     );
@@ -370,12 +375,16 @@ export class DynamoBilling implements Reservations, ReservationReleaser, Charger
   /**
    * Records, once, that the provider billed a video the user is not charged for (a job that finished after
    * reelflow gave up on it). For a reconciliation that finds such jobs; charge() calls it itself.
+   * @param providerVideoId the job billed, when the video does not hold it (a job it never saved)
    * @returns true when this call recorded it.
    */
-  async recordProviderCostOf(videoId: string, now: number): Promise<boolean> {
+  async recordProviderCostOf(videoId: string, now: number, providerVideoId?: string): Promise<boolean> {
     const item = await this.readVideo(videoId);
     if (item === undefined || fromItem(item).status === 'completed') return false;
-    return this.recordProviderCost(item, now);
+    return this.recordProviderCost(
+      providerVideoId === undefined || item.providerVideoId !== undefined ? item : { ...item, providerVideoId },
+      now,
+    );
   }
 
   private async recordProviderCost(item: Record<string, unknown>, now: number): Promise<boolean> {
@@ -435,6 +444,16 @@ export class DynamoBilling implements Reservations, ReservationReleaser, Charger
         ...prefixed(amounts),
       },
     });
+  }
+
+  /** The video's deadline watch (reconciliation.ts), due once no execution of it can still be running. */
+  private deadlineWatchPut(video: VideoRecord): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: reconcileItem(deadlineWatchItem(video, deadlineWatchAt(video.createdAt))),
+      },
+    };
   }
 
   private activeRelease(userId: string): TransactItem {

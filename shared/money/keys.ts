@@ -10,6 +10,7 @@
  * | videos not yet terminal       | `USER#{userId}` | `ACTIVE`                            | –                                |
  * | videos created on a UTC day   | `USER#{userId}` | `DAY#{YYYY-MM-DD}`                  | –                                |
  * | provider job to reconcile     | `RECONCILE`     | `{dueAt, 10 digits}#{videoId}`      | –                                |
+ * | orphan search / deadline watch | `RECONCILE`    | `{dueAt}#{videoId}#{kind}`          | –                                |
  * | Idempotency-Key claim (24 h)  | `USER#{userId}` | `IDEMPOTENCY#{sha256(key), hex}`    | –                                |
  *
  * The Idempotency-Key claim is written by reserve() in its transaction (idempotency-guard.ts): videoId,

@@ -1,6 +1,7 @@
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
+  PutCommand,
   QueryCommand,
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
@@ -9,29 +10,46 @@ import { RECONCILE_PARTITION, reconcileDuePrefix, reconcileKey } from './keys';
 import { type TransactOptions, transactWrite } from './transact';
 
 /*
- * Provider jobs reelflow gave up on while they may still finish (and be billed by the provider): a cancelled video,
- * or one that failed because reelflow stopped waiting (`timed_out`) or could not reach the provider
- * (`provider_failed`), that has a provider job. The release that ends such a video writes one small work item
- * (keys.ts: pk `RECONCILE`, sk `{dueAt}#{videoId}`) in its own transaction; the scheduled reconciler queries the
- * items that are due, asks the provider how the job ended and records its cost for finance when it completed.
- * A release that already knows the provider billed (a video given up on while `storing`) records the cost itself
- * and writes no work item.
+ * Work the scheduled reconciler (functions/reconcile-provider-costs) does later, as small items in one partition
+ * (keys.ts: pk `RECONCILE`, sk `{dueAt}#{videoId}`, plus `#{kind}` for kinds other than `provider_job`):
+ * - `provider_job`: a provider job reelflow gave up on while it may still finish (and be billed by the provider):
+ *   a cancelled video, or one that failed because reelflow stopped waiting (`timed_out`) or could not reach the
+ *   provider (`provider_failed`), that has a provider job; or a job the provider accepted for a video that had
+ *   ended meanwhile (`orphaned`, written by create-generation-job). The release that ends such a video writes the
+ *   item in its own transaction; the reconciler asks the provider how the job ended and records its cost for
+ *   finance when it completed. A release that already knows the provider billed (a video given up on while
+ *   `storing`) records the cost itself and writes no work item.
+ * - `orphan_search`: the same for a video released after a provider create was attempted but before its job id
+ *   was saved (a cancel racing CreateGenerationJob, or a crash then a cancel): the reconciler first finds the job
+ *   among the provider's recent ones (the match and claim create-generation-job adopts orphans with), then
+ *   follows it like a `provider_job`.
+ * - `deadline`: the deadline watch, written by reserve() in its transaction, due once no execution of the video
+ *   can still be running (state-machines/pipeline-duration.ts). If the video is still not settled then (its
+ *   execution timed out, RecordFailure ran out of retries, an operator stopped it), the reconciler releases it as
+ *   failed `timed_out`; that release writes the provider work item above as usual. A settled video's watch item is
+ *   simply removed when due (charge and release leave it: their functions may not delete table items).
  */
 
 /** Why a video's provider job is reconciled. */
-export type ReconcileReason = 'cancelled' | 'timed_out' | 'provider_failed';
+export type ReconcileReason = 'cancelled' | 'timed_out' | 'provider_failed' | 'orphaned';
 
-/** One provider job to look at again. Times are unix seconds. */
+/** What a work item asks of the reconciler (absent on items written before kinds existed: `provider_job`). */
+export type ReconcileKind = 'provider_job' | 'orphan_search' | 'deadline';
+
+/** One piece of reconciliation work. Times are unix seconds. */
 export interface ReconcileWorkItem {
+  /** @default 'provider_job' */
+  kind?: ReconcileKind;
   videoId: string;
   userId: string;
-  providerVideoId: string;
+  /** The provider job; null for a deadline watch and for an orphan search until the job is found. */
+  providerVideoId: string | null;
   reason: ReconcileReason;
-  /** When reelflow gave up on the video; the lookback window runs from here. */
+  /** When reelflow gave up on the video (for a deadline watch: its deadline); the lookback window runs from here. */
   givenUpAt: number;
-  /** When the job should be looked at next (part of the sort key). */
+  /** When the item should be looked at next (part of the sort key). */
   dueAt: number;
-  /** How many times the job was found still running. */
+  /** How many times the job was found still running (or, for an orphan search, not found yet). */
   checks: number;
   /** How many times looking at it failed with an unexpected error (absent: none). */
   failures?: number;
@@ -41,37 +59,76 @@ export interface ReconcileWorkItem {
 const GIVEN_UP_CODES = new Set<string>(['timed_out', 'provider_failed']);
 
 /**
- * The work item for a video just released (its state after the release), or undefined when its provider job
- * needs no reconciliation: no job, a job the provider ended itself (`failed` with the provider's code), or a
- * completed video.
+ * How long after a release an orphan search starts: an in-flight CreateGenerationJob attempt (60 s function
+ * timeout) has ended by then, and if it got a job it wrote a `provider_job` item itself.
+ */
+export const ORPHAN_SEARCH_DELAY_SECONDS = 120;
+
+/**
+ * The work item for a video just released (its state after the release), or undefined when it needs no
+ * reconciliation: no job and no create attempt, a job the provider ended itself (`failed` with the provider's
+ * code), or a completed video. A video with create attempts but no saved job id gets an orphan search.
  */
 export function reconcileWorkItemFor(video: VideoRecord, now: number): ReconcileWorkItem | undefined {
-  if (video.providerVideoId === null || video.providerVideoId === '') return undefined;
   let reason: ReconcileReason;
   if (video.status === 'cancelled') reason = 'cancelled';
   else if (video.status === 'failed' && video.error !== null && GIVEN_UP_CODES.has(video.error.code)) {
     reason = video.error.code as ReconcileReason;
   } else return undefined;
+  const base = { videoId: video.videoId, userId: video.userId, reason, givenUpAt: now, checks: 0 };
+  if (video.providerVideoId !== null && video.providerVideoId !== '') {
+    return { ...base, providerVideoId: video.providerVideoId, dueAt: now };
+  }
+  if (video.providerCreateAttempts > 0) {
+    return { ...base, kind: 'orphan_search', providerVideoId: null, dueAt: now + ORPHAN_SEARCH_DELAY_SECONDS };
+  }
+  return undefined;
+}
+
+/** The work item for a provider job accepted for a video that had ended meanwhile (create-generation-job). */
+export function orphanedJobWorkItem(video: VideoRecord, providerVideoId: string, now: number): ReconcileWorkItem {
   return {
     videoId: video.videoId,
     userId: video.userId,
-    providerVideoId: video.providerVideoId,
-    reason,
+    providerVideoId,
+    reason: 'orphaned',
     givenUpAt: now,
     dueAt: now,
     checks: 0,
   };
 }
 
+/** The deadline watch of a video being reserved, due at `deadline` (see state-machines/pipeline-duration.ts). */
+export function deadlineWatchItem(video: VideoRecord, deadline: number): ReconcileWorkItem {
+  return {
+    kind: 'deadline',
+    videoId: video.videoId,
+    userId: video.userId,
+    providerVideoId: null,
+    reason: 'timed_out',
+    givenUpAt: deadline,
+    dueAt: deadline,
+    checks: 0,
+  };
+}
+
+/** The table key of a work item: one item per video, kind and due second. */
+export function workItemKey(item: Pick<ReconcileWorkItem, 'kind' | 'dueAt' | 'videoId'>): { pk: string; sk: string } {
+  const key = reconcileKey(item.dueAt, item.videoId);
+  return item.kind === undefined || item.kind === 'provider_job' ? key : { ...key, sk: `${key.sk}#${item.kind}` };
+}
+
 /** The table item of a work item. */
 export function reconcileItem(item: ReconcileWorkItem): Record<string, unknown> {
-  return { ...reconcileKey(item.dueAt, item.videoId), entity: 'reconcile', ...item };
+  return { ...workItemKey(item), entity: 'reconcile', ...item };
 }
 
 /** The work items, as the reconciler sees them. */
 export interface ReconcileQueue {
   /** Up to `limit` items due at `now` or earlier, earliest first. */
   due(now: number, limit: number): Promise<ReconcileWorkItem[]>;
+  /** Writes an item (e.g. an orphaned provider job); writing the same item again is not an error. */
+  add(item: ReconcileWorkItem): Promise<void>;
   /** Removes an item (done or abandoned). Removing one that is gone already is not an error. */
   remove(item: ReconcileWorkItem): Promise<void>;
   /**
@@ -110,10 +167,12 @@ export class DynamoReconcileQueue implements ReconcileQueue {
     return items;
   }
 
+  async add(item: ReconcileWorkItem): Promise<void> {
+    await this.client.send(new PutCommand({ TableName: this.tableName, Item: reconcileItem(item) }));
+  }
+
   async remove(item: ReconcileWorkItem): Promise<void> {
-    await this.client.send(
-      new DeleteCommand({ TableName: this.tableName, Key: reconcileKey(item.dueAt, item.videoId) }),
-    );
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: workItemKey(item) }));
   }
 
   async reschedule(item: ReconcileWorkItem, dueAt: number, counted: 'check' | 'failure' = 'check'): Promise<boolean> {
@@ -124,7 +183,7 @@ export class DynamoReconcileQueue implements ReconcileQueue {
         {
           Delete: {
             TableName: this.tableName,
-            Key: reconcileKey(item.dueAt, item.videoId),
+            Key: workItemKey(item),
             ConditionExpression: 'attribute_exists(pk)',
           },
         },
@@ -151,9 +210,10 @@ export function movedItem(item: ReconcileWorkItem, dueAt: number, counted: 'chec
 
 function fromItem(item: Record<string, unknown>): ReconcileWorkItem {
   return {
+    ...(typeof item.kind === 'string' ? { kind: item.kind as ReconcileKind } : {}),
     videoId: String(item.videoId),
     userId: String(item.userId),
-    providerVideoId: String(item.providerVideoId),
+    providerVideoId: typeof item.providerVideoId === 'string' ? item.providerVideoId : null,
     reason: item.reason as ReconcileReason,
     givenUpAt: Number(item.givenUpAt),
     dueAt: Number(item.dueAt),

@@ -4,6 +4,7 @@ import {
   createGenerationJob,
 } from '../../../functions/create-generation-job/create-generation-job';
 import { ConflictError, GenerationFailedError, RetryableProviderError } from '../../../shared/errors';
+import type { ReconcileWorkItem } from '../../../shared/money/reconciliation';
 import { nextWaitSeconds } from '../../../shared/poll-policy';
 import {
   aProviderJob,
@@ -21,16 +22,22 @@ function setup(videoOverrides: Parameters<typeof aVideo>[0] = {}) {
   const videos = new InMemoryVideoRepository([aVideo(videoOverrides)]);
   const provider = new FakeProvider();
   const metrics = fakeMetrics();
+  const handedOver: ReconcileWorkItem[] = [];
   const deps: CreateGenerationJobDeps = {
     videos,
     provider,
+    reconcile: {
+      add: async (item) => {
+        handedOver.push(item);
+      },
+    },
     clock: fixedClock('2025-11-21T04:40:00Z'),
     logger: fakeLogger(),
     metrics,
     adoptionSkewSeconds: 120,
     random: () => 0.5,
   };
-  return { videos, provider, metrics, deps };
+  return { videos, provider, metrics, handedOver, deps };
 }
 
 describe('create-generation-job', () => {
@@ -146,6 +153,44 @@ describe('create-generation-job', () => {
     expect(provider.created).toHaveLength(1);
     expect(job.providerVideoId).toBe('video_new1');
     expect(videos.videos.get(input.videoId)?.providerCreateAttempts).toBe(1);
+  });
+
+  it('hands the job to the cost reconciler when a cancel lands between recordCreateAttempt and saveProviderJob', async () => {
+    // Prepare: the owner cancels while the provider is accepting the job (the release saw no job id).
+    const { videos, provider, metrics, handedOver, deps } = setup({ status: 'queued' });
+    const create = provider.create.bind(provider);
+    provider.create = async (params) => {
+      Object.assign(videos.videos.get(input.videoId)!, { status: 'cancelled', chargedMicros: 0 });
+      return create(params);
+    };
+
+    // Act
+    await createGenerationJob(input, deps);
+
+    // Assess: the paid job is claimed for the video and followed for finance; the cancelled video is unchanged.
+    expect(provider.created).toHaveLength(1);
+    expect(videos.claims.get('video_new1')).toBe(input.videoId);
+    expect(videos.videos.get(input.videoId)).toMatchObject({ status: 'cancelled', providerVideoId: null });
+    expect(handedOver).toEqual([
+      {
+        videoId: input.videoId,
+        userId: 'alice',
+        providerVideoId: 'video_new1',
+        reason: 'orphaned',
+        givenUpAt: Date.parse('2025-11-21T04:40:00Z') / 1000,
+        dueAt: Date.parse('2025-11-21T04:40:00Z') / 1000,
+        checks: 0,
+      },
+    ]);
+    expect(metrics.total('ProviderJobsOrphaned')).toBe(1);
+  });
+
+  it('hands nothing over when the job is saved normally', async () => {
+    const { handedOver, deps } = setup();
+
+    await createGenerationJob(input, deps);
+
+    expect(handedOver).toEqual([]);
   });
 
   it('throws ConflictError without calling the provider when the video is cancelled', async () => {

@@ -9,8 +9,18 @@ import {
   reconcileProviderCosts,
 } from '../../../functions/reconcile-provider-costs/reconcile-provider-costs';
 import { PermanentProviderError, RetryableProviderError } from '../../../shared/errors';
+import type { ReleaseOutcome } from '../../../shared/money/billing';
 import { movedItem, type ReconcileQueue, type ReconcileWorkItem } from '../../../shared/money/reconciliation';
-import { aProviderJob, FakeProvider, fakeLogger, fakeMetrics, fixedClock } from '../fakes/fakes';
+import { isTerminal, type VideoRecord } from '../../../shared/video';
+import {
+  aProviderJob,
+  aVideo,
+  FakeProvider,
+  fakeLogger,
+  fakeMetrics,
+  fixedClock,
+  InMemoryVideoRepository,
+} from '../fakes/fakes';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z') / 1000;
 const LOOKBACK = 48 * 3600;
@@ -27,6 +37,11 @@ class InMemoryQueue implements ReconcileQueue {
       .map((item) => ({ ...item }));
   }
 
+  async add(item: ReconcileWorkItem): Promise<void> {
+    await this.remove(item);
+    this.items.push({ ...item });
+  }
+
   async remove(item: ReconcileWorkItem): Promise<void> {
     this.items = this.items.filter((candidate) => !same(candidate, item));
   }
@@ -34,12 +49,13 @@ class InMemoryQueue implements ReconcileQueue {
   async reschedule(item: ReconcileWorkItem, dueAt: number, counted: 'check' | 'failure' = 'check'): Promise<boolean> {
     const found = this.items.find((candidate) => same(candidate, item));
     if (found === undefined) return false;
-    Object.assign(found, movedItem(found, dueAt, counted));
+    Object.assign(found, movedItem(item, dueAt, counted));
     return true;
   }
 }
 
-const same = (a: ReconcileWorkItem, b: ReconcileWorkItem) => a.videoId === b.videoId && a.dueAt === b.dueAt;
+const same = (a: ReconcileWorkItem, b: ReconcileWorkItem) =>
+  a.videoId === b.videoId && a.dueAt === b.dueAt && (a.kind ?? 'provider_job') === (b.kind ?? 'provider_job');
 
 function anItem(overrides: Partial<ReconcileWorkItem> = {}): ReconcileWorkItem {
   return {
@@ -54,11 +70,18 @@ function anItem(overrides: Partial<ReconcileWorkItem> = {}): ReconcileWorkItem {
   };
 }
 
-function setup(items: ReconcileWorkItem[], jobs = [aProviderJob({ id: 'video_1', status: 'completed' })]) {
+function setup(
+  items: ReconcileWorkItem[],
+  jobs = [aProviderJob({ id: 'video_1', status: 'completed' })],
+  videoRecords: VideoRecord[] = [],
+) {
   const queue = new InMemoryQueue(items);
   const provider = new FakeProvider();
   provider.jobs = jobs;
+  const videos = new InMemoryVideoRepository(videoRecords);
   const recorded = new Set<string>();
+  const recordedJobs: Array<string | undefined> = [];
+  const released: Array<{ videoId: string; outcome: ReleaseOutcome }> = [];
   const calls: string[] = [];
   const metrics = fakeMetrics();
   const logger = fakeLogger();
@@ -67,19 +90,29 @@ function setup(items: ReconcileWorkItem[], jobs = [aProviderJob({ id: 'video_1',
     provider,
     costs: {
       // Like DynamoBilling: true only for the call that writes the entry.
-      recordProviderCostOf: async (videoId: string) => {
+      recordProviderCostOf: async (videoId: string, _now: number, providerVideoId?: string) => {
         calls.push(videoId);
         if (recorded.has(videoId)) return false;
         recorded.add(videoId);
+        recordedJobs.push(providerVideoId);
         return true;
       },
+      // Like DynamoBilling: applied once, only to a video that is not settled.
+      release: async (videoId: string, outcome: ReleaseOutcome) => {
+        const video = videos.videos.get(videoId);
+        if (video === undefined || isTerminal(video.status)) return { applied: false, video };
+        released.push({ videoId, outcome });
+        Object.assign(video, { status: outcome.status, chargedMicros: 0 });
+        return { applied: true, video: structuredClone(video) };
+      },
     },
+    videos,
     clock: fixedClock('2026-11-21T12:00:00Z'),
     logger,
     metrics,
     options: { lookbackSeconds: LOOKBACK, maxItems: 100 },
   };
-  return { queue, provider, recorded, calls, metrics, logger, deps };
+  return { queue, provider, videos, recorded, recordedJobs, released, calls, metrics, logger, deps };
 }
 
 const run = (deps: ReconcileProviderCostsDeps) => reconcileProviderCosts({ stopStartingAt: Infinity }, deps);
@@ -198,6 +231,7 @@ describe('reconcile-provider-costs', () => {
     const { queue, deps } = setup(items);
     const recordedIds: string[] = [];
     deps.costs = {
+      ...deps.costs,
       recordProviderCostOf: async (videoId: string) => {
         if (videoId === 'vid_bad') throw new Error('ValidationException: item too large');
         recordedIds.push(videoId);
@@ -229,6 +263,94 @@ describe('reconcile-provider-costs', () => {
       expect.stringContaining('abandoned'),
       expect.objectContaining({ failures: MAX_ITEM_FAILURES }),
     );
+  });
+
+  it('returns deadlineReleased and releases the video as timed_out when its deadline watch is due unsettled', async () => {
+    const watch = anItem({ kind: 'deadline', providerVideoId: null, reason: 'timed_out', givenUpAt: NOW, dueAt: NOW });
+    const { queue, released, logger, deps } = setup(
+      [watch],
+      [],
+      [aVideo({ videoId: watch.videoId, status: 'storing' })],
+    );
+
+    const first = await run(deps);
+    const second = await run(deps);
+
+    expect(first).toMatchObject({ deadlineReleased: 1, deadlineCleared: 0 });
+    expect(second).toMatchObject({ deadlineReleased: 0 });
+    expect(released).toEqual([
+      {
+        videoId: watch.videoId,
+        outcome: {
+          status: 'failed',
+          error: { code: 'timed_out', message: 'The video did not finish in time' },
+          now: NOW,
+        },
+      },
+    ]);
+    expect(queue.items).toEqual([]);
+    expect(logger.warn).toHaveBeenCalledWith(expect.stringContaining('released as timed_out'), expect.anything());
+  });
+
+  it('returns deadlineCleared and only removes the watch when the video was settled', async () => {
+    const watch = anItem({ kind: 'deadline', providerVideoId: null, reason: 'timed_out', dueAt: NOW });
+    const { queue, released, deps } = setup([watch, anItem()], undefined, [
+      aVideo({ videoId: watch.videoId, status: 'completed', chargedMicros: 400_000 }),
+    ]);
+
+    const summary = await run(deps);
+
+    expect(summary).toMatchObject({ deadlineCleared: 1, deadlineReleased: 0, completed: 1 });
+    expect(released).toEqual([]);
+    expect(queue.items).toEqual([]);
+  });
+
+  it('returns completed and records the cost of the job an orphan search finds and claims', async () => {
+    const video = aVideo({
+      videoId: 'vid_orphan',
+      status: 'cancelled',
+      providerCreateAttempts: 1,
+      providerFirstAttemptAt: NOW - 300,
+    });
+    const search = anItem({ kind: 'orphan_search', videoId: 'vid_orphan', providerVideoId: null });
+    const jobs = [
+      aProviderJob({ id: 'video_other', prompt: 'something else', status: 'completed', createdAt: NOW - 200 }),
+      aProviderJob({ id: 'video_orphan', prompt: video.prompt, status: 'completed', createdAt: NOW - 290 }),
+    ];
+    const { queue, videos, recordedJobs, deps } = setup([search], jobs, [video]);
+
+    const summary = await run(deps);
+
+    expect(summary).toMatchObject({ completed: 1, recorded: 1 });
+    expect(recordedJobs).toEqual(['video_orphan']);
+    expect(videos.claims.get('video_orphan')).toBe('vid_orphan');
+    expect(queue.items).toEqual([]);
+  });
+
+  it('returns rescheduled with the found job kept when the orphaned job is still running', async () => {
+    const video = aVideo({ videoId: 'vid_orphan', status: 'cancelled', providerCreateAttempts: 1 });
+    const search = anItem({ kind: 'orphan_search', videoId: 'vid_orphan', providerVideoId: null });
+    const jobs = [aProviderJob({ id: 'video_orphan', prompt: video.prompt, status: 'in_progress', createdAt: NOW })];
+    const { queue, deps } = setup([search], jobs, [aVideo({ ...video, providerFirstAttemptAt: NOW - 10 })]);
+
+    const summary = await run(deps);
+
+    expect(summary).toMatchObject({ rescheduled: 1 });
+    expect(queue.items).toEqual([{ ...search, providerVideoId: 'video_orphan', dueAt: NOW + 600, checks: 1 }]);
+  });
+
+  it('returns rescheduled while no orphaned job is found, then noJob once the search window is over', async () => {
+    const video = aVideo({ videoId: 'vid_orphan', status: 'cancelled', providerCreateAttempts: 1 });
+    const early = anItem({ kind: 'orphan_search', videoId: 'vid_orphan', providerVideoId: null });
+    const late = anItem({ ...early, videoId: 'vid_late', givenUpAt: NOW - 3600, dueAt: NOW - 5 });
+    const records = [video, aVideo({ ...video, videoId: 'vid_late' })];
+    const { queue, recorded, deps } = setup([early, late], [], records);
+
+    const summary = await run(deps);
+
+    expect(summary).toMatchObject({ rescheduled: 1, noJob: 1, completed: 0 });
+    expect([...recorded]).toEqual([]);
+    expect(queue.items).toEqual([{ ...early, dueAt: NOW + 600, checks: 1 }]);
   });
 
   it('returns without touching items that are not due yet or past the time budget', async () => {

@@ -2,10 +2,15 @@ import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { reconcileProviderCosts } from '../../../functions/reconcile-provider-costs/reconcile-provider-costs';
 import { DynamoBilling } from '../../../shared/money/billing';
-import { providerCostKey, RECONCILE_PARTITION, reconcileKey, usageKey } from '../../../shared/money/keys';
+import { activeKey, providerCostKey, RECONCILE_PARTITION, reconcileKey, usageKey } from '../../../shared/money/keys';
 import { DynamoLimitsStore, type UserLimits } from '../../../shared/money/limits';
-import { DynamoReconcileQueue, reconcileWorkItemFor } from '../../../shared/money/reconciliation';
-import { videoKey } from '../../../shared/repositories/video-repository';
+import {
+  DynamoReconcileQueue,
+  ORPHAN_SEARCH_DELAY_SECONDS,
+  reconcileWorkItemFor,
+} from '../../../shared/money/reconciliation';
+import { DynamoVideoRepository, videoKey } from '../../../shared/repositories/video-repository';
+import { deadlineWatchAt } from '../../../state-machines/pipeline-duration';
 import { aProviderJob, aVideo, FakeProvider, fakeLogger, fakeMetrics } from '../fakes/fakes';
 import { type LocalTable, startLocalTable } from './dynamodb-local';
 
@@ -24,13 +29,15 @@ let counter = 0;
 const nextId = () => `vid_${String(++counter).padStart(26, '0')}`;
 const get = async (key: { pk: string; sk: string }) =>
   (await local.documents.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item;
-const workItems = async () =>
+/** The RECONCILE items; `deadline` watches (one per reserved video) only when asked for. */
+const workItems = async (kind: 'provider' | 'deadline' = 'provider') =>
   (
     await local.documents.send(
       new QueryCommand({
         TableName: table,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': RECONCILE_PARTITION },
+        FilterExpression: kind === 'deadline' ? 'kind = :deadline' : 'attribute_not_exists(kind) OR kind <> :deadline',
+        ExpressionAttributeValues: { ':pk': RECONCILE_PARTITION, ':deadline': 'deadline' },
         ConsistentRead: true,
       }),
     )
@@ -60,7 +67,7 @@ beforeEach(async () => {
 
 describe('provider-cost reconciliation work items', () => {
   it('returns one due work item when a video with a provider job is cancelled, released twice', async () => {
-    const video = aVideo({ videoId: nextId(), status: 'in_progress', providerVideoId: 'video_p1' });
+    const video = aVideo({ createdAt: NOW_S, videoId: nextId(), status: 'in_progress', providerVideoId: 'video_p1' });
     await billing.reserve(video, NOW);
 
     await billing.release(video.videoId, { status: 'cancelled', now: NOW_S });
@@ -84,10 +91,10 @@ describe('provider-cost reconciliation work items', () => {
   });
 
   it('returns a work item for timed_out and provider_failed, none for a provider-ended failure or no job', async () => {
-    const timedOut = aVideo({ videoId: nextId(), providerVideoId: 'video_t' });
-    const unreachable = aVideo({ videoId: nextId(), providerVideoId: 'video_u' });
-    const moderated = aVideo({ videoId: nextId(), providerVideoId: 'video_m' });
-    const noJob = aVideo({ videoId: nextId() });
+    const timedOut = aVideo({ createdAt: NOW_S, videoId: nextId(), providerVideoId: 'video_t' });
+    const unreachable = aVideo({ createdAt: NOW_S, videoId: nextId(), providerVideoId: 'video_u' });
+    const moderated = aVideo({ createdAt: NOW_S, videoId: nextId(), providerVideoId: 'video_m' });
+    const noJob = aVideo({ createdAt: NOW_S, videoId: nextId() });
     for (const video of [timedOut, unreachable, moderated, noJob]) await billing.reserve(video, NOW);
 
     await billing.release(timedOut.videoId, {
@@ -117,7 +124,7 @@ describe('provider-cost reconciliation work items', () => {
   });
 
   it('returns no work item when the video was given up on while storing (its cost is recorded at once)', async () => {
-    const video = aVideo({ videoId: nextId(), providerVideoId: 'video_s' });
+    const video = aVideo({ createdAt: NOW_S, videoId: nextId(), providerVideoId: 'video_s' });
     await billing.reserve(video, NOW);
     await setStatus(video.videoId, 'storing');
 
@@ -128,7 +135,7 @@ describe('provider-cost reconciliation work items', () => {
   });
 
   it('returns false when an item is rescheduled twice from the same read, and moves it once', async () => {
-    const video = aVideo({ videoId: nextId(), status: 'in_progress', providerVideoId: 'video_r' });
+    const video = aVideo({ createdAt: NOW_S, videoId: nextId(), status: 'in_progress', providerVideoId: 'video_r' });
     await billing.reserve(video, NOW);
     await billing.release(video.videoId, { status: 'cancelled', now: NOW_S });
     const [item] = await queue.due(NOW_S, 10);
@@ -144,7 +151,7 @@ describe('provider-cost reconciliation work items', () => {
   it('returns the due items earliest first, at most limit', async () => {
     const ids = [nextId(), nextId(), nextId()];
     for (const [index, videoId] of ids.entries()) {
-      const video = aVideo({ videoId, status: 'in_progress', providerVideoId: `video_${index}` });
+      const video = aVideo({ createdAt: NOW_S, videoId, status: 'in_progress', providerVideoId: `video_${index}` });
       await billing.reserve(video, NOW);
       await billing.release(videoId, { status: 'cancelled', now: NOW_S + 10 - index });
     }
@@ -155,7 +162,7 @@ describe('provider-cost reconciliation work items', () => {
   });
 
   it('records one provider cost, charges 0 and removes the item when the reconciler finds the job completed', async () => {
-    const video = aVideo({ videoId: nextId(), status: 'in_progress', providerVideoId: 'video_done' });
+    const video = aVideo({ createdAt: NOW_S, videoId: nextId(), status: 'in_progress', providerVideoId: 'video_done' });
     await billing.reserve(video, NOW);
     await billing.release(video.videoId, { status: 'cancelled', now: NOW_S });
     const provider = new FakeProvider();
@@ -164,6 +171,7 @@ describe('provider-cost reconciliation work items', () => {
       queue,
       provider,
       costs: billing,
+      videos: new DynamoVideoRepository(local.documents, table),
       clock: () => new Date((NOW_S + 60) * 1000),
       logger: fakeLogger(),
       metrics: fakeMetrics(),
@@ -197,6 +205,108 @@ describe('provider-cost reconciliation work items', () => {
     expect(usage).toMatchObject({ providerCostMicros: 400_000, reservedMicros: 0 });
     expect(usage?.chargedMicros ?? 0).toBe(0);
     expect(await get(videoKey(video.videoId))).toMatchObject({ status: 'cancelled', chargedMicros: 0 });
+  });
+
+  it('writes a deadline watch at reserve; when due it releases the unsettled video as timed_out, once', async () => {
+    const video = aVideo({ createdAt: NOW_S, videoId: nextId(), status: 'in_progress', providerVideoId: 'video_dl' });
+    await billing.reserve(video, NOW);
+    const deadline = deadlineWatchAt(NOW_S);
+    const provider = new FakeProvider();
+    provider.jobs = [aProviderJob({ id: 'video_dl', status: 'in_progress' })];
+    const deps = {
+      queue,
+      provider,
+      costs: billing,
+      videos: new DynamoVideoRepository(local.documents, table),
+      clock: () => new Date(deadline * 1000),
+      logger: fakeLogger(),
+      metrics: fakeMetrics(),
+      options: { lookbackSeconds: 48 * 3600, maxItems: 10 },
+    };
+    const watches = await workItems('deadline');
+    const early = await reconcileProviderCosts(
+      { stopStartingAt: Infinity },
+      { ...deps, clock: () => new Date((deadline - 1) * 1000) },
+    );
+
+    const due = await reconcileProviderCosts({ stopStartingAt: Infinity }, deps);
+    const again = await reconcileProviderCosts({ stopStartingAt: Infinity }, deps);
+
+    expect(watches).toMatchObject([
+      { pk: 'RECONCILE', sk: `${reconcileKey(deadline, video.videoId).sk}#deadline`, kind: 'deadline' },
+    ]);
+    expect(deadline - NOW_S).toBeGreaterThan(24 * 3600);
+    expect(early).toMatchObject({ deadlineReleased: 0, deadlineCleared: 0 });
+    expect(due).toMatchObject({ deadlineReleased: 1 });
+    expect(again).toMatchObject({ deadlineReleased: 0, deadlineCleared: 0 });
+    expect(await get(videoKey(video.videoId))).toMatchObject({
+      status: 'failed',
+      error: { code: 'timed_out' },
+      chargedMicros: 0,
+      settlement: 'released',
+    });
+    expect(await get(usageKey('alice', '2026-11'))).toMatchObject({ reservedMicros: 0, committedMicros: 0 });
+    expect(await get(activeKey('alice'))).toMatchObject({ activeCount: 0 });
+    expect(await workItems('deadline')).toEqual([]);
+    // The provider job is followed for finance like any job given up on (the third run rescheduled it).
+    expect(await workItems()).toMatchObject([
+      { videoId: video.videoId, providerVideoId: 'video_dl', reason: 'timed_out' },
+    ]);
+  });
+
+  it('removes a deadline watch without touching the video when the video was settled', async () => {
+    const video = aVideo({ createdAt: NOW_S, videoId: nextId(), status: 'in_progress', providerVideoId: 'video_ok' });
+    await billing.reserve(video, NOW);
+    await billing.charge(video.videoId, {
+      content: {
+        contentType: 'video/mp4',
+        bytes: 1,
+        sha256: 'a'.repeat(64),
+        variants: ['video'],
+        bucket: 'b',
+        key: 'k',
+      },
+      completedAt: NOW_S + 60,
+    });
+    const before = await get(videoKey(video.videoId));
+
+    const summary = await reconcileProviderCosts(
+      { stopStartingAt: Infinity },
+      {
+        queue,
+        provider: new FakeProvider(),
+        costs: billing,
+        videos: new DynamoVideoRepository(local.documents, table),
+        clock: () => new Date(deadlineWatchAt(NOW_S) * 1000),
+        logger: fakeLogger(),
+        metrics: fakeMetrics(),
+        options: { lookbackSeconds: 48 * 3600, maxItems: 10 },
+      },
+    );
+
+    expect(summary).toMatchObject({ deadlineCleared: 1, deadlineReleased: 0 });
+    expect(await get(videoKey(video.videoId))).toEqual(before);
+    expect(await workItems('deadline')).toEqual([]);
+  });
+
+  it('writes an orphan search when a video with a create attempt but no saved job is cancelled', async () => {
+    const video = aVideo({ createdAt: NOW_S, videoId: nextId(), status: 'queued', providerCreateAttempts: 1 });
+    await billing.reserve(video, NOW);
+
+    await billing.release(video.videoId, { status: 'cancelled', now: NOW_S });
+
+    expect(await workItems()).toMatchObject([
+      {
+        sk: `${reconcileKey(NOW_S + ORPHAN_SEARCH_DELAY_SECONDS, video.videoId).sk}#orphan_search`,
+        kind: 'orphan_search',
+        providerVideoId: null,
+        reason: 'cancelled',
+        givenUpAt: NOW_S,
+      },
+    ]);
+    expect(await queue.due(NOW_S + ORPHAN_SEARCH_DELAY_SECONDS, 10)).toMatchObject([
+      { kind: 'orphan_search', videoId: video.videoId, providerVideoId: null },
+    ]);
   });
 
   it('returns undefined from reconcileWorkItemFor for a completed video', () => {
