@@ -1,5 +1,5 @@
+import { TRANSIENT_RETRY } from '../shared/pipeline-duration';
 import { POLL_POLICY } from '../shared/poll-policy';
-import { TRANSIENT_RETRY } from './pipeline-duration';
 
 /** Step Functions Standard executions fail once their history reaches this many events. */
 export const EXECUTION_HISTORY_EVENT_LIMIT = 25_000;

@@ -3,10 +3,10 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { maxPipelineSeconds, TRANSIENT_RETRY } from '../shared/pipeline-duration';
 import { POLL_POLICY } from '../shared/poll-policy';
-import { maxPipelineSeconds, TRANSIENT_RETRY } from './pipeline-duration';
 
-export { TRANSIENT_RETRY } from './pipeline-duration';
+export { TRANSIENT_RETRY } from '../shared/pipeline-duration';
 
 /**
  * The video pipeline: one Standard execution per video (JSONPath), named after the video id.

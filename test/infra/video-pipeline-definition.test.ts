@@ -10,8 +10,8 @@ import {
   PermanentProviderError,
   RetryableProviderError,
 } from '../../shared/errors';
+import { maxPipelineSeconds, maxTaskVisitSeconds, TASK_TIMEOUT_SECONDS } from '../../shared/pipeline-duration';
 import { maxTotalWaitSeconds, POLL_POLICY } from '../../shared/poll-policy';
-import { maxPipelineSeconds, maxTaskVisitSeconds, TASK_TIMEOUT_SECONDS } from '../../state-machines/pipeline-duration';
 import {
   STATE_NAMES,
   TRANSIENT_LAMBDA_ERRORS,

@@ -9,8 +9,8 @@ import {
   ORPHAN_SEARCH_DELAY_SECONDS,
   reconcileWorkItemFor,
 } from '../../../shared/money/reconciliation';
+import { deadlineWatchAt } from '../../../shared/pipeline-duration';
 import { DynamoVideoRepository, videoKey } from '../../../shared/repositories/video-repository';
-import { deadlineWatchAt } from '../../../state-machines/pipeline-duration';
 import { aProviderJob, aVideo, FakeProvider, fakeLogger, fakeMetrics } from '../fakes/fakes';
 import { type LocalTable, startLocalTable } from './dynamodb-local';
 

@@ -1,8 +1,8 @@
-import { baseWaitSeconds, POLL_POLICY } from '../shared/poll-policy';
+import { baseWaitSeconds, POLL_POLICY } from './poll-policy';
 
 /*
  * How long one pipeline execution can run at most, in plain numbers (no CDK): the state machine's whole-execution
- * timeout (video-pipeline.ts) and the money module's deadline watch (shared/money/reconciliation.ts) both derive
+ * timeout (state-machines/video-pipeline.ts) and the money module's deadline watch (money/reconciliation.ts) both derive
  * from it, so a video whose execution ended without settling (timed out, RecordFailure out of retries, stopped by
  * an operator) has its reservation released once the execution can no longer be running.
  */
