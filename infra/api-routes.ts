@@ -41,7 +41,8 @@ export const ROUTE_FUNCTIONS = {
   'put-user-limits': { bind: (fn, { table }) => bindTable(fn, table, ['UpdateItem']) },
   'create-video': {
     bind: (fn, { table, idempotencyTable, stateMachine }) => {
-      bindTable(fn, table, ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'Query']);
+      // DeleteItem: settling a video (release when the start fails) removes its deadline watch.
+      bindTable(fn, table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query']);
       bindTable(fn, idempotencyTable, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], {
         envName: 'IDEMPOTENCY_TABLE_NAME',
       });
@@ -63,8 +64,9 @@ export const ROUTE_FUNCTIONS = {
   'get-openapi': { bind: () => {} },
   'remix-video': {
     bind: (fn, { table, idempotencyTable, stateMachine }) => {
-      // GetItem: the source and the user's limits; PutItem/UpdateItem: the reservation transaction.
-      bindTable(fn, table, ['GetItem', 'PutItem', 'UpdateItem']);
+      // GetItem: the source and the user's limits; PutItem/UpdateItem: the reservation transaction; DeleteItem: a
+      // release when the start fails removes the deadline watch.
+      bindTable(fn, table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']);
       bindTable(fn, idempotencyTable, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], {
         envName: 'IDEMPOTENCY_TABLE_NAME',
       });
@@ -75,8 +77,8 @@ export const ROUTE_FUNCTIONS = {
   'cancel-video': {
     bind: (fn, { table, stateMachine }) => {
       // The release transaction updates the video, the month's usage and the active count, and puts a provider-cost
-      // entry when the provider had already finished (and billed) the job.
-      bindTable(fn, table, ['GetItem', 'UpdateItem', 'PutItem']);
+      // entry when the provider had already finished (and billed) the job; it removes the deadline watch.
+      bindTable(fn, table, ['GetItem', 'UpdateItem', 'PutItem', 'DeleteItem']);
       bindStateMachineExecutions(fn, stateMachine, ['StopExecution']);
     },
   },

@@ -56,11 +56,12 @@ export class VideoPipeline extends Construct {
     bindProvider(this.storeVideo, provider);
 
     this.recordCompletion = task('RecordCompletionFunction', 'record-completion');
-    bindTable(this.recordCompletion, table, ['GetItem', 'UpdateItem', 'PutItem']);
+    // DeleteItem: settling removes the video's deadline watch in the same transaction.
+    bindTable(this.recordCompletion, table, ['GetItem', 'UpdateItem', 'PutItem', 'DeleteItem']);
 
     this.recordFailure = task('RecordFailureFunction', 'record-failure');
     // PutItem: the provider-cost entry of a video the provider finished before it failed (inside a transaction).
-    bindTable(this.recordFailure, table, ['GetItem', 'UpdateItem', 'PutItem']);
+    bindTable(this.recordFailure, table, ['GetItem', 'UpdateItem', 'PutItem', 'DeleteItem']);
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,

@@ -24,7 +24,7 @@ import {
   usageKey,
 } from './keys';
 import { DynamoLimitsStore, type LimitsStore, type UserLimits } from './limits';
-import { deadlineWatchItem, reconcileItem, reconcileWorkItemFor } from './reconciliation';
+import { deadlineWatchItem, reconcileItem, reconcileWorkItemFor, workItemKey } from './reconciliation';
 import { type TransactItem, type TransactOptions, transactWrite } from './transact';
 
 /**
@@ -281,6 +281,7 @@ export class DynamoBilling implements Reservations, ReservationReleaser, Charger
           awsCostMicros,
         }),
         ...(reservation.held ? [this.activeRelease(video.userId)] : []),
+        this.deadlineWatchDelete(video),
       ];
       const outcome = await transactWrite(this.client, items, this.options);
       if (outcome.committed) {
@@ -356,6 +357,7 @@ export class DynamoBilling implements Reservations, ReservationReleaser, Charger
           ...(providerBilled ? { providerCostMicros: video.estimatedMicros } : {}),
         }),
         ...(reservation.held ? [this.activeRelease(video.userId)] : []),
+        this.deadlineWatchDelete(video),
         ...(providerBilled ? [this.providerCostPut(item, outcome.now)] : []),
         // A provider job that may still finish (and be billed) is looked at again by the reconciler.
         ...(reconcile === undefined ? [] : [{ Put: { TableName: this.tableName, Item: reconcileItem(reconcile) } }]),
@@ -454,6 +456,16 @@ export class DynamoBilling implements Reservations, ReservationReleaser, Charger
         Item: reconcileItem(deadlineWatchItem(video, deadlineWatchAt(video.createdAt))),
       },
     };
+  }
+
+  /**
+   * Settling a video removes its deadline watch in the same transaction, so the reconciler's queue holds only videos
+   * that may still need it. (A watch the reconciler has moved, or one written with another pipeline duration, is
+   * missed here and removed by the reconciler when due.)
+   */
+  private deadlineWatchDelete(video: VideoRecord): TransactItem {
+    const key = workItemKey({ kind: 'deadline', dueAt: deadlineWatchAt(video.createdAt), videoId: video.videoId });
+    return { Delete: { TableName: this.tableName, Key: key } };
   }
 
   private activeRelease(userId: string): TransactItem {

@@ -30,7 +30,7 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
   'create-video': {
     env: ['IDEMPOTENCY_TABLE_NAME', 'STATE_MACHINE_ARN', 'TABLE_NAME'],
     grants: {
-      table: dynamo('GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'Query'),
+      table: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query'),
       idempotencyTable: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
       stateMachine: ['states:StartExecution'],
     },
@@ -45,14 +45,17 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
   'remix-video': {
     env: ['IDEMPOTENCY_TABLE_NAME', 'STATE_MACHINE_ARN', 'TABLE_NAME'],
     grants: {
-      table: dynamo('GetItem', 'PutItem', 'UpdateItem'),
+      table: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
       idempotencyTable: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
       stateMachine: ['states:StartExecution'],
     },
   },
   'cancel-video': {
     env: ['STATE_MACHINE_ARN', 'TABLE_NAME'],
-    grants: { table: dynamo('GetItem', 'PutItem', 'UpdateItem'), 'stateMachine/executions': ['states:StopExecution'] },
+    grants: {
+      table: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+      'stateMachine/executions': ['states:StopExecution'],
+    },
   },
   'delete-video': {
     env: ['BUCKET_NAME', 'TABLE_NAME'],
@@ -74,8 +77,14 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
       secret: SECRET,
     },
   },
-  'record-completion': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem', 'PutItem', 'UpdateItem') } },
-  'record-failure': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem', 'PutItem', 'UpdateItem') } },
+  'record-completion': {
+    env: ['TABLE_NAME'],
+    grants: { table: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem') },
+  },
+  'record-failure': {
+    env: ['TABLE_NAME'],
+    grants: { table: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem') },
+  },
   'reconcile-provider-costs': {
     env: ['PROVIDER_BASE_URL', 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
     grants: { table: dynamo('Query', 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'), secret: SECRET },

@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { reconcileProviderCosts } from '../../../functions/reconcile-provider-costs/reconcile-provider-costs';
 import { DynamoBilling } from '../../../shared/money/billing';
@@ -6,7 +6,9 @@ import { activeKey, providerCostKey, RECONCILE_PARTITION, reconcileKey, usageKey
 import { DynamoLimitsStore, type UserLimits } from '../../../shared/money/limits';
 import {
   DynamoReconcileQueue,
+  deadlineWatchItem,
   ORPHAN_SEARCH_DELAY_SECONDS,
+  reconcileItem,
   reconcileWorkItemFor,
 } from '../../../shared/money/reconciliation';
 import { deadlineWatchAt } from '../../../shared/pipeline-duration';
@@ -42,6 +44,14 @@ const workItems = async (kind: 'provider' | 'deadline' = 'provider') =>
       }),
     )
   ).Items ?? [];
+const STORED = {
+  contentType: 'video/mp4' as const,
+  bytes: 1,
+  sha256: 'a'.repeat(64),
+  variants: ['video' as const],
+  bucket: 'b',
+  key: 'k',
+};
 const setStatus = (videoId: string, status: string) =>
   local.documents.send(
     new UpdateCommand({
@@ -254,20 +264,33 @@ describe('provider-cost reconciliation work items', () => {
     ]);
   });
 
-  it('removes a deadline watch without touching the video when the video was settled', async () => {
+  it('removes the deadline watch in the settling transaction when a video is charged or released', async () => {
+    const charged = aVideo({ createdAt: NOW_S, videoId: nextId(), status: 'in_progress', providerVideoId: 'video_c' });
+    const released = aVideo({ createdAt: NOW_S, videoId: nextId(), status: 'in_progress', providerVideoId: 'video_r' });
+    await billing.reserve(charged, NOW);
+    await billing.reserve(released, NOW);
+    const reserved = await workItems('deadline');
+
+    await billing.charge(charged.videoId, { content: STORED, completedAt: NOW_S + 60 });
+    await billing.release(released.videoId, {
+      status: 'failed',
+      error: { code: 'provider_failed', message: 'x' },
+      now: NOW_S + 60,
+    });
+
+    expect(reserved).toHaveLength(2);
+    expect(await workItems('deadline')).toEqual([]);
+  });
+
+  it('removes a deadline watch left behind without touching the video when the video was settled', async () => {
     const video = aVideo({ createdAt: NOW_S, videoId: nextId(), status: 'in_progress', providerVideoId: 'video_ok' });
     await billing.reserve(video, NOW);
-    await billing.charge(video.videoId, {
-      content: {
-        contentType: 'video/mp4',
-        bytes: 1,
-        sha256: 'a'.repeat(64),
-        variants: ['video'],
-        bucket: 'b',
-        key: 'k',
-      },
-      completedAt: NOW_S + 60,
-    });
+    await billing.charge(video.videoId, { content: STORED, completedAt: NOW_S + 60 });
+    // A watch the settling transaction could not find (moved by a reconciler run, or written with another
+    // pipeline duration) stays behind; put one back as such a watch would be.
+    await local.documents.send(
+      new PutCommand({ TableName: table, Item: reconcileItem(deadlineWatchItem(video, deadlineWatchAt(NOW_S))) }),
+    );
     const before = await get(videoKey(video.videoId));
 
     const summary = await reconcileProviderCosts(
