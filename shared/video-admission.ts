@@ -1,4 +1,5 @@
 import { BudgetExceededError, ConflictError, QuotaExceededError } from './errors';
+import type { RequestIdempotency } from './http/idempotency';
 import {
   IdempotencyInProgressError,
   type IdempotentRequest,
@@ -13,7 +14,7 @@ import {
   type ReservationGuard,
 } from './money/idempotency-guard';
 import type { PipelineStarter } from './pipeline/pipeline-starter';
-import type { AppLogger } from './powertools';
+import type { AppLogger, AppMetrics } from './powertools';
 import { estimateMicros, type PriceTable } from './pricing';
 import type { VideoRepository } from './repositories/video-repository';
 import { unixSeconds, type VideoRecord } from './video';
@@ -55,6 +56,16 @@ export interface AdmitVideoDeps {
   pipeline: PipelineStarter;
   clock: () => Date;
   logger: Pick<AppLogger, 'error'>;
+}
+
+/** Everything a create or a remix needs: admission plus pricing, request idempotency, ids and telemetry. */
+export interface VideoAdmissionDeps extends AdmitVideoDeps {
+  prices: PriceTable;
+  /** Powertools idempotency in front: finished requests replayed, concurrent twins wait. */
+  idempotency: RequestIdempotency;
+  newId: (nowMillis: number) => string;
+  logger: Pick<AppLogger, 'info' | 'error' | 'appendKeys'>;
+  metrics: AppMetrics;
 }
 
 /** The video a request stands for: the new one, or (`replayed`) the one an earlier request with its key made. */

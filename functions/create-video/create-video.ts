@@ -1,20 +1,13 @@
 import { ValidationError } from '../../shared/errors';
 import { type IdempotentRequest, idempotentRequest, type RequestIdempotency } from '../../shared/http/idempotency';
-import type { AppLogger, AppMetrics } from '../../shared/powertools';
-import { isPriced, type PriceTable } from '../../shared/pricing';
+import { isPriced } from '../../shared/pricing';
 import type { VideoResource } from '../../shared/schemas';
 import { toVideoResource } from '../../shared/video';
-import { type AdmitVideoDeps, admitVideo, newVideoRecord } from '../../shared/video-admission';
+import { admitVideo, newVideoRecord, type VideoAdmissionDeps } from '../../shared/video-admission';
 import type { CreateVideoInput } from './schema';
 
-export interface CreateVideoDeps extends AdmitVideoDeps {
-  prices: PriceTable;
-  /** Powertools idempotency in front: finished requests replayed, concurrent twins wait. */
-  idempotency: RequestIdempotency;
-  newId: (nowMillis: number) => string;
-  logger: Pick<AppLogger, 'info' | 'error' | 'appendKeys'>;
-  metrics: AppMetrics;
-}
+/** create-video's dependencies: the same as any video admission's. */
+export type CreateVideoDeps = VideoAdmissionDeps;
 
 /**
  * Creates a video: validates it can be priced, writes the record `queued` with its estimate reserved against the

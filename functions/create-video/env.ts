@@ -1,26 +1,12 @@
-import { z } from 'zod';
-import {
-  idempotencyEnvSchema,
-  modelsEnvSchema,
-  parseEnv,
-  pricingEnvSchema,
-  stateMachineEnvSchema,
-  tableEnvSchema,
-} from '../../shared/config';
-import { limitsEnvSchema } from '../../shared/money/limits';
+import type { z } from 'zod';
+import { modelsEnvSchema, parseEnv } from '../../shared/config';
+import { admissionEnvSchema } from '../../shared/wiring/video-admission';
 
 /**
  * POST /v1/videos: the table, the idempotency table, the state machine; models, prices and the default limits
  * optional.
  */
-export const createVideoEnvSchema = z.object({
-  ...tableEnvSchema.shape,
-  ...idempotencyEnvSchema.shape,
-  ...stateMachineEnvSchema.shape,
-  ...modelsEnvSchema.shape,
-  ...pricingEnvSchema.shape,
-  ...limitsEnvSchema.shape,
-});
+export const createVideoEnvSchema = admissionEnvSchema.extend(modelsEnvSchema.shape);
 export type CreateVideoEnv = z.input<typeof createVideoEnvSchema>;
 
 export const env = parseEnv(createVideoEnvSchema);

@@ -1,12 +1,10 @@
 import { ConflictError } from '../../shared/errors';
 import { type IdempotentRequest, idempotentRequest, type RequestIdempotency } from '../../shared/http/idempotency';
 import type { Caller } from '../../shared/http/types';
-import type { AppLogger, AppMetrics } from '../../shared/powertools';
-import type { PriceTable } from '../../shared/pricing';
 import type { RemixVideoBody, VideoResource } from '../../shared/schemas';
 import { toVideoResource } from '../../shared/video';
 import { findOwnVideo } from '../../shared/video-access';
-import { type AdmitVideoDeps, admitVideo, newVideoRecord } from '../../shared/video-admission';
+import { admitVideo, newVideoRecord, type VideoAdmissionDeps } from '../../shared/video-admission';
 
 export interface RemixVideoInput {
   caller: Caller;
@@ -15,13 +13,8 @@ export interface RemixVideoInput {
   idempotencyKey: string | undefined;
 }
 
-export interface RemixVideoDeps extends AdmitVideoDeps {
-  prices: PriceTable;
-  idempotency: RequestIdempotency;
-  newId: (nowMillis: number) => string;
-  logger: Pick<AppLogger, 'info' | 'error' | 'appendKeys'>;
-  metrics: AppMetrics;
-}
+/** remix-video's dependencies: the same as any video admission's. */
+export type RemixVideoDeps = VideoAdmissionDeps;
 
 /**
  * POST /v1/videos/{id}/remix: a new video (`remixed_from_video_id` = the source) that the pipeline creates with

@@ -1,0 +1,44 @@
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { z } from 'zod';
+import { ddb, dynamodb, sfn } from '../clients';
+import { idempotencyEnvSchema, pricingEnvSchema, stateMachineEnvSchema, tableEnvSchema } from '../config';
+import { requestIdempotency } from '../http/idempotency';
+import { newVideoId } from '../ids';
+import { dynamoBilling } from '../money/billing';
+import { DynamoIdempotencyGuards } from '../money/idempotency-guard';
+import { defaultLimitsFrom, limitsEnvSchema } from '../money/limits';
+import { StepFunctionsPipelineStarter } from '../pipeline/pipeline-starter';
+import { logger, metrics } from '../powertools';
+import { loadPriceTable } from '../pricing';
+import { DynamoVideoRepository } from '../repositories/video-repository';
+import type { VideoAdmissionDeps } from '../video-admission';
+
+/** What the functions that admit videos (create, remix) need from their environment. */
+export const admissionEnvSchema = z.object({
+  ...tableEnvSchema.shape,
+  ...idempotencyEnvSchema.shape,
+  ...stateMachineEnvSchema.shape,
+  ...pricingEnvSchema.shape,
+  ...limitsEnvSchema.shape,
+});
+
+/** The AWS-backed dependencies of create-video and remix-video (one place, so the two cannot drift). */
+export function videoAdmissionDeps(env: z.output<typeof admissionEnvSchema>): VideoAdmissionDeps {
+  return {
+    money: dynamoBilling(ddb, env.TABLE_NAME, defaultLimitsFrom(env)),
+    guards: new DynamoIdempotencyGuards(ddb, env.TABLE_NAME),
+    videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
+    pipeline: new StepFunctionsPipelineStarter(sfn, env.STATE_MACHINE_ARN),
+    prices: loadPriceTable(env.PRICE_TABLE),
+    idempotency: requestIdempotency({
+      persistenceStore: new DynamoDBPersistenceLayer({
+        tableName: env.IDEMPOTENCY_TABLE_NAME,
+        awsSdkV3Client: dynamodb,
+      }),
+    }),
+    clock: () => new Date(),
+    newId: newVideoId,
+    logger,
+    metrics,
+  };
+}
