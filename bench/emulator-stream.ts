@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
+import { procStatusKib, withDeadline } from './support';
 
 /**
  * Streams a synthetic video from the provider emulator (run as a child process so its RSS is its own) to a reader
@@ -15,24 +16,6 @@ const LIMIT_MIB = 64;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = `${ROOT}bench/RESULTS.md`;
 const LOAD_BEFORE = loadavg()[0] ?? 0;
-
-function procStatusKib(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!match?.[1]) throw new Error(`no ${field} for pid ${pid}`);
-  return Number(match[1]);
-}
-
-async function withDeadline<T>(what: string, ms: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 const emulator = spawn(process.execPath, ['--import', 'tsx', 'local/provider-emulator/main.ts'], {
   cwd: ROOT,

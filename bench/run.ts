@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 const [name, ...args] = process.argv.slice(2);
 const available = readdirSync(BENCH_DIR)
-  .filter((file) => file.endsWith('.ts') && file !== 'run.ts')
+  .filter((file) => file.endsWith('.ts') && file !== 'run.ts' && file !== 'support.ts')
   .map((file) => file.slice(0, -3))
   .sort();
 

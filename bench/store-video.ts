@@ -1,8 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -15,6 +13,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import type { Context } from 'aws-lambda';
 import OpenAI from 'openai';
 import { UPLOAD_PART_BYTES, UPLOAD_QUEUE_SIZE } from '../functions/store-video/store-video';
+import { freePort } from '../local/http';
 import { describeFunctions } from '../local/lambda/runtime';
 import { startEmulator } from '../local/provider-emulator/index';
 import { createTablesFromTemplate, startDynamoDbLocal } from '../local/services/dynamodb-local';
@@ -26,6 +25,7 @@ import { newVideoId } from '../shared/ids';
 import type { PipelineState, StoredContent } from '../shared/pipeline-types';
 import { toItem } from '../shared/repositories/video-repository';
 import { unixSeconds, type VideoRecord } from '../shared/video';
+import { procStatusKib, withDeadline } from './support';
 
 /**
  * Issue 3: stores a synthetic video (default 1 GiB) through the real StoreVideoInS3 handler, in a child process whose
@@ -425,36 +425,5 @@ async function waitForCompletion(client: OpenAI, id: string): Promise<void> {
     if (video.status === 'completed') return;
     if (video.status === 'failed') throw new Error(`provider job ${id} failed`);
     await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function procStatusKib(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  // Synchronous on purpose: an async read would queue behind the servers' file I/O and miss short peaks.
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
-  if (!match?.[1]) throw new Error(`no ${field} for pid ${pid}`);
-  return Number(match[1]);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-async function withDeadline<T>(what: string, ms: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no result within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -1,5 +1,4 @@
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { localCors, localRoutes } from './api-server/routes';
@@ -8,6 +7,7 @@ import type { LocalConfig } from './config';
 import { localStateMachines } from './engine/definition';
 import { LocalStepFunctionsEngine } from './engine/engine';
 import { startStepFunctionsServer } from './engine/server';
+import { freePort } from './http';
 import { describeFunctions, LambdaRuntime } from './lambda/runtime';
 import { startEmulator } from './provider-emulator/index';
 import { localSchedules, startLocalScheduler } from './scheduler/scheduler';
@@ -193,16 +193,4 @@ export function localizeEnvironment(
   const usesProvider = PROVIDER_SECRET_ARN !== undefined || rest.PROVIDER_BASE_URL !== undefined;
   if (!usesProvider) return rest;
   return { ...rest, PROVIDER_BASE_URL: provider.providerUrl, PROVIDER_API_KEY: provider.providerApiKey };
-}
-
-/** A port free right now (for DynamoDB Local, which needs one on its command line). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }

@@ -23,16 +23,25 @@ export interface RunningDynamoDbLocal {
 
 const TABLE_TYPES = ['AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable'];
 
-/** Starts DynamoDB Local in its own process group and resolves once it answers ListTables (or throws at the deadline). */
+/**
+ * Starts DynamoDB Local in its own process group and resolves once it answers ListTables (or throws at the deadline).
+ * Without `dataDir` it keeps its data in memory (tests).
+ */
 export async function startDynamoDbLocal(options: {
-  dataDir: string;
+  dataDir?: string;
   port: number;
   clientConfig: ConstructorParameters<typeof DynamoDBClient>[0];
   deadlineMs?: number;
 }): Promise<RunningDynamoDbLocal> {
-  const path = join(options.dataDir, 'dynamodb');
-  await mkdir(path, { recursive: true });
-  const child: ChildProcess = spawn({ port: options.port, path, sharedDb: true, detached: true, stdio: 'pipe' });
+  const path = options.dataDir === undefined ? undefined : join(options.dataDir, 'dynamodb');
+  if (path !== undefined) await mkdir(path, { recursive: true });
+  const child: ChildProcess = spawn({
+    port: options.port,
+    ...(path === undefined ? {} : { path }),
+    sharedDb: true,
+    detached: true,
+    stdio: 'pipe',
+  });
   // Last resort if this process ends without stopping it (an early exit, an uncaught error): java must not outlive it.
   const killOnExit = () => child.pid !== undefined && signalGroup(child.pid, 'SIGKILL');
   process.once('exit', killOnExit);

@@ -7,7 +7,7 @@ import { DynamoLimitsStore } from '../../shared/money/limits';
 import { estimateMicros } from '../../shared/pricing';
 import { videoKey } from '../../shared/repositories/video-repository';
 import type { VideoContent, VideoRecord } from '../../shared/video';
-import { type LocalTable, startLocalTable } from '../unit/money/dynamodb-local';
+import { type LocalTable, startLocalTable } from '../helpers/dynamodb-local';
 
 /*
  * Property: whatever the interleaving of reserve / charge / release / provider-finished / duplicate deliveries /

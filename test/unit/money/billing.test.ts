@@ -7,8 +7,8 @@ import { DynamoLimitsStore, type UserLimits } from '../../../shared/money/limits
 import { DynamoWorkMeter } from '../../../shared/money/work-meter';
 import { videoKey } from '../../../shared/repositories/video-repository';
 import type { VideoContent } from '../../../shared/video';
+import { type LocalTable, startLocalTable } from '../../helpers/dynamodb-local';
 import { aVideo } from '../fakes/fakes';
-import { type LocalTable, startLocalTable } from './dynamodb-local';
 
 /* Every money move against AWS's DynamoDB Local: transactions, conditions and cancellation reasons are real. */
 

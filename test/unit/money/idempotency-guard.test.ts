@@ -14,8 +14,8 @@ import { DynamoLimitsStore, type UserLimits } from '../../../shared/money/limits
 import type { PipelineInput } from '../../../shared/pipeline-types';
 import { DynamoVideoRepository, videoKey } from '../../../shared/repositories/video-repository';
 import { type AdmitVideoDeps, admitVideo } from '../../../shared/video-admission';
+import { type LocalTable, startLocalTable } from '../../helpers/dynamodb-local';
 import { aVideo, fakeLogger } from '../fakes/fakes';
-import { type LocalTable, startLocalTable } from './dynamodb-local';
 
 /* The Idempotency-Key claim in the reserve transaction, against AWS's DynamoDB Local. */
 

