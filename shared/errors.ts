@@ -74,6 +74,17 @@ export class RetryableProviderError extends AppError {
   }
 }
 
+/**
+ * An AWS service call failed for now (throttling, a 5xx, a dropped connection, a transaction conflict), after the
+ * SDK's own retries: the task is retried by the state machine (shared/transient-errors.ts decides what qualifies).
+ */
+export class TransientAwsError extends AppError {
+  override name = 'TransientAwsError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { status: 503, code: 'service_unavailable', ...options });
+  }
+}
+
 /** The provider rejected the request for good (400, 401, 403, 404, moderation): never retried. */
 export class PermanentProviderError extends AppError {
   override name = 'PermanentProviderError';

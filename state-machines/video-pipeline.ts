@@ -5,6 +5,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { maxPipelineSeconds, TRANSIENT_RETRY } from '../shared/pipeline-duration';
 import { POLL_POLICY } from '../shared/poll-policy';
+import { TRANSIENT_LAMBDA_ERRORS, TRANSIENT_TASK_ERRORS } from '../shared/transient-errors';
 
 export { TRANSIENT_RETRY } from '../shared/pipeline-duration';
 
@@ -33,17 +34,6 @@ export const STATE_NAMES = {
 } as const;
 
 export type StateName = (typeof STATE_NAMES)[keyof typeof STATE_NAMES];
-
-/** Errors thrown by the task handlers (shared/errors.ts `name`s) that are worth retrying. */
-export const TRANSIENT_PROVIDER_ERRORS = ['RetryableProviderError', 'DownloadInterruptedError'] as const;
-
-/** Lambda platform errors that are transient (the invoke itself failed, not the handler). */
-export const TRANSIENT_LAMBDA_ERRORS = [
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
-] as const;
 
 /**
  * The whole-execution timeout: the longest an execution can honestly run (pipeline-duration.ts: every wait, every
@@ -131,7 +121,7 @@ interface InvokeOptions {
   readonly comment: string;
   /** @default - the task's result replaces the state ($) */
   readonly resultPath?: string;
-  /** @default - TRANSIENT_PROVIDER_ERRORS and TRANSIENT_LAMBDA_ERRORS */
+  /** @default - TRANSIENT_TASK_ERRORS (shared/transient-errors.ts) */
   readonly retryErrors?: readonly string[];
 }
 
@@ -149,7 +139,7 @@ function invoke(scope: Construct, name: StateName, fn: lambda.IFunction, options
     ...(options.resultPath === undefined ? {} : { resultPath: options.resultPath }),
   });
   return task.addRetry({
-    errors: [...(options.retryErrors ?? [...TRANSIENT_PROVIDER_ERRORS, ...TRANSIENT_LAMBDA_ERRORS])],
+    errors: [...(options.retryErrors ?? TRANSIENT_TASK_ERRORS)],
     interval: Duration.seconds(TRANSIENT_RETRY.intervalSeconds),
     backoffRate: TRANSIENT_RETRY.backoffRate,
     maxAttempts: TRANSIENT_RETRY.maxAttempts,

@@ -1,6 +1,8 @@
 import type { MiddlewareObj } from '@middy/core';
 import { z } from 'zod';
+import { AppError, TransientAwsError } from '../errors';
 import type { AppLogger } from '../powertools';
+import { isTransientAwsError } from '../transient-errors';
 
 /** The state every task receives (shared/pipeline-types.ts), validated loosely: tasks check what they need. */
 export const pipelineStateSchema = z.looseObject({
@@ -12,7 +14,9 @@ export const pipelineStateSchema = z.looseObject({
  * For Step Functions task handlers: rejects an event without `videoId`/`userId`, and puts `videoId`, `userId`
  * and the execution name (the video id: executions are named after their video) on every log line and the video
  * id on the trace; logs the
- * named error a task throws, which the state machine then matches on. Tasks answer no HTTP, so errors propagate.
+ * named error a task throws, which the state machine then matches on. An AWS SDK error that is transient
+ * (shared/transient-errors.ts) is rethrown as TransientAwsError, keeping it as `cause`, so the state machine's Retry
+ * list matches one name whatever the service. Tasks answer no HTTP, so errors propagate.
  */
 export function pipelineTask(options: {
   logger: Pick<AppLogger, 'appendKeys' | 'warn'>;
@@ -32,6 +36,11 @@ export function pipelineTask(options: {
     onError: async (request) => {
       const error = request.error as Error | null;
       options.logger.warn('Task failed', { errorName: error?.name, errorMessage: error?.message });
+      if (error !== null && !(error instanceof AppError) && isTransientAwsError(error)) {
+        request.error = new TransientAwsError(`AWS call failed for now: ${error.name}: ${error.message}`, {
+          cause: error,
+        });
+      }
     },
   };
 }

@@ -9,16 +9,12 @@ import {
   GenerationFailedError,
   PermanentProviderError,
   RetryableProviderError,
+  TransientAwsError,
 } from '../../shared/errors';
 import { maxPipelineSeconds, maxTaskVisitSeconds, TASK_TIMEOUT_SECONDS } from '../../shared/pipeline-duration';
 import { maxTotalWaitSeconds, POLL_POLICY } from '../../shared/poll-policy';
-import {
-  STATE_NAMES,
-  TRANSIENT_LAMBDA_ERRORS,
-  TRANSIENT_PROVIDER_ERRORS,
-  videoPipelineDefinition,
-  videoPipelineTimeout,
-} from '../../state-machines/video-pipeline';
+import { TRANSIENT_PROVIDER_ERRORS, TRANSIENT_TASK_ERRORS } from '../../shared/transient-errors';
+import { STATE_NAMES, videoPipelineDefinition, videoPipelineTimeout } from '../../state-machines/video-pipeline';
 import { type AslState, stateMachineOf } from './asl';
 
 const FUNCTION_ARNS = {
@@ -46,7 +42,7 @@ function synthesizeDefinition() {
 }
 
 const TRANSIENT_RETRIER = {
-  ErrorEquals: [...TRANSIENT_PROVIDER_ERRORS, ...TRANSIENT_LAMBDA_ERRORS],
+  ErrorEquals: [...TRANSIENT_TASK_ERRORS],
   IntervalSeconds: 2,
   BackoffRate: 2,
   MaxAttempts: 6,
@@ -147,5 +143,6 @@ describe('video-pipeline definition', () => {
       new RetryableProviderError('x').name,
       new DownloadInterruptedError('x').name,
     ]);
+    expect(TRANSIENT_TASK_ERRORS).toContain(new TransientAwsError('x').name);
   });
 });

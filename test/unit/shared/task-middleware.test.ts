@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
@@ -40,6 +41,38 @@ describe('task-middleware', () => {
     // Assess
     expect(error).toMatchObject({ name: 'GenerationFailedError', message: 'moderation_blocked: no' });
     expect(logger.warn).toHaveBeenCalledOnce();
+  });
+
+  it('renames a transient AWS SDK error TransientAwsError, keeping it as cause', async () => {
+    // Prepare
+    const throttled = new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} });
+    const handler = middy<{ videoId: string; userId: string }, string>()
+      .use(pipelineTask({ logger: fakeLogger() }))
+      .handler(async () => {
+        throw throttled;
+      });
+
+    // Act
+    const error = await handler({ videoId: 'vid_1', userId: 'alice' }, context).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toMatchObject({ name: 'TransientAwsError', cause: throttled });
+  });
+
+  it('leaves a permanent AWS SDK error as it is', async () => {
+    // Prepare
+    const failed = new ConditionalCheckFailedException({ message: 'condition', $metadata: { httpStatusCode: 400 } });
+    const handler = middy<{ videoId: string; userId: string }, string>()
+      .use(pipelineTask({ logger: fakeLogger() }))
+      .handler(async () => {
+        throw failed;
+      });
+
+    // Act
+    const error = await handler({ videoId: 'vid_1', userId: 'alice' }, context).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBe(failed);
   });
 
   it('throws before the handler runs when the event has no videoId', async () => {
