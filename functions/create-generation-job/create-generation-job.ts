@@ -25,8 +25,8 @@ export interface CreateGenerationJobDeps {
 /**
  * CreateGenerationJob. The provider's create takes no idempotency key, so a create that succeeded just before a
  * crash or timeout would, if simply retried, start a second paid job. Instead:
- * 1. every attempt is recorded on the video BEFORE the provider is called;
- * 2. a retry (an attempt recorded, no job id saved) first looks among the provider's recent jobs for one with the
+ * 1. every attempt is recorded on the video BEFORE the provider is called (and before any adoption);
+ * 2. a retry (the recorded attempt count, as the write returns it, above 1; no job id saved) first looks among the provider's recent jobs for one with the
  *    same prompt, model, size and seconds created since the first attempt, and adopts it;
  * 3. any adopted or new job id is claimed with a conditional put, so no two videos can hold the same job;
  * 4. only when nothing can be adopted is a new job created.
@@ -34,7 +34,8 @@ export interface CreateGenerationJobDeps {
  * attempt record, adoption (a recent job remixing the same source with the same prompt) and claim apply.
  */
 export async function createGenerationJob(input: PipelineInput, deps: CreateGenerationJobDeps): Promise<JobState> {
-  const video = await deps.videos.get(input.videoId);
+  // Strongly consistent: a retry right after an attempt that saved its job must see the saved job id.
+  const video = await deps.videos.get(input.videoId, { consistent: true });
   if (video === undefined) throw new Error(`Video ${input.videoId} does not exist`);
   if (isTerminal(video.status)) throw new ConflictError(`Video ${input.videoId} is already ${video.status}`);
 
@@ -43,13 +44,16 @@ export async function createGenerationJob(input: PipelineInput, deps: CreateGene
     return jobState(video.providerVideoId, video.status === 'queued' ? 'queued' : 'in_progress', video.progress, deps);
   }
 
-  if (video.providerCreateAttempts > 0) {
-    const adopted = await adoptOrphanedJob(video, deps);
-    if (adopted !== undefined) return adopted;
-  }
-
   const attempt = await deps.videos.recordCreateAttempt(video.videoId, unixSeconds(deps.clock()));
   if (!attempt.applied) throw new ConflictError(`Video ${input.videoId} is already ${attempt.video?.status ?? 'gone'}`);
+  const attempted = attempt.video ?? video;
+
+  // The count the conditional write returns is never stale (unlike a read): above 1, an earlier attempt may have
+  // created a job whose answer was lost, so look for it before creating another paid one.
+  if (attempted.providerCreateAttempts > 1) {
+    const adopted = await adoptOrphanedJob(attempted, deps);
+    if (adopted !== undefined) return adopted;
+  }
 
   const remixSource = remixSourceOf(video);
   const job =
@@ -63,7 +67,7 @@ export async function createGenerationJob(input: PipelineInput, deps: CreateGene
       : await deps.provider.remix(remixSource, { prompt: video.prompt });
   deps.logger.info('Provider job created', {
     providerVideoId: job.id,
-    attempt: attempt.video?.providerCreateAttempts,
+    attempt: attempted.providerCreateAttempts,
     ...(remixSource === null ? {} : { remixOf: remixSource }),
   });
   if (!(await deps.videos.claimProviderJob(job.id, video.videoId, unixSeconds(deps.clock())))) {

@@ -37,7 +37,8 @@ export interface TransitionResult {
  * (shared/money/billing.ts: reserve, charge, release), never here.
  */
 export interface VideoRepository {
-  get(videoId: string): Promise<VideoRecord | undefined>;
+  /** The video; `consistent` reads it strongly consistently (after a write of this or another attempt). */
+  get(videoId: string, options?: { consistent?: boolean }): Promise<VideoRecord | undefined>;
   /** A user's videos newest first, optionally only one status. */
   listByUser(userId: string, options: { limit: number; after?: string; status?: VideoStatus }): Promise<VideoPage>;
   /** Moves a non-terminal video to a non-terminal status (and progress); false when it is terminal or missing. */
@@ -162,8 +163,8 @@ export class DynamoVideoRepository implements VideoRepository {
     private readonly tableName: string,
   ) {}
 
-  async get(videoId: string): Promise<VideoRecord | undefined> {
-    return this.read(videoId, false);
+  async get(videoId: string, options: { consistent?: boolean } = {}): Promise<VideoRecord | undefined> {
+    return this.read(videoId, options.consistent ?? false);
   }
 
   async listByUser(

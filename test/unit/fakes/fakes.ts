@@ -75,7 +75,7 @@ export class InMemoryVideoRepository implements VideoRepository {
     for (const video of initial) this.videos.set(video.videoId, structuredClone(video));
   }
 
-  async get(videoId: string): Promise<VideoRecord | undefined> {
+  async get(videoId: string, _options?: { consistent?: boolean }): Promise<VideoRecord | undefined> {
     const video = this.videos.get(videoId);
     return video === undefined ? undefined : structuredClone(video);
   }

@@ -70,6 +70,27 @@ describe('create-generation-job', () => {
     expect(videos.claims.get('video_new1')).toBe(input.videoId);
   });
 
+  it('adopts the earlier job even when an eventually consistent read still shows no attempt', async () => {
+    // Prepare: the first attempt was recorded and the provider accepted its job, but its answer was lost; a quick
+    // retry's eventually consistent read may still return the item as it was before that attempt.
+    const firstAttemptAt = 1_763_700_050;
+    const { videos, provider, deps } = setup({ providerCreateAttempts: 1, providerFirstAttemptAt: firstAttemptAt });
+    provider.jobs = [aProviderJob({ id: 'video_orphan', status: 'queued', createdAt: firstAttemptAt + 1 })];
+    const read = videos.get.bind(videos);
+    videos.get = async (videoId: string, options?: { consistent?: boolean }) => {
+      const video = await read(videoId);
+      if (video === undefined || options?.consistent === true) return video;
+      return { ...video, providerCreateAttempts: 0, providerFirstAttemptAt: null };
+    };
+
+    // Act
+    const job = await createGenerationJob(input, deps);
+
+    // Assess
+    expect(provider.created).toHaveLength(0);
+    expect(job).toMatchObject({ providerVideoId: 'video_orphan' });
+  });
+
   it('adopts the job an earlier attempt created and never creates a second one when retried', async () => {
     // Prepare: the first attempt was recorded at t, the provider accepted the job, then the Lambda died.
     const firstAttemptAt = 1_763_700_050;
@@ -152,7 +173,8 @@ describe('create-generation-job', () => {
     // Assess
     expect(provider.created).toHaveLength(1);
     expect(job.providerVideoId).toBe('video_new1');
-    expect(videos.videos.get(input.videoId)?.providerCreateAttempts).toBe(1);
+    // Both invocations recorded an attempt before deciding; the second adopted the first one's job.
+    expect(videos.videos.get(input.videoId)?.providerCreateAttempts).toBe(2);
   });
 
   it('hands the job to the cost reconciler when a cancel lands between recordCreateAttempt and saveProviderJob', async () => {
