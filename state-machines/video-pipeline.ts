@@ -96,6 +96,9 @@ export function buildVideoPipeline(scope: Construct, fns: VideoPipelineFunctions
   const recordCompletion = catchInto(
     invoke(scope, STATE_NAMES.recordCompletion, fns.recordCompletion, {
       comment: 'Marks the video completed and charges its cost exactly once',
+      // The MP4 is stored and the provider has billed it: settling is idempotent, so any handler error is retried
+      // rather than failing a finished video.
+      retryErrors: [...TRANSIENT_TASK_ERRORS, sfn.Errors.TASKS_FAILED],
     }),
   );
   const videoReady = new sfn.Succeed(scope, STATE_NAMES.videoReady, { comment: 'The video is stored and charged' });

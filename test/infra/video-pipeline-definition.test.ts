@@ -97,11 +97,16 @@ describe('video-pipeline definition', () => {
     }
   });
 
-  it('returns every task but RecordFailure retrying only transient errors and catching all into RecordFailure', () => {
-    for (const name of ['CreateGenerationJob', 'PollGenerationJob', 'StoreVideoInS3', 'RecordCompletion']) {
+  it('returns the provider-facing tasks retrying only transient errors and catching all into RecordFailure', () => {
+    for (const name of ['CreateGenerationJob', 'PollGenerationJob', 'StoreVideoInS3']) {
       expect(state(name).Retry, name).toEqual([TRANSIENT_RETRIER]);
       expect(state(name).Catch, name).toEqual(CATCH_INTO_RECORD_FAILURE);
     }
+    // Settling a stored video is idempotent: any handler error is retried before the video could end failed.
+    expect(state('RecordCompletion').Retry).toEqual([
+      { ...TRANSIENT_RETRIER, ErrorEquals: [...TRANSIENT_TASK_ERRORS, 'States.TaskFailed'] },
+    ]);
+    expect(state('RecordCompletion').Catch).toEqual(CATCH_INTO_RECORD_FAILURE);
     const permanent = [
       new PermanentProviderError('x').name,
       new GenerationFailedError('moderation_blocked', 'x').name,
