@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { type AwsFaultsConfig, parseAwsFaults } from './aws-faults/config';
 
 /** The local stack's configuration, from the environment names fixed in DESIGN.md. */
 export interface LocalConfig {
@@ -20,6 +21,8 @@ export interface LocalConfig {
   taskRepeat: number;
   /** When set, every EventBridge schedule of the template fires at this interval in ms (`LOCAL_SCHEDULE_MS`). */
   localScheduleMs: number | undefined;
+  /** When set, AWS faults are injected between the functions and the local services (`LOCAL_AWS_FAULTS`). */
+  awsFaults: AwsFaultsConfig | undefined;
 }
 
 /** Reads the local stack configuration; throws one clear error for a malformed value. */
@@ -33,6 +36,7 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     localWaitMs: env.LOCAL_WAIT_MS ? integer(env, 'LOCAL_WAIT_MS', 0) : undefined,
     taskRepeat: Math.max(1, integer(env, 'LOCAL_TASK_REPEAT', 1)),
     localScheduleMs: env.LOCAL_SCHEDULE_MS ? Math.max(1, integer(env, 'LOCAL_SCHEDULE_MS', 0)) : undefined,
+    awsFaults: parseAwsFaults(env.LOCAL_AWS_FAULTS),
   };
 }
 

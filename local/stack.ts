@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { localCors, localRoutes } from './api-server/routes';
 import { startLocalApi } from './api-server/server';
+import { createAwsFaultLayer } from './aws-faults/index';
 import type { LocalConfig } from './config';
 import { localStateMachines } from './engine/definition';
 import { LocalStepFunctionsEngine } from './engine/engine';
@@ -102,19 +103,29 @@ export async function startLocalStack(
     );
     const runtime = new LambdaRuntime(functions);
     const machines = localStateMachines(template, runtime);
-    Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint, AWS_ENDPOINT_URL_S3: s3.endpoint });
+    // LOCAL_AWS_FAULTS: the functions reach DynamoDB, S3 and Step Functions through fault-injecting proxies (the
+    // stack's own set-up and the endpoints printed for tests stay direct); unset, no proxy runs at all.
+    const faults = config.awsFaults && createAwsFaultLayer(config.awsFaults);
+    if (faults) stops.push(() => faults.close());
+    const functionsEndpoint = (service: 'dynamodb' | 's3' | 'sfn', url: string) =>
+      faults ? faults.proxy(service, url) : Promise.resolve(url);
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_DYNAMODB: await functionsEndpoint('dynamodb', dynamodb.endpoint),
+      AWS_ENDPOINT_URL_S3: await functionsEndpoint('s3', s3.endpoint),
+    });
     const engine = new LocalStepFunctionsEngine({
       machines,
       runtime,
       dataDir: config.dataDir,
       localWaitMs: config.localWaitMs,
       taskRepeat: config.taskRepeat,
+      lambdaFaults: faults ? faults.lambda : undefined,
     });
     await engine.open();
     const stepFunctions = await startStepFunctionsServer(engine);
     stops.push(() => stepFunctions.close());
     stops.push(() => engine.shutdown());
-    process.env.AWS_ENDPOINT_URL_SFN = stepFunctions.url;
+    process.env.AWS_ENDPOINT_URL_SFN = await functionsEndpoint('sfn', stepFunctions.url);
 
     // Only now, with every endpoint and name in process.env, are the handler modules imported.
     await runtime.load();
@@ -134,6 +145,7 @@ export async function startLocalStack(
       port: config.port,
       issuer: (port) => openLocalIssuer({ dataDir: config.dataDir, issuer: localIssuerUrl(port) }),
       log,
+      localRoutes: faults ? { '/__local/aws-faults': faults.snapshot } : undefined,
     });
     stops.push(() => api.close());
 

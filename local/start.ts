@@ -2,7 +2,7 @@
  * `npm start`: the embedded local stack (DynamoDB Local, s3rver, the provider emulator, the local Step Functions
  * engine and the local HTTP API), running the handlers and the state machine the CDK app synthesizes.
  * Configuration: PORT, REELFLOW_DATA_DIR, PROVIDER_BASE_URL/PROVIDER_API_KEY, EMULATOR_JOB_MS, LOCAL_WAIT_MS,
- * LOCAL_TASK_REPEAT, LOCAL_SCHEDULE_MS.
+ * LOCAL_TASK_REPEAT, LOCAL_SCHEDULE_MS, LOCAL_AWS_FAULTS.
  */
 import { POLL_POLICY } from '../shared/poll-policy';
 import { readLocalConfig } from './config';
@@ -86,6 +86,11 @@ console.log(
     `  dynamodb local: ${stack.dynamodbEndpoint} (pid ${stack.dynamodbPid}; tables: ${stack.tables.join(', ')})`,
     `  s3 (s3rver): ${stack.s3Endpoint} (buckets: ${stack.buckets.join(', ')})`,
     ...stack.schedules.map((schedule) => `  schedule: ${schedule}`),
+    ...(config.awsFaults
+      ? [
+          `  aws faults (LOCAL_AWS_FAULTS): ${JSON.stringify(config.awsFaults)}; counters at ${stack.baseUrl}/__local/aws-faults`,
+        ]
+      : []),
     `  data: ${config.dataDir}`,
     `  token for user demo (or: npm run token -- --user ID [--groups a,b]):`,
     `  TOKEN=${token}`,

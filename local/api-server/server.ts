@@ -19,6 +19,8 @@ export interface LocalApiOptions {
   port: number;
   /** One line per request; default: nothing. */
   log?: (line: string) => void;
+  /** Local-only `GET` routes answered with JSON before the template's routes (e.g. `/__local/aws-faults`). */
+  localRoutes?: Record<string, () => unknown>;
 }
 
 export interface LocalApi {
@@ -58,6 +60,11 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
 
     if (method === 'GET' && url.pathname === '/.well-known/jwks.json') {
       sendJson(response, 200, issuer!.jwks, baseHeaders);
+      return;
+    }
+    const local = method === 'GET' ? options.localRoutes?.[url.pathname] : undefined;
+    if (local) {
+      sendJson(response, 200, local(), baseHeaders);
       return;
     }
     const match = matchRoute(options.routes, method, url.pathname);

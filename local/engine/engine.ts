@@ -15,6 +15,8 @@ import {
   StateMachine,
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
+import type { FaultDecider } from '../aws-faults/decider';
+import { lambdaInvokeFault } from '../aws-faults/lambda';
 import { LambdaInvocationError, type LambdaRuntime } from '../lambda/runtime';
 import type { LocalStateMachine, TaskBinding } from './definition';
 import { type ExecutionRecord, type ExecutionStatus, ExecutionStore } from './execution-store';
@@ -41,6 +43,12 @@ export interface LocalEngineOptions {
    * @default 1
    */
   taskRepeat?: number;
+  /**
+   * The AWS fault layer's Lambda decider (`LOCAL_AWS_FAULTS`): a Task's invoke fails as Lambda's Invoke API can
+   * (`Lambda.ServiceException`, `Lambda.TooManyRequestsException`), or with `Sandbox.Timedout` before the handler
+   * ran or after it ran to the end. Unset: no faults.
+   */
+  lambdaFaults?: FaultDecider<'lambda'>;
 }
 
 type TaskHandler = (input: unknown) => Promise<unknown>;
@@ -338,10 +346,16 @@ export class LocalStepFunctionsEngine {
 
   /** Lambda semantics: Error = the thrown error's name; Cause = Lambda's JSON `{errorType, errorMessage, trace}`. */
   private async invokeFunction(key: string, input: unknown): Promise<unknown> {
+    const fault = this.options.lambdaFaults?.next();
     try {
+      if (fault === 'service' || fault === 'too-many-requests') throw lambdaInvokeFault(fault);
+      if (fault === 'timeout-before') throw this.options.runtime.timedOut(key);
       const repeat = this.options.taskRepeat ?? 1;
       for (let run = 1; run < repeat; run++) await this.options.runtime.invoke(key, structuredClone(input));
-      return await this.options.runtime.invoke(key, input);
+      const result = await this.options.runtime.invoke(key, input);
+      // The handler ran to the end (its writes are done) but the task sees a timeout, as when Lambda's answer is late.
+      if (fault === 'timeout-after') throw this.options.runtime.timedOut(key);
+      return result;
     } catch (error) {
       if (!(error instanceof LambdaInvocationError)) throw error;
       const cause = JSON.stringify({

@@ -126,17 +126,7 @@ export class LambdaRuntime {
     const deadline = Date.now() + fn.timeoutSeconds * 1000;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new LambdaInvocationError(
-              'Sandbox.Timedout',
-              `Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`,
-              [],
-            ),
-          ),
-        fn.timeoutSeconds * 1000,
-      );
+      timer = setTimeout(() => reject(sandboxTimeout(fn)), fn.timeoutSeconds * 1000);
     });
     try {
       // A deep copy: Lambda's event is deserialized JSON, never the caller's own object.
@@ -162,6 +152,16 @@ export class LambdaRuntime {
     }
   }
 
+  /**
+   * The error Lambda reports when the function `key` runs out of time (what {@link invoke} throws on a timeout);
+   * the AWS fault layer throws it too, before or after a handler ran.
+   */
+  timedOut(key: string): LambdaInvocationError {
+    const fn = this.byKey.get(key);
+    if (!fn) throw new Error(`No local function ${key}`);
+    return sandboxTimeout(fn);
+  }
+
   private lambdaEnvironment(fn: LocalFunction): Record<string, string> {
     return {
       ...fn.environment,
@@ -169,6 +169,14 @@ export class LambdaRuntime {
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
     };
   }
+}
+
+function sandboxTimeout(fn: LocalFunction): LambdaInvocationError {
+  return new LambdaInvocationError(
+    'Sandbox.Timedout',
+    `Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`,
+    [],
+  );
 }
 
 function lambdaContext(fn: LocalFunction, deadline: number): Context {
