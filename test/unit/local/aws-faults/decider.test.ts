@@ -24,7 +24,12 @@ describe('parseAwsFaults', () => {
 
   it('applies a service its own rate and kinds when they are given', () => {
     const config = parseAwsFaults(
-      JSON.stringify({ rate: 0.05, seed: 1, dynamodb: { rate: 0.5, kinds: ['throttle', 'lost'] }, lambda: { rate: 0 } }),
+      JSON.stringify({
+        rate: 0.05,
+        seed: 1,
+        dynamodb: { rate: 0.5, kinds: ['throttle', 'lost'] },
+        lambda: { rate: 0 },
+      }),
     );
 
     expect(config?.services.dynamodb).toEqual({ rate: 0.5, kinds: ['throttle', 'lost'] });
@@ -102,12 +107,12 @@ describe('scriptedDecider', () => {
   it('plays its script, skipping an entry that does not apply, then lets every call through', () => {
     const decider = scriptedDecider<'dynamodb'>(['throttle', 'transaction-conflict', undefined, 'lost']);
 
-    expect([
-      decider.next(),
-      decider.next(['throttle']),
-      decider.next(),
-      decider.next(),
-      decider.next(),
-    ]).toEqual(['throttle', undefined, undefined, 'lost', undefined]);
+    expect([decider.next(), decider.next(['throttle']), decider.next(), decider.next(), decider.next()]).toEqual([
+      'throttle',
+      undefined,
+      undefined,
+      'lost',
+      undefined,
+    ]);
   });
 });

@@ -40,7 +40,7 @@ async function through(
   const proxy: RunningFaultProxy = await startFaultProxy({
     service: 'dynamodb',
     upstream: `${endpoint.protocol}//${endpoint.hostname}:${endpoint.port}`,
-    decider: scriptedDecider(script),
+    decider: scriptedDecider<'dynamodb'>(script),
     counters,
   });
   const client = new DynamoDBClient({

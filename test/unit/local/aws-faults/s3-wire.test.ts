@@ -67,7 +67,7 @@ async function through(
   maxAttempts: number,
 ): Promise<{ client: S3Client; counters: FaultCounters; url: string }> {
   const counters = new FaultCounters();
-  const proxy = await startFaultProxy({ service: 's3', upstream, decider: scriptedDecider(script), counters });
+  const proxy = await startFaultProxy({ service: 's3', upstream, decider: scriptedDecider<'s3'>(script), counters });
   const client = new S3Client({ ...clientConfig, endpoint: proxy.url, maxAttempts });
   cleanups.push(async () => {
     client.destroy();
