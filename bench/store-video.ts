@@ -22,7 +22,7 @@ import { localizeEnvironment } from '../local/stack';
 import { LOCAL_REGION } from '../local/template/resolve';
 import { synthesizeApp } from '../local/template/synth';
 import { newVideoId } from '../shared/ids';
-import type { PipelineState, StoredContent } from '../shared/pipeline-types';
+import type { PipelineState, StoredContent } from '../shared/pipeline/types';
 import { toItem } from '../shared/repositories/video-repository';
 import { unixSeconds, type VideoRecord } from '../shared/video';
 import { procStatusKib, withDeadline } from './support';

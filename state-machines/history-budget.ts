@@ -1,4 +1,4 @@
-import { TRANSIENT_RETRY } from '../shared/pipeline-duration';
+import { TRANSIENT_RETRY } from '../shared/pipeline/duration';
 import { POLL_POLICY } from '../shared/poll-policy';
 
 /** Step Functions Standard executions fail once their history reaches this many events. */

@@ -3,11 +3,11 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { maxPipelineSeconds, TRANSIENT_RETRY } from '../shared/pipeline-duration';
+import { maxPipelineSeconds, TRANSIENT_RETRY } from '../shared/pipeline/duration';
 import { POLL_POLICY } from '../shared/poll-policy';
 import { TRANSIENT_LAMBDA_ERRORS, TRANSIENT_TASK_ERRORS } from '../shared/transient-errors';
 
-export { TRANSIENT_RETRY } from '../shared/pipeline-duration';
+export { TRANSIENT_RETRY } from '../shared/pipeline/duration';
 
 /**
  * The video pipeline: one Standard execution per video (JSONPath), named after the video id.
@@ -17,7 +17,7 @@ export { TRANSIENT_RETRY } from '../shared/pipeline-duration';
  *                                                                                                → VideoReady
  *   any Task ─(Catch States.ALL, ResultPath $.failure)→ RecordFailure → VideoFailed (Error/Cause from $.failure)
  *
- * Data shapes: shared/pipeline-types.ts. The local stack executes exactly this definition.
+ * Data shapes: shared/pipeline/types.ts. The local stack executes exactly this definition.
  */
 
 /** State names, for operators, tests and the local engine. */
@@ -36,7 +36,7 @@ export const STATE_NAMES = {
 export type StateName = (typeof STATE_NAMES)[keyof typeof STATE_NAMES];
 
 /**
- * The whole-execution timeout: the longest an execution can honestly run (pipeline-duration.ts: every wait, every
+ * The whole-execution timeout: the longest an execution can honestly run (shared/pipeline/duration.ts: every wait, every
  * task attempt at its function's timeout, every retry), so it only ends a run that is stuck beyond any retry. An
  * execution that ends without RecordFailure anyway (this timeout, RecordFailure out of retries, a stop by an
  * operator) leaves its video unsettled; the deadline watch written at reserve time releases it after this time.

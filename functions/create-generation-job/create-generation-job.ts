@@ -1,6 +1,7 @@
 import { ConflictError, GenerationFailedError } from '../../shared/errors';
 import { orphanedJobWorkItem, type ReconcileQueue } from '../../shared/money/reconciliation';
-import type { JobState, PipelineInput } from '../../shared/pipeline-types';
+import { claimOrphanedJob, remixSourceOf } from '../../shared/pipeline/orphaned-job';
+import type { JobState, PipelineInput } from '../../shared/pipeline/types';
 import { nextWaitSeconds } from '../../shared/poll-policy';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { ProviderVideo, VideoProvider } from '../../shared/provider/provider-client';
@@ -89,58 +90,6 @@ async function adoptOrphanedJob(video: VideoRecord, deps: CreateGenerationJobDep
   }
   deps.logger.info('No orphaned provider job found; creating one', { scanned, since });
   return undefined;
-}
-
-/** What {@link claimOrphanedJob} needs. */
-export interface OrphanSearchDeps {
-  provider: Pick<VideoProvider, 'list'>;
-  videos: Pick<VideoRepository, 'claimProviderJob'>;
-  clock: () => Date;
-  /** An orphaned job may be this many seconds older than the first attempt (clock skew). */
-  adoptionSkewSeconds: number;
-  /** At most this many of the provider's recent videos are examined. @default 500 */
-  maxScannedJobs?: number;
-}
-
-/**
- * Finds among the provider's recent jobs one an earlier create attempt of `video` made but did not record (same
- * prompt, model, size and seconds, or the same remix source and prompt, created since the first attempt) and
- * claims it for the video; a job another video holds is skipped. Also used by the reconciler to find the job of a
- * video that ended before its job id was saved.
- */
-export async function claimOrphanedJob(
-  video: VideoRecord,
-  deps: OrphanSearchDeps,
-): Promise<{ job: ProviderVideo | undefined; scanned: number; since: number }> {
-  const since = (video.providerFirstAttemptAt ?? video.createdAt) - deps.adoptionSkewSeconds;
-  const maxScanned = deps.maxScannedJobs ?? 500;
-  let scanned = 0;
-  for await (const job of deps.provider.list({ pageSize: 100 })) {
-    scanned += 1;
-    // Newest first: once older than the first attempt, nothing further down can be ours.
-    if (job.createdAt < since || scanned > maxScanned) break;
-    if (!matches(job, video)) continue;
-    if (await deps.videos.claimProviderJob(job.id, video.videoId, unixSeconds(deps.clock()))) {
-      return { job, scanned, since };
-    }
-  }
-  return { job: undefined, scanned, since };
-}
-
-/** The provider job a remix video remixes; null for a video made from its prompt alone. */
-function remixSourceOf(video: VideoRecord): string | null {
-  return video.remixSourceProviderVideoId ?? null;
-}
-
-function matches(job: ProviderVideo, video: VideoRecord): boolean {
-  const sameModel = job.model === video.model || job.model.startsWith(`${video.model}-20`);
-  return (
-    sameModel &&
-    (job.remixedFromVideoId ?? null) === remixSourceOf(video) &&
-    (job.prompt ?? '').trim() === video.prompt &&
-    String(job.seconds) === video.seconds &&
-    job.size === video.size
-  );
 }
 
 async function save(video: VideoRecord, job: ProviderVideo, deps: CreateGenerationJobDeps): Promise<JobState> {

@@ -1,9 +1,9 @@
+import { admitVideo, newVideoRecord, type VideoAdmissionDeps } from '../../shared/admission/admit-video';
 import { ValidationError } from '../../shared/errors';
 import { type IdempotentRequest, idempotentRequest, type RequestIdempotency } from '../../shared/http/idempotency';
 import { isPriced } from '../../shared/pricing';
 import type { VideoResource } from '../../shared/schemas';
 import { toVideoResource } from '../../shared/video';
-import { admitVideo, newVideoRecord, type VideoAdmissionDeps } from '../../shared/video-admission';
 import type { CreateVideoInput } from './schema';
 
 /** create-video's dependencies: the same as any video admission's. */

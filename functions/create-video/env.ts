@@ -1,6 +1,6 @@
 import type { z } from 'zod';
+import { admissionEnvSchema } from '../../shared/admission/aws-wiring';
 import { modelsEnvSchema, parseEnv } from '../../shared/config';
-import { admissionEnvSchema } from '../../shared/wiring/video-admission';
 
 /**
  * POST /v1/videos: the table, the idempotency table, the state machine; models, prices and the default limits

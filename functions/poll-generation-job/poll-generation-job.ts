@@ -5,7 +5,7 @@ import {
   GenerationTimedOutError,
   RetryableProviderError,
 } from '../../shared/errors';
-import type { JobState, PipelineInput } from '../../shared/pipeline-types';
+import type { JobState, PipelineInput } from '../../shared/pipeline/types';
 import { nextWaitSeconds, POLL_POLICY } from '../../shared/poll-policy';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { VideoProvider } from '../../shared/provider/provider-client';

@@ -1,12 +1,12 @@
 import { PermanentProviderError, RetryableProviderError } from '../../shared/errors';
 import type { DynamoBilling } from '../../shared/money/billing';
 import type { ReconcileQueue, ReconcileWorkItem } from '../../shared/money/reconciliation';
+import { failureOf } from '../../shared/pipeline/failure';
+import { claimOrphanedJob } from '../../shared/pipeline/orphaned-job';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { ProviderVideo, VideoProvider } from '../../shared/provider/provider-client';
 import type { VideoRepository } from '../../shared/repositories/video-repository';
 import { unixSeconds } from '../../shared/video';
-import { claimOrphanedJob } from '../create-generation-job/create-generation-job';
-import { failureOf } from '../record-failure/record-failure';
 
 export interface ReconcileProviderCostsOptions {
   /** How long after reelflow gave up on a job the provider is still asked how it ended. */

@@ -5,7 +5,7 @@ import middy from '@middy/core';
 import { ddb } from '../../shared/clients';
 import { DynamoBilling } from '../../shared/money/billing';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
-import type { PipelineState } from '../../shared/pipeline-types';
+import type { PipelineState } from '../../shared/pipeline/types';
 import { logger, metrics, tracer } from '../../shared/powertools';
 import { env } from './env';
 import { completionInput, type RecordCompletionDeps, recordCompletion } from './record-completion';

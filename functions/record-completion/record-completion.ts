@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Charger } from '../../shared/money/billing';
-import type { PipelineInput, PipelineState, StoredContent } from '../../shared/pipeline-types';
+import type { PipelineInput, PipelineState, StoredContent } from '../../shared/pipeline/types';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import { CONTENT_VARIANTS } from '../../shared/schemas';
 import { unixSeconds } from '../../shared/video';

@@ -1,10 +1,10 @@
+import { admitVideo, newVideoRecord, type VideoAdmissionDeps } from '../../shared/admission/admit-video';
 import { ConflictError } from '../../shared/errors';
 import { type IdempotentRequest, idempotentRequest, type RequestIdempotency } from '../../shared/http/idempotency';
 import type { Caller } from '../../shared/http/types';
 import type { RemixVideoBody, VideoResource } from '../../shared/schemas';
 import { toVideoResource } from '../../shared/video';
 import { findOwnVideo } from '../../shared/video-access';
-import { admitVideo, newVideoRecord, type VideoAdmissionDeps } from '../../shared/video-admission';
 
 export interface RemixVideoInput {
   caller: Caller;

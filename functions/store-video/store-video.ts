@@ -10,7 +10,7 @@ import {
   DownloadInterruptedError,
   PermanentProviderError,
 } from '../../shared/errors';
-import type { JobState, PipelineInput, StoredContent } from '../../shared/pipeline-types';
+import type { JobState, PipelineInput, StoredContent } from '../../shared/pipeline/types';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { ProviderContent, VideoProvider } from '../../shared/provider/provider-client';
 import type { VideoRepository } from '../../shared/repositories/video-repository';

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { BudgetExceededError, QuotaExceededError } from '../errors';
-import { deadlineWatchAt } from '../pipeline-duration';
+import { deadlineWatchAt } from '../pipeline/duration';
 import {
   type CompletionUpdate,
   fromItem,

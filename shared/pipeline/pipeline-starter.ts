@@ -1,5 +1,5 @@
 import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { PipelineInput } from '../pipeline-types';
+import type { PipelineInput } from './types';
 
 /** Starts the video pipeline for one video. */
 export interface PipelineStarter {

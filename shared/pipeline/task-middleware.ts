@@ -4,7 +4,7 @@ import { AppError, TransientAwsError } from '../errors';
 import type { AppLogger } from '../powertools';
 import { isTransientAwsError } from '../transient-errors';
 
-/** The state every task receives (shared/pipeline-types.ts), validated loosely: tasks check what they need. */
+/** The state every task receives (shared/pipeline/types.ts), validated loosely: tasks check what they need. */
 export const pipelineStateSchema = z.looseObject({
   videoId: z.string().min(1),
   userId: z.string().min(1),

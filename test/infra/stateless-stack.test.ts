@@ -2,7 +2,7 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app';
-import { maxPipelineSeconds, TASK_TIMEOUT_SECONDS } from '../../shared/pipeline-duration';
+import { maxPipelineSeconds, TASK_TIMEOUT_SECONDS } from '../../shared/pipeline/duration';
 import { STATE_NAMES } from '../../state-machines/video-pipeline';
 import { synthesizeApp } from './app-fixture';
 import { resolveCfnString, stateMachineOf } from './asl';

@@ -11,7 +11,7 @@ import {
   RetryableProviderError,
   TransientAwsError,
 } from '../../shared/errors';
-import { maxPipelineSeconds, maxTaskVisitSeconds, TASK_TIMEOUT_SECONDS } from '../../shared/pipeline-duration';
+import { maxPipelineSeconds, maxTaskVisitSeconds, TASK_TIMEOUT_SECONDS } from '../../shared/pipeline/duration';
 import { maxTotalWaitSeconds, POLL_POLICY } from '../../shared/poll-policy';
 import { TRANSIENT_PROVIDER_ERRORS, TRANSIENT_TASK_ERRORS } from '../../shared/transient-errors';
 import { STATE_NAMES, videoPipelineDefinition, videoPipelineTimeout } from '../../state-machines/video-pipeline';

@@ -3,7 +3,7 @@ import { type CreateVideoDeps, createVideo } from '../../../functions/create-vid
 import { createVideoRequestParser } from '../../../functions/create-video/schema';
 import { BudgetExceededError, ValidationError } from '../../../shared/errors';
 import type { RequestIdempotency } from '../../../shared/http/idempotency';
-import type { PipelineInput } from '../../../shared/pipeline-types';
+import type { PipelineInput } from '../../../shared/pipeline/types';
 import { DEFAULT_PRICE_TABLE } from '../../../shared/pricing';
 import { alice, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoRepository } from '../fakes/fakes';
 import { InMemoryBilling } from '../money/in-memory-billing';

@@ -5,7 +5,7 @@ import {
   pollInput,
 } from '../../../functions/poll-generation-job/poll-generation-job';
 import { GenerationTimedOutError, RetryableProviderError } from '../../../shared/errors';
-import type { JobState } from '../../../shared/pipeline-types';
+import type { JobState } from '../../../shared/pipeline/types';
 import { nextWaitSeconds, POLL_POLICY } from '../../../shared/poll-policy';
 import {
   aProviderJob,

@@ -4,7 +4,7 @@ import {
   type RecordCompletionDeps,
   recordCompletion,
 } from '../../../functions/record-completion/record-completion';
-import type { StoredContent } from '../../../shared/pipeline-types';
+import type { StoredContent } from '../../../shared/pipeline/types';
 import { aVideo, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoRepository } from '../fakes/fakes';
 import { InMemoryBilling } from '../money/in-memory-billing';
 

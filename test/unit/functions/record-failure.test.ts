@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { failureOf, type RecordFailureDeps, recordFailure } from '../../../functions/record-failure/record-failure';
-import type { PipelineState } from '../../../shared/pipeline-types';
+import { type RecordFailureDeps, recordFailure } from '../../../functions/record-failure/record-failure';
+import { failureOf } from '../../../shared/pipeline/failure';
+import type { PipelineState } from '../../../shared/pipeline/types';
 import { aVideo, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoRepository } from '../fakes/fakes';
 import { InMemoryBilling } from '../money/in-memory-billing';
 

@@ -3,7 +3,7 @@ import { type RemixVideoDeps, remixVideo } from '../../../functions/remix-video/
 import { parseRemixVideoRequest } from '../../../functions/remix-video/schema';
 import { BudgetExceededError, ConflictError, NotFoundError, ValidationError } from '../../../shared/errors';
 import type { RequestIdempotency } from '../../../shared/http/idempotency';
-import type { PipelineInput } from '../../../shared/pipeline-types';
+import type { PipelineInput } from '../../../shared/pipeline/types';
 import { DEFAULT_PRICE_TABLE, estimateMicros } from '../../../shared/pricing';
 import { alice, aVideo, bob, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoRepository } from '../fakes/fakes';
 import { InMemoryBilling } from '../money/in-memory-billing';

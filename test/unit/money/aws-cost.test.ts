@@ -7,7 +7,7 @@ import {
   DEFAULT_AWS_UNIT_PRICES,
   s3PutRequestsFor,
 } from '../../../shared/money/aws-cost';
-import { meterTaskWork, type TaskWork } from '../../../shared/money/work-meter';
+import { meterTaskWork, type TaskWork } from '../../../shared/pipeline/work-meter';
 import { fakeLogger } from '../fakes/fakes';
 
 function lambdaContext(memoryMb: number, remaining: () => number): Context {

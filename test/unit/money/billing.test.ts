@@ -4,7 +4,7 @@ import { BudgetExceededError, QuotaExceededError } from '../../../shared/errors'
 import { ACTIVE_RETRY_AFTER_SECONDS, DynamoBilling } from '../../../shared/money/billing';
 import { activeKey, dayKey, ledgerKey, providerCostKey, usageKey } from '../../../shared/money/keys';
 import { DynamoLimitsStore, type UserLimits } from '../../../shared/money/limits';
-import { DynamoWorkMeter } from '../../../shared/money/work-meter';
+import { DynamoWorkMeter } from '../../../shared/pipeline/work-meter';
 import { videoKey } from '../../../shared/repositories/video-repository';
 import type { VideoContent } from '../../../shared/video';
 import { type LocalTable, startLocalTable } from '../../helpers/dynamodb-local';

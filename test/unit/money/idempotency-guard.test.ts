@@ -1,5 +1,6 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type AdmitVideoDeps, admitVideo } from '../../../shared/admission/admit-video';
 import { BudgetExceededError } from '../../../shared/errors';
 import { type IdempotentRequest, requestHashOf } from '../../../shared/http/idempotency';
 import { DynamoBilling } from '../../../shared/money/billing';
@@ -11,9 +12,8 @@ import {
 } from '../../../shared/money/idempotency-guard';
 import { activeKey, usageKey } from '../../../shared/money/keys';
 import { DynamoLimitsStore, type UserLimits } from '../../../shared/money/limits';
-import type { PipelineInput } from '../../../shared/pipeline-types';
+import type { PipelineInput } from '../../../shared/pipeline/types';
 import { DynamoVideoRepository, videoKey } from '../../../shared/repositories/video-repository';
-import { type AdmitVideoDeps, admitVideo } from '../../../shared/video-admission';
 import { type LocalTable, startLocalTable } from '../../helpers/dynamodb-local';
 import { aVideo, fakeLogger } from '../fakes/fakes';
 

@@ -11,7 +11,7 @@ import {
   reconcileItem,
   reconcileWorkItemFor,
 } from '../../../shared/money/reconciliation';
-import { deadlineWatchAt } from '../../../shared/pipeline-duration';
+import { deadlineWatchAt } from '../../../shared/pipeline/duration';
 import { DynamoVideoRepository, videoKey } from '../../../shared/repositories/video-repository';
 import { type LocalTable, startLocalTable } from '../../helpers/dynamodb-local';
 import { aProviderJob, aVideo, FakeProvider, fakeLogger, fakeMetrics } from '../fakes/fakes';

@@ -1,23 +1,23 @@
-import { BudgetExceededError, ConflictError, QuotaExceededError } from './errors';
-import type { RequestIdempotency } from './http/idempotency';
+import { BudgetExceededError, ConflictError, QuotaExceededError } from '../errors';
+import type { RequestIdempotency } from '../http/idempotency';
 import {
   IdempotencyInProgressError,
   type IdempotentRequest,
   idempotencyKeyReused,
   requestHashOf,
-} from './http/idempotency';
-import type { ReservationReleaser, Reservations } from './money/billing';
+} from '../http/idempotency';
+import type { ReservationReleaser, Reservations } from '../money/billing';
 import {
   type IdempotencyGuards,
   IdempotencyKeyClaimedError,
   isClaimLive,
   type ReservationGuard,
-} from './money/idempotency-guard';
-import type { PipelineStarter } from './pipeline/pipeline-starter';
-import type { AppLogger, AppMetrics } from './powertools';
-import { estimateMicros, type PriceTable } from './pricing';
-import type { VideoRepository } from './repositories/video-repository';
-import { unixSeconds, type VideoRecord } from './video';
+} from '../money/idempotency-guard';
+import type { PipelineStarter } from '../pipeline/pipeline-starter';
+import type { AppLogger, AppMetrics } from '../powertools';
+import { estimateMicros, type PriceTable } from '../pricing';
+import type { VideoRepository } from '../repositories/video-repository';
+import { unixSeconds, type VideoRecord } from '../video';
 
 /** What a caller chooses about a new video; everything else starts the same for creates and remixes. */
 export type NewVideo = Pick<

@@ -11,7 +11,7 @@ import { StepFunctionsPipelineStarter } from '../pipeline/pipeline-starter';
 import { logger, metrics } from '../powertools';
 import { loadPriceTable } from '../pricing';
 import { DynamoVideoRepository } from '../repositories/video-repository';
-import type { VideoAdmissionDeps } from '../video-admission';
+import type { VideoAdmissionDeps } from './admit-video';
 
 /** What the functions that admit videos (create, remix) need from their environment. */
 export const admissionEnvSchema = z.object({

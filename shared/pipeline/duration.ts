@@ -1,4 +1,4 @@
-import { baseWaitSeconds, POLL_POLICY } from './poll-policy';
+import { baseWaitSeconds, POLL_POLICY } from '../poll-policy';
 
 /*
  * How long one pipeline execution can run at most, in plain numbers (no CDK): the state machine's whole-execution
