@@ -1,5 +1,6 @@
 import type { ContentVariant, VideoResource, VideoSeconds, VideoSize, VideoStatus } from './schemas';
 import { TERMINAL_STATUSES } from './schemas';
+import { VIDEO_KEY_PREFIX } from './storage/video-keys';
 
 /** The error a failed video carries (`error.code` on the wire). */
 export interface VideoFailure {
@@ -67,7 +68,7 @@ export function unixSeconds(date: Date): number {
 /** The S3 key of a stored asset: `videos/{userId}/{videoId}/video.mp4` (+ thumbnail.webp, spritesheet.jpg). */
 export function contentKey(userId: string, videoId: string, variant: ContentVariant): string {
   const file = { video: 'video.mp4', thumbnail: 'thumbnail.webp', spritesheet: 'spritesheet.jpg' }[variant];
-  return `videos/${userId}/${videoId}/${file}`;
+  return `${VIDEO_KEY_PREFIX}${userId}/${videoId}/${file}`;
 }
 
 /** The content type of a stored asset. */

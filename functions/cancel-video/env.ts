@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseEnv, stateMachineEnvSchema, tableEnvSchema } from '../../shared/config';
+import { stateMachineEnvSchema, tableEnvSchema } from '../../shared/config';
 import { limitsEnvSchema } from '../../shared/money/limits';
 
 /** POST /v1/videos/{id}/cancel: the table and the state machine (to stop the video's execution). */
@@ -9,5 +9,3 @@ export const cancelVideoEnvSchema = z.object({
   ...limitsEnvSchema.shape,
 });
 export type CancelVideoEnv = z.input<typeof cancelVideoEnvSchema>;
-
-export const env = parseEnv(cancelVideoEnvSchema);

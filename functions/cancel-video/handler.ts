@@ -3,6 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb, sfn } from '../../shared/clients';
+import { parseEnv } from '../../shared/config';
 import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
@@ -13,8 +14,10 @@ import { StepFunctionsPipelineStopper } from '../../shared/pipeline/pipeline-sto
 import { logger, metrics, tracer } from '../../shared/powertools';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { type CancelVideoDeps, cancelVideo } from './cancel-video';
-import { env } from './env';
+import { cancelVideoEnvSchema } from './env';
 import { parseCancelVideoRequest } from './schema';
+
+const env = parseEnv(cancelVideoEnvSchema);
 
 const deps: CancelVideoDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),

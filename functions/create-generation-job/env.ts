@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseEnv, providerEnvSchema, requireProviderKey, tableEnvSchema } from '../../shared/config';
+import { providerEnvSchema, requireProviderKey, tableEnvSchema } from '../../shared/config';
 
 /** CreateGenerationJob: the table and the provider. */
 export const createGenerationJobEnvSchema = requireProviderKey(
@@ -11,5 +11,3 @@ export const createGenerationJobEnvSchema = requireProviderKey(
   }),
 );
 export type CreateGenerationJobEnv = z.input<typeof createGenerationJobEnvSchema>;
-
-export const env = parseEnv(createGenerationJobEnvSchema);

@@ -3,6 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../../shared/clients';
+import { parseEnv } from '../../shared/config';
 import { DynamoReconcileQueue } from '../../shared/money/reconciliation';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
 import type { JobState, PipelineInput } from '../../shared/pipeline/types';
@@ -11,7 +12,9 @@ import { logger, metrics, tracer } from '../../shared/powertools';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { type CreateGenerationJobDeps, createGenerationJob } from './create-generation-job';
-import { env } from './env';
+import { createGenerationJobEnvSchema } from './env';
+
+const env = parseEnv(createGenerationJobEnvSchema);
 
 const deps: CreateGenerationJobDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { admissionEnvSchema } from '../../shared/admission/aws-wiring';
-import { modelsEnvSchema, parseEnv } from '../../shared/config';
+import { modelsEnvSchema } from '../../shared/config';
 
 /**
  * POST /v1/videos: the table, the idempotency table, the state machine; models, prices and the default limits
@@ -8,5 +8,3 @@ import { modelsEnvSchema, parseEnv } from '../../shared/config';
  */
 export const createVideoEnvSchema = admissionEnvSchema.extend(modelsEnvSchema.shape);
 export type CreateVideoEnv = z.input<typeof createVideoEnvSchema>;
-
-export const env = parseEnv(createVideoEnvSchema);

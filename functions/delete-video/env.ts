@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import { bucketEnvSchema, parseEnv, tableEnvSchema } from '../../shared/config';
+import { bucketEnvSchema, tableEnvSchema } from '../../shared/config';
 
 /** DELETE /v1/videos/{id}: the table and the bucket. */
 export const deleteVideoEnvSchema = z.object({ ...tableEnvSchema.shape, ...bucketEnvSchema.shape });
 export type DeleteVideoEnv = z.input<typeof deleteVideoEnvSchema>;
-
-export const env = parseEnv(deleteVideoEnvSchema);

@@ -3,6 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb, s3 } from '../../shared/clients';
+import { parseEnv } from '../../shared/config';
 import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
@@ -11,8 +12,10 @@ import { logger, metrics, tracer } from '../../shared/powertools';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { S3ContentRemover } from '../../shared/storage/content-remover';
 import { type DeleteVideoDeps, deleteVideo } from './delete-video';
-import { env } from './env';
+import { deleteVideoEnvSchema } from './env';
 import { parseDeleteVideoRequest } from './schema';
+
+const env = parseEnv(deleteVideoEnvSchema);
 
 const deps: DeleteVideoDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),

@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import { parseEnv, tableEnvSchema } from '../../shared/config';
+import { tableEnvSchema } from '../../shared/config';
 
 /** GET /v1/admin/costs: the table (and its gsi2). */
 export const getCostsEnvSchema = z.object({ ...tableEnvSchema.shape });
 export type GetCostsEnv = z.input<typeof getCostsEnvSchema>;
-
-export const env = parseEnv(getCostsEnvSchema);

@@ -3,14 +3,17 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../../shared/clients';
+import { parseEnv } from '../../shared/config';
 import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { DynamoCostReports } from '../../shared/money/reports';
 import { logger, metrics, tracer } from '../../shared/powertools';
-import { env } from './env';
+import { getCostsEnvSchema } from './env';
 import { costsResponse, type GetCostsDeps, getCosts } from './get-costs';
 import { parseGetCostsRequest } from './schema';
+
+const env = parseEnv(getCostsEnvSchema);
 
 const deps: GetCostsDeps = { reports: new DynamoCostReports(ddb, env.TABLE_NAME), clock: () => new Date() };
 

@@ -2,13 +2,16 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
+import { parseEnv } from '../../shared/config';
 import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
 import type { ApiEvent, ApiResult } from '../../shared/http/types';
 import { logger, metrics, tracer } from '../../shared/powertools';
-import { env } from './env';
+import { getOpenApiEnvSchema } from './env';
 import { openApiProvider } from './get-openapi';
+
+const env = parseEnv(getOpenApiEnvSchema);
 
 const getOpenApi = openApiProvider({ allowedModels: env.ALLOWED_MODELS });
 

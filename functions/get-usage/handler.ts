@@ -3,6 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../../shared/clients';
+import { parseEnv } from '../../shared/config';
 import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
@@ -10,9 +11,11 @@ import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { DynamoLimitsStore, defaultLimitsFrom } from '../../shared/money/limits';
 import { DynamoCostReports } from '../../shared/money/reports';
 import { logger, metrics, tracer } from '../../shared/powertools';
-import { env } from './env';
+import { getUsageEnvSchema } from './env';
 import { type GetUsageDeps, getUsage } from './get-usage';
 import { parseGetUsageRequest } from './schema';
+
+const env = parseEnv(getUsageEnvSchema);
 
 const deps: GetUsageDeps = {
   reports: new DynamoCostReports(ddb, env.TABLE_NAME),

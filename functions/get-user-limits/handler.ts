@@ -3,15 +3,18 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../../shared/clients';
+import { parseEnv } from '../../shared/config';
 import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { DynamoLimitsStore, defaultLimitsFrom } from '../../shared/money/limits';
 import { logger, metrics, tracer } from '../../shared/powertools';
-import { env } from './env';
+import { getUserLimitsEnvSchema } from './env';
 import { type GetUserLimitsDeps, getUserLimits } from './get-user-limits';
 import { parseGetUserLimitsRequest } from './schema';
+
+const env = parseEnv(getUserLimitsEnvSchema);
 
 const deps: GetUserLimitsDeps = { limits: new DynamoLimitsStore(ddb, env.TABLE_NAME, defaultLimitsFrom(env)) };
 

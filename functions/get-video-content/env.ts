@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bucketEnvSchema, parseEnv, tableEnvSchema } from '../../shared/config';
+import { bucketEnvSchema, tableEnvSchema } from '../../shared/config';
 
 /** GET /v1/videos/{id}/content: the table and the bucket (presigning only). */
 export const getVideoContentEnvSchema = z.object({
@@ -8,5 +8,3 @@ export const getVideoContentEnvSchema = z.object({
   CONTENT_URL_TTL_SECONDS: z.coerce.number().int().min(1).max(900).default(600),
 });
 export type GetVideoContentEnv = z.input<typeof getVideoContentEnvSchema>;
-
-export const env = parseEnv(getVideoContentEnvSchema);

@@ -3,6 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb, s3 } from '../../shared/clients';
+import { parseEnv } from '../../shared/config';
 import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { redirect } from '../../shared/http/responses';
@@ -10,9 +11,11 @@ import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { logger, metrics, tracer } from '../../shared/powertools';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { S3ContentUrlSigner } from '../../shared/storage/content-signer';
-import { env } from './env';
+import { getVideoContentEnvSchema } from './env';
 import { type GetVideoContentDeps, getVideoContent } from './get-video-content';
 import { parseGetVideoContentRequest } from './schema';
+
+const env = parseEnv(getVideoContentEnvSchema);
 
 const deps: GetVideoContentDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),

@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import { parseEnv, tableEnvSchema } from '../../shared/config';
+import { tableEnvSchema } from '../../shared/config';
 
 /** GET /v1/videos/{id}: the table. */
 export const getVideoEnvSchema = z.object({ ...tableEnvSchema.shape });
 export type GetVideoEnv = z.input<typeof getVideoEnvSchema>;
-
-export const env = parseEnv(getVideoEnvSchema);

@@ -3,15 +3,18 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../../shared/clients';
+import { parseEnv } from '../../shared/config';
 import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { logger, metrics, tracer } from '../../shared/powertools';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
-import { env } from './env';
+import { getVideoEnvSchema } from './env';
 import { type GetVideoDeps, getVideo } from './get-video';
 import { parseGetVideoRequest } from './schema';
+
+const env = parseEnv(getVideoEnvSchema);
 
 const deps: GetVideoDeps = { videos: new DynamoVideoRepository(ddb, env.TABLE_NAME) };
 

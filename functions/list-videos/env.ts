@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import { parseEnv, tableEnvSchema } from '../../shared/config';
+import { tableEnvSchema } from '../../shared/config';
 
 /** GET /v1/videos: the table (and its gsi1). */
 export const listVideosEnvSchema = z.object({ ...tableEnvSchema.shape });
 export type ListVideosEnv = z.input<typeof listVideosEnvSchema>;
-
-export const env = parseEnv(listVideosEnvSchema);

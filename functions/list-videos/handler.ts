@@ -3,15 +3,18 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../../shared/clients';
+import { parseEnv } from '../../shared/config';
 import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { logger, metrics, tracer } from '../../shared/powertools';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
-import { env } from './env';
+import { listVideosEnvSchema } from './env';
 import { type ListVideosDeps, listVideos } from './list-videos';
 import { parseListVideosRequest } from './schema';
+
+const env = parseEnv(listVideosEnvSchema);
 
 const deps: ListVideosDeps = { videos: new DynamoVideoRepository(ddb, env.TABLE_NAME) };
 

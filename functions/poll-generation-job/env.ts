@@ -1,10 +1,8 @@
 import { z } from 'zod';
-import { parseEnv, providerEnvSchema, requireProviderKey, tableEnvSchema } from '../../shared/config';
+import { providerEnvSchema, requireProviderKey, tableEnvSchema } from '../../shared/config';
 
 /** PollGenerationJob: the table and the provider. */
 export const pollGenerationJobEnvSchema = requireProviderKey(
   z.object({ ...tableEnvSchema.shape, ...providerEnvSchema.shape }),
 );
 export type PollGenerationJobEnv = z.input<typeof pollGenerationJobEnvSchema>;
-
-export const env = parseEnv(pollGenerationJobEnvSchema);

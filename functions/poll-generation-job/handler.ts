@@ -3,14 +3,17 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../../shared/clients';
+import { parseEnv } from '../../shared/config';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
 import type { JobState, PipelineState } from '../../shared/pipeline/types';
 import { DynamoWorkMeter, meterTaskWork } from '../../shared/pipeline/work-meter';
 import { logger, metrics, tracer } from '../../shared/powertools';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
-import { env } from './env';
+import { pollGenerationJobEnvSchema } from './env';
 import { type PollGenerationJobDeps, pollGenerationJob, pollInput } from './poll-generation-job';
+
+const env = parseEnv(pollGenerationJobEnvSchema);
 
 const deps: PollGenerationJobDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseEnv, providerEnvSchema, requireProviderKey, tableEnvSchema } from '../../shared/config';
+import { providerEnvSchema, requireProviderKey, tableEnvSchema } from '../../shared/config';
 
 /** ReconcileProviderCosts: the table, the provider, and how long a given-up job is followed. */
 export const reconcileProviderCostsEnvSchema = requireProviderKey(
@@ -13,5 +13,3 @@ export const reconcileProviderCostsEnvSchema = requireProviderKey(
   }),
 );
 export type ReconcileProviderCostsEnv = z.input<typeof reconcileProviderCostsEnvSchema>;
-
-export const env = parseEnv(reconcileProviderCostsEnvSchema);

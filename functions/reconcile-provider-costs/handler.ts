@@ -4,17 +4,20 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { ddb } from '../../shared/clients';
+import { parseEnv } from '../../shared/config';
 import { DynamoBilling } from '../../shared/money/billing';
 import { DynamoReconcileQueue } from '../../shared/money/reconciliation';
 import { logger, metrics, tracer } from '../../shared/powertools';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
-import { env } from './env';
+import { reconcileProviderCostsEnvSchema } from './env';
 import {
   type ReconcileProviderCostsDeps,
   type ReconcileSummary,
   reconcileProviderCosts,
 } from './reconcile-provider-costs';
+
+const env = parseEnv(reconcileProviderCostsEnvSchema);
 
 const deps: ReconcileProviderCostsDeps = {
   queue: new DynamoReconcileQueue(ddb, env.TABLE_NAME),

@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import { parseEnv, tableEnvSchema } from '../../shared/config';
+import { tableEnvSchema } from '../../shared/config';
 import { awsPricesEnvSchema } from '../../shared/money/aws-cost';
 
 /** RecordCompletion: the table; the AWS unit-price table optional. */
 export const recordCompletionEnvSchema = z.object({ ...tableEnvSchema.shape, ...awsPricesEnvSchema.shape });
 export type RecordCompletionEnv = z.input<typeof recordCompletionEnvSchema>;
-
-export const env = parseEnv(recordCompletionEnvSchema);

@@ -3,12 +3,15 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../../shared/clients';
+import { parseEnv } from '../../shared/config';
 import { DynamoBilling } from '../../shared/money/billing';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
 import type { PipelineState } from '../../shared/pipeline/types';
 import { logger, metrics, tracer } from '../../shared/powertools';
-import { env } from './env';
+import { recordCompletionEnvSchema } from './env';
 import { completionInput, type RecordCompletionDeps, recordCompletion } from './record-completion';
+
+const env = parseEnv(recordCompletionEnvSchema);
 
 const deps: RecordCompletionDeps = {
   money: new DynamoBilling(ddb, env.TABLE_NAME, undefined, { awsPrices: env.AWS_UNIT_PRICES }),

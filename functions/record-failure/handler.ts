@@ -3,12 +3,15 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../../shared/clients';
+import { parseEnv } from '../../shared/config';
 import { DynamoBilling } from '../../shared/money/billing';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
 import type { PipelineState } from '../../shared/pipeline/types';
 import { logger, metrics, tracer } from '../../shared/powertools';
-import { env } from './env';
+import { recordFailureEnvSchema } from './env';
 import { type RecordFailureDeps, recordFailure } from './record-failure';
+
+const env = parseEnv(recordFailureEnvSchema);
 
 const deps: RecordFailureDeps = {
   money: new DynamoBilling(ddb, env.TABLE_NAME, undefined, { awsPrices: env.AWS_UNIT_PRICES }),

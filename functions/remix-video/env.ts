@@ -1,9 +1,6 @@
 import type { z } from 'zod';
 import { admissionEnvSchema } from '../../shared/admission/aws-wiring';
-import { parseEnv } from '../../shared/config';
 
 /** POST /v1/videos/{id}/remix: the table, the idempotency table, the state machine; prices and limits optional. */
 export const remixVideoEnvSchema = admissionEnvSchema;
 export type RemixVideoEnv = z.input<typeof remixVideoEnvSchema>;
-
-export const env = parseEnv(remixVideoEnvSchema);

@@ -3,14 +3,17 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { videoAdmissionDeps } from '../../shared/admission/aws-wiring';
+import { parseEnv } from '../../shared/config';
 import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { logger, metrics, tracer } from '../../shared/powertools';
-import { env } from './env';
+import { remixVideoEnvSchema } from './env';
 import { type RemixVideoDeps, remixVideo } from './remix-video';
 import { parseRemixVideoRequest } from './schema';
+
+const env = parseEnv(remixVideoEnvSchema);
 
 const deps: RemixVideoDeps = videoAdmissionDeps(env);
 

@@ -1,10 +1,8 @@
 import { z } from 'zod';
-import { bucketEnvSchema, parseEnv, providerEnvSchema, requireProviderKey, tableEnvSchema } from '../../shared/config';
+import { bucketEnvSchema, providerEnvSchema, requireProviderKey, tableEnvSchema } from '../../shared/config';
 
 /** StoreVideoInS3: the table, the bucket and the provider. */
 export const storeVideoEnvSchema = requireProviderKey(
   z.object({ ...tableEnvSchema.shape, ...bucketEnvSchema.shape, ...providerEnvSchema.shape }),
 );
 export type StoreVideoEnv = z.input<typeof storeVideoEnvSchema>;
-
-export const env = parseEnv(storeVideoEnvSchema);

@@ -3,14 +3,17 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb, s3 } from '../../shared/clients';
+import { parseEnv } from '../../shared/config';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
 import type { PipelineState, StoredContent } from '../../shared/pipeline/types';
 import { DynamoWorkMeter, meterTaskWork } from '../../shared/pipeline/work-meter';
 import { logger, metrics, tracer } from '../../shared/powertools';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
-import { env } from './env';
+import { storeVideoEnvSchema } from './env';
 import { type StoreVideoDeps, storeInput, storeVideo } from './store-video';
+
+const env = parseEnv(storeVideoEnvSchema);
 
 const deps: StoreVideoDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),

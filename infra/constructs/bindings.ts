@@ -5,8 +5,8 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { NagSuppressions } from 'cdk-nag';
 import type { BucketEnv, IdempotencyEnv, ProviderEnv, StateMachineEnv, TableEnv } from '../../shared/config';
+import { VIDEO_KEY_PREFIX } from '../../shared/storage/video-keys';
 import type { AppFunction } from './app-function';
-import { VIDEO_KEY_PREFIX } from './storage';
 
 /**
  * `bind*` helpers: each grants a function exactly the listed actions on one resource and sets the environment

@@ -12,9 +12,6 @@ export const TABLE_INDEXES = {
   byMonth: 'gsi2',
 } as const;
 
-/** The S3 key prefix every stored object lives under; grants are scoped to it. */
-export const VIDEO_KEY_PREFIX = 'videos/';
-
 /**
  * Everything reelflow keeps: the videos bucket, the single table (videos, usage, ledger, limits)
  * and the Powertools idempotency table. All retained when the stack is deleted.

@@ -5,6 +5,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { TASK_TIMEOUT_SECONDS } from '../../shared/pipeline/duration';
 import { videoPipelineDefinition, videoPipelineTimeout } from '../../state-machines/video-pipeline';
 import { AppFunction } from './app-function';
 import { bindBucket, bindProvider, bindTable, type ProviderBinding } from './bindings';
@@ -36,30 +37,35 @@ export class VideoPipeline extends Construct {
     super(scope, id);
     const { table, bucket, provider } = props;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
-    // 60 s: longer than one provider request may take (PROVIDER_TIMEOUT_MS, 30 s by default), so a slow provider
-    // surfaces as a retried RetryableProviderError instead of a Lambda timeout, which is not retried.
-    const task = (fnId: string, folder: string, sizing?: { memorySize: number; timeout: Duration }) =>
-      new AppFunction(this, fnId, { folder, logRetention, memorySize: 512, timeout: Duration.seconds(60), ...sizing });
+    // Each task's timeout is TASK_TIMEOUT_SECONDS (shared/pipeline/duration.ts), the value the whole-execution
+    // timeout and the deadline watch are derived from, so the Lambda setting and that bound cannot drift apart.
+    const task = (fnId: string, folder: string, timeout: keyof typeof TASK_TIMEOUT_SECONDS, memorySize = 512) =>
+      new AppFunction(this, fnId, {
+        folder,
+        logRetention,
+        memorySize,
+        timeout: Duration.seconds(TASK_TIMEOUT_SECONDS[timeout]),
+      });
 
-    this.createGenerationJob = task('CreateGenerationJobFunction', 'create-generation-job');
+    this.createGenerationJob = task('CreateGenerationJobFunction', 'create-generation-job', 'createGenerationJob');
     bindTable(this.createGenerationJob, table, ['GetItem', 'UpdateItem', 'PutItem']);
     bindProvider(this.createGenerationJob, provider);
 
-    this.pollGenerationJob = task('PollGenerationJobFunction', 'poll-generation-job');
+    this.pollGenerationJob = task('PollGenerationJobFunction', 'poll-generation-job', 'pollGenerationJob');
     bindTable(this.pollGenerationJob, table, ['UpdateItem']);
     bindProvider(this.pollGenerationJob, provider);
 
     // Streams the MP4 into a multipart upload: memory stays flat, but a large video takes minutes.
-    this.storeVideo = task('StoreVideoFunction', 'store-video', { memorySize: 1024, timeout: Duration.minutes(15) });
+    this.storeVideo = task('StoreVideoFunction', 'store-video', 'storeVideo', 1024);
     bindTable(this.storeVideo, table, ['UpdateItem']);
     bindBucket(this.storeVideo, bucket, ['PutObject', 'AbortMultipartUpload']);
     bindProvider(this.storeVideo, provider);
 
-    this.recordCompletion = task('RecordCompletionFunction', 'record-completion');
+    this.recordCompletion = task('RecordCompletionFunction', 'record-completion', 'recordCompletion');
     // DeleteItem: settling removes the video's deadline watch in the same transaction.
     bindTable(this.recordCompletion, table, ['GetItem', 'UpdateItem', 'PutItem', 'DeleteItem']);
 
-    this.recordFailure = task('RecordFailureFunction', 'record-failure');
+    this.recordFailure = task('RecordFailureFunction', 'record-failure', 'recordFailure');
     // PutItem: the provider-cost entry of a video the provider finished before it failed (inside a transaction).
     bindTable(this.recordFailure, table, ['GetItem', 'UpdateItem', 'PutItem', 'DeleteItem']);
 

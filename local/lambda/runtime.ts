@@ -2,13 +2,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
+import { HANDLER_METADATA_KEY } from '../../infra/constructs/app-function';
 import type { LocalTemplate } from '../template/resolve';
 
 /** The repository root: `reelflow:handler` metadata paths are relative to it. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** Template metadata key naming a function's handler module (set by infra's AppFunction). */
-export const HANDLER_METADATA_KEY = 'reelflow:handler';
 
 /** Variables that legitimately differ per function; the rest of every function's env must agree (one process). */
 const PER_FUNCTION_VARIABLES = [

@@ -1,10 +1,11 @@
 import { baseWaitSeconds, POLL_POLICY } from '../poll-policy';
 
 /*
- * How long one pipeline execution can run at most, in plain numbers (no CDK): the state machine's whole-execution
- * timeout (state-machines/video-pipeline.ts) and the money module's deadline watch (money/reconciliation.ts) both derive
- * from it, so a video whose execution ended without settling (timed out, RecordFailure out of retries, stopped by
- * an operator) has its reservation released once the execution can no longer be running.
+ * How long one pipeline execution can run at most, in plain numbers (no CDK, no SDK: infra imports it as a value):
+ * the state machine's whole-execution timeout (state-machines/video-pipeline.ts), each task function's Lambda timeout
+ * (infra/constructs/video-pipeline.ts) and the money module's deadline watch (shared/money/) all derive from it, so a
+ * video whose execution ended without settling (timed out, RecordFailure out of retries, stopped by an operator) has
+ * its reservation released once the execution can no longer be running.
  */
 
 /** Backoff of every retrier: 2 s, 4 s, 8 s ... capped at 60 s, full jitter, at most 6 retries. */
@@ -16,8 +17,10 @@ export const TRANSIENT_RETRY = {
 } as const;
 
 /**
- * The Lambda timeout of each task's function (infra/constructs/video-pipeline.ts; test/infra checks they match):
- * one attempt of a task state never runs longer.
+ * The Lambda timeout of each task's function: infra/constructs/video-pipeline.ts sets each function's timeout from
+ * this, so one attempt of a task state never runs longer. 60 s is longer than one provider request may take
+ * (PROVIDER_TIMEOUT_MS, 30 s by default), so a slow provider surfaces as a retried RetryableProviderError instead of
+ * a Lambda timeout; StoreVideoInS3 streams a whole MP4 into S3, which takes minutes for a large video.
  */
 export const TASK_TIMEOUT_SECONDS = {
   createGenerationJob: 60,
