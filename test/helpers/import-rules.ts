@@ -1,0 +1,114 @@
+import { dirname, join, normalize } from 'node:path';
+import ts from 'typescript';
+
+/*
+ * The import rules between the layers (docs/ARCHITECTURE.md, "Layers and import rules"):
+ *
+ * 1. functions/<a> never imports functions/<b>: what two functions share lives in shared/.
+ * 2. Runtime code (functions/, shared/) never imports infra/, state-machines/, local/, bench/, cli/ or test/:
+ *    it is what is bundled into a Lambda function, and none of those belong in a bundle.
+ * 3. shared/ never imports functions/ (the dependency points one way: handlers use shared, not the reverse).
+ * 4. infra/ and state-machines/ (the CDK side) import runtime code only as `import type`, or as a value from the
+ *    plain-data modules listed in PLAIN_DATA_MODULES: modules with no package imports that import only each other,
+ *    so CDK synthesis never loads an SDK client, Powertools or a handler.
+ *
+ * local/, bench/, cli/ and test/ may import anything (they run the code; cli/ happens to import none of it).
+ */
+
+/** Runtime modules infra/ and state-machines/ may import as values: plain data and pure functions, no packages. */
+export const PLAIN_DATA_MODULES = [
+  'shared/pipeline/duration.ts',
+  'shared/poll-policy.ts',
+  'shared/storage/video-keys.ts',
+  'shared/transient-errors.ts',
+];
+
+/** One import of one file: `from` and `to` are repo-relative paths (`to` a package name when not relative). */
+export interface ImportEdge {
+  from: string;
+  to: string;
+  /** `import type` / `export type` only: erased at compile time, never loaded. */
+  typeOnly: boolean;
+}
+
+const RUNTIME = ['functions', 'shared'];
+const CDK_SIDE = ['infra', 'state-machines'];
+const NOT_IN_A_BUNDLE = ['infra', 'state-machines', 'local', 'bench', 'cli', 'test'];
+
+const topFolder = (path: string) => path.split('/')[0]!;
+const functionOf = (path: string) => (topFolder(path) === 'functions' ? path.split('/')[1] : undefined);
+const isRelative = (specifier: string) => specifier.startsWith('.');
+const REPO_FOLDER = /^(functions|shared|infra|state-machines|local|bench|cli|test)\//;
+
+/** The rule an import breaks, or undefined when it is allowed. Pure, so test/unit/architecture.test.ts also runs it on made-up bad imports. */
+export function violationOf(edge: ImportEdge): string | undefined {
+  const from = topFolder(edge.from);
+  if (!REPO_FOLDER.test(edge.to)) {
+    // A package or node: builtin: only the plain-data modules must stay package-free.
+    if (PLAIN_DATA_MODULES.includes(edge.from) && !edge.typeOnly) {
+      return `${edge.from} is a plain-data module infra loads; it must not import the package ${edge.to}`;
+    }
+    return undefined;
+  }
+  const to = topFolder(edge.to);
+  if (from === 'functions' && to === 'functions' && functionOf(edge.from) !== functionOf(edge.to)) {
+    return `functions/${functionOf(edge.from)} imports functions/${functionOf(edge.to)}: move the shared piece to shared/`;
+  }
+  if (RUNTIME.includes(from) && NOT_IN_A_BUNDLE.includes(to)) {
+    return `runtime code (${from}/) imports ${to}/, which must never be bundled into a Lambda function`;
+  }
+  if (from === 'shared' && to === 'functions') {
+    return 'shared/ imports functions/: shared code must not depend on a handler';
+  }
+  if (CDK_SIDE.includes(from) && RUNTIME.includes(to) && !edge.typeOnly && !PLAIN_DATA_MODULES.includes(edge.to)) {
+    return `${from}/ imports the runtime module ${edge.to} as a value: use \`import type\` or a plain-data module`;
+  }
+  if (PLAIN_DATA_MODULES.includes(edge.from) && !edge.typeOnly && !PLAIN_DATA_MODULES.includes(edge.to)) {
+    return `${edge.from} is a plain-data module infra loads; it may only import other plain-data modules`;
+  }
+  return undefined;
+}
+
+/** Whether the import or export that names `specifier` in `source` is type-only (`import type`, `export type`). */
+function typeOnlySpecifiers(file: ts.SourceFile): Map<string, boolean> {
+  const typeOnly = new Map<string, boolean>();
+  const note = (specifier: ts.Expression | undefined, isTypeOnly: boolean) => {
+    if (specifier === undefined || !ts.isStringLiteral(specifier)) return;
+    // A module imported both ways counts as a value import.
+    typeOnly.set(specifier.text, (typeOnly.get(specifier.text) ?? true) && isTypeOnly);
+  };
+  for (const statement of file.statements) {
+    if (ts.isImportDeclaration(statement)) {
+      const clause = statement.importClause;
+      const allNamedTypeOnly =
+        clause?.namedBindings !== undefined &&
+        ts.isNamedImports(clause.namedBindings) &&
+        clause.name === undefined &&
+        clause.namedBindings.elements.length > 0 &&
+        clause.namedBindings.elements.every((element) => element.isTypeOnly);
+      note(statement.moduleSpecifier, clause !== undefined && (clause.isTypeOnly || allNamedTypeOnly));
+    } else if (ts.isExportDeclaration(statement)) {
+      note(statement.moduleSpecifier, statement.isTypeOnly);
+    }
+  }
+  return typeOnly;
+}
+
+/** Every import of a source text: static imports, re-exports, `import type`, dynamic `import()` and `require()`. */
+export function importsOf(path: string, source: string): ImportEdge[] {
+  const { importedFiles } = ts.preProcessFile(source, true, true);
+  const typeOnly = typeOnlySpecifiers(ts.createSourceFile(path, source, ts.ScriptTarget.Latest, false));
+  return importedFiles.map(({ fileName }) => ({
+    from: path,
+    to: isRelative(fileName) ? resolveModule(path, fileName) : fileName,
+    typeOnly: typeOnly.get(fileName) ?? false,
+  }));
+}
+
+/** A relative specifier as a repo-relative path, `.ts` added when the specifier has no extension. */
+function resolveModule(from: string, specifier: string): string {
+  const target = normalize(join(dirname(from), specifier))
+    .split('\\')
+    .join('/');
+  return /\.[cm]?[jt]s$|\.json$/.test(target) ? target : `${target}.ts`;
+}

@@ -1,0 +1,68 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../infra/config';
+import { importsOf, violationOf } from '../helpers/import-rules';
+
+// The layer rules (test/helpers/import-rules.ts, docs/ARCHITECTURE.md) checked on every .ts file of the repository.
+
+function sourceFiles(folder: string): string[] {
+  return readdirSync(join(REPO_ROOT, folder), { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
+    .map((entry) => relative(REPO_ROOT, join(entry.parentPath, entry.name)).split('\\').join('/'));
+}
+
+describe('architecture', () => {
+  const files = ['functions', 'shared', 'infra', 'state-machines', 'local', 'bench', 'cli', 'test'].flatMap(
+    sourceFiles,
+  );
+  const edges = files.flatMap((path) => importsOf(path, readFileSync(join(REPO_ROOT, path), 'utf8')));
+
+  it('reads the imports of every layer', () => {
+    expect(files.length).toBeGreaterThan(200);
+    // Known edges of each kind are seen: a value import, a type-only import, a re-export and a dynamic import.
+    expect(edges).toContainEqual({
+      from: 'infra/constructs/video-pipeline.ts',
+      to: 'shared/pipeline/duration.ts',
+      typeOnly: false,
+    });
+    expect(edges).toContainEqual({ from: 'infra/constructs/bindings.ts', to: 'shared/config.ts', typeOnly: true });
+    expect(edges).toContainEqual({
+      from: 'state-machines/history-budget.ts',
+      to: 'shared/pipeline/duration.ts',
+      typeOnly: false,
+    });
+    expect(edges.some((edge) => edge.from.startsWith('local/') && edge.to.startsWith('functions/'))).toBe(false);
+  });
+
+  it('has no import that breaks a layer rule', () => {
+    const violations = edges.flatMap((edge) => {
+      const violation = violationOf(edge);
+      return violation === undefined ? [] : [`${edge.from} → ${edge.to}: ${violation}`];
+    });
+    expect(violations).toEqual([]);
+  });
+
+  it('catches each kind of bad import (the rules are not vacuous)', () => {
+    const bad = (source: string, path: string) => importsOf(path, source).map(violationOf);
+    expect(
+      bad("import { failureOf } from '../record-failure/record-failure';", 'functions/reconcile/reconcile.ts'),
+    ).toEqual([expect.stringContaining('functions/reconcile imports functions/record-failure')]);
+    expect(bad("import type { X } from '../../infra/app';", 'shared/pipeline/x.ts')).toEqual([
+      expect.stringContaining('runtime code (shared/) imports infra/'),
+    ]);
+    expect(bad("const m = await import('../../local/stack');", 'functions/a/handler.ts')).toEqual([
+      expect.stringContaining('imports local/'),
+    ]);
+    expect(bad("export { h } from '../functions/a/handler';", 'shared/x.ts')).toEqual([
+      expect.stringContaining('shared/ imports functions/'),
+    ]);
+    expect(bad("import { ddb } from '../../shared/clients';", 'infra/constructs/x.ts')).toEqual([
+      expect.stringContaining('as a value'),
+    ]);
+    expect(bad("import type { Env } from '../../shared/config';", 'infra/constructs/x.ts')).toEqual([undefined]);
+    expect(bad("import { type A, type B } from '../shared/config';", 'state-machines/x.ts')).toEqual([undefined]);
+    expect(bad("import { z } from 'zod';", 'shared/poll-policy.ts')).toEqual([expect.stringContaining('package zod')]);
+    expect(bad("import { a } from './a-logic';", 'functions/a/handler.ts')).toEqual([undefined]);
+  });
+});
