@@ -28,7 +28,7 @@ import { unixSeconds, type VideoRecord } from '../shared/video';
 import { procStatusKib, withDeadline } from './support';
 
 /**
- * Issue 3: stores a synthetic video (default 1 GiB) through the real StoreVideoInS3 handler, in a child process whose
+ * Stores a synthetic video (default 1 GiB) through the real StoreVideoInS3 handler, in a child process whose
  * VmRSS is sampled every 20 ms, against s3rver, DynamoDB Local and the provider emulator on loopback. In the same run,
  * a plain copy of the same bytes between the same two servers (one lib-storage Upload, no hashing, no DynamoDB), also
  * in a child process. Passes when the store's RSS growth stays under 100 MiB.

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 
-/** The video resource as API.md describes it (only what the CLI reads is typed strictly). */
+/** The video resource as the API's OpenAPI document describes it (only what the CLI reads is typed strictly). */
 export interface Video {
   id: string;
   object: 'video';
@@ -99,7 +99,7 @@ export interface ApiClientOptions {
 
 export type ApiClient = ReturnType<typeof createApiClient>;
 
-/** A small typed client of the reelflow HTTP API (API.md). Every failure is a `CliError`. */
+/** A small typed client of the reelflow HTTP API (`GET /v1/openapi.json`). Every failure is a `CliError`. */
 export function createApiClient(options: ApiClientOptions) {
   const doFetch = options.fetch ?? fetch;
   const baseUrl = options.baseUrl.replace(/\/+$/, '');

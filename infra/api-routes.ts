@@ -9,7 +9,7 @@ import { TABLE_INDEXES } from './constructs/storage';
 
 /**
  * The HTTP API's routes and the functions behind them. Adding a route is one line in `ROUTES`; a route served by
- * a new function also needs one entry in `ROUTE_FUNCTIONS` (its grants, from notes/contract).
+ * a new function also needs one entry in `ROUTE_FUNCTIONS` (its grants: what its code reads and writes).
  */
 
 /** What route functions may be bound to. */

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { type AwsFaultsConfig, parseAwsFaults } from './aws-faults/config';
 
-/** The local stack's configuration, from the environment names fixed in DESIGN.md. */
+/** The local stack's configuration, from the environment variables README.md documents. */
 export interface LocalConfig {
   /** The local API's port (`PORT`, default 3000; 0 picks a free one). */
   port: number;

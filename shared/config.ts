@@ -16,7 +16,7 @@ export const bucketEnvSchema = z.object({ BUCKET_NAME: nonEmpty('BUCKET_NAME') }
 /** The video pipeline state machine. */
 export const stateMachineEnvSchema = z.object({ STATE_MACHINE_ARN: nonEmpty('STATE_MACHINE_ARN') });
 
-/** The Powertools idempotency table (used from the next issue on). */
+/** The Powertools idempotency table (Powertools keeps each Idempotency-Key's first response there). */
 export const idempotencyEnvSchema = z.object({ IDEMPOTENCY_TABLE_NAME: nonEmpty('IDEMPOTENCY_TABLE_NAME') });
 
 /**

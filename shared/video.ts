@@ -76,7 +76,7 @@ export function contentType(variant: ContentVariant): string {
   return { video: 'video/mp4', thumbnail: 'image/webp', spritesheet: 'image/jpeg' }[variant];
 }
 
-/** The API's view of a video (API.md "The video resource"). */
+/** The API's view of a video (the `video` resource of the OpenAPI document). */
 export function toVideoResource(video: VideoRecord): VideoResource {
   return {
     id: video.videoId,

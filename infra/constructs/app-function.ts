@@ -85,7 +85,7 @@ export class AppFunction extends NodejsFunction {
       [
         {
           id: 'AwsSolutions-L1',
-          reason: 'Pinned to nodejs22.x on purpose (DESIGN.md, Versions): the code is tested on Node 20 and 22.',
+          reason: 'Pinned to nodejs22.x on purpose: the code is tested on Node 20 and 22, not on a newer runtime.',
         },
         {
           id: 'AwsSolutions-IAM5',

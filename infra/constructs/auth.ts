@@ -3,7 +3,10 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 
-/** Role groups, read by the API from the access token's `cognito:groups` claim (see API.md). */
+/**
+ * Role groups, read by the API from the access token's `cognito:groups` claim: `finance` may read every user's costs
+ * and set limits.
+ */
 export const USER_GROUPS = ['finance', 'operators'] as const;
 
 /**

@@ -4,7 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 
-/** Names of the main table's global secondary indexes (see notes/contract: key design). */
+/** Names of the main table's global secondary indexes (the key design: docs/ARCHITECTURE.md). */
 export const TABLE_INDEXES = {
   /** `USER#{userId}` / `VIDEO#{videoId}`: a user's videos, newest first. */
   byUser: 'gsi1',

@@ -22,7 +22,7 @@ export interface VideoPipelineProps {
 }
 
 /**
- * The video pipeline: its five task functions (each granted exactly what notes/contract lists), and the
+ * The video pipeline: its five task functions (each granted exactly the table, bucket and provider actions its code uses), and the
  * Standard state machine built by state-machines/video-pipeline.ts with logging (no execution data) and X-Ray.
  */
 export class VideoPipeline extends Construct {

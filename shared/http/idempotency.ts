@@ -4,7 +4,7 @@ import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/pe
 import type { Context } from 'aws-lambda';
 import { AppError, ConflictError, ValidationError } from '../errors';
 
-/** How long a key's first response is replayed (API.md: 24 hours). */
+/** How long a key's first response is replayed (24 hours: long enough for any client's retries of one request). */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
 
 /** The request header (lower-cased, as http-header-normalizer leaves it). */

@@ -1,16 +1,16 @@
 import type { MiddlewareObj } from '@middy/core';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors';
 
-/** The largest request body the API accepts (API.md). */
+/** The largest request body the API accepts (64 KiB: a prompt and metadata fit many times over). */
 export const MAX_BODY_BYTES = 64 * 1024;
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
 
 /**
- * Parses a JSON request body the way API.md specifies: over 64 KiB → 413 `payload_too_large`; a body with a
+ * Parses a JSON request body the way the HTTP contract specifies: over 64 KiB → 413 `payload_too_large`; a body with a
  * non-JSON content type → 415 `unsupported_media_type`; a body that is not JSON (or none) → 400 `invalid_json`.
  * Written here rather than using @middy/http-json-body-parser because that one answers malformed JSON with 415
- * (API.md wants 400 `invalid_json`) and has no size limit. Expects lower-cased headers (http-header-normalizer).
+ * (the contract answers 400 `invalid_json`) and has no size limit. Expects lower-cased headers (http-header-normalizer).
  * With `optional`, a request without a body passes with `body` undefined (routes whose body may be left out).
  */
 export function httpJsonBody(options: { maxBytes?: number; optional?: boolean } = {}): MiddlewareObj<{

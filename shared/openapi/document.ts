@@ -127,7 +127,7 @@ function jsonBody(name: string, required = true): Json {
   return { required, content: jsonContent(ref(name)) };
 }
 
-/** The paths of the API (API.md "Routes"), described with the component schemas. */
+/** The paths of the API (the route table in infra/api-routes.ts), described with the component schemas. */
 function paths(): Json {
   return {
     '/v1/health': {
@@ -274,7 +274,7 @@ const USER_ID: Json = {
   schema: { type: 'string', minLength: 1, maxLength: 128 },
 };
 
-/** The usage and finance routes (API.md "Quotas and budgets"; schemas of shared/money). */
+/** The usage and finance routes (quotas, budgets and costs; schemas of shared/money). */
 function moneyPaths(): Json {
   const limits = {
     200: { description: 'The user’s effective limits', content: jsonContent(ref('UserLimits')) },

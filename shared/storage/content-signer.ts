@@ -1,7 +1,7 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
-/** Presigned download URLs never live longer than this (API.md: at most 15 minutes). */
+/** Presigned download URLs never live longer than this (at most 15 minutes: a leaked URL stops working soon). */
 export const MAX_CONTENT_URL_SECONDS = 15 * 60;
 
 /** Signs short-lived GET URLs for stored objects. */

@@ -20,7 +20,7 @@ const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 const SECRET = ['secretsmanager:GetSecretValue'];
 const dynamo = (...actions: string[]) => actions.map((action) => `dynamodb:${action}`).sort();
 
-/** notes/contract.md, function inventory: env vars and permissions (by resource), nothing more. */
+/** Each function's env vars and permissions (by resource): exactly what its code uses, nothing more. */
 const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]> }> = {
   'get-health': { env: [], grants: {} },
   'get-usage': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem') } },

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { ROUTES } from '../../../infra/api-routes';
 import { API_ERROR_CODES, API_ROUTES, EXPECTED_REPLIES, NOT_PRODUCIBLE_LOCALLY } from './coverage';
 
-// The black-box suite's coverage lists are complete: every code and route of API.md is produced by some file (each
+// The black-box suite's coverage lists are complete: every code and route of the HTTP contract is produced by some file (each
 // file checks its own list in its afterAll) or is listed as not producible locally, with the reason.
 const expected = new Set(Object.values(EXPECTED_REPLIES).flat());
 const expectedOf = (route: string, statusAndCode: string) => expected.has(`${route} ${statusAndCode}`);
 
 describe('black-box API coverage', () => {
-  it('returns every status and code of API.md as produced by a file or as not producible locally, never both', () => {
+  it('returns every status and code of the contract as produced by a file or as not producible locally, never both', () => {
     for (const statusAndCode of API_ERROR_CODES) {
       const produced = [...expected].some((key) => key.endsWith(` ${statusAndCode}`));
       const excused = statusAndCode in NOT_PRODUCIBLE_LOCALLY;
@@ -18,7 +18,7 @@ describe('black-box API coverage', () => {
     for (const statusAndCode of Object.keys(NOT_PRODUCIBLE_LOCALLY)) expect(API_ERROR_CODES).toContain(statusAndCode);
   });
 
-  it('returns every route of the deployed route table in the API.md route list', () => {
+  it('returns every route of the deployed route table in the route list of the contract', () => {
     expect(ROUTES.map((route) => `${route.method} ${route.path}`).sort()).toEqual(
       API_ROUTES.map(({ route }) => route).sort(),
     );
@@ -35,7 +35,7 @@ describe('black-box API coverage', () => {
     expect(missing).toEqual([]);
   });
 
-  it('expects the route-specific codes API.md names', () => {
+  it('expects the route-specific codes the contract names', () => {
     const named = [
       'GET /v1/videos/{id}/content 409 video_not_ready',
       'POST /v1/videos/{id}/remix 409 video_not_ready',

@@ -2,17 +2,17 @@ import { expect } from 'vitest';
 import type { ContractClient } from './contract';
 
 /*
- * API coverage of the black-box suite. API.md's error table and route table are copied below; every (status, code)
+ * API coverage of the black-box suite. The HTTP contract's error table and route table are listed below; every (status, code)
  * of the table must either be produced by a black-box file (listed in EXPECTED_REPLIES, checked in that file's
  * afterAll against what its contract client saw) or be listed in NOT_PRODUCIBLE_LOCALLY with the reason, and
  * coverage.test.ts checks that the lists are complete. Test files run in separate workers, so each file checks its
- * own replies; the union is checked statically. A new code or route in API.md must be added and classified here.
+ * own replies; the union is checked statically. A new code or route of the contract must be added and classified here.
  */
 
 /** A reply as the coverage lists name it: `METHOD /template status code` (`-` when the reply has no error code). */
 export type ReplyKey = string;
 
-/** API.md's error envelope table, `status code` ("5xx": internal_error is 500, provider_unavailable is 503). */
+/** The contract's error envelope table, `status code` ("5xx": internal_error is 500, provider_unavailable is 503). */
 export const API_ERROR_CODES: readonly string[] = [
   '400 invalid_json',
   '400 invalid_parameter',
@@ -32,7 +32,7 @@ export const API_ERROR_CODES: readonly string[] = [
   '503 provider_unavailable',
 ];
 
-/** API.md's route table: each route's success status, and whether it needs a bearer token. */
+/** The contract's route table: each route's success status, and whether it needs a bearer token. */
 export const API_ROUTES: ReadonlyArray<{ route: string; success: number; authenticated: boolean }> = [
   { route: 'GET /v1/health', success: 200, authenticated: false },
   { route: 'GET /v1/openapi.json', success: 200, authenticated: false },
@@ -49,7 +49,7 @@ export const API_ROUTES: ReadonlyArray<{ route: string; success: number; authent
   { route: 'PUT /v1/admin/users/{userId}/limits', success: 200, authenticated: true },
 ];
 
-/** Codes of API.md the service cannot produce against the local stack, and why. */
+/** Codes of the contract the service cannot produce against the local stack, and why. */
 export const NOT_PRODUCIBLE_LOCALLY: Readonly<Record<string, string>> = {
   '429 rate_limited':
     'API Gateway stage throttling answers it in AWS, before any function runs; the local API server has no ' +

@@ -5,7 +5,7 @@ import { ContractClient } from './contract';
 import { expectCovered } from './coverage';
 import { badTokens, createVideo, isTerminal, jobsFor, uniquePrompt, uniqueUser, waitForVideo } from './support';
 
-// Every error status and code of API.md that the client API produces, through HTTP against the local stack; the
+// Every error status and code of the HTTP contract that the client API produces, through HTTP against the local stack; the
 // contract client checks each reply against GET /v1/openapi.json (status documented, error envelope, request id).
 const stack = useLocalStack();
 let api: ContractClient;

@@ -7,7 +7,7 @@ import { ContractClient } from './contract';
 import { expectCovered } from './coverage';
 import { createVideo, isTerminal, jobsFor, uniquePrompt, uniqueUser, waitForVideo } from './support';
 
-// Idempotency-Key on create and remix (API.md): same key + same body + same user → the first response, one video,
+// Idempotency-Key on create and remix: same key + same body + same user → the first response, one video,
 // one execution, one provider job; same key + another body → 409 idempotency_key_reused.
 const stack = useLocalStack();
 const sfn = sfnClient(stack);
