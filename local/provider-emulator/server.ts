@@ -3,9 +3,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { ApiError, invalidParam, serverError, videoNotFound } from './api-error';
 import { type ContentVariant, contentFor, FIXTURE_SECONDS, videoSha256 } from './content';
+import { handleControl } from './control';
 import { type EmulatorRoute, FaultState, type Faults, faultsSchema } from './faults';
+import { type Headers, isMultipart, sendJson } from './http-reply';
 import { type Job, JobStore, toResource } from './jobs';
+import { RequestRateLimiter } from './rate-limit';
 import { type Body, readBody } from './request-body';
+import { matchRoute, type RouteMatch } from './routes';
 import { streamContent } from './streaming';
 import {
   parseCreateVideo,
@@ -42,14 +46,6 @@ export interface RunningEmulator {
   close(): Promise<void>;
 }
 
-interface RouteMatch {
-  name: EmulatorRoute;
-  videoId?: string;
-}
-
-type Headers = Record<string, string>;
-
-const RATE_WINDOW_MS = 60_000;
 const MAX_EXTENDED_SECONDS = Number(FIXTURE_SECONDS.at(-1));
 
 /** Starts the emulator of the provider's `/v1/videos` API. */
@@ -98,18 +94,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 class Emulator {
   private createRequests = 0;
   private readonly requestCounts = new Map<EmulatorRoute, number>();
-  private acceptedRequestTimes: number[] = [];
+  private readonly rateLimiter: RequestRateLimiter;
 
   constructor(
     private readonly apiKey: string,
     private readonly faults: FaultState,
     private readonly jobs: JobStore,
-  ) {}
+  ) {
+    this.rateLimiter = new RequestRateLimiter(faults);
+  }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://emulator');
     if (url.pathname.startsWith('/__emulator/')) {
-      await this.control(req, res, url);
+      await handleControl(req, res, url, { faults: this.faults, emulator: this });
       return;
     }
     const headers: Headers = { 'x-request-id': `req_${randomBytes(16).toString('hex')}` };
@@ -125,7 +123,7 @@ class Emulator {
     try {
       this.authenticate(req);
       const prompt = this.faults.matchesPrompts ? await this.promptOf(route, body) : null;
-      this.limitRate(headers, prompt);
+      this.rateLimiter.check(headers, prompt);
       if (!route) throw new ApiError(404, `Invalid URL (${req.method} ${url.pathname})`);
       const burst = this.faults.takeErrorBurst(route.name, prompt);
       if (burst) throw serverError(burst);
@@ -337,82 +335,8 @@ class Emulator {
     }
   }
 
-  /** 429s from a storm or the per-minute limit; sets `x-ratelimit-*` headers when a limit is configured. */
-  private limitRate(headers: Headers, prompt: string | null): void {
-    const storm = this.faults.takeRateLimitStorm(prompt);
-    if (storm) {
-      const retryAfter = storm.retry_after_seconds ?? 1;
-      const stormHeaders: Headers = {
-        'retry-after': String(retryAfter),
-        'x-ratelimit-limit-requests': String(this.faults.requestsPerMinute ?? 60),
-        'x-ratelimit-remaining-requests': '0',
-        'x-ratelimit-reset-requests': `${retryAfter}s`,
-      };
-      if (storm.retry_after_ms !== undefined) stormHeaders['retry-after-ms'] = String(storm.retry_after_ms);
-      throw rateLimited('Rate limit reached for requests. Please try again later.', stormHeaders);
-    }
-    const limit = this.faults.requestsPerMinute;
-    if (limit === null) return;
-    const now = Date.now();
-    this.acceptedRequestTimes = this.acceptedRequestTimes.filter((t) => t > now - RATE_WINDOW_MS);
-    const oldest = this.acceptedRequestTimes[0] ?? now;
-    const resetMs = Math.max(0, oldest + RATE_WINDOW_MS - now);
-    headers['x-ratelimit-limit-requests'] = String(limit);
-    headers['x-ratelimit-reset-requests'] = formatDuration(resetMs);
-    if (this.acceptedRequestTimes.length >= limit) {
-      headers['x-ratelimit-remaining-requests'] = '0';
-      const seconds = Math.min(60, Math.max(1, Math.ceil(resetMs / 1000)));
-      throw rateLimited(
-        `Rate limit reached for requests per min (RPM): Limit ${limit}, Used ${limit}, Requested 1. Please try again in ${seconds}s.`,
-        { ...headers, 'retry-after': String(seconds) },
-      );
-    }
-    this.acceptedRequestTimes.push(now);
-    headers['x-ratelimit-remaining-requests'] = String(limit - this.acceptedRequestTimes.length);
-  }
-
-  private async control(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    if (!isLoopbackAddress(req.socket.remoteAddress)) {
-      req.resume();
-      sendJson(res, 403, new ApiError(403, 'Control routes answer loopback clients only.').toJSON(), {});
-      return;
-    }
-    const key = `${req.method} ${url.pathname}`;
-    if (key === 'POST /__emulator/faults') {
-      let body: Body;
-      try {
-        body = await readBody(req);
-      } catch (error) {
-        sendJson(res, 400, { error: { message: (error as Error).message } }, {});
-        return;
-      }
-      const parsed = faultsSchema.safeParse(body);
-      if (!parsed.success) {
-        sendJson(res, 400, { error: { message: parsed.error.message } }, {});
-        return;
-      }
-      this.faults.merge(parsed.data);
-      sendJson(res, 200, { faults: this.faults.current() }, {});
-      return;
-    }
-    req.resume();
-    if (key === 'GET /__emulator/faults') {
-      sendJson(res, 200, { faults: this.faults.current() }, {});
-    } else if (key === 'POST /__emulator/reset') {
-      this.faults.reset();
-      this.jobs.clear();
-      this.createRequests = 0;
-      this.requestCounts.clear();
-      this.acceptedRequestTimes = [];
-      sendJson(res, 200, { reset: true }, {});
-    } else if (key === 'GET /__emulator/jobs') {
-      sendJson(res, 200, await this.describeJobs(), {});
-    } else {
-      sendJson(res, 404, { error: { message: `Unknown control route ${key}` } }, {});
-    }
-  }
-
-  private async describeJobs(): Promise<unknown> {
+  /** What the control routes report: every job, and the requests counted per route since the last reset. */
+  async snapshot(): Promise<unknown> {
     const data = await Promise.all(
       this.jobs.all().map(async (job) => ({
         id: job.id,
@@ -432,6 +356,15 @@ class Emulator {
       requests: Object.fromEntries(this.requestCounts),
     };
   }
+
+  /** Forgets every job, fault and counter. */
+  reset(): void {
+    this.faults.reset();
+    this.jobs.clear();
+    this.createRequests = 0;
+    this.requestCounts.clear();
+    this.rateLimiter.reset();
+  }
 }
 
 async function describeContent(
@@ -441,66 +374,4 @@ async function describeContent(
 ): Promise<{ bytes: number; sha256: string }> {
   const spec = { size, seconds, syntheticBytes };
   return { bytes: contentFor(spec, 'video').bytes, sha256: await videoSha256(spec) };
-}
-
-function matchRoute(method: string, path: string): RouteMatch | null {
-  const parts = path.replace(/\/+$/, '').split('/').slice(1);
-  if (parts[0] !== 'v1' || parts[1] !== 'videos') return null;
-  const [, , first, second] = parts;
-  const videoId = first === undefined ? undefined : safeDecode(first);
-  if (parts.length === 2) {
-    if (method === 'POST') return { name: 'create' };
-    if (method === 'GET') return { name: 'list' };
-    return null;
-  }
-  if (parts.length === 3 && method === 'POST') {
-    if (first === 'edits') return { name: 'edit' };
-    if (first === 'extensions') return { name: 'extend' };
-    return null;
-  }
-  if (parts.length === 3 && method === 'GET') return { name: 'retrieve', videoId };
-  if (parts.length === 3 && method === 'DELETE') return { name: 'delete', videoId };
-  if (parts.length === 4 && method === 'GET' && second === 'content') return { name: 'content', videoId };
-  if (parts.length === 4 && method === 'POST' && second === 'remix') return { name: 'remix', videoId };
-  return null;
-}
-
-/** True for the addresses a client on this machine connects from (127.0.0.0/8, ::1, IPv4-mapped loopback). */
-export function isLoopbackAddress(address: string | undefined): boolean {
-  if (!address) return false;
-  const v4 = address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
-  return v4.startsWith('127.') || address === '::1';
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
-
-function rateLimited(message: string, headers: Headers): ApiError {
-  return new ApiError(429, message, { type: 'requests', code: 'rate_limit_exceeded', headers });
-}
-
-/** OpenAI's reset format: `1s`, `6m0s`, `120ms`. */
-function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const seconds = Math.ceil(ms / 1000);
-  return seconds < 60 ? `${seconds}s` : `${Math.floor(seconds / 60)}m${seconds % 60}s`;
-}
-
-function isMultipart(req: IncomingMessage): boolean {
-  return (req.headers['content-type'] ?? '').startsWith('multipart/form-data');
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Headers): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...headers,
-    'content-type': 'application/json',
-    'content-length': String(Buffer.byteLength(text)),
-  });
-  res.end(text);
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { isLoopbackAddress, type RunningEmulator, startEmulator } from '../../../local/provider-emulator/server';
+import { isLoopbackAddress } from '../../../local/provider-emulator/http-reply';
+import { type RunningEmulator, startEmulator } from '../../../local/provider-emulator/server';
 
 let running: RunningEmulator | undefined;
 afterEach(async () => {

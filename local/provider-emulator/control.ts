@@ -1,0 +1,58 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError } from './api-error';
+import { type FaultState, faultsSchema } from './faults';
+import { isLoopbackAddress, sendJson } from './http-reply';
+import { type Body, readBody } from './request-body';
+
+/** What the control routes act on. */
+export interface ControlTarget {
+  faults: FaultState;
+  emulator: { snapshot(): Promise<unknown>; reset(): void };
+}
+
+/**
+ * The emulator's own `/__emulator/*` routes, for tests and benchmarks (loopback clients only): read and set faults
+ * (`GET`/`POST /__emulator/faults`), list jobs with request counters (`GET /__emulator/jobs`), reset everything
+ * (`POST /__emulator/reset`).
+ */
+export async function handleControl(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  target: ControlTarget,
+): Promise<void> {
+  if (!isLoopbackAddress(req.socket.remoteAddress)) {
+    req.resume();
+    sendJson(res, 403, new ApiError(403, 'Control routes answer loopback clients only.').toJSON(), {});
+    return;
+  }
+  const key = `${req.method} ${url.pathname}`;
+  if (key === 'POST /__emulator/faults') {
+    let body: Body;
+    try {
+      body = await readBody(req);
+    } catch (error) {
+      sendJson(res, 400, { error: { message: (error as Error).message } }, {});
+      return;
+    }
+    const parsed = faultsSchema.safeParse(body);
+    if (!parsed.success) {
+      sendJson(res, 400, { error: { message: parsed.error.message } }, {});
+      return;
+    }
+    target.faults.merge(parsed.data);
+    sendJson(res, 200, { faults: target.faults.current() }, {});
+    return;
+  }
+  req.resume();
+  if (key === 'GET /__emulator/faults') {
+    sendJson(res, 200, { faults: target.faults.current() }, {});
+  } else if (key === 'POST /__emulator/reset') {
+    target.emulator.reset();
+    sendJson(res, 200, { reset: true }, {});
+  } else if (key === 'GET /__emulator/jobs') {
+    sendJson(res, 200, await target.emulator.snapshot(), {});
+  } else {
+    sendJson(res, 404, { error: { message: `Unknown control route ${key}` } }, {});
+  }
+}
