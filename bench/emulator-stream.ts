@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
-import { procStatusKib, withDeadline } from './support';
+import { procStatusKib, withDeadline, writeResultsSection } from './support';
 
 /**
  * Streams a synthetic video from the provider emulator (run as a child process so its RSS is its own) to a reader
@@ -14,7 +13,6 @@ const MIB = 1024 * 1024;
 const BYTES = Number(process.argv[2] ?? 1024 * MIB);
 const LIMIT_MIB = 64;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const RESULTS = `${ROOT}bench/RESULTS.md`;
 const LOAD_BEFORE = loadavg()[0] ?? 0;
 
 const emulator = spawn(process.execPath, ['--import', 'tsx', 'local/provider-emulator/main.ts'], {
@@ -110,8 +108,7 @@ function writeResults(f: {
 }): void {
   const cpu = cpus();
   const command = `npm run bench -- emulator-stream${process.argv[2] ? ` ${process.argv[2]}` : ''}`;
-  const section = [
-    '<!-- bench:emulator-stream -->',
+  writeResultsSection('emulator-stream', [
     '## emulator-stream: streaming a synthetic video from the provider emulator',
     '',
     `Command: \`${command}\``,
@@ -132,15 +129,5 @@ function writeResults(f: {
     `- duration: ${f.seconds.toFixed(2)} s`,
     `- throughput: ${f.mbPerSecond.toFixed(0)} MB/s`,
     '',
-    '<!-- /bench:emulator-stream -->',
-  ].join('\n');
-  let current = '';
-  try {
-    current = readFileSync(RESULTS, 'utf8');
-  } catch {
-    current = '# Benchmark results\n\nOne section per benchmark; each run of a benchmark replaces its own section.\n';
-  }
-  const pattern = /<!-- bench:emulator-stream -->[\s\S]*?<!-- \/bench:emulator-stream -->/;
-  const next = pattern.test(current) ? current.replace(pattern, section) : `${current.trimEnd()}\n\n${section}\n`;
-  writeFileSync(RESULTS, next);
+  ]);
 }

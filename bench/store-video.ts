@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -25,7 +25,7 @@ import { newVideoId } from '../shared/ids';
 import type { PipelineState, StoredContent } from '../shared/pipeline/types';
 import { toItem } from '../shared/repositories/video-repository';
 import { unixSeconds, type VideoRecord } from '../shared/video';
-import { procStatusKib, withDeadline } from './support';
+import { procStatusKib, withDeadline, writeResultsSection } from './support';
 
 /**
  * Stores a synthetic video (default 1 GiB) through the real StoreVideoInS3 handler, in a child process whose
@@ -39,7 +39,6 @@ const LIMIT_MIB = 100;
 const SAMPLE_MS = 20;
 const FILE = fileURLToPath(import.meta.url);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const RESULTS = `${ROOT}bench/RESULTS.md`;
 const CHILD_ROLE_VARIABLE = 'REELFLOW_BENCH_STORE_VIDEO_CHILD';
 /** s3rver accepts only its own key pair; DynamoDB Local accepts any (as in local/stack.ts). */
 const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -342,8 +341,7 @@ async function writeResults(f: Figures): Promise<void> {
   const row = (name: string, m: Measured) =>
     `| ${name} | ${m.rssBeforeMib.toFixed(1)} | ${m.rssPeakMib.toFixed(1)} | **${m.rssGrowthMib.toFixed(1)}** | ` +
     `${m.vmHwmMib.toFixed(1)} | ${m.seconds.toFixed(2)} | **${m.mbPerSecond.toFixed(0)}** |`;
-  const section = [
-    '<!-- bench:store-video -->',
+  writeResultsSection('store-video', [
     '## store-video: StoreVideoInS3 storing a synthetic video, next to a plain copy of the same bytes',
     '',
     `Command: \`${command}\``,
@@ -383,17 +381,7 @@ async function writeResults(f: Figures): Promise<void> {
     `Store RSS growth limit ${LIMIT_MIB} MiB: **${f.passed ? 'pass' : 'FAIL'}**. ` +
       `Store throughput is ${((f.store.mbPerSecond / f.copy.mbPerSecond) * 100).toFixed(0)}% of the plain copy's.`,
     '',
-    '<!-- /bench:store-video -->',
-  ].join('\n');
-  let current = '';
-  try {
-    current = await readFile(RESULTS, 'utf8');
-  } catch {
-    current = '# Benchmark results\n\nOne section per benchmark; each run of a benchmark replaces its own section.\n';
-  }
-  const pattern = /<!-- bench:store-video -->[\s\S]*?<!-- \/bench:store-video -->/;
-  const next = pattern.test(current) ? current.replace(pattern, section) : `${current.trimEnd()}\n\n${section}\n`;
-  await writeFile(RESULTS, next);
+  ]);
 }
 
 function nextMessage(child: ChildProcess, type: 'ready'): Promise<ChildMessage & { type: 'ready' }>;

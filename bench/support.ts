@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 /**
  * A field of /proc/<pid>/status in KiB (VmRSS now, VmHWM the lifetime peak). Synchronous on purpose: an async read
@@ -21,4 +22,23 @@ export async function withDeadline<T>(what: string, ms: number, work: Promise<T>
   } finally {
     clearTimeout(timer);
   }
+}
+
+const RESULTS_FILE = fileURLToPath(new URL('RESULTS.md', import.meta.url));
+
+/**
+ * Replaces benchmark `name`'s section of bench/RESULTS.md (between `<!-- bench:name -->` and `<!-- /bench:name -->`)
+ * with `lines`, or appends it: each run of a benchmark replaces its own figures and leaves the others alone.
+ */
+export function writeResultsSection(name: string, lines: string[]): void {
+  const section = [`<!-- bench:${name} -->`, ...lines, `<!-- /bench:${name} -->`].join('\n');
+  let current: string;
+  try {
+    current = readFileSync(RESULTS_FILE, 'utf8');
+  } catch {
+    current = '# Benchmark results\n\nOne section per benchmark; each run of a benchmark replaces its own section.\n';
+  }
+  const pattern = new RegExp(`<!-- bench:${name} -->[\\s\\S]*?<!-- /bench:${name} -->`);
+  const next = pattern.test(current) ? current.replace(pattern, () => section) : `${current.trimEnd()}\n\n${section}\n`;
+  writeFileSync(RESULTS_FILE, next);
 }
