@@ -256,7 +256,11 @@ options. Packages: each handler re-bundled with the same options and a metafile,
 Import ms: a fresh \`node\` per sample with the function's synthesized environment (tokens resolved to local names and
 us-east-1 ARNs; it includes \`NODE_OPTIONS=--enable-source-maps\`, as in Lambda), Lambda's runtime variables, dummy
 credentials and an endpoint that refuses; \`performance.now()\` around \`await import(bundle)\`. Median of
-${rows[0]?.samplesMs.length} sample(s) per bundle after one unrecorded warm-up, round-robin across the bundles.
+${rows[0]?.samplesMs.length} sample(s) per bundle after one unrecorded warm-up, round-robin across the bundles.${
+    Number(process.versions.node.split('.')[0]) < 22
+      ? ' On this Node the bundled AWS SDK also emits a NodeVersionSupportWarning at import (every row alike).'
+      : ''
+  }
 
 ${table}
 
