@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -7,6 +7,7 @@ import { parseArgs, promisify } from 'node:util';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { buildApp } from '../infra/app';
 import { LOCAL_REGION, LocalTemplate } from '../local/template/resolve';
+import { writeResultsSection } from './support';
 
 /**
  * Issue "Lean functions": every function's bundle as CDK synthesizes it (size of index.mjs, without its .map) and
@@ -16,7 +17,6 @@ import { LOCAL_REGION, LocalTemplate } from '../local/template/resolve';
  * Usage: npm run bench -- cold-start [--runs N] [--json FILE]
  */
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const RESULTS = `${ROOT}bench/RESULTS.md`;
 const CHILD = `${ROOT}bench/fixtures/import-once.mjs`;
 const KIB = 1024;
 type Kind = 'api' | 'pipeline' | 'schedule' | 'reference';
@@ -71,7 +71,7 @@ try {
   for (const target of targets) rows.push(await toRow(target, referenceMs));
   const table = markdownTable(rows);
   console.log(table);
-  await writeResults(rows, table);
+  writeResults(rows, table);
   if (values.json) await writeFile(values.json, `${JSON.stringify({ runs, loadBefore, rows }, null, 2)}\n`);
 } finally {
   await rm(tmp, { recursive: true, force: true });
@@ -220,7 +220,7 @@ function markdownTable(rows: Row[]): string {
 }
 
 /** Replaces this benchmark's section of bench/RESULTS.md (or appends it). */
-async function writeResults(rows: Row[], table: string): Promise<void> {
+function writeResults(rows: Row[], table: string): void {
   const sh = (command: string, ...args: string[]) => execFileSync(command, args, { encoding: 'utf8' }).trimEnd();
   const [loadAfter, cores] = [loadavg()[0] ?? 0, Number(sh('nproc'))];
   const busy = Math.max(loadBefore, loadAfter) > cores;
@@ -228,8 +228,7 @@ async function writeResults(rows: Row[], table: string): Promise<void> {
   const passed = functions.filter((r) => r.budget === 'PASS').length;
   const rebundled = rows.filter((r) => r.metaBytes === r.bytes).length;
   const calls = rows.filter((r) => r.calls.length > 0).map((r) => `${r.name}: ${r.calls.join(', ')}`);
-  const section = `<!-- bench:cold-start -->
-## cold-start: bundle size and import time of every function, next to a one-GetItem reference
+  const section = `## cold-start: bundle size and import time of every function, next to a one-GetItem reference
 
 Command: \`${['npm run bench -- cold-start', ...process.argv.slice(2)].join(' ')}\`
 
@@ -271,10 +270,6 @@ ${
     ? `Connections attempted at import (recorded in the child): ${calls.join('; ')}.`
     : 'No bundle opened a TCP connection or sent a UDP datagram at import (recorded in the child, until 100 ms after).'
 }
-
-<!-- /bench:cold-start -->`;
-  const current = await readFile(RESULTS, 'utf8');
-  const pattern = /<!-- bench:cold-start -->[\s\S]*?<!-- \/bench:cold-start -->/;
-  const next = pattern.test(current) ? current.replace(pattern, section) : `${current.trimEnd()}\n\n${section}\n`;
-  await writeFile(RESULTS, next);
+`;
+  writeResultsSection('cold-start', section.split('\n'));
 }
