@@ -167,10 +167,21 @@ describe('request-body (JSON and multipart/form-data)', () => {
         return { body: body.subarray(0, body.length - 20), contentType };
       },
     ],
-    ['a name given twice', () => formBody((form) => [1, 2].forEach((n) => form.append('prompt', `p${n}`)))],
+    [
+      'a name given twice',
+      () =>
+        formBody((form) => {
+          form.append('prompt', 'one');
+          form.append('prompt', 'two');
+        }),
+    ],
     [
       'a name and a bracketed name',
-      () => formBody((form) => ['metadata', 'metadata[a]'].forEach((n) => form.append(n, 'x'))),
+      () =>
+        formBody((form) => {
+          form.append('metadata', 'x');
+          form.append('metadata[a]', 'y');
+        }),
     ],
     ['a prototype key', () => formBody((form) => form.append('__proto__[polluted]', 'yes'))],
   ])('returns 400 invalid_parameter for a form with %s', async (_label, make) => {
