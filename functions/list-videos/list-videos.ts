@@ -23,7 +23,8 @@ export interface ListVideosDeps {
 export async function listVideos(input: ListVideosInput, deps: ListVideosDeps): Promise<VideoList> {
   const after = input.query.after;
   if (after !== undefined && isVideoId(after)) {
-    const video = await deps.videos.get(after);
+    // Strongly consistent: an id just seen in a list must not read as missing from a lagging replica.
+    const video = await deps.videos.get(after, { consistent: true });
     if (video === undefined || video.userId !== input.caller.userId) {
       throw new ValidationError('after must be the last_id or next_cursor of a previous page of your videos', 'after');
     }
