@@ -65,6 +65,11 @@ export function createVideoBodySchema(options: { allowedModels: readonly string[
         .default('720x1280')
         .describe('Width x height; 1024x1792 and 1792x1024 only with sora-2-pro'),
       metadata: metadataSchema.optional(),
+      // OpenAI's image-to-video reference: named so the answer says what is missing, not "unknown parameter".
+      input_reference: z
+        .never({ error: 'input_reference is not supported yet' })
+        .optional()
+        .describe('Not supported yet: a request with an input_reference (file part or object) is rejected with 400'),
     })
     .superRefine((body, ctx) => {
       if (PRO_ONLY_SIZES.includes(body.size) && body.model !== 'sora-2-pro') {
@@ -106,7 +111,18 @@ export const listVideosQuerySchema = z
       .max(100, { error: 'limit must be an integer from 1 to 100' })
       .default(20)
       .describe('Page size, 1 to 100'),
-    after: z.string().min(1).max(2048).optional().describe('The next_cursor of the previous page'),
+    after: z
+      .string()
+      .min(1)
+      .max(2048)
+      .optional()
+      .describe(
+        'Where the previous page ended: its last_id (the id of the last video seen, as the openai SDK pages) or its next_cursor',
+      ),
+    order: z
+      .literal('desc', { error: 'order must be desc: videos are listed newest first' })
+      .optional()
+      .describe('Only desc (newest first), accepted for OpenAI clients that send it'),
     status: z
       .enum(VIDEO_STATUSES, { error: `status must be one of ${VIDEO_STATUSES.join(', ')}` })
       .optional()
@@ -166,12 +182,20 @@ export const videoResourceSchema = z
 
 export type VideoResource = z.output<typeof videoResourceSchema>;
 
-/** A page of videos. */
+/** A page of videos: OpenAI's list shape (`first_id`, `last_id`, `has_more`) plus reelflow's `next_cursor`. */
 export const videoListSchema = z.object({
   object: z.literal('list'),
   data: z.array(videoResourceSchema),
-  has_more: z.boolean(),
-  next_cursor: z.string().nullable(),
+  first_id: z.string().nullable().describe('The id of the first video of this page (null when empty)'),
+  last_id: z
+    .string()
+    .nullable()
+    .describe('The id of the last video of this page (null when empty): pass it as `after` for the next page'),
+  has_more: z.boolean().describe('Whether a next page exists'),
+  next_cursor: z
+    .string()
+    .nullable()
+    .describe('An opaque cursor for the next page (null when none): also accepted as `after`'),
 });
 
 export type VideoList = z.output<typeof videoListSchema>;

@@ -18,12 +18,15 @@ const env = parseEnv(createVideoEnvSchema);
 const deps: CreateVideoDeps = videoAdmissionDeps(env);
 const parse = createVideoRequestParser({ allowedModels: env.ALLOWED_MODELS });
 
-/** POST /v1/videos → 202 video with Location; with an Idempotency-Key, a repeat returns the first response. */
+/**
+ * POST /v1/videos (JSON, or multipart/form-data as the `openai` SDK sends it) → 202 video with Location; with an
+ * Idempotency-Key, a repeat returns the first response.
+ */
 export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
   .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
-  .use(httpApi({ logger, jsonBody: true }))
+  .use(httpApi({ logger, jsonBody: true, multipart: true }))
   .use(httpErrorEnvelope({ logger }))
   .handler(async (event, context) => {
     const video = await createVideo(parse(event, context.caller), deps, context);

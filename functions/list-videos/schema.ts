@@ -2,7 +2,7 @@ import type { Caller } from '../../shared/http/types';
 import { listVideosQuerySchema, parseRequest } from '../../shared/schemas';
 import type { ListVideosInput } from './list-videos';
 
-/** Reads limit, after and status from the query string. */
+/** Reads limit, after, status and order from the query string. */
 export function parseListVideosRequest(
   event: { queryStringParameters?: Record<string, string | undefined> },
   caller: Caller,

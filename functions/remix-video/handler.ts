@@ -17,12 +17,12 @@ const env = parseEnv(remixVideoEnvSchema);
 
 const deps: RemixVideoDeps = videoAdmissionDeps(env);
 
-/** POST /v1/videos/{id}/remix → 202 the new video with Location. */
+/** POST /v1/videos/{id}/remix (JSON or multipart/form-data) → 202 the new video with Location. */
 export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
   .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
-  .use(httpApi({ logger, jsonBody: true }))
+  .use(httpApi({ logger, jsonBody: true, multipart: true }))
   .use(httpErrorEnvelope({ logger }))
   .handler(async (event, context) => {
     const video = await remixVideo(parseRemixVideoRequest(event, context.caller), deps, context);

@@ -2,13 +2,14 @@ import type { MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { AppLogger } from '../powertools';
 import { httpCaller } from './caller';
-import { httpJsonBody } from './json-body';
+import { httpRequestBody } from './request-body';
 import { httpRequestId } from './request-id';
 
 /**
  * The HTTP middlewares every API route uses, in their fixed order (after tracer, logger, metrics; before the
  * error envelope): request id, lower-cased headers (maintained @middy/http-header-normalizer), the caller for
- * routes behind auth (401 before any body is looked at), and the JSON body for routes that take one.
+ * routes behind auth (401 before any body is looked at), and the body for routes that take one (JSON, and
+ * multipart/form-data where `multipart` is set).
  *
  * No @middy/http-cors: CORS is the HTTP API's (its CorsConfiguration, from infra's allowed origins). API Gateway
  * ignores CORS headers an integration returns when CORS is configured, so a function-level `*` would only be a
@@ -18,6 +19,8 @@ export function httpApi(options: {
   logger: Pick<AppLogger, 'appendKeys'>;
   /** true: the route takes a JSON body; 'optional': it may take one (none is fine). */
   jsonBody?: boolean | 'optional';
+  /** The body may also be multipart/form-data (routes the `openai` SDK calls with a form: create, remix). */
+  multipart?: boolean;
   auth?: boolean;
 }): MiddlewareObj[] {
   return [
@@ -26,6 +29,11 @@ export function httpApi(options: {
     ...(options.auth === false ? [] : [httpCaller() as MiddlewareObj]),
     ...(options.jsonBody === undefined || options.jsonBody === false
       ? []
-      : [httpJsonBody({ optional: options.jsonBody === 'optional' }) as MiddlewareObj]),
+      : [
+          httpRequestBody({
+            optional: options.jsonBody === 'optional',
+            multipart: options.multipart === true,
+          }) as MiddlewareObj,
+        ]),
   ];
 }

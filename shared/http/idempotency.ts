@@ -61,8 +61,9 @@ export function idempotentRequest(
 }
 
 /**
- * The hash of what a keyed request asked (route and validated request), as Powertools computes its payload hash
- * for `[operation, request]` (sha256, base64, object keys sorted); the reserve transaction's key claim stores it.
+ * The hash of what a keyed request asked (route and validated request, an uploaded file by its sha256), as
+ * Powertools computes its payload hash for `[operation, request]` (sha256, base64, object keys sorted); the reserve
+ * transaction's key claim stores it.
  */
 export function requestHashOf(request: IdempotentRequest): string {
   return createHash('sha256')
@@ -73,6 +74,10 @@ export function requestHashOf(request: IdempotentRequest): string {
 function sortedKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortedKeys);
   if (value === null || typeof value !== 'object') return value;
+  // A value with its own JSON form (an uploaded file: name, type, size and sha256) is hashed as that form, so two
+  // uploads differ by content even under one file name, as they do in Powertools' hash (JSON.stringify).
+  const own = (value as { toJSON?: unknown }).toJSON;
+  if (typeof own === 'function') return sortedKeys(own.call(value));
   return Object.fromEntries(
     Object.keys(value)
       .sort()

@@ -84,8 +84,12 @@ const ERRORS = {
   401: errorResponse('unauthenticated: missing, malformed, expired or wrongly signed bearer token'),
   403: errorResponse('forbidden: the route needs a role (cognito:groups) the caller does not have'),
   404: errorResponse('not_found: no such video, or not the caller’s (the same answer either way)'),
-  413: errorResponse('payload_too_large: the body is over 64 KiB'),
-  415: errorResponse('unsupported_media_type: the body is not application/json'),
+  413: errorResponse(
+    'payload_too_large: the body (a multipart body’s fields together) is over 64 KiB, or a file part over 4 MiB',
+  ),
+  415: errorResponse(
+    'unsupported_media_type: the body is not application/json (nor multipart/form-data where the route takes it)',
+  ),
   default: errorResponse('Any other error (402, 429 with Retry-After, 5xx): the same envelope, never a stack trace'),
 };
 
@@ -127,6 +131,21 @@ function jsonBody(name: string, required = true): Json {
   return { required, content: jsonContent(ref(name)) };
 }
 
+/**
+ * A body sent as JSON or, with the same fields, as multipart/form-data (how the `openai` SDK sends `videos.create`):
+ * object fields as bracketed names (`metadata[topic]=...`, deepObject style).
+ */
+function jsonOrFormBody(name: string, objectFields: readonly string[]): Json {
+  const deepObject = Object.fromEntries(objectFields.map((field) => [field, { style: 'deepObject', explode: true }]));
+  return {
+    required: true,
+    content: {
+      ...jsonContent(ref(name)),
+      'multipart/form-data': { schema: ref(name), ...(objectFields.length > 0 ? { encoding: deepObject } : {}) },
+    },
+  };
+}
+
 /** The paths of the API (the route table in infra/api-routes.ts), described with the component schemas. */
 function paths(): Json {
   return {
@@ -154,7 +173,7 @@ function paths(): Json {
         operationId: 'createVideo',
         summary: 'Create a video from a prompt; starts one pipeline execution named after the video id',
         parameters: [IDEMPOTENCY_KEY],
-        requestBody: jsonBody('CreateVideoRequest'),
+        requestBody: jsonOrFormBody('CreateVideoRequest', ['metadata']),
         responses: {
           202: { description: 'Accepted', headers: LOCATION, content: jsonContent(ref('Video')) },
           400: ERRORS[400],
@@ -168,7 +187,8 @@ function paths(): Json {
       },
       get: {
         operationId: 'listVideos',
-        summary: 'The caller’s videos, newest first',
+        summary:
+          'The caller’s videos, newest first; pass a page’s last_id (as the openai SDK does) or next_cursor as after',
         parameters: queryParameters(listVideosQuerySchema),
         responses: {
           200: { description: 'A page of videos', content: jsonContent(ref('VideoList')) },
@@ -228,7 +248,7 @@ function paths(): Json {
         operationId: 'remixVideo',
         summary: 'A new video remixing one of the caller’s completed videos with a new prompt',
         parameters: [VIDEO_ID, IDEMPOTENCY_KEY],
-        requestBody: jsonBody('RemixVideoRequest'),
+        requestBody: jsonOrFormBody('RemixVideoRequest', []),
         responses: {
           202: { description: 'Accepted', headers: LOCATION, content: jsonContent(ref('Video')) },
           400: ERRORS[400],

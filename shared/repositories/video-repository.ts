@@ -7,6 +7,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../errors';
+import { isVideoId } from '../ids';
 import type { VideoStatus } from '../schemas';
 import type { VideoContent, VideoRecord } from '../video';
 
@@ -39,7 +40,10 @@ export interface TransitionResult {
 export interface VideoRepository {
   /** The video; `consistent` reads it strongly consistently (after a write of this or another attempt). */
   get(videoId: string, options?: { consistent?: boolean }): Promise<VideoRecord | undefined>;
-  /** A user's videos newest first, optionally only one status. */
+  /**
+   * A user's videos newest first, optionally only one status. `after` is where the previous page ended: its opaque
+   * `nextCursor`, or the id of the last video seen (OpenAI's `last_id`; the caller checks it is the user's own).
+   */
   listByUser(userId: string, options: { limit: number; after?: string; status?: VideoStatus }): Promise<VideoPage>;
   /** Moves a non-terminal video to a non-terminal status (and progress); false when it is terminal or missing. */
   updateStatus(
@@ -137,6 +141,15 @@ export function encodeCursor(key: ListCursor): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 }
 
+/**
+ * The index position just past a video of this user's list. Built from the id alone, as the index keys are
+ * (`gsi1sk` = `VIDEO#<id>`, ULIDs sort by creation time): it also works for a video deleted since (no longer in
+ * the index), and the partition is always this user's, so no id can reach another user's list.
+ */
+export function startAfterVideo(videoId: string, userId: string): ListCursor {
+  return { ...videoKey(videoId), gsi1pk: userPartition(userId), gsi1sk: `VIDEO#${videoId}` };
+}
+
 /** Decodes a cursor for this user's list; anything else is a 400 on `after`. */
 export function decodeCursor(cursor: string, userId: string): ListCursor {
   const invalid = () => new ValidationError('after is not a valid cursor', 'after');
@@ -173,7 +186,13 @@ export class DynamoVideoRepository implements VideoRepository {
   ): Promise<VideoPage> {
     const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined =
-      options.after === undefined ? undefined : { ...decodeCursor(options.after, userId) };
+      options.after === undefined
+        ? undefined
+        : {
+            ...(isVideoId(options.after)
+              ? startAfterVideo(options.after, userId)
+              : decodeCursor(options.after, userId)),
+          };
     // A status filter is applied after DynamoDB's Limit, so keep reading until one item past the page is found.
     do {
       const page: QueryCommandOutput = await this.client.send(

@@ -80,6 +80,35 @@ export class ContractClient {
       body,
       redirect: 'manual',
     });
+    return this.checkResponse(method, path, response);
+  }
+
+  /**
+   * A `fetch` to hand to another client (the `openai` SDK's `fetch` option): it sends the request unchanged, checks
+   * the API's reply like {@link call} does, and follows a 302 afterwards as fetch would (a cross-origin redirect
+   * drops the credentials, as fetch's redirect rules do). A reply that breaks the contract is recorded in
+   * `violations` rather than thrown, so the client under test does not take it for a network error and retry.
+   */
+  readonly fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    const url = new URL(input instanceof Request ? input.url : input);
+    // Not a call to the API (the SDK probes its fetch's FormData support with a `data:` URL).
+    if (url.origin !== new URL(this.stack.baseUrl).origin) return fetch(input, init);
+    const method = (init.method ?? 'GET').toUpperCase();
+    const response = await fetch(url, { ...init, redirect: 'manual' });
+    try {
+      await this.checkResponse(method, `${url.pathname}${url.search}`, response.clone());
+    } catch (error) {
+      this.violations.push(`${method} ${url.pathname}: ${(error as Error).message}`);
+    }
+    const location = response.headers.get('location');
+    if (response.status !== 302 || location === null || init.redirect === 'manual') return response;
+    return fetch(new URL(location, url), { method: 'GET', ...(init.signal ? { signal: init.signal } : {}) });
+  };
+
+  /** Contract failures of replies seen through {@link fetch}. */
+  readonly violations: string[] = [];
+
+  private async checkResponse(method: string, path: string, response: Response): Promise<ContractReply> {
     const text = await response.text();
     const isJson = /^application\/json/.test(response.headers.get('content-type') ?? '');
     const reply = {

@@ -92,9 +92,12 @@ export class InMemoryVideoRepository implements VideoRepository {
           (options.status === undefined || video.status === options.status),
       )
       .sort((a, b) => b.videoId.localeCompare(a.videoId));
-    const start = options.after === undefined ? 0 : all.findIndex((video) => video.videoId === options.after) + 1;
-    const items = all.slice(start, start + options.limit);
-    const more = all.length > start + options.limit;
+    // Like the index: the position just past `after` (a video id, or this fake's cursor, which is one), found by
+    // order, so it holds for an id no longer listed.
+    const after = options.after;
+    const rest = after === undefined ? all : all.filter((video) => video.videoId < after);
+    const items = rest.slice(0, options.limit);
+    const more = rest.length > options.limit;
     return {
       items: items.map((video) => structuredClone(video)),
       nextCursor: more ? (items.at(-1)?.videoId ?? null) : null,

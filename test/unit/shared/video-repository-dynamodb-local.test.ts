@@ -119,6 +119,36 @@ describe('video-repository (DynamoDB Local)', () => {
     expect(completedRest.nextCursor).toBeNull();
   });
 
+  it('lists page after page from the last video id seen, also once that video is deleted, never another user’s', async () => {
+    // Prepare
+    const userId = `id-pager-${Date.now()}`;
+    const ids: string[] = [];
+    for (let index = 0; index < 5; index++) {
+      const videoId = newVideoId();
+      ids.push(videoId);
+      await putVideo(aVideo({ videoId, userId, status: 'completed' }));
+    }
+    const foreign = newVideoId();
+    await putVideo(aVideo({ videoId: foreign, userId: `${userId}-other` }));
+    const newestFirst = [...ids].reverse();
+
+    // Act
+    const first = await repository.listByUser(userId, { limit: 2 });
+    const lastSeen = first.items.at(-1)!.videoId;
+    await repository.markDeleted(lastSeen, 500);
+    const second = await repository.listByUser(userId, { limit: 2, after: lastSeen });
+    const third = await repository.listByUser(userId, { limit: 2, after: second.items.at(-1)!.videoId });
+    // An id from another user's list positions only inside this user's own list (the caller checks ownership).
+    const afterForeign = await repository.listByUser(userId, { limit: 10, after: foreign });
+
+    // Assess
+    expect(first.items.map((video) => video.videoId)).toEqual(newestFirst.slice(0, 2));
+    expect(second.items.map((video) => video.videoId)).toEqual(newestFirst.slice(2, 4));
+    expect(third.items.map((video) => video.videoId)).toEqual(newestFirst.slice(4));
+    expect(third.nextCursor).toBeNull();
+    expect(afterForeign.items.every((video) => video.userId === userId)).toBe(true);
+  });
+
   it('throws a 400 on after when the cursor belongs to another user', async () => {
     // Prepare
     const cursor = encodeCursor({ pk: 'VIDEO#v', sk: 'VIDEO', gsi1pk: 'USER#mallory', gsi1sk: 'VIDEO#v' });

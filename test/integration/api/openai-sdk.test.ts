@@ -1,0 +1,180 @@
+import { createHash } from 'node:crypto';
+import OpenAI, { toFile } from 'openai';
+import type { VideoCreateParams } from 'openai/resources/videos';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../helpers/api';
+import { useLocalStack } from '../../helpers/local-stack';
+import { ContractClient } from './contract';
+import { expectCovered } from './coverage';
+import { jobsFor, uniquePrompt, uniqueUser } from './support';
+
+// Apps written for the official `openai` SDK's `client.videos` work against reelflow with only `baseURL` and
+// `apiKey` (the user's token) changed. The SDK is used as published; the only option besides those two is `fetch`,
+// the contract client's, which checks every reply against GET /v1/openapi.json and records each request's
+// content type and URL (so the test knows the SDK really sent a form, and really paged with `after`).
+const stack = useLocalStack();
+let api: ContractClient;
+const sent: Array<{ method: string; url: URL; contentType: string | null }> = [];
+
+async function sdkFor(userId: string): Promise<OpenAI> {
+  return new OpenAI({
+    baseURL: `${stack.baseUrl}/v1`,
+    apiKey: await stack.token(userId),
+    fetch: async (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : input);
+      // A FormData body gets its content type (multipart/form-data with a boundary) from fetch, as here.
+      const body = init?.body;
+      const contentType =
+        body instanceof FormData
+          ? new Request(url, { method: 'POST', body }).headers.get('content-type')
+          : new Headers(init?.headers).get('content-type');
+      sent.push({ method: init?.method ?? 'GET', url, contentType });
+      return api.fetch(input, init);
+    },
+  });
+}
+
+/** Polls through the SDK until the video is finished (completed, failed or cancelled). */
+function finished(client: OpenAI, videoId: string) {
+  return eventually(
+    `video ${videoId} finishing`,
+    async () => {
+      const video = await client.videos.retrieve(videoId);
+      return ['completed', 'failed', 'cancelled'].includes(video.status) ? video : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 200 },
+  );
+}
+
+beforeAll(async () => {
+  api = await ContractClient.connect(stack);
+});
+afterEach(() => {
+  expect(api.violations.splice(0)).toEqual([]);
+});
+afterAll(() => expectCovered(api, 'openai-sdk'));
+
+describe('the openai SDK against reelflow', () => {
+  it('creates (multipart), retrieves, remixes (JSON and multipart), downloads and deletes through client.videos', async () => {
+    // Prepare
+    const client = await sdkFor(uniqueUser('sdk-lifecycle'));
+    const prompt = uniquePrompt('A red kite over green hills');
+    // metadata is reelflow's own field; the SDK sends a nested object as bracketed names (metadata[topic]).
+    const params = { prompt, seconds: '4', size: '1280x720', metadata: { topic: 'kites' } } as VideoCreateParams;
+
+    // Act
+    const created = await client.videos.create(params);
+    const completed = await finished(client, created.id);
+    const remixed = await client.videos.remix(created.id, { prompt: uniquePrompt('The kite at dusk') });
+    const form = new FormData();
+    form.append('prompt', uniquePrompt('The kite in the rain'));
+    // The SDK sends a FormData body as videos.create does (fetch encodes it as multipart/form-data).
+    const remixedByForm = await client.post<OpenAI.Videos.Video>(`/videos/${created.id}/remix`, { body: form });
+    const download = await client.videos.downloadContent(created.id);
+    const bytes = Buffer.from(await download.arrayBuffer());
+    await finished(client, remixed.id);
+    await finished(client, remixedByForm.id);
+    const deleted = await client.videos.delete(created.id);
+    const afterDelete = await client.videos.retrieve(created.id).catch((error: unknown) => error);
+
+    // Assess
+    const createRequest = sent.find((request) => request.method === 'POST' && request.url.pathname === '/v1/videos');
+    expect(createRequest?.contentType).toMatch(/^multipart\/form-data; boundary=/);
+    expect(created).toMatchObject({
+      object: 'video',
+      status: 'queued',
+      prompt,
+      model: 'sora-2',
+      seconds: '4',
+      size: '1280x720',
+      metadata: { topic: 'kites' },
+    });
+    expect(completed).toMatchObject({ id: created.id, status: 'completed', progress: 100 });
+    expect(remixed).toMatchObject({ object: 'video', remixed_from_video_id: created.id, size: '1280x720' });
+    expect(remixedByForm).toMatchObject({ object: 'video', remixed_from_video_id: created.id });
+    expect(download.status).toBe(200);
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(
+      (completed as unknown as { content: { sha256: string } }).content.sha256,
+    );
+    expect(deleted).toEqual({ id: created.id, object: 'video.deleted', deleted: true });
+    expect(afterDelete).toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
+  it('pages with for await over list({ limit: 1 }): each of the caller’s videos once, newest first, none of another user’s', async () => {
+    // Prepare
+    const client = await sdkFor(uniqueUser('sdk-pager'));
+    const stranger = await sdkFor(uniqueUser('sdk-stranger'));
+    const mine: string[] = [];
+    mine.push((await client.videos.create({ prompt: uniquePrompt('First of mine') })).id);
+    const theirs = (await stranger.videos.create({ prompt: uniquePrompt('Not yours') })).id;
+    mine.push((await client.videos.create({ prompt: uniquePrompt('Second of mine') })).id);
+    mine.push((await client.videos.create({ prompt: uniquePrompt('Third of mine') })).id);
+    const listedFrom = sent.length;
+
+    // Act
+    const seen: string[] = [];
+    for await (const video of client.videos.list({ limit: 1 })) seen.push(video.id);
+    const strangersAfter = await client.videos.list({ limit: 1, after: theirs }).catch((error: unknown) => error);
+
+    // Assess
+    expect(seen).toEqual([...mine].reverse());
+    const afters = sent
+      .slice(listedFrom)
+      .filter((request) => request.url.pathname === '/v1/videos' && request.method === 'GET')
+      .map((request) => request.url.searchParams.get('after'));
+    // One request per page: the SDK passed each page's last_id as `after`.
+    expect(afters).toEqual([null, mine[2], mine[1], theirs]);
+    expect(strangersAfter).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(strangersAfter).toMatchObject({ status: 400, code: 'invalid_parameter', param: 'after' });
+  });
+
+  it('answers 400 in the API envelope for an input_reference file and for a form without a prompt, reserving nothing', async () => {
+    // Prepare
+    const userId = uniqueUser('sdk-invalid');
+    const client = await sdkFor(userId);
+    const prompt = uniquePrompt('With a reference image');
+    const image = await toFile(Buffer.from('\x89PNG\r\n\x1a\n not really an image'), 'ref.png', { type: 'image/png' });
+
+    // Act
+    const withFile = await client.videos
+      .create({ prompt, input_reference: image, size: '720x1280' })
+      .catch((error: unknown) => error);
+    const withoutPrompt = await client.videos
+      .create({ seconds: '8' } as VideoCreateParams)
+      .catch((error: unknown) => error);
+    const usage = await api.call('GET', '/v1/usage', { token: await stack.token(userId) });
+
+    // Assess
+    expect(withFile).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(withFile).toMatchObject({
+      status: 400,
+      code: 'invalid_parameter',
+      param: 'input_reference',
+      error: { message: 'input_reference is not supported yet' },
+    });
+    expect(withoutPrompt).toMatchObject({ status: 400, code: 'missing_parameter', param: 'prompt' });
+    expect(await jobsFor(stack, prompt)).toEqual([]);
+    expect(usage.body).toMatchObject({ videos: 0, reserved_micros: 0 });
+  });
+
+  it('replays a multipart create sent again with its Idempotency-Key, and answers 409 for another body with it', async () => {
+    // Prepare
+    const client = await sdkFor(uniqueUser('sdk-idempotent'));
+    const prompt = uniquePrompt('Once only');
+    const headers = { 'Idempotency-Key': `sdk-${prompt}` };
+
+    // Act
+    const first = await client.videos.create({ prompt, seconds: '8' }, { headers });
+    const again = await client.videos.create({ prompt, seconds: '8' }, { headers });
+    // The SDK retries a 409 by default; this one is final, so one attempt is enough to see it.
+    const reused = await client.videos
+      .create({ prompt, seconds: '4' }, { headers, maxRetries: 0 })
+      .catch((error: unknown) => error);
+
+    // Assess
+    expect(again.id).toBe(first.id);
+    expect(await jobsFor(stack, prompt)).toHaveLength(1);
+    expect(reused).toBeInstanceOf(OpenAI.ConflictError);
+    expect(reused).toMatchObject({ status: 409, code: 'idempotency_key_reused' });
+  });
+});
