@@ -1,11 +1,11 @@
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BudgetExceededError, QuotaExceededError } from '../../../shared/errors';
-import { ACTIVE_RETRY_AFTER_SECONDS, DynamoBilling } from '../../../shared/money/billing';
-import { activeKey, dayKey, ledgerKey, providerCostKey, usageKey } from '../../../shared/money/keys';
+import { DynamoBilling } from '../../../shared/money/billing';
+import { ACTIVE_RETRY_AFTER_SECONDS } from '../../../shared/money/decisions';
 import { DynamoLimitsStore, type UserLimits } from '../../../shared/money/limits';
 import { DynamoWorkMeter } from '../../../shared/pipeline/work-meter';
-import { videoKey } from '../../../shared/repositories/video-repository';
+import { activeKey, dayKey, ledgerKey, providerCostKey, usageKey, videoKey } from '../../../shared/table-keys';
 import type { VideoContent } from '../../../shared/video';
 import { type LocalTable, startLocalTable } from '../../helpers/dynamodb-local';
 import { aVideo } from '../fakes/fakes';
