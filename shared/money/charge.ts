@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type CompletionUpdate, fromItem } from '../repositories/video-repository';
+import type { CompletionUpdate } from '../repositories/video-repository';
 import { ledgerKey, videoKey } from '../table-keys';
+import type { VideoRecord } from '../video';
 import { videoAwsCost } from './aws-cost';
 import {
   chargeAmountMicros,
@@ -17,10 +18,10 @@ import {
   activeRelease,
   type BillingOptions,
   deadlineWatchDelete,
-  readVideoItem,
-  retryWhileVideoChanges,
+  settleVideo,
   updateItem,
   usageUpdate,
+  type VideoItem,
 } from './transaction-items';
 
 /*
@@ -55,14 +56,18 @@ export class DynamoCharger implements Charger {
   }
 
   charge(videoId: string, update: CompletionUpdate): Promise<SettlementResult> {
-    return retryWhileVideoChanges(videoId, 'charge', () => this.tryCharge(videoId, update));
+    return settleVideo(this.client, this.tableName, videoId, 'charge', (item, video) =>
+      this.tryCharge(item, video, update),
+    );
   }
 
-  /** One read-decide-write; undefined when the video changed in between. */
-  private async tryCharge(videoId: string, update: CompletionUpdate): Promise<SettlementResult | undefined> {
-    const item = await readVideoItem(this.client, this.tableName, videoId);
-    if (item === undefined) return { applied: false, video: undefined };
-    const video = fromItem(item);
+  /** Decides on the video as read and writes; undefined when the video changed in between. */
+  private async tryCharge(
+    item: VideoItem,
+    video: VideoRecord,
+    update: CompletionUpdate,
+  ): Promise<SettlementResult | undefined> {
+    const videoId = video.videoId;
     const decision = chargeDecision(video, item.settledAt);
     if (decision === 'already_charged') return { applied: false, video };
     if (decision === 'record_provider_cost') {

@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { fromItem } from '../repositories/video-repository';
 import { videoKey } from '../table-keys';
+import type { VideoRecord } from '../video';
 import { videoAwsCost } from './aws-cost';
 import { type ReleaseOutcome, releasePlan, releaseUsage, reservationOf, type SettlementResult } from './decisions';
 import { providerCostPut } from './provider-cost';
@@ -10,10 +10,10 @@ import {
   activeRelease,
   type BillingOptions,
   deadlineWatchDelete,
-  readVideoItem,
-  retryWhileVideoChanges,
+  settleVideo,
   updateItem,
   usageUpdate,
+  type VideoItem,
 } from './transaction-items';
 
 /*
@@ -47,14 +47,18 @@ export class DynamoReleaser implements ReservationReleaser {
   ) {}
 
   release(videoId: string, outcome: ReleaseOutcome): Promise<SettlementResult> {
-    return retryWhileVideoChanges(videoId, 'release', () => this.tryRelease(videoId, outcome));
+    return settleVideo(this.client, this.tableName, videoId, 'release', (item, video) =>
+      this.tryRelease(item, video, outcome),
+    );
   }
 
-  /** One read-decide-write; undefined when the video changed in between. */
-  private async tryRelease(videoId: string, outcome: ReleaseOutcome): Promise<SettlementResult | undefined> {
-    const item = await readVideoItem(this.client, this.tableName, videoId);
-    if (item === undefined) return { applied: false, video: undefined };
-    const video = fromItem(item);
+  /** Decides on the video as read and writes; undefined when the video changed in between. */
+  private async tryRelease(
+    item: VideoItem,
+    video: VideoRecord,
+    outcome: ReleaseOutcome,
+  ): Promise<SettlementResult | undefined> {
+    const videoId = video.videoId;
     const plan = releasePlan(video, item.settledAt, outcome);
     if (plan === undefined) return { applied: false, video };
 

@@ -1,9 +1,10 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { deadlineWatchAt } from '../pipeline/duration';
+import { fromItem } from '../repositories/video-repository';
 import { activeKey, type TableKey, usageIndexKeys, usageKey, videoKey, workItemKey } from '../table-keys';
 import type { VideoRecord } from '../video';
 import type { AwsUnitPrices } from './aws-cost';
-import type { UsageDelta, VideoMoneyFields } from './decisions';
+import type { SettlementResult, UsageDelta, VideoMoneyFields } from './decisions';
 import { deadlineWatchItem, reconcileItem } from './reconciliation';
 import type { TransactItem, TransactOptions } from './transact';
 
@@ -44,16 +45,21 @@ export async function readVideoItem(
 }
 
 /**
- * Runs one settlement attempt after another while the video changes between an attempt's read and its write
- * (`attempt` returns undefined then): the write's condition saw another writer, so decide again on what is there.
+ * Settles a video: reads it and lets `attempt` decide and write, again while the video changes between the read and
+ * the write (`attempt` returns undefined then: its condition saw another writer, so decide again on what is there).
+ * A missing video is not applied.
  */
-export async function retryWhileVideoChanges<T>(
+export async function settleVideo(
+  client: DynamoDBDocumentClient,
+  tableName: string,
   videoId: string,
   move: 'charge' | 'release',
-  attempt: () => Promise<T | undefined>,
-): Promise<T> {
+  attempt: (item: VideoItem, video: VideoRecord) => Promise<SettlementResult | undefined>,
+): Promise<SettlementResult> {
   for (let count = 1; count <= MAX_SETTLEMENT_ATTEMPTS; count++) {
-    const result = await attempt();
+    const item = await readVideoItem(client, tableName, videoId);
+    if (item === undefined) return { applied: false, video: undefined };
+    const result = await attempt(item, fromItem(item));
     if (result !== undefined) return result;
   }
   throw new Error(`Video ${videoId} kept changing; ${move} not recorded`);
