@@ -1,6 +1,6 @@
 import { ConflictError } from '../../shared/errors';
 import type { Caller } from '../../shared/http/types';
-import type { ReservationReleaser } from '../../shared/money/billing';
+import type { ReservationReleaser } from '../../shared/money/release';
 import type { PipelineStopper } from '../../shared/pipeline/pipeline-stopper';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { VideoRepository } from '../../shared/repositories/video-repository';

@@ -1,11 +1,9 @@
 import { z } from 'zod';
 import { stateMachineEnvSchema, tableEnvSchema } from '../../shared/config';
-import { limitsEnvSchema } from '../../shared/money/limits';
 
 /** POST /v1/videos/{id}/cancel: the table and the state machine (to stop the video's execution). */
 export const cancelVideoEnvSchema = z.object({
   ...tableEnvSchema.shape,
   ...stateMachineEnvSchema.shape,
-  ...limitsEnvSchema.shape,
 });
 export type CancelVideoEnv = z.input<typeof cancelVideoEnvSchema>;

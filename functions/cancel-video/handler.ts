@@ -8,8 +8,7 @@ import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
-import { dynamoBilling } from '../../shared/money/billing';
-import { defaultLimitsFrom } from '../../shared/money/limits';
+import { DynamoReleaser } from '../../shared/money/release';
 import { StepFunctionsPipelineStopper } from '../../shared/pipeline/pipeline-stopper';
 import { logger, metrics, tracer } from '../../shared/powertools';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
@@ -21,7 +20,7 @@ const env = parseEnv(cancelVideoEnvSchema);
 
 const deps: CancelVideoDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
-  releaser: dynamoBilling(ddb, env.TABLE_NAME, defaultLimitsFrom(env)),
+  releaser: new DynamoReleaser(ddb, env.TABLE_NAME),
   pipeline: new StepFunctionsPipelineStopper(sfn, env.STATE_MACHINE_ARN),
   clock: () => new Date(),
   logger,

@@ -1,6 +1,6 @@
 import type { ApiResult } from '../../shared/http/types';
+import { monthOf } from '../../shared/money/calendar';
 import { microsToDollars, toCsv } from '../../shared/money/csv';
-import { monthOf } from '../../shared/money/keys';
 import type { CostReports, MonthUsage } from '../../shared/money/reports';
 import type { GetCostsInput } from './schema';
 

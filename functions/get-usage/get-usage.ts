@@ -1,4 +1,4 @@
-import { monthOf } from '../../shared/money/keys';
+import { monthOf } from '../../shared/money/calendar';
 import type { LimitsStore } from '../../shared/money/limits';
 import type { CostReports } from '../../shared/money/reports';
 import type { UsageResource } from '../../shared/money/schemas';

@@ -1,6 +1,7 @@
 import { PermanentProviderError, RetryableProviderError } from '../../shared/errors';
-import type { DynamoBilling } from '../../shared/money/billing';
+import type { ProviderCostRecorder } from '../../shared/money/provider-cost';
 import type { ReconcileQueue, ReconcileWorkItem } from '../../shared/money/reconciliation';
+import type { ReservationReleaser } from '../../shared/money/release';
 import { failureOf } from '../../shared/pipeline/failure';
 import { claimOrphanedJob } from '../../shared/pipeline/orphaned-job';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
@@ -26,7 +27,7 @@ export interface ReconcileProviderCostsDeps {
    * Records, once, a provider cost the user is not charged for; releases a video whose deadline watch is due
    * (money module).
    */
-  costs: Pick<DynamoBilling, 'recordProviderCostOf' | 'release'>;
+  costs: ProviderCostRecorder & ReservationReleaser;
   /** The video of an orphan search, and the claim of the job it finds. */
   videos: Pick<VideoRepository, 'get' | 'claimProviderJob'>;
   clock: () => Date;

@@ -4,7 +4,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../../shared/clients';
 import { parseEnv } from '../../shared/config';
-import { DynamoBilling } from '../../shared/money/billing';
+import { DynamoCharger } from '../../shared/money/charge';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
 import type { PipelineState } from '../../shared/pipeline/types';
 import { logger, metrics, tracer } from '../../shared/powertools';
@@ -14,7 +14,7 @@ import { completionInput, type RecordCompletionDeps, recordCompletion } from './
 const env = parseEnv(recordCompletionEnvSchema);
 
 const deps: RecordCompletionDeps = {
-  money: new DynamoBilling(ddb, env.TABLE_NAME, undefined, { awsPrices: env.AWS_UNIT_PRICES }),
+  money: new DynamoCharger(ddb, env.TABLE_NAME, { awsPrices: env.AWS_UNIT_PRICES }),
   clock: () => new Date(),
   logger,
   metrics,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Charger } from '../../shared/money/billing';
+import type { Charger } from '../../shared/money/charge';
 import type { PipelineInput, PipelineState, StoredContent } from '../../shared/pipeline/types';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import { CONTENT_VARIANTS } from '../../shared/schemas';

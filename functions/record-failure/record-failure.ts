@@ -1,4 +1,4 @@
-import type { ReservationReleaser } from '../../shared/money/billing';
+import type { ReservationReleaser } from '../../shared/money/release';
 import { failureOf } from '../../shared/pipeline/failure';
 import type { PipelineState } from '../../shared/pipeline/types';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';

@@ -6,13 +6,14 @@ import {
   idempotencyKeyReused,
   requestHashOf,
 } from '../http/idempotency';
-import type { ReservationReleaser, Reservations } from '../money/billing';
 import {
   type IdempotencyGuards,
   IdempotencyKeyClaimedError,
   isClaimLive,
   type ReservationGuard,
 } from '../money/idempotency-guard';
+import type { ReservationReleaser } from '../money/release';
+import type { Reservations } from '../money/reserve';
 import type { PipelineStarter } from '../pipeline/pipeline-starter';
 import type { AppLogger, AppMetrics } from '../powertools';
 import { estimateMicros, type PriceTable } from '../pricing';

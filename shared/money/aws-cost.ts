@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { VideoContent } from '../video';
 
 /**
  * The AWS-side cost of producing a video (cost of goods, beside what the provider bills), priced from counted work
@@ -108,4 +109,34 @@ const UPLOAD_PART_BYTES = 5 * 1024 * 1024;
 export function s3PutRequestsFor(bytes: number | undefined): number {
   if (bytes === undefined || bytes <= UPLOAD_PART_BYTES) return 1;
   return 2 + Math.ceil(bytes / UPLOAD_PART_BYTES);
+}
+
+/** The work counters the task functions keep on a video item (work-meter.ts); absent until the first task ends. */
+export interface WorkCounters {
+  workInvocations?: number;
+  workPolls?: number;
+  workLambdaMbMillis?: number;
+}
+
+/** The AWS-side cost of a video from its work counters and, once stored, its content. */
+export function videoAwsCost(
+  counters: WorkCounters,
+  content: VideoContent | null,
+  prices: AwsUnitPrices = DEFAULT_AWS_UNIT_PRICES,
+): AwsCost {
+  const variants = content?.variants ?? [];
+  return awsCostOf(
+    {
+      taskInvocations: counters.workInvocations ?? 0,
+      pollInvocations: counters.workPolls ?? 0,
+      lambdaMbMillis: counters.workLambdaMbMillis ?? 0,
+      // The MP4's size is known; each preview is one PutObject of unknown (small) size.
+      s3PutRequests: variants.reduce(
+        (requests, variant) => requests + s3PutRequestsFor(variant === 'video' ? content?.bytes : undefined),
+        0,
+      ),
+      s3Bytes: content?.bytes ?? 0,
+    },
+    prices,
+  );
 }

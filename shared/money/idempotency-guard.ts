@@ -1,19 +1,19 @@
-import { createHash } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../errors';
+import { idempotencyGuardKey } from '../table-keys';
 import { unixSeconds } from '../video';
-import { userPartition } from './keys';
 import type { TransactItem } from './transact';
 
 /**
- * The durable half of Idempotency-Key (API.md: same key, same body, same user within 24 hours → the first video).
+ * The durable half of Idempotency-Key: a client that retries a create or remix (same key, same body, same user,
+ * within 24 hours) must get the first video back, never a second video and a second charge.
  * Powertools idempotency in front replays finished requests and makes concurrent twins wait, but its in-progress
  * record expires with the invocation: a Lambda that crashed after reserving and starting would let a retry make a
  * second video. So a keyed request claims its key in the reserve transaction itself (an `IDEMPOTENCY#` item naming
- * the video, see keys.ts): a claimed key means a video and its reservation exist, and a retry finds it there.
+ * the video, see table-keys.ts): a claimed key means a video and its reservation exist, and a retry finds it there.
  */
 
-/** How long a key stands for its first video (API.md: 24 hours). */
+/** How long a key stands for its first video: 24 hours, long enough for any client's retries of one request. */
 export const IDEMPOTENCY_GUARD_SECONDS = 24 * 60 * 60;
 
 /** What a keyed request claims with its reservation. */
@@ -32,12 +32,6 @@ export interface ClaimedKey {
   createdAt: number;
   expiresAt: number;
 }
-
-/** The key of a user's claim on an Idempotency-Key; keys are per user and shared by create and remix. */
-export const idempotencyGuardKey = (userId: string, key: string) => ({
-  pk: userPartition(userId),
-  sk: `IDEMPOTENCY#${createHash('sha256').update(key).digest('hex')}`,
-});
 
 /** Thrown by reserve() when the key is claimed already (nothing written): the caller replays the earlier video. */
 export class IdempotencyKeyClaimedError extends ConflictError {

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { limitsKey } from './keys';
+import { limitsKey } from '../table-keys';
 
 /** A user's quotas: monthly budget (micro-USD), videos not yet terminal, videos created per UTC day. */
 export interface UserLimits {

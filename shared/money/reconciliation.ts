@@ -5,13 +5,13 @@ import {
   QueryCommand,
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
+import { RECONCILE_PARTITION, reconcileDueUpTo, workItemKey } from '../table-keys';
 import type { VideoRecord } from '../video';
-import { RECONCILE_PARTITION, reconcileDuePrefix, reconcileKey } from './keys';
 import { type TransactOptions, transactWrite } from './transact';
 
 /*
  * Work the scheduled reconciler (functions/reconcile-provider-costs) does later, as small items in one partition
- * (keys.ts: pk `RECONCILE`, sk `{dueAt}#{videoId}`, plus `#{kind}` for kinds other than `provider_job`):
+ * (table-keys.ts: pk `RECONCILE`, sk `{dueAt}#{videoId}`, plus `#{kind}` for kinds other than `provider_job`):
  * - `provider_job`: a provider job reelflow gave up on while it may still finish (and be billed by the provider):
  *   a cancelled video, or one that failed because reelflow stopped waiting (`timed_out`) or could not reach the
  *   provider (`provider_failed`), that has a provider job; or a job the provider accepted for a video that had
@@ -112,12 +112,6 @@ export function deadlineWatchItem(video: VideoRecord, deadline: number): Reconci
   };
 }
 
-/** The table key of a work item: one item per video, kind and due second. */
-export function workItemKey(item: Pick<ReconcileWorkItem, 'kind' | 'dueAt' | 'videoId'>): { pk: string; sk: string } {
-  const key = reconcileKey(item.dueAt, item.videoId);
-  return item.kind === undefined || item.kind === 'provider_job' ? key : { ...key, sk: `${key.sk}#${item.kind}` };
-}
-
 /** The table item of a work item. */
 export function reconcileItem(item: ReconcileWorkItem): Record<string, unknown> {
   return { ...workItemKey(item), entity: 'reconcile', ...item };
@@ -153,9 +147,8 @@ export class DynamoReconcileQueue implements ReconcileQueue {
       const page: QueryCommandOutput = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          // `~` sorts after every video id character, so every item due in second `now` is included.
           KeyConditionExpression: 'pk = :pk AND sk <= :upTo',
-          ExpressionAttributeValues: { ':pk': RECONCILE_PARTITION, ':upTo': `${reconcileDuePrefix(now)}#~` },
+          ExpressionAttributeValues: { ':pk': RECONCILE_PARTITION, ':upTo': reconcileDueUpTo(now) },
           ConsistentRead: true,
           Limit: limit - items.length,
           ExclusiveStartKey: startKey,

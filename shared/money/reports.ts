@@ -1,5 +1,12 @@
 import { type DynamoDBDocumentClient, GetCommand, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
-import { activeKey, usageKey, userPartition } from './keys';
+import {
+  activeKey,
+  ledgerPrefix,
+  monthUsagePartition,
+  providerCostPrefix,
+  usageKey,
+  userPartition,
+} from '../table-keys';
 
 /** A user's aggregates for one month (the usage item). */
 export interface MonthUsage {
@@ -73,7 +80,7 @@ export function toMonthUsage(userId: string, month: string, item: Record<string,
   };
 }
 
-/** The DynamoDB implementation (one table, keys in keys.ts). */
+/** The DynamoDB implementation (one table, keys in table-keys.ts). */
 export class DynamoCostReports implements CostReports {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -98,7 +105,7 @@ export class DynamoCostReports implements CostReports {
     const items = await this.queryAll({
       IndexName: 'gsi2',
       KeyConditionExpression: 'gsi2pk = :month',
-      ExpressionAttributeValues: { ':month': `USAGE#${month}` },
+      ExpressionAttributeValues: { ':month': monthUsagePartition(month) },
     });
     return items.map((item) => toMonthUsage(String(item.userId), month, item));
   }
@@ -107,10 +114,10 @@ export class DynamoCostReports implements CostReports {
     const query = (prefix: string) =>
       this.queryAll({
         KeyConditionExpression: 'pk = :user AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':user': userPartition(userId), ':prefix': `${prefix}#${month}#` },
+        ExpressionAttributeValues: { ':user': userPartition(userId), ':prefix': prefix },
         ConsistentRead: true,
       });
-    const [entries, providerCosts] = await Promise.all([query('LEDGER'), query('PROVIDERCOST')]);
+    const [entries, providerCosts] = await Promise.all([query(ledgerPrefix(month)), query(providerCostPrefix(month))]);
     return {
       entries: entries.map((item) => ({
         userId,

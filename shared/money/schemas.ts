@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { MONTH_PATTERN } from './keys';
+import { MONTH_PATTERN } from './calendar';
 
 /*
- * The money routes' request and response schemas (API.md: usage, admin costs, admin limits).
+ * The money routes' request and response schemas: a user's usage, finance's cost report and users' limits.
  */
 
 const monthSchema = z

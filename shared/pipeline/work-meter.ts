@@ -2,7 +2,7 @@ import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamod
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { AppLogger } from '../powertools';
-import { videoKey } from '../repositories/video-repository';
+import { videoKey } from '../table-keys';
 
 /** One task invocation's work. */
 export interface TaskWork {

@@ -9,6 +9,7 @@ import {
 import { ValidationError } from '../errors';
 import { isVideoId } from '../ids';
 import type { VideoStatus } from '../schemas';
+import { providerJobKey, USER_VIDEOS_PREFIX, userPartition, videoIndexKeys, videoKey } from '../table-keys';
 import type { VideoContent, VideoRecord } from '../video';
 
 /** A page of a user's videos, newest first. */
@@ -35,7 +36,7 @@ export interface TransitionResult {
 /**
  * Access to video records (and provider job claims). Logic modules take this interface, tests fake it. Writing a
  * new video and settling one (completed, failed, cancelled) move money, so they live in the money module
- * (shared/money/billing.ts: reserve, charge, release), never here.
+ * (shared/money: reserve.ts, charge.ts, release.ts), never here.
  */
 export interface VideoRepository {
   /** The video; `consistent` reads it strongly consistently (after a write of this or another attempt). */
@@ -84,10 +85,6 @@ interface ListCursor {
   gsi1sk: string;
 }
 
-export const videoKey = (videoId: string) => ({ pk: `VIDEO#${videoId}`, sk: 'VIDEO' });
-export const providerJobKey = (providerVideoId: string) => ({ pk: `PROVIDERJOB#${providerVideoId}`, sk: 'CLAIM' });
-const userPartition = (userId: string) => `USER#${userId}`;
-
 const NOT_TERMINAL = 'attribute_exists(pk) AND NOT (#status IN (:completed, :failed, :cancelled))';
 const TERMINAL_VALUES = { ':completed': 'completed', ':failed': 'failed', ':cancelled': 'cancelled' };
 
@@ -95,8 +92,7 @@ const TERMINAL_VALUES = { ':completed': 'completed', ':failed': 'failed', ':canc
 export function toItem(video: VideoRecord): VideoItem {
   const item: Record<string, unknown> = {
     ...videoKey(video.videoId),
-    gsi1pk: userPartition(video.userId),
-    gsi1sk: `VIDEO#${video.videoId}`,
+    ...videoIndexKeys(video.userId, video.videoId),
     entity: 'video',
   };
   for (const [name, value] of Object.entries(video)) {
@@ -202,7 +198,7 @@ export class DynamoVideoRepository implements VideoRepository {
           KeyConditionExpression: 'gsi1pk = :user AND begins_with(gsi1sk, :video)',
           ExpressionAttributeValues: {
             ':user': userPartition(userId),
-            ':video': 'VIDEO#',
+            ':video': USER_VIDEOS_PREFIX,
             ...(options.status === undefined ? {} : { ':status': options.status }),
           },
           ...(options.status === undefined

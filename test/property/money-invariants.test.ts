@@ -5,7 +5,7 @@ import { BudgetExceededError, QuotaExceededError } from '../../shared/errors';
 import { DynamoBilling } from '../../shared/money/billing';
 import { DynamoLimitsStore } from '../../shared/money/limits';
 import { estimateMicros } from '../../shared/pricing';
-import { videoKey } from '../../shared/repositories/video-repository';
+import { videoKey } from '../../shared/table-keys';
 import type { VideoContent, VideoRecord } from '../../shared/video';
 import { type LocalTable, startLocalTable } from '../helpers/dynamodb-local';
 

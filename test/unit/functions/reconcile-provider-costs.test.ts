@@ -9,7 +9,7 @@ import {
   reconcileProviderCosts,
 } from '../../../functions/reconcile-provider-costs/reconcile-provider-costs';
 import { PermanentProviderError, RetryableProviderError } from '../../../shared/errors';
-import type { ReleaseOutcome } from '../../../shared/money/billing';
+import type { ReleaseOutcome } from '../../../shared/money/decisions';
 import { movedItem, type ReconcileQueue, type ReconcileWorkItem } from '../../../shared/money/reconciliation';
 import { isTerminal, type VideoRecord } from '../../../shared/video';
 import {

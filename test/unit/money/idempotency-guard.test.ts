@@ -8,12 +8,11 @@ import {
   DynamoIdempotencyGuards,
   IDEMPOTENCY_GUARD_SECONDS,
   IdempotencyKeyClaimedError,
-  idempotencyGuardKey,
 } from '../../../shared/money/idempotency-guard';
-import { activeKey, usageKey } from '../../../shared/money/keys';
 import { DynamoLimitsStore, type UserLimits } from '../../../shared/money/limits';
 import type { PipelineInput } from '../../../shared/pipeline/types';
-import { DynamoVideoRepository, videoKey } from '../../../shared/repositories/video-repository';
+import { DynamoVideoRepository } from '../../../shared/repositories/video-repository';
+import { activeKey, idempotencyGuardKey, usageKey, videoKey } from '../../../shared/table-keys';
 import { type LocalTable, startLocalTable } from '../../helpers/dynamodb-local';
 import { aVideo, fakeLogger } from '../fakes/fakes';
 

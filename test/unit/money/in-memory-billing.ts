@@ -1,10 +1,5 @@
-import type {
-  Charger,
-  ReleaseOutcome,
-  ReservationReleaser,
-  Reservations,
-  SettlementResult,
-} from '../../../shared/money/billing';
+import type { Charger } from '../../../shared/money/charge';
+import type { ReleaseOutcome, SettlementResult } from '../../../shared/money/decisions';
 import {
   type ClaimedKey,
   IDEMPOTENCY_GUARD_SECONDS,
@@ -13,6 +8,8 @@ import {
   isClaimLive,
   type ReservationGuard,
 } from '../../../shared/money/idempotency-guard';
+import type { ReservationReleaser } from '../../../shared/money/release';
+import type { Reservations } from '../../../shared/money/reserve';
 import type { CompletionUpdate } from '../../../shared/repositories/video-repository';
 import { isTerminal, unixSeconds, type VideoRecord } from '../../../shared/video';
 import type { InMemoryVideoRepository } from '../fakes/fakes';

@@ -2,7 +2,6 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { reconcileProviderCosts } from '../../../functions/reconcile-provider-costs/reconcile-provider-costs';
 import { DynamoBilling } from '../../../shared/money/billing';
-import { activeKey, providerCostKey, RECONCILE_PARTITION, reconcileKey, usageKey } from '../../../shared/money/keys';
 import { DynamoLimitsStore, type UserLimits } from '../../../shared/money/limits';
 import {
   DynamoReconcileQueue,
@@ -12,7 +11,15 @@ import {
   reconcileWorkItemFor,
 } from '../../../shared/money/reconciliation';
 import { deadlineWatchAt } from '../../../shared/pipeline/duration';
-import { DynamoVideoRepository, videoKey } from '../../../shared/repositories/video-repository';
+import { DynamoVideoRepository } from '../../../shared/repositories/video-repository';
+import {
+  activeKey,
+  providerCostKey,
+  RECONCILE_PARTITION,
+  reconcileKey,
+  usageKey,
+  videoKey,
+} from '../../../shared/table-keys';
 import { type LocalTable, startLocalTable } from '../../helpers/dynamodb-local';
 import { aProviderJob, aVideo, FakeProvider, fakeLogger, fakeMetrics } from '../fakes/fakes';
 

@@ -1,0 +1,103 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { toItem } from '../repositories/video-repository';
+import { activeKey, dayKey } from '../table-keys';
+import type { VideoRecord } from '../video';
+import { dayOf } from './calendar';
+import { budgetHeadroomMicros, refusalBeforeReserve, reservationFields, reserveRefusal } from './decisions';
+import { guardClaimItem, type ReservationGuard } from './idempotency-guard';
+import type { LimitsStore } from './limits';
+import { type TransactItem, type TransactOptions, transactWrite } from './transact';
+import { deadlineWatchPut, updateItem, usageUpdate } from './transaction-items';
+
+/*
+ * Reserve, at create: the estimate is added to the month's reserved (and committed) amount, the active and daily
+ * counts go up and the video is written, in ONE transaction whose conditions enforce the budget and the quotas, so
+ * that concurrent creates never overspend; a refused request writes nothing. The same transaction writes the
+ * video's deadline watch (the reconciler releases a video no execution settled) and, for a keyed request, claims
+ * its Idempotency-Key.
+ */
+
+/** Reserves a new video's estimate and writes it (create and remix). */
+export interface Reservations {
+  /**
+   * Writes the video with its estimate reserved against the user's month, counted as active and in today's count.
+   * With a `guard`, the same transaction claims the request's Idempotency-Key for this video (idempotency-guard.ts).
+   * @throws BudgetExceededError (402) or QuotaExceededError (429 with Retry-After); nothing is written then.
+   * @throws IdempotencyKeyClaimedError when the guard's key stands for another video; nothing is written then.
+   */
+  reserve(video: VideoRecord, now: Date, guard?: ReservationGuard): Promise<void>;
+}
+
+/** The DynamoDB reservations. */
+export class DynamoReservations implements Reservations {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly limits: Pick<LimitsStore, 'effective'>,
+    private readonly options: TransactOptions = {},
+  ) {}
+
+  async reserve(video: VideoRecord, now: Date, guard?: ReservationGuard): Promise<void> {
+    const limits = await this.limits.effective(video.userId);
+    const estimate = video.estimatedMicros;
+    const refusal = refusalBeforeReserve(estimate, limits, now);
+    if (refusal !== undefined) throw refusal;
+
+    const fields = reservationFields(video, now);
+    const items: TransactItem[] = [
+      usageUpdate(
+        this.tableName,
+        video.userId,
+        fields.usageMonth,
+        { reservedMicros: estimate, committedMicros: estimate },
+        {
+          ConditionExpression: 'attribute_not_exists(committedMicros) OR committedMicros <= :headroom',
+          ExpressionAttributeValues: { ':headroom': budgetHeadroomMicros(limits, estimate) },
+        },
+      ),
+      updateItem(this.tableName, activeKey(video.userId), {
+        UpdateExpression: 'SET entity = :active, userId = :userId ADD activeCount :one',
+        ConditionExpression: 'attribute_not_exists(activeCount) OR activeCount < :max',
+        ExpressionAttributeValues: {
+          ':active': 'active',
+          ':userId': video.userId,
+          ':one': 1,
+          ':max': limits.maxActive,
+        },
+      }),
+      updateItem(this.tableName, dayKey(video.userId, dayOf(now)), {
+        UpdateExpression: 'SET entity = :day, userId = :userId, #day = :date ADD createdCount :one',
+        ConditionExpression: 'attribute_not_exists(createdCount) OR createdCount < :max',
+        ExpressionAttributeNames: { '#day': 'day' },
+        ExpressionAttributeValues: {
+          ':day': 'day',
+          ':userId': video.userId,
+          ':date': dayOf(now),
+          ':one': 1,
+          ':max': limits.maxPerDay,
+        },
+      }),
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...toItem(video), ...fields },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      // Fifth when present: the cancellation reasons below are read by position.
+      ...(guard === undefined ? [] : [guardClaimItem(this.tableName, video, guard, now)]),
+      // Last, unconditional.
+      deadlineWatchPut(this.tableName, video),
+    ];
+    const outcome = await transactWrite(this.client, items, this.options);
+    if (outcome.committed) return;
+    const [budget, active, daily, , claimed] = outcome.reasons.map((code) => code === 'ConditionalCheckFailed');
+    throw (
+      reserveRefusal(
+        { budget: budget === true, active: active === true, daily: daily === true, claimed: claimed === true },
+        limits,
+        now,
+      ) ?? new Error(`Video ${video.videoId} already exists`)
+    );
+  }
+}

@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+
+/*
+ * Every key of the main table, in one place. One table holds videos, provider job claims, usage, the cost ledger,
+ * limits, quotas, Idempotency-Key claims and the reconciler's work, so that a money move can change all the items
+ * it touches in one transaction. The keys serve these reads: a video by id; a user's videos newest first (gsi1,
+ * video ids sort by time); a user's usage and ledger for a month (`USER#` partition, sk prefixes); every user's
+ * usage for a month (gsi2); reconciliation work due by now (one partition sorted by due time).
+ *
+ * | item                            | pk                       | sk                                 | index keys                            |
+ * | ------------------------------- | ------------------------ | ---------------------------------- | ------------------------------------- |
+ * | video                           | `VIDEO#{videoId}`        | `VIDEO`                            | gsi1: `USER#{userId}` / `VIDEO#{videoId}` |
+ * | provider job claim              | `PROVIDERJOB#{jobId}`    | `CLAIM`                            | –                                     |
+ * | user's month usage              | `USER#{userId}`          | `USAGE#{YYYY-MM}`                  | gsi2: `USAGE#{YYYY-MM}` / `USER#{userId}` |
+ * | ledger entry (charged video)    | `USER#{userId}`          | `LEDGER#{YYYY-MM}#{videoId}`       | –                                     |
+ * | provider cost, user not charged | `USER#{userId}`          | `PROVIDERCOST#{YYYY-MM}#{videoId}` | –                                     |
+ * | user limits (overrides)         | `USER#{userId}`          | `LIMITS`                           | –                                     |
+ * | videos not yet terminal         | `USER#{userId}`          | `ACTIVE`                           | –                                     |
+ * | videos created on a UTC day     | `USER#{userId}`          | `DAY#{YYYY-MM-DD}`                 | –                                     |
+ * | Idempotency-Key claim (24 h)    | `USER#{userId}`          | `IDEMPOTENCY#{sha256(key), hex}`   | –                                     |
+ * | provider job to reconcile       | `RECONCILE`              | `{dueAt, 10 digits}#{videoId}`     | –                                     |
+ * | orphan search / deadline watch  | `RECONCILE`              | `{dueAt}#{videoId}#{kind}`         | –                                     |
+ */
+
+/** A table key. */
+export interface TableKey {
+  pk: string;
+  sk: string;
+}
+
+/** The partition of everything kept per user (usage, ledger, limits, quotas, key claims). */
+export const userPartition = (userId: string) => `USER#${userId}`;
+
+/** A video's item. */
+export const videoKey = (videoId: string): TableKey => ({ pk: `VIDEO#${videoId}`, sk: 'VIDEO' });
+/** Prefix of gsi1 sort keys: a user's videos. */
+export const USER_VIDEOS_PREFIX = 'VIDEO#';
+/** A video's place in its user's list (gsi1); removed when the video is deleted. */
+export const videoIndexKeys = (userId: string, videoId: string) => ({
+  gsi1pk: userPartition(userId),
+  gsi1sk: `${USER_VIDEOS_PREFIX}${videoId}`,
+});
+/** The claim that ties a provider job to one video. */
+export const providerJobKey = (providerVideoId: string): TableKey => ({
+  pk: `PROVIDERJOB#${providerVideoId}`,
+  sk: 'CLAIM',
+});
+
+/** A user's usage aggregates for a month. */
+export const usageKey = (userId: string, month: string): TableKey => ({
+  pk: userPartition(userId),
+  sk: `USAGE#${month}`,
+});
+/** gsi2's partition: every user's usage item of a month. */
+export const monthUsagePartition = (month: string) => `USAGE#${month}`;
+/** A usage item's place in its month's list (gsi2). */
+export const usageIndexKeys = (userId: string, month: string) => ({
+  gsi2pk: monthUsagePartition(month),
+  gsi2sk: userPartition(userId),
+});
+/** Sort key prefix of a user's ledger entries of a month. */
+export const ledgerPrefix = (month: string) => `LEDGER#${month}#`;
+export const ledgerKey = (userId: string, month: string, videoId: string): TableKey => ({
+  pk: userPartition(userId),
+  sk: `${ledgerPrefix(month)}${videoId}`,
+});
+/** Sort key prefix of a user's provider costs of a month. */
+export const providerCostPrefix = (month: string) => `PROVIDERCOST#${month}#`;
+export const providerCostKey = (userId: string, month: string, videoId: string): TableKey => ({
+  pk: userPartition(userId),
+  sk: `${providerCostPrefix(month)}${videoId}`,
+});
+export const limitsKey = (userId: string): TableKey => ({ pk: userPartition(userId), sk: 'LIMITS' });
+export const activeKey = (userId: string): TableKey => ({ pk: userPartition(userId), sk: 'ACTIVE' });
+export const dayKey = (userId: string, day: string): TableKey => ({ pk: userPartition(userId), sk: `DAY#${day}` });
+
+/**
+ * A user's claim on an Idempotency-Key; keys are per user and shared by create and remix. Only a hash is stored:
+ * the client's key may carry anything.
+ */
+export const idempotencyGuardKey = (userId: string, key: string): TableKey => ({
+  pk: userPartition(userId),
+  sk: `IDEMPOTENCY#${createHash('sha256').update(key).digest('hex')}`,
+});
+
+/** The one partition of reconciliation work items, sorted by due time. */
+export const RECONCILE_PARTITION = 'RECONCILE';
+/** Unix seconds zero-padded to 10 digits, so sort keys order by due time. */
+export const reconcileDuePrefix = (dueAt: number) => String(Math.max(0, Math.floor(dueAt))).padStart(10, '0');
+/** Sort key bound that includes every work item due in second `dueAt` (`~` sorts after every video id character). */
+export const reconcileDueUpTo = (dueAt: number) => `${reconcileDuePrefix(dueAt)}#~`;
+export const reconcileKey = (dueAt: number, videoId: string): TableKey => ({
+  pk: RECONCILE_PARTITION,
+  sk: `${reconcileDuePrefix(dueAt)}#${videoId}`,
+});
+/**
+ * A reconciliation work item: one item per video, kind and due second. `provider_job` items (and items written
+ * before kinds existed) carry no kind suffix.
+ */
+export function workItemKey(item: { kind?: string; dueAt: number; videoId: string }): TableKey {
+  const key = reconcileKey(item.dueAt, item.videoId);
+  return item.kind === undefined || item.kind === 'provider_job' ? key : { ...key, sk: `${key.sk}#${item.kind}` };
+}

@@ -1,0 +1,331 @@
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BudgetExceededError, QuotaExceededError } from '../../../shared/errors';
+import { DynamoBilling } from '../../../shared/money/billing';
+import { DynamoCharger } from '../../../shared/money/charge';
+import { ACTIVE_RETRY_AFTER_SECONDS } from '../../../shared/money/decisions';
+import { DynamoLimitsStore, type UserLimits } from '../../../shared/money/limits';
+import { DynamoProviderCosts } from '../../../shared/money/provider-cost';
+import { DynamoReleaser } from '../../../shared/money/release';
+import { DynamoReservations } from '../../../shared/money/reserve';
+import { DynamoWorkMeter } from '../../../shared/pipeline/work-meter';
+import type { VideoStatus } from '../../../shared/schemas';
+import { activeKey, dayKey, ledgerKey, providerCostKey, usageKey, videoKey } from '../../../shared/table-keys';
+import type { VideoContent } from '../../../shared/video';
+import { type LocalTable, startLocalTable } from '../../helpers/dynamodb-local';
+import { aVideo } from '../fakes/fakes';
+
+/*
+ * The money moves (reserve.ts, charge.ts, release.ts, provider-cost.ts) against AWS's DynamoDB Local: transactions,
+ * conditions and cancellation reasons are real. One file, so one DynamoDB Local serves them all.
+ */
+
+const DEFAULTS: UserLimits = { budgetMicros: 10_000_000, maxActive: 100, maxPerDay: 1000 };
+const NOW = new Date('2026-11-21T12:00:00Z');
+const NOW_S = Math.floor(NOW.getTime() / 1000);
+const CONTENT: VideoContent = {
+  contentType: 'video/mp4',
+  bytes: 1234,
+  sha256: 'a'.repeat(64),
+  variants: ['video', 'thumbnail', 'spritesheet'],
+  bucket: 'bucket',
+  key: 'videos/alice/vid/video.mp4',
+};
+
+let local: LocalTable;
+let table: string;
+let limits: DynamoLimitsStore;
+let reservations: DynamoReservations;
+let charger: DynamoCharger;
+let releaser: DynamoReleaser;
+let videoCounter = 0;
+
+const get = async (key: { pk: string; sk: string }) =>
+  (await local.documents.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item;
+/** Moves a video's status behind the money module's back, as another path (or a crash) would leave it. */
+const setStatus = async (videoId: string, status: VideoStatus) =>
+  local.documents.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: videoKey(videoId),
+      UpdateExpression: 'SET #status = :status',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':status': status },
+    }),
+  );
+const nextId = () => `vid_${String(++videoCounter).padStart(26, '0')}`;
+
+beforeAll(async () => {
+  local = await startLocalTable();
+});
+afterAll(async () => {
+  await local?.stop();
+});
+beforeEach(async () => {
+  table = await local.createTable();
+  limits = new DynamoLimitsStore(local.documents, table, DEFAULTS);
+  reservations = new DynamoReservations(local.documents, table, limits);
+  charger = new DynamoCharger(local.documents, table);
+  releaser = new DynamoReleaser(local.documents, table);
+});
+
+describe('reserve', () => {
+  it('returns after writing the video, its reservation, the active and the daily count when within limits', async () => {
+    const video = aVideo({ videoId: nextId() });
+
+    await reservations.reserve(video, NOW);
+
+    expect(await get(videoKey(video.videoId))).toMatchObject({
+      status: 'queued',
+      usageMonth: '2026-11',
+      reservedMicros: 400_000,
+      unitPriceMicros: 100_000,
+    });
+    expect(await get(usageKey('alice', '2026-11'))).toMatchObject({
+      reservedMicros: 400_000,
+      committedMicros: 400_000,
+      gsi2pk: 'USAGE#2026-11',
+      gsi2sk: 'USER#alice',
+    });
+    expect(await get(activeKey('alice'))).toMatchObject({ activeCount: 1 });
+    expect(await get(dayKey('alice', '2026-11-21'))).toMatchObject({ createdCount: 1 });
+  });
+
+  it('throws BudgetExceededError and writes nothing when charged + reserved + estimate exceeds the budget', async () => {
+    await limits.update('alice', { budgetMicros: 1_000_000 }, NOW_S);
+    await reservations.reserve(aVideo({ videoId: nextId(), estimatedMicros: 800_000, seconds: '8' }), NOW);
+    const rejected = aVideo({ videoId: nextId() });
+
+    await expect(reservations.reserve(rejected, NOW)).rejects.toBeInstanceOf(BudgetExceededError);
+
+    expect(await get(videoKey(rejected.videoId))).toBeUndefined();
+    expect(await get(usageKey('alice', '2026-11'))).toMatchObject({ reservedMicros: 800_000 });
+    expect(await get(activeKey('alice'))).toMatchObject({ activeCount: 1 });
+    expect(await get(dayKey('alice', '2026-11-21'))).toMatchObject({ createdCount: 1 });
+  });
+
+  it('throws QuotaExceededError with a constant Retry-After when max_active videos are not terminal', async () => {
+    await limits.update('alice', { maxActive: 1 }, NOW_S);
+    await reservations.reserve(aVideo({ videoId: nextId() }), NOW);
+
+    const error = await reservations.reserve(aVideo({ videoId: nextId() }), NOW).catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(QuotaExceededError);
+    expect(error).toMatchObject({ status: 429, code: 'quota_exceeded', retryAfterSeconds: ACTIVE_RETRY_AFTER_SECONDS });
+    expect(await get(usageKey('alice', '2026-11'))).toMatchObject({ reservedMicros: 400_000 });
+  });
+
+  it('throws QuotaExceededError with Retry-After until UTC midnight when max_per_day is reached', async () => {
+    await limits.update('alice', { maxPerDay: 1 }, NOW_S);
+    const first = aVideo({ videoId: nextId() });
+    await reservations.reserve(first, NOW);
+    await releaser.release(first.videoId, { status: 'cancelled', now: NOW_S });
+
+    const error = await reservations.reserve(aVideo({ videoId: nextId() }), NOW).catch((caught: unknown) => caught);
+
+    expect(error).toMatchObject({ status: 429, code: 'quota_exceeded', retryAfterSeconds: 12 * 3600 });
+  });
+
+  it('answers 402 without a write when the estimate alone exceeds the budget, and 429 when a limit is 0', async () => {
+    await limits.update('alice', { budgetMicros: 100 }, NOW_S);
+    await expect(reservations.reserve(aVideo({ videoId: nextId() }), NOW)).rejects.toBeInstanceOf(BudgetExceededError);
+    await limits.update('bob', { maxActive: 0 }, NOW_S);
+    await expect(reservations.reserve(aVideo({ videoId: nextId(), userId: 'bob' }), NOW)).rejects.toMatchObject({
+      code: 'quota_exceeded',
+    });
+
+    expect(await get(usageKey('alice', '2026-11'))).toBeUndefined();
+    expect(await get(activeKey('bob'))).toBeUndefined();
+  });
+
+  it('accepts exactly as many concurrent reserves as the budget covers', async () => {
+    await limits.update('carol', { budgetMicros: 2_000_000 }, NOW_S);
+    const videos = Array.from({ length: 20 }, () => aVideo({ videoId: nextId(), userId: 'carol' }));
+
+    const results = await Promise.allSettled(videos.map((video) => reservations.reserve(video, NOW)));
+
+    const accepted = results.filter((result) => result.status === 'fulfilled').length;
+    const rejected = results.filter(
+      (result) => result.status === 'rejected' && result.reason instanceof BudgetExceededError,
+    ).length;
+    expect({ accepted, rejected }).toEqual({ accepted: 5, rejected: 15 });
+    expect(await get(usageKey('carol', '2026-11'))).toMatchObject({ reservedMicros: 2_000_000 });
+    const { Items } = await local.documents.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :user',
+        ExpressionAttributeValues: { ':user': 'USER#carol' },
+      }),
+    );
+    expect(Items).toHaveLength(5);
+  });
+});
+
+describe('charge', () => {
+  it('returns applied once and writes one ledger entry when a completion is charged twice', async () => {
+    const video = aVideo({ videoId: nextId(), seconds: '8', estimatedMicros: 800_000 });
+    await reservations.reserve(video, NOW);
+    // Three task invocations of 1 s at 512 MB, one of them a poll: 7 transitions, 1.5 GB-s, 3 requests; 3 PUTs.
+    const meter = new DynamoWorkMeter(local.documents, table);
+    await meter.record(video.videoId, { poll: false, durationMs: 1000, memoryMb: 512 });
+    await meter.record(video.videoId, { poll: true, durationMs: 1000, memoryMb: 512 });
+    await meter.record(video.videoId, { poll: false, durationMs: 1000, memoryMb: 512 });
+
+    const first = await charger.charge(video.videoId, { content: CONTENT, completedAt: NOW_S });
+    const second = await charger.charge(video.videoId, { content: CONTENT, completedAt: NOW_S + 5 });
+
+    expect(first.applied).toBe(true);
+    expect(first.video).toMatchObject({ status: 'completed', chargedMicros: 800_000 });
+    expect(second).toMatchObject({ applied: false, video: { status: 'completed', chargedMicros: 800_000 } });
+    expect(await get(ledgerKey('alice', '2026-11', video.videoId))).toMatchObject({
+      userId: 'alice',
+      month: '2026-11',
+      videoId: video.videoId,
+      model: 'sora-2',
+      size: '720x1280',
+      seconds: 8,
+      unitPriceMicros: 100_000,
+      priceVersion: 'test',
+      amountMicros: 800_000,
+      // 7 × 25 + 1.5 × 13.3334 + 3 × 0.2 + 3 × 5 + 1234 B for a month ≈ 210.63
+      awsCostMicros: 211,
+      awsCost: { stateTransitions: 7, lambdaGbSeconds: 1.5, lambdaRequests: 3, s3PutRequests: 3, s3Bytes: 1234 },
+    });
+    expect(await get(usageKey('alice', '2026-11'))).toMatchObject({
+      chargedMicros: 800_000,
+      reservedMicros: 0,
+      committedMicros: 800_000,
+      videos: 1,
+      seconds: 8,
+      awsCostMicros: 211,
+    });
+    expect(await get(activeKey('alice'))).toMatchObject({ activeCount: 0 });
+    expect(await get(videoKey(video.videoId))).toMatchObject({ settlement: 'charged', settledAt: NOW_S });
+  });
+
+  it('records the provider cost once, without charging, when a cancelled video completes at the provider', async () => {
+    const video = aVideo({ videoId: nextId(), providerVideoId: 'video_123' });
+    await reservations.reserve(video, NOW);
+    await releaser.release(video.videoId, { status: 'cancelled', now: NOW_S });
+
+    const late = await charger.charge(video.videoId, { content: CONTENT, completedAt: NOW_S + 60 });
+    const again = await charger.charge(video.videoId, { content: CONTENT, completedAt: NOW_S + 61 });
+
+    expect(late).toMatchObject({ applied: false, providerCostRecorded: true, video: { status: 'cancelled' } });
+    expect(again).toMatchObject({ applied: false, providerCostRecorded: false });
+    expect(await get(providerCostKey('alice', '2026-11', video.videoId))).toMatchObject({
+      providerCostMicros: 400_000,
+      chargedToUserMicros: 0,
+      providerVideoId: 'video_123',
+    });
+    expect(await get(usageKey('alice', '2026-11'))).toMatchObject({
+      reservedMicros: 0,
+      providerCostMicros: 400_000,
+    });
+    expect((await get(usageKey('alice', '2026-11')))?.chargedMicros ?? 0).toBe(0);
+  });
+
+  it('settles against the reservation month when a video completes in the next month', async () => {
+    const video = aVideo({ videoId: nextId() });
+    await reservations.reserve(video, new Date('2026-11-30T23:59:59Z'));
+
+    await charger.charge(video.videoId, { content: CONTENT, completedAt: Date.UTC(2026, 11, 1) / 1000 });
+
+    expect(await get(usageKey('alice', '2026-11'))).toMatchObject({ chargedMicros: 400_000, reservedMicros: 0 });
+    expect(await get(usageKey('alice', '2026-12'))).toBeUndefined();
+    expect(await get(ledgerKey('alice', '2026-11', video.videoId))).toBeDefined();
+  });
+});
+
+describe('release', () => {
+  it('charges 0 and gives the reservation back once when a failure is released twice', async () => {
+    const video = aVideo({ videoId: nextId() });
+    await reservations.reserve(video, NOW);
+    const error = { code: 'moderation_blocked', message: 'blocked' };
+
+    const first = await releaser.release(video.videoId, { status: 'failed', error, now: NOW_S });
+    const second = await releaser.release(video.videoId, { status: 'failed', error, now: NOW_S });
+    const lateCharge = await charger.charge(video.videoId, { content: CONTENT, completedAt: NOW_S });
+
+    expect(first).toMatchObject({ applied: true, video: { status: 'failed', chargedMicros: 0, error } });
+    expect(second.applied).toBe(false);
+    expect(lateCharge.applied).toBe(false);
+    expect(await get(videoKey(video.videoId))).toMatchObject({ status: 'failed', chargedMicros: 0, error });
+    expect(await get(usageKey('alice', '2026-11'))).toMatchObject({ reservedMicros: 0, committedMicros: 0 });
+    expect(await get(activeKey('alice'))).toMatchObject({ activeCount: 0 });
+    expect(await get(ledgerKey('alice', '2026-11', video.videoId))).toBeUndefined();
+  });
+
+  it('records the provider cost when a video the provider finished fails while it is being stored', async () => {
+    const video = aVideo({ videoId: nextId() });
+    await reservations.reserve(video, NOW);
+    await setStatus(video.videoId, 'storing');
+
+    const result = await releaser.release(video.videoId, {
+      status: 'failed',
+      error: { code: 'provider_failed', message: 'download broke' },
+      now: NOW_S,
+    });
+
+    expect(result).toMatchObject({ applied: true, providerCostRecorded: true });
+    expect(await get(usageKey('alice', '2026-11'))).toMatchObject({ reservedMicros: 0, providerCostMicros: 400_000 });
+  });
+
+  it('only releases the reservation when another path already marked the video cancelled', async () => {
+    const video = aVideo({ videoId: nextId() });
+    await reservations.reserve(video, NOW);
+    await setStatus(video.videoId, 'cancelled');
+
+    const result = await releaser.release(video.videoId, {
+      status: 'failed',
+      error: { code: 'x', message: 'y' },
+      now: NOW_S,
+    });
+
+    expect(result).toMatchObject({ applied: true, video: { status: 'cancelled', chargedMicros: 0 } });
+    expect(await get(usageKey('alice', '2026-11'))).toMatchObject({ reservedMicros: 0 });
+    expect(await get(activeKey('alice'))).toMatchObject({ activeCount: 0 });
+  });
+});
+
+describe('provider-cost', () => {
+  it('returns true once and records the job it is given when a released video without a saved job is billed', async () => {
+    const video = aVideo({ videoId: nextId() });
+    await reservations.reserve(video, NOW);
+    await releaser.release(video.videoId, { status: 'cancelled', now: NOW_S });
+    const costs = new DynamoProviderCosts(local.documents, table);
+
+    const first = await costs.recordProviderCostOf(video.videoId, NOW_S + 60, 'video_found');
+    const second = await costs.recordProviderCostOf(video.videoId, NOW_S + 61, 'video_found');
+
+    expect({ first, second }).toEqual({ first: true, second: false });
+    expect(await get(providerCostKey('alice', '2026-11', video.videoId))).toMatchObject({
+      providerVideoId: 'video_found',
+      providerCostMicros: 400_000,
+      recordedAt: NOW_S + 60,
+    });
+    expect(await get(usageKey('alice', '2026-11'))).toMatchObject({ providerCostMicros: 400_000 });
+  });
+
+  it('returns false and records nothing when the video was completed (the user paid) or does not exist', async () => {
+    const video = aVideo({ videoId: nextId() });
+    await reservations.reserve(video, NOW);
+    await charger.charge(video.videoId, { content: CONTENT, completedAt: NOW_S });
+    const costs = new DynamoProviderCosts(local.documents, table);
+
+    expect(await costs.recordProviderCostOf(video.videoId, NOW_S + 60)).toBe(false);
+    expect(await costs.recordProviderCostOf(nextId(), NOW_S + 60)).toBe(false);
+    expect(await get(providerCostKey('alice', '2026-11', video.videoId))).toBeUndefined();
+  });
+});
+
+describe('DynamoBilling', () => {
+  it('throws from reserve, writing nothing, when it was built without a limits store', async () => {
+    const video = aVideo({ videoId: nextId() });
+
+    await expect(new DynamoBilling(local.documents, table).reserve(video, NOW)).rejects.toThrow(/limits store/);
+
+    expect(await get(videoKey(video.videoId))).toBeUndefined();
+  });
+});
