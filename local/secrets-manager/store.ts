@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../template/resolve';
 
@@ -192,7 +192,6 @@ export class SecretStore {
       const temporary = `${this.file}.tmp`;
       // The local provider key may be a real one: only this user may read it.
       await writeFile(temporary, snapshot, { mode: 0o600 });
-      await chmod(temporary, 0o600);
       await rename(temporary, this.file);
     });
     return this.writes;
