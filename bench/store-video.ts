@@ -16,6 +16,7 @@ import { UPLOAD_PART_BYTES, UPLOAD_QUEUE_SIZE } from '../functions/store-video/s
 import { freePort } from '../local/http';
 import { describeFunctions } from '../local/lambda/runtime';
 import { startEmulator } from '../local/provider-emulator/index';
+import { startLocalSecretsManager } from '../local/secrets-manager/index';
 import { createTablesFromTemplate, startDynamoDbLocal } from '../local/services/dynamodb-local';
 import { startS3Local } from '../local/services/s3-local';
 import { localizeEnvironment } from '../local/stack';
@@ -50,8 +51,9 @@ interface Work {
   videoId: string;
   userId: string;
   providerVideoId: string;
-  /** For the plain copy: where to put the bytes. */
+  /** For the plain copy: where to put the bytes, and the emulator's key to fetch them with. */
   copyKey: string;
+  providerApiKey: string;
 }
 
 type ChildMessage =
@@ -112,10 +114,10 @@ async function loadStore(): Promise<(work: Work) => Promise<StoredContent>> {
 /** The baseline: the provider's content download streamed straight into one Upload with the handler's part sizes. */
 async function loadCopy(): Promise<(work: Work) => Promise<undefined>> {
   const s3 = new S3Client({ region: LOCAL_REGION, forcePathStyle: true });
-  const { PROVIDER_BASE_URL, PROVIDER_API_KEY, BUCKET_NAME } = process.env;
+  const { PROVIDER_BASE_URL, BUCKET_NAME } = process.env;
   return async (work) => {
     const response = await fetch(`${PROVIDER_BASE_URL}/videos/${work.providerVideoId}/content`, {
-      headers: { authorization: `Bearer ${PROVIDER_API_KEY}` },
+      headers: { authorization: `Bearer ${work.providerApiKey}` },
     });
     if (!response.ok || response.body === null) throw new Error(`content download answered ${response.status}`);
     const upload = new Upload({
@@ -182,12 +184,18 @@ async function runBenchmark(bytes: number): Promise<void> {
     stops.push(async () => dynamodbClient.destroy());
     await createTablesFromTemplate(dynamodbClient, template);
     const fn = describeFunctions(template, (environment) =>
-      localizeEnvironment(environment, { providerUrl: emulator.url, providerApiKey: emulator.apiKey }),
+      localizeEnvironment(environment, { providerUrl: emulator.url }),
     ).find((candidate) => candidate.handlerModule.endsWith('functions/store-video/handler.ts'));
     if (!fn) throw new Error('the template has no StoreVideoInS3 function');
     const tableName = fn.environment.TABLE_NAME;
     const bucket = fn.environment.BUCKET_NAME;
-    if (!tableName || !bucket) throw new Error('StoreVideoInS3 has no TABLE_NAME/BUCKET_NAME');
+    const secretArn = fn.environment.PROVIDER_SECRET_ARN;
+    if (!tableName || !bucket || !secretArn) {
+      throw new Error('StoreVideoInS3 has no TABLE_NAME/BUCKET_NAME/PROVIDER_SECRET_ARN');
+    }
+    const secrets = await startLocalSecretsManager({ dataDir, template });
+    stops.push(secrets.close);
+    await secrets.merge(secretArn, { apiKey: emulator.apiKey });
 
     // The provider job, completed, and the sha256 of the bytes it serves (computed now, outside the timings).
     const provider = new OpenAI({ baseURL: emulator.url, apiKey: emulator.apiKey, maxRetries: 0 });
@@ -240,6 +248,7 @@ async function runBenchmark(bytes: number): Promise<void> {
       AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
       AWS_ENDPOINT_URL_S3: s3Local.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
       S3_FORCE_PATH_STYLE: 'true',
       AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
       AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
@@ -250,7 +259,13 @@ async function runBenchmark(bytes: number): Promise<void> {
       AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
       [CHILD_ROLE_VARIABLE]: '',
     };
-    const work: Work = { videoId, userId, providerVideoId: job.id, copyKey: `bench/plain-copy/${videoId}.mp4` };
+    const work: Work = {
+      videoId,
+      userId,
+      providerVideoId: job.id,
+      copyKey: `bench/plain-copy/${videoId}.mp4`,
+      providerApiKey: emulator.apiKey,
+    };
     const store = await measureChild('store', childEnv, work, bytes);
     const copy = await measureChild('copy', childEnv, work, bytes);
 

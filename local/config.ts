@@ -9,6 +9,10 @@ export interface LocalConfig {
   dataDir: string;
   /** A real `/v1/videos` provider (`PROVIDER_BASE_URL`); unset runs the built-in emulator. */
   providerBaseUrl: string | undefined;
+  /**
+   * The key for `providerBaseUrl` (`PROVIDER_API_KEY`), or for the emulator to require. The local stack puts it into
+   * the provider secret of the local Secrets Manager; the functions never see this variable.
+   */
   providerApiKey: string | undefined;
   /** How long an emulated generation takes (`EMULATOR_JOB_MS`). */
   emulatorJobMs: number;

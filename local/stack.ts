@@ -12,6 +12,7 @@ import { freePort } from './http';
 import { describeFunctions, LambdaRuntime } from './lambda/runtime';
 import { startEmulator } from './provider-emulator/index';
 import { localSchedules, startLocalScheduler } from './scheduler/scheduler';
+import { startLocalSecretsManager } from './secrets-manager/index';
 import { createTablesFromTemplate, startDynamoDbLocal } from './services/dynamodb-local';
 import { startS3Local } from './services/s3-local';
 import { LOCAL_REGION } from './template/resolve';
@@ -29,6 +30,8 @@ export interface LocalStack {
   /** DynamoDB Local's java process (its own process group). */
   dynamodbPid: number;
   s3Endpoint: string;
+  /** The local Secrets Manager endpoint (AWS JSON 1.1), holding the template's secrets. */
+  secretsManagerEndpoint: string;
   stateMachineArns: string[];
   tables: string[];
   buckets: string[];
@@ -88,8 +91,7 @@ export async function startLocalStack(
       providerApiKey = emulator.apiKey;
       emulatorOrigin = emulator.origin;
     }
-    if (!providerApiKey)
-      throw new Error('PROVIDER_BASE_URL is set: set PROVIDER_API_KEY too (there is no local Secrets Manager)');
+    if (!providerApiKey) throw new Error('PROVIDER_BASE_URL is set: set PROVIDER_API_KEY too');
 
     const client = new DynamoDBClient({
       region: LOCAL_REGION,
@@ -99,8 +101,15 @@ export async function startLocalStack(
     const tables = await createTablesFromTemplate(client, template).finally(() => client.destroy());
 
     const functions = describeFunctions(template, (environment) =>
-      localizeEnvironment(environment, { providerUrl: providerUrl!, providerApiKey: providerApiKey! }),
+      localizeEnvironment(environment, { providerUrl: providerUrl! }),
     );
+    // The functions read the provider key from the secret their PROVIDER_SECRET_ARN names, as in AWS.
+    const secrets = await startLocalSecretsManager({ dataDir: config.dataDir, template });
+    stops.push(() => secrets.close());
+    for (const arn of new Set(functions.flatMap((fn) => fn.environment.PROVIDER_SECRET_ARN ?? []))) {
+      await secrets.merge(arn, { apiKey: providerApiKey });
+    }
+    process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = secrets.url;
     const runtime = new LambdaRuntime(functions);
     const machines = localStateMachines(template, runtime);
     // LOCAL_AWS_FAULTS: the functions reach DynamoDB, S3 and Step Functions through fault-injecting proxies (the
@@ -157,6 +166,7 @@ export async function startLocalStack(
       dynamodbEndpoint: dynamodb.endpoint,
       dynamodbPid: dynamodb.pid,
       s3Endpoint: s3.endpoint,
+      secretsManagerEndpoint: secrets.url,
       stateMachineArns: machines.map((machine) => machine.arn),
       tables,
       buckets: s3.buckets,
@@ -194,15 +204,13 @@ function awsEnvironment(): Record<string, string> {
 }
 
 /**
- * A function's template environment, made local: the provider is the emulator (or PROVIDER_BASE_URL) and, with no
- * local Secrets Manager, its key comes as PROVIDER_API_KEY instead of PROVIDER_SECRET_ARN.
+ * A function's template environment, made local: the provider is the emulator (or PROVIDER_BASE_URL).
+ * PROVIDER_SECRET_ARN stays: the local Secrets Manager serves that secret.
  */
 export function localizeEnvironment(
   environment: Record<string, string>,
-  provider: { providerUrl: string; providerApiKey: string },
+  provider: { providerUrl: string },
 ): Record<string, string> {
-  const { PROVIDER_SECRET_ARN, ...rest } = environment;
-  const usesProvider = PROVIDER_SECRET_ARN !== undefined || rest.PROVIDER_BASE_URL !== undefined;
-  if (!usesProvider) return rest;
-  return { ...rest, PROVIDER_BASE_URL: provider.providerUrl, PROVIDER_API_KEY: provider.providerApiKey };
+  if (environment.PROVIDER_BASE_URL === undefined) return environment;
+  return { ...environment, PROVIDER_BASE_URL: provider.providerUrl };
 }

@@ -1,8 +1,14 @@
 /**
  * `npm start`: the embedded local stack (DynamoDB Local, s3rver, the provider emulator, the local Step Functions
+<<<<<<< HEAD
  * engine and the local HTTP API), running the handlers and the state machine the CDK app synthesizes.
  * Configuration: PORT, REELFLOW_DATA_DIR, PROVIDER_BASE_URL/PROVIDER_API_KEY, EMULATOR_JOB_MS, LOCAL_WAIT_MS,
  * LOCAL_TASK_REPEAT, LOCAL_SCHEDULE_MS, LOCAL_AWS_FAULTS.
+=======
+ * engine, the local Secrets Manager and the local HTTP API), running the handlers and the state machine the CDK app
+ * synthesizes. Configuration: PORT, REELFLOW_DATA_DIR, PROVIDER_BASE_URL/PROVIDER_API_KEY (the key goes into the
+ * local provider secret), EMULATOR_JOB_MS, LOCAL_WAIT_MS, LOCAL_TASK_REPEAT, LOCAL_SCHEDULE_MS.
+>>>>>>> 299986e (Local Secrets Manager stand-in (local/secrets-manager: AWS JSON 1.1 CreateSecret/PutSecretValue/GetSecretValue/DescribeSecret/ListSecrets, persisted under the data dir) holding the template's secrets; functions read the provider key through PROVIDER_SECRET_ARN and AWS_ENDPOINT_URL_SECRETS_MANAGER locally as in AWS; PROVIDER_API_KEY leaves shared/ and functions/ (PROVIDER_SECRET_ARN required))
  */
 import { POLL_POLICY } from '../shared/poll-policy';
 import { readLocalConfig } from './config';
@@ -85,6 +91,7 @@ console.log(
     `  state machines: ${stack.stateMachineArns.join(', ')}`,
     `  dynamodb local: ${stack.dynamodbEndpoint} (pid ${stack.dynamodbPid}; tables: ${stack.tables.join(', ')})`,
     `  s3 (s3rver): ${stack.s3Endpoint} (buckets: ${stack.buckets.join(', ')})`,
+    `  secrets manager: ${stack.secretsManagerEndpoint}`,
     ...stack.schedules.map((schedule) => `  schedule: ${schedule}`),
     ...(config.awsFaults
       ? [

@@ -20,26 +20,16 @@ export const stateMachineEnvSchema = z.object({ STATE_MACHINE_ARN: nonEmpty('STA
 export const idempotencyEnvSchema = z.object({ IDEMPOTENCY_TABLE_NAME: nonEmpty('IDEMPOTENCY_TABLE_NAME') });
 
 /**
- * The provider: base URL plus either the secret's ARN (AWS) or the key itself (local stack only).
- * PROVIDER_TIMEOUT_MS bounds one request (headers received; a download's body is bounded by the Lambda timeout).
+ * The provider: base URL and the ARN of the Secrets Manager secret holding its key (locally, the local stack's
+ * Secrets Manager serves that secret). PROVIDER_TIMEOUT_MS bounds one request (headers received; a download's body
+ * is bounded by the Lambda timeout).
  */
 export const providerEnvSchema = z.object({
   PROVIDER_BASE_URL: z.url({ error: 'PROVIDER_BASE_URL must be a URL' }),
-  PROVIDER_SECRET_ARN: z.string().min(1).optional(),
-  PROVIDER_API_KEY: z.string().min(1).optional(),
+  PROVIDER_SECRET_ARN: nonEmpty('PROVIDER_SECRET_ARN'),
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   PROVIDER_SECRET_MAX_AGE_SECONDS: z.coerce.number().int().positive().default(300),
 });
-
-/** The refinement every schema with the provider's env needs: a key source must be configured. */
-export function requireProviderKey<S extends z.ZodType<{ PROVIDER_SECRET_ARN?: string; PROVIDER_API_KEY?: string }>>(
-  schema: S,
-) {
-  return schema.refine((env) => env.PROVIDER_SECRET_ARN !== undefined || env.PROVIDER_API_KEY !== undefined, {
-    error: 'one of PROVIDER_SECRET_ARN or PROVIDER_API_KEY is required',
-    path: ['PROVIDER_SECRET_ARN'],
-  });
-}
 
 /** The deployment's model allowlist (comma-separated), optional. */
 export const modelsEnvSchema = z.object({

@@ -1,13 +1,11 @@
 import { z } from 'zod';
-import { providerEnvSchema, requireProviderKey, tableEnvSchema } from '../../shared/config';
+import { providerEnvSchema, tableEnvSchema } from '../../shared/config';
 
 /** CreateGenerationJob: the table and the provider. */
-export const createGenerationJobEnvSchema = requireProviderKey(
-  z.object({
-    ...tableEnvSchema.shape,
-    ...providerEnvSchema.shape,
-    /** How far before the first attempt an orphaned provider job may have been created (clock skew). */
-    PROVIDER_ADOPTION_SKEW_SECONDS: z.coerce.number().int().min(0).max(3600).default(120),
-  }),
-);
+export const createGenerationJobEnvSchema = z.object({
+  ...tableEnvSchema.shape,
+  ...providerEnvSchema.shape,
+  /** How far before the first attempt an orphaned provider job may have been created (clock skew). */
+  PROVIDER_ADOPTION_SKEW_SECONDS: z.coerce.number().int().min(0).max(3600).default(120),
+});
 export type CreateGenerationJobEnv = z.input<typeof createGenerationJobEnvSchema>;

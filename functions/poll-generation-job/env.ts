@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import { providerEnvSchema, requireProviderKey, tableEnvSchema } from '../../shared/config';
+import { providerEnvSchema, tableEnvSchema } from '../../shared/config';
 
 /** PollGenerationJob: the table and the provider. */
-export const pollGenerationJobEnvSchema = requireProviderKey(
-  z.object({ ...tableEnvSchema.shape, ...providerEnvSchema.shape }),
-);
+export const pollGenerationJobEnvSchema = z.object({ ...tableEnvSchema.shape, ...providerEnvSchema.shape });
 export type PollGenerationJobEnv = z.input<typeof pollGenerationJobEnvSchema>;

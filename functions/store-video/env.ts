@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { bucketEnvSchema, providerEnvSchema, requireProviderKey, tableEnvSchema } from '../../shared/config';
+import { bucketEnvSchema, providerEnvSchema, tableEnvSchema } from '../../shared/config';
 
 /** StoreVideoInS3: the table, the bucket and the provider. */
-export const storeVideoEnvSchema = requireProviderKey(
-  z.object({ ...tableEnvSchema.shape, ...bucketEnvSchema.shape, ...providerEnvSchema.shape }),
-);
+export const storeVideoEnvSchema = z.object({
+  ...tableEnvSchema.shape,
+  ...bucketEnvSchema.shape,
+  ...providerEnvSchema.shape,
+});
 export type StoreVideoEnv = z.input<typeof storeVideoEnvSchema>;

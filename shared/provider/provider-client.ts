@@ -53,11 +53,11 @@ export interface VideoProvider {
   downloadContent(providerVideoId: string, options: { variant: ContentVariant }): Promise<ProviderContent>;
 }
 
-/** How the client authenticates: a key from the environment (local stack) or a Secrets Manager secret. */
+/** Where the provider is and the Secrets Manager secret that holds its key. */
 export interface ProviderClientConfig {
   baseURL: string;
-  apiKey?: string | undefined;
-  secretArn?: string | undefined;
+  /** The secret's ARN; its JSON value is `{"apiKey": ..., "webhookSecret": ...}`. */
+  secretArn: string;
   /** Per-request timeout until response headers arrive, in milliseconds. */
   timeoutMs: number;
   /** How long the secret stays cached, in seconds. */
@@ -65,16 +65,11 @@ export interface ProviderClientConfig {
 }
 
 /**
- * Resolves the provider's API key: PROVIDER_API_KEY when set, else the JSON secret's `apiKey`, read through
- * Powertools Parameters (cached for `maxAge`). The key never reaches a log or an error message.
+ * Resolves the provider's API key: the JSON secret's `apiKey`, read through Powertools Parameters (cached for
+ * `secretMaxAgeSeconds`). The key never reaches a log or an error message.
  */
 export function apiKeyResolver(config: ProviderClientConfig): () => Promise<string> {
-  if (config.apiKey !== undefined) {
-    const key = config.apiKey;
-    return async () => key;
-  }
-  const secretArn = config.secretArn;
-  if (secretArn === undefined) throw new Error('The provider needs PROVIDER_API_KEY or PROVIDER_SECRET_ARN');
+  const { secretArn } = config;
   return async () => {
     const secret = await getSecret<{ apiKey?: unknown }>(secretArn, {
       transform: 'json',
@@ -230,14 +225,12 @@ export class OpenAIVideoProvider implements VideoProvider {
 /** The client configuration from a function's parsed provider environment. */
 export function providerConfigFromEnv(env: {
   PROVIDER_BASE_URL: string;
-  PROVIDER_API_KEY?: string | undefined;
-  PROVIDER_SECRET_ARN?: string | undefined;
+  PROVIDER_SECRET_ARN: string;
   PROVIDER_TIMEOUT_MS: number;
   PROVIDER_SECRET_MAX_AGE_SECONDS: number;
 }): ProviderClientConfig {
   return {
     baseURL: env.PROVIDER_BASE_URL,
-    apiKey: env.PROVIDER_API_KEY,
     secretArn: env.PROVIDER_SECRET_ARN,
     timeoutMs: env.PROVIDER_TIMEOUT_MS,
     secretMaxAgeSeconds: env.PROVIDER_SECRET_MAX_AGE_SECONDS,

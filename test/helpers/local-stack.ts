@@ -20,6 +20,8 @@ export interface LocalStackInfo {
   stateMachineArn: string;
   dynamodbEndpoint: string;
   s3Endpoint: string;
+  /** The local Secrets Manager endpoint (AWS JSON 1.1), holding the provider secret. */
+  secretsManagerEndpoint: string;
   dataDir: string;
   /** The local issuer (`iss` of tokens the API accepts). */
   issuer: string;
@@ -65,7 +67,7 @@ export async function startLocalStackProcess(options: StartLocalStackOptions = {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
-      // Tests never reach a real provider, whatever the developer's shell exports.
+      // Tests never reach a real provider, nor put a developer's key into the local secret, whatever the shell exports.
       PROVIDER_BASE_URL: '',
       PROVIDER_API_KEY: '',
       PORT: '0',
@@ -155,6 +157,7 @@ function waitForReady(
         stateMachineArn: line('state machines').replace(/,$/, ''),
         dynamodbEndpoint: line('dynamodb local'),
         s3Endpoint: line('s3 \\(s3rver\\)'),
+        secretsManagerEndpoint: line('secrets manager'),
         issuer: baseUrl,
         dynamodbPid: Number(/\(pid (\d+);/.exec(text)?.[1] ?? -1),
       });

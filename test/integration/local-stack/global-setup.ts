@@ -15,6 +15,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     stateMachineArn: stack.stateMachineArn,
     dynamodbEndpoint: stack.dynamodbEndpoint,
     s3Endpoint: stack.s3Endpoint,
+    secretsManagerEndpoint: stack.secretsManagerEndpoint,
     dataDir: stack.dataDir,
     issuer: stack.issuer,
   });

@@ -7,6 +7,7 @@ import {
   ListTablesCommand,
 } from '@aws-sdk/client-dynamodb';
 import { HeadBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetSecretValueCommand, ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, describe, expect, it } from 'vitest';
 import { callApi, eventually, executionHistory } from '../../helpers/api';
@@ -17,9 +18,10 @@ const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const dynamodb = new DynamoDBClient({ endpoint: stack.dynamodbEndpoint, region: 'us-east-1', credentials });
 const s3 = new S3Client({ endpoint: stack.s3Endpoint, region: 'us-east-1', credentials, forcePathStyle: true });
 const sfn = new SFNClient({ endpoint: stack.sfnEndpoint, region: 'us-east-1', credentials });
+const secrets = new SecretsManagerClient({ endpoint: stack.secretsManagerEndpoint, region: 'us-east-1', credentials });
 
 afterAll(() => {
-  for (const client of [dynamodb, s3, sfn]) client.destroy();
+  for (const client of [dynamodb, s3, sfn, secrets]) client.destroy();
 });
 
 const api = (path: string, init: Parameters<typeof callApi>[2] = {}) => callApi(stack, path, init);
@@ -63,6 +65,20 @@ describe('local stack (npm start)', () => {
     const { Buckets = [] } = await s3.send(new ListBucketsCommand({}));
     expect(Buckets).toHaveLength(1);
     await expect(s3.send(new HeadBucketCommand({ Bucket: Buckets[0]!.Name }))).resolves.toBeDefined();
+  });
+
+  it("serves the template's provider secret, holding a key the emulator accepts and a generated webhook secret", async () => {
+    const { SecretList = [] } = await secrets.send(new ListSecretsCommand({}));
+    expect(SecretList).toHaveLength(1);
+
+    const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: SecretList[0]!.ARN }));
+    const value = JSON.parse(String(SecretString)) as { apiKey: string; webhookSecret: string };
+    expect(value.webhookSecret).toMatch(/^[A-Za-z0-9]{48}$/);
+    const accepted = await fetch(`${stack.emulatorUrl}/videos`, {
+      headers: { authorization: `Bearer ${value.apiKey}` },
+    });
+    const refused = await fetch(`${stack.emulatorUrl}/videos`, { headers: { authorization: 'Bearer not-the-key' } });
+    expect([accepted.status, refused.status]).toEqual([200, 401]);
   });
 
   it('runs the synthesized state machine end to end and shows the states in GetExecutionHistory', async () => {

@@ -15,6 +15,9 @@ import {
 type Reply = (request: IncomingMessage, response: ServerResponse) => void;
 
 const API_KEY = 'sk-unit-test-key';
+const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:provider-AbCdEf';
+// Every SecretsManagerClient of this file, the one Powertools Parameters creates included.
+const secrets = mockClient(SecretsManagerClient);
 let server: Server;
 let baseURL: string;
 let replies: Reply[] = [];
@@ -44,7 +47,7 @@ const videoBody = {
 };
 
 function provider(timeoutMs = 5_000): OpenAIVideoProvider {
-  return new OpenAIVideoProvider({ baseURL, apiKey: API_KEY, timeoutMs, secretMaxAgeSeconds: 60 });
+  return new OpenAIVideoProvider({ baseURL, secretArn: SECRET_ARN, timeoutMs, secretMaxAgeSeconds: 60 });
 }
 
 async function caught(run: () => Promise<unknown>): Promise<Error> {
@@ -57,6 +60,7 @@ async function caught(run: () => Promise<unknown>): Promise<Error> {
 }
 
 beforeAll(async () => {
+  process.env.AWS_REGION ??= 'us-east-1';
   server = createServer((request, response) => {
     requests.push({
       method: request.method ?? '',
@@ -74,6 +78,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  secrets.restore();
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
@@ -81,6 +86,10 @@ afterAll(async () => {
 beforeEach(() => {
   replies = [];
   requests = [];
+  secrets.reset();
+  secrets
+    .on(GetSecretValueCommand, { SecretId: SECRET_ARN })
+    .resolves({ SecretString: JSON.stringify({ apiKey: API_KEY }) });
 });
 
 describe('provider-client', () => {
@@ -156,7 +165,7 @@ describe('provider-client', () => {
     // Prepare
     const unreachable = new OpenAIVideoProvider({
       baseURL: 'http://127.0.0.1:9/v1',
-      apiKey: API_KEY,
+      secretArn: SECRET_ARN,
       timeoutMs: 2_000,
       secretMaxAgeSeconds: 60,
     });
@@ -263,12 +272,10 @@ describe('provider-client', () => {
     expect(mapProviderError(original, 'create')).toBe(original);
   });
 
-  it('returns the secret apiKey, read once and cached, when no PROVIDER_API_KEY is set', async () => {
+  it('returns the secret apiKey, read once and cached', async () => {
     // Prepare
-    process.env.AWS_REGION ??= 'us-east-1';
-    const secrets = mockClient(SecretsManagerClient);
     secrets
-      .on(GetSecretValueCommand)
+      .on(GetSecretValueCommand, { SecretId: 'arn:aws:secretsmanager:us-east-1:1:secret:provider-unit' })
       .resolves({ SecretString: JSON.stringify({ apiKey: 'sk-from-secret', webhookSecret: 'w' }) });
     const resolve = apiKeyResolver({
       baseURL,
@@ -284,14 +291,13 @@ describe('provider-client', () => {
     // Assess
     expect([first, second]).toEqual(['sk-from-secret', 'sk-from-secret']);
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
-    secrets.restore();
   });
 
   it('throws without revealing the secret when the secret has no apiKey', async () => {
     // Prepare
-    process.env.AWS_REGION ??= 'us-east-1';
-    const secrets = mockClient(SecretsManagerClient);
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ webhookSecret: 'whsec-hidden' }) });
+    secrets
+      .on(GetSecretValueCommand, { SecretId: 'arn:aws:secretsmanager:us-east-1:1:secret:provider-empty' })
+      .resolves({ SecretString: JSON.stringify({ webhookSecret: 'whsec-hidden' }) });
     const resolve = apiKeyResolver({
       baseURL,
       secretArn: 'arn:aws:secretsmanager:us-east-1:1:secret:provider-empty',
@@ -305,6 +311,5 @@ describe('provider-client', () => {
     // Assess
     expect(error.message).toBe('The provider secret has no apiKey');
     expect(error.message).not.toContain('whsec-hidden');
-    secrets.restore();
   });
 });
