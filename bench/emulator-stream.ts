@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
-import { procStatusKib, withDeadline, writeResultsSection } from './support';
+import { procStatusKib, runLine, withDeadline, writeResultsSection } from './support';
 
 /**
  * Streams a synthetic video from the provider emulator (run as a child process so its RSS is its own) to a reader
@@ -106,16 +106,13 @@ function writeResults(f: {
   mbPerSecond: number;
   passed: boolean;
 }): void {
-  const cpu = cpus();
   const command = `npm run bench -- emulator-stream${process.argv[2] ? ` ${process.argv[2]}` : ''}`;
   writeResultsSection('emulator-stream', [
     '## emulator-stream: streaming a synthetic video from the provider emulator',
     '',
     `Command: \`${command}\``,
     '',
-    `Run: ${new Date().toISOString()} on ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ` +
-      `${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, Node.js ${process.version}, ${process.platform}; ` +
-      `1-minute load average ${LOAD_BEFORE.toFixed(2)} when it started (throughput varies with load, RSS growth does not).`,
+    `${runLine(LOAD_BEFORE)} (throughput varies with load, RSS growth does not).`,
     '',
     'The emulator runs as a child process (`local/provider-emulator/main.ts`) serving a synthetic MP4 ' +
       '(`synthetic_video_bytes`); the benchmark downloads it through the openai SDK (`videos.downloadContent`) into ' +

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -21,7 +21,7 @@ import { newVideoId } from '../shared/ids';
 import type { StoredContent } from '../shared/pipeline/types';
 import { toItem } from '../shared/repositories/video-repository';
 import { unixSeconds, type VideoRecord } from '../shared/video';
-import { procStatusKib, withDeadline, writeResultsSection } from './support';
+import { procStatusKib, runLine, withDeadline, writeResultsSection } from './support';
 
 /**
  * Stores a synthetic video (default 1 GiB) through the real StoreVideoInS3 handler, in a child process whose
@@ -249,7 +249,6 @@ interface Figures {
 
 /** Replaces this benchmark's section of bench/RESULTS.md (or appends it). */
 async function writeResults(f: Figures): Promise<void> {
-  const cpu = cpus();
   const command = `npm run bench -- store-video${process.argv[2] ? ` ${process.argv[2]}` : ''}`;
   const row = (name: string, m: Measured) =>
     `| ${name} | ${m.rssBeforeMib.toFixed(1)} | ${m.rssPeakMib.toFixed(1)} | **${m.rssGrowthMib.toFixed(1)}** | ` +
@@ -259,10 +258,7 @@ async function writeResults(f: Figures): Promise<void> {
     '',
     `Command: \`${command}\``,
     '',
-    `Run: ${new Date().toISOString()} on ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ` +
-      `${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, Node.js ${process.version}, ${process.platform}; ` +
-      `1-minute load average ${f.loadBefore.toFixed(2)} when it started (throughput varies with load, RSS growth ` +
-      'much less).',
+    `${runLine(f.loadBefore)} (throughput varies with load, RSS growth much less).`,
     '',
     "The benchmark process runs the local stack's stand-ins on loopback: DynamoDB Local (Java), s3rver on a temp dir " +
       'and the provider emulator (`synthetic_video_bytes`), with the table and bucket of the synthesized CDK app. ' +

@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -41,4 +42,14 @@ export function writeResultsSection(name: string, lines: string[]): void {
   const pattern = new RegExp(`<!-- bench:${name} -->[\\s\\S]*?<!-- /bench:${name} -->`);
   const next = pattern.test(current) ? current.replace(pattern, () => section) : `${current.trimEnd()}\n\n${section}\n`;
   writeFileSync(RESULTS_FILE, next);
+}
+
+/** The machine a run happened on, for a results section: when, CPUs, memory, Node.js and the load it started under. */
+export function runLine(loadBefore: number): string {
+  const cpu = cpus();
+  return (
+    `Run: ${new Date().toISOString()} on ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ` +
+    `${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, Node.js ${process.version}, ${process.platform}; ` +
+    `1-minute load average ${loadBefore.toFixed(2)} when it started`
+  );
 }
