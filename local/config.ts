@@ -23,6 +23,12 @@ export interface LocalConfig {
    * with the same input and keeps the last result, as an at-least-once delivery or a redriven step would.
    */
   taskRepeat: number;
+  /**
+   * Test aid (`LOCAL_LAMBDA_TIMEOUT_FACTOR`, default 1): every function's timeout is multiplied by it. All functions
+   * share one local process, so under a load test an invocation can wait for the event loop far longer than a Lambda,
+   * which has its own sandbox, ever would; load tests scale timeouts instead of failing on that artefact.
+   */
+  lambdaTimeoutFactor: number;
   /** When set, every EventBridge schedule of the template fires at this interval in ms (`LOCAL_SCHEDULE_MS`). */
   localScheduleMs: number | undefined;
   /** When set, AWS faults are injected between the functions and the local services (`LOCAL_AWS_FAULTS`). */
@@ -39,6 +45,7 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     emulatorJobMs: integer(env, 'EMULATOR_JOB_MS', 30_000),
     localWaitMs: env.LOCAL_WAIT_MS ? integer(env, 'LOCAL_WAIT_MS', 0) : undefined,
     taskRepeat: Math.max(1, integer(env, 'LOCAL_TASK_REPEAT', 1)),
+    lambdaTimeoutFactor: Math.max(1, integer(env, 'LOCAL_LAMBDA_TIMEOUT_FACTOR', 1)),
     localScheduleMs: env.LOCAL_SCHEDULE_MS ? Math.max(1, integer(env, 'LOCAL_SCHEDULE_MS', 0)) : undefined,
     awsFaults: parseAwsFaults(env.LOCAL_AWS_FAULTS),
   };

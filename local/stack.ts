@@ -110,7 +110,9 @@ export async function startLocalStack(
       await secrets.merge(arn, { apiKey: providerApiKey });
     }
     process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = secrets.url;
-    const runtime = new LambdaRuntime(functions);
+    const runtime = new LambdaRuntime(
+      functions.map((fn) => ({ ...fn, timeoutSeconds: fn.timeoutSeconds * config.lambdaTimeoutFactor })),
+    );
     const machines = localStateMachines(template, runtime);
     // LOCAL_AWS_FAULTS: the functions reach DynamoDB, S3 and Step Functions through fault-injecting proxies (the
     // stack's own set-up and the endpoints printed for tests stay direct); unset, no proxy runs at all.

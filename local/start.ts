@@ -3,7 +3,7 @@
 <<<<<<< HEAD
  * engine and the local HTTP API), running the handlers and the state machine the CDK app synthesizes.
  * Configuration: PORT, REELFLOW_DATA_DIR, PROVIDER_BASE_URL/PROVIDER_API_KEY, EMULATOR_JOB_MS, LOCAL_WAIT_MS,
- * LOCAL_TASK_REPEAT, LOCAL_SCHEDULE_MS, LOCAL_AWS_FAULTS.
+ * LOCAL_TASK_REPEAT, LOCAL_LAMBDA_TIMEOUT_FACTOR, LOCAL_SCHEDULE_MS, LOCAL_AWS_FAULTS.
 =======
  * engine, the local Secrets Manager and the local HTTP API), running the handlers and the state machine the CDK app
  * synthesizes. Configuration: PORT, REELFLOW_DATA_DIR, PROVIDER_BASE_URL/PROVIDER_API_KEY (the key goes into the

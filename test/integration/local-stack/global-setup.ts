@@ -6,7 +6,9 @@ import { startLocalStackProcess } from '../../helpers/local-stack';
  * (`useLocalStack()` from test/helpers/local-stack.ts); stops it after the last file.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const stack = await startLocalStackProcess();
+  // Every integration file shares this stack's one process; on a busy 2-core machine an API call can wait longer
+  // for its event loop than a Lambda in its own sandbox would, so timeouts are scaled (LOCAL_LAMBDA_TIMEOUT_FACTOR).
+  const stack = await startLocalStackProcess({ env: { LOCAL_LAMBDA_TIMEOUT_FACTOR: '3' } });
   project.provide('localStack', {
     baseUrl: stack.baseUrl,
     emulatorUrl: stack.emulatorUrl,

@@ -43,7 +43,9 @@ let stack: LocalStackProcess;
 
 beforeAll(async () => {
   stack = await startLocalStackProcess({
-    env: { LOCAL_TASK_REPEAT: '2', EMULATOR_JOB_MS: '1500', LOCAL_WAIT_MS: '50' },
+    // Every function shares the stack's one process: 200 videos with every task run twice would otherwise hit
+    // 10 s API timeouts that a Lambda with its own sandbox never would.
+    env: { LOCAL_TASK_REPEAT: '2', EMULATOR_JOB_MS: '1500', LOCAL_WAIT_MS: '50', LOCAL_LAMBDA_TIMEOUT_FACTOR: '6' },
   });
   await emulator.faults(stack, {
     fail_generation: { match: MARKERS.fail, code: 'moderation_blocked' },
