@@ -5,6 +5,8 @@ import { type AwsFaultsConfig, parseAwsFaults } from './aws-faults/config';
 export interface LocalConfig {
   /** The local API's port (`PORT`, default 3000; 0 picks a free one). */
   port: number;
+  /** The interface the local API listens on (`HOST`, default `127.0.0.1`: not reachable from the network). */
+  host: string;
   /** Where DynamoDB Local, s3rver, the engine and the issuer keep their data (`REELFLOW_DATA_DIR`, default `.local`). */
   dataDir: string;
   /** A real `/v1/videos` provider (`PROVIDER_BASE_URL`); unset runs the built-in emulator. */
@@ -39,6 +41,7 @@ export interface LocalConfig {
 export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
   return {
     port: integer(env, 'PORT', 3000),
+    host: env.HOST || '127.0.0.1',
     dataDir: resolve(env.REELFLOW_DATA_DIR || '.local'),
     providerBaseUrl: env.PROVIDER_BASE_URL || undefined,
     providerApiKey: env.PROVIDER_API_KEY || undefined,

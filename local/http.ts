@@ -34,11 +34,14 @@ export function sendJson(
   response.end(text);
 }
 
-/** Listens on `port` (0 = a free one) on all interfaces; resolves with the port taken. */
-export function listen(server: Server, port: number): Promise<number> {
+/** The interface local servers listen on unless told otherwise: loopback only, nothing reachable from the network. */
+export const LOCAL_HOST = '127.0.0.1';
+
+/** Listens on `port` (0 = a free one) on `host` (loopback by default); resolves with the port taken. */
+export function listen(server: Server, port: number, host: string = LOCAL_HOST): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve((server.address() as AddressInfo).port);
     });

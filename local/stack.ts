@@ -154,6 +154,7 @@ export async function startLocalStack(
       cors: localCors(template),
       runtime,
       port: config.port,
+      host: config.host,
       issuer: (port) => openLocalIssuer({ dataDir: config.dataDir, issuer: localIssuerUrl(port) }),
       log,
       localRoutes: faults ? { '/__local/aws-faults': faults.snapshot } : undefined,

@@ -66,9 +66,18 @@ export interface RouteMatch {
   pathParameters: Record<string, string>;
 }
 
+/** A path parameter whose percent-encoding does not decode (e.g. `%ED%A0%80`, a lone surrogate). */
+export class MalformedPathError extends Error {
+  override name = 'MalformedPathError' as const;
+  constructor(readonly segment: string) {
+    super(`Malformed percent-encoding in path segment "${segment}"`);
+  }
+}
+
 /**
  * Picks the route for a request as API Gateway does: the most specific path wins (literal segments over parameters,
  * greedy parameters last), then a route for the exact method over `ANY`.
+ * @throws MalformedPathError when the matching route's path parameter is not valid percent-encoded UTF-8
  */
 export function matchRoute(routes: LocalRoute[], method: string, path: string): RouteMatch | undefined {
   const segments = path.split('/').filter(Boolean);
@@ -87,16 +96,25 @@ function matchSegments(pattern: string[], segments: string[]): Record<string, st
     const greedy = /^\{(.+)\+\}$/.exec(part);
     if (greedy?.[1]) {
       if (index >= segments.length) return undefined;
-      parameters[greedy[1]] = segments.slice(index).map(decodeURIComponent).join('/');
+      parameters[greedy[1]] = segments.slice(index).map(decodeSegment).join('/');
       return parameters;
     }
     const segment = segments[index];
     if (segment === undefined) return undefined;
     const parameter = /^\{(.+)\}$/.exec(part);
-    if (parameter?.[1]) parameters[parameter[1]] = decodeURIComponent(segment);
+    if (parameter?.[1]) parameters[parameter[1]] = decodeSegment(segment);
     else if (part !== segment) return undefined;
   }
   return segments.length === pattern.length ? parameters : undefined;
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    // decodeURIComponent throws URIError on bytes that are not UTF-8: the caller's mistake, not the server's.
+    throw new MalformedPathError(segment);
+  }
 }
 
 function specificity(route: LocalRoute): number {

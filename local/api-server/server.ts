@@ -1,11 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { JWTPayload } from 'jose';
-import { BodyTooLargeError, closeServer, listen, readBody, sendJson } from '../http';
+import { BodyTooLargeError, closeServer, LOCAL_HOST, listen, readBody, sendJson } from '../http';
 import type { LambdaRuntime } from '../lambda/runtime';
 import type { LocalIssuer } from '../token/issuer';
 import { buildEvent, newRequestId } from './event';
-import { type LocalCors, type LocalRoute, matchRoute } from './routes';
+import { type LocalCors, type LocalRoute, MalformedPathError, matchRoute, type RouteMatch } from './routes';
 
 /** API Gateway's payload limit for HTTP APIs. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -17,6 +17,8 @@ export interface LocalApiOptions {
   issuer: (port: number) => Promise<LocalIssuer>;
   cors?: LocalCors;
   port: number;
+  /** The interface to listen on. @default '127.0.0.1' */
+  host?: string;
   /** One line per request; default: nothing. */
   log?: (line: string) => void;
   /** Local-only `GET` routes answered with JSON before the template's routes (e.g. `/__local/aws-faults`). */
@@ -67,7 +69,24 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       sendJson(response, 200, local(), baseHeaders);
       return;
     }
-    const match = matchRoute(options.routes, method, url.pathname);
+    let match: RouteMatch | undefined;
+    try {
+      match = matchRoute(options.routes, method, url.pathname);
+    } catch (error) {
+      if (!(error instanceof MalformedPathError)) throw error;
+      sendJson(
+        response,
+        400,
+        envelope(
+          'invalid_parameter',
+          'invalid_request_error',
+          'The path is not valid percent-encoded UTF-8',
+          requestId,
+        ),
+        baseHeaders,
+      );
+      return;
+    }
     if (!match && method === 'OPTIONS' && options.cors && request.headers.origin) {
       response.writeHead(204, { ...baseHeaders, ...preflightHeaders(options.cors, request) }).end();
       return;
@@ -123,9 +142,14 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
     writeResult(response, result, baseHeaders);
   }
 
-  const port = await listen(server, options.port);
+  const port = await listen(server, options.port, options.host);
   issuer = await options.issuer(port);
-  return { baseUrl: `http://localhost:${port}`, port, issuer, close: () => closeServer(server) };
+  return {
+    baseUrl: `http://${urlHost(options.host ?? LOCAL_HOST)}:${port}`,
+    port,
+    issuer,
+    close: () => closeServer(server),
+  };
 }
 
 async function authenticate(issuer: LocalIssuer, header: string | undefined): Promise<JWTPayload | undefined> {
@@ -169,6 +193,15 @@ function writeResult(response: ServerResponse, result: unknown, baseHeaders: Rec
   headers['content-length'] = String(body.length);
   response.writeHead(structured.statusCode ?? 200, headers);
   response.end(body);
+}
+
+/**
+ * The host of the API's base URL: `localhost` (the local issuer's `iss` is `http://localhost:<port>` too) when
+ * listening on loopback or every interface, else the address itself, IPv6 in brackets.
+ */
+function urlHost(host: string): string {
+  if (['127.0.0.1', '::1', '0.0.0.0', '::', 'localhost'].includes(host)) return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 function envelope(code: string, type: string, message: string, requestId: string) {

@@ -149,6 +149,18 @@ describe('local API server', () => {
     expect(response.body.error.code).toBe('not_found');
   });
 
+  it('answers 400 in the error envelope when a path parameter is not valid percent-encoded UTF-8', async () => {
+    const token = await api.issuer.sign('alice');
+
+    for (const path of ['/v1/things/%ED%A0%80', '/v1/things/%E0%A4%A', '/v1/things/%FF']) {
+      const response = await call(path, { token });
+
+      expect(response.status, path).toBe(400);
+      expect(response.body.error).toMatchObject({ code: 'invalid_parameter', type: 'invalid_request_error' });
+      expect(response.body.error.request_id).toBe(response.headers.get('x-request-id'));
+    }
+  });
+
   it('answers 200 JSON when the handler returns a plain object', async () => {
     const token = await api.issuer.sign('alice');
 
