@@ -18,7 +18,7 @@ const env = parseEnv(createGenerationJobEnvSchema);
 
 const deps: CreateGenerationJobDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
-  provider: new OpenAIVideoProvider(providerConfigFromEnv(env)),
+  provider: new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }),
   reconcile: new DynamoReconcileQueue(ddb, env.TABLE_NAME),
   clock: () => new Date(),
   logger,

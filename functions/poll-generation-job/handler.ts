@@ -17,7 +17,7 @@ const env = parseEnv(pollGenerationJobEnvSchema);
 
 const deps: PollGenerationJobDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
-  provider: new OpenAIVideoProvider(providerConfigFromEnv(env)),
+  provider: new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }),
   clock: () => new Date(),
   logger,
   metrics,

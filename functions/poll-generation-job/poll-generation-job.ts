@@ -84,6 +84,8 @@ export async function pollGenerationJob(input: PollGenerationJobInput, deps: Pol
     case 'completed': {
       if (video.completedAt !== null) {
         deps.metrics.addMetric('GenerationSeconds', 'Seconds', Math.max(0, video.completedAt - video.createdAt));
+        // How long a finished job waited for us to notice: the poll policy's waits, or polls failing meanwhile.
+        deps.metrics.addMetric('CompletionDetectionLagSeconds', 'Seconds', Math.max(0, now - video.completedAt));
       }
       await mirror(input.videoId, { status: 'in_progress', progress: 100, now }, deps);
       deps.logger.info('Provider job completed', { providerVideoId: video.id, polls });

@@ -21,7 +21,7 @@ const env = parseEnv(reconcileProviderCostsEnvSchema);
 
 const deps: ReconcileProviderCostsDeps = {
   queue: new DynamoReconcileQueue(ddb, env.TABLE_NAME),
-  provider: new OpenAIVideoProvider(providerConfigFromEnv(env)),
+  provider: new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }),
   costs: new DynamoBilling(ddb, env.TABLE_NAME),
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
   clock: () => new Date(),

@@ -1,5 +1,5 @@
 import type { ReservationReleaser } from '../../shared/money/release';
-import { failureOf } from '../../shared/pipeline/failure';
+import { failureKind, failureOf } from '../../shared/pipeline/failure';
 import type { PipelineState } from '../../shared/pipeline/types';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import { unixSeconds } from '../../shared/video';
@@ -9,7 +9,8 @@ export interface RecordFailureDeps {
   money: ReservationReleaser;
   clock: () => Date;
   logger: Pick<AppLogger, 'info' | 'warn'>;
-  metrics: AppMetrics;
+  /** `singleMetric()` gives a metric its own dimensions (the error code) without touching the others. */
+  metrics: AppMetrics & { singleMetric(): AppMetrics & { addDimension(name: string, value: string): unknown } };
 }
 
 /**
@@ -26,13 +27,23 @@ export async function recordFailure(input: PipelineState, deps: RecordFailureDep
   });
   // Applied to a video another path already ended (e.g. cancelled) only released its reservation: not a failure.
   if (result.applied && result.video?.status === 'failed') {
+    const kind = failureKind(error.code);
     deps.metrics.addMetric('VideosFailed', 'Count', 1);
-    deps.logger.info('Video failed', { code: error.code, failure: input.failure?.Error });
+    // The business metric, by code: what users see fail, for the dashboard (moderation blocks included).
+    const byCode = deps.metrics.singleMetric();
+    byCode.addDimension('ErrorCode', error.code);
+    byCode.addMetric('VideosFailedByCode', 'Count', 1);
+    // The paging signal: only failures an operator can act on; a refusal (moderation, invalid input) never counts.
+    if (kind === 'infrastructure') deps.metrics.addMetric('VideosFailedInfrastructure', 'Count', 1);
+    deps.logger.info('Video failed', { code: error.code, kind, failure: input.failure?.Error });
   } else {
     deps.logger.warn('Video not marked failed', {
       status: result.video?.status ?? 'missing',
       failure: input.failure?.Error,
     });
   }
+  // Every execution that reaches here ends in VideoFailed; ExecutionsFailed beyond this count ended elsewhere
+  // (RecordFailure out of retries): the RecordFailureExhausted alarm compares the two.
+  deps.metrics.addMetric('FailuresRecorded', 'Count', 1);
   return input;
 }

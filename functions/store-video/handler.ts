@@ -17,7 +17,7 @@ const env = parseEnv(storeVideoEnvSchema);
 
 const deps: StoreVideoDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
-  provider: new OpenAIVideoProvider(providerConfigFromEnv(env)),
+  provider: new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }),
   s3,
   bucket: env.BUCKET_NAME,
   clock: () => new Date(),

@@ -42,3 +42,28 @@ export function failureOf(failure: { Error?: string; Cause?: string } | undefine
       return { code: 'provider_failed', message: 'The video could not be generated' };
   }
 }
+
+/**
+ * Codes of failures the user caused or the provider refused on the content's merits (moderation, invalid input):
+ * expected outcomes that no operator can fix, so they never page. Every other code, including a provider code not
+ * listed here, is an infrastructure failure and pages: an unknown code is looked at once and, if it is a refusal,
+ * added here.
+ */
+export const REFUSAL_CODES: ReadonlySet<string> = new Set([
+  'moderation_blocked',
+  'content_policy_violation',
+  'content_filter',
+  'invalid_prompt',
+  'invalid_input',
+  'invalid_request',
+  'invalid_request_error',
+  'unsupported_input',
+]);
+
+/** Whether a failed video's code is a refusal (never pages) or an infrastructure failure (always pages). */
+export type FailureKind = 'refused' | 'infrastructure';
+
+/** The kind of a failed video's error code (see {@link REFUSAL_CODES}). */
+export function failureKind(code: string): FailureKind {
+  return REFUSAL_CODES.has(code) ? 'refused' : 'infrastructure';
+}

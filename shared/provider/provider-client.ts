@@ -3,7 +3,9 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import OpenAI, { APIConnectionError, APIError } from 'openai';
 import { ContentExpiredError, PermanentProviderError, RetryableProviderError } from '../errors';
+import type { AppMetrics } from '../powertools';
 import type { ContentVariant } from '../schemas';
+import { observedFetch } from './provider-metrics';
 
 /** The provider's view of one generation job (the `/v1/videos` resource, trimmed to what we use). */
 export interface ProviderVideo {
@@ -62,6 +64,8 @@ export interface ProviderClientConfig {
   timeoutMs: number;
   /** How long the secret stays cached, in seconds. */
   secretMaxAgeSeconds: number;
+  /** Where the provider's answers are measured (latency, 401/403, 429); unset measures nothing. */
+  metrics?: AppMetrics | undefined;
 }
 
 /**
@@ -154,6 +158,7 @@ export class OpenAIVideoProvider implements VideoProvider {
         apiKey: apiKeyResolver(config),
         maxRetries: 0,
         timeout: config.timeoutMs,
+        ...(config.metrics === undefined ? {} : { fetch: observedFetch(config.metrics) }),
       });
   }
 

@@ -16,14 +16,25 @@ export function fakeLogger() {
   return { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error: vi.fn(), appendKeys: vi.fn() };
 }
 
-/** Metrics that record every addMetric call. */
+/** Metrics that record every addMetric call, with the dimensions of a `singleMetric()` when one was used. */
 export function fakeMetrics() {
-  const added: Array<{ name: string; unit: string; value: number }> = [];
+  const added: Array<{ name: string; unit: string; value: number; dimensions?: Record<string, string> }> = [];
   return {
     added,
     addMetric: vi.fn((name: string, unit: string, value: number) => {
       added.push({ name, unit, value });
     }),
+    singleMetric() {
+      const dimensions: Record<string, string> = {};
+      return {
+        addDimension(name: string, value: string) {
+          dimensions[name] = value;
+        },
+        addMetric(name: string, unit: string, value: number) {
+          added.push({ name, unit, value, dimensions: { ...dimensions } });
+        },
+      };
+    },
     total(name: string): number {
       return added.filter((metric) => metric.name === name).reduce((sum, metric) => sum + metric.value, 0);
     },

@@ -80,6 +80,32 @@ describe('record-failure', () => {
     expect(metrics.total('VideosFailed')).toBe(1);
   });
 
+  it.each([
+    ['GenerationFailedError', 'moderation_blocked: Blocked', 'moderation_blocked', 0],
+    ['GenerationFailedError', 'server_error: Provider crashed', 'server_error', 1],
+    ['States.TaskFailed', 'boom', 'provider_failed', 1],
+    ['GenerationTimedOutError', 'too many polls', 'timed_out', 1],
+  ])('counts a %s (%s) by code %s, and as infrastructure %i times', async (name, message, code, infrastructure) => {
+    // Prepare
+    const { metrics, deps } = setup();
+
+    // Act
+    await recordFailure(
+      { videoId, userId: 'alice', failure: { Error: name, Cause: lambdaCause(name, message) } },
+      deps,
+    );
+
+    // Assess
+    expect(metrics.added).toContainEqual({
+      name: 'VideosFailedByCode',
+      unit: 'Count',
+      value: 1,
+      dimensions: { ErrorCode: code },
+    });
+    expect(metrics.total('VideosFailedInfrastructure')).toBe(infrastructure);
+    expect(metrics.total('FailuresRecorded')).toBe(1);
+  });
+
   it('never overwrites a terminal status', async () => {
     // Prepare
     const { videos, metrics, deps } = setup({ status: 'cancelled' });
@@ -92,5 +118,7 @@ describe('record-failure', () => {
     expect(output).toBe(state);
     expect(videos.videos.get(videoId)?.status).toBe('cancelled');
     expect(metrics.total('VideosFailed')).toBe(0);
+    expect(metrics.total('VideosFailedInfrastructure')).toBe(0);
+    expect(metrics.total('FailuresRecorded')).toBe(1);
   });
 });
