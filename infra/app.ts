@@ -37,6 +37,7 @@ export function buildApp(props: BuildAppProps = {}): App {
     userPoolClient: stateful.userPoolClient,
     providerBaseUrl: config.providerBaseUrl,
     corsAllowOrigins: config.corsAllowOrigins,
+    alarmEmail: config.alarmEmail,
   });
   return app;
 }

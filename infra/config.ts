@@ -12,12 +12,15 @@ export const CONTEXT_KEYS = {
   providerBaseUrl: 'reelflow:providerBaseUrl',
   /** Origins allowed by the HTTP API's CORS preflight (array of strings). */
   corsAllowOrigins: 'reelflow:corsAllowOrigins',
+  /** Email address subscribed to the alarm topic (optional: without it, subscribe to the topic out of band). */
+  alarmEmail: 'reelflow:alarmEmail',
 } as const;
 
 /** Deployment settings read from CDK context, validated once. */
 export interface ReelflowConfig {
   readonly providerBaseUrl: string;
   readonly corsAllowOrigins: string[];
+  readonly alarmEmail: string | undefined;
 }
 
 /** The `context` block of cdk.json: the defaults `cdk` itself applies, so that `buildApp()` behaves the same. */
@@ -44,7 +47,17 @@ export function readConfig(node: Node): ReelflowConfig {
   if (!Array.isArray(origins) || origins.length === 0 || !origins.every((o) => typeof o === 'string' && o !== '')) {
     throw new Error(`Context "${CONTEXT_KEYS.corsAllowOrigins}" must be a non-empty array of origins`);
   }
-  return { providerBaseUrl: providerBaseUrl.replace(/\/+$/, ''), corsAllowOrigins: origins as string[] };
+  const alarmEmail = node.tryGetContext(CONTEXT_KEYS.alarmEmail) as unknown;
+  if (alarmEmail !== undefined && (typeof alarmEmail !== 'string' || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(alarmEmail))) {
+    throw new Error(
+      `Context "${CONTEXT_KEYS.alarmEmail}" must be an email address (got ${JSON.stringify(alarmEmail)})`,
+    );
+  }
+  return {
+    providerBaseUrl: providerBaseUrl.replace(/\/+$/, ''),
+    corsAllowOrigins: origins as string[],
+    alarmEmail: alarmEmail as string | undefined,
+  };
 }
 
 function isHttpsUrl(value: string): boolean {

@@ -21,6 +21,8 @@ export interface StatelessStackProps extends StackProps {
   readonly providerBaseUrl: string;
   /** Origins the API's CORS preflight allows. */
   readonly corsAllowOrigins: string[];
+  /** Email address subscribed to the alarm topic. @default - none */
+  readonly alarmEmail?: string | undefined;
 }
 
 /**
@@ -55,9 +57,27 @@ export class StatelessStack extends Stack {
       userPoolClient: props.userPoolClient,
       corsAllowOrigins: props.corsAllowOrigins,
     });
+    const pipeline = this.pipeline;
+    // Pipeline tasks that throw to report a video's failure: their Lambda errors include moderation blocks.
+    const reportsFailureByThrowing = [pipeline.createGenerationJob, pipeline.pollGenerationJob, pipeline.storeVideo];
+    const functions = [
+      ...reportsFailureByThrowing,
+      pipeline.recordCompletion,
+      pipeline.recordFailure,
+      this.reconciliation.function,
+      ...this.api.functions.values(),
+    ];
     this.observability = new Observability(this, 'Observability', {
-      stateMachine: this.pipeline.stateMachine,
+      stateMachine: pipeline.stateMachine,
       httpApi: this.api.httpApi,
+      functions: functions.map((fn) => ({
+        service: fn.folder,
+        fn,
+        errorsPage: !reportsFailureByThrowing.includes(fn),
+      })),
+      providerServices: [...reportsFailureByThrowing, this.reconciliation.function].map((fn) => fn.folder),
+      tables: [props.table, props.idempotencyTable],
+      alarmEmail: props.alarmEmail,
     });
 
     NagSuppressions.addStackSuppressions(this, [

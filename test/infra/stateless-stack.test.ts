@@ -356,21 +356,6 @@ describe('StatelessStack', () => {
     expect(permissions.map(([, permission]) => permission.Properties.Principal)).toEqual(['events.amazonaws.com']);
   });
 
-  it('alarms on failed and timed-out executions and on API 5xx', () => {
-    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => {
-      const { Namespace, MetricName, Threshold, ComparisonOperator } = alarm.Properties;
-      return { Namespace, MetricName, Threshold, ComparisonOperator };
-    });
-    const atLeastOne = { Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' };
-    expect(alarms).toEqual(
-      expect.arrayContaining([
-        { Namespace: 'AWS/States', MetricName: 'ExecutionsFailed', ...atLeastOne },
-        { Namespace: 'AWS/States', MetricName: 'ExecutionsTimedOut', ...atLeastOne },
-        { Namespace: 'AWS/ApiGateway', MetricName: '5xx', ...atLeastOne },
-      ]),
-    );
-  });
-
   it('returns no synth warning or error in either stack (CDK annotations and template validation)', () => {
     for (const stack of [stateful, stateless]) {
       const annotations = Annotations.fromStack(stack);
