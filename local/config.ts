@@ -33,6 +33,11 @@ export interface LocalConfig {
   lambdaTimeoutFactor: number;
   /** When set, every EventBridge schedule of the template fires at this interval in ms (`LOCAL_SCHEDULE_MS`). */
   localScheduleMs: number | undefined;
+  /**
+   * Whether functions print their CloudWatch metrics as EMF JSON lines on stdout (`LOCAL_METRICS=1`; default off, as
+   * the lines are noisy): how tests observe the metrics the alarms read.
+   */
+  metrics: boolean;
   /** When set, AWS faults are injected between the functions and the local services (`LOCAL_AWS_FAULTS`). */
   awsFaults: AwsFaultsConfig | undefined;
 }
@@ -50,6 +55,7 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     taskRepeat: Math.max(1, integer(env, 'LOCAL_TASK_REPEAT', 1)),
     lambdaTimeoutFactor: Math.max(1, integer(env, 'LOCAL_LAMBDA_TIMEOUT_FACTOR', 1)),
     localScheduleMs: env.LOCAL_SCHEDULE_MS ? Math.max(1, integer(env, 'LOCAL_SCHEDULE_MS', 0)) : undefined,
+    metrics: env.LOCAL_METRICS === '1' || env.LOCAL_METRICS === 'true',
     awsFaults: parseAwsFaults(env.LOCAL_AWS_FAULTS),
   };
 }

@@ -61,7 +61,7 @@ export async function startLocalStack(
   };
   try {
     await mkdir(config.dataDir, { recursive: true });
-    Object.assign(process.env, awsEnvironment());
+    Object.assign(process.env, awsEnvironment(config.metrics));
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
 
@@ -190,7 +190,7 @@ export async function startLocalStack(
 }
 
 /** What every function sees locally besides its own template environment. */
-function awsEnvironment(): Record<string, string> {
+function awsEnvironment(metrics: boolean): Record<string, string> {
   return {
     AWS_REGION: LOCAL_REGION,
     AWS_DEFAULT_REGION: LOCAL_REGION,
@@ -201,7 +201,7 @@ function awsEnvironment(): Record<string, string> {
     AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
     AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
     POWERTOOLS_TRACE_ENABLED: 'false',
-    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_METRICS_DISABLED: metrics ? 'false' : 'true',
     AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
   };
 }
