@@ -140,6 +140,33 @@ describe('client API errors', () => {
     }
   });
 
+  it('returns 400 invalid_parameter in the envelope for a path that is not valid percent-encoded UTF-8', async () => {
+    const bad = '%ED%A0%80';
+    for (const [method, path, bearer] of [
+      ['GET', `/v1/videos/${bad}`, token],
+      ['GET', `/v1/videos/${bad}/content`, token],
+      ['POST', `/v1/videos/${bad}/remix`, token],
+      ['POST', `/v1/videos/${bad}/cancel`, token],
+      ['DELETE', `/v1/videos/${bad}`, token],
+      ['GET', `/v1/admin/users/${bad}/limits`, financeToken],
+      ['PUT', `/v1/admin/users/${bad}/limits`, financeToken],
+    ] as const) {
+      // Plain fetch: the path is rejected before any route, so the route's contract does not apply.
+      const response = await fetch(`${stack.baseUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+        ...(method === 'GET' || method === 'DELETE' ? {} : { body: '{}' }),
+      });
+      const body = (await response.json()) as { error?: { type?: string; code?: string } };
+
+      expect(response.status, `${method} ${path}`).toBe(400);
+      expect(body.error, `${method} ${path}`).toMatchObject({
+        type: 'invalid_request_error',
+        code: 'invalid_parameter',
+      });
+    }
+  });
+
   it('returns 403 forbidden on a finance route for a caller without the role, and 200 with it', async () => {
     const userId = uniqueUser('errors-role');
     const plain = await api.call('GET', '/v1/admin/costs', { token: await stack.token(userId) });
