@@ -154,7 +154,7 @@ describe('StatelessStack', () => {
     }
     if (text === `\${Ref:${stateMachineId}}`) return 'stateMachine';
     const executions =
-      'arn:${Ref:AWS::Partition}:states:${Ref:AWS::Region}:${Ref:AWS::AccountId}:execution:' +
+      `arn:\${Ref:AWS::Partition}:states:\${Ref:AWS::Region}:\${Ref:AWS::AccountId}:execution:` +
       `\${Select:6:Split(:):\${Ref:${stateMachineId}}}:*`;
     if (text === executions) return 'stateMachine/executions';
     return `unknown: ${text}`;
