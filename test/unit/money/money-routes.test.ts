@@ -140,7 +140,11 @@ describe('money routes', () => {
       effective: async () => limits,
       update: async (_userId: string, overrides: Partial<UserLimits>) => {
         stored.push(overrides);
-        return { ...limits, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
+        const after = {
+          ...limits,
+          ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+        };
+        return { before: limits, after, auditId: 'aud_1' };
       },
     };
 
@@ -155,6 +159,44 @@ describe('money routes', () => {
     expect(got).toEqual({ user_id: 'bob', budget_micros: 5_000_000, max_active: 3, max_per_day: 10 });
     expect(put).toEqual({ user_id: 'bob', budget_micros: 5_000_000, max_active: 1, max_per_day: 10 });
     expect(stored).toEqual([{ budgetMicros: undefined, maxActive: 1, maxPerDay: undefined }]);
+  });
+
+  it('throws ForbiddenError and changes nothing when a finance user sets their own limits', async () => {
+    const stored: unknown[] = [];
+    const store = {
+      update: async () => {
+        stored.push('called');
+        return { before: limits, after: limits, auditId: 'aud_1' };
+      },
+    };
+
+    const put = putUserLimits(
+      parsePutUserLimitsRequest({ pathParameters: { userId: 'fin' }, body: { budget_micros: 1 } }, finance),
+      { limits: store, clock: fixedClock(), logger: fakeLogger() },
+    );
+
+    await expect(put).rejects.toBeInstanceOf(ForbiddenError);
+    expect(stored).toEqual([]);
+  });
+
+  it('passes the caller and the request id to the store as the change', async () => {
+    const changes: unknown[] = [];
+    const store = {
+      update: async (_userId: string, _overrides: Partial<UserLimits>, change: unknown) => {
+        changes.push(change);
+        return { before: limits, after: limits, auditId: 'aud_1' };
+      },
+    };
+
+    await putUserLimits(
+      parsePutUserLimitsRequest(
+        { pathParameters: { userId: 'bob' }, body: { max_active: 1 }, requestContext: { requestId: 'req-9' } },
+        finance,
+      ),
+      { limits: store, clock: fixedClock(), logger: fakeLogger() },
+    );
+
+    expect(changes).toEqual([{ actorUserId: 'fin', requestId: 'req-9', at: fixedClock()() }]);
   });
 
   it.each([
