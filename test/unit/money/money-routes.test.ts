@@ -42,7 +42,20 @@ function fakeReports(): CostReports {
           chargedAt: 1_795_000_000,
         },
       ],
-      providerCosts: [],
+      providerCosts: [
+        {
+          userId,
+          month,
+          videoId: 'vid_2',
+          providerVideoId: 'video_2',
+          model: 'sora-2',
+          size: '720x1280',
+          seconds: 8,
+          providerCostMicros: 800_000,
+          videoStatus: 'cancelled',
+          recordedAt: 1_795_000_100,
+        },
+      ],
     }),
   };
 }
@@ -132,6 +145,29 @@ describe('money routes', () => {
       data: [{ video_id: 'vid_1', amount_micros: 400_000, unit_price_micros: 100_000, price_version: 'v1' }],
       totals: { videos: 1, seconds: 4, charged_micros: 400_000, aws_cost_micros: 7 },
     });
+  });
+
+  it("returns one user's CSV with the provider costs as rows of their own and in the total", async () => {
+    const reply = await getCosts(
+      parseGetCostsRequest({ queryStringParameters: { month: '2026-11', user_id: 'amy', format: 'csv' } }, finance),
+      { reports: fakeReports(), clock: fixedClock() },
+    );
+
+    expect(String(costsResponse(reply).body).split('\r\n')).toEqual([
+      'video_id,month,model,size,seconds,unit_price_usd,price_version,amount_usd,aws_cost_usd,charged_at,provider_cost_usd,entry',
+      'vid_1,2026-11,sora-2,720x1280,4,0.100000,v1,0.400000,0.000007,2026-11-18T11:06:40.000Z,,charge',
+      'vid_2,2026-11,sora-2,720x1280,8,,,,,2026-11-18T11:08:20.000Z,0.800000,provider_cost',
+      'TOTAL,2026-11,,,4,,,0.400000,0.000007,,0.800000,',
+      '',
+    ]);
+  });
+
+  it('returns negative amounts as plain numbers and still neutralises formulas that start with a minus', () => {
+    expect(csvField(microsToDollars(-500_000))).toBe('-0.500000');
+    expect(csvField('-12')).toBe('-12');
+    expect(csvField('-1+1')).toBe("'-1+1");
+    expect(csvField('-cmd')).toBe("'-cmd");
+    expect(csvField('=1')).toBe("'=1");
   });
 
   it('returns the effective limits and stores only the fields given when finance changes them', async () => {
