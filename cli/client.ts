@@ -32,6 +32,22 @@ export interface VideoList {
   next_cursor?: string | null;
 }
 
+/** A page of `GET /v1/admin/audit`. */
+export interface AuditList {
+  object: 'list';
+  data: Array<{
+    id: string;
+    actor_user_id: string;
+    user_id: string;
+    old_values: Record<string, number>;
+    new_values: Record<string, number>;
+    request_id: string | null;
+    created_at: number;
+  }>;
+  has_more: boolean;
+  next_cursor: string | null;
+}
+
 export interface CreateVideoBody {
   prompt: string;
   model?: string;
@@ -159,6 +175,8 @@ export function createApiClient(options: ApiClientOptions) {
     deleteVideo: (id: string) => json<{ id: string; deleted: boolean }>('DELETE', video(id)),
     usage: (month?: string) => json<Record<string, unknown>>('GET', `/v1/usage${queryString({ month })}`),
     costs: (query: { month: string; user_id?: string }) => json<unknown>('GET', `/v1/admin/costs${queryString(query)}`),
+    audit: (query: { user_id?: string; month?: string; limit?: string; after?: string }) =>
+      json<AuditList>('GET', `/v1/admin/audit${queryString(query)}`),
     /** The CSV export, as the API sent it. */
     async costsCsv(query: { month: string; user_id?: string }): Promise<string> {
       const response = await send('GET', `/v1/admin/costs${queryString({ ...query, format: 'csv' })}`);

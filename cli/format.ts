@@ -1,4 +1,4 @@
-import type { Video } from './client';
+import type { AuditList, Video } from './client';
 
 /** Integer micro-USD as dollars, exact: 400000 → `$0.40`, 1234567 → `$1.234567`. */
 export function formatMicros(micros: number): string {
@@ -97,6 +97,39 @@ export function formatVideoTable(videos: Video[]): string {
       video.prompt.replace(/\s+/g, ' '),
     ]),
   );
+}
+
+/** Audit records, newest first: when, who, whose limits, what changed (only the values that changed), request id. */
+export function formatAudit(list: AuditList): string {
+  const change = (record: AuditList['data'][number]) => {
+    const changed = Object.keys(record.new_values).filter((key) => record.new_values[key] !== record.old_values[key]);
+    if (changed.length === 0) return '(no change)';
+    return changed
+      .map(
+        (key) =>
+          `${labelOf(key)} ${formatValue(key, record.old_values[key])} → ${formatValue(key, record.new_values[key])}`,
+      )
+      .join('; ');
+  };
+  const rows =
+    list.data.length === 0
+      ? '(none)'
+      : table(
+          ['TIME', 'BY', 'USER', 'CHANGE', 'REQUEST'],
+          list.data.map((record) => [
+            formatTime(record.created_at),
+            record.actor_user_id,
+            record.user_id,
+            change(record),
+            record.request_id ?? '-',
+          ]),
+          96,
+        );
+  return list.has_more && list.next_cursor !== null
+    ? `${rows}
+
+more: --after ${list.next_cursor}`
+    : rows;
 }
 
 /** Any JSON report (usage, costs): `*_micros` fields shown as dollars, arrays of objects as a table. */

@@ -3,7 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { CliError, createApiClient } from './client';
 import type { CommandContext } from './commands/context';
 import { type CreateOptions, createCommand, type RemixOptions, remixCommand } from './commands/create';
-import { type CostsOptions, costsCommand, usageCommand } from './commands/reports';
+import { type AuditOptions, auditCommand, type CostsOptions, costsCommand, usageCommand } from './commands/reports';
 import {
   cancelCommand,
   type DownloadOptions,
@@ -151,6 +151,15 @@ export function buildProgram(io: CliIo): Command {
     .option('--user <id>', 'one user only')
     .option('--csv', 'the CSV export, printed as it comes')
     .action((options: CostsOptions, command: Command) => costsCommand(options, contextOf(command)));
+
+  program
+    .command('audit')
+    .description("changes of users' limits, newest first: who, when, old and new values (role finance)")
+    .option('--user <id>', 'one user only (every month unless --month)')
+    .option('--month <YYYY-MM>', 'one month (without --user: default this month, every user)')
+    .option('--limit <n>', 'records per page, 1 to 100 (default 20)')
+    .option('--after <cursor>', 'the page after the one that printed this cursor')
+    .action((options: AuditOptions, command: Command) => auditCommand(options, contextOf(command)));
 
   return program;
 }

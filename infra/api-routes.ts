@@ -38,7 +38,11 @@ export const ROUTE_FUNCTIONS = {
     bind: (fn, { table }) => bindTable(fn, table, ['Query'], { queryIndexes: [TABLE_INDEXES.byMonth] }),
   },
   'get-user-limits': { bind: (fn, { table }) => bindTable(fn, table, ['GetItem']) },
-  'put-user-limits': { bind: (fn, { table }) => bindTable(fn, table, ['UpdateItem']) },
+  // GetItem: the limits before the change; UpdateItem and PutItem: the change and its audit record, one transaction.
+  'put-user-limits': { bind: (fn, { table }) => bindTable(fn, table, ['GetItem', 'UpdateItem', 'PutItem']) },
+  'get-audit': {
+    bind: (fn, { table }) => bindTable(fn, table, ['Query'], { queryIndexes: [TABLE_INDEXES.byMonth] }),
+  },
   'create-video': {
     bind: (fn, { table, idempotencyTable, stateMachine }) => {
       // DeleteItem: settling a video (release when the start fails) removes its deadline watch.
@@ -111,6 +115,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: HttpMethod.GET, path: '/v1/admin/costs', folder: 'get-costs' },
   { method: HttpMethod.GET, path: '/v1/admin/users/{userId}/limits', folder: 'get-user-limits' },
   { method: HttpMethod.PUT, path: '/v1/admin/users/{userId}/limits', folder: 'put-user-limits' },
+  { method: HttpMethod.GET, path: '/v1/admin/audit', folder: 'get-audit' },
   { method: HttpMethod.POST, path: '/v1/videos', folder: 'create-video' },
   { method: HttpMethod.GET, path: '/v1/videos', folder: 'list-videos' },
   { method: HttpMethod.GET, path: '/v1/videos/{id}', folder: 'get-video' },

@@ -88,8 +88,26 @@ export class TransientAwsError extends AppError {
 /** The provider rejected the request for good (400, 401, 403, 404, moderation): never retried. */
 export class PermanentProviderError extends AppError {
   override name = 'PermanentProviderError';
-  constructor(message: string, options: { providerCode?: string; cause?: unknown } = {}) {
+  /** The provider's `error.code` (e.g. `moderation_blocked`), when it sent one. */
+  readonly providerCode: string | null;
+  /** The provider's `error.message`, when it sent one. */
+  readonly providerMessage: string | null;
+  constructor(message: string, options: { providerCode?: string; providerMessage?: string; cause?: unknown } = {}) {
     super(message, { status: 502, code: options.providerCode ?? 'provider_failed', cause: options.cause });
+    this.providerCode = options.providerCode ?? null;
+    this.providerMessage = options.providerMessage ?? null;
+  }
+}
+
+/**
+ * The provider refused to create (or remix) the job for good (a permanent 4xx such as a moderation block): no job
+ * exists. The message is `code: message` (the provider's code, else `provider_rejected`), which RecordFailure shows
+ * the video's owner; `Cause` of a Step Functions catch carries only the message.
+ */
+export class ProviderRejectedError extends AppError {
+  override name = 'ProviderRejectedError';
+  constructor(code: string, message: string, options: { cause?: unknown } = {}) {
+    super(`${code}: ${message}`, { status: 502, code, cause: options.cause });
   }
 }
 

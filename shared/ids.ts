@@ -10,6 +10,14 @@ export function newVideoId(now: number = Date.now()): string {
   return `${VIDEO_ID_PREFIX}${nextUlid(now)}`;
 }
 
+/** The audit record id prefix. */
+export const AUDIT_ID_PREFIX = 'aud_';
+
+/** A new audit record id: `aud_` + a monotonic ULID, so records sort by the time they were written. */
+export function newAuditId(now: number = Date.now()): string {
+  return `${AUDIT_ID_PREFIX}${nextUlid(now)}`;
+}
+
 /** True when `id` has the shape of a public video id. */
 export function isVideoId(id: string): boolean {
   return /^vid_[0-9A-HJKMNP-TV-Z]{26}$/.test(id);

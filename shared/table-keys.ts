@@ -5,7 +5,10 @@ import { createHash } from 'node:crypto';
  * limits, quotas, Idempotency-Key claims and the reconciler's work, so that a money move can change all the items
  * it touches in one transaction. The keys serve these reads: a video by id; a user's videos newest first (gsi1,
  * video ids sort by time); a user's usage and ledger for a month (`USER#` partition, sk prefixes); every user's
- * usage for a month (gsi2); reconciliation work due by now (one partition sorted by due time).
+ * usage for a month (gsi2); reconciliation work due by now (one partition sorted by due time); the audit trail of a
+ * user newest first (`USER#` partition, `AUDIT#` sk prefix, optionally one month) and of every user for a month
+ * (gsi2, its own `AUDIT#{YYYY-MM}` partitions, apart from the usage ones). Audit ids are `aud_` + a ULID, so both
+ * sort by time.
  *
  * | item                            | pk                       | sk                                 | index keys                            |
  * | ------------------------------- | ------------------------ | ---------------------------------- | ------------------------------------- |
@@ -15,6 +18,7 @@ import { createHash } from 'node:crypto';
  * | ledger entry (charged video)    | `USER#{userId}`          | `LEDGER#{YYYY-MM}#{videoId}`       | –                                     |
  * | provider cost, user not charged | `USER#{userId}`          | `PROVIDERCOST#{YYYY-MM}#{videoId}` | –                                     |
  * | user limits (overrides)         | `USER#{userId}`          | `LIMITS`                           | –                                     |
+ * | audit record (append-only)      | `USER#{userId}`          | `AUDIT#{YYYY-MM}#{auditId}`        | gsi2: `AUDIT#{YYYY-MM}` / `{auditId}` |
  * | videos not yet terminal         | `USER#{userId}`          | `ACTIVE`                           | –                                     |
  * | videos created on a UTC day     | `USER#{userId}`          | `DAY#{YYYY-MM-DD}`                 | –                                     |
  * | Idempotency-Key claim (24 h)    | `USER#{userId}`          | `IDEMPOTENCY#{sha256(key), hex}`   | –                                     |
@@ -69,6 +73,20 @@ export const providerCostPrefix = (month: string) => `PROVIDERCOST#${month}#`;
 export const providerCostKey = (userId: string, month: string, videoId: string): TableKey => ({
   pk: userPartition(userId),
   sk: `${providerCostPrefix(month)}${videoId}`,
+});
+/** Sort key prefix of a user's audit records: all of them, or (with `month`) those of one month. */
+export const auditPrefix = (month?: string) => (month === undefined ? 'AUDIT#' : `AUDIT#${month}#`);
+/** An audit record about a user (the user whose data changed), written in the month of its id's time. */
+export const auditKey = (userId: string, month: string, auditId: string): TableKey => ({
+  pk: userPartition(userId),
+  sk: `${auditPrefix(month)}${auditId}`,
+});
+/** gsi2's partition of every audit record of a month (apart from the usage partition of the same month). */
+export const monthAuditPartition = (month: string) => `AUDIT#${month}`;
+/** An audit record's place in its month's list (gsi2); audit ids sort by time. */
+export const auditIndexKeys = (month: string, auditId: string) => ({
+  gsi2pk: monthAuditPartition(month),
+  gsi2sk: auditId,
 });
 export const limitsKey = (userId: string): TableKey => ({ pk: userPartition(userId), sk: 'LIMITS' });
 export const activeKey = (userId: string): TableKey => ({ pk: userPartition(userId), sk: 'ACTIVE' });

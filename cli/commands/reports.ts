@@ -1,4 +1,4 @@
-import { formatReport } from '../format';
+import { formatAudit, formatReport } from '../format';
 import { type CommandContext, print } from './context';
 
 /** `usage [--month YYYY-MM]`: the caller's own month. */
@@ -21,4 +21,17 @@ export async function costsCommand(options: CostsOptions, context: CommandContex
     return;
   }
   print(context, await context.client.costs(query), formatReport);
+}
+
+export interface AuditOptions {
+  user?: string;
+  month?: string;
+  limit?: string;
+  after?: string;
+}
+
+/** `audit [--user ID] [--month YYYY-MM] [--limit N] [--after CURSOR]`: changes of users' limits, newest first (role finance). */
+export async function auditCommand(options: AuditOptions, context: CommandContext): Promise<void> {
+  const query = { user_id: options.user, month: options.month, limit: options.limit, after: options.after };
+  print(context, await context.client.audit(query), formatAudit);
 }

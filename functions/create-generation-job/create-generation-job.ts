@@ -1,4 +1,9 @@
-import { ConflictError, GenerationFailedError } from '../../shared/errors';
+import {
+  ConflictError,
+  GenerationFailedError,
+  PermanentProviderError,
+  ProviderRejectedError,
+} from '../../shared/errors';
 import { orphanedJobWorkItem, type ReconcileQueue } from '../../shared/money/reconciliation';
 import { claimOrphanedJob, remixSourceOf } from '../../shared/pipeline/orphaned-job';
 import type { JobState, PipelineInput } from '../../shared/pipeline/types';
@@ -57,15 +62,12 @@ export async function createGenerationJob(input: PipelineInput, deps: CreateGene
   }
 
   const remixSource = remixSourceOf(video);
-  const job =
-    remixSource === null
-      ? await deps.provider.create({
-          prompt: video.prompt,
-          model: video.model,
-          seconds: video.seconds,
-          size: video.size,
-        })
-      : await deps.provider.remix(remixSource, { prompt: video.prompt });
+  const job = await (remixSource === null
+    ? deps.provider.create({ prompt: video.prompt, model: video.model, seconds: video.seconds, size: video.size })
+    : deps.provider.remix(remixSource, { prompt: video.prompt })
+  ).catch((error: unknown) => {
+    throw error instanceof PermanentProviderError ? rejected(error) : error;
+  });
   deps.logger.info('Provider job created', {
     providerVideoId: job.id,
     attempt: attempted.providerCreateAttempts,
@@ -75,6 +77,19 @@ export async function createGenerationJob(input: PipelineInput, deps: CreateGene
     throw new Error(`Provider job ${job.id} is already claimed by another video`);
   }
   return save(video, job, deps);
+}
+
+/**
+ * A permanent 4xx at create: the provider made no job, so the video fails with the provider's own code (e.g.
+ * `moderation_blocked`, what its owner must change), not as `provider_failed`, which would also send the reconciler
+ * looking for a job that cannot exist.
+ */
+function rejected(error: PermanentProviderError): ProviderRejectedError {
+  return new ProviderRejectedError(
+    error.providerCode ?? 'provider_rejected',
+    error.providerMessage ?? 'The provider refused to generate this video',
+    { cause: error },
+  );
 }
 
 /** Finds, claims and saves a job an earlier attempt created but did not record; undefined when there is none. */

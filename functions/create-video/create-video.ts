@@ -1,7 +1,5 @@
-import { admitVideo, newVideoRecord, type VideoAdmissionDeps } from '../../shared/admission/admit-video';
-import { ValidationError } from '../../shared/errors';
+import { admitVideo, assertOffered, newVideoRecord, type VideoAdmissionDeps } from '../../shared/admission/admit-video';
 import { type IdempotentRequest, idempotentRequest, type RequestIdempotency } from '../../shared/http/idempotency';
-import { isPriced } from '../../shared/pricing';
 import type { VideoResource } from '../../shared/schemas';
 import { toVideoResource } from '../../shared/video';
 import type { CreateVideoInput } from './schema';
@@ -32,9 +30,7 @@ async function create(
   request: IdempotentRequest | undefined,
 ): Promise<VideoResource> {
   const { body, caller } = input;
-  if (!isPriced(deps.prices, body.model, body.size)) {
-    throw new ValidationError(`model ${body.model} is not available at size ${body.size}`, 'size');
-  }
+  assertOffered(body, deps);
   const now = deps.clock();
   const video = newVideoRecord(
     {

@@ -1,10 +1,9 @@
 import type { z } from 'zod';
 import { admissionEnvSchema } from '../../shared/admission/aws-wiring';
-import { modelsEnvSchema } from '../../shared/config';
 
 /**
  * POST /v1/videos: the table, the idempotency table, the state machine; models, prices and the default limits
  * optional.
  */
-export const createVideoEnvSchema = admissionEnvSchema.extend(modelsEnvSchema.shape);
+export const createVideoEnvSchema = admissionEnvSchema;
 export type CreateVideoEnv = z.input<typeof createVideoEnvSchema>;

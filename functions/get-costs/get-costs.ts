@@ -80,11 +80,13 @@ export async function getCosts(input: GetCostsInput, deps: GetCostsDeps): Promis
   const provider = providerCosts.reduce((total, entry) => total + entry.providerCostMicros, 0);
   if (input.query.format === 'csv') {
     const header = ['video_id', 'month', 'model', 'size', 'seconds', 'unit_price_usd', 'price_version', 'amount_usd'];
+    // Provider costs (jobs the provider billed after reelflow gave up on them, never charged to the user) are rows
+    // of their own, told apart by `entry`, so the user's CSV holds every dollar the JSON report does.
     return {
       format: 'csv',
       filename: `reelflow-costs-${month}-${userId.replace(/[^A-Za-z0-9._-]/g, '_')}.csv`,
       body: toCsv(
-        [...header, 'aws_cost_usd', 'charged_at'],
+        [...header, 'aws_cost_usd', 'charged_at', 'provider_cost_usd', 'entry'],
         [
           ...entries.map((entry) => [
             entry.videoId,
@@ -97,8 +99,37 @@ export async function getCosts(input: GetCostsInput, deps: GetCostsDeps): Promis
             microsToDollars(entry.amountMicros),
             microsToDollars(entry.awsCostMicros),
             new Date(entry.chargedAt * 1000).toISOString(),
+            '',
+            'charge',
           ]),
-          ['TOTAL', month, '', '', seconds, '', '', microsToDollars(charged), microsToDollars(aws), ''],
+          ...providerCosts.map((entry) => [
+            entry.videoId,
+            month,
+            entry.model,
+            entry.size,
+            entry.seconds,
+            '',
+            '',
+            '',
+            '',
+            new Date(entry.recordedAt * 1000).toISOString(),
+            microsToDollars(entry.providerCostMicros),
+            'provider_cost',
+          ]),
+          [
+            'TOTAL',
+            month,
+            '',
+            '',
+            seconds,
+            '',
+            '',
+            microsToDollars(charged),
+            microsToDollars(aws),
+            '',
+            microsToDollars(provider),
+            '',
+          ],
         ],
       ),
     };

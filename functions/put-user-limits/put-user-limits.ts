@@ -1,7 +1,7 @@
+import { ForbiddenError } from '../../shared/errors';
 import type { LimitsStore } from '../../shared/money/limits';
 import type { LimitsResource } from '../../shared/money/schemas';
 import type { AppLogger } from '../../shared/powertools';
-import { unixSeconds } from '../../shared/video';
 import type { PutUserLimitsInput } from './schema';
 
 export interface PutUserLimitsDeps {
@@ -10,20 +10,26 @@ export interface PutUserLimitsDeps {
   logger: Pick<AppLogger, 'info'>;
 }
 
-/** Stores a user's limit overrides (the fields given; the others unchanged); the next create applies them. */
+/**
+ * Stores a user's limit overrides (the fields given; the others unchanged) with an audit record of who changed
+ * what from what to what, in one transaction; the next create applies them. Nobody sets their own limits (403): a
+ * finance user raising their own budget is exactly what the four-eyes rule is for.
+ */
 export async function putUserLimits(input: PutUserLimitsInput, deps: PutUserLimitsDeps): Promise<LimitsResource> {
+  if (input.userId === input.caller.userId) {
+    throw new ForbiddenError('You cannot change your own limits; ask another finance user');
+  }
   const { body } = input;
-  const limits = await deps.limits.update(
+  const { after, auditId } = await deps.limits.update(
     input.userId,
     { budgetMicros: body.budget_micros, maxActive: body.max_active, maxPerDay: body.max_per_day },
-    unixSeconds(deps.clock()),
+    { actorUserId: input.caller.userId, requestId: input.requestId, at: deps.clock() },
   );
-  // An audit line: who changed whose limits to what.
-  deps.logger.info('User limits changed', { changedBy: input.caller.userId, limitsOf: input.userId, change: body });
+  deps.logger.info('User limits changed', { changedBy: input.caller.userId, limitsOf: input.userId, auditId });
   return {
     user_id: input.userId,
-    budget_micros: limits.budgetMicros,
-    max_active: limits.maxActive,
-    max_per_day: limits.maxPerDay,
+    budget_micros: after.budgetMicros,
+    max_active: after.maxActive,
+    max_per_day: after.maxPerDay,
   };
 }

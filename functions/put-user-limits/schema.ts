@@ -1,3 +1,4 @@
+import { requestIdOf } from '../../shared/http/request-id';
 import { requireRole } from '../../shared/http/roles';
 import type { Caller } from '../../shared/http/types';
 import { type LimitsUpdateBody, limitsUpdateSchema } from '../../shared/money/limits';
@@ -9,11 +10,13 @@ export interface PutUserLimitsInput {
   caller: Caller;
   userId: string;
   body: LimitsUpdateBody;
+  /** The request's id, for the audit record. */
+  requestId: string | null;
 }
 
 /** 403 without the finance role, then the user id from the path and the body (any non-empty subset). */
 export function parsePutUserLimitsRequest(
-  event: { pathParameters?: Record<string, string | undefined>; body?: unknown },
+  event: { pathParameters?: Record<string, string | undefined>; body?: unknown; requestContext?: unknown },
   caller: Caller,
 ): PutUserLimitsInput {
   requireRole(caller, 'finance');
@@ -21,5 +24,6 @@ export function parsePutUserLimitsRequest(
     caller,
     userId: parseRequest(limitsPathSchema, event.pathParameters ?? {}).userId,
     body: parseRequest(limitsUpdateSchema, event.body),
+    requestId: requestIdOf(event),
   };
 }

@@ -1,4 +1,4 @@
-import { admitVideo, newVideoRecord, type VideoAdmissionDeps } from '../../shared/admission/admit-video';
+import { admitVideo, assertOffered, newVideoRecord, type VideoAdmissionDeps } from '../../shared/admission/admit-video';
 import { ConflictError } from '../../shared/errors';
 import { type IdempotentRequest, idempotentRequest, type RequestIdempotency } from '../../shared/http/idempotency';
 import type { Caller } from '../../shared/http/types';
@@ -19,7 +19,8 @@ export type RemixVideoDeps = VideoAdmissionDeps;
 /**
  * POST /v1/videos/{id}/remix: a new video (`remixed_from_video_id` = the source) that the pipeline creates with
  * the provider's remix of the source's job. The source must be the caller's (404 otherwise) and completed (409
- * `video_not_ready` before). Model, size and seconds are the source's; the estimate is reserved like a create's.
+ * `video_not_ready` before). Model, size and seconds are the source's; like a create, the model must be on the
+ * deployment's allowlist and priced at that size (400 otherwise), and the estimate is reserved.
  * With an Idempotency-Key, a repeat of the same request returns the first response.
  */
 export async function remixVideo(
@@ -46,6 +47,8 @@ async function remix(
       'video_not_ready',
     );
   }
+  // The source's model and size are the remix's: the deployment must still offer and price them, as for a create.
+  assertOffered(source, deps, `the source video's model`);
   const now = deps.clock();
   const video = newVideoRecord(
     {

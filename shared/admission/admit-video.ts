@@ -1,4 +1,4 @@
-import { BudgetExceededError, ConflictError, QuotaExceededError } from '../errors';
+import { BudgetExceededError, ConflictError, QuotaExceededError, ValidationError } from '../errors';
 import type { RequestIdempotency } from '../http/idempotency';
 import {
   IdempotencyInProgressError,
@@ -16,7 +16,7 @@ import type { ReservationReleaser } from '../money/release';
 import type { Reservations } from '../money/reserve';
 import type { PipelineStarter } from '../pipeline/pipeline-starter';
 import type { AppLogger, AppMetrics } from '../powertools';
-import { estimateMicros, type PriceTable } from '../pricing';
+import { estimateMicros, isPriced, type PriceTable } from '../pricing';
 import type { VideoRepository } from '../repositories/video-repository';
 import { unixSeconds, type VideoRecord } from '../video';
 
@@ -26,6 +26,24 @@ export type NewVideo = Pick<
   'videoId' | 'userId' | 'prompt' | 'model' | 'seconds' | 'size' | 'metadata' | 'remixedFromVideoId'
 > &
   Pick<VideoRecord, 'remixSourceProviderVideoId'>;
+
+/**
+ * Throws a 400 unless the deployment offers `model` (its allowlist) at `size` (its price table). Creates and remixes
+ * both ask: a remix takes its source's model and size, which the allowlist or the prices may have dropped since, and
+ * pricing an unpriced size would fail as a 500.
+ */
+export function assertOffered(
+  video: { model: string; size: string },
+  deps: Pick<VideoAdmissionDeps, 'allowedModels' | 'prices'>,
+  what = 'model',
+): void {
+  if (!deps.allowedModels.includes(video.model)) {
+    throw new ValidationError(`${what} ${video.model} is not available in this deployment`, 'model');
+  }
+  if (!isPriced(deps.prices, video.model, video.size)) {
+    throw new ValidationError(`${what} ${video.model} is not available at size ${video.size}`, 'size');
+  }
+}
 
 /** A `queued` video record priced with `prices`, created at `now`. */
 export function newVideoRecord(fields: NewVideo, prices: PriceTable, now: Date): VideoRecord {
@@ -62,6 +80,8 @@ export interface AdmitVideoDeps {
 /** Everything a create or a remix needs: admission plus pricing, request idempotency, ids and telemetry. */
 export interface VideoAdmissionDeps extends AdmitVideoDeps {
   prices: PriceTable;
+  /** The deployment's model allowlist (ALLOWED_MODELS). */
+  allowedModels: readonly string[];
   /** Powertools idempotency in front: finished requests replayed, concurrent twins wait. */
   idempotency: RequestIdempotency;
   newId: (nowMillis: number) => string;

@@ -1,7 +1,13 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { z } from 'zod';
 import { ddb, dynamodb, sfn } from '../clients';
-import { idempotencyEnvSchema, pricingEnvSchema, stateMachineEnvSchema, tableEnvSchema } from '../config';
+import {
+  idempotencyEnvSchema,
+  modelsEnvSchema,
+  pricingEnvSchema,
+  stateMachineEnvSchema,
+  tableEnvSchema,
+} from '../config';
 import { requestIdempotency } from '../http/idempotency';
 import { newVideoId } from '../ids';
 import { dynamoBilling } from '../money/billing';
@@ -19,6 +25,7 @@ export const admissionEnvSchema = z.object({
   ...idempotencyEnvSchema.shape,
   ...stateMachineEnvSchema.shape,
   ...pricingEnvSchema.shape,
+  ...modelsEnvSchema.shape,
   ...limitsEnvSchema.shape,
 });
 
@@ -30,6 +37,7 @@ export function videoAdmissionDeps(env: z.output<typeof admissionEnvSchema>): Vi
     videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
     pipeline: new StepFunctionsPipelineStarter(sfn, env.STATE_MACHINE_ARN),
     prices: loadPriceTable(env.PRICE_TABLE),
+    allowedModels: env.ALLOWED_MODELS,
     idempotency: requestIdempotency({
       persistenceStore: new DynamoDBPersistenceLayer({
         tableName: env.IDEMPOTENCY_TABLE_NAME,

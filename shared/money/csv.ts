@@ -10,12 +10,16 @@ export function microsToDollars(micros: number): string {
   return `${sign}${Math.floor(abs / 1_000_000)}.${String(abs % 1_000_000).padStart(6, '0')}`;
 }
 
+/** A plain decimal number (what microsToDollars writes): a spreadsheet reads it as a number, never a formula. */
+const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
+
 /**
  * One CSV field. Quoted when it holds a comma, quote or line break; text a spreadsheet would run as a formula
- * (leading `=`, `+`, `-`, `@`, tab or CR) is prefixed with `'` so it stays text.
+ * (leading `=`, `+`, `-`, `@`, tab or CR) is prefixed with `'` so it stays text. A plain decimal number keeps its
+ * minus sign unprefixed: `'-0.500000` would be text to a spreadsheet, and a refund would drop out of every sum.
  */
 export function csvField(value: string | number): string {
-  if (typeof value === 'number') return String(value);
+  if (typeof value === 'number' || PLAIN_NUMBER.test(value)) return String(value);
   const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }

@@ -1,4 +1,5 @@
 import { type ZodType, z } from 'zod';
+import { auditListSchema, auditQuerySchema } from '../money/audit';
 import { limitsUpdateSchema } from '../money/limits';
 import { costsQuerySchema, limitsResourceSchema, usageQuerySchema, usageResourceSchema } from '../money/schemas';
 import {
@@ -34,6 +35,7 @@ function responseSchemas(): Record<string, ZodType> {
     Health: healthSchema,
     Usage: usageResourceSchema,
     UserLimits: limitsResourceSchema,
+    AuditList: auditListSchema,
   };
 }
 
@@ -344,9 +346,34 @@ function moneyPaths(): Json {
       put: {
         operationId: 'putUserLimits',
         summary: 'Override any subset of a user’s limits; applies to the next create (role finance)',
+        description:
+          'Audited: the change and its audit record (caller, old and new values, request id) are written in one ' +
+          'transaction. A caller cannot change their own limits (403 forbidden).',
         parameters: [USER_ID],
         requestBody: jsonBody('UserLimitsUpdate'),
-        responses: { ...limits, 413: ERRORS[413], 415: ERRORS[415] },
+        responses: {
+          ...limits,
+          403: errorResponse('forbidden: the caller lacks the finance role, or the limits are the caller’s own'),
+          413: ERRORS[413],
+          415: ERRORS[415],
+        },
+      },
+    },
+    '/v1/admin/audit': {
+      get: {
+        operationId: 'listAuditRecords',
+        summary: 'Audit records of changes to users’ limits, newest first (role finance)',
+        description:
+          'With user_id: the records about that user (every month, or only month). Without: every user’s records ' +
+          'of month (default the current UTC month). Pass next_cursor back as after for the next page.',
+        parameters: queryParameters(auditQuerySchema),
+        responses: {
+          200: { description: 'A page of audit records', content: jsonContent(ref('AuditList')) },
+          400: ERRORS[400],
+          401: ERRORS[401],
+          403: ERRORS[403],
+          default: ERRORS.default,
+        },
       },
     },
   };

@@ -19,7 +19,8 @@ export function causeMessage(cause: string | undefined): string {
 }
 
 /**
- * The video's `error` for a caught failure: GenerationFailedError → the provider's code (the message's prefix);
+ * The video's `error` for a caught failure: GenerationFailedError (the job failed) and ProviderRejectedError (the
+ * provider refused to create it) → the provider's code (the message's prefix);
  * GenerationTimedOutError or States.Timeout → `timed_out`; ContentExpiredError → `expired`; anything else →
  * `provider_failed`. Messages are for the video's owner: internal detail stays in the logs.
  */
@@ -27,7 +28,8 @@ export function failureOf(failure: { Error?: string; Cause?: string } | undefine
   const name = failure?.Error ?? '';
   const message = causeMessage(failure?.Cause);
   switch (name) {
-    case 'GenerationFailedError': {
+    case 'GenerationFailedError':
+    case 'ProviderRejectedError': {
       const match = /^([A-Za-z0-9_.-]+):\s*([\s\S]*)$/.exec(message);
       return match === null
         ? { code: 'provider_failed', message: message || 'The provider failed to generate the video' }

@@ -116,7 +116,12 @@ export function mapProviderError(error: unknown, operation: string): Error {
         rateLimited: status === 429,
       });
     }
-    return new PermanentProviderError(detail, { providerCode: error.code ?? undefined, cause: error });
+    const message = providerMessage(error);
+    return new PermanentProviderError(detail, {
+      providerCode: error.code ?? undefined,
+      ...(message === 'no message' ? {} : { providerMessage: message }),
+      cause: error,
+    });
   }
   if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')) {
     return new RetryableProviderError(`Provider ${operation} timed out`, { cause: error });

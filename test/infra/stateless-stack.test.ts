@@ -26,7 +26,8 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
   'get-usage': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem') } },
   'get-costs': { env: ['TABLE_NAME'], grants: { table: dynamo('Query'), 'table/index/gsi2': dynamo('Query') } },
   'get-user-limits': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem') } },
-  'put-user-limits': { env: ['TABLE_NAME'], grants: { table: dynamo('UpdateItem') } },
+  'put-user-limits': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem', 'UpdateItem', 'PutItem') } },
+  'get-audit': { env: ['TABLE_NAME'], grants: { table: dynamo('Query'), 'table/index/gsi2': dynamo('Query') } },
   'create-video': {
     env: ['IDEMPOTENCY_TABLE_NAME', 'STATE_MACHINE_ARN', 'TABLE_NAME'],
     grants: {
@@ -105,6 +106,7 @@ const ROUTES: Record<string, { folder: string; auth: 'JWT' | 'NONE' }> = {
   'GET /v1/admin/costs': { folder: 'get-costs', auth: 'JWT' },
   'GET /v1/admin/users/{userId}/limits': { folder: 'get-user-limits', auth: 'JWT' },
   'PUT /v1/admin/users/{userId}/limits': { folder: 'put-user-limits', auth: 'JWT' },
+  'GET /v1/admin/audit': { folder: 'get-audit', auth: 'JWT' },
   'POST /v1/videos': { folder: 'create-video', auth: 'JWT' },
   'GET /v1/videos': { folder: 'list-videos', auth: 'JWT' },
   'GET /v1/videos/{id}': { folder: 'get-video', auth: 'JWT' },

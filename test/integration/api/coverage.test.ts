@@ -47,6 +47,7 @@ describe('black-box API coverage', () => {
       'GET /v1/admin/costs 403 forbidden',
       'GET /v1/admin/users/{userId}/limits 403 forbidden',
       'PUT /v1/admin/users/{userId}/limits 403 forbidden',
+      'GET /v1/admin/audit 403 forbidden',
       ...['POST /v1/videos', 'POST /v1/videos/{id}/remix', 'POST /v1/videos/{id}/cancel'].flatMap((route) => [
         `${route} 400 invalid_json`,
         `${route} 413 payload_too_large`,

@@ -47,6 +47,7 @@ export const API_ROUTES: ReadonlyArray<{ route: string; success: number; authent
   { route: 'GET /v1/admin/costs', success: 200, authenticated: true },
   { route: 'GET /v1/admin/users/{userId}/limits', success: 200, authenticated: true },
   { route: 'PUT /v1/admin/users/{userId}/limits', success: 200, authenticated: true },
+  { route: 'GET /v1/admin/audit', success: 200, authenticated: true },
 ];
 
 /** Codes of the contract the service cannot produce against the local stack, and why. */
@@ -62,6 +63,15 @@ export const NOT_PRODUCIBLE_LOCALLY: Readonly<Record<string, string>> = {
 
 /** What each black-box file must see (its afterAll calls expectCovered). */
 export const EXPECTED_REPLIES = {
+  audit: [
+    'GET /v1/admin/audit 200 -',
+    'GET /v1/admin/audit 400 invalid_parameter',
+    'GET /v1/admin/audit 401 unauthenticated',
+    'GET /v1/admin/audit 403 forbidden',
+    'GET /v1/admin/users/{userId}/limits 200 -',
+    'PUT /v1/admin/users/{userId}/limits 200 -',
+    'PUT /v1/admin/users/{userId}/limits 403 forbidden',
+  ],
   errors: [
     'DELETE /v1/videos/{id} 401 unauthenticated',
     'DELETE /v1/videos/{id} 404 not_found',

@@ -281,6 +281,33 @@ describe('reelflow CLI against the local stack', () => {
     ]);
   });
 
+  it("shows finance the audit trail of a user's limits, newest first, and refuses it without the role", async () => {
+    // Prepare
+    const user = unique('cli-audited');
+    const financeUser = unique('cli-auditor');
+    const finance = await stack.token(financeUser, ['finance']);
+    for (const json of [{ max_active: 4 }, { max_active: 2 }]) {
+      const put = await callApi(stack, `/v1/admin/users/${user}/limits`, { method: 'PUT', token: finance, json });
+      expect(put.status, JSON.stringify(put.body)).toBe(200);
+    }
+
+    // Act
+    const text = await reelflow(['audit', '--user', user], { REELFLOW_TOKEN: finance });
+    const raw = await reelflow(['audit', '--user', user, '--json'], { REELFLOW_TOKEN: finance });
+    const forbidden = await reelflow(['audit'], { REELFLOW_TOKEN: await stack.token(user) });
+
+    // Assess
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain('max active 4 → 2');
+    expect(text.stdout.indexOf('4 → 2')).toBeLessThan(text.stdout.lastIndexOf(' → 4'));
+    expect(JSON.parse(raw.stdout).data.map((record: { actor_user_id: string }) => record.actor_user_id)).toEqual([
+      financeUser,
+      financeUser,
+    ]);
+    expect(forbidden.code).toBe(1);
+    expect(cliLines(forbidden.stderr)).toEqual([expect.stringMatching(/^error: forbidden: /)]);
+  });
+
   it('prints a plain connection error when nothing listens at the base URL', async () => {
     // Prepare: a port that was free a moment ago
     const probe = createServer();

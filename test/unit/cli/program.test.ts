@@ -327,6 +327,41 @@ describe('cli program', () => {
     );
   });
 
+  it('shows audit records with only the changed values, and the cursor of the next page', async () => {
+    // Act
+    const result = await run(['audit', '--user', 'bob', '--month', '2026-11', '--limit', '1'], {
+      'GET /v1/admin/audit?user_id=bob&month=2026-11&limit=1': () =>
+        jsonResponse(200, {
+          object: 'list',
+          data: [
+            {
+              id: 'aud_01',
+              object: 'audit_record',
+              action: 'user_limits.updated',
+              actor_user_id: 'fin',
+              user_id: 'bob',
+              old_values: { budget_micros: 100_000_000, max_active: 100, max_per_day: 1000 },
+              new_values: { budget_micros: 2_000_000, max_active: 100, max_per_day: 5 },
+              request_id: 'req-1',
+              created_at: 1_763_700_000,
+            },
+          ],
+          first_id: 'aud_01',
+          last_id: 'aud_01',
+          has_more: true,
+          next_cursor: 'CURSOR',
+        }),
+    });
+
+    // Assess
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('budget $100.00 → $2.00; max per day 1000 → 5');
+    expect(result.stdout).not.toContain('max active');
+    expect(result.stdout).toMatch(/fin +bob/);
+    expect(result.stdout).toContain('req-1');
+    expect(result.stdout).toContain('more: --after CURSOR');
+  });
+
   it('returns a merged object for repeated --metadata and rejects a pair without a key', () => {
     // Act / Assess
     expect(metadataPair('b=2', metadataPair('a=1', undefined))).toEqual({ a: '1', b: '2' });

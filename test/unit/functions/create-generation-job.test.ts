@@ -3,8 +3,15 @@ import {
   type CreateGenerationJobDeps,
   createGenerationJob,
 } from '../../../functions/create-generation-job/create-generation-job';
-import { ConflictError, GenerationFailedError, RetryableProviderError } from '../../../shared/errors';
-import type { ReconcileWorkItem } from '../../../shared/money/reconciliation';
+import {
+  ConflictError,
+  GenerationFailedError,
+  PermanentProviderError,
+  ProviderRejectedError,
+  RetryableProviderError,
+} from '../../../shared/errors';
+import { type ReconcileWorkItem, reconcileWorkItemFor } from '../../../shared/money/reconciliation';
+import { failureOf } from '../../../shared/pipeline/failure';
 import { nextWaitSeconds } from '../../../shared/poll-policy';
 import {
   aProviderJob,
@@ -233,6 +240,37 @@ describe('create-generation-job', () => {
     await expect(createGenerationJob(input, deps)).rejects.toBeInstanceOf(RetryableProviderError);
     expect(videos.videos.get(input.videoId)).toMatchObject({ providerCreateAttempts: 1, providerVideoId: null });
   });
+
+  it.each([
+    ['moderation_blocked', 'Your request was blocked by our moderation system.'],
+    [undefined, undefined],
+  ])(
+    'throws ProviderRejectedError keeping the provider code %s when the create is refused for good',
+    async (code, message) => {
+      // Prepare
+      const { videos, provider, deps } = setup();
+      provider.createError = new PermanentProviderError('Provider create answered 400: refused', {
+        ...(code === undefined ? {} : { providerCode: code }),
+        ...(message === undefined ? {} : { providerMessage: message }),
+      });
+
+      // Act
+      const error = await createGenerationJob(input, deps).catch((caught: unknown) => caught);
+
+      // Assess: what RecordFailure makes of it (Step Functions passes on only name and message)
+      expect(error).toBeInstanceOf(ProviderRejectedError);
+      const failure = failureOf({
+        Error: (error as Error).name,
+        Cause: JSON.stringify({ errorType: (error as Error).name, errorMessage: (error as Error).message }),
+      });
+      expect(failure.code).toBe(code ?? 'provider_rejected');
+      if (message !== undefined) expect(failure.message).toBe(message);
+      // No job was made: the release of the failed video starts no orphan search.
+      const failed = { ...videos.videos.get(input.videoId)!, status: 'failed' as const, error: failure };
+      expect(failed.providerCreateAttempts).toBe(1);
+      expect(reconcileWorkItemFor(failed, 1_763_700_000)).toBeUndefined();
+    },
+  );
 
   it('throws GenerationFailedError when the adopted orphan already failed', async () => {
     // Prepare

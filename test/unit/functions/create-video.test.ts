@@ -29,6 +29,7 @@ function setup(options: { startError?: Error } = {}) {
       },
     },
     prices: DEFAULT_PRICE_TABLE,
+    allowedModels: ['sora-2', 'sora-2-pro'],
     idempotency,
     clock: fixedClock('2025-11-21T04:40:00Z'),
     newId: () => `vid_01JD${String(++ids).padStart(22, '0')}`,

@@ -33,6 +33,14 @@ describe('record-failure', () => {
     ],
     [{ Error: 'GenerationFailedError', Cause: 'content_policy_violation: No' }, 'content_policy_violation', 'No'],
     [
+      {
+        Error: 'ProviderRejectedError',
+        Cause: lambdaCause('ProviderRejectedError', 'moderation_blocked: Blocked at create'),
+      },
+      'moderation_blocked',
+      'Blocked at create',
+    ],
+    [
       { Error: 'GenerationTimedOutError', Cause: lambdaCause('GenerationTimedOutError', 'too many polls') },
       'timed_out',
       undefined,

@@ -39,6 +39,7 @@ function setup(options: { startError?: Error; sourceStatus?: 'completed' | 'in_p
       },
     },
     prices: DEFAULT_PRICE_TABLE,
+    allowedModels: ['sora-2', 'sora-2-pro'],
     idempotency,
     clock: fixedClock('2025-11-21T04:40:00Z'),
     newId: options.newIds === undefined ? () => NEW_ID : () => options.newIds?.shift() ?? NEW_ID,
@@ -179,6 +180,33 @@ describe('remix-video', () => {
     await expect(other).rejects.toMatchObject({ status: 409, code: 'idempotency_key_reused' });
     expect(money.reserved.size).toBe(1);
     expect(started).toHaveLength(1);
+  });
+
+  it("throws a 400 on model and reserves nothing when the source's model is no longer on the allowlist", async () => {
+    // Prepare
+    const { deps, money, started } = setup();
+
+    // Act / Assess
+    await expect(remixVideo(parse('A remix'), { ...deps, allowedModels: ['sora-2'] })).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid_parameter',
+      param: 'model',
+    });
+    expect(money.reserved.size).toBe(0);
+    expect(started).toEqual([]);
+  });
+
+  it("throws a 400 on size, not a 500, when the source's size is no longer priced", async () => {
+    // Prepare
+    const { deps, started } = setup();
+    const proAt720Only = { ...DEFAULT_PRICE_TABLE, microsPerSecond: { 'sora-2-pro': { '720x1280': 1 } } };
+
+    // Act / Assess
+    await expect(remixVideo(parse('A remix'), { ...deps, prices: proAt720Only })).rejects.toMatchObject({
+      status: 400,
+      param: 'size',
+    });
+    expect(started).toEqual([]);
   });
 
   it('throws 400 for an unknown field, a missing prompt or a bad Idempotency-Key', () => {

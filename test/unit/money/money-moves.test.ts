@@ -23,6 +23,7 @@ import { aVideo } from '../fakes/fakes';
 const DEFAULTS: UserLimits = { budgetMicros: 10_000_000, maxActive: 100, maxPerDay: 1000 };
 const NOW = new Date('2026-11-21T12:00:00Z');
 const NOW_S = Math.floor(NOW.getTime() / 1000);
+const CHANGE = { actorUserId: 'fin', requestId: 'req-1', at: NOW };
 const CONTENT: VideoContent = {
   contentType: 'video/mp4',
   bytes: 1234,
@@ -92,7 +93,7 @@ describe('reserve', () => {
   });
 
   it('throws BudgetExceededError and writes nothing when charged + reserved + estimate exceeds the budget', async () => {
-    await limits.update('alice', { budgetMicros: 1_000_000 }, NOW_S);
+    await limits.update('alice', { budgetMicros: 1_000_000 }, CHANGE);
     await reservations.reserve(aVideo({ videoId: nextId(), estimatedMicros: 800_000, seconds: '8' }), NOW);
     const rejected = aVideo({ videoId: nextId() });
 
@@ -105,7 +106,7 @@ describe('reserve', () => {
   });
 
   it('throws QuotaExceededError with a constant Retry-After when max_active videos are not terminal', async () => {
-    await limits.update('alice', { maxActive: 1 }, NOW_S);
+    await limits.update('alice', { maxActive: 1 }, CHANGE);
     await reservations.reserve(aVideo({ videoId: nextId() }), NOW);
 
     const error = await reservations.reserve(aVideo({ videoId: nextId() }), NOW).catch((caught: unknown) => caught);
@@ -116,7 +117,7 @@ describe('reserve', () => {
   });
 
   it('throws QuotaExceededError with Retry-After until UTC midnight when max_per_day is reached', async () => {
-    await limits.update('alice', { maxPerDay: 1 }, NOW_S);
+    await limits.update('alice', { maxPerDay: 1 }, CHANGE);
     const first = aVideo({ videoId: nextId() });
     await reservations.reserve(first, NOW);
     await releaser.release(first.videoId, { status: 'cancelled', now: NOW_S });
@@ -127,9 +128,9 @@ describe('reserve', () => {
   });
 
   it('answers 402 without a write when the estimate alone exceeds the budget, and 429 when a limit is 0', async () => {
-    await limits.update('alice', { budgetMicros: 100 }, NOW_S);
+    await limits.update('alice', { budgetMicros: 100 }, CHANGE);
     await expect(reservations.reserve(aVideo({ videoId: nextId() }), NOW)).rejects.toBeInstanceOf(BudgetExceededError);
-    await limits.update('bob', { maxActive: 0 }, NOW_S);
+    await limits.update('bob', { maxActive: 0 }, CHANGE);
     await expect(reservations.reserve(aVideo({ videoId: nextId(), userId: 'bob' }), NOW)).rejects.toMatchObject({
       code: 'quota_exceeded',
     });
@@ -139,7 +140,7 @@ describe('reserve', () => {
   });
 
   it('accepts exactly as many concurrent reserves as the budget covers', async () => {
-    await limits.update('carol', { budgetMicros: 2_000_000 }, NOW_S);
+    await limits.update('carol', { budgetMicros: 2_000_000 }, CHANGE);
     const videos = Array.from({ length: 20 }, () => aVideo({ videoId: nextId(), userId: 'carol' }));
 
     const results = await Promise.allSettled(videos.map((video) => reservations.reserve(video, NOW)));

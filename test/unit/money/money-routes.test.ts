@@ -42,7 +42,20 @@ function fakeReports(): CostReports {
           chargedAt: 1_795_000_000,
         },
       ],
-      providerCosts: [],
+      providerCosts: [
+        {
+          userId,
+          month,
+          videoId: 'vid_2',
+          providerVideoId: 'video_2',
+          model: 'sora-2',
+          size: '720x1280',
+          seconds: 8,
+          providerCostMicros: 800_000,
+          videoStatus: 'cancelled',
+          recordedAt: 1_795_000_100,
+        },
+      ],
     }),
   };
 }
@@ -134,13 +147,40 @@ describe('money routes', () => {
     });
   });
 
+  it("returns one user's CSV with the provider costs as rows of their own and in the total", async () => {
+    const reply = await getCosts(
+      parseGetCostsRequest({ queryStringParameters: { month: '2026-11', user_id: 'amy', format: 'csv' } }, finance),
+      { reports: fakeReports(), clock: fixedClock() },
+    );
+
+    expect(String(costsResponse(reply).body).split('\r\n')).toEqual([
+      'video_id,month,model,size,seconds,unit_price_usd,price_version,amount_usd,aws_cost_usd,charged_at,provider_cost_usd,entry',
+      'vid_1,2026-11,sora-2,720x1280,4,0.100000,v1,0.400000,0.000007,2026-11-18T11:06:40.000Z,,charge',
+      'vid_2,2026-11,sora-2,720x1280,8,,,,,2026-11-18T11:08:20.000Z,0.800000,provider_cost',
+      'TOTAL,2026-11,,,4,,,0.400000,0.000007,,0.800000,',
+      '',
+    ]);
+  });
+
+  it('returns negative amounts as plain numbers and still neutralises formulas that start with a minus', () => {
+    expect(csvField(microsToDollars(-500_000))).toBe('-0.500000');
+    expect(csvField('-12')).toBe('-12');
+    expect(csvField('-1+1')).toBe("'-1+1");
+    expect(csvField('-cmd')).toBe("'-cmd");
+    expect(csvField('=1')).toBe("'=1");
+  });
+
   it('returns the effective limits and stores only the fields given when finance changes them', async () => {
     const stored: Array<Partial<UserLimits>> = [];
     const store = {
       effective: async () => limits,
       update: async (_userId: string, overrides: Partial<UserLimits>) => {
         stored.push(overrides);
-        return { ...limits, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
+        const after = {
+          ...limits,
+          ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+        };
+        return { before: limits, after, auditId: 'aud_1' };
       },
     };
 
@@ -155,6 +195,44 @@ describe('money routes', () => {
     expect(got).toEqual({ user_id: 'bob', budget_micros: 5_000_000, max_active: 3, max_per_day: 10 });
     expect(put).toEqual({ user_id: 'bob', budget_micros: 5_000_000, max_active: 1, max_per_day: 10 });
     expect(stored).toEqual([{ budgetMicros: undefined, maxActive: 1, maxPerDay: undefined }]);
+  });
+
+  it('throws ForbiddenError and changes nothing when a finance user sets their own limits', async () => {
+    const stored: unknown[] = [];
+    const store = {
+      update: async () => {
+        stored.push('called');
+        return { before: limits, after: limits, auditId: 'aud_1' };
+      },
+    };
+
+    const put = putUserLimits(
+      parsePutUserLimitsRequest({ pathParameters: { userId: 'fin' }, body: { budget_micros: 1 } }, finance),
+      { limits: store, clock: fixedClock(), logger: fakeLogger() },
+    );
+
+    await expect(put).rejects.toBeInstanceOf(ForbiddenError);
+    expect(stored).toEqual([]);
+  });
+
+  it('passes the caller and the request id to the store as the change', async () => {
+    const changes: unknown[] = [];
+    const store = {
+      update: async (_userId: string, _overrides: Partial<UserLimits>, change: unknown) => {
+        changes.push(change);
+        return { before: limits, after: limits, auditId: 'aud_1' };
+      },
+    };
+
+    await putUserLimits(
+      parsePutUserLimitsRequest(
+        { pathParameters: { userId: 'bob' }, body: { max_active: 1 }, requestContext: { requestId: 'req-9' } },
+        finance,
+      ),
+      { limits: store, clock: fixedClock(), logger: fakeLogger() },
+    );
+
+    expect(changes).toEqual([{ actorUserId: 'fin', requestId: 'req-9', at: fixedClock()() }]);
   });
 
   it.each([

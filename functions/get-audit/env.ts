@@ -1,0 +1,6 @@
+import { z } from 'zod';
+import { tableEnvSchema } from '../../shared/config';
+
+/** GET /v1/admin/audit: the table (and its gsi2). */
+export const getAuditEnvSchema = z.object({ ...tableEnvSchema.shape });
+export type GetAuditEnv = z.input<typeof getAuditEnvSchema>;

@@ -1,0 +1,31 @@
+import { type AuditList, type AuditLog, toAuditRecordResource } from '../../shared/money/audit';
+import { monthOf } from '../../shared/money/calendar';
+import type { GetAuditInput } from './schema';
+
+export interface GetAuditDeps {
+  audit: Pick<AuditLog, 'list'>;
+  clock: () => Date;
+}
+
+/**
+ * Finance's view of the audit trail, newest first: with `user_id`, the records about that user (every month, or
+ * `month` only); without, every user's records of `month` (default: the current UTC month). `after` is the
+ * previous page's `next_cursor`.
+ */
+export async function getAudit(input: GetAuditInput, deps: GetAuditDeps): Promise<AuditList> {
+  const { user_id: userId, month, limit, after } = input.query;
+  const selection =
+    userId === undefined
+      ? { month: month ?? monthOf(deps.clock()) }
+      : { userId, ...(month === undefined ? {} : { month }) };
+  const page = await deps.audit.list(selection, { limit, ...(after === undefined ? {} : { after }) });
+  const data = page.records.map(toAuditRecordResource);
+  return {
+    object: 'list',
+    data,
+    first_id: data[0]?.id ?? null,
+    last_id: data.at(-1)?.id ?? null,
+    has_more: page.nextCursor !== null,
+    next_cursor: page.nextCursor,
+  };
+}
