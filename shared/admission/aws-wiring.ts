@@ -1,5 +1,5 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ddb, dynamodb } from '../aws/dynamodb';
 import { sfn } from '../aws/sfn';
 import { idempotencyEnvSchema, pricingEnvSchema, stateMachineEnvSchema, tableEnvSchema } from '../config';

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { limitsKey } from '../table-keys';
 
 /** A user's quotas: monthly budget (micro-USD), videos not yet terminal, videos created per UTC day. */
@@ -12,10 +12,10 @@ export interface UserLimits {
 /** Deployment-wide defaults, from the environment (each optional; all functions that reserve or report read it). */
 export const limitsEnvSchema = z.object({
   /** $100 a month. */
-  DEFAULT_BUDGET_MICROS: z.coerce.number().int().nonnegative().default(100_000_000),
+  DEFAULT_BUDGET_MICROS: z._default(z.coerce.number().check(z.int(), z.nonnegative()), 100_000_000),
   /** Generous enough for bursts of concurrent creates; finance lowers it per user. */
-  DEFAULT_MAX_ACTIVE: z.coerce.number().int().nonnegative().default(100),
-  DEFAULT_MAX_PER_DAY: z.coerce.number().int().nonnegative().default(1000),
+  DEFAULT_MAX_ACTIVE: z._default(z.coerce.number().check(z.int(), z.nonnegative()), 100),
+  DEFAULT_MAX_PER_DAY: z._default(z.coerce.number().check(z.int(), z.nonnegative()), 1000),
 });
 export type LimitsEnv = z.input<typeof limitsEnvSchema>;
 
@@ -32,30 +32,44 @@ export function defaultLimitsFrom(env: z.output<typeof limitsEnvSchema>): UserLi
 export const limitsUpdateSchema = z
   .strictObject({
     budget_micros: z
-      .number({ error: 'budget_micros must be an integer' })
-      .int({ error: 'budget_micros must be an integer' })
-      .nonnegative({ error: 'budget_micros must not be negative' })
-      .max(Number.MAX_SAFE_INTEGER)
-      .optional()
-      .describe('Monthly budget in micro-USD'),
+      .optional(
+        z
+          .number({ error: 'budget_micros must be an integer' })
+          .check(
+            z.int({ error: 'budget_micros must be an integer' }),
+            z.nonnegative({ error: 'budget_micros must not be negative' }),
+            z.lte(Number.MAX_SAFE_INTEGER),
+          ),
+      )
+      .check(z.describe('Monthly budget in micro-USD')),
     max_active: z
-      .number({ error: 'max_active must be an integer' })
-      .int({ error: 'max_active must be an integer' })
-      .nonnegative({ error: 'max_active must not be negative' })
-      .max(100_000)
-      .optional()
-      .describe('Videos not yet terminal at once'),
+      .optional(
+        z
+          .number({ error: 'max_active must be an integer' })
+          .check(
+            z.int({ error: 'max_active must be an integer' }),
+            z.nonnegative({ error: 'max_active must not be negative' }),
+            z.lte(100_000),
+          ),
+      )
+      .check(z.describe('Videos not yet terminal at once')),
     max_per_day: z
-      .number({ error: 'max_per_day must be an integer' })
-      .int({ error: 'max_per_day must be an integer' })
-      .nonnegative({ error: 'max_per_day must not be negative' })
-      .max(1_000_000)
-      .optional()
-      .describe('Videos created per UTC day'),
+      .optional(
+        z
+          .number({ error: 'max_per_day must be an integer' })
+          .check(
+            z.int({ error: 'max_per_day must be an integer' }),
+            z.nonnegative({ error: 'max_per_day must not be negative' }),
+            z.lte(1_000_000),
+          ),
+      )
+      .check(z.describe('Videos created per UTC day')),
   })
-  .refine((body) => Object.keys(body).length > 0, {
-    error: 'give at least one of budget_micros, max_active, max_per_day',
-  });
+  .check(
+    z.refine((body) => Object.keys(body).length > 0, {
+      error: 'give at least one of budget_micros, max_active, max_per_day',
+    }),
+  );
 export type LimitsUpdateBody = z.output<typeof limitsUpdateSchema>;
 
 /** Per-user overrides and the effective limits (overrides over the defaults). */

@@ -1,4 +1,7 @@
-import { type ZodType, z } from 'zod';
+import * as z from 'zod/mini';
+
+type ZodType = z.ZodMiniType;
+
 import { limitsUpdateSchema } from '../money/limits';
 import { costsQuerySchema, limitsResourceSchema, usageQuerySchema, usageResourceSchema } from '../money/schemas';
 import {
