@@ -65,3 +65,47 @@ export const limitsResourceSchema = z.object({
   max_per_day: z.number().check(z.int()),
 });
 export type LimitsResource = z.output<typeof limitsResourceSchema>;
+
+/** The body of `PUT /v1/admin/users/{userId}/limits`: any non-empty subset of the three limits. */
+export const limitsUpdateSchema = z
+  .strictObject({
+    budget_micros: z
+      .optional(
+        z
+          .number({ error: 'budget_micros must be an integer' })
+          .check(
+            z.int({ error: 'budget_micros must be an integer' }),
+            z.nonnegative({ error: 'budget_micros must not be negative' }),
+            z.lte(Number.MAX_SAFE_INTEGER),
+          ),
+      )
+      .check(z.describe('Monthly budget in micro-USD')),
+    max_active: z
+      .optional(
+        z
+          .number({ error: 'max_active must be an integer' })
+          .check(
+            z.int({ error: 'max_active must be an integer' }),
+            z.nonnegative({ error: 'max_active must not be negative' }),
+            z.lte(100_000),
+          ),
+      )
+      .check(z.describe('Videos not yet terminal at once')),
+    max_per_day: z
+      .optional(
+        z
+          .number({ error: 'max_per_day must be an integer' })
+          .check(
+            z.int({ error: 'max_per_day must be an integer' }),
+            z.nonnegative({ error: 'max_per_day must not be negative' }),
+            z.lte(1_000_000),
+          ),
+      )
+      .check(z.describe('Videos created per UTC day')),
+  })
+  .check(
+    z.refine((body) => Object.keys(body).length > 0, {
+      error: 'give at least one of budget_micros, max_active, max_per_day',
+    }),
+  );
+export type LimitsUpdateBody = z.output<typeof limitsUpdateSchema>;

@@ -2,8 +2,13 @@ import * as z from 'zod/mini';
 
 type ZodType = z.ZodMiniType;
 
-import { limitsUpdateSchema } from '../money/limits';
-import { costsQuerySchema, limitsResourceSchema, usageQuerySchema, usageResourceSchema } from '../money/schemas';
+import {
+  costsQuerySchema,
+  limitsResourceSchema,
+  limitsUpdateSchema,
+  usageQuerySchema,
+  usageResourceSchema,
+} from '../money/schemas';
 import {
   cancelVideoBodySchema,
   contentQuerySchema,
