@@ -1,11 +1,13 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-messages';
 
 /*
  * Environment schemas, one piece per concern; each function's env.ts composes the pieces it needs and parses
  * them once at cold start. infra/ imports the exported *Env types (types only) and `satisfies` them.
  */
 
-const nonEmpty = (name: string) => z.string({ error: `${name} is required` }).min(1, `${name} must not be empty`);
+const nonEmpty = (name: string) =>
+  z.string({ error: `${name} is required` }).check(z.minLength(1, `${name} must not be empty`));
 
 /** The video table (videos, provider job claims, later usage and ledger). */
 export const tableEnvSchema = z.object({ TABLE_NAME: nonEmpty('TABLE_NAME') });
@@ -27,26 +29,28 @@ export const idempotencyEnvSchema = z.object({ IDEMPOTENCY_TABLE_NAME: nonEmpty(
 export const providerEnvSchema = z.object({
   PROVIDER_BASE_URL: z.url({ error: 'PROVIDER_BASE_URL must be a URL' }),
   PROVIDER_SECRET_ARN: nonEmpty('PROVIDER_SECRET_ARN'),
-  PROVIDER_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
-  PROVIDER_SECRET_MAX_AGE_SECONDS: z.coerce.number().int().positive().default(300),
+  PROVIDER_TIMEOUT_MS: z._default(z.coerce.number().check(z.int(), z.positive()), 30_000),
+  PROVIDER_SECRET_MAX_AGE_SECONDS: z._default(z.coerce.number().check(z.int(), z.positive()), 300),
 });
 
 /** The deployment's model allowlist (comma-separated), optional. */
 export const modelsEnvSchema = z.object({
-  ALLOWED_MODELS: z
-    .string()
-    .default('sora-2,sora-2-pro')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((model) => model.trim())
-        .filter((model) => model.length > 0),
-    )
-    .pipe(z.array(z.string()).min(1, 'ALLOWED_MODELS must name at least one model')),
+  ALLOWED_MODELS: z.pipe(
+    z.pipe(
+      z._default(z.string(), 'sora-2,sora-2-pro'),
+      z.transform((value) =>
+        value
+          .split(',')
+          .map((model) => model.trim())
+          .filter((model) => model.length > 0),
+      ),
+    ),
+    z.array(z.string()).check(z.minLength(1, 'ALLOWED_MODELS must name at least one model')),
+  ),
 });
 
 /** An optional JSON price table overriding the defaults (validated in shared/pricing.ts). */
-export const pricingEnvSchema = z.object({ PRICE_TABLE: z.string().min(1).optional() });
+export const pricingEnvSchema = z.object({ PRICE_TABLE: z.optional(z.string().check(z.minLength(1))) });
 
 export type TableEnv = z.input<typeof tableEnvSchema>;
 export type BucketEnv = z.input<typeof bucketEnvSchema>;
@@ -60,7 +64,7 @@ export type PricingEnv = z.input<typeof pricingEnvSchema>;
  * Parses `env` with `schema` or throws one error listing every problem, so a misconfigured function fails at
  * cold start with a clear message instead of on its first request.
  */
-export function parseEnv<S extends z.ZodType>(
+export function parseEnv<S extends z.ZodMiniType>(
   schema: S,
   env: Record<string, string | undefined> = process.env,
 ): z.output<S> {

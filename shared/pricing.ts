@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { VideoModelName, VideoSize } from './schemas';
 
 /**
@@ -6,10 +6,13 @@ import type { VideoModelName, VideoSize } from './schemas';
  * version they were estimated with, so a price change never rewrites history.
  */
 export const priceTableSchema = z.object({
-  version: z.string().min(1),
-  currency: z.literal('USD').default('USD'),
+  version: z.string().check(z.minLength(1)),
+  currency: z._default(z.literal('USD'), 'USD'),
   /** model → size → micro-USD per second. */
-  microsPerSecond: z.record(z.string().min(1), z.record(z.string().min(1), z.number().int().nonnegative())),
+  microsPerSecond: z.record(
+    z.string().check(z.minLength(1)),
+    z.record(z.string().check(z.minLength(1)), z.number().check(z.int(), z.nonnegative())),
+  ),
 });
 
 export type PriceTable = z.output<typeof priceTableSchema>;

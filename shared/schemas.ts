@@ -1,5 +1,7 @@
-import { type ZodError, type ZodType, z } from 'zod';
+import * as z from 'zod/mini';
+import type { $ZodError } from 'zod/v4/core';
 import { ValidationError } from './errors';
+import './zod-messages';
 
 /*
  * The API's request and response schemas. Plain zod objects with descriptions: the same schemas validate
@@ -27,15 +29,19 @@ export const MAX_METADATA_KEYS = 16;
 
 const metadataSchema = z
   .record(
-    z.string().max(64, { error: 'metadata keys must be at most 64 characters' }),
-    z.string({ error: 'metadata values must be strings' }).max(512, {
-      error: 'metadata values must be at most 512 characters',
-    }),
+    z.string().check(z.maxLength(64, { error: 'metadata keys must be at most 64 characters' })),
+    z.string({ error: 'metadata values must be strings' }).check(
+      z.maxLength(512, {
+        error: 'metadata values must be at most 512 characters',
+      }),
+    ),
   )
-  .refine((value) => Object.keys(value).length <= MAX_METADATA_KEYS, {
-    error: `metadata must have at most ${MAX_METADATA_KEYS} keys`,
-  })
-  .describe('Up to 16 string key/value pairs (keys ≤ 64 characters, values ≤ 512) returned with the video');
+  .check(
+    z.refine((value) => Object.keys(value).length <= MAX_METADATA_KEYS, {
+      error: `metadata must have at most ${MAX_METADATA_KEYS} keys`,
+    }),
+    z.describe('Up to 16 string key/value pairs (keys ≤ 64 characters, values ≤ 512) returned with the video'),
+  );
 
 /**
  * The body of `POST /v1/videos`, for the deployment's model allowlist (ALLOWED_MODELS).
@@ -47,88 +53,100 @@ export function createVideoBodySchema(options: { allowedModels: readonly string[
     .strictObject({
       prompt: z
         .string({ error: 'prompt must be a string' })
-        .trim()
-        .min(1, { error: 'prompt must not be empty' })
-        .max(MAX_PROMPT_LENGTH, { error: `prompt must be at most ${MAX_PROMPT_LENGTH} characters` })
-        .describe('What the video shows; 1 to 4,000 characters after trimming'),
+        .check(
+          z.trim(),
+          z.minLength(1, { error: 'prompt must not be empty' }),
+          z.maxLength(MAX_PROMPT_LENGTH, { error: `prompt must be at most ${MAX_PROMPT_LENGTH} characters` }),
+          z.describe('What the video shows; 1 to 4,000 characters after trimming'),
+        ),
       model: z
-        .string({ error: 'model must be a string' })
-        .refine((model) => allowed.includes(model), { error: `model must be one of ${allowed.join(', ')}` })
-        .default('sora-2')
-        .meta({ description: 'The generation model', examples: [...allowed] }),
+        ._default(
+          z
+            .string({ error: 'model must be a string' })
+            .check(
+              z.refine((model) => allowed.includes(model), { error: `model must be one of ${allowed.join(', ')}` }),
+            ),
+          'sora-2',
+        )
+        .check(z.meta({ description: 'The generation model', examples: [...allowed] })),
       seconds: z
-        .enum(VIDEO_SECONDS, { error: 'seconds must be one of 4, 8, 12' })
-        .default('4')
-        .describe('Clip length in seconds, as a string'),
+        ._default(z.enum(VIDEO_SECONDS, { error: 'seconds must be one of 4, 8, 12' }), '4')
+        .check(z.describe('Clip length in seconds, as a string')),
       size: z
-        .enum(VIDEO_SIZES, { error: `size must be one of ${VIDEO_SIZES.join(', ')}` })
-        .default('720x1280')
-        .describe('Width x height; 1024x1792 and 1792x1024 only with sora-2-pro'),
-      metadata: metadataSchema.optional(),
+        ._default(z.enum(VIDEO_SIZES, { error: `size must be one of ${VIDEO_SIZES.join(', ')}` }), '720x1280')
+        .check(z.describe('Width x height; 1024x1792 and 1792x1024 only with sora-2-pro')),
+      metadata: z.optional(metadataSchema),
       // OpenAI's image-to-video reference: named so the answer says what is missing, not "unknown parameter".
       input_reference: z
-        .never({ error: 'input_reference is not supported yet' })
-        .optional()
-        .describe('Not supported yet: a request with an input_reference (file part or object) is rejected with 400'),
+        .optional(z.never({ error: 'input_reference is not supported yet' }))
+        .check(
+          z.describe('Not supported yet: a request with an input_reference (file part or object) is rejected with 400'),
+        ),
     })
-    .superRefine((body, ctx) => {
-      if (PRO_ONLY_SIZES.includes(body.size) && body.model !== 'sora-2-pro') {
-        ctx.addIssue({ code: 'custom', path: ['size'], message: `size ${body.size} requires model sora-2-pro` });
-      }
-    })
-    .describe('Create a video from a text prompt');
+    .check(
+      z.superRefine((body, ctx) => {
+        if (PRO_ONLY_SIZES.includes(body.size) && body.model !== 'sora-2-pro') {
+          ctx.addIssue({ code: 'custom', path: ['size'], message: `size ${body.size} requires model sora-2-pro` });
+        }
+      }),
+      z.describe('Create a video from a text prompt'),
+    );
 }
 
 export type CreateVideoBody = z.output<ReturnType<typeof createVideoBodySchema>>;
 
 const promptSchema = z
   .string({ error: 'prompt must be a string' })
-  .trim()
-  .min(1, { error: 'prompt must not be empty' })
-  .max(MAX_PROMPT_LENGTH, { error: `prompt must be at most ${MAX_PROMPT_LENGTH} characters` });
+  .check(
+    z.trim(),
+    z.minLength(1, { error: 'prompt must not be empty' }),
+    z.maxLength(MAX_PROMPT_LENGTH, { error: `prompt must be at most ${MAX_PROMPT_LENGTH} characters` }),
+  );
 
 /** The body of `POST /v1/videos/{id}/remix`: only the new prompt (model, size and seconds are the source's). */
 export const remixVideoBodySchema = z
   .strictObject({
-    prompt: promptSchema.describe('What changes in the remix; 1 to 4,000 characters after trimming'),
+    prompt: promptSchema.check(z.describe('What changes in the remix; 1 to 4,000 characters after trimming')),
   })
-  .describe('Remix a completed video with a new prompt');
+  .check(z.describe('Remix a completed video with a new prompt'));
 
 export type RemixVideoBody = z.output<typeof remixVideoBodySchema>;
 
 /** The body of `POST /v1/videos/{id}/cancel`, which may be left out: if sent, an empty JSON object. */
 export const cancelVideoBodySchema = z
   .strictObject({})
-  .describe('Cancel takes no parameters; a body, if sent, must be an empty JSON object');
+  .check(z.describe('Cancel takes no parameters; a body, if sent, must be an empty JSON object'));
 
 /** The query of `GET /v1/videos`. */
 export const listVideosQuerySchema = z
   .object({
-    limit: z.coerce
-      .number({ error: 'limit must be an integer from 1 to 100' })
-      .int({ error: 'limit must be an integer from 1 to 100' })
-      .min(1, { error: 'limit must be an integer from 1 to 100' })
-      .max(100, { error: 'limit must be an integer from 1 to 100' })
-      .default(20)
-      .describe('Page size, 1 to 100'),
+    limit: z
+      ._default(
+        z.coerce
+          .number({ error: 'limit must be an integer from 1 to 100' })
+          .check(
+            z.int({ error: 'limit must be an integer from 1 to 100' }),
+            z.gte(1, { error: 'limit must be an integer from 1 to 100' }),
+            z.lte(100, { error: 'limit must be an integer from 1 to 100' }),
+          ),
+        20,
+      )
+      .check(z.describe('Page size, 1 to 100')),
     after: z
-      .string()
-      .min(1)
-      .max(2048)
-      .optional()
-      .describe(
-        'Where the previous page ended: its last_id (the id of the last video seen, as the openai SDK pages) or its next_cursor',
+      .optional(z.string().check(z.minLength(1), z.maxLength(2048)))
+      .check(
+        z.describe(
+          'Where the previous page ended: its last_id (the id of the last video seen, as the openai SDK pages) or its next_cursor',
+        ),
       ),
     order: z
-      .literal('desc', { error: 'order must be desc: videos are listed newest first' })
-      .optional()
-      .describe('Only desc (newest first), accepted for OpenAI clients that send it'),
+      .optional(z.literal('desc', { error: 'order must be desc: videos are listed newest first' }))
+      .check(z.describe('Only desc (newest first), accepted for OpenAI clients that send it')),
     status: z
-      .enum(VIDEO_STATUSES, { error: `status must be one of ${VIDEO_STATUSES.join(', ')}` })
-      .optional()
-      .describe('Only videos in this status'),
+      .optional(z.enum(VIDEO_STATUSES, { error: `status must be one of ${VIDEO_STATUSES.join(', ')}` }))
+      .check(z.describe('Only videos in this status')),
   })
-  .describe('List the caller’s videos, newest first');
+  .check(z.describe('List the caller’s videos, newest first'));
 
 export type ListVideosQuery = z.output<typeof listVideosQuerySchema>;
 
@@ -136,16 +154,17 @@ export type ListVideosQuery = z.output<typeof listVideosQuerySchema>;
 export const contentQuerySchema = z
   .object({
     variant: z
-      .enum(CONTENT_VARIANTS, { error: `variant must be one of ${CONTENT_VARIANTS.join(', ')}` })
-      .default('video')
-      .describe('Which stored asset to download'),
+      ._default(z.enum(CONTENT_VARIANTS, { error: `variant must be one of ${CONTENT_VARIANTS.join(', ')}` }), 'video')
+      .check(z.describe('Which stored asset to download')),
   })
-  .describe('Download a completed video or one of its previews');
+  .check(z.describe('Download a completed video or one of its previews'));
 
 export type ContentQuery = z.output<typeof contentQuerySchema>;
 
 /** The path parameter `{id}` of the video routes. */
-export const videoIdPathSchema = z.object({ id: z.string().min(1).max(64).describe('The video id (vid_...)') });
+export const videoIdPathSchema = z.object({
+  id: z.string().check(z.minLength(1), z.maxLength(64), z.describe('The video id (vid_...)')),
+});
 
 /** The video resource as the API returns it (snake_case, Unix seconds, integer micros). */
 export const videoResourceSchema = z
@@ -153,32 +172,32 @@ export const videoResourceSchema = z
     id: z.string(),
     object: z.literal('video'),
     status: z.enum(VIDEO_STATUSES),
-    progress: z.number().int().min(0).max(100),
+    progress: z.number().check(z.int(), z.gte(0), z.lte(100)),
     prompt: z.string(),
     model: z.string(),
     seconds: z.string(),
     size: z.string(),
-    remixed_from_video_id: z.string().nullable(),
+    remixed_from_video_id: z.nullable(z.string()),
     metadata: z.record(z.string(), z.string()),
-    created_at: z.number().int(),
-    updated_at: z.number().int(),
-    completed_at: z.number().int().nullable(),
-    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    created_at: z.number().check(z.int()),
+    updated_at: z.number().check(z.int()),
+    completed_at: z.nullable(z.number().check(z.int())),
+    error: z.nullable(z.object({ code: z.string(), message: z.string() })),
     cost: z.object({
       currency: z.literal('USD'),
-      estimated_micros: z.number().int(),
-      charged_micros: z.number().int().nullable(),
+      estimated_micros: z.number().check(z.int()),
+      charged_micros: z.nullable(z.number().check(z.int())),
     }),
-    content: z
-      .object({
+    content: z.nullable(
+      z.object({
         content_type: z.literal('video/mp4'),
-        bytes: z.number().int(),
+        bytes: z.number().check(z.int()),
         sha256: z.string(),
         variants: z.array(z.enum(CONTENT_VARIANTS)),
-      })
-      .nullable(),
+      }),
+    ),
   })
-  .describe('A video');
+  .check(z.describe('A video'));
 
 export type VideoResource = z.output<typeof videoResourceSchema>;
 
@@ -186,16 +205,14 @@ export type VideoResource = z.output<typeof videoResourceSchema>;
 export const videoListSchema = z.object({
   object: z.literal('list'),
   data: z.array(videoResourceSchema),
-  first_id: z.string().nullable().describe('The id of the first video of this page (null when empty)'),
+  first_id: z.nullable(z.string()).check(z.describe('The id of the first video of this page (null when empty)')),
   last_id: z
-    .string()
-    .nullable()
-    .describe('The id of the last video of this page (null when empty): pass it as `after` for the next page'),
-  has_more: z.boolean().describe('Whether a next page exists'),
+    .nullable(z.string())
+    .check(z.describe('The id of the last video of this page (null when empty): pass it as `after` for the next page')),
+  has_more: z.boolean().check(z.describe('Whether a next page exists')),
   next_cursor: z
-    .string()
-    .nullable()
-    .describe('An opaque cursor for the next page (null when none): also accepted as `after`'),
+    .nullable(z.string())
+    .check(z.describe('An opaque cursor for the next page (null when none): also accepted as `after`')),
 });
 
 export type VideoList = z.output<typeof videoListSchema>;
@@ -206,8 +223,8 @@ export const errorEnvelopeSchema = z.object({
     type: z.string(),
     code: z.string(),
     message: z.string(),
-    param: z.string().nullable(),
-    request_id: z.string().nullable(),
+    param: z.nullable(z.string()),
+    request_id: z.nullable(z.string()),
   }),
 });
 
@@ -216,18 +233,18 @@ export type ErrorEnvelope = z.output<typeof errorEnvelopeSchema>;
 /** The answer of `DELETE /v1/videos/{id}`. */
 export const deletedVideoSchema = z
   .object({ id: z.string(), object: z.literal('video.deleted'), deleted: z.literal(true) })
-  .describe('A deleted video');
+  .check(z.describe('A deleted video'));
 
 export type DeletedVideo = z.output<typeof deletedVideoSchema>;
 
 /** The answer of `GET /v1/health`. */
-export const healthSchema = z.object({ status: z.literal('ok') }).describe('The service is up');
+export const healthSchema = z.object({ status: z.literal('ok') }).check(z.describe('The service is up'));
 
 /**
  * Turns a zod error into the API's ValidationError: the first issue decides; `param` names the field
  * (an unknown field names itself), a field that is absent is `missing_parameter`.
  */
-export function toValidationError(error: ZodError): ValidationError {
+export function toValidationError(error: $ZodError): ValidationError {
   const issue = error.issues[0];
   if (issue === undefined) return new ValidationError('Invalid request');
   const path = issue.path.map(String);
@@ -244,7 +261,7 @@ export function toValidationError(error: ZodError): ValidationError {
 }
 
 /** Parses `input` with `schema`, throwing the API's ValidationError (400, `param` set) when it does not fit. */
-export function parseRequest<S extends ZodType>(schema: S, input: unknown): z.output<S> {
+export function parseRequest<S extends z.ZodMiniType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input, { reportInput: true });
   if (!result.success) throw toValidationError(result.error);
   return result.data;

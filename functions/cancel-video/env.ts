@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { stateMachineEnvSchema, tableEnvSchema } from '../../shared/config';
 
 /** POST /v1/videos/{id}/cancel: the table and the state machine (to stop the video's execution). */

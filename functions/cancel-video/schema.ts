@@ -1,3 +1,4 @@
+import * as z from 'zod/mini';
 import type { Caller } from '../../shared/http/types';
 import { cancelVideoBodySchema, parseRequest, videoIdPathSchema } from '../../shared/schemas';
 import type { CancelVideoInput } from './cancel-video';
@@ -7,6 +8,6 @@ export function parseCancelVideoRequest(
   event: { body?: unknown; pathParameters?: Record<string, string | undefined> },
   caller: Caller,
 ): CancelVideoInput {
-  parseRequest(cancelVideoBodySchema.optional(), event.body);
+  parseRequest(z.optional(cancelVideoBodySchema), event.body);
   return { caller, videoId: parseRequest(videoIdPathSchema, event.pathParameters ?? {}).id };
 }

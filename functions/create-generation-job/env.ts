@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { providerEnvSchema, tableEnvSchema } from '../../shared/config';
 
 /** CreateGenerationJob: the table and the provider. */
@@ -6,6 +6,6 @@ export const createGenerationJobEnvSchema = z.object({
   ...tableEnvSchema.shape,
   ...providerEnvSchema.shape,
   /** How far before the first attempt an orphaned provider job may have been created (clock skew). */
-  PROVIDER_ADOPTION_SKEW_SECONDS: z.coerce.number().int().min(0).max(3600).default(120),
+  PROVIDER_ADOPTION_SKEW_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(3600)), 120),
 });
 export type CreateGenerationJobEnv = z.input<typeof createGenerationJobEnvSchema>;

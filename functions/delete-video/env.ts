@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { bucketEnvSchema, tableEnvSchema } from '../../shared/config';
 
 /** DELETE /v1/videos/{id}: the table and the bucket. */

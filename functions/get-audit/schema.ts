@@ -1,6 +1,6 @@
 import { requireRole } from '../../shared/http/roles';
 import type { Caller } from '../../shared/http/types';
-import { type AuditQuery, auditQuerySchema } from '../../shared/money/audit';
+import { type AuditQuery, auditQuerySchema } from '../../shared/money/schemas';
 import { parseRequest } from '../../shared/schemas';
 
 /** What GET /v1/admin/audit asks for. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** GET /v1/health needs no configuration. */
 export const getHealthEnvSchema = z.object({});

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { modelsEnvSchema } from '../../shared/config';
 
 /** GET /v1/openapi.json: the model allowlist (the document lists the deployment's models). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { tableEnvSchema } from '../../shared/config';
 
 /** GET /v1/videos: the table (and its gsi1). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { providerEnvSchema, tableEnvSchema } from '../../shared/config';
 
 /** PollGenerationJob: the table and the provider. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   ConflictError,
   GenerationFailedError,
@@ -23,10 +23,10 @@ export interface PollGenerationJobDeps {
 }
 
 const jobStateSchema = z.object({
-  providerVideoId: z.string().min(1),
+  providerVideoId: z.string().check(z.minLength(1)),
   status: z.enum(['queued', 'in_progress', 'completed']),
   progress: z.number(),
-  polls: z.number().int().min(0),
+  polls: z.number().check(z.int(), z.gte(0)),
   waitSeconds: z.number(),
 });
 

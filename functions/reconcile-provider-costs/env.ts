@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { providerEnvSchema, tableEnvSchema } from '../../shared/config';
 
 /** ReconcileProviderCosts: the table, the provider, and how long a given-up job is followed. */
@@ -6,8 +6,8 @@ export const reconcileProviderCostsEnvSchema = z.object({
   ...tableEnvSchema.shape,
   ...providerEnvSchema.shape,
   /** How long after reelflow gave up on a job the provider is still asked how it ended. */
-  RECONCILE_LOOKBACK_HOURS: z.coerce.number().positive().default(48),
+  RECONCILE_LOOKBACK_HOURS: z._default(z.coerce.number().check(z.positive()), 48),
   /** The most work items one run looks at. */
-  RECONCILE_MAX_ITEMS: z.coerce.number().int().positive().default(200),
+  RECONCILE_MAX_ITEMS: z._default(z.coerce.number().check(z.int(), z.positive()), 200),
 });
 export type ReconcileProviderCostsEnv = z.input<typeof reconcileProviderCostsEnvSchema>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { tableEnvSchema } from '../../shared/config';
 import { awsPricesEnvSchema } from '../../shared/money/aws-cost';
 

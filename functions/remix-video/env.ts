@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { admissionEnvSchema } from '../../shared/admission/aws-wiring';
 
 /** POST /v1/videos/{id}/remix: the table, the idempotency table, the state machine; prices and limits optional. */

@@ -6,6 +6,7 @@ import { videoAdmissionDeps } from '../../shared/admission/aws-wiring';
 import { parseEnv } from '../../shared/config';
 import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
+import { parseMultipart } from '../../shared/http/multipart';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { logger, metrics, tracer } from '../../shared/powertools';
@@ -22,7 +23,7 @@ export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
   .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
-  .use(httpApi({ logger, jsonBody: true, multipart: true }))
+  .use(httpApi({ logger, jsonBody: true, multipart: parseMultipart }))
   .use(httpErrorEnvelope({ logger }))
   .handler(async (event, context) => {
     const video = await remixVideo(parseRemixVideoRequest(event, context.caller), deps, context);

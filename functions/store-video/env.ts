@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { bucketEnvSchema, providerEnvSchema, tableEnvSchema } from '../../shared/config';
 
 /** StoreVideoInS3: the table, the bucket and the provider. */

@@ -3,7 +3,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   ConflictError,
   ContentExpiredError,
@@ -42,7 +42,7 @@ export type StoreVideoInput = PipelineInput & { job: Pick<JobState, 'providerVid
 
 /** Reads the provider job id from the task's event. */
 export function storeInput(event: PipelineInput & { job?: unknown }): StoreVideoInput {
-  return { ...event, job: z.object({ providerVideoId: z.string().min(1) }).parse(event.job) };
+  return { ...event, job: z.object({ providerVideoId: z.string().check(z.minLength(1)) }).parse(event.job) };
 }
 
 /** What streaming one asset produced. */

@@ -1,6 +1,7 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { z } from 'zod';
-import { ddb, dynamodb, sfn } from '../clients';
+import * as z from 'zod/mini';
+import { ddb, dynamodb } from '../aws/dynamodb';
+import { sfn } from '../aws/sfn';
 import {
   idempotencyEnvSchema,
   modelsEnvSchema,

@@ -2,7 +2,7 @@ import type { MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { AppLogger } from '../powertools';
 import { httpCaller } from './caller';
-import { httpRequestBody } from './request-body';
+import { httpRequestBody, type RequestBodyOptions } from './request-body';
 import { httpRequestId } from './request-id';
 
 /**
@@ -19,8 +19,11 @@ export function httpApi(options: {
   logger: Pick<AppLogger, 'appendKeys'>;
   /** true: the route takes a JSON body; 'optional': it may take one (none is fine). */
   jsonBody?: boolean | 'optional';
-  /** The body may also be multipart/form-data (routes the `openai` SDK calls with a form: create, remix). */
-  multipart?: boolean;
+  /**
+   * The body may also be multipart/form-data, parsed by this (shared/http/multipart's parseMultipart): routes the
+   * `openai` SDK calls with a form (create, remix). Passed in so the other routes do not bundle busboy.
+   */
+  multipart?: RequestBodyOptions['multipart'];
   auth?: boolean;
 }): MiddlewareObj[] {
   return [
@@ -32,7 +35,7 @@ export function httpApi(options: {
       : [
           httpRequestBody({
             optional: options.jsonBody === 'optional',
-            multipart: options.multipart === true,
+            multipart: options.multipart,
           }) as MiddlewareObj,
         ]),
   ];

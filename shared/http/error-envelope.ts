@@ -1,5 +1,5 @@
 import type { MiddlewareObj, Request } from '@middy/core';
-import { ZodError } from 'zod';
+import { $ZodError } from 'zod/v4/core';
 import { AppError, type ErrorType } from '../errors';
 import type { AppLogger } from '../powertools';
 import { type ErrorEnvelope, toValidationError } from '../schemas';
@@ -50,7 +50,7 @@ interface KnownError {
 }
 
 function toKnownError(error: unknown): KnownError | undefined {
-  if (error instanceof ZodError) return toKnownError(toValidationError(error));
+  if (error instanceof $ZodError) return toKnownError(toValidationError(error));
   if (error instanceof AppError) {
     // 5xx AppErrors (provider trouble) keep their code but never expose internal detail.
     const message = error.status >= 500 ? 'The service is temporarily unavailable' : error.message;

@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors';
-import { parseMultipart } from './multipart';
+import type { parseMultipart } from './multipart';
 
 /**
  * The largest JSON request body the API accepts, and the most a multipart body's fields may take (64 KiB: a prompt
@@ -24,8 +24,12 @@ export interface RequestBodyOptions {
   maxFileBytes?: number;
   /** A request without a body passes with `body` undefined (routes whose body may be left out). */
   optional?: boolean;
-  /** Also accept multipart/form-data, as the `openai` SDK sends `videos.create`. */
-  multipart?: boolean;
+  /**
+   * Also accept multipart/form-data, as the `openai` SDK sends `videos.create`, parsed by this parser
+   * (shared/http/multipart's parseMultipart). Passed in rather than imported, so only the routes that take a form
+   * bundle it and busboy.
+   */
+  multipart?: typeof parseMultipart;
 }
 
 /**
@@ -47,7 +51,7 @@ export function httpRequestBody(options: RequestBodyOptions = {}): MiddlewareObj
 }> {
   const maxBytes = options.maxBytes ?? MAX_BODY_BYTES;
   const maxFileBytes = options.maxFileBytes ?? MAX_FILE_BYTES;
-  const accepted = options.multipart === true ? 'application/json or multipart/form-data' : 'application/json';
+  const accepted = options.multipart !== undefined ? 'application/json or multipart/form-data' : 'application/json';
   return {
     before: async (request) => {
       const event = request.event;
@@ -62,12 +66,12 @@ export function httpRequestBody(options: RequestBodyOptions = {}): MiddlewareObj
       if (typeof raw !== 'string') return;
       const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
       const contentType = event.headers?.['content-type'] ?? '';
-      if (options.multipart === true && MULTIPART_MEDIA_TYPE.test(contentType)) {
+      if (options.multipart !== undefined && MULTIPART_MEDIA_TYPE.test(contentType)) {
         // Checked again part by part; this only spares parsing a body that cannot fit.
         if (bytes.byteLength > maxBytes + maxFileBytes) {
           throw new PayloadTooLargeError(`Request body must be at most ${maxBytes + maxFileBytes} bytes`);
         }
-        event.body = await parseMultipart(bytes, contentType, { maxFieldBytes: maxBytes, maxFileBytes });
+        event.body = await options.multipart(bytes, contentType, { maxFieldBytes: maxBytes, maxFileBytes });
         return;
       }
       if (bytes.byteLength > maxBytes) {

@@ -1,10 +1,11 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
 import { ValidationError } from '../errors';
 import { auditIndexKeys, auditKey, auditPrefix, monthAuditPartition, userPartition } from '../table-keys';
-import { MONTH_PATTERN, monthOf } from './calendar';
+import { monthOf } from './calendar';
 import type { UserLimits } from './limits';
-import { userIdSchema } from './schemas';
+import type { AuditRecordResource } from './schemas';
+
+export type { AuditList, AuditQuery, AuditRecordResource } from './schemas';
 
 /*
  * The audit trail: one append-only record per change of a user's data by someone else (today: limits). A record is
@@ -132,57 +133,6 @@ function decodeAuditCursor(cursor: string, byUser: boolean, partition: string): 
   if (byUser && !String(key.sk).startsWith(auditPrefix())) throw invalid();
   return key as Cursor;
 }
-
-const limitsValuesSchema = z.object({
-  budget_micros: z.number().int(),
-  max_active: z.number().int(),
-  max_per_day: z.number().int(),
-});
-
-/** The query of `GET /v1/admin/audit`. */
-export const auditQuerySchema = z
-  .object({
-    user_id: userIdSchema.optional().describe('Only records about this user (all months unless month is given)'),
-    month: z
-      .string()
-      .regex(MONTH_PATTERN, { error: 'month must be YYYY-MM' })
-      .optional()
-      .describe('A calendar month in UTC, YYYY-MM; without user_id, default the current month'),
-    limit: z.coerce
-      .number({ error: 'limit must be an integer from 1 to 100' })
-      .int({ error: 'limit must be an integer from 1 to 100' })
-      .min(1, { error: 'limit must be an integer from 1 to 100' })
-      .max(100, { error: 'limit must be an integer from 1 to 100' })
-      .default(20),
-    after: z.string().min(1).max(2048).optional().describe('The next_cursor of the previous page'),
-  })
-  .describe('Audit records, newest first (role finance)');
-export type AuditQuery = z.output<typeof auditQuerySchema>;
-
-/** One record as the API shows it. */
-export const auditRecordResourceSchema = z.object({
-  id: z.string(),
-  object: z.literal('audit_record'),
-  action: z.literal('user_limits.updated'),
-  actor_user_id: z.string().describe('Who made the change'),
-  user_id: z.string().describe('Whose limits changed'),
-  old_values: limitsValuesSchema.describe('Effective limits before the change'),
-  new_values: limitsValuesSchema.describe('Effective limits after the change'),
-  request_id: z.string().nullable().describe('The x-request-id of the request that made the change'),
-  created_at: z.number().int(),
-});
-export type AuditRecordResource = z.output<typeof auditRecordResourceSchema>;
-
-/** `GET /v1/admin/audit`. */
-export const auditListSchema = z.object({
-  object: z.literal('list'),
-  data: z.array(auditRecordResourceSchema),
-  first_id: z.string().nullable(),
-  last_id: z.string().nullable(),
-  has_more: z.boolean(),
-  next_cursor: z.string().nullable(),
-});
-export type AuditList = z.output<typeof auditListSchema>;
 
 const limitsValues = (limits: UserLimits) => ({
   budget_micros: limits.budgetMicros,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { VideoContent } from '../video';
 
 /**
@@ -7,17 +7,17 @@ import type { VideoContent } from '../video';
  * rounded to whole micros once.
  */
 export const awsUnitPricesSchema = z.object({
-  version: z.string().min(1),
+  version: z.string().check(z.minLength(1)),
   /** Step Functions Standard, per state transition ($0.025 per 1,000). */
-  stateTransitionMicros: z.number().nonnegative(),
+  stateTransitionMicros: z.number().check(z.nonnegative()),
   /** Lambda arm64, per GB-second ($0.0000133334). */
-  lambdaGbSecondMicros: z.number().nonnegative(),
+  lambdaGbSecondMicros: z.number().check(z.nonnegative()),
   /** Lambda, per request ($0.20 per million). */
-  lambdaRequestMicros: z.number().nonnegative(),
+  lambdaRequestMicros: z.number().check(z.nonnegative()),
   /** S3 Standard PUT/COPY/POST/LIST, per request ($0.005 per 1,000). */
-  s3PutRequestMicros: z.number().nonnegative(),
+  s3PutRequestMicros: z.number().check(z.nonnegative()),
   /** S3 Standard storage, per GB-month ($0.023): the stored bytes are priced for one month. */
-  s3GbMonthMicros: z.number().nonnegative(),
+  s3GbMonthMicros: z.number().check(z.nonnegative()),
 });
 export type AwsUnitPrices = z.output<typeof awsUnitPricesSchema>;
 
@@ -33,19 +33,18 @@ export const DEFAULT_AWS_UNIT_PRICES: AwsUnitPrices = {
 
 /** `AWS_UNIT_PRICES` (JSON) overrides the defaults; validated at cold start. */
 export const awsPricesEnvSchema = z.object({
-  AWS_UNIT_PRICES: z
-    .string()
-    .min(1)
-    .optional()
-    .transform((json, ctx) => {
+  AWS_UNIT_PRICES: z.pipe(
+    z.optional(z.string().check(z.minLength(1))),
+    z.transform((json, ctx) => {
       if (json === undefined) return DEFAULT_AWS_UNIT_PRICES;
       try {
         return awsUnitPricesSchema.parse(JSON.parse(json));
       } catch {
-        ctx.addIssue({ code: 'custom', message: 'AWS_UNIT_PRICES must be a JSON unit-price table' });
+        ctx.issues.push({ code: 'custom', message: 'AWS_UNIT_PRICES must be a JSON unit-price table', input: json });
         return z.NEVER;
       }
     }),
+  ),
 });
 export type AwsPricesEnv = z.input<typeof awsPricesEnvSchema>;
 

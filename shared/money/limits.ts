@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConflictError } from '../errors';
 import { newAuditId } from '../ids';
 import { limitsKey } from '../table-keys';
@@ -16,10 +16,10 @@ export interface UserLimits {
 /** Deployment-wide defaults, from the environment (each optional; all functions that reserve or report read it). */
 export const limitsEnvSchema = z.object({
   /** $100 a month. */
-  DEFAULT_BUDGET_MICROS: z.coerce.number().int().nonnegative().default(100_000_000),
+  DEFAULT_BUDGET_MICROS: z._default(z.coerce.number().check(z.int(), z.nonnegative()), 100_000_000),
   /** Generous enough for bursts of concurrent creates; finance lowers it per user. */
-  DEFAULT_MAX_ACTIVE: z.coerce.number().int().nonnegative().default(100),
-  DEFAULT_MAX_PER_DAY: z.coerce.number().int().nonnegative().default(1000),
+  DEFAULT_MAX_ACTIVE: z._default(z.coerce.number().check(z.int(), z.nonnegative()), 100),
+  DEFAULT_MAX_PER_DAY: z._default(z.coerce.number().check(z.int(), z.nonnegative()), 1000),
 });
 export type LimitsEnv = z.input<typeof limitsEnvSchema>;
 
@@ -31,36 +31,6 @@ export function defaultLimitsFrom(env: z.output<typeof limitsEnvSchema>): UserLi
     maxPerDay: env.DEFAULT_MAX_PER_DAY,
   };
 }
-
-/** The body of `PUT /v1/admin/users/{userId}/limits`: any non-empty subset of the three limits. */
-export const limitsUpdateSchema = z
-  .strictObject({
-    budget_micros: z
-      .number({ error: 'budget_micros must be an integer' })
-      .int({ error: 'budget_micros must be an integer' })
-      .nonnegative({ error: 'budget_micros must not be negative' })
-      .max(Number.MAX_SAFE_INTEGER)
-      .optional()
-      .describe('Monthly budget in micro-USD'),
-    max_active: z
-      .number({ error: 'max_active must be an integer' })
-      .int({ error: 'max_active must be an integer' })
-      .nonnegative({ error: 'max_active must not be negative' })
-      .max(100_000)
-      .optional()
-      .describe('Videos not yet terminal at once'),
-    max_per_day: z
-      .number({ error: 'max_per_day must be an integer' })
-      .int({ error: 'max_per_day must be an integer' })
-      .nonnegative({ error: 'max_per_day must not be negative' })
-      .max(1_000_000)
-      .optional()
-      .describe('Videos created per UTC day'),
-  })
-  .refine((body) => Object.keys(body).length > 0, {
-    error: 'give at least one of budget_micros, max_active, max_per_day',
-  });
-export type LimitsUpdateBody = z.output<typeof limitsUpdateSchema>;
 
 /** Who changes a user's limits, and when: what the change's audit record says besides the values. */
 export interface LimitsChange {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { MONTH_PATTERN } from './calendar';
 
 /*
@@ -7,28 +7,34 @@ import { MONTH_PATTERN } from './calendar';
 
 const monthSchema = z
   .string()
-  .regex(MONTH_PATTERN, { error: 'month must be YYYY-MM' })
-  .describe('A calendar month in UTC, YYYY-MM; default the current month');
+  .check(
+    z.regex(MONTH_PATTERN, { error: 'month must be YYYY-MM' }),
+    z.describe('A calendar month in UTC, YYYY-MM; default the current month'),
+  );
 
 /** A user id in a path or query: the token's `sub` of that user. */
 export const userIdSchema = z
   .string()
-  .min(1, { error: 'user_id must not be empty' })
-  .max(128, { error: 'user_id must be at most 128 characters' })
-  .regex(/^[\x21-\x7e]+$/, { error: 'user_id must be printable ASCII without spaces' });
+  .check(
+    z.minLength(1, { error: 'user_id must not be empty' }),
+    z.maxLength(128, { error: 'user_id must be at most 128 characters' }),
+    z.regex(/^[\x21-\x7e]+$/, { error: 'user_id must be printable ASCII without spaces' }),
+  );
 
 /** The query of `GET /v1/usage`. */
-export const usageQuerySchema = z.object({ month: monthSchema.optional() }).describe('The caller’s usage in a month');
+export const usageQuerySchema = z
+  .object({ month: z.optional(monthSchema) })
+  .check(z.describe('The caller’s usage in a month'));
 export type UsageQuery = z.output<typeof usageQuerySchema>;
 
 /** The query of `GET /v1/admin/costs`. */
 export const costsQuerySchema = z
   .object({
-    month: monthSchema.optional(),
-    user_id: userIdSchema.optional().describe('Only this user: their ledger entries'),
-    format: z.enum(['json', 'csv'], { error: 'format must be json or csv' }).default('json'),
+    month: z.optional(monthSchema),
+    user_id: z.optional(userIdSchema).check(z.describe('Only this user: their ledger entries')),
+    format: z._default(z.enum(['json', 'csv'], { error: 'format must be json or csv' }), 'json'),
   })
-  .describe('Costs per user in a month (role finance)');
+  .check(z.describe('Costs per user in a month (role finance)'));
 export type CostsQuery = z.output<typeof costsQuerySchema>;
 
 /** The path of `GET|PUT /v1/admin/users/{userId}/limits`. */
@@ -40,22 +46,121 @@ export const usageResourceSchema = z.object({
   user_id: z.string(),
   month: z.string(),
   currency: z.literal('USD'),
-  videos: z.number().int().describe('Videos charged this month'),
-  seconds: z.number().int().describe('Seconds of video charged this month'),
-  charged_micros: z.number().int(),
-  reserved_micros: z.number().int().describe('Held for videos not yet finished'),
-  budget_micros: z.number().int(),
-  active_videos: z.number().int().describe('Videos not yet terminal (any month)'),
-  max_active: z.number().int(),
-  max_per_day: z.number().int(),
+  videos: z.number().check(z.int(), z.describe('Videos charged this month')),
+  seconds: z.number().check(z.int(), z.describe('Seconds of video charged this month')),
+  charged_micros: z.number().check(z.int()),
+  reserved_micros: z.number().check(z.int(), z.describe('Held for videos not yet finished')),
+  budget_micros: z.number().check(z.int()),
+  active_videos: z.number().check(z.int(), z.describe('Videos not yet terminal (any month)')),
+  max_active: z.number().check(z.int()),
+  max_per_day: z.number().check(z.int()),
 });
 export type UsageResource = z.output<typeof usageResourceSchema>;
 
 /** `GET|PUT /v1/admin/users/{userId}/limits`. */
 export const limitsResourceSchema = z.object({
   user_id: z.string(),
-  budget_micros: z.number().int(),
-  max_active: z.number().int(),
-  max_per_day: z.number().int(),
+  budget_micros: z.number().check(z.int()),
+  max_active: z.number().check(z.int()),
+  max_per_day: z.number().check(z.int()),
 });
 export type LimitsResource = z.output<typeof limitsResourceSchema>;
+
+/** The body of `PUT /v1/admin/users/{userId}/limits`: any non-empty subset of the three limits. */
+export const limitsUpdateSchema = z
+  .strictObject({
+    budget_micros: z
+      .optional(
+        z
+          .number({ error: 'budget_micros must be an integer' })
+          .check(
+            z.int({ error: 'budget_micros must be an integer' }),
+            z.nonnegative({ error: 'budget_micros must not be negative' }),
+            z.lte(Number.MAX_SAFE_INTEGER),
+          ),
+      )
+      .check(z.describe('Monthly budget in micro-USD')),
+    max_active: z
+      .optional(
+        z
+          .number({ error: 'max_active must be an integer' })
+          .check(
+            z.int({ error: 'max_active must be an integer' }),
+            z.nonnegative({ error: 'max_active must not be negative' }),
+            z.lte(100_000),
+          ),
+      )
+      .check(z.describe('Videos not yet terminal at once')),
+    max_per_day: z
+      .optional(
+        z
+          .number({ error: 'max_per_day must be an integer' })
+          .check(
+            z.int({ error: 'max_per_day must be an integer' }),
+            z.nonnegative({ error: 'max_per_day must not be negative' }),
+            z.lte(1_000_000),
+          ),
+      )
+      .check(z.describe('Videos created per UTC day')),
+  })
+  .check(
+    z.refine((body) => Object.keys(body).length > 0, {
+      error: 'give at least one of budget_micros, max_active, max_per_day',
+    }),
+  );
+export type LimitsUpdateBody = z.output<typeof limitsUpdateSchema>;
+
+const limitsValuesSchema = z.object({
+  budget_micros: z.number().check(z.int()),
+  max_active: z.number().check(z.int()),
+  max_per_day: z.number().check(z.int()),
+});
+
+const auditLimitMessage = { error: 'limit must be an integer from 1 to 100' };
+
+/** The query of `GET /v1/admin/audit`. */
+export const auditQuerySchema = z
+  .object({
+    user_id: z
+      .optional(userIdSchema)
+      .check(z.describe('Only records about this user (all months unless month is given)')),
+    month: z
+      .optional(z.string().check(z.regex(MONTH_PATTERN, { error: 'month must be YYYY-MM' })))
+      .check(z.describe('A calendar month in UTC, YYYY-MM; without user_id, default the current month')),
+    limit: z._default(
+      z.coerce
+        .number(auditLimitMessage)
+        .check(z.int(auditLimitMessage), z.gte(1, auditLimitMessage), z.lte(100, auditLimitMessage)),
+      20,
+    ),
+    after: z
+      .optional(z.string().check(z.minLength(1), z.maxLength(2048)))
+      .check(z.describe('The next_cursor of the previous page')),
+  })
+  .check(z.describe('Audit records, newest first (role finance)'));
+export type AuditQuery = z.output<typeof auditQuerySchema>;
+
+/** One audit record as the API shows it. */
+export const auditRecordResourceSchema = z.object({
+  id: z.string(),
+  object: z.literal('audit_record'),
+  action: z.literal('user_limits.updated'),
+  actor_user_id: z.string().check(z.describe('Who made the change')),
+  user_id: z.string().check(z.describe('Whose limits changed')),
+  old_values: limitsValuesSchema.check(z.describe('Effective limits before the change')),
+  new_values: limitsValuesSchema.check(z.describe('Effective limits after the change')),
+  request_id: z.nullable(z.string()).check(z.describe('The x-request-id of the request that made the change')),
+  created_at: z.number().check(z.int()),
+});
+export type AuditRecordResource = z.output<typeof auditRecordResourceSchema>;
+
+/** `GET /v1/admin/audit`. */
+export const auditListSchema = z.object({
+  object: z.literal('list'),
+  data: z.array(auditRecordResourceSchema),
+  first_id: z.nullable(z.string()),
+  last_id: z.nullable(z.string()),
+  has_more: z.boolean(),
+  next_cursor: z.nullable(z.string()),
+});
+export type AuditList = z.output<typeof auditListSchema>;

@@ -1,7 +1,16 @@
-import { type ZodType, z } from 'zod';
-import { auditListSchema, auditQuerySchema } from '../money/audit';
-import { limitsUpdateSchema } from '../money/limits';
-import { costsQuerySchema, limitsResourceSchema, usageQuerySchema, usageResourceSchema } from '../money/schemas';
+import * as z from 'zod/mini';
+
+type ZodType = z.ZodMiniType;
+
+import {
+  auditListSchema,
+  auditQuerySchema,
+  costsQuerySchema,
+  limitsResourceSchema,
+  limitsUpdateSchema,
+  usageQuerySchema,
+  usageResourceSchema,
+} from '../money/schemas';
 import {
   cancelVideoBodySchema,
   contentQuerySchema,

@@ -1,13 +1,13 @@
 import type { MiddlewareObj } from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { AppError, TransientAwsError } from '../errors';
 import type { AppLogger } from '../powertools';
 import { isTransientAwsError } from '../transient-errors';
 
 /** The state every task receives (shared/pipeline/types.ts), validated loosely: tasks check what they need. */
 export const pipelineStateSchema = z.looseObject({
-  videoId: z.string().min(1),
-  userId: z.string().min(1),
+  videoId: z.string().check(z.minLength(1)),
+  userId: z.string().check(z.minLength(1)),
 });
 
 /**

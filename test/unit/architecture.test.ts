@@ -57,7 +57,7 @@ describe('architecture', () => {
     expect(bad("export { h } from '../functions/a/handler';", 'shared/x.ts')).toEqual([
       expect.stringContaining('shared/ imports functions/'),
     ]);
-    expect(bad("import { ddb } from '../../shared/clients';", 'infra/constructs/x.ts')).toEqual([
+    expect(bad("import { ddb } from '../../shared/aws/dynamodb';", 'infra/constructs/x.ts')).toEqual([
       expect.stringContaining('as a value'),
     ]);
     expect(bad("import type { Env } from '../../shared/config';", 'infra/constructs/x.ts')).toEqual([undefined]);

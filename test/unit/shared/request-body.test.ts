@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { httpApi } from '../../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../../shared/http/error-envelope';
 import { requestHashOf } from '../../../shared/http/idempotency';
-import { UploadedFile } from '../../../shared/http/multipart';
+import { parseMultipart, UploadedFile } from '../../../shared/http/multipart';
 import { httpRequestBody } from '../../../shared/http/request-body';
 import { json } from '../../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../../shared/http/types';
@@ -43,9 +43,9 @@ function echo(options: { multipart?: boolean; maxFileBytes?: number } = { multip
   const logger = fakeLogger();
   const chain = middy<ApiEvent, ApiResult, Error, ApiContext>();
   if (options.maxFileBytes === undefined) {
-    chain.use(httpApi({ logger, jsonBody: true, multipart: options.multipart === true }));
+    chain.use(httpApi({ logger, jsonBody: true, multipart: options.multipart === true ? parseMultipart : undefined }));
   } else {
-    chain.use(httpRequestBody({ multipart: true, maxFileBytes: options.maxFileBytes }));
+    chain.use(httpRequestBody({ multipart: parseMultipart, maxFileBytes: options.maxFileBytes }));
   }
   return chain.use(httpErrorEnvelope({ logger })).handler(async (event) => json(200, { body: event.body }));
 }
@@ -99,7 +99,7 @@ describe('request-body (JSON and multipart/form-data)', () => {
     const bytes = Buffer.from('\x89PNG fake image bytes');
     let parsed: unknown;
     const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
-      .use(httpRequestBody({ multipart: true }))
+      .use(httpRequestBody({ multipart: parseMultipart }))
       .handler(async (event) => {
         parsed = event.body;
         return json(200, {});
