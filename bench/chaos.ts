@@ -1,0 +1,33 @@
+import { CHAOS_FAULT_KINDS, chaosStackOptions, describeChaos, runChaos } from '../test/helpers/chaos-run';
+import { startLocalStackProcess } from '../test/helpers/local-stack';
+import { seedFrom } from '../test/helpers/random';
+
+/**
+ * `npm run bench -- chaos [videos]`: the full chaos run (default 500 videos over 10 users) on its own local stack with
+ * LOCAL_AWS_FAULTS at rate 0.05 on every service. Prints the figures for bench/RESULTS.md; exits 1 when an invariant
+ * broke or a fault kind was never injected. Replay with CHAOS_SEED=<seed>.
+ */
+const videos = Number(process.argv[2] ?? 500);
+const users = 10;
+const seed = seedFrom(process.env.CHAOS_SEED);
+console.log(`chaos bench: ${videos} videos, seed ${seed}`);
+
+const stack = await startLocalStackProcess(chaosStackOptions(seed));
+let failed = true;
+try {
+  const report = await runChaos(stack, {
+    seed,
+    users,
+    videosPerUser: Math.ceil(videos / users),
+    concurrency: 8,
+    settleTimeoutMs: 3_600_000,
+    log: (line) => console.log(line),
+  });
+  console.log(describeChaos(report));
+  const missing = CHAOS_FAULT_KINDS.filter((kind) => !(report.faultsByKind[kind]! > 0));
+  if (missing.length > 0) console.log(`fault kinds never injected: ${missing.join(', ')}`);
+  failed = report.problems.length > 0 || missing.length > 0;
+} finally {
+  await stack.stop();
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,340 @@
+import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import type { AwsFaultsSnapshot } from '../../local/aws-faults/counters';
+import { callApi, emulator, eventually, type Json, sfnClient } from './api';
+import type { LocalStackProcess, StartLocalStackOptions } from './local-stack';
+import { checkMoneyInvariants, type RunUser } from './money-invariants';
+import { seededRandom } from './random';
+
+/*
+ * The chaos run shared by test/integration/chaos/chaos.test.ts (CI-sized) and bench/chaos.ts (the full run): many
+ * videos over several users through the HTTP API while LOCAL_AWS_FAULTS injects faults on every AWS service and the
+ * provider emulator answers 429 and 5xx bursts, fails some generations and drops some downloads, with random cancels.
+ * The client retries a 5xx or dropped create with the same Idempotency-Key, as a real client does. Everything random
+ * comes from one seed (printed); which call gets which AWS fault also depends on the order calls arrive in.
+ */
+
+/** Size of every emulated MP4: just over one 5 MiB part, so each video is stored as a two-part multipart upload. */
+export const CHAOS_VIDEO_BYTES = 5 * 1024 * 1024 + 256 * 1024;
+/** A dropped download breaks off inside the second part, after the first part was uploaded (so it must be aborted). */
+const DROP_AFTER_BYTES = 5 * 1024 * 1024 + 64 * 1024;
+
+/** Prompt markers the emulator's job faults match. */
+const MARKERS = { normal: 'CHAOS', fail: 'CHAOS FAILGEN', drop: 'CHAOS DROPDL', cancel: 'CHAOS' } as const;
+type Kind = keyof typeof MARKERS;
+
+/** What a chaos run is asked to do. */
+export interface ChaosOptions {
+  seed: number;
+  users: number;
+  videosPerUser: number;
+  /** Creates in flight at once. */
+  concurrency: number;
+  /** How long all videos may take to become terminal. */
+  settleTimeoutMs: number;
+  log?: (line: string) => void;
+}
+
+/** What a chaos run saw; `problems` lists every broken invariant (empty = the run passed). */
+export interface ChaosReport {
+  seed: number;
+  videos: number;
+  users: number;
+  outcomes: Record<string, number>;
+  /** `dynamodb:throttle`, ..., `provider:429`, `provider:5xx`, `provider:dropped-download`. */
+  faultsByKind: Record<string, number>;
+  awsRequests: Record<string, number>;
+  multipart: AwsFaultsSnapshot['multipart'];
+  createRetries: number;
+  cancelAnswers: Record<string, number>;
+  providerJobs: number;
+  chargedMicros: number;
+  wallMs: number;
+  problems: string[];
+}
+
+/** Every AWS fault kind at `rate` on every service (LOCAL_AWS_FAULTS), seeded. */
+export function chaosAwsFaults(seed: number, rate = 0.05): Record<string, unknown> {
+  return { rate, seed };
+}
+
+/**
+ * Local stack options for a chaos run: LOCAL_AWS_FAULTS on every service. `sfnRate`: Step Functions sees only one
+ * StartExecution per video (and a StopExecution per cancel), too few calls at 0.05 for a small run to see each kind.
+ */
+export function chaosStackOptions(seed: number, { sfnRate }: { sfnRate?: number } = {}): StartLocalStackOptions {
+  const faults = { ...chaosAwsFaults(seed), ...(sfnRate === undefined ? {} : { sfn: { rate: sfnRate } }) };
+  return {
+    env: { LOCAL_AWS_FAULTS: JSON.stringify(faults), EMULATOR_JOB_MS: '1500', LOCAL_WAIT_MS: '50' },
+    readyTimeoutMs: 240_000,
+  };
+}
+
+const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+
+/** Runs the chaos scenario against a stack started with `chaosStackOptions` and returns what it saw. */
+export async function runChaos(stack: LocalStackProcess, options: ChaosOptions): Promise<ChaosReport> {
+  const started = Date.now();
+  const log = options.log ?? (() => {});
+  const rand = seededRandom(options.seed);
+  const pick = <T>(items: readonly T[]) => items[Math.floor(rand() * items.length)]!;
+  const problems: string[] = [];
+  const run = `c${options.seed}-${Date.now().toString(36)}`;
+
+  const plan = Array.from({ length: options.users }, (_, userIndex) =>
+    Array.from({ length: options.videosPerUser }, (_, index) => {
+      const roll = rand();
+      const kind: Kind = roll < 0.65 ? 'normal' : roll < 0.77 ? 'fail' : roll < 0.87 ? 'drop' : 'cancel';
+      return {
+        userIndex,
+        kind,
+        key: `${run}-${userIndex}-${index}`,
+        body: {
+          prompt: `${MARKERS[kind]} ${run} u${userIndex} #${index}`,
+          seconds: pick(['4', '8', '12'] as const),
+          model: rand() < 0.3 ? 'sora-2-pro' : 'sora-2',
+        },
+        cancelAfterMs: Math.floor(rand() * 5000),
+      };
+    }),
+  ).flat();
+  const drops = plan.filter((video) => video.kind === 'drop').length;
+
+  const finance = await stack.token(`${run}-finance`, ['finance']);
+  const users: RunUser[] = await Promise.all(
+    Array.from({ length: options.users }, async (_, index) => {
+      const userId = `${run}-u${index}`;
+      const limits = { budget_micros: 100_000_000_000, max_active: 1000, max_per_day: 10_000 };
+      await retried(() =>
+        callApi(stack, `/v1/admin/users/${userId}/limits`, { method: 'PUT', token: finance, json: limits }),
+      );
+      return { userId, token: await stack.token(userId) };
+    }),
+  );
+
+  await emulator.faults(stack, {
+    synthetic_video_bytes: CHAOS_VIDEO_BYTES,
+    fail_generation: { match: MARKERS.fail, code: 'moderation_blocked' },
+    drop_download_after_bytes: { match: MARKERS.drop, bytes: DROP_AFTER_BYTES, count: drops },
+  });
+  // Provider 429 and 5xx bursts, re-armed (once the last burst was used) every few creates.
+  const providerArmed = { '429': 0, '5xx': 0 };
+  const armProviderBursts = async () => {
+    const current = ((await (await fetch(`${stack.emulatorOrigin}/__emulator/faults`)).json()) as Json).faults;
+    const patch: Record<string, unknown> = {};
+    if (!current.rate_limit_storm) {
+      patch.rate_limit_storm = { count: 2, retry_after_seconds: 1 };
+      providerArmed['429'] += 2;
+    }
+    if (!current.error_burst) {
+      patch.error_burst = { status: rand() < 0.5 ? 500 : 503, count: 2 };
+      providerArmed['5xx'] += 2;
+    }
+    if (Object.keys(patch).length > 0) await emulator.faults(stack, patch);
+  };
+
+  // Create with bounded concurrency; a cancel is fired at a random moment for the cancel kind.
+  let createRetries = 0;
+  const created: Array<{ id: string; kind: Kind; user: RunUser; prompt: string; cancel?: Promise<number> }> = [];
+  const queue = [...plan];
+  let sent = 0;
+  await Promise.all(
+    Array.from({ length: options.concurrency }, async () => {
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+        const user = users[next.userIndex]!;
+        if (sent++ % 5 === 0) await armProviderBursts();
+        const { reply, attempts } = await retried(() =>
+          callApi(stack, '/v1/videos', {
+            method: 'POST',
+            token: user.token,
+            headers: { 'idempotency-key': next.key },
+            json: next.body,
+          }),
+        );
+        createRetries += attempts - 1;
+        if (reply.status !== 202 && reply.status !== 200) {
+          problems.push(`create ${next.key} answered ${reply.status} ${JSON.stringify(reply.body)}`);
+          continue;
+        }
+        const entry: (typeof created)[number] = { id: reply.body.id, kind: next.kind, user, prompt: next.body.prompt };
+        if (next.kind === 'cancel') {
+          entry.cancel = sleep(next.cancelAfterMs).then(async () => {
+            const { reply: cancel } = await retried(() =>
+              callApi(stack, `/v1/videos/${entry.id}/cancel`, { method: 'POST', token: user.token, json: {} }),
+            );
+            return cancel.status;
+          });
+        }
+        created.push(entry);
+        if (created.length % 50 === 0) log(`chaos: ${created.length}/${plan.length} videos created`);
+      }
+    }),
+  );
+  const cancelStatuses = await Promise.all(created.map((video) => video.cancel ?? Promise.resolve(0)));
+  const cancelAnswers: Record<string, number> = {};
+  cancelStatuses.forEach((status, index) => {
+    if (created[index]!.kind !== 'cancel') return;
+    cancelAnswers[status] = (cancelAnswers[status] ?? 0) + 1;
+    if (status !== 200 && status !== 409) problems.push(`cancel ${created[index]!.id} answered ${status}`);
+  });
+  log(`chaos: all ${created.length} created (${createRetries} create retries); waiting for terminal states`);
+
+  // Wait (with a deadline) until every video of every user is terminal.
+  const videosByUser = new Map<string, Json[]>();
+  await eventually(
+    'every chaos video reaching a terminal status',
+    async () => {
+      let pending = 0;
+      for (const user of users) {
+        const list = await callApi(stack, '/v1/videos?limit=100', { token: user.token });
+        if (list.status !== 200) return undefined;
+        videosByUser.set(user.userId, list.body.data);
+        pending += (list.body.data as Json[]).filter((video) => !TERMINAL.has(video.status)).length;
+      }
+      const total = [...videosByUser.values()].flat().length;
+      return total === created.length && pending === 0 ? true : undefined;
+    },
+    { timeoutMs: options.settleTimeoutMs, intervalMs: 3000 },
+  );
+  const videos = new Map([...videosByUser.values()].flat().map((video) => [video.id as string, video]));
+
+  // Each video ends where it should: a transient fault never fails a video.
+  const outcomes: Record<string, number> = {};
+  for (const [index, entry] of created.entries()) {
+    const video = videos.get(entry.id);
+    const status = video?.status ?? 'missing';
+    outcomes[status] = (outcomes[status] ?? 0) + 1;
+    const cancelled = cancelStatuses[index] === 200;
+    const expected =
+      entry.kind === 'fail'
+        ? ['failed']
+        : cancelled
+          ? ['cancelled']
+          : entry.kind === 'cancel'
+            ? ['completed']
+            : ['completed'];
+    if (!expected.includes(status)) {
+      problems.push(
+        `${entry.id} (${entry.kind}, cancel ${cancelStatuses[index]}) ended ${status} ${JSON.stringify(video?.error)}`,
+      );
+    } else if (status === 'failed' && video.error?.code !== 'moderation_blocked') {
+      problems.push(`${entry.id} failed with ${JSON.stringify(video.error)}, not its provider failure`);
+    }
+  }
+
+  // At most one provider job per video, exactly one per completed video.
+  const jobs = await emulator.jobs(stack);
+  const jobsByPrompt = new Map<string, number>();
+  for (const job of jobs.data) jobsByPrompt.set(job.prompt, (jobsByPrompt.get(job.prompt) ?? 0) + 1);
+  for (const entry of created) {
+    const count = jobsByPrompt.get(entry.prompt) ?? 0;
+    const status = videos.get(entry.id)?.status;
+    if (count > 1 || (status === 'completed' && count !== 1)) {
+      problems.push(`${entry.id} (${status}) has ${count} provider jobs`);
+    }
+  }
+
+  // Money adds up.
+  const money = await checkMoneyInvariants(stack, finance, users, videosByUser);
+  problems.push(...money.problems);
+
+  // No execution left running; every multipart upload completed or aborted.
+  const sfn = sfnClient(stack);
+  const running = await sfn.send(
+    new ListExecutionsCommand({ stateMachineArn: stack.stateMachineArn, statusFilter: 'RUNNING' }),
+  );
+  for (const execution of running.executions ?? []) problems.push(`execution ${execution.name} still running`);
+  const counters = (await callApi(stack, '/__local/aws-faults')).body as AwsFaultsSnapshot;
+  if (counters.multipart.open.length > 0) {
+    problems.push(`multipart uploads neither completed nor aborted: ${JSON.stringify(counters.multipart.open)}`);
+  }
+  if (counters.multipart.completed < (outcomes.completed ?? 0)) {
+    problems.push(`${counters.multipart.completed} multipart uploads completed for ${outcomes.completed} videos`);
+  }
+
+  // Faults injected, by kind: AWS from the fault layer, the provider's from what the emulator used of what was armed.
+  const remaining = ((await (await fetch(`${stack.emulatorOrigin}/__emulator/faults`)).json()) as Json).faults;
+  const faultsByKind: Record<string, number> = {
+    ...counters.injected,
+    'provider:429': providerArmed['429'] - (remaining.rate_limit_storm?.count ?? 0),
+    'provider:5xx': providerArmed['5xx'] - (remaining.error_burst?.count ?? 0),
+    'provider:dropped-download': drops - (remaining.drop_download_after_bytes?.count ?? 0),
+  };
+  return {
+    seed: options.seed,
+    videos: created.length,
+    users: options.users,
+    outcomes,
+    faultsByKind,
+    awsRequests: counters.requests,
+    multipart: counters.multipart,
+    createRetries,
+    cancelAnswers,
+    providerJobs: jobs.data.length,
+    chargedMicros: money.chargedMicros,
+    wallMs: Date.now() - started,
+    problems,
+  };
+}
+
+/** Every fault kind the chaos run injects; a run should report each at least once. */
+export const CHAOS_FAULT_KINDS = [
+  'dynamodb:throughput',
+  'dynamodb:throttle',
+  'dynamodb:internal',
+  'dynamodb:transaction-conflict',
+  'dynamodb:reset',
+  'dynamodb:lost',
+  's3:slowdown',
+  's3:internal',
+  's3:reset',
+  's3:lost',
+  'sfn:throttle',
+  'sfn:reset',
+  'sfn:lost',
+  'lambda:service',
+  'lambda:too-many-requests',
+  'lambda:timeout-before',
+  'lambda:timeout-after',
+  'provider:429',
+  'provider:5xx',
+  'provider:dropped-download',
+] as const;
+
+/** A client's retry: a 5xx answer or a dropped connection is tried again (same request), with a growing pause. */
+async function retried(
+  call: () => Promise<{ status: number; body: Json }>,
+): Promise<{ reply: { status: number; body: Json }; attempts: number }> {
+  let last: unknown;
+  for (let attempt = 1; attempt <= 8; attempt++) {
+    try {
+      const reply = await call();
+      if (reply.status < 500 || attempt === 8) return { reply, attempts: attempt };
+      last = reply;
+    } catch (error) {
+      last = error;
+    }
+    await sleep(200 * 2 ** (attempt - 1));
+  }
+  throw new Error(`gave up after 8 attempts: ${String(last)}`);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** One line per figure, for the test's output and bench/RESULTS.md. */
+export function describeChaos(report: ChaosReport): string {
+  const kinds = Object.entries(report.faultsByKind)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([kind, count]) => `${kind} ${count}`)
+    .join(', ');
+  return [
+    `chaos run (seed ${report.seed}): ${report.videos} videos over ${report.users} users in ${(report.wallMs / 1000).toFixed(0)} s`,
+    `outcomes: ${JSON.stringify(report.outcomes)}; cancel answers ${JSON.stringify(report.cancelAnswers)}; create retries ${report.createRetries}`,
+    `faults injected: ${kinds}`,
+    `AWS requests: ${JSON.stringify(report.awsRequests)}`,
+    `multipart: created ${report.multipart.created}, completed ${report.multipart.completed}, aborted ${report.multipart.aborted}, open ${report.multipart.open.length}, orphaned ${report.multipart.orphaned}`,
+    `provider jobs ${report.providerJobs}; charged ${report.chargedMicros} micros`,
+    `problems: ${report.problems.length === 0 ? 'none' : `\n  ${report.problems.join('\n  ')}`}`,
+  ].join('\n');
+}
