@@ -1,0 +1,11 @@
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { startLocalTable } from '../test/helpers/dynamodb-local';
+const t = await startLocalTable(120_000);
+const table = await t.createTable();
+const put = (v: number, token?: string) => new TransactWriteCommand({ ClientRequestToken: token, TransactItems: [{ Put: { TableName: table, Item: { pk: 'a', sk: 'b', v }, ConditionExpression: 'attribute_not_exists(pk)' } }] });
+const tryIt = async (label: string, cmd: TransactWriteCommand) => { try { await t.documents.send(cmd); console.log(label, 'OK'); } catch (e) { console.log(label, (e as Error).name, (e as Error).message.slice(0, 120)); } };
+await tryIt('first tok1', put(1, 'tok-1'));
+await tryIt('same tok1 same body', put(1, 'tok-1'));
+await tryIt('same tok1 other body', put(2, 'tok-1'));
+await tryIt('no token', put(1));
+await t.stop();
