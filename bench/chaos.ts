@@ -1,4 +1,10 @@
-import { CHAOS_FAULT_KINDS, chaosStackOptions, describeChaos, runChaos } from '../test/helpers/chaos-run';
+import {
+  CHAOS_FAULT_KINDS,
+  chaosAwsFaults,
+  chaosStackOptions,
+  describeChaos,
+  runChaos,
+} from '../test/helpers/chaos-run';
 import { startLocalStackProcess } from '../test/helpers/local-stack';
 import { seedFrom } from '../test/helpers/random';
 
@@ -12,7 +18,7 @@ const users = 10;
 const seed = seedFrom(process.env.CHAOS_SEED);
 console.log(`chaos bench: ${videos} videos, seed ${seed}`);
 
-const stack = await startLocalStackProcess(chaosStackOptions(seed));
+const stack = await startLocalStackProcess(chaosStackOptions(chaosAwsFaults(seed)));
 let failed = true;
 try {
   const report = await runChaos(stack, {

@@ -1,12 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHAOS_FAULT_KINDS, chaosStackOptions, describeChaos, runChaos } from '../../helpers/chaos-run';
+import {
+  CHAOS_FAULT_KINDS,
+  chaosStackOptions,
+  describeChaos,
+  runChaos,
+  smallChaosAwsFaults,
+} from '../../helpers/chaos-run';
 import { type LocalStackProcess, startLocalStackProcess } from '../../helpers/local-stack';
 import { seedFrom } from '../../helpers/random';
 
 /*
  * The CI-sized chaos run (the full one is `npm run bench -- chaos`): 40 videos over 4 users through the HTTP API
- * with AWS faults on every service at rate 0.05 (Step Functions at 0.3: one StartExecution per video is too few calls
- * for each of its kinds to show up), provider 429/5xx bursts, failed generations, dropped downloads and random
+ * with AWS faults on every service (smallChaosAwsFaults: 0.05, more on services with few calls), provider 429/5xx bursts, failed generations, dropped downloads and random
  * cancels. Replay a run with CHAOS_SEED=<the printed seed>. Its own stack: its faults must not touch other tests.
  */
 
@@ -15,7 +20,7 @@ const SEED = seedFrom(process.env.CHAOS_SEED);
 let stack: LocalStackProcess;
 
 beforeAll(async () => {
-  stack = await startLocalStackProcess(chaosStackOptions(SEED, { sfnRate: 0.3 }));
+  stack = await startLocalStackProcess(chaosStackOptions(smallChaosAwsFaults(SEED)));
 }, 300_000);
 afterAll(async () => {
   await stack?.stop();
