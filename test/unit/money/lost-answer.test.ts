@@ -38,17 +38,14 @@ const CONTENT: VideoContent = {
 let local: LocalTable;
 let table: string;
 let proxy: RunningFaultProxy;
-let lostTransactions = 0;
+/** The faults the next TransactWriteItems calls get, in order (other calls pass). */
+let transactFaults: Array<'lost' | 'transaction-conflict'> = [];
 let videoCounter = 0;
 const nextId = () => `vid_lost${String(++videoCounter).padStart(22, '0')}`;
 
-/** Loses the answer of the next `lostTransactions` TransactWriteItems calls (only they can draw a conflict). */
+/** Plays `transactFaults` on TransactWriteItems calls (the only calls that can draw a conflict). */
 const loseTransactAnswers: FaultDecider<'dynamodb'> = {
-  next(applicable) {
-    if (!applicable?.includes('transaction-conflict') || lostTransactions === 0) return undefined;
-    lostTransactions -= 1;
-    return 'lost';
-  },
+  next: (applicable) => (applicable?.includes('transaction-conflict') ? transactFaults.shift() : undefined),
 };
 
 beforeAll(async () => {
@@ -69,7 +66,7 @@ beforeEach(async () => {
   table = await local.createTable();
 });
 afterEach(() => {
-  lostTransactions = 0;
+  transactFaults = [];
 });
 
 /** DynamoBilling through the proxy, its SDK client making `maxAttempts` attempts per call. */
@@ -92,11 +89,11 @@ describe('a money transaction whose answer is lost', () => {
   it('reserves once when the SDK retries the lost reserve (same ClientRequestToken)', async () => {
     const billing = billingThroughProxy(3);
     const video = aVideo({ videoId: nextId(), estimatedMicros: 400_000 });
-    lostTransactions = 1;
+    transactFaults = ['lost'];
 
     await billing.reserve(video, NOW);
 
-    expect(lostTransactions).toBe(0);
+    expect(transactFaults).toEqual([]);
     expect(await get(usageKey('alice', '2026-11'))).toMatchObject({ reservedMicros: 400_000 });
     expect(await get(activeKey('alice'))).toMatchObject({ activeCount: 1 });
   });
@@ -108,7 +105,7 @@ describe('a money transaction whose answer is lost', () => {
     const billing = billingThroughProxy(3);
     const video = aVideo({ videoId: nextId(), estimatedMicros: 400_000 });
     await billing.reserve(video, NOW);
-    lostTransactions = 1;
+    transactFaults = ['lost'];
 
     const result =
       step === 'charge'
@@ -119,7 +116,7 @@ describe('a money transaction whose answer is lost', () => {
             now: NOW_S,
           });
 
-    expect(lostTransactions).toBe(0);
+    expect(transactFaults).toEqual([]);
     expect(result).toMatchObject({ applied: true, video: { status, chargedMicros: charged } });
     expect(await get(usageKey('alice', '2026-11'))).toMatchObject({ reservedMicros: 0, committedMicros: charged });
     expect(await get(activeKey('alice'))).toMatchObject({ activeCount: 0 });
@@ -140,7 +137,7 @@ describe('a money transaction whose answer is lost', () => {
             error: { code: 'provider_failed', message: 'x' },
             now: NOW_S,
           });
-    lostTransactions = 1;
+    transactFaults = ['lost'];
 
     const first = await settle().catch((error: unknown) => error as Error);
     const again = await settle();
@@ -152,4 +149,29 @@ describe('a money transaction whose answer is lost', () => {
     expect(await get(activeKey('alice'))).toMatchObject({ activeCount: 0 });
     expect((await get(ledgerKey('alice', '2026-11', video.videoId)))?.amountMicros).toBe(charged || undefined);
   });
+
+  // The lost write still held its items when the SDK retried (AWS answers TransactionConflict or
+  // TransactionInProgress then): the transaction is sent again, and must be recognised as the one already applied.
+  it.each([
+    ['charge', 'completed', 400_000],
+    ['release', 'cancelled', 0],
+  ] as const)(
+    'reports its own %s as applied when the SDK retry after the lost answer meets a conflict',
+    async (step, status, charged) => {
+      const billing = billingThroughProxy(3);
+      const video = aVideo({ videoId: nextId(), estimatedMicros: 400_000 });
+      await billing.reserve(video, NOW);
+      transactFaults = ['lost', 'transaction-conflict'];
+
+      const result =
+        step === 'charge'
+          ? await billing.charge(video.videoId, { content: CONTENT, completedAt: NOW_S })
+          : await billing.release(video.videoId, { status: 'cancelled', now: NOW_S });
+
+      expect(transactFaults).toEqual([]);
+      expect(result).toMatchObject({ applied: true, video: { status, chargedMicros: charged } });
+      expect(await get(usageKey('alice', '2026-11'))).toMatchObject({ reservedMicros: 0, committedMicros: charged });
+      expect(await get(activeKey('alice'))).toMatchObject({ activeCount: 0 });
+    },
+  );
 });

@@ -1,0 +1,12 @@
+import { TransactWriteCommand, PutCommand, DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { startLocalTable } from '../test/helpers/dynamodb-local';
+const t = await startLocalTable(120_000);
+const table = await t.createTable();
+await t.documents.send(new PutCommand({ TableName: table, Item: { pk: 'a', sk: 'b', v: 0 } }));
+const put = (token?: string) => new TransactWriteCommand({ ClientRequestToken: token, TransactItems: [{ Put: { TableName: table, Item: { pk: 'a', sk: 'b', v: 1 }, ConditionExpression: 'attribute_not_exists(pk)' } }] });
+const tryIt = async (label: string, cmd: TransactWriteCommand) => { try { await t.documents.send(cmd); console.log(label, 'OK'); } catch (e) { console.log(label, (e as Error).name); } };
+await tryIt('cancelled with tok', put('tok-x'));
+await t.documents.send(new DeleteCommand({ TableName: table, Key: { pk: 'a', sk: 'b' } }));
+await tryIt('same tok after condition now holds', put('tok-x'));
+await tryIt('same tok again', put('tok-x'));
+await t.stop();
