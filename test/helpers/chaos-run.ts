@@ -1,6 +1,6 @@
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import type { AwsFaultsSnapshot } from '../../local/aws-faults/counters';
-import { callApi, emulator, eventually, type Json, sfnClient } from './api';
+import { callApi, emulator, eventually, executionHistory, type Json, sfnClient } from './api';
 import type { LocalStackProcess, StartLocalStackOptions } from './local-stack';
 import { checkMoneyInvariants, type RunUser } from './money-invariants';
 import { seededRandom } from './random';
@@ -224,7 +224,8 @@ export async function runChaos(stack: LocalStackProcess, options: ChaosOptions):
     const expected = entry.kind === 'fail' ? 'failed' : cancelled ? 'cancelled' : 'completed';
     if (status !== expected) {
       problems.push(
-        `${entry.id} (${entry.kind}, cancel ${cancelStatuses[index]}) ended ${status} ${JSON.stringify(video?.error)}`,
+        `${entry.id} (${entry.kind}, cancel ${cancelStatuses[index]}) ended ${status} ${JSON.stringify(video?.error)}` +
+          (status === 'failed' ? `; ${await taskFailures(stack, entry.id)}` : ''),
       );
     } else if (status === 'failed' && video.error?.code !== 'moderation_blocked') {
       problems.push(`${entry.id} failed with ${JSON.stringify(video.error)}, not its provider failure`);
@@ -341,6 +342,22 @@ async function retried(
     }
     if (Date.now() > deadline) throw new Error(`gave up after ${attempt} attempts: ${String(last)}`);
     await sleep(pauseMs);
+  }
+}
+
+/** What made a video's execution fail: its failed Task attempts, as the history shows them (for the report). */
+async function taskFailures(stack: LocalStackProcess, videoId: string): Promise<string> {
+  try {
+    const events = await executionHistory(sfnClient(stack), stack.executionArn(videoId));
+    return events
+      .filter((event) => event.taskFailedEventDetails || event.lambdaFunctionFailedEventDetails)
+      .map((event) => {
+        const details = event.taskFailedEventDetails ?? event.lambdaFunctionFailedEventDetails;
+        return `${details?.error}: ${details?.cause?.slice(0, 300)}`;
+      })
+      .join(' | ');
+  } catch (error) {
+    return `(no history: ${String(error)})`;
   }
 }
 
