@@ -1,3 +1,4 @@
+import { cpus, loadavg } from 'node:os';
 import {
   CHAOS_FAULT_KINDS,
   chaosAwsFaults,
@@ -7,6 +8,7 @@ import {
 } from '../test/helpers/chaos-run';
 import { startLocalStackProcess } from '../test/helpers/local-stack';
 import { seedFrom } from '../test/helpers/random';
+import { writeResultsSection } from './support';
 
 /**
  * `npm run bench -- chaos [videos]`: the full chaos run (default 500 videos over 10 users) on its own local stack with
@@ -29,10 +31,23 @@ try {
     settleTimeoutMs: 3_600_000,
     log: (line) => console.log(line),
   });
-  console.log(describeChaos(report));
+  const summary = describeChaos(report);
+  console.log(summary);
   const missing = CHAOS_FAULT_KINDS.filter((kind) => !(report.faultsByKind[kind]! > 0));
   if (missing.length > 0) console.log(`fault kinds never injected: ${missing.join(', ')}`);
   failed = report.problems.length > 0 || missing.length > 0;
+  writeResultsSection('chaos', [
+    '## chaos: many videos through the HTTP API under AWS and provider faults',
+    '',
+    `\`CHAOS_SEED=${seed} npm run bench -- chaos ${videos}\` (LOCAL_AWS_FAULTS rate 0.05 on DynamoDB, S3, Step Functions and`,
+    'Lambda; provider 429/5xx bursts, failed generations, dropped downloads; random cancels), on',
+    `${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)} at the end: ${failed ? 'FAILED' : 'passed'}.`,
+    '',
+    '```',
+    ...summary.split('\n'),
+    `fault kinds never injected: ${missing.length === 0 ? 'none' : missing.join(', ')}`,
+    '```',
+  ]);
 } finally {
   await stack.stop();
 }
