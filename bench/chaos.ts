@@ -48,6 +48,8 @@ try {
     `fault kinds never injected: ${missing.length === 0 ? 'none' : missing.join(', ')}`,
     '```',
   ]);
+} catch (error) {
+  console.log(`chaos bench failed: ${String(error)}\n--- last local stack output ---\n${stack.output().slice(-6000)}`);
 } finally {
   await stack.stop();
 }

@@ -130,10 +130,11 @@ export async function runChaos(stack: LocalStackProcess, options: ChaosOptions):
   await emulator.faults(stack, {
     synthetic_video_bytes: CHAOS_VIDEO_BYTES,
     fail_generation: { match: MARKERS.fail, code: 'moderation_blocked' },
-    drop_download_after_bytes: { match: MARKERS.drop, bytes: DROP_AFTER_BYTES, count: drops },
   });
   // Provider 429 and 5xx bursts, re-armed (once the last burst was used) every few creates.
-  const providerArmed = { '429': 0, '5xx': 0 };
+  // A dropped download is armed one at a time (the emulator's count is shared by every matching job: armed all at
+  // once, the first drop video to download would take them all and run out of retries).
+  const providerArmed = { '429': 0, '5xx': 0, drops: 0 };
   const armProviderBursts = async () => {
     const current = ((await (await fetch(`${stack.emulatorOrigin}/__emulator/faults`)).json()) as Json).faults;
     const patch: Record<string, unknown> = {};
@@ -144,6 +145,10 @@ export async function runChaos(stack: LocalStackProcess, options: ChaosOptions):
     if (!current.error_burst) {
       patch.error_burst = { status: rand() < 0.5 ? 500 : 503, count: 2 };
       providerArmed['5xx'] += 2;
+    }
+    if (!current.drop_download_after_bytes && providerArmed.drops < drops) {
+      patch.drop_download_after_bytes = { match: MARKERS.drop, bytes: DROP_AFTER_BYTES, count: 1 };
+      providerArmed.drops += 1;
     }
     if (Object.keys(patch).length > 0) await emulator.faults(stack, patch);
   };
@@ -279,7 +284,7 @@ export async function runChaos(stack: LocalStackProcess, options: ChaosOptions):
     ...counters.injected,
     'provider:429': providerArmed['429'] - (remaining.rate_limit_storm?.count ?? 0),
     'provider:5xx': providerArmed['5xx'] - (remaining.error_burst?.count ?? 0),
-    'provider:dropped-download': drops - (remaining.drop_download_after_bytes?.count ?? 0),
+    'provider:dropped-download': providerArmed.drops - (remaining.drop_download_after_bytes?.count ?? 0),
   };
   return {
     seed: options.seed,
