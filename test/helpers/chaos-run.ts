@@ -21,6 +21,7 @@ const DROP_AFTER_BYTES = 5 * 1024 * 1024 + 64 * 1024;
 /** Prompt markers the emulator's job faults match. */
 const MARKERS = { normal: 'CHAOS', fail: 'CHAOS FAILGEN', drop: 'CHAOS DROPDL', cancel: 'CHAOS' } as const;
 type Kind = keyof typeof MARKERS;
+const EVERY_KIND: readonly Kind[] = ['drop', 'fail', 'cancel', 'normal'];
 
 /** What a chaos run is asked to do. */
 export interface ChaosOptions {
@@ -99,7 +100,9 @@ export async function runChaos(stack: LocalStackProcess, options: ChaosOptions):
   const plan = Array.from({ length: options.users }, (_, userIndex) =>
     Array.from({ length: options.videosPerUser }, (_, index) => {
       const roll = rand();
-      const kind: Kind = roll < 0.65 ? 'normal' : roll < 0.77 ? 'fail' : roll < 0.87 ? 'drop' : 'cancel';
+      const rolled: Kind = roll < 0.65 ? 'normal' : roll < 0.77 ? 'fail' : roll < 0.87 ? 'drop' : 'cancel';
+      // The first user's first videos are one of each kind, so even a small run has every fault.
+      const kind = userIndex === 0 && index < EVERY_KIND.length ? EVERY_KIND[index]! : rolled;
       return {
         userIndex,
         kind,
