@@ -25,9 +25,14 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, 'test/integration/provider-emulator/**'],
+          exclude: [...configDefaults.exclude, 'test/integration/provider-emulator/**', 'test/integration/chaos/**'],
           globalSetup: ['test/integration/local-stack/global-setup.ts'],
         },
+      },
+      {
+        // The chaos run starts its own stack (AWS faults on): it needs no shared one.
+        extends: true,
+        test: { name: 'chaos', include: ['test/integration/chaos/**/*.test.ts'] },
       },
     ],
   },

@@ -71,6 +71,8 @@ export async function startLocalStack(
         dataDir: config.dataDir,
         port: await freePort(),
         clientConfig: { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS },
+        // The JVM starts alongside the CDK synthesis: on a busy two-core machine that takes well over a minute.
+        deadlineMs: 180_000,
       }).then((running) => {
         stops.push(running.stop);
         return running;

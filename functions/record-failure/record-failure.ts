@@ -25,7 +25,9 @@ export async function recordFailure(input: PipelineState, deps: RecordFailureDep
     error,
     now: unixSeconds(deps.clock()),
   });
-  // Applied to a video another path already ended (e.g. cancelled) only released its reservation: not a failure.
+  // The video id is named on each line, not left to the logger's appended keys: in the local stack all functions
+  // share one Logger, so the keys of another video's task, started meanwhile, can be on this line.
+  const videoId = input.videoId;
   if (result.applied && result.video?.status === 'failed') {
     const kind = failureKind(error.code);
     deps.metrics.addMetric('VideosFailed', 'Count', 1);
@@ -35,9 +37,15 @@ export async function recordFailure(input: PipelineState, deps: RecordFailureDep
     byCode.addMetric('VideosFailedByCode', 'Count', 1);
     // The paging signal: only failures an operator can act on; a refusal (moderation, invalid input) never counts.
     if (kind === 'infrastructure') deps.metrics.addMetric('VideosFailedInfrastructure', 'Count', 1);
-    deps.logger.info('Video failed', { code: error.code, kind, failure: input.failure?.Error });
+    deps.logger.info('Video failed', { videoId, code: error.code, kind, failure: input.failure?.Error });
+  } else if (result.video?.status === 'failed') {
+    // This step ran again after it had released the video (e.g. the Task failed Sandbox.Timedout once the handler
+    // had finished): the failure is recorded already; nothing is wrong.
+    deps.logger.info('Video already failed; nothing to do', { videoId, failure: input.failure?.Error });
   } else {
+    // Applied to a video another path already ended (e.g. cancelled) only released its reservation: not a failure.
     deps.logger.warn('Video not marked failed', {
+      videoId,
       status: result.video?.status ?? 'missing',
       failure: input.failure?.Error,
     });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import * as z from 'zod/mini';
 import {
@@ -146,9 +146,26 @@ export async function streamToS3(
       cause: downloadError,
     });
   }
-  if (uploadResult.status === 'rejected') throw uploadResult.reason;
+  if (uploadResult.status === 'rejected') {
+    // Every byte was sent: the failure may be a CompleteMultipartUpload that was applied but whose answer was lost,
+    // its retry then finding no upload (S3: NoSuchUpload). Reading back finds our own object.
+    if (download.status === 'fulfilled' && (await storedLength(target)) === bytes) {
+      return { bytes, sha256: hash.digest('hex') };
+    }
+    throw uploadResult.reason;
+  }
   if (download.status === 'rejected') {
     throw new DownloadInterruptedError(`Download to ${target.key} failed`, { cause: download.reason });
   }
   return { bytes, sha256: hash.digest('hex') };
+}
+
+/** The stored object's size, or undefined when it is not there (or cannot be read now). */
+async function storedLength(target: { s3: S3Client; bucket: string; key: string }): Promise<number | undefined> {
+  try {
+    const head = await target.s3.send(new HeadObjectCommand({ Bucket: target.bucket, Key: target.key }));
+    return head.ContentLength;
+  } catch {
+    return undefined;
+  }
 }

@@ -58,7 +58,8 @@ export class VideoPipeline extends Construct {
     // Streams the MP4 into a multipart upload: memory stays flat, but a large video takes minutes.
     this.storeVideo = task('StoreVideoFunction', 'store-video', 'storeVideo', 1024);
     bindTable(this.storeVideo, table, ['UpdateItem']);
-    bindBucket(this.storeVideo, bucket, ['PutObject', 'AbortMultipartUpload']);
+    // GetObject (HeadObject): reads back an upload whose CompleteMultipartUpload answer was lost.
+    bindBucket(this.storeVideo, bucket, ['PutObject', 'AbortMultipartUpload', 'GetObject']);
     bindProvider(this.storeVideo, provider);
 
     this.recordCompletion = task('RecordCompletionFunction', 'record-completion', 'recordCompletion');

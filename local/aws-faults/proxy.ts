@@ -59,8 +59,9 @@ export async function startFaultProxy<S extends ProxiedService>(
 
   const server = createServer((request, response) => {
     handle(request, response).catch(() => {
-      // A caller that went away, or an upstream that failed mid-answer: the caller sees a dropped connection.
-      request.socket.destroy();
+      // A caller that went away, or an upstream that failed mid-answer: the caller sees a dropped connection. The
+      // socket is gone already when the caller went first (null): throwing here would end the whole stack.
+      request.socket?.destroy();
     });
   });
 
@@ -72,7 +73,7 @@ export async function startFaultProxy<S extends ProxiedService>(
     if (kind !== undefined) options.counters.fault(options.service, kind);
 
     if (kind === 'reset') {
-      request.socket.destroy();
+      request.socket?.destroy();
       return;
     }
     if (call.multipart?.operation === 'abort') {
@@ -80,7 +81,7 @@ export async function startFaultProxy<S extends ProxiedService>(
       if (kind === undefined || kind === 'lost') {
         await drain(request);
         options.counters.multipartAborted(call.multipart.uploadId);
-        if (kind === 'lost') request.socket.destroy();
+        if (kind === 'lost') request.socket?.destroy();
         else response.writeHead(204, { 'x-amz-request-id': 'local-abort' }).end();
         return;
       }
@@ -130,7 +131,7 @@ export async function startFaultProxy<S extends ProxiedService>(
       }
     }
     if (lost) {
-      request.socket.destroy();
+      request.socket?.destroy();
       return;
     }
     const { 'transfer-encoding': _, ...headers } = answer.headers;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 
 type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>;
@@ -19,6 +20,11 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * Runs TransactWriteItems. A cancellation for failed conditions is returned as `reasons` (the caller decides what
  * each means); one caused only by concurrent transactions on the same items is retried with full-jitter backoff,
  * since nothing was written and the conditions may still hold. Every other error propagates.
+ *
+ * Every send of one call carries the same ClientRequestToken. The SDK's own retries resend one request (and its
+ * token), but a conflict answered to such a retry can follow an attempt that was applied and whose answer was lost
+ * (its items still locked by it): the send after the conflict must then be recognised as that same transaction
+ * (DynamoDB answers it as done) rather than fail its conditions against its own write.
  */
 export async function transactWrite(
   client: DynamoDBDocumentClient,
@@ -27,9 +33,10 @@ export async function transactWrite(
 ): Promise<TransactOutcome> {
   const maxAttempts = options.maxAttempts ?? 25;
   const sleep = options.sleep ?? defaultSleep;
+  const token = randomUUID();
   for (let attempt = 1; ; attempt++) {
     try {
-      await client.send(new TransactWriteCommand({ TransactItems: items }));
+      await client.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: token }));
       return { committed: true };
     } catch (error) {
       const reasons = cancellationReasons(error);

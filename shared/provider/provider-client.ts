@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import OpenAI, { APIConnectionError, APIError } from 'openai';
+import OpenAI, { APIConnectionError, APIError, OpenAIError } from 'openai';
 import { ContentExpiredError, PermanentProviderError, RetryableProviderError } from '../errors';
 import type { AppMetrics } from '../powertools';
 import type { ContentVariant } from '../schemas';
@@ -68,22 +68,42 @@ export interface ProviderClientConfig {
   metrics?: AppMetrics | undefined;
 }
 
+/** Resolves the provider's API key; `refresh()` makes the next call read the secret again, past the cache. */
+export interface ApiKeyResolver {
+  (): Promise<string>;
+  refresh(): void;
+}
+
 /**
  * Resolves the provider's API key: the JSON secret's `apiKey`, read through Powertools Parameters (cached for
- * `secretMaxAgeSeconds`). The key never reaches a log or an error message.
+ * `secretMaxAgeSeconds`). Every failure is a RetryableProviderError: Secrets Manager throttled or failed, or the
+ * secret is mid-rotation; the task's retries try again. The key never reaches a log or an error message.
  */
-export function apiKeyResolver(config: ProviderClientConfig): () => Promise<string> {
+export function apiKeyResolver(config: ProviderClientConfig): ApiKeyResolver {
   const { secretArn } = config;
-  return async () => {
-    const secret = await getSecret<{ apiKey?: unknown }>(secretArn, {
-      transform: 'json',
-      maxAge: config.secretMaxAgeSeconds,
-    });
+  let forceFetch = false;
+  const resolve = async () => {
+    let secret: { apiKey?: unknown } | undefined;
+    try {
+      secret = await getSecret<{ apiKey?: unknown }>(secretArn, {
+        transform: 'json',
+        maxAge: config.secretMaxAgeSeconds,
+        forceFetch,
+      });
+    } catch (error) {
+      throw new RetryableProviderError('The provider key could not be read from its secret', { cause: error });
+    }
+    forceFetch = false;
     if (typeof secret?.apiKey !== 'string' || secret.apiKey.length === 0) {
-      throw new Error('The provider secret has no apiKey');
+      throw new RetryableProviderError('The provider secret has no apiKey');
     }
     return secret.apiKey;
   };
+  return Object.assign(resolve, {
+    refresh: () => {
+      forceFetch = true;
+    },
+  });
 }
 
 /** Seconds from the `retry-after-ms` or `retry-after` (seconds or HTTP date) headers, if any. */
@@ -103,6 +123,8 @@ export function retryAfterSeconds(headers: Headers | undefined, now = Date.now()
  * other 4xx are permanent, with the provider's error code. Messages carry status and provider message only.
  */
 export function mapProviderError(error: unknown, operation: string): Error {
+  // The SDK wraps what the key resolver threw; that error already says what happened.
+  if (error instanceof OpenAIError && error.cause instanceof RetryableProviderError) return error.cause;
   if (error instanceof APIConnectionError) {
     return new RetryableProviderError(`Provider ${operation} failed: ${error.message}`, { cause: error });
   }
@@ -154,27 +176,47 @@ function toProviderVideo(video: OpenAI.Videos.Video): ProviderVideo {
 /** The provider through the official `openai` SDK, with the SDK's own retries off (the state machine retries). */
 export class OpenAIVideoProvider implements VideoProvider {
   private readonly client: OpenAI;
+  /** Undefined when a client is passed in (tests): then there is no key to refresh. */
+  private readonly apiKey: ApiKeyResolver | undefined;
 
   constructor(config: ProviderClientConfig, client?: OpenAI) {
+    this.apiKey = client === undefined ? apiKeyResolver(config) : undefined;
     this.client =
       client ??
       new OpenAI({
         baseURL: config.baseURL,
-        apiKey: apiKeyResolver(config),
+        apiKey: this.apiKey!,
         maxRetries: 0,
         timeout: config.timeoutMs,
         ...(config.metrics === undefined ? {} : { fetch: observedFetch(config.metrics) }),
       });
   }
 
+  /**
+   * Runs `call`; when the provider answers 401 or 403, reads the key again past the cache (it may have been
+   * rotated since it was cached) and runs `call` once more before the answer counts as permanent.
+   */
+  private async withFreshKeyOn401<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      const denied = error instanceof APIError && (error.status === 401 || error.status === 403);
+      if (!denied || this.apiKey === undefined) throw error;
+      this.apiKey.refresh();
+      return call();
+    }
+  }
+
   async create(params: ProviderCreateParams): Promise<ProviderVideo> {
     try {
-      const video = await this.client.videos.create({
-        prompt: params.prompt,
-        model: params.model,
-        seconds: params.seconds as OpenAI.Videos.VideoSeconds,
-        size: params.size as OpenAI.Videos.VideoSize,
-      });
+      const video = await this.withFreshKeyOn401(() =>
+        this.client.videos.create({
+          prompt: params.prompt,
+          model: params.model,
+          seconds: params.seconds as OpenAI.Videos.VideoSeconds,
+          size: params.size as OpenAI.Videos.VideoSize,
+        }),
+      );
       return toProviderVideo(video);
     } catch (error) {
       throw mapProviderError(error, 'create');
@@ -183,7 +225,9 @@ export class OpenAIVideoProvider implements VideoProvider {
 
   async remix(sourceProviderVideoId: string, params: { prompt: string }): Promise<ProviderVideo> {
     try {
-      return toProviderVideo(await this.client.videos.remix(sourceProviderVideoId, { prompt: params.prompt }));
+      return toProviderVideo(
+        await this.withFreshKeyOn401(() => this.client.videos.remix(sourceProviderVideoId, { prompt: params.prompt })),
+      );
     } catch (error) {
       throw mapProviderError(error, 'remix');
     }
@@ -191,7 +235,7 @@ export class OpenAIVideoProvider implements VideoProvider {
 
   async retrieve(providerVideoId: string): Promise<ProviderVideo> {
     try {
-      return toProviderVideo(await this.client.videos.retrieve(providerVideoId));
+      return toProviderVideo(await this.withFreshKeyOn401(() => this.client.videos.retrieve(providerVideoId)));
     } catch (error) {
       throw mapProviderError(error, 'retrieve');
     }
@@ -199,7 +243,11 @@ export class OpenAIVideoProvider implements VideoProvider {
 
   async *list(options: { pageSize?: number } = {}): AsyncIterable<ProviderVideo> {
     try {
-      for await (const video of this.client.videos.list({ order: 'desc', limit: options.pageSize ?? 100 })) {
+      // The first page carries the 401/403 of a rotated key: it is fetched (and refreshed) before iterating.
+      const pages = await this.withFreshKeyOn401(
+        async () => await this.client.videos.list({ order: 'desc', limit: options.pageSize ?? 100 }),
+      );
+      for await (const video of pages) {
         yield toProviderVideo(video);
       }
     } catch (error) {
@@ -210,7 +258,9 @@ export class OpenAIVideoProvider implements VideoProvider {
   async downloadContent(providerVideoId: string, options: { variant: ContentVariant }): Promise<ProviderContent> {
     let response: Response;
     try {
-      response = await this.client.videos.downloadContent(providerVideoId, { variant: options.variant });
+      response = await this.withFreshKeyOn401(() =>
+        this.client.videos.downloadContent(providerVideoId, { variant: options.variant }),
+      );
     } catch (error) {
       if (error instanceof APIError && (error.status === 404 || error.status === 410)) {
         throw new ContentExpiredError(

@@ -74,7 +74,7 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
     env: ['BUCKET_NAME', 'PROVIDER_BASE_URL', 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
     grants: {
       table: dynamo('UpdateItem'),
-      'bucket/videos/*': ['s3:AbortMultipartUpload', 's3:PutObject'],
+      'bucket/videos/*': ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
       secret: SECRET,
     },
   },

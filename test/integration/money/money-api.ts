@@ -39,5 +39,4 @@ export async function usageOf(stack: LocalStackClient, token: string, month?: st
   };
 }
 
-/** The current UTC month, YYYY-MM. */
-export const currentMonth = () => new Date().toISOString().slice(0, 7);
+export { currentMonth } from '../../helpers/money-invariants';

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { microsToDollars } from '../../../shared/money/csv';
 import { callApi, emulator, eventually, waitForTerminalVideo } from '../../helpers/api';
 import { type LocalStackProcess, startLocalStackProcess } from '../../helpers/local-stack';
-import { currentMonth, setLimits, uniqueUser, usageOf } from './money-api';
+import { checkMoneyInvariants, currentMonth } from '../../helpers/money-invariants';
+import { seededRandom, seedFrom } from '../../helpers/random';
+import { setLimits, uniqueUser, usageOf } from './money-api';
 
 /*
  * A randomized run through the whole local stack: 200 videos over 10 users with injected provider failures,
@@ -15,19 +17,7 @@ import { currentMonth, setLimits, uniqueUser, usageOf } from './money-api';
 
 const USERS = 10;
 const VIDEOS_PER_USER = 20;
-const SEED = Number(process.env.MONEY_RANDOM_SEED ?? Date.now() % 1_000_000);
-
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed with MONEY_RANDOM_SEED. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const SEED = seedFrom(process.env.MONEY_RANDOM_SEED);
 
 type Kind = 'normal' | 'fail' | 'drop' | 'never-cancel' | 'never-timeout' | 'cancel-race';
 const MARKERS: Record<Kind, string> = {
@@ -59,7 +49,7 @@ afterAll(async () => {
 
 describe('money: randomized run through the local stack', () => {
   it(`adds up after 200 videos over 10 users with faults, cancels and every task run twice (seed ${SEED})`, async () => {
-    const rand = random(SEED);
+    const rand = seededRandom(SEED);
     const pick = <T>(items: readonly T[]) => items[Math.floor(rand() * items.length)]!;
     const finance = await stack.token(uniqueUser('finance'), ['finance']);
     const users = await Promise.all(
@@ -162,70 +152,15 @@ describe('money: randomized run through the local stack', () => {
     expect(statuses.cancelled ?? 0).toBeGreaterThan(0);
     expect(videos.some((video) => video.error?.code === 'timed_out')).toBe(true);
 
-    // Per user: ledger (finance route) = usage aggregates = charged videos; nothing reserved or active.
-    const month = currentMonth();
-    let ledgerTotal = 0;
-    let usageTotal = 0;
-    let videoTotal = 0;
-    for (const user of users) {
-      const own = videosByUser.get(user.userId)!;
-      const usage = await usageOf(stack, user.token, month);
-      const costs = await callApi(stack, `/v1/admin/costs?month=${month}&user_id=${user.userId}`, { token: finance });
-      expect(costs.status).toBe(200);
-      const entries = costs.body.data as Array<{ video_id: string; amount_micros: number; aws_cost_micros: number }>;
-      // Each charged video carries the AWS-side cost of producing it (metered task work, S3 writes).
-      for (const entry of entries) expect(entry.aws_cost_micros).toBeGreaterThan(0);
-      const ledgerIds = entries.map((entry) => entry.video_id);
-      expect(new Set(ledgerIds).size, 'one ledger entry per video').toBe(ledgerIds.length);
-      const completed = own.filter((video) => video.status === 'completed');
-      expect(ledgerIds.sort()).toEqual(completed.map((video) => video.id).sort());
-      for (const video of own) {
-        if (video.status === 'completed') {
-          expect(video.cost.charged_micros).toBe(video.cost.estimated_micros);
-          expect(entries.find((entry) => entry.video_id === video.id)?.amount_micros).toBe(video.cost.charged_micros);
-        } else {
-          expect(video.cost.charged_micros, `${video.id} ${video.status}`).toBe(0);
-        }
-      }
-      const ledgerSum = entries.reduce((total, entry) => total + entry.amount_micros, 0);
-      const videoSum = own.reduce((total, video) => total + (video.cost.charged_micros ?? 0), 0);
-      expect({ user: user.userId, ledger: ledgerSum, usage: usage.charged_micros, videos: videoSum }).toEqual({
-        user: user.userId,
-        ledger: videoSum,
-        usage: videoSum,
-        videos: videoSum,
-      });
-      expect(usage).toMatchObject({ reserved_micros: 0, active_videos: 0, videos: completed.length });
-      ledgerTotal += ledgerSum;
-      usageTotal += usage.charged_micros;
-      videoTotal += videoSum;
+    // Ledger = monthly aggregates = charged videos, per user and in total; nothing reserved or active.
+    const money = await checkMoneyInvariants(stack, finance, users, videosByUser);
+    expect(money.problems).toEqual([]);
+    // Here the provider never bills a cancelled job: only completed videos are charged.
+    for (const video of videos) {
+      if (video.status !== 'completed') expect(video.cost.charged_micros, `${video.id} ${video.status}`).toBe(0);
     }
-    expect(ledgerTotal).toBe(videoTotal);
-    expect(usageTotal).toBe(videoTotal);
-
-    // The month's report for all users (gsi2) and its CSV agree with the above.
-    const report = await callApi(stack, `/v1/admin/costs?month=${month}`, { token: finance });
-    expect(report.status).toBe(200);
-    expect(report.body.data).toHaveLength(USERS);
-    expect(report.body.totals).toMatchObject({ charged_micros: videoTotal, reserved_micros: 0 });
-    expect(report.body.totals.aws_cost_micros).toBeGreaterThan(0);
-    const csv = await fetch(`${stack.baseUrl}/v1/admin/costs?month=${month}&format=csv`, {
-      headers: { authorization: `Bearer ${finance}` },
-    });
-    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
-    const lines = (await csv.text()).split('\r\n');
-    expect(lines[0]).toBe('user_id,month,videos,seconds,charged_usd,reserved_usd,provider_cost_usd,aws_cost_usd');
-    expect(lines.at(-1)).toBe('');
-    expect(lines).toHaveLength(USERS + 3);
-    const total = lines.at(-2)!.split(',');
-    expect(total.slice(0, 2)).toEqual(['TOTAL', month]);
-    expect(total[4]).toBe(microsToDollars(videoTotal));
-    expect(total[5]).toBe('0.000000');
-    const rowSum = lines
-      .slice(1, -2)
-      .map((line) => Math.round(Number(line.split(',')[4]) * 1_000_000))
-      .reduce((sum, micros) => sum + micros, 0);
-    expect(rowSum).toBe(videoTotal);
+    expect(money.awsCostMicros).toBeGreaterThan(0);
+    const videoTotal = money.chargedMicros;
     // Every Task did run twice: each completed video's three variants were downloaded by two StoreVideoInS3 runs.
     const provider = await emulator.jobs(stack);
     expect(provider.requests?.content ?? 0).toBeGreaterThanOrEqual(2 * 3 * (statuses.completed ?? 0));
@@ -235,8 +170,8 @@ describe('money: randomized run through the local stack', () => {
     }, {});
     console.info(
       `money randomized run (seed ${SEED}): ${JSON.stringify(statuses)}, charged ${microsToDollars(videoTotal)} USD, ` +
-        `provider costs ${report.body.totals.provider_cost_micros} micros, ` +
-        `AWS-side ${report.body.totals.aws_cost_micros} micros, cancel answers ${JSON.stringify(cancelCounts)}, ` +
+        `provider costs ${money.providerCostMicros} micros, ` +
+        `AWS-side ${money.awsCostMicros} micros, cancel answers ${JSON.stringify(cancelCounts)}, ` +
         `provider creates ${provider.create_requests}, provider requests ${JSON.stringify(provider.requests)}`,
     );
   }, 1_200_000);

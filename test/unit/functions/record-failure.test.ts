@@ -129,4 +129,26 @@ describe('record-failure', () => {
     expect(metrics.total('VideosFailedInfrastructure')).toBe(0);
     expect(metrics.total('FailuresRecorded')).toBe(1);
   });
+
+  it('logs a re-run after the video was failed (Sandbox.Timedout once the handler had run) as info, naming the video', async () => {
+    // Prepare
+    const { videos, metrics, deps } = setup();
+    const logger = fakeLogger();
+    deps.logger = logger;
+    const state: PipelineState = { videoId, userId: 'alice', failure: { Error: 'States.Timeout', Cause: '' } };
+    await recordFailure(state, deps);
+
+    // Act
+    await recordFailure(state, deps);
+
+    // Assess
+    expect(videos.videos.get(videoId)?.status).toBe('failed');
+    expect(metrics.total('VideosFailed')).toBe(1);
+    expect(logger.warn).not.toHaveBeenCalled();
+    expect(logger.info).toHaveBeenLastCalledWith('Video already failed; nothing to do', {
+      videoId,
+      failure: 'States.Timeout',
+    });
+    expect(logger.info.mock.calls.every(([, attributes]) => attributes.videoId === videoId)).toBe(true);
+  });
 });

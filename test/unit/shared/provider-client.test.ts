@@ -241,7 +241,9 @@ describe('provider-client', () => {
 
   it('never puts the key in a mapped error', async () => {
     // Prepare
-    replies.push(jsonReply(401, { error: { message: 'Incorrect API key provided', code: 'invalid_api_key' } }));
+    // Denied again after the key was read once more.
+    const denied = jsonReply(401, { error: { message: 'Incorrect API key provided', code: 'invalid_api_key' } });
+    replies.push(denied, denied);
 
     // Act
     const error = await caught(() => provider().retrieve('video_1'));
@@ -311,5 +313,64 @@ describe('provider-client', () => {
     // Assess
     expect(error.message).toBe('The provider secret has no apiKey');
     expect(error.message).not.toContain('whsec-hidden');
+  });
+
+  it('reads the key again and retries once when the provider answers 401 (a rotated key), then succeeds', async () => {
+    // Prepare
+    const secretArn = 'arn:aws:secretsmanager:us-east-1:1:secret:provider-rotated';
+    secrets
+      .on(GetSecretValueCommand, { SecretId: secretArn })
+      .resolvesOnce({ SecretString: JSON.stringify({ apiKey: 'sk-old' }) })
+      .resolves({ SecretString: JSON.stringify({ apiKey: 'sk-new' }) });
+    replies.push(jsonReply(401, { error: { message: 'Incorrect API key provided' } }), jsonReply(200, videoBody));
+    const client = new OpenAIVideoProvider({ baseURL, secretArn, timeoutMs: 5_000, secretMaxAgeSeconds: 300 });
+
+    // Act
+    const job = await client.retrieve('video_1');
+
+    // Assess
+    expect(job.id).toBe('video_1');
+    expect(requests.map((request) => request.authorization)).toEqual(['Bearer sk-old', 'Bearer sk-new']);
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
+  it('throws PermanentProviderError after one refresh when the provider keeps answering 403', async () => {
+    // Prepare
+    const secretArn = 'arn:aws:secretsmanager:us-east-1:1:secret:provider-denied';
+    secrets
+      .on(GetSecretValueCommand, { SecretId: secretArn })
+      .resolves({ SecretString: JSON.stringify({ apiKey: 'sk-denied' }) });
+    replies.push(
+      jsonReply(403, { error: { message: 'Forbidden' } }),
+      jsonReply(403, { error: { message: 'Forbidden' } }),
+      jsonReply(200, videoBody),
+    );
+    const client = new OpenAIVideoProvider({ baseURL, secretArn, timeoutMs: 5_000, secretMaxAgeSeconds: 300 });
+
+    // Act
+    const error = await caught(() =>
+      client.create({ prompt: 'A cat', model: 'sora-2', seconds: '4', size: '720x1280' }),
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(PermanentProviderError);
+    expect(requests).toHaveLength(2);
+  });
+
+  it('throws RetryableProviderError, not a permanent failure, when the key cannot be read from Secrets Manager', async () => {
+    // Prepare
+    const secretArn = 'arn:aws:secretsmanager:us-east-1:1:secret:provider-throttled';
+    secrets
+      .on(GetSecretValueCommand, { SecretId: secretArn })
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    const client = new OpenAIVideoProvider({ baseURL, secretArn, timeoutMs: 5_000, secretMaxAgeSeconds: 300 });
+
+    // Act
+    const error = await caught(() => client.retrieve('video_1'));
+
+    // Assess
+    expect(error).toBeInstanceOf(RetryableProviderError);
+    expect(error.message).toBe('The provider key could not be read from its secret');
+    expect(requests).toHaveLength(0);
   });
 });
