@@ -108,7 +108,7 @@ export async function runChaos(stack: LocalStackProcess, options: ChaosOptions):
         kind,
         key: `${run}-${userIndex}-${index}`,
         body: {
-          prompt: `${MARKERS[kind]} ${run} u${userIndex} #${index}`,
+          prompt: `${MARKERS[kind]} ${run} u${userIndex} #${index};`, // ";" ends it: #1 must not match #10
           seconds: pick(['4', '8', '12'] as const),
           model: rand() < 0.3 ? 'sora-2-pro' : 'sora-2',
         },
@@ -116,7 +116,8 @@ export async function runChaos(stack: LocalStackProcess, options: ChaosOptions):
       };
     }),
   ).flat();
-  const drops = plan.filter((video) => video.kind === 'drop').length;
+  // Each drop video's own prompt, in plan order: a drop is armed for one video at a time, so none gets two.
+  const dropPrompts = plan.filter((video) => video.kind === 'drop').map((video) => video.body.prompt);
 
   const finance = await stack.token(`${run}-finance`, ['finance']);
   const users: RunUser[] = await Promise.all(
@@ -135,8 +136,9 @@ export async function runChaos(stack: LocalStackProcess, options: ChaosOptions):
     fail_generation: { match: MARKERS.fail, code: 'moderation_blocked' },
   });
   // Provider 429 and 5xx bursts, re-armed (once the last burst was used) every few creates.
-  // A dropped download is armed one at a time (the emulator's count is shared by every matching job: armed all at
-  // once, the first drop video to download would take them all and run out of retries).
+  // A dropped download is armed for one drop video at a time, matched on that video's whole prompt: the emulator's
+  // count is shared by every matching job, so a match on the marker alone let one retrying video catch several drops
+  // and run out of StoreVideoInS3's attempts.
   const providerArmed = { '429': 0, '5xx': 0, drops: 0 };
   const armProviderBursts = async () => {
     const current = ((await (await fetch(`${stack.emulatorOrigin}/__emulator/faults`)).json()) as Json).faults;
@@ -149,8 +151,8 @@ export async function runChaos(stack: LocalStackProcess, options: ChaosOptions):
       patch.error_burst = { status: rand() < 0.5 ? 500 : 503, count: 2 };
       providerArmed['5xx'] += 2;
     }
-    if (!current.drop_download_after_bytes && providerArmed.drops < drops) {
-      patch.drop_download_after_bytes = { match: MARKERS.drop, bytes: DROP_AFTER_BYTES, count: 1 };
+    if (!current.drop_download_after_bytes && providerArmed.drops < dropPrompts.length) {
+      patch.drop_download_after_bytes = { match: dropPrompts[providerArmed.drops], bytes: DROP_AFTER_BYTES, count: 1 };
       providerArmed.drops += 1;
     }
     if (Object.keys(patch).length > 0) await emulator.faults(stack, patch);
