@@ -111,7 +111,6 @@ export async function startLocalStack(
     for (const arn of new Set(functions.flatMap((fn) => fn.environment.PROVIDER_SECRET_ARN ?? []))) {
       await secrets.merge(arn, { apiKey: providerApiKey });
     }
-    process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = secrets.url;
     const runtime = new LambdaRuntime(
       functions.map((fn) => ({ ...fn, timeoutSeconds: fn.timeoutSeconds * config.lambdaTimeoutFactor })),
     );
@@ -120,11 +119,12 @@ export async function startLocalStack(
     // stack's own set-up and the endpoints printed for tests stay direct); unset, no proxy runs at all.
     const faults = config.awsFaults && createAwsFaultLayer(config.awsFaults);
     if (faults) stops.push(() => faults.close());
-    const functionsEndpoint = (service: 'dynamodb' | 's3' | 'sfn', url: string) =>
+    const functionsEndpoint = (service: 'dynamodb' | 's3' | 'sfn' | 'secretsmanager', url: string) =>
       faults ? faults.proxy(service, url) : Promise.resolve(url);
     Object.assign(process.env, {
       AWS_ENDPOINT_URL_DYNAMODB: await functionsEndpoint('dynamodb', dynamodb.endpoint),
       AWS_ENDPOINT_URL_S3: await functionsEndpoint('s3', s3.endpoint),
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: await functionsEndpoint('secretsmanager', secrets.url),
     });
     const engine = new LocalStepFunctionsEngine({
       machines,

@@ -9,6 +9,7 @@ export const FAULT_KINDS = {
   dynamodb: ['throughput', 'throttle', 'internal', 'transaction-conflict', 'reset', 'lost'],
   s3: ['slowdown', 'internal', 'reset', 'lost'],
   sfn: ['throttle', 'reset', 'lost'],
+  secretsmanager: ['throttle', 'internal', 'reset', 'lost'],
   /** In the local engine's Task invoke: `timeout-before` fails before the handler runs, `timeout-after` after. */
   lambda: ['service', 'too-many-requests', 'timeout-before', 'timeout-after'],
 } as const;
@@ -43,6 +44,7 @@ const configSchema = z.strictObject({
   dynamodb: serviceSchema('dynamodb'),
   s3: serviceSchema('s3'),
   sfn: serviceSchema('sfn'),
+  secretsmanager: serviceSchema('secretsmanager'),
   lambda: serviceSchema('lambda'),
 });
 
@@ -65,7 +67,7 @@ export class AwsFaultsConfigError extends Error {
 
 /**
  * Parses `LOCAL_AWS_FAULTS`: at least `{"rate":0.05,"seed":7}`, optionally per service
- * `{"dynamodb":{"rate":0.2,"kinds":["throttle"]}, "s3":..., "sfn":..., "lambda":...}`. Unset or empty: no faults.
+ * `{"dynamodb":{"rate":0.2,"kinds":["throttle"]}, "s3":..., "sfn":..., "secretsmanager":..., "lambda":...}`. Unset or empty: no faults.
  */
 export function parseAwsFaults(raw: string | undefined): AwsFaultsConfig | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;
@@ -86,6 +88,12 @@ export function parseAwsFaults(raw: string | undefined): AwsFaultsConfig | undef
   };
   return {
     seed,
-    services: { dynamodb: service('dynamodb'), s3: service('s3'), sfn: service('sfn'), lambda: service('lambda') },
+    services: {
+      dynamodb: service('dynamodb'),
+      s3: service('s3'),
+      sfn: service('sfn'),
+      secretsmanager: service('secretsmanager'),
+      lambda: service('lambda'),
+    },
   };
 }

@@ -13,7 +13,7 @@ import { closeServer, readBody } from '../http';
 import { FAULT_KINDS, type FaultKind, type ProxiedService } from './config';
 import type { FaultCounters } from './counters';
 import type { FaultDecider } from './decider';
-import { dynamodbError, s3Error, sfnError, type WireError } from './wire';
+import { dynamodbError, s3Error, secretsManagerError, sfnError, type WireError } from './wire';
 
 /** A fault-injecting reverse proxy in front of one local service. */
 export interface FaultProxyOptions<S extends ProxiedService> {
@@ -181,7 +181,7 @@ function classify(service: ProxiedService, request: IncomingMessage): Call {
       ...(operation ? { multipart: { operation, uploadId: uploadId ?? '' } } : {}),
     };
   }
-  return { exempt: false, applicable: FAULT_KINDS.sfn };
+  return { exempt: false, applicable: FAULT_KINDS[service] };
 }
 
 async function wireError(service: ProxiedService, kind: string, request: IncomingMessage): Promise<WireError> {
@@ -202,6 +202,7 @@ async function wireError(service: ProxiedService, kind: string, request: Incomin
       new URL(request.url ?? '/', 'http://s3').pathname,
     );
   }
+  if (service === 'secretsmanager') return secretsManagerError(kind as 'throttle' | 'internal');
   return sfnError(kind as 'throttle');
 }
 

@@ -27,12 +27,12 @@ const DYNAMODB_ERRORS = {
   },
 } as const;
 
-function awsJson(status: number, body: Record<string, unknown>): WireError {
+function awsJson(status: number, body: Record<string, unknown>, version = '1.0'): WireError {
   const text = JSON.stringify(body);
   return {
     status,
     headers: {
-      'content-type': 'application/x-amz-json-1.0',
+      'content-type': `application/x-amz-json-${version}`,
       'content-length': String(Buffer.byteLength(text)),
       'x-amzn-requestid': randomUUID(),
     },
@@ -67,6 +67,16 @@ export function sfnError(kind: Exclude<FaultKind<'sfn'>, 'reset' | 'lost'>): Wir
   switch (kind) {
     case 'throttle':
       return awsJson(400, { __type: 'ThrottlingException', message: 'Rate exceeded' });
+  }
+}
+
+/** Secrets Manager's throttling and internal-error answers (AWS JSON 1.1). */
+export function secretsManagerError(kind: Exclude<FaultKind<'secretsmanager'>, 'reset' | 'lost'>): WireError {
+  switch (kind) {
+    case 'throttle':
+      return awsJson(400, { __type: 'ThrottlingException', message: 'Rate exceeded' }, '1.1');
+    case 'internal':
+      return awsJson(500, { __type: 'InternalServiceError', message: 'An error occurred on the server side.' }, '1.1');
   }
 }
 
