@@ -171,8 +171,9 @@ describe('the openai SDK against reelflow', () => {
       .create({ prompt, seconds: '4' }, { headers, maxRetries: 0 })
       .catch((error: unknown) => error);
 
-    // Assess
+    // Assess: once the video has finished, its execution has made every provider job it ever will.
     expect(again.id).toBe(first.id);
+    await finished(client, first.id);
     expect(await jobsFor(stack, prompt)).toHaveLength(1);
     expect(reused).toBeInstanceOf(OpenAI.ConflictError);
     expect(reused).toMatchObject({ status: 409, code: 'idempotency_key_reused' });

@@ -17,6 +17,7 @@ describe('parseAwsFaults', () => {
         dynamodb: { rate: 0.05, kinds: FAULT_KINDS.dynamodb },
         s3: { rate: 0.05, kinds: FAULT_KINDS.s3 },
         sfn: { rate: 0.05, kinds: FAULT_KINDS.sfn },
+        secretsmanager: { rate: 0.05, kinds: FAULT_KINDS.secretsmanager },
         lambda: { rate: 0.05, kinds: FAULT_KINDS.lambda },
       },
     });
