@@ -1,3 +1,4 @@
+import { listPage } from '../../shared/http/responses';
 import { type AuditList, type AuditLog, toAuditRecordResource } from '../../shared/money/audit';
 import { monthOf } from '../../shared/money/calendar';
 import type { GetAuditInput } from './schema';
@@ -19,13 +20,5 @@ export async function getAudit(input: GetAuditInput, deps: GetAuditDeps): Promis
       ? { month: month ?? monthOf(deps.clock()) }
       : { userId, ...(month === undefined ? {} : { month }) };
   const page = await deps.audit.list(selection, { limit, ...(after === undefined ? {} : { after }) });
-  const data = page.records.map(toAuditRecordResource);
-  return {
-    object: 'list',
-    data,
-    first_id: data[0]?.id ?? null,
-    last_id: data.at(-1)?.id ?? null,
-    has_more: page.nextCursor !== null,
-    next_cursor: page.nextCursor,
-  };
+  return listPage(page.records.map(toAuditRecordResource), page.nextCursor);
 }

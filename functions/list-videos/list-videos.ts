@@ -1,4 +1,5 @@
 import { ValidationError } from '../../shared/errors';
+import { listPage } from '../../shared/http/responses';
 import type { Caller } from '../../shared/http/types';
 import { isVideoId } from '../../shared/ids';
 import type { VideoRepository } from '../../shared/repositories/video-repository';
@@ -34,13 +35,5 @@ export async function listVideos(input: ListVideosInput, deps: ListVideosDeps): 
     ...(input.query.after === undefined ? {} : { after: input.query.after }),
     ...(input.query.status === undefined ? {} : { status: input.query.status }),
   });
-  const data = page.items.map(toVideoResource);
-  return {
-    object: 'list',
-    data,
-    first_id: data[0]?.id ?? null,
-    last_id: data.at(-1)?.id ?? null,
-    has_more: page.nextCursor !== null,
-    next_cursor: page.nextCursor,
-  };
+  return listPage(page.items.map(toVideoResource), page.nextCursor);
 }
