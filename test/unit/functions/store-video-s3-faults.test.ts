@@ -1,47 +1,26 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamToS3, UPLOAD_PART_BYTES } from '../../../functions/store-video/store-video';
 import { FaultCounters } from '../../../local/aws-faults/counters';
 import { scriptedDecider } from '../../../local/aws-faults/decider';
 import { startFaultProxy } from '../../../local/aws-faults/proxy';
+import { S3RVER_CLIENT_CONFIG, startTestS3rver } from '../../helpers/s3rver';
 
 /* StoreVideoInS3's upload against s3rver through the fault proxy: S3 faults where the SDK sees them. */
 
 const BUCKET = 'videos';
-const clientConfig = {
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  forcePathStyle: true,
-  requestChecksumCalculation: 'WHEN_REQUIRED',
-  responseChecksumValidation: 'WHEN_REQUIRED',
-} as const;
+const clientConfig = S3RVER_CLIENT_CONFIG;
 
-let directory: string;
-let server: S3rver;
+let s3rver: Awaited<ReturnType<typeof startTestS3rver>>;
 let upstream: string;
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'reelflow-store-faults-'));
-  server = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory,
-    vhostBuckets: false,
-    configureBuckets: [{ name: BUCKET }],
-  });
-  const { port } = await server.run();
-  upstream = `http://127.0.0.1:${port}`;
+  s3rver = await startTestS3rver(BUCKET);
+  upstream = s3rver.endpoint;
 });
 afterAll(async () => {
-  server?.httpServer?.closeAllConnections();
-  await server?.close();
-  await rm(directory, { recursive: true, force: true });
+  await s3rver?.stop();
 });
 
 describe('store-video upload under S3 faults', () => {

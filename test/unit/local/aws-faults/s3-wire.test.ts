@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -13,49 +10,29 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import S3rver from 's3rver';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultKind } from '../../../../local/aws-faults/config';
 import { FaultCounters } from '../../../../local/aws-faults/counters';
 import { scriptedDecider } from '../../../../local/aws-faults/decider';
 import { startFaultProxy } from '../../../../local/aws-faults/proxy';
+import { S3RVER_CLIENT_CONFIG, startTestS3rver } from '../../../helpers/s3rver';
 
 const BUCKET = 'faults';
-let directory: string;
-let server: S3rver;
+let s3rver: Awaited<ReturnType<typeof startTestS3rver>>;
 let upstream: string;
 let direct: S3Client;
 const cleanups: Array<() => Promise<void>> = [];
-
-/** s3rver's own key pair, path-style, and checksums only where S3 requires them (as the local stack sets). */
-const clientConfig = {
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  forcePathStyle: true,
-  requestChecksumCalculation: 'WHEN_REQUIRED',
-  responseChecksumValidation: 'WHEN_REQUIRED',
-} as const;
+const clientConfig = S3RVER_CLIENT_CONFIG;
 
 beforeAll(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'reelflow-s3-faults-'));
-  server = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory,
-    vhostBuckets: false,
-    configureBuckets: [{ name: BUCKET }],
-  });
-  const { port } = await server.run();
-  upstream = `http://127.0.0.1:${port}`;
+  s3rver = await startTestS3rver(BUCKET);
+  upstream = s3rver.endpoint;
   direct = new S3Client({ ...clientConfig, endpoint: upstream });
 });
 
 afterAll(async () => {
   direct?.destroy();
-  server?.httpServer?.closeAllConnections();
-  await server?.close();
-  await rm(directory, { recursive: true, force: true });
+  await s3rver?.stop();
 });
 
 afterEach(async () => {
