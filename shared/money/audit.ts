@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { ValidationError } from '../errors';
+import { cursorFields, encodeCursor, invalidCursor } from '../repositories/cursor';
 import { auditIndexKeys, auditKey, auditPrefix, monthAuditPartition, userPartition } from '../table-keys';
 import { monthOf } from './calendar';
 import type { UserLimits } from './limits';
@@ -107,27 +107,17 @@ export class DynamoAuditLog implements AuditLog {
     );
     return {
       records: Items.map(toAuditRecord),
-      nextCursor: LastEvaluatedKey === undefined ? null : encodeAuditCursor(LastEvaluatedKey as Cursor),
+      nextCursor: LastEvaluatedKey === undefined ? null : encodeCursor(LastEvaluatedKey as Cursor),
     };
   }
 }
 
-function encodeAuditCursor(key: Cursor): string {
-  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
-}
-
 /** A cursor of this same listing (same partition, same index); anything else is a 400 on `after`. */
 function decodeAuditCursor(cursor: string, byUser: boolean, partition: string): Cursor {
-  const invalid = () => new ValidationError('after is not a valid cursor', 'after');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
-  const key = parsed as Record<string, unknown> | null;
+  const invalid = invalidCursor;
+  const key = cursorFields(cursor);
   const names = byUser ? ['pk', 'sk'] : ['pk', 'sk', 'gsi2pk', 'gsi2sk'];
-  if (key === null || typeof key !== 'object' || Object.keys(key).length !== names.length) throw invalid();
+  if (Object.keys(key).length !== names.length) throw invalid();
   if (names.some((name) => typeof key[name] !== 'string')) throw invalid();
   if ((byUser ? key.pk : key.gsi2pk) !== partition) throw invalid();
   if (byUser && !String(key.sk).startsWith(auditPrefix())) throw invalid();

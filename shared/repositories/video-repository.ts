@@ -6,11 +6,13 @@ import {
   type QueryCommandOutput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ValidationError } from '../errors';
 import { isVideoId } from '../ids';
 import type { VideoStatus } from '../schemas';
 import { providerJobKey, USER_VIDEOS_PREFIX, userPartition, videoIndexKeys, videoKey } from '../table-keys';
 import type { VideoContent, VideoRecord } from '../video';
+import { cursorFields, encodeCursor, invalidCursor } from './cursor';
+
+export { encodeCursor } from './cursor';
 
 /** A page of a user's videos, newest first. */
 export interface VideoPage {
@@ -132,11 +134,6 @@ export function fromItem(item: Record<string, unknown>): VideoRecord {
   };
 }
 
-/** Encodes a page position as an opaque cursor (base64url of the index key). */
-export function encodeCursor(key: ListCursor): string {
-  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
-}
-
 /**
  * The index position just past a video of this user's list. Built from the id alone, as the index keys are
  * (`gsi1sk` = `VIDEO#<id>`, ULIDs sort by creation time): it also works for a video deleted since (no longer in
@@ -148,16 +145,9 @@ export function startAfterVideo(videoId: string, userId: string): ListCursor {
 
 /** Decodes a cursor for this user's list; anything else is a 400 on `after`. */
 export function decodeCursor(cursor: string, userId: string): ListCursor {
-  const invalid = () => new ValidationError('after is not a valid cursor', 'after');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw invalid();
-  }
-  const key = parsed as Partial<ListCursor> | null;
-  const fields = [key?.pk, key?.sk, key?.gsi1pk, key?.gsi1sk];
-  if (fields.some((field) => typeof field !== 'string') || key?.gsi1pk !== userPartition(userId)) throw invalid();
+  const key = cursorFields(cursor) as Partial<ListCursor>;
+  const fields = [key.pk, key.sk, key.gsi1pk, key.gsi1sk];
+  if (fields.some((field) => typeof field !== 'string') || key.gsi1pk !== userPartition(userId)) throw invalidCursor();
   return { pk: key.pk!, sk: key.sk!, gsi1pk: key.gsi1pk!, gsi1sk: key.gsi1sk! };
 }
 
