@@ -18,6 +18,7 @@ import { LocalStepFunctionsEngine } from '../../../../local/engine/engine';
 import { startStepFunctionsServer } from '../../../../local/engine/server';
 import { describeFunctions, LambdaRuntime } from '../../../../local/lambda/runtime';
 import { LocalTemplate } from '../../../../local/template/resolve';
+import { eventually } from '../../../helpers/api';
 import { tinyApp } from '../../../integration/local-stack/fixtures/tiny-app';
 
 /** The next Lambda fault the engine draws; each test sets the script it needs. */
@@ -72,13 +73,14 @@ async function run(
       input: JSON.stringify({ key, behaviour: 'ok' }),
     }),
   );
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const execution = await direct.send(new DescribeExecutionCommand({ executionArn }));
-    if (execution.status !== 'RUNNING') return execution;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`${executionArn} still running after 20 s`);
+  return eventually(
+    `${executionArn} ending`,
+    async () => {
+      const execution = await direct.send(new DescribeExecutionCommand({ executionArn }));
+      return execution.status === 'RUNNING' ? undefined : execution;
+    },
+    { timeoutMs: 20_000, intervalMs: 25 },
+  );
 }
 
 /** How many times the fixture handler has run for `key` (it counts its own invocations per key). */
