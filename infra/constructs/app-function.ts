@@ -10,6 +10,14 @@ import { REPO_ROOT } from '../config';
 /** Template metadata key naming the handler module (repo-relative); the local stack imports that module. */
 export const HANDLER_METADATA_KEY = 'reelflow:handler';
 
+/**
+ * Packages swapped at bundling time: Lambda always supplies credentials in environment variables, so the SDK's
+ * default credential chain becomes its environment link alone (shared/aws/lambda-credentials.ts says why).
+ */
+export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
+  '@aws-sdk/credential-provider-node': join(REPO_ROOT, 'shared/aws/lambda-credentials.ts'),
+};
+
 /** Shims `require` for CommonJS dependencies inside the ESM bundle. */
 const ESM_REQUIRE_SHIM = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
@@ -74,6 +82,7 @@ export class AppFunction extends NodejsFunction {
         sourcesContent: false,
         // Bundle the SDK rather than use the runtime's copy: the same versions run in tests, locally and in Lambda.
         bundleAwsSDK: true,
+        esbuildArgs: { '--alias': Object.entries(BUNDLE_ALIASES).map(([from, to]) => `${from}=${to}`) },
         ...bundling,
       },
     });

@@ -242,7 +242,9 @@ export async function runChaos(stack: LocalStackProcess, options: ChaosOptions):
           (status === 'failed' ? `; ${await taskFailures(stack, entry.id)}` : ''),
       );
     } else if (status === 'failed' && video.error?.code !== 'moderation_blocked') {
-      problems.push(`${entry.id} failed with ${JSON.stringify(video.error)}, not its provider failure`);
+      problems.push(
+        `${entry.id} failed with ${JSON.stringify(video.error)}, not its provider failure; ${await taskFailures(stack, entry.id)}`,
+      );
     }
   }
 
