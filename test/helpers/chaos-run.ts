@@ -75,13 +75,21 @@ export function smallChaosAwsFaults(seed: number): Record<string, unknown> {
     s3: { rate: 0.15 },
     sfn: { rate: 0.3 },
     lambda: { rate: 0.15 },
+    secretsmanager: { rate: 0.3 },
   };
 }
 
 /** Local stack options for a chaos run with these LOCAL_AWS_FAULTS. */
 export function chaosStackOptions(faults: Record<string, unknown>): StartLocalStackOptions {
   return {
-    env: { LOCAL_AWS_FAULTS: JSON.stringify(faults), EMULATOR_JOB_MS: '1500', LOCAL_WAIT_MS: '50' },
+    env: {
+      LOCAL_AWS_FAULTS: JSON.stringify(faults),
+      EMULATOR_JOB_MS: '1500',
+      LOCAL_WAIT_MS: '50',
+      // The provider key is read again every second (300 s by default), so Secrets Manager faults land on the
+      // pipeline's provider calls instead of on one read per run.
+      PROVIDER_SECRET_MAX_AGE_SECONDS: '1',
+    },
     readyTimeoutMs: 240_000,
   };
 }
@@ -325,6 +333,10 @@ export const CHAOS_FAULT_KINDS = [
   'sfn:throttle',
   'sfn:reset',
   'sfn:lost',
+  'secretsmanager:throttle',
+  'secretsmanager:internal',
+  'secretsmanager:reset',
+  'secretsmanager:lost',
   'lambda:service',
   'lambda:too-many-requests',
   'lambda:timeout-before',
