@@ -160,12 +160,18 @@ export async function streamToS3(
   return { bytes, sha256: hash.digest('hex') };
 }
 
-/** The stored object's size, or undefined when it is not there (or cannot be read now). */
+/**
+ * The stored object's size, or undefined when it is not there. Any other failure to read it (throttled, 5xx, a
+ * dropped connection) is thrown: "cannot tell now" must make the task try again, not fail the video with the
+ * upload's error.
+ */
 async function storedLength(target: { s3: S3Client; bucket: string; key: string }): Promise<number | undefined> {
   try {
     const head = await target.s3.send(new HeadObjectCommand({ Bucket: target.bucket, Key: target.key }));
     return head.ContentLength;
-  } catch {
-    return undefined;
+  } catch (error) {
+    const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+    if (name === 'NotFound' || name === 'NoSuchKey' || $metadata?.httpStatusCode === 404) return undefined;
+    throw error;
   }
 }

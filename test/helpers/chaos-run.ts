@@ -380,15 +380,27 @@ async function retried(
 async function taskFailures(stack: LocalStackProcess, videoId: string): Promise<string> {
   try {
     const events = await executionHistory(sfnClient(stack), stack.executionArn(videoId));
-    return events
-      .filter((event) => event.taskFailedEventDetails || event.lambdaFunctionFailedEventDetails)
-      .map((event) => {
-        const details = event.taskFailedEventDetails ?? event.lambdaFunctionFailedEventDetails;
-        return `${details?.error}: ${details?.cause?.slice(0, 300)}`;
-      })
-      .join(' | ');
+    const failures: string[] = [];
+    let state = '?';
+    for (const event of events) {
+      if (event.stateEnteredEventDetails?.name) state = event.stateEnteredEventDetails.name;
+      const details = event.taskFailedEventDetails ?? event.lambdaFunctionFailedEventDetails;
+      if (details) failures.push(`${state} ${details.error}: ${causeSummary(details.cause)}`);
+    }
+    return failures.join(' | ');
   } catch (error) {
     return `(no history: ${String(error)})`;
+  }
+}
+
+/** A Lambda error's message and where it was thrown (its first frames in the repo), not the whole JSON. */
+function causeSummary(cause: string | undefined): string {
+  try {
+    const parsed = JSON.parse(cause ?? '') as { errorMessage?: string; trace?: string[] };
+    const ours = (parsed.trace ?? []).filter((line) => !line.includes('node_modules')).slice(0, 3);
+    return `${parsed.errorMessage} @ ${ours.map((line) => line.trim()).join(' < ')}`;
+  } catch {
+    return (cause ?? '').slice(0, 300);
   }
 }
 

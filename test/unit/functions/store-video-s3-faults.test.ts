@@ -1,10 +1,19 @@
 import { Readable } from 'node:stream';
-import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  S3Client,
+  S3ServiceException,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { streamToS3, UPLOAD_PART_BYTES } from '../../../functions/store-video/store-video';
 import { FaultCounters } from '../../../local/aws-faults/counters';
 import { scriptedDecider } from '../../../local/aws-faults/decider';
 import { startFaultProxy } from '../../../local/aws-faults/proxy';
+import { isTransientAwsError } from '../../../shared/transient-errors';
 import { S3RVER_CLIENT_CONFIG, startTestS3rver } from '../../helpers/s3rver';
 
 /* StoreVideoInS3's upload against s3rver through the fault proxy: S3 faults where the SDK sees them. */
@@ -58,5 +67,79 @@ describe('store-video upload under S3 faults', () => {
     expect(head.ContentLength).toBe(bytes);
     s3.destroy();
     await proxy.close();
+  });
+
+  it('fails transiently, not with the lost upload, when reading the object back is itself throttled', async () => {
+    // Prepare: S3's own answers (s3rver cannot say NoSuchUpload): the CompleteMultipartUpload retry finds the upload
+    // gone (NoSuchUpload, a 404 that is permanent), and the HeadObject that would find our object is throttled (503).
+    const s3 = new S3Client({ ...clientConfig, endpoint: 'http://127.0.0.1:9' });
+    const mock = mockClient(s3);
+    mock.on(CreateMultipartUploadCommand).resolves({ UploadId: 'upload-1' });
+    mock.on(UploadPartCommand).resolves({ ETag: '"etag"' });
+    const s3Error = (name: string, status: number) =>
+      new S3ServiceException({
+        name,
+        $fault: status >= 500 ? 'server' : 'client',
+        $metadata: { httpStatusCode: status },
+      });
+    mock.on(CompleteMultipartUploadCommand).rejects(s3Error('NoSuchUpload', 404));
+    mock.on(HeadObjectCommand).rejects(s3Error('SlowDown', 503));
+    const bytes = UPLOAD_PART_BYTES + 1024;
+
+    // Act
+    const stored = streamToS3(
+      { body: Readable.from([Buffer.alloc(bytes, 7)]), contentLength: bytes, contentType: 'video/mp4' },
+      {
+        s3,
+        bucket: BUCKET,
+        key: 'videos/a/v/video.mp4',
+        contentType: 'video/mp4',
+        partSize: UPLOAD_PART_BYTES,
+        queueSize: 2,
+      },
+    );
+
+    // Assess: the task's retry will find the object (or upload again); the previous code threw NoSuchUpload.
+    const error = await stored.then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toMatchObject({ name: 'SlowDown' });
+    expect(isTransientAwsError(error)).toBe(true);
+    mock.restore();
+  });
+
+  it('still answers with the upload’s error when the read-back finds no object', async () => {
+    const s3 = new S3Client({ ...clientConfig, endpoint: 'http://127.0.0.1:9' });
+    const mock = mockClient(s3);
+    mock.on(CreateMultipartUploadCommand).resolves({ UploadId: 'upload-1' });
+    mock.on(UploadPartCommand).resolves({ ETag: '"etag"' });
+    const notFound = new S3ServiceException({ name: 'NotFound', $fault: 'client', $metadata: { httpStatusCode: 404 } });
+    const denied = new S3ServiceException({
+      name: 'AccessDenied',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 403 },
+    });
+    mock.on(CompleteMultipartUploadCommand).rejects(denied);
+    mock.on(HeadObjectCommand).rejects(notFound);
+    const bytes = UPLOAD_PART_BYTES + 1024;
+
+    const error = await streamToS3(
+      { body: Readable.from([Buffer.alloc(bytes, 7)]), contentLength: bytes, contentType: 'video/mp4' },
+      {
+        s3,
+        bucket: BUCKET,
+        key: 'videos/a/v/video.mp4',
+        contentType: 'video/mp4',
+        partSize: UPLOAD_PART_BYTES,
+        queueSize: 2,
+      },
+    ).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+
+    expect(error).toMatchObject({ name: 'AccessDenied' });
+    mock.restore();
   });
 });
