@@ -119,6 +119,14 @@ export class GenerationFailedError extends AppError {
   }
 }
 
+/** The provider kept answering 429 to the create after every wait the policy allows: no job was made. */
+export class ProviderRateLimitedError extends AppError {
+  override name = 'ProviderRateLimitedError';
+  constructor(message: string) {
+    super(message, { status: 503, code: 'provider_rate_limited' });
+  }
+}
+
 /** The job did not finish within the allowed number of polls. */
 export class GenerationTimedOutError extends AppError {
   override name = 'GenerationTimedOutError';

@@ -47,3 +47,38 @@ export function maxTotalWaitSeconds(policy = POLL_POLICY): number {
   }
   return total;
 }
+
+/**
+ * How CreateGenerationJob meets a provider that answers 429 (rate limited): the execution waits in
+ * WaitForProviderRateLimit (the provider's retry-after, else a growing wait; capped, jittered) and creates again, at
+ * most `maxWaits` times, before the video fails as `provider_rate_limited`. The waits are Wait states, not Task
+ * retries: a rate limit is the provider saying "later", not a fault, and it does not use up the transient retries.
+ */
+export const RATE_LIMITED_CREATE_POLICY = {
+  /** Rate-limited creates waited out before the video fails. */
+  maxWaits: 10,
+  /** First wait when the provider gives no retry-after. */
+  initialWaitSeconds: 5,
+  /** Each wait is the previous one times this (no retry-after). */
+  growthFactor: 2,
+  /** No wait is longer than this, whatever retry-after says. */
+  maxWaitSeconds: 60,
+  /** Jitter adds up to this share of the wait, so videos limited together do not come back together. */
+  jitterRatio: 0.2,
+} as const;
+
+/**
+ * The wait after the `waits + 1`-th rate-limited create: retry-after when the provider gave one, else a growing
+ * wait; capped; then jittered upwards (never sooner than retry-after).
+ * @param random a number in [0, 1), injectable for tests
+ */
+export function rateLimitedWaitSeconds(
+  waits: number,
+  options: { retryAfterSeconds?: number; random?: () => number } = {},
+  policy = RATE_LIMITED_CREATE_POLICY,
+): number {
+  const random = options.random ?? Math.random;
+  const grown = policy.initialWaitSeconds * policy.growthFactor ** Math.max(0, waits);
+  const base = Math.min(policy.maxWaitSeconds, options.retryAfterSeconds ?? grown);
+  return Math.max(1, Math.ceil(base * (1 + policy.jitterRatio * random())));
+}

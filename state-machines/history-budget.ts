@@ -1,5 +1,5 @@
 import { TRANSIENT_RETRY } from '../shared/pipeline/duration';
-import { POLL_POLICY } from '../shared/poll-policy';
+import { POLL_POLICY, RATE_LIMITED_CREATE_POLICY } from '../shared/poll-policy';
 
 /** Step Functions Standard executions fail once their history reaches this many events. */
 export const EXECUTION_HISTORY_EVENT_LIMIT = 25_000;
@@ -34,29 +34,43 @@ export interface HistoryBudget {
   readonly eventsPerPollIteration: number;
   /** Poll iterations of the longest run: maxPolls, plus the one that fails as timed out. */
   readonly pollIterations: number;
+  /** Events of one rate-limit iteration: IsProviderRateLimited + WaitForProviderRateLimit + CreateGenerationJob. */
+  readonly eventsPerRateLimitIteration: number;
   /** Upper bound of the events in the longest run. */
   readonly totalEvents: number;
 }
 
 /**
- * The most history events one execution can produce: CreateGenerationJob, then the longest poll loop, then
+ * The most history events one execution can produce: CreateGenerationJob with every rate-limit wait (each one
+ * IsProviderRateLimited, WaitForProviderRateLimit and another CreateGenerationJob), then the longest poll loop, then
  * StoreVideoInS3 and RecordCompletion and VideoReady, plus RecordFailure and VideoFailed (a run ends through one
  * of the two, counting both keeps the bound simple); every Task uses every retry.
  */
 export function maxExecutionHistoryEvents(
   policy: { readonly maxPolls: number } = POLL_POLICY,
   retry: { readonly maxAttempts: number } = TRANSIENT_RETRY,
+  rateLimit: { readonly maxWaits: number } = RATE_LIMITED_CREATE_POLICY,
 ): HistoryBudget {
   const attemptsPerTask = 1 + retry.maxAttempts;
   const eventsPerTask = attemptsPerTask * EVENTS_PER_STATE.taskAttempt;
   const eventsPerPollIteration = EVENTS_PER_STATE.wait + eventsPerTask + EVENTS_PER_STATE.choice;
   const pollIterations = policy.maxPolls + 1;
   const tasksOutsideTheLoop = 4; // CreateGenerationJob, StoreVideoInS3, RecordCompletion, RecordFailure
+  const eventsPerRateLimitIteration = EVENTS_PER_STATE.choice + EVENTS_PER_STATE.wait + eventsPerTask;
   const totalEvents =
     EVENTS_PER_STATE.execution +
+    rateLimit.maxWaits * eventsPerRateLimitIteration +
+    EVENTS_PER_STATE.choice + // IsProviderRateLimited after the last create
     tasksOutsideTheLoop * eventsPerTask +
     pollIterations * eventsPerPollIteration +
     EVENTS_PER_STATE.succeed +
     EVENTS_PER_STATE.fail;
-  return { attemptsPerTask, eventsPerTask, eventsPerPollIteration, pollIterations, totalEvents };
+  return {
+    attemptsPerTask,
+    eventsPerTask,
+    eventsPerPollIteration,
+    pollIterations,
+    eventsPerRateLimitIteration,
+    totalEvents,
+  };
 }

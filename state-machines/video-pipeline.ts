@@ -12,9 +12,10 @@ export { TRANSIENT_RETRY } from '../shared/pipeline/duration';
 /**
  * The video pipeline: one Standard execution per video (JSONPath), named after the video id.
  *
- *   CreateGenerationJob → WaitBeforePoll → PollGenerationJob → IsGenerationFinished ─completed→ StoreVideoInS3
- *                             ↑__________________________________________| otherwise           → RecordCompletion
- *                                                                                                → VideoReady
+ *   CreateGenerationJob → IsProviderRateLimited ─rate_limited→ WaitForProviderRateLimit → CreateGenerationJob
+ *        otherwise → WaitBeforePoll → PollGenerationJob → IsGenerationFinished ─completed→ StoreVideoInS3
+ *                        ↑__________________________________________| otherwise           → RecordCompletion
+ *                                                                                           → VideoReady
  *   any Task ─(Catch States.ALL, ResultPath $.failure)→ RecordFailure → VideoFailed (Error/Cause from $.failure)
  *
  * Data shapes: shared/pipeline/types.ts. The local stack executes exactly this definition.
@@ -23,6 +24,8 @@ export { TRANSIENT_RETRY } from '../shared/pipeline/duration';
 /** State names, for operators, tests and the local engine. */
 export const STATE_NAMES = {
   createGenerationJob: 'CreateGenerationJob',
+  isProviderRateLimited: 'IsProviderRateLimited',
+  waitForProviderRateLimit: 'WaitForProviderRateLimit',
   waitBeforePoll: 'WaitBeforePoll',
   pollGenerationJob: 'PollGenerationJob',
   isGenerationFinished: 'IsGenerationFinished',
@@ -112,7 +115,20 @@ export function buildVideoPipeline(scope: Construct, fns: VideoPipelineFunctions
     )
     .otherwise(waitBeforePoll);
 
-  return createGenerationJob.next(waitBeforePoll).next(pollGenerationJob).next(isGenerationFinished);
+  const waitForProviderRateLimit = new sfn.Wait(scope, STATE_NAMES.waitForProviderRateLimit, {
+    comment: 'The provider answered 429 to the create: wait its retry-after ($.job.waitSeconds), then create again',
+    time: sfn.WaitTime.secondsPath('$.job.waitSeconds'),
+  });
+  const isProviderRateLimited = new sfn.Choice(scope, STATE_NAMES.isProviderRateLimited, {
+    comment: 'A rate-limited create waits and tries again (bounded by CreateGenerationJob); an accepted job is polled',
+  })
+    .when(
+      sfn.Condition.stringEquals('$.job.status', 'rate_limited'),
+      waitForProviderRateLimit.next(createGenerationJob),
+    )
+    .otherwise(waitBeforePoll.next(pollGenerationJob).next(isGenerationFinished));
+
+  return createGenerationJob.next(isProviderRateLimited);
 }
 
 /** The pipeline as a state machine definition body. */

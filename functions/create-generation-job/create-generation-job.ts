@@ -2,12 +2,14 @@ import {
   ConflictError,
   GenerationFailedError,
   PermanentProviderError,
+  ProviderRateLimitedError,
   ProviderRejectedError,
+  RetryableProviderError,
 } from '../../shared/errors';
 import { orphanedJobWorkItem, type ReconcileQueue } from '../../shared/money/reconciliation';
 import { claimOrphanedJob, remixSourceOf } from '../../shared/pipeline/orphaned-job';
-import type { JobState, PipelineInput } from '../../shared/pipeline/types';
-import { nextWaitSeconds } from '../../shared/poll-policy';
+import type { JobState, PipelineState, RateLimitedCreate } from '../../shared/pipeline/types';
+import { nextWaitSeconds, RATE_LIMITED_CREATE_POLICY, rateLimitedWaitSeconds } from '../../shared/poll-policy';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { ProviderVideo, VideoProvider } from '../../shared/provider/provider-client';
 import type { VideoRepository } from '../../shared/repositories/video-repository';
@@ -39,7 +41,44 @@ export interface CreateGenerationJobDeps {
  * A remix (the video names its source's provider job) is created with the provider's remix of that job; the same
  * attempt record, adoption (a recent job remixing the same source with the same prompt) and claim apply.
  */
-export async function createGenerationJob(input: PipelineInput, deps: CreateGenerationJobDeps): Promise<JobState> {
+export async function createGenerationJob(
+  input: PipelineState,
+  deps: CreateGenerationJobDeps,
+): Promise<JobState | RateLimitedCreate> {
+  try {
+    return await createOrAdoptJob(input, deps);
+  } catch (error) {
+    if (!(error instanceof RetryableProviderError && error.rateLimited)) throw error;
+    return rateLimited(input, error, deps);
+  }
+}
+
+/**
+ * The provider answered 429 to the create or to an adoption lookup (it made no job): the execution waits in
+ * WaitForProviderRateLimit and comes back here, until RATE_LIMITED_CREATE_POLICY.maxWaits waits were not enough.
+ * The attempt stays recorded on the video, so the next one looks for an orphaned job first, as after any failure.
+ */
+function rateLimited(input: PipelineState, error: RetryableProviderError, deps: CreateGenerationJobDeps) {
+  const previous = input.job?.status === 'rate_limited' ? input.job.rateLimitedCreates : 0;
+  deps.metrics.addMetric('ProviderCreatesRateLimited', 'Count', 1);
+  if (previous >= RATE_LIMITED_CREATE_POLICY.maxWaits) {
+    throw new ProviderRateLimitedError(
+      `The provider rate-limited the create ${previous + 1} times; giving up after ${previous} waits`,
+    );
+  }
+  const waitSeconds = rateLimitedWaitSeconds(previous, {
+    ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
+    ...(deps.random === undefined ? {} : { random: deps.random }),
+  });
+  deps.logger.info('Provider rate-limited the create; waiting before the next attempt', {
+    rateLimitedCreates: previous + 1,
+    waitSeconds,
+    retryAfterSeconds: error.retryAfterSeconds,
+  });
+  return { status: 'rate_limited', rateLimitedCreates: previous + 1, waitSeconds } satisfies RateLimitedCreate;
+}
+
+async function createOrAdoptJob(input: PipelineState, deps: CreateGenerationJobDeps): Promise<JobState> {
   // Strongly consistent: a retry right after an attempt that saved its job must see the saved job id.
   const video = await deps.videos.get(input.videoId, { consistent: true });
   if (video === undefined) throw new Error(`Video ${input.videoId} does not exist`);

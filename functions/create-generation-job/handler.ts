@@ -6,7 +6,7 @@ import { ddb } from '../../shared/aws/dynamodb';
 import { parseEnv } from '../../shared/config';
 import { DynamoReconcileQueue } from '../../shared/money/reconciliation';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
-import type { JobState, PipelineInput } from '../../shared/pipeline/types';
+import type { JobState, PipelineState, RateLimitedCreate } from '../../shared/pipeline/types';
 import { DynamoWorkMeter, meterTaskWork } from '../../shared/pipeline/work-meter';
 import { logger, metrics, tracer } from '../../shared/powertools';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
@@ -26,8 +26,8 @@ const deps: CreateGenerationJobDeps = {
   adoptionSkewSeconds: env.PROVIDER_ADOPTION_SKEW_SECONDS,
 };
 
-/** Task CreateGenerationJob: `{videoId, userId}` → JobState (ResultPath `$.job`). */
-export const handler = middy<PipelineInput, JobState>()
+/** Task CreateGenerationJob: `{videoId, userId}` (and `job` after a rate limit) → JobState or RateLimitedCreate (ResultPath `$.job`). */
+export const handler = middy<PipelineState, JobState | RateLimitedCreate>()
   .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))

@@ -14,7 +14,8 @@ import { type TransactOptions, transactWrite } from './transact';
  * (table-keys.ts: pk `RECONCILE`, sk `{dueAt}#{videoId}`, plus `#{kind}` for kinds other than `provider_job`):
  * - `provider_job`: a provider job reelflow gave up on while it may still finish (and be billed by the provider):
  *   a cancelled video, or one that failed because reelflow stopped waiting (`timed_out`) or could not reach the
- *   provider (`provider_failed`), that has a provider job; or a job the provider accepted for a video that had
+ *   provider (`provider_failed`, `provider_unavailable`, `provider_rate_limited`: an earlier create attempt may have
+ *   made a job whose answer was lost), that has a provider job or a create attempt; or a job the provider accepted for a video that had
  *   ended meanwhile (`orphaned`, written by create-generation-job). The release that ends such a video writes the
  *   item in its own transaction; the reconciler asks the provider how the job ended and records its cost for
  *   finance when it completed. A release that already knows the provider billed (a video given up on while
@@ -31,7 +32,13 @@ import { type TransactOptions, transactWrite } from './transact';
  */
 
 /** Why a video's provider job is reconciled. */
-export type ReconcileReason = 'cancelled' | 'timed_out' | 'provider_failed' | 'orphaned';
+export type ReconcileReason =
+  | 'cancelled'
+  | 'timed_out'
+  | 'provider_failed'
+  | 'provider_unavailable'
+  | 'provider_rate_limited'
+  | 'orphaned';
 
 /** What a work item asks of the reconciler (absent on items written before kinds existed: `provider_job`). */
 export type ReconcileKind = 'provider_job' | 'orphan_search' | 'deadline';
@@ -56,7 +63,12 @@ export interface ReconcileWorkItem {
 }
 
 /** Failure codes that mean reelflow stopped following a job, not that the provider ended it. */
-const GIVEN_UP_CODES = new Set<string>(['timed_out', 'provider_failed']);
+const GIVEN_UP_CODES = new Set<string>([
+  'timed_out',
+  'provider_failed',
+  'provider_unavailable',
+  'provider_rate_limited',
+]);
 
 /**
  * How long after a release an orphan search starts: an in-flight CreateGenerationJob attempt (60 s function

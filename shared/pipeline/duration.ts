@@ -1,4 +1,4 @@
-import { baseWaitSeconds, POLL_POLICY } from '../poll-policy';
+import { baseWaitSeconds, POLL_POLICY, RATE_LIMITED_CREATE_POLICY } from '../poll-policy';
 
 /*
  * How long one pipeline execution can run at most, in plain numbers (no CDK, no SDK: infra imports it as a value):
@@ -62,7 +62,19 @@ export function maxPollWaitSeconds(policy = POLL_POLICY): number {
 }
 
 /**
- * The longest one execution can run: CreateGenerationJob, every poll iteration (its wait and a PollGenerationJob
+ * The longest the rate-limit loop can add: every allowed WaitForProviderRateLimit at its capped, jittered maximum,
+ * each followed by one more CreateGenerationJob visit with every retry used.
+ */
+export function maxRateLimitedCreateSeconds(
+  rateLimit = RATE_LIMITED_CREATE_POLICY,
+  createTaskVisitSeconds = maxTaskVisitSeconds(TASK_TIMEOUT_SECONDS.createGenerationJob),
+): number {
+  const longestWait = Math.ceil(rateLimit.maxWaitSeconds * (1 + rateLimit.jitterRatio));
+  return rateLimit.maxWaits * (longestWait + createTaskVisitSeconds);
+}
+
+/**
+ * The longest one execution can run: CreateGenerationJob with every rate-limit wait, every poll iteration (its wait and a PollGenerationJob
  * using all its retries), StoreVideoInS3, RecordCompletion and RecordFailure (a run ends through one of the two,
  * counting both keeps the bound simple), each attempt at its function's timeout. Far above any real run (about 30 h
  * with today's values); it bounds how long a reservation can be held, it is not an expected duration.
@@ -75,6 +87,7 @@ export function maxPipelineSeconds(
   const task = (seconds: number) => maxTaskVisitSeconds(seconds, retry);
   return (
     task(timeouts.createGenerationJob) +
+    maxRateLimitedCreateSeconds(RATE_LIMITED_CREATE_POLICY, task(timeouts.createGenerationJob)) +
     maxPollWaitSeconds(policy) +
     (policy.maxPolls + 1) * task(timeouts.pollGenerationJob) +
     task(timeouts.storeVideo) +

@@ -21,8 +21,9 @@ export function causeMessage(cause: string | undefined): string {
 /**
  * The video's `error` for a caught failure: GenerationFailedError (the job failed) and ProviderRejectedError (the
  * provider refused to create it) → the provider's code (the message's prefix);
- * GenerationTimedOutError or States.Timeout → `timed_out`; ContentExpiredError → `expired`; anything else →
- * `provider_failed`. Messages are for the video's owner: internal detail stays in the logs.
+ * GenerationTimedOutError or States.Timeout → `timed_out`; ContentExpiredError → `expired`;
+ * ProviderRateLimitedError → `provider_rate_limited`; RetryableProviderError (the provider kept failing or could not
+ * be reached through every retry) → `provider_unavailable`; anything else → `provider_failed`. Messages are for the video's owner: internal detail stays in the logs.
  */
 export function failureOf(failure: { Error?: string; Cause?: string } | undefined): VideoFailure {
   const name = failure?.Error ?? '';
@@ -40,6 +41,16 @@ export function failureOf(failure: { Error?: string; Cause?: string } | undefine
       return { code: 'timed_out', message: 'The video did not finish in time' };
     case 'ContentExpiredError':
       return { code: 'expired', message: 'The generated video expired before it could be stored' };
+    case 'ProviderRateLimitedError':
+      return {
+        code: 'provider_rate_limited',
+        message: 'The video provider was at its rate limit for too long to accept the video; nothing was charged',
+      };
+    case 'RetryableProviderError':
+      return {
+        code: 'provider_unavailable',
+        message: 'The video provider kept failing or could not be reached; nothing was charged',
+      };
     default:
       return { code: 'provider_failed', message: 'The video could not be generated' };
   }

@@ -3,7 +3,7 @@
  * The state machine in state-machines/video-pipeline.ts and the task handlers in functions/ share these shapes.
  *
  * Execution input:   { videoId, userId }
- * After CreateGenerationJob (ResultPath $.job):   JobState
+ * After CreateGenerationJob (ResultPath $.job):   JobState, or RateLimitedCreate (the provider answered 429)
  * After PollGenerationJob   (ResultPath $.job):   JobState
  * After StoreVideoInS3      (ResultPath $.stored): StoredContent
  * On any caught failure     (ResultPath $.failure): { Error, Cause } as Step Functions writes it
@@ -23,6 +23,15 @@ export interface JobState {
   waitSeconds: number;
 }
 
+/** CreateGenerationJob's result when the provider rate-limited the create: wait, then create again. */
+export interface RateLimitedCreate {
+  status: 'rate_limited';
+  /** Rate-limited creates so far (this one included). */
+  rateLimitedCreates: number;
+  /** How long WaitForProviderRateLimit waits (whole seconds, >= 1). */
+  waitSeconds: number;
+}
+
 export interface StoredContent {
   bucket: string;
   key: string;
@@ -39,7 +48,7 @@ export interface CaughtFailure {
 }
 
 export interface PipelineState extends PipelineInput {
-  job?: JobState;
+  job?: JobState | RateLimitedCreate;
   stored?: StoredContent;
   failure?: CaughtFailure;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { POLL_POLICY } from '../../shared/poll-policy';
+import { POLL_POLICY, RATE_LIMITED_CREATE_POLICY } from '../../shared/poll-policy';
 import {
   EVENTS_PER_STATE,
   EXECUTION_HISTORY_EVENT_LIMIT,
@@ -24,10 +24,16 @@ describe('history-budget', () => {
   it('returns far fewer than 25,000 events for the longest run POLL_POLICY allows', () => {
     const budget = maxExecutionHistoryEvents(POLL_POLICY);
 
-    // 2 (execution) + 4 tasks × 35 + (150 + 1) iterations × 39 + 2 (VideoReady) + 1 (VideoFailed) = 6,034
+    // 2 (execution) + 10 rate-limit iterations × 39 (IsProviderRateLimited 2 + WaitForProviderRateLimit 2 +
+    // CreateGenerationJob 35) + 2 (the last IsProviderRateLimited) + 4 tasks × 35 + (150 + 1) iterations × 39
+    // + 2 (VideoReady) + 1 (VideoFailed) = 6,426
     expect(budget.pollIterations).toBe(POLL_POLICY.maxPolls + 1);
-    expect(budget.totalEvents).toBe(2 + 4 * 35 + (POLL_POLICY.maxPolls + 1) * 39 + 2 + 1);
-    expect(budget.totalEvents).toBeLessThan(EXECUTION_HISTORY_EVENT_LIMIT / 4);
+    expect(budget.eventsPerRateLimitIteration).toBe(2 + 2 + 35);
+    expect(budget.totalEvents).toBe(
+      2 + RATE_LIMITED_CREATE_POLICY.maxWaits * 39 + 2 + 4 * 35 + (POLL_POLICY.maxPolls + 1) * 39 + 2 + 1,
+    );
+    expect(budget.totalEvents).toBe(6426);
+    expect(budget.totalEvents).toBeLessThan(EXECUTION_HISTORY_EVENT_LIMIT / 3);
   });
 
   it('returns a total over the limit when a policy polls too often, so the check above can fail', () => {

@@ -76,9 +76,22 @@ describe('video-pipeline definition', () => {
     );
   });
 
+  it('routes a rate-limited create through WaitForProviderRateLimit back to CreateGenerationJob, an accepted job to the poll loop', () => {
+    expect(state('IsProviderRateLimited')).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.job.status', StringEquals: 'rate_limited', Next: 'WaitForProviderRateLimit' }],
+      Default: 'WaitBeforePoll',
+    });
+    expect(state('WaitForProviderRateLimit')).toMatchObject({
+      Type: 'Wait',
+      SecondsPath: '$.job.waitSeconds',
+      Next: 'CreateGenerationJob',
+    });
+  });
+
   it('invokes each task function by ARN with the state as payload and the result at the contract path', () => {
     const expected: Array<[string, string, string | undefined, string]> = [
-      ['CreateGenerationJob', FUNCTION_ARNS.createGenerationJob, '$.job', 'WaitBeforePoll'],
+      ['CreateGenerationJob', FUNCTION_ARNS.createGenerationJob, '$.job', 'IsProviderRateLimited'],
       ['PollGenerationJob', FUNCTION_ARNS.pollGenerationJob, '$.job', 'IsGenerationFinished'],
       ['StoreVideoInS3', FUNCTION_ARNS.storeVideo, '$.stored', 'RecordCompletion'],
       ['RecordCompletion', FUNCTION_ARNS.recordCompletion, undefined, 'VideoReady'],

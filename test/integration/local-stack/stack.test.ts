@@ -105,6 +105,7 @@ describe('local stack (npm start)', () => {
     const entered = [...new Set(events.flatMap((event) => event.stateEnteredEventDetails?.name ?? []))];
     expect(entered).toEqual([
       'CreateGenerationJob',
+      'IsProviderRateLimited',
       'WaitBeforePoll',
       'PollGenerationJob',
       'IsGenerationFinished',

@@ -72,7 +72,7 @@ function taskFailures(events: HistoryEvent[]): string[] {
 /** The happy path's states in order, the wait-and-poll loop any number of times. */
 const HAPPY_PATH = new RegExp(
   [
-    '^CreateGenerationJob',
+    '^CreateGenerationJob,IsProviderRateLimited',
     ',WaitBeforePoll,PollGenerationJob,IsGenerationFinished',
     '(?:,WaitBeforePoll,PollGenerationJob,IsGenerationFinished)*',
     ',StoreVideoInS3,RecordCompletion,VideoReady$',
@@ -112,8 +112,13 @@ describe('video pipeline through the HTTP API', () => {
     expect(video.status).toBe('completed');
     expect(await jobsFor(prompt)).toHaveLength(1);
     const events = await executionHistory(sfn, executionArnOf(stack, videoId));
-    // The storm answers only this job's requests: the create meets all four 429s, each one retried.
-    expect(taskFailures(events)).toEqual(Array(4).fill('CreateGenerationJob: RetryableProviderError'));
+    // The storm answers only this job's requests: the create meets all four 429s, and each one is waited out in
+    // WaitForProviderRateLimit (the provider's retry-after) instead of using up a retry; no task attempt failed.
+    // (Before the rate-limit loop: four retried CreateGenerationJob: RetryableProviderError.)
+    const entered = events.flatMap((event) => event.stateEnteredEventDetails?.name ?? []);
+    expect(entered.filter((name) => name === 'WaitForProviderRateLimit')).toHaveLength(4);
+    expect(entered.filter((name) => name === 'CreateGenerationJob')).toHaveLength(5);
+    expect(taskFailures(events)).toEqual([]);
   });
 
   it('completes when the provider answers a burst of 500s while the job is polled', async () => {

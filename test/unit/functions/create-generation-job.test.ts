@@ -7,12 +7,13 @@ import {
   ConflictError,
   GenerationFailedError,
   PermanentProviderError,
+  ProviderRateLimitedError,
   ProviderRejectedError,
   RetryableProviderError,
 } from '../../../shared/errors';
 import { type ReconcileWorkItem, reconcileWorkItemFor } from '../../../shared/money/reconciliation';
 import { failureOf } from '../../../shared/pipeline/failure';
-import { nextWaitSeconds } from '../../../shared/poll-policy';
+import { nextWaitSeconds, RATE_LIMITED_CREATE_POLICY } from '../../../shared/poll-policy';
 import {
   aProviderJob,
   aVideo,
@@ -130,7 +131,7 @@ describe('create-generation-job', () => {
 
     // Assess
     expect(provider.created).toHaveLength(1);
-    expect(job.providerVideoId).toBe('video_new1');
+    expect(job).toMatchObject({ providerVideoId: 'video_new1' });
     expect(videos.claims.get('video_someone_elses')).toBe('vid_OTHER');
   });
 
@@ -144,7 +145,7 @@ describe('create-generation-job', () => {
     const job = await createGenerationJob(input, deps);
 
     // Assess
-    expect(job.providerVideoId).toBe('video_new1');
+    expect(job).toMatchObject({ providerVideoId: 'video_new1' });
   });
 
   it('returns the saved job without calling the provider when the job id is already stored', async () => {
@@ -179,7 +180,7 @@ describe('create-generation-job', () => {
 
     // Assess
     expect(provider.created).toHaveLength(1);
-    expect(job.providerVideoId).toBe('video_new1');
+    expect(job).toMatchObject({ providerVideoId: 'video_new1' });
     // Both invocations recorded an attempt before deciding; the second adopted the first one's job.
     expect(videos.videos.get(input.videoId)?.providerCreateAttempts).toBe(2);
   });
@@ -332,7 +333,7 @@ describe('create-generation-job', () => {
     const job = await createGenerationJob(input, deps);
 
     // Assess
-    expect(job.providerVideoId).toBe('video_orphan_remix');
+    expect(job).toMatchObject({ providerVideoId: 'video_orphan_remix' });
     expect(provider.remixed).toEqual([]);
     expect(videos.claims.get('video_plain')).toBeUndefined();
   });
@@ -348,7 +349,68 @@ describe('create-generation-job', () => {
     const job = await createGenerationJob(input, deps);
 
     // Assess
-    expect(job.providerVideoId).toBe('video_new1');
+    expect(job).toMatchObject({ providerVideoId: 'video_new1' });
     expect(provider.created).toHaveLength(1);
+  });
+
+  describe('when the provider rate-limits the create (429)', () => {
+    const limited = (retryAfterSeconds?: number) =>
+      new RetryableProviderError('Provider create answered 429: slow down', {
+        rateLimited: true,
+        ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+      });
+
+    it('answers a wait of the provider’s retry-after instead of failing the task, and counts it', async () => {
+      // Prepare
+      const { provider, metrics, deps } = setup();
+      provider.createError = limited(7);
+
+      // Act
+      const result = await createGenerationJob(input, deps);
+
+      // Assess: 7 s jittered upwards by at most 20 % (random 0.5 → +10 %), rounded up.
+      expect(result).toEqual({ status: 'rate_limited', rateLimitedCreates: 1, waitSeconds: 8 });
+      expect(metrics.added).toContainEqual({ name: 'ProviderCreatesRateLimited', unit: 'Count', value: 1 });
+    });
+
+    it('grows the wait when the provider gives no retry-after, and keeps the count across visits', async () => {
+      const { provider, deps } = setup();
+      provider.createError = limited();
+
+      const result = await createGenerationJob(
+        { ...input, job: { status: 'rate_limited', rateLimitedCreates: 2, waitSeconds: 11 } },
+        deps,
+      );
+
+      // 5 s × 2² = 20 s, +10 % jitter.
+      expect(result).toEqual({ status: 'rate_limited', rateLimitedCreates: 3, waitSeconds: 22 });
+    });
+
+    it('fails as provider_rate_limited once every allowed wait was used', async () => {
+      const { provider, deps } = setup();
+      provider.createError = limited(1);
+      const job = {
+        status: 'rate_limited',
+        rateLimitedCreates: RATE_LIMITED_CREATE_POLICY.maxWaits,
+        waitSeconds: 60,
+      } as const;
+
+      const error = await createGenerationJob({ ...input, job }, deps).catch((caught: unknown) => caught);
+
+      expect(error).toBeInstanceOf(ProviderRateLimitedError);
+      expect(failureOf({ Error: (error as Error).name, Cause: (error as Error).message })).toMatchObject({
+        code: 'provider_rate_limited',
+      });
+    });
+
+    it('still throws a 5xx for the task’s retries, and says provider_unavailable once they are used up', async () => {
+      const { provider, deps } = setup();
+      provider.createError = new RetryableProviderError('Provider create answered 503: busy');
+
+      const error = await createGenerationJob(input, deps).catch((caught: unknown) => caught);
+
+      expect(error).toBeInstanceOf(RetryableProviderError);
+      expect(failureOf({ Error: 'RetryableProviderError', Cause: '' })).toMatchObject({ code: 'provider_unavailable' });
+    });
   });
 });

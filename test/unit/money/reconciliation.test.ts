@@ -344,4 +344,21 @@ describe('provider-cost reconciliation work items', () => {
       reconcileWorkItemFor(aVideo({ status: 'completed', providerVideoId: 'video_x', chargedMicros: 1 }), NOW_S),
     ).toBeUndefined();
   });
+
+  it.each(['provider_unavailable', 'provider_rate_limited'])(
+    'returns an orphan search from reconcileWorkItemFor for a video failed as %s after a create attempt',
+    (code) => {
+      const video = aVideo({
+        status: 'failed',
+        providerCreateAttempts: 3,
+        error: { code, message: 'gave up' },
+      });
+
+      expect(reconcileWorkItemFor(video, NOW_S)).toMatchObject({
+        kind: 'orphan_search',
+        reason: code,
+        dueAt: NOW_S + ORPHAN_SEARCH_DELAY_SECONDS,
+      });
+    },
+  );
 });
