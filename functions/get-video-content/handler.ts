@@ -3,7 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../../shared/aws/dynamodb';
-import { s3 } from '../../shared/aws/s3';
+import { s3Addressing } from '../../shared/aws/s3-addressing';
 import { parseEnv } from '../../shared/config';
 import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
@@ -20,7 +20,7 @@ const env = parseEnv(getVideoContentEnvSchema);
 
 const deps: GetVideoContentDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
-  signer: new S3ContentUrlSigner(s3),
+  signer: new S3ContentUrlSigner(s3Addressing()),
   bucket: env.BUCKET_NAME,
   urlTtlSeconds: env.CONTENT_URL_TTL_SECONDS,
 };

@@ -1,0 +1,60 @@
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { MAX_CONTENT_URL_SECONDS, S3ContentUrlSigner } from '../../../shared/storage/content-signer';
+
+/*
+ * The signer builds the GetObject request itself instead of bundling the S3 client: its URLs must be exactly those
+ * the client's getSignedUrl makes for the same object, time and credentials.
+ */
+
+const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+const key = 'videos/user-1/vid_01ABC/video.mp4';
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: new Date('2026-11-27T12:00:00Z'), toFake: ['Date'] });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+async function clientUrl(config: ConstructorParameters<typeof S3Client>[0], objectKey: string, contentType?: string) {
+  const client = new S3Client({ ...config, credentials });
+  const command = new GetObjectCommand({ Bucket: 'reelflow-videos', Key: objectKey, ResponseContentType: contentType });
+  return getSignedUrl(client, command, { expiresIn: 600 });
+}
+
+describe('S3ContentUrlSigner', () => {
+  it('signs the URL the S3 client would, on S3’s regional endpoint (virtual-hosted)', async () => {
+    const signer = new S3ContentUrlSigner({ region: 'eu-west-1', credentials: async () => credentials });
+
+    const url = await signer.signGet('reelflow-videos', key, { expiresInSeconds: 600, contentType: 'video/mp4' });
+
+    expect(url).toBe(await clientUrl({ region: 'eu-west-1' }, key, 'video/mp4'));
+    expect(new URL(url).hostname).toBe('reelflow-videos.s3.eu-west-1.amazonaws.com');
+  });
+
+  it('signs the URL the S3 client would on a local endpoint by path, with a key that needs escaping', async () => {
+    const odd = "videos/user 1/vid_(x)/thumb!'*.webp";
+    const signer = new S3ContentUrlSigner({
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:4568',
+      forcePathStyle: true,
+      credentials: async () => credentials,
+    });
+
+    const url = await signer.signGet('reelflow-videos', odd, { expiresInSeconds: 600 });
+
+    expect(url).toBe(
+      await clientUrl({ region: 'us-east-1', endpoint: 'http://127.0.0.1:4568', forcePathStyle: true }, odd),
+    );
+  });
+
+  it('never signs for longer than MAX_CONTENT_URL_SECONDS', async () => {
+    const signer = new S3ContentUrlSigner({ region: 'us-east-1', credentials: async () => credentials });
+
+    const url = await signer.signGet('reelflow-videos', key, { expiresInSeconds: 86_400 });
+
+    expect(new URL(url).searchParams.get('X-Amz-Expires')).toBe(String(MAX_CONTENT_URL_SECONDS));
+  });
+});
