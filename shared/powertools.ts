@@ -3,11 +3,32 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 
 /**
+ * A Tracer that never writes a handler's or a method's result into a trace. Responses carry prompts, metadata and
+ * presigned URLs; X-Ray keeps them where neither a delete nor an erasure reaches. Overriding the one method that
+ * both `captureLambdaHandler` and `captureMethod` call makes this hold whatever options a handler passes and
+ * whatever `POWERTOOLS_TRACER_CAPTURE_RESPONSE` says.
+ */
+export class ResponseFreeTracer extends Tracer {
+  override addResponseAsMetadata(_data?: unknown, _methodName?: string): void {}
+}
+
+/** Matches the query string of any URL in a text: where a presigned URL carries its signature and credential. */
+const URL_QUERY = /(https?:\/\/[^\s?#"'<>]+)\?[^\s#"'<>]*/gi;
+
+/**
+ * Logger JSON replacer that cuts the query string off every URL in a log line (message, fields, error messages and
+ * stacks): a presigned URL (S3's, or a provider's download redirect) is a bearer credential until it expires.
+ */
+export function redactUrlQueries(_key: string, value: unknown): unknown {
+  return typeof value === 'string' ? value.replace(URL_QUERY, '$1?[redacted]') : value;
+}
+
+/**
  * Module-scope Powertools singletons, shared by every function. The service name comes from
  * POWERTOOLS_SERVICE_NAME (the function's folder name), the namespace from POWERTOOLS_METRICS_NAMESPACE.
  */
-export const logger = new Logger();
-export const tracer = new Tracer();
+export const logger = new Logger({ jsonReplacerFn: redactUrlQueries });
+export const tracer = new ResponseFreeTracer();
 export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'reelflow' });
 
 /** The slice of the Powertools Logger that logic modules use (so tests can pass a fake). */
