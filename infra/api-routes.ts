@@ -87,9 +87,11 @@ export const ROUTE_FUNCTIONS = {
     },
   },
   'delete-video': {
-    bind: (fn, { table, bucket }) => {
+    bind: (fn, { table, idempotencyTable, bucket }) => {
       bindTable(fn, table, ['GetItem', 'UpdateItem']);
       bindBucket(fn, bucket, ['DeleteObject']);
+      // The Powertools record holding the answer of the Idempotency-Key that made the video (prompt included).
+      bindTable(fn, idempotencyTable, ['DeleteItem'], { envName: 'IDEMPOTENCY_TABLE_NAME' });
     },
   },
 } satisfies Record<string, RouteFunctionSpec>;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ContentVariant, VideoResource, VideoSeconds, VideoSize, VideoStatus } from './schemas';
 import { TERMINAL_STATUSES } from './schemas';
 import { VIDEO_KEY_PREFIX } from './storage/video-keys';
@@ -40,6 +41,17 @@ export interface VideoRecord {
   chargedMicros: number | null;
   priceVersion: string;
   content: VideoContent | null;
+  /**
+   * sha256 (hex) of the prompt as sent to the provider: what the search for an orphaned provider job matches on, so
+   * it still finds the job after a delete or an erasure has removed the prompt. Absent on records written before it
+   * existed (the prompt is hashed then).
+   */
+  promptSha256?: string;
+  /**
+   * The id of the Powertools idempotency record that holds this video's create or remix answer (prompt and metadata
+   * included), when the request carried an Idempotency-Key: a delete removes that record too.
+   */
+  idempotencyRecordId?: string;
   /** The provider's job id (`video_...`) once a job is created or adopted; never public. */
   providerVideoId: string | null;
   /** How many times CreateGenerationJob has tried to create the provider job. */
@@ -53,6 +65,16 @@ export interface VideoRecord {
    * cost trail (it answers 404 everywhere and is out of the user's list). Absent: not deleted.
    */
   deletedAt?: number | null;
+}
+
+/** sha256 (hex) of a prompt: the provider-job match of {@link VideoRecord.promptSha256}. */
+export function promptHash(prompt: string): string {
+  return createHash('sha256').update(prompt).digest('hex');
+}
+
+/** The prompt hash of a video, from its record or (records older than the field) from its prompt. */
+export function promptHashOf(video: Pick<VideoRecord, 'prompt' | 'promptSha256'>): string {
+  return video.promptSha256 ?? promptHash(video.prompt);
 }
 
 /** True for statuses a video never leaves. */

@@ -1,6 +1,10 @@
 import * as z from 'zod/mini';
-import { bucketEnvSchema, tableEnvSchema } from '../../shared/config';
+import { bucketEnvSchema, idempotencyEnvSchema, tableEnvSchema } from '../../shared/config';
 
-/** DELETE /v1/videos/{id}: the table and the bucket. */
-export const deleteVideoEnvSchema = z.object({ ...tableEnvSchema.shape, ...bucketEnvSchema.shape });
+/** DELETE /v1/videos/{id}: the table, the bucket and the idempotency table (whose record of the video it removes). */
+export const deleteVideoEnvSchema = z.object({
+  ...tableEnvSchema.shape,
+  ...bucketEnvSchema.shape,
+  ...idempotencyEnvSchema.shape,
+});
 export type DeleteVideoEnv = z.input<typeof deleteVideoEnvSchema>;

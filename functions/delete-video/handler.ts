@@ -10,6 +10,7 @@ import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { logger, metrics, tracer } from '../../shared/powertools';
+import { DynamoIdempotencyRecords } from '../../shared/repositories/idempotency-records';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { S3ContentRemover } from '../../shared/storage/content-remover';
 import { type DeleteVideoDeps, deleteVideo } from './delete-video';
@@ -21,6 +22,7 @@ const env = parseEnv(deleteVideoEnvSchema);
 const deps: DeleteVideoDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
   storage: new S3ContentRemover(s3),
+  idempotencyRecords: new DynamoIdempotencyRecords(ddb, env.IDEMPOTENCY_TABLE_NAME),
   bucket: env.BUCKET_NAME,
   clock: () => new Date(),
   logger,

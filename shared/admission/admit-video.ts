@@ -4,6 +4,7 @@ import {
   IdempotencyInProgressError,
   type IdempotentRequest,
   idempotencyKeyReused,
+  idempotencyRecordIdOf,
   requestHashOf,
 } from '../http/idempotency';
 import {
@@ -18,7 +19,7 @@ import type { PipelineStarter } from '../pipeline/pipeline-starter';
 import type { AppLogger, AppMetrics } from '../powertools';
 import { estimateMicros, isPriced, type PriceTable } from '../pricing';
 import type { VideoRepository } from '../repositories/video-repository';
-import { unixSeconds, type VideoRecord } from '../video';
+import { promptHash, unixSeconds, type VideoRecord } from '../video';
 
 /** What a caller chooses about a new video; everything else starts the same for creates and remixes. */
 export type NewVideo = Pick<
@@ -50,6 +51,7 @@ export function newVideoRecord(fields: NewVideo, prices: PriceTable, now: Date):
   const createdAt = unixSeconds(now);
   return {
     ...fields,
+    promptSha256: promptHash(fields.prompt),
     status: 'queued',
     progress: 0,
     createdAt,
@@ -107,16 +109,18 @@ export interface Admission {
  * A claim older than 24 hours counts as absent. A video that could not be started gives its key back.
  */
 export async function admitVideo(
-  video: VideoRecord,
+  fields: VideoRecord,
   now: Date,
   deps: AdmitVideoDeps,
   request?: IdempotentRequest,
 ): Promise<Admission> {
   const guard = request === undefined ? undefined : { key: request.key, requestHash: requestHashOf(request) };
   if (guard !== undefined) {
-    const earlier = await earlierAdmission(video.userId, guard, now, deps);
+    const earlier = await earlierAdmission(fields.userId, guard, now, deps);
     if (earlier !== undefined) return earlier;
   }
+  // The record Powertools will store this answer in (prompt and metadata included): a delete of the video removes it.
+  const video = request === undefined ? fields : { ...fields, idempotencyRecordId: idempotencyRecordIdOf(request) };
   try {
     await deps.money.reserve(video, now, guard);
   } catch (error) {

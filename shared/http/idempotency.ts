@@ -28,6 +28,18 @@ export function idempotencyKeyOf(event: { headers?: Record<string, string | unde
   return key;
 }
 
+/**
+ * The id of the Powertools idempotency record of a user's key: the key prefix and the base64 sha256 of
+ * `[userId, key]` (the event key JMESPath below), as Powertools computes it. Stored on the video the request makes,
+ * so a delete can remove the record that holds the video's answer (prompt and metadata included).
+ */
+export function idempotencyRecordIdOf(request: Pick<IdempotentRequest, 'userId' | 'key'>): string {
+  const hash = createHash('sha256')
+    .update(JSON.stringify([request.userId, request.key]))
+    .digest('base64');
+  return `${KEY_PREFIX}#${hash}`;
+}
+
 /** 409: a request with the same key is still being processed; retrying after `Retry-After` returns its response. */
 export class IdempotencyInProgressError extends AppError {
   override name = 'IdempotencyInProgressError';

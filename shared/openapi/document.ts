@@ -224,7 +224,10 @@ function paths(): Json {
       },
       delete: {
         operationId: 'deleteVideo',
-        summary: 'Delete a finished video: its stored objects go, its cost records stay; it answers 404 afterwards',
+        summary:
+          'Delete a finished video: its stored objects, prompt and metadata go (also from the stored answer of the ' +
+          'Idempotency-Key that made it, which then answers 409 idempotency_key_reused); its cost records stay; ' +
+          'it answers 404 afterwards',
         parameters: [VIDEO_ID],
         responses: {
           200: { description: 'Deleted', content: jsonContent(ref('DeletedVideo')) },

@@ -63,10 +63,11 @@ export interface VideoRepository {
     job: { providerVideoId: string; status: 'queued' | 'in_progress'; progress: number; now: number },
   ): Promise<boolean>;
   /**
-   * Turns a terminal video into a tombstone: `deletedAt` set, its content description and its place in the user's
-   * list (index gsi1) removed; the cost fields stay. Not applied when it is not terminal, deleted already or missing.
+   * Turns a terminal video into a tombstone: `deletedAt` set; its prompt, metadata, content description and place in
+   * the user's list (index gsi1) removed; the prompt's hash (`promptSha256`, kept for the orphaned-job search) set if
+   * the record has none; the cost fields stay. Not applied when it is not terminal, deleted already or missing.
    */
-  markDeleted(videoId: string, now: number): Promise<TransitionResult>;
+  markDeleted(videoId: string, now: number, promptSha256: string): Promise<TransitionResult>;
 }
 
 /** The table's item for a video (internal attribute names are camelCase; the wire is snake_case). */
@@ -131,6 +132,8 @@ export function fromItem(item: Record<string, unknown>): VideoRecord {
     // Only present on remixes and deleted videos, so records of plain videos keep their original shape.
     ...(v.remixSourceProviderVideoId ? { remixSourceProviderVideoId: v.remixSourceProviderVideoId } : {}),
     ...(typeof v.deletedAt === 'number' ? { deletedAt: v.deletedAt } : {}),
+    ...(typeof v.promptSha256 === 'string' ? { promptSha256: v.promptSha256 } : {}),
+    ...(typeof v.idempotencyRecordId === 'string' ? { idempotencyRecordId: v.idempotencyRecordId } : {}),
   };
 }
 
@@ -298,13 +301,15 @@ export class DynamoVideoRepository implements VideoRepository {
     return result.applied;
   }
 
-  async markDeleted(videoId: string, now: number): Promise<TransitionResult> {
+  async markDeleted(videoId: string, now: number, promptSha256: string): Promise<TransitionResult> {
     return this.transition(videoId, {
-      UpdateExpression: 'SET deletedAt = :now, updatedAt = :now REMOVE gsi1pk, gsi1sk, content',
+      UpdateExpression:
+        'SET deletedAt = :now, updatedAt = :now, promptSha256 = if_not_exists(promptSha256, :promptSha256) ' +
+        'REMOVE gsi1pk, gsi1sk, content, prompt, metadata',
       ConditionExpression:
         'attribute_exists(pk) AND #status IN (:completed, :failed, :cancelled) AND attribute_not_exists(deletedAt)',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':now': now, ...TERMINAL_VALUES },
+      ExpressionAttributeValues: { ':now': now, ':promptSha256': promptSha256, ...TERMINAL_VALUES },
     });
   }
 

@@ -59,8 +59,12 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
     },
   },
   'delete-video': {
-    env: ['BUCKET_NAME', 'TABLE_NAME'],
-    grants: { table: dynamo('GetItem', 'UpdateItem'), 'bucket/videos/*': ['s3:DeleteObject'] },
+    env: ['BUCKET_NAME', 'IDEMPOTENCY_TABLE_NAME', 'TABLE_NAME'],
+    grants: {
+      table: dynamo('GetItem', 'UpdateItem'),
+      idempotencyTable: dynamo('DeleteItem'),
+      'bucket/videos/*': ['s3:DeleteObject'],
+    },
   },
   'create-generation-job': {
     env: ['PROVIDER_BASE_URL', 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],

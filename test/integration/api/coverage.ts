@@ -157,6 +157,13 @@ export const EXPECTED_REPLIES = {
     'POST /v1/videos 409 idempotency_key_reused',
     'POST /v1/videos/{id}/remix 202 -',
   ],
+  retention: [
+    'DELETE /v1/videos/{id} 200 -',
+    'GET /v1/usage 200 -',
+    'GET /v1/videos/{id} 200 -',
+    'POST /v1/videos 202 -',
+    'POST /v1/videos 409 idempotency_key_reused',
+  ],
   videos: [
     'DELETE /v1/videos/{id} 200 -',
     'DELETE /v1/videos/{id} 404 not_found',

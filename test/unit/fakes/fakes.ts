@@ -158,13 +158,20 @@ export class InMemoryVideoRepository implements VideoRepository {
     return true;
   }
 
-  async markDeleted(videoId: string, now: number): Promise<TransitionResult> {
+  async markDeleted(videoId: string, now: number, promptSha256: string): Promise<TransitionResult> {
     const video = this.videos.get(videoId);
     if (video === undefined) return { applied: false, video: undefined };
     if (!isTerminal(video.status) || (video.deletedAt ?? null) !== null) {
       return { applied: false, video: structuredClone(video) };
     }
-    Object.assign(video, { deletedAt: now, updatedAt: now, content: null });
+    Object.assign(video, {
+      deletedAt: now,
+      updatedAt: now,
+      content: null,
+      prompt: '',
+      metadata: {},
+      promptSha256: video.promptSha256 ?? promptSha256,
+    });
     return { applied: true, video: structuredClone(video) };
   }
 

@@ -3,16 +3,25 @@ import { type DeleteVideoDeps, deleteVideo } from '../../../functions/delete-vid
 import { parseDeleteVideoRequest } from '../../../functions/delete-video/schema';
 import { ConflictError, NotFoundError } from '../../../shared/errors';
 import type { VideoStatus } from '../../../shared/schemas';
+import { promptHash } from '../../../shared/video';
 import { alice, aVideo, bob, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoRepository } from '../fakes/fakes';
 
 const VIDEO_ID = 'vid_01JD0000000000000000000000';
 const KEYS = ['video.mp4', 'thumbnail.webp', 'spritesheet.jpg'].map((file) => `videos/alice/${VIDEO_ID}/${file}`);
 
-function setup(status: VideoStatus, options: { removeError?: Error } = {}) {
+function setup(status: VideoStatus, options: { removeError?: Error; idempotencyRecordId?: string } = {}) {
   const videos = new InMemoryVideoRepository([
-    aVideo({ videoId: VIDEO_ID, status, chargedMicros: status === 'completed' ? 400_000 : null }),
+    aVideo({
+      videoId: VIDEO_ID,
+      status,
+      chargedMicros: status === 'completed' ? 400_000 : null,
+      prompt: 'A secret kite',
+      metadata: { topic: 'private' },
+      ...(options.idempotencyRecordId === undefined ? {} : { idempotencyRecordId: options.idempotencyRecordId }),
+    }),
   ]);
   const removed: Array<{ bucket: string; keys: readonly string[] }> = [];
+  const forgotten: string[] = [];
   const deps: DeleteVideoDeps = {
     videos,
     storage: {
@@ -21,12 +30,17 @@ function setup(status: VideoStatus, options: { removeError?: Error } = {}) {
         removed.push({ bucket, keys });
       },
     },
+    idempotencyRecords: {
+      forget: async (recordId) => {
+        forgotten.push(recordId);
+      },
+    },
     bucket: 'the-bucket',
     clock: fixedClock('2025-11-21T04:40:00Z'),
     logger: fakeLogger(),
     metrics: fakeMetrics(),
   };
-  return { videos, removed, deps };
+  return { videos, removed, forgotten, deps };
 }
 
 const input = (caller = alice) => parseDeleteVideoRequest({ pathParameters: { id: VIDEO_ID } }, caller);
@@ -50,6 +64,32 @@ describe('delete-video', () => {
       expect((await videos.listByUser('alice', { limit: 10 })).items).toEqual([]);
     },
   );
+
+  it('scrubs the prompt and metadata (keeping the prompt’s hash) and removes the idempotency record of its key', async () => {
+    // Prepare
+    const { videos, forgotten, deps } = setup('completed', { idempotencyRecordId: 'reelflow-api#abc=' });
+
+    // Act
+    await deleteVideo(input(), deps);
+
+    // Assess
+    const record = await videos.get(VIDEO_ID);
+    expect(record).toMatchObject({ prompt: '', metadata: {}, promptSha256: promptHash('A secret kite') });
+    expect(JSON.stringify(record)).not.toMatch(/secret kite|private/);
+    // Before the tombstone, and again after it (a replay racing the delete may have written it again).
+    expect(forgotten).toEqual(['reelflow-api#abc=', 'reelflow-api#abc=']);
+  });
+
+  it('removes no idempotency record for a video made without an Idempotency-Key', async () => {
+    // Prepare
+    const { forgotten, deps } = setup('failed');
+
+    // Act
+    await deleteVideo(input(), deps);
+
+    // Assess
+    expect(forgotten).toEqual([]);
+  });
 
   it('throws 404 for the second delete of the same video', async () => {
     // Prepare

@@ -11,7 +11,7 @@ import {
 import { PermanentProviderError, RetryableProviderError } from '../../../shared/errors';
 import type { ReleaseOutcome } from '../../../shared/money/decisions';
 import { movedItem, type ReconcileQueue, type ReconcileWorkItem } from '../../../shared/money/reconciliation';
-import { isTerminal, type VideoRecord } from '../../../shared/video';
+import { isTerminal, promptHash, type VideoRecord } from '../../../shared/video';
 import {
   aProviderJob,
   aVideo,
@@ -325,6 +325,35 @@ describe('reconcile-provider-costs', () => {
     expect(recordedJobs).toEqual(['video_orphan']);
     expect(videos.claims.get('video_orphan')).toBe('vid_orphan');
     expect(queue.items).toEqual([]);
+  });
+
+  it('returns completed and records the cost of the orphaned job of a video deleted since (prompt gone, its hash kept)', async () => {
+    const deleted = aVideo({
+      videoId: 'vid_orphan',
+      status: 'cancelled',
+      providerCreateAttempts: 1,
+      providerFirstAttemptAt: NOW - 300,
+      prompt: '',
+      metadata: {},
+      promptSha256: promptHash('A kite cancelled and deleted at once'),
+      deletedAt: NOW - 100,
+    });
+    const search = anItem({ kind: 'orphan_search', videoId: 'vid_orphan', providerVideoId: null });
+    const jobs = [
+      aProviderJob({ id: 'video_other', prompt: '', status: 'completed', createdAt: NOW - 200 }),
+      aProviderJob({
+        id: 'video_orphan',
+        prompt: ' A kite cancelled and deleted at once ',
+        status: 'completed',
+        createdAt: NOW - 290,
+      }),
+    ];
+    const { recordedJobs, deps } = setup([search], jobs, [deleted]);
+
+    const summary = await run(deps);
+
+    expect(summary).toMatchObject({ completed: 1, recorded: 1 });
+    expect(recordedJobs).toEqual(['video_orphan']);
   });
 
   it('returns rescheduled with the found job kept when the orphaned job is still running', async () => {

@@ -6,6 +6,7 @@ import {
   IDEMPOTENCY_TTL_SECONDS,
   IdempotencyInProgressError,
   idempotencyKeyOf,
+  idempotencyRecordIdOf,
   idempotentRequest,
   requestHashOf,
   requestIdempotency,
@@ -112,6 +113,20 @@ describe('idempotency', () => {
       await expect(attempt).rejects.toMatchObject({ status: 409, code: 'idempotency_key_reused' });
     }
     expect(runs()).toBe(1);
+  });
+
+  it('returns the id Powertools stores the answer under for a user and key (what a delete removes)', async () => {
+    // Prepare
+    const { idempotency, run, persistenceStore } = setup();
+
+    // Act
+    await idempotency(request(), context, run);
+
+    // Assess
+    expect([...persistenceStore.records.keys()]).toEqual([idempotencyRecordIdOf({ userId: 'alice', key: 'key-1' })]);
+    expect(idempotencyRecordIdOf({ userId: 'bob', key: 'key-1' })).not.toBe(
+      idempotencyRecordIdOf({ userId: 'alice', key: 'key-1' }),
+    );
   });
 
   it('runs again for another user with the same key', async () => {

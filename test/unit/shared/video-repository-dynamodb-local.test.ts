@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../shared/errors';
 import { newVideoId } from '../../../shared/ids';
 import { DynamoVideoRepository, encodeCursor, toItem } from '../../../shared/repositories/video-repository';
-import type { VideoRecord } from '../../../shared/video';
+import { promptHash, type VideoRecord } from '../../../shared/video';
 import { type LocalTable, startLocalTable } from '../../helpers/dynamodb-local';
 import { aVideo } from '../fakes/fakes';
 
@@ -135,7 +135,7 @@ describe('video-repository (DynamoDB Local)', () => {
     // Act
     const first = await repository.listByUser(userId, { limit: 2 });
     const lastSeen = first.items.at(-1)!.videoId;
-    await repository.markDeleted(lastSeen, 500);
+    await repository.markDeleted(lastSeen, 500, promptHash('A cat playing piano'));
     const second = await repository.listByUser(userId, { limit: 2, after: lastSeen });
     const third = await repository.listByUser(userId, { limit: 2, after: second.items.at(-1)!.videoId });
     // An id from another user's list positions only inside this user's own list (the caller checks ownership).
@@ -157,7 +157,7 @@ describe('video-repository (DynamoDB Local)', () => {
     await expect(repository.listByUser('alice', { limit: 2, after: cursor })).rejects.toBeInstanceOf(ValidationError);
   });
 
-  it('tombstones only a terminal video once: out of the list, content gone, cost and remix source kept', async () => {
+  it('tombstones only a terminal video once: out of the list, content, prompt and metadata gone, cost, remix source and prompt hash kept', async () => {
     // Prepare
     const userId = `user-${newVideoId()}`;
     const running = aVideo({ videoId: newVideoId(), userId, status: 'in_progress' });
@@ -166,6 +166,8 @@ describe('video-repository (DynamoDB Local)', () => {
       userId,
       status: 'completed',
       chargedMicros: 400_000,
+      prompt: 'A secret kite',
+      metadata: { topic: 'private' },
       remixSourceProviderVideoId: 'video_source',
       content: {
         contentType: 'video/mp4',
@@ -180,9 +182,9 @@ describe('video-repository (DynamoDB Local)', () => {
     await putVideo(done);
 
     // Act
-    const notTerminal = await repository.markDeleted(running.videoId, 300);
-    const deleted = await repository.markDeleted(done.videoId, 301);
-    const again = await repository.markDeleted(done.videoId, 302);
+    const notTerminal = await repository.markDeleted(running.videoId, 300, promptHash(running.prompt));
+    const deleted = await repository.markDeleted(done.videoId, 301, promptHash(done.prompt));
+    const again = await repository.markDeleted(done.videoId, 302, 'another hash');
 
     // Assess
     expect(notTerminal.applied).toBe(false);
@@ -190,9 +192,13 @@ describe('video-repository (DynamoDB Local)', () => {
     expect(deleted.video).toMatchObject({
       deletedAt: 301,
       content: null,
+      prompt: '',
+      metadata: {},
+      promptSha256: promptHash('A secret kite'),
       chargedMicros: 400_000,
       remixSourceProviderVideoId: 'video_source',
     });
+    expect(JSON.stringify(await repository.get(done.videoId))).not.toMatch(/secret kite|private/);
     expect(again).toMatchObject({ applied: false, video: { deletedAt: 301 } });
     const page = await repository.listByUser(userId, { limit: 10 });
     expect(page.items.map((video) => video.videoId)).toEqual([running.videoId]);

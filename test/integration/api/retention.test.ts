@@ -1,0 +1,88 @@
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useLocalStack } from '../../helpers/local-stack';
+import { ContractClient } from './contract';
+import { expectCovered } from './coverage';
+import { isTerminal, uniquePrompt, uniqueUser, waitForVideo } from './support';
+
+// What a delete leaves behind, read from the local services directly (no route shows the tables or the bucket).
+const stack = useLocalStack();
+const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+const dynamodb = new DynamoDBClient({ endpoint: stack.dynamodbEndpoint, region: 'us-east-1', credentials });
+const documents = DynamoDBDocumentClient.from(dynamodb);
+const s3 = new S3Client({ endpoint: stack.s3Endpoint, region: 'us-east-1', credentials, forcePathStyle: true });
+let api: ContractClient;
+
+beforeAll(async () => {
+  api = await ContractClient.connect(stack);
+});
+afterAll(() => {
+  dynamodb.destroy();
+  s3.destroy();
+  expectCovered(api, 'retention');
+});
+
+/** Every item of every table of the stack (the main table and the Powertools idempotency table), as JSON text. */
+async function everyItem(): Promise<string[]> {
+  const { TableNames = [] } = await dynamodb.send(new ListTablesCommand({}));
+  expect(TableNames.some((name) => /StorageTable/.test(name))).toBe(true);
+  expect(TableNames.some((name) => /Idempotency/.test(name))).toBe(true);
+  const items: string[] = [];
+  for (const TableName of TableNames) {
+    for await (const page of paginateScan({ client: documents }, { TableName, ConsistentRead: true })) {
+      for (const item of page.Items ?? []) items.push(JSON.stringify(item));
+    }
+  }
+  return items;
+}
+
+async function objectsUnder(prefix: string): Promise<string[]> {
+  const { Buckets = [] } = await s3.send(new ListBucketsCommand({}));
+  const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: Buckets[0]!.Name, Prefix: prefix }));
+  return Contents.map((object) => object.Key ?? '');
+}
+
+describe('retention', () => {
+  it('leaves no prompt, no metadata and no object of a deleted video anywhere; a replay of its key answers 409', async () => {
+    const userId = uniqueUser('retention-delete');
+    const token = await stack.token(userId);
+    const prompt = uniquePrompt('A private kite over a private hill');
+    const secret = `meta-${Date.now()}-private`;
+    const body = { prompt, metadata: { note: secret } };
+    const idempotencyKey = `retention-${Date.now()}`;
+    const created = await api.call('POST', '/v1/videos', {
+      token,
+      json: body,
+      headers: { 'idempotency-key': idempotencyKey },
+    });
+    expect(created.status).toBe(202);
+    const done = await waitForVideo(api, token, created.body.id, isTerminal);
+    expect(done.status).toBe('completed');
+    const before = await everyItem();
+    // The create's answer (in the Powertools record) and the video both hold the prompt until the delete.
+    expect(before.filter((item) => item.includes(prompt)).length).toBeGreaterThanOrEqual(2);
+    expect(await objectsUnder(`videos/${userId}/${done.id}/`)).toHaveLength(3);
+
+    const deleted = await api.call('DELETE', `/v1/videos/${done.id}`, { token });
+
+    expect(deleted.status).toBe(200);
+    const after = await everyItem();
+    expect(after.filter((item) => item.includes(prompt) || item.includes(secret))).toEqual([]);
+    expect(await objectsUnder(`videos/${userId}/${done.id}/`)).toEqual([]);
+    // The cost records stay: the charge is still in the user's usage and in the ledger.
+    const usage = await api.call('GET', `/v1/usage?month=${new Date().toISOString().slice(0, 7)}`, { token });
+    expect(usage.body.charged_micros).toBe(done.cost.charged_micros);
+    expect(after.some((item) => item.includes(`LEDGER#`) && item.includes(done.id))).toBe(true);
+    // The same key and body again: the key still stands for the deleted video, so no second video and no prompt back.
+    const replay = await api.call('POST', '/v1/videos', {
+      token,
+      json: body,
+      headers: { 'idempotency-key': idempotencyKey },
+    });
+    expect(replay.status).toBe(409);
+    expect(replay.body.error.code).toBe('idempotency_key_reused');
+    expect(JSON.stringify(replay.body)).not.toContain(prompt);
+  });
+});
