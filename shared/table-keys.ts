@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
  * usage for a month (gsi2); reconciliation work due by now (one partition sorted by due time); the audit trail of a
  * user newest first (`USER#` partition, `AUDIT#` sk prefix, optionally one month) and of every user for a month
  * (gsi2, its own `AUDIT#{YYYY-MM}` partitions, apart from the usage ones). Audit ids are `aud_` + a ULID, so both
- * sort by time.
+ * sort by time. Which items DynamoDB's TTL removes, and when: table-ttl.ts.
  *
  * | item                            | pk                       | sk                                 | index keys                            |
  * | ------------------------------- | ------------------------ | ---------------------------------- | ------------------------------------- |

@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { TABLE_TTL_ATTRIBUTE } from '../../shared/table-ttl';
 
 /** Names of the main table's global secondary indexes (the key design: docs/ARCHITECTURE.md). */
 export const TABLE_INDEXES = {
@@ -51,6 +52,9 @@ export class Storage extends Construct {
     this.table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      // Day counters, Idempotency-Key claims and left-behind work items expire (shared/table-ttl.ts); nothing else
+      // carries the attribute, so videos and cost records stay.
+      timeToLiveAttribute: TABLE_TTL_ATTRIBUTE,
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,

@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../errors';
 import { idempotencyGuardKey } from '../table-keys';
+import { TABLE_TTL_ATTRIBUTE } from '../table-ttl';
 import { unixSeconds } from '../video';
 import type { TransactItem } from './transact';
 
@@ -62,7 +63,13 @@ export function guardClaimItem(
   return {
     Put: {
       TableName: tableName,
-      Item: { ...idempotencyGuardKey(video.userId, guard.key), entity: 'idempotency', ...claim },
+      // DynamoDB's TTL removes the claim once it no longer counts (a dropped claim stays until then: harmless).
+      Item: {
+        ...idempotencyGuardKey(video.userId, guard.key),
+        entity: 'idempotency',
+        ...claim,
+        [TABLE_TTL_ATTRIBUTE]: claim.expiresAt,
+      },
       ConditionExpression: 'attribute_not_exists(pk) OR expiresAt <= :now',
       ExpressionAttributeValues: { ':now': createdAt },
     },

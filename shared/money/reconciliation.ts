@@ -6,6 +6,7 @@ import {
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { RECONCILE_PARTITION, reconcileDueUpTo, workItemKey } from '../table-keys';
+import { TABLE_TTL_ATTRIBUTE, workItemPurgeAt } from '../table-ttl';
 import type { VideoRecord } from '../video';
 import { type TransactOptions, transactWrite } from './transact';
 
@@ -124,9 +125,9 @@ export function deadlineWatchItem(video: VideoRecord, deadline: number): Reconci
   };
 }
 
-/** The table item of a work item. */
+/** The table item of a work item; DynamoDB's TTL removes it if it is left behind (see table-ttl.ts). */
 export function reconcileItem(item: ReconcileWorkItem): Record<string, unknown> {
-  return { ...workItemKey(item), entity: 'reconcile', ...item };
+  return { ...workItemKey(item), entity: 'reconcile', ...item, [TABLE_TTL_ATTRIBUTE]: workItemPurgeAt(item.dueAt) };
 }
 
 /** The work items, as the reconciler sees them. */

@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { toItem } from '../repositories/video-repository';
 import { activeKey, dayKey } from '../table-keys';
+import { dayCounterPurgeAt, TABLE_TTL_ATTRIBUTE } from '../table-ttl';
 import type { VideoRecord } from '../video';
 import { dayOf } from './calendar';
 import { budgetHeadroomMicros, refusalBeforeReserve, reservationFields, reserveRefusal } from './decisions';
@@ -66,13 +67,15 @@ export class DynamoReservations implements Reservations {
         },
       }),
       updateItem(this.tableName, dayKey(video.userId, dayOf(now)), {
-        UpdateExpression: 'SET entity = :day, userId = :userId, #day = :date ADD createdCount :one',
+        UpdateExpression:
+          'SET entity = :day, userId = :userId, #day = :date, #purgeAt = :purgeAt ADD createdCount :one',
         ConditionExpression: 'attribute_not_exists(createdCount) OR createdCount < :max',
-        ExpressionAttributeNames: { '#day': 'day' },
+        ExpressionAttributeNames: { '#day': 'day', '#purgeAt': TABLE_TTL_ATTRIBUTE },
         ExpressionAttributeValues: {
           ':day': 'day',
           ':userId': video.userId,
           ':date': dayOf(now),
+          ':purgeAt': dayCounterPurgeAt(dayOf(now)),
           ':one': 1,
           ':max': limits.maxPerDay,
         },

@@ -20,6 +20,7 @@ export const PLAIN_DATA_MODULES = [
   'shared/pipeline/duration.ts',
   'shared/poll-policy.ts',
   'shared/storage/video-keys.ts',
+  'shared/table-ttl.ts',
   'shared/transient-errors.ts',
 ];
 

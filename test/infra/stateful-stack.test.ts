@@ -50,11 +50,12 @@ describe('StatefulStack', () => {
     });
   });
 
-  it('creates the video table on demand with PITR, encryption, pk/sk keys, gsi1 and gsi2, retained', () => {
+  it('creates the video table on demand with PITR, encryption, TTL on purgeAt, pk/sk keys, gsi1 and gsi2, retained', () => {
     template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
       Properties: {
         BillingMode: 'PAY_PER_REQUEST',
+        TimeToLiveSpecification: { AttributeName: 'purgeAt', Enabled: true },
         KeySchema: [
           { AttributeName: 'pk', KeyType: 'HASH' },
           { AttributeName: 'sk', KeyType: 'RANGE' },

@@ -62,6 +62,8 @@ describe('local stack (npm start)', () => {
     expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual(['gsi1', 'gsi2']);
     const ttl = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: idempotency }));
     expect(ttl.TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiration' });
+    const mainTtl = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: main }));
+    expect(mainTtl.TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: 'purgeAt' });
     const { Buckets = [] } = await s3.send(new ListBucketsCommand({}));
     expect(Buckets).toHaveLength(1);
     await expect(s3.send(new HeadBucketCommand({ Bucket: Buckets[0]!.Name }))).resolves.toBeDefined();

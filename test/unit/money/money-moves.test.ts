@@ -10,7 +10,15 @@ import { DynamoReleaser } from '../../../shared/money/release';
 import { DynamoReservations } from '../../../shared/money/reserve';
 import { DynamoWorkMeter } from '../../../shared/pipeline/work-meter';
 import type { VideoStatus } from '../../../shared/schemas';
-import { activeKey, dayKey, ledgerKey, providerCostKey, usageKey, videoKey } from '../../../shared/table-keys';
+import {
+  activeKey,
+  dayKey,
+  idempotencyGuardKey,
+  ledgerKey,
+  providerCostKey,
+  usageKey,
+  videoKey,
+} from '../../../shared/table-keys';
 import type { VideoContent } from '../../../shared/video';
 import { type LocalTable, startLocalTable } from '../../helpers/dynamodb-local';
 import { aVideo } from '../fakes/fakes';
@@ -90,6 +98,33 @@ describe('reserve', () => {
     });
     expect(await get(activeKey('alice'))).toMatchObject({ activeCount: 1 });
     expect(await get(dayKey('alice', '2026-11-21'))).toMatchObject({ createdCount: 1 });
+  });
+
+  it('returns after writing a TTL (purgeAt) on the day count, the key claim and the deadline watch, and on nothing that stays', async () => {
+    const video = aVideo({ videoId: nextId() });
+
+    await reservations.reserve(video, NOW, { key: 'key-ttl', requestHash: 'hash' });
+
+    // The day count goes at the end of the next UTC day; the claim when it stops counting (24 h).
+    expect((await get(dayKey('alice', '2026-11-21')))?.purgeAt).toBe(Date.parse('2026-11-23T00:00:00Z') / 1000);
+    expect(await get(idempotencyGuardKey('alice', 'key-ttl'))).toMatchObject({
+      expiresAt: NOW_S + 24 * 3600,
+      purgeAt: NOW_S + 24 * 3600,
+    });
+    const { Items: work = [] } = await local.documents.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        FilterExpression: 'videoId = :videoId',
+        ExpressionAttributeValues: { ':pk': 'RECONCILE', ':videoId': video.videoId },
+        ConsistentRead: true,
+      }),
+    );
+    expect(work).toHaveLength(1);
+    expect(work[0]?.purgeAt).toBe(Number(work[0]?.dueAt) + 30 * 24 * 3600);
+    for (const key of [videoKey(video.videoId), usageKey('alice', '2026-11'), activeKey('alice')]) {
+      expect(await get(key), key.sk).not.toHaveProperty('purgeAt');
+    }
   });
 
   it('throws BudgetExceededError and writes nothing when charged + reserved + estimate exceeds the budget', async () => {

@@ -101,6 +101,8 @@ describe('provider-cost reconciliation work items', () => {
         givenUpAt: NOW_S,
         dueAt: NOW_S,
         checks: 0,
+        // DynamoDB's TTL removes it if nobody does, a month after it fell due.
+        purgeAt: NOW_S + 30 * 24 * 3600,
       },
     ]);
     expect(await queue.due(NOW_S - 1, 10)).toEqual([]);
