@@ -1,7 +1,11 @@
 import * as z from 'zod/mini';
-import { tableEnvSchema } from '../../shared/config';
+import { bucketEnvSchema, tableEnvSchema } from '../../shared/config';
 import { awsPricesEnvSchema } from '../../shared/money/aws-cost';
 
-/** RecordCompletion: the table; the AWS unit-price table optional. */
-export const recordCompletionEnvSchema = z.object({ ...tableEnvSchema.shape, ...awsPricesEnvSchema.shape });
+/** RecordCompletion: the table and the bucket (whose objects it re-tags); the AWS unit-price table optional. */
+export const recordCompletionEnvSchema = z.object({
+  ...tableEnvSchema.shape,
+  ...bucketEnvSchema.shape,
+  ...awsPricesEnvSchema.shape,
+});
 export type RecordCompletionEnv = z.input<typeof recordCompletionEnvSchema>;

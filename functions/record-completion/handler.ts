@@ -3,11 +3,13 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../../shared/aws/dynamodb';
+import { s3 } from '../../shared/aws/s3';
 import { parseEnv } from '../../shared/config';
 import { DynamoCharger } from '../../shared/money/charge';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
 import type { PipelineState } from '../../shared/pipeline/types';
 import { logger, metrics, tracer } from '../../shared/powertools';
+import { S3ContentTagger } from '../../shared/storage/content-tags';
 import { recordCompletionEnvSchema } from './env';
 import { completionInput, type RecordCompletionDeps, recordCompletion } from './record-completion';
 
@@ -15,6 +17,7 @@ const env = parseEnv(recordCompletionEnvSchema);
 
 const deps: RecordCompletionDeps = {
   money: new DynamoCharger(ddb, env.TABLE_NAME, { awsPrices: env.AWS_UNIT_PRICES }),
+  tags: new S3ContentTagger(s3),
   clock: () => new Date(),
   logger,
   metrics,

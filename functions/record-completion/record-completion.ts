@@ -3,11 +3,14 @@ import type { Charger } from '../../shared/money/charge';
 import type { PipelineInput, PipelineState, StoredContent } from '../../shared/pipeline/types';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import { CONTENT_VARIANTS } from '../../shared/schemas';
-import { unixSeconds } from '../../shared/video';
+import type { ContentTagger } from '../../shared/storage/content-tags';
+import { contentKey, unixSeconds } from '../../shared/video';
 
 export interface RecordCompletionDeps {
   /** Completes and charges the video exactly once. */
   money: Charger;
+  /** Marks the stored objects as a completed video's (they were written pending, which the bucket expires). */
+  tags: ContentTagger;
   clock: () => Date;
   logger: Pick<AppLogger, 'info' | 'warn'>;
   metrics: AppMetrics;
@@ -35,12 +38,17 @@ export function completionInput(event: PipelineState & { stored?: unknown }): Re
  * entry and the month's aggregates, in ONE transaction that only applies to a video not yet settled. A retried
  * step finds it completed and changes nothing; a video given up on meanwhile (cancelled) is not charged, its
  * provider cost is recorded for finance. Returns the state unchanged.
+ *
+ * The objects are tagged `completed` first, so a completed video never has objects the bucket's lifecycle expires;
+ * when the video turns out to be settled otherwise (cancelled meanwhile), they are tagged `pending` again.
  */
 export async function recordCompletion(
   input: RecordCompletionInput,
   deps: RecordCompletionDeps,
 ): Promise<PipelineState> {
   const { stored } = input;
+  const keys = stored.variants.map((variant) => contentKey(input.userId, input.videoId, variant));
+  await deps.tags.mark(stored.bucket, keys, 'completed');
   const result = await deps.money.charge(input.videoId, {
     completedAt: unixSeconds(deps.clock()),
     content: {
@@ -61,6 +69,7 @@ export async function recordCompletion(
   } else if (result.video.status === 'completed') {
     deps.logger.info('Video already completed; nothing to do');
   } else {
+    await deps.tags.mark(stored.bucket, keys, 'pending');
     deps.logger.warn('Video is terminal; completion not charged', {
       status: result.video.status,
       providerCostRecorded: result.providerCostRecorded === true,

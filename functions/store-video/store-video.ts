@@ -15,6 +15,7 @@ import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { ProviderContent, VideoProvider } from '../../shared/provider/provider-client';
 import type { VideoRepository } from '../../shared/repositories/video-repository';
 import type { ContentVariant } from '../../shared/schemas';
+import { PENDING_CONTENT_TAGGING } from '../../shared/storage/video-keys';
 import { contentKey, contentType, unixSeconds } from '../../shared/video';
 
 /**
@@ -127,7 +128,14 @@ export async function streamToS3(
 
   const upload = new Upload({
     client: target.s3,
-    params: { Bucket: target.bucket, Key: target.key, Body: meter, ContentType: target.contentType },
+    // Pending until RecordCompletion re-tags it: the bucket expires objects of videos that never complete.
+    params: {
+      Bucket: target.bucket,
+      Key: target.key,
+      Body: meter,
+      ContentType: target.contentType,
+      Tagging: PENDING_CONTENT_TAGGING,
+    },
     partSize: target.partSize,
     queueSize: target.queueSize,
     leavePartsOnError: false,

@@ -17,7 +17,7 @@ import type { AppFunction } from './app-function';
 export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem' | 'Query';
 
 /** Object-level S3 actions a function may be granted under `videos/*`. */
-export type ObjectAction = 'GetObject' | 'PutObject' | 'AbortMultipartUpload' | 'DeleteObject';
+export type ObjectAction = 'GetObject' | 'PutObject' | 'PutObjectTagging' | 'AbortMultipartUpload' | 'DeleteObject';
 
 export interface BindTableOptions {
   /**

@@ -58,13 +58,16 @@ export class VideoPipeline extends Construct {
     // Streams the MP4 into a multipart upload: memory stays flat, but a large video takes minutes.
     this.storeVideo = task('StoreVideoFunction', 'store-video', 'storeVideo', 1024);
     bindTable(this.storeVideo, table, ['UpdateItem']);
-    // GetObject (HeadObject): reads back an upload whose CompleteMultipartUpload answer was lost.
-    bindBucket(this.storeVideo, bucket, ['PutObject', 'AbortMultipartUpload', 'GetObject']);
+    // GetObject (HeadObject): reads back an upload whose CompleteMultipartUpload answer was lost. PutObjectTagging:
+    // uploads carry the `pending` tag (S3 authorises x-amz-tagging with it).
+    bindBucket(this.storeVideo, bucket, ['PutObject', 'PutObjectTagging', 'AbortMultipartUpload', 'GetObject']);
     bindProvider(this.storeVideo, provider);
 
     this.recordCompletion = task('RecordCompletionFunction', 'record-completion', 'recordCompletion');
     // DeleteItem: settling removes the video's deadline watch in the same transaction.
     bindTable(this.recordCompletion, table, ['GetItem', 'UpdateItem', 'PutItem', 'DeleteItem']);
+    // Re-tags the stored objects `completed` (or `pending` again when the video was cancelled meanwhile).
+    bindBucket(this.recordCompletion, bucket, ['PutObjectTagging']);
 
     this.recordFailure = task('RecordFailureFunction', 'record-failure', 'recordFailure');
     // PutItem: the provider-cost entry of a video the provider finished before it failed (inside a transaction).

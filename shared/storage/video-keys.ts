@@ -6,3 +6,25 @@
 
 /** The S3 key prefix every stored object lives under (`videos/{userId}/{videoId}/{file}`); grants are scoped to it. */
 export const VIDEO_KEY_PREFIX = 'videos/';
+
+/*
+ * Objects that belong to no completed video expire. Every object is written tagged `reelflow-state=pending` (the tag
+ * travels with the upload, so no object ever exists untagged); RecordCompletion re-tags a video's objects
+ * `reelflow-state=completed` before it marks the video completed. The bucket's lifecycle rule expires objects still
+ * pending after PENDING_CONTENT_EXPIRY_DAYS: those of videos that failed or were cancelled after (or while) their MP4
+ * was stored, and anything a crash left behind. A completed video's objects never carry `pending` (the re-tag comes
+ * first; a completion that then finds the video cancelled tags them pending again).
+ */
+
+/** The object tag that says whether an object belongs to a completed video. */
+export const CONTENT_STATE_TAG = 'reelflow-state';
+/** The states of {@link CONTENT_STATE_TAG}. */
+export const CONTENT_STATES = { pending: 'pending', completed: 'completed' } as const;
+export type ContentState = keyof typeof CONTENT_STATES;
+/**
+ * How long an object may stay pending: far longer than any execution can run (its timeout is about 31 hours, see
+ * shared/pipeline/duration.ts), so only objects of videos that will never complete reach it.
+ */
+export const PENDING_CONTENT_EXPIRY_DAYS = 7;
+/** The `Tagging` (x-amz-tagging) an upload carries. */
+export const PENDING_CONTENT_TAGGING = `${CONTENT_STATE_TAG}=${CONTENT_STATES.pending}`;

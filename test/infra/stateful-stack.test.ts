@@ -2,6 +2,8 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { StatefulStack } from '../../infra/stacks/stateful-stack';
+import { DEADLINE_WATCH_MARGIN_SECONDS, maxPipelineSeconds } from '../../shared/pipeline/duration';
+import { PENDING_CONTENT_EXPIRY_DAYS } from '../../shared/storage/video-keys';
 
 function statefulTemplate(): Template {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -33,6 +35,33 @@ describe('StatefulStack', () => {
         },
       },
     });
+  });
+
+  it('expires objects still tagged pending (no completed video) under videos/, long after any execution could end', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          {
+            Id: 'expire-content-of-no-completed-video',
+            Status: 'Enabled',
+            Prefix: 'videos/',
+            TagFilters: [{ Key: 'reelflow-state', Value: 'pending' }],
+            ExpirationInDays: PENDING_CONTENT_EXPIRY_DAYS,
+          },
+        ]),
+      },
+    });
+    // A video whose objects are still pending after this long can never complete: its execution has timed out.
+    expect(PENDING_CONTENT_EXPIRY_DAYS * 24 * 3600).toBeGreaterThan(
+      maxPipelineSeconds() + DEADLINE_WATCH_MARGIN_SECONDS,
+    );
+    // Only the one pending rule expires objects: a completed video's objects are never expired.
+    const rules = (
+      Object.values(template.findResources('AWS::S3::Bucket'))[0] as {
+        Properties: { LifecycleConfiguration: { Rules: Array<Record<string, unknown>> } };
+      }
+    ).Properties.LifecycleConfiguration.Rules;
+    expect(rules.filter((rule) => 'ExpirationInDays' in rule || 'ExpirationDate' in rule)).toHaveLength(1);
   });
 
   it('denies every request to the bucket that does not use TLS', () => {

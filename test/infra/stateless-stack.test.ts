@@ -78,13 +78,16 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
     env: ['BUCKET_NAME', 'PROVIDER_BASE_URL', 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
     grants: {
       table: dynamo('UpdateItem'),
-      'bucket/videos/*': ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
+      'bucket/videos/*': ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject', 's3:PutObjectTagging'],
       secret: SECRET,
     },
   },
   'record-completion': {
-    env: ['TABLE_NAME'],
-    grants: { table: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem') },
+    env: ['BUCKET_NAME', 'TABLE_NAME'],
+    grants: {
+      table: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+      'bucket/videos/*': ['s3:PutObjectTagging'],
+    },
   },
   'record-failure': {
     env: ['TABLE_NAME'],

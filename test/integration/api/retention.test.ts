@@ -1,5 +1,5 @@
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectTaggingCommand, ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useLocalStack } from '../../helpers/local-stack';
@@ -38,9 +38,13 @@ async function everyItem(): Promise<string[]> {
   return items;
 }
 
-async function objectsUnder(prefix: string): Promise<string[]> {
+async function bucketName(): Promise<string> {
   const { Buckets = [] } = await s3.send(new ListBucketsCommand({}));
-  const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: Buckets[0]!.Name, Prefix: prefix }));
+  return Buckets[0]!.Name!;
+}
+
+async function objectsUnder(prefix: string): Promise<string[]> {
+  const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: await bucketName(), Prefix: prefix }));
   return Contents.map((object) => object.Key ?? '');
 }
 
@@ -63,7 +67,14 @@ describe('retention', () => {
     const before = await everyItem();
     // The create's answer (in the Powertools record) and the video both hold the prompt until the delete.
     expect(before.filter((item) => item.includes(prompt)).length).toBeGreaterThanOrEqual(2);
-    expect(await objectsUnder(`videos/${userId}/${done.id}/`)).toHaveLength(3);
+    const keys = await objectsUnder(`videos/${userId}/${done.id}/`);
+    expect(keys).toHaveLength(3);
+    // RecordCompletion re-tagged them: the bucket's lifecycle expires only objects still tagged pending.
+    const bucket = await bucketName();
+    for (const Key of keys) {
+      const { TagSet } = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key }));
+      expect(TagSet, Key).toEqual([{ Key: 'reelflow-state', Value: 'completed' }]);
+    }
 
     const deleted = await api.call('DELETE', `/v1/videos/${done.id}`, { token });
 

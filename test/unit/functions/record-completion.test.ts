@@ -22,14 +22,22 @@ const state = { videoId, userId: 'alice', stored };
 function setup(overrides: Parameters<typeof aVideo>[0] = {}) {
   const videos = new InMemoryVideoRepository([aVideo({ status: 'storing', ...overrides })]);
   const metrics = fakeMetrics();
+  const marks: Array<{ state: string; keys: readonly string[]; status: string | undefined }> = [];
   const deps: RecordCompletionDeps = {
     money: new InMemoryBilling(videos),
+    tags: {
+      mark: async (_bucket, keys, tagState) => {
+        marks.push({ state: tagState, keys, status: videos.videos.get(videoId)?.status });
+      },
+    },
     clock: fixedClock('2025-11-21T05:00:00Z'),
     logger: fakeLogger(),
     metrics,
   };
-  return { videos, metrics, deps };
+  return { videos, metrics, marks, deps };
 }
+
+const KEYS = ['video.mp4', 'thumbnail.webp', 'spritesheet.jpg'].map((file) => `videos/alice/${videoId}/${file}`);
 
 describe('record-completion', () => {
   it('completes the video, stores its content and charges the estimate once', async () => {
@@ -68,15 +76,30 @@ describe('record-completion', () => {
     expect(metrics.total('VideosCompleted')).toBe(1);
   });
 
-  it('leaves a cancelled video cancelled and uncharged', async () => {
+  it('leaves a cancelled video cancelled and uncharged, its objects tagged pending again (the bucket expires them)', async () => {
     // Prepare
-    const { videos, deps } = setup({ status: 'cancelled', chargedMicros: 0 });
+    const { videos, marks, deps } = setup({ status: 'cancelled', chargedMicros: 0 });
 
     // Act
     await recordCompletion(state, deps);
 
     // Assess
     expect(videos.videos.get(videoId)).toMatchObject({ status: 'cancelled', chargedMicros: 0, content: null });
+    expect(marks.map((mark) => [mark.state, mark.keys])).toEqual([
+      ['completed', KEYS],
+      ['pending', KEYS],
+    ]);
+  });
+
+  it('tags every stored object completed before the video is marked completed', async () => {
+    // Prepare
+    const { marks, deps } = setup();
+
+    // Act
+    await recordCompletion({ ...state, stored: { ...stored, variants: ['video', 'thumbnail'] } }, deps);
+
+    // Assess
+    expect(marks).toEqual([{ state: 'completed', keys: KEYS.slice(0, 2), status: 'storing' }]);
   });
 
   it('throws when the video does not exist', async () => {

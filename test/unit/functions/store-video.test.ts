@@ -86,6 +86,12 @@ describe('store-video', () => {
     expect(s3Mock.commandCalls(AbortMultipartUploadCommand)).toHaveLength(0);
     const previewKeys = s3Mock.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key);
     expect(previewKeys).toEqual([`videos/alice/${videoId}/thumbnail.webp`, `videos/alice/${videoId}/spritesheet.jpg`]);
+    // Every object is created tagged pending (no moment without the tag): the bucket expires it unless completed.
+    const created = [
+      ...s3Mock.commandCalls(CreateMultipartUploadCommand).map((call) => call.args[0].input.Tagging),
+      ...s3Mock.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Tagging),
+    ];
+    expect(created).toEqual(['reelflow-state=pending', 'reelflow-state=pending', 'reelflow-state=pending']);
     expect(videos.videos.get(videoId)?.status).toBe('storing');
     expect(metrics.total('BytesStored')).toBe(size + 2048 + 4096);
   });
