@@ -1,6 +1,6 @@
 import { ConflictError } from '../../shared/errors';
 import type { Caller } from '../../shared/http/types';
-import type { ReservationReleaser } from '../../shared/money/release';
+import type { VideoCanceller } from '../../shared/money/release';
 import type { PipelineStopper } from '../../shared/pipeline/pipeline-stopper';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { VideoRepository } from '../../shared/repositories/video-repository';
@@ -15,8 +15,12 @@ export interface CancelVideoInput {
 
 export interface CancelVideoDeps {
   videos: Pick<VideoRepository, 'get'>;
-  /** Makes the video `cancelled` with charged 0 and gives its reservation back, in one transaction (money module). */
-  releaser: ReservationReleaser;
+  /**
+   * Makes the video `cancelled` in one transaction (money module): charged 0 and its reservation given back when the
+   * provider has not accepted a job yet; otherwise held (charged null, active slot freed, reservation kept) until
+   * the reconciler settles it from the provider's outcome.
+   */
+  money: VideoCanceller;
   pipeline: PipelineStopper;
   clock: () => Date;
   logger: Pick<AppLogger, 'info' | 'warn' | 'appendKeys'>;
@@ -25,19 +29,24 @@ export interface CancelVideoDeps {
 
 /**
  * POST /v1/videos/{id}/cancel: the caller's video (404 otherwise) that is not terminal yet (409 `invalid_state`)
- * becomes `cancelled`, is charged 0 and gets its reserved budget back; then its execution is stopped.
+ * becomes `cancelled` at once; then its execution is stopped. The money depends on the provider:
+ * - no provider job yet: charged 0 and its reserved budget given back at once;
+ * - the provider accepted the job: `charged_micros` stays null and its `max_active` slot is freed, but the
+ *   reservation stays committed; the reconciler asks the provider to stop the job and settles from its outcome
+ *   (billed → the price, once; failed or deleted → 0). The provider is never called here, so a slow or down
+ *   provider never fails a cancel.
  *
  * The status change comes first and decides: it is conditional on the video not being terminal, so a completion
  * racing the cancel either lands first (the cancel answers 409) or finds the video cancelled (RecordCompletion
- * and RecordFailure never overwrite a terminal status, and polling stops on it). Stopping the execution is then
- * housekeeping: if it fails, the pipeline still ends on its own at its next step, so the cancel still succeeds.
+ * charges a held cancel its price, since the provider billed; RecordFailure leaves it to the reconciler). Stopping
+ * the execution is then housekeeping: if it fails, the pipeline still ends on its own at its next step.
  */
 export async function cancelVideo(input: CancelVideoInput, deps: CancelVideoDeps): Promise<VideoResource> {
   const video = await findOwnVideo(deps.videos, input.caller, input.videoId);
   deps.logger.appendKeys({ videoId: video.videoId, userId: video.userId });
   if (isTerminal(video.status)) throw alreadyTerminal(video);
 
-  const result = await deps.releaser.release(video.videoId, { status: 'cancelled', now: unixSeconds(deps.clock()) });
+  const result = await deps.money.cancel(video.videoId, unixSeconds(deps.clock()));
   if (!result.applied || result.video === undefined || result.video.status !== 'cancelled') {
     throw alreadyTerminal(result.video ?? video);
   }
@@ -51,7 +60,11 @@ export async function cancelVideo(input: CancelVideoInput, deps: CancelVideoDeps
     deps.logger.warn('Could not stop the execution of a cancelled video; it ends at its next step', error as Error);
   }
   deps.metrics.addMetric('VideosCancelled', 'Count', 1);
-  deps.logger.info('Video cancelled', { previousStatus: video.status });
+  if (result.held) deps.metrics.addMetric('VideosCancelledAwaitingProvider', 'Count', 1);
+  deps.logger.info('Video cancelled', {
+    previousStatus: video.status,
+    money: result.held ? 'held until the provider’s outcome' : 'released',
+  });
   return toVideoResource(result.video);
 }
 

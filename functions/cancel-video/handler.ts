@@ -21,7 +21,7 @@ const env = parseEnv(cancelVideoEnvSchema);
 
 const deps: CancelVideoDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
-  releaser: new DynamoReleaser(ddb, env.TABLE_NAME),
+  money: new DynamoReleaser(ddb, env.TABLE_NAME),
   pipeline: new StepFunctionsPipelineStopper(sfn, env.STATE_MACHINE_ARN),
   clock: () => new Date(),
   logger,

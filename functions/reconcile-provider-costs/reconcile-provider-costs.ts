@@ -1,4 +1,5 @@
 import { PermanentProviderError, RetryableProviderError } from '../../shared/errors';
+import type { CancelledCharger } from '../../shared/money/charge';
 import type { ProviderCostRecorder } from '../../shared/money/provider-cost';
 import type { ReconcileQueue, ReconcileWorkItem } from '../../shared/money/reconciliation';
 import type { ReservationReleaser } from '../../shared/money/release';
@@ -22,12 +23,12 @@ export interface ReconcileProviderCostsOptions {
 
 export interface ReconcileProviderCostsDeps {
   queue: ReconcileQueue;
-  provider: Pick<VideoProvider, 'retrieve' | 'list'>;
+  provider: Pick<VideoProvider, 'retrieve' | 'list' | 'delete'>;
   /**
-   * Records, once, a provider cost the user is not charged for; releases a video whose deadline watch is due
-   * (money module).
+   * Records, once, a provider cost the user is not charged for; releases a video whose deadline watch is due;
+   * settles held cancels (charged when the provider billed, released otherwise) (money module).
    */
-  costs: ProviderCostRecorder & ReservationReleaser;
+  costs: ProviderCostRecorder & ReservationReleaser & CancelledCharger;
   /** The video of an orphan search, and the claim of the job it finds. */
   videos: Pick<VideoRepository, 'get' | 'claimProviderJob'>;
   clock: () => Date;
@@ -63,6 +64,12 @@ export interface ReconcileSummary {
   deadlineReleased: number;
   /** Deadline watches of videos already settled: removed. */
   deadlineCleared: number;
+  /** Held cancels whose job the provider finished (billed): charged their price. */
+  cancelCharged: number;
+  /** Held cancels whose job failed or was deleted before completing: released at 0. */
+  cancelReleased: number;
+  /** Held cancels given up on (no outcome within the window, or the deadline watch fell due): released at 0. */
+  cancelGaveUp: number;
 }
 
 /** How long after the release an orphan search looks for the provider job before concluding there is none. */
@@ -121,6 +128,9 @@ export async function reconcileProviderCosts(
     noJob: 0,
     deadlineReleased: 0,
     deadlineCleared: 0,
+    cancelCharged: 0,
+    cancelReleased: 0,
+    cancelGaveUp: 0,
   };
   const items = await deps.queue.due(unixSeconds(deps.clock()), deps.options.maxItems);
   for (const item of items) {
@@ -151,6 +161,7 @@ interface ItemResult {
 
 async function reconcileOne(found: ReconcileWorkItem, deps: ReconcileProviderCostsDeps): Promise<ItemResult> {
   if (found.kind === 'deadline') return reconcileDeadline(found, deps);
+  if (found.kind === 'cancel_settlement') return settleHeldCancel(found, deps);
   let item = found;
   let status: ProviderVideo['status'];
   if (item.providerVideoId === null) {
@@ -218,6 +229,10 @@ async function afterItemError(
   const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   try {
     if (failures >= maxItemFailures || now >= item.givenUpAt + lookbackSeconds) {
+      if (item.kind === 'cancel_settlement') {
+        await giveUpHeldCancel(item, deps, { why: 'failed too often', error: reason });
+        return { outcome: 'cancelGaveUp' };
+      }
       await deps.queue.remove(item);
       deps.logger.error('Reconcile work item failed too often; abandoned, its provider cost is unknown', {
         ...keys,
@@ -329,6 +344,13 @@ async function reconcileDeadline(item: ReconcileWorkItem, deps: ReconcileProvide
     error: failureOf({ Error: 'States.Timeout' }),
     now,
   });
+  if (result.awaitingProvider === true) {
+    // A held cancel nobody settled by the time no execution can still run: give up on it, but leave its settlement
+    // item to follow the job, which records the provider's cost for finance if it completes later.
+    await giveUpHeldCancel(item, deps, { why: 'deadline watch fell due', keepFollowing: true });
+    await deps.queue.remove(item);
+    return { outcome: 'cancelGaveUp' };
+  }
   await deps.queue.remove(item);
   if (!result.applied) return { outcome: 'deadlineCleared' };
   deps.logger.warn('Video still unsettled after its execution could have ended; released as timed_out', {
@@ -338,6 +360,140 @@ async function reconcileDeadline(item: ReconcileWorkItem, deps: ReconcileProvide
     providerVideoId: result.video?.providerVideoId ?? null,
   });
   return { outcome: 'deadlineReleased' };
+}
+
+/**
+ * A held cancel (a video cancelled after the provider accepted its job, its reservation still committed): asks the
+ * provider how the job stands and settles the video from that, exactly once (the money module's conditions):
+ * - `completed`: the provider billed it → the user is charged its price (a `cancelled_charge` ledger entry);
+ * - `failed`, or unknown to the provider (404) → released, charged 0;
+ * - still running → asked to stop (`DELETE /videos/{id}`); deleted → released at 0 (it was stopped before it
+ *   completed); refused (a provider that deletes only finished jobs) → looked at again later, like a provider job;
+ * - no outcome (still running, or the provider unreachable) when the lookback window ends → given up on: released at
+ *   0, logged as an error and counted in `CancelledSettlementGaveUp` for an alarm.
+ * A settlement found done already (e.g. RecordCompletion charged it, or the deadline watch gave up on it) is not
+ * repeated; a job that completes after a give-up has its cost recorded for finance instead.
+ */
+async function settleHeldCancel(item: ReconcileWorkItem, deps: ReconcileProviderCostsDeps): Promise<ItemResult> {
+  const providerVideoId = item.providerVideoId ?? '';
+  const keys = { videoId: item.videoId, userId: item.userId, providerVideoId };
+  const windowEnd = item.givenUpAt + deps.options.lookbackSeconds;
+  let status: ProviderVideo['status'] | 'gone';
+  try {
+    status = (await deps.provider.retrieve(providerVideoId)).status;
+  } catch (error) {
+    if (error instanceof PermanentProviderError && statusOf(error.cause) === 404) status = 'gone';
+    else if (error instanceof RetryableProviderError) {
+      if (unixSeconds(deps.clock()) >= windowEnd) {
+        await giveUpHeldCancel(item, deps, { why: 'provider unreachable until the window ended', error: error.message });
+        return { outcome: 'cancelGaveUp' };
+      }
+      deps.logger.warn('Provider unavailable; cancelled video settled on a later run', { ...keys, error: error.message });
+      return { outcome: 'deferred', rateLimited: error.rateLimited };
+    } else throw error;
+  }
+
+  if (status === 'queued' || status === 'in_progress') {
+    const stop = await askToStop(item, providerVideoId, deps);
+    if (stop === 'rate_limited') return { outcome: 'deferred', rateLimited: true };
+    if (stop === 'deleted') status = 'gone';
+  }
+
+  const now = unixSeconds(deps.clock());
+  if (status === 'completed') {
+    const result = await deps.costs.chargeCancelled(item.videoId, now);
+    await deps.queue.remove(item);
+    deps.logger.info('Provider finished a cancelled video’s job; the user is charged its price once', {
+      ...keys,
+      chargedNow: result.applied,
+      chargedMicros: result.video?.chargedMicros ?? null,
+      providerCostRecorded: result.providerCostRecorded === true,
+    });
+    if (result.applied) deps.metrics.addMetric('CancelledVideosCharged', 'Count', 1);
+    return { outcome: 'cancelCharged', recorded: result.providerCostRecorded === true };
+  }
+  if (status === 'failed' || status === 'gone') {
+    const result = await deps.costs.release(item.videoId, {
+      status: 'cancelled',
+      now,
+      settlesHeldCancel: 'provider_ended',
+    });
+    await deps.queue.remove(item);
+    deps.logger.info('Cancelled video’s job ended at the provider before completing; released, charged 0', {
+      ...keys,
+      providerStatus: status,
+      releasedNow: result.applied,
+    });
+    return { outcome: 'cancelReleased' };
+  }
+  if (now >= windowEnd) {
+    await giveUpHeldCancel(item, deps, { why: 'job still unfinished when the window ended', providerStatus: status });
+    return { outcome: 'cancelGaveUp' };
+  }
+  await deps.queue.reschedule(item, nextDueAt(item, now, deps.options.lookbackSeconds));
+  return { outcome: 'rescheduled' };
+}
+
+/**
+ * Asks the provider to delete a job still running. `refused`: it would not (a provider that deletes only finished
+ * jobs answers 4xx) or could not answer now; the job is followed anyway. Never throws for a provider answer.
+ */
+async function askToStop(
+  item: ReconcileWorkItem,
+  providerVideoId: string,
+  deps: ReconcileProviderCostsDeps,
+): Promise<'deleted' | 'refused' | 'rate_limited'> {
+  const keys = { videoId: item.videoId, userId: item.userId, providerVideoId };
+  try {
+    await deps.provider.delete(providerVideoId);
+    deps.logger.info('Provider deleted the job of a cancelled video before it completed', keys);
+    return 'deleted';
+  } catch (error) {
+    if (error instanceof PermanentProviderError) {
+      if (statusOf(error.cause) === 404) return 'deleted';
+      deps.logger.info('Provider would not stop the job of a cancelled video; following it', {
+        ...keys,
+        providerCode: error.providerCode ?? null,
+      });
+      return 'refused';
+    }
+    if (error instanceof RetryableProviderError) {
+      deps.logger.warn('Provider could not take a stop request now; following the job', {
+        ...keys,
+        error: error.message,
+      });
+      return error.rateLimited ? 'rate_limited' : 'refused';
+    }
+    throw error;
+  }
+}
+
+/**
+ * Gives up on a held cancel: released at 0 (the user is not charged for work reelflow cannot show was billed),
+ * logged as an error with what is known, and counted in `CancelledSettlementGaveUp` for an alarm. The work item is
+ * removed unless `keepFollowing` (then a later completion still records the job's cost for finance).
+ */
+async function giveUpHeldCancel(
+  item: ReconcileWorkItem,
+  deps: ReconcileProviderCostsDeps,
+  known: { why: string; keepFollowing?: boolean; providerStatus?: string; error?: string },
+): Promise<void> {
+  const now = unixSeconds(deps.clock());
+  const result = await deps.costs.release(item.videoId, { status: 'cancelled', now, settlesHeldCancel: 'gave_up' });
+  if (known.keepFollowing !== true && item.kind === 'cancel_settlement') await deps.queue.remove(item);
+  if (!result.applied) return;
+  deps.metrics.addMetric('CancelledSettlementGaveUp', 'Count', 1);
+  deps.logger.error('Gave up waiting for the provider’s outcome of a cancelled video; released at 0', {
+    videoId: item.videoId,
+    userId: item.userId,
+    providerVideoId: result.video?.providerVideoId ?? item.providerVideoId,
+    why: known.why,
+    providerStatus: known.providerStatus ?? 'unknown',
+    checks: item.checks,
+    cancelledAt: item.kind === 'cancel_settlement' ? item.givenUpAt : null,
+    ...(known.error === undefined ? {} : { error: known.error }),
+    estimatedMicros: result.video?.estimatedMicros,
+  });
 }
 
 function statusOf(cause: unknown): number | undefined {

@@ -36,7 +36,8 @@ export function completionInput(event: PipelineState & { stored?: unknown }): Re
 /**
  * RecordCompletion: status completed, completed_at, content and charged_micros = the estimate, with the ledger
  * entry and the month's aggregates, in ONE transaction that only applies to a video not yet settled. A retried
- * step finds it completed and changes nothing; a video given up on meanwhile (cancelled) is not charged, its
+ * step finds it completed and changes nothing; a video cancelled after the provider accepted its job is charged its
+ * price (the provider billed it) and stays cancelled; one given up on otherwise (released) is not charged, its
  * provider cost is recorded for finance. Returns the state unchanged.
  *
  * The objects are tagged `completed` first, so a completed video never has objects the bucket's lifecycle expires;
@@ -60,7 +61,14 @@ export async function recordCompletion(
       key: stored.key,
     },
   });
-  if (result.applied) {
+  if (result.applied && result.video?.status === 'cancelled') {
+    // Cancelled after the provider accepted the job, which it finished and billed: the user pays its price once.
+    deps.metrics.addMetric('CancelledVideosCharged', 'Count', 1);
+    deps.metrics.addMetric('ChargedMicros', 'Count', result.video.chargedMicros ?? 0);
+    deps.logger.info('Cancelled video finished by the provider; charged its price', {
+      chargedMicros: result.video.chargedMicros,
+    });
+  } else if (result.applied) {
     deps.metrics.addMetric('VideosCompleted', 'Count', 1);
     deps.metrics.addMetric('ChargedMicros', 'Count', result.video?.chargedMicros ?? 0);
     deps.logger.info('Video completed', { bytes: stored.bytes, chargedMicros: result.video?.chargedMicros });

@@ -1,21 +1,23 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CompletionUpdate } from '../repositories/video-repository';
 import type { VideoRecord } from '../video';
-import { type Charger, DynamoCharger } from './charge';
+import { type CancelledCharger, type Charger, DynamoCharger } from './charge';
 import type { ReleaseOutcome, SettlementResult } from './decisions';
 import type { ReservationGuard } from './idempotency-guard';
 import { DynamoLimitsStore, type LimitsStore, type UserLimits } from './limits';
 import { DynamoProviderCosts, type ProviderCostRecorder } from './provider-cost';
-import { DynamoReleaser, type ReservationReleaser } from './release';
+import { type CancelResult, DynamoReleaser, type ReservationReleaser, type VideoCanceller } from './release';
 import { DynamoReservations, type Reservations } from './reserve';
 import type { BillingOptions } from './transaction-items';
 
 /**
  * Every money move of the table as one object, for callers that need more than one: admission reserves and, when
- * the pipeline cannot start, releases; the reconciler releases and records provider costs. A caller that needs one
+ * the pipeline cannot start, releases; the reconciler releases, settles held cancels and records provider costs. A caller that needs one
  * move takes its own piece (reserve.ts, charge.ts, release.ts, provider-cost.ts).
  */
-export class DynamoBilling implements Reservations, ReservationReleaser, Charger, ProviderCostRecorder {
+export class DynamoBilling
+  implements Reservations, ReservationReleaser, Charger, CancelledCharger, VideoCanceller, ProviderCostRecorder
+{
   private readonly reservations: DynamoReservations | undefined;
   private readonly charger: DynamoCharger;
   private readonly releaser: DynamoReleaser;
@@ -43,8 +45,16 @@ export class DynamoBilling implements Reservations, ReservationReleaser, Charger
     return this.charger.charge(videoId, update);
   }
 
+  chargeCancelled(videoId: string, now: number): Promise<SettlementResult> {
+    return this.charger.chargeCancelled(videoId, now);
+  }
+
   release(videoId: string, outcome: ReleaseOutcome): Promise<SettlementResult> {
     return this.releaser.release(videoId, outcome);
+  }
+
+  cancel(videoId: string, now: number): Promise<CancelResult> {
+    return this.releaser.cancel(videoId, now);
   }
 
   recordProviderCostOf(videoId: string, now: number, providerVideoId?: string): Promise<boolean> {

@@ -23,6 +23,11 @@ export interface VideoMoneyFields {
   /** Set once by the charge or the release that settled the video: what makes a retried settlement a no-op. */
   settledAt?: number;
   settlement?: 'charged' | 'released';
+  /**
+   * Set by a cancel after the provider accepted the job: the video answers `cancelled` and its `max_active` slot is
+   * freed, but its reservation stays held until the provider's outcome settles it (cancelledSettlement...).
+   */
+  cancelHeldAt?: number;
   /** The AWS-side cost of producing the video, priced at settlement (aws-cost.ts). */
   awsCostMicros?: number;
   /** Work counters the task functions add to (work-meter.ts). */
@@ -44,6 +49,8 @@ export interface Reservation {
 export type UsageDelta = Partial<
   Record<
     | 'chargedMicros'
+    | 'cancelledChargedMicros'
+    | 'cancelledVideos'
     | 'reservedMicros'
     | 'committedMicros'
     | 'videos'
@@ -58,12 +65,26 @@ export type UsageDelta = Partial<
 export interface SettlementResult extends TransitionResult {
   /** True when this call recorded a provider cost the user is not charged for. */
   providerCostRecorded?: boolean;
+  /**
+   * True when the video is a held cancel (cancelled after the provider accepted its job) that this call left for
+   * the provider's outcome to settle.
+   */
+  awaitingProvider?: boolean;
 }
 
 /** The terminal outcome a release records. */
 export type ReleaseOutcome =
   | { status: 'failed'; error: VideoFailure; now: number }
-  | { status: 'cancelled'; now: number };
+  | {
+      status: 'cancelled';
+      now: number;
+      /**
+       * Settles a held cancel at 0: the provider's job failed or was deleted before it completed, or reelflow gave up
+       * waiting for its outcome. Without it a release leaves a held cancel alone (only the provider's outcome, or
+       * giving up on it, settles one).
+       */
+      settlesHeldCancel?: 'provider_ended' | 'gave_up';
+    };
 
 /** A video's length in whole seconds. */
 export function secondsOf(video: Pick<VideoRecord, 'seconds'>): number {
@@ -143,16 +164,58 @@ export function reservationOf(video: VideoRecord, fields: VideoMoneyFields): Res
 /**
  * What a completion does to the money:
  * - `charge`: the video is not settled, the user pays for it;
+ * - `charge_cancelled`: a held cancel (cancelled after the provider accepted the job) whose job the provider
+ *   finished, so billed: the user pays its price once, the video stays `cancelled`;
  * - `already_charged`: a retried or redriven completion, nothing to do;
  * - `record_provider_cost`: the provider finished a job reelflow had given up on (released): finance sees the cost,
  *   the user is not charged.
  */
 export function chargeDecision(
   video: VideoRecord,
-  settledAt: number | undefined,
-): 'charge' | 'already_charged' | 'record_provider_cost' {
-  if (!isTerminal(video.status) && settledAt === undefined) return 'charge';
-  return video.status === 'completed' ? 'already_charged' : 'record_provider_cost';
+  fields: Pick<VideoMoneyFields, 'settledAt' | 'cancelHeldAt' | 'settlement'>,
+): 'charge' | 'charge_cancelled' | 'already_charged' | 'record_provider_cost' {
+  if (isHeldCancel(video, fields)) return 'charge_cancelled';
+  if (!isTerminal(video.status) && fields.settledAt === undefined) return 'charge';
+  return video.status === 'completed' || fields.settlement === 'charged' ? 'already_charged' : 'record_provider_cost';
+}
+
+/** A cancel after the provider accepted the job, whose money waits for the provider's outcome. */
+export function isHeldCancel(
+  video: Pick<VideoRecord, 'status'>,
+  fields: Pick<VideoMoneyFields, 'settledAt' | 'cancelHeldAt'>,
+): boolean {
+  return video.status === 'cancelled' && fields.settledAt === undefined && fields.cancelHeldAt !== undefined;
+}
+
+/**
+ * What a cancel does:
+ * - `release`: the provider has not accepted a job yet (no provider job id): everything is released at once;
+ * - `hold`: the provider accepted the job: the video becomes `cancelled` with `charged_micros` null and its
+ *   `max_active` slot is freed, but its reservation stays committed until the provider's outcome is known;
+ * - `terminal`: the video is already completed, failed or cancelled (409).
+ */
+export function cancelDecision(video: VideoRecord): 'release' | 'hold' | 'terminal' {
+  if (isTerminal(video.status)) return 'terminal';
+  return video.providerVideoId !== null && video.providerVideoId !== '' ? 'hold' : 'release';
+}
+
+/** The record once a cancel holds it for the provider's outcome. */
+export function heldCancelVideo(video: VideoRecord, now: number): VideoRecord {
+  return { ...video, status: 'cancelled', chargedMicros: null, updatedAt: now };
+}
+
+/** The month's usage after a held cancel is charged: a charge, also counted as a cancelled video's charge. */
+export function cancelledChargeUsage(video: VideoRecord, reservation: Reservation, awsCostMicros: number): UsageDelta {
+  return {
+    ...chargeUsage(video, reservation, awsCostMicros),
+    cancelledChargedMicros: chargeAmountMicros(video),
+    cancelledVideos: 1,
+  };
+}
+
+/** The record after a held cancel is charged: still `cancelled`, charged its price. */
+export function cancelledChargedVideo(video: VideoRecord, now: number): VideoRecord {
+  return { ...video, chargedMicros: chargeAmountMicros(video), updatedAt: now };
 }
 
 /** What a completed video costs its user: the estimate quoted at create, whatever the provider took. */
@@ -200,18 +263,24 @@ export interface ReleasePlan {
   alreadyTerminal: boolean;
   /** The provider finished the job (`storing`): it billed, whatever happens to the download now. */
   providerBilled: boolean;
+  /** A held cancel: its `max_active` slot was freed at cancel, and its own work item is what settles it. */
+  heldCancel: boolean;
 }
 
 /**
  * The release of a video, or undefined when there is nothing to release: it is completed (charged) or already
- * settled. A video not yet terminal takes `outcome`'s status and error; every released video is charged 0.
+ * settled, or it is a held cancel and `outcome` is not its settlement. A video not yet terminal takes `outcome`'s
+ * status and error; every released video is charged 0.
  */
 export function releasePlan(
   video: VideoRecord,
   settledAt: number | undefined,
   outcome: ReleaseOutcome,
+  cancelHeldAt?: number,
 ): ReleasePlan | undefined {
   if (settledAt !== undefined || video.status === 'completed') return undefined;
+  const heldCancel = isHeldCancel(video, { settledAt, cancelHeldAt });
+  if (heldCancel && (outcome.status !== 'cancelled' || outcome.settlesHeldCancel === undefined)) return undefined;
   const alreadyTerminal = isTerminal(video.status);
   const after: VideoRecord = alreadyTerminal
     ? { ...video, chargedMicros: 0 }
@@ -222,7 +291,7 @@ export function releasePlan(
         updatedAt: outcome.now,
         error: outcome.status === 'failed' ? outcome.error : video.error,
       };
-  return { after, alreadyTerminal, providerBilled: video.status === 'storing' };
+  return { after, alreadyTerminal, providerBilled: video.status === 'storing', heldCancel };
 }
 
 /** The month's usage after a release: the reservation given back, the AWS cost and any provider cost counted. */

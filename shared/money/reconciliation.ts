@@ -29,7 +29,12 @@ import { type TransactOptions, transactWrite } from './transact';
  *   can still be running (state-machines/pipeline-duration.ts). If the video is still not settled then (its
  *   execution timed out, RecordFailure ran out of retries, an operator stopped it), the reconciler releases it as
  *   failed `timed_out`; that release writes the provider work item above as usual. A settled video's watch item is
- *   simply removed when due (charge and release leave it: their functions may not delete table items).
+ *   simply removed when due (charge and release leave it: their functions may not delete table items). A held
+ *   cancel still unsettled then is given up on: released at 0, loudly.
+ * - `cancel_settlement`: a video cancelled after the provider accepted its job (a held cancel, release.ts): the
+ *   reconciler asks the provider to stop the job and settles the video from its outcome (billed → charged its
+ *   price once; failed or deleted before completion → released at 0; no answer within the window → released at 0,
+ *   loudly). Written by the cancel's own transaction.
  */
 
 /** Why a video's provider job is reconciled. */
@@ -42,7 +47,7 @@ export type ReconcileReason =
   | 'orphaned';
 
 /** What a work item asks of the reconciler (absent on items written before kinds existed: `provider_job`). */
-export type ReconcileKind = 'provider_job' | 'orphan_search' | 'deadline';
+export type ReconcileKind = 'provider_job' | 'orphan_search' | 'deadline' | 'cancel_settlement';
 
 /** One piece of reconciliation work. Times are unix seconds. */
 export interface ReconcileWorkItem {
@@ -105,6 +110,20 @@ export function orphanedJobWorkItem(video: VideoRecord, providerVideoId: string,
     userId: video.userId,
     providerVideoId,
     reason: 'orphaned',
+    givenUpAt: now,
+    dueAt: now,
+    checks: 0,
+  };
+}
+
+/** The work item that settles a held cancel (its record after the cancel) from its provider job's outcome, due now. */
+export function cancelSettlementWorkItem(video: VideoRecord, now: number): ReconcileWorkItem {
+  return {
+    kind: 'cancel_settlement',
+    videoId: video.videoId,
+    userId: video.userId,
+    providerVideoId: video.providerVideoId,
+    reason: 'cancelled',
     givenUpAt: now,
     dueAt: now,
     checks: 0,

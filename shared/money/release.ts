@@ -2,9 +2,18 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { videoKey } from '../table-keys';
 import type { VideoRecord } from '../video';
 import { videoAwsCost } from './aws-cost';
-import { type ReleaseOutcome, releasePlan, releaseUsage, reservationOf, type SettlementResult } from './decisions';
+import {
+  cancelDecision,
+  heldCancelVideo,
+  isHeldCancel,
+  type ReleaseOutcome,
+  releasePlan,
+  releaseUsage,
+  reservationOf,
+  type SettlementResult,
+} from './decisions';
 import { providerCostPut } from './provider-cost';
-import { reconcileItem, reconcileWorkItemFor } from './reconciliation';
+import { cancelSettlementWorkItem, reconcileItem, reconcileWorkItemFor } from './reconciliation';
 import { type TransactItem, transactWrite } from './transact';
 import {
   activeRelease,
@@ -22,6 +31,12 @@ import {
  * releases twice. A release that gives up on a provider job which may still finish also writes a reconciliation
  * work item (reconciliation.ts) in its transaction: the reconciler records the job's cost if the provider completes
  * it. A release of a video the provider already finished (`storing`) records that cost itself.
+ *
+ * Cancel (cancel()) releases at once only while the provider has not accepted a job. Once it has, the cancel
+ * HOLDS: the video becomes `cancelled` with `chargedMicros` null and its active slot is freed, but the reservation
+ * stays committed and a `cancel_settlement` work item (same transaction) lets the reconciler settle it from the
+ * provider's outcome: charge.ts's chargeCancelled() when the provider billed, a release with `settlesHeldCancel`
+ * otherwise. Every other release leaves a held cancel alone, so its money moves exactly once.
  */
 
 /**
@@ -38,8 +53,24 @@ export interface ReservationReleaser {
   release(videoId: string, outcome: ReleaseOutcome): Promise<SettlementResult>;
 }
 
+/** What a cancel did: a settlement result, and whether the money now waits for the provider's outcome. */
+export interface CancelResult extends SettlementResult {
+  /** The provider had accepted the job: the reservation is held until its outcome settles the video. */
+  held: boolean;
+}
+
+/** Cancels a video (cancel-video). */
+export interface VideoCanceller {
+  /**
+   * Makes a video that is not yet terminal `cancelled`, in one transaction. Before the provider accepted a job:
+   * released at once (charged 0). After: held (`charged_micros` null, active slot freed, reservation kept, a
+   * `cancel_settlement` work item written). A video already terminal is left alone (`applied: false`).
+   */
+  cancel(videoId: string, now: number): Promise<CancelResult>;
+}
+
 /** The DynamoDB releases. */
-export class DynamoReleaser implements ReservationReleaser {
+export class DynamoReleaser implements ReservationReleaser, VideoCanceller {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -52,28 +83,75 @@ export class DynamoReleaser implements ReservationReleaser {
     );
   }
 
+  async cancel(videoId: string, now: number): Promise<CancelResult> {
+    let held = false;
+    const result = await settleVideo(this.client, this.tableName, videoId, 'release', (item, video) => {
+      const decision = cancelDecision(video);
+      held = decision === 'hold';
+      if (decision === 'terminal') return Promise.resolve({ applied: false, video });
+      if (decision === 'hold') return this.tryHold(item, video, now);
+      return this.tryRelease(item, video, { status: 'cancelled', now }, { providerJobAbsent: true });
+    });
+    return { ...result, held: held && result.applied };
+  }
+
+  /**
+   * The cancel of a video whose job the provider accepted: `cancelled`, `chargedMicros` null, one active video
+   * fewer, and the work item that settles it later; the reservation and the deadline watch stay (the watch is the
+   * backstop that releases it if the reconciler never settles it).
+   */
+  private async tryHold(item: VideoItem, video: VideoRecord, now: number): Promise<CancelResult | undefined> {
+    const reservation = reservationOf(video, item);
+    const after = heldCancelVideo(video, now);
+    const items: TransactItem[] = [
+      updateItem(this.tableName, videoKey(video.videoId), {
+        UpdateExpression: 'SET #status = :cancelled, updatedAt = :now, cancelHeldAt = :now REMOVE chargedMicros',
+        ConditionExpression:
+          'attribute_exists(pk) AND #status = :found AND providerVideoId = :job AND attribute_not_exists(settledAt)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':cancelled': 'cancelled',
+          ':now': now,
+          ':found': video.status,
+          ':job': video.providerVideoId,
+        },
+      }),
+      ...(reservation.held ? [activeRelease(this.tableName, video.userId)] : []),
+      { Put: { TableName: this.tableName, Item: reconcileItem(cancelSettlementWorkItem(after, now)) } },
+    ];
+    const result = await transactWrite(this.client, items, this.options);
+    if (result.committed) return { applied: true, video: after, held: true };
+    return undefined;
+  }
+
   /** Decides on the video as read and writes; undefined when the video changed in between. */
   private async tryRelease(
     item: VideoItem,
     video: VideoRecord,
     outcome: ReleaseOutcome,
-  ): Promise<SettlementResult | undefined> {
+    options: { providerJobAbsent?: boolean } = {},
+  ): Promise<CancelResult | undefined> {
     const videoId = video.videoId;
-    const plan = releasePlan(video, item.settledAt, outcome);
-    if (plan === undefined) return { applied: false, video };
+    const plan = releasePlan(video, item.settledAt, outcome, item.cancelHeldAt);
+    if (plan === undefined) {
+      return { applied: false, video, held: false, awaitingProvider: isHeldCancel(video, item) };
+    }
 
-    const { after, alreadyTerminal, providerBilled } = plan;
+    const { after, alreadyTerminal, providerBilled, heldCancel } = plan;
     const reservation = reservationOf(video, item);
     const awsCostMicros = videoAwsCost(item, null, this.options.awsPrices).micros;
-    const reconcile = providerBilled ? undefined : reconcileWorkItemFor(after, outcome.now);
+    // A held cancel is settled by its own work item: it needs no other.
+    const reconcile = providerBilled || heldCancel ? undefined : reconcileWorkItemFor(after, outcome.now);
     const newError = !alreadyTerminal && outcome.status === 'failed' ? outcome.error : undefined;
+    // A cancel before the provider accepted the job must not release one whose job id was saved meanwhile.
+    const jobAbsent = options.providerJobAbsent === true ? ' AND attribute_not_exists(providerVideoId)' : '';
     const setStatus = alreadyTerminal
       ? 'chargedMicros = :zero'
       : `#status = :target, chargedMicros = :zero, updatedAt = :now${newError === undefined ? '' : ', #error = :error'}`;
     const items: TransactItem[] = [
       updateItem(this.tableName, videoKey(videoId), {
         UpdateExpression: `SET ${setStatus}, settledAt = :now, settlement = :released, awsCostMicros = :aws`,
-        ConditionExpression: 'attribute_exists(pk) AND #status = :found AND attribute_not_exists(settledAt)',
+        ConditionExpression: `attribute_exists(pk) AND #status = :found AND attribute_not_exists(settledAt)${jobAbsent}`,
         ExpressionAttributeNames: { '#status': 'status', ...(newError === undefined ? {} : { '#error': 'error' }) },
         ExpressionAttributeValues: {
           ':found': video.status,
@@ -91,13 +169,14 @@ export class DynamoReleaser implements ReservationReleaser {
         reservation.month,
         releaseUsage(video, reservation, awsCostMicros, providerBilled),
       ),
-      ...(reservation.held ? [activeRelease(this.tableName, video.userId)] : []),
+      // A held cancel freed its active slot at cancel.
+      ...(reservation.held && !heldCancel ? [activeRelease(this.tableName, video.userId)] : []),
       deadlineWatchDelete(this.tableName, video),
       ...(providerBilled ? [providerCostPut(this.tableName, item, outcome.now)] : []),
       ...(reconcile === undefined ? [] : [{ Put: { TableName: this.tableName, Item: reconcileItem(reconcile) } }]),
     ];
     const result = await transactWrite(this.client, items, this.options);
-    if (result.committed) return { applied: true, video: after, providerCostRecorded: providerBilled };
+    if (result.committed) return { applied: true, video: after, providerCostRecorded: providerBilled, held: false };
     // Only the video's condition may fail and be retried; a failed provider cost put means one exists already for a
     // video that is not settled, which no retry can mend.
     if (result.reasons[0] !== 'ConditionalCheckFailed') {

@@ -50,6 +50,11 @@ export interface VideoProvider {
   /** A new job remixing the completed job `sourceProviderVideoId` with a new prompt (model, size, seconds kept). */
   remix(sourceProviderVideoId: string, params: { prompt: string }): Promise<ProviderVideo>;
   retrieve(providerVideoId: string): Promise<ProviderVideo>;
+  /**
+   * Asks the provider to delete a job (`DELETE /videos/{id}`): a provider that can stop a running job stops it; one
+   * that deletes only completed or failed jobs refuses a running one (a PermanentProviderError, e.g. 400).
+   */
+  delete(providerVideoId: string): Promise<void>;
   /** The project's videos, newest first, page by page. */
   list(options?: { pageSize?: number }): AsyncIterable<ProviderVideo>;
   downloadContent(providerVideoId: string, options: { variant: ContentVariant }): Promise<ProviderContent>;
@@ -238,6 +243,14 @@ export class OpenAIVideoProvider implements VideoProvider {
       return toProviderVideo(await this.withFreshKeyOn401(() => this.client.videos.retrieve(providerVideoId)));
     } catch (error) {
       throw mapProviderError(error, 'retrieve');
+    }
+  }
+
+  async delete(providerVideoId: string): Promise<void> {
+    try {
+      await this.withFreshKeyOn401(() => this.client.videos.delete(providerVideoId));
+    } catch (error) {
+      throw mapProviderError(error, 'delete');
     }
   }
 

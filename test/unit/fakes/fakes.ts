@@ -212,6 +212,9 @@ export class FakeProvider implements VideoProvider {
   nextId = 1;
   createError: Error | undefined;
   retrieveResults: Array<ProviderVideo | Error> = [];
+  /** Every job delete asked for, and what the next deletes answer (an error, or undefined: deleted). */
+  readonly deleted: string[] = [];
+  deleteResults: Array<Error | undefined> = [];
   downloads = new Map<ContentVariant, () => ProviderContent | Error>();
 
   async create(params: ProviderCreateParams): Promise<ProviderVideo> {
@@ -248,6 +251,13 @@ export class FakeProvider implements VideoProvider {
     const job = this.jobs.find((candidate) => candidate.id === providerVideoId);
     if (job === undefined) throw new Error(`unknown job ${providerVideoId}`);
     return job;
+  }
+
+  async delete(providerVideoId: string): Promise<void> {
+    this.deleted.push(providerVideoId);
+    const next = this.deleteResults.shift();
+    if (next !== undefined) throw next;
+    this.jobs = this.jobs.filter((candidate) => candidate.id !== providerVideoId);
   }
 
   async *list(): AsyncIterable<ProviderVideo> {

@@ -8,14 +8,16 @@ import { InMemoryBilling } from '../money/in-memory-billing';
 
 const VIDEO_ID = 'vid_01JD0000000000000000000000';
 
-function setup(status: VideoStatus, options: { stopError?: Error } = {}) {
-  const videos = new InMemoryVideoRepository([aVideo({ videoId: VIDEO_ID, status, progress: 40 })]);
+function setup(status: VideoStatus, options: { stopError?: Error; providerVideoId?: string } = {}) {
+  const videos = new InMemoryVideoRepository([
+    aVideo({ videoId: VIDEO_ID, status, progress: 40, providerVideoId: options.providerVideoId ?? null }),
+  ]);
   const money = new InMemoryBilling(videos);
   const stopped: string[] = [];
   const logger = fakeLogger();
   const deps: CancelVideoDeps = {
     videos,
-    releaser: money,
+    money,
     pipeline: {
       stop: async (videoId) => {
         if (options.stopError !== undefined) throw options.stopError;
@@ -32,8 +34,8 @@ function setup(status: VideoStatus, options: { stopError?: Error } = {}) {
 const input = (caller = alice) => parseCancelVideoRequest({ pathParameters: { id: VIDEO_ID } }, caller);
 
 describe('cancel-video', () => {
-  it.each(['queued', 'in_progress', 'storing'] as const)(
-    'returns the video cancelled and charged 0, its reservation released and execution stopped, when %s',
+  it.each(['queued', 'in_progress'] as const)(
+    'returns the video cancelled and charged 0, its reservation released and execution stopped, when %s without a provider job',
     async (status) => {
       // Prepare
       const { money, stopped, deps } = setup(status);
@@ -44,6 +46,23 @@ describe('cancel-video', () => {
       // Assess
       expect(video).toMatchObject({ id: VIDEO_ID, status: 'cancelled', cost: { charged_micros: 0 } });
       expect(money.released.has(VIDEO_ID)).toBe(true);
+      expect(stopped).toEqual([VIDEO_ID]);
+    },
+  );
+
+  it.each(['queued', 'in_progress', 'storing'] as const)(
+    'returns the video cancelled with charged_micros null, its reservation held and execution stopped, when %s with a provider job',
+    async (status) => {
+      // Prepare
+      const { money, stopped, deps } = setup(status, { providerVideoId: 'video_1' });
+
+      // Act
+      const video = await cancelVideo(input(), deps);
+
+      // Assess
+      expect(video).toMatchObject({ id: VIDEO_ID, status: 'cancelled', cost: { charged_micros: null } });
+      expect(money.held.has(VIDEO_ID)).toBe(true);
+      expect(money.released.has(VIDEO_ID)).toBe(false);
       expect(stopped).toEqual([VIDEO_ID]);
     },
   );
@@ -69,10 +88,10 @@ describe('cancel-video', () => {
   it('throws 409 invalid_state when the video completes between the read and the cancel', async () => {
     // Prepare
     const { videos, stopped, deps } = setup('in_progress');
-    deps.releaser = {
-      release: async () => {
+    deps.money = {
+      cancel: async () => {
         const completed = { ...(await videos.get(VIDEO_ID))!, status: 'completed' as const };
-        return { applied: false, video: completed };
+        return { applied: false, video: completed, held: false };
       },
     };
 

@@ -82,6 +82,9 @@ function setup(
   const recorded = new Set<string>();
   const recordedJobs: Array<string | undefined> = [];
   const released: Array<{ videoId: string; outcome: ReleaseOutcome }> = [];
+  /** Videos cancelled after the provider accepted their job, not settled yet (the money module's held cancels). */
+  const heldCancels = new Set<string>();
+  const chargedCancels: string[] = [];
   const calls: string[] = [];
   const metrics = fakeMetrics();
   const logger = fakeLogger();
@@ -100,9 +103,26 @@ function setup(
       // Like DynamoBilling: applied once, only to a video that is not settled.
       release: async (videoId: string, outcome: ReleaseOutcome) => {
         const video = videos.videos.get(videoId);
+        if (video !== undefined && heldCancels.has(videoId)) {
+          if (outcome.status !== 'cancelled' || outcome.settlesHeldCancel === undefined) {
+            return { applied: false, video, awaitingProvider: true };
+          }
+          heldCancels.delete(videoId);
+          released.push({ videoId, outcome });
+          video.chargedMicros = 0;
+          return { applied: true, video: structuredClone(video) };
+        }
         if (video === undefined || isTerminal(video.status)) return { applied: false, video };
         released.push({ videoId, outcome });
         Object.assign(video, { status: outcome.status, chargedMicros: 0 });
+        return { applied: true, video: structuredClone(video) };
+      },
+      // Like DynamoBilling: a held cancel is charged its price once.
+      chargeCancelled: async (videoId: string) => {
+        const video = videos.videos.get(videoId);
+        if (video === undefined || !heldCancels.delete(videoId)) return { applied: false, video };
+        chargedCancels.push(videoId);
+        video.chargedMicros = video.estimatedMicros;
         return { applied: true, video: structuredClone(video) };
       },
     },
@@ -112,7 +132,20 @@ function setup(
     metrics,
     options: { lookbackSeconds: LOOKBACK, maxItems: 100 },
   };
-  return { queue, provider, videos, recorded, recordedJobs, released, calls, metrics, logger, deps };
+  return {
+    queue,
+    provider,
+    videos,
+    recorded,
+    recordedJobs,
+    released,
+    heldCancels,
+    chargedCancels,
+    calls,
+    metrics,
+    logger,
+    deps,
+  };
 }
 
 const run = (deps: ReconcileProviderCostsDeps) => reconcileProviderCosts({ stopStartingAt: Infinity }, deps);
@@ -414,5 +447,129 @@ describe('nextDueAt', () => {
     expect(nextDueAt(item, NOW + 900, LOOKBACK)).toBe(NOW + 1800);
     expect(nextDueAt(item, NOW + 20 * 3600, LOOKBACK)).toBe(NOW + 20 * 3600 + MAX_RECHECK_DELAY_SECONDS);
     expect(nextDueAt(item, NOW + 45 * 3600, LOOKBACK)).toBe(NOW + LOOKBACK);
+  });
+
+  describe('held cancels (cancelled after the provider accepted the job)', () => {
+    const VIDEO_ID = 'vid_01JD0000000000000000000001';
+    const settlement = (overrides: Partial<ReconcileWorkItem> = {}) =>
+      anItem({ kind: 'cancel_settlement', givenUpAt: NOW - 60, dueAt: NOW - 60, ...overrides });
+    const heldSetup = (status: 'queued' | 'in_progress' | 'completed' | 'failed', items = [settlement()]) => {
+      const context = setup(items, [aProviderJob({ id: 'video_1', status })], [
+        aVideo({ videoId: VIDEO_ID, status: 'cancelled', providerVideoId: 'video_1', estimatedMicros: 400_000 }),
+      ]);
+      context.heldCancels.add(VIDEO_ID);
+      return context;
+    };
+    const refused = () =>
+      new PermanentProviderError('400', {
+        providerCode: 'invalid_video_status',
+        cause: new APIError(400, { message: 'running' }, 'running', new Headers()),
+      });
+
+    it('returns cancelCharged and charges the price once when the provider completed the job', async () => {
+      const { queue, chargedCancels, released, recorded, videos, deps } = heldSetup('completed');
+
+      const first = await run(deps);
+      const second = await run(deps);
+
+      expect(first).toMatchObject({ cancelCharged: 1, cancelReleased: 0, cancelGaveUp: 0 });
+      expect(second).toMatchObject({ cancelCharged: 0 });
+      expect(chargedCancels).toEqual([VIDEO_ID]);
+      expect(released).toEqual([]);
+      expect(recorded.size).toBe(0);
+      expect(videos.videos.get(VIDEO_ID)?.chargedMicros).toBe(400_000);
+      expect(queue.items).toEqual([]);
+    });
+
+    it('returns cancelReleased and releases at 0 when the provider job failed', async () => {
+      const { queue, chargedCancels, released, deps } = heldSetup('failed');
+
+      const summary = await run(deps);
+
+      expect(summary).toMatchObject({ cancelReleased: 1, cancelCharged: 0 });
+      expect(released).toEqual([
+        { videoId: VIDEO_ID, outcome: { status: 'cancelled', now: NOW, settlesHeldCancel: 'provider_ended' } },
+      ]);
+      expect(chargedCancels).toEqual([]);
+      expect(queue.items).toEqual([]);
+    });
+
+    it('returns cancelReleased when the provider deletes the running job it was asked to stop', async () => {
+      const { queue, provider, released, deps } = heldSetup('in_progress');
+
+      const summary = await run(deps);
+
+      expect(provider.deleted).toEqual(['video_1']);
+      expect(summary).toMatchObject({ cancelReleased: 1 });
+      expect(released.map((entry) => entry.outcome)).toMatchObject([{ settlesHeldCancel: 'provider_ended' }]);
+      expect(queue.items).toEqual([]);
+    });
+
+    it('returns rescheduled and keeps the reservation when the provider refuses to stop a running job', async () => {
+      const { queue, provider, released, chargedCancels, deps } = heldSetup('in_progress');
+      provider.deleteResults = [refused()];
+
+      const summary = await run(deps);
+
+      expect(provider.deleted).toEqual(['video_1']);
+      expect(summary).toMatchObject({ rescheduled: 1, cancelReleased: 0, cancelCharged: 0 });
+      expect(released).toEqual([]);
+      expect(chargedCancels).toEqual([]);
+      expect(queue.items).toMatchObject([{ kind: 'cancel_settlement', checks: 1 }]);
+      expect(queue.items[0]!.dueAt).toBeGreaterThan(NOW);
+    });
+
+    it('returns cancelReleased when the provider no longer knows the job (404)', async () => {
+      const { provider, released, deps } = heldSetup('in_progress');
+      provider.retrieveResults = [
+        new PermanentProviderError('404', { cause: new APIError(404, { message: 'gone' }, 'gone', new Headers()) }),
+      ];
+
+      const summary = await run(deps);
+
+      expect(summary).toMatchObject({ cancelReleased: 1 });
+      expect(released).toHaveLength(1);
+    });
+
+    it('returns deferred and leaves the item when the provider is unavailable within the window', async () => {
+      const { queue, provider, released, deps } = heldSetup('in_progress');
+      provider.retrieveResults = [new RetryableProviderError('503')];
+
+      const summary = await run(deps);
+
+      expect(summary).toMatchObject({ deferred: 1 });
+      expect(released).toEqual([]);
+      expect(queue.items).toMatchObject([{ kind: 'cancel_settlement', checks: 0 }]);
+    });
+
+    it('returns cancelGaveUp, releases at 0, counts the metric and logs an error once the window is over', async () => {
+      const late = settlement({ givenUpAt: NOW - LOOKBACK - 1, dueAt: NOW - 1 });
+      const { queue, provider, released, metrics, logger, deps } = heldSetup('in_progress', [late]);
+      provider.deleteResults = [refused()];
+
+      const summary = await run(deps);
+
+      expect(summary).toMatchObject({ cancelGaveUp: 1 });
+      expect(released.map((entry) => entry.outcome)).toMatchObject([{ settlesHeldCancel: 'gave_up' }]);
+      expect(metrics.total('CancelledSettlementGaveUp')).toBe(1);
+      expect(logger.error).toHaveBeenCalledWith(
+        expect.stringContaining('Gave up'),
+        expect.objectContaining({ videoId: VIDEO_ID, providerStatus: 'in_progress' }),
+      );
+      expect(queue.items).toEqual([]);
+    });
+
+    it('returns cancelGaveUp when the deadline watch falls due, and keeps following the job', async () => {
+      const watch = anItem({ kind: 'deadline', providerVideoId: null, reason: 'timed_out', givenUpAt: NOW, dueAt: NOW });
+      const later = settlement({ dueAt: NOW + 600 });
+      const { queue, released, metrics, deps } = heldSetup('in_progress', [watch, later]);
+
+      const summary = await run(deps);
+
+      expect(summary).toMatchObject({ cancelGaveUp: 1, deadlineReleased: 0 });
+      expect(released.map((entry) => entry.outcome)).toMatchObject([{ settlesHeldCancel: 'gave_up' }]);
+      expect(metrics.total('CancelledSettlementGaveUp')).toBe(1);
+      expect(queue.items).toMatchObject([{ kind: 'cancel_settlement' }]);
+    });
   });
 });

@@ -3,7 +3,11 @@ import { BudgetExceededError, QuotaExceededError } from '../../../shared/errors'
 import {
   ACTIVE_RETRY_AFTER_SECONDS,
   budgetHeadroomMicros,
+  cancelDecision,
+  cancelledChargedVideo,
+  cancelledChargeUsage,
   chargeDecision,
+  heldCancelVideo,
   chargedVideo,
   chargeUsage,
   type ReleaseOutcome,
@@ -106,12 +110,12 @@ describe('decisions', () => {
   });
 
   it('returns charge for an unsettled video, already_charged for a completed one, provider cost for a given-up one', () => {
-    expect(chargeDecision(aVideo({ status: 'storing' }), undefined)).toBe('charge');
-    expect(chargeDecision(aVideo({ status: 'completed' }), 100)).toBe('already_charged');
-    expect(chargeDecision(aVideo({ status: 'cancelled' }), 100)).toBe('record_provider_cost');
-    expect(chargeDecision(aVideo({ status: 'failed' }), undefined)).toBe('record_provider_cost');
+    expect(chargeDecision(aVideo({ status: 'storing' }), { settledAt: undefined })).toBe('charge');
+    expect(chargeDecision(aVideo({ status: 'completed' }), { settledAt: 100 })).toBe('already_charged');
+    expect(chargeDecision(aVideo({ status: 'cancelled' }), { settledAt: 100 })).toBe('record_provider_cost');
+    expect(chargeDecision(aVideo({ status: 'failed' }), { settledAt: undefined })).toBe('record_provider_cost');
     // Released while still running (e.g. by the reconciler) and then completed by a late step.
-    expect(chargeDecision(aVideo({ status: 'in_progress' }), 100)).toBe('record_provider_cost');
+    expect(chargeDecision(aVideo({ status: 'in_progress' }), { settledAt: 100 })).toBe('record_provider_cost');
   });
 
   it('returns the charge, the reservation given back and the video counted when a video is charged', () => {
@@ -155,6 +159,7 @@ describe('decisions', () => {
       after: { ...video, status: 'failed', chargedMicros: 0, updatedAt: 2_000, error: FAILED.error },
       alreadyTerminal: false,
       providerBilled: false,
+      heldCancel: false,
     });
   });
 
@@ -165,6 +170,7 @@ describe('decisions', () => {
       after: { ...video, chargedMicros: 0 },
       alreadyTerminal: true,
       providerBilled: false,
+      heldCancel: false,
     });
   });
 
@@ -172,6 +178,64 @@ describe('decisions', () => {
     const plan = releasePlan(aVideo({ status: 'storing' }), undefined, { status: 'cancelled', now: 2_000 });
 
     expect(plan).toMatchObject({ providerBilled: true, after: { status: 'cancelled', error: null } });
+  });
+
+  it('returns release for a video the provider has not accepted, hold once it has, terminal when it has ended', () => {
+    expect(cancelDecision(aVideo({ status: 'queued', providerVideoId: null }))).toBe('release');
+    expect(cancelDecision(aVideo({ status: 'queued', providerVideoId: 'video_1' }))).toBe('hold');
+    expect(cancelDecision(aVideo({ status: 'storing', providerVideoId: 'video_1' }))).toBe('hold');
+    expect(cancelDecision(aVideo({ status: 'completed', providerVideoId: 'video_1' }))).toBe('terminal');
+    expect(cancelDecision(aVideo({ status: 'cancelled', providerVideoId: null }))).toBe('terminal');
+  });
+
+  it('returns charge_cancelled for a held cancel, already_charged once it is charged, provider cost once released', () => {
+    const held = aVideo({ status: 'cancelled' });
+
+    expect(chargeDecision(held, { cancelHeldAt: 50 })).toBe('charge_cancelled');
+    expect(chargeDecision(held, { cancelHeldAt: 50, settledAt: 60, settlement: 'charged' })).toBe('already_charged');
+    expect(chargeDecision(held, { cancelHeldAt: 50, settledAt: 60, settlement: 'released' })).toBe(
+      'record_provider_cost',
+    );
+  });
+
+  it('returns no release plan for a held cancel unless the release settles it, then charged 0 and flagged', () => {
+    const held = aVideo({ status: 'cancelled' });
+
+    expect(releasePlan(held, undefined, FAILED, 50)).toBeUndefined();
+    expect(releasePlan(held, undefined, { status: 'cancelled', now: 2_000 }, 50)).toBeUndefined();
+    expect(
+      releasePlan(held, undefined, { status: 'cancelled', now: 2_000, settlesHeldCancel: 'provider_ended' }, 50),
+    ).toEqual({ after: { ...held, chargedMicros: 0 }, alreadyTerminal: true, providerBilled: false, heldCancel: true });
+    expect(
+      releasePlan(held, 60, { status: 'cancelled', now: 2_000, settlesHeldCancel: 'gave_up' }, 50),
+    ).toBeUndefined();
+  });
+
+  it('returns the video cancelled with charged_micros null when held, and its price once charged', () => {
+    const video = aVideo({ status: 'in_progress', estimatedMicros: 400_000, chargedMicros: null });
+
+    expect(heldCancelVideo(video, 2_000)).toEqual({ ...video, status: 'cancelled', chargedMicros: null, updatedAt: 2_000 });
+    expect(cancelledChargedVideo(heldCancelVideo(video, 2_000), 3_000)).toMatchObject({
+      status: 'cancelled',
+      chargedMicros: 400_000,
+      updatedAt: 3_000,
+    });
+  });
+
+  it('returns a charge also counted as a cancelled video\'s charge when a held cancel is charged', () => {
+    const video = aVideo({ estimatedMicros: 400_000, seconds: '4' });
+    const reservation = { held: true, month: '2026-11', micros: 400_000, unitPriceMicros: 100_000 };
+
+    expect(cancelledChargeUsage(video, reservation, 3)).toEqual({
+      chargedMicros: 400_000,
+      reservedMicros: -400_000,
+      committedMicros: 0,
+      videos: 1,
+      seconds: 4,
+      awsCostMicros: 3,
+      cancelledChargedMicros: 400_000,
+      cancelledVideos: 1,
+    });
   });
 
   it('returns the reservation given back, and the provider cost only when the provider billed, after a release', () => {

@@ -1,5 +1,5 @@
 import type { Charger } from '../../../shared/money/charge';
-import type { ReleaseOutcome, SettlementResult } from '../../../shared/money/decisions';
+import { cancelDecision, heldCancelVideo, type ReleaseOutcome, type SettlementResult } from '../../../shared/money/decisions';
 import {
   type ClaimedKey,
   IDEMPOTENCY_GUARD_SECONDS,
@@ -8,7 +8,7 @@ import {
   isClaimLive,
   type ReservationGuard,
 } from '../../../shared/money/idempotency-guard';
-import type { ReservationReleaser } from '../../../shared/money/release';
+import type { CancelResult, ReservationReleaser, VideoCanceller } from '../../../shared/money/release';
 import type { Reservations } from '../../../shared/money/reserve';
 import type { CompletionUpdate } from '../../../shared/repositories/video-repository';
 import { isTerminal, unixSeconds, type VideoRecord } from '../../../shared/video';
@@ -18,12 +18,14 @@ import type { InMemoryVideoRepository } from '../fakes/fakes';
  * Money moves over an in-memory video repository, with DynamoBilling's outcomes (applied / not applied) for logic
  * tests; the transactions themselves are tested against DynamoDB Local (billing.test.ts). Records what it did.
  */
-export class InMemoryBilling implements Reservations, ReservationReleaser, Charger, IdempotencyGuards {
+export class InMemoryBilling implements Reservations, ReservationReleaser, VideoCanceller, Charger, IdempotencyGuards {
   readonly reserved = new Map<string, number>();
   /** Idempotency-Key claims written by reserve(), by `{userId}#{key}`. */
   readonly claims = new Map<string, ClaimedKey>();
   readonly charged = new Map<string, number>();
   readonly released = new Set<string>();
+  /** Videos cancelled after the provider accepted their job: reservation held, active slot freed. */
+  readonly held = new Set<string>();
   /** The next reserve() throws this (e.g. a BudgetExceededError), once. */
   reserveError: Error | undefined;
 
@@ -96,5 +98,16 @@ export class InMemoryBilling implements Reservations, ReservationReleaser, Charg
     }
     this.released.add(videoId);
     return { applied: true, video: structuredClone(this.videos.videos.get(videoId)) };
+  }
+
+  async cancel(videoId: string, now: number): Promise<CancelResult> {
+    const found = this.videos.videos.get(videoId);
+    if (found === undefined) return { applied: false, video: undefined, held: false };
+    const decision = cancelDecision(found);
+    if (decision === 'terminal') return { applied: false, video: structuredClone(found), held: false };
+    if (decision === 'release') return { ...(await this.release(videoId, { status: 'cancelled', now })), held: false };
+    Object.assign(found, heldCancelVideo(found, now));
+    this.held.add(videoId);
+    return { applied: true, video: structuredClone(found), held: true };
   }
 }
