@@ -16,6 +16,7 @@ import {
   idempotencyGuardKey,
   ledgerKey,
   providerCostKey,
+  RECONCILE_PARTITION,
   usageKey,
   videoKey,
 } from '../../../shared/table-keys';
@@ -322,6 +323,133 @@ describe('release', () => {
     expect(result).toMatchObject({ applied: true, video: { status: 'cancelled', chargedMicros: 0 } });
     expect(await get(usageKey('alice', '2026-11'))).toMatchObject({ reservedMicros: 0 });
     expect(await get(activeKey('alice'))).toMatchObject({ activeCount: 0 });
+  });
+});
+
+describe('cancel', () => {
+  /** The RECONCILE work items of a video, by kind. */
+  const workItemsOf = async (videoId: string) => {
+    const { Items = [] } = await local.documents.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        FilterExpression: 'videoId = :videoId',
+        ExpressionAttributeValues: { ':pk': RECONCILE_PARTITION, ':videoId': videoId },
+        ConsistentRead: true,
+      }),
+    );
+    return Items.map((item) => item.kind ?? 'provider_job').sort();
+  };
+  const heldVideo = async () => {
+    const video = aVideo({ videoId: nextId(), status: 'in_progress', providerVideoId: 'video_9' });
+    await reservations.reserve(video, NOW);
+    const held = await releaser.cancel(video.videoId, NOW_S);
+    return { video, held };
+  };
+
+  it('releases everything at once when the provider has not accepted a job yet', async () => {
+    const video = aVideo({ videoId: nextId() });
+    await reservations.reserve(video, NOW);
+
+    const result = await releaser.cancel(video.videoId, NOW_S);
+
+    expect(result).toMatchObject({ applied: true, held: false, video: { status: 'cancelled', chargedMicros: 0 } });
+    expect(await get(usageKey('alice', '2026-11'))).toMatchObject({ reservedMicros: 0, committedMicros: 0 });
+    expect(await get(activeKey('alice'))).toMatchObject({ activeCount: 0 });
+    expect(await workItemsOf(video.videoId)).toEqual([]);
+  });
+
+  it('holds the reservation, frees the active slot and writes a settlement item once the provider accepted', async () => {
+    const { video, held } = await heldVideo();
+    const again = await releaser.cancel(video.videoId, NOW_S + 1);
+
+    expect(held).toMatchObject({ applied: true, held: true, video: { status: 'cancelled', chargedMicros: null } });
+    expect(again).toMatchObject({ applied: false, held: false });
+    const item = await get(videoKey(video.videoId));
+    expect(item).toMatchObject({ status: 'cancelled', cancelHeldAt: NOW_S });
+    expect(item?.chargedMicros).toBeUndefined();
+    expect(item?.settledAt).toBeUndefined();
+    expect(await get(usageKey('alice', '2026-11'))).toMatchObject({ reservedMicros: 400_000, committedMicros: 400_000 });
+    expect(await get(activeKey('alice'))).toMatchObject({ activeCount: 0 });
+    expect(await workItemsOf(video.videoId)).toEqual(['cancel_settlement', 'deadline']);
+  });
+
+  it('leaves a held cancel alone when the pipeline releases it, and charges its price once when the provider billed', async () => {
+    const { video } = await heldVideo();
+
+    const failure = await releaser.release(video.videoId, {
+      status: 'failed',
+      error: { code: 'timed_out', message: 'x' },
+      now: NOW_S + 1,
+    });
+    const plainCancel = await releaser.release(video.videoId, { status: 'cancelled', now: NOW_S + 1 });
+    const first = await charger.chargeCancelled(video.videoId, NOW_S + 2);
+    const second = await charger.chargeCancelled(video.videoId, NOW_S + 3);
+    const lateCompletion = await charger.charge(video.videoId, { content: CONTENT, completedAt: NOW_S + 4 });
+
+    expect(failure).toMatchObject({ applied: false, awaitingProvider: true });
+    expect(plainCancel).toMatchObject({ applied: false, awaitingProvider: true });
+    expect(first).toMatchObject({ applied: true, video: { status: 'cancelled', chargedMicros: 400_000 } });
+    expect(second.applied).toBe(false);
+    expect(lateCompletion).toMatchObject({ applied: false, video: { status: 'cancelled' } });
+    expect(await get(ledgerKey('alice', '2026-11', video.videoId))).toMatchObject({
+      kind: 'cancelled_charge',
+      amountMicros: 400_000,
+    });
+    expect(await get(usageKey('alice', '2026-11'))).toMatchObject({
+      chargedMicros: 400_000,
+      cancelledChargedMicros: 400_000,
+      cancelledVideos: 1,
+      reservedMicros: 0,
+      committedMicros: 400_000,
+      videos: 1,
+    });
+    expect(await get(activeKey('alice'))).toMatchObject({ activeCount: 0 });
+    expect(await get(providerCostKey('alice', '2026-11', video.videoId))).toBeUndefined();
+    expect(await workItemsOf(video.videoId)).toEqual(['cancel_settlement']);
+  });
+
+  it('charges a held cancel its price once when the raced pipeline records the completion', async () => {
+    const { video } = await heldVideo();
+
+    const completion = await charger.charge(video.videoId, { content: CONTENT, completedAt: NOW_S + 2 });
+    const settlement = await charger.chargeCancelled(video.videoId, NOW_S + 3);
+
+    expect(completion).toMatchObject({ applied: true, video: { status: 'cancelled', chargedMicros: 400_000 } });
+    expect(settlement.applied).toBe(false);
+    expect(await get(usageKey('alice', '2026-11'))).toMatchObject({ chargedMicros: 400_000, reservedMicros: 0 });
+    expect(await get(videoKey(video.videoId))).toMatchObject({ status: 'cancelled', settlement: 'charged' });
+  });
+
+  it('releases a held cancel at 0 once when the provider job ended, and records a later billing for finance only', async () => {
+    const { video } = await heldVideo();
+
+    const first = await releaser.release(video.videoId, {
+      status: 'cancelled',
+      now: NOW_S + 2,
+      settlesHeldCancel: 'provider_ended',
+    });
+    const second = await releaser.release(video.videoId, {
+      status: 'cancelled',
+      now: NOW_S + 3,
+      settlesHeldCancel: 'gave_up',
+    });
+    const billedLater = await charger.chargeCancelled(video.videoId, NOW_S + 4);
+
+    expect(first).toMatchObject({ applied: true, video: { status: 'cancelled', chargedMicros: 0 } });
+    expect(second.applied).toBe(false);
+    expect(billedLater).toMatchObject({ applied: false, providerCostRecorded: true });
+    expect(await get(usageKey('alice', '2026-11'))).toMatchObject({
+      reservedMicros: 0,
+      committedMicros: 0,
+      providerCostMicros: 400_000,
+    });
+    expect((await get(usageKey('alice', '2026-11')))?.chargedMicros ?? 0).toBe(0);
+    // Freed once, at cancel: the release does not free it again.
+    expect(await get(activeKey('alice'))).toMatchObject({ activeCount: 0 });
+    expect(await get(ledgerKey('alice', '2026-11', video.videoId))).toBeUndefined();
+    // No second follow-up: the settlement item is the only one.
+    expect(await workItemsOf(video.videoId)).toEqual(['cancel_settlement']);
   });
 });
 
