@@ -186,7 +186,15 @@ export const videoResourceSchema = z
     cost: z.object({
       currency: z.literal('USD'),
       estimated_micros: z.number().check(z.int()),
-      charged_micros: z.nullable(z.number().check(z.int())),
+      charged_micros: z
+        .nullable(z.number().check(z.int()))
+        .check(
+          z.describe(
+            'Set once, when the video settles: its price when completed; 0 when failed or cancelled before the ' +
+              'provider accepted the job. Cancelled after: null until the provider’s outcome is known, then the ' +
+              'price if the provider finished (and billed) the job, else 0',
+          ),
+        ),
     }),
     content: z.nullable(
       z.object({

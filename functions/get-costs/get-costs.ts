@@ -81,7 +81,8 @@ export async function getCosts(input: GetCostsInput, deps: GetCostsDeps): Promis
   if (input.query.format === 'csv') {
     const header = ['video_id', 'month', 'model', 'size', 'seconds', 'unit_price_usd', 'price_version', 'amount_usd'];
     // Provider costs (jobs the provider billed after reelflow gave up on them, never charged to the user) are rows
-    // of their own, told apart by `entry`, so the user's CSV holds every dollar the JSON report does.
+    // of their own, told apart by `entry`, so the user's CSV holds every dollar the JSON report does; a charge for a
+    // cancelled video the provider finished anyway is `cancelled_charge`.
     return {
       format: 'csv',
       filename: `reelflow-costs-${month}-${userId.replace(/[^A-Za-z0-9._-]/g, '_')}.csv`,
@@ -100,7 +101,7 @@ export async function getCosts(input: GetCostsInput, deps: GetCostsDeps): Promis
             microsToDollars(entry.awsCostMicros),
             new Date(entry.chargedAt * 1000).toISOString(),
             '',
-            'charge',
+            entry.kind,
           ]),
           ...providerCosts.map((entry) => [
             entry.videoId,
@@ -143,6 +144,7 @@ export async function getCosts(input: GetCostsInput, deps: GetCostsDeps): Promis
       currency: 'USD',
       data: entries.map((entry) => ({
         video_id: entry.videoId,
+        entry: entry.kind,
         model: entry.model,
         size: entry.size,
         seconds: entry.seconds,

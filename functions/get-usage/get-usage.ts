@@ -27,6 +27,8 @@ export async function getUsage(input: GetUsageInput, deps: GetUsageDeps): Promis
     videos: usage.videos,
     seconds: usage.seconds,
     charged_micros: usage.chargedMicros,
+    cancelled_charged_micros: usage.cancelledChargedMicros,
+    cancelled_videos: usage.cancelledVideos,
     reserved_micros: usage.reservedMicros,
     budget_micros: limits.budgetMicros,
     active_videos: active,

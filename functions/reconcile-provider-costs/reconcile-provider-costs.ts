@@ -385,10 +385,16 @@ async function settleHeldCancel(item: ReconcileWorkItem, deps: ReconcileProvider
     if (error instanceof PermanentProviderError && statusOf(error.cause) === 404) status = 'gone';
     else if (error instanceof RetryableProviderError) {
       if (unixSeconds(deps.clock()) >= windowEnd) {
-        await giveUpHeldCancel(item, deps, { why: 'provider unreachable until the window ended', error: error.message });
+        await giveUpHeldCancel(item, deps, {
+          why: 'provider unreachable until the window ended',
+          error: error.message,
+        });
         return { outcome: 'cancelGaveUp' };
       }
-      deps.logger.warn('Provider unavailable; cancelled video settled on a later run', { ...keys, error: error.message });
+      deps.logger.warn('Provider unavailable; cancelled video settled on a later run', {
+        ...keys,
+        error: error.message,
+      });
       return { outcome: 'deferred', rateLimited: error.rateLimited };
     } else throw error;
   }

@@ -7,6 +7,7 @@ import {
   usageKey,
   userPartition,
 } from '../table-keys';
+import type { LedgerEntryKind } from './charge';
 
 /** A user's aggregates for one month (the usage item). */
 export interface MonthUsage {
@@ -17,7 +18,11 @@ export interface MonthUsage {
   /** Seconds of video charged. */
   seconds: number;
   chargedMicros: number;
-  /** Held for videos not yet terminal. */
+  /** Of `chargedMicros`: cancelled videos whose job the provider finished and billed. */
+  cancelledChargedMicros: number;
+  /** Of `videos`: cancelled videos charged that way. */
+  cancelledVideos: number;
+  /** Held for videos not yet settled (held cancels included). */
   reservedMicros: number;
   /** What the provider billed for videos the user was not charged for (finished after reelflow gave up). */
   providerCostMicros: number;
@@ -27,6 +32,8 @@ export interface MonthUsage {
 
 /** One charged video (immutable). */
 export interface LedgerEntry {
+  /** `cancelled_charge`: a video cancelled after the provider accepted its job, which the provider finished. */
+  kind: LedgerEntryKind;
   userId: string;
   month: string;
   videoId: string;
@@ -74,6 +81,8 @@ export function toMonthUsage(userId: string, month: string, item: Record<string,
     videos: number(item?.videos),
     seconds: number(item?.seconds),
     chargedMicros: number(item?.chargedMicros),
+    cancelledChargedMicros: number(item?.cancelledChargedMicros),
+    cancelledVideos: number(item?.cancelledVideos),
     reservedMicros: number(item?.reservedMicros),
     providerCostMicros: number(item?.providerCostMicros),
     awsCostMicros: number(item?.awsCostMicros),
@@ -122,6 +131,7 @@ export class DynamoCostReports implements CostReports {
       entries: entries.map((item) => ({
         userId,
         month,
+        kind: item.kind === 'cancelled_charge' ? 'cancelled_charge' : 'charge',
         videoId: String(item.videoId),
         model: String(item.model),
         size: String(item.size),

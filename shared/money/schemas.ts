@@ -49,7 +49,26 @@ export const usageResourceSchema = z.object({
   videos: z.number().check(z.int(), z.describe('Videos charged this month')),
   seconds: z.number().check(z.int(), z.describe('Seconds of video charged this month')),
   charged_micros: z.number().check(z.int()),
-  reserved_micros: z.number().check(z.int(), z.describe('Held for videos not yet finished')),
+  cancelled_charged_micros: z
+    .number()
+    .check(
+      z.int(),
+      z.describe(
+        'Of charged_micros: cancelled videos the provider finished (and billed) anyway, each charged its price once',
+      ),
+    ),
+  cancelled_videos: z
+    .number()
+    .check(z.int(), z.describe('Of videos: cancelled videos charged because the provider finished them')),
+  reserved_micros: z
+    .number()
+    .check(
+      z.int(),
+      z.describe(
+        'Held for videos not yet settled, including videos cancelled after the provider accepted the job until ' +
+          'the provider’s outcome is known',
+      ),
+    ),
   budget_micros: z.number().check(z.int()),
   active_videos: z.number().check(z.int(), z.describe('Videos not yet terminal (any month)')),
   max_active: z.number().check(z.int()),

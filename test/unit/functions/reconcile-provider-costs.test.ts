@@ -454,9 +454,11 @@ describe('nextDueAt', () => {
     const settlement = (overrides: Partial<ReconcileWorkItem> = {}) =>
       anItem({ kind: 'cancel_settlement', givenUpAt: NOW - 60, dueAt: NOW - 60, ...overrides });
     const heldSetup = (status: 'queued' | 'in_progress' | 'completed' | 'failed', items = [settlement()]) => {
-      const context = setup(items, [aProviderJob({ id: 'video_1', status })], [
-        aVideo({ videoId: VIDEO_ID, status: 'cancelled', providerVideoId: 'video_1', estimatedMicros: 400_000 }),
-      ]);
+      const context = setup(
+        items,
+        [aProviderJob({ id: 'video_1', status })],
+        [aVideo({ videoId: VIDEO_ID, status: 'cancelled', providerVideoId: 'video_1', estimatedMicros: 400_000 })],
+      );
       context.heldCancels.add(VIDEO_ID);
       return context;
     };
@@ -560,7 +562,13 @@ describe('nextDueAt', () => {
     });
 
     it('returns cancelGaveUp when the deadline watch falls due, and keeps following the job', async () => {
-      const watch = anItem({ kind: 'deadline', providerVideoId: null, reason: 'timed_out', givenUpAt: NOW, dueAt: NOW });
+      const watch = anItem({
+        kind: 'deadline',
+        providerVideoId: null,
+        reason: 'timed_out',
+        givenUpAt: NOW,
+        dueAt: NOW,
+      });
       const later = settlement({ dueAt: NOW + 600 });
       const { queue, released, metrics, deps } = heldSetup('in_progress', [watch, later]);
 

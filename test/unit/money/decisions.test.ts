@@ -7,9 +7,9 @@ import {
   cancelledChargedVideo,
   cancelledChargeUsage,
   chargeDecision,
-  heldCancelVideo,
   chargedVideo,
   chargeUsage,
+  heldCancelVideo,
   type ReleaseOutcome,
   refusalBeforeReserve,
   releasePlan,
@@ -214,7 +214,12 @@ describe('decisions', () => {
   it('returns the video cancelled with charged_micros null when held, and its price once charged', () => {
     const video = aVideo({ status: 'in_progress', estimatedMicros: 400_000, chargedMicros: null });
 
-    expect(heldCancelVideo(video, 2_000)).toEqual({ ...video, status: 'cancelled', chargedMicros: null, updatedAt: 2_000 });
+    expect(heldCancelVideo(video, 2_000)).toEqual({
+      ...video,
+      status: 'cancelled',
+      chargedMicros: null,
+      updatedAt: 2_000,
+    });
     expect(cancelledChargedVideo(heldCancelVideo(video, 2_000), 3_000)).toMatchObject({
       status: 'cancelled',
       chargedMicros: 400_000,
@@ -222,7 +227,7 @@ describe('decisions', () => {
     });
   });
 
-  it('returns a charge also counted as a cancelled video\'s charge when a held cancel is charged', () => {
+  it("returns a charge also counted as a cancelled video's charge when a held cancel is charged", () => {
     const video = aVideo({ estimatedMicros: 400_000, seconds: '4' });
     const reservation = { held: true, month: '2026-11', micros: 400_000, unitPriceMicros: 100_000 };
 

@@ -1,5 +1,10 @@
 import type { Charger } from '../../../shared/money/charge';
-import { cancelDecision, heldCancelVideo, type ReleaseOutcome, type SettlementResult } from '../../../shared/money/decisions';
+import {
+  cancelDecision,
+  heldCancelVideo,
+  type ReleaseOutcome,
+  type SettlementResult,
+} from '../../../shared/money/decisions';
 import {
   type ClaimedKey,
   IDEMPOTENCY_GUARD_SECONDS,

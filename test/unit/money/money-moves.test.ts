@@ -369,7 +369,10 @@ describe('cancel', () => {
     expect(item).toMatchObject({ status: 'cancelled', cancelHeldAt: NOW_S });
     expect(item?.chargedMicros).toBeUndefined();
     expect(item?.settledAt).toBeUndefined();
-    expect(await get(usageKey('alice', '2026-11'))).toMatchObject({ reservedMicros: 400_000, committedMicros: 400_000 });
+    expect(await get(usageKey('alice', '2026-11'))).toMatchObject({
+      reservedMicros: 400_000,
+      committedMicros: 400_000,
+    });
     expect(await get(activeKey('alice'))).toMatchObject({ activeCount: 0 });
     expect(await workItemsOf(video.videoId)).toEqual(['cancel_settlement', 'deadline']);
   });

@@ -19,7 +19,14 @@ const limits: UserLimits = { budgetMicros: 5_000_000, maxActive: 3, maxPerDay: 1
 function fakeReports(): CostReports {
   return {
     usage: async (userId, month) =>
-      toMonthUsage(userId, month, { videos: 2, seconds: 12, chargedMicros: 1_200_000, reservedMicros: 400_000 }),
+      toMonthUsage(userId, month, {
+        videos: 2,
+        seconds: 12,
+        chargedMicros: 1_200_000,
+        cancelledChargedMicros: 400_000,
+        cancelledVideos: 1,
+        reservedMicros: 400_000,
+      }),
     activeCount: async () => 1,
     monthUsages: async (month) => [
       toMonthUsage('zed', month, { videos: 1, seconds: 4, chargedMicros: 400_000, awsCostMicros: 1_234 }),
@@ -29,6 +36,7 @@ function fakeReports(): CostReports {
     ledger: async (userId, month) => ({
       entries: [
         {
+          kind: 'charge',
           userId,
           month,
           videoId: 'vid_1',
@@ -40,6 +48,20 @@ function fakeReports(): CostReports {
           amountMicros: 400_000,
           awsCostMicros: 7,
           chargedAt: 1_795_000_000,
+        },
+        {
+          kind: 'cancelled_charge',
+          userId,
+          month,
+          videoId: 'vid_3',
+          model: 'sora-2',
+          size: '720x1280',
+          seconds: 4,
+          unitPriceMicros: 100_000,
+          priceVersion: 'v1',
+          amountMicros: 400_000,
+          awsCostMicros: 3,
+          chargedAt: 1_795_000_200,
         },
       ],
       providerCosts: [
@@ -76,6 +98,8 @@ describe('money routes', () => {
       videos: 2,
       seconds: 12,
       charged_micros: 1_200_000,
+      cancelled_charged_micros: 400_000,
+      cancelled_videos: 1,
       reserved_micros: 400_000,
       budget_micros: 5_000_000,
       active_videos: 1,
@@ -142,12 +166,15 @@ describe('money routes', () => {
 
     expect(reply.body).toMatchObject({
       user_id: 'amy',
-      data: [{ video_id: 'vid_1', amount_micros: 400_000, unit_price_micros: 100_000, price_version: 'v1' }],
-      totals: { videos: 1, seconds: 4, charged_micros: 400_000, aws_cost_micros: 7 },
+      data: [
+        { video_id: 'vid_1', entry: 'charge', amount_micros: 400_000, unit_price_micros: 100_000, price_version: 'v1' },
+        { video_id: 'vid_3', entry: 'cancelled_charge', amount_micros: 400_000 },
+      ],
+      totals: { videos: 2, seconds: 8, charged_micros: 800_000, aws_cost_micros: 10 },
     });
   });
 
-  it("returns one user's CSV with the provider costs as rows of their own and in the total", async () => {
+  it("returns one user's CSV with cancelled charges marked and the provider costs as rows of their own", async () => {
     const reply = await getCosts(
       parseGetCostsRequest({ queryStringParameters: { month: '2026-11', user_id: 'amy', format: 'csv' } }, finance),
       { reports: fakeReports(), clock: fixedClock() },
@@ -156,8 +183,9 @@ describe('money routes', () => {
     expect(String(costsResponse(reply).body).split('\r\n')).toEqual([
       'video_id,month,model,size,seconds,unit_price_usd,price_version,amount_usd,aws_cost_usd,charged_at,provider_cost_usd,entry',
       'vid_1,2026-11,sora-2,720x1280,4,0.100000,v1,0.400000,0.000007,2026-11-18T11:06:40.000Z,,charge',
+      'vid_3,2026-11,sora-2,720x1280,4,0.100000,v1,0.400000,0.000003,2026-11-18T11:10:00.000Z,,cancelled_charge',
       'vid_2,2026-11,sora-2,720x1280,8,,,,,2026-11-18T11:08:20.000Z,0.800000,provider_cost',
-      'TOTAL,2026-11,,,4,,,0.400000,0.000007,,0.800000,',
+      'TOTAL,2026-11,,,8,,,0.800000,0.000010,,0.800000,',
       '',
     ]);
   });
