@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
 import { ApiError } from './api-error';
 import { type FaultState, faultsSchema } from './faults';
 import { isLoopbackAddress, sendJson } from './http-reply';
@@ -7,13 +8,24 @@ import { type Body, readBody } from './request-body';
 /** What the control routes act on. */
 export interface ControlTarget {
   faults: FaultState;
-  emulator: { snapshot(): Promise<unknown>; reset(): void };
+  emulator: { snapshot(): Promise<unknown>; reset(): void; finish(request: FinishJobs): string[] };
 }
+
+/** The body of `POST /__emulator/jobs/finish`: end unfinished jobs whose prompt contains `match`, now. */
+export const finishJobsSchema = z
+  .object({
+    match: z.string().min(1),
+    status: z.enum(['completed', 'failed']),
+    code: z.string().min(1).optional(),
+    message: z.string().min(1).optional(),
+  })
+  .strict();
+export type FinishJobs = z.infer<typeof finishJobsSchema>;
 
 /**
  * The emulator's own `/__emulator/*` routes, for tests and benchmarks (loopback clients only): read and set faults
- * (`GET`/`POST /__emulator/faults`), list jobs with request counters (`GET /__emulator/jobs`), reset everything
- * (`POST /__emulator/reset`).
+ * (`GET`/`POST /__emulator/faults`), list jobs with request counters (`GET /__emulator/jobs`), end running jobs
+ * now (`POST /__emulator/jobs/finish`), reset everything (`POST /__emulator/reset`).
  */
 export async function handleControl(
   req: IncomingMessage,
@@ -27,6 +39,22 @@ export async function handleControl(
     return;
   }
   const key = `${req.method} ${url.pathname}`;
+  if (key === 'POST /__emulator/jobs/finish') {
+    let body: Body;
+    try {
+      body = await readBody(req);
+    } catch (error) {
+      sendJson(res, 400, { error: { message: (error as Error).message } }, {});
+      return;
+    }
+    const parsed = finishJobsSchema.safeParse(body);
+    if (!parsed.success) {
+      sendJson(res, 400, { error: { message: parsed.error.message } }, {});
+      return;
+    }
+    sendJson(res, 200, { finished: target.emulator.finish(parsed.data) }, {});
+    return;
+  }
   if (key === 'POST /__emulator/faults') {
     let body: Body;
     try {

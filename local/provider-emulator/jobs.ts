@@ -105,6 +105,32 @@ export class JobStore {
     this.jobs.delete(id);
   }
 
+  /**
+   * Ends every unfinished job whose prompt contains `match` now, as the provider would: `completed` (with content)
+   * or `failed` with `error`; webhooks fire as for a job that ended on time. Returns the jobs ended.
+   */
+  finish(match: string, outcome: { status: 'completed' } | { status: 'failed'; error: Job['error'] }): Job[] {
+    const ended: Job[] = [];
+    for (const job of this.all()) {
+      if (job.status === 'completed' || job.status === 'failed' || !job.prompt.includes(match)) continue;
+      clearTimeout(this.timers.get(job.id));
+      this.timers.delete(job.id);
+      if (outcome.status === 'failed') {
+        job.status = 'failed';
+        job.error = outcome.error;
+      } else {
+        const finishedAt = Math.floor(this.now() / 1000);
+        job.status = 'completed';
+        job.progress = 100;
+        job.completedAt = finishedAt;
+        job.expiresAt = finishedAt + job.contentTtlSeconds;
+      }
+      this.onSettled(job);
+      ended.push(job);
+    }
+    return ended;
+  }
+
   /** Every job, oldest first. */
   all(): Job[] {
     const jobs = [...this.jobs.values()].sort((a, b) => a.seq - b.seq);

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { ApiError, invalidParam, serverError, videoNotFound } from './api-error';
 import { type ContentVariant, contentFor, FIXTURE_SECONDS, videoSha256 } from './content';
-import { handleControl } from './control';
+import { type FinishJobs, handleControl } from './control';
 import { type EmulatorRoute, FaultState, type Faults, faultsSchema } from './faults';
 import { type Headers, isMultipart, sendJson } from './http-reply';
 import { type Job, JobStore, toResource } from './jobs';
@@ -355,6 +355,21 @@ class Emulator {
       create_requests: this.createRequests,
       requests: Object.fromEntries(this.requestCounts),
     };
+  }
+
+  /** Ends the unfinished jobs whose prompt contains `request.match` now (control route); their ids. */
+  finish(request: FinishJobs): string[] {
+    const outcome =
+      request.status === 'completed'
+        ? ({ status: 'completed' } as const)
+        : ({
+            status: 'failed',
+            error: {
+              code: request.code ?? 'internal_error',
+              message: request.message ?? 'The video generation failed.',
+            },
+          } as const);
+    return this.jobs.finish(request.match, outcome).map((job) => job.id);
   }
 
   /** Forgets every job, fault and counter. */

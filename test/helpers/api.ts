@@ -122,6 +122,19 @@ export const emulator = {
     });
     if (!response.ok) throw new Error(`setting emulator faults failed: ${response.status} ${await response.text()}`);
   },
+  /** Ends now every unfinished provider job whose prompt contains `match` (`POST /__emulator/jobs/finish`). */
+  async finish(
+    stack: LocalStackClient,
+    request: { match: string; status: 'completed' | 'failed'; code?: string; message?: string },
+  ): Promise<string[]> {
+    const response = await fetch(`${stack.emulatorOrigin}/__emulator/jobs/finish`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(request),
+    });
+    if (!response.ok) throw new Error(`finishing emulator jobs failed: ${response.status} ${await response.text()}`);
+    return ((await response.json()) as { finished: string[] }).finished;
+  },
   async jobs(stack: LocalStackClient): Promise<EmulatorJobs> {
     const response = await fetch(`${stack.emulatorOrigin}/__emulator/jobs`);
     return (await response.json()) as EmulatorJobs;
