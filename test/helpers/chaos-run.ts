@@ -218,7 +218,7 @@ export async function runChaos(stack: LocalStackProcess, options: ChaosOptions):
   const videosByUser = new Map<string, Json[]>();
   const ids = new Set(created.map((video) => video.id));
   await eventually(
-    'every chaos video reaching a terminal status',
+    'every chaos video reaching a terminal status and settling',
     async () => {
       for (const user of users) {
         const list = await callApi(stack, '/v1/videos?limit=100', { token: user.token });
@@ -226,8 +226,11 @@ export async function runChaos(stack: LocalStackProcess, options: ChaosOptions):
         videosByUser.set(user.userId, list.body.data);
       }
       const listed = [...videosByUser.values()].flat();
-      const settled = listed.filter((video) => ids.has(video.id) && TERMINAL.has(video.status)).length;
-      return settled === ids.size && listed.every((video) => TERMINAL.has(video.status)) ? true : undefined;
+      // A video cancelled after the provider accepted its job is terminal at once but settles (charged_micros no
+      // longer null) only once the reconciler has the provider's outcome.
+      const done = (video: Json) => TERMINAL.has(video.status) && video.cost.charged_micros !== null;
+      const settled = listed.filter((video) => ids.has(video.id) && done(video)).length;
+      return settled === ids.size && listed.every(done) ? true : undefined;
     },
     { timeoutMs: options.settleTimeoutMs, intervalMs: 3000 },
   );

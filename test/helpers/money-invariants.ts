@@ -23,7 +23,8 @@ export const currentMonth = () => new Date().toISOString().slice(0, 7);
  * The money invariants once every video of `users` is terminal (`videosByUser`: their video resources), through the
  * HTTP API only: per user and in total, ledger (finance costs route) = monthly usage aggregates = the sum of the
  * videos' `charged_micros`; one ledger entry per charged video, each carrying an AWS-side cost; a completed video is
- * charged its estimate, a failed one 0; nothing reserved or active. Then the month's report over all users and its
+ * charged its estimate, a failed one 0, a cancelled one 0 or (the provider finished its job) its estimate, once;
+ * nothing reserved or active. Call it once every video is settled (`charged_micros` not null). Then the month's report over all users and its
  * CSV agree. Returns the problems instead of asserting, so a vitest test and a bench script share it.
  */
 export async function checkMoneyInvariants(
@@ -70,6 +71,12 @@ export async function checkMoneyInvariants(
         );
       } else if (video.status === 'failed') {
         check(video.cost.charged_micros === 0, () => `${video.id} failed but charged ${video.cost.charged_micros}`);
+      } else if (video.status === 'cancelled') {
+        // 0, or its price once when the provider finished the job after the cancel; never left unsettled.
+        check(
+          video.cost.charged_micros === 0 || video.cost.charged_micros === video.cost.estimated_micros,
+          () => `${video.id} cancelled but charged ${video.cost.charged_micros} of ${video.cost.estimated_micros}`,
+        );
       }
       const entry = entries.find((candidate) => candidate.video_id === video.id);
       if (entry) {
