@@ -12,10 +12,14 @@ import { type LocalTable, startLocalTable } from '../helpers/dynamodb-local';
 /*
  * Property: whatever the interleaving of reserve / charge / release / provider-finished / duplicate deliveries /
  * retries (commands in a group run concurrently, groups one after another), against DynamoDB Local:
- * - the month's charged amount = the sum of ledger entries = the sum of charged videos; failed and cancelled
- *   videos are charged 0 and have no ledger entry; no video has two;
- * - reserved = the estimates of videos not yet settled; committed = charged + reserved <= budget;
- * - the active count = videos not yet settled; the daily count = accepted creates;
+ * - the month's charged amount = the sum of ledger entries = the sum of charged videos; failed videos are charged 0
+ *   and have no ledger entry; no video has two;
+ * - cancel after the provider accepted the job (accept, then cancel): the video is cancelled with nothing charged
+ *   until the provider's outcome (billed, ended, or given up on) settles it: its price once, as a
+ *   `cancelled_charge` ledger entry, or 0; a cancel before acceptance releases at once (charged 0);
+ * - reserved = the estimates of videos not yet settled (held cancels included); committed = charged + reserved
+ *   <= budget;
+ * - the active count = videos not yet settled and not held cancels; the daily count = accepted creates;
  * - a provider cost is recorded at most once per video and summed in the month;
  * - a rejected or duplicate create writes nothing.
  */
@@ -36,6 +40,9 @@ type Command =
   | { kind: 'charge'; video: number; copies: number }
   | { kind: 'release'; video: number; status: 'failed' | 'cancelled'; copies: number }
   | { kind: 'providerFinished'; video: number }
+  | { kind: 'accept'; video: number }
+  | { kind: 'cancel'; video: number; copies: number }
+  | { kind: 'settleCancel'; video: number; outcome: 'billed' | 'ended' | 'gaveUp'; copies: number }
   | { kind: 'retryPrevious' };
 
 const video = fc.integer({ min: 0, max: VIDEOS_PER_RUN - 1 });
@@ -61,6 +68,17 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('providerFinished' as const), video }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('accept' as const), video }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('cancel' as const), video, copies }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('settleCancel' as const),
+      video,
+      outcome: fc.constantFrom('billed' as const, 'ended' as const, 'gaveUp' as const),
+      copies,
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('retryPrevious' as const) }) },
 );
 const scenario = fc.record({
@@ -139,6 +157,25 @@ describe('money invariants (fast-check against DynamoDB Local)', () => {
             case 'providerFinished':
               await markStoring(videoId(cmd.video));
               return;
+            case 'accept':
+              await markAccepted(videoId(cmd.video));
+              return;
+            case 'cancel':
+              await Promise.all(Array.from({ length: cmd.copies }, () => billing.cancel(videoId(cmd.video), settleAt)));
+              return;
+            case 'settleCancel':
+              await Promise.all(
+                Array.from({ length: cmd.copies }, () =>
+                  cmd.outcome === 'billed'
+                    ? billing.chargeCancelled(videoId(cmd.video), settleAt)
+                    : billing.release(videoId(cmd.video), {
+                        status: 'cancelled',
+                        now: settleAt,
+                        settlesHeldCancel: cmd.outcome === 'ended' ? 'provider_ended' : 'gave_up',
+                      }),
+                ),
+              );
+              return;
             case 'retryPrevious':
               if (previous !== undefined && previous.kind !== 'retryPrevious' && previous.kind !== 'reserve') {
                 await execute(previous);
@@ -184,6 +221,31 @@ function aVideo(videoId: string, userId: string, model: string, seconds: '4' | '
     providerCreateAttempts: 0,
     providerFirstAttemptAt: null,
   };
+}
+
+/** What create-generation-job does when the provider accepts the job: its id saved, only while not terminal. */
+async function markAccepted(videoId: string): Promise<void> {
+  try {
+    await local.documents.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: videoKey(videoId),
+        UpdateExpression: 'SET providerVideoId = :job, #status = :inProgress',
+        ConditionExpression: 'attribute_exists(pk) AND NOT (#status IN (:completed, :failed, :cancelled, :storing))',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':job': `video_${videoId}`,
+          ':inProgress': 'in_progress',
+          ':completed': 'completed',
+          ':failed': 'failed',
+          ':cancelled': 'cancelled',
+          ':storing': 'storing',
+        },
+      }),
+    );
+  } catch (error) {
+    if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+  }
 }
 
 /** What store-video does when the provider has finished: status storing, only while not terminal. */
@@ -258,21 +320,49 @@ async function checkInvariants(
   expect(sum(ledger, 'amountMicros'), state).toBe(sum(charged, 'chargedMicros'));
   expect(ledger.map((entry) => entry.videoId).sort(), state).toEqual(charged.map((item) => item.videoId).sort());
   expect(n(usage.videos), state).toBe(ledger.length);
-  // Only completed videos are charged; failed and cancelled ones carry 0.
+  // Completed videos are charged; failed ones carry 0; a cancelled one 0, or (held, then billed by the provider) its
+  // price as a cancelled video's charge; a cancel held for the provider's outcome carries nothing yet.
+  const held = unsettled.filter((item) => item.status === 'cancelled');
   for (const item of videos) {
     if (item.status === 'completed') expect(item.settlement, state).toBe('charged');
-    if (item.status === 'failed' || item.status === 'cancelled') {
+    if (item.status === 'failed') {
       expect(item.chargedMicros, state).toBe(0);
       expect(item.settlement, state).toBe('released');
     }
-    if (item.settledAt === undefined) expect(['queued', 'storing'], state).toContain(item.status);
+    if (item.status === 'cancelled' && item.settledAt !== undefined) {
+      if (item.settlement === 'charged') {
+        expect(item.cancelHeldAt, state).toBeDefined();
+        expect(item.chargedMicros, state).toBe(item.estimatedMicros);
+      } else {
+        expect(item.settlement, state).toBe('released');
+        expect(item.chargedMicros, state).toBe(0);
+      }
+    }
+    if (item.settledAt === undefined) {
+      expect(['queued', 'in_progress', 'storing', 'cancelled'], state).toContain(item.status);
+      expect(item.chargedMicros, state).toBeUndefined();
+      // Only a cancel after the provider accepted the job holds: one before releases at once.
+      if (item.status === 'cancelled') expect(item.cancelHeldAt, state).toBeDefined();
+    }
+    if (item.cancelHeldAt !== undefined) expect(typeof item.providerVideoId, state).toBe('string');
   }
-  // Reserved = unsettled estimates; committed = charged + reserved, within the budget.
+  // Cancelled videos' charges are marked as such in the ledger and counted apart in the month.
+  const cancelledCharges = ledger.filter((entry) => entry.kind === 'cancelled_charge');
+  expect(cancelledCharges.map((entry) => entry.videoId).sort(), state).toEqual(
+    charged
+      .filter((item) => item.status === 'cancelled')
+      .map((item) => item.videoId)
+      .sort(),
+  );
+  expect(n(usage.cancelledChargedMicros), state).toBe(sum(cancelledCharges, 'amountMicros'));
+  expect(n(usage.cancelledVideos), state).toBe(cancelledCharges.length);
+  // Reserved = unsettled estimates (held cancels included); committed = charged + reserved, within the budget.
   expect(n(usage.reservedMicros), state).toBe(sum(unsettled, 'reservedMicros'));
   expect(n(usage.committedMicros), state).toBe(n(usage.chargedMicros) + n(usage.reservedMicros));
   expect(n(usage.committedMicros), state).toBeLessThanOrEqual(budget);
   // Counts.
-  expect(n(active?.activeCount), state).toBe(unsettled.length);
+  // A held cancel freed its slot at cancel.
+  expect(n(active?.activeCount), state).toBe(unsettled.length - held.length);
   expect(n(day?.createdCount), state).toBe(accepted);
   expect(videos.length, state).toBe(accepted);
   // Provider costs: at most one per video, never for a charged video, summed in the month.
