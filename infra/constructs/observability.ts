@@ -177,6 +177,13 @@ export class Observability extends Construct {
       'The provider-cost reconciler gave up on a work item: a provider cost is unknown to finance',
     );
     alarm(
+      'CancelledSettlementGaveUp',
+      custom('CancelledSettlementGaveUp', 'reconcile-provider-costs'),
+      'The reconciler gave up waiting for the provider’s outcome of a video cancelled after the provider accepted ' +
+        'its job (no answer within its window, or its deadline watch fell due) and released it at 0: the provider ' +
+        'may have billed work the user was not charged for',
+    );
+    alarm(
       'VideosLeftUnsettled',
       custom('ProviderCostReconcileDeadlineReleased', 'reconcile-provider-costs'),
       'A video was still unsettled when no execution could be running (RecordFailure out of retries, a timeout ' +

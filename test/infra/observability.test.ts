@@ -97,6 +97,7 @@ describe('observability', () => {
   it.each([
     ['ReconcilerGaveUp', ['ProviderCostReconcileAbandoned'], /gave up/],
     ['VideosLeftUnsettled', ['ProviderCostReconcileDeadlineReleased'], /unsettled/],
+    ['CancelledSettlementGaveUp', ['CancelledSettlementGaveUp'], /gave up waiting for the provider/],
     ['ProviderAuthFailures', Array(4).fill('ProviderAuthFailures'), /401\/403/],
     ['ProviderRateLimitStorm', Array(4).fill('ProviderRateLimited'), /429/],
     ['ThrottledExecutions', ['ExecutionThrottled'], /throttled/],
