@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callApi, emulator, waitForTerminalVideo } from '../../helpers/api';
+import { callApi, emulator, eventually, waitForTerminalVideo } from '../../helpers/api';
 import { useLocalStack } from '../../helpers/local-stack';
 import { currentMonth, setLimits, uniqueUser, usageOf } from './money-api';
 
@@ -40,13 +40,26 @@ describe('money: budgets and quotas under concurrency', () => {
       budget_micros: 10 * ESTIMATE,
     });
 
-    // Clean up: cancelling releases every reservation (a video the pipeline already gave up on answers 409).
+    // Clean up: cancel every video (a video the pipeline already gave up on answers 409); the provider had accepted
+    // their jobs, so the reservations stay held until the jobs end at the provider: they fail there, and the
+    // reconciler releases them at 0.
     for (const reply of accepted) {
       const cancel = await callApi(stack, `/v1/videos/${reply.body.id}/cancel`, { method: 'POST', token, json: {} });
       expect([200, 409], JSON.stringify(cancel.body)).toContain(cancel.status);
     }
+    await Promise.all(accepted.map((reply) => waitForTerminalVideo(stack, token, reply.body.id, 120_000)));
+    await emulator.finish(stack, { match: userId, status: 'failed', code: 'internal_error' });
     const videos = await Promise.all(
-      accepted.map((reply) => waitForTerminalVideo(stack, token, reply.body.id, 120_000)),
+      accepted.map((reply) =>
+        eventually(
+          `video ${reply.body.id} settled`,
+          async () => {
+            const video = await callApi(stack, `/v1/videos/${reply.body.id}`, { token });
+            return video.body.cost.charged_micros === null ? undefined : video.body;
+          },
+          { timeoutMs: 120_000, intervalMs: 250 },
+        ),
+      ),
     );
     expect(videos.map((video) => video.cost.charged_micros)).toEqual(Array(10).fill(0));
     const after = await usageOf(stack, token, currentMonth());
