@@ -62,7 +62,9 @@ export async function recordCompletion(
     },
   });
   if (result.applied && result.video?.status === 'cancelled') {
-    // Cancelled after the provider accepted the job, which it finished and billed: the user pays its price once.
+    // Cancelled after the provider accepted the job, which it finished and billed: the user pays its price once, but
+    // the video stays cancelled (no content), so its objects go back to `pending` for the lifecycle rule.
+    await deps.tags.mark(stored.bucket, keys, 'pending');
     deps.metrics.addMetric('CancelledVideosCharged', 'Count', 1);
     deps.metrics.addMetric('ChargedMicros', 'Count', result.video.chargedMicros ?? 0);
     deps.logger.info('Cancelled video finished by the provider; charged its price', {

@@ -91,6 +91,22 @@ describe('record-completion', () => {
     ]);
   });
 
+  it('counts a held cancel charged its price and tags its objects pending again (it is never delivered)', async () => {
+    // Prepare: the money module charges a video cancelled after the provider accepted its job, which stays cancelled.
+    const { metrics, marks, deps } = setup({ status: 'cancelled' });
+    deps.money = {
+      charge: async () => ({ applied: true, video: aVideo({ status: 'cancelled', chargedMicros: 400_000 }) }),
+    };
+
+    // Act
+    await recordCompletion(state, deps);
+
+    // Assess
+    expect(metrics.total('CancelledVideosCharged')).toBe(1);
+    expect(metrics.total('VideosCompleted')).toBe(0);
+    expect(marks.map((mark) => mark.state)).toEqual(['completed', 'pending']);
+  });
+
   it('tags every stored object completed before the video is marked completed', async () => {
     // Prepare
     const { marks, deps } = setup();
