@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { UPLOAD_KEY_PREFIX } from '../../shared/storage/video-keys';
 
 /** Names of the main table's global secondary indexes (the key design: docs/ARCHITECTURE.md). */
 export const TABLE_INDEXES = {
@@ -36,6 +37,8 @@ export class Storage extends Construct {
       lifecycleRules: [
         // A store-video run that dies mid-upload leaves parts behind; they cost money and are never completed.
         { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // POST /v1/uploads images can be used for 24 hours (checked on use); then they go.
+        { id: 'expire-uploads', prefix: UPLOAD_KEY_PREFIX, expiration: Duration.days(2) },
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });

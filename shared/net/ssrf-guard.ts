@@ -35,11 +35,12 @@ export interface GuardedFetchOptions {
   /** The whole fetch (connect, headers, body) must end within this many milliseconds. */
   timeoutMs: number;
   /**
-   * Test aid only: also allow `http:` and non-public addresses (a local test server). Never set in a deployment;
-   * the local stack sets it only when its configuration asks (see local/README.md).
-   * @default false
+   * Test aid only: host names (exactly as in the URL, e.g. `localhost`) for which `http:` and non-public addresses
+   * are allowed, so a test can serve from a local server while every other name and address stays guarded. Never
+   * set in a deployment; the local stack sets it only when its configuration asks (see local/README.md).
+   * @default []
    */
-  allowPrivateNetworks?: boolean;
+  allowPrivateHosts?: readonly string[];
   /** Request headers to send (e.g. `accept`). */
   headers?: Record<string, string>;
   /** Resolves a host name to every address (tests pass a fake). @default dns.lookup with `all: true` */
@@ -75,13 +76,13 @@ export function isPublicAddress(address: string): boolean {
  * UrlNotAllowedError); the body is read up to `maxBytes` and the whole fetch bounded by `timeoutMs`.
  */
 export async function guardedFetch(url: string, options: GuardedFetchOptions): Promise<GuardedResponse> {
-  const allowPrivate = options.allowPrivateNetworks === true;
   let target: URL;
   try {
     target = new URL(url);
   } catch (error) {
     throw new UrlNotAllowedError('The URL is not valid', { cause: error });
   }
+  const allowPrivate = (options.allowPrivateHosts ?? []).includes(target.hostname);
   const schemeAllowed = target.protocol === 'https:' || (allowPrivate && target.protocol === 'http:');
   if (!schemeAllowed) throw new UrlNotAllowedError('Only https URLs are allowed');
   if (target.username !== '' || target.password !== '') {

@@ -128,9 +128,10 @@ export function fromItem(item: Record<string, unknown>): VideoRecord {
     providerVideoId: v.providerVideoId ?? null,
     providerCreateAttempts: v.providerCreateAttempts ?? 0,
     providerFirstAttemptAt: v.providerFirstAttemptAt ?? null,
-    // Only present on remixes and deleted videos, so records of plain videos keep their original shape.
+    // Only present on remixes, deleted videos and videos from an image, so records of plain videos keep their original shape.
     ...(v.remixSourceProviderVideoId ? { remixSourceProviderVideoId: v.remixSourceProviderVideoId } : {}),
     ...(typeof v.deletedAt === 'number' ? { deletedAt: v.deletedAt } : {}),
+    ...(v.inputReference ? { inputReference: v.inputReference } : {}),
   };
 }
 

@@ -83,21 +83,23 @@ describe('guardedFetch', () => {
     );
   });
 
-  it('with allowPrivateNetworks (test aid), fetches a local http server through the checked lookup', async () => {
-    const local = { ...limits, allowPrivateNetworks: true, resolve: toLoopback };
+  it('with allowPrivateHosts (test aid), fetches a local http server for that name only', async () => {
+    const local = { ...limits, allowPrivateHosts: ['images.test'], resolve: toLoopback };
+    await expect(guardedFetch(`http://127.0.0.1:${port}/ok`, local)).rejects.toThrow('Only https URLs are allowed');
+    await expect(guardedFetch(`https://other.test:${port}/ok`, local)).rejects.toThrow(/is not public/);
     const response = await guardedFetch(`http://images.test:${port}/ok`, local);
     expect(response).toMatchObject({ status: 200, contentType: 'text/plain' });
     expect(response.body.toString()).toBe('hello');
   });
 
   it('does not follow redirects, bounds the size and reports an error status', async () => {
-    const local = { ...limits, allowPrivateNetworks: true };
-    await expect(guardedFetch(`http://127.0.0.1:${port}/redirect`, local)).rejects.toThrow(
+    const local = { ...limits, allowPrivateHosts: ['images.test'], resolve: toLoopback };
+    await expect(guardedFetch(`http://images.test:${port}/redirect`, local)).rejects.toThrow(
       'The URL answered a redirect (302), which is not followed',
     );
-    const big = guardedFetch(`http://127.0.0.1:${port}/big`, local);
+    const big = guardedFetch(`http://images.test:${port}/big`, local);
     await expect(big).rejects.toBeInstanceOf(RemoteFetchError);
     await expect(big).rejects.toMatchObject({ reason: 'too_large' });
-    await expect(guardedFetch(`http://127.0.0.1:${port}/missing`, local)).rejects.toMatchObject({ reason: 'status' });
+    await expect(guardedFetch(`http://images.test:${port}/missing`, local)).rejects.toMatchObject({ reason: 'status' });
   });
 });
