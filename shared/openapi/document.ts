@@ -54,6 +54,17 @@ const INPUT_REFERENCE_FORMS: Json = {
   ],
 };
 
+/**
+ * z.toJSONSchema options for the API's schemas: the one check zod cannot express in JSON Schema (`input_reference`)
+ * is written out by hand.
+ */
+export const JSON_SCHEMA_OVERRIDES = {
+  unrepresentable: 'any',
+  override: ({ zodSchema, jsonSchema }: { zodSchema: unknown; jsonSchema: Record<string, unknown> }) => {
+    if (zodSchema === inputReferenceSchema) Object.assign(jsonSchema, INPUT_REFERENCE_FORMS);
+  },
+} as const;
+
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
 /** Response schemas, by component name (output shapes). */
@@ -89,11 +100,7 @@ function componentSchemas(schemas: Record<string, ZodType>, io: 'input' | 'outpu
   const generated = z.toJSONSchema(registry, {
     io,
     uri: (id) => `#/components/schemas/${id}`,
-    // A check zod cannot express in JSON Schema: the document states its three forms itself.
-    unrepresentable: 'any',
-    override: ({ zodSchema, jsonSchema }) => {
-      if (zodSchema === inputReferenceSchema) Object.assign(jsonSchema, INPUT_REFERENCE_FORMS);
-    },
+    ...JSON_SCHEMA_OVERRIDES,
   }).schemas as Record<string, Json>;
   return Object.fromEntries(
     Object.entries(generated).map(([id, { $schema: _schema, $id: _id, ...schema }]) => [id, schema]),
