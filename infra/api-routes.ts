@@ -3,6 +3,7 @@ import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { UPLOAD_KEY_PREFIX } from '../shared/storage/video-keys';
 import type { AppFunction } from './constructs/app-function';
 import { bindBucket, bindStateMachine, bindStateMachineExecutions, bindTable } from './constructs/bindings';
 import { TABLE_INDEXES } from './constructs/storage';
@@ -44,7 +45,11 @@ export const ROUTE_FUNCTIONS = {
     bind: (fn, { table }) => bindTable(fn, table, ['Query'], { queryIndexes: [TABLE_INDEXES.byMonth] }),
   },
   'create-video': {
-    bind: (fn, { table, idempotencyTable, stateMachine }) => {
+    bind: (fn, { table, idempotencyTable, stateMachine, bucket }) => {
+      // The reference image: written under the video's prefix (deleted again when the video is not admitted), and
+      // read from the caller's upload.
+      bindBucket(fn, bucket, ['PutObject', 'DeleteObject']);
+      bindBucket(fn, bucket, ['GetObject'], UPLOAD_KEY_PREFIX);
       // DeleteItem: settling a video (release when the start fails) removes its deadline watch.
       bindTable(fn, table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query']);
       bindTable(fn, idempotencyTable, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], {
@@ -52,8 +57,12 @@ export const ROUTE_FUNCTIONS = {
       });
       bindStateMachine(fn, stateMachine);
     },
+    // An image_url is fetched within 8 s (shared/net/ssrf-guard.ts) and an upload read whole: up to 50 MiB in memory.
+    memorySize: 1024,
     timeout: Duration.seconds(15),
   },
+  // Presigned PUTs are signed with this role's credentials: it needs PutObject on uploads/ itself.
+  'create-upload': { bind: (fn, { bucket }) => bindBucket(fn, bucket, ['PutObject'], UPLOAD_KEY_PREFIX) },
   'get-video': { bind: (fn, { table }) => bindTable(fn, table, ['GetItem']) },
   'list-videos': {
     bind: (fn, { table }) => bindTable(fn, table, ['Query'], { queryIndexes: [TABLE_INDEXES.byUser] }),
@@ -126,4 +135,5 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: HttpMethod.POST, path: '/v1/videos/{id}/remix', folder: 'remix-video' },
   { method: HttpMethod.POST, path: '/v1/videos/{id}/cancel', folder: 'cancel-video' },
   { method: HttpMethod.DELETE, path: '/v1/videos/{id}', folder: 'delete-video' },
+  { method: HttpMethod.POST, path: '/v1/uploads', folder: 'create-upload' },
 ];

@@ -40,6 +40,12 @@ export interface LocalConfig {
   metrics: boolean;
   /** When set, AWS faults are injected between the functions and the local services (`LOCAL_AWS_FAULTS`). */
   awsFaults: AwsFaultsConfig | undefined;
+  /**
+   * Test aid (`LOCAL_IMAGE_URL_ALLOW_PRIVATE_HOSTS`, comma-separated, default none): host names an `image_url` may
+   * use over http and resolve to a private address, so a test can serve images from a local server; every other
+   * name and address stays behind the SSRF guard.
+   */
+  imageUrlAllowPrivateHosts: string;
 }
 
 /** Reads the local stack configuration; throws one clear error for a malformed value. */
@@ -57,6 +63,7 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     localScheduleMs: env.LOCAL_SCHEDULE_MS ? Math.max(1, integer(env, 'LOCAL_SCHEDULE_MS', 0)) : undefined,
     metrics: env.LOCAL_METRICS === '1' || env.LOCAL_METRICS === 'true',
     awsFaults: parseAwsFaults(env.LOCAL_AWS_FAULTS),
+    imageUrlAllowPrivateHosts: env.LOCAL_IMAGE_URL_ALLOW_PRIVATE_HOSTS ?? '',
   };
 }
 

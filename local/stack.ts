@@ -61,7 +61,7 @@ export async function startLocalStack(
   };
   try {
     await mkdir(config.dataDir, { recursive: true });
-    Object.assign(process.env, awsEnvironment(config.metrics));
+    Object.assign(process.env, awsEnvironment(config));
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
 
@@ -192,7 +192,8 @@ export async function startLocalStack(
 }
 
 /** What every function sees locally besides its own template environment. */
-function awsEnvironment(metrics: boolean): Record<string, string> {
+function awsEnvironment(config: Pick<LocalConfig, 'metrics' | 'imageUrlAllowPrivateHosts'>): Record<string, string> {
+  const metrics = config.metrics;
   return {
     AWS_REGION: LOCAL_REGION,
     AWS_DEFAULT_REGION: LOCAL_REGION,
@@ -205,6 +206,8 @@ function awsEnvironment(metrics: boolean): Record<string, string> {
     POWERTOOLS_TRACE_ENABLED: 'false',
     POWERTOOLS_METRICS_DISABLED: metrics ? 'false' : 'true',
     AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+    // Read by create-video only; infra never sets it.
+    IMAGE_URL_ALLOW_PRIVATE_HOSTS: config.imageUrlAllowPrivateHosts,
   };
 }
 

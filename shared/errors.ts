@@ -170,8 +170,8 @@ export class ForbiddenError extends AppError {
 /** 413: the request body is larger than the API accepts. */
 export class PayloadTooLargeError extends AppError {
   override name = 'PayloadTooLargeError';
-  constructor(message: string) {
-    super(message, { status: 413, code: 'payload_too_large' });
+  constructor(message: string, param: string | null = null) {
+    super(message, { status: 413, code: 'payload_too_large', param });
   }
 }
 

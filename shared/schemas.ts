@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import type { $ZodError } from 'zod/v4/core';
 import { ValidationError } from './errors';
+import { UploadedFile } from './http/uploaded-file';
 import './zod-messages';
 
 /*
@@ -43,6 +44,34 @@ const metadataSchema = z
     z.describe('Up to 16 string key/value pairs (keys ≤ 64 characters, values ≤ 512) returned with the video'),
   );
 
+/** True for `{"file_id": "..."}` or `{"image_url": "..."}` (one key, a non-empty string of at most 2,048 characters). */
+function isReferenceObject(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const entries = Object.entries(value);
+  if (entries.length !== 1) return false;
+  const [name, text] = entries[0]!;
+  return (
+    (name === 'file_id' || name === 'image_url') && typeof text === 'string' && text.length > 0 && text.length <= 2048
+  );
+}
+
+/**
+ * OpenAI's image-to-video reference: an image file part (multipart), or an object naming an upload of
+ * `POST /v1/uploads` or an https URL. One check with one message (a union's would only say "invalid input"); the
+ * OpenAPI document shows the three forms (shared/openapi/document.ts).
+ */
+export const inputReferenceSchema = z
+  .custom<UploadedFile | { file_id: string } | { image_url: string }>(
+    (value) => value instanceof UploadedFile || isReferenceObject(value),
+    { error: 'input_reference must be an image file part, {"file_id": "file_..."} or {"image_url": "https://..."}' },
+  )
+  .check(
+    z.describe(
+      'The first frame: a JPEG, PNG or WebP image of exactly `size` (inline as a file part, at most 4.4 MB; ' +
+        'or {"file_id"} of an upload of POST /v1/uploads, up to 50 MiB; or {"image_url"}: a public https URL)',
+    ),
+  );
+
 /**
  * The body of `POST /v1/videos`, for the deployment's model allowlist (ALLOWED_MODELS).
  * Unknown fields are rejected; the two larger sizes need `sora-2-pro`.
@@ -76,12 +105,7 @@ export function createVideoBodySchema(options: { allowedModels: readonly string[
         ._default(z.enum(VIDEO_SIZES, { error: `size must be one of ${VIDEO_SIZES.join(', ')}` }), '720x1280')
         .check(z.describe('Width x height; 1024x1792 and 1792x1024 only with sora-2-pro')),
       metadata: z.optional(metadataSchema),
-      // OpenAI's image-to-video reference: named so the answer says what is missing, not "unknown parameter".
-      input_reference: z
-        .optional(z.never({ error: 'input_reference is not supported yet' }))
-        .check(
-          z.describe('Not supported yet: a request with an input_reference (file part or object) is rejected with 400'),
-        ),
+      input_reference: z.optional(inputReferenceSchema),
     })
     .check(
       z.superRefine((body, ctx) => {
@@ -116,6 +140,26 @@ export type RemixVideoBody = z.output<typeof remixVideoBodySchema>;
 export const cancelVideoBodySchema = z
   .strictObject({})
   .check(z.describe('Cancel takes no parameters; a body, if sent, must be an empty JSON object'));
+
+/** The body of `POST /v1/uploads`, which may be left out: if sent, an empty JSON object. */
+export const createUploadBodySchema = z
+  .strictObject({})
+  .check(z.describe('Takes no parameters; a body, if sent, must be an empty JSON object'));
+
+/** The answer of `POST /v1/uploads`: where to PUT the image, and the id to pass as `input_reference.file_id`. */
+export const uploadResourceSchema = z
+  .object({
+    id: z.string().check(z.describe('Pass as input_reference: {"file_id": id} (file_...)')),
+    object: z.literal('upload'),
+    upload_url: z.string().check(z.describe('A presigned URL: PUT the image bytes to it (no Authorization header)')),
+    method: z.literal('PUT'),
+    max_bytes: z.number().check(z.int(), z.describe('The largest image the upload may hold (checked when used)')),
+    url_expires_at: z.number().check(z.int(), z.describe('Unix seconds after which upload_url stops working')),
+    expires_at: z.number().check(z.int(), z.describe('Unix seconds after which the id can no longer be used')),
+  })
+  .check(z.describe('A presigned upload of a reference image'));
+
+export type UploadResource = z.output<typeof uploadResourceSchema>;
 
 /** The query of `GET /v1/videos`. */
 export const listVideosQuerySchema = z
@@ -179,9 +223,26 @@ export const videoResourceSchema = z
     size: z.string(),
     remixed_from_video_id: z.nullable(z.string()),
     metadata: z.record(z.string(), z.string()),
+    input_reference: z
+      .nullable(
+        z.object({
+          source: z.enum(['file', 'file_id', 'image_url']),
+          content_type: z.enum(['image/jpeg', 'image/png', 'image/webp']),
+          bytes: z.number().check(z.int()),
+          width: z.number().check(z.int()),
+          height: z.number().check(z.int()),
+          sha256: z.string(),
+        }),
+      )
+      .check(z.describe('The image the video starts from, described (never its bytes); null when none')),
     created_at: z.number().check(z.int()),
     updated_at: z.number().check(z.int()),
     completed_at: z.nullable(z.number().check(z.int())),
+    expires_at: z
+      .null()
+      .check(
+        z.describe('Always null: stored videos do not expire until deleted (OpenAI’s field, kept for its clients)'),
+      ),
     error: z.nullable(z.object({ code: z.string(), message: z.string() })),
     cost: z.object({
       currency: z.literal('USD'),

@@ -20,6 +20,20 @@ export interface VideoContent {
   key: string;
 }
 
+/** The reference image a video starts from (`input_reference`): where it is stored and what it is, never its bytes. */
+export interface InputReferenceRecord {
+  bucket: string;
+  /** `videos/{userId}/{videoId}/input-reference` (see inputReferenceKey): removed with the video. */
+  key: string;
+  contentType: 'image/jpeg' | 'image/png' | 'image/webp';
+  bytes: number;
+  width: number;
+  height: number;
+  sha256: string;
+  /** How the request gave it: a file part, an upload's `file_id`, or an `image_url`. */
+  source: 'file' | 'file_id' | 'image_url';
+}
+
 /** A video as the application sees it (the repository maps it to and from its DynamoDB item). */
 export interface VideoRecord {
   videoId: string;
@@ -60,6 +74,8 @@ export interface VideoRecord {
   providerFirstAttemptAt: number | null;
   /** For a remix: the provider's job id of the source video, which the provider remixes. Absent: not a remix. */
   remixSourceProviderVideoId?: string | null;
+  /** The image the video starts from, stored under the video's prefix. Absent: made from its prompt alone. */
+  inputReference?: InputReferenceRecord | null;
   /**
    * Unix seconds of `DELETE /v1/videos/{id}`: the stored objects are gone and the record is a tombstone kept for the
    * cost trail (it answers 404 everywhere and is out of the user's list). Absent: not deleted.
@@ -93,6 +109,11 @@ export function contentKey(userId: string, videoId: string, variant: ContentVari
   return `${VIDEO_KEY_PREFIX}${userId}/${videoId}/${file}`;
 }
 
+/** The S3 key of a video's reference image, next to its content (so it is removed with it). */
+export function inputReferenceKey(userId: string, videoId: string): string {
+  return `${VIDEO_KEY_PREFIX}${userId}/${videoId}/input-reference`;
+}
+
 /** The content type of a stored asset. */
 export function contentType(variant: ContentVariant): string {
   return { video: 'video/mp4', thumbnail: 'image/webp', spritesheet: 'image/jpeg' }[variant];
@@ -111,9 +132,22 @@ export function toVideoResource(video: VideoRecord): VideoResource {
     size: video.size,
     remixed_from_video_id: video.remixedFromVideoId,
     metadata: video.metadata,
+    input_reference:
+      video.inputReference === undefined || video.inputReference === null
+        ? null
+        : {
+            source: video.inputReference.source,
+            content_type: video.inputReference.contentType,
+            bytes: video.inputReference.bytes,
+            width: video.inputReference.width,
+            height: video.inputReference.height,
+            sha256: video.inputReference.sha256,
+          },
     created_at: video.createdAt,
     updated_at: video.updatedAt,
     completed_at: video.completedAt,
+    // OpenAI's field: when the provider drops the downloadable assets. reelflow keeps them until deleted.
+    expires_at: null,
     error: video.error,
     cost: { currency: 'USD', estimated_micros: video.estimatedMicros, charged_micros: video.chargedMicros },
     content:

@@ -6,18 +6,22 @@ import {
   ProviderRejectedError,
   RetryableProviderError,
 } from '../../shared/errors';
+import { MAX_UPLOAD_BYTES } from '../../shared/http/limits';
 import { orphanedJobWorkItem, type ReconcileQueue } from '../../shared/money/reconciliation';
 import { claimOrphanedJob, remixSourceOf } from '../../shared/pipeline/orphaned-job';
 import type { JobState, PipelineState, RateLimitedCreate } from '../../shared/pipeline/types';
 import { nextWaitSeconds, RATE_LIMITED_CREATE_POLICY, rateLimitedWaitSeconds } from '../../shared/poll-policy';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
-import type { ProviderVideo, VideoProvider } from '../../shared/provider/provider-client';
+import type { ProviderCreateParams, ProviderVideo, VideoProvider } from '../../shared/provider/provider-client';
 import type { VideoRepository } from '../../shared/repositories/video-repository';
+import type { ObjectStore } from '../../shared/storage/object-store';
 import { isTerminal, unixSeconds, type VideoRecord } from '../../shared/video';
 
 export interface CreateGenerationJobDeps {
   videos: Pick<VideoRepository, 'get' | 'recordCreateAttempt' | 'claimProviderJob' | 'saveProviderJob'>;
   provider: Pick<VideoProvider, 'create' | 'remix' | 'list'>;
+  /** Where a video's reference image is stored (read to send it to the provider). */
+  objects: Pick<ObjectStore, 'get'>;
   /** Where a job accepted for a video that ended meanwhile is handed over (money module). */
   reconcile: Pick<ReconcileQueue, 'add'>;
   clock: () => Date;
@@ -102,7 +106,13 @@ async function createOrAdoptJob(input: PipelineState, deps: CreateGenerationJobD
 
   const remixSource = remixSourceOf(video);
   const job = await (remixSource === null
-    ? deps.provider.create({ prompt: video.prompt, model: video.model, seconds: video.seconds, size: video.size })
+    ? deps.provider.create({
+        prompt: video.prompt,
+        model: video.model,
+        seconds: video.seconds,
+        size: video.size,
+        ...(await inputReferenceOf(video, deps)),
+      })
     : deps.provider.remix(remixSource, { prompt: video.prompt })
   ).catch((error: unknown) => {
     throw error instanceof PermanentProviderError ? rejected(error) : error;
@@ -116,6 +126,22 @@ async function createOrAdoptJob(input: PipelineState, deps: CreateGenerationJobD
     throw new Error(`Provider job ${job.id} is already claimed by another video`);
   }
   return save(video, job, deps);
+}
+
+/** The stored reference image of a video made from one, as the provider's create takes it; {} for none. */
+async function inputReferenceOf(
+  video: VideoRecord,
+  deps: Pick<CreateGenerationJobDeps, 'objects'>,
+): Promise<Pick<ProviderCreateParams, 'inputReference'>> {
+  const reference = video.inputReference;
+  if (reference === undefined || reference === null) return {};
+  // Checked at create (at most the upload limit); read whole: the provider client sends it as one file part.
+  const data = await deps.objects.get(reference.bucket, reference.key, MAX_UPLOAD_BYTES);
+  if (data === undefined || data === 'too_large') {
+    throw new Error(`The reference image of video ${video.videoId} is missing from storage`);
+  }
+  const extension = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' }[reference.contentType];
+  return { inputReference: { data, contentType: reference.contentType, filename: `input-reference.${extension}` } };
 }
 
 /**

@@ -3,6 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../../shared/aws/dynamodb';
+import { s3 } from '../../shared/aws/s3';
 import { parseEnv } from '../../shared/config';
 import { DynamoReconcileQueue } from '../../shared/money/reconciliation';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
@@ -11,6 +12,7 @@ import { DynamoWorkMeter, meterTaskWork } from '../../shared/pipeline/work-meter
 import { logger, metrics, tracer } from '../../shared/powertools';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
+import { S3ObjectStore } from '../../shared/storage/object-store';
 import { type CreateGenerationJobDeps, createGenerationJob } from './create-generation-job';
 import { createGenerationJobEnvSchema } from './env';
 
@@ -20,6 +22,7 @@ const deps: CreateGenerationJobDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
   provider: new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }),
   reconcile: new DynamoReconcileQueue(ddb, env.TABLE_NAME),
+  objects: new S3ObjectStore(s3),
   clock: () => new Date(),
   logger,
   metrics,

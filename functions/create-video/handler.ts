@@ -3,20 +3,43 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { videoAdmissionDeps } from '../../shared/admission/aws-wiring';
+import { s3 } from '../../shared/aws/s3';
 import { parseEnv } from '../../shared/config';
 import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { parseMultipart } from '../../shared/http/multipart';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
+import { guardedFetch } from '../../shared/net/ssrf-guard';
 import { logger, metrics, tracer } from '../../shared/powertools';
+import { S3ContentRemover } from '../../shared/storage/content-remover';
+import { S3ObjectStore } from '../../shared/storage/object-store';
+import { readUpload } from '../../shared/storage/uploads';
 import { type CreateVideoDeps, createVideo } from './create-video';
 import { createVideoEnvSchema } from './env';
 import { createVideoRequestParser } from './schema';
 
 const env = parseEnv(createVideoEnvSchema);
 
-const deps: CreateVideoDeps = videoAdmissionDeps(env);
+/** An image_url must answer within this time (the function has 15 s in all). */
+const IMAGE_URL_TIMEOUT_MS = 8000;
+const IMAGE_ACCEPT = { accept: 'image/jpeg, image/png, image/webp' };
+
+const allowPrivateHosts = env.IMAGE_URL_ALLOW_PRIVATE_HOSTS.split(',').filter((host) => host !== '');
+const objects = new S3ObjectStore(s3);
+
+const deps: CreateVideoDeps = {
+  ...videoAdmissionDeps(env),
+  images: {
+    readUpload: (userId, fileId, maxBytes) =>
+      readUpload(objects, env.BUCKET_NAME, { userId, fileId, maxBytes, now: new Date() }),
+    fetchUrl: (url, maxBytes) =>
+      guardedFetch(url, { maxBytes, timeoutMs: IMAGE_URL_TIMEOUT_MS, allowPrivateHosts, headers: IMAGE_ACCEPT }),
+  },
+  objects,
+  storage: new S3ContentRemover(s3),
+  bucket: env.BUCKET_NAME,
+};
 const parse = createVideoRequestParser({ allowedModels: env.ALLOWED_MODELS });
 
 /**

@@ -5,7 +5,7 @@ import type { IdempotencyRecords } from '../../shared/repositories/idempotency-r
 import type { VideoRepository } from '../../shared/repositories/video-repository';
 import { CONTENT_VARIANTS, type DeletedVideo } from '../../shared/schemas';
 import type { ContentRemover } from '../../shared/storage/content-remover';
-import { contentKey, isTerminal, promptHashOf, unixSeconds } from '../../shared/video';
+import { contentKey, inputReferenceKey, isTerminal, promptHashOf, unixSeconds } from '../../shared/video';
 import { findOwnVideo } from '../../shared/video-access';
 
 export interface DeleteVideoInput {
@@ -26,7 +26,7 @@ export interface DeleteVideoDeps {
 
 /**
  * DELETE /v1/videos/{id}: the caller's terminal video (404 if not theirs or deleted; 409 `invalid_state` while it
- * is not terminal) loses its stored objects (video, thumbnail, spritesheet) and becomes a tombstone.
+ * is not terminal) loses its stored objects (video, thumbnail, spritesheet, reference image) and becomes a tombstone.
  *
  * The record stays, with `deletedAt`, out of the user's list, and answers 404 on every route: its cost fields,
  * the ledger entry and the month's usage stay as they are (cost records are never deleted). Its prompt and metadata
@@ -46,10 +46,11 @@ export async function deleteVideo(input: DeleteVideoInput, deps: DeleteVideoDeps
     );
   }
 
-  await deps.storage.remove(
-    deps.bucket,
-    CONTENT_VARIANTS.map((variant) => contentKey(video.userId, video.videoId, variant)),
-  );
+  await deps.storage.remove(deps.bucket, [
+    ...CONTENT_VARIANTS.map((variant) => contentKey(video.userId, video.videoId, variant)),
+    // The image a video started from goes with it.
+    ...(video.inputReference ? [inputReferenceKey(video.userId, video.videoId)] : []),
+  ]);
   const recordId = video.idempotencyRecordId;
   if (recordId !== undefined) await deps.idempotencyRecords.forget(recordId);
   const result = await deps.videos.markDeleted(video.videoId, unixSeconds(deps.clock()), promptHashOf(video));

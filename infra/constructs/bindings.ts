@@ -5,7 +5,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { NagSuppressions } from 'cdk-nag';
 import type { BucketEnv, IdempotencyEnv, ProviderEnv, StateMachineEnv, TableEnv } from '../../shared/config';
-import { VIDEO_KEY_PREFIX } from '../../shared/storage/video-keys';
+import { type UPLOAD_KEY_PREFIX, VIDEO_KEY_PREFIX } from '../../shared/storage/video-keys';
 import type { AppFunction } from './app-function';
 
 /**
@@ -58,12 +58,20 @@ export function bindTable(
   fn.addEnvironment(options.envName ?? 'TABLE_NAME', table.tableName);
 }
 
-/** Grants `actions` on objects under `videos/` only and sets `BUCKET_NAME`. */
-export function bindBucket(fn: AppFunction, bucket: s3.IBucket, actions: readonly ObjectAction[]): void {
+/**
+ * Grants `actions` on objects under one key prefix only (`videos/` unless `prefix`, e.g. `uploads/`) and sets
+ * `BUCKET_NAME`.
+ */
+export function bindBucket(
+  fn: AppFunction,
+  bucket: s3.IBucket,
+  actions: readonly ObjectAction[],
+  prefix: typeof VIDEO_KEY_PREFIX | typeof UPLOAD_KEY_PREFIX = VIDEO_KEY_PREFIX,
+): void {
   iam.Grant.addToPrincipal({
     grantee: fn,
     actions: actions.map((action) => `s3:${action}`),
-    resourceArns: [bucket.arnForObjects(`${VIDEO_KEY_PREFIX}*`)],
+    resourceArns: [bucket.arnForObjects(`${prefix}*`)],
   });
   setEnvironment(fn, { BUCKET_NAME: bucket.bucketName } satisfies BucketEnv);
   NagSuppressions.addResourceSuppressions(
@@ -72,9 +80,9 @@ export function bindBucket(fn: AppFunction, bucket: s3.IBucket, actions: readonl
       {
         id: 'AwsSolutions-IAM5',
         reason:
-          `Object keys (videos/{userId}/{videoId}/...) are created at run time; the grant is limited to the ` +
-          `${VIDEO_KEY_PREFIX} prefix and to ${actions.join(', ')}.`,
-        appliesTo: [{ regex: '/^Resource::.*\\/videos\\/\\*$/' }],
+          `Object keys (${prefix}{userId}/...) are created at run time; the grant is limited to the ` +
+          `${prefix} prefix and to ${actions.join(', ')}.`,
+        appliesTo: [{ regex: `/^Resource::.*\\/${prefix.replace('/', '')}\\/\\*$/` }],
       },
     ],
     true,

@@ -7,6 +7,7 @@ import {
   CONTENT_STATE_TAG,
   CONTENT_STATES,
   PENDING_CONTENT_EXPIRY_DAYS,
+  UPLOAD_KEY_PREFIX,
   VIDEO_KEY_PREFIX,
 } from '../../shared/storage/video-keys';
 import { TABLE_TTL_ATTRIBUTE } from '../../shared/table-ttl';
@@ -51,6 +52,8 @@ export class Storage extends Construct {
           tagFilters: { [CONTENT_STATE_TAG]: CONTENT_STATES.pending },
           expiration: Duration.days(PENDING_CONTENT_EXPIRY_DAYS),
         },
+        // POST /v1/uploads images can be used for 24 hours (checked on use); then they go.
+        { id: 'expire-uploads', prefix: UPLOAD_KEY_PREFIX, expiration: Duration.days(2) },
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });

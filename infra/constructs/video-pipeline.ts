@@ -50,6 +50,8 @@ export class VideoPipeline extends Construct {
     this.createGenerationJob = task('CreateGenerationJobFunction', 'create-generation-job', 'createGenerationJob');
     bindTable(this.createGenerationJob, table, ['GetItem', 'UpdateItem', 'PutItem']);
     bindProvider(this.createGenerationJob, provider);
+    // A video made from an image sends the stored image to the provider.
+    bindBucket(this.createGenerationJob, bucket, ['GetObject']);
 
     this.pollGenerationJob = task('PollGenerationJobFunction', 'poll-generation-job', 'pollGenerationJob');
     bindTable(this.pollGenerationJob, table, ['UpdateItem']);

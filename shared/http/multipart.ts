@@ -1,28 +1,10 @@
 import { createHash } from 'node:crypto';
 import busboy from 'busboy';
 import { PayloadTooLargeError, ValidationError } from '../errors';
+import { LARGE_IMAGE_ALTERNATIVE } from './limits';
+import { UploadedFile } from './uploaded-file';
 
-/**
- * A file part of a multipart/form-data body. Its JSON form (what request hashes and logs see) describes the file
- * by name, type, size and sha256, never its bytes.
- */
-export class UploadedFile {
-  constructor(
-    readonly filename: string,
-    readonly contentType: string,
-    readonly data: Buffer,
-    readonly sha256: string,
-  ) {}
-
-  /** Byte length of the file. */
-  get bytes(): number {
-    return this.data.byteLength;
-  }
-
-  toJSON(): { filename: string; content_type: string; bytes: number; sha256: string } {
-    return { filename: this.filename, content_type: this.contentType, bytes: this.bytes, sha256: this.sha256 };
-  }
-}
+export { UploadedFile };
 
 /** The limits of a multipart body. */
 export interface MultipartLimits {
@@ -55,6 +37,14 @@ export async function parseMultipart(
   const result: Record<string, FormValue> = {};
   for (const [name, value] of entries) setBracketed(result, name, value);
   return result;
+}
+
+function fileTooLarge(name: string, maxFileBytes: number): PayloadTooLargeError {
+  const field = segmentsOf(name)?.join('.') ?? name;
+  return new PayloadTooLargeError(
+    `The file in '${field}' is larger than ${maxFileBytes} bytes, the most a request can carry inline; ${LARGE_IMAGE_ALTERNATIVE}`,
+    field,
+  );
 }
 
 function malformed(detail: string): ValidationError {
@@ -114,7 +104,7 @@ function readParts(
           chunks.push(chunk);
           hash.update(chunk);
         });
-        stream.on('limit', () => fail(tooLarge()));
+        stream.on('limit', () => fail(fileTooLarge(name, limits.maxFileBytes)));
         stream.on('close', () => {
           entries.push([
             name,

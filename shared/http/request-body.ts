@@ -1,18 +1,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../errors';
+import { MAX_BODY_BYTES, MAX_INLINE_FILE_BYTES } from './limits';
 import type { parseMultipart } from './multipart';
-
-/**
- * The largest JSON request body the API accepts, and the most a multipart body's fields may take (64 KiB: a prompt
- * and metadata fit many times over).
- */
-export const MAX_BODY_BYTES = 64 * 1024;
-
-/**
- * The largest file part a multipart body may carry. Lambda's synchronous invoke payload is 6 MB and API Gateway
- * hands a multipart body over base64-encoded (4/3 of its size), so about 4.5 MB is what can arrive at all.
- */
-export const MAX_FILE_BYTES = 4 * 1024 * 1024;
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
 const MULTIPART_MEDIA_TYPE = /^multipart\/form-data\s*(?:;.*)?$/i;
@@ -20,7 +9,7 @@ const MULTIPART_MEDIA_TYPE = /^multipart\/form-data\s*(?:;.*)?$/i;
 export interface RequestBodyOptions {
   /** @default MAX_BODY_BYTES */
   maxBytes?: number;
-  /** @default MAX_FILE_BYTES */
+  /** @default MAX_INLINE_FILE_BYTES (shared/http/limits.ts) */
   maxFileBytes?: number;
   /** A request without a body passes with `body` undefined (routes whose body may be left out). */
   optional?: boolean;
@@ -50,7 +39,7 @@ export function httpRequestBody(options: RequestBodyOptions = {}): MiddlewareObj
   isBase64Encoded?: boolean;
 }> {
   const maxBytes = options.maxBytes ?? MAX_BODY_BYTES;
-  const maxFileBytes = options.maxFileBytes ?? MAX_FILE_BYTES;
+  const maxFileBytes = options.maxFileBytes ?? MAX_INLINE_FILE_BYTES;
   const accepted = options.multipart !== undefined ? 'application/json or multipart/form-data' : 'application/json';
   return {
     before: async (request) => {

@@ -14,12 +14,15 @@ import {
 import {
   cancelVideoBodySchema,
   contentQuerySchema,
+  createUploadBodySchema,
   createVideoBodySchema,
   deletedVideoSchema,
   errorEnvelopeSchema,
   healthSchema,
+  inputReferenceSchema,
   listVideosQuerySchema,
   remixVideoBodySchema,
+  uploadResourceSchema,
   videoListSchema,
   videoResourceSchema,
 } from '../schemas';
@@ -32,6 +35,36 @@ import {
 /** A JSON Schema or OpenAPI object (the document is plain JSON). */
 type Json = Record<string, unknown>;
 
+/** `input_reference` in the document: a file part (multipart), or one of the two objects (JSON or bracketed form). */
+const INPUT_REFERENCE_FORMS: Json = {
+  oneOf: [
+    { type: 'string', format: 'binary', description: 'An image file part (multipart/form-data), at most 4.4 MB' },
+    {
+      type: 'object',
+      properties: { file_id: { type: 'string', description: 'The id POST /v1/uploads returned' } },
+      required: ['file_id'],
+      additionalProperties: false,
+    },
+    {
+      type: 'object',
+      properties: { image_url: { type: 'string', format: 'uri', description: 'A public https URL of the image' } },
+      required: ['image_url'],
+      additionalProperties: false,
+    },
+  ],
+};
+
+/**
+ * z.toJSONSchema options for the API's schemas: the one check zod cannot express in JSON Schema (`input_reference`)
+ * is written out by hand.
+ */
+export const JSON_SCHEMA_OVERRIDES = {
+  unrepresentable: 'any',
+  override: ({ zodSchema, jsonSchema }: { zodSchema: unknown; jsonSchema: Record<string, unknown> }) => {
+    if (zodSchema === inputReferenceSchema) Object.assign(jsonSchema, INPUT_REFERENCE_FORMS);
+  },
+} as const;
+
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
 /** Response schemas, by component name (output shapes). */
@@ -42,6 +75,7 @@ function responseSchemas(): Record<string, ZodType> {
     DeletedVideo: deletedVideoSchema,
     Error: errorEnvelopeSchema,
     Health: healthSchema,
+    Upload: uploadResourceSchema,
     Usage: usageResourceSchema,
     UserLimits: limitsResourceSchema,
     AuditList: auditListSchema,
@@ -54,6 +88,7 @@ function requestSchemas(allowedModels: readonly string[]): Record<string, ZodTyp
     CreateVideoRequest: createVideoBodySchema({ allowedModels }),
     RemixVideoRequest: remixVideoBodySchema,
     CancelVideoRequest: cancelVideoBodySchema,
+    CreateUploadRequest: createUploadBodySchema,
     UserLimitsUpdate: limitsUpdateSchema,
   };
 }
@@ -65,6 +100,7 @@ function componentSchemas(schemas: Record<string, ZodType>, io: 'input' | 'outpu
   const generated = z.toJSONSchema(registry, {
     io,
     uri: (id) => `#/components/schemas/${id}`,
+    ...JSON_SCHEMA_OVERRIDES,
   }).schemas as Record<string, Json>;
   return Object.fromEntries(
     Object.entries(generated).map(([id, { $schema: _schema, $id: _id, ...schema }]) => [id, schema]),
@@ -96,7 +132,7 @@ const ERRORS = {
   403: errorResponse('forbidden: the route needs a role (cognito:groups) the caller does not have'),
   404: errorResponse('not_found: no such video, or not the caller’s (the same answer either way)'),
   413: errorResponse(
-    'payload_too_large: the body (a multipart body’s fields together) is over 64 KiB, or a file part over 4 MiB',
+    'payload_too_large: the body (a multipart body’s fields together) is over 64 KiB, or a file part over 4.4 MB (param names it)',
   ),
   415: errorResponse(
     'unsupported_media_type: the body is not application/json (nor multipart/form-data where the route takes it)',
@@ -184,7 +220,7 @@ function paths(): Json {
         operationId: 'createVideo',
         summary: 'Create a video from a prompt; starts one pipeline execution named after the video id',
         parameters: [IDEMPOTENCY_KEY],
-        requestBody: jsonOrFormBody('CreateVideoRequest', ['metadata']),
+        requestBody: jsonOrFormBody('CreateVideoRequest', ['metadata', 'input_reference']),
         responses: {
           202: { description: 'Accepted', headers: LOCATION, content: jsonContent(ref('Video')) },
           400: ERRORS[400],
@@ -299,6 +335,23 @@ function paths(): Json {
           401: ERRORS[401],
           404: ERRORS[404],
           409: errorResponse('invalid_state: the video is already completed, failed or cancelled'),
+          413: ERRORS[413],
+          415: ERRORS[415],
+          default: ERRORS.default,
+        },
+      },
+    },
+    '/v1/uploads': {
+      post: {
+        operationId: 'createUpload',
+        summary:
+          'A presigned upload for a reference image over the inline limit: PUT the image to upload_url, then create ' +
+          'with input_reference {"file_id": id} within 24 hours (up to 50 MiB; type and size checked on use)',
+        requestBody: jsonBody('CreateUploadRequest', false),
+        responses: {
+          201: { description: 'The upload id and where to PUT the image', content: jsonContent(ref('Upload')) },
+          400: ERRORS[400],
+          401: ERRORS[401],
           413: ERRORS[413],
           415: ERRORS[415],
           default: ERRORS.default,

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import OpenAI, { APIConnectionError, APIError, OpenAIError } from 'openai';
+import OpenAI, { APIConnectionError, APIError, OpenAIError, toFile } from 'openai';
 import { ContentExpiredError, PermanentProviderError, RetryableProviderError } from '../errors';
 import type { AppMetrics } from '../powertools';
 import type { ContentVariant } from '../schemas';
@@ -31,6 +31,8 @@ export interface ProviderCreateParams {
   model: string;
   seconds: string;
   size: string;
+  /** The image the video starts from, sent as the `input_reference` file part. */
+  inputReference?: { data: Buffer; contentType: string; filename: string };
 }
 
 /** A download in progress: a Node stream of the bytes and the announced length, if any. */
@@ -214,12 +216,19 @@ export class OpenAIVideoProvider implements VideoProvider {
 
   async create(params: ProviderCreateParams): Promise<ProviderVideo> {
     try {
-      const video = await this.withFreshKeyOn401(() =>
+      const video = await this.withFreshKeyOn401(async () =>
         this.client.videos.create({
           prompt: params.prompt,
           model: params.model,
           seconds: params.seconds as OpenAI.Videos.VideoSeconds,
           size: params.size as OpenAI.Videos.VideoSize,
+          ...(params.inputReference === undefined
+            ? {}
+            : {
+                input_reference: await toFile(params.inputReference.data, params.inputReference.filename, {
+                  type: params.inputReference.contentType,
+                }),
+              }),
         }),
       );
       return toProviderVideo(video);

@@ -28,3 +28,11 @@ export type ContentState = keyof typeof CONTENT_STATES;
 export const PENDING_CONTENT_EXPIRY_DAYS = 7;
 /** The `Tagging` (x-amz-tagging) an upload carries. */
 export const PENDING_CONTENT_TAGGING = `${CONTENT_STATE_TAG}=${CONTENT_STATES.pending}`;
+/**
+ * The S3 key prefix of `POST /v1/uploads` objects (`uploads/{userId}/{fileId}`): a lifecycle rule expires them, and
+ * only the functions that sign or read uploads are granted it.
+ */
+export const UPLOAD_KEY_PREFIX = 'uploads/';
+
+/** How long an upload can be used after it was created (its lifecycle rule removes it a day later). */
+export const UPLOAD_TTL_SECONDS = 24 * 60 * 60;

@@ -29,13 +29,16 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
   'put-user-limits': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem', 'UpdateItem', 'PutItem') } },
   'get-audit': { env: ['TABLE_NAME'], grants: { table: dynamo('Query'), 'table/index/gsi2': dynamo('Query') } },
   'create-video': {
-    env: ['IDEMPOTENCY_TABLE_NAME', 'STATE_MACHINE_ARN', 'TABLE_NAME'],
+    env: ['BUCKET_NAME', 'IDEMPOTENCY_TABLE_NAME', 'STATE_MACHINE_ARN', 'TABLE_NAME'],
     grants: {
       table: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query'),
       idempotencyTable: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
       stateMachine: ['states:StartExecution'],
+      'bucket/videos/*': ['s3:DeleteObject', 's3:PutObject'],
+      'bucket/uploads/*': ['s3:GetObject'],
     },
   },
+  'create-upload': { env: ['BUCKET_NAME'], grants: { 'bucket/uploads/*': ['s3:PutObject'] } },
   'get-video': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem') } },
   'list-videos': { env: ['TABLE_NAME'], grants: { table: dynamo('Query'), 'table/index/gsi1': dynamo('Query') } },
   'get-video-content': {
@@ -67,8 +70,12 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
     },
   },
   'create-generation-job': {
-    env: ['PROVIDER_BASE_URL', 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
-    grants: { table: dynamo('GetItem', 'PutItem', 'UpdateItem'), secret: SECRET },
+    env: ['BUCKET_NAME', 'PROVIDER_BASE_URL', 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
+    grants: {
+      table: dynamo('GetItem', 'PutItem', 'UpdateItem'),
+      secret: SECRET,
+      'bucket/videos/*': ['s3:GetObject'],
+    },
   },
   'poll-generation-job': {
     env: ['PROVIDER_BASE_URL', 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
@@ -122,6 +129,7 @@ const ROUTES: Record<string, { folder: string; auth: 'JWT' | 'NONE' }> = {
   'POST /v1/videos/{id}/remix': { folder: 'remix-video', auth: 'JWT' },
   'POST /v1/videos/{id}/cancel': { folder: 'cancel-video', auth: 'JWT' },
   'DELETE /v1/videos/{id}': { folder: 'delete-video', auth: 'JWT' },
+  'POST /v1/uploads': { folder: 'create-upload', auth: 'JWT' },
 };
 
 describe('StatelessStack', () => {

@@ -43,6 +43,7 @@ export const API_ROUTES: ReadonlyArray<{ route: string; success: number; authent
   { route: 'POST /v1/videos/{id}/remix', success: 202, authenticated: true },
   { route: 'POST /v1/videos/{id}/cancel', success: 200, authenticated: true },
   { route: 'DELETE /v1/videos/{id}', success: 200, authenticated: true },
+  { route: 'POST /v1/uploads', success: 201, authenticated: true },
   { route: 'GET /v1/usage', success: 200, authenticated: true },
   { route: 'GET /v1/admin/costs', success: 200, authenticated: true },
   { route: 'GET /v1/admin/users/{userId}/limits', success: 200, authenticated: true },
@@ -155,7 +156,10 @@ export const EXPECTED_REPLIES = {
     'POST /v1/videos 400 invalid_parameter',
     'POST /v1/videos 400 missing_parameter',
     'POST /v1/videos 409 idempotency_key_reused',
+    'POST /v1/videos 413 payload_too_large',
     'POST /v1/videos/{id}/remix 202 -',
+    'POST /v1/uploads 201 -',
+    'POST /v1/uploads 401 unauthenticated',
   ],
   retention: [
     'DELETE /v1/videos/{id} 200 -',

@@ -1,11 +1,15 @@
 import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import OpenAI, { toFile } from 'openai';
 import type { VideoCreateParams } from 'openai/resources/videos';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/api';
+import { pngOf } from '../../helpers/images';
 import { useLocalStack } from '../../helpers/local-stack';
 import { ContractClient } from './contract';
 import { expectCovered } from './coverage';
+import { openAiVideoValidator, type ValidateFunction } from './openai-video-schema';
 import { jobsFor, uniquePrompt, uniqueUser } from './support';
 
 // Apps written for the official `openai` SDK's `client.videos` work against reelflow with only `baseURL` and
@@ -46,9 +50,26 @@ function finished(client: OpenAI, videoId: string) {
   );
 }
 
+/** A local image server on `localhost`, which only the integration stack's configuration lets an image_url reach. */
+const images = { server: undefined as Server | undefined, port: 0 };
+
+/** OpenAI's VideoResource schema (the reference copy of its API), checked on every video the SDK returns here. */
+let openAiVideo: ValidateFunction;
+function expectOpenAiVideo(video: unknown): void {
+  expect(openAiVideo(video), JSON.stringify(openAiVideo.errors)).toBe(true);
+}
+
 beforeAll(async () => {
   api = await ContractClient.connect(stack);
+  const png = pngOf(1280, 720);
+  images.server = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'image/png' }).end(png);
+  });
+  await new Promise<void>((resolve) => images.server!.listen(0, '127.0.0.1', resolve));
+  images.port = (images.server.address() as AddressInfo).port;
+  openAiVideo = await openAiVideoValidator();
 });
+afterAll(() => new Promise<void>((resolve) => images.server?.close(() => resolve())));
 afterEach(() => {
   expect(api.violations.splice(0)).toEqual([]);
 });
@@ -90,6 +111,7 @@ describe('the openai SDK against reelflow', () => {
       metadata: { topic: 'kites' },
     });
     expect(completed).toMatchObject({ id: created.id, status: 'completed', progress: 100 });
+    for (const video of [created, completed, remixed, remixedByForm]) expectOpenAiVideo(video);
     expect(remixed).toMatchObject({ object: 'video', remixed_from_video_id: created.id, size: '1280x720' });
     expect(remixedByForm).toMatchObject({ object: 'video', remixed_from_video_id: created.id });
     expect(download.status).toBe(200);
@@ -128,33 +150,113 @@ describe('the openai SDK against reelflow', () => {
     expect(strangersAfter).toMatchObject({ status: 400, code: 'invalid_parameter', param: 'after' });
   });
 
-  it('answers 400 in the API envelope for an input_reference file and for a form without a prompt, reserving nothing', async () => {
+  it('creates from a reference image given as a file, as an upload’s file_id and as an image_url, and shows it', async () => {
+    // Prepare
+    const userId = uniqueUser('sdk-image');
+    const client = await sdkFor(userId);
+    const png = pngOf(1280, 720);
+    const sha256 = createHash('sha256').update(png).digest('hex');
+    const token = await stack.token(userId);
+    const upload = await api.call('POST', '/v1/uploads', { token });
+    const { id: fileId, upload_url: uploadUrl } = upload.body as { id: string; upload_url: string };
+    const put = await fetch(uploadUrl, { method: 'PUT', body: png });
+    const prompts = ['From a file', 'From an upload', 'From a URL'].map((text) => uniquePrompt(text));
+    const size = '1280x720' as const;
+
+    // Act
+    const fromFile = await client.videos.create({
+      prompt: prompts[0]!,
+      size,
+      input_reference: await toFile(png, 'ref.png', { type: 'image/png' }),
+    });
+    const fromUpload = await client.videos.create({
+      prompt: prompts[1]!,
+      size,
+      input_reference: { file_id: fileId },
+    } as unknown as VideoCreateParams);
+    const fromUrl = await client.videos.create({
+      prompt: prompts[2]!,
+      size,
+      input_reference: { image_url: `http://localhost:${images.port}/ref.png` },
+    } as unknown as VideoCreateParams);
+    const done = await Promise.all([fromFile, fromUpload, fromUrl].map((video) => finished(client, video.id)));
+    const deleted = await client.videos.delete(fromFile.id);
+
+    // Assess
+    expect(upload.status).toBe(201);
+    expect(put.status).toBe(200);
+    const sources = ['file', 'file_id', 'image_url'];
+    for (const [index, video] of done.entries()) {
+      expect(video).toMatchObject({
+        status: 'completed',
+        expires_at: null,
+        input_reference: {
+          source: sources[index],
+          content_type: 'image/png',
+          bytes: png.byteLength,
+          width: 1280,
+          height: 720,
+          sha256,
+        },
+      });
+      expectOpenAiVideo(video);
+      expect(await jobsFor(stack, prompts[index]!)).toHaveLength(1);
+    }
+    expect(deleted.deleted).toBe(true);
+  });
+
+  it('answers bad images 400 or 413 with param input_reference, and a form without a prompt 400, reserving nothing', async () => {
     // Prepare
     const userId = uniqueUser('sdk-invalid');
     const client = await sdkFor(userId);
-    const prompt = uniquePrompt('With a reference image');
-    const image = await toFile(Buffer.from('\x89PNG\r\n\x1a\n not really an image'), 'ref.png', { type: 'image/png' });
+    const prompt = uniquePrompt('With a bad reference image');
+    const create = (input_reference: unknown, size: VideoCreateParams['size'] = '720x1280') =>
+      client.videos
+        .create({ prompt, size, input_reference } as unknown as VideoCreateParams, { maxRetries: 0 })
+        .catch((error: unknown) => error);
 
     // Act
-    const withFile = await client.videos
-      .create({ prompt, input_reference: image, size: '720x1280' })
-      .catch((error: unknown) => error);
+    const notAnImage = await create(await toFile(Buffer.from('not an image'), 'ref.png', { type: 'image/png' }));
+    const wrongSize = await create(await toFile(pngOf(1280, 720), 'ref.png', { type: 'image/png' }));
+    // A PNG named .jpg is judged by its bytes: the wrong size is what is wrong with it.
+    const pngAsJpeg = await create(await toFile(pngOf(64, 64), 'ref.jpg', { type: 'image/jpeg' }));
+    const tooBig = await create(await toFile(Buffer.alloc(4_450_000), 'big.png', { type: 'image/png' }));
+    const loopback = await create({ image_url: `https://127.0.0.1:${images.port}/ref.png` });
+    const metadata = await create({ image_url: 'https://169.254.169.254/latest/meta-data/' });
+    const plainLoopback = await create({ image_url: `http://127.0.0.1:${images.port}/ref.png` });
     const withoutPrompt = await client.videos
       .create({ seconds: '8' } as VideoCreateParams)
       .catch((error: unknown) => error);
     const usage = await api.call('GET', '/v1/usage', { token: await stack.token(userId) });
 
     // Assess
-    expect(withFile).toBeInstanceOf(OpenAI.BadRequestError);
-    expect(withFile).toMatchObject({
-      status: 400,
-      code: 'invalid_parameter',
-      param: 'input_reference',
-      error: { message: 'input_reference is not supported yet' },
+    for (const rejection of [notAnImage, wrongSize, pngAsJpeg, loopback, metadata, plainLoopback]) {
+      expect(rejection).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(rejection).toMatchObject({ status: 400, code: 'invalid_parameter', param: 'input_reference' });
+    }
+    expect(notAnImage).toMatchObject({ error: { message: 'input_reference must be a JPEG, PNG or WebP image' } });
+    expect(wrongSize).toMatchObject({
+      error: { message: "input_reference must be 720x1280 (the video's size), not 1280x720" },
     });
+    expect(pngAsJpeg).toMatchObject({ error: { message: expect.stringContaining('not 64x64') } });
+    expect(loopback).toMatchObject({ error: { message: expect.stringContaining('127.0.0.1 is not public') } });
+    expect(metadata).toMatchObject({ error: { message: expect.stringContaining('169.254.169.254 is not public') } });
+    expect(plainLoopback).toMatchObject({ error: { message: expect.stringContaining('Only https URLs') } });
+    expect(tooBig).toMatchObject({ status: 413, code: 'payload_too_large', param: 'input_reference' });
+    expect(tooBig).toMatchObject({ error: { message: expect.stringContaining('POST /v1/uploads') } });
     expect(withoutPrompt).toMatchObject({ status: 400, code: 'missing_parameter', param: 'prompt' });
     expect(await jobsFor(stack, prompt)).toEqual([]);
     expect(usage.body).toMatchObject({ videos: 0, reserved_micros: 0 });
+    // No record either: the caller's list is empty.
+    expect((await client.videos.list()).data).toEqual([]);
+  });
+
+  it('answers POST /v1/uploads without a token 401', async () => {
+    // Act
+    const reply = await api.call('POST', '/v1/uploads');
+
+    // Assess
+    expect(reply.status).toBe(401);
   });
 
   it('replays a multipart create sent again with its Idempotency-Key, and answers 409 for another body with it', async () => {

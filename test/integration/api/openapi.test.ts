@@ -2,6 +2,7 @@ import { validate } from '@readme/openapi-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ROUTES } from '../../../infra/api-routes';
+import { JSON_SCHEMA_OVERRIDES } from '../../../shared/openapi/document';
 import { createVideoBodySchema, remixVideoBodySchema, videoResourceSchema } from '../../../shared/schemas';
 import { useLocalStack } from '../../helpers/local-stack';
 import { ContractClient } from './contract';
@@ -61,7 +62,10 @@ describe('GET /v1/openapi.json', () => {
 
   it('describes request bodies with the very zod schemas that validate them', () => {
     const schemas = document.components.schemas;
-    const create = z.toJSONSchema(createVideoBodySchema({ allowedModels: ['sora-2', 'sora-2-pro'] }), { io: 'input' });
+    const create = z.toJSONSchema(createVideoBodySchema({ allowedModels: ['sora-2', 'sora-2-pro'] }), {
+      io: 'input',
+      ...JSON_SCHEMA_OVERRIDES,
+    });
 
     expect(schemas.CreateVideoRequest).toEqual(withoutDialect(create as Record<string, unknown>));
     expect(schemas.RemixVideoRequest).toEqual(withoutDialect(z.toJSONSchema(remixVideoBodySchema, { io: 'input' })));

@@ -26,7 +26,7 @@ import {
 
 const input = { videoId: 'vid_01JD0000000000000000000000', userId: 'alice' };
 
-function setup(videoOverrides: Parameters<typeof aVideo>[0] = {}) {
+function setup(videoOverrides: Parameters<typeof aVideo>[0] = {}, stored: Record<string, Buffer> = {}) {
   const videos = new InMemoryVideoRepository([aVideo(videoOverrides)]);
   const provider = new FakeProvider();
   const metrics = fakeMetrics();
@@ -44,11 +44,62 @@ function setup(videoOverrides: Parameters<typeof aVideo>[0] = {}) {
     metrics,
     adoptionSkewSeconds: 120,
     random: () => 0.5,
+    objects: { get: async (bucket, key) => stored[`${bucket}/${key}`] },
   };
   return { videos, provider, metrics, handedOver, deps };
 }
 
 describe('create-generation-job', () => {
+  it('sends the stored reference image of a video made from one as the provider create’s input_reference', async () => {
+    // Prepare
+    const image = Buffer.from('png bytes');
+    const key = `videos/alice/${input.videoId}/input-reference`;
+    const inputReference = {
+      bucket: 'b',
+      key,
+      contentType: 'image/png' as const,
+      bytes: image.byteLength,
+      width: 720,
+      height: 1280,
+      sha256: 'abc',
+      source: 'file' as const,
+    };
+    const { provider, deps } = setup({ inputReference }, { [`b/${key}`]: image });
+
+    // Act
+    await createGenerationJob(input, deps);
+
+    // Assess
+    expect(provider.created).toEqual([
+      {
+        prompt: 'A cat playing piano',
+        model: 'sora-2',
+        seconds: '4',
+        size: '720x1280',
+        inputReference: { data: image, contentType: 'image/png', filename: 'input-reference.png' },
+      },
+    ]);
+  });
+
+  it('fails the attempt (before any provider call) when the stored reference image is gone', async () => {
+    // Prepare
+    const inputReference = {
+      bucket: 'b',
+      key: 'videos/alice/gone',
+      contentType: 'image/png' as const,
+      bytes: 1,
+      width: 720,
+      height: 1280,
+      sha256: 'abc',
+      source: 'file' as const,
+    };
+    const { provider, deps } = setup({ inputReference });
+
+    // Act / Assess
+    await expect(createGenerationJob(input, deps)).rejects.toThrow('is missing from storage');
+    expect(provider.created).toEqual([]);
+  });
+
   it('records the attempt before creating the job, then saves and claims it, on a first attempt', async () => {
     // Prepare
     const { videos, provider, deps } = setup();

@@ -1,17 +1,23 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { type CreateVideoDeps, createVideo } from '../../../functions/create-video/create-video';
 import { createVideoRequestParser } from '../../../functions/create-video/schema';
 import { BudgetExceededError, ValidationError } from '../../../shared/errors';
 import type { RequestIdempotency } from '../../../shared/http/idempotency';
+import { UploadedFile } from '../../../shared/http/uploaded-file';
+import { UrlNotAllowedError } from '../../../shared/net/ssrf-guard';
 import type { PipelineInput } from '../../../shared/pipeline/types';
 import { DEFAULT_PRICE_TABLE } from '../../../shared/pricing';
+import { pngOf } from '../../helpers/images';
 import { alice, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoRepository } from '../fakes/fakes';
 import { InMemoryBilling } from '../money/in-memory-billing';
 
 const FIRST_ID = 'vid_01JD0000000000000000000001';
 
-function setup(options: { startError?: Error } = {}) {
+function setup(options: { startError?: Error; uploads?: Record<string, Buffer>; urls?: Record<string, Buffer> } = {}) {
   const videos = new InMemoryVideoRepository();
+  const objects = new Map<string, { data: Buffer; contentType: string }>();
+  const removed: string[] = [];
   const started: PipelineInput[] = [];
   const metrics = fakeMetrics();
   const money = new InMemoryBilling(videos);
@@ -35,8 +41,31 @@ function setup(options: { startError?: Error } = {}) {
     newId: () => `vid_01JD${String(++ids).padStart(22, '0')}`,
     logger: fakeLogger(),
     metrics,
+    images: {
+      readUpload: async (userId, fileId) => options.uploads?.[`${userId}/${fileId}`],
+      fetchUrl: async (url) => {
+        const body = options.urls?.[url];
+        if (body === undefined)
+          throw new UrlNotAllowedError(`${new URL(url).hostname} resolves to 127.0.0.1, which is not public`);
+        return { status: 200, contentType: 'image/png', body };
+      },
+    },
+    objects: {
+      put: async (bucket, key, data, contentType) => {
+        objects.set(`${bucket}/${key}`, { data, contentType });
+      },
+    },
+    storage: {
+      remove: async (bucket, keys) => {
+        for (const key of keys) {
+          removed.push(`${bucket}/${key}`);
+          objects.delete(`${bucket}/${key}`);
+        }
+      },
+    },
+    bucket: 'videos-bucket',
   };
-  return { videos, money, started, metrics, deps };
+  return { videos, money, started, metrics, deps, objects, removed };
 }
 
 const parse = createVideoRequestParser({ allowedModels: ['sora-2', 'sora-2-pro'] });
@@ -65,9 +94,11 @@ describe('create-video', () => {
       size: '720x1280',
       remixed_from_video_id: null,
       metadata: { a: 'b' },
+      input_reference: null,
       created_at: 1_763_700_000,
       updated_at: 1_763_700_000,
       completed_at: null,
+      expires_at: null,
       error: null,
       cost: { currency: 'USD', estimated_micros: 2_400_000, charged_micros: null },
       content: null,
@@ -211,5 +242,141 @@ describe('create-video', () => {
   it('throws a ValidationError naming the field when the body has an unknown field', () => {
     // Act / Assess
     expect(() => parse({ body: { prompt: 'x', duration: 4 } }, alice)).toThrow(ValidationError);
+  });
+
+  describe('with an input_reference', () => {
+    const png = pngOf(1280, 720);
+    const sha256 = createHash('sha256').update(png).digest('hex');
+    const file = (data: Buffer, name = 'ref.png', type = 'image/png') =>
+      new UploadedFile(name, type, data, createHash('sha256').update(data).digest('hex'));
+    const body = (input_reference: unknown) => ({ prompt: 'A kite', size: '1280x720', input_reference });
+
+    it.each([
+      ['a file part', file(png), 'file'],
+      ['an upload (file_id)', { file_id: 'file_01JD0000000000000000000001' }, 'file_id'],
+      ['an image_url', { image_url: 'https://images.example/kite.png' }, 'image_url'],
+    ])('stores the image of %s under the video and shows it, not its bytes', async (_name, reference, source) => {
+      // Prepare
+      const { videos, objects, started, deps } = setup({
+        uploads: { 'alice/file_01JD0000000000000000000001': png },
+        urls: { 'https://images.example/kite.png': png },
+      });
+
+      // Act
+      const video = await createVideo(parse({ body: body(reference) }, alice), deps);
+
+      // Assess
+      const key = `videos/alice/${FIRST_ID}/input-reference`;
+      expect(video.input_reference).toEqual({
+        source,
+        content_type: 'image/png',
+        bytes: png.byteLength,
+        width: 1280,
+        height: 720,
+        sha256,
+      });
+      expect(objects.get(`videos-bucket/${key}`)).toEqual({ data: png, contentType: 'image/png' });
+      expect(videos.videos.get(FIRST_ID)?.inputReference).toMatchObject({ bucket: 'videos-bucket', key, sha256 });
+      expect(started).toHaveLength(1);
+    });
+
+    it.each([
+      [
+        'of another size',
+        file(pngOf(720, 1280)),
+        400,
+        "input_reference must be 1280x720 (the video's size), not 720x1280",
+      ],
+      [
+        'that is not an image',
+        file(Buffer.from('not an image at all'), 'ref.png'),
+        400,
+        'input_reference must be a JPEG, PNG or WebP image',
+      ],
+      ['over the inline limit', file(Buffer.alloc(4_400_001)), 413, 'POST /v1/uploads'],
+      [
+        'an upload that is not the caller’s',
+        { file_id: 'file_01JD0000000000000000000009' },
+        400,
+        "No upload found with id 'file_01JD0000000000000000000009'",
+      ],
+      [
+        'a URL the guard refuses',
+        { image_url: 'https://metadata.example/latest' },
+        400,
+        'input_reference.image_url is not allowed: metadata.example resolves to 127.0.0.1',
+      ],
+    ])(
+      'answers %s with %i naming input_reference, and writes, reserves and starts nothing',
+      async (_name, reference, status, message) => {
+        // Prepare
+        const { videos, money, started, objects, deps } = setup({
+          uploads: { 'bob/file_01JD0000000000000000000009': png },
+        });
+
+        // Act
+        const rejection = await createVideo(parse({ body: body(reference) }, alice), deps).catch(
+          (error: unknown) => error,
+        );
+
+        // Assess
+        expect(rejection).toMatchObject({
+          status,
+          param: 'input_reference',
+          message: expect.stringContaining(message),
+        });
+        expect(videos.videos.size).toBe(0);
+        expect(money.reserved.size).toBe(0);
+        expect(started).toEqual([]);
+        expect(objects.size).toBe(0);
+      },
+    );
+
+    it('takes the type from the bytes: a PNG named .jpg and sent as image/jpeg is stored as image/png', async () => {
+      // Prepare
+      const { objects, deps } = setup();
+
+      // Act
+      const video = await createVideo(parse({ body: body(file(png, 'ref.jpg', 'image/jpeg')) }, alice), deps);
+
+      // Assess
+      expect(video.input_reference?.content_type).toBe('image/png');
+      expect([...objects.values()][0]?.contentType).toBe('image/png');
+    });
+
+    it('removes the stored image when the reservation is refused', async () => {
+      // Prepare
+      const { money, objects, removed, deps } = setup();
+      money.reserveError = new BudgetExceededError();
+
+      // Act
+      const rejection = await createVideo(parse({ body: body(file(png)) }, alice), deps).catch(
+        (error: unknown) => error,
+      );
+
+      // Assess
+      expect(rejection).toBeInstanceOf(BudgetExceededError);
+      expect(removed).toEqual([`videos-bucket/videos/alice/${FIRST_ID}/input-reference`]);
+      expect(objects.size).toBe(0);
+    });
+
+    it('hashes the image by content for Idempotency-Key: another image under the same key is 409, the same one replays', async () => {
+      // Prepare
+      const { videos, deps } = setup({ urls: { 'https://images.example/kite.png': png } });
+      const keyed = (reference: unknown) =>
+        parse({ body: body(reference), headers: { 'idempotency-key': 'image-key' } }, alice);
+      const first = await createVideo(keyed(file(png)), deps);
+
+      // Act
+      const sameBytesByUrl = await createVideo(keyed({ image_url: 'https://images.example/kite.png' }), deps);
+      const otherImage = await createVideo(keyed(file(Buffer.concat([png, Buffer.from([0])]))), deps).catch(
+        (error: unknown) => error,
+      );
+
+      // Assess
+      expect(sameBytesByUrl.id).toBe(first.id);
+      expect(otherImage).toMatchObject({ status: 409, code: 'idempotency_key_reused' });
+      expect(videos.videos.size).toBe(1);
+    });
   });
 });

@@ -30,7 +30,10 @@ describe('openapi document', () => {
 
     // Assess
     expect(Object.keys(create ?? {}).sort()).toEqual(['application/json', 'multipart/form-data']);
-    expect(create?.['multipart/form-data']?.encoding).toEqual({ metadata: { style: 'deepObject', explode: true } });
+    expect(create?.['multipart/form-data']?.encoding).toEqual({
+      metadata: { style: 'deepObject', explode: true },
+      input_reference: { style: 'deepObject', explode: true },
+    });
     expect(Object.keys(remix ?? {}).sort()).toEqual(['application/json', 'multipart/form-data']);
     expect(list?.required).toEqual(expect.arrayContaining(['first_id', 'last_id', 'has_more', 'next_cursor']));
   });

@@ -1,0 +1,37 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { s3 } from '../../shared/aws/s3';
+import { parseEnv } from '../../shared/config';
+import { httpApi } from '../../shared/http/api-middlewares';
+import { httpErrorEnvelope } from '../../shared/http/error-envelope';
+import { json } from '../../shared/http/responses';
+import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
+import { logger, metrics, tracer } from '../../shared/powertools';
+import { S3UploadUrlSigner } from '../../shared/storage/uploads';
+import { type CreateUploadDeps, createUpload } from './create-upload';
+import { createUploadEnvSchema } from './env';
+import { parseCreateUploadRequest } from './schema';
+
+const env = parseEnv(createUploadEnvSchema);
+
+const deps: CreateUploadDeps = {
+  signer: new S3UploadUrlSigner(s3),
+  bucket: env.BUCKET_NAME,
+  clock: () => new Date(),
+  logger,
+  metrics,
+};
+
+/** POST /v1/uploads → 201 an upload id and its presigned PUT URL. */
+export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .use(httpApi({ logger, jsonBody: 'optional' }))
+  .use(httpErrorEnvelope({ logger }))
+  .handler(async (event, context) => {
+    parseCreateUploadRequest(event);
+    return json(201, await createUpload(context.caller, deps));
+  });

@@ -1,0 +1,7 @@
+import * as z from 'zod/mini';
+import { createUploadBodySchema, parseRequest } from '../../shared/schemas';
+
+/** A body, if any, must be an empty JSON object. */
+export function parseCreateUploadRequest(event: { body?: unknown }): void {
+  parseRequest(z.optional(createUploadBodySchema), event.body);
+}

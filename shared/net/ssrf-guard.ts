@@ -1,0 +1,183 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
+import http from 'node:http';
+import https from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
+import ipaddr from 'ipaddr.js';
+
+/*
+ * Fetching a URL a user gave us, without letting the user point the fetch at our own network: the cloud metadata
+ * service (169.254.169.254, fd00:ec2::254), loopback, private ranges and the like. Shared by every outbound call
+ * made to a user-chosen address (reference images today, webhooks later).
+ */
+
+/** The URL or an address it resolved to is not allowed (scheme, private address, redirect). */
+export class UrlNotAllowedError extends Error {
+  override name = 'UrlNotAllowedError' as const;
+}
+
+/** The remote server answered, but not with something usable within the limits (status, size, time). */
+export class RemoteFetchError extends Error {
+  override name = 'RemoteFetchError' as const;
+  constructor(
+    message: string,
+    /** `too_large` when over `maxBytes`, `timeout`, `status` for a non-2xx answer, `network` otherwise. */
+    readonly reason: 'too_large' | 'timeout' | 'status' | 'network',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** How a guarded fetch is bounded. */
+export interface GuardedFetchOptions {
+  /** The most body bytes read; more → RemoteFetchError `too_large`. */
+  maxBytes: number;
+  /** The whole fetch (connect, headers, body) must end within this many milliseconds. */
+  timeoutMs: number;
+  /**
+   * Test aid only: host names (exactly as in the URL, e.g. `localhost`) for which `http:` and non-public addresses
+   * are allowed, so a test can serve from a local server while every other name and address stays guarded. Never
+   * set in a deployment; the local stack sets it only when its configuration asks (see local/README.md).
+   * @default []
+   */
+  allowPrivateHosts?: readonly string[];
+  /** Request headers to send (e.g. `accept`). */
+  headers?: Record<string, string>;
+  /** Resolves a host name to every address (tests pass a fake). @default dns.lookup with `all: true` */
+  resolve?: (hostname: string) => Promise<Array<{ address: string; family: number }>>;
+}
+
+/** What a guarded fetch read. */
+export interface GuardedResponse {
+  status: number;
+  contentType: string | undefined;
+  body: Buffer;
+}
+
+/**
+ * True for an address on the public internet: IPv4 or IPv6 global unicast only. Private (10/8, 172.16/12,
+ * 192.168/16, fc00::/7, which holds fd00:ec2::254), loopback, link-local (169.254/16, which holds the metadata
+ * service; fe80::/10), CGNAT (100.64/10), multicast, reserved, unspecified, and the IPv6 forms that embed an IPv4
+ * address (mapped ::ffff:0:0/96 is judged by its IPv4 address; NAT64, 6to4, Teredo are refused) are not.
+ */
+export function isPublicAddress(address: string): boolean {
+  if (!ipaddr.isValid(address)) return false;
+  let parsed = ipaddr.parse(address);
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
+    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  }
+  return parsed.range() === 'unicast';
+}
+
+/**
+ * GETs `url` under the guard: `https:` only; the host is resolved once and every address it resolves to must be
+ * public (else UrlNotAllowedError), and the connection goes to that checked address (the `lookup` of the socket is
+ * ours, so no second resolution can be steered elsewhere: no DNS rebinding); redirects are not followed (a 3xx is
+ * UrlNotAllowedError); the body is read up to `maxBytes` and the whole fetch bounded by `timeoutMs`.
+ */
+export async function guardedFetch(url: string, options: GuardedFetchOptions): Promise<GuardedResponse> {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch (error) {
+    throw new UrlNotAllowedError('The URL is not valid', { cause: error });
+  }
+  const allowPrivate = (options.allowPrivateHosts ?? []).includes(target.hostname);
+  const schemeAllowed = target.protocol === 'https:' || (allowPrivate && target.protocol === 'http:');
+  if (!schemeAllowed) throw new UrlNotAllowedError('Only https URLs are allowed');
+  if (target.username !== '' || target.password !== '') {
+    throw new UrlNotAllowedError('URLs with credentials are not allowed');
+  }
+  const hostname = target.hostname.replace(/^\[|\]$/g, '');
+  // The socket skips `lookup` for an address literal, so a literal is checked here.
+  if (isIP(hostname) !== 0 && !allowPrivate && !isPublicAddress(hostname)) {
+    throw new UrlNotAllowedError(`The address ${hostname} is not public`);
+  }
+  const resolve = options.resolve ?? ((name: string) => dnsLookup(name, { all: true, verbatim: true }));
+  const lookup = checkedLookup(resolve, allowPrivate);
+
+  const signal = AbortSignal.timeout(options.timeoutMs);
+  const client = target.protocol === 'https:' ? https : http;
+  return new Promise<GuardedResponse>((resolvePromise, reject) => {
+    const request = client.request(
+      target,
+      { method: 'GET', headers: options.headers, lookup, signal, agent: false },
+      (response) => {
+        const status = response.statusCode ?? 0;
+        if (status >= 300 && status < 400) {
+          response.resume();
+          reject(new UrlNotAllowedError(`The URL answered a redirect (${status}), which is not followed`));
+          return;
+        }
+        if (status < 200 || status >= 300) {
+          response.resume();
+          reject(new RemoteFetchError(`The URL answered HTTP ${status}`, 'status'));
+          return;
+        }
+        const announced = Number(response.headers['content-length']);
+        if (Number.isFinite(announced) && announced > options.maxBytes) {
+          response.destroy();
+          reject(tooLarge(options.maxBytes));
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let bytes = 0;
+        response.on('data', (chunk: Buffer) => {
+          bytes += chunk.byteLength;
+          if (bytes > options.maxBytes) {
+            response.destroy();
+            reject(tooLarge(options.maxBytes));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        response.on('end', () => {
+          const contentType = response.headers['content-type'];
+          resolvePromise({ status, contentType, body: Buffer.concat(chunks) });
+        });
+        response.on('error', (error) => reject(networkError(error, signal)));
+      },
+    );
+    request.on('error', (error) => reject(networkError(error, signal)));
+    request.end();
+  });
+}
+
+function tooLarge(maxBytes: number): RemoteFetchError {
+  return new RemoteFetchError(`The URL's content is larger than ${maxBytes} bytes`, 'too_large');
+}
+
+function networkError(error: Error, signal: AbortSignal): Error {
+  if (error instanceof UrlNotAllowedError || error instanceof RemoteFetchError) return error;
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause instanceof UrlNotAllowedError) return cause;
+  if (signal.aborted) return new RemoteFetchError('The URL did not answer in time', 'timeout', { cause: error });
+  return new RemoteFetchError('The URL could not be fetched', 'network', { cause: error });
+}
+
+/**
+ * A socket `lookup` that resolves once and answers only with checked addresses: all of them must be public (one
+ * private answer among public ones is refused too, so no choice between them can be steered).
+ */
+function checkedLookup(resolve: NonNullable<GuardedFetchOptions['resolve']>, allowPrivate: boolean): LookupFunction {
+  return (hostname, lookupOptions, callback) => {
+    resolve(hostname).then(
+      (resolved) => {
+        const family = typeof lookupOptions.family === 'number' ? lookupOptions.family : 0;
+        const addresses = family === 0 ? resolved : resolved.filter((entry) => entry.family === family);
+        const refused = addresses.find((entry) => !allowPrivate && !isPublicAddress(entry.address));
+        if (addresses.length === 0) {
+          callback(new UrlNotAllowedError(`${hostname} does not resolve`), '', 0);
+        } else if (refused !== undefined) {
+          callback(new UrlNotAllowedError(`${hostname} resolves to ${refused.address}, which is not public`), '', 0);
+        } else if (lookupOptions.all === true) {
+          callback(null, addresses);
+        } else {
+          const first = addresses[0]!;
+          callback(null, first.address, first.family);
+        }
+      },
+      (error: Error) => callback(error as NodeJS.ErrnoException, '', 0),
+    );
+  };
+}

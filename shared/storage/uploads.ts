@@ -1,0 +1,67 @@
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { decodeTime, monotonicFactory } from 'ulid';
+import type { ObjectStore } from './object-store';
+import { UPLOAD_KEY_PREFIX, UPLOAD_TTL_SECONDS } from './video-keys';
+
+/*
+ * `POST /v1/uploads`: a client uploads a large reference image straight to S3 with a presigned PUT and passes its
+ * id as `input_reference: {"file_id": ...}`. The id is the only handle; ownership is the key: an upload lives under
+ * its user's prefix, so another user's id is simply not found.
+ */
+
+const nextUlid = monotonicFactory();
+
+/** The upload id prefix. */
+export const UPLOAD_ID_PREFIX = 'file_';
+
+/** A new upload id: `file_` + a ULID, whose time says when the upload expires. */
+export function newUploadId(now: number = Date.now()): string {
+  return `${UPLOAD_ID_PREFIX}${nextUlid(now)}`;
+}
+
+/** True when `id` has the shape of an upload id (nothing else may reach a key). */
+export function isUploadId(id: string): boolean {
+  return /^file_[0-9A-HJKMNP-TV-Z]{26}$/.test(id);
+}
+
+/** The S3 key of a user's upload. */
+export function uploadKey(userId: string, fileId: string): string {
+  return `${UPLOAD_KEY_PREFIX}${userId}/${fileId}`;
+}
+
+/** Unix seconds when an upload can no longer be used. */
+export function uploadExpiresAt(fileId: string): number {
+  return Math.floor(decodeTime(fileId.slice(UPLOAD_ID_PREFIX.length)) / 1000) + UPLOAD_TTL_SECONDS;
+}
+
+/** Signs presigned PUT URLs for uploads. */
+export interface UploadUrlSigner {
+  signPut(bucket: string, key: string, expiresInSeconds: number): Promise<string>;
+}
+
+/** The S3 implementation (SigV4 query signing, no network call). */
+export class S3UploadUrlSigner implements UploadUrlSigner {
+  constructor(private readonly client: S3Client) {}
+
+  signPut(bucket: string, key: string, expiresInSeconds: number): Promise<string> {
+    return getSignedUrl(this.client, new PutObjectCommand({ Bucket: bucket, Key: key }), {
+      expiresIn: expiresInSeconds,
+    });
+  }
+}
+
+/**
+ * Reads the caller's upload `fileId`: undefined when the id is malformed, the upload is not the caller's (not under
+ * their prefix), was never uploaded, or has expired; `too_large` over `maxBytes` (S3 presigned PUTs do not carry a
+ * size limit, so it is checked on use).
+ */
+export async function readUpload(
+  store: Pick<ObjectStore, 'get'>,
+  bucket: string,
+  request: { userId: string; fileId: string; maxBytes: number; now: Date },
+): Promise<Buffer | 'too_large' | undefined> {
+  if (!isUploadId(request.fileId)) return undefined;
+  if (uploadExpiresAt(request.fileId) <= Math.floor(request.now.getTime() / 1000)) return undefined;
+  return store.get(bucket, uploadKey(request.userId, request.fileId), request.maxBytes);
+}
