@@ -2,7 +2,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getAudit } from '../../../functions/get-audit/get-audit';
 import { parseGetAuditRequest } from '../../../functions/get-audit/schema';
-import { DynamoAuditLog } from '../../../shared/money/audit';
+import { type AuditRecordResource, DynamoAuditLog } from '../../../shared/money/audit';
 import { DynamoLimitsStore, type UserLimits } from '../../../shared/money/limits';
 import { limitsKey } from '../../../shared/table-keys';
 import { type LocalTable, startLocalTable } from '../../helpers/dynamodb-local';
@@ -25,11 +25,20 @@ const change = (at: string, actorUserId = 'fin', requestId = `req-${at}`) => ({
   requestId,
   at: new Date(at),
 });
-const list = (query: Record<string, string>) =>
-  getAudit(parseGetAuditRequest({ queryStringParameters: query }, finance), {
+const listAs = async (caller: { userId: string; groups: string[] }, query: Record<string, string>) =>
+  getAudit(parseGetAuditRequest({ queryStringParameters: query }, caller), {
     audit,
     clock: () => new Date('2026-11-21T12:00:00Z'),
   });
+/** Finance's listing of limit changes (the records these tests write are all limit changes). */
+const list = async (query: Record<string, string>) => {
+  const page = await listAs(finance, query);
+  return { ...page, data: page.data.map(limitsRecord) };
+};
+function limitsRecord(record: AuditRecordResource) {
+  if (record.action !== 'user_limits.updated') throw new Error(`${record.id} is not a limits change`);
+  return record;
+}
 
 beforeAll(async () => {
   local = await startLocalTable();
