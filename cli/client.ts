@@ -32,20 +32,59 @@ export interface VideoList {
   next_cursor?: string | null;
 }
 
-/** A page of `GET /v1/admin/audit`. */
+/** A page of `GET /v1/admin/audit` (a change of limits, or a redrive with its `video_id`). */
 export interface AuditList {
   object: 'list';
   data: Array<{
     id: string;
+    action?: string;
     actor_user_id: string;
     user_id: string;
-    old_values: Record<string, number>;
-    new_values: Record<string, number>;
+    video_id?: string;
+    old_values: Record<string, number | string>;
+    new_values: Record<string, number | string>;
     request_id: string | null;
     created_at: number;
   }>;
   has_more: boolean;
   next_cursor: string | null;
+}
+
+/** A page of `GET /v1/admin/videos`: videos of any user (role operators). */
+export interface AdminVideoList {
+  object: 'list';
+  data: Array<Video & { user_id: string }>;
+  has_more: boolean;
+  next_cursor: string | null;
+}
+
+/** `GET /v1/admin/videos/{id}/execution`: the execution's states in order. */
+export interface VideoExecution {
+  video_id: string;
+  status: string;
+  started_at: number;
+  stopped_at: number | null;
+  error: { error: string; cause: string } | null;
+  redrive_count: number;
+  states: Array<{
+    name: string;
+    type: string;
+    offset_ms: number;
+    duration_ms: number | null;
+    attempts: number;
+    retries: number;
+    outcome: string;
+    error: { error: string; cause: string } | null;
+  }>;
+}
+
+/** `POST /v1/admin/videos/{id}/redrive`. */
+export interface VideoRedrive {
+  video_id: string;
+  status: string;
+  redrive_count: number;
+  restarted_state: string;
+  audit_id: string;
 }
 
 export interface CreateVideoBody {
@@ -177,6 +216,10 @@ export function createApiClient(options: ApiClientOptions) {
     costs: (query: { month: string; user_id?: string }) => json<unknown>('GET', `/v1/admin/costs${queryString(query)}`),
     audit: (query: { user_id?: string; month?: string; limit?: string; after?: string }) =>
       json<AuditList>('GET', `/v1/admin/audit${queryString(query)}`),
+    adminVideos: (query: { status?: string; user_id?: string; limit?: string; after?: string }) =>
+      json<AdminVideoList>('GET', `/v1/admin/videos${queryString(query)}`),
+    execution: (id: string) => json<VideoExecution>('GET', `/v1/admin/videos/${encodeURIComponent(id)}/execution`),
+    redrive: (id: string) => json<VideoRedrive>('POST', `/v1/admin/videos/${encodeURIComponent(id)}/redrive`),
     /** The CSV export, as the API sent it. */
     async costsCsv(query: { month: string; user_id?: string }): Promise<string> {
       const response = await send('GET', `/v1/admin/costs${queryString({ ...query, format: 'csv' })}`);

@@ -1,4 +1,4 @@
-import type { AuditList, Video } from './client';
+import type { AdminVideoList, AuditList, Video, VideoExecution } from './client';
 
 /** Integer micro-USD as dollars, exact: 400000 → `$0.40`, 1234567 → `$1.234567`. */
 export function formatMicros(micros: number): string {
@@ -99,17 +99,22 @@ export function formatVideoTable(videos: Video[]): string {
   );
 }
 
-/** Audit records, newest first: when, who, whose limits, what changed (only the values that changed), request id. */
+/**
+ * Audit records, newest first: when, who, whose data, what changed (only the values that changed; a redrive names
+ * its video), request id.
+ */
 export function formatAudit(list: AuditList): string {
   const change = (record: AuditList['data'][number]) => {
     const changed = Object.keys(record.new_values).filter((key) => record.new_values[key] !== record.old_values[key]);
-    if (changed.length === 0) return '(no change)';
-    return changed
+    const subject = record.video_id === undefined ? '' : `redrive of ${record.video_id}: `;
+    if (changed.length === 0) return `${subject}(no change)`;
+    const values = changed
       .map(
         (key) =>
           `${labelOf(key)} ${formatValue(key, record.old_values[key])} → ${formatValue(key, record.new_values[key])}`,
       )
       .join('; ');
+    return `${subject}${values}`;
   };
   const rows =
     list.data.length === 0
@@ -130,6 +135,51 @@ export function formatAudit(list: AuditList): string {
 
 more: --after ${list.next_cursor}`
     : rows;
+}
+
+/** Videos of any user (operators): the video table with whose each one is. */
+export function formatAdminVideos(list: AdminVideoList): string {
+  const rows =
+    list.data.length === 0
+      ? '(none)'
+      : table(
+          ['ID', 'USER', 'STATUS', 'PROGRESS', 'CREATED', 'ERROR'],
+          list.data.map((video) => [
+            video.id,
+            video.user_id,
+            video.status,
+            `${video.progress}%`,
+            formatTime(video.created_at),
+            video.error?.code ?? '-',
+          ]),
+        );
+  return list.has_more && list.next_cursor !== null ? `${rows}\n\nmore: --after ${list.next_cursor}` : rows;
+}
+
+/** An execution's timeline: one row per state visit (offset from the start, duration, retries, outcome, error). */
+export function formatExecution(execution: VideoExecution): string {
+  const seconds = (ms: number | null) => (ms === null ? '-' : `${(ms / 1000).toFixed(1)} s`);
+  const head = keyValues([
+    ['video', execution.video_id],
+    ['status', execution.status],
+    ['started', formatTime(execution.started_at)],
+    ['stopped', formatTime(execution.stopped_at)],
+    ['redrives', String(execution.redrive_count)],
+    ['error', execution.error === null ? '-' : execution.error.error],
+  ]);
+  const states = table(
+    ['STATE', 'TYPE', 'AT', 'DURATION', 'RETRIES', 'OUTCOME', 'ERROR'],
+    execution.states.map((state) => [
+      state.name,
+      state.type,
+      `+${seconds(state.offset_ms)}`,
+      seconds(state.duration_ms),
+      String(state.retries),
+      state.outcome,
+      state.error?.error ?? '-',
+    ]),
+  );
+  return `${head}\n\n${states}`;
 }
 
 /** Any JSON report (usage, costs): `*_micros` fields shown as dollars, arrays of objects as a table. */

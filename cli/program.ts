@@ -1,6 +1,12 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { CliError, createApiClient } from './client';
+import {
+  type AdminVideosOptions,
+  adminExecutionCommand,
+  adminRedriveCommand,
+  adminVideosCommand,
+} from './commands/admin';
 import type { CommandContext } from './commands/context';
 import { type CreateOptions, createCommand, type RemixOptions, remixCommand } from './commands/create';
 import { type AuditOptions, auditCommand, type CostsOptions, costsCommand, usageCommand } from './commands/reports';
@@ -154,12 +160,34 @@ export function buildProgram(io: CliIo): Command {
 
   program
     .command('audit')
-    .description("changes of users' limits, newest first: who, when, old and new values (role finance)")
+    .description(
+      "changes of users' limits and redrives, newest first: who, when, old and new values (role finance; operators: their own)",
+    )
     .option('--user <id>', 'one user only (every month unless --month)')
     .option('--month <YYYY-MM>', 'one month (without --user: default this month, every user)')
     .option('--limit <n>', 'records per page, 1 to 100 (default 20)')
     .option('--after <cursor>', 'the page after the one that printed this cursor')
     .action((options: AuditOptions, command: Command) => auditCommand(options, contextOf(command)));
+
+  const admin = program.command('admin').description('operators: videos of every user, executions, redrive');
+  admin
+    .command('videos')
+    .description('videos of every user in one status, or one user’s, newest first (role operators)')
+    .option('--status <status>', 'only videos in this status (give --status, --user or both)')
+    .option('--user <id>', 'one user only')
+    .option('--limit <n>', '1 to 100 per page (default 20)')
+    .option('--after <cursor>', 'the page after the one that printed this cursor')
+    .action((options: AdminVideosOptions, command: Command) => adminVideosCommand(options, contextOf(command)));
+  admin
+    .command('execution')
+    .description('a video’s execution as a timeline: states, durations, retries, errors (role operators)')
+    .argument('<video-id>')
+    .action((id: string, _options: unknown, command: Command) => adminExecutionCommand(id, contextOf(command)));
+  admin
+    .command('redrive')
+    .description('continue a failed execution from the step it failed in, when that is safe (role operators)')
+    .argument('<video-id>')
+    .action((id: string, _options: unknown, command: Command) => adminRedriveCommand(id, contextOf(command)));
 
   return program;
 }

@@ -103,6 +103,24 @@ export const ROUTE_FUNCTIONS = {
       bindTable(fn, idempotencyTable, ['DeleteItem'], { envName: 'IDEMPOTENCY_TABLE_NAME' });
     },
   },
+  'list-admin-videos': {
+    // Query: a user's videos (gsi1) or one status across users (gsi3, keys only); BatchGetItem: the items of gsi3's keys.
+    bind: (fn, { table }) =>
+      bindTable(fn, table, ['Query', 'BatchGetItem'], { queryIndexes: [TABLE_INDEXES.byUser, TABLE_INDEXES.byStatus] }),
+  },
+  'get-video-execution': {
+    bind: (fn, { table, stateMachine }) => {
+      bindTable(fn, table, ['GetItem']);
+      bindStateMachineExecutions(fn, stateMachine, ['DescribeExecution', 'GetExecutionHistory']);
+    },
+  },
+  'redrive-video': {
+    bind: (fn, { table, stateMachine }) => {
+      // GetItem: the video; PutItem: the audit record of the redrive.
+      bindTable(fn, table, ['GetItem', 'PutItem']);
+      bindStateMachineExecutions(fn, stateMachine, ['DescribeExecution', 'GetExecutionHistory', 'RedriveExecution']);
+    },
+  },
 } satisfies Record<string, RouteFunctionSpec>;
 
 export type RouteFunctionFolder = keyof typeof ROUTE_FUNCTIONS;
@@ -127,6 +145,9 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: HttpMethod.GET, path: '/v1/admin/users/{userId}/limits', folder: 'get-user-limits' },
   { method: HttpMethod.PUT, path: '/v1/admin/users/{userId}/limits', folder: 'put-user-limits' },
   { method: HttpMethod.GET, path: '/v1/admin/audit', folder: 'get-audit' },
+  { method: HttpMethod.GET, path: '/v1/admin/videos', folder: 'list-admin-videos' },
+  { method: HttpMethod.GET, path: '/v1/admin/videos/{id}/execution', folder: 'get-video-execution' },
+  { method: HttpMethod.POST, path: '/v1/admin/videos/{id}/redrive', folder: 'redrive-video' },
   { method: HttpMethod.POST, path: '/v1/videos', folder: 'create-video' },
   { method: HttpMethod.GET, path: '/v1/videos', folder: 'list-videos' },
   { method: HttpMethod.GET, path: '/v1/videos/{id}', folder: 'get-video' },

@@ -7,12 +7,14 @@ import { createHash } from 'node:crypto';
  * video ids sort by time); a user's usage and ledger for a month (`USER#` partition, sk prefixes); every user's
  * usage for a month (gsi2); reconciliation work due by now (one partition sorted by due time); the audit trail of a
  * user newest first (`USER#` partition, `AUDIT#` sk prefix, optionally one month) and of every user for a month
- * (gsi2, its own `AUDIT#{YYYY-MM}` partitions, apart from the usage ones). Audit ids are `aud_` + a ULID, so both
- * sort by time. Which items DynamoDB's TTL removes, and when: table-ttl.ts.
+ * (gsi2, its own `AUDIT#{YYYY-MM}` partitions, apart from the usage ones); every user's videos in one status, newest
+ * first (gsi3, keyed on the video's own `status` and `videoId`, so no writer sets index keys). Audit ids are `aud_` +
+ * a ULID, so both sort by time. Which items DynamoDB's TTL removes, and
+ * when: table-ttl.ts.
  *
  * | item                            | pk                       | sk                                 | index keys                            |
  * | ------------------------------- | ------------------------ | ---------------------------------- | ------------------------------------- |
- * | video                           | `VIDEO#{videoId}`        | `VIDEO`                            | gsi1: `USER#{userId}` / `VIDEO#{videoId}` |
+ * | video                           | `VIDEO#{videoId}`        | `VIDEO`                            | gsi1: `USER#{userId}` / `VIDEO#{videoId}`; gsi3: `status` / `videoId` (its own attributes, keys only) |
  * | provider job claim              | `PROVIDERJOB#{jobId}`    | `CLAIM`                            | –                                     |
  * | user's month usage              | `USER#{userId}`          | `USAGE#{YYYY-MM}`                  | gsi2: `USAGE#{YYYY-MM}` / `USER#{userId}` |
  * | ledger entry (charged video)    | `USER#{userId}`          | `LEDGER#{YYYY-MM}#{videoId}`       | –                                     |

@@ -9,9 +9,9 @@ export interface GetAuditDeps {
 }
 
 /**
- * Finance's view of the audit trail, newest first: with `user_id`, the records about that user (every month, or
- * `month` only); without, every user's records of `month` (default: the current UTC month). `after` is the
- * previous page's `next_cursor`.
+ * The audit trail, newest first: with `user_id`, the records about that user (every month, or `month` only);
+ * without, every user's records of `month` (default: the current UTC month). `after` is the previous page's
+ * `next_cursor`. With `actorUserId` (an operator's view), only the records of what that caller did.
  */
 export async function getAudit(input: GetAuditInput, deps: GetAuditDeps): Promise<AuditList> {
   const { user_id: userId, month, limit, after } = input.query;
@@ -19,6 +19,10 @@ export async function getAudit(input: GetAuditInput, deps: GetAuditDeps): Promis
     userId === undefined
       ? { month: month ?? monthOf(deps.clock()) }
       : { userId, ...(month === undefined ? {} : { month }) };
-  const page = await deps.audit.list(selection, { limit, ...(after === undefined ? {} : { after }) });
+  const page = await deps.audit.list(selection, {
+    limit,
+    ...(after === undefined ? {} : { after }),
+    ...(input.actorUserId === undefined ? {} : { actorUserId: input.actorUserId }),
+  });
   return listPage(page.records.map(toAuditRecordResource), page.nextCursor);
 }

@@ -1,4 +1,4 @@
-import { requireRole } from '../../shared/http/roles';
+import { requireAnyRole } from '../../shared/http/roles';
 import type { Caller } from '../../shared/http/types';
 import { type AuditQuery, auditQuerySchema } from '../../shared/money/schemas';
 import { parseRequest } from '../../shared/schemas';
@@ -6,13 +6,19 @@ import { parseRequest } from '../../shared/schemas';
 /** What GET /v1/admin/audit asks for. */
 export interface GetAuditInput {
   query: AuditQuery;
+  /** Only the records of what this user did: an operator reads their own actions; finance reads everyone's. */
+  actorUserId?: string;
 }
 
-/** 403 without the finance role (before anything else is looked at), then user_id, month, limit and after. */
+/**
+ * 403 without the finance or the operators role (before anything else is looked at), then user_id, month, limit and
+ * after. Finance reads every record; an operator (without finance) only the records of their own actions.
+ */
 export function parseGetAuditRequest(
   event: { queryStringParameters?: Record<string, string | undefined> },
   caller: Caller,
 ): GetAuditInput {
-  requireRole(caller, 'finance');
-  return { query: parseRequest(auditQuerySchema, event.queryStringParameters ?? {}) };
+  const role = requireAnyRole(caller, ['finance', 'operators']);
+  const query = parseRequest(auditQuerySchema, event.queryStringParameters ?? {});
+  return role === 'finance' ? { query } : { query, actorUserId: caller.userId };
 }

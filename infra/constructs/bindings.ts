@@ -14,7 +14,14 @@ import type { AppFunction } from './app-function';
  */
 
 /** Item-level DynamoDB actions a function may be granted (TransactWriteItems is authorised per item action). */
-export type TableAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'ConditionCheckItem' | 'Query';
+export type TableAction =
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'ConditionCheckItem'
+  | 'Query';
 
 /** Object-level S3 actions a function may be granted under `videos/*`. */
 export type ObjectAction = 'GetObject' | 'PutObject' | 'PutObjectTagging' | 'AbortMultipartUpload' | 'DeleteObject';
@@ -109,7 +116,7 @@ export function bindStateMachine(fn: AppFunction, stateMachine: sfn.IStateMachin
 }
 
 /** Execution-level Step Functions actions a function may be granted. */
-export type ExecutionAction = 'StopExecution';
+export type ExecutionAction = 'StopExecution' | 'DescribeExecution' | 'GetExecutionHistory' | 'RedriveExecution';
 
 /**
  * Grants `actions` on the state machine's executions only (`execution:{stateMachineName}:*`, not the state

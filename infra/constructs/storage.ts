@@ -18,6 +18,8 @@ export const TABLE_INDEXES = {
   byUser: 'gsi1',
   /** `USAGE#{YYYY-MM}` / `USER#{userId}`: every user's usage in a month. */
   byMonth: 'gsi2',
+  /** `status` / `videoId` of video items: every user's videos in one status, newest first (operators). */
+  byStatus: 'gsi3',
 } as const;
 
 /**
@@ -27,7 +29,7 @@ export const TABLE_INDEXES = {
 export class Storage extends Construct {
   /** Private bucket holding `videos/{userId}/{videoId}/video.mp4` and its variants. */
   public readonly bucket: s3.Bucket;
-  /** The single table: keys `pk`/`sk`, GSIs `gsi1` and `gsi2`. */
+  /** The single table: keys `pk`/`sk`, GSIs `gsi1`, `gsi2` and `gsi3`. */
   public readonly table: dynamodb.Table;
   /** Powertools idempotency records (partition key `id`, TTL attribute `expiration`). */
   public readonly idempotencyTable: dynamodb.Table;
@@ -89,6 +91,17 @@ export class Storage extends Construct {
       partitionKey: { name: 'gsi2pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'gsi2sk', type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.ALL,
+    });
+
+    // Keyed on the video's own attributes, so every write of a status keeps the index right without writing index
+    // keys. Six statuses make six partitions: each takes 1,000 writes/s, far above the status changes the provider's
+    // concurrency allows. Keys only: progress updates (which rewrite the item, not its status) cost the index nothing;
+    // the listing reads the items themselves.
+    this.table.addGlobalSecondaryIndex({
+      indexName: TABLE_INDEXES.byStatus,
+      partitionKey: { name: 'status', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'videoId', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
 
     this.idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {

@@ -78,6 +78,8 @@ export class LocalStepFunctionsEngine {
   private readonly machines = new Map<string, LocalStateMachine>();
   private readonly executions = new Map<string, ExecutionRecord>();
   private readonly running = new Map<string, RunningExecution>();
+  /** RedriveExecution's client tokens per execution, the last 10 (kept in memory only). */
+  private readonly redriveTokens = new Map<string, string[]>();
   private readonly store: ExecutionStore;
   private readonly dynamodb = new DynamoDBClient({});
   private closing = false;
@@ -189,14 +191,48 @@ export class LocalStepFunctionsEngine {
     this.dynamodb.destroy();
   }
 
+  /**
+   * RedriveExecution (AWS semantics for a flat state machine): a FAILED, TIMED_OUT or ABORTED execution continues
+   * from the state it was in when it ended (its unsuccessful step), with the input that state was given, the same
+   * definition and execution ARN; earlier states are not run again. The state's retry counts start afresh and the
+   * whole-execution timeout starts again from the redrive (AWS resets it to 0). `ExecutionRedriven` marks it in the
+   * history; DescribeExecution shows `redriveCount` and `redriveDate`. A RUNNING or SUCCEEDED execution is
+   * `ExecutionNotRedrivable`. The same `clientToken` again answers the same redrive (AWS keeps its last 10 tokens).
+   */
+  redriveExecution(request: { executionArn?: string; clientToken?: string }): ExecutionRecord {
+    const record = this.describeExecution(request.executionArn);
+    const tokens = this.redriveTokens.get(record.executionArn) ?? [];
+    if (request.clientToken !== undefined && tokens.includes(request.clientToken)) return record;
+    if (record.status === 'RUNNING' || record.status === 'SUCCEEDED') {
+      throw new StepFunctionsApiError('ExecutionNotRedrivable', `Execution is ${record.status} and cannot be redriven`);
+    }
+    const machine = this.machines.get(record.stateMachineArn);
+    if (!machine) throw new StepFunctionsApiError('ExecutionNotRedrivable', 'State machine no longer exists');
+    const entered = lastEnteredState(record, machine);
+    const now = Date.now();
+    record.status = 'RUNNING';
+    record.redriveCount = (record.redriveCount ?? 0) + 1;
+    record.redriveDate = now;
+    delete record.stopDate;
+    delete record.error;
+    delete record.cause;
+    const history = new HistoryBuilder(record.events, taskResources(machine.definition));
+    history.redriven(now, record.redriveCount);
+    if (request.clientToken !== undefined)
+      this.redriveTokens.set(record.executionArn, [...tokens, request.clientToken].slice(-10));
+    void this.store.save(record);
+    const definition: StateMachineDefinition = {
+      ...machine.definition,
+      StartAt: entered?.name ?? machine.definition.StartAt,
+    };
+    this.run(machine, record, JSON.parse(entered?.input ?? record.input) as JsonInput, { definition, history });
+    return record;
+  }
+
   private async resume(record: ExecutionRecord): Promise<void> {
     const machine = this.machines.get(record.stateMachineArn);
     const history = new HistoryBuilder(record.events, machine ? taskResources(machine.definition) : new Map());
-    const topLevel = machine?.definition.States ?? {};
-    const entered = record.events.findLast(
-      (event) =>
-        event.type.endsWith('StateEntered') && (event.stateEnteredEventDetails as { name: string }).name in topLevel,
-    )?.stateEnteredEventDetails as { name: string; input: string } | undefined;
+    const entered = machine ? lastEnteredState(record, machine) : undefined;
     if (!machine) {
       const cause = 'The local stack stopped while this execution was running and its state machine no longer exists';
       this.close(record, 'FAILED', { error: INTERRUPTED_ERROR, cause });
@@ -230,6 +266,7 @@ export class LocalStepFunctionsEngine {
     machine: LocalStateMachine,
     record: ExecutionRecord,
     input: JsonInput,
+    /** A resumed or redriven run: it starts at another state, and its history goes on from the events kept. */
     resumed?: { definition: StateMachineDefinition; history: HistoryBuilder },
   ): void {
     const stateMachine = new StateMachine(resumed?.definition ?? machine.definition, {
@@ -245,7 +282,7 @@ export class LocalStepFunctionsEngine {
     const history = resumed?.history ?? new HistoryBuilder(record.events, taskResources(machine.definition));
     const events = (async () => {
       for await (const event of execution.eventLogs) {
-        // A resumed run starts again: its ExecutionStarted is not a second start of the execution.
+        // A resumed or redriven run starts again: its ExecutionStarted is not a second start of the execution.
         if (resumed && event.type === 'ExecutionStarted') continue;
         if (history.add(event as LibraryEvent) > 0) void this.store.save(record);
       }
@@ -366,6 +403,21 @@ export class LocalStepFunctionsEngine {
       throw taskError(error.errorType, cause);
     }
   }
+}
+
+/**
+ * The last top-level state the execution entered, with the input it was given: where a resumed or redriven run
+ * starts again. Undefined when no state was entered yet.
+ */
+function lastEnteredState(
+  record: ExecutionRecord,
+  machine: LocalStateMachine,
+): { name: string; input: string } | undefined {
+  const topLevel = machine.definition.States;
+  return record.events.findLast(
+    (event) =>
+      event.type.endsWith('StateEntered') && (event.stateEnteredEventDetails as { name: string }).name in topLevel,
+  )?.stateEnteredEventDetails as { name: string; input: string } | undefined;
 }
 
 /** aws-local-stepfunctions takes a thrown error's `name` as Error and its `message` as Cause. */

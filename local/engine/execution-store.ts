@@ -17,6 +17,9 @@ export interface ExecutionRecord {
   output?: string;
   error?: string;
   cause?: string;
+  /** RedriveExecution: how many times the execution was redriven, and when last (epoch ms). */
+  redriveCount?: number;
+  redriveDate?: number;
   events: HistoryEventRecord[];
 }
 

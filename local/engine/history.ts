@@ -113,6 +113,14 @@ export class HistoryBuilder {
     this.push(timestamp, 'LocalExecutionResumed', { localExecutionResumedEventDetails: { name: stateName } });
   }
 
+  /**
+   * Marks a RedriveExecution as Step Functions does (`ExecutionRedriven` with the redrive count); the states that
+   * follow are the re-run of the unsuccessful state and what comes after it.
+   */
+  redriven(timestamp: number, redriveCount: number): void {
+    this.push(timestamp, 'ExecutionRedriven', { executionRedrivenEventDetails: { redriveCount } });
+  }
+
   /** Appends the execution's end: ExecutionFailed, ExecutionAborted or ExecutionTimedOut. */
   end(
     timestamp: number,

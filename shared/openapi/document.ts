@@ -12,6 +12,12 @@ import {
   usageResourceSchema,
 } from '../money/schemas';
 import {
+  adminVideoListSchema,
+  adminVideosQuerySchema,
+  videoExecutionSchema,
+  videoRedriveSchema,
+} from '../operators/schemas';
+import {
   cancelVideoBodySchema,
   contentQuerySchema,
   createUploadBodySchema,
@@ -79,6 +85,9 @@ function responseSchemas(): Record<string, ZodType> {
     Usage: usageResourceSchema,
     UserLimits: limitsResourceSchema,
     AuditList: auditListSchema,
+    AdminVideoList: adminVideoListSchema,
+    VideoExecution: videoExecutionSchema,
+    VideoRedrive: videoRedriveSchema,
   };
 }
 
@@ -435,16 +444,82 @@ function moneyPaths(): Json {
     '/v1/admin/audit': {
       get: {
         operationId: 'listAuditRecords',
-        summary: 'Audit records of changes to users’ limits, newest first (role finance)',
+        summary: 'Audit records of changes to users’ limits and of redrives, newest first (role finance or operators)',
         description:
           'With user_id: the records about that user (every month, or only month). Without: every user’s records ' +
-          'of month (default the current UTC month). Pass next_cursor back as after for the next page.',
+          'of month (default the current UTC month). Finance reads every record; an operator only the records of ' +
+          'their own actions. Pass next_cursor back as after for the next page.',
         parameters: queryParameters(auditQuerySchema),
         responses: {
           200: { description: 'A page of audit records', content: jsonContent(ref('AuditList')) },
           400: ERRORS[400],
           401: ERRORS[401],
-          403: ERRORS[403],
+          403: errorResponse('forbidden: the caller has neither the finance nor the operators role'),
+          default: ERRORS.default,
+        },
+      },
+    },
+  };
+}
+
+/** The operators' routes (role operators). */
+function operatorPaths(): Json {
+  const forbidden = errorResponse('forbidden: the caller lacks the operators role');
+  return {
+    '/v1/admin/videos': {
+      get: {
+        operationId: 'listAdminVideos',
+        summary: 'Videos of every user in one status, or one user’s videos, newest first (role operators)',
+        description:
+          'Give status (every user’s videos now in it), user_id, or both; neither is 400 missing_parameter. Pass ' +
+          'next_cursor back as after for the next page.',
+        parameters: queryParameters(adminVideosQuerySchema),
+        responses: {
+          200: { description: 'A page of videos, each with its user_id', content: jsonContent(ref('AdminVideoList')) },
+          400: ERRORS[400],
+          401: ERRORS[401],
+          403: forbidden,
+          default: ERRORS.default,
+        },
+      },
+    },
+    '/v1/admin/videos/{id}/execution': {
+      get: {
+        operationId: 'getVideoExecution',
+        summary: 'The video’s pipeline execution as a timeline of its states (role operators)',
+        description:
+          'Every state visit in the order entered (the poll loop and a redrive enter states again), with start, ' +
+          'end, duration, task attempts, retries, outcome and the last error; computed from Step Functions’ ' +
+          'execution history.',
+        parameters: [VIDEO_ID],
+        responses: {
+          200: { description: 'The execution', content: jsonContent(ref('VideoExecution')) },
+          401: ERRORS[401],
+          403: forbidden,
+          404: errorResponse('not_found: no such video, or it has no execution (its start failed)'),
+          default: ERRORS.default,
+        },
+      },
+    },
+    '/v1/admin/videos/{id}/redrive': {
+      post: {
+        operationId: 'redriveVideo',
+        summary: 'Continue a failed execution from the step it failed in (role operators; audited)',
+        description:
+          'Only for an execution that FAILED outside its Catch path (it never reached VideoFailed, e.g. ' +
+          'RecordFailure ran out of retries) whose video is still unsettled. Anything else answers 409 ' +
+          'invalid_state with the reason: running, succeeded, timed out or stopped executions, one that ended in ' +
+          'VideoFailed (its video was settled as failed; a redrive would fail again), or a video settled since. ' +
+          'The redrive is recorded in the audit trail (GET /v1/admin/audit).',
+        parameters: [VIDEO_ID],
+        responses: {
+          202: { description: 'Redriven: the execution runs again', content: jsonContent(ref('VideoRedrive')) },
+          401: ERRORS[401],
+          403: forbidden,
+          404: ERRORS[404],
+          409: errorResponse(
+            'invalid_state: the execution is not one a redrive helps or is safe for (the message says why)',
+          ),
           default: ERRORS.default,
         },
       },
@@ -464,7 +539,7 @@ export function openApiDocument(options: { allowedModels: readonly string[] }): 
         'micro-USD in *_micros fields. Every response carries x-request-id; errors repeat it in the body.',
     },
     security: [{ bearerAuth: [] }],
-    paths: { ...paths(), ...moneyPaths() },
+    paths: { ...paths(), ...moneyPaths(), ...operatorPaths() },
     components: {
       securitySchemes: {
         bearerAuth: {

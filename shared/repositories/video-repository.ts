@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -68,6 +70,15 @@ export interface VideoRepository {
    * the record has none; the cost fields stay. Not applied when it is not terminal, deleted already or missing.
    */
   markDeleted(videoId: string, now: number, promptSha256: string): Promise<TransitionResult>;
+}
+
+/** Every user's videos in one status, newest first (operators' view; index gsi3). */
+export interface VideoStatusIndex {
+  /**
+   * One page of the videos now in `status`, across users (deleted ones left out). `after` is the previous page's
+   * `nextCursor`. A video that moved on between the index read and the item read is left out of the page.
+   */
+  listByStatus(status: VideoStatus, options: { limit: number; after?: string }): Promise<VideoPage>;
 }
 
 /** The table's item for a video (internal attribute names are camelCase; the wire is snake_case). */
@@ -155,12 +166,33 @@ export function decodeCursor(cursor: string, userId: string): ListCursor {
   return { pk: key.pk!, sk: key.sk!, gsi1pk: key.gsi1pk!, gsi1sk: key.gsi1sk! };
 }
 
+/** gsi3's key of a video item (with the table key): where a page of a status listing ended. */
+interface StatusCursor {
+  pk: string;
+  sk: string;
+  status: string;
+  videoId: string;
+}
+
+/** Decodes a cursor of the listing of `status`; anything else is a 400 on `after`. */
+function decodeStatusCursor(cursor: string, status: VideoStatus): StatusCursor {
+  const key = cursorFields(cursor) as Partial<StatusCursor>;
+  const fields = [key.pk, key.sk, key.status, key.videoId];
+  if (fields.some((field) => typeof field !== 'string') || Object.keys(key).length !== 4 || key.status !== status) {
+    throw invalidCursor();
+  }
+  return { pk: key.pk!, sk: key.sk!, status: key.status!, videoId: key.videoId! };
+}
+
+/** How often a BatchGetItem's unprocessed keys are asked for again before the listing gives up (throttling). */
+const BATCH_GET_ROUNDS = 5;
+
 function isConditionFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 
 /** The DynamoDB implementation (one table: keys pk/sk, index gsi1 for a user's videos). */
-export class DynamoVideoRepository implements VideoRepository {
+export class DynamoVideoRepository implements VideoRepository, VideoStatusIndex {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -215,6 +247,44 @@ export class DynamoVideoRepository implements VideoRepository {
       nextCursor:
         hasMore && last !== undefined
           ? encodeCursor({ pk: last.pk, sk: last.sk, gsi1pk: last.gsi1pk, gsi1sk: last.gsi1sk })
+          : null,
+    };
+  }
+
+  async listByStatus(status: VideoStatus, options: { limit: number; after?: string }): Promise<VideoPage> {
+    const found: Array<{ record: VideoRecord; key: StatusCursor }> = [];
+    let startKey: Record<string, unknown> | undefined =
+      options.after === undefined ? undefined : { ...decodeStatusCursor(options.after, status) };
+    // The index holds keys only (progress updates do not rewrite it); the items are read by key, and a video that
+    // changed status in between is dropped, so keep reading until one video past the page is found.
+    do {
+      const page: QueryCommandOutput = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'gsi3',
+          KeyConditionExpression: '#status = :status',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':status': status },
+          ScanIndexForward: false,
+          Limit: options.limit + 1 - found.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      const keys = (page.Items ?? []) as StatusCursor[];
+      const records = await this.readMany(keys.map((key) => key.videoId));
+      for (const key of keys) {
+        const record = records.get(key.videoId);
+        if (record?.status === status && typeof record.deletedAt !== 'number') found.push({ record, key });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (found.length <= options.limit && startKey !== undefined);
+    const pageItems = found.slice(0, options.limit);
+    const last = pageItems.at(-1)?.key;
+    return {
+      items: pageItems.map(({ record }) => record),
+      nextCursor:
+        found.length > options.limit && last !== undefined
+          ? encodeCursor({ pk: last.pk, sk: last.sk, status: last.status, videoId: last.videoId })
           : null,
     };
   }
@@ -319,6 +389,26 @@ export class DynamoVideoRepository implements VideoRepository {
       new GetCommand({ TableName: this.tableName, Key: videoKey(videoId), ConsistentRead: consistent }),
     );
     return Item === undefined ? undefined : fromItem(Item);
+  }
+
+  /** The videos of these ids that exist, by id (BatchGetItem, at most 100 ids; unprocessed keys asked again). */
+  private async readMany(videoIds: readonly string[]): Promise<Map<string, VideoRecord>> {
+    const records = new Map<string, VideoRecord>();
+    let keys: Record<string, unknown>[] = videoIds.map((videoId) => ({ ...videoKey(videoId) }));
+    for (let round = 0; keys.length > 0; round++) {
+      if (round === BATCH_GET_ROUNDS) throw new Error(`BatchGetItem left ${keys.length} keys unprocessed`);
+      // Unprocessed keys mean the table throttled this read: back off before asking again.
+      if (round > 0) await sleep(25 * 2 ** round);
+      const { Responses, UnprocessedKeys } = await this.client.send(
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys } } }),
+      );
+      for (const item of Responses?.[this.tableName] ?? []) {
+        const record = fromItem(item);
+        records.set(record.videoId, record);
+      }
+      keys = (UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+    }
+    return records;
   }
 
   /** One conditional update; a failed condition returns the record as found instead of throwing. */

@@ -5,7 +5,7 @@ import { startDynamoDbLocal } from '../../local/services/dynamodb-local';
 
 /**
  * AWS's DynamoDB Local, in memory on an ephemeral port (started as the local stack starts it), with the app's table
- * (pk/sk, gsi1, gsi2).
+ * (pk/sk, gsi1, gsi2, gsi3).
  */
 export interface LocalTable {
   client: DynamoDBClient;
@@ -39,15 +39,28 @@ export async function startLocalTable(deadlineMs = 60_000): Promise<LocalTable> 
         new CreateTableCommand({
           TableName: name,
           BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'].map((attribute) => ({
-            AttributeName: attribute,
-            AttributeType: 'S',
-          })),
+          AttributeDefinitions: ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'status', 'videoId'].map(
+            (attribute) => ({
+              AttributeName: attribute,
+              AttributeType: 'S',
+            }),
+          ),
           KeySchema: [
             { AttributeName: 'pk', KeyType: 'HASH' },
             { AttributeName: 'sk', KeyType: 'RANGE' },
           ],
-          GlobalSecondaryIndexes: [index('gsi1'), index('gsi2')],
+          GlobalSecondaryIndexes: [
+            index('gsi1'),
+            index('gsi2'),
+            {
+              IndexName: 'gsi3',
+              KeySchema: [
+                { AttributeName: 'status', KeyType: 'HASH' },
+                { AttributeName: 'videoId', KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'KEYS_ONLY' },
+            },
+          ],
         }),
       );
       return name;

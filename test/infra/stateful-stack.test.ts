@@ -79,7 +79,7 @@ describe('StatefulStack', () => {
     });
   });
 
-  it('creates the video table on demand with PITR, encryption, TTL on purgeAt, pk/sk keys, gsi1 and gsi2, retained', () => {
+  it('creates the video table on demand with PITR, encryption, TTL on purgeAt, pk/sk keys, gsi1, gsi2 and gsi3, retained', () => {
     template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
       Properties: {
@@ -107,6 +107,15 @@ describe('StatefulStack', () => {
               { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
             ],
             Projection: { ProjectionType: 'ALL' },
+          },
+          {
+            // Every user's videos in one status (operators), on the video's own attributes: keys only.
+            IndexName: 'gsi3',
+            KeySchema: [
+              { AttributeName: 'status', KeyType: 'HASH' },
+              { AttributeName: 'videoId', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
           },
         ],
       },

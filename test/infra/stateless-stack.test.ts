@@ -69,6 +69,28 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
       'bucket/videos/*': ['s3:DeleteObject'],
     },
   },
+  'list-admin-videos': {
+    env: ['TABLE_NAME'],
+    grants: {
+      table: dynamo('Query', 'BatchGetItem'),
+      'table/index/gsi1': dynamo('Query'),
+      'table/index/gsi3': dynamo('Query'),
+    },
+  },
+  'get-video-execution': {
+    env: ['STATE_MACHINE_ARN', 'TABLE_NAME'],
+    grants: {
+      table: dynamo('GetItem'),
+      'stateMachine/executions': ['states:DescribeExecution', 'states:GetExecutionHistory'],
+    },
+  },
+  'redrive-video': {
+    env: ['STATE_MACHINE_ARN', 'TABLE_NAME'],
+    grants: {
+      table: dynamo('GetItem', 'PutItem'),
+      'stateMachine/executions': ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:RedriveExecution'],
+    },
+  },
   'create-generation-job': {
     env: ['BUCKET_NAME', 'PROVIDER_BASE_URL', 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
     grants: {
@@ -121,6 +143,9 @@ const ROUTES: Record<string, { folder: string; auth: 'JWT' | 'NONE' }> = {
   'GET /v1/admin/users/{userId}/limits': { folder: 'get-user-limits', auth: 'JWT' },
   'PUT /v1/admin/users/{userId}/limits': { folder: 'put-user-limits', auth: 'JWT' },
   'GET /v1/admin/audit': { folder: 'get-audit', auth: 'JWT' },
+  'GET /v1/admin/videos': { folder: 'list-admin-videos', auth: 'JWT' },
+  'GET /v1/admin/videos/{id}/execution': { folder: 'get-video-execution', auth: 'JWT' },
+  'POST /v1/admin/videos/{id}/redrive': { folder: 'redrive-video', auth: 'JWT' },
   'POST /v1/videos': { folder: 'create-video', auth: 'JWT' },
   'GET /v1/videos': { folder: 'list-videos', auth: 'JWT' },
   'GET /v1/videos/{id}': { folder: 'get-video', auth: 'JWT' },

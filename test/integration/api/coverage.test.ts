@@ -48,6 +48,11 @@ describe('black-box API coverage', () => {
       'GET /v1/admin/users/{userId}/limits 403 forbidden',
       'PUT /v1/admin/users/{userId}/limits 403 forbidden',
       'GET /v1/admin/audit 403 forbidden',
+      'GET /v1/admin/videos 403 forbidden',
+      'GET /v1/admin/videos 400 missing_parameter',
+      'GET /v1/admin/videos/{id}/execution 403 forbidden',
+      'POST /v1/admin/videos/{id}/redrive 403 forbidden',
+      'POST /v1/admin/videos/{id}/redrive 409 invalid_state',
       ...['POST /v1/videos', 'POST /v1/videos/{id}/remix', 'POST /v1/videos/{id}/cancel'].flatMap((route) => [
         `${route} 400 invalid_json`,
         `${route} 413 payload_too_large`,

@@ -49,6 +49,9 @@ export const API_ROUTES: ReadonlyArray<{ route: string; success: number; authent
   { route: 'GET /v1/admin/users/{userId}/limits', success: 200, authenticated: true },
   { route: 'PUT /v1/admin/users/{userId}/limits', success: 200, authenticated: true },
   { route: 'GET /v1/admin/audit', success: 200, authenticated: true },
+  { route: 'GET /v1/admin/videos', success: 200, authenticated: true },
+  { route: 'GET /v1/admin/videos/{id}/execution', success: 200, authenticated: true },
+  { route: 'POST /v1/admin/videos/{id}/redrive', success: 202, authenticated: true },
 ];
 
 /** Codes of the contract the service cannot produce against the local stack, and why. */
@@ -144,6 +147,26 @@ export const EXPECTED_REPLIES = {
     'POST /v1/videos/{id}/remix 404 not_found',
   ],
   openapi: ['GET /v1/health 200 -', 'GET /v1/openapi.json 200 -'],
+  operators: [
+    'GET /v1/admin/audit 200 -',
+    'GET /v1/admin/videos 200 -',
+    'GET /v1/admin/videos 400 invalid_parameter',
+    'GET /v1/admin/videos 400 missing_parameter',
+    'GET /v1/admin/videos 401 unauthenticated',
+    'GET /v1/admin/videos 403 forbidden',
+    'GET /v1/admin/videos/{id}/execution 200 -',
+    'GET /v1/admin/videos/{id}/execution 401 unauthenticated',
+    'GET /v1/admin/videos/{id}/execution 403 forbidden',
+    'GET /v1/admin/videos/{id}/execution 404 not_found',
+    'GET /v1/videos/{id} 200 -',
+    'POST /v1/admin/videos/{id}/redrive 202 -',
+    'POST /v1/admin/videos/{id}/redrive 401 unauthenticated',
+    'POST /v1/admin/videos/{id}/redrive 403 forbidden',
+    'POST /v1/admin/videos/{id}/redrive 404 not_found',
+    'POST /v1/admin/videos/{id}/redrive 409 invalid_state',
+    'POST /v1/videos 202 -',
+    'POST /v1/videos/{id}/cancel 200 -',
+  ],
   'openai-sdk': [
     'DELETE /v1/videos/{id} 200 -',
     'GET /v1/usage 200 -',

@@ -7,6 +7,7 @@ import {
   type DescribeExecutionCommandOutput,
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
+  RedriveExecutionCommand,
   SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
@@ -210,6 +211,97 @@ describe('local Step Functions engine', () => {
     const execution = await waitForEnd(client, executionArn!);
 
     expect(execution).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout' });
+  });
+
+  it('redrives an aborted execution from the state it stopped in without running the earlier states again', async () => {
+    const { client, machineArn } = await startHarness({ localWaitMs: 1_500 });
+    const { executionArn } = await client.send(
+      new StartExecutionCommand({
+        stateMachineArn: machineArn,
+        name: 'redrive-1',
+        input: JSON.stringify({ key: 'redrive-1', behaviour: 'ok' }),
+      }),
+    );
+    const deadline = Date.now() + 10_000;
+    while ((await historyOf(client, executionArn!)).every((event) => event.type !== 'WaitStateEntered')) {
+      if (Date.now() > deadline) throw new Error('redrive-1 never reached its Wait state');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    await client.send(new StopExecutionCommand({ executionArn }));
+
+    const redrive = await client.send(new RedriveExecutionCommand({ executionArn, clientToken: 'token-1' }));
+    const again = await client.send(new RedriveExecutionCommand({ executionArn, clientToken: 'token-1' }));
+    const execution = await waitForEnd(client, executionArn!);
+    const history = await historyOf(client, executionArn!);
+
+    expect(redrive.redriveDate).toBeInstanceOf(Date);
+    expect(again.redriveDate).toEqual(redrive.redriveDate);
+    expect(execution).toMatchObject({ status: 'SUCCEEDED', redriveCount: 1 });
+    expect(JSON.parse(execution.output!).job.attempt).toBe(1);
+    const types = history.map((event) => event.type as string);
+    expect(types.filter((type) => type === 'ExecutionStarted')).toHaveLength(1);
+    const redrivenAt = types.indexOf('ExecutionRedriven');
+    expect(types[redrivenAt - 1]).toBe('ExecutionAborted');
+    expect(history[redrivenAt]?.executionRedrivenEventDetails?.redriveCount).toBe(1);
+    expect(history[redrivenAt + 1]?.stateEnteredEventDetails?.name).toBe('WaitBeforeCheck');
+    expect(
+      history.filter((event) => event.type === 'TaskStateEntered').map((event) => event.stateEnteredEventDetails?.name),
+    ).toEqual(['CallStep']);
+  });
+
+  it('fails a redriven execution again when it had ended in its Fail state', async () => {
+    const { client, machineArn } = await startHarness();
+    const { executionArn } = await client.send(
+      new StartExecutionCommand({
+        stateMachineArn: machineArn,
+        name: 'redrive-2',
+        input: JSON.stringify({ key: 'redrive-2', behaviour: 'permanent' }),
+      }),
+    );
+    await waitForEnd(client, executionArn!);
+
+    await client.send(new RedriveExecutionCommand({ executionArn }));
+    const execution = await waitForEnd(client, executionArn!);
+    const history = await historyOf(client, executionArn!);
+
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'PermanentProviderError', redriveCount: 1 });
+    const types = history.map((event) => event.type as string);
+    expect(types.slice(types.indexOf('ExecutionRedriven'))).toEqual([
+      'ExecutionRedriven',
+      'FailStateEntered',
+      'ExecutionFailed',
+    ]);
+  });
+
+  it('answers ExecutionNotRedrivable for a running or a succeeded execution', async () => {
+    const { client, machineArn } = await startHarness({ localWaitMs: 2_000 });
+    const start = (name: string) =>
+      client.send(
+        new StartExecutionCommand({
+          stateMachineArn: machineArn,
+          name,
+          input: JSON.stringify({ key: name, behaviour: 'ok' }),
+        }),
+      );
+    const running = await start('redrive-3');
+    const redriveRunning = await client
+      .send(new RedriveExecutionCommand({ executionArn: running.executionArn }))
+      .catch((error: Error) => error);
+    await waitForEnd(client, running.executionArn!);
+    const redriveSucceeded = await client
+      .send(new RedriveExecutionCommand({ executionArn: running.executionArn }))
+      .catch((error: Error) => error);
+    const described = await client.send(new DescribeExecutionCommand({ executionArn: running.executionArn }));
+
+    expect(redriveRunning).toMatchObject({
+      name: 'ExecutionNotRedrivable',
+      message: 'Execution is RUNNING and cannot be redriven',
+    });
+    expect(redriveSucceeded).toMatchObject({
+      name: 'ExecutionNotRedrivable',
+      message: 'Execution is SUCCEEDED and cannot be redriven',
+    });
+    expect(described).toMatchObject({ redriveCount: 0, redriveStatus: 'NOT_REDRIVABLE' });
   });
 
   it('keeps executions across a restart and resumes a running one at the state it was in', async () => {

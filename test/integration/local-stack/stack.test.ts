@@ -59,7 +59,7 @@ describe('local stack (npm start)', () => {
     expect(idempotency).toBeDefined();
     const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: main }));
     expect(Table?.KeySchema?.map((key) => key.AttributeName)).toEqual(['pk', 'sk']);
-    expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual(['gsi1', 'gsi2']);
+    expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual(['gsi1', 'gsi2', 'gsi3']);
     const ttl = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: idempotency }));
     expect(ttl.TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiration' });
     const mainTtl = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: main }));

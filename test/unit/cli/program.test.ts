@@ -362,6 +362,109 @@ describe('cli program', () => {
     expect(result.stdout).toContain('more: --after CURSOR');
   });
 
+  it('redrives with admin redrive and prints the state it continues from and its audit record', async () => {
+    // Act
+    const result = await run(['admin', 'redrive', 'vid_01TEST'], {
+      'POST /v1/admin/videos/vid_01TEST/redrive': () =>
+        jsonResponse(202, {
+          object: 'video.redrive',
+          video_id: 'vid_01TEST',
+          execution_arn: 'arn:aws:states:us-east-1:1:execution:Pipeline:vid_01TEST',
+          status: 'RUNNING',
+          redrive_count: 1,
+          redriven_at: 1_795_000_100,
+          restarted_state: 'RecordFailure',
+          audit_id: 'aud_01',
+        }),
+    });
+
+    // Assess
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe(
+      'redriven vid_01TEST from RecordFailure (redrive 1, audit aud_01); follow it with: reelflow admin execution vid_01TEST\n',
+    );
+  });
+
+  it('exits 1 with the reason on one line when admin redrive is refused', async () => {
+    // Act
+    const result = await run(['admin', 'redrive', 'vid_01TEST'], {
+      'POST /v1/admin/videos/vid_01TEST/redrive': () =>
+        jsonResponse(409, {
+          error: {
+            code: 'invalid_state',
+            message: 'The execution of vid_01TEST ended in VideoFailed: RecordFailure already settled the video',
+            request_id: 'r-9',
+          },
+        }),
+    });
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      'error: invalid_state: The execution of vid_01TEST ended in VideoFailed: RecordFailure already settled the video (request r-9)\n',
+    );
+  });
+
+  it('shows an execution timeline and a redrive audit record', async () => {
+    // Act
+    const timeline = await run(['admin', 'execution', 'vid_01TEST'], {
+      'GET /v1/admin/videos/vid_01TEST/execution': () =>
+        jsonResponse(200, {
+          object: 'video.execution',
+          video_id: 'vid_01TEST',
+          user_id: 'bob',
+          execution_arn: 'arn',
+          status: 'FAILED',
+          started_at: 1_795_000_000,
+          stopped_at: 1_795_000_060,
+          error: { error: 'ValidationException', cause: '{}' },
+          redrive_count: 0,
+          redriven_at: null,
+          states: [
+            {
+              name: 'RecordFailure',
+              type: 'Task',
+              started_at: 1_795_000_010,
+              ended_at: 1_795_000_060,
+              offset_ms: 10_000,
+              duration_ms: 50_000,
+              attempts: 7,
+              retries: 6,
+              outcome: 'failed',
+              error: { error: 'ValidationException', cause: '{}' },
+            },
+          ],
+        }),
+    });
+    const audit = await run(['audit', '--user', 'bob'], {
+      'GET /v1/admin/audit?user_id=bob': () =>
+        jsonResponse(200, {
+          object: 'list',
+          data: [
+            {
+              id: 'aud_02',
+              object: 'audit_record',
+              action: 'video.redriven',
+              actor_user_id: 'ops',
+              user_id: 'bob',
+              video_id: 'vid_01TEST',
+              old_values: { execution_status: 'FAILED', redrive_count: 0 },
+              new_values: { execution_status: 'RUNNING', redrive_count: 1 },
+              request_id: 'req-2',
+              created_at: 1_795_000_100,
+            },
+          ],
+          has_more: false,
+          next_cursor: null,
+        }),
+    });
+
+    // Assess
+    expect(timeline.code, timeline.stderr).toBe(0);
+    expect(timeline.stdout).toMatch(/RecordFailure +Task +\+10\.0 s +50\.0 s +6 +failed +ValidationException/);
+    expect(audit.stdout).toContain('redrive of vid_01TEST: execution status FAILED → RUNNING; redrive count 0 → 1');
+  });
+
   it('returns a merged object for repeated --metadata and rejects a pair without a key', () => {
     // Act / Assess
     expect(metadataPair('b=2', metadataPair('a=1', undefined))).toEqual({ a: '1', b: '2' });

@@ -2,7 +2,8 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { getAudit } from '../../../functions/get-audit/get-audit';
 import { parseGetAuditRequest } from '../../../functions/get-audit/schema';
-import { DynamoAuditLog } from '../../../shared/money/audit';
+import { newAuditId } from '../../../shared/ids';
+import { type AuditRecordResource, DynamoAuditLog } from '../../../shared/money/audit';
 import { DynamoLimitsStore, type UserLimits } from '../../../shared/money/limits';
 import { limitsKey } from '../../../shared/table-keys';
 import { type LocalTable, startLocalTable } from '../../helpers/dynamodb-local';
@@ -25,11 +26,20 @@ const change = (at: string, actorUserId = 'fin', requestId = `req-${at}`) => ({
   requestId,
   at: new Date(at),
 });
-const list = (query: Record<string, string>) =>
-  getAudit(parseGetAuditRequest({ queryStringParameters: query }, finance), {
+const listAs = async (caller: { userId: string; groups: string[] }, query: Record<string, string>) =>
+  getAudit(parseGetAuditRequest({ queryStringParameters: query }, caller), {
     audit,
     clock: () => new Date('2026-11-21T12:00:00Z'),
   });
+/** Finance's listing of limit changes (the records these tests write are all limit changes). */
+const list = async (query: Record<string, string>) => {
+  const page = await listAs(finance, query);
+  return { ...page, data: page.data.map(limitsRecord) };
+};
+function limitsRecord(record: AuditRecordResource) {
+  if (record.action !== 'user_limits.updated') throw new Error(`${record.id} is not a limits change`);
+  return record;
+}
 
 beforeAll(async () => {
   local = await startLocalTable();
@@ -149,5 +159,53 @@ describe('DynamoLimitsStore.update with DynamoAuditLog', () => {
 
     await expect(list({ user_id: 'amy', after: bobs.next_cursor ?? '' })).rejects.toMatchObject({ param: 'after' });
     await expect(list({ month: '2026-11', after: bobs.next_cursor ?? '' })).rejects.toMatchObject({ param: 'after' });
+  });
+
+  it('returns an operator only the records of their own actions, finance every record, both kinds alike', async () => {
+    await limits.update('bob', { maxActive: 1 }, change('2026-11-20T10:00:00Z'));
+    const redrive = (auditId: string, actorUserId: string) =>
+      audit.append({
+        auditId,
+        action: 'video.redriven',
+        actorUserId,
+        userId: 'bob',
+        videoId: 'vid_01KAAAAAAAAAAAAAAAAAAAAAAA',
+        oldValues: { executionStatus: 'FAILED', redriveCount: 0 },
+        newValues: { executionStatus: 'RUNNING', redriveCount: 1 },
+        requestId: 'req-redrive',
+        createdAt: Date.parse('2026-11-20T11:00:00Z') / 1000,
+      });
+    const [first, second] = [
+      newAuditId(Date.parse('2026-11-20T11:00:00Z')),
+      newAuditId(Date.parse('2026-11-20T11:01:00Z')),
+    ];
+    await redrive(first, 'ops-1');
+    await redrive(second, 'ops-2');
+    const ops1 = { userId: 'ops-1', groups: ['operators'] };
+
+    const mine = await listAs(ops1, { user_id: 'bob' });
+    const mineThisMonth = await listAs(ops1, { month: '2026-11', limit: '1' });
+    const everything = await listAs(finance, { user_id: 'bob' });
+
+    expect(mine.data).toEqual([
+      expect.objectContaining({
+        action: 'video.redriven',
+        actor_user_id: 'ops-1',
+        video_id: 'vid_01KAAAAAAAAAAAAAAAAAAAAAAA',
+        old_values: { execution_status: 'FAILED', redrive_count: 0 },
+        new_values: { execution_status: 'RUNNING', redrive_count: 1 },
+      }),
+    ]);
+    expect(mineThisMonth.data.map((record) => record.id)).toEqual([first]);
+    expect(mineThisMonth.has_more).toBe(false);
+    expect(everything.data.map((record) => record.action)).toEqual([
+      'video.redriven',
+      'video.redriven',
+      'user_limits.updated',
+    ]);
+    await expect(listAs({ userId: 'x', groups: [] }, {})).rejects.toMatchObject({ status: 403, code: 'forbidden' });
+    await expect(redrive(first, 'ops-1')).rejects.toMatchObject({
+      name: 'ConditionalCheckFailedException',
+    });
   });
 });

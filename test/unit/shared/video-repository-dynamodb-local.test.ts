@@ -119,6 +119,38 @@ describe('video-repository (DynamoDB Local)', () => {
     expect(completedRest.nextCursor).toBeNull();
   });
 
+  it('lists every user’s videos in one status newest first in pages, leaving out deleted ones (gsi3)', async () => {
+    // Prepare: a table of its own, so other tests' videos are not in the status partitions.
+    await local.createTable('status-videos');
+    const byStatus = new DynamoVideoRepository(documents, 'status-videos');
+    const put = (video: VideoRecord) =>
+      documents.send(new PutCommand({ TableName: 'status-videos', Item: toItem(video) }));
+    const running: string[] = [];
+    for (let index = 0; index < 4; index++) {
+      const videoId = newVideoId();
+      running.push(videoId);
+      await put(aVideo({ videoId, userId: `owner-${index % 2}`, status: 'in_progress' }));
+    }
+    await put(aVideo({ videoId: newVideoId(), userId: 'owner-0', status: 'queued' }));
+    await put(aVideo({ videoId: newVideoId(), userId: 'owner-1', status: 'in_progress', deletedAt: 1 }));
+
+    // Act
+    const first = await byStatus.listByStatus('in_progress', { limit: 3 });
+    const second = await byStatus.listByStatus('in_progress', { limit: 3, after: first.nextCursor! });
+    const queued = await byStatus.listByStatus('queued', { limit: 3 });
+
+    // Assess
+    const newestFirst = [...running].reverse();
+    expect(first.items.map((video) => video.videoId)).toEqual(newestFirst.slice(0, 3));
+    expect(first.items.map((video) => video.userId)).toEqual(['owner-1', 'owner-0', 'owner-1']);
+    expect(second.items.map((video) => video.videoId)).toEqual(newestFirst.slice(3));
+    expect(second.nextCursor).toBeNull();
+    expect(queued.items).toHaveLength(1);
+    await expect(byStatus.listByStatus('queued', { limit: 3, after: first.nextCursor! })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
+  });
+
   it('lists page after page from the last video id seen, also once that video is deleted, never another user’s', async () => {
     // Prepare
     const userId = `id-pager-${Date.now()}`;

@@ -1,0 +1,17 @@
+import { requireRole } from '../../shared/http/roles';
+import type { Caller } from '../../shared/http/types';
+import { parseRequest, videoIdPathSchema } from '../../shared/schemas';
+
+/** What GET /v1/admin/videos/{id}/execution asks for. */
+export interface GetVideoExecutionInput {
+  videoId: string;
+}
+
+/** 403 without the operators role (before anything else is looked at), then the video id from the path. */
+export function parseGetVideoExecutionRequest(
+  event: { pathParameters?: Record<string, string | undefined> },
+  caller: Caller,
+): GetVideoExecutionInput {
+  requireRole(caller, 'operators');
+  return { videoId: parseRequest(videoIdPathSchema, event.pathParameters ?? {}).id };
+}

@@ -1,0 +1,25 @@
+import { requestIdOf } from '../../shared/http/request-id';
+import { requireRole } from '../../shared/http/roles';
+import type { Caller } from '../../shared/http/types';
+import { parseRequest, videoIdPathSchema } from '../../shared/schemas';
+
+/** What POST /v1/admin/videos/{id}/redrive asks for (no body). */
+export interface RedriveVideoInput {
+  caller: Caller;
+  videoId: string;
+  /** The request's id, for the audit record. */
+  requestId: string | null;
+}
+
+/** 403 without the operators role (before anything else is looked at), then the video id from the path. */
+export function parseRedriveVideoRequest(
+  event: { pathParameters?: Record<string, string | undefined>; requestContext?: unknown },
+  caller: Caller,
+): RedriveVideoInput {
+  requireRole(caller, 'operators');
+  return {
+    caller,
+    videoId: parseRequest(videoIdPathSchema, event.pathParameters ?? {}).id,
+    requestId: requestIdOf(event),
+  };
+}
