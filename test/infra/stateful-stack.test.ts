@@ -55,13 +55,16 @@ describe('StatefulStack', () => {
     expect(PENDING_CONTENT_EXPIRY_DAYS * 24 * 3600).toBeGreaterThan(
       maxPipelineSeconds() + DEADLINE_WATCH_MARGIN_SECONDS,
     );
-    // Only the one pending rule expires objects: a completed video's objects are never expired.
+    // Under videos/ only the pending rule expires objects: a completed video's objects are never expired (the other
+    // expiring rule is scoped to uploads/).
     const rules = (
       Object.values(template.findResources('AWS::S3::Bucket'))[0] as {
         Properties: { LifecycleConfiguration: { Rules: Array<Record<string, unknown>> } };
       }
     ).Properties.LifecycleConfiguration.Rules;
-    expect(rules.filter((rule) => 'ExpirationInDays' in rule || 'ExpirationDate' in rule)).toHaveLength(1);
+    const expiring = rules.filter((rule) => 'ExpirationInDays' in rule || 'ExpirationDate' in rule);
+    expect(expiring.filter((rule) => rule.Prefix !== 'uploads/')).toHaveLength(1);
+    expect(expiring.every((rule) => rule.Prefix === 'videos/' || rule.Prefix === 'uploads/')).toBe(true);
   });
 
   it('denies every request to the bucket that does not use TLS', () => {
