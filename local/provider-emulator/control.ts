@@ -40,35 +40,14 @@ export async function handleControl(
   }
   const key = `${req.method} ${url.pathname}`;
   if (key === 'POST /__emulator/jobs/finish') {
-    let body: Body;
-    try {
-      body = await readBody(req);
-    } catch (error) {
-      sendJson(res, 400, { error: { message: (error as Error).message } }, {});
-      return;
-    }
-    const parsed = finishJobsSchema.safeParse(body);
-    if (!parsed.success) {
-      sendJson(res, 400, { error: { message: parsed.error.message } }, {});
-      return;
-    }
-    sendJson(res, 200, { finished: target.emulator.finish(parsed.data) }, {});
+    const request = await validBody(req, res, finishJobsSchema);
+    if (request !== undefined) sendJson(res, 200, { finished: target.emulator.finish(request) }, {});
     return;
   }
   if (key === 'POST /__emulator/faults') {
-    let body: Body;
-    try {
-      body = await readBody(req);
-    } catch (error) {
-      sendJson(res, 400, { error: { message: (error as Error).message } }, {});
-      return;
-    }
-    const parsed = faultsSchema.safeParse(body);
-    if (!parsed.success) {
-      sendJson(res, 400, { error: { message: parsed.error.message } }, {});
-      return;
-    }
-    target.faults.merge(parsed.data);
+    const faults = await validBody(req, res, faultsSchema);
+    if (faults === undefined) return;
+    target.faults.merge(faults);
     sendJson(res, 200, { faults: target.faults.current() }, {});
     return;
   }
@@ -83,4 +62,25 @@ export async function handleControl(
   } else {
     sendJson(res, 404, { error: { message: `Unknown control route ${key}` } }, {});
   }
+}
+
+/** The request's JSON body parsed by `schema`, or undefined once a 400 was sent (unreadable or invalid body). */
+async function validBody<S extends z.ZodType>(
+  req: IncomingMessage,
+  res: ServerResponse,
+  schema: S,
+): Promise<z.infer<S> | undefined> {
+  let body: Body;
+  try {
+    body = await readBody(req);
+  } catch (error) {
+    sendJson(res, 400, { error: { message: (error as Error).message } }, {});
+    return undefined;
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    sendJson(res, 400, { error: { message: parsed.error.message } }, {});
+    return undefined;
+  }
+  return parsed.data;
 }

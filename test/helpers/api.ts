@@ -100,6 +100,18 @@ export async function executionHistory(sfn: SFNClient, executionArn: string): Pr
   return events;
 }
 
+/** Each failed task attempt of an execution, attributed to the state entered last before it. */
+export function failedTaskAttempts(events: HistoryEvent[]): Array<{ state: string; error: string; cause?: string }> {
+  let state = '';
+  const failures: Array<{ state: string; error: string; cause?: string }> = [];
+  for (const event of events) {
+    state = event.stateEnteredEventDetails?.name ?? state;
+    const details = event.taskFailedEventDetails ?? event.lambdaFunctionFailedEventDetails;
+    if (details?.error !== undefined) failures.push({ state, error: details.error, cause: details.cause });
+  }
+  return failures;
+}
+
 /** Waits until the execution leaves RUNNING and returns its description. */
 export function waitForExecutionEnd(sfn: SFNClient, executionArn: string, timeoutMs = 60_000) {
   return eventually(

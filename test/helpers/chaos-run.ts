@@ -1,6 +1,6 @@
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import type { AwsFaultsSnapshot } from '../../local/aws-faults/counters';
-import { callApi, emulator, eventually, executionHistory, type Json, sfnClient } from './api';
+import { callApi, emulator, eventually, executionHistory, failedTaskAttempts, type Json, sfnClient } from './api';
 import type { LocalStackProcess, StartLocalStackOptions } from './local-stack';
 import { checkMoneyInvariants, type RunUser } from './money-invariants';
 import { seededRandom } from './random';
@@ -383,14 +383,9 @@ async function retried(
 async function taskFailures(stack: LocalStackProcess, videoId: string): Promise<string> {
   try {
     const events = await executionHistory(sfnClient(stack), stack.executionArn(videoId));
-    const failures: string[] = [];
-    let state = '?';
-    for (const event of events) {
-      if (event.stateEnteredEventDetails?.name) state = event.stateEnteredEventDetails.name;
-      const details = event.taskFailedEventDetails ?? event.lambdaFunctionFailedEventDetails;
-      if (details) failures.push(`${state} ${details.error}: ${causeSummary(details.cause)}`);
-    }
-    return failures.join(' | ');
+    return failedTaskAttempts(events)
+      .map(({ state, error, cause }) => `${state} ${error}: ${causeSummary(cause)}`)
+      .join(' | ');
   } catch (error) {
     return `(no history: ${String(error)})`;
   }

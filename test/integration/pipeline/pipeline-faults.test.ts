@@ -7,6 +7,7 @@ import {
   eventually,
   executionArnOf,
   executionHistory,
+  failedTaskAttempts,
   sfnClient,
   waitForExecutionEnd,
   waitForTerminalVideo,
@@ -57,16 +58,9 @@ async function download(token: string, videoId: string): Promise<Buffer> {
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-/** Each failed task attempt of an execution as `State: Error`, attributed to the state entered last before it. */
+/** Each failed task attempt of an execution as `State: Error`. */
 function taskFailures(events: HistoryEvent[]): string[] {
-  let state = '';
-  const failures: string[] = [];
-  for (const event of events) {
-    state = event.stateEnteredEventDetails?.name ?? state;
-    const error = event.taskFailedEventDetails?.error ?? event.lambdaFunctionFailedEventDetails?.error;
-    if (error !== undefined) failures.push(`${state}: ${error}`);
-  }
-  return failures;
+  return failedTaskAttempts(events).map(({ state, error }) => `${state}: ${error}`);
 }
 
 /** The happy path's states in order, the wait-and-poll loop any number of times. */
