@@ -2,14 +2,14 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import { s3 } from '../../shared/aws/s3';
+import { s3Addressing } from '../../shared/aws/s3-addressing';
 import { parseEnv } from '../../shared/config';
 import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { logger, metrics, tracer } from '../../shared/powertools';
-import { S3UploadUrlSigner } from '../../shared/storage/uploads';
+import { S3ContentUrlSigner } from '../../shared/storage/content-signer';
 import { type CreateUploadDeps, createUpload } from './create-upload';
 import { createUploadEnvSchema } from './env';
 import { parseCreateUploadRequest } from './schema';
@@ -17,7 +17,7 @@ import { parseCreateUploadRequest } from './schema';
 const env = parseEnv(createUploadEnvSchema);
 
 const deps: CreateUploadDeps = {
-  signer: new S3UploadUrlSigner(s3),
+  signer: new S3ContentUrlSigner(s3Addressing()),
   bucket: env.BUCKET_NAME,
   clock: () => new Date(),
   logger,

@@ -1,6 +1,7 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
+import type { UploadUrlSigner } from './uploads';
 
 /*
  * Presigned GET URLs for stored objects, signed without an S3 client: signing is SigV4 arithmetic on a request, and
@@ -12,7 +13,7 @@ import { S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
 /** Presigned download URLs never live longer than this (at most 15 minutes: a leaked URL stops working soon). */
 export const MAX_CONTENT_URL_SECONDS = 15 * 60;
 
-/** Signs short-lived GET URLs for stored objects. */
+/** Signs short-lived GET URLs for stored objects (the PUT side: UploadUrlSigner in ./uploads.ts). */
 export interface ContentUrlSigner {
   signGet(bucket: string, key: string, options: { expiresInSeconds: number; contentType?: string }): Promise<string>;
 }
@@ -28,8 +29,8 @@ export interface S3Addressing {
   credentials?: ReturnType<typeof defaultProvider>;
 }
 
-/** The S3 implementation (SigV4 query signing, no network call). */
-export class S3ContentUrlSigner implements ContentUrlSigner {
+/** The S3 implementation of both (SigV4 query signing, no network call). */
+export class S3ContentUrlSigner implements ContentUrlSigner, UploadUrlSigner {
   private readonly presigner: S3RequestPresigner;
 
   constructor(private readonly addressing: S3Addressing) {
@@ -45,33 +46,50 @@ export class S3ContentUrlSigner implements ContentUrlSigner {
     key: string,
     options: { expiresInSeconds: number; contentType?: string },
   ): Promise<string> {
-    const expiresIn = Math.min(options.expiresInSeconds, MAX_CONTENT_URL_SECONDS);
+    return this.sign('GET', bucket, key, Math.min(options.expiresInSeconds, MAX_CONTENT_URL_SECONDS), {
+      'x-id': 'GetObject',
+      // The S3 client's default for GetObject (response checksums validated when supported).
+      'x-amz-checksum-mode': 'ENABLED',
+      ...(options.contentType === undefined ? {} : { 'response-content-type': options.contentType }),
+    });
+  }
+
+  /**
+   * A presigned PutObject URL (POST /v1/uploads). Without the checksum parameters the S3 client's getSignedUrl adds
+   * by default (the CRC32 of an empty body, which S3 would hold any real upload against).
+   */
+  signPut(bucket: string, key: string, expiresInSeconds: number): Promise<string> {
+    return this.sign('PUT', bucket, key, expiresInSeconds, { 'x-id': 'PutObject' });
+  }
+
+  private async sign(
+    method: 'GET' | 'PUT',
+    bucket: string,
+    key: string,
+    expiresIn: number,
+    query: Record<string, string>,
+  ): Promise<string> {
     const { endpoint, forcePathStyle = false, region } = this.addressing;
     const base = new URL(endpoint ?? `https://s3.${region}.amazonaws.com`);
     const objectPath = `/${key.split('/').map(encodeSegment).join('/')}`;
     const hostname = forcePathStyle ? base.hostname : `${bucket}.${base.hostname}`;
     const signed = await this.presigner.presign(
       {
-        method: 'GET',
+        method,
         protocol: base.protocol,
         hostname,
         ...(base.port === '' ? {} : { port: Number(base.port) }),
         path: forcePathStyle ? `/${bucket}${objectPath}` : objectPath,
-        query: {
-          'x-id': 'GetObject',
-          // The S3 client's default for GetObject (response checksums validated when supported).
-          'x-amz-checksum-mode': 'ENABLED',
-          ...(options.contentType === undefined ? {} : { 'response-content-type': options.contentType }),
-        },
+        query,
         headers: { host: base.port === '' ? hostname : `${hostname}:${base.port}` },
       },
       { expiresIn },
     );
-    const query = Object.entries(signed.query ?? {})
+    const search = Object.entries(signed.query ?? {})
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([name, value]) => `${encodeSegment(name)}=${encodeSegment(String(value))}`)
       .join('&');
-    return `${signed.protocol}//${signed.headers.host}${signed.path}?${query}`;
+    return `${signed.protocol}//${signed.headers.host}${signed.path}?${search}`;
   }
 }
 

@@ -1,5 +1,3 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { decodeTime, monotonicFactory } from 'ulid';
 import type { ObjectStore } from './object-store';
 import { UPLOAD_KEY_PREFIX, UPLOAD_TTL_SECONDS } from './video-keys';
@@ -35,20 +33,9 @@ export function uploadExpiresAt(fileId: string): number {
   return Math.floor(decodeTime(fileId.slice(UPLOAD_ID_PREFIX.length)) / 1000) + UPLOAD_TTL_SECONDS;
 }
 
-/** Signs presigned PUT URLs for uploads. */
+/** Signs presigned PUT URLs for uploads (S3ContentUrlSigner in ./content-signer.ts). */
 export interface UploadUrlSigner {
   signPut(bucket: string, key: string, expiresInSeconds: number): Promise<string>;
-}
-
-/** The S3 implementation (SigV4 query signing, no network call). */
-export class S3UploadUrlSigner implements UploadUrlSigner {
-  constructor(private readonly client: S3Client) {}
-
-  signPut(bucket: string, key: string, expiresInSeconds: number): Promise<string> {
-    return getSignedUrl(this.client, new PutObjectCommand({ Bucket: bucket, Key: key }), {
-      expiresIn: expiresInSeconds,
-    });
-  }
 }
 
 /**

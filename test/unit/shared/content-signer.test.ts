@@ -1,4 +1,4 @@
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MAX_CONTENT_URL_SECONDS, S3ContentUrlSigner } from '../../../shared/storage/content-signer';
@@ -48,6 +48,23 @@ describe('S3ContentUrlSigner', () => {
     expect(url).toBe(
       await clientUrl({ region: 'us-east-1', endpoint: 'http://127.0.0.1:4568', forcePathStyle: true }, odd),
     );
+  });
+
+  it('signs the upload PUT the S3 client would without its default checksum of an empty body', async () => {
+    // The default client adds x-amz-checksum-crc32=AAAAAA== (an empty body's) to a presigned PutObject, which S3 then
+    // holds the real upload against; WHEN_REQUIRED is the client without it.
+    const signer = new S3ContentUrlSigner({ region: 'eu-west-1', credentials: async () => credentials });
+    const client = new S3Client({ region: 'eu-west-1', credentials, requestChecksumCalculation: 'WHEN_REQUIRED' });
+    const uploadKey = 'uploads/user-1/file_01ABC';
+
+    const url = await signer.signPut('reelflow-videos', uploadKey, 3600);
+
+    expect(url).toBe(
+      await getSignedUrl(client, new PutObjectCommand({ Bucket: 'reelflow-videos', Key: uploadKey }), {
+        expiresIn: 3600,
+      }),
+    );
+    expect(new URL(url).searchParams.has('x-amz-checksum-crc32')).toBe(false);
   });
 
   it('never signs for longer than MAX_CONTENT_URL_SECONDS', async () => {
