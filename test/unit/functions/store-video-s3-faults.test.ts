@@ -72,59 +72,48 @@ describe('store-video upload under S3 faults', () => {
   it('fails transiently, not with the lost upload, when reading the object back is itself throttled', async () => {
     // Prepare: S3's own answers (s3rver cannot say NoSuchUpload): the CompleteMultipartUpload retry finds the upload
     // gone (NoSuchUpload, a 404 that is permanent), and the HeadObject that would find our object is throttled (503).
-    const s3 = new S3Client({ ...clientConfig, endpoint: 'http://127.0.0.1:9' });
-    const mock = mockClient(s3);
-    mock.on(CreateMultipartUploadCommand).resolves({ UploadId: 'upload-1' });
-    mock.on(UploadPartCommand).resolves({ ETag: '"etag"' });
-    const s3Error = (name: string, status: number) =>
-      new S3ServiceException({
-        name,
-        $fault: status >= 500 ? 'server' : 'client',
-        $metadata: { httpStatusCode: status },
-      });
-    mock.on(CompleteMultipartUploadCommand).rejects(s3Error('NoSuchUpload', 404));
-    mock.on(HeadObjectCommand).rejects(s3Error('SlowDown', 503));
-    const bytes = UPLOAD_PART_BYTES + 1024;
-
     // Act
-    const stored = streamToS3(
-      { body: Readable.from([Buffer.alloc(bytes, 7)]), contentLength: bytes, contentType: 'video/mp4' },
-      {
-        s3,
-        bucket: BUCKET,
-        key: 'videos/a/v/video.mp4',
-        contentType: 'video/mp4',
-        partSize: UPLOAD_PART_BYTES,
-        queueSize: 2,
-      },
-    );
+    const error = await uploadWithMockedS3({
+      complete: s3Error('NoSuchUpload', 404),
+      head: s3Error('SlowDown', 503),
+    });
 
     // Assess: the task's retry will find the object (or upload again); the previous code threw NoSuchUpload.
-    const error = await stored.then(
-      () => undefined,
-      (reason: unknown) => reason,
-    );
     expect(error).toMatchObject({ name: 'SlowDown' });
     expect(isTransientAwsError(error)).toBe(true);
-    mock.restore();
   });
 
   it('still answers with the upload’s error when the read-back finds no object', async () => {
-    const s3 = new S3Client({ ...clientConfig, endpoint: 'http://127.0.0.1:9' });
-    const mock = mockClient(s3);
-    mock.on(CreateMultipartUploadCommand).resolves({ UploadId: 'upload-1' });
-    mock.on(UploadPartCommand).resolves({ ETag: '"etag"' });
-    const notFound = new S3ServiceException({ name: 'NotFound', $fault: 'client', $metadata: { httpStatusCode: 404 } });
-    const denied = new S3ServiceException({
-      name: 'AccessDenied',
-      $fault: 'client',
-      $metadata: { httpStatusCode: 403 },
-    });
-    mock.on(CompleteMultipartUploadCommand).rejects(denied);
-    mock.on(HeadObjectCommand).rejects(notFound);
-    const bytes = UPLOAD_PART_BYTES + 1024;
+    const error = await uploadWithMockedS3({ complete: s3Error('AccessDenied', 403), head: s3Error('NotFound', 404) });
 
-    const error = await streamToS3(
+    expect(error).toMatchObject({ name: 'AccessDenied' });
+  });
+});
+
+/** An S3 error as the SDK raises it. */
+function s3Error(name: string, status: number): S3ServiceException {
+  return new S3ServiceException({
+    name,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status },
+  });
+}
+
+/**
+ * Streams a two-part video through a mocked S3 client whose CreateMultipartUpload and UploadParts succeed, whose
+ * CompleteMultipartUpload rejects with `complete` and whose HeadObject rejects with `head`; answers what
+ * streamToS3 threw (undefined if it resolved).
+ */
+async function uploadWithMockedS3(answers: { complete: Error; head: Error }): Promise<unknown> {
+  const s3 = new S3Client({ ...clientConfig, endpoint: 'http://127.0.0.1:9' });
+  const mock = mockClient(s3);
+  mock.on(CreateMultipartUploadCommand).resolves({ UploadId: 'upload-1' });
+  mock.on(UploadPartCommand).resolves({ ETag: '"etag"' });
+  mock.on(CompleteMultipartUploadCommand).rejects(answers.complete);
+  mock.on(HeadObjectCommand).rejects(answers.head);
+  const bytes = UPLOAD_PART_BYTES + 1024;
+  try {
+    await streamToS3(
       { body: Readable.from([Buffer.alloc(bytes, 7)]), contentLength: bytes, contentType: 'video/mp4' },
       {
         s3,
@@ -134,12 +123,11 @@ describe('store-video upload under S3 faults', () => {
         partSize: UPLOAD_PART_BYTES,
         queueSize: 2,
       },
-    ).then(
-      () => undefined,
-      (reason: unknown) => reason,
     );
-
-    expect(error).toMatchObject({ name: 'AccessDenied' });
+    return undefined;
+  } catch (error) {
+    return error;
+  } finally {
     mock.restore();
-  });
-});
+  }
+}
