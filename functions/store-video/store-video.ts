@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import * as z from 'zod/mini';
 import {
@@ -96,8 +96,8 @@ async function storeVariant(input: StoreVideoInput, variant: ContentVariant, dep
 
 /**
  * Pipes a download through a hashing/counting transform into a lib-storage Upload. When the download errors or
- * its length differs from Content-Length, the transform errors, the Upload's reader fails, and lib-storage sends
- * AbortMultipartUpload before `done()` rejects (`leavePartsOnError: false`; see Upload.markUploadAsAborted).
+ * its length differs from Content-Length, the transform errors, the Upload's reader fails and `done()` rejects; the
+ * multipart upload is then aborted here (`abortUpload`, not lib-storage's single try: `leavePartsOnError: true`).
  * Both sides are awaited (allSettled) so the abort has been sent before this function throws.
  */
 export async function streamToS3(
@@ -138,7 +138,8 @@ export async function streamToS3(
     },
     partSize: target.partSize,
     queueSize: target.queueSize,
-    leavePartsOnError: false,
+    // We abort a failed upload ourselves (abortUpload), with more than lib-storage's one try.
+    leavePartsOnError: true,
   });
   const downloaded = pipeline(content.body, meter);
   const uploaded = upload.done().catch((error: unknown) => {
@@ -150,6 +151,7 @@ export async function streamToS3(
   const [download, uploadResult] = await Promise.allSettled([downloaded, uploaded]);
 
   if (downloadError !== undefined) {
+    await abortUpload(target, upload.uploadId);
     throw new DownloadInterruptedError(`Download to ${target.key} broke off after ${bytes} bytes`, {
       cause: downloadError,
     });
@@ -160,12 +162,35 @@ export async function streamToS3(
     if (download.status === 'fulfilled' && (await storedLength(target)) === bytes) {
       return { bytes, sha256: hash.digest('hex') };
     }
+    await abortUpload(target, upload.uploadId);
     throw uploadResult.reason;
   }
   if (download.status === 'rejected') {
     throw new DownloadInterruptedError(`Download to ${target.key} failed`, { cause: download.reason });
   }
   return { bytes, sha256: hash.digest('hex') };
+}
+
+/** Tries to abort a failed upload this many times (each with the SDK's own retries). */
+const ABORT_TRIES = 3;
+
+/**
+ * Aborts a failed multipart upload, so its parts are not kept. One abort can fail like any call (throttled, 5xx,
+ * reset through all its SDK attempts): it is tried again, and if S3 keeps failing, the bucket's lifecycle rule
+ * aborts the upload a day later. Errors are not thrown: the upload's own failure is what the task reports.
+ */
+async function abortUpload(target: { s3: S3Client; bucket: string; key: string }, uploadId: string | undefined) {
+  if (uploadId === undefined) return;
+  for (let tries = 0; tries < ABORT_TRIES; tries++) {
+    try {
+      await target.s3.send(
+        new AbortMultipartUploadCommand({ Bucket: target.bucket, Key: target.key, UploadId: uploadId }),
+      );
+      return;
+    } catch {
+      // Try again; the lifecycle rule is the last resort.
+    }
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   HeadObjectCommand,
@@ -83,6 +84,22 @@ describe('store-video upload under S3 faults', () => {
     expect(isTransientAwsError(error)).toBe(true);
   });
 
+  it('aborts the failed upload again when the first abort fails, so no upload stays open', async () => {
+    const aborts: string[] = [];
+    const error = await uploadWithMockedS3({
+      complete: s3Error('InternalError', 500),
+      head: s3Error('NotFound', 404),
+      abort: (uploadId) => {
+        aborts.push(uploadId);
+        // The first abort fails (all its SDK attempts faulted); the second goes through.
+        if (aborts.length === 1) throw s3Error('SlowDown', 503);
+      },
+    });
+
+    expect(error).toMatchObject({ name: 'InternalError' });
+    expect(aborts).toEqual(['upload-1', 'upload-1']);
+  });
+
   it('still answers with the upload’s error when the read-back finds no object', async () => {
     const error = await uploadWithMockedS3({ complete: s3Error('AccessDenied', 403), head: s3Error('NotFound', 404) });
 
@@ -104,13 +121,21 @@ function s3Error(name: string, status: number): S3ServiceException {
  * CompleteMultipartUpload rejects with `complete` and whose HeadObject rejects with `head`; answers what
  * streamToS3 threw (undefined if it resolved).
  */
-async function uploadWithMockedS3(answers: { complete: Error; head: Error }): Promise<unknown> {
+async function uploadWithMockedS3(answers: {
+  complete: Error;
+  head: Error;
+  abort?: (uploadId: string) => void;
+}): Promise<unknown> {
   const s3 = new S3Client({ ...clientConfig, endpoint: 'http://127.0.0.1:9' });
   const mock = mockClient(s3);
   mock.on(CreateMultipartUploadCommand).resolves({ UploadId: 'upload-1' });
   mock.on(UploadPartCommand).resolves({ ETag: '"etag"' });
   mock.on(CompleteMultipartUploadCommand).rejects(answers.complete);
   mock.on(HeadObjectCommand).rejects(answers.head);
+  mock.on(AbortMultipartUploadCommand).callsFake((input: { UploadId: string }) => {
+    answers.abort?.(input.UploadId);
+    return {};
+  });
   const bytes = UPLOAD_PART_BYTES + 1024;
   try {
     await streamToS3(
