@@ -31,6 +31,20 @@ export interface RouteFunctionSpec {
   readonly timeout?: Duration;
 }
 
+/** Remix, edit and extend: each reads its source and admits a new video like a create (without an image). */
+const VIDEO_FROM_VIDEO: RouteFunctionSpec = {
+  bind: (fn, { table, idempotencyTable, stateMachine }) => {
+    // GetItem: the source and the user's limits; PutItem/UpdateItem: the reservation transaction; DeleteItem: a
+    // release when the start fails removes the deadline watch.
+    bindTable(fn, table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']);
+    bindTable(fn, idempotencyTable, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], {
+      envName: 'IDEMPOTENCY_TABLE_NAME',
+    });
+    bindStateMachine(fn, stateMachine);
+  },
+  timeout: Duration.seconds(15),
+};
+
 /** Route functions by folder under `functions/`. */
 export const ROUTE_FUNCTIONS = {
   'get-health': { bind: () => {} },
@@ -75,18 +89,10 @@ export const ROUTE_FUNCTIONS = {
     },
   },
   'get-openapi': { bind: () => {} },
-  'remix-video': {
-    bind: (fn, { table, idempotencyTable, stateMachine }) => {
-      // GetItem: the source and the user's limits; PutItem/UpdateItem: the reservation transaction; DeleteItem: a
-      // release when the start fails removes the deadline watch.
-      bindTable(fn, table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']);
-      bindTable(fn, idempotencyTable, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'], {
-        envName: 'IDEMPOTENCY_TABLE_NAME',
-      });
-      bindStateMachine(fn, stateMachine);
-    },
-    timeout: Duration.seconds(15),
-  },
+  'remix-video': VIDEO_FROM_VIDEO,
+  'edit-video': VIDEO_FROM_VIDEO,
+  'extend-video': VIDEO_FROM_VIDEO,
+  'video-characters': { bind: () => {} },
   'cancel-video': {
     bind: (fn, { table, stateMachine }) => {
       // The release transaction updates the video, the month's usage and the active count, and puts a provider-cost
@@ -154,6 +160,10 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: HttpMethod.GET, path: '/v1/videos/{id}/content', folder: 'get-video-content' },
   { method: HttpMethod.GET, path: '/v1/openapi.json', folder: 'get-openapi', public: true },
   { method: HttpMethod.POST, path: '/v1/videos/{id}/remix', folder: 'remix-video' },
+  { method: HttpMethod.POST, path: '/v1/videos/edits', folder: 'edit-video' },
+  { method: HttpMethod.POST, path: '/v1/videos/extensions', folder: 'extend-video' },
+  { method: HttpMethod.POST, path: '/v1/videos/characters', folder: 'video-characters' },
+  { method: HttpMethod.GET, path: '/v1/videos/characters/{id}', folder: 'video-characters' },
   { method: HttpMethod.POST, path: '/v1/videos/{id}/cancel', folder: 'cancel-video' },
   { method: HttpMethod.DELETE, path: '/v1/videos/{id}', folder: 'delete-video' },
   { method: HttpMethod.POST, path: '/v1/uploads', folder: 'create-upload' },

@@ -136,6 +136,36 @@ export const remixVideoBodySchema = z
 
 export type RemixVideoBody = z.output<typeof remixVideoBodySchema>;
 
+/** `video` of an edit or an extension: the id of one of the caller's completed videos (OpenAI's reference). */
+const sourceVideoReferenceSchema = z
+  .strictObject({
+    id: z.string({ error: 'video.id must be a string' }).check(z.minLength(1), z.maxLength(64)),
+  })
+  .check(z.describe('The caller’s completed video, by id; uploaded video files are not supported'));
+
+/** The body of `POST /v1/videos/edits` (JSON, or the `openai` SDK's form with `video[id]`). */
+export const editVideoBodySchema = z
+  .strictObject({
+    video: sourceVideoReferenceSchema,
+    prompt: promptSchema.check(z.describe('How to edit the source video; 1 to 4,000 characters after trimming')),
+  })
+  .check(z.describe('A new video editing one of the caller’s completed videos'));
+
+export type EditVideoBody = z.output<typeof editVideoBodySchema>;
+
+/** The body of `POST /v1/videos/extensions`. */
+export const extendVideoBodySchema = z
+  .strictObject({
+    video: sourceVideoReferenceSchema,
+    prompt: promptSchema.check(z.describe('What happens in the extension; 1 to 4,000 characters after trimming')),
+    seconds: z
+      .enum(VIDEO_SECONDS, { error: 'seconds must be one of 4, 8, 12' })
+      .check(z.describe('Length of the new segment, as a string; the extended video lasts the source’s plus this')),
+  })
+  .check(z.describe('A new video extending one of the caller’s completed videos'));
+
+export type ExtendVideoBody = z.output<typeof extendVideoBodySchema>;
+
 /** The body of `POST /v1/videos/{id}/cancel`, which may be left out: if sent, an empty JSON object. */
 export const cancelVideoBodySchema = z
   .strictObject({})
@@ -222,6 +252,14 @@ export const videoResourceSchema = z
     seconds: z.string(),
     size: z.string(),
     remixed_from_video_id: z.nullable(z.string()),
+    derived_from: z
+      .nullable(z.object({ kind: z.enum(['remix', 'edit', 'extension']), video_id: z.string() }))
+      .check(
+        z.describe(
+          'The caller’s video this one was made from and how (remix, edit or extension); null for a video made ' +
+            'from a prompt. An extension’s `seconds` is the source’s plus the extension’s (the stitched length)',
+        ),
+      ),
     metadata: z.record(z.string(), z.string()),
     input_reference: z
       .nullable(

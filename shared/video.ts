@@ -34,6 +34,23 @@ export interface InputReferenceRecord {
   source: 'file' | 'file_id' | 'image_url';
 }
 
+/** How a video made from another one was made: the provider's edit or extension of the source's job. */
+export type DerivationKind = 'edit' | 'extension';
+
+/**
+ * The source of an edit or an extension (a remix keeps its own fields, which predate this one). The provider's job
+ * does not name its source, so the job id is kept here for the create and the stitched length for the resource.
+ */
+export interface DerivedFromRecord {
+  kind: DerivationKind;
+  /** reelflow's id of the source video (the caller's own, completed). */
+  videoId: string;
+  /** The provider's job id of the source, which the provider edits or extends. */
+  providerVideoId: string;
+  /** The source's length in seconds: an extension's video lasts this plus its own `seconds`. */
+  sourceSeconds: number;
+}
+
 /** A video as the application sees it (the repository maps it to and from its DynamoDB item). */
 export interface VideoRecord {
   videoId: string;
@@ -74,6 +91,11 @@ export interface VideoRecord {
   providerFirstAttemptAt: number | null;
   /** For a remix: the provider's job id of the source video, which the provider remixes. Absent: not a remix. */
   remixSourceProviderVideoId?: string | null;
+  /**
+   * For an edit or an extension: its source. `seconds` is then what the provider generates and bills (an extension's
+   * new segment, an edit's whole length). Absent: not an edit nor an extension.
+   */
+  derivedFrom?: DerivedFromRecord | null;
   /** The image the video starts from, stored under the video's prefix. Absent: made from its prompt alone. */
   inputReference?: InputReferenceRecord | null;
   /**
@@ -119,6 +141,24 @@ export function contentType(variant: ContentVariant): string {
   return { video: 'video/mp4', thumbnail: 'image/webp', spritesheet: 'image/jpeg' }[variant];
 }
 
+/**
+ * The length of the video the provider delivers, as its job reports it: an extension's is the source's length plus
+ * the extension (OpenAI's `seconds` of an extension is the stitched total); every other video's is its `seconds`.
+ */
+export function deliveredSeconds(video: Pick<VideoRecord, 'seconds' | 'derivedFrom'>): string {
+  const source = video.derivedFrom;
+  if (source === undefined || source === null || source.kind !== 'extension') return video.seconds;
+  return String(source.sourceSeconds + Number(video.seconds));
+}
+
+/** What a video was made from, as the API shows it: a remix's, edit's or extension's source; null for none. */
+function derivedFromResource(video: VideoRecord): VideoResource['derived_from'] {
+  if (video.derivedFrom !== undefined && video.derivedFrom !== null) {
+    return { kind: video.derivedFrom.kind, video_id: video.derivedFrom.videoId };
+  }
+  return video.remixedFromVideoId === null ? null : { kind: 'remix', video_id: video.remixedFromVideoId };
+}
+
 /** The API's view of a video (the `video` resource of the OpenAPI document). */
 export function toVideoResource(video: VideoRecord): VideoResource {
   return {
@@ -128,9 +168,10 @@ export function toVideoResource(video: VideoRecord): VideoResource {
     progress: video.progress,
     prompt: video.prompt,
     model: video.model,
-    seconds: video.seconds,
+    seconds: deliveredSeconds(video),
     size: video.size,
     remixed_from_video_id: video.remixedFromVideoId,
+    derived_from: derivedFromResource(video),
     metadata: video.metadata,
     input_reference:
       video.inputReference === undefined || video.inputReference === null

@@ -19,7 +19,7 @@ import { isTerminal, unixSeconds, type VideoRecord } from '../../shared/video';
 
 export interface CreateGenerationJobDeps {
   videos: Pick<VideoRepository, 'get' | 'recordCreateAttempt' | 'claimProviderJob' | 'saveProviderJob'>;
-  provider: Pick<VideoProvider, 'create' | 'remix' | 'list'>;
+  provider: Pick<VideoProvider, 'create' | 'remix' | 'edit' | 'extend' | 'list'>;
   /** Where a video's reference image is stored (read to send it to the provider). */
   objects: Pick<ObjectStore, 'get'>;
   /** Where a job accepted for a video that ended meanwhile is handed over (money module). */
@@ -105,27 +105,42 @@ async function createOrAdoptJob(input: PipelineState, deps: CreateGenerationJobD
   }
 
   const remixSource = remixSourceOf(video);
-  const job = await (remixSource === null
-    ? deps.provider.create({
-        prompt: video.prompt,
-        model: video.model,
-        seconds: video.seconds,
-        size: video.size,
-        ...(await inputReferenceOf(video, deps)),
-      })
-    : deps.provider.remix(remixSource, { prompt: video.prompt })
-  ).catch((error: unknown) => {
+  const job = await newProviderJob(video, remixSource, deps).catch((error: unknown) => {
     throw error instanceof PermanentProviderError ? rejected(error) : error;
   });
   deps.logger.info('Provider job created', {
     providerVideoId: job.id,
     attempt: attempted.providerCreateAttempts,
     ...(remixSource === null ? {} : { remixOf: remixSource }),
+    ...(video.derivedFrom
+      ? { [video.derivedFrom.kind === 'edit' ? 'editOf' : 'extensionOf']: video.derivedFrom.providerVideoId }
+      : {}),
   });
   if (!(await deps.videos.claimProviderJob(job.id, video.videoId, unixSeconds(deps.clock())))) {
     throw new Error(`Provider job ${job.id} is already claimed by another video`);
   }
   return save(video, job, deps);
+}
+
+/** The provider call that makes the video's job: a remix, edit or extension of its source's job, or a create. */
+async function newProviderJob(
+  video: VideoRecord,
+  remixSource: string | null,
+  deps: Pick<CreateGenerationJobDeps, 'provider' | 'objects'>,
+): Promise<ProviderVideo> {
+  if (remixSource !== null) return deps.provider.remix(remixSource, { prompt: video.prompt });
+  const source = video.derivedFrom;
+  if (source?.kind === 'edit') return deps.provider.edit(source.providerVideoId, { prompt: video.prompt });
+  if (source?.kind === 'extension') {
+    return deps.provider.extend(source.providerVideoId, { prompt: video.prompt, seconds: video.seconds });
+  }
+  return deps.provider.create({
+    prompt: video.prompt,
+    model: video.model,
+    seconds: video.seconds,
+    size: video.size,
+    ...(await inputReferenceOf(video, deps)),
+  });
 }
 
 /** The stored reference image of a video made from one, as the provider's create takes it; {} for none. */

@@ -26,7 +26,7 @@ export type NewVideo = Pick<
   VideoRecord,
   'videoId' | 'userId' | 'prompt' | 'model' | 'seconds' | 'size' | 'metadata' | 'remixedFromVideoId'
 > &
-  Pick<VideoRecord, 'remixSourceProviderVideoId'>;
+  Pick<VideoRecord, 'remixSourceProviderVideoId' | 'derivedFrom'>;
 
 /**
  * Throws a 400 unless the deployment offers `model` (its allowlist) at `size` (its price table). Creates and remixes

@@ -23,7 +23,9 @@ import {
   createUploadBodySchema,
   createVideoBodySchema,
   deletedVideoSchema,
+  editVideoBodySchema,
   errorEnvelopeSchema,
+  extendVideoBodySchema,
   healthSchema,
   inputReferenceSchema,
   listVideosQuerySchema,
@@ -96,6 +98,8 @@ function requestSchemas(allowedModels: readonly string[]): Record<string, ZodTyp
   return {
     CreateVideoRequest: createVideoBodySchema({ allowedModels }),
     RemixVideoRequest: remixVideoBodySchema,
+    EditVideoRequest: editVideoBodySchema,
+    ExtendVideoRequest: extendVideoBodySchema,
     CancelVideoRequest: cancelVideoBodySchema,
     CreateUploadRequest: createUploadBodySchema,
     UserLimitsUpdate: limitsUpdateSchema,
@@ -201,6 +205,22 @@ function jsonOrFormBody(name: string, objectFields: readonly string[]): Json {
     },
   };
 }
+
+/** What a remix, an edit and an extension answer: a new video, or why not. */
+const DERIVED_VIDEO_RESPONSES: Json = {
+  202: { description: 'Accepted', headers: LOCATION, content: jsonContent(ref('Video')) },
+  400: ERRORS[400],
+  401: ERRORS[401],
+  ...MONEY_ERRORS,
+  404: ERRORS[404],
+  409: errorResponse(
+    'video_not_ready (the source is not completed), idempotency_key_reused, or invalid_state while a ' +
+      'request with the same key runs',
+  ),
+  413: ERRORS[413],
+  415: ERRORS[415],
+  default: ERRORS.default,
+};
 
 /** The paths of the API (the route table in infra/api-routes.ts), described with the component schemas. */
 function paths(): Json {
@@ -308,20 +328,46 @@ function paths(): Json {
         summary: 'A new video remixing one of the caller’s completed videos with a new prompt',
         parameters: [VIDEO_ID, IDEMPOTENCY_KEY],
         requestBody: jsonOrFormBody('RemixVideoRequest', []),
-        responses: {
-          202: { description: 'Accepted', headers: LOCATION, content: jsonContent(ref('Video')) },
-          400: ERRORS[400],
-          401: ERRORS[401],
-          ...MONEY_ERRORS,
-          404: ERRORS[404],
-          409: errorResponse(
-            'video_not_ready (the source is not completed), idempotency_key_reused, or invalid_state while a ' +
-              'request with the same key runs',
-          ),
-          413: ERRORS[413],
-          415: ERRORS[415],
-          default: ERRORS.default,
-        },
+        responses: DERIVED_VIDEO_RESPONSES,
+      },
+    },
+    '/v1/videos/edits': {
+      post: {
+        operationId: 'editVideo',
+        summary: 'A new video editing one of the caller’s completed videos (OpenAI’s videos.edit)',
+        description:
+          'video is {"id": ...} of the caller’s completed video (video[id] in a form); an uploaded video file is a ' +
+          '400 on video. Model, size and seconds are the source’s; priced and reserved like a create.',
+        parameters: [IDEMPOTENCY_KEY],
+        requestBody: jsonOrFormBody('EditVideoRequest', ['video']),
+        responses: DERIVED_VIDEO_RESPONSES,
+      },
+    },
+    '/v1/videos/extensions': {
+      post: {
+        operationId: 'extendVideo',
+        summary: 'A new video extending one of the caller’s completed videos (OpenAI’s videos.extend)',
+        description:
+          'The new video lasts the source’s seconds plus seconds (at most 20; 400 on seconds beyond), and is priced ' +
+          'and reserved for the extension’s seconds: what the provider generates. Model and size are the source’s.',
+        parameters: [IDEMPOTENCY_KEY],
+        requestBody: jsonOrFormBody('ExtendVideoRequest', ['video']),
+        responses: DERIVED_VIDEO_RESPONSES,
+      },
+    },
+    '/v1/videos/characters': {
+      post: {
+        operationId: 'createVideoCharacter',
+        summary: 'Not supported: answers 404 not_found saying so (OpenAI’s videos.createCharacter)',
+        responses: { 401: ERRORS[401], 404: errorResponse('not_found: characters are not supported') },
+      },
+    },
+    '/v1/videos/characters/{id}': {
+      get: {
+        operationId: 'getVideoCharacter',
+        summary: 'Not supported: answers 404 not_found saying so (OpenAI’s videos.getCharacter)',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { 401: ERRORS[401], 404: errorResponse('not_found: characters are not supported') },
       },
     },
     '/v1/videos/{id}/cancel': {

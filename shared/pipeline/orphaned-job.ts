@@ -1,6 +1,6 @@
 import type { ProviderVideo, VideoProvider } from '../provider/provider-client';
 import type { VideoRepository } from '../repositories/video-repository';
-import { promptHash, promptHashOf, unixSeconds, type VideoRecord } from '../video';
+import { deliveredSeconds, promptHash, promptHashOf, unixSeconds, type VideoRecord } from '../video';
 
 /*
  * The search for a provider job nobody recorded: a create attempt that timed out or crashed after the provider
@@ -22,7 +22,9 @@ export interface OrphanSearchDeps {
 /**
  * Finds among the provider's recent jobs one an earlier create attempt of `video` made but did not record (same
  * prompt, model, size and seconds, or the same remix source and prompt, created since the first attempt) and
- * claims it for the video; a job another video holds is skipped. Prompts are compared by their sha256: a deleted
+ * claims it for the video; a job another video holds is skipped. An extension's job lasts its source plus the
+ * extension. The provider's edit and extension jobs do not name their source (nor does a create's echo its image):
+ * for those, the claim is what keeps a job from being adopted twice. Prompts are compared by their sha256: a deleted
  * video keeps only its prompt's hash, and the reconciler must still find its job (a cancel followed by a quick delete
  * must not hide a job the provider billed). Also used by the reconciler to find the job of a
  * video that ended before its job id was saved.
@@ -57,7 +59,7 @@ function matches(job: ProviderVideo, video: VideoRecord): boolean {
     sameModel &&
     (job.remixedFromVideoId ?? null) === remixSourceOf(video) &&
     promptHash((job.prompt ?? '').trim()) === promptHashOf(video) &&
-    String(job.seconds) === video.seconds &&
+    String(job.seconds) === deliveredSeconds(video) &&
     job.size === video.size
   );
 }

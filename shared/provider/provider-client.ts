@@ -51,6 +51,13 @@ export interface VideoProvider {
   create(params: ProviderCreateParams): Promise<ProviderVideo>;
   /** A new job remixing the completed job `sourceProviderVideoId` with a new prompt (model, size, seconds kept). */
   remix(sourceProviderVideoId: string, params: { prompt: string }): Promise<ProviderVideo>;
+  /** A new job editing the completed job `sourceProviderVideoId` as `prompt` says (`POST /videos/edits`). */
+  edit(sourceProviderVideoId: string, params: { prompt: string }): Promise<ProviderVideo>;
+  /**
+   * A new job extending the completed job `sourceProviderVideoId` by `seconds` (`POST /videos/extensions`); the
+   * job's `seconds` is the stitched total.
+   */
+  extend(sourceProviderVideoId: string, params: { prompt: string; seconds: string }): Promise<ProviderVideo>;
   retrieve(providerVideoId: string): Promise<ProviderVideo>;
   /**
    * Asks the provider to delete a job (`DELETE /videos/{id}`): a provider that can stop a running job stops it; one
@@ -244,6 +251,34 @@ export class OpenAIVideoProvider implements VideoProvider {
       );
     } catch (error) {
       throw mapProviderError(error, 'remix');
+    }
+  }
+
+  async edit(sourceProviderVideoId: string, params: { prompt: string }): Promise<ProviderVideo> {
+    try {
+      return toProviderVideo(
+        await this.withFreshKeyOn401(() =>
+          this.client.videos.edit({ video: { id: sourceProviderVideoId }, prompt: params.prompt }),
+        ),
+      );
+    } catch (error) {
+      throw mapProviderError(error, 'edit');
+    }
+  }
+
+  async extend(sourceProviderVideoId: string, params: { prompt: string; seconds: string }): Promise<ProviderVideo> {
+    try {
+      return toProviderVideo(
+        await this.withFreshKeyOn401(() =>
+          this.client.videos.extend({
+            video: { id: sourceProviderVideoId },
+            prompt: params.prompt,
+            seconds: params.seconds as OpenAI.Videos.VideoSeconds,
+          }),
+        ),
+      );
+    } catch (error) {
+      throw mapProviderError(error, 'extend');
     }
   }
 

@@ -140,12 +140,13 @@ export function fromItem(item: Record<string, unknown>): VideoRecord {
     providerVideoId: v.providerVideoId ?? null,
     providerCreateAttempts: v.providerCreateAttempts ?? 0,
     providerFirstAttemptAt: v.providerFirstAttemptAt ?? null,
-    // Only present on remixes, deleted videos and videos from an image, so records of plain videos keep their original shape.
+    // Only present on remixes, edits, extensions, deleted videos and videos from an image, so records of plain videos keep their original shape.
     ...(v.remixSourceProviderVideoId ? { remixSourceProviderVideoId: v.remixSourceProviderVideoId } : {}),
     ...(typeof v.deletedAt === 'number' ? { deletedAt: v.deletedAt } : {}),
     ...(typeof v.promptSha256 === 'string' ? { promptSha256: v.promptSha256 } : {}),
     ...(typeof v.idempotencyRecordId === 'string' ? { idempotencyRecordId: v.idempotencyRecordId } : {}),
     ...(v.inputReference ? { inputReference: v.inputReference } : {}),
+    ...(v.derivedFrom ? { derivedFrom: v.derivedFrom } : {}),
   };
 }
 

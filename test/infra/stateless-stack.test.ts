@@ -54,6 +54,23 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
       stateMachine: ['states:StartExecution'],
     },
   },
+  'edit-video': {
+    env: ['IDEMPOTENCY_TABLE_NAME', 'STATE_MACHINE_ARN', 'TABLE_NAME'],
+    grants: {
+      table: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+      idempotencyTable: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+      stateMachine: ['states:StartExecution'],
+    },
+  },
+  'extend-video': {
+    env: ['IDEMPOTENCY_TABLE_NAME', 'STATE_MACHINE_ARN', 'TABLE_NAME'],
+    grants: {
+      table: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+      idempotencyTable: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+      stateMachine: ['states:StartExecution'],
+    },
+  },
+  'video-characters': { env: [], grants: {} },
   'cancel-video': {
     env: ['STATE_MACHINE_ARN', 'TABLE_NAME'],
     grants: {
@@ -152,6 +169,10 @@ const ROUTES: Record<string, { folder: string; auth: 'JWT' | 'NONE' }> = {
   'GET /v1/videos/{id}/content': { folder: 'get-video-content', auth: 'JWT' },
   'GET /v1/openapi.json': { folder: 'get-openapi', auth: 'NONE' },
   'POST /v1/videos/{id}/remix': { folder: 'remix-video', auth: 'JWT' },
+  'POST /v1/videos/edits': { folder: 'edit-video', auth: 'JWT' },
+  'POST /v1/videos/extensions': { folder: 'extend-video', auth: 'JWT' },
+  'POST /v1/videos/characters': { folder: 'video-characters', auth: 'JWT' },
+  'GET /v1/videos/characters/{id}': { folder: 'video-characters', auth: 'JWT' },
   'POST /v1/videos/{id}/cancel': { folder: 'cancel-video', auth: 'JWT' },
   'DELETE /v1/videos/{id}': { folder: 'delete-video', auth: 'JWT' },
   'POST /v1/uploads': { folder: 'create-upload', auth: 'JWT' },

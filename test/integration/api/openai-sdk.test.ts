@@ -251,6 +251,97 @@ describe('the openai SDK against reelflow', () => {
     expect((await client.videos.list()).data).toEqual([]);
   });
 
+  it('edits and extends a completed video through videos.edit and videos.extend, priced and sized as documented', async () => {
+    // Prepare
+    const client = await sdkFor(uniqueUser('sdk-edit-extend'));
+    const source = await client.videos.create({ prompt: uniquePrompt('A paper boat on a pond'), seconds: '8' });
+    await finished(client, source.id);
+    const usageBefore = await client.get<{ charged_micros: number; seconds: number }>('/usage');
+
+    // Act
+    const edited = await client.videos.edit({ video: { id: source.id }, prompt: uniquePrompt('Make it snow') });
+    const extended = await client.videos.extend({
+      video: { id: source.id },
+      prompt: uniquePrompt('The boat sails away'),
+      seconds: '4',
+    });
+    const editedDone = await finished(client, edited.id);
+    const extendedDone = await finished(client, extended.id);
+    const usageAfter = await client.get<{ charged_micros: number; seconds: number }>('/usage');
+
+    // Assess: the SDK sends both as forms with video[id], as it always does.
+    const forms = sent.filter((request) =>
+      ['/v1/videos/edits', '/v1/videos/extensions'].includes(request.url.pathname),
+    );
+    expect(forms.map((request) => request.contentType)).toEqual([
+      expect.stringMatching(/^multipart\/form-data; boundary=/),
+      expect.stringMatching(/^multipart\/form-data; boundary=/),
+    ]);
+    for (const video of [edited, extended, editedDone, extendedDone]) expectOpenAiVideo(video);
+    expect(editedDone).toMatchObject({
+      status: 'completed',
+      seconds: '8',
+      derived_from: { kind: 'edit', video_id: source.id },
+    });
+    // An extension lasts the source's 8 seconds plus 4, and is charged for the 4 seconds the provider generates.
+    expect(extendedDone).toMatchObject({
+      status: 'completed',
+      seconds: '12',
+      derived_from: { kind: 'extension', video_id: source.id },
+    });
+    const costs = [editedDone, extendedDone].map(
+      (video) => (video as unknown as { cost: { charged_micros: number } }).cost,
+    );
+    const sourceCost = (source as unknown as { cost: { estimated_micros: number } }).cost.estimated_micros;
+    expect(costs.map((cost) => cost.charged_micros)).toEqual([sourceCost, sourceCost / 2]);
+    // The month counts what was billed: 8 seconds edited, 4 extended.
+    expect(usageAfter.charged_micros - usageBefore.charged_micros).toBe(sourceCost * 1.5);
+    expect(usageAfter.seconds - usageBefore.seconds).toBe(12);
+    // One provider job each, made by the provider's edit and extension (the extension's job lasts the stitched 12 s).
+    expect(await jobsFor(stack, String(editedDone.prompt))).toEqual([expect.objectContaining({ seconds: '8' })]);
+    expect(await jobsFor(stack, String(extendedDone.prompt))).toEqual([expect.objectContaining({ seconds: '12' })]);
+  });
+
+  it('answers edits and extensions of an uploaded file or too long 400, characters 404, all as the SDK’s error classes', async () => {
+    // Prepare
+    const client = await sdkFor(uniqueUser('sdk-edit-errors'));
+    const source = await client.videos.create({ prompt: uniquePrompt('A lighthouse at night'), seconds: '12' });
+    await finished(client, source.id);
+    const file = await toFile(Buffer.from('not really a video'), 'clip.mp4', { type: 'video/mp4' });
+
+    // Act
+    const [editOfFile, tooLong, extendOfFile, character, newCharacter, stranger] = await Promise.all([
+      client.videos.edit({ video: file, prompt: 'Make it snow' }).catch((error: unknown) => error),
+      client.videos
+        .extend({ video: { id: source.id }, prompt: 'And on', seconds: '12' })
+        .catch((error: unknown) => error),
+      client.videos.extend({ video: file, prompt: 'And on', seconds: '4' }).catch((error: unknown) => error),
+      client.videos.getCharacter('char_123').catch((error: unknown) => error),
+      client.videos.createCharacter({ name: 'Kit', video: file }).catch((error: unknown) => error),
+      (await sdkFor(uniqueUser('sdk-edit-stranger'))).videos
+        .edit({ video: { id: source.id }, prompt: 'Mine now' })
+        .catch((error: unknown) => error),
+    ]);
+    const usage = await client.get<{ reserved_micros: number }>('/usage');
+    const unauthenticated = await Promise.all(
+      ['/v1/videos/edits', '/v1/videos/extensions', '/v1/videos/characters'].map((path) => api.call('POST', path)),
+    );
+    const unauthenticatedGet = await api.call('GET', '/v1/videos/characters/char_123');
+
+    // Assess
+    for (const error of [editOfFile, tooLong, extendOfFile]) expect(error).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(editOfFile).toMatchObject({ param: 'video', message: expect.stringContaining('only a video id') });
+    expect(extendOfFile).toMatchObject({ param: 'video' });
+    expect(tooLong).toMatchObject({ param: 'seconds' });
+    for (const error of [character, newCharacter, stranger]) expect(error).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(character).toMatchObject({
+      code: 'not_found',
+      message: expect.stringContaining('Characters are not supported'),
+    });
+    expect(usage.reserved_micros).toBe(0);
+    expect([...unauthenticated, unauthenticatedGet].map((reply) => reply.status)).toEqual([401, 401, 401, 401]);
+  });
+
   it('answers POST /v1/uploads without a token 401', async () => {
     // Act
     const reply = await api.call('POST', '/v1/uploads');

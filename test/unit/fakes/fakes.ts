@@ -209,6 +209,8 @@ export class FakeProvider implements VideoProvider {
   readonly created: ProviderCreateParams[] = [];
   /** Every remix asked for: the source job and the new prompt. */
   readonly remixed: Array<{ sourceId: string; prompt: string }> = [];
+  /** Every edit and extension asked for: the kind, the source job, the prompt and (extensions) the seconds. */
+  readonly derived: Array<{ kind: 'edit' | 'extension'; sourceId: string; prompt: string; seconds?: string }> = [];
   nextId = 1;
   createError: Error | undefined;
   retrieveResults: Array<ProviderVideo | Error> = [];
@@ -237,6 +239,37 @@ export class FakeProvider implements VideoProvider {
       progress: 0,
       prompt: params.prompt,
       remixedFromVideoId: sourceId,
+      createdAt: 1_763_700_100,
+      completedAt: null,
+    });
+    this.jobs.unshift(job);
+    return job;
+  }
+
+  async edit(sourceId: string, params: { prompt: string }): Promise<ProviderVideo> {
+    return this.derive({ kind: 'edit', sourceId, prompt: params.prompt });
+  }
+
+  async extend(sourceId: string, params: { prompt: string; seconds: string }): Promise<ProviderVideo> {
+    return this.derive({ kind: 'extension', sourceId, ...params });
+  }
+
+  /** Like the provider: an edit or extension names no source, and an extension's seconds are the stitched total. */
+  private derive(request: { kind: 'edit' | 'extension'; sourceId: string; prompt: string; seconds?: string }) {
+    if (this.createError !== undefined) throw this.createError;
+    const source = this.jobs.find((candidate) => candidate.id === request.sourceId);
+    if (source === undefined) throw new Error(`unknown job ${request.sourceId}`);
+    this.derived.push(request);
+    const seconds =
+      request.seconds === undefined ? source.seconds : String(Number(source.seconds) + Number(request.seconds));
+    const job = aProviderJob({
+      ...source,
+      id: `video_${request.kind}${this.nextId++}`,
+      status: 'queued',
+      progress: 0,
+      prompt: request.prompt,
+      seconds,
+      remixedFromVideoId: null,
       createdAt: 1_763_700_100,
       completedAt: null,
     });

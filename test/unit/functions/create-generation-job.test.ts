@@ -404,6 +404,70 @@ describe('create-generation-job', () => {
     expect(provider.created).toHaveLength(1);
   });
 
+  it.each([
+    {
+      kind: 'edit' as const,
+      seconds: '8' as const,
+      call: { kind: 'edit', sourceId: 'video_source', prompt: 'Make it snow' },
+    },
+    {
+      kind: 'extension' as const,
+      seconds: '4' as const,
+      call: { kind: 'extension', sourceId: 'video_source', prompt: 'Make it snow', seconds: '4' },
+    },
+  ])('creates an $kind with the provider’s $kind of the source job, not a create', async ({ kind, seconds, call }) => {
+    // Prepare
+    const { videos, provider, deps } = setup({
+      prompt: 'Make it snow',
+      seconds,
+      derivedFrom: {
+        kind,
+        videoId: 'vid_01JD0000000000000000000SRC',
+        providerVideoId: 'video_source',
+        sourceSeconds: 8,
+      },
+    });
+    provider.jobs.push(aProviderJob({ id: 'video_source', status: 'completed', progress: 100, seconds: '8' }));
+
+    // Act
+    const job = await createGenerationJob(input, deps);
+
+    // Assess
+    expect(provider.derived).toEqual([call]);
+    expect(provider.created).toEqual([]);
+    expect(provider.remixed).toEqual([]);
+    expect(job).toMatchObject({ providerVideoId: `video_${kind}1` });
+    expect(videos.claims.get(`video_${kind}1`)).toBe(input.videoId);
+  });
+
+  it('adopts an orphaned extension by its stitched length on a retry, never a job of the extension’s own length', async () => {
+    // Prepare: the provider's extension job names no source and lasts the source's 8 seconds plus the 4 extended.
+    const prompt = 'And then it rains';
+    const { provider, deps } = setup({
+      prompt,
+      seconds: '4',
+      derivedFrom: {
+        kind: 'extension',
+        videoId: 'vid_01JD0000000000000000000SRC',
+        providerVideoId: 'video_source',
+        sourceSeconds: 8,
+      },
+      providerCreateAttempts: 1,
+      providerFirstAttemptAt: 1_763_700_000,
+    });
+    provider.jobs.push(
+      aProviderJob({ id: 'video_four_seconds', prompt, seconds: '4', createdAt: 1_763_700_020 }),
+      aProviderJob({ id: 'video_orphan_extension', prompt, seconds: '12', createdAt: 1_763_700_010 }),
+    );
+
+    // Act
+    const job = await createGenerationJob(input, deps);
+
+    // Assess
+    expect(job).toMatchObject({ providerVideoId: 'video_orphan_extension' });
+    expect(provider.derived).toEqual([]);
+  });
+
   describe('when the provider rate-limits the create (429)', () => {
     const limited = (retryAfterSeconds?: number) =>
       new RetryableProviderError('Provider create answered 429: slow down', {

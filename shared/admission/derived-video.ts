@@ -1,0 +1,128 @@
+import type * as z from 'zod/mini';
+import { ConflictError, ValidationError } from '../errors';
+import { type IdempotentRequest, idempotentRequest, type RequestIdempotency } from '../http/idempotency';
+import type { Caller } from '../http/types';
+import { UploadedFile } from '../http/uploaded-file';
+import { parseRequest, type VideoResource, type VideoSeconds } from '../schemas';
+import { type DerivationKind, toVideoResource, type VideoRecord } from '../video';
+import { findOwnVideo } from '../video-access';
+import { admitVideo, assertOffered, newVideoRecord, type VideoAdmissionDeps } from './admit-video';
+
+/** The longest video an extension may make (source plus extension), as the provider's extensions allow. */
+export const MAX_EXTENDED_SECONDS = 20;
+
+/** A request for a new video made from one of the caller's completed videos. */
+export interface DerivedVideoRequest {
+  caller: Caller;
+  kind: 'remix' | DerivationKind;
+  sourceVideoId: string;
+  prompt: string;
+  /** An extension's new segment; the other kinds keep the source's length. */
+  seconds?: VideoSeconds;
+  idempotencyKey: string | undefined;
+}
+
+/** What each kind is called in messages, metrics and idempotency records. */
+const KINDS = {
+  remix: { verb: 'remixed', metric: 'RemixesRequested', route: 'remix-video', log: 'Remix requested' },
+  edit: { verb: 'edited', metric: 'EditsRequested', route: 'edit-video', log: 'Edit requested' },
+  extension: { verb: 'extended', metric: 'ExtensionsRequested', route: 'extend-video', log: 'Extension requested' },
+} as const;
+
+/**
+ * A new video made by the provider from one of the caller's videos: a remix (`POST /v1/videos/{id}/remix`), an
+ * edit (`POST /v1/videos/edits`) or an extension (`POST /v1/videos/extensions`). The source must be the caller's
+ * (404 otherwise) and completed (409 `video_not_ready` before). Model and size are the source's, and like a create
+ * the model must be on the deployment's allowlist and priced at that size (400 otherwise). The estimate, reserved
+ * like a create's, is for the seconds the provider generates and bills: the source's length for a remix or an edit,
+ * the new segment for an extension (whose video lasts source plus segment, at most {@link MAX_EXTENDED_SECONDS}).
+ * With an Idempotency-Key, a repeat of the same request returns the first response.
+ */
+export async function admitDerivedVideo(
+  input: DerivedVideoRequest,
+  deps: VideoAdmissionDeps,
+  context?: Parameters<RequestIdempotency>[1],
+): Promise<VideoResource> {
+  const request = idempotentRequest(KINDS[input.kind].route, input.caller.userId, input.idempotencyKey, {
+    sourceVideoId: input.sourceVideoId,
+    body: { prompt: input.prompt, ...(input.seconds === undefined ? {} : { seconds: input.seconds }) },
+  });
+  return deps.idempotency(request, context, () => derive(input, deps, request));
+}
+
+async function derive(
+  input: DerivedVideoRequest,
+  deps: VideoAdmissionDeps,
+  request: IdempotentRequest | undefined,
+): Promise<VideoResource> {
+  const names = KINDS[input.kind];
+  const source = await findOwnVideo(deps.videos, input.caller, input.sourceVideoId);
+  if (source.status !== 'completed' || source.providerVideoId === null) {
+    throw new ConflictError(
+      `Video ${source.videoId} is ${source.status}; only a completed video can be ${names.verb}`,
+      'video_not_ready',
+    );
+  }
+  // The source's model and size are the new video's: the deployment must still offer and price them.
+  assertOffered(source, deps, `the source video's model`);
+  const sourceSeconds = Number(source.seconds);
+  const seconds = input.kind === 'extension' ? (input.seconds ?? '4') : source.seconds;
+  if (input.kind === 'extension' && sourceSeconds + Number(seconds) > MAX_EXTENDED_SECONDS) {
+    throw new ValidationError(
+      `seconds: video ${source.videoId} lasts ${sourceSeconds} seconds; extended by ${seconds} it would exceed the ` +
+        `${MAX_EXTENDED_SECONDS}-second maximum`,
+      'seconds',
+    );
+  }
+  const now = deps.clock();
+  const video: VideoRecord = newVideoRecord(
+    {
+      videoId: deps.newId(now.getTime()),
+      userId: input.caller.userId,
+      prompt: input.prompt,
+      model: source.model,
+      seconds,
+      size: source.size,
+      metadata: {},
+      ...(input.kind === 'remix'
+        ? { remixedFromVideoId: source.videoId, remixSourceProviderVideoId: source.providerVideoId }
+        : {
+            remixedFromVideoId: null,
+            derivedFrom: {
+              kind: input.kind,
+              videoId: source.videoId,
+              providerVideoId: source.providerVideoId,
+              sourceSeconds,
+            },
+          }),
+    },
+    deps.prices,
+    now,
+  );
+  deps.logger.appendKeys({ videoId: video.videoId, userId: video.userId, sourceVideoId: source.videoId });
+  const admission = await admitVideo(video, now, deps, request);
+  if (admission.replayed) {
+    deps.logger.info('Request repeated with its Idempotency-Key', { videoId: admission.video.videoId });
+    return toVideoResource(admission.video);
+  }
+
+  deps.metrics.addMetric('VideosRequested', 'Count', 1);
+  deps.metrics.addMetric(names.metric, 'Count', 1);
+  deps.logger.info(names.log, { kind: input.kind, model: video.model, seconds: video.seconds, size: video.size });
+  return toVideoResource(video);
+}
+
+/**
+ * An edit's or extension's body parsed by `schema`, after one check of its own: OpenAI also takes an uploaded video
+ * file as `video`, and reelflow edits and extends only the caller's own videos, so a file part is a 400 that says so
+ * (rather than the schema's generic "expected an object").
+ */
+export function parseSourceVideoBody<S extends z.ZodMiniType>(schema: S, body: unknown): z.output<S> {
+  if (typeof body === 'object' && body !== null && (body as { video?: unknown }).video instanceof UploadedFile) {
+    throw new ValidationError(
+      'video: only a video id is supported ({"id": "vid_..."}, or video[id] in a form); uploaded video files are not',
+      'video',
+    );
+  }
+  return parseRequest(schema, body);
+}

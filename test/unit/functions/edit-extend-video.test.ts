@@ -1,0 +1,177 @@
+import { describe, expect, it } from 'vitest';
+import { type EditVideoDeps, editVideo } from '../../../functions/edit-video/edit-video';
+import { parseEditVideoRequest } from '../../../functions/edit-video/schema';
+import { extendVideo } from '../../../functions/extend-video/extend-video';
+import { parseExtendVideoRequest } from '../../../functions/extend-video/schema';
+import { videoCharacters } from '../../../functions/video-characters/video-characters';
+import { ConflictError, NotFoundError, ValidationError } from '../../../shared/errors';
+import type { RequestIdempotency } from '../../../shared/http/idempotency';
+import { UploadedFile } from '../../../shared/http/uploaded-file';
+import type { PipelineInput } from '../../../shared/pipeline/types';
+import { DEFAULT_PRICE_TABLE, estimateMicros } from '../../../shared/pricing';
+import { alice, aVideo, bob, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoRepository } from '../fakes/fakes';
+import { InMemoryBilling } from '../money/in-memory-billing';
+
+const SOURCE_ID = 'vid_01JD00000000000000000000S1';
+const NEW_ID = 'vid_01JD0000000000000000000002';
+
+function setup(options: { sourceStatus?: 'completed' | 'in_progress'; sourceSeconds?: '4' | '8' | '12' } = {}) {
+  const source = aVideo({
+    videoId: SOURCE_ID,
+    status: options.sourceStatus ?? 'completed',
+    model: 'sora-2-pro',
+    size: '1792x1024',
+    seconds: options.sourceSeconds ?? '8',
+    providerVideoId: options.sourceStatus === 'in_progress' ? null : 'video_source',
+  });
+  const videos = new InMemoryVideoRepository([source]);
+  const money = new InMemoryBilling(videos);
+  const started: PipelineInput[] = [];
+  const idempotencyCalls: unknown[] = [];
+  const idempotency: RequestIdempotency = async (request, _context, run) => {
+    idempotencyCalls.push(request);
+    return run();
+  };
+  const deps: EditVideoDeps = {
+    videos,
+    money,
+    guards: money,
+    pipeline: { start: async (input) => void started.push(input) },
+    prices: DEFAULT_PRICE_TABLE,
+    allowedModels: ['sora-2', 'sora-2-pro'],
+    idempotency,
+    clock: fixedClock('2025-11-21T04:40:00Z'),
+    newId: () => NEW_ID,
+    logger: fakeLogger(),
+    metrics: fakeMetrics(),
+  };
+  return { videos, money, started, idempotencyCalls, deps };
+}
+
+const editRequest = (body: unknown, caller = alice, headers: Record<string, string> = {}) =>
+  parseEditVideoRequest({ body, headers }, caller);
+const extendRequest = (body: unknown, caller = alice) => parseExtendVideoRequest({ body, headers: {} }, caller);
+
+describe('edit-video', () => {
+  it('returns a queued edit of the source with its model, size and seconds, reserved and started', async () => {
+    // Prepare
+    const { videos, money, started, deps } = setup();
+
+    // Act
+    const video = await editVideo(editRequest({ video: { id: SOURCE_ID }, prompt: ' Make it snow ' }), deps);
+
+    // Assess
+    expect(video).toMatchObject({
+      id: NEW_ID,
+      status: 'queued',
+      prompt: 'Make it snow',
+      model: 'sora-2-pro',
+      size: '1792x1024',
+      seconds: '8',
+      remixed_from_video_id: null,
+      derived_from: { kind: 'edit', video_id: SOURCE_ID },
+      cost: { estimated_micros: estimateMicros('sora-2-pro', '1792x1024', '8', DEFAULT_PRICE_TABLE) },
+    });
+    expect((await videos.get(NEW_ID))?.derivedFrom).toEqual({
+      kind: 'edit',
+      videoId: SOURCE_ID,
+      providerVideoId: 'video_source',
+      sourceSeconds: 8,
+    });
+    expect(money.reserved.get(NEW_ID)).toBe(video.cost.estimated_micros);
+    expect(started).toEqual([{ videoId: NEW_ID, userId: 'alice' }]);
+  });
+
+  it('answers 400 on video for an uploaded video file (only ids are supported), and reserves nothing', async () => {
+    // Prepare
+    const { money } = setup();
+    const file = new UploadedFile('clip.mp4', 'video/mp4', Buffer.from('not a video'), 'sha');
+
+    // Act
+    const parse = () => editRequest({ video: file, prompt: 'Make it snow' });
+
+    // Assess
+    expect(parse).toThrow(ValidationError);
+    expect(parse).toThrow(/only a video id is supported/);
+    expect(money.reserved.size).toBe(0);
+  });
+
+  it('answers 400 on video without an id, and on unknown fields', () => {
+    expect(() => editRequest({ video: {}, prompt: 'x' })).toThrow(ValidationError);
+    expect(() => editRequest({ video: { id: SOURCE_ID }, prompt: 'x', seconds: '4' })).toThrow(ValidationError);
+  });
+
+  it('answers 404 for another user’s source and 409 video_not_ready for an unfinished one, reserving nothing', async () => {
+    // Prepare
+    const mine = setup();
+    const unfinished = setup({ sourceStatus: 'in_progress' });
+
+    // Act
+    const stranger = editVideo(editRequest({ video: { id: SOURCE_ID }, prompt: 'x' }, bob), mine.deps);
+    const early = editVideo(editRequest({ video: { id: SOURCE_ID }, prompt: 'x' }), unfinished.deps);
+
+    // Assess
+    await expect(stranger).rejects.toBeInstanceOf(NotFoundError);
+    await expect(early).rejects.toBeInstanceOf(ConflictError);
+    expect(mine.money.reserved.size + unfinished.money.reserved.size).toBe(0);
+  });
+
+  it('keys its Idempotency-Key record by route, so the same key and prompt cannot replay a remix', async () => {
+    // Prepare
+    const { idempotencyCalls, deps } = setup();
+
+    // Act
+    await editVideo(editRequest({ video: { id: SOURCE_ID }, prompt: 'x' }, alice, { 'idempotency-key': 'k1' }), deps);
+
+    // Assess
+    expect(idempotencyCalls).toEqual([expect.objectContaining({ operation: 'edit-video', key: 'k1' })]);
+  });
+});
+
+describe('extend-video', () => {
+  it('prices and reserves the extension’s seconds, and shows the stitched length', async () => {
+    // Prepare
+    const { videos, money, deps } = setup({ sourceSeconds: '8' });
+
+    // Act
+    const video = await extendVideo(
+      extendRequest({ video: { id: SOURCE_ID }, prompt: 'And then it rains', seconds: '4' }),
+      deps,
+    );
+
+    // Assess
+    const segmentPrice = estimateMicros('sora-2-pro', '1792x1024', '4', DEFAULT_PRICE_TABLE);
+    expect(video).toMatchObject({
+      seconds: '12',
+      derived_from: { kind: 'extension', video_id: SOURCE_ID },
+      cost: { estimated_micros: segmentPrice },
+    });
+    expect(money.reserved.get(NEW_ID)).toBe(segmentPrice);
+    expect(await videos.get(NEW_ID)).toMatchObject({ seconds: '4', derivedFrom: { sourceSeconds: 8 } });
+  });
+
+  it('answers 400 on seconds when the extended video would pass 20 seconds, and reserves nothing', async () => {
+    // Prepare
+    const { money, started, deps } = setup({ sourceSeconds: '12' });
+
+    // Act
+    const extended = extendVideo(extendRequest({ video: { id: SOURCE_ID }, prompt: 'x', seconds: '12' }), deps);
+
+    // Assess
+    await expect(extended).rejects.toMatchObject({ name: 'ValidationError', param: 'seconds' });
+    expect(money.reserved.size).toBe(0);
+    expect(started).toEqual([]);
+  });
+
+  it('answers 400 on seconds outside 4, 8 and 12, and when they are missing', () => {
+    expect(() => extendRequest({ video: { id: SOURCE_ID }, prompt: 'x', seconds: '5' })).toThrow(ValidationError);
+    expect(() => extendRequest({ video: { id: SOURCE_ID }, prompt: 'x' })).toThrow(ValidationError);
+  });
+});
+
+describe('video-characters', () => {
+  it('answers 404 not_found saying characters are not supported', () => {
+    expect(() => videoCharacters()).toThrow(NotFoundError);
+    expect(() => videoCharacters()).toThrow(/Characters are not supported/);
+  });
+});
