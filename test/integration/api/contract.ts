@@ -2,6 +2,7 @@ import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { expect } from 'vitest';
 import type { LocalStackClient } from '../../helpers/local-stack';
+import { openAiVideoValidator } from './openai-video-schema';
 
 /*
  * The black-box suite's one way to call the API: every reply is checked against the OpenAPI document the stack
@@ -43,6 +44,8 @@ interface OpenApiDocument {
 export class ContractClient {
   private readonly ajv: Ajv2020;
   private readonly validators = new Map<string, ValidateFunction>();
+  /** OpenAI's `VideoResource` (the reference copy of its API): every video in one of its statuses must pass it. */
+  private openAiVideo: ValidateFunction | undefined;
   /** Every reply checked so far (method, path, status), for the coverage assertions. */
   readonly seen: Array<{ method: string; template: string; status: number; code: string | null }> = [];
 
@@ -60,6 +63,7 @@ export class ContractClient {
     const response = await fetch(`${stack.baseUrl}/v1/openapi.json`);
     expect(response.status).toBe(200);
     const client = new ContractClient(stack, (await response.json()) as OpenApiDocument);
+    client.openAiVideo = await openAiVideoValidator();
     return client;
   }
 
@@ -150,6 +154,13 @@ export class ContractClient {
       const valid = validate(reply.body);
       expect(valid, `${what}: does not match its schema: ${JSON.stringify(validate.errors)}`).toBe(true);
     }
+    for (const video of videosIn(reply.body)) {
+      const valid = this.openAiVideo?.(video);
+      expect(
+        valid,
+        `${what}: a video OpenAI's VideoResource rejects: ${JSON.stringify(this.openAiVideo?.errors)}`,
+      ).toBe(true);
+    }
     const error = (reply.body as { error?: { code?: string; request_id?: string } } | null)?.error;
     if (reply.status >= 400) {
       expect(error?.request_id, `${what}: request_id must repeat x-request-id`).toBe(reply.headers.get('x-request-id'));
@@ -178,6 +189,18 @@ export class ContractClient {
     }
     return validate;
   }
+}
+
+/** OpenAI's four statuses: a video in one of them must also be a valid OpenAI `VideoResource`. */
+const OPENAI_STATUSES = ['queued', 'in_progress', 'completed', 'failed'];
+
+/** The videos of a reply (a video, or a list of them) in one of OpenAI's statuses. */
+function videosIn(body: unknown): unknown[] {
+  const object = body as { object?: unknown; data?: unknown } | null;
+  const candidates = object?.object === 'video' ? [object] : Array.isArray(object?.data) ? object.data : [];
+  return candidates.filter((video: { object?: unknown; status?: unknown } | null) => {
+    return video?.object === 'video' && OPENAI_STATUSES.includes(String(video.status));
+  });
 }
 
 function parseJson(text: string, what: string): unknown {

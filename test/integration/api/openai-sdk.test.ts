@@ -93,6 +93,17 @@ describe('the openai SDK against reelflow', () => {
     const remixedByForm = await client.post<OpenAI.Videos.Video>(`/videos/${created.id}/remix`, { body: form });
     const download = await client.videos.downloadContent(created.id);
     const bytes = Buffer.from(await download.arrayBuffer());
+    const previews = await Promise.all(
+      (['thumbnail', 'spritesheet'] as const).map(async (variant) => {
+        const response = await client.videos.downloadContent(created.id, { variant });
+        return {
+          variant,
+          status: response.status,
+          type: response.headers.get('content-type'),
+          bytes: (await response.arrayBuffer()).byteLength,
+        };
+      }),
+    );
     await finished(client, remixed.id);
     await finished(client, remixedByForm.id);
     const deleted = await client.videos.delete(created.id);
@@ -118,6 +129,11 @@ describe('the openai SDK against reelflow', () => {
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(
       (completed as unknown as { content: { sha256: string } }).content.sha256,
     );
+    expect(previews).toEqual([
+      { variant: 'thumbnail', status: 200, type: 'image/webp', bytes: expect.any(Number) },
+      { variant: 'spritesheet', status: 200, type: 'image/jpeg', bytes: expect.any(Number) },
+    ]);
+    expect(previews.every((preview) => preview.bytes > 0)).toBe(true);
     expect(deleted).toEqual({ id: created.id, object: 'video.deleted', deleted: true });
     expect(afterDelete).toBeInstanceOf(OpenAI.NotFoundError);
   });
