@@ -5,20 +5,36 @@
 export const POLL_POLICY = {
   /** First wait after the job is created. */
   initialWaitSeconds: 5,
-  /** Each wait is the previous one times this, before jitter. */
+  /** Each wait is the previous one times this, before jitter (the schedule while a job's progress tells nothing). */
   growthFactor: 1.5,
-  /** No wait is longer than this, before honouring a provider's retry-after. */
+  /** No wait is longer than this, before jitter and before honouring a provider's retry-after. */
   maxWaitSeconds: 60,
-  /** Jitter spreads each wait uniformly over [base × (1 − j), base × (1 + j)]. */
+  /**
+   * The growing schedule spreads each wait uniformly over [base × (1 − j), base × (1 + j)]; a wait aimed at a
+   * predicted finish is spread over [target × (1 − j), target], never past the prediction.
+   */
   jitterRatio: 0.2,
   /** The provider's retry-after is honoured up to this many seconds. */
   maxRetryAfterSeconds: 120,
   /** After this many polls the video fails as `timed_out`. */
   maxPolls: 150,
+  /** A wait aimed at a predicted finish is never shorter than this (a job about to finish is not hammered). */
+  minWaitSeconds: 2,
+  /** A wait aimed at a predicted finish aims this much past it, so the poll lands after the finish, not just before. */
+  finishMarginSeconds: 1,
 } as const;
 
+/** The poll policy's values; tests and the benchmark pass variants of POLL_POLICY. */
+export type PollPolicy = { readonly [K in keyof typeof POLL_POLICY]: number };
+
+/**
+ * How PollGenerationJob picks its waits: `progress` aims at the finish the job's progress predicts and falls back to
+ * the growing schedule while progress tells nothing; `backoff` is the growing schedule alone (5 s × 1.5ⁿ up to 60 s).
+ */
+export type PollStrategy = 'progress' | 'backoff';
+
 /** The un-jittered wait before poll number `polls + 1` (`polls` made so far). */
-export function baseWaitSeconds(polls: number, policy = POLL_POLICY): number {
+export function baseWaitSeconds(polls: number, policy: PollPolicy = POLL_POLICY): number {
   const grown = policy.initialWaitSeconds * policy.growthFactor ** Math.max(0, polls);
   return Math.min(policy.maxWaitSeconds, grown);
 }
@@ -30,7 +46,7 @@ export function baseWaitSeconds(polls: number, policy = POLL_POLICY): number {
 export function nextWaitSeconds(
   polls: number,
   options: { retryAfterSeconds?: number; random?: () => number } = {},
-  policy = POLL_POLICY,
+  policy: PollPolicy = POLL_POLICY,
 ): number {
   const random = options.random ?? Math.random;
   const base = baseWaitSeconds(polls, policy);
@@ -39,13 +55,98 @@ export function nextWaitSeconds(
   return Math.max(1, Math.ceil(Math.max(jittered, retryAfter)));
 }
 
-/** The longest the polling loop can wait in total, in seconds (every wait at its jittered maximum). */
-export function maxTotalWaitSeconds(policy = POLL_POLICY): number {
-  let total = 0;
-  for (let polls = 0; polls < policy.maxPolls; polls++) {
-    total += Math.ceil(baseWaitSeconds(polls, policy) * (1 + policy.jitterRatio));
+/**
+ * The longest one wait of the poll loop can be, whichever strategy chose it: the growing schedule's cap at its
+ * jittered maximum, or the provider's retry-after where that is longer (honoured up to maxRetryAfterSeconds). A wait
+ * aimed at a predicted finish never exceeds maxWaitSeconds, so it is covered too.
+ */
+export function longestPollWaitSeconds(policy: PollPolicy = POLL_POLICY): number {
+  return Math.max(Math.ceil(policy.maxWaitSeconds * (1 + policy.jitterRatio)), policy.maxRetryAfterSeconds);
+}
+
+/** The longest the polling loop can wait in total, in seconds (every wait at the longest any wait can be). */
+export function maxTotalWaitSeconds(policy: PollPolicy = POLL_POLICY): number {
+  return policy.maxPolls * longestPollWaitSeconds(policy);
+}
+
+/**
+ * What the poll loop carries from poll to poll to tell how fast a job moves. Times are the seconds the state machine
+ * waited (the Wait states' own seconds, not a clock): they are what the next wait is made of, and a time-scaled local
+ * engine shrinks them with the emulated jobs, so the ratios hold. Task time and transient retries are not counted,
+ * so the speed is overestimated slightly: a poll lands a little early, never late.
+ */
+export interface ProgressTrack {
+  /** The job's progress (0..100) last seen. */
+  progress: number;
+  /** Seconds waited since `progress` was first seen at its value, not counting the wait before this poll. */
+  progressAgeSeconds: number;
+  /** Progress points per second, measured when progress last moved; absent until it has moved once. */
+  progressPerSecond?: number;
+}
+
+/** One poll's outcome as the policy sees it. */
+export interface PollObservation {
+  /** Polls made so far, this one included. */
+  polls: number;
+  /** The track carried from the previous poll (or from the create). */
+  track: ProgressTrack;
+  /** The seconds the state machine waited before this poll (the previous step's waitSeconds). */
+  waitedSeconds: number;
+  /** The progress this poll saw; absent when it saw nothing (the provider rate limited it). */
+  progress?: number;
+  /** The provider's retry-after, when it gave one. */
+  retryAfterSeconds?: number;
+}
+
+/**
+ * The next wait and the track to carry. With `progress`, once the job's progress has moved: the predicted seconds to
+ * its finish, (100 − progress) ÷ speed, plus finishMarginSeconds, kept within [minWaitSeconds, maxWaitSeconds],
+ * jittered downwards only. While progress stands still the speed is taken as at most one point per the seconds it
+ * has stood, so a job stuck near the end backs off instead of being polled at the minimum until maxPolls (a poll
+ * that saw nothing, rate limited, counts as standing still: it waits longer, which a limited provider welcomes). Before
+ * progress has moved (queued), and with `backoff`, the growing schedule (nextWaitSeconds). Never sooner than the
+ * provider's retry-after (up to maxRetryAfterSeconds). Whole seconds, at least 1.
+ * @param random a number in [0, 1), injectable for tests
+ */
+export function nextPollWait(
+  observation: PollObservation,
+  options: { strategy?: PollStrategy; random?: () => number } = {},
+  policy: PollPolicy = POLL_POLICY,
+): { waitSeconds: number; track: ProgressTrack } {
+  const random = options.random ?? Math.random;
+  const track = nextTrack(observation);
+  const retryAfter = Math.min(observation.retryAfterSeconds ?? 0, policy.maxRetryAfterSeconds);
+  const speed = currentSpeed(track);
+  if ((options.strategy ?? 'progress') === 'backoff' || speed === undefined || track.progress >= 100) {
+    const grown = nextWaitSeconds(
+      observation.polls,
+      { random, ...(observation.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: retryAfter }) },
+      policy,
+    );
+    return { waitSeconds: grown, track };
   }
-  return total;
+  const predicted = (100 - track.progress) / speed + policy.finishMarginSeconds;
+  const target = Math.min(policy.maxWaitSeconds, Math.max(policy.minWaitSeconds, predicted));
+  const jittered = target * (1 - policy.jitterRatio * random());
+  const waitSeconds = Math.max(1, policy.minWaitSeconds, Math.ceil(Math.max(jittered, retryAfter)));
+  return { waitSeconds, track };
+}
+
+/** The track after this poll: a new speed when progress moved, an older age when it did not or nothing was seen. */
+function nextTrack({ track, waitedSeconds, progress }: PollObservation): ProgressTrack {
+  const age = track.progressAgeSeconds + Math.max(0, waitedSeconds);
+  if (progress === undefined || progress === track.progress) return { ...track, progressAgeSeconds: age };
+  // Progress that went back (a provider that restarted the job) says nothing about the speed from here.
+  if (progress < track.progress) return { progress, progressAgeSeconds: 0 };
+  if (age <= 0) return { ...track, progress, progressAgeSeconds: 0 };
+  return { progress, progressAgeSeconds: 0, progressPerSecond: (progress - track.progress) / age };
+}
+
+/** The speed to predict with: the last measured one, bounded by how long progress has stood still. */
+function currentSpeed(track: ProgressTrack): number | undefined {
+  const measured = track.progressPerSecond;
+  if (measured === undefined || measured <= 0 || track.progress <= 0) return undefined;
+  return track.progressAgeSeconds > 0 ? Math.min(measured, 1 / track.progressAgeSeconds) : measured;
 }
 
 /**

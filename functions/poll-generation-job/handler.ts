@@ -21,6 +21,7 @@ const deps: PollGenerationJobDeps = {
   clock: () => new Date(),
   logger,
   metrics,
+  strategy: env.POLL_STRATEGY,
 };
 
 /** Task PollGenerationJob: the state with `$.job` → the next JobState (ResultPath `$.job`). */

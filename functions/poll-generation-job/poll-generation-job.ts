@@ -6,7 +6,7 @@ import {
   RetryableProviderError,
 } from '../../shared/errors';
 import type { JobState, PipelineInput } from '../../shared/pipeline/types';
-import { nextWaitSeconds, POLL_POLICY } from '../../shared/poll-policy';
+import { nextPollWait, POLL_POLICY, type PollPolicy, type PollStrategy } from '../../shared/poll-policy';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { VideoProvider } from '../../shared/provider/provider-client';
 import type { VideoRepository } from '../../shared/repositories/video-repository';
@@ -18,7 +18,9 @@ export interface PollGenerationJobDeps {
   clock: () => Date;
   logger: Pick<AppLogger, 'info' | 'warn'>;
   metrics: AppMetrics;
-  policy?: typeof POLL_POLICY;
+  policy?: PollPolicy;
+  /** How the next wait is chosen (default `progress`). */
+  strategy?: PollStrategy;
   random?: () => number;
 }
 
@@ -28,6 +30,8 @@ const jobStateSchema = z.object({
   progress: z.number(),
   polls: z.number().check(z.int(), z.gte(0)),
   waitSeconds: z.number(),
+  progressAgeSeconds: z.optional(z.number().check(z.gte(0))),
+  progressPerSecond: z.optional(z.number().check(z.gt(0))),
 });
 
 /** The task's input: the execution input plus the job state at `$.job`. */
@@ -53,15 +57,29 @@ export async function pollGenerationJob(input: PollGenerationJobInput, deps: Pol
     );
   }
   const polls = job.polls + 1;
-  const wait = (retryAfterSeconds?: number) =>
-    nextWaitSeconds(
-      polls,
+  const { progressAgeSeconds: _age, progressPerSecond: _speed, ...untracked } = job;
+  // The next wait and the progress track it was computed from, both carried in the job state to the next poll.
+  const next = (seen: { progress?: number; retryAfterSeconds?: number }) => {
+    const { waitSeconds, track } = nextPollWait(
       {
-        ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+        polls,
+        track: {
+          progress: job.progress,
+          progressAgeSeconds: job.progressAgeSeconds ?? 0,
+          ...(job.progressPerSecond === undefined ? {} : { progressPerSecond: job.progressPerSecond }),
+        },
+        waitedSeconds: job.waitSeconds,
+        ...seen,
+      },
+      {
+        ...(deps.strategy === undefined ? {} : { strategy: deps.strategy }),
         ...(deps.random === undefined ? {} : { random: deps.random }),
       },
       policy,
     );
+    const { progress: _, ...carried } = track;
+    return { polls, waitSeconds, ...carried };
+  };
   deps.metrics.addMetric('Polls', 'Count', 1);
 
   let video: Awaited<ReturnType<VideoProvider['retrieve']>>;
@@ -70,7 +88,10 @@ export async function pollGenerationJob(input: PollGenerationJobInput, deps: Pol
   } catch (error) {
     if (error instanceof RetryableProviderError && error.rateLimited) {
       deps.logger.warn('Provider rate limited the poll; waiting', { retryAfterSeconds: error.retryAfterSeconds });
-      return { ...job, polls, waitSeconds: wait(error.retryAfterSeconds) };
+      return {
+        ...untracked,
+        ...next(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
+      };
     }
     throw error;
   }
@@ -89,12 +110,12 @@ export async function pollGenerationJob(input: PollGenerationJobInput, deps: Pol
       }
       await mirror(input.videoId, { status: 'in_progress', progress: 100, now }, deps);
       deps.logger.info('Provider job completed', { providerVideoId: video.id, polls });
-      return { ...job, status: 'completed', progress: 100, polls, waitSeconds: wait() };
+      return { ...untracked, status: 'completed', progress: 100, ...next({ progress: 100 }) };
     }
     default: {
       const progress = Math.max(0, Math.min(100, Math.round(video.progress)));
       await mirror(input.videoId, { status: video.status, progress, now }, deps);
-      return { ...job, status: video.status, progress, polls, waitSeconds: wait() };
+      return { ...untracked, status: video.status, progress, ...next({ progress }) };
     }
   }
 }

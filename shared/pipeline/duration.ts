@@ -1,4 +1,4 @@
-import { baseWaitSeconds, POLL_POLICY, RATE_LIMITED_CREATE_POLICY } from '../poll-policy';
+import { longestPollWaitSeconds, POLL_POLICY, type PollPolicy, RATE_LIMITED_CREATE_POLICY } from '../poll-policy';
 
 /*
  * How long one pipeline execution can run at most, in plain numbers (no CDK, no SDK: infra imports it as a value):
@@ -49,16 +49,12 @@ export function maxTaskVisitSeconds(timeoutSeconds: number, retry = TRANSIENT_RE
 
 /**
  * The longest the poll loop's WaitBeforePoll states can wait in total: every iteration (maxPolls, plus the one that
- * fails as timed out, as history-budget.ts counts them) at its jittered maximum, or at the provider's retry-after
- * where that is longer (nextWaitSeconds honours it up to maxRetryAfterSeconds).
+ * fails as timed out, as history-budget.ts counts them) at the longest one wait can be, whichever wait the poll chose
+ * (the growing schedule at its jittered cap, a wait aimed at a predicted finish, or the provider's retry-after up to
+ * maxRetryAfterSeconds): longestPollWaitSeconds.
  */
-export function maxPollWaitSeconds(policy = POLL_POLICY): number {
-  let total = 0;
-  for (let polls = 0; polls <= policy.maxPolls; polls++) {
-    const jittered = Math.ceil(baseWaitSeconds(polls, policy) * (1 + policy.jitterRatio));
-    total += Math.max(jittered, policy.maxRetryAfterSeconds);
-  }
-  return total;
+export function maxPollWaitSeconds(policy: PollPolicy = POLL_POLICY): number {
+  return (policy.maxPolls + 1) * longestPollWaitSeconds(policy);
 }
 
 /**
@@ -80,7 +76,7 @@ export function maxRateLimitedCreateSeconds(
  * with today's values); it bounds how long a reservation can be held, it is not an expected duration.
  */
 export function maxPipelineSeconds(
-  policy = POLL_POLICY,
+  policy: PollPolicy = POLL_POLICY,
   retry = TRANSIENT_RETRY,
   timeouts: Record<keyof typeof TASK_TIMEOUT_SECONDS, number> = TASK_TIMEOUT_SECONDS,
 ): number {

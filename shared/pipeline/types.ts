@@ -21,6 +21,10 @@ export interface JobState {
   polls: number;
   /** How long WaitBeforePoll waits next (whole seconds, >= 1), jittered, capped, honouring retry-after. */
   waitSeconds: number;
+  /** Seconds waited since `progress` was first seen at its value (shared/poll-policy.ts ProgressTrack). */
+  progressAgeSeconds?: number;
+  /** Progress points per second when progress last moved; absent until it has. */
+  progressPerSecond?: number;
 }
 
 /** CreateGenerationJob's result when the provider rate-limited the create: wait, then create again. */

@@ -36,7 +36,7 @@ function setup() {
 }
 
 describe('poll-generation-job', () => {
-  it('returns in_progress with progress and a grown wait, and mirrors it on the video', async () => {
+  it('returns in_progress with progress and a wait aimed at the predicted finish, and mirrors it on the video', async () => {
     // Prepare
     const { videos, provider, metrics, deps } = setup();
     provider.retrieveResults = [aProviderJob({ status: 'in_progress', progress: 42 })];
@@ -44,16 +44,51 @@ describe('poll-generation-job', () => {
     // Act
     const next = await pollGenerationJob({ videoId, userId: 'alice', job }, deps);
 
-    // Assess
+    // Assess: 0 → 42 points over the 9 s waited; 58 points left ≈ 12.4 s, + 1 s margin, × 0.9 (jitter) → 13 s.
     expect(next).toEqual({
       providerVideoId: 'video_abc',
       status: 'in_progress',
       progress: 42,
       polls: 3,
-      waitSeconds: nextWaitSeconds(3, { random: () => 0.5 }),
+      waitSeconds: 13,
+      progressAgeSeconds: 0,
+      progressPerSecond: 42 / 9,
     });
     expect(videos.videos.get(videoId)).toMatchObject({ status: 'in_progress', progress: 42 });
     expect(metrics.total('Polls')).toBe(1);
+  });
+
+  it('returns the growing wait with strategy backoff, as before progress-aware polling', async () => {
+    // Prepare
+    const { provider, deps } = setup();
+    provider.retrieveResults = [aProviderJob({ status: 'in_progress', progress: 42 })];
+
+    // Act
+    const next = await pollGenerationJob({ videoId, userId: 'alice', job }, { ...deps, strategy: 'backoff' });
+
+    // Assess
+    expect(next).toMatchObject({ status: 'in_progress', progress: 42, polls: 3 });
+    expect(next.waitSeconds).toBe(nextWaitSeconds(3, { random: () => 0.5 }));
+  });
+
+  it('returns a longer wait when progress stood still since the previous poll', async () => {
+    // Prepare: 2 points a second until 90%, then nothing moved during a 10 s wait (after 5 s already at 90%).
+    const { provider, deps } = setup();
+    provider.retrieveResults = [aProviderJob({ status: 'in_progress', progress: 90 })];
+    const moving: JobState = {
+      ...job,
+      status: 'in_progress',
+      progress: 90,
+      waitSeconds: 10,
+      progressAgeSeconds: 5,
+      progressPerSecond: 2,
+    };
+
+    // Act
+    const next = await pollGenerationJob({ videoId, userId: 'alice', job: moving }, deps);
+
+    // Assess: at most one point in 15 s: 10 points ≈ 150 s, capped at 60, × 0.9 (jitter).
+    expect(next).toMatchObject({ progress: 90, progressAgeSeconds: 15, progressPerSecond: 2, waitSeconds: 54 });
   });
 
   it('returns completed and records generation seconds when the provider finished', async () => {
@@ -99,8 +134,8 @@ describe('poll-generation-job', () => {
     // Act
     const next = await pollGenerationJob({ videoId, userId: 'alice', job }, deps);
 
-    // Assess
-    expect(next).toEqual({ ...job, polls: 3, waitSeconds: 45 });
+    // Assess: nothing seen, so the progress track only ages by the 9 s waited.
+    expect(next).toEqual({ ...job, polls: 3, waitSeconds: 45, progressAgeSeconds: 9 });
     expect(videos.videos.get(videoId)?.status).toBe('queued');
   });
 

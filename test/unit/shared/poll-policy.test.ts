@@ -1,5 +1,15 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { baseWaitSeconds, maxTotalWaitSeconds, nextWaitSeconds, POLL_POLICY } from '../../../shared/poll-policy';
+import { maxPollWaitSeconds } from '../../../shared/pipeline/duration';
+import {
+  baseWaitSeconds,
+  longestPollWaitSeconds,
+  maxTotalWaitSeconds,
+  nextPollWait,
+  nextWaitSeconds,
+  POLL_POLICY,
+  type ProgressTrack,
+} from '../../../shared/poll-policy';
 
 describe('poll-policy', () => {
   it('returns waits that grow by 1.5 per poll until the cap when there is no jitter', () => {
@@ -67,5 +77,177 @@ describe('poll-policy', () => {
     for (let polls = 0; polls < POLL_POLICY.maxPolls; polls++)
       sum += nextWaitSeconds(polls, { random: () => 0.999_999 });
     expect(total).toBeGreaterThanOrEqual(sum);
+  });
+});
+
+describe('poll-policy nextPollWait', () => {
+  const queued: ProgressTrack = { progress: 0, progressAgeSeconds: 0 };
+
+  it('returns the growing schedule while the job is queued at 0%', () => {
+    // Act
+    const next = nextPollWait({ polls: 3, track: queued, waitedSeconds: 9, progress: 0 }, { random: () => 0.5 });
+
+    // Assess
+    expect(next.waitSeconds).toBe(nextWaitSeconds(3, { random: () => 0.5 }));
+    expect(next.track).toEqual({ progress: 0, progressAgeSeconds: 9 });
+  });
+
+  it('returns a wait aimed just past the predicted finish, jittered downwards only, when progress moved', () => {
+    // Prepare: 10% → 30% in 10 s is 2 points a second: 70 points left are 35 s, plus the 1 s margin.
+    const track: ProgressTrack = { progress: 10, progressAgeSeconds: 0 };
+
+    // Act
+    const unjittered = nextPollWait({ polls: 2, track, waitedSeconds: 10, progress: 30 }, { random: () => 0 });
+    const mostJittered = nextPollWait(
+      { polls: 2, track, waitedSeconds: 10, progress: 30 },
+      { random: () => 0.999_999 },
+    );
+
+    // Assess
+    expect(unjittered).toEqual({
+      waitSeconds: 36,
+      track: { progress: 30, progressAgeSeconds: 0, progressPerSecond: 2 },
+    });
+    expect(mostJittered.waitSeconds).toBe(Math.ceil(36 * (1 - POLL_POLICY.jitterRatio)));
+  });
+
+  it('returns the speed measured over every second since the previous value was first seen', () => {
+    // Prepare: progress stood at 20% for 15 s before the last 5 s wait, then reached 40%.
+    const track: ProgressTrack = { progress: 20, progressAgeSeconds: 15, progressPerSecond: 9 };
+
+    // Act
+    const next = nextPollWait({ polls: 5, track, waitedSeconds: 5, progress: 40 }, { random: () => 0 });
+
+    // Assess
+    expect(next.track).toEqual({ progress: 40, progressAgeSeconds: 0, progressPerSecond: 1 });
+    expect(next.waitSeconds).toBe(POLL_POLICY.maxWaitSeconds);
+  });
+
+  it('returns the minimum wait when the job is about to finish', () => {
+    // Act
+    const next = nextPollWait(
+      { polls: 4, track: { progress: 50, progressAgeSeconds: 0 }, waitedSeconds: 1, progress: 99 },
+      { random: () => 0.5 },
+    );
+
+    // Assess
+    expect(next.waitSeconds).toBe(POLL_POLICY.minWaitSeconds);
+  });
+
+  it('returns longer waits while progress stands still, up to the cap, for a job stuck near the end', () => {
+    // Prepare: it moved fast once, then stood at 99% for a minute.
+    const track: ProgressTrack = { progress: 99, progressAgeSeconds: 30, progressPerSecond: 5 };
+
+    // Act
+    const next = nextPollWait({ polls: 8, track, waitedSeconds: 30, progress: 99 }, { random: () => 0 });
+
+    // Assess: at most one point per 60 s, 1 point left.
+    expect(next.track).toEqual({ progress: 99, progressAgeSeconds: 60, progressPerSecond: 5 });
+    expect(next.waitSeconds).toBe(POLL_POLICY.maxWaitSeconds);
+  });
+
+  it('returns the growing schedule with strategy backoff, whatever progress says', () => {
+    // Act
+    const next = nextPollWait(
+      { polls: 2, track: { progress: 10, progressAgeSeconds: 0 }, waitedSeconds: 10, progress: 30 },
+      { strategy: 'backoff', random: () => 0.5 },
+    );
+
+    // Assess
+    expect(next.waitSeconds).toBe(nextWaitSeconds(2, { random: () => 0.5 }));
+  });
+
+  it('returns the provider retry-after when it is later than the predicted finish, and ages the track', () => {
+    // Prepare
+    const track: ProgressTrack = { progress: 90, progressAgeSeconds: 0, progressPerSecond: 5 };
+
+    // Act
+    const next = nextPollWait({ polls: 6, track, waitedSeconds: 3, retryAfterSeconds: 45 }, { random: () => 0 });
+
+    // Assess
+    expect(next.waitSeconds).toBe(45);
+    expect(next.track).toEqual({ progress: 90, progressAgeSeconds: 3, progressPerSecond: 5 });
+  });
+
+  it('returns no speed after progress went back', () => {
+    // Act
+    const next = nextPollWait(
+      {
+        polls: 6,
+        track: { progress: 60, progressAgeSeconds: 0, progressPerSecond: 5 },
+        waitedSeconds: 3,
+        progress: 10,
+      },
+      { random: () => 0.5 },
+    );
+
+    // Assess
+    expect(next.track).toEqual({ progress: 10, progressAgeSeconds: 0 });
+    expect(next.waitSeconds).toBe(nextWaitSeconds(6, { random: () => 0.5 }));
+  });
+
+  const observations = fc.record({
+    polls: fc.integer({ min: 1, max: POLL_POLICY.maxPolls }),
+    track: fc.record(
+      {
+        progress: fc.integer({ min: 0, max: 100 }),
+        progressAgeSeconds: fc.integer({ min: 0, max: 10_000 }),
+        progressPerSecond: fc.double({ min: 0.000_1, max: 1000, noNaN: true }),
+      },
+      { requiredKeys: ['progress', 'progressAgeSeconds'] },
+    ),
+    waitedSeconds: fc.integer({ min: 0, max: 200 }),
+    progress: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
+    retryAfterSeconds: fc.option(fc.integer({ min: 0, max: 100_000 }), { nil: undefined }),
+  });
+  const draws = fc.tuple(
+    observations,
+    fc.double({ min: 0, max: 0.999_999, noNaN: true }),
+    fc.constantFrom('progress' as const, 'backoff' as const),
+  );
+
+  it('returns whole seconds never below the minimum wait nor the (capped) retry-after, whatever it sees', () => {
+    fc.assert(
+      fc.property(draws, ([observation, draw, strategy]) => {
+        const { waitSeconds } = nextPollWait(observation, { strategy, random: () => draw });
+        const retryAfter = Math.min(observation.retryAfterSeconds ?? 0, POLL_POLICY.maxRetryAfterSeconds);
+        expect(Number.isInteger(waitSeconds)).toBe(true);
+        expect(waitSeconds).toBeGreaterThanOrEqual(POLL_POLICY.minWaitSeconds);
+        expect(waitSeconds).toBeGreaterThanOrEqual(retryAfter);
+      }),
+    );
+  });
+
+  it('returns waits never above the cap (plus the growing schedule jitter, or a longer retry-after)', () => {
+    fc.assert(
+      fc.property(draws, ([observation, draw, strategy]) => {
+        const { waitSeconds } = nextPollWait(observation, { strategy, random: () => draw });
+        const retryAfter = Math.min(observation.retryAfterSeconds ?? 0, POLL_POLICY.maxRetryAfterSeconds);
+        const cap = Math.ceil(POLL_POLICY.maxWaitSeconds * (1 + POLL_POLICY.jitterRatio));
+        expect(waitSeconds).toBeLessThanOrEqual(Math.max(cap, retryAfter));
+        expect(waitSeconds).toBeLessThanOrEqual(longestPollWaitSeconds());
+      }),
+    );
+  });
+
+  it('returns at most maxWaitSeconds when it aims at a predicted finish without a retry-after', () => {
+    fc.assert(
+      fc.property(draws, ([observation, draw]) => {
+        const aimed = { ...observation, retryAfterSeconds: undefined };
+        const progressAware = nextPollWait(aimed, { strategy: 'progress', random: () => draw });
+        const backoff = nextPollWait(aimed, { strategy: 'backoff', random: () => draw });
+        if (progressAware.waitSeconds !== backoff.waitSeconds) {
+          expect(progressAware.waitSeconds).toBeLessThanOrEqual(POLL_POLICY.maxWaitSeconds);
+        }
+      }),
+    );
+  });
+
+  it('returns a poll loop wait bound (execution timeout) covering every wait either strategy can choose', () => {
+    // Assess: every iteration, the one that fails as timed out included, at the longest wait.
+    expect(maxPollWaitSeconds()).toBe((POLL_POLICY.maxPolls + 1) * longestPollWaitSeconds());
+    expect(longestPollWaitSeconds()).toBe(
+      Math.max(Math.ceil(POLL_POLICY.maxWaitSeconds * (1 + POLL_POLICY.jitterRatio)), POLL_POLICY.maxRetryAfterSeconds),
+    );
   });
 });
