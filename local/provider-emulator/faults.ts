@@ -30,6 +30,8 @@ export interface Faults {
   synthetic_video_bytes?: number | null;
   /** How long completed content stays downloadable (`expires_at - completed_at`); default 3600. */
   content_ttl_seconds?: number | null;
+  /** Jobs created while this is set (and matching) take `ms` instead of the emulator's `jobMs`. */
+  job_ms?: JobDuration | null;
 }
 
 /** Names of the `/v1` routes, used by `error_burst.routes` and the request counters. */
@@ -73,11 +75,18 @@ export interface DropDownload extends JobTarget {
   bytes: number;
 }
 
+export interface JobDuration extends JobTarget {
+  /** How long the job takes, in ms (before the emulator's time scale). */
+  ms: number;
+}
+
 /** The generation outcome stamped on a job when it is created. */
 export interface JobPlan {
   failure: { code: string; message: string } | null;
   neverFinish: boolean;
   syntheticBytes: number | null;
+  /** How long the job takes (unscaled ms), when `job_ms` set it; null = the emulator's `jobMs`. */
+  durationMs: number | null;
 }
 
 const DEFAULT_FAILURE_MESSAGES: Record<string, string> = {
@@ -155,7 +164,9 @@ export class FaultState {
   planJob(prompt: string): JobPlan {
     const failure = this.take('fail_generation', prompt);
     const neverFinish = this.take('never_finish', prompt) !== null;
+    const duration = this.take('job_ms', prompt);
     return {
+      durationMs: duration?.ms ?? null,
       failure: failure
         ? {
             code: failure.code,
@@ -178,11 +189,9 @@ export class FaultState {
     return this.take('drop_download_after_bytes', prompt, 1)?.bytes ?? null;
   }
 
-  private take<K extends 'fail_generation' | 'never_finish' | 'drop_after_create' | 'drop_download_after_bytes'>(
-    key: K,
-    prompt: string,
-    defaultCount?: number,
-  ): NonNullable<Faults[K]> | null {
+  private take<
+    K extends 'fail_generation' | 'never_finish' | 'drop_after_create' | 'drop_download_after_bytes' | 'job_ms',
+  >(key: K, prompt: string, defaultCount?: number): NonNullable<Faults[K]> | null {
     const fault = this.faults[key] as (JobTarget & NonNullable<Faults[K]>) | undefined;
     if (!fault) return null;
     if (fault.match !== undefined && !prompt.includes(fault.match)) return null;
@@ -239,5 +248,9 @@ export const faultsSchema = z
     drop_after_create: z.object(jobTarget).strict().nullish(),
     synthetic_video_bytes: z.number().int().positive().nullish(),
     content_ttl_seconds: z.number().nonnegative().nullish(),
+    job_ms: z
+      .object({ ms: z.number().int().positive(), ...jobTarget })
+      .strict()
+      .nullish(),
   })
   .strict() satisfies z.ZodType<Faults>;

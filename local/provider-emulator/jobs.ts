@@ -18,6 +18,8 @@ export interface Job {
   readonly plan: JobPlan;
   status: VideoStatus;
   progress: number;
+  /** When the job ended (completed or failed), in ms: what a benchmark measures detection lag from. */
+  finishedAtMs: number | null;
   completedAt: number | null;
   expiresAt: number | null;
   error: { code: string; message: string } | null;
@@ -63,10 +65,16 @@ export class JobStore {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private seq = 0;
 
+  /**
+   * @param jobMs how long a job takes unless its plan says otherwise
+   * @param timeScale every job's duration is multiplied by it (the local stack's LOCAL_TIME_SCALE), so a shortened
+   *   run keeps a 2-minute job four times as long as a 30-second one
+   */
   constructor(
     private readonly jobMs: number,
     private readonly onSettled: (job: Job) => void,
     private readonly now: () => number = Date.now,
+    private readonly timeScale = 1,
   ) {}
 
   create(input: NewJob): Job {
@@ -79,11 +87,12 @@ export class JobStore {
       seconds: input.seconds,
       remixedFromVideoId: input.remixedFromVideoId ?? null,
       createdAtMs: this.now(),
-      durationMs: this.jobMs,
+      durationMs: Math.max(1, Math.round((input.plan.durationMs ?? this.jobMs) * this.timeScale)),
       contentTtlSeconds: input.contentTtlSeconds,
       plan: input.plan,
       status: 'queued',
       progress: 0,
+      finishedAtMs: null,
       completedAt: null,
       expiresAt: null,
       error: null,
@@ -115,6 +124,7 @@ export class JobStore {
       if (job.status === 'completed' || job.status === 'failed' || !job.prompt.includes(match)) continue;
       clearTimeout(this.timers.get(job.id));
       this.timers.delete(job.id);
+      job.finishedAtMs = this.now();
       if (outcome.status === 'failed') {
         job.status = 'failed';
         job.error = outcome.error;
@@ -176,6 +186,7 @@ export class JobStore {
   private settle(job: Job): void {
     const finishedAt = Math.floor((job.createdAtMs + job.durationMs) / 1000);
     this.timers.delete(job.id);
+    job.finishedAtMs = job.createdAtMs + job.durationMs;
     if (job.plan.failure) {
       job.status = 'failed';
       job.error = { ...job.plan.failure };

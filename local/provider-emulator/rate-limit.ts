@@ -11,7 +11,14 @@ const RATE_WINDOW_MS = 60_000;
 export class RequestRateLimiter {
   private acceptedRequestTimes: number[] = [];
 
-  constructor(private readonly faults: FaultState) {}
+  /**
+   * @param timeScale the window lasts 60 s × timeScale (the local stack's LOCAL_TIME_SCALE); `retry-after` and the
+   *   reset header still speak unscaled time, which the time-scaled engine shrinks again when it waits them
+   */
+  constructor(
+    private readonly faults: FaultState,
+    private readonly timeScale = 1,
+  ) {}
 
   /** Throws a 429 from a storm or the per-minute limit; sets `x-ratelimit-*` headers when a limit is configured. */
   check(headers: Headers, prompt: string | null): void {
@@ -30,9 +37,10 @@ export class RequestRateLimiter {
     const limit = this.faults.requestsPerMinute;
     if (limit === null) return;
     const now = Date.now();
-    this.acceptedRequestTimes = this.acceptedRequestTimes.filter((t) => t > now - RATE_WINDOW_MS);
+    const windowMs = RATE_WINDOW_MS * this.timeScale;
+    this.acceptedRequestTimes = this.acceptedRequestTimes.filter((t) => t > now - windowMs);
     const oldest = this.acceptedRequestTimes[0] ?? now;
-    const resetMs = Math.max(0, oldest + RATE_WINDOW_MS - now);
+    const resetMs = Math.max(0, oldest + windowMs - now) / this.timeScale;
     headers['x-ratelimit-limit-requests'] = String(limit);
     headers['x-ratelimit-reset-requests'] = formatDuration(resetMs);
     if (this.acceptedRequestTimes.length >= limit) {

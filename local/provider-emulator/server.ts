@@ -30,6 +30,11 @@ export interface EmulatorOptions {
   apiKey?: string;
   /** How long a generation takes, in milliseconds; default 30000. */
   jobMs?: number;
+  /**
+   * Multiplies every job's duration and the requests-per-minute window (default 1). `retry-after` stays in unscaled
+   * seconds: the local stack's time-scaled engine shrinks the waits it makes of them by the same factor.
+   */
+  timeScale?: number;
   /** Where to send `video.completed` / `video.failed` events, and the `whsec_` secret to sign them with. */
   webhook?: WebhookConfig;
   /** Faults active from the start. */
@@ -54,10 +59,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const apiKey = options.apiKey ?? 'sk-emulator';
   const faults = new FaultState(options.faults ? faultsSchema.parse(options.faults) : {});
   const webhooks = options.webhook ? new WebhookSender(options.webhook) : null;
-  const jobs = new JobStore(options.jobMs ?? 30_000, (job) =>
-    webhooks?.send(job.status === 'completed' ? 'video.completed' : 'video.failed', job.id),
+  const timeScale = options.timeScale ?? 1;
+  if (!(timeScale > 0)) throw new Error(`timeScale must be a positive number, got ${timeScale}`);
+  const jobs = new JobStore(
+    options.jobMs ?? 30_000,
+    (job) => webhooks?.send(job.status === 'completed' ? 'video.completed' : 'video.failed', job.id),
+    Date.now,
+    timeScale,
   );
-  const emulator = new Emulator(apiKey, faults, jobs);
+  const emulator = new Emulator(apiKey, faults, jobs, timeScale);
 
   const server = createServer((req, res) => {
     emulator.handle(req, res).catch((error: unknown) => {
@@ -100,8 +110,9 @@ class Emulator {
     private readonly apiKey: string,
     private readonly faults: FaultState,
     private readonly jobs: JobStore,
+    timeScale: number,
   ) {
-    this.rateLimiter = new RequestRateLimiter(faults);
+    this.rateLimiter = new RequestRateLimiter(faults, timeScale);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -346,6 +357,7 @@ class Emulator {
         size: job.size,
         seconds: job.seconds,
         created_at: Math.floor(job.createdAtMs / 1000),
+        finished_at_ms: job.finishedAtMs,
         content:
           job.status === 'completed' ? await describeContent(job.size, job.seconds, job.plan.syntheticBytes) : null,
       })),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { JobPlan } from '../../../local/provider-emulator/faults';
 import { type Job, JobStore, toResource } from '../../../local/provider-emulator/jobs';
 
-const plain: JobPlan = { failure: null, neverFinish: false, syntheticBytes: null };
+const plain: JobPlan = { failure: null, neverFinish: false, syntheticBytes: null, durationMs: null };
 const input = { prompt: 'p', model: 'sora-2', size: '720x1280', seconds: '4', contentTtlSeconds: 3600 };
 
 function storeAt(clock: { now: number }, settled: Job[] = []): JobStore {
@@ -15,6 +15,30 @@ function storeAt(clock: { now: number }, settled: Job[] = []): JobStore {
 }
 
 describe('provider emulator job store', () => {
+  it('returns a job lasting its planned duration times the time scale, and when it finished in ms', () => {
+    // Prepare: a 2-minute job at a time scale of 0.1 lasts 12 s.
+    const clock = { now: 1_700_000_000_000 };
+    const store = new JobStore(
+      1_000_000,
+      () => undefined,
+      () => clock.now,
+      0.1,
+    );
+    const job = store.create({ ...input, plan: { ...plain, durationMs: 120_000 } });
+
+    // Act
+    clock.now += 11_999;
+    const running = toResource(store.get(job.id)!);
+    clock.now += 1;
+    const done = store.get(job.id)!;
+    store.clear();
+
+    // Assess
+    expect(job.durationMs).toBe(12_000);
+    expect(running).toMatchObject({ status: 'in_progress', progress: 99 });
+    expect(done).toMatchObject({ status: 'completed', finishedAtMs: 1_700_000_012_000 });
+  });
+
   it('returns queued, then in_progress with rising progress, then completed with completed_at and expires_at', () => {
     const clock = { now: 1_700_000_000_000 };
     const settled: Job[] = [];
