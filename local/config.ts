@@ -21,6 +21,12 @@ export interface LocalConfig {
   /** When set, every Wait state and retry pause of the local engine lasts this many ms (`LOCAL_WAIT_MS`). */
   localWaitMs: number | undefined;
   /**
+   * When set (`LOCAL_TIME_SCALE`, a positive number, e.g. `0.1`): the engine's Wait states and retry pauses, the
+   * emulator's job durations (`EMULATOR_JOB_MS` and per-job ones) and its requests-per-minute window all last this
+   * times their own time, so their ratios hold. Not with `LOCAL_WAIT_MS`, which makes every wait one constant.
+   */
+  timeScale: number | undefined;
+  /**
    * Test aid (`LOCAL_TASK_REPEAT`, default 1): the engine invokes every Task's function this many times in a row
    * with the same input and keeps the last result, as an at-least-once delivery or a redriven step would.
    */
@@ -58,6 +64,7 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     providerApiKey: env.PROVIDER_API_KEY || undefined,
     emulatorJobMs: integer(env, 'EMULATOR_JOB_MS', 30_000),
     localWaitMs: env.LOCAL_WAIT_MS ? integer(env, 'LOCAL_WAIT_MS', 0) : undefined,
+    timeScale: timeScale(env),
     taskRepeat: Math.max(1, integer(env, 'LOCAL_TASK_REPEAT', 1)),
     lambdaTimeoutFactor: Math.max(1, integer(env, 'LOCAL_LAMBDA_TIMEOUT_FACTOR', 1)),
     localScheduleMs: env.LOCAL_SCHEDULE_MS ? Math.max(1, integer(env, 'LOCAL_SCHEDULE_MS', 0)) : undefined,
@@ -65,6 +72,18 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     awsFaults: parseAwsFaults(env.LOCAL_AWS_FAULTS),
     imageUrlAllowPrivateHosts: env.LOCAL_IMAGE_URL_ALLOW_PRIVATE_HOSTS ?? '',
   };
+}
+
+function timeScale(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.LOCAL_TIME_SCALE;
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`LOCAL_TIME_SCALE must be a positive number, got "${raw}"`);
+  if (env.LOCAL_WAIT_MS) {
+    throw new Error('Set LOCAL_TIME_SCALE or LOCAL_WAIT_MS, not both: one scales every wait, the other replaces it');
+  }
+  return value;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -87,7 +87,12 @@ export async function startLocalStack(
     let providerApiKey = config.providerApiKey;
     let emulatorOrigin: string | undefined;
     if (!providerUrl) {
-      const emulator = await startEmulator({ port: 0, jobMs: config.emulatorJobMs, apiKey: providerApiKey });
+      const emulator = await startEmulator({
+        port: 0,
+        jobMs: config.emulatorJobMs,
+        apiKey: providerApiKey,
+        timeScale: config.timeScale ?? 1,
+      });
       stops.push(() => emulator.close());
       providerUrl = emulator.url;
       providerApiKey = emulator.apiKey;
@@ -131,6 +136,7 @@ export async function startLocalStack(
       runtime,
       dataDir: config.dataDir,
       localWaitMs: config.localWaitMs,
+      timeScale: config.timeScale,
       taskRepeat: config.taskRepeat,
       lambdaFaults: faults ? faults.lambda : undefined,
     });

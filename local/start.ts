@@ -1,14 +1,9 @@
 /**
  * `npm start`: the embedded local stack (DynamoDB Local, s3rver, the provider emulator, the local Step Functions
-<<<<<<< HEAD
- * engine and the local HTTP API), running the handlers and the state machine the CDK app synthesizes.
- * Configuration: PORT, REELFLOW_DATA_DIR, PROVIDER_BASE_URL/PROVIDER_API_KEY, EMULATOR_JOB_MS, LOCAL_WAIT_MS,
- * LOCAL_TASK_REPEAT, LOCAL_LAMBDA_TIMEOUT_FACTOR, LOCAL_SCHEDULE_MS, LOCAL_AWS_FAULTS.
-=======
  * engine, the local Secrets Manager and the local HTTP API), running the handlers and the state machine the CDK app
  * synthesizes. Configuration: PORT, REELFLOW_DATA_DIR, PROVIDER_BASE_URL/PROVIDER_API_KEY (the key goes into the
- * local provider secret), EMULATOR_JOB_MS, LOCAL_WAIT_MS, LOCAL_TASK_REPEAT, LOCAL_SCHEDULE_MS.
->>>>>>> 299986e (Local Secrets Manager stand-in (local/secrets-manager: AWS JSON 1.1 CreateSecret/PutSecretValue/GetSecretValue/DescribeSecret/ListSecrets, persisted under the data dir) holding the template's secrets; functions read the provider key through PROVIDER_SECRET_ARN and AWS_ENDPOINT_URL_SECRETS_MANAGER locally as in AWS; PROVIDER_API_KEY leaves shared/ and functions/ (PROVIDER_SECRET_ARN required))
+ * local provider secret), EMULATOR_JOB_MS, LOCAL_WAIT_MS or LOCAL_TIME_SCALE, LOCAL_TASK_REPEAT,
+ * LOCAL_LAMBDA_TIMEOUT_FACTOR, LOCAL_SCHEDULE_MS, LOCAL_AWS_FAULTS.
  */
 import { POLL_POLICY } from '../shared/poll-policy';
 import { readLocalConfig } from './config';
@@ -92,6 +87,9 @@ console.log(
     `  dynamodb local: ${stack.dynamodbEndpoint} (pid ${stack.dynamodbPid}; tables: ${stack.tables.join(', ')})`,
     `  s3 (s3rver): ${stack.s3Endpoint} (buckets: ${stack.buckets.join(', ')})`,
     `  secrets manager: ${stack.secretsManagerEndpoint}`,
+    ...(config.timeScale === undefined
+      ? []
+      : [`  time scale (LOCAL_TIME_SCALE): ${config.timeScale}: waits, emulated jobs and the emulator's rate window`]),
     ...stack.schedules.map((schedule) => `  schedule: ${schedule}`),
     ...(config.awsFaults
       ? [

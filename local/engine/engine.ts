@@ -22,6 +22,7 @@ import type { LocalStateMachine, TaskBinding } from './definition';
 import { type ExecutionRecord, type ExecutionStatus, ExecutionStore } from './execution-store';
 import { HistoryBuilder, type LibraryEvent, taskResources } from './history';
 import { installPromiseWithResolvers } from './promise-polyfill';
+import { type ScaledWaits, scaledWaits } from './time-scale';
 
 /** An error the Step Functions API answers with (its `name` is the API error code, e.g. ExecutionAlreadyExists). */
 export class StepFunctionsApiError extends Error {
@@ -37,6 +38,11 @@ export interface LocalEngineOptions {
   dataDir: string;
   /** When set, every Wait state and every retry pause lasts this many ms. */
   localWaitMs?: number;
+  /**
+   * When set (and `localWaitMs` is not), every Wait state and retry pause lasts this times its own time
+   * (LOCAL_TIME_SCALE, time-scale.ts), so the waits keep their ratios.
+   */
+  timeScale?: number;
   /**
    * Test aid: how many times each Task's function is invoked in a row with the same input (the last result is the
    * task's result; an error ends the repetition). Checks that every step is idempotent.
@@ -269,11 +275,17 @@ export class LocalStepFunctionsEngine {
     /** A resumed or redriven run: it starts at another state, and its history goes on from the events kept. */
     resumed?: { definition: StateMachineDefinition; history: HistoryBuilder },
   ): void {
-    const stateMachine = new StateMachine(resumed?.definition ?? machine.definition, {
+    const definition = resumed?.definition ?? machine.definition;
+    const stateMachine = new StateMachine(definition, {
       validationOptions: { noValidate: true },
     });
+    const scaled =
+      this.options.localWaitMs === undefined && this.options.timeScale !== undefined
+        ? scaledWaits(definition, this.options.timeScale)
+        : undefined;
+    scaled?.attach(stateMachine);
     const execution = stateMachine.run(input, {
-      overrides: this.overrides(machine),
+      overrides: this.overrides(machine, scaled),
       context: {
         Execution: { Id: record.executionArn, Name: record.name, RoleArn: 'arn:aws:iam::000000000000:role/local' },
         StateMachine: { Id: machine.arn, Name: machine.name },
@@ -338,12 +350,13 @@ export class LocalStepFunctionsEngine {
     if (fields.cause !== undefined) record.cause = fields.cause;
   }
 
-  private overrides(machine: LocalStateMachine): NonNullable<RunOptions['overrides']> {
+  private overrides(machine: LocalStateMachine, scaled?: ScaledWaits): NonNullable<RunOptions['overrides']> {
     const waitMs = this.options.localWaitMs;
     return {
       taskResourceLocalHandlers: Object.fromEntries(
         machine.tasks.map((task) => [task.stateName, this.taskHandler(task)]),
       ),
+      ...scaled?.overrides,
       ...(waitMs === undefined
         ? {}
         : {
