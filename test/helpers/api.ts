@@ -159,6 +159,8 @@ export interface EmulatorJobs {
     status: string;
     prompt: string;
     content: { bytes: number; sha256: string } | null;
+    /** When the job ended (completed or failed), epoch ms; null while it runs. */
+    finished_at_ms?: number | null;
   }>;
   create_requests: number;
   requests?: Record<string, number>;
