@@ -359,7 +359,11 @@ function paths(): Json {
       post: {
         operationId: 'createVideoCharacter',
         summary: 'Not supported: answers 404 not_found saying so (OpenAI’s videos.createCharacter)',
-        responses: { 401: ERRORS[401], 404: errorResponse('not_found: characters are not supported') },
+        responses: {
+          401: ERRORS[401],
+          404: errorResponse('not_found: characters are not supported'),
+          default: ERRORS.default,
+        },
       },
     },
     '/v1/videos/characters/{id}': {
@@ -367,7 +371,11 @@ function paths(): Json {
         operationId: 'getVideoCharacter',
         summary: 'Not supported: answers 404 not_found saying so (OpenAI’s videos.getCharacter)',
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-        responses: { 401: ERRORS[401], 404: errorResponse('not_found: characters are not supported') },
+        responses: {
+          401: ERRORS[401],
+          404: errorResponse('not_found: characters are not supported'),
+          default: ERRORS.default,
+        },
       },
     },
     '/v1/videos/{id}/cancel': {

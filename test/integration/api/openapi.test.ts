@@ -74,8 +74,8 @@ describe('GET /v1/openapi.json', () => {
     expect(schemas.VideoList.properties.data.items).toEqual({ $ref: '#/components/schemas/Video' });
   });
 
-  it('documents the Idempotency-Key header on create and remix, and the error envelope on every operation', () => {
-    for (const path of ['/v1/videos', '/v1/videos/{id}/remix']) {
+  it('documents the Idempotency-Key header on create, remix, edit and extend, and the error envelope on every operation', () => {
+    for (const path of ['/v1/videos', '/v1/videos/{id}/remix', '/v1/videos/edits', '/v1/videos/extensions']) {
       const header = document.paths[path].post.parameters.find(
         (parameter: { name: string }) => parameter.name === 'Idempotency-Key',
       );

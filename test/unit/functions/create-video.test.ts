@@ -93,6 +93,7 @@ describe('create-video', () => {
       seconds: '8',
       size: '720x1280',
       remixed_from_video_id: null,
+      derived_from: null,
       metadata: { a: 'b' },
       input_reference: null,
       created_at: 1_763_700_000,
