@@ -470,7 +470,8 @@ function moneyPaths(): Json {
     '/v1/admin/users/{userId}': {
       delete: {
         operationId: 'eraseUser',
-        summary: 'Erase a user’s data: videos, prompts, metadata, stored objects, uploads, provider copies (role finance)',
+        summary:
+          'Erase a user’s data: videos, prompts, metadata, stored objects, uploads, provider copies (role finance)',
         description:
           'Answers 202 with the erasure; the work is done in the background and retried until done. The user’s ' +
           'unfinished videos are cancelled first under the cancel rules (a video the provider had accepted is still ' +
