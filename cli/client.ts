@@ -32,7 +32,10 @@ export interface VideoList {
   next_cursor?: string | null;
 }
 
-/** A page of `GET /v1/admin/audit` (a change of limits, or a redrive with its `video_id`). */
+/**
+ * A page of `GET /v1/admin/audit` (a change of limits, a redrive with its `video_id`, or an erasure with its
+ * `erasure_id` and no values).
+ */
 export interface AuditList {
   object: 'list';
   data: Array<{
@@ -41,8 +44,9 @@ export interface AuditList {
     actor_user_id: string;
     user_id: string;
     video_id?: string;
-    old_values: Record<string, number | string>;
-    new_values: Record<string, number | string>;
+    erasure_id?: string;
+    old_values?: Record<string, number | string>;
+    new_values?: Record<string, number | string>;
     request_id: string | null;
     created_at: number;
   }>;
@@ -85,6 +89,19 @@ export interface VideoRedrive {
   redrive_count: number;
   restarted_state: string;
   audit_id: string;
+}
+
+/** `DELETE /v1/admin/users/{userId}`: an erasure of a user's data and how far it got. */
+export interface UserErasure {
+  id: string;
+  user_id: string;
+  status: 'pending' | 'completed';
+  requested_by: string;
+  requested_at: number;
+  completed_at: number | null;
+  videos_erased: number;
+  videos_cancelled: number;
+  objects_deleted: number;
 }
 
 export interface CreateVideoBody {
@@ -220,6 +237,7 @@ export function createApiClient(options: ApiClientOptions) {
       json<AdminVideoList>('GET', `/v1/admin/videos${queryString(query)}`),
     execution: (id: string) => json<VideoExecution>('GET', `/v1/admin/videos/${encodeURIComponent(id)}/execution`),
     redrive: (id: string) => json<VideoRedrive>('POST', `/v1/admin/videos/${encodeURIComponent(id)}/redrive`),
+    eraseUser: (userId: string) => json<UserErasure>('DELETE', `/v1/admin/users/${encodeURIComponent(userId)}`),
     /** The CSV export, as the API sent it. */
     async costsCsv(query: { month: string; user_id?: string }): Promise<string> {
       const response = await send('GET', `/v1/admin/costs${queryString({ ...query, format: 'csv' })}`);

@@ -101,18 +101,18 @@ export function formatVideoTable(videos: Video[]): string {
 
 /**
  * Audit records, newest first: when, who, whose data, what changed (only the values that changed; a redrive names
- * its video), request id.
+ * its video, an erasure its id), request id.
  */
 export function formatAudit(list: AuditList): string {
   const change = (record: AuditList['data'][number]) => {
-    const changed = Object.keys(record.new_values).filter((key) => record.new_values[key] !== record.old_values[key]);
+    if (record.erasure_id !== undefined) return `erasure ${record.erasure_id} of the user's data`;
+    const oldValues = record.old_values ?? {};
+    const newValues = record.new_values ?? {};
+    const changed = Object.keys(newValues).filter((key) => newValues[key] !== oldValues[key]);
     const subject = record.video_id === undefined ? '' : `redrive of ${record.video_id}: `;
     if (changed.length === 0) return `${subject}(no change)`;
     const values = changed
-      .map(
-        (key) =>
-          `${labelOf(key)} ${formatValue(key, record.old_values[key])} → ${formatValue(key, record.new_values[key])}`,
-      )
+      .map((key) => `${labelOf(key)} ${formatValue(key, oldValues[key])} → ${formatValue(key, newValues[key])}`)
       .join('; ');
     return `${subject}${values}`;
   };

@@ -3,6 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { CliError, createApiClient } from './client';
 import {
   type AdminVideosOptions,
+  adminEraseUserCommand,
   adminExecutionCommand,
   adminRedriveCommand,
   adminVideosCommand,
@@ -161,7 +162,7 @@ export function buildProgram(io: CliIo): Command {
   program
     .command('audit')
     .description(
-      "changes of users' limits and redrives, newest first: who, when, old and new values (role finance; operators: their own)",
+      "changes of users' limits, redrives and erasures, newest first: who, when, old and new values (role finance; operators: their own)",
     )
     .option('--user <id>', 'one user only (every month unless --month)')
     .option('--month <YYYY-MM>', 'one month (without --user: default this month, every user)')
@@ -169,7 +170,9 @@ export function buildProgram(io: CliIo): Command {
     .option('--after <cursor>', 'the page after the one that printed this cursor')
     .action((options: AuditOptions, command: Command) => auditCommand(options, contextOf(command)));
 
-  const admin = program.command('admin').description('operators: videos of every user, executions, redrive');
+  const admin = program
+    .command('admin')
+    .description('operators: videos of every user, executions, redrive; finance: erasing a user');
   admin
     .command('videos')
     .description('videos of every user in one status, or one user’s, newest first (role operators)')
@@ -188,6 +191,13 @@ export function buildProgram(io: CliIo): Command {
     .description('continue a failed execution from the step it failed in, when that is safe (role operators)')
     .argument('<video-id>')
     .action((id: string, _options: unknown, command: Command) => adminRedriveCommand(id, contextOf(command)));
+  admin
+    .command('erase-user')
+    .description(
+      'erase a user’s videos, prompts, stored files, uploads and provider copies; the ledger keeps its amounts (role finance)',
+    )
+    .argument('<user-id>')
+    .action((userId: string, _options: unknown, command: Command) => adminEraseUserCommand(userId, contextOf(command)));
 
   return program;
 }

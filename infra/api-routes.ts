@@ -55,6 +55,12 @@ export const ROUTE_FUNCTIONS = {
   'get-user-limits': { bind: (fn, { table }) => bindTable(fn, table, ['GetItem']) },
   // GetItem: the limits before the change; UpdateItem and PutItem: the change and its audit record, one transaction.
   'put-user-limits': { bind: (fn, { table }) => bindTable(fn, table, ['GetItem', 'UpdateItem', 'PutItem']) },
+  // GetItem/PutItem: the erasure, its audit record and its work item (one transaction); Query (gsi1): whether a user
+  // erased before has videos again. The erasing itself is the reconciler's.
+  'erase-user': {
+    bind: (fn, { table }) =>
+      bindTable(fn, table, ['GetItem', 'PutItem', 'Query'], { queryIndexes: [TABLE_INDEXES.byUser] }),
+  },
   'get-audit': {
     bind: (fn, { table }) => bindTable(fn, table, ['Query'], { queryIndexes: [TABLE_INDEXES.byMonth] }),
   },
@@ -103,7 +109,8 @@ export const ROUTE_FUNCTIONS = {
   },
   'delete-video': {
     bind: (fn, { table, idempotencyTable, bucket }) => {
-      bindTable(fn, table, ['GetItem', 'UpdateItem']);
+      // PutItem: the work item that has the reconciler delete the provider's copy of the job.
+      bindTable(fn, table, ['GetItem', 'UpdateItem', 'PutItem']);
       bindBucket(fn, bucket, ['DeleteObject']);
       // The Powertools record holding the answer of the Idempotency-Key that made the video (prompt included).
       bindTable(fn, idempotencyTable, ['DeleteItem'], { envName: 'IDEMPOTENCY_TABLE_NAME' });
@@ -150,6 +157,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: HttpMethod.GET, path: '/v1/admin/costs', folder: 'get-costs' },
   { method: HttpMethod.GET, path: '/v1/admin/users/{userId}/limits', folder: 'get-user-limits' },
   { method: HttpMethod.PUT, path: '/v1/admin/users/{userId}/limits', folder: 'put-user-limits' },
+  { method: HttpMethod.DELETE, path: '/v1/admin/users/{userId}', folder: 'erase-user' },
   { method: HttpMethod.GET, path: '/v1/admin/audit', folder: 'get-audit' },
   { method: HttpMethod.GET, path: '/v1/admin/videos', folder: 'list-admin-videos' },
   { method: HttpMethod.GET, path: '/v1/admin/videos/{id}/execution', folder: 'get-video-execution' },

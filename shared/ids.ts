@@ -18,6 +18,14 @@ export function newAuditId(now: number = Date.now()): string {
   return `${AUDIT_ID_PREFIX}${nextUlid(now)}`;
 }
 
+/** The user erasure id prefix. */
+export const ERASURE_ID_PREFIX = 'era_';
+
+/** A new erasure id: `era_` + a monotonic ULID. */
+export function newErasureId(now: number = Date.now()): string {
+  return `${ERASURE_ID_PREFIX}${nextUlid(now)}`;
+}
+
 /** True when `id` has the shape of a public video id. */
 export function isVideoId(id: string): boolean {
   return /^vid_[0-9A-HJKMNP-TV-Z]{26}$/.test(id);

@@ -22,10 +22,12 @@ import { createHash } from 'node:crypto';
  * | user limits (overrides)         | `USER#{userId}`          | `LIMITS`                           | –                                     |
  * | audit record (append-only)      | `USER#{userId}`          | `AUDIT#{YYYY-MM}#{auditId}`        | gsi2: `AUDIT#{YYYY-MM}` / `{auditId}` |
  * | videos not yet terminal         | `USER#{userId}`          | `ACTIVE`                           | –                                     |
+ * | erasure of the user's data      | `USER#{userId}`          | `ERASURE`                          | –                                     |
  * | videos created on a UTC day     | `USER#{userId}`          | `DAY#{YYYY-MM-DD}`                 | –                                     |
  * | Idempotency-Key claim (24 h)    | `USER#{userId}`          | `IDEMPOTENCY#{sha256(key), hex}`   | –                                     |
  * | provider job to reconcile       | `RECONCILE`              | `{dueAt, 10 digits}#{videoId}`     | –                                     |
  * | orphan search / deadline watch  | `RECONCILE`              | `{dueAt}#{videoId}#{kind}`         | –                                     |
+ * | (and the other work item kinds) |                          | (a user erasure: its erasure id)   |                                       |
  */
 
 /** A table key. */
@@ -91,6 +93,8 @@ export const auditIndexKeys = (month: string, auditId: string) => ({
   gsi2sk: auditId,
 });
 export const limitsKey = (userId: string): TableKey => ({ pk: userPartition(userId), sk: 'LIMITS' });
+/** The latest erasure of a user's data (shared/erasure/user-erasures.ts). */
+export const erasureKey = (userId: string): TableKey => ({ pk: userPartition(userId), sk: 'ERASURE' });
 export const activeKey = (userId: string): TableKey => ({ pk: userPartition(userId), sk: 'ACTIVE' });
 export const dayKey = (userId: string, day: string): TableKey => ({ pk: userPartition(userId), sk: `DAY#${day}` });
 

@@ -32,3 +32,18 @@ export async function adminRedriveCommand(id: string, context: CommandContext): 
       `follow it with: reelflow admin execution ${redrive.video_id}`,
   );
 }
+
+/**
+ * `admin erase-user <user-id>`: erases a user's data (role finance); prints the erasure and how far it got. Running it
+ * again is harmless and shows the progress.
+ */
+export async function adminEraseUserCommand(userId: string, context: CommandContext): Promise<void> {
+  print(
+    context,
+    await context.client.eraseUser(userId),
+    (erasure) =>
+      `erasure ${erasure.id} of ${erasure.user_id}: ${erasure.status} (videos erased ${erasure.videos_erased}, ` +
+      `cancelled ${erasure.videos_cancelled}, objects deleted ${erasure.objects_deleted})` +
+      (erasure.status === 'pending' ? `; run again to follow it` : ''),
+  );
+}

@@ -17,7 +17,7 @@ export interface CreateVideoDeps extends VideoAdmissionDeps {
   images: ReferenceImageSources;
   /** Where the reference image is stored (under the video's prefix). */
   objects: Pick<ObjectStore, 'put'>;
-  storage: ContentRemover;
+  storage: Pick<ContentRemover, 'remove'>;
   bucket: string;
 }
 

@@ -1,11 +1,10 @@
+import { type ScrubVideoDeps, scrubVideo } from '../../shared/erasure/scrub-video';
 import { ConflictError, NotFoundError } from '../../shared/errors';
 import type { Caller } from '../../shared/http/types';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
-import type { IdempotencyRecords } from '../../shared/repositories/idempotency-records';
 import type { VideoRepository } from '../../shared/repositories/video-repository';
-import { CONTENT_VARIANTS, type DeletedVideo } from '../../shared/schemas';
-import type { ContentRemover } from '../../shared/storage/content-remover';
-import { contentKey, inputReferenceKey, isTerminal, promptHashOf, unixSeconds } from '../../shared/video';
+import type { DeletedVideo } from '../../shared/schemas';
+import { isTerminal, unixSeconds } from '../../shared/video';
 import { findOwnVideo } from '../../shared/video-access';
 
 export interface DeleteVideoInput {
@@ -13,12 +12,8 @@ export interface DeleteVideoInput {
   videoId: string;
 }
 
-export interface DeleteVideoDeps {
+export interface DeleteVideoDeps extends ScrubVideoDeps {
   videos: Pick<VideoRepository, 'get' | 'markDeleted'>;
-  storage: ContentRemover;
-  /** The Powertools records that hold a keyed create's or remix's whole answer. */
-  idempotencyRecords: IdempotencyRecords;
-  bucket: string;
   clock: () => Date;
   logger: Pick<AppLogger, 'info' | 'appendKeys'>;
   metrics: AppMetrics;
@@ -26,15 +21,16 @@ export interface DeleteVideoDeps {
 
 /**
  * DELETE /v1/videos/{id}: the caller's terminal video (404 if not theirs or deleted; 409 `invalid_state` while it
- * is not terminal) loses its stored objects (video, thumbnail, spritesheet, reference image) and becomes a tombstone.
+ * is not terminal) loses its stored objects (video, thumbnail, spritesheet, reference image) and its provider copy,
+ * and becomes a tombstone (shared/erasure/scrub-video.ts).
  *
  * The record stays, with `deletedAt`, out of the user's list, and answers 404 on every route: its cost fields,
  * the ledger entry and the month's usage stay as they are (cost records are never deleted). Its prompt and metadata
  * go (the prompt's hash stays, for the orphaned-job search), and so does the Powertools record holding the answer of
- * the Idempotency-Key that made it (a replay of that key then meets the key's claim and answers 409). The objects and
- * that record go first: if that fails the video is untouched and the client can retry; a retry after the tombstone
- * answers 404. The record is removed once more after the tombstone: a replay racing the delete may have written it
- * again from the record as it was before.
+ * the Idempotency-Key that made it (a replay of that key then meets the key's claim and answers 409). The provider's
+ * copy of the job is deleted by the reconciler from a work item queued here, so a slow or down provider never fails
+ * the delete. The objects and that record go first: if that fails the video is untouched and the client can retry; a
+ * retry after the tombstone answers 404.
  */
 export async function deleteVideo(input: DeleteVideoInput, deps: DeleteVideoDeps): Promise<DeletedVideo> {
   const video = await findOwnVideo(deps.videos, input.caller, input.videoId);
@@ -46,17 +42,9 @@ export async function deleteVideo(input: DeleteVideoInput, deps: DeleteVideoDeps
     );
   }
 
-  await deps.storage.remove(deps.bucket, [
-    ...CONTENT_VARIANTS.map((variant) => contentKey(video.userId, video.videoId, variant)),
-    // The image a video started from goes with it.
-    ...(video.inputReference ? [inputReferenceKey(video.userId, video.videoId)] : []),
-  ]);
-  const recordId = video.idempotencyRecordId;
-  if (recordId !== undefined) await deps.idempotencyRecords.forget(recordId);
-  const result = await deps.videos.markDeleted(video.videoId, unixSeconds(deps.clock()), promptHashOf(video));
+  const result = await scrubVideo(video, unixSeconds(deps.clock()), deps);
   // Not applied: a concurrent delete won (the same outcome for the client as a missing video).
   if (!result.applied) throw new NotFoundError(`No video found with id '${video.videoId}'`);
-  if (recordId !== undefined) await deps.idempotencyRecords.forget(recordId);
 
   deps.metrics.addMetric('VideosDeleted', 'Count', 1);
   deps.logger.info('Video deleted', { status: video.status });

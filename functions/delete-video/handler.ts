@@ -9,6 +9,7 @@ import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
+import { DynamoReconcileQueue } from '../../shared/money/reconciliation';
 import { logger, metrics, tracer } from '../../shared/powertools';
 import { DynamoIdempotencyRecords } from '../../shared/repositories/idempotency-records';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
@@ -23,6 +24,7 @@ const deps: DeleteVideoDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
   storage: new S3ContentRemover(s3),
   idempotencyRecords: new DynamoIdempotencyRecords(ddb, env.IDEMPOTENCY_TABLE_NAME),
+  queue: new DynamoReconcileQueue(ddb, env.TABLE_NAME),
   bucket: env.BUCKET_NAME,
   clock: () => new Date(),
   logger,

@@ -4,12 +4,19 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { ddb } from '../../shared/aws/dynamodb';
+import { s3 } from '../../shared/aws/s3';
+import { sfn } from '../../shared/aws/sfn';
 import { parseEnv } from '../../shared/config';
+import { DynamoUserErasures } from '../../shared/erasure/user-erasures';
 import { DynamoBilling } from '../../shared/money/billing';
 import { DynamoReconcileQueue } from '../../shared/money/reconciliation';
+import { DynamoReleaser } from '../../shared/money/release';
+import { StepFunctionsPipelineStopper } from '../../shared/pipeline/pipeline-stopper';
 import { logger, metrics, tracer } from '../../shared/powertools';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
+import { DynamoIdempotencyRecords } from '../../shared/repositories/idempotency-records';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
+import { S3ContentRemover } from '../../shared/storage/content-remover';
 import { reconcileProviderCostsEnvSchema } from './env';
 import {
   type ReconcileProviderCostsDeps,
@@ -19,11 +26,24 @@ import {
 
 const env = parseEnv(reconcileProviderCostsEnvSchema);
 
+const queue = new DynamoReconcileQueue(ddb, env.TABLE_NAME);
+const videos = new DynamoVideoRepository(ddb, env.TABLE_NAME);
+
 const deps: ReconcileProviderCostsDeps = {
-  queue: new DynamoReconcileQueue(ddb, env.TABLE_NAME),
+  queue,
   provider: new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }),
   costs: new DynamoBilling(ddb, env.TABLE_NAME),
-  videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
+  videos,
+  erasure: {
+    videos,
+    storage: new S3ContentRemover(s3),
+    idempotencyRecords: new DynamoIdempotencyRecords(ddb, env.IDEMPOTENCY_TABLE_NAME),
+    queue,
+    erasures: new DynamoUserErasures(ddb, env.TABLE_NAME),
+    canceller: new DynamoReleaser(ddb, env.TABLE_NAME),
+    pipeline: new StepFunctionsPipelineStopper(sfn, env.STATE_MACHINE_ARN),
+    bucket: env.BUCKET_NAME,
+  },
   clock: () => new Date(),
   logger,
   metrics,

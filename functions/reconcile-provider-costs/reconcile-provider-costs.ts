@@ -9,6 +9,7 @@ import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { ProviderVideo, VideoProvider } from '../../shared/provider/provider-client';
 import type { VideoRepository } from '../../shared/repositories/video-repository';
 import { unixSeconds } from '../../shared/video';
+import { type EraseUserDataDeps, eraseUserData } from './erase-user-data';
 
 export interface ReconcileProviderCostsOptions {
   /** How long after reelflow gave up on a job the provider is still asked how it ended. */
@@ -29,8 +30,13 @@ export interface ReconcileProviderCostsDeps {
    * settles held cancels (charged when the provider billed, released otherwise) (money module).
    */
   costs: ProviderCostRecorder & ReservationReleaser & CancelledCharger;
-  /** The video of an orphan search, and the claim of the job it finds. */
+  /** The video of an orphan search, and the claim of the job it finds; a deleted video's record. */
   videos: Pick<VideoRepository, 'get' | 'claimProviderJob'>;
+  /**
+   * What a `user_erasure` work item needs (the bucket, the idempotency records, the pipeline, ...); without it such an
+   * item fails (and is retried with backoff).
+   */
+  erasure?: Omit<EraseUserDataDeps, 'clock' | 'logger' | 'metrics'>;
   clock: () => Date;
   logger: Pick<AppLogger, 'info' | 'warn' | 'error'>;
   metrics: AppMetrics;
@@ -70,6 +76,14 @@ export interface ReconcileSummary {
   cancelReleased: number;
   /** Held cancels given up on (no outcome within the window, or the deadline watch fell due): released at 0. */
   cancelGaveUp: number;
+  /** Provider copies of deleted videos deleted (or found gone already). */
+  providerCopyDeleted: number;
+  /** Provider copies of deleted videos left for later: the job still running, or its money not settled yet. */
+  providerCopyWaiting: number;
+  /** User erasures completed. */
+  erasureCompleted: number;
+  /** User erasures that did part of their work and continue on a later run. */
+  erasureContinued: number;
 }
 
 /** How long after the release an orphan search looks for the provider job before concluding there is none. */
@@ -131,6 +145,10 @@ export async function reconcileProviderCosts(
     cancelCharged: 0,
     cancelReleased: 0,
     cancelGaveUp: 0,
+    providerCopyDeleted: 0,
+    providerCopyWaiting: 0,
+    erasureCompleted: 0,
+    erasureContinued: 0,
   };
   const items = await deps.queue.due(unixSeconds(deps.clock()), deps.options.maxItems);
   for (const item of items) {
@@ -139,7 +157,7 @@ export async function reconcileProviderCosts(
       outcome,
       recorded = false,
       rateLimited = false,
-    } = await reconcileOne(item, deps).catch((error: unknown) => afterItemError(item, error, deps));
+    } = await reconcileOne(item, input, deps).catch((error: unknown) => afterItemError(item, error, deps));
     summary[outcome]++;
     if (recorded) summary.recorded++;
     if (rateLimited) break;
@@ -159,9 +177,15 @@ interface ItemResult {
   rateLimited?: boolean;
 }
 
-async function reconcileOne(found: ReconcileWorkItem, deps: ReconcileProviderCostsDeps): Promise<ItemResult> {
+async function reconcileOne(
+  found: ReconcileWorkItem,
+  input: ReconcileProviderCostsInput,
+  deps: ReconcileProviderCostsDeps,
+): Promise<ItemResult> {
   if (found.kind === 'deadline') return reconcileDeadline(found, deps);
   if (found.kind === 'cancel_settlement') return settleHeldCancel(found, deps);
+  if (found.kind === 'provider_delete') return deleteProviderCopy(found, deps);
+  if (found.kind === 'user_erasure') return eraseUser(found, input, deps);
   let item = found;
   let status: ProviderVideo['status'];
   if (item.providerVideoId === null) {
@@ -270,6 +294,11 @@ async function retrieveStatus(
     }
     if (error instanceof PermanentProviderError && statusOf(error.cause) === 404) {
       await deps.queue.remove(item);
+      if (typeof (await deps.videos.get(item.videoId))?.deletedAt === 'number') {
+        // The video was deleted and its provider copy with it: that deletion recorded the cost of a completed job.
+        deps.logger.info('Provider copy of a deleted video is gone; no longer followed', keys);
+        return { result: { outcome: 'providerCopyDeleted' } };
+      }
       deps.logger.error('Provider no longer knows a job reelflow gave up on; its cost is unknown', keys);
       return { result: { outcome: 'abandoned' } };
     }
@@ -500,6 +529,93 @@ async function giveUpHeldCancel(
     ...(known.error === undefined ? {} : { error: known.error }),
     estimatedMicros: result.video?.estimatedMicros,
   });
+}
+
+/**
+ * The provider's copy of a deleted video's job (a `provider_delete` item): deleted once the job has ended and its
+ * money is settled, so the deletion never changes what anyone is charged:
+ * - a held cancel not settled yet waits: its settlement reads the job's outcome first (a copy deleted before would
+ *   look like a job stopped before completion, released at 0);
+ * - a job still running waits for its end (the work item following it, if any, records its cost); past the lookback
+ *   window it is deleted anyway, which also stops it;
+ * - a completed job the user was not charged for (failed or cancelled on reelflow's side) has its provider cost
+ *   recorded for finance first (idempotent), as the item following it would have;
+ * - gone already (404) counts as deleted. A provider that is down or refuses leaves the item for a later run; the
+ *   user's delete was answered long before.
+ */
+async function deleteProviderCopy(item: ReconcileWorkItem, deps: ReconcileProviderCostsDeps): Promise<ItemResult> {
+  const providerVideoId = item.providerVideoId ?? '';
+  const keys = { videoId: item.videoId, userId: item.userId, providerVideoId };
+  const now = unixSeconds(deps.clock());
+  const windowOpen = now < item.givenUpAt + deps.options.lookbackSeconds;
+  const wait = async (): Promise<ItemResult> => {
+    await deps.queue.reschedule(item, nextDueAt(item, now, deps.options.lookbackSeconds));
+    return { outcome: 'providerCopyWaiting' };
+  };
+  const video = await deps.videos.get(item.videoId, { consistent: true });
+  if (video?.status === 'cancelled' && video.chargedMicros === null && windowOpen) return wait();
+
+  let status: ProviderVideo['status'];
+  try {
+    status = (await deps.provider.retrieve(providerVideoId)).status;
+  } catch (error) {
+    if (error instanceof PermanentProviderError && statusOf(error.cause) === 404) {
+      await deps.queue.remove(item);
+      return { outcome: 'providerCopyDeleted' };
+    }
+    if (error instanceof RetryableProviderError) return { outcome: 'deferred', rateLimited: error.rateLimited };
+    throw error;
+  }
+  if ((status === 'queued' || status === 'in_progress') && windowOpen) return wait();
+  let recorded = false;
+  if (status === 'completed' && video?.chargedMicros === 0) {
+    recorded = await deps.costs.recordProviderCostOf(item.videoId, now, providerVideoId);
+  }
+  try {
+    await deps.provider.delete(providerVideoId);
+  } catch (error) {
+    if (error instanceof RetryableProviderError) return { outcome: 'deferred', rateLimited: error.rateLimited };
+    const gone = error instanceof PermanentProviderError && statusOf(error.cause) === 404;
+    if (!gone) {
+      if (!(error instanceof PermanentProviderError)) throw error;
+      if (windowOpen) return wait();
+      await deps.queue.remove(item);
+      deps.logger.warn('Provider would not delete the copy of a deleted video; no longer asked', {
+        ...keys,
+        providerStatus: status,
+        providerCode: error.providerCode ?? null,
+      });
+      return { outcome: 'abandoned' };
+    }
+  }
+  await deps.queue.remove(item);
+  deps.logger.info('Provider copy of a deleted video deleted', { ...keys, providerStatus: status, recorded });
+  return { outcome: 'providerCopyDeleted', recorded };
+}
+
+/**
+ * A `user_erasure` item: one run of the erasure (erase-user-data.ts); removed once the erasure is completed (or no
+ * longer pending), moved to when it should go on otherwise.
+ */
+async function eraseUser(
+  item: ReconcileWorkItem,
+  input: ReconcileProviderCostsInput,
+  deps: ReconcileProviderCostsDeps,
+): Promise<ItemResult> {
+  if (deps.erasure === undefined) throw new Error('This reconciler has no erasure wiring');
+  const outcome = await eraseUserData({ userId: item.userId, erasureId: item.videoId }, input.stopStartingAt, {
+    ...deps.erasure,
+    clock: deps.clock,
+    logger: deps.logger,
+    metrics: deps.metrics,
+  });
+  if (outcome.state === 'continue') {
+    await deps.queue.reschedule(item, Math.max(outcome.dueAt, item.dueAt + 1));
+    return { outcome: 'erasureContinued' };
+  }
+  await deps.queue.remove(item);
+  // Completed by this run, or found completed (or replaced by a newer erasure) already.
+  return { outcome: 'erasureCompleted' };
 }
 
 function statusOf(cause: unknown): number | undefined {

@@ -97,6 +97,24 @@ export function bindBucket(
 }
 
 /**
+ * Grants `s3:ListBucket` on the bucket for keys under the given prefixes only (condition `s3:prefix`), e.g. to delete
+ * everything under a user's prefix. Does not set `BUCKET_NAME`: pair it with {@link bindBucket}.
+ */
+export function bindBucketListing(
+  fn: AppFunction,
+  bucket: s3.IBucket,
+  prefixes: ReadonlyArray<typeof VIDEO_KEY_PREFIX | typeof UPLOAD_KEY_PREFIX>,
+): void {
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': prefixes.map((prefix) => `${prefix}*`) } },
+    }),
+  );
+}
+
+/**
  * Grants `secretsmanager:GetSecretValue` on the provider secret (nothing else: Powertools `getSecret` needs only
  * that) and sets `PROVIDER_SECRET_ARN`.
  */

@@ -45,6 +45,9 @@ export class StatelessStack extends Stack {
     this.reconciliation = new ProviderCostReconciliation(this, 'ProviderCostReconciliation', {
       table: props.table,
       provider: { baseUrl: props.providerBaseUrl, secret: props.providerSecret },
+      bucket: props.bucket,
+      idempotencyTable: props.idempotencyTable,
+      stateMachine: this.pipeline.stateMachine,
     });
     this.api = new HttpApi(this, 'Api', {
       resources: {

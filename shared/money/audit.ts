@@ -13,8 +13,11 @@ export type { AuditList, AuditQuery, AuditRecordResource } from './schemas';
  * record of a change that did not happen; nothing updates or deletes one.
  */
 
-/** What was done: a change of a user's limits (finance), a redrive of a video's execution (operators). */
-export type AuditAction = 'user_limits.updated' | 'video.redriven';
+/**
+ * What was done: a change of a user's limits (finance), a redrive of a video's execution (operators), an erasure of a
+ * user's data (finance).
+ */
+export type AuditAction = 'user_limits.updated' | 'video.redriven' | 'user.erased';
 
 /** What every audit record says: who did it, to whose data, in which request, when. */
 interface AuditRecordBase {
@@ -50,8 +53,14 @@ export interface RedriveAuditRecord extends AuditRecordBase {
   newValues: ExecutionAuditValues;
 }
 
+/** An erasure of a user's data was requested: which erasure (its progress is on the erasure itself). */
+export interface ErasureAuditRecord extends AuditRecordBase {
+  action: 'user.erased';
+  erasureId: string;
+}
+
 /** One audit record. */
-export type AuditRecord = LimitsAuditRecord | RedriveAuditRecord;
+export type AuditRecord = LimitsAuditRecord | RedriveAuditRecord | ErasureAuditRecord;
 
 /** The table item of a record: under the user's partition and in its month's gsi2 partition. */
 export function auditItem(record: AuditRecord): Record<string, unknown> {
@@ -72,6 +81,7 @@ function toAuditRecord(item: Record<string, unknown>): AuditRecord {
     requestId: typeof item.requestId === 'string' ? item.requestId : null,
     createdAt: Number(item.createdAt),
   };
+  if (item.action === 'user.erased') return { ...base, action: 'user.erased', erasureId: String(item.erasureId) };
   if (item.action === 'video.redriven') {
     return {
       ...base,
@@ -217,6 +227,7 @@ export function toAuditRecordResource(record: AuditRecord): AuditRecordResource 
     request_id: record.requestId,
     created_at: record.createdAt,
   };
+  if (record.action === 'user.erased') return { ...base, action: record.action, erasure_id: record.erasureId };
   if (record.action === 'video.redriven') {
     const executionValues = (values: ExecutionAuditValues) => ({
       execution_status: values.executionStatus,

@@ -35,6 +35,14 @@ import { type TransactOptions, transactWrite } from './transact';
  *   reconciler asks the provider to stop the job and settles the video from its outcome (billed → charged its
  *   price once; failed or deleted before completion → released at 0; no answer within the window → released at 0,
  *   loudly). Written by the cancel's own transaction.
+ * - `provider_delete`: the provider's copy of a deleted (or erased) video's job: the reconciler asks the provider to
+ *   delete it once the job has ended and its money is settled (a held cancel waits for its settlement, so a delete
+ *   cannot make a billed job look deleted; a completed job the user was not charged for has its provider cost
+ *   recorded first). Written by the delete (shared/erasure/scrub-video.ts), so a slow or down provider never fails it.
+ * - `user_erasure`: an erasure of a user's data (shared/erasure/); its `videoId` field holds the erasure id
+ *   (`era_…`). The reconciler cancels the user's unfinished videos, deletes every video like a delete does, then
+ *   every object under the user's prefixes, and marks the erasure completed; it resumes on its next run when one run
+ *   is not enough.
  */
 
 /** Why a video's provider job is reconciled. */
@@ -44,15 +52,24 @@ export type ReconcileReason =
   | 'provider_failed'
   | 'provider_unavailable'
   | 'provider_rate_limited'
-  | 'orphaned';
+  | 'orphaned'
+  | 'deleted'
+  | 'erased';
 
 /** What a work item asks of the reconciler (absent on items written before kinds existed: `provider_job`). */
-export type ReconcileKind = 'provider_job' | 'orphan_search' | 'deadline' | 'cancel_settlement';
+export type ReconcileKind =
+  | 'provider_job'
+  | 'orphan_search'
+  | 'deadline'
+  | 'cancel_settlement'
+  | 'provider_delete'
+  | 'user_erasure';
 
 /** One piece of reconciliation work. Times are unix seconds. */
 export interface ReconcileWorkItem {
   /** @default 'provider_job' */
   kind?: ReconcileKind;
+  /** The video; for a `user_erasure`, the erasure id. */
   videoId: string;
   userId: string;
   /** The provider job; null for a deadline watch and for an orphan search until the job is found. */
@@ -124,6 +141,37 @@ export function cancelSettlementWorkItem(video: VideoRecord, now: number): Recon
     userId: video.userId,
     providerVideoId: video.providerVideoId,
     reason: 'cancelled',
+    givenUpAt: now,
+    dueAt: now,
+    checks: 0,
+  };
+}
+
+/** The work item that deletes the provider's copy of a deleted video's job (`providerVideoId` set), due now. */
+export function providerDeleteWorkItem(
+  video: Pick<VideoRecord, 'videoId' | 'userId'> & { providerVideoId: string },
+  now: number,
+): ReconcileWorkItem {
+  return {
+    kind: 'provider_delete',
+    videoId: video.videoId,
+    userId: video.userId,
+    providerVideoId: video.providerVideoId,
+    reason: 'deleted',
+    givenUpAt: now,
+    dueAt: now,
+    checks: 0,
+  };
+}
+
+/** The work item that carries out the erasure `erasureId` of a user's data, due now. */
+export function userErasureWorkItem(userId: string, erasureId: string, now: number): ReconcileWorkItem {
+  return {
+    kind: 'user_erasure',
+    videoId: erasureId,
+    userId,
+    providerVideoId: null,
+    reason: 'erased',
     givenUpAt: now,
     dueAt: now,
     checks: 0,

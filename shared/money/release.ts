@@ -57,6 +57,11 @@ export interface ReservationReleaser {
 export interface CancelResult extends SettlementResult {
   /** The provider had accepted the job: the reservation is held until its outcome settles the video. */
   held: boolean;
+  /**
+   * The status the cancel found (and, when applied, moved from): a video found `storing` may still have a store task
+   * writing its objects.
+   */
+  previousStatus?: VideoRecord['status'];
 }
 
 /** Cancels a video (cancel-video). */
@@ -85,14 +90,16 @@ export class DynamoReleaser implements ReservationReleaser, VideoCanceller {
 
   async cancel(videoId: string, now: number): Promise<CancelResult> {
     let held = false;
+    let previousStatus: VideoRecord['status'] | undefined;
     const result = await settleVideo(this.client, this.tableName, videoId, 'release', (item, video) => {
+      previousStatus = video.status;
       const decision = cancelDecision(video);
       held = decision === 'hold';
       if (decision === 'terminal') return Promise.resolve({ applied: false, video });
       if (decision === 'hold') return this.tryHold(item, video, now);
       return this.tryRelease(item, video, { status: 'cancelled', now }, { providerJobAbsent: true });
     });
-    return { ...result, held: held && result.applied };
+    return { ...result, held: held && result.applied, ...(previousStatus === undefined ? {} : { previousStatus }) };
   }
 
   /**

@@ -37,8 +37,32 @@ export const costsQuerySchema = z
   .check(z.describe('Costs per user in a month (role finance)'));
 export type CostsQuery = z.output<typeof costsQuerySchema>;
 
-/** The path of `GET|PUT /v1/admin/users/{userId}/limits`. */
+/** The path of `GET|PUT /v1/admin/users/{userId}/limits` and `DELETE /v1/admin/users/{userId}`. */
 export const limitsPathSchema = z.object({ userId: userIdSchema });
+
+/** `DELETE /v1/admin/users/{userId}`: an erasure of a user's data and how far it got. */
+export const userErasureResourceSchema = z
+  .object({
+    id: z.string().check(z.describe('The erasure id, era_…')),
+    object: z.literal('user.erasure'),
+    user_id: z.string(),
+    status: z
+      .enum(['pending', 'completed'])
+      .check(
+        z.describe(
+          'pending: being erased (by a background job that retries); completed: no video, prompt, metadata or object ' +
+            'of the user is left (deletions of provider copies may still be retried)',
+        ),
+      ),
+    requested_by: z.string().check(z.describe('The finance user who asked for it')),
+    requested_at: z.number().check(z.int()),
+    completed_at: z.nullable(z.number().check(z.int())),
+    videos_erased: z.number().check(z.int(), z.describe('Videos turned into tombstones (amounts kept, prompt gone)')),
+    videos_cancelled: z.number().check(z.int(), z.describe('Unfinished videos cancelled first (cancel rules apply)')),
+    objects_deleted: z.number().check(z.int(), z.describe('Stored objects deleted under the user’s prefixes')),
+  })
+  .check(z.describe('An erasure of a user’s data; the ledger keeps its amounts'));
+export type UserErasureResource = z.output<typeof userErasureResourceSchema>;
 
 /** `GET /v1/usage`. */
 export const usageResourceSchema = z.object({
@@ -172,7 +196,7 @@ const executionValuesSchema = z.object({
   redrive_count: z.number().check(z.int()),
 });
 
-/** One audit record as the API shows it: a change of limits (finance) or a redrive (operators). */
+/** One audit record as the API shows it: a change of limits or an erasure (finance), or a redrive (operators). */
 export const auditRecordResourceSchema = z.discriminatedUnion('action', [
   z.object({
     ...auditRecordFields,
@@ -188,6 +212,12 @@ export const auditRecordResourceSchema = z.discriminatedUnion('action', [
     video_id: z.string(),
     old_values: executionValuesSchema.check(z.describe('The execution before the redrive')),
     new_values: executionValuesSchema.check(z.describe('The execution after the redrive')),
+  }),
+  z.object({
+    ...auditRecordFields,
+    action: z.literal('user.erased'),
+    user_id: z.string().check(z.describe('Whose data is erased')),
+    erasure_id: z.string().check(z.describe('The erasure (DELETE /v1/admin/users/{userId} answers its progress)')),
   }),
 ]);
 export type AuditRecordResource = z.output<typeof auditRecordResourceSchema>;

@@ -10,6 +10,7 @@ import {
   limitsUpdateSchema,
   usageQuerySchema,
   usageResourceSchema,
+  userErasureResourceSchema,
 } from '../money/schemas';
 import {
   adminVideoListSchema,
@@ -87,6 +88,7 @@ function responseSchemas(): Record<string, ZodType> {
     Usage: usageResourceSchema,
     UserLimits: limitsResourceSchema,
     AuditList: auditListSchema,
+    UserErasure: userErasureResourceSchema,
     AdminVideoList: adminVideoListSchema,
     VideoExecution: videoExecutionSchema,
     VideoRedrive: videoRedriveSchema,
@@ -291,8 +293,9 @@ function paths(): Json {
         operationId: 'deleteVideo',
         summary:
           'Delete a finished video: its stored objects, prompt and metadata go (also from the stored answer of the ' +
-          'Idempotency-Key that made it, which then answers 409 idempotency_key_reused); its cost records stay; ' +
-          'it answers 404 afterwards',
+          'Idempotency-Key that made it, which then answers 409 idempotency_key_reused), and the provider’s copy of ' +
+          'its job is deleted in the background once the job has ended (a slow or down provider never fails the ' +
+          'delete); its cost records stay; it answers 404 afterwards',
         parameters: [VIDEO_ID],
         responses: {
           200: { description: 'Deleted', content: jsonContent(ref('DeletedVideo')) },
@@ -468,6 +471,30 @@ function moneyPaths(): Json {
           400: ERRORS[400],
           401: ERRORS[401],
           403: ERRORS[403],
+          default: ERRORS.default,
+        },
+      },
+    },
+    '/v1/admin/users/{userId}': {
+      delete: {
+        operationId: 'eraseUser',
+        summary:
+          'Erase a user’s data: videos, prompts, metadata, stored objects, uploads, provider copies (role finance)',
+        description:
+          'Answers 202 with the erasure; the work is done in the background and retried until done. The user’s ' +
+          'unfinished videos are cancelled first under the cancel rules (a video the provider had accepted is still ' +
+          'charged its price if the provider finished and billed it); then every video is deleted as DELETE ' +
+          '/v1/videos/{id} deletes one, and every stored object and upload of the user goes. The ledger, usage, ' +
+          'provider costs and audit trail keep their amounts. Audited (`user.erased`: caller, user, request id, ' +
+          'time). Calling again is harmless: it answers the erasure as it stands (`status` pending or completed); ' +
+          'only a user who has videos again after a completed erasure gets a new one. Nobody erases their own data ' +
+          '(403 forbidden).',
+        parameters: [USER_ID],
+        responses: {
+          202: { description: 'The erasure and how far it got', content: jsonContent(ref('UserErasure')) },
+          400: ERRORS[400],
+          401: ERRORS[401],
+          403: errorResponse('forbidden: the caller lacks the finance role, or the data is the caller’s own'),
           default: ERRORS.default,
         },
       },

@@ -28,6 +28,10 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
   'get-user-limits': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem') } },
   'put-user-limits': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem', 'UpdateItem', 'PutItem') } },
   'get-audit': { env: ['TABLE_NAME'], grants: { table: dynamo('Query'), 'table/index/gsi2': dynamo('Query') } },
+  'erase-user': {
+    env: ['TABLE_NAME'],
+    grants: { table: dynamo('GetItem', 'PutItem', 'Query'), 'table/index/gsi1': dynamo('Query') },
+  },
   'create-video': {
     env: ['BUCKET_NAME', 'IDEMPOTENCY_TABLE_NAME', 'STATE_MACHINE_ARN', 'TABLE_NAME'],
     grants: {
@@ -81,7 +85,7 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
   'delete-video': {
     env: ['BUCKET_NAME', 'IDEMPOTENCY_TABLE_NAME', 'TABLE_NAME'],
     grants: {
-      table: dynamo('GetItem', 'UpdateItem'),
+      table: dynamo('GetItem', 'UpdateItem', 'PutItem'),
       idempotencyTable: dynamo('DeleteItem'),
       'bucket/videos/*': ['s3:DeleteObject'],
     },
@@ -140,8 +144,25 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
     grants: { table: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem') },
   },
   'reconcile-provider-costs': {
-    env: ['PROVIDER_BASE_URL', 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
-    grants: { table: dynamo('Query', 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'), secret: SECRET },
+    env: [
+      'BUCKET_NAME',
+      'IDEMPOTENCY_TABLE_NAME',
+      'PROVIDER_BASE_URL',
+      'PROVIDER_SECRET_ARN',
+      'STATE_MACHINE_ARN',
+      'TABLE_NAME',
+    ],
+    grants: {
+      table: dynamo('Query', 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+      'table/index/gsi1': dynamo('Query'),
+      secret: SECRET,
+      // User erasures: every object under the user's prefixes, their videos' idempotency records and executions.
+      bucket: ['s3:ListBucket'],
+      'bucket/videos/*': ['s3:DeleteObject'],
+      'bucket/uploads/*': ['s3:DeleteObject'],
+      idempotencyTable: dynamo('DeleteItem'),
+      'stateMachine/executions': ['states:StopExecution'],
+    },
   },
 };
 
@@ -160,6 +181,7 @@ const ROUTES: Record<string, { folder: string; auth: 'JWT' | 'NONE' }> = {
   'GET /v1/admin/users/{userId}/limits': { folder: 'get-user-limits', auth: 'JWT' },
   'PUT /v1/admin/users/{userId}/limits': { folder: 'put-user-limits', auth: 'JWT' },
   'GET /v1/admin/audit': { folder: 'get-audit', auth: 'JWT' },
+  'DELETE /v1/admin/users/{userId}': { folder: 'erase-user', auth: 'JWT' },
   'GET /v1/admin/videos': { folder: 'list-admin-videos', auth: 'JWT' },
   'GET /v1/admin/videos/{id}/execution': { folder: 'get-video-execution', auth: 'JWT' },
   'POST /v1/admin/videos/{id}/redrive': { folder: 'redrive-video', auth: 'JWT' },
@@ -402,6 +424,17 @@ describe('StatelessStack', () => {
         ExposeHeaders: Match.arrayWith(['location', 'retry-after', 'x-request-id']),
       },
     });
+  });
+
+  it('lets reconcile-provider-costs list the bucket only under the videos/ and uploads/ prefixes', () => {
+    const roleId = roleIdOf(functionIdOf('reconcile-provider-costs'));
+    const listings = ofType('AWS::IAM::Policy')
+      .filter(([, policy]) => (policy.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleId))
+      .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>)
+      .filter((statement) => ([] as unknown[]).concat(statement.Action).includes('s3:ListBucket'));
+    expect(listings.map((statement) => statement.Condition)).toEqual([
+      { StringLike: { 's3:prefix': ['videos/*', 'uploads/*'] } },
+    ]);
   });
 
   it('runs reconcile-provider-costs every 15 minutes from an EventBridge rule, the only rule and its only target', () => {

@@ -1,10 +1,12 @@
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EraseUserDataDeps, eraseUserData } from '../../functions/reconcile-provider-costs/erase-user-data';
 import { BudgetExceededError, QuotaExceededError } from '../../shared/errors';
 import { DynamoBilling } from '../../shared/money/billing';
 import { DynamoLimitsStore } from '../../shared/money/limits';
 import { estimateMicros } from '../../shared/pricing';
+import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { videoKey } from '../../shared/table-keys';
 import type { VideoContent, VideoRecord } from '../../shared/video';
 import { type LocalTable, startLocalTable } from '../helpers/dynamodb-local';
@@ -21,7 +23,11 @@ import { type LocalTable, startLocalTable } from '../helpers/dynamodb-local';
  *   <= budget;
  * - the active count = videos not yet settled and not held cancels; the daily count = accepted creates;
  * - a provider cost is recorded at most once per video and summed in the month;
- * - a rejected or duplicate create writes nothing.
+ * - a rejected or duplicate create writes nothing;
+ * - an erasure of the user (the reconciler's user_erasure work: cancel what runs under the rules above, then tombstone
+ *   every video), concurrent with any of these and once more at the end, keeps every invariant above; past the
+ *   cancels it makes (the same as the user's own), it changes nothing in the ledger: the same entries, the same
+ *   charged and provider-cost totals before and after.
  */
 
 const NUM_RUNS = 1000;
@@ -43,6 +49,7 @@ type Command =
   | { kind: 'accept'; video: number }
   | { kind: 'cancel'; video: number; copies: number; acceptFirst: boolean }
   | { kind: 'settleCancel'; video: number; outcome: 'billed' | 'ended' | 'gaveUp'; copies: number }
+  | { kind: 'erase' }
   | { kind: 'retryPrevious' };
 
 const video = fc.integer({ min: 0, max: VIDEOS_PER_RUN - 1 });
@@ -82,6 +89,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
       copies,
     }),
   },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('erase' as const) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('retryPrevious' as const) }) },
 );
 const scenario = fc.record({
@@ -181,6 +189,9 @@ describe('money invariants (fast-check against DynamoDB Local)', () => {
                 ),
               );
               return;
+            case 'erase':
+              await erase(userId, settleAt, billing);
+              return;
             case 'retryPrevious':
               if (previous !== undefined && previous.kind !== 'retryPrevious' && previous.kind !== 'reserve') {
                 await execute(previous);
@@ -195,11 +206,85 @@ describe('money invariants (fast-check against DynamoDB Local)', () => {
         }
 
         await checkInvariants(userId, VIDEOS_PER_RUN, videoId, limits.budgetMicros, accepted, reserveAt);
+        // Erasing the user keeps every invariant; past the cancels it makes (the same as the user's own, e.g. a cancel
+        // while storing records a provider cost), it leaves the ledger as it was.
+        await Promise.all(
+          Array.from({ length: VIDEOS_PER_RUN }, (_, index) => billing.cancel(videoId(index), settleAt + 30)),
+        );
+        const before = await ledgerOf(userId);
+        await erase(userId, settleAt + 60, billing);
+        await checkInvariants(userId, VIDEOS_PER_RUN, videoId, limits.budgetMicros, accepted, reserveAt);
+        expect(await ledgerOf(userId)).toEqual(before);
+        for (let index = 0; index < VIDEOS_PER_RUN; index++) {
+          const { Item } = await local.documents.send(
+            new GetCommand({ TableName: table, Key: videoKey(videoId(index)), ConsistentRead: true }),
+          );
+          if (Item !== undefined) expect(Item, JSON.stringify(Item)).toMatchObject({ deletedAt: expect.any(Number) });
+          expect(Item?.prompt).toBeUndefined();
+        }
       }),
       { numRuns: NUM_RUNS },
     );
   }, 900_000);
 });
+
+/**
+ * One run of the reconciler's erasure of `userId` against the table (objects, idempotency records, provider copies
+ * and executions faked: they hold no money).
+ */
+async function erase(userId: string, now: number, billing: DynamoBilling): Promise<void> {
+  const deps: EraseUserDataDeps = {
+    videos: new DynamoVideoRepository(local.documents, table),
+    storage: { remove: async () => {}, removeUnder: async () => 0 },
+    idempotencyRecords: { forget: async () => {} },
+    queue: { add: async () => {} },
+    erasures: {
+      get: async () => ({
+        erasureId: 'era_property',
+        userId,
+        status: 'pending',
+        requestedBy: 'finance',
+        requestedAt: now,
+        completedAt: null,
+        videosErased: 0,
+        videosCancelled: 0,
+        objectsDeleted: 0,
+      }),
+      recordProgress: async () => true,
+    },
+    canceller: billing,
+    pipeline: { stop: async () => {} },
+    bucket: 'bucket',
+    clock: () => new Date(now * 1000),
+    logger: { info: () => {}, warn: () => {} },
+    metrics: { addMetric: () => {} } as unknown as EraseUserDataDeps['metrics'],
+  };
+  await eraseUserData({ userId, erasureId: 'era_property' }, Number.POSITIVE_INFINITY, deps);
+}
+
+/** The user's ledger entries, provider costs and money totals of every month (what an erasure must not change). */
+async function ledgerOf(userId: string) {
+  const { Items = [] } = await local.documents.send(
+    new QueryCommand({
+      TableName: table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `USER#${userId}` },
+      ConsistentRead: true,
+    }),
+  );
+  const of = (prefix: string) => Items.filter((item) => String(item.sk).startsWith(prefix));
+  return {
+    ledger: of('LEDGER#'),
+    providerCosts: of('PROVIDERCOST#'),
+    charged: of('USAGE#').map((usage) => ({
+      sk: usage.sk,
+      chargedMicros: usage.chargedMicros,
+      cancelledChargedMicros: usage.cancelledChargedMicros,
+      providerCostMicros: usage.providerCostMicros,
+      videos: usage.videos,
+    })),
+  };
+}
 
 function aVideo(videoId: string, userId: string, model: string, seconds: '4' | '8' | '12', at: Date): VideoRecord {
   const createdAt = Math.floor(at.getTime() / 1000);

@@ -2,6 +2,7 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectTaggingCommand, ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emulator, eventually } from '../../helpers/api';
 import { useLocalStack } from '../../helpers/local-stack';
 import { ContractClient } from './contract';
 import { expectCovered } from './coverage';
@@ -49,7 +50,7 @@ async function objectsUnder(prefix: string): Promise<string[]> {
 }
 
 describe('retention', () => {
-  it('leaves no prompt, no metadata and no object of a deleted video anywhere; a replay of its key answers 409', async () => {
+  it('leaves no prompt, no metadata, no object and no provider copy of a deleted video; a replay of its key answers 409', async () => {
     const userId = uniqueUser('retention-delete');
     const token = await stack.token(userId);
     const prompt = uniquePrompt('A private kite over a private hill');
@@ -76,9 +77,18 @@ describe('retention', () => {
       expect(TagSet, Key).toEqual([{ Key: 'reelflow-state', Value: 'completed' }]);
     }
 
+    const jobsBefore = (await emulator.jobs(stack)).data.filter((job) => job.prompt === prompt);
+
     const deleted = await api.call('DELETE', `/v1/videos/${done.id}`, { token });
 
     expect(deleted.status).toBe(200);
+    // The provider's copy goes too, deleted by the reconciler (every LOCAL_SCHEDULE_MS) from the delete's work item.
+    expect(jobsBefore).toHaveLength(1);
+    await eventually(
+      `provider copy of ${done.id} deleted`,
+      async () => ((await emulator.jobs(stack)).data.some((job) => job.prompt === prompt) ? undefined : true),
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
     const after = await everyItem();
     expect(after.filter((item) => item.includes(prompt) || item.includes(secret))).toEqual([]);
     expect(await objectsUnder(`videos/${userId}/${done.id}/`)).toEqual([]);

@@ -247,4 +247,49 @@ describe('money: cancel after the provider accepted the job (settled by reconcil
     expect(settled.map((video) => video.cost.charged_micros)).toEqual([400_000, 400_000, 400_000]);
     expect(usage).toMatchObject({ charged_micros: 1_200_000, reserved_micros: 0, cancelled_videos: 3 });
   }, 240_000);
+  it('erases a user whose video is running: cancelled first and held, then charged its price once when the provider completes the job', async () => {
+    const userId = uniqueUser('erase-running');
+    const token = await stack.token(userId);
+    const finance = await stack.token(uniqueUser('finance'), ['finance']);
+    const month = currentMonth();
+    const prompt = `${NEVER} erased ${userId}`;
+    await emulator.faults(stack, { never_finish: { match: NEVER } });
+    const id = await createAccepted(stack, token, prompt);
+
+    const erasure = await callApi(stack, `/v1/admin/users/${userId}`, { method: 'DELETE', token: finance });
+    const completed = await eventually(
+      `erasure of ${userId} completed`,
+      async () => {
+        const reply = await callApi(stack, `/v1/admin/users/${userId}`, { method: 'DELETE', token: finance });
+        return reply.body.status === 'completed' ? reply.body : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    const gone = await callApi(stack, `/v1/videos/${id}`, { token });
+    const heldUsage = await usageOf(stack, token, month);
+    // The provider still holds the running job: the held cancel's settlement follows it.
+    const stillThere = (await emulator.jobs(stack)).data.filter((job) => job.prompt === prompt);
+    await emulator.finish(stack, { match: prompt, status: 'completed' });
+    await eventually(
+      `work items of ${id} done`,
+      async () => ((await workItemsOf(id)).length === 0 ? true : undefined),
+      { timeoutMs: 60_000 },
+    );
+    const jobs = (await emulator.jobs(stack)).data.filter((job) => job.prompt === prompt);
+    const usage = await usageOf(stack, token, month);
+    const costs = await callApi(stack, `/v1/admin/costs?month=${month}&user_id=${userId}`, { token: finance });
+
+    expect(erasure.status).toBe(202);
+    expect(completed).toMatchObject({ id: erasure.body.id, videos_cancelled: 1, videos_erased: 1 });
+    expect(gone.status).toBe(404);
+    expect(heldUsage).toMatchObject({ reserved_micros: 400_000, charged_micros: 0, active_videos: 0 });
+    expect(stillThere).toMatchObject([{ status: 'in_progress' }]);
+    // Settled from the provider's outcome before its copy was deleted: the erasure did not dodge the charge.
+    expect(jobs).toEqual([]);
+    expect(usage).toMatchObject({ charged_micros: 400_000, cancelled_charged_micros: 400_000, reserved_micros: 0 });
+    expect(costs.body).toMatchObject({
+      data: [{ video_id: id, entry: 'cancelled_charge', amount_micros: 400_000 }],
+      totals: { charged_micros: 400_000 },
+    });
+  }, 240_000);
 });

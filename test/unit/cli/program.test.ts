@@ -385,6 +385,62 @@ describe('cli program', () => {
     );
   });
 
+  it('erases a user with admin erase-user and prints the erasure’s progress', async () => {
+    // Act
+    const result = await run(['admin', 'erase-user', 'bob'], {
+      'DELETE /v1/admin/users/bob': () =>
+        jsonResponse(202, {
+          id: 'era_01',
+          object: 'user.erasure',
+          user_id: 'bob',
+          status: 'pending',
+          requested_by: 'fin',
+          requested_at: 1_795_000_100,
+          completed_at: null,
+          videos_erased: 0,
+          videos_cancelled: 0,
+          objects_deleted: 0,
+        }),
+    });
+
+    // Assess
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe(
+      'erasure era_01 of bob: pending (videos erased 0, cancelled 0, objects deleted 0); run again to follow it\n',
+    );
+  });
+
+  it('shows an erasure in the audit records by its id', async () => {
+    // Act
+    const result = await run(['audit', '--user', 'bob'], {
+      'GET /v1/admin/audit?user_id=bob': () =>
+        jsonResponse(200, {
+          object: 'list',
+          data: [
+            {
+              id: 'aud_02',
+              object: 'audit_record',
+              action: 'user.erased',
+              actor_user_id: 'fin',
+              user_id: 'bob',
+              erasure_id: 'era_01',
+              request_id: 'req-2',
+              created_at: 1_795_000_100,
+            },
+          ],
+          first_id: 'aud_02',
+          last_id: 'aud_02',
+          has_more: false,
+          next_cursor: null,
+        }),
+    });
+
+    // Assess
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("erasure era_01 of the user's data");
+    expect(result.stdout).toMatch(/fin +bob/);
+  });
+
   it('exits 1 with the reason on one line when admin redrive is refused', async () => {
     // Act
     const result = await run(['admin', 'redrive', 'vid_01TEST'], {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type DeleteVideoDeps, deleteVideo } from '../../../functions/delete-video/delete-video';
 import { parseDeleteVideoRequest } from '../../../functions/delete-video/schema';
 import { ConflictError, NotFoundError } from '../../../shared/errors';
+import type { ReconcileWorkItem } from '../../../shared/money/reconciliation';
 import type { VideoStatus } from '../../../shared/schemas';
 import { promptHash } from '../../../shared/video';
 import { alice, aVideo, bob, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoRepository } from '../fakes/fakes';
@@ -9,7 +10,10 @@ import { alice, aVideo, bob, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoR
 const VIDEO_ID = 'vid_01JD0000000000000000000000';
 const KEYS = ['video.mp4', 'thumbnail.webp', 'spritesheet.jpg'].map((file) => `videos/alice/${VIDEO_ID}/${file}`);
 
-function setup(status: VideoStatus, options: { removeError?: Error; idempotencyRecordId?: string } = {}) {
+function setup(
+  status: VideoStatus,
+  options: { removeError?: Error; idempotencyRecordId?: string; providerVideoId?: string } = {},
+) {
   const videos = new InMemoryVideoRepository([
     aVideo({
       videoId: VIDEO_ID,
@@ -17,11 +21,13 @@ function setup(status: VideoStatus, options: { removeError?: Error; idempotencyR
       chargedMicros: status === 'completed' ? 400_000 : null,
       prompt: 'A secret kite',
       metadata: { topic: 'private' },
+      providerVideoId: options.providerVideoId ?? null,
       ...(options.idempotencyRecordId === undefined ? {} : { idempotencyRecordId: options.idempotencyRecordId }),
     }),
   ]);
   const removed: Array<{ bucket: string; keys: readonly string[] }> = [];
   const forgotten: string[] = [];
+  const queued: ReconcileWorkItem[] = [];
   const deps: DeleteVideoDeps = {
     videos,
     storage: {
@@ -35,12 +41,17 @@ function setup(status: VideoStatus, options: { removeError?: Error; idempotencyR
         forgotten.push(recordId);
       },
     },
+    queue: {
+      add: async (item) => {
+        queued.push(item);
+      },
+    },
     bucket: 'the-bucket',
     clock: fixedClock('2025-11-21T04:40:00Z'),
     logger: fakeLogger(),
     metrics: fakeMetrics(),
   };
-  return { videos, removed, forgotten, deps };
+  return { videos, removed, forgotten, queued, deps };
 }
 
 const input = (caller = alice) => parseDeleteVideoRequest({ pathParameters: { id: VIDEO_ID } }, caller);
@@ -78,6 +89,39 @@ describe('delete-video', () => {
     expect(JSON.stringify(record)).not.toMatch(/secret kite|private/);
     // Before the tombstone, and again after it (a replay racing the delete may have written it again).
     expect(forgotten).toEqual(['reelflow-api#abc=', 'reelflow-api#abc=']);
+  });
+
+  it('queues the deletion of the provider’s copy for the reconciler when the video has a provider job', async () => {
+    // Prepare
+    const { queued, deps } = setup('completed', { providerVideoId: 'video_abc' });
+
+    // Act
+    await deleteVideo(input(), deps);
+
+    // Assess
+    expect(queued).toEqual([
+      {
+        kind: 'provider_delete',
+        videoId: VIDEO_ID,
+        userId: 'alice',
+        providerVideoId: 'video_abc',
+        reason: 'deleted',
+        givenUpAt: 1_763_700_000,
+        dueAt: 1_763_700_000,
+        checks: 0,
+      },
+    ]);
+  });
+
+  it('queues nothing for the provider when the video never had a provider job', async () => {
+    // Prepare
+    const { queued, deps } = setup('failed');
+
+    // Act
+    await deleteVideo(input(), deps);
+
+    // Assess
+    expect(queued).toEqual([]);
   });
 
   it('removes no idempotency record for a video made without an Idempotency-Key', async () => {

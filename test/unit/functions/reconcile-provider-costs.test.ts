@@ -581,3 +581,77 @@ describe('nextDueAt', () => {
     });
   });
 });
+
+describe('reconcile-provider-costs: provider copies of deleted videos', () => {
+  const VIDEO_ID = 'vid_01JD0000000000000000000001';
+  const deleteItem = () => anItem({ kind: 'provider_delete', reason: 'deleted' });
+
+  it('deletes the copy of a completed, charged video without recording a provider cost', async () => {
+    const { queue, provider, recorded, deps } = setup(
+      [deleteItem()],
+      [aProviderJob({ id: 'video_1', status: 'completed' })],
+      [aVideo({ videoId: VIDEO_ID, status: 'completed', chargedMicros: 400_000, providerVideoId: 'video_1' })],
+    );
+
+    const summary = await run(deps);
+
+    expect(summary).toMatchObject({ providerCopyDeleted: 1, recorded: 0 });
+    expect(provider.deleted).toEqual(['video_1']);
+    expect([...recorded]).toEqual([]);
+    expect(queue.items).toEqual([]);
+  });
+
+  it('records the provider cost of a completed job the user was not charged for before deleting its copy', async () => {
+    const { provider, recorded, deps } = setup(
+      [deleteItem()],
+      [aProviderJob({ id: 'video_1', status: 'completed' })],
+      [aVideo({ videoId: VIDEO_ID, status: 'failed', chargedMicros: 0, providerVideoId: 'video_1' })],
+    );
+
+    const summary = await run(deps);
+
+    expect(summary).toMatchObject({ providerCopyDeleted: 1, recorded: 1 });
+    expect([...recorded]).toEqual([VIDEO_ID]);
+    expect(provider.deleted).toEqual(['video_1']);
+  });
+
+  it('waits, deleting nothing, while the video is a held cancel not settled yet or its job still runs', async () => {
+    const held = setup(
+      [deleteItem()],
+      [aProviderJob({ id: 'video_1', status: 'completed' })],
+      [aVideo({ videoId: VIDEO_ID, status: 'cancelled', chargedMicros: null, providerVideoId: 'video_1' })],
+    );
+    const running = setup(
+      [deleteItem()],
+      [aProviderJob({ id: 'video_1', status: 'in_progress' })],
+      [aVideo({ videoId: VIDEO_ID, status: 'cancelled', chargedMicros: 0, providerVideoId: 'video_1' })],
+    );
+
+    const heldSummary = await run(held.deps);
+    const runningSummary = await run(running.deps);
+
+    for (const [summary, { provider, queue }] of [
+      [heldSummary, held],
+      [runningSummary, running],
+    ] as const) {
+      expect(summary).toMatchObject({ providerCopyWaiting: 1, providerCopyDeleted: 0 });
+      expect(provider.deleted).toEqual([]);
+      expect(queue.items).toMatchObject([{ kind: 'provider_delete', checks: 1 }]);
+      expect(queue.items[0]!.dueAt).toBeGreaterThan(NOW);
+    }
+  });
+
+  it('leaves the item for a later run when the provider is down', async () => {
+    const { queue, provider, deps } = setup(
+      [deleteItem()],
+      [aProviderJob({ id: 'video_1', status: 'completed' })],
+      [aVideo({ videoId: VIDEO_ID, status: 'completed', chargedMicros: 400_000, providerVideoId: 'video_1' })],
+    );
+    provider.deleteResults = [new RetryableProviderError('provider unavailable')];
+
+    const summary = await run(deps);
+
+    expect(summary).toMatchObject({ deferred: 1, providerCopyDeleted: 0 });
+    expect(queue.items).toHaveLength(1);
+  });
+});

@@ -1,0 +1,152 @@
+import { type ScrubVideoDeps, scrubVideo } from '../../shared/erasure/scrub-video';
+import type { ErasureCounts, UserErasures } from '../../shared/erasure/user-erasures';
+import type { VideoCanceller } from '../../shared/money/release';
+import { TASK_TIMEOUT_SECONDS } from '../../shared/pipeline/duration';
+import type { PipelineStopper } from '../../shared/pipeline/pipeline-stopper';
+import type { AppLogger, AppMetrics } from '../../shared/powertools';
+import type { VideoRepository } from '../../shared/repositories/video-repository';
+import type { ContentRemover } from '../../shared/storage/content-remover';
+import { UPLOAD_KEY_PREFIX, VIDEO_KEY_PREFIX } from '../../shared/storage/video-keys';
+import { isTerminal, unixSeconds, type VideoRecord } from '../../shared/video';
+
+/** What erasing a user's data needs (the reconciler's erasure wiring). */
+export interface EraseUserDataDeps extends ScrubVideoDeps {
+  videos: Pick<VideoRepository, 'get' | 'listByUser' | 'markDeleted'>;
+  storage: ContentRemover;
+  erasures: Pick<UserErasures, 'get' | 'recordProgress'>;
+  /** Cancels an unfinished video under the usual cancel rules (held when the provider accepted the job). */
+  canceller: VideoCanceller;
+  pipeline: PipelineStopper;
+  clock: () => Date;
+  logger: Pick<AppLogger, 'info' | 'warn'>;
+  metrics: AppMetrics;
+}
+
+/** What one run of an erasure came to. */
+export type ErasureRunOutcome =
+  /** Everything is gone: the erasure is completed. */
+  | { state: 'completed'; counts: ErasureCounts }
+  /** More is left (the run's time ran out, or a video appeared): run again at `dueAt`. */
+  | { state: 'continue'; counts: ErasureCounts; dueAt: number }
+  /** The erasure is no longer pending (completed, or replaced by a newer one): nothing to do. */
+  | { state: 'stale' };
+
+/** Videos read per page. */
+const PAGE_SIZE = 25;
+
+/**
+ * How long after cancelling a video found `storing` the user's objects are swept again: its StoreVideoInS3 task may
+ * still be writing (a Lambda invocation runs on after its execution is stopped) for up to its timeout.
+ */
+export const STORE_SETTLE_SECONDS = TASK_TIMEOUT_SECONDS.storeVideo + 60;
+
+/**
+ * One run of the erasure `erasureId` of `userId`'s data (a `user_erasure` work item):
+ * 1. every video of the user's list, newest first: an unfinished one is cancelled first under the usual rules (before
+ *    the provider accepted its job: released at 0; after: held, its charge settled later from the provider's outcome
+ *    by its own work item, which a tombstone does not stop), its execution stopped; then each video is deleted as
+ *    `DELETE /v1/videos/{id}` deletes one (shared/erasure/scrub-video.ts: objects, the stored idempotent answer, the
+ *    provider's copy through a work item, prompt and metadata; the tombstone keeps every amount);
+ * 2. every object left under `videos/{userId}/` and `uploads/{userId}/` (uploads, anything a crash left behind);
+ * 3. once a fresh look finds no video left, the erasure is completed; the ledger, usage, provider costs, limits and
+ *    the audit trail stay.
+ * Every step is idempotent, so a run cut short (time, a crash, an AWS error) is simply run again. A video cancelled
+ * while `storing` may still get objects from its running store task: the run then ends `continue`, due after
+ * {@link STORE_SETTLE_SECONDS}, and that later run sweeps the prefixes again.
+ */
+export async function eraseUserData(
+  item: { userId: string; erasureId: string },
+  stopStartingAt: number,
+  deps: EraseUserDataDeps,
+): Promise<ErasureRunOutcome> {
+  const { userId, erasureId } = item;
+  const erasure = await deps.erasures.get(userId);
+  if (erasure === undefined || erasure.erasureId !== erasureId || erasure.status !== 'pending') {
+    return { state: 'stale' };
+  }
+  const counts: ErasureCounts = { videosErased: 0, videosCancelled: 0, objectsDeleted: 0 };
+  let settleUntil = 0;
+  let after: string | undefined;
+  let outOfTime = false;
+  do {
+    if (deps.clock().getTime() >= stopStartingAt) {
+      outOfTime = true;
+      break;
+    }
+    const page = await deps.videos.listByUser(userId, { limit: PAGE_SIZE, ...(after ? { after } : {}) });
+    for (const listed of page.items) {
+      const erased = await eraseVideo(listed, deps);
+      if (erased.cancelled) counts.videosCancelled++;
+      if (erased.erased) counts.videosErased++;
+      if (erased.wasStoring) settleUntil = unixSeconds(deps.clock()) + STORE_SETTLE_SECONDS;
+    }
+    after = page.nextCursor ?? undefined;
+  } while (after !== undefined);
+
+  for (const prefix of [VIDEO_KEY_PREFIX, UPLOAD_KEY_PREFIX]) {
+    counts.objectsDeleted += await deps.storage.removeUnder(deps.bucket, `${prefix}${userId}/`);
+  }
+
+  const now = unixSeconds(deps.clock());
+  const keys = { userId, erasureId, ...counts };
+  if (outOfTime || settleUntil > now || (await anyVideoLeft(userId, deps))) {
+    await deps.erasures.recordProgress(userId, erasureId, counts);
+    deps.logger.info('User erasure continues on a later run', { ...keys, outOfTime, settleUntil });
+    return { state: 'continue', counts, dueAt: Math.max(now + 1, settleUntil) };
+  }
+  const completed = await deps.erasures.recordProgress(userId, erasureId, counts, now);
+  if (!completed) return { state: 'stale' };
+  deps.metrics.addMetric('UserErasuresCompleted', 'Count', 1);
+  deps.logger.info('User erasure completed', keys);
+  return { state: 'completed', counts };
+}
+
+/** Cancels a video if it is unfinished, then deletes it; what it did. */
+async function eraseVideo(
+  listed: VideoRecord,
+  deps: EraseUserDataDeps,
+): Promise<{ cancelled: boolean; erased: boolean; wasStoring: boolean }> {
+  let video: VideoRecord | undefined = listed;
+  let cancelled = false;
+  let wasStoring = false;
+  if (!isTerminal(video.status)) {
+    const now = unixSeconds(deps.clock());
+    const result = await deps.canceller.cancel(video.videoId, now);
+    cancelled = result.applied;
+    wasStoring = result.applied && result.previousStatus === 'storing';
+    if (result.applied) {
+      try {
+        await deps.pipeline.stop(video.videoId, {
+          error: 'VideoCancelled',
+          cause: 'Cancelled by an erasure of its user',
+        });
+      } catch (error) {
+        deps.logger.warn('Could not stop the execution of a video cancelled by an erasure; it ends at its next step', {
+          videoId: video.videoId,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+    // Not applied: something else settled it meanwhile (a completion, a failure); read it as it is now.
+    video = result.video ?? (await deps.videos.get(video.videoId, { consistent: true }));
+  }
+  if (video === undefined || !isTerminal(video.status) || typeof video.deletedAt === 'number') {
+    return { cancelled, erased: false, wasStoring };
+  }
+  const result = await scrubVideo(video, unixSeconds(deps.clock()), deps);
+  return { cancelled, erased: result.applied, wasStoring };
+}
+
+/**
+ * Whether the user still has a video that is not deleted. The list index is eventually consistent, so each listed
+ * video is read again, strongly consistently: a tombstone still in the index does not count, a video created since
+ * does.
+ */
+async function anyVideoLeft(userId: string, deps: EraseUserDataDeps): Promise<boolean> {
+  const page = await deps.videos.listByUser(userId, { limit: PAGE_SIZE });
+  for (const listed of page.items) {
+    const video = await deps.videos.get(listed.videoId, { consistent: true });
+    if (video !== undefined && typeof video.deletedAt !== 'number') return true;
+  }
+  return false;
+}

@@ -1,0 +1,177 @@
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { emulator, eventually } from '../../helpers/api';
+import { pngOf } from '../../helpers/images';
+import { useLocalStack } from '../../helpers/local-stack';
+import { ContractClient } from './contract';
+import { expectCovered } from './coverage';
+import { isTerminal, uniquePrompt, uniqueUser, waitForVideo } from './support';
+
+/*
+ * DELETE /v1/admin/users/{userId} through the HTTP API: what an erasure leaves, read from the local services directly
+ * (no route shows the tables, the bucket or the provider's jobs). The scheduled reconciler (every LOCAL_SCHEDULE_MS =
+ * 1 s here) does the work. An erasure while a video is running (cancelled first, held until the provider's outcome)
+ * is in test/integration/money/cancel-settlement.test.ts, which owns the emulator's never-finishing jobs.
+ */
+
+const stack = useLocalStack();
+const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+const dynamodb = new DynamoDBClient({ endpoint: stack.dynamodbEndpoint, region: 'us-east-1', credentials });
+const documents = DynamoDBDocumentClient.from(dynamodb);
+const s3 = new S3Client({ endpoint: stack.s3Endpoint, region: 'us-east-1', credentials, forcePathStyle: true });
+let api: ContractClient;
+
+beforeAll(async () => {
+  api = await ContractClient.connect(stack);
+});
+afterAll(() => {
+  dynamodb.destroy();
+  s3.destroy();
+  expectCovered(api, 'erasure');
+});
+
+/** Every item of every table of the stack (the main table and the Powertools idempotency table), as JSON text. */
+async function everyItem(): Promise<string[]> {
+  const { TableNames = [] } = await dynamodb.send(new ListTablesCommand({}));
+  expect(TableNames.some((name) => /StorageTable/.test(name))).toBe(true);
+  const items: string[] = [];
+  for (const TableName of TableNames) {
+    for await (const page of paginateScan({ client: documents }, { TableName, ConsistentRead: true })) {
+      for (const item of page.Items ?? []) items.push(JSON.stringify(item));
+    }
+  }
+  return items;
+}
+
+async function objectsUnder(prefix: string): Promise<string[]> {
+  const { Buckets = [] } = await s3.send(new ListBucketsCommand({}));
+  const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: Buckets[0]!.Name!, Prefix: prefix }));
+  return Contents.map((object) => object.Key ?? '');
+}
+
+/** The user's ledger: their costs of the month as finance sees them (every entry, the totals). */
+async function ledgerOf(finance: string, userId: string, month: string) {
+  const reply = await api.call('GET', `/v1/admin/costs?month=${month}&user_id=${userId}`, { token: finance });
+  expect(reply.status).toBe(200);
+  return { data: reply.body.data, providerCosts: reply.body.provider_costs, totals: reply.body.totals };
+}
+
+describe('erasure of a user', () => {
+  it('leaves none of the user’s videos, prompts, metadata, objects, uploads or provider copies; the ledger unchanged', async () => {
+    // Prepare: a completed video (with an Idempotency-Key, whose stored answer holds the prompt), a remix of it, and
+    // an upload.
+    const userId = uniqueUser('erased');
+    const token = await stack.token(userId);
+    const financeId = uniqueUser('finance-eraser');
+    const finance = await stack.token(financeId, ['finance']);
+    const month = new Date().toISOString().slice(0, 7);
+    const secret = `meta-${Date.now()}-erased`;
+    const prompts = [uniquePrompt('An erased kite'), uniquePrompt('The erased kite at dusk')];
+    const created = await api.call('POST', '/v1/videos', {
+      token,
+      json: { prompt: prompts[0], metadata: { note: secret } },
+      headers: { 'idempotency-key': `erasure-${Date.now()}` },
+    });
+    expect(created.status).toBe(202);
+    const done = await waitForVideo(api, token, created.body.id, isTerminal);
+    const remix = await api.call('POST', `/v1/videos/${done.id}/remix`, { token, json: { prompt: prompts[1] } });
+    expect(remix.status).toBe(202);
+    const remixed = await waitForVideo(api, token, remix.body.id, isTerminal);
+    const upload = await api.call('POST', '/v1/uploads', { token });
+    expect((await fetch(upload.body.upload_url, { method: 'PUT', body: pngOf(1280, 720) })).status).toBe(200);
+    const jobsBefore = (await emulator.jobs(stack)).data.filter((job) => prompts.includes(job.prompt));
+    const objectsBefore = [...(await objectsUnder(`videos/${userId}/`)), ...(await objectsUnder(`uploads/${userId}/`))];
+    const ledgerBefore = await ledgerOf(finance, userId, month);
+
+    // Act
+    const erasure = await api.call('DELETE', `/v1/admin/users/${userId}`, { token: finance });
+    const again = await api.call('DELETE', `/v1/admin/users/${userId}`, { token: finance });
+    const completed = await eventually(
+      `erasure of ${userId} completed`,
+      async () => {
+        const reply = await api.call('DELETE', `/v1/admin/users/${userId}`, { token: finance });
+        return reply.body.status === 'completed' ? reply.body : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    await eventually(
+      `provider copies of ${userId}'s videos deleted`,
+      async () => {
+        const { data } = await emulator.jobs(stack);
+        return data.some((job) => prompts.includes(job.prompt)) ? undefined : true;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    const afterCompleted = await api.call('DELETE', `/v1/admin/users/${userId}`, { token: finance });
+    const items = await everyItem();
+    const list = await api.call('GET', '/v1/videos', { token });
+    const video = await api.call('GET', `/v1/videos/${done.id}`, { token });
+    const ledgerAfter = await ledgerOf(finance, userId, month);
+    const audit = await api.call('GET', `/v1/admin/audit?user_id=${userId}`, { token: finance });
+
+    // Assess
+    expect(done.status).toBe('completed');
+    expect(remixed.status).toBe('completed');
+    expect(jobsBefore).toHaveLength(2);
+    expect(objectsBefore).toHaveLength(7);
+    expect(erasure.status).toBe(202);
+    expect(erasure.body).toMatchObject({ object: 'user.erasure', user_id: userId, requested_by: financeId });
+    // A second call while it runs answers the same erasure (or the same one completed): no second erasure.
+    expect(again.status).toBe(202);
+    expect(again.body.id).toBe(erasure.body.id);
+    expect(completed).toMatchObject({
+      id: erasure.body.id,
+      status: 'completed',
+      completed_at: expect.any(Number),
+      videos_erased: 2,
+      videos_cancelled: 0,
+      objects_deleted: 1,
+    });
+    expect(afterCompleted.body).toEqual(completed);
+    expect(items.filter((item) => prompts.some((prompt) => item.includes(prompt)) || item.includes(secret))).toEqual(
+      [],
+    );
+    expect(await objectsUnder(`videos/${userId}/`)).toEqual([]);
+    expect(await objectsUnder(`uploads/${userId}/`)).toEqual([]);
+    expect(list.body.data).toEqual([]);
+    expect(video.status).toBe(404);
+    expect(ledgerAfter).toEqual(ledgerBefore);
+    expect(ledgerBefore.totals.charged_micros).toBe(done.cost.charged_micros + remixed.cost.charged_micros);
+    expect(audit.body.data).toEqual([
+      expect.objectContaining({
+        action: 'user.erased',
+        actor_user_id: financeId,
+        user_id: userId,
+        erasure_id: erasure.body.id,
+        request_id: erasure.headers.get('x-request-id'),
+        created_at: erasure.body.requested_at,
+      }),
+    ]);
+  }, 180_000);
+
+  it('answers 403 forbidden to a caller without the finance role and to a finance user erasing themselves', async () => {
+    // Prepare
+    const userId = uniqueUser('not-erased');
+    const financeId = uniqueUser('finance-self');
+    const user = await stack.token(uniqueUser('plain'));
+    const operator = await stack.token(uniqueUser('operator'), ['operators']);
+    const finance = await stack.token(financeId, ['finance']);
+
+    // Act
+    const plain = await api.call('DELETE', `/v1/admin/users/${userId}`, { token: user });
+    const operators = await api.call('DELETE', `/v1/admin/users/${userId}`, { token: operator });
+    const self = await api.call('DELETE', `/v1/admin/users/${financeId}`, { token: finance });
+    const anonymous = await api.call('DELETE', `/v1/admin/users/${userId}`);
+    const audit = await api.call('GET', `/v1/admin/audit?user_id=${userId}`, { token: finance });
+
+    // Assess
+    for (const reply of [plain, operators, self]) {
+      expect(reply.status).toBe(403);
+      expect(reply.body.error.code).toBe('forbidden');
+    }
+    expect(anonymous.status).toBe(401);
+    expect(audit.body.data).toEqual([]);
+  });
+});
