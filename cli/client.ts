@@ -5,6 +5,40 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 
+/** A webhook endpoint as the API answers it (`secret` only in the answer of its creation). */
+export interface WebhookEndpoint {
+  id: string;
+  url: string;
+  events: string[];
+  status: 'enabled' | 'disabled';
+  disabled_reason: string | null;
+  failing_since: number | null;
+  created_at: number;
+  secret?: string;
+}
+
+/** One event's delivery to an endpoint. */
+export interface WebhookDelivery {
+  id: string;
+  event_type: string;
+  video_id: string;
+  status: string;
+  attempts: number;
+  last_response_code: number | null;
+  last_error: string | null;
+  last_attempt_at: number | null;
+  last_duration_ms: number | null;
+  next_attempt_at: number | null;
+  created_at: number;
+}
+
+/** A page of a list. */
+export interface Page<T> {
+  data: T[];
+  has_more: boolean;
+  next_cursor: string | null;
+}
+
 /** The video resource as the API's OpenAPI document describes it (only what the CLI reads is typed strictly). */
 export interface Video {
   id: string;
@@ -229,6 +263,17 @@ export function createApiClient(options: ApiClientOptions) {
       json<Video>('POST', `${video(id)}/remix`, { json: { prompt }, headers: idempotency(idempotencyKey) }),
     cancelVideo: (id: string) => json<Video>('POST', `${video(id)}/cancel`),
     deleteVideo: (id: string) => json<{ id: string; deleted: boolean }>('DELETE', video(id)),
+    addWebhook: (body: { url: string; events: string[] }) =>
+      json<WebhookEndpoint>('POST', '/v1/webhook_endpoints', { json: body }),
+    listWebhooks: (query: { limit?: string; after?: string }) =>
+      json<Page<WebhookEndpoint>>('GET', `/v1/webhook_endpoints${queryString(query)}`),
+    removeWebhook: (id: string) =>
+      json<{ id: string; deleted: boolean }>('DELETE', `/v1/webhook_endpoints/${encodeURIComponent(id)}`),
+    webhookDeliveries: (id: string, query: { limit?: string; after?: string }) =>
+      json<Page<WebhookDelivery>>(
+        'GET',
+        `/v1/webhook_endpoints/${encodeURIComponent(id)}/deliveries${queryString(query)}`,
+      ),
     usage: (month?: string) => json<Record<string, unknown>>('GET', `/v1/usage${queryString({ month })}`),
     costs: (query: { month: string; user_id?: string }) => json<unknown>('GET', `/v1/admin/costs${queryString(query)}`),
     audit: (query: { user_id?: string; month?: string; limit?: string; after?: string }) =>

@@ -20,6 +20,14 @@ import {
   type ListOptions,
   listCommand,
 } from './commands/videos';
+import {
+  type PageOptions,
+  type WebhooksAddOptions,
+  webhooksAddCommand,
+  webhooksDeliveriesCommand,
+  webhooksListCommand,
+  webhooksRemoveCommand,
+} from './commands/webhooks';
 import type { ProgressStream } from './progress';
 import { DEFAULT_WAIT_POLICY, type WaitPolicy } from './wait';
 
@@ -198,6 +206,40 @@ export function buildProgram(io: CliIo): Command {
     )
     .argument('<user-id>')
     .action((userId: string, _options: unknown, command: Command) => adminEraseUserCommand(userId, contextOf(command)));
+
+  const webhooks = program.command('webhooks').description('signed events about your videos, POSTed to your URLs');
+  webhooks
+    .command('add')
+    .description('register a URL for events; prints its signing secret, shown only this once')
+    .argument('<url>')
+    .option(
+      '--events <types>',
+      'comma-separated: video.completed,video.failed,video.cancelled (default all)',
+      (value) => value.split(',').map((type) => type.trim()),
+    )
+    .action((url: string, options: WebhooksAddOptions, command: Command) =>
+      webhooksAddCommand(url, options, contextOf(command)),
+    );
+  webhooks
+    .command('list')
+    .description('your webhook endpoints (a disabled one says why)')
+    .option('--limit <n>', '1 to 100 per page (default 20)')
+    .option('--after <cursor>', 'the page after the one that printed this cursor')
+    .action((options: PageOptions, command: Command) => webhooksListCommand(options, contextOf(command)));
+  webhooks
+    .command('remove')
+    .description('delete a webhook endpoint')
+    .argument('<id>')
+    .action((id: string, _options: unknown, command: Command) => webhooksRemoveCommand(id, contextOf(command)));
+  webhooks
+    .command('deliveries')
+    .description('an endpoint’s deliveries, newest first: status, attempts, last response, next attempt')
+    .argument('<id>')
+    .option('--limit <n>', '1 to 100 per page (default 20)')
+    .option('--after <cursor>', 'the page after the one that printed this cursor')
+    .action((id: string, options: PageOptions, command: Command) =>
+      webhooksDeliveriesCommand(id, options, contextOf(command)),
+    );
 
   return program;
 }

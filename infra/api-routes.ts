@@ -134,6 +134,13 @@ export const ROUTE_FUNCTIONS = {
       bindStateMachineExecutions(fn, stateMachine, ['DescribeExecution', 'GetExecutionHistory', 'RedriveExecution']);
     },
   },
+  // Webhook endpoints live in their user's partition (GetItem/Query there), deliveries in the endpoint's.
+  'create-webhook-endpoint': { bind: (fn, { table }) => bindTable(fn, table, ['PutItem']) },
+  'list-webhook-endpoints': { bind: (fn, { table }) => bindTable(fn, table, ['Query']) },
+  'get-webhook-endpoint': { bind: (fn, { table }) => bindTable(fn, table, ['GetItem']) },
+  'delete-webhook-endpoint': { bind: (fn, { table }) => bindTable(fn, table, ['DeleteItem']) },
+  'rotate-webhook-secret': { bind: (fn, { table }) => bindTable(fn, table, ['GetItem', 'UpdateItem']) },
+  'list-webhook-deliveries': { bind: (fn, { table }) => bindTable(fn, table, ['GetItem', 'Query']) },
 } satisfies Record<string, RouteFunctionSpec>;
 
 export type RouteFunctionFolder = keyof typeof ROUTE_FUNCTIONS;
@@ -175,4 +182,10 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: HttpMethod.POST, path: '/v1/videos/{id}/cancel', folder: 'cancel-video' },
   { method: HttpMethod.DELETE, path: '/v1/videos/{id}', folder: 'delete-video' },
   { method: HttpMethod.POST, path: '/v1/uploads', folder: 'create-upload' },
+  { method: HttpMethod.POST, path: '/v1/webhook_endpoints', folder: 'create-webhook-endpoint' },
+  { method: HttpMethod.GET, path: '/v1/webhook_endpoints', folder: 'list-webhook-endpoints' },
+  { method: HttpMethod.GET, path: '/v1/webhook_endpoints/{id}', folder: 'get-webhook-endpoint' },
+  { method: HttpMethod.DELETE, path: '/v1/webhook_endpoints/{id}', folder: 'delete-webhook-endpoint' },
+  { method: HttpMethod.POST, path: '/v1/webhook_endpoints/{id}/rotate_secret', folder: 'rotate-webhook-secret' },
+  { method: HttpMethod.GET, path: '/v1/webhook_endpoints/{id}/deliveries', folder: 'list-webhook-deliveries' },
 ];

@@ -214,6 +214,8 @@ function awsEnvironment(config: Pick<LocalConfig, 'metrics' | 'imageUrlAllowPriv
     AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
     // Read by create-video only; infra never sets it.
     IMAGE_URL_ALLOW_PRIVATE_HOSTS: config.imageUrlAllowPrivateHosts,
+    // Webhook receivers on this machine (http, loopback); infra never sets it, so AWS takes public https URLs only.
+    WEBHOOK_URL_ALLOW_LOCAL_HOSTS: '127.0.0.1,localhost',
   };
 }
 

@@ -18,6 +18,14 @@ export const bucketEnvSchema = z.object({ BUCKET_NAME: nonEmpty('BUCKET_NAME') }
 /** The video pipeline state machine. */
 export const stateMachineEnvSchema = z.object({ STATE_MACHINE_ARN: nonEmpty('STATE_MACHINE_ARN') });
 
+/**
+ * The webhook delivery state machine (its own name: the local stack runs every function in one process, where one
+ * variable has one value).
+ */
+export const deliveryStateMachineEnvSchema = z.object({
+  DELIVERY_STATE_MACHINE_ARN: nonEmpty('DELIVERY_STATE_MACHINE_ARN'),
+});
+
 /** The Powertools idempotency table (Powertools keeps each Idempotency-Key's first response there). */
 export const idempotencyEnvSchema = z.object({ IDEMPOTENCY_TABLE_NAME: nonEmpty('IDEMPOTENCY_TABLE_NAME') });
 
@@ -52,9 +60,27 @@ export const modelsEnvSchema = z.object({
 /** An optional JSON price table overriding the defaults (validated in shared/pricing.ts). */
 export const pricingEnvSchema = z.object({ PRICE_TABLE: z.optional(z.string().check(z.minLength(1))) });
 
+/**
+ * Webhook endpoint URLs: host names (exactly as in the URL) that may use `http:` and a loopback or private address.
+ * Only the local stack sets it (`127.0.0.1,localhost`, so a receiver on this machine works); a deployment never does,
+ * and every other URL must be https to public addresses.
+ */
+export const webhookUrlEnvSchema = z.object({
+  WEBHOOK_URL_ALLOW_LOCAL_HOSTS: z.pipe(
+    z._default(z.string(), ''),
+    z.transform((value) =>
+      value
+        .split(',')
+        .map((host) => host.trim())
+        .filter((host) => host.length > 0),
+    ),
+  ),
+});
+
 export type TableEnv = z.input<typeof tableEnvSchema>;
 export type BucketEnv = z.input<typeof bucketEnvSchema>;
 export type StateMachineEnv = z.input<typeof stateMachineEnvSchema>;
+export type DeliveryStateMachineEnv = z.input<typeof deliveryStateMachineEnvSchema>;
 export type IdempotencyEnv = z.input<typeof idempotencyEnvSchema>;
 export type ProviderEnv = z.input<typeof providerEnvSchema>;
 export type ModelsEnv = z.input<typeof modelsEnvSchema>;

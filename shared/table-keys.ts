@@ -28,6 +28,13 @@ import { createHash } from 'node:crypto';
  * | provider job to reconcile       | `RECONCILE`              | `{dueAt, 10 digits}#{videoId}`     | –                                     |
  * | orphan search / deadline watch  | `RECONCILE`              | `{dueAt}#{videoId}#{kind}`         | –                                     |
  * | (and the other work item kinds) |                          | (a user erasure: its erasure id)   |                                       |
+ * | webhook endpoint (secrets)      | `USER#{userId}`          | `WEBHOOK#{endpointId}`             | –                                     |
+ * | webhook event to dispatch       | `WEBHOOKOUTBOX`          | `{videoId}#{event type}`           | –                                     |
+ * | webhook delivery (log)          | `WEBHOOK#{endpointId}`   | `DELIVERY#{createdAt, 10 digits}#{eventId}` | –                            |
+ *
+ * Webhooks: a user's endpoints are listed from the `USER#` partition (endpoint ids sort by time); an outbox item is
+ * written in the transaction that changes a video's status and removed once dispatched (its key is the video and
+ * the status it reached, so a retried step cannot make a second one); an endpoint's deliveries sort by time.
  */
 
 /** A table key. */
@@ -125,3 +132,27 @@ export function workItemKey(item: { kind?: string; dueAt: number; videoId: strin
   const key = reconcileKey(item.dueAt, item.videoId);
   return item.kind === undefined || item.kind === 'provider_job' ? key : { ...key, sk: `${key.sk}#${item.kind}` };
 }
+
+/** Sort key prefix of a user's webhook endpoints. */
+export const WEBHOOK_ENDPOINT_PREFIX = 'WEBHOOK#';
+/** A user's webhook endpoint (its secrets included). */
+export const webhookEndpointKey = (userId: string, endpointId: string): TableKey => ({
+  pk: userPartition(userId),
+  sk: `${WEBHOOK_ENDPOINT_PREFIX}${endpointId}`,
+});
+/** The one partition of webhook events waiting to be dispatched. */
+export const WEBHOOK_OUTBOX_PARTITION = 'WEBHOOKOUTBOX';
+/** The outbox item of a video reaching a status: one per video and status, whoever writes it. */
+export const webhookOutboxKey = (videoId: string, eventType: string): TableKey => ({
+  pk: WEBHOOK_OUTBOX_PARTITION,
+  sk: `${videoId}#${eventType}`,
+});
+/** The partition of an endpoint's deliveries. */
+export const webhookDeliveriesPartition = (endpointId: string) => `WEBHOOK#${endpointId}`;
+/** Sort key prefix of an endpoint's deliveries. */
+export const WEBHOOK_DELIVERY_PREFIX = 'DELIVERY#';
+/** One event's delivery to one endpoint, sorted by the event's time. */
+export const webhookDeliveryKey = (endpointId: string, eventCreatedAt: number, eventId: string): TableKey => ({
+  pk: webhookDeliveriesPartition(endpointId),
+  sk: `${WEBHOOK_DELIVERY_PREFIX}${reconcileDuePrefix(eventCreatedAt)}#${eventId}`,
+});

@@ -4,7 +4,14 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { NagSuppressions } from 'cdk-nag';
-import type { BucketEnv, IdempotencyEnv, ProviderEnv, StateMachineEnv, TableEnv } from '../../shared/config';
+import type {
+  BucketEnv,
+  DeliveryStateMachineEnv,
+  IdempotencyEnv,
+  ProviderEnv,
+  StateMachineEnv,
+  TableEnv,
+} from '../../shared/config';
 import { type UPLOAD_KEY_PREFIX, VIDEO_KEY_PREFIX } from '../../shared/storage/video-keys';
 import type { AppFunction } from './app-function';
 
@@ -131,6 +138,12 @@ export function bindProviderSecret(fn: AppFunction, secret: secretsmanager.ISecr
 export function bindStateMachine(fn: AppFunction, stateMachine: sfn.IStateMachine): void {
   stateMachine.grantStartExecution(fn);
   setEnvironment(fn, { STATE_MACHINE_ARN: stateMachine.stateMachineArn } satisfies StateMachineEnv);
+}
+
+/** Grants `states:StartExecution` on the webhook delivery state machine and sets `DELIVERY_STATE_MACHINE_ARN`. */
+export function bindDeliveryStateMachine(fn: AppFunction, stateMachine: sfn.IStateMachine): void {
+  stateMachine.grantStartExecution(fn);
+  setEnvironment(fn, { DELIVERY_STATE_MACHINE_ARN: stateMachine.stateMachineArn } satisfies DeliveryStateMachineEnv);
 }
 
 /** Execution-level Step Functions actions a function may be granted. */

@@ -9,6 +9,7 @@ import { HttpApi } from '../constructs/http-api';
 import { Observability } from '../constructs/observability';
 import { ProviderCostReconciliation } from '../constructs/provider-cost-reconciliation';
 import { VideoPipeline } from '../constructs/video-pipeline';
+import { WebhookDelivery } from '../constructs/webhook-delivery';
 
 export interface StatelessStackProps extends StackProps {
   readonly bucket: s3.IBucket;
@@ -27,13 +28,14 @@ export interface StatelessStackProps extends StackProps {
 
 /**
  * Code and wiring, replaceable at will: functions, the video pipeline state machine, the HTTP API, the scheduled
- * provider-cost reconciliation, alarms.
+ * provider-cost reconciliation, the webhook delivery workflow and its dispatcher, alarms.
  */
 export class StatelessStack extends Stack {
   public readonly pipeline: VideoPipeline;
   public readonly api: HttpApi;
   public readonly observability: Observability;
   public readonly reconciliation: ProviderCostReconciliation;
+  public readonly webhooks: WebhookDelivery;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -49,6 +51,7 @@ export class StatelessStack extends Stack {
       idempotencyTable: props.idempotencyTable,
       stateMachine: this.pipeline.stateMachine,
     });
+    this.webhooks = new WebhookDelivery(this, 'WebhookDelivery', { table: props.table });
     this.api = new HttpApi(this, 'Api', {
       resources: {
         table: props.table,
@@ -68,6 +71,8 @@ export class StatelessStack extends Stack {
       pipeline.recordCompletion,
       pipeline.recordFailure,
       this.reconciliation.function,
+      this.webhooks.dispatchFunction,
+      this.webhooks.deliverFunction,
       ...this.api.functions.values(),
     ];
     this.observability = new Observability(this, 'Observability', {

@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CompletionUpdate } from '../repositories/video-repository';
 import { ledgerKey, videoKey } from '../table-keys';
 import type { VideoRecord } from '../video';
+import { webhookOutboxPut } from '../webhooks/events';
 import { type AwsCost, videoAwsCost } from './aws-cost';
 import {
   cancelledChargedVideo,
@@ -31,7 +32,8 @@ import {
  * Charge, at completion: the video becomes `completed` with `chargedMicros`, one immutable ledger entry is written
  * and the month's aggregates move (charged += amount, reserved -= estimate, active -= 1), in ONE transaction
  * conditioned on the video not being settled yet: a retried or redriven step finds it settled and writes nothing,
- * so a completion never charges twice.
+ * so a completion never charges twice. The same transaction writes the `video.completed` webhook outbox item
+ * (shared/webhooks/events.ts). A held cancel charged later stays `cancelled`: no second event.
  */
 
 /** Charges a completed video exactly once (record-completion). */
@@ -132,6 +134,8 @@ export class DynamoCharger implements Charger, CancelledCharger {
       usageUpdate(this.tableName, video.userId, reservation.month, chargeUsage(video, reservation, awsCost.micros)),
       ...(reservation.held ? [activeRelease(this.tableName, video.userId)] : []),
       deadlineWatchDelete(this.tableName, video),
+      // The client apps' `video.completed` event, written with the change it tells of.
+      webhookOutboxPut(this.tableName, chargedVideo(video, update), now),
     ];
     const outcome = await transactWrite(this.client, items, this.options);
     if (outcome.committed) return { applied: true, video: chargedVideo(video, update) };

@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { videoKey } from '../table-keys';
 import type { VideoRecord } from '../video';
+import { webhookOutboxPut } from '../webhooks/events';
 import { videoAwsCost } from './aws-cost';
 import {
   cancelDecision,
@@ -37,6 +38,9 @@ import {
  * stays committed and a `cancel_settlement` work item (same transaction) lets the reconciler settle it from the
  * provider's outcome: charge.ts's chargeCancelled() when the provider billed, a release with `settlesHeldCancel`
  * otherwise. Every other release leaves a held cancel alone, so its money moves exactly once.
+ *
+ * The transaction that makes a video `failed` or `cancelled` also writes its webhook outbox item
+ * (shared/webhooks/events.ts); settling a held cancel later changes no status and writes none.
  */
 
 /**
@@ -125,6 +129,8 @@ export class DynamoReleaser implements ReservationReleaser, VideoCanceller {
       }),
       ...(reservation.held ? [activeRelease(this.tableName, video.userId)] : []),
       { Put: { TableName: this.tableName, Item: reconcileItem(cancelSettlementWorkItem(after, now)) } },
+      // `video.cancelled` with charged_micros null: the charge is not known yet.
+      webhookOutboxPut(this.tableName, after, now),
     ];
     const result = await transactWrite(this.client, items, this.options);
     if (result.committed) return { applied: true, video: after, held: true };
@@ -181,6 +187,8 @@ export class DynamoReleaser implements ReservationReleaser, VideoCanceller {
       deadlineWatchDelete(this.tableName, video),
       ...(providerBilled ? [providerCostPut(this.tableName, item, outcome.now)] : []),
       ...(reconcile === undefined ? [] : [{ Put: { TableName: this.tableName, Item: reconcileItem(reconcile) } }]),
+      // `video.failed` / `video.cancelled`, only when this transaction is what changes the status.
+      ...(alreadyTerminal ? [] : [webhookOutboxPut(this.tableName, after, outcome.now)]),
     ];
     const result = await transactWrite(this.client, items, this.options);
     if (result.committed) return { applied: true, video: after, providerCostRecorded: providerBilled, held: false };

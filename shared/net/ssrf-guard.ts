@@ -76,6 +76,59 @@ export function isPublicAddress(address: string): boolean {
  * UrlNotAllowedError); the body is read up to `maxBytes` and the whole fetch bounded by `timeoutMs`.
  */
 export async function guardedFetch(url: string, options: GuardedFetchOptions): Promise<GuardedResponse> {
+  const response = await guardedRequest(url, { ...options, method: 'GET' });
+  if (response.status < 200 || response.status >= 300) {
+    throw new RemoteFetchError(`The URL answered HTTP ${response.status}`, 'status');
+  }
+  return response;
+}
+
+/** A request that is not a plain GET: its method, body, and that any non-redirect status is an answer. */
+export interface GuardedPostOptions extends GuardedFetchOptions {
+  /** The request body (sent with its byte length). */
+  body: string;
+}
+
+/**
+ * POSTs `body` to `url` under the same guard as {@link guardedFetch} (https only, every resolved address public, the
+ * connection to the checked address, no redirects: a 3xx is UrlNotAllowedError) and answers whatever status the
+ * server sent, with at most `maxBytes` of its body read. Network failures and the timeout are RemoteFetchError.
+ */
+export function guardedPost(url: string, options: GuardedPostOptions): Promise<GuardedResponse> {
+  return guardedRequest(url, { ...options, method: 'POST' });
+}
+
+/**
+ * Checks `url` as a guarded request would before connecting: a valid URL, `https:` (or `http:` for an allowed
+ * private host), no credentials, and every address its host resolves to public. For validating a URL when it is
+ * given (e.g. a webhook endpoint); the request itself checks again at the time it connects.
+ */
+export async function assertAllowedUrl(
+  url: string,
+  options: Pick<GuardedFetchOptions, 'allowPrivateHosts' | 'resolve'> = {},
+): Promise<void> {
+  const { target, allowPrivate, hostname } = checkedTarget(url, options);
+  if (isIP(hostname) !== 0 || allowPrivate) return;
+  const resolve = options.resolve ?? defaultResolve;
+  let addresses: Array<{ address: string }>;
+  try {
+    addresses = await resolve(hostname);
+  } catch (error) {
+    throw new UrlNotAllowedError(`${target.hostname} does not resolve`, { cause: error });
+  }
+  if (addresses.length === 0) throw new UrlNotAllowedError(`${target.hostname} does not resolve`);
+  const refused = addresses.find((entry) => !isPublicAddress(entry.address));
+  if (refused !== undefined) {
+    throw new UrlNotAllowedError(`${target.hostname} resolves to ${refused.address}, which is not public`);
+  }
+}
+
+const defaultResolve = (name: string) => dnsLookup(name, { all: true, verbatim: true });
+
+function checkedTarget(
+  url: string,
+  options: Pick<GuardedFetchOptions, 'allowPrivateHosts'>,
+): { target: URL; allowPrivate: boolean; hostname: string } {
   let target: URL;
   try {
     target = new URL(url);
@@ -93,25 +146,31 @@ export async function guardedFetch(url: string, options: GuardedFetchOptions): P
   if (isIP(hostname) !== 0 && !allowPrivate && !isPublicAddress(hostname)) {
     throw new UrlNotAllowedError(`The address ${hostname} is not public`);
   }
-  const resolve = options.resolve ?? ((name: string) => dnsLookup(name, { all: true, verbatim: true }));
-  const lookup = checkedLookup(resolve, allowPrivate);
+  return { target, allowPrivate, hostname };
+}
+
+async function guardedRequest(
+  url: string,
+  options: GuardedFetchOptions & { method: 'GET' | 'POST'; body?: string },
+): Promise<GuardedResponse> {
+  const { target, allowPrivate } = checkedTarget(url, options);
+  const lookup = checkedLookup(options.resolve ?? defaultResolve, allowPrivate);
 
   const signal = AbortSignal.timeout(options.timeoutMs);
   const client = target.protocol === 'https:' ? https : http;
+  const headers =
+    options.body === undefined
+      ? options.headers
+      : { ...options.headers, 'content-length': String(Buffer.byteLength(options.body)) };
   return new Promise<GuardedResponse>((resolvePromise, reject) => {
     const request = client.request(
       target,
-      { method: 'GET', headers: options.headers, lookup, signal, agent: false },
+      { method: options.method, headers, lookup, signal, agent: false },
       (response) => {
         const status = response.statusCode ?? 0;
         if (status >= 300 && status < 400) {
           response.resume();
           reject(new UrlNotAllowedError(`The URL answered a redirect (${status}), which is not followed`));
-          return;
-        }
-        if (status < 200 || status >= 300) {
-          response.resume();
-          reject(new RemoteFetchError(`The URL answered HTTP ${status}`, 'status'));
           return;
         }
         const announced = Number(response.headers['content-length']);
@@ -139,7 +198,7 @@ export async function guardedFetch(url: string, options: GuardedFetchOptions): P
       },
     );
     request.on('error', (error) => reject(networkError(error, signal)));
-    request.end();
+    request.end(options.body);
   });
 }
 

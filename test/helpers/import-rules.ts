@@ -22,6 +22,7 @@ export const PLAIN_DATA_MODULES = [
   'shared/storage/video-keys.ts',
   'shared/table-ttl.ts',
   'shared/transient-errors.ts',
+  'shared/webhooks/retry-policy.ts',
 ];
 
 /** One import of one file: `from` and `to` are repo-relative paths (`to` a package name when not relative). */

@@ -154,7 +154,8 @@ function waitForReady(
         emulatorUrl: line('provider'),
         emulatorOrigin: line('provider emulator control').replace(/\/__emulator\/$/, ''),
         sfnEndpoint: line('step functions'),
-        stateMachineArn: line('state machines').replace(/,$/, ''),
+        // The video pipeline's (the other one delivers webhooks).
+        stateMachineArn: /^\s*state machines: .*?(arn:[^,\s]*:stateMachine:Pipeline[^,\s]*)/m.exec(text)?.[1] ?? '',
         dynamodbEndpoint: line('dynamodb local'),
         s3Endpoint: line('s3 \\(s3rver\\)'),
         secretsManagerEndpoint: line('secrets manager'),

@@ -46,13 +46,18 @@ export function resolveCfnString(value: unknown): string {
   throw new Error(`cannot resolve ${JSON.stringify(value)}`);
 }
 
-/** The single state machine of `template`, with its definition parsed. */
-export function stateMachineOf(template: Template): {
+/** The single state machine of `template` (or the one whose logical id starts with `idPrefix`), definition parsed. */
+export function stateMachineOf(
+  template: Template,
+  idPrefix = '',
+): {
   logicalId: string;
   properties: Record<string, unknown>;
   asl: Asl;
 } {
-  const machines = Object.entries(template.findResources('AWS::StepFunctions::StateMachine'));
+  const machines = Object.entries(template.findResources('AWS::StepFunctions::StateMachine')).filter(([id]) =>
+    id.startsWith(idPrefix),
+  );
   if (machines.length !== 1) throw new Error(`expected one state machine, found ${machines.length}`);
   const [logicalId, resource] = machines[0]!;
   const properties = resource.Properties as Record<string, unknown>;

@@ -164,6 +164,17 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
       'stateMachine/executions': ['states:StopExecution'],
     },
   },
+  'create-webhook-endpoint': { env: ['TABLE_NAME'], grants: { table: dynamo('PutItem') } },
+  'list-webhook-endpoints': { env: ['TABLE_NAME'], grants: { table: dynamo('Query') } },
+  'get-webhook-endpoint': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem') } },
+  'delete-webhook-endpoint': { env: ['TABLE_NAME'], grants: { table: dynamo('DeleteItem') } },
+  'rotate-webhook-secret': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem', 'UpdateItem') } },
+  'list-webhook-deliveries': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem', 'Query') } },
+  'dispatch-webhook-events': {
+    env: ['DELIVERY_STATE_MACHINE_ARN', 'TABLE_NAME'],
+    grants: { table: dynamo('Query', 'PutItem', 'DeleteItem'), deliveryStateMachine: ['states:StartExecution'] },
+  },
+  'deliver-webhook': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem', 'UpdateItem') } },
 };
 
 const TASK_FUNCTIONS: Record<string, string> = {
@@ -198,6 +209,12 @@ const ROUTES: Record<string, { folder: string; auth: 'JWT' | 'NONE' }> = {
   'POST /v1/videos/{id}/cancel': { folder: 'cancel-video', auth: 'JWT' },
   'DELETE /v1/videos/{id}': { folder: 'delete-video', auth: 'JWT' },
   'POST /v1/uploads': { folder: 'create-upload', auth: 'JWT' },
+  'POST /v1/webhook_endpoints': { folder: 'create-webhook-endpoint', auth: 'JWT' },
+  'GET /v1/webhook_endpoints': { folder: 'list-webhook-endpoints', auth: 'JWT' },
+  'GET /v1/webhook_endpoints/{id}': { folder: 'get-webhook-endpoint', auth: 'JWT' },
+  'DELETE /v1/webhook_endpoints/{id}': { folder: 'delete-webhook-endpoint', auth: 'JWT' },
+  'POST /v1/webhook_endpoints/{id}/rotate_secret': { folder: 'rotate-webhook-secret', auth: 'JWT' },
+  'GET /v1/webhook_endpoints/{id}/deliveries': { folder: 'list-webhook-deliveries', auth: 'JWT' },
 };
 
 describe('StatelessStack', () => {
@@ -212,7 +229,8 @@ describe('StatelessStack', () => {
     bucket: logicalIdInStateful(stateful.bucket),
     secret: logicalIdInStateful(stateful.providerSecret),
   };
-  const stateMachineId = stateMachineOf(template).logicalId;
+  const stateMachineId = stateMachineOf(template, 'Pipeline').logicalId;
+  const deliveryStateMachineId = stateMachineOf(template, 'WebhookDelivery').logicalId;
 
   /** logical id → folder, for every function carrying reelflow:handler metadata. */
   const functionFolders = new Map(
@@ -238,6 +256,7 @@ describe('StatelessStack', () => {
       if (match) return `${kind}${match[1]}`;
     }
     if (text === `\${Ref:${stateMachineId}}`) return 'stateMachine';
+    if (text === `\${Ref:${deliveryStateMachineId}}`) return 'deliveryStateMachine';
     const executions =
       `arn:\${Ref:AWS::Partition}:states:\${Ref:AWS::Region}:\${Ref:AWS::AccountId}:execution:` +
       `\${Select:6:Split(:):\${Ref:${stateMachineId}}}:*`;
@@ -330,7 +349,7 @@ describe('StatelessStack', () => {
   });
 
   it('wires each task state to its function and lets the state machine invoke only those', () => {
-    const { asl } = stateMachineOf(template);
+    const { asl } = stateMachineOf(template, 'Pipeline');
     for (const [state, folder] of Object.entries(TASK_FUNCTIONS)) {
       expect(asl.States[state]?.Resource, state).toBe(`\${GetAtt:${functionIdOf(folder)}.Arn}`);
     }
@@ -362,7 +381,7 @@ describe('StatelessStack', () => {
   });
 
   it('creates a Standard state machine with the longest-run timeout, X-Ray, and logs without execution data', () => {
-    const { properties, asl } = stateMachineOf(template);
+    const { properties, asl } = stateMachineOf(template, 'Pipeline');
     expect(asl.TimeoutSeconds).toBe(maxPipelineSeconds());
     expect(properties).toMatchObject({
       StateMachineType: 'STANDARD',
@@ -437,19 +456,50 @@ describe('StatelessStack', () => {
     ]);
   });
 
-  it('runs reconcile-provider-costs every 15 minutes from an EventBridge rule, the only rule and its only target', () => {
+  it('runs reconcile-provider-costs every 15 minutes and dispatch-webhook-events every minute, one rule and target each', () => {
     const rules = ofType('AWS::Events::Rule');
-    expect(rules).toHaveLength(1);
-    const [[, rule]] = rules as [[string, Resource]];
-    expect(rule.Properties).toMatchObject({ ScheduleExpression: 'rate(15 minutes)', State: 'ENABLED' });
-    const functionId = functionIdOf('reconcile-provider-costs');
-    expect(rule.Properties.Targets.map((target: { Arn: unknown }) => resolveCfnString(target.Arn))).toEqual([
-      `\${GetAtt:${functionId}.Arn}`,
-    ]);
-    const permissions = ofType('AWS::Lambda::Permission').filter(
-      ([, permission]) => resolveCfnString(permission.Properties.FunctionName) === `\${GetAtt:${functionId}.Arn}`,
-    );
-    expect(permissions.map(([, permission]) => permission.Properties.Principal)).toEqual(['events.amazonaws.com']);
+    expect(rules).toHaveLength(2);
+    const scheduleOf = (folder: string) => {
+      const functionId = functionIdOf(folder);
+      const arn = `\${GetAtt:${functionId}.Arn}`;
+      const matching = rules.filter(([, rule]) =>
+        rule.Properties.Targets.some((target: { Arn: unknown }) => resolveCfnString(target.Arn) === arn),
+      );
+      expect(matching).toHaveLength(1);
+      const [[, rule]] = matching as [[string, Resource]];
+      expect(rule.Properties.Targets).toHaveLength(1);
+      const permissions = ofType('AWS::Lambda::Permission').filter(
+        ([, permission]) => resolveCfnString(permission.Properties.FunctionName) === arn,
+      );
+      expect(permissions.map(([, permission]) => permission.Properties.Principal)).toEqual(['events.amazonaws.com']);
+      return rule.Properties;
+    };
+
+    expect(scheduleOf('reconcile-provider-costs')).toMatchObject({
+      ScheduleExpression: 'rate(15 minutes)',
+      State: 'ENABLED',
+    });
+    expect(scheduleOf('dispatch-webhook-events')).toMatchObject({
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+    });
+  });
+
+  it('delivers webhooks through their own state machine: a Wait loop around DeliverWebhook, logged without execution data', () => {
+    const { properties, asl } = stateMachineOf(template, 'WebhookDelivery');
+
+    expect(asl.StartAt).toBe('DeliverWebhook');
+    expect(asl.States.IsWebhookDelivered?.Type).toBe('Choice');
+    expect(asl.States.WaitBeforeRedelivery).toMatchObject({
+      Type: 'Wait',
+      SecondsPath: '$.delivery.waitSeconds',
+      Next: 'DeliverWebhook',
+    });
+    expect(asl.States.WebhookDeliveryFailed?.Type).toBe('Fail');
+    expect(String(resolveCfnString(asl.States.DeliverWebhook?.Resource))).toContain(functionIdOf('deliver-webhook'));
+    expect(properties.LoggingConfiguration).toMatchObject({ IncludeExecutionData: false });
+    // The 24-hour retry window fits in the execution's timeout.
+    expect(asl.TimeoutSeconds).toBeGreaterThan(24 * 3600);
   });
 
   it('returns no synth warning or error in either stack (CDK annotations and template validation)', () => {

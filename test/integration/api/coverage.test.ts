@@ -53,6 +53,7 @@ describe('black-box API coverage', () => {
       'GET /v1/admin/videos 403 forbidden',
       'GET /v1/admin/videos 400 missing_parameter',
       'GET /v1/admin/videos/{id}/execution 403 forbidden',
+      'POST /v1/webhook_endpoints 400 invalid_parameter',
       'POST /v1/admin/videos/{id}/redrive 403 forbidden',
       'POST /v1/admin/videos/{id}/redrive 409 invalid_state',
       ...['POST /v1/videos', 'POST /v1/videos/{id}/remix', 'POST /v1/videos/{id}/cancel'].flatMap((route) => [

@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BudgetExceededError, QuotaExceededError } from '../../../shared/errors';
 import { DynamoBilling } from '../../../shared/money/billing';
@@ -19,8 +19,11 @@ import {
   RECONCILE_PARTITION,
   usageKey,
   videoKey,
+  WEBHOOK_OUTBOX_PARTITION,
+  webhookOutboxKey,
 } from '../../../shared/table-keys';
 import type { VideoContent } from '../../../shared/video';
+import { webhookEventId } from '../../../shared/webhooks/events';
 import { type LocalTable, startLocalTable } from '../../helpers/dynamodb-local';
 import { aVideo } from '../fakes/fakes';
 
@@ -494,5 +497,65 @@ describe('DynamoBilling', () => {
     await expect(new DynamoBilling(local.documents, table).reserve(video, NOW)).rejects.toThrow(/limits store/);
 
     expect(await get(videoKey(video.videoId))).toBeUndefined();
+  });
+});
+
+describe('webhook outbox', () => {
+  const outbox = async () =>
+    (
+      await local.documents.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': WEBHOOK_OUTBOX_PARTITION },
+          ConsistentRead: true,
+        }),
+      )
+    ).Items ?? [];
+
+  it('returns one video.completed item written with the charge, and none more when the charge is retried', async () => {
+    const video = aVideo({ videoId: nextId(), estimatedMicros: 400_000 });
+    await reservations.reserve(video, NOW);
+
+    await charger.charge(video.videoId, { content: CONTENT, completedAt: NOW_S });
+    const [item] = await outbox();
+    await local.documents.send(
+      new DeleteCommand({ TableName: table, Key: webhookOutboxKey(video.videoId, 'video.completed') }),
+    );
+    await charger.charge(video.videoId, { content: CONTENT, completedAt: NOW_S + 5 });
+
+    expect(item).toMatchObject({ ...webhookOutboxKey(video.videoId, 'video.completed'), userId: 'alice' });
+    expect(JSON.parse(String(item?.event))).toMatchObject({
+      id: webhookEventId(video.videoId, 'video.completed'),
+      object: 'event',
+      type: 'video.completed',
+      created_at: NOW_S,
+      data: { id: video.videoId, status: 'completed', cost: { charged_micros: 400_000 } },
+    });
+    // The retried charge found the video settled: no second event, even after the first was dispatched.
+    expect(await outbox()).toEqual([]);
+  });
+
+  it('returns video.failed from a release and video.cancelled with charged_micros null from a held cancel, once each', async () => {
+    const failed = aVideo({ videoId: nextId() });
+    const held = aVideo({ videoId: nextId(), status: 'in_progress', providerVideoId: 'video_held' });
+    await reservations.reserve(failed, NOW);
+    await reservations.reserve(held, NOW);
+    const error = { code: 'moderation_blocked', message: 'blocked' };
+
+    await releaser.release(failed.videoId, { status: 'failed', now: NOW_S, error });
+    await releaser.release(failed.videoId, { status: 'failed', now: NOW_S + 1, error });
+    await releaser.cancel(held.videoId, NOW_S);
+    await releaser.cancel(held.videoId, NOW_S + 1);
+
+    const events = (await outbox()).map((item) => JSON.parse(String(item.event)));
+    expect(events.map((event) => [event.data.id, event.type]).sort()).toEqual(
+      [
+        [failed.videoId, 'video.failed'],
+        [held.videoId, 'video.cancelled'],
+      ].sort(),
+    );
+    expect(events.find((event) => event.type === 'video.cancelled').data.cost.charged_micros).toBeNull();
+    expect(events.find((event) => event.type === 'video.failed').data.error).toEqual(error);
   });
 });

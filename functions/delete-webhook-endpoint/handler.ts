@@ -1,0 +1,30 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { ddb } from '../../shared/aws/dynamodb';
+import { parseEnv } from '../../shared/config';
+import { httpApi } from '../../shared/http/api-middlewares';
+import { httpErrorEnvelope } from '../../shared/http/error-envelope';
+import { json } from '../../shared/http/responses';
+import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
+import { logger, metrics, tracer } from '../../shared/powertools';
+import { DynamoWebhookEndpoints } from '../../shared/webhooks/endpoints';
+import { type DeleteWebhookEndpointDeps, deleteWebhookEndpoint } from './delete-webhook-endpoint';
+import { deleteWebhookEndpointEnvSchema } from './env';
+import { parseDeleteWebhookEndpointRequest } from './schema';
+
+const env = parseEnv(deleteWebhookEndpointEnvSchema);
+
+const deps: DeleteWebhookEndpointDeps = { endpoints: new DynamoWebhookEndpoints(ddb, env.TABLE_NAME), logger };
+
+/** DELETE /v1/webhook_endpoints/{id} → 200 deleted. */
+export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .use(httpApi({ logger }))
+  .use(httpErrorEnvelope({ logger }))
+  .handler(async (event, context) =>
+    json(200, await deleteWebhookEndpoint(parseDeleteWebhookEndpointRequest(event, context.caller), deps)),
+  );

@@ -1,0 +1,12 @@
+import type { Caller } from '../../shared/http/types';
+import { parseRequest } from '../../shared/schemas';
+import { webhookEndpointIdPathSchema } from '../../shared/webhooks/schemas';
+import type { DeleteWebhookEndpointInput } from './delete-webhook-endpoint';
+
+/** Reads the endpoint id from the path. */
+export function parseDeleteWebhookEndpointRequest(
+  event: { pathParameters?: Record<string, string | undefined> },
+  caller: Caller,
+): DeleteWebhookEndpointInput {
+  return { caller, endpointId: parseRequest(webhookEndpointIdPathSchema, event.pathParameters ?? {}).id };
+}

@@ -1,0 +1,35 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { ddb } from '../../shared/aws/dynamodb';
+import { sfn } from '../../shared/aws/sfn';
+import { parseEnv } from '../../shared/config';
+import { logger, metrics, tracer } from '../../shared/powertools';
+import { DynamoWebhookDeliveryLog } from '../../shared/webhooks/deliveries';
+import { StepFunctionsDeliveryStarter } from '../../shared/webhooks/delivery-starter';
+import { DynamoWebhookEndpoints } from '../../shared/webhooks/endpoints';
+import { DynamoWebhookOutbox } from '../../shared/webhooks/outbox';
+import { type DispatchSummary, type DispatchWebhookEventsDeps, dispatchWebhookEvents } from './dispatch-webhook-events';
+import { dispatchWebhookEventsEnvSchema } from './env';
+
+const env = parseEnv(dispatchWebhookEventsEnvSchema);
+
+const deps: DispatchWebhookEventsDeps = {
+  outbox: new DynamoWebhookOutbox(ddb, env.TABLE_NAME),
+  endpoints: new DynamoWebhookEndpoints(ddb, env.TABLE_NAME),
+  deliveries: new DynamoWebhookDeliveryLog(ddb, env.TABLE_NAME),
+  starter: new StepFunctionsDeliveryStarter(sfn, env.DELIVERY_STATE_MACHINE_ARN),
+  clock: () => new Date(),
+  logger,
+  metrics,
+  maxItems: env.WEBHOOK_DISPATCH_MAX_ITEMS,
+};
+
+/** Scheduled (EventBridge rule): the webhook outbox → one delivery workflow per subscribed endpoint. */
+export const handler = middy<ScheduledEvent, DispatchSummary, Error, Context>()
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .handler(() => dispatchWebhookEvents(deps));
