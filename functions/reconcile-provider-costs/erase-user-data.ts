@@ -8,12 +8,19 @@ import type { VideoRepository } from '../../shared/repositories/video-repository
 import type { ContentRemover } from '../../shared/storage/content-remover';
 import { UPLOAD_KEY_PREFIX, VIDEO_KEY_PREFIX } from '../../shared/storage/video-keys';
 import { isTerminal, unixSeconds, type VideoRecord } from '../../shared/video';
+import type { WebhookDeliveryLog } from '../../shared/webhooks/deliveries';
+import type { WebhookEndpointStore } from '../../shared/webhooks/endpoints';
 
 /** What erasing a user's data needs (the reconciler's erasure wiring). */
 export interface EraseUserDataDeps extends ScrubVideoDeps {
   videos: Pick<VideoRepository, 'get' | 'listByUser' | 'markDeleted'>;
   storage: ContentRemover;
   erasures: Pick<UserErasures, 'get' | 'recordProgress'>;
+  /** The user's webhook endpoints (URL and signing secrets) and their delivery logs, erased with the rest. */
+  webhooks: {
+    endpoints: Pick<WebhookEndpointStore, 'listAll' | 'delete'>;
+    deliveries: Pick<WebhookDeliveryLog, 'removeAll'>;
+  };
   /** Cancels an unfinished video under the usual cancel rules (held when the provider accepted the job). */
   canceller: VideoCanceller;
   pipeline: PipelineStopper;
@@ -47,7 +54,8 @@ export const STORE_SETTLE_SECONDS = TASK_TIMEOUT_SECONDS.storeVideo + 60;
  *    by its own work item, which a tombstone does not stop), its execution stopped; then each video is deleted as
  *    `DELETE /v1/videos/{id}` deletes one (shared/erasure/scrub-video.ts: objects, the stored idempotent answer, the
  *    provider's copy through a work item, prompt and metadata; the tombstone keeps every amount);
- * 2. every object left under `videos/{userId}/` and `uploads/{userId}/` (uploads, anything a crash left behind);
+ * 2. every object left under `videos/{userId}/` and `uploads/{userId}/` (uploads, anything a crash left behind), and
+ *    the user's webhook endpoints with their delivery logs;
  * 3. once a fresh look finds no video left, the erasure is completed; the ledger, usage, provider costs, limits and
  *    the audit trail stay.
  * Every step is idempotent, so a run cut short (time, a crash, an AWS error) is simply run again. A video cancelled
@@ -86,9 +94,10 @@ export async function eraseUserData(
   for (const prefix of [VIDEO_KEY_PREFIX, UPLOAD_KEY_PREFIX]) {
     counts.objectsDeleted += await deps.storage.removeUnder(deps.bucket, `${prefix}${userId}/`);
   }
+  const webhooks = await eraseWebhooks(userId, deps);
 
   const now = unixSeconds(deps.clock());
-  const keys = { userId, erasureId, ...counts };
+  const keys = { userId, erasureId, ...counts, ...webhooks };
   if (outOfTime || settleUntil > now || (await anyVideoLeft(userId, deps))) {
     await deps.erasures.recordProgress(userId, erasureId, counts);
     deps.logger.info('User erasure continues on a later run', { ...keys, outOfTime, settleUntil });
@@ -99,6 +108,23 @@ export async function eraseUserData(
   deps.metrics.addMetric('UserErasuresCompleted', 'Count', 1);
   deps.logger.info('User erasure completed', keys);
   return { state: 'completed', counts };
+}
+
+/**
+ * Deletes the user's webhook endpoints, each after its delivery log (so a log never outlives its endpoint unseen);
+ * a delivery still in flight finds its endpoint gone and ends without an attempt.
+ */
+async function eraseWebhooks(
+  userId: string,
+  deps: Pick<EraseUserDataDeps, 'webhooks'>,
+): Promise<{ webhookEndpointsDeleted: number; webhookDeliveriesDeleted: number }> {
+  let webhookDeliveriesDeleted = 0;
+  const endpoints = await deps.webhooks.endpoints.listAll(userId);
+  for (const endpoint of endpoints) {
+    webhookDeliveriesDeleted += await deps.webhooks.deliveries.removeAll(endpoint.endpointId);
+    await deps.webhooks.endpoints.delete(userId, endpoint.endpointId);
+  }
+  return { webhookEndpointsDeleted: endpoints.length, webhookDeliveriesDeleted };
 }
 
 /** Cancels a video if it is unfinished, then deletes it; what it did. */

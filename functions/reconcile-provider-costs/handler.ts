@@ -17,6 +17,8 @@ import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provide
 import { DynamoIdempotencyRecords } from '../../shared/repositories/idempotency-records';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { S3ContentRemover } from '../../shared/storage/content-remover';
+import { DynamoWebhookDeliveryLog } from '../../shared/webhooks/deliveries';
+import { DynamoWebhookEndpoints } from '../../shared/webhooks/endpoints';
 import { reconcileProviderCostsEnvSchema } from './env';
 import {
   type ReconcileProviderCostsDeps,
@@ -40,6 +42,10 @@ const deps: ReconcileProviderCostsDeps = {
     idempotencyRecords: new DynamoIdempotencyRecords(ddb, env.IDEMPOTENCY_TABLE_NAME),
     queue,
     erasures: new DynamoUserErasures(ddb, env.TABLE_NAME),
+    webhooks: {
+      endpoints: new DynamoWebhookEndpoints(ddb, env.TABLE_NAME),
+      deliveries: new DynamoWebhookDeliveryLog(ddb, env.TABLE_NAME),
+    },
     canceller: new DynamoReleaser(ddb, env.TABLE_NAME),
     pipeline: new StepFunctionsPipelineStopper(sfn, env.STATE_MACHINE_ARN),
     bucket: env.BUCKET_NAME,

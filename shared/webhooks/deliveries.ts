@@ -1,4 +1,10 @@
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { cursorFields, encodeCursor, invalidCursor } from '../repositories/cursor';
 import { WEBHOOK_DELIVERY_PREFIX, webhookDeliveriesPartition, webhookDeliveryKey } from '../table-keys';
 import { TABLE_TTL_ATTRIBUTE } from '../table-ttl';
@@ -70,6 +76,8 @@ export interface WebhookDeliveryLog {
   ): Promise<void>;
   /** An endpoint's deliveries, newest first. */
   list(endpointId: string, options: { limit: number; after?: string }): Promise<DeliveryPage>;
+  /** Deletes an endpoint's whole delivery log (a user erasure); answers how many deliveries it held. */
+  removeAll(endpointId: string): Promise<number>;
 }
 
 /** The delivery log in the main table. */
@@ -163,6 +171,30 @@ export class DynamoWebhookDeliveryLog implements WebhookDeliveryLog {
       items: (Items ?? []).map(fromItem),
       nextCursor: LastEvaluatedKey === undefined ? null : encodeCursor(LastEvaluatedKey),
     };
+  }
+
+  async removeAll(endpointId: string): Promise<number> {
+    const partition = webhookDeliveriesPartition(endpointId);
+    let removed = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': partition },
+          ProjectionExpression: 'pk, sk',
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        }),
+      );
+      // One by one: the reconciler holds DeleteItem, and a log is at most a few thousand small items (30-day TTL).
+      for (const key of page.Items ?? []) {
+        await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: key.pk, sk: key.sk } }));
+        removed++;
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return removed;
   }
 }
 

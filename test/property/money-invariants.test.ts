@@ -238,6 +238,10 @@ async function erase(userId: string, now: number, billing: DynamoBilling): Promi
     storage: { remove: async () => {}, removeUnder: async () => 0 },
     idempotencyRecords: { forget: async () => {} },
     queue: { add: async () => {} },
+    webhooks: {
+      endpoints: { listAll: async () => [], delete: async () => false },
+      deliveries: { removeAll: async () => 0 },
+    },
     erasures: {
       get: async () => ({
         erasureId: 'era_property',

@@ -34,6 +34,12 @@ function setup(videos: Array<{ id: string; status: VideoStatus; providerVideoId?
   const cancelled: string[] = [];
   const stopped: string[] = [];
   const progress: Array<{ counts: unknown; completedAt?: number }> = [];
+  // Two webhook endpoints of the user; deleting one removes its delivery log first.
+  const endpoints = new Map([
+    ['we_1', 3],
+    ['we_2', 0],
+  ]);
+  const webhookCalls: string[] = [];
   const deps: EraseUserDataDeps = {
     videos: repository,
     storage: {
@@ -74,12 +80,38 @@ function setup(videos: Array<{ id: string; status: VideoStatus; providerVideoId?
         stopped.push(videoId);
       },
     },
+    webhooks: {
+      endpoints: {
+        listAll: async (userId) => [...endpoints.keys()].map((endpointId) => ({ endpointId, userId }) as never),
+        delete: async (_userId, endpointId) => {
+          webhookCalls.push(`delete ${endpointId}`);
+          return endpoints.delete(endpointId);
+        },
+      },
+      deliveries: {
+        removeAll: async (endpointId) => {
+          webhookCalls.push(`removeAll ${endpointId}`);
+          return endpoints.get(endpointId) ?? 0;
+        },
+      },
+    },
     bucket: 'the-bucket',
     clock: fixedClock('2025-11-21T04:40:00Z'),
     logger: fakeLogger(),
     metrics: fakeMetrics(),
   };
-  return { repository, removedKeys, sweptPrefixes, queued, cancelled, stopped, progress, deps };
+  return {
+    repository,
+    removedKeys,
+    sweptPrefixes,
+    queued,
+    cancelled,
+    stopped,
+    progress,
+    endpoints,
+    webhookCalls,
+    deps,
+  };
 }
 
 const item = { userId: 'alice', erasureId: 'era_1' };
@@ -87,7 +119,7 @@ const item = { userId: 'alice', erasureId: 'era_1' };
 describe('erase-user-data', () => {
   it('cancels the running videos first, tombstones every video, sweeps both prefixes and completes the erasure', async () => {
     // Prepare
-    const { repository, sweptPrefixes, queued, cancelled, stopped, progress, deps } = setup([
+    const { repository, sweptPrefixes, queued, cancelled, stopped, progress, endpoints, webhookCalls, deps } = setup([
       { id: 'vid_done', status: 'completed', providerVideoId: 'video_done' },
       { id: 'vid_running', status: 'in_progress', providerVideoId: 'video_running' },
       { id: 'vid_queued', status: 'queued' },
@@ -113,6 +145,8 @@ describe('erase-user-data', () => {
       ['provider_delete', 'video_running'],
     ]);
     expect(sweptPrefixes).toEqual(['videos/alice/', 'uploads/alice/']);
+    expect(endpoints.size).toBe(0);
+    expect(webhookCalls).toEqual(['removeAll we_1', 'delete we_1', 'removeAll we_2', 'delete we_2']);
     expect(progress).toEqual([
       { counts: { videosErased: 3, videosCancelled: 2, objectsDeleted: 2 }, completedAt: NOW },
     ]);
