@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { buildConsole } from '../console/build';
 import { localCors, localRoutes } from './api-server/routes';
 import { startLocalApi } from './api-server/server';
 import { createAwsFaultLayer } from './aws-faults/index';
@@ -22,6 +23,8 @@ import { type LocalIssuer, localIssuerUrl, openLocalIssuer } from './token/issue
 /** The running local stack: every stand-in's address, and one way to stop them all. */
 export interface LocalStack {
   baseUrl: string;
+  /** The web console (`/console/`), signing in through the local issuer's authorization-code + PKCE flow. */
+  consoleUrl: string;
   providerUrl: string;
   /** The emulator's control origin (`/__emulator/*`), when the built-in emulator runs. */
   emulatorOrigin: string | undefined;
@@ -157,6 +160,8 @@ export async function startLocalStack(
     });
     stops.push(() => scheduler.stop());
 
+    // The console is rebuilt on every start (esbuild takes well under a second), so it never lags the source.
+    const consoleDir = buildConsole(join(config.dataDir, 'console')).outdir;
     const api = await startLocalApi({
       routes: localRoutes(template, runtime),
       cors: localCors(template),
@@ -166,11 +171,13 @@ export async function startLocalStack(
       issuer: (port) => openLocalIssuer({ dataDir: config.dataDir, issuer: localIssuerUrl(port) }),
       log,
       localRoutes: faults ? { '/__local/aws-faults': faults.snapshot } : undefined,
+      consoleDir,
     });
     stops.push(() => api.close());
 
     return {
       baseUrl: api.baseUrl,
+      consoleUrl: `${api.baseUrl}/console/`,
       providerUrl,
       emulatorOrigin,
       stepFunctionsEndpoint: stepFunctions.url,

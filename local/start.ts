@@ -80,6 +80,7 @@ if (config.localWaitMs !== undefined && !config.providerBaseUrl) {
 console.log(
   [
     `reelflow local stack ready at ${stack.baseUrl}`,
+    `  console: ${stack.consoleUrl} (sign in as any user id, with the finance and operators groups)`,
     `  provider: ${stack.providerUrl}`,
     ...(stack.emulatorOrigin ? [`  provider emulator control: ${stack.emulatorOrigin}/__emulator/`] : []),
     `  step functions: ${stack.stepFunctionsEndpoint}`,

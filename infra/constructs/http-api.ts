@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Lazy, RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -50,14 +50,19 @@ export class HttpApi extends Construct {
   public readonly stage: apigwv2.HttpStage;
   /** The route functions, by folder under `functions/`. */
   public readonly functions: ReadonlyMap<RouteFunctionFolder, AppFunction>;
+  /** The app clients whose access tokens the JWT authorizer accepts (its audience). */
+  private readonly audiences: string[];
 
   constructor(scope: Construct, id: string, props: HttpApiProps) {
     super(scope, id);
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const routes = props.routes ?? ROUTES;
 
+    this.audiences = [props.userPoolClient.userPoolClientId];
+    // Lazy: an app client made after the API (the console's, whose callback URL is the distribution in front of this
+    // API) joins the audience through allowClient.
     const authorizer = new HttpJwtAuthorizer('CognitoJwt', props.userPool.userPoolProviderUrl, {
-      jwtAudience: [props.userPoolClient.userPoolClientId],
+      jwtAudience: Lazy.list({ produce: () => this.audiences }),
     });
     this.httpApi = new apigwv2.HttpApi(this, 'Api', {
       description: 'reelflow public API (v1)',
@@ -138,6 +143,11 @@ export class HttpApi extends Construct {
     this.functions = functions;
 
     new CfnOutput(this, 'Url', { value: this.stage.url });
+  }
+
+  /** Accepts the access tokens of another app client of the same user pool (e.g. the web console's). */
+  public allowClient(client: cognito.IUserPoolClient): void {
+    this.audiences.push(client.userPoolClientId);
   }
 }
 

@@ -10,6 +10,7 @@ import { Observability } from '../constructs/observability';
 import { ProviderCostReconciliation } from '../constructs/provider-cost-reconciliation';
 import { VideoPipeline } from '../constructs/video-pipeline';
 import { WebhookDelivery } from '../constructs/webhook-delivery';
+import { WebConsole } from '../constructs/web-console';
 
 export interface StatelessStackProps extends StackProps {
   readonly bucket: s3.IBucket;
@@ -24,6 +25,8 @@ export interface StatelessStackProps extends StackProps {
   readonly corsAllowOrigins: string[];
   /** Email address subscribed to the alarm topic. @default - none */
   readonly alarmEmail?: string | undefined;
+  /** The prefix of the console's managed-login domain. @default - see WebConsole */
+  readonly loginDomainPrefix?: string | undefined;
 }
 
 /**
@@ -36,6 +39,7 @@ export class StatelessStack extends Stack {
   public readonly observability: Observability;
   public readonly reconciliation: ProviderCostReconciliation;
   public readonly webhooks: WebhookDelivery;
+  public readonly webConsole: WebConsole;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -63,6 +67,12 @@ export class StatelessStack extends Stack {
       userPoolClient: props.userPoolClient,
       corsAllowOrigins: props.corsAllowOrigins,
     });
+    this.webConsole = new WebConsole(this, 'Console', {
+      httpApi: this.api.httpApi,
+      userPool: props.userPool,
+      ...(props.loginDomainPrefix ? { loginDomainPrefix: props.loginDomainPrefix } : {}),
+    });
+    this.api.allowClient(this.webConsole.client);
     const pipeline = this.pipeline;
     // Pipeline tasks that throw to report a video's failure: their Lambda errors include moderation blocks.
     const reportsFailureByThrowing = [pipeline.createGenerationJob, pipeline.pollGenerationJob, pipeline.storeVideo];

@@ -4,7 +4,9 @@ import type { JWTPayload } from 'jose';
 import { LARGE_IMAGE_ALTERNATIVE, MAX_INLINE_REQUEST_BYTES } from '../../shared/http/limits';
 import { BodyTooLargeError, closeServer, LOCAL_HOST, listen, readBody, sendJson } from '../http';
 import type { LambdaRuntime } from '../lambda/runtime';
+import { LocalAuthorizationServer } from '../token/authorization';
 import type { LocalIssuer } from '../token/issuer';
+import { consoleHandler, type LocalHandler } from './console';
 import { buildEvent, newRequestId } from './event';
 import { type LocalCors, type LocalRoute, MalformedPathError, matchRoute, type RouteMatch } from './routes';
 
@@ -28,6 +30,8 @@ export interface LocalApiOptions {
   log?: (line: string) => void;
   /** Local-only `GET` routes answered with JSON before the template's routes (e.g. `/__local/aws-faults`). */
   localRoutes?: Record<string, () => unknown>;
+  /** Serve the web console built into this directory at `/console/`, with the local OAuth2 sign-in it uses. */
+  consoleDir?: string;
 }
 
 export interface LocalApi {
@@ -43,6 +47,8 @@ export interface LocalApi {
  */
 export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi> {
   let issuer: LocalIssuer | undefined;
+  let baseUrl = '';
+  let serveConsole: LocalHandler | undefined;
   const server: Server = createServer((request, response) => {
     const started = Date.now();
     response.on('finish', () =>
@@ -69,6 +75,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       sendJson(response, 200, issuer!.jwks, baseHeaders);
       return;
     }
+    if (serveConsole && (await serveConsole(request, response, url))) return;
     const local = method === 'GET' ? options.localRoutes?.[url.pathname] : undefined;
     if (local) {
       sendJson(response, 200, local(), baseHeaders);
@@ -154,8 +161,16 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
 
   const port = await listen(server, options.port, options.host);
   issuer = await options.issuer(port);
+  baseUrl = `http://${urlHost(options.host ?? LOCAL_HOST)}:${port}`;
+  if (options.consoleDir) {
+    serveConsole = consoleHandler({
+      dir: options.consoleDir,
+      authorization: new LocalAuthorizationServer(issuer),
+      baseUrl: () => baseUrl,
+    });
+  }
   return {
-    baseUrl: `http://${urlHost(options.host ?? LOCAL_HOST)}:${port}`,
+    baseUrl,
     port,
     issuer,
     close: () => closeServer(server),

@@ -217,6 +217,9 @@ const ROUTES: Record<string, { folder: string; auth: 'JWT' | 'NONE' }> = {
   'GET /v1/webhook_endpoints/{id}/deliveries': { folder: 'list-webhook-deliveries', auth: 'JWT' },
 };
 
+/** Functions CDK itself adds for the web console: copying its bundle into the bucket, emptying that bucket. */
+const CDK_OWNED_FUNCTION = /^(CustomCDKBucketDeployment|CustomS3AutoDeleteObjectsCustomResourceProvider)/;
+
 describe('StatelessStack', () => {
   const { stateful, stateless, statelessTemplate: template } = synthesizeApp();
   const resources = template.toJSON().Resources as Record<string, Resource>;
@@ -234,10 +237,12 @@ describe('StatelessStack', () => {
 
   /** logical id → folder, for every function carrying reelflow:handler metadata. */
   const functionFolders = new Map(
-    ofType('AWS::Lambda::Function').map(([logicalId, resource]) => {
-      const handler = String(resource.Metadata?.['reelflow:handler']);
-      return [logicalId, /^functions\/([a-z-]+)\/handler\.ts$/.exec(handler)?.[1] ?? `(bad metadata: ${handler})`];
-    }),
+    ofType('AWS::Lambda::Function')
+      .filter(([logicalId]) => !CDK_OWNED_FUNCTION.test(logicalId))
+      .map(([logicalId, resource]) => {
+        const handler = String(resource.Metadata?.['reelflow:handler']);
+        return [logicalId, /^functions\/([a-z-]+)\/handler\.ts$/.exec(handler)?.[1] ?? `(bad metadata: ${handler})`];
+      }),
   );
   const functionIdOf = (folder: string) => {
     const found = [...functionFolders].find(([, candidate]) => candidate === folder);
@@ -425,6 +430,8 @@ describe('StatelessStack', () => {
     );
     expect(JwtConfiguration.Audience.map(resolveCfnString)).toEqual([
       expect.stringMatching(new RegExp(`^\\$\\{Import:ReelflowStateful:ExportsOutputRef${clientId}[0-9A-F]{8}\\}$`)),
+      // The web console's app client (managed login), made in this stack beside its distribution.
+      `\${Ref:${stateless.getLogicalId(stateless.webConsole.client.node.defaultChild as CfnElement)}}`,
     ]);
   });
 
