@@ -9,8 +9,8 @@ import { HttpApi } from '../constructs/http-api';
 import { Observability } from '../constructs/observability';
 import { ProviderCostReconciliation } from '../constructs/provider-cost-reconciliation';
 import { VideoPipeline } from '../constructs/video-pipeline';
-import { WebhookDelivery } from '../constructs/webhook-delivery';
 import { WebConsole } from '../constructs/web-console';
+import { WebhookDelivery } from '../constructs/webhook-delivery';
 
 export interface StatelessStackProps extends StackProps {
   readonly bucket: s3.IBucket;
