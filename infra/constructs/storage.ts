@@ -57,6 +57,18 @@ export class Storage extends Construct {
         // POST /v1/uploads images can be used for 24 hours (checked on use); then they go.
         { id: 'expire-uploads', prefix: UPLOAD_KEY_PREFIX, expiration: Duration.days(2) },
       ],
+      // The web console fetches thumbnails and downloads with its token, then follows the API's 302 to a presigned
+      // URL here, cross-origin: reads need CORS. Any origin: the presigned URL is itself the credential, and the
+      // console's CloudFront origin lives in the stateless stack, which this stack cannot reference.
+      cors: [
+        {
+          allowedMethods: [s3.HttpMethods.GET, s3.HttpMethods.HEAD],
+          allowedOrigins: ['*'],
+          allowedHeaders: ['*'],
+          exposedHeaders: ['content-length', 'content-type', 'etag'],
+          maxAge: 3600,
+        },
+      ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
     NagSuppressions.addResourceSuppressions(this.bucket, [

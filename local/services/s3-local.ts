@@ -18,16 +18,20 @@ export async function startS3Local(options: {
 }): Promise<RunningS3Local> {
   const directory = join(options.dataDir, 's3');
   await mkdir(directory, { recursive: true });
-  const buckets = options.template
-    .resourcesOfType('AWS::S3::Bucket')
-    .map(({ stackName, logicalId }) => options.template.physicalName(stackName, logicalId));
+  const resources = options.template.resourcesOfType('AWS::S3::Bucket');
+  const buckets = resources.map(({ stackName, logicalId }) => options.template.physicalName(stackName, logicalId));
+  // The template's CORS rules, as s3rver takes them (the S3 API's XML), so browsers reach local buckets as in AWS.
+  const configureBuckets = resources.map((resource, index) => {
+    const cors = corsXml(resource.resource.Properties?.CorsConfiguration as CorsConfiguration | undefined);
+    return { name: buckets[index]!, ...(cors === undefined ? {} : { configs: [cors] }) };
+  });
   const server = new S3rver({
     address: '127.0.0.1',
     port: options.port,
     silent: true,
     directory,
     vhostBuckets: false,
-    configureBuckets: buckets.map((name) => ({ name })),
+    configureBuckets,
   });
   const { port } = await server.run();
   return {
@@ -38,4 +42,29 @@ export async function startS3Local(options: {
       await server.close();
     },
   };
+}
+
+interface CorsConfiguration {
+  CorsRules?: Array<{
+    AllowedMethods?: string[];
+    AllowedOrigins?: string[];
+    AllowedHeaders?: string[];
+    ExposedHeaders?: string[];
+    MaxAge?: number;
+  }>;
+}
+
+/** A bucket's `CorsConfiguration` (CloudFormation) as the S3 API's CORSConfiguration XML; undefined for none. */
+export function corsXml(configuration: CorsConfiguration | undefined): string | undefined {
+  const rules = configuration?.CorsRules ?? [];
+  if (rules.length === 0) return undefined;
+  const element = (name: string, values: readonly string[] | undefined) =>
+    (values ?? []).map((value) => `<${name}>${value}</${name}>`).join('');
+  const xmlRules = rules.map(
+    (rule) =>
+      `<CORSRule>${element('AllowedMethod', rule.AllowedMethods)}${element('AllowedOrigin', rule.AllowedOrigins)}` +
+      `${element('AllowedHeader', rule.AllowedHeaders)}${element('ExposeHeader', rule.ExposedHeaders)}` +
+      `${rule.MaxAge === undefined ? '' : `<MaxAgeSeconds>${rule.MaxAge}</MaxAgeSeconds>`}</CORSRule>`,
+  );
+  return `<CORSConfiguration>${xmlRules.join('')}</CORSConfiguration>`;
 }

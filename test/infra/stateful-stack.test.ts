@@ -37,6 +37,14 @@ describe('StatefulStack', () => {
     });
   });
 
+  it('lets browsers read (GET, HEAD) through presigned URLs cross-origin, and nothing else', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      CorsConfiguration: {
+        CorsRules: [Match.objectLike({ AllowedMethods: ['GET', 'HEAD'], AllowedOrigins: ['*'] })],
+      },
+    });
+  });
+
   it('expires objects still tagged pending (no completed video) under videos/, long after any execution could end', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: {

@@ -51,6 +51,20 @@ describe('the web console', () => {
       await page.locator('tr[data-status=completed]', { hasText: prompt }).waitFor({ timeout: 60_000 });
       const videoId = await row.getAttribute('data-video-id', { timeout: 10_000 });
       expect(videoId).toMatch(/^vid_/);
+      // Its thumbnail: fetched with the token, then from the presigned URL the 302 names (the bucket's CORS rule).
+      const thumbnail = row.locator('img.thumb');
+      await thumbnail.waitFor({ timeout: 30_000 });
+      await expect
+        .poll(
+          () =>
+            thumbnail.evaluate(
+              (image) => (image as unknown as { complete: boolean; naturalWidth: number }).naturalWidth,
+            ),
+          {
+            timeout: 10_000,
+          },
+        )
+        .toBeGreaterThan(0);
 
       // Assess: its execution as a timeline, one bar per state visit, as the operators API lists them.
       await row.getByRole('link', { name: 'Timeline' }).click({ timeout: 10_000 });
