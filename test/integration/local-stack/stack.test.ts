@@ -50,7 +50,7 @@ describe('local stack (npm start)', () => {
     expect(response.body.error.code).toBe('unauthenticated');
   });
 
-  it('has created the template tables (keys, GSIs, TTL) and the bucket', async () => {
+  it('has created the template tables (keys, GSIs, TTL) and buckets (videos, the console’s)', async () => {
     const { TableNames = [] } = await dynamodb.send(new ListTablesCommand({}));
     const main = TableNames.find((name) => /StorageTable/.test(name));
     const idempotency = TableNames.find((name) => /Idempotency/.test(name));
@@ -65,8 +65,11 @@ describe('local stack (npm start)', () => {
     const mainTtl = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: main }));
     expect(mainTtl.TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: 'purgeAt' });
     const { Buckets = [] } = await s3.send(new ListBucketsCommand({}));
-    expect(Buckets).toHaveLength(1);
-    await expect(s3.send(new HeadBucketCommand({ Bucket: Buckets[0]!.Name }))).resolves.toBeDefined();
+    // The videos bucket (stateful stack) and the console's static files bucket (stateless stack).
+    expect(Buckets).toHaveLength(2);
+    for (const bucket of Buckets) {
+      await expect(s3.send(new HeadBucketCommand({ Bucket: bucket.Name }))).resolves.toBeDefined();
+    }
   });
 
   it("serves the template's provider secret, holding a key the emulator accepts and a generated webhook secret", async () => {
