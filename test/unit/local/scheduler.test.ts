@@ -72,19 +72,27 @@ describe('local scheduler', () => {
     ]);
   });
 
-  it('returns the reconcile-provider-costs schedule (rate 15 minutes) from the synthesized app', async () => {
+  it('returns the reconciler (rate 15 minutes) and webhook dispatcher (rate 1 minute) schedules from the synthesized app', async () => {
     const template = await synthesizeApp(mkdtempSync(join(tmpdir(), 'reelflow-scheduler-')));
     const functions = template.resourcesOfType('AWS::Lambda::Function');
     const reconciler = functions.find(
       ({ resource }) => resource.Metadata?.['reelflow:handler'] === 'functions/reconcile-provider-costs/handler.ts',
     );
     const reconcilerArn = template.attribute(reconciler!.stackName, reconciler!.logicalId, 'Arn');
+    const dispatcher = functions.find(
+      ({ resource }) => resource.Metadata?.['reelflow:handler'] === 'functions/dispatch-webhook-events/handler.ts',
+    );
+    const dispatcherArn = template.attribute(dispatcher!.stackName, dispatcher!.logicalId, 'Arn');
 
     const { schedules, skipped } = localSchedules(template, () => true);
 
-    expect(schedules.map(({ expression, functionArn }) => ({ expression, functionArn }))).toEqual([
-      { expression: 'rate(15 minutes)', functionArn: reconcilerArn },
-    ]);
+    expect(schedules.map(({ expression, functionArn }) => ({ expression, functionArn }))).toEqual(
+      expect.arrayContaining([
+        { expression: 'rate(15 minutes)', functionArn: reconcilerArn },
+        { expression: 'rate(1 minute)', functionArn: dispatcherArn },
+      ]),
+    );
+    expect(schedules).toHaveLength(2);
     expect(skipped).toEqual([]);
   }, 60_000);
 
