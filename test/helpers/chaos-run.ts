@@ -65,12 +65,15 @@ export function chaosAwsFaults(seed: number): Record<string, unknown> {
  * (a kind listed more than once is drawn more often). DynamoDB's other calls stay at 0.05.
  */
 export function smallChaosAwsFaults(seed: number): Record<string, unknown> {
-  const conflict = 'transaction-conflict';
+  // A conflict applies to TransactWriteItems only (about one DynamoDB call in ten): with one kind in two it was drawn
+  // about 2.5 times a run and missed in some (seed 416884). Nine in ten of a transaction's faults are conflicts now;
+  // other calls draw among the five other kinds exactly as before (same rate, same draws).
+  const conflicts = Array.from({ length: 45 }, () => 'transaction-conflict');
   return {
     rate: 0.05,
     seed,
     dynamodb: {
-      kinds: ['throughput', 'throttle', 'internal', 'reset', 'lost', conflict, conflict, conflict, conflict, conflict],
+      kinds: ['throughput', 'throttle', 'internal', 'reset', 'lost', ...conflicts],
     },
     s3: { rate: 0.15 },
     sfn: { rate: 0.3 },
