@@ -13,7 +13,7 @@ import { LOCAL_CLIENT_ID, type LocalIssuer, openLocalIssuer } from '../../../loc
 
 const ISSUER = 'http://localhost:3999';
 const REDIRECT = `${ISSUER}/console/`;
-const VERIFIER = 'v'.repeat(20) + '-._~0123456789abcdefghijklmnopq';
+const VERIFIER = `${'v'.repeat(20)}-._~0123456789abcdefghijklmnopq`;
 
 let dataDir: string;
 let issuer: LocalIssuer;
