@@ -73,6 +73,14 @@ describe('seededDecider', () => {
     expect(new Set(faults)).toEqual(new Set(FAULT_KINDS.dynamodb));
   });
 
+  it('draws each kind once before any kind twice, so the first faults cover every kind', () => {
+    for (const seed of [1, 2, 3, 416884, 646286]) {
+      const firstFaults = draw(seed, 1, FAULT_KINDS.dynamodb.length);
+
+      expect(new Set(firstFaults)).toEqual(new Set(FAULT_KINDS.dynamodb));
+    }
+  });
+
   it('never faults at rate 0 and always faults at rate 1', () => {
     expect(draw(7, 0, 1000).every((kind) => kind === undefined)).toBe(true);
     expect(draw(7, 1, 1000).every((kind) => kind !== undefined)).toBe(true);
