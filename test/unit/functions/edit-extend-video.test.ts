@@ -1,52 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { type EditVideoDeps, editVideo } from '../../../functions/edit-video/edit-video';
+import { editVideo } from '../../../functions/edit-video/edit-video';
 import { parseEditVideoRequest } from '../../../functions/edit-video/schema';
 import { extendVideo } from '../../../functions/extend-video/extend-video';
 import { parseExtendVideoRequest } from '../../../functions/extend-video/schema';
 import { videoCharacters } from '../../../functions/video-characters/video-characters';
 import { ConflictError, NotFoundError, ValidationError } from '../../../shared/errors';
-import type { RequestIdempotency } from '../../../shared/http/idempotency';
 import { UploadedFile } from '../../../shared/http/uploaded-file';
-import type { PipelineInput } from '../../../shared/pipeline/types';
 import { DEFAULT_PRICE_TABLE, estimateMicros } from '../../../shared/pricing';
-import { alice, aVideo, bob, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoRepository } from '../fakes/fakes';
-import { InMemoryBilling } from '../money/in-memory-billing';
+import { alice, bob } from '../fakes/fakes';
+import { derivedVideoSetup, NEW_ID, SOURCE_ID } from './derived-video-setup';
 
-const SOURCE_ID = 'vid_01JD00000000000000000000S1';
-const NEW_ID = 'vid_01JD0000000000000000000002';
-
-function setup(options: { sourceStatus?: 'completed' | 'in_progress'; sourceSeconds?: '4' | '8' | '12' } = {}) {
-  const source = aVideo({
-    videoId: SOURCE_ID,
-    status: options.sourceStatus ?? 'completed',
-    model: 'sora-2-pro',
-    size: '1792x1024',
-    seconds: options.sourceSeconds ?? '8',
-    providerVideoId: options.sourceStatus === 'in_progress' ? null : 'video_source',
-  });
-  const videos = new InMemoryVideoRepository([source]);
-  const money = new InMemoryBilling(videos);
-  const started: PipelineInput[] = [];
-  const idempotencyCalls: unknown[] = [];
-  const idempotency: RequestIdempotency = async (request, _context, run) => {
-    idempotencyCalls.push(request);
-    return run();
-  };
-  const deps: EditVideoDeps = {
-    videos,
-    money,
-    guards: money,
-    pipeline: { start: async (input) => void started.push(input) },
-    prices: DEFAULT_PRICE_TABLE,
-    allowedModels: ['sora-2', 'sora-2-pro'],
-    idempotency,
-    clock: fixedClock('2025-11-21T04:40:00Z'),
-    newId: () => NEW_ID,
-    logger: fakeLogger(),
-    metrics: fakeMetrics(),
-  };
-  return { videos, money, started, idempotencyCalls, deps };
-}
+const setup = derivedVideoSetup;
 
 const editRequest = (body: unknown, caller = alice, headers: Record<string, string> = {}) =>
   parseEditVideoRequest({ body, headers }, caller);

@@ -1,53 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type RemixVideoDeps, remixVideo } from '../../../functions/remix-video/remix-video';
+import { remixVideo } from '../../../functions/remix-video/remix-video';
 import { parseRemixVideoRequest } from '../../../functions/remix-video/schema';
 import { BudgetExceededError, ConflictError, NotFoundError, ValidationError } from '../../../shared/errors';
-import type { RequestIdempotency } from '../../../shared/http/idempotency';
-import type { PipelineInput } from '../../../shared/pipeline/types';
 import { DEFAULT_PRICE_TABLE, estimateMicros } from '../../../shared/pricing';
-import { alice, aVideo, bob, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoRepository } from '../fakes/fakes';
-import { InMemoryBilling } from '../money/in-memory-billing';
+import { alice, bob } from '../fakes/fakes';
+import { derivedVideoSetup, NEW_ID, SOURCE_ID } from './derived-video-setup';
 
-const SOURCE_ID = 'vid_01JD00000000000000000000S1';
-const NEW_ID = 'vid_01JD0000000000000000000002';
-
-function setup(options: { startError?: Error; sourceStatus?: 'completed' | 'in_progress'; newIds?: string[] } = {}) {
-  const source = aVideo({
-    videoId: SOURCE_ID,
-    status: options.sourceStatus ?? 'completed',
-    model: 'sora-2-pro',
-    size: '1792x1024',
-    seconds: '8',
-    providerVideoId: options.sourceStatus === 'in_progress' ? null : 'video_source',
-  });
-  const videos = new InMemoryVideoRepository([source]);
-  const money = new InMemoryBilling(videos);
-  const started: PipelineInput[] = [];
-  const idempotencyCalls: unknown[] = [];
-  const idempotency: RequestIdempotency = async (request, _context, run) => {
-    idempotencyCalls.push(request);
-    return run();
-  };
-  const deps: RemixVideoDeps = {
-    videos,
-    money,
-    guards: money,
-    pipeline: {
-      start: async (input) => {
-        if (options.startError !== undefined) throw options.startError;
-        started.push(input);
-      },
-    },
-    prices: DEFAULT_PRICE_TABLE,
-    allowedModels: ['sora-2', 'sora-2-pro'],
-    idempotency,
-    clock: fixedClock('2025-11-21T04:40:00Z'),
-    newId: options.newIds === undefined ? () => NEW_ID : () => options.newIds?.shift() ?? NEW_ID,
-    logger: fakeLogger(),
-    metrics: fakeMetrics(),
-  };
-  return { videos, money, started, idempotencyCalls, deps };
-}
+const setup = derivedVideoSetup;
 
 const parse = (prompt: unknown, caller = alice, headers: Record<string, string> = {}) =>
   parseRemixVideoRequest({ body: { prompt }, pathParameters: { id: SOURCE_ID }, headers }, caller);

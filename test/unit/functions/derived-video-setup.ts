@@ -1,0 +1,59 @@
+import type { VideoAdmissionDeps } from '../../../shared/admission/admit-video';
+import type { RequestIdempotency } from '../../../shared/http/idempotency';
+import type { PipelineInput } from '../../../shared/pipeline/types';
+import { DEFAULT_PRICE_TABLE } from '../../../shared/pricing';
+import type { VideoSeconds } from '../../../shared/schemas';
+import { aVideo, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoRepository } from '../fakes/fakes';
+import { InMemoryBilling } from '../money/in-memory-billing';
+
+export const SOURCE_ID = 'vid_01JD00000000000000000000S1';
+export const NEW_ID = 'vid_01JD0000000000000000000002';
+
+/**
+ * The admission dependencies of a video made from another (remix, edit, extend): alice's sora-2-pro source video,
+ * in-memory money and records, a recording pipeline starter and idempotency.
+ */
+export function derivedVideoSetup(
+  options: {
+    startError?: Error;
+    sourceStatus?: 'completed' | 'in_progress';
+    sourceSeconds?: VideoSeconds;
+    newIds?: string[];
+  } = {},
+) {
+  const source = aVideo({
+    videoId: SOURCE_ID,
+    status: options.sourceStatus ?? 'completed',
+    model: 'sora-2-pro',
+    size: '1792x1024',
+    seconds: options.sourceSeconds ?? '8',
+    providerVideoId: options.sourceStatus === 'in_progress' ? null : 'video_source',
+  });
+  const videos = new InMemoryVideoRepository([source]);
+  const money = new InMemoryBilling(videos);
+  const started: PipelineInput[] = [];
+  const idempotencyCalls: unknown[] = [];
+  const idempotency: RequestIdempotency = async (request, _context, run) => {
+    idempotencyCalls.push(request);
+    return run();
+  };
+  const deps: VideoAdmissionDeps = {
+    videos,
+    money,
+    guards: money,
+    pipeline: {
+      start: async (input) => {
+        if (options.startError !== undefined) throw options.startError;
+        started.push(input);
+      },
+    },
+    prices: DEFAULT_PRICE_TABLE,
+    allowedModels: ['sora-2', 'sora-2-pro'],
+    idempotency,
+    clock: fixedClock('2025-11-21T04:40:00Z'),
+    newId: options.newIds === undefined ? () => NEW_ID : () => options.newIds?.shift() ?? NEW_ID,
+    logger: fakeLogger(),
+    metrics: fakeMetrics(),
+  };
+  return { videos, money, started, idempotencyCalls, deps };
+}
