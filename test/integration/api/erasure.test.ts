@@ -1,13 +1,13 @@
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulator, eventually } from '../../helpers/api';
 import { pngOf } from '../../helpers/images';
 import { useLocalStack } from '../../helpers/local-stack';
 import { ContractClient } from './contract';
 import { expectCovered } from './coverage';
-import { isTerminal, uniquePrompt, uniqueUser, waitForVideo } from './support';
+import { everyStoredItem, isTerminal, uniquePrompt, uniqueUser, waitForVideo } from './support';
 
 /*
  * DELETE /v1/admin/users/{userId} through the HTTP API: what an erasure leaves, read from the local services directly
@@ -32,18 +32,8 @@ afterAll(() => {
   expectCovered(api, 'erasure');
 });
 
-/** Every item of every table of the stack (the main table and the Powertools idempotency table), as JSON text. */
-async function everyItem(): Promise<string[]> {
-  const { TableNames = [] } = await dynamodb.send(new ListTablesCommand({}));
-  expect(TableNames.some((name) => /StorageTable/.test(name))).toBe(true);
-  const items: string[] = [];
-  for (const TableName of TableNames) {
-    for await (const page of paginateScan({ client: documents }, { TableName, ConsistentRead: true })) {
-      for (const item of page.Items ?? []) items.push(JSON.stringify(item));
-    }
-  }
-  return items;
-}
+/** Every item of every table of the stack, as JSON text. */
+const everyItem = () => everyStoredItem(dynamodb, documents);
 
 async function objectsUnder(prefix: string): Promise<string[]> {
   const { Buckets = [] } = await s3.send(new ListBucketsCommand({}));

@@ -1,12 +1,12 @@
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectTaggingCommand, ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulator, eventually } from '../../helpers/api';
 import { useLocalStack } from '../../helpers/local-stack';
 import { ContractClient } from './contract';
 import { expectCovered } from './coverage';
-import { isTerminal, uniquePrompt, uniqueUser, waitForVideo } from './support';
+import { everyStoredItem, isTerminal, uniquePrompt, uniqueUser, waitForVideo } from './support';
 
 // What a delete leaves behind, read from the local services directly (no route shows the tables or the bucket).
 const stack = useLocalStack();
@@ -25,19 +25,8 @@ afterAll(() => {
   expectCovered(api, 'retention');
 });
 
-/** Every item of every table of the stack (the main table and the Powertools idempotency table), as JSON text. */
-async function everyItem(): Promise<string[]> {
-  const { TableNames = [] } = await dynamodb.send(new ListTablesCommand({}));
-  expect(TableNames.some((name) => /StorageTable/.test(name))).toBe(true);
-  expect(TableNames.some((name) => /Idempotency/.test(name))).toBe(true);
-  const items: string[] = [];
-  for (const TableName of TableNames) {
-    for await (const page of paginateScan({ client: documents }, { TableName, ConsistentRead: true })) {
-      for (const item of page.Items ?? []) items.push(JSON.stringify(item));
-    }
-  }
-  return items;
-}
+/** Every item of every table of the stack, as JSON text. */
+const everyItem = () => everyStoredItem(dynamodb, documents);
 
 async function bucketName(): Promise<string> {
   const { Buckets = [] } = await s3.send(new ListBucketsCommand({}));

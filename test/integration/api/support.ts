@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { type CompactJWSHeaderParameters, generateKeyPair, importJWK, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { expect } from 'vitest';
 import { LOCAL_CLIENT_ID } from '../../../local/token/issuer';
@@ -108,4 +110,18 @@ export async function badTokens(stack: LocalStackClient, userId: string): Promis
     'another issuer': await sign({ ...claims, sub: userId, exp: now + 600 }, key, { iss: 'https://issuer.example' }),
     'an ID token': await sign({ ...claims, token_use: 'id', sub: userId, exp: now + 600 }),
   };
+}
+
+/** Every item of every table of the stack (the main table and the Powertools idempotency table), as JSON text. */
+export async function everyStoredItem(dynamodb: DynamoDBClient, documents: DynamoDBDocumentClient): Promise<string[]> {
+  const { TableNames = [] } = await dynamodb.send(new ListTablesCommand({}));
+  expect(TableNames.some((name) => /StorageTable/.test(name))).toBe(true);
+  expect(TableNames.some((name) => /Idempotency/.test(name))).toBe(true);
+  const items: string[] = [];
+  for (const TableName of TableNames) {
+    for await (const page of paginateScan({ client: documents }, { TableName, ConsistentRead: true })) {
+      for (const item of page.Items ?? []) items.push(JSON.stringify(item));
+    }
+  }
+  return items;
 }
