@@ -5,11 +5,17 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Two groups, one after the other. First the unit and emulator files, two at a time: each starts what it needs
+    // (its own DynamoDB Local on a free port, its own emulator) and most of their time is waiting on I/O, so two
+    // workers on two cores finish them sooner. Then the files against local stacks, one at a time: they share one
+    // stack whose functions all run in one process, and the chaos and money runs start stacks of their own.
     projects: [
       {
         extends: true,
         test: {
           name: 'unit',
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
           include: ['test/**/*.test.ts'],
           exclude: [...configDefaults.exclude, 'test/integration/**'],
         },
@@ -17,13 +23,20 @@ export default defineConfig({
       {
         // The provider emulator's own suites: real HTTP, but no local stack needed.
         extends: true,
-        test: { name: 'provider-emulator', include: ['test/integration/provider-emulator/**/*.test.ts'] },
+        test: {
+          name: 'provider-emulator',
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
+          include: ['test/integration/provider-emulator/**/*.test.ts'],
+        },
       },
       {
         // Against the local stack: one stack (local/start.ts as a child process) for the whole project.
         extends: true,
         test: {
           name: 'integration',
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
           include: ['test/integration/**/*.test.ts'],
           exclude: [...configDefaults.exclude, 'test/integration/provider-emulator/**', 'test/integration/chaos/**'],
           globalSetup: ['test/integration/local-stack/global-setup.ts'],
@@ -32,7 +45,12 @@ export default defineConfig({
       {
         // The chaos run starts its own stack (AWS faults on): it needs no shared one.
         extends: true,
-        test: { name: 'chaos', include: ['test/integration/chaos/**/*.test.ts'] },
+        test: {
+          name: 'chaos',
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
+          include: ['test/integration/chaos/**/*.test.ts'],
+        },
       },
     ],
   },
