@@ -51,7 +51,7 @@ writeResultsSection('money', [
   `Command: \`npm run bench -- money ${propertyRuns} ${videosPerUser}\`. \`npm test\` runs the same files CI-sized`,
   '(MONEY_PROPERTY_RUNS=250, MONEY_RANDOM_VIDEOS_PER_USER=6).',
   '',
-  `${runLine(loadBefore)}.`,
+  `${runLine(loadBefore)}; ${loadavg()[0]!.toFixed(2)} at the end (the wall times grow with the load).`,
   '',
   '| file | size | result | wall s (vitest included) |',
   '| ---- | ---- | ------ | -----------------------: |',
