@@ -5,6 +5,8 @@ import {
   MAX_ITEM_FAILURES,
   MAX_RECHECK_DELAY_SECONDS,
   nextDueAt,
+} from '../../../functions/reconcile-provider-costs/recheck-schedule';
+import {
   type ReconcileProviderCostsDeps,
   reconcileProviderCosts,
 } from '../../../functions/reconcile-provider-costs/reconcile-provider-costs';

@@ -1,0 +1,146 @@
+import { PermanentProviderError, RetryableProviderError } from '../../shared/errors';
+import type { ReconcileWorkItem } from '../../shared/money/reconciliation';
+import type { ProviderVideo } from '../../shared/provider/provider-client';
+import { unixSeconds } from '../../shared/video';
+import { isGoneAtProvider } from './provider-answer';
+import { lookAgainLater } from './recheck-schedule';
+import { type ItemResult, itemKeys, type ReconcileProviderCostsDeps } from './reconcile-deps';
+
+/**
+ * A held cancel (a video cancelled after the provider accepted its job, its reservation still committed): asks the
+ * provider how the job stands and settles the video from that, exactly once (the money module's conditions):
+ * - `completed`: the provider billed it → the user is charged its price (a `cancelled_charge` ledger entry);
+ * - `failed`, or unknown to the provider (404) → released, charged 0;
+ * - still running → asked to stop (`DELETE /videos/{id}`); deleted → released at 0 (it was stopped before it
+ *   completed); refused (a provider that deletes only finished jobs) → looked at again later, like a provider job;
+ * - no outcome (still running, or the provider unreachable) when the lookback window ends → given up on: released at
+ *   0, logged as an error and counted in `CancelledSettlementGaveUp` for an alarm.
+ * A settlement found done already (e.g. RecordCompletion charged it, or the deadline watch gave up on it) is not
+ * repeated; a job that completes after a give-up has its cost recorded for finance instead.
+ */
+export async function settleHeldCancel(item: ReconcileWorkItem, deps: ReconcileProviderCostsDeps): Promise<ItemResult> {
+  const providerVideoId = item.providerVideoId ?? '';
+  const keys = itemKeys(item, providerVideoId);
+  const windowEnd = item.givenUpAt + deps.options.lookbackSeconds;
+  let status: ProviderVideo['status'] | 'gone';
+  try {
+    status = (await deps.provider.retrieve(providerVideoId)).status;
+  } catch (error) {
+    if (isGoneAtProvider(error)) status = 'gone';
+    else if (error instanceof RetryableProviderError) {
+      if (unixSeconds(deps.clock()) >= windowEnd) {
+        await giveUpHeldCancel(item, deps, {
+          why: 'provider unreachable until the window ended',
+          error: error.message,
+        });
+        return { outcome: 'cancelGaveUp' };
+      }
+      deps.logger.warn('Provider unavailable; cancelled video settled on a later run', {
+        ...keys,
+        error: error.message,
+      });
+      return { outcome: 'deferred', rateLimited: error.rateLimited };
+    } else throw error;
+  }
+
+  if (status === 'queued' || status === 'in_progress') {
+    const stop = await askToStop(item, providerVideoId, deps);
+    if (stop === 'rate_limited') return { outcome: 'deferred', rateLimited: true };
+    if (stop === 'deleted') status = 'gone';
+  }
+
+  const now = unixSeconds(deps.clock());
+  if (status === 'completed') {
+    const result = await deps.costs.chargeCancelled(item.videoId, now);
+    await deps.queue.remove(item);
+    deps.logger.info('Provider finished a cancelled video’s job; the user is charged its price once', {
+      ...keys,
+      chargedNow: result.applied,
+      chargedMicros: result.video?.chargedMicros ?? null,
+      providerCostRecorded: result.providerCostRecorded === true,
+    });
+    if (result.applied) deps.metrics.addMetric('CancelledVideosCharged', 'Count', 1);
+    return { outcome: 'cancelCharged', recorded: result.providerCostRecorded === true };
+  }
+  if (status === 'failed' || status === 'gone') {
+    const result = await deps.costs.release(item.videoId, {
+      status: 'cancelled',
+      now,
+      settlesHeldCancel: 'provider_ended',
+    });
+    await deps.queue.remove(item);
+    deps.logger.info('Cancelled video’s job ended at the provider before completing; released, charged 0', {
+      ...keys,
+      providerStatus: status,
+      releasedNow: result.applied,
+    });
+    return { outcome: 'cancelReleased' };
+  }
+  if (now >= windowEnd) {
+    await giveUpHeldCancel(item, deps, { why: 'job still unfinished when the window ended', providerStatus: status });
+    return { outcome: 'cancelGaveUp' };
+  }
+  return lookAgainLater(item, now, deps);
+}
+
+/**
+ * Asks the provider to delete a job still running. `refused`: it would not (a provider that deletes only finished
+ * jobs answers 4xx) or could not answer now; the job is followed anyway. Never throws for a provider answer.
+ */
+async function askToStop(
+  item: ReconcileWorkItem,
+  providerVideoId: string,
+  deps: ReconcileProviderCostsDeps,
+): Promise<'deleted' | 'refused' | 'rate_limited'> {
+  const keys = itemKeys(item, providerVideoId);
+  try {
+    await deps.provider.delete(providerVideoId);
+    deps.logger.info('Provider deleted the job of a cancelled video before it completed', keys);
+    return 'deleted';
+  } catch (error) {
+    if (isGoneAtProvider(error)) return 'deleted';
+    if (error instanceof PermanentProviderError) {
+      deps.logger.info('Provider would not stop the job of a cancelled video; following it', {
+        ...keys,
+        providerCode: error.providerCode ?? null,
+      });
+      return 'refused';
+    }
+    if (error instanceof RetryableProviderError) {
+      deps.logger.warn('Provider could not take a stop request now; following the job', {
+        ...keys,
+        error: error.message,
+      });
+      return error.rateLimited ? 'rate_limited' : 'refused';
+    }
+    throw error;
+  }
+}
+
+/**
+ * Gives up on a held cancel: released at 0 (the user is not charged for work reelflow cannot show was billed),
+ * logged as an error with what is known, and counted in `CancelledSettlementGaveUp` for an alarm. The work item is
+ * removed unless `keepFollowing` (then a later completion still records the job's cost for finance).
+ */
+export async function giveUpHeldCancel(
+  item: ReconcileWorkItem,
+  deps: ReconcileProviderCostsDeps,
+  known: { why: string; keepFollowing?: boolean; providerStatus?: string; error?: string },
+): Promise<void> {
+  const now = unixSeconds(deps.clock());
+  const result = await deps.costs.release(item.videoId, { status: 'cancelled', now, settlesHeldCancel: 'gave_up' });
+  if (known.keepFollowing !== true && item.kind === 'cancel_settlement') await deps.queue.remove(item);
+  if (!result.applied) return;
+  deps.metrics.addMetric('CancelledSettlementGaveUp', 'Count', 1);
+  deps.logger.error('Gave up waiting for the provider’s outcome of a cancelled video; released at 0', {
+    videoId: item.videoId,
+    userId: item.userId,
+    providerVideoId: result.video?.providerVideoId ?? item.providerVideoId,
+    why: known.why,
+    providerStatus: known.providerStatus ?? 'unknown',
+    checks: item.checks,
+    cancelledAt: item.kind === 'cancel_settlement' ? item.givenUpAt : null,
+    ...(known.error === undefined ? {} : { error: known.error }),
+    estimatedMicros: result.video?.estimatedMicros,
+  });
+}

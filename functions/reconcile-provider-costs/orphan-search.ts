@@ -1,0 +1,64 @@
+import { RetryableProviderError } from '../../shared/errors';
+import type { ReconcileWorkItem } from '../../shared/money/reconciliation';
+import { claimOrphanedJob } from '../../shared/pipeline/orphaned-job';
+import type { ProviderVideo } from '../../shared/provider/provider-client';
+import { unixSeconds } from '../../shared/video';
+import { nextDueAt } from './recheck-schedule';
+import type { ItemResult, ReconcileProviderCostsDeps } from './reconcile-deps';
+
+/** How long after the release an orphan search looks for the provider job before concluding there is none. */
+export const ORPHAN_SEARCH_WINDOW_SECONDS = 3600;
+
+/**
+ * The job of a video released after a create attempt but before its job id was saved: found among the provider's
+ * recent jobs and claimed for the video (create-generation-job's own matching), or looked for again later, until
+ * {@link ORPHAN_SEARCH_WINDOW_SECONDS} say there is none.
+ */
+export async function searchOrphanedJob(
+  item: ReconcileWorkItem,
+  deps: ReconcileProviderCostsDeps,
+): Promise<{ job: ProviderVideo; result?: undefined } | { result: ItemResult }> {
+  const keys = { videoId: item.videoId, userId: item.userId };
+  const video = await deps.videos.get(item.videoId);
+  if (video === undefined) {
+    await deps.queue.remove(item);
+    deps.logger.error('Video of an orphan search is gone; its provider cost is unknown', keys);
+    return { result: { outcome: 'abandoned' } };
+  }
+  let search: Awaited<ReturnType<typeof claimOrphanedJob>>;
+  try {
+    search = await claimOrphanedJob(video, {
+      provider: deps.provider,
+      videos: deps.videos,
+      clock: deps.clock,
+      adoptionSkewSeconds: deps.options.adoptionSkewSeconds ?? 120,
+    });
+  } catch (error) {
+    if (!(error instanceof RetryableProviderError)) throw error;
+    deps.logger.warn('Provider unavailable; orphan search left for the next run', { ...keys, error: error.message });
+    return { result: { outcome: 'deferred', rateLimited: error.rateLimited } };
+  }
+  if (search.job !== undefined) {
+    deps.logger.info('Found the provider job of a video that ended before saving it', {
+      ...keys,
+      providerVideoId: search.job.id,
+      status: search.job.status,
+    });
+    return { job: search.job };
+  }
+  const now = unixSeconds(deps.clock());
+  if (now >= item.givenUpAt + ORPHAN_SEARCH_WINDOW_SECONDS) {
+    await deps.queue.remove(item);
+    deps.logger.info('No provider job found for a video that ended during a create attempt; nothing billed', {
+      ...keys,
+      attempts: video.providerCreateAttempts,
+      scanned: search.scanned,
+    });
+    return { result: { outcome: 'noJob' } };
+  }
+  await deps.queue.reschedule(
+    item,
+    Math.min(nextDueAt(item, now, deps.options.lookbackSeconds), item.givenUpAt + ORPHAN_SEARCH_WINDOW_SECONDS),
+  );
+  return { result: { outcome: 'rescheduled' } };
+}
