@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { fromItem } from '../repositories/video-repository';
+import { fromItem } from '../repositories/video-item';
 import { providerCostKey } from '../table-keys';
 import { providerCostMicrosOf, reservationOf, secondsOf } from './decisions';
 import { type TransactItem, type TransactOptions, transactWrite } from './transact';

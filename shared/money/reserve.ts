@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { toItem } from '../repositories/video-repository';
+import { toItem } from '../repositories/video-item';
 import { activeKey, dayKey } from '../table-keys';
 import { dayCounterPurgeAt, TABLE_TTL_ATTRIBUTE } from '../table-ttl';
 import type { VideoRecord } from '../video';

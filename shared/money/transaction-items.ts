@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { deadlineWatchAt } from '../pipeline/duration';
-import { fromItem } from '../repositories/video-repository';
+import { fromItem } from '../repositories/video-item';
 import { activeKey, type TableKey, usageIndexKeys, usageKey, videoKey, workItemKey } from '../table-keys';
 import type { VideoRecord } from '../video';
 import type { AwsUnitPrices } from './aws-cost';
