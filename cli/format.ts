@@ -1,4 +1,4 @@
-import type { AdminVideoList, AuditList, Video, VideoExecution } from './client';
+import type { AdminVideoList, AuditList, Video, VideoExecution } from './api-types';
 
 /** Integer micro-USD as dollars, exact: 400000 → `$0.40`, 1234567 → `$1.234567`. */
 export function formatMicros(micros: number): string {

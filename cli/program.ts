@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { CliError, createApiClient } from './client';
+import { createApiClient } from './client';
 import {
   type AdminVideosOptions,
   adminEraseUserCommand,
@@ -28,6 +28,7 @@ import {
   webhooksListCommand,
   webhooksRemoveCommand,
 } from './commands/webhooks';
+import { CliError } from './errors';
 import type { ProgressStream } from './progress';
 import { DEFAULT_WAIT_POLICY, type WaitPolicy } from './wait';
 

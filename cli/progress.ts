@@ -1,5 +1,5 @@
 import { SingleBar } from 'cli-progress';
-import type { Video } from './client';
+import type { Video } from './api-types';
 
 /** Where progress goes (stderr, so stdout stays for results); `isTTY` picks the bar or plain lines. */
 export type ProgressStream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };

@@ -1,4 +1,6 @@
-import { type ApiClient, CliError, type Video } from './client';
+import type { Video } from './api-types';
+import type { ApiClient } from './client';
+import { CliError } from './errors';
 
 const TERMINAL = new Set<Video['status']>(['completed', 'failed', 'cancelled']);
 

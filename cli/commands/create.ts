@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { CliError, type CreateVideoBody, type Video } from '../client';
+import type { CreateVideoBody, Video } from '../api-types';
+import { CliError } from '../errors';
 import type { CommandContext } from './context';
 import { type FollowOptions, followVideo } from './follow';
 

@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
-import { CliError, type ContentVariant, type Download, type Video } from '../client';
+import type { ContentVariant, Download, Video } from '../api-types';
+import { CliError } from '../errors';
 import { formatBytes, formatVideo } from '../format';
 import { createProgressView } from '../progress';
 import { waitForVideo } from '../wait';

@@ -1,4 +1,4 @@
-import type { ContentVariant, Video, VideoList } from '../client';
+import type { ContentVariant, Video, VideoList } from '../api-types';
 import { formatVideo, formatVideoTable } from '../format';
 import { type CommandContext, print } from './context';
 import { saveContent } from './follow';

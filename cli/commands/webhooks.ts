@@ -1,4 +1,4 @@
-import type { Page, WebhookDelivery, WebhookEndpoint } from '../client';
+import type { Page, WebhookDelivery, WebhookEndpoint } from '../api-types';
 import { formatTime, table } from '../format';
 import { type CommandContext, print } from './context';
 

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CliError, createApiClient } from '../../../cli/client';
+import { createApiClient } from '../../../cli/client';
+import { CliError } from '../../../cli/errors';
 import { videoFixture } from './support';
 
 // A tiny local HTTP server stands in for the API and for the presigned storage URL the content route redirects to.

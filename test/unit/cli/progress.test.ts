@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Video } from '../../../cli/client';
+import type { Video } from '../../../cli/api-types';
 import { createProgressView } from '../../../cli/progress';
 import { memoryStream } from './support';
 

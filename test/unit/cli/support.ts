@@ -1,4 +1,4 @@
-import type { Video } from '../../../cli/client';
+import type { Video } from '../../../cli/api-types';
 
 /** A video resource as the API sends it, with `overrides`. */
 export function videoFixture(overrides: Partial<Video> = {}): Video {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CliError, type Video } from '../../../cli/client';
+import type { Video } from '../../../cli/api-types';
+import { CliError } from '../../../cli/errors';
 import { waitForVideo } from '../../../cli/wait';
 import { videoFixture } from './support';
 
