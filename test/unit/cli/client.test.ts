@@ -41,6 +41,21 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Answers `route` with `body` as JSON. */
+function answerJson(route: string, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  handlers.set(route, (_request, response) =>
+    response.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body)),
+  );
+}
+
+/** The API's error envelope. */
+const apiError = (code: string, message: string) => ({ error: { code, message } });
+
+/** Answers `route` with a redirect to `location` (the content route's presigned URL). */
+function redirect(route: string, location: string): void {
+  handlers.set(route, (_request, response) => response.writeHead(302, { location }).end());
+}
+
 function lastRequest() {
   return seen[seen.length - 1]!;
 }
@@ -57,9 +72,7 @@ async function failureOf(promise: Promise<unknown>): Promise<CliError> {
 describe('cli client', () => {
   it('returns the created video and sends the bearer token, JSON body and Idempotency-Key when creating', async () => {
     // Prepare
-    handlers.set('POST /v1/videos', (_request, response) =>
-      response.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify(videoFixture())),
-    );
+    answerJson('POST /v1/videos', 202, videoFixture());
     const client = createApiClient({ baseUrl: `${baseUrl}/`, token: 'tok-1' });
 
     // Act
@@ -76,18 +89,19 @@ describe('cli client', () => {
 
   it('throws one line with code, message and request id when the API answers its error envelope', async () => {
     // Prepare
-    handlers.set('GET /v1/videos?limit=0', (_request, response) =>
-      response.writeHead(400, { 'content-type': 'application/json', 'x-request-id': 'req-header' }).end(
-        JSON.stringify({
-          error: {
-            type: 'invalid_request_error',
-            code: 'invalid_parameter',
-            message: 'limit must be an integer from 1 to 100',
-            param: 'limit',
-            request_id: 'req-body',
-          },
-        }),
-      ),
+    answerJson(
+      'GET /v1/videos?limit=0',
+      400,
+      {
+        error: {
+          type: 'invalid_request_error',
+          code: 'invalid_parameter',
+          message: 'limit must be an integer from 1 to 100',
+          param: 'limit',
+          request_id: 'req-body',
+        },
+      },
+      { 'x-request-id': 'req-header' },
     );
     const client = createApiClient({ baseUrl, token: 't' });
 
@@ -117,11 +131,7 @@ describe('cli client', () => {
 
   it('names Retry-After in the message when the API answers 429', async () => {
     // Prepare
-    handlers.set('POST /v1/videos', (_request, response) =>
-      response
-        .writeHead(429, { 'content-type': 'application/json', 'retry-after': '30' })
-        .end(JSON.stringify({ error: { code: 'quota_exceeded', message: 'Too many videos today' } })),
-    );
+    answerJson('POST /v1/videos', 429, apiError('quota_exceeded', 'Too many videos today'), { 'retry-after': '30' });
     const client = createApiClient({ baseUrl, token: 't' });
 
     // Act
@@ -165,9 +175,7 @@ describe('cli client', () => {
   it('follows the 302 without the bearer token and streams the body to the file when downloading', async () => {
     // Prepare
     const bytes = Buffer.alloc(300_000, 7);
-    handlers.set('GET /v1/videos/vid_ok/content?variant=video', (_request, response) =>
-      response.writeHead(302, { location: '/storage/video.mp4?X-Amz-Signature=abc' }).end(),
-    );
+    redirect('GET /v1/videos/vid_ok/content?variant=video', '/storage/video.mp4?X-Amz-Signature=abc');
     handlers.set('GET /storage/video.mp4?X-Amz-Signature=abc', (_request, response) => {
       response.writeHead(200, { 'content-type': 'video/mp4', 'content-length': String(bytes.length) });
       response.write(bytes.subarray(0, 100_000));
@@ -193,9 +201,7 @@ describe('cli client', () => {
 
   it('throws download_failed and leaves no file when the storage connection breaks mid-body', async () => {
     // Prepare
-    handlers.set('GET /v1/videos/vid_cut/content?variant=video', (_request, response) =>
-      response.writeHead(302, { location: `${baseUrl}/storage/cut.mp4` }).end(),
-    );
+    redirect('GET /v1/videos/vid_cut/content?variant=video', `${baseUrl}/storage/cut.mp4`);
     handlers.set('GET /storage/cut.mp4', (_request, response) => {
       response.writeHead(200, { 'content-type': 'video/mp4', 'content-length': '200000' });
       response.write(Buffer.alloc(50_000));
@@ -215,9 +221,7 @@ describe('cli client', () => {
   it('completes a download that takes longer than the timeout as long as data keeps coming', async () => {
     // Prepare: 60 chunks 40 ms apart (about 2.4 s in all) against a 2 s stall limit: the transfer outlasts the
     // limit, while each gap stays 50× under it
-    handlers.set('GET /v1/videos/vid_slow/content?variant=video', (_request, response) =>
-      response.writeHead(302, { location: '/storage/slow.mp4' }).end(),
-    );
+    redirect('GET /v1/videos/vid_slow/content?variant=video', '/storage/slow.mp4');
     handlers.set('GET /storage/slow.mp4', (_request, response) => {
       response.writeHead(200, { 'content-type': 'video/mp4' });
       let sent = 0;
@@ -241,9 +245,7 @@ describe('cli client', () => {
 
   it('throws download_failed and leaves no file when the storage stops sending', async () => {
     // Prepare
-    handlers.set('GET /v1/videos/vid_stall/content?variant=video', (_request, response) =>
-      response.writeHead(302, { location: '/storage/stall.mp4' }).end(),
-    );
+    redirect('GET /v1/videos/vid_stall/content?variant=video', '/storage/stall.mp4');
     handlers.set('GET /storage/stall.mp4', (_request, response) => {
       response.writeHead(200, { 'content-type': 'video/mp4', 'content-length': '100000' });
       response.write(Buffer.alloc(1000));
@@ -260,11 +262,8 @@ describe('cli client', () => {
 
   it('throws the API error and makes no file when the content is not ready', async () => {
     // Prepare
-    handlers.set('GET /v1/videos/vid_busy/content?variant=thumbnail', (_request, response) =>
-      response
-        .writeHead(409, { 'content-type': 'application/json', 'x-request-id': 'req-409' })
-        .end(JSON.stringify({ error: { code: 'video_not_ready', message: 'Video vid_busy is in_progress' } })),
-    );
+    const busy = apiError('video_not_ready', 'Video vid_busy is in_progress');
+    answerJson('GET /v1/videos/vid_busy/content?variant=thumbnail', 409, busy, { 'x-request-id': 'req-409' });
     const client = createApiClient({ baseUrl, token: 't' });
 
     // Act

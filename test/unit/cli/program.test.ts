@@ -25,6 +25,25 @@ async function run(
   return { code, stdout: stdout.text(), stderr: stderr.text(), requests: api.requests };
 }
 
+/** Runs the CLI against one route that answers `body` as JSON with `status`. */
+function runAnswering(argv: string[], route: string, status: number, body: unknown) {
+  return run(argv, { [route]: () => jsonResponse(status, body) });
+}
+
+/** A one-record page of `GET /v1/admin/audit`; more pages follow when `nextCursor` is given. */
+function auditPage(record: Record<string, unknown> & { id: string }, nextCursor: string | null = null) {
+  return {
+    object: 'list',
+    data: [{ object: 'audit_record', ...record }],
+    first_id: record.id,
+    last_id: record.id,
+    has_more: nextCursor !== null,
+    next_cursor: nextCursor,
+  };
+}
+
+const REDRIVE_ROUTE = 'POST /v1/admin/videos/vid_01TEST/redrive';
+
 const created = (request: RecordedRequest) => jsonResponse(202, videoFixture({ ...JSON.parse(request.body!) }));
 
 describe('cli program', () => {
@@ -140,9 +159,7 @@ describe('cli program', () => {
     const video = videoFixture({ metadata: { a: '1' } });
 
     // Act
-    const result = await run(['get', 'vid_01TEST', '--json'], {
-      'GET /v1/videos/vid_01TEST': () => jsonResponse(200, video),
-    });
+    const result = await runAnswering(['get', 'vid_01TEST', '--json'], 'GET /v1/videos/vid_01TEST', 200, video);
 
     // Assess
     expect(JSON.parse(result.stdout)).toEqual(video);
@@ -150,11 +167,8 @@ describe('cli program', () => {
 
   it('exits 1 with exactly one stderr line when the API answers an error', async () => {
     // Act
-    const result = await run(['create', 'x', '--seconds', '5'], {
-      'POST /v1/videos': () =>
-        jsonResponse(400, {
-          error: { code: 'invalid_parameter', message: 'seconds must be one of 4, 8, 12', request_id: 'r-1' },
-        }),
+    const result = await runAnswering(['create', 'x', '--seconds', '5'], 'POST /v1/videos', 400, {
+      error: { code: 'invalid_parameter', message: 'seconds must be one of 4, 8, 12', request_id: 'r-1' },
     });
 
     // Assess
@@ -301,16 +315,13 @@ describe('cli program', () => {
 
   it('shows usage money fields in dollars', async () => {
     // Act
-    const result = await run(['usage', '--month', '2026-11'], {
-      'GET /v1/usage?month=2026-11': () =>
-        jsonResponse(200, {
-          month: '2026-11',
-          videos: 3,
-          seconds: 16,
-          charged_micros: 1_200_000,
-          reserved_micros: 400_000,
-          budget_micros: 50_000_000,
-        }),
+    const result = await runAnswering(['usage', '--month', '2026-11'], 'GET /v1/usage?month=2026-11', 200, {
+      month: '2026-11',
+      videos: 3,
+      seconds: 16,
+      charged_micros: 1_200_000,
+      reserved_micros: 400_000,
+      budget_micros: 50_000_000,
     });
 
     // Assess
@@ -329,29 +340,24 @@ describe('cli program', () => {
 
   it('shows audit records with only the changed values, and the cursor of the next page', async () => {
     // Act
-    const result = await run(['audit', '--user', 'bob', '--month', '2026-11', '--limit', '1'], {
-      'GET /v1/admin/audit?user_id=bob&month=2026-11&limit=1': () =>
-        jsonResponse(200, {
-          object: 'list',
-          data: [
-            {
-              id: 'aud_01',
-              object: 'audit_record',
-              action: 'user_limits.updated',
-              actor_user_id: 'fin',
-              user_id: 'bob',
-              old_values: { budget_micros: 100_000_000, max_active: 100, max_per_day: 1000 },
-              new_values: { budget_micros: 2_000_000, max_active: 100, max_per_day: 5 },
-              request_id: 'req-1',
-              created_at: 1_763_700_000,
-            },
-          ],
-          first_id: 'aud_01',
-          last_id: 'aud_01',
-          has_more: true,
-          next_cursor: 'CURSOR',
-        }),
-    });
+    const result = await runAnswering(
+      ['audit', '--user', 'bob', '--month', '2026-11', '--limit', '1'],
+      'GET /v1/admin/audit?user_id=bob&month=2026-11&limit=1',
+      200,
+      auditPage(
+        {
+          id: 'aud_01',
+          action: 'user_limits.updated',
+          actor_user_id: 'fin',
+          user_id: 'bob',
+          old_values: { budget_micros: 100_000_000, max_active: 100, max_per_day: 1000 },
+          new_values: { budget_micros: 2_000_000, max_active: 100, max_per_day: 5 },
+          request_id: 'req-1',
+          created_at: 1_763_700_000,
+        },
+        'CURSOR',
+      ),
+    );
 
     // Assess
     expect(result.code, result.stderr).toBe(0);
@@ -364,18 +370,15 @@ describe('cli program', () => {
 
   it('redrives with admin redrive and prints the state it continues from and its audit record', async () => {
     // Act
-    const result = await run(['admin', 'redrive', 'vid_01TEST'], {
-      'POST /v1/admin/videos/vid_01TEST/redrive': () =>
-        jsonResponse(202, {
-          object: 'video.redrive',
-          video_id: 'vid_01TEST',
-          execution_arn: 'arn:aws:states:us-east-1:1:execution:Pipeline:vid_01TEST',
-          status: 'RUNNING',
-          redrive_count: 1,
-          redriven_at: 1_795_000_100,
-          restarted_state: 'RecordFailure',
-          audit_id: 'aud_01',
-        }),
+    const result = await runAnswering(['admin', 'redrive', 'vid_01TEST'], REDRIVE_ROUTE, 202, {
+      object: 'video.redrive',
+      video_id: 'vid_01TEST',
+      execution_arn: 'arn:aws:states:us-east-1:1:execution:Pipeline:vid_01TEST',
+      status: 'RUNNING',
+      redrive_count: 1,
+      redriven_at: 1_795_000_100,
+      restarted_state: 'RecordFailure',
+      audit_id: 'aud_01',
     });
 
     // Assess
@@ -387,20 +390,17 @@ describe('cli program', () => {
 
   it('erases a user with admin erase-user and prints the erasure’s progress', async () => {
     // Act
-    const result = await run(['admin', 'erase-user', 'bob'], {
-      'DELETE /v1/admin/users/bob': () =>
-        jsonResponse(202, {
-          id: 'era_01',
-          object: 'user.erasure',
-          user_id: 'bob',
-          status: 'pending',
-          requested_by: 'fin',
-          requested_at: 1_795_000_100,
-          completed_at: null,
-          videos_erased: 0,
-          videos_cancelled: 0,
-          objects_deleted: 0,
-        }),
+    const result = await runAnswering(['admin', 'erase-user', 'bob'], 'DELETE /v1/admin/users/bob', 202, {
+      id: 'era_01',
+      object: 'user.erasure',
+      user_id: 'bob',
+      status: 'pending',
+      requested_by: 'fin',
+      requested_at: 1_795_000_100,
+      completed_at: null,
+      videos_erased: 0,
+      videos_cancelled: 0,
+      objects_deleted: 0,
     });
 
     // Assess
@@ -412,28 +412,20 @@ describe('cli program', () => {
 
   it('shows an erasure in the audit records by its id', async () => {
     // Act
-    const result = await run(['audit', '--user', 'bob'], {
-      'GET /v1/admin/audit?user_id=bob': () =>
-        jsonResponse(200, {
-          object: 'list',
-          data: [
-            {
-              id: 'aud_02',
-              object: 'audit_record',
-              action: 'user.erased',
-              actor_user_id: 'fin',
-              user_id: 'bob',
-              erasure_id: 'era_01',
-              request_id: 'req-2',
-              created_at: 1_795_000_100,
-            },
-          ],
-          first_id: 'aud_02',
-          last_id: 'aud_02',
-          has_more: false,
-          next_cursor: null,
-        }),
-    });
+    const result = await runAnswering(
+      ['audit', '--user', 'bob'],
+      'GET /v1/admin/audit?user_id=bob',
+      200,
+      auditPage({
+        id: 'aud_02',
+        action: 'user.erased',
+        actor_user_id: 'fin',
+        user_id: 'bob',
+        erasure_id: 'era_01',
+        request_id: 'req-2',
+        created_at: 1_795_000_100,
+      }),
+    );
 
     // Assess
     expect(result.code, result.stderr).toBe(0);
@@ -443,15 +435,12 @@ describe('cli program', () => {
 
   it('exits 1 with the reason on one line when admin redrive is refused', async () => {
     // Act
-    const result = await run(['admin', 'redrive', 'vid_01TEST'], {
-      'POST /v1/admin/videos/vid_01TEST/redrive': () =>
-        jsonResponse(409, {
-          error: {
-            code: 'invalid_state',
-            message: 'The execution of vid_01TEST ended in VideoFailed: RecordFailure already settled the video',
-            request_id: 'r-9',
-          },
-        }),
+    const result = await runAnswering(['admin', 'redrive', 'vid_01TEST'], REDRIVE_ROUTE, 409, {
+      error: {
+        code: 'invalid_state',
+        message: 'The execution of vid_01TEST ended in VideoFailed: RecordFailure already settled the video',
+        request_id: 'r-9',
+      },
     });
 
     // Assess
@@ -463,57 +452,53 @@ describe('cli program', () => {
 
   it('shows an execution timeline and a redrive audit record', async () => {
     // Act
-    const timeline = await run(['admin', 'execution', 'vid_01TEST'], {
-      'GET /v1/admin/videos/vid_01TEST/execution': () =>
-        jsonResponse(200, {
-          object: 'video.execution',
-          video_id: 'vid_01TEST',
-          user_id: 'bob',
-          execution_arn: 'arn',
-          status: 'FAILED',
-          started_at: 1_795_000_000,
-          stopped_at: 1_795_000_060,
-          error: { error: 'ValidationException', cause: '{}' },
-          redrive_count: 0,
-          redriven_at: null,
-          states: [
-            {
-              name: 'RecordFailure',
-              type: 'Task',
-              started_at: 1_795_000_010,
-              ended_at: 1_795_000_060,
-              offset_ms: 10_000,
-              duration_ms: 50_000,
-              attempts: 7,
-              retries: 6,
-              outcome: 'failed',
-              error: { error: 'ValidationException', cause: '{}' },
-            },
-          ],
-        }),
-    });
-    const audit = await run(['audit', '--user', 'bob'], {
-      'GET /v1/admin/audit?user_id=bob': () =>
-        jsonResponse(200, {
-          object: 'list',
-          data: [
-            {
-              id: 'aud_02',
-              object: 'audit_record',
-              action: 'video.redriven',
-              actor_user_id: 'ops',
-              user_id: 'bob',
-              video_id: 'vid_01TEST',
-              old_values: { execution_status: 'FAILED', redrive_count: 0 },
-              new_values: { execution_status: 'RUNNING', redrive_count: 1 },
-              request_id: 'req-2',
-              created_at: 1_795_000_100,
-            },
-          ],
-          has_more: false,
-          next_cursor: null,
-        }),
-    });
+    const timeline = await runAnswering(
+      ['admin', 'execution', 'vid_01TEST'],
+      'GET /v1/admin/videos/vid_01TEST/execution',
+      200,
+      {
+        object: 'video.execution',
+        video_id: 'vid_01TEST',
+        user_id: 'bob',
+        execution_arn: 'arn',
+        status: 'FAILED',
+        started_at: 1_795_000_000,
+        stopped_at: 1_795_000_060,
+        error: { error: 'ValidationException', cause: '{}' },
+        redrive_count: 0,
+        redriven_at: null,
+        states: [
+          {
+            name: 'RecordFailure',
+            type: 'Task',
+            started_at: 1_795_000_010,
+            ended_at: 1_795_000_060,
+            offset_ms: 10_000,
+            duration_ms: 50_000,
+            attempts: 7,
+            retries: 6,
+            outcome: 'failed',
+            error: { error: 'ValidationException', cause: '{}' },
+          },
+        ],
+      },
+    );
+    const audit = await runAnswering(
+      ['audit', '--user', 'bob'],
+      'GET /v1/admin/audit?user_id=bob',
+      200,
+      auditPage({
+        id: 'aud_02',
+        action: 'video.redriven',
+        actor_user_id: 'ops',
+        user_id: 'bob',
+        video_id: 'vid_01TEST',
+        old_values: { execution_status: 'FAILED', redrive_count: 0 },
+        new_values: { execution_status: 'RUNNING', redrive_count: 1 },
+        request_id: 'req-2',
+        created_at: 1_795_000_100,
+      }),
+    );
 
     // Assess
     expect(timeline.code, timeline.stderr).toBe(0);
