@@ -1,19 +1,20 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getAudit } from '../../../functions/get-audit/get-audit';
 import { parseGetAuditRequest } from '../../../functions/get-audit/schema';
 import { newAuditId } from '../../../shared/ids';
 import { type AuditRecordResource, DynamoAuditLog } from '../../../shared/money/audit';
-import { DynamoLimitsStore, type UserLimits } from '../../../shared/money/limits';
+import { DynamoLimitsStore } from '../../../shared/money/limits';
 import { limitsKey } from '../../../shared/table-keys';
-import { type LocalTable, startLocalTable } from '../../helpers/dynamodb-local';
+import type { LocalTable } from '../../helpers/dynamodb-local';
+import { DEFAULTS } from './money-fixtures';
+import { freshTableEachTest } from './money-table';
 
 /*
  * The audit trail of limit changes (limits.ts writes, audit.ts reads) against DynamoDB Local: the transaction, the
  * version condition and both listings (a user's partition, a month's gsi2 partition) are real.
  */
 
-const DEFAULTS: UserLimits = { budgetMicros: 10_000_000, maxActive: 100, maxPerDay: 1000 };
 const finance = { userId: 'fin', groups: ['finance'] };
 
 let local: LocalTable;
@@ -41,14 +42,9 @@ function limitsRecord(record: AuditRecordResource) {
   return record;
 }
 
-beforeAll(async () => {
-  local = await startLocalTable();
-});
-afterAll(async () => {
-  await local?.stop();
-});
-beforeEach(async () => {
-  table = await local.createTable();
+freshTableEachTest((localTable, newTable) => {
+  local = localTable;
+  table = newTable;
   limits = new DynamoLimitsStore(local.documents, table, DEFAULTS);
   audit = new DynamoAuditLog(local.documents, table);
 });

@@ -21,22 +21,13 @@ import {
 } from '../../../shared/money/decisions';
 import { IdempotencyKeyClaimedError } from '../../../shared/money/idempotency-guard';
 import type { UserLimits } from '../../../shared/money/limits';
-import type { VideoContent } from '../../../shared/video';
 import { aVideo } from '../fakes/fakes';
+import { CONTENT, NOW } from './money-fixtures';
 
 /* The money decisions alone: no table, no clock, no SDK. */
 
 const LIMITS: UserLimits = { budgetMicros: 1_000_000, maxActive: 3, maxPerDay: 10 };
-const NOW = new Date('2026-11-21T12:00:00Z');
 const NO_CONFLICT = { budget: false, active: false, daily: false, claimed: false };
-const CONTENT: VideoContent = {
-  contentType: 'video/mp4',
-  bytes: 1234,
-  sha256: 'a'.repeat(64),
-  variants: ['video'],
-  bucket: 'bucket',
-  key: 'videos/alice/vid/video.mp4',
-};
 const FAILED: ReleaseOutcome = { status: 'failed', error: { code: 'timed_out', message: 'gave up' }, now: 2_000 };
 
 describe('decisions', () => {

@@ -1,5 +1,5 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { type AdmitVideoDeps, admitVideo } from '../../../shared/admission/admit-video';
 import { BudgetExceededError } from '../../../shared/errors';
 import { type IdempotentRequest, requestHashOf } from '../../../shared/http/idempotency';
@@ -9,18 +9,16 @@ import {
   IDEMPOTENCY_GUARD_SECONDS,
   IdempotencyKeyClaimedError,
 } from '../../../shared/money/idempotency-guard';
-import { DynamoLimitsStore, type UserLimits } from '../../../shared/money/limits';
+import { DynamoLimitsStore } from '../../../shared/money/limits';
 import type { PipelineInput } from '../../../shared/pipeline/types';
 import { DynamoVideoRepository } from '../../../shared/repositories/video-repository';
 import { activeKey, idempotencyGuardKey, usageKey, videoKey } from '../../../shared/table-keys';
-import { type LocalTable, startLocalTable } from '../../helpers/dynamodb-local';
+import type { LocalTable } from '../../helpers/dynamodb-local';
 import { aVideo, fakeLogger } from '../fakes/fakes';
+import { DEFAULTS, NOW, NOW_S } from './money-fixtures';
+import { freshTableEachTest, readItem } from './money-table';
 
 /* The Idempotency-Key claim in the reserve transaction, against AWS's DynamoDB Local. */
-
-const DEFAULTS: UserLimits = { budgetMicros: 10_000_000, maxActive: 100, maxPerDay: 1000 };
-const NOW = new Date('2026-11-21T12:00:00Z');
-const NOW_S = Math.floor(NOW.getTime() / 1000);
 
 let local: LocalTable;
 let table: string;
@@ -30,8 +28,7 @@ let started: PipelineInput[];
 let deps: AdmitVideoDeps;
 let videoCounter = 0;
 
-const get = async (key: { pk: string; sk: string }) =>
-  (await local.documents.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item;
+const get = (key: { pk: string; sk: string }) => readItem(local, table, key);
 const nextVideo = () => aVideo({ videoId: `vid_${String(++videoCounter).padStart(26, '0')}` });
 const request = (prompt: string, key = 'key-1'): IdempotentRequest => ({
   userId: 'alice',
@@ -41,14 +38,9 @@ const request = (prompt: string, key = 'key-1'): IdempotentRequest => ({
 });
 const guardOf = (prompt: string, key = 'key-1') => ({ key, requestHash: requestHashOf(request(prompt, key)) });
 
-beforeAll(async () => {
-  local = await startLocalTable();
-});
-afterAll(async () => {
-  await local?.stop();
-});
-beforeEach(async () => {
-  table = await local.createTable();
+freshTableEachTest((localTable, newTable) => {
+  local = localTable;
+  table = newTable;
   billing = new DynamoBilling(local.documents, table, new DynamoLimitsStore(local.documents, table, DEFAULTS));
   guards = new DynamoIdempotencyGuards(local.documents, table);
   started = [];

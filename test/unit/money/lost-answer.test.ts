@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FaultCounters } from '../../../local/aws-faults/counters';
 import type { FaultDecider } from '../../../local/aws-faults/decider';
@@ -7,9 +7,10 @@ import { type RunningFaultProxy, startFaultProxy } from '../../../local/aws-faul
 import { DynamoBilling } from '../../../shared/money/billing';
 import { DynamoLimitsStore } from '../../../shared/money/limits';
 import { activeKey, ledgerKey, usageKey, videoKey } from '../../../shared/table-keys';
-import type { VideoContent } from '../../../shared/video';
 import { type LocalTable, startLocalTable } from '../../helpers/dynamodb-local';
 import { aVideo } from '../fakes/fakes';
+import { CONTENT, DEFAULTS, NOW, NOW_S } from './money-fixtures';
+import { readItem } from './money-table';
 
 /*
  * A money step whose TransactWriteItems was applied but whose answer was lost (the fault layer's `lost`: forwarded to
@@ -22,17 +23,6 @@ import { aVideo } from '../fakes/fakes';
  *    token; the step must find its own write by reading first.
  * Both must leave one charge or release, nothing reserved twice or held.
  */
-
-const NOW = new Date('2026-11-21T12:00:00Z');
-const NOW_S = Math.floor(NOW.getTime() / 1000);
-const CONTENT: VideoContent = {
-  contentType: 'video/mp4',
-  bytes: 1234,
-  sha256: 'a'.repeat(64),
-  variants: ['video'],
-  bucket: 'bucket',
-  key: 'videos/alice/vid/video.mp4',
-};
 
 let local: LocalTable;
 let table: string;
@@ -77,12 +67,11 @@ function billingThroughProxy(maxAttempts: number) {
     maxAttempts,
   });
   const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  const limits = new DynamoLimitsStore(documents, table, { budgetMicros: 10_000_000, maxActive: 100, maxPerDay: 1000 });
+  const limits = new DynamoLimitsStore(documents, table, DEFAULTS);
   return new DynamoBilling(documents, table, limits);
 }
 
-const get = async (key: { pk: string; sk: string }) =>
-  (await local.documents.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item;
+const get = (key: { pk: string; sk: string }) => readItem(local, table, key);
 
 describe('a money transaction whose answer is lost', () => {
   it('reserves once when the SDK retries the lost reserve (same ClientRequestToken)', async () => {

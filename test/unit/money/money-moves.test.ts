@@ -1,10 +1,10 @@
-import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { BudgetExceededError, QuotaExceededError } from '../../../shared/errors';
 import { DynamoBilling } from '../../../shared/money/billing';
 import { DynamoCharger } from '../../../shared/money/charge';
 import { ACTIVE_RETRY_AFTER_SECONDS } from '../../../shared/money/decisions';
-import { DynamoLimitsStore, type UserLimits } from '../../../shared/money/limits';
+import { DynamoLimitsStore } from '../../../shared/money/limits';
 import { DynamoProviderCosts } from '../../../shared/money/provider-cost';
 import { DynamoReleaser } from '../../../shared/money/release';
 import { DynamoReservations } from '../../../shared/money/reserve';
@@ -24,26 +24,19 @@ import {
 } from '../../../shared/table-keys';
 import type { VideoContent } from '../../../shared/video';
 import { webhookEventId } from '../../../shared/webhooks/events';
-import { type LocalTable, startLocalTable } from '../../helpers/dynamodb-local';
+import type { LocalTable } from '../../helpers/dynamodb-local';
 import { aVideo } from '../fakes/fakes';
+import { DEFAULTS, NOW, NOW_S, CONTENT as VIDEO_ONLY } from './money-fixtures';
+import { freshTableEachTest, readItem, setVideoStatus } from './money-table';
 
 /*
  * The money moves (reserve.ts, charge.ts, release.ts, provider-cost.ts) against AWS's DynamoDB Local: transactions,
  * conditions and cancellation reasons are real. One file, so one DynamoDB Local serves them all.
  */
 
-const DEFAULTS: UserLimits = { budgetMicros: 10_000_000, maxActive: 100, maxPerDay: 1000 };
-const NOW = new Date('2026-11-21T12:00:00Z');
-const NOW_S = Math.floor(NOW.getTime() / 1000);
+/** All three variants stored: the AWS cost a charge carries counts each one. */
+const CONTENT: VideoContent = { ...VIDEO_ONLY, variants: ['video', 'thumbnail', 'spritesheet'] };
 const CHANGE = { actorUserId: 'fin', requestId: 'req-1', at: NOW };
-const CONTENT: VideoContent = {
-  contentType: 'video/mp4',
-  bytes: 1234,
-  sha256: 'a'.repeat(64),
-  variants: ['video', 'thumbnail', 'spritesheet'],
-  bucket: 'bucket',
-  key: 'videos/alice/vid/video.mp4',
-};
 
 let local: LocalTable;
 let table: string;
@@ -53,29 +46,13 @@ let charger: DynamoCharger;
 let releaser: DynamoReleaser;
 let videoCounter = 0;
 
-const get = async (key: { pk: string; sk: string }) =>
-  (await local.documents.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item;
-/** Moves a video's status behind the money module's back, as another path (or a crash) would leave it. */
-const setStatus = async (videoId: string, status: VideoStatus) =>
-  local.documents.send(
-    new UpdateCommand({
-      TableName: table,
-      Key: videoKey(videoId),
-      UpdateExpression: 'SET #status = :status',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':status': status },
-    }),
-  );
+const get = (key: { pk: string; sk: string }) => readItem(local, table, key);
+const setStatus = (videoId: string, status: VideoStatus) => setVideoStatus(local, table, videoId, status);
 const nextId = () => `vid_${String(++videoCounter).padStart(26, '0')}`;
 
-beforeAll(async () => {
-  local = await startLocalTable();
-});
-afterAll(async () => {
-  await local?.stop();
-});
-beforeEach(async () => {
-  table = await local.createTable();
+freshTableEachTest((localTable, newTable) => {
+  local = localTable;
+  table = newTable;
   limits = new DynamoLimitsStore(local.documents, table, DEFAULTS);
   reservations = new DynamoReservations(local.documents, table, limits);
   charger = new DynamoCharger(local.documents, table);

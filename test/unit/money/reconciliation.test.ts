@@ -1,8 +1,8 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { reconcileProviderCosts } from '../../../functions/reconcile-provider-costs/reconcile-provider-costs';
 import { DynamoBilling } from '../../../shared/money/billing';
-import { DynamoLimitsStore, type UserLimits } from '../../../shared/money/limits';
+import { DynamoLimitsStore } from '../../../shared/money/limits';
 import {
   DynamoReconcileQueue,
   deadlineWatchItem,
@@ -20,14 +20,12 @@ import {
   usageKey,
   videoKey,
 } from '../../../shared/table-keys';
-import { type LocalTable, startLocalTable } from '../../helpers/dynamodb-local';
+import type { LocalTable } from '../../helpers/dynamodb-local';
 import { aProviderJob, aVideo, FakeProvider, fakeLogger, fakeMetrics } from '../fakes/fakes';
+import { DEFAULTS, NOW, NOW_S } from './money-fixtures';
+import { freshTableEachTest, readItem, setVideoStatus } from './money-table';
 
 /* The work items written by a release and read by the reconciler, against AWS's DynamoDB Local. */
-
-const DEFAULTS: UserLimits = { budgetMicros: 10_000_000, maxActive: 100, maxPerDay: 1000 };
-const NOW = new Date('2026-11-21T12:00:00Z');
-const NOW_S = Math.floor(NOW.getTime() / 1000);
 
 let local: LocalTable;
 let table: string;
@@ -36,8 +34,7 @@ let queue: DynamoReconcileQueue;
 let counter = 0;
 
 const nextId = () => `vid_${String(++counter).padStart(26, '0')}`;
-const get = async (key: { pk: string; sk: string }) =>
-  (await local.documents.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item;
+const get = (key: { pk: string; sk: string }) => readItem(local, table, key);
 /** The RECONCILE items; `deadline` watches (one per reserved video) only when asked for. */
 const workItems = async (kind: 'provider' | 'deadline' = 'provider') =>
   (
@@ -59,25 +56,11 @@ const STORED = {
   bucket: 'b',
   key: 'k',
 };
-const setStatus = (videoId: string, status: string) =>
-  local.documents.send(
-    new UpdateCommand({
-      TableName: table,
-      Key: videoKey(videoId),
-      UpdateExpression: 'SET #status = :status',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':status': status },
-    }),
-  );
+const setStatus = (videoId: string, status: string) => setVideoStatus(local, table, videoId, status);
 
-beforeAll(async () => {
-  local = await startLocalTable();
-});
-afterAll(async () => {
-  await local?.stop();
-});
-beforeEach(async () => {
-  table = await local.createTable();
+freshTableEachTest((localTable, newTable) => {
+  local = localTable;
+  table = newTable;
   billing = new DynamoBilling(local.documents, table, new DynamoLimitsStore(local.documents, table, DEFAULTS));
   queue = new DynamoReconcileQueue(local.documents, table);
 });
