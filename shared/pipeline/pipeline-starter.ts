@@ -1,4 +1,5 @@
-import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { startExecutionOnce } from './start-execution';
 import type { PipelineInput } from './types';
 
 /** Starts the video pipeline for one video. */
@@ -15,18 +16,11 @@ export class StepFunctionsPipelineStarter implements PipelineStarter {
   ) {}
 
   async start(input: PipelineInput): Promise<void> {
-    try {
-      await this.client.send(
-        new StartExecutionCommand({
-          stateMachineArn: this.stateMachineArn,
-          name: input.videoId,
-          input: JSON.stringify({ videoId: input.videoId, userId: input.userId }),
-        }),
-      );
-    } catch (error) {
-      // Execution names are unique per state machine: the name exists, so this video's pipeline already started.
-      if (error instanceof Error && error.name === 'ExecutionAlreadyExists') return;
-      throw error;
-    }
+    // The name exists when this video's pipeline already started.
+    await startExecutionOnce(this.client, {
+      stateMachineArn: this.stateMachineArn,
+      name: input.videoId,
+      input: JSON.stringify({ videoId: input.videoId, userId: input.userId }),
+    });
   }
 }

@@ -1,4 +1,5 @@
-import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { startExecutionOnce } from '../pipeline/start-execution';
 import type { WebhookEventType } from './events';
 
 /** What one delivery execution is given: whom to send which event. */
@@ -32,18 +33,11 @@ export class StepFunctionsDeliveryStarter implements DeliveryStarter {
   ) {}
 
   async start(input: DeliveryInput): Promise<void> {
-    try {
-      await this.client.send(
-        new StartExecutionCommand({
-          stateMachineArn: this.stateMachineArn,
-          name: deliveryExecutionName(input),
-          input: JSON.stringify(input),
-        }),
-      );
-    } catch (error) {
-      // The name exists: a previous dispatcher run started this delivery before it could remove the outbox item.
-      if (error instanceof Error && error.name === 'ExecutionAlreadyExists') return;
-      throw error;
-    }
+    // The name exists when a previous dispatcher run started this delivery before it could remove the outbox item.
+    await startExecutionOnce(this.client, {
+      stateMachineArn: this.stateMachineArn,
+      name: deliveryExecutionName(input),
+      input: JSON.stringify(input),
+    });
   }
 }
