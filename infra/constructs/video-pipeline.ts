@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -9,6 +9,7 @@ import { TASK_TIMEOUT_SECONDS } from '../../shared/pipeline/duration';
 import { videoPipelineDefinition, videoPipelineTimeout } from '../../state-machines/video-pipeline';
 import { AppFunction } from './app-function';
 import { bindBucket, bindProvider, bindTable, type ProviderBinding } from './bindings';
+import { stateMachineLogs } from './state-machine-logs';
 
 export interface VideoPipelineProps {
   readonly table: dynamodb.ITable;
@@ -86,15 +87,7 @@ export class VideoPipeline extends Construct {
       }),
       timeout: videoPipelineTimeout(),
       tracingEnabled: true,
-      logs: {
-        destination: new logs.LogGroup(this, 'StateMachineLogs', {
-          retention: logRetention,
-          removalPolicy: RemovalPolicy.DESTROY,
-        }),
-        level: sfn.LogLevel.ALL,
-        // Execution data holds prompts and user ids: keep it out of the logs.
-        includeExecutionData: false,
-      },
+      logs: stateMachineLogs(this, logRetention),
     });
     NagSuppressions.addResourceSuppressions(
       this.stateMachine,

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -9,6 +9,7 @@ import { Construct } from 'constructs';
 import { buildWebhookDelivery, webhookDeliveryTimeout } from '../../state-machines/webhook-delivery';
 import { AppFunction } from './app-function';
 import { bindDeliveryStateMachine, bindTable } from './bindings';
+import { stateMachineLogs } from './state-machine-logs';
 
 export interface WebhookDeliveryProps {
   readonly table: dynamodb.ITable;
@@ -56,15 +57,7 @@ export class WebhookDelivery extends Construct {
       definitionBody: sfn.DefinitionBody.fromChainable(buildWebhookDelivery(this, this.deliverFunction)),
       timeout: webhookDeliveryTimeout(),
       tracingEnabled: true,
-      logs: {
-        destination: new logs.LogGroup(this, 'StateMachineLogs', {
-          retention: logRetention,
-          removalPolicy: RemovalPolicy.DESTROY,
-        }),
-        level: sfn.LogLevel.ALL,
-        // Execution data holds the event: the video's prompt and metadata.
-        includeExecutionData: false,
-      },
+      logs: stateMachineLogs(this, logRetention),
     });
     NagSuppressions.addResourceSuppressions(
       this.stateMachine,
