@@ -1,13 +1,10 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulator, eventually } from '../../helpers/api';
 import { pngOf } from '../../helpers/images';
 import { useLocalStack } from '../../helpers/local-stack';
 import { ContractClient } from './contract';
 import { expectCovered } from './coverage';
-import { everyStoredItem, isTerminal, uniquePrompt, uniqueUser, waitForVideo } from './support';
+import { isTerminal, storedState, uniquePrompt, uniqueUser, waitForVideo } from './support';
 
 /*
  * DELETE /v1/admin/users/{userId} through the HTTP API: what an erasure leaves, read from the local services directly
@@ -17,29 +14,16 @@ import { everyStoredItem, isTerminal, uniquePrompt, uniqueUser, waitForVideo } f
  */
 
 const stack = useLocalStack();
-const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-const dynamodb = new DynamoDBClient({ endpoint: stack.dynamodbEndpoint, region: 'us-east-1', credentials });
-const documents = DynamoDBDocumentClient.from(dynamodb);
-const s3 = new S3Client({ endpoint: stack.s3Endpoint, region: 'us-east-1', credentials, forcePathStyle: true });
+const { everyItem, objectsUnder, destroy } = storedState(stack);
 let api: ContractClient;
 
 beforeAll(async () => {
   api = await ContractClient.connect(stack);
 });
 afterAll(() => {
-  dynamodb.destroy();
-  s3.destroy();
+  destroy();
   expectCovered(api, 'erasure');
 });
-
-/** Every item of every table of the stack, as JSON text. */
-const everyItem = () => everyStoredItem(dynamodb, documents);
-
-async function objectsUnder(prefix: string): Promise<string[]> {
-  const { Buckets = [] } = await s3.send(new ListBucketsCommand({}));
-  const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: Buckets[0]!.Name!, Prefix: prefix }));
-  return Contents.map((object) => object.Key ?? '');
-}
 
 /** The user's ledger: their costs of the month as finance sees them (every entry, the totals). */
 async function ledgerOf(finance: string, userId: string, month: string) {

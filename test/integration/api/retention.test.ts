@@ -1,42 +1,23 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetObjectTaggingCommand, ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetObjectTaggingCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulator, eventually } from '../../helpers/api';
 import { useLocalStack } from '../../helpers/local-stack';
 import { ContractClient } from './contract';
 import { expectCovered } from './coverage';
-import { everyStoredItem, isTerminal, uniquePrompt, uniqueUser, waitForVideo } from './support';
+import { isTerminal, storedState, uniquePrompt, uniqueUser, waitForVideo } from './support';
 
 // What a delete leaves behind, read from the local services directly (no route shows the tables or the bucket).
 const stack = useLocalStack();
-const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-const dynamodb = new DynamoDBClient({ endpoint: stack.dynamodbEndpoint, region: 'us-east-1', credentials });
-const documents = DynamoDBDocumentClient.from(dynamodb);
-const s3 = new S3Client({ endpoint: stack.s3Endpoint, region: 'us-east-1', credentials, forcePathStyle: true });
+const { s3, bucketName, everyItem, objectsUnder, destroy } = storedState(stack);
 let api: ContractClient;
 
 beforeAll(async () => {
   api = await ContractClient.connect(stack);
 });
 afterAll(() => {
-  dynamodb.destroy();
-  s3.destroy();
+  destroy();
   expectCovered(api, 'retention');
 });
-
-/** Every item of every table of the stack, as JSON text. */
-const everyItem = () => everyStoredItem(dynamodb, documents);
-
-async function bucketName(): Promise<string> {
-  const { Buckets = [] } = await s3.send(new ListBucketsCommand({}));
-  return Buckets[0]!.Name!;
-}
-
-async function objectsUnder(prefix: string): Promise<string[]> {
-  const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: await bucketName(), Prefix: prefix }));
-  return Contents.map((object) => object.Key ?? '');
-}
 
 describe('retention', () => {
   it('leaves no prompt, no metadata, no object and no provider copy of a deleted video; a replay of its key answers 409', async () => {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { type CompactJWSHeaderParameters, generateKeyPair, importJWK, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { expect } from 'vitest';
 import { LOCAL_CLIENT_ID } from '../../../local/token/issuer';
@@ -124,4 +125,33 @@ export async function everyStoredItem(dynamodb: DynamoDBClient, documents: Dynam
     }
   }
   return items;
+}
+
+/**
+ * The stack's tables and bucket read directly, for what no route shows (what a delete or an erasure leaves): every
+ * stored item, the bucket's name, the object keys under a prefix. `destroy` the clients after the file.
+ */
+export function storedState(stack: LocalStackClient) {
+  const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+  const dynamodb = new DynamoDBClient({ endpoint: stack.dynamodbEndpoint, region: 'us-east-1', credentials });
+  const documents = DynamoDBDocumentClient.from(dynamodb);
+  const s3 = new S3Client({ endpoint: stack.s3Endpoint, region: 'us-east-1', credentials, forcePathStyle: true });
+  const bucketName = async (): Promise<string> => {
+    const { Buckets = [] } = await s3.send(new ListBucketsCommand({}));
+    return Buckets[0]!.Name!;
+  };
+  return {
+    s3,
+    bucketName,
+    /** Every item of every table of the stack, as JSON text. */
+    everyItem: () => everyStoredItem(dynamodb, documents),
+    async objectsUnder(prefix: string): Promise<string[]> {
+      const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: await bucketName(), Prefix: prefix }));
+      return Contents.map((object) => object.Key ?? '');
+    },
+    destroy(): void {
+      dynamodb.destroy();
+      s3.destroy();
+    },
+  };
 }
