@@ -5,7 +5,14 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { UPLOAD_KEY_PREFIX } from '../shared/storage/video-keys';
 import type { AppFunction } from './constructs/app-function';
-import { bindBucket, bindStateMachine, bindStateMachineExecutions, bindTable } from './constructs/bindings';
+import {
+  bindBucket,
+  bindProvider,
+  bindStateMachine,
+  bindStateMachineExecutions,
+  bindTable,
+  type ProviderBinding,
+} from './constructs/bindings';
 import { TABLE_INDEXES } from './constructs/storage';
 
 /**
@@ -19,6 +26,8 @@ export interface ApiResources {
   readonly idempotencyTable: dynamodb.ITable;
   readonly bucket: s3.IBucket;
   readonly stateMachine: sfn.IStateMachine;
+  /** The provider's endpoint and secret (the provider webhook receiver verifies with it and reads jobs). */
+  readonly provider: ProviderBinding;
 }
 
 /** A route function: its grants and environment, and its sizing when the defaults do not fit. */
@@ -141,6 +150,18 @@ export const ROUTE_FUNCTIONS = {
   'delete-webhook-endpoint': { bind: (fn, { table }) => bindTable(fn, table, ['DeleteItem']) },
   'rotate-webhook-secret': { bind: (fn, { table }) => bindTable(fn, table, ['GetItem', 'UpdateItem']) },
   'list-webhook-deliveries': { bind: (fn, { table }) => bindTable(fn, table, ['GetItem', 'Query']) },
+  'receive-provider-webhook': {
+    bind: (fn, { table, provider, stateMachine }) => {
+      // GetItem: the job's claim, its video, its task token; PutItem: the event (and a token put back when a send
+      // failed); DeleteItem: taking the token.
+      bindTable(fn, table, ['GetItem', 'PutItem', 'DeleteItem']);
+      bindProvider(fn, provider);
+      // SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat on the pipeline's tasks.
+      stateMachine.grantTaskResponse(fn);
+    },
+    // The provider's answer (PROVIDER_TIMEOUT_MS) bounds the read of the job; the provider retries a late answer.
+    timeout: Duration.seconds(15),
+  },
 } satisfies Record<string, RouteFunctionSpec>;
 
 export type RouteFunctionFolder = keyof typeof ROUTE_FUNCTIONS;
@@ -188,4 +209,6 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: HttpMethod.DELETE, path: '/v1/webhook_endpoints/{id}', folder: 'delete-webhook-endpoint' },
   { method: HttpMethod.POST, path: '/v1/webhook_endpoints/{id}/rotate_secret', folder: 'rotate-webhook-secret' },
   { method: HttpMethod.GET, path: '/v1/webhook_endpoints/{id}/deliveries', folder: 'list-webhook-deliveries' },
+  // Signed by the provider (Standard Webhooks), not by a user: no JWT.
+  { method: HttpMethod.POST, path: '/v1/provider/webhooks', folder: 'receive-provider-webhook', public: true },
 ];

@@ -52,6 +52,11 @@ export interface LocalConfig {
    * name and address stays behind the SSRF guard.
    */
   imageUrlAllowPrivateHosts: string;
+  /**
+   * Whether the provider's webhooks are used (`PROVIDER_WEBHOOKS`, `on` by default; `off` forces the polling path):
+   * on, the emulator sends its signed events to the local receiver (`POST /v1/provider/webhooks`).
+   */
+  providerWebhooks: boolean;
 }
 
 /** Reads the local stack configuration; throws one clear error for a malformed value. */
@@ -71,6 +76,7 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     metrics: env.LOCAL_METRICS === '1' || env.LOCAL_METRICS === 'true',
     awsFaults: parseAwsFaults(env.LOCAL_AWS_FAULTS),
     imageUrlAllowPrivateHosts: env.LOCAL_IMAGE_URL_ALLOW_PRIVATE_HOSTS ?? '',
+    providerWebhooks: onOff(env, 'PROVIDER_WEBHOOKS', true),
   };
 }
 
@@ -92,4 +98,12 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
   return value;
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'on') return true;
+  if (raw === 'off') return false;
+  throw new Error(`${name} must be on or off, got "${raw}"`);
 }

@@ -12,6 +12,7 @@ import { startStepFunctionsServer } from './engine/server';
 import { freePort } from './http';
 import { describeFunctions, LambdaRuntime } from './lambda/runtime';
 import { startEmulator } from './provider-emulator/index';
+import { PROVIDER_WEBHOOK_PATH, providerWebhooks } from './provider-webhooks';
 import { localSchedules, startLocalScheduler } from './scheduler/scheduler';
 import { startLocalSecretsManager } from './secrets-manager/index';
 import { createTablesFromTemplate, startDynamoDbLocal } from './services/dynamodb-local';
@@ -35,6 +36,8 @@ export interface LocalStack {
   s3Endpoint: string;
   /** The local Secrets Manager endpoint (AWS JSON 1.1), holding the template's secrets. */
   secretsManagerEndpoint: string;
+  /** How the provider's job events reach the pipeline (start-up prints it): webhooks to the receiver, or polling only. */
+  providerWebhooks: string;
   stateMachineArns: string[];
   tables: string[];
   buckets: string[];
@@ -86,6 +89,21 @@ export async function startLocalStack(
     const s3 = await startS3Local({ dataDir: config.dataDir, port: 0, template });
     stops.push(s3.stop);
 
+    // The functions read the provider key from the secret their PROVIDER_SECRET_ARN names, as in AWS.
+    const secrets = await startLocalSecretsManager({ dataDir: config.dataDir, template });
+    stops.push(() => secrets.close());
+    const providerSecretArns = [
+      ...new Set(
+        describeFunctions(template, (environment) => environment).flatMap(
+          (fn) => fn.environment.PROVIDER_SECRET_ARN ?? [],
+        ),
+      ),
+    ];
+    const webhooks = providerWebhooks(
+      config,
+      providerSecretArns.map((arn) => secrets.read(arn)),
+    );
+
     let providerUrl = config.providerBaseUrl;
     let providerApiKey = config.providerApiKey;
     let emulatorOrigin: string | undefined;
@@ -95,6 +113,7 @@ export async function startLocalStack(
         jobMs: config.emulatorJobMs,
         apiKey: providerApiKey,
         timeScale: config.timeScale ?? 1,
+        webhook: webhooks.emulatorTarget,
       });
       stops.push(() => emulator.close());
       providerUrl = emulator.url;
@@ -113,9 +132,6 @@ export async function startLocalStack(
     const functions = describeFunctions(template, (environment) =>
       localizeEnvironment(environment, { providerUrl: providerUrl! }),
     );
-    // The functions read the provider key from the secret their PROVIDER_SECRET_ARN names, as in AWS.
-    const secrets = await startLocalSecretsManager({ dataDir: config.dataDir, template });
-    stops.push(() => secrets.close());
     for (const arn of new Set(functions.flatMap((fn) => fn.environment.PROVIDER_SECRET_ARN ?? []))) {
       await secrets.merge(arn, { apiKey: providerApiKey });
     }
@@ -174,6 +190,8 @@ export async function startLocalStack(
       consoleDir,
     });
     stops.push(() => api.close());
+    // Known only now (PORT may be 0): the emulator's sender reads its target at each delivery.
+    if (webhooks.emulatorTarget) webhooks.emulatorTarget.url = `${api.baseUrl}${PROVIDER_WEBHOOK_PATH}`;
 
     return {
       baseUrl: api.baseUrl,
@@ -185,6 +203,7 @@ export async function startLocalStack(
       dynamodbPid: dynamodb.pid,
       s3Endpoint: s3.endpoint,
       secretsManagerEndpoint: secrets.url,
+      providerWebhooks: webhooks.describe(api.baseUrl),
       stateMachineArns: machines.map((machine) => machine.arn),
       tables,
       buckets: s3.buckets,

@@ -88,6 +88,7 @@ console.log(
     `  dynamodb local: ${stack.dynamodbEndpoint} (pid ${stack.dynamodbPid}; tables: ${stack.tables.join(', ')})`,
     `  s3 (s3rver): ${stack.s3Endpoint} (buckets: ${stack.buckets.join(', ')})`,
     `  secrets manager: ${stack.secretsManagerEndpoint}`,
+    `  provider webhooks: ${stack.providerWebhooks}`,
     ...(config.timeScale === undefined
       ? []
       : [`  time scale (LOCAL_TIME_SCALE): ${config.timeScale}: waits, emulated jobs and the emulator's rate window`]),

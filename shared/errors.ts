@@ -198,3 +198,11 @@ export class QuotaExceededError extends AppError {
     super(message, { status: 429, code: 'quota_exceeded', type: 'rate_limit_error', retryAfterSeconds });
   }
 }
+
+/** The provider secret has no `webhookSecret`: the provider webhook receiver is off and the pipeline polls only. */
+export class ProviderWebhooksNotConfiguredError extends AppError {
+  override name = 'ProviderWebhooksNotConfiguredError';
+  constructor(message = 'Provider webhooks are not configured: the provider secret has no webhookSecret') {
+    super(message, { status: 404, code: 'not_found' });
+  }
+}

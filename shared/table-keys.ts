@@ -16,6 +16,8 @@ import { createHash } from 'node:crypto';
  * | ------------------------------- | ------------------------ | ---------------------------------- | ------------------------------------- |
  * | video                           | `VIDEO#{videoId}`        | `VIDEO`                            | gsi1: `USER#{userId}` / `VIDEO#{videoId}`; gsi3: `status` / `videoId` (its own attributes, keys only) |
  * | provider job claim              | `PROVIDERJOB#{jobId}`    | `CLAIM`                            | –                                     |
+ * | task token waiting for the job  | `PROVIDERJOB#{jobId}`    | `TASKTOKEN`                        | –                                     |
+ * | provider webhook event received | `PROVIDERJOB#{jobId}`    | `EVENT#{webhook-id}`               | –                                     |
  * | user's month usage              | `USER#{userId}`          | `USAGE#{YYYY-MM}`                  | gsi2: `USAGE#{YYYY-MM}` / `USER#{userId}` |
  * | ledger entry (charged video)    | `USER#{userId}`          | `LEDGER#{YYYY-MM}#{videoId}`       | –                                     |
  * | provider cost, user not charged | `USER#{userId}`          | `PROVIDERCOST#{YYYY-MM}#{videoId}` | –                                     |
@@ -55,10 +57,24 @@ export const videoIndexKeys = (userId: string, videoId: string) => ({
   gsi1pk: userPartition(userId),
   gsi1sk: `${USER_VIDEOS_PREFIX}${videoId}`,
 });
+/** The partition of what is kept per provider job: its claim, the task token waiting for it, its events. */
+export const providerJobPartition = (providerVideoId: string) => `PROVIDERJOB#${providerVideoId}`;
 /** The claim that ties a provider job to one video. */
 export const providerJobKey = (providerVideoId: string): TableKey => ({
-  pk: `PROVIDERJOB#${providerVideoId}`,
+  pk: providerJobPartition(providerVideoId),
   sk: 'CLAIM',
+});
+/** The task token an execution waits on until the provider's webhook says the job finished. */
+export const taskTokenKey = (providerVideoId: string): TableKey => ({
+  pk: providerJobPartition(providerVideoId),
+  sk: 'TASKTOKEN',
+});
+/** Sort key prefix of the provider webhook events received for a job. */
+export const PROVIDER_JOB_EVENT_PREFIX = 'EVENT#';
+/** One provider webhook event (by its `webhook-id`, the same for every delivery of the event). */
+export const providerJobEventKey = (providerVideoId: string, webhookId: string): TableKey => ({
+  pk: providerJobPartition(providerVideoId),
+  sk: `${PROVIDER_JOB_EVENT_PREFIX}${webhookId}`,
 });
 
 /** A user's usage aggregates for a month. */

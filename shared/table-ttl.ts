@@ -11,6 +11,8 @@
  * | `RECONCILE` work item                  | 30 days after it fell due: a backstop only. Finished items are   |
  * |                                        | removed by the reconciler; one still there a month after it fell |
  * |                                        | due was left behind (the reconciler follows a job for 48 hours)  |
+ * | `PROVIDERJOB#…` `TASKTOKEN` / `EVENT#…`  | 7 days after it was written: the provider-webhook path's items;  |
+ * |                                        | no execution waits that long (its own timeout ends it first)     |
  *
  * Cost records (ledger, provider costs, usage, audit) and videos never expire.
  */
@@ -31,4 +33,12 @@ export function dayCounterPurgeAt(day: string): number {
 /** When a work item due at `dueAt` may go if nobody removed it. */
 export function workItemPurgeAt(dueAt: number): number {
   return dueAt + WORK_ITEM_RETENTION_SECONDS;
+}
+
+/** How long a task token or a provider event item is kept (provider-webhook path). */
+export const PROVIDER_CALLBACK_RETENTION_SECONDS = 7 * DAY_SECONDS;
+
+/** When a task token or provider event item written at `writtenAt` (unix seconds) may go. */
+export function providerCallbackPurgeAt(writtenAt: number): number {
+  return writtenAt + PROVIDER_CALLBACK_RETENTION_SECONDS;
 }

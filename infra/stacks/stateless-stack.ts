@@ -62,6 +62,7 @@ export class StatelessStack extends Stack {
         idempotencyTable: props.idempotencyTable,
         bucket: props.bucket,
         stateMachine: this.pipeline.stateMachine,
+        provider: { baseUrl: props.providerBaseUrl, secret: props.providerSecret },
       },
       userPool: props.userPool,
       userPoolClient: props.userPoolClient,

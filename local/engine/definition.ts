@@ -1,13 +1,17 @@
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { LambdaRuntime } from '../lambda/runtime';
 import type { LocalTemplate } from '../template/resolve';
+import { WAIT_FOR_TASK_TOKEN } from './task-tokens';
 
 /** How the local engine runs one Task state. */
 export type TaskBinding =
   /** `Resource` is a function ARN (LambdaInvoke with payloadResponseOnly): the handler gets the state input. */
   | { kind: 'function'; stateName: string; functionKey: string }
-  /** `arn:aws:states:::lambda:invoke`: Parameters carry FunctionName and Payload; the result is wrapped like Lambda's. */
-  | { kind: 'lambda-invoke'; stateName: string }
+  /**
+   * `arn:aws:states:::lambda:invoke`: Parameters carry FunctionName and Payload; the result is wrapped like Lambda's.
+   * With `.waitForTaskToken`, the result is what SendTaskSuccess sends for the token the Payload carries.
+   */
+  | { kind: 'lambda-invoke'; stateName: string; waitForTaskToken?: boolean }
   /** `arn:aws:states:::dynamodb:<action>`: served through the SDK against DynamoDB Local. */
   | { kind: 'dynamodb'; stateName: string; action: string };
 
@@ -95,6 +99,9 @@ function bindTask(stateName: string, state: StateRecord, runtime: LambdaRuntime)
     return { kind: 'function', stateName, functionKey: fn.logicalId };
   }
   if (resource === 'arn:aws:states:::lambda:invoke') return { kind: 'lambda-invoke', stateName };
+  if (resource === `arn:aws:states:::lambda:invoke${WAIT_FOR_TASK_TOKEN}`) {
+    return { kind: 'lambda-invoke', stateName, waitForTaskToken: true };
+  }
   const dynamodb = DYNAMODB_INTEGRATION.exec(resource);
   if (dynamodb?.[1]) return { kind: 'dynamodb', stateName, action: dynamodb[1] };
   throw new Error(`The local engine cannot run Task ${stateName} (Resource ${resource})`);

@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import {
-  DeleteItemCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   ExecutionAbortedError,
   ExecutionError,
@@ -16,21 +10,18 @@ import {
   type StateMachineDefinition,
 } from 'aws-local-stepfunctions';
 import type { FaultDecider } from '../aws-faults/decider';
-import { lambdaInvokeFault } from '../aws-faults/lambda';
-import { LambdaInvocationError, type LambdaRuntime } from '../lambda/runtime';
-import type { LocalStateMachine, TaskBinding } from './definition';
+import type { LambdaRuntime } from '../lambda/runtime';
+import { StepFunctionsApiError } from './api-error';
+import type { LocalStateMachine } from './definition';
 import { type ExecutionRecord, type ExecutionStatus, ExecutionStore } from './execution-store';
 import { HistoryBuilder, type LibraryEvent, taskResources } from './history';
 import { installPromiseWithResolvers } from './promise-polyfill';
+import { hookStateEvents } from './state-events';
+import { taskHandlers } from './task-handlers';
+import { TaskTokens, tokenStates } from './task-tokens';
 import { type ScaledWaits, scaledWaits } from './time-scale';
 
-/** An error the Step Functions API answers with (its `name` is the API error code, e.g. ExecutionAlreadyExists). */
-export class StepFunctionsApiError extends Error {
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = code;
-  }
-}
+export { StepFunctionsApiError };
 
 export interface LocalEngineOptions {
   machines: LocalStateMachine[];
@@ -57,7 +48,6 @@ export interface LocalEngineOptions {
   lambdaFaults?: FaultDecider<'lambda'>;
 }
 
-type TaskHandler = (input: unknown) => Promise<unknown>;
 type JsonInput = Parameters<StateMachine['run']>[0];
 
 interface RunningExecution {
@@ -65,13 +55,6 @@ interface RunningExecution {
   stopRequested?: { error?: string; cause?: string };
   done: Promise<void>;
 }
-
-const DYNAMODB_COMMANDS = {
-  getItem: GetItemCommand,
-  putItem: PutItemCommand,
-  updateItem: UpdateItemCommand,
-  deleteItem: DeleteItemCommand,
-} as const;
 
 /** Why an execution that was running when the stack stopped cannot be resumed (its state machine is gone). */
 export const INTERRUPTED_ERROR = 'Local.StackRestarted';
@@ -88,6 +71,8 @@ export class LocalStepFunctionsEngine {
   private readonly redriveTokens = new Map<string, string[]>();
   private readonly store: ExecutionStore;
   private readonly dynamodb = new DynamoDBClient({});
+  /** The callback pattern's tokens (`.waitForTaskToken` states), settled through SendTask* on the endpoint. */
+  private readonly tokens = new TaskTokens();
   private closing = false;
 
   constructor(private readonly options: LocalEngineOptions) {
@@ -197,6 +182,21 @@ export class LocalStepFunctionsEngine {
     this.dynamodb.destroy();
   }
 
+  /** SendTaskSuccess: the `.waitForTaskToken` task holding `taskToken` succeeds with `output` (JSON text). */
+  sendTaskSuccess(request: { taskToken?: unknown; output?: unknown }): void {
+    this.tokens.succeed(request.taskToken, request.output);
+  }
+
+  /** SendTaskFailure: the task holding `taskToken` fails with `error`/`cause` (its Retry and Catch apply). */
+  sendTaskFailure(request: { taskToken?: unknown; error?: unknown; cause?: unknown }): void {
+    this.tokens.fail(request.taskToken, request.error, request.cause);
+  }
+
+  /** SendTaskHeartbeat: the task's HeartbeatSeconds start again. */
+  sendTaskHeartbeat(request: { taskToken?: unknown }): void {
+    this.tokens.heartbeat(request.taskToken);
+  }
+
   /**
    * RedriveExecution (AWS semantics for a flat state machine): a FAILED, TIMED_OUT or ABORTED execution continues
    * from the state it was in when it ended (its unsuccessful step), with the input that state was given, the same
@@ -275,20 +275,32 @@ export class LocalStepFunctionsEngine {
     /** A resumed or redriven run: it starts at another state, and its history goes on from the events kept. */
     resumed?: { definition: StateMachineDefinition; history: HistoryBuilder },
   ): void {
-    const definition = resumed?.definition ?? machine.definition;
+    const scale = this.options.localWaitMs === undefined ? this.options.timeScale : undefined;
+    const waits = tokenStates(resumed?.definition ?? machine.definition, scale ?? 1);
+    const definition = waits.definition;
     const stateMachine = new StateMachine(definition, {
       validationOptions: { noValidate: true },
     });
-    const scaled =
-      this.options.localWaitMs === undefined && this.options.timeScale !== undefined
-        ? scaledWaits(definition, this.options.timeScale)
-        : undefined;
+    const scaled = scale === undefined ? undefined : scaledWaits(definition, scale);
     scaled?.attach(stateMachine);
+    const tokens = this.tokens.executionContext();
+    hookStateEvents(
+      stateMachine,
+      // A failed attempt (its own TimeoutSeconds included) leaves its token behind: later SendTask* get TaskTimedOut.
+      { entered: waits.entered, failed: (name) => this.tokens.expire(record.executionArn, name) },
+      'task tokens',
+    );
+    const handlers = taskHandlers(
+      machine,
+      { ...this.options, dynamodb: this.dynamodb, tokens: this.tokens },
+      { executionArn: record.executionArn, claim: tokens.claim, heartbeatMs: waits.heartbeatMs },
+    );
     const execution = stateMachine.run(input, {
-      overrides: this.overrides(machine, scaled),
+      overrides: this.overrides(machine, handlers, scaled),
       context: {
         Execution: { Id: record.executionArn, Name: record.name, RoleArn: 'arn:aws:iam::000000000000:role/local' },
         StateMachine: { Id: machine.arn, Name: machine.name },
+        Task: tokens.task,
       },
     } as RunOptions);
     const history = resumed?.history ?? new HistoryBuilder(record.events, taskResources(machine.definition));
@@ -302,6 +314,7 @@ export class LocalStepFunctionsEngine {
     const running: RunningExecution = { abort: execution.abort, done: Promise.resolve() };
     running.done = Promise.allSettled([execution.result, events]).then(async ([result]) => {
       this.running.delete(record.executionArn);
+      this.tokens.expire(record.executionArn);
       if (this.closing && !running.stopRequested) return;
       this.finish(record, history, result, running.stopRequested);
       await this.store.save(record);
@@ -350,12 +363,14 @@ export class LocalStepFunctionsEngine {
     if (fields.cause !== undefined) record.cause = fields.cause;
   }
 
-  private overrides(machine: LocalStateMachine, scaled?: ScaledWaits): NonNullable<RunOptions['overrides']> {
+  private overrides(
+    machine: LocalStateMachine,
+    handlers: ReturnType<typeof taskHandlers>,
+    scaled?: ScaledWaits,
+  ): NonNullable<RunOptions['overrides']> {
     const waitMs = this.options.localWaitMs;
     return {
-      taskResourceLocalHandlers: Object.fromEntries(
-        machine.tasks.map((task) => [task.stateName, this.taskHandler(task)]),
-      ),
+      taskResourceLocalHandlers: handlers,
       ...scaled?.overrides,
       ...(waitMs === undefined
         ? {}
@@ -364,57 +379,6 @@ export class LocalStepFunctionsEngine {
             retryIntervalOverrides: Object.fromEntries(machine.retryingStates.map((name) => [name, waitMs])),
           }),
     } as NonNullable<RunOptions['overrides']>;
-  }
-
-  private taskHandler(task: TaskBinding): TaskHandler {
-    switch (task.kind) {
-      case 'function':
-        return (input) => this.invokeFunction(task.functionKey, input);
-      case 'lambda-invoke':
-        return async (input) => {
-          const { FunctionName, Payload } = (input ?? {}) as { FunctionName?: string; Payload?: unknown };
-          const payload = await this.invokeFunction(String(FunctionName), Payload ?? {});
-          return { ExecutedVersion: '$LATEST', Payload: payload, StatusCode: 200 };
-        };
-      case 'dynamodb':
-        return async (input) => {
-          const Command = DYNAMODB_COMMANDS[task.action as keyof typeof DYNAMODB_COMMANDS] as unknown as new (
-            input: unknown,
-          ) => Parameters<DynamoDBClient['send']>[0];
-          try {
-            const { $metadata: _, ...output } = (await this.dynamodb.send(new Command(input))) as {
-              $metadata: unknown;
-            };
-            return output;
-          } catch (error) {
-            const thrown = error as Error;
-            throw taskError(`DynamoDB.${thrown.name}`, thrown.message);
-          }
-        };
-    }
-  }
-
-  /** Lambda semantics: Error = the thrown error's name; Cause = Lambda's JSON `{errorType, errorMessage, trace}`. */
-  private async invokeFunction(key: string, input: unknown): Promise<unknown> {
-    const fault = this.options.lambdaFaults?.next();
-    try {
-      if (fault === 'service' || fault === 'too-many-requests') throw lambdaInvokeFault(fault);
-      if (fault === 'timeout-before') throw this.options.runtime.timedOut(key);
-      const repeat = this.options.taskRepeat ?? 1;
-      for (let run = 1; run < repeat; run++) await this.options.runtime.invoke(key, structuredClone(input));
-      const result = await this.options.runtime.invoke(key, input);
-      // The handler ran to the end (its writes are done) but the task sees a timeout, as when Lambda's answer is late.
-      if (fault === 'timeout-after') throw this.options.runtime.timedOut(key);
-      return result;
-    } catch (error) {
-      if (!(error instanceof LambdaInvocationError)) throw error;
-      const cause = JSON.stringify({
-        errorType: error.errorType,
-        errorMessage: error.errorMessage,
-        trace: error.trace,
-      });
-      throw taskError(error.errorType, cause);
-    }
   }
 }
 
@@ -431,13 +395,6 @@ function lastEnteredState(
     (event) =>
       event.type.endsWith('StateEntered') && (event.stateEnteredEventDetails as { name: string }).name in topLevel,
   )?.stateEnteredEventDetails as { name: string; input: string } | undefined;
-}
-
-/** aws-local-stepfunctions takes a thrown error's `name` as Error and its `message` as Cause. */
-function taskError(name: string, cause: string): Error {
-  const error = new Error(cause);
-  error.name = name;
-  return error;
 }
 
 export type { StateMachineDefinition };

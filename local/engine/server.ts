@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { closeServer, listen, readBody, sendJson } from '../http';
-import { type LocalStepFunctionsEngine, StepFunctionsApiError } from './engine';
+import { StepFunctionsApiError } from './api-error';
+import type { LocalStepFunctionsEngine } from './engine';
 import type { ExecutionRecord, ExecutionStatus } from './execution-store';
 
 const TARGET_PREFIX = 'AWSStepFunctions.';
@@ -42,6 +43,19 @@ const OPERATIONS: Record<string, Operation> = {
     const record = engine.describeExecution(request.executionArn as string | undefined);
     const events = request.reverseOrder ? [...record.events].reverse() : record.events;
     return page(events, request, 'events', (event) => ({ ...event, timestamp: seconds(event.timestamp) }));
+  },
+  // The callback pattern (`.waitForTaskToken` states): each answers `{}` as AWS does.
+  SendTaskSuccess: (engine, request) => {
+    engine.sendTaskSuccess(request);
+    return {};
+  },
+  SendTaskFailure: (engine, request) => {
+    engine.sendTaskFailure(request);
+    return {};
+  },
+  SendTaskHeartbeat: (engine, request) => {
+    engine.sendTaskHeartbeat(request);
+    return {};
   },
   DescribeStateMachine: (engine, request) => {
     const machine = engine.stateMachine(request.stateMachineArn as string | undefined);

@@ -1,15 +1,7 @@
 import type { RunOptions, StateMachine, StateMachineDefinition } from 'aws-local-stepfunctions';
+import { hookStateEvents } from './state-events';
 
 type Overrides = NonNullable<RunOptions['overrides']>;
-
-/** The part of aws-local-stepfunctions' event logger the time scale listens to. */
-interface StateEventLogger {
-  dispatchStateEnteredEvent(stateName: string, stateType: string, input: unknown): void;
-  dispatchStateFailedEvent(stateName: string, ...rest: unknown[]): void;
-}
-
-/** `StateMachine#execute`, which `run()` calls with the execution's event logger (not part of the typed API). */
-type Execute = (input: unknown, options: { eventLogger: StateEventLogger }, cleanup: () => void) => Promise<unknown>;
 
 interface Retrier {
   IntervalSeconds?: number;
@@ -79,25 +71,18 @@ export function scaledWaits(
       retryIntervalOverrides: lookup(retryMs),
     },
     attach(machine) {
-      const target = machine as unknown as { execute?: Execute };
-      const execute = target.execute;
-      if (typeof execute !== 'function') {
-        throw new Error('LOCAL_TIME_SCALE: this aws-local-stepfunctions has no StateMachine#execute to hook');
-      }
-      target.execute = function (this: StateMachine, input, options, cleanup) {
-        const logger = options.eventLogger;
-        const entered = logger.dispatchStateEnteredEvent.bind(logger);
-        const failed = logger.dispatchStateFailedEvent.bind(logger);
-        logger.dispatchStateEnteredEvent = (stateName, stateType, stateInput) => {
-          current = { name: stateName, input: stateInput, failures: 0 };
-          entered(stateName, stateType, stateInput);
-        };
-        logger.dispatchStateFailedEvent = (stateName, ...rest) => {
-          if (current?.name === stateName) current.failures += 1;
-          failed(stateName, ...rest);
-        };
-        return execute.call(this, input, options, cleanup);
-      };
+      hookStateEvents(
+        machine,
+        {
+          entered: (name, input) => {
+            current = { name, input, failures: 0 };
+          },
+          failed: (name) => {
+            if (current?.name === name) current.failures += 1;
+          },
+        },
+        'LOCAL_TIME_SCALE',
+      );
     },
   };
 }

@@ -20,6 +20,8 @@ export interface LocalSecretsManager {
    * not pile versions up).
    */
   merge(arn: string, fields: Record<string, string>): Promise<void>;
+  /** The JSON value of the secret `arn` (its current version); `{}` when it is not a JSON object. */
+  read(arn: string): Record<string, unknown>;
   close(): Promise<void>;
 }
 
@@ -56,6 +58,15 @@ export async function startLocalSecretsManager(options: {
       const value = current === undefined ? {} : (JSON.parse(current) as Record<string, unknown>);
       if (Object.entries(fields).every(([key, field]) => value[key] === field)) return;
       await store.put(arn, { secretString: JSON.stringify({ ...value, ...fields }) });
+    },
+    read: (arn) => {
+      const current = store.version(store.get(arn), {}).secretString;
+      try {
+        const value = current === undefined ? {} : (JSON.parse(current) as unknown);
+        return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+      } catch {
+        return {};
+      }
     },
     close: async () => {
       await server.close();

@@ -1,6 +1,6 @@
 /* The webhook routes of the OpenAPI document (assembled in document.ts). */
 import { webhookListQuerySchema } from '../webhooks/schemas';
-import { ERRORS, errorResponse, type Json, jsonBody, jsonContent, queryParameters, ref } from './parts';
+import { ERRORS, errorResponse, type Json, jsonBody, jsonContent, PUBLIC, queryParameters, ref } from './parts';
 
 const ENDPOINT_ID: Json = {
   name: 'id',
@@ -109,5 +109,73 @@ export function webhookPaths(): Json {
         },
       },
     },
+    '/v1/provider/webhooks': { post: PROVIDER_WEBHOOK },
   };
 }
+
+/** The video provider's own events (not a client route): signed, not bearer-authenticated. */
+const PROVIDER_WEBHOOK: Json = {
+  operationId: 'receiveProviderWebhook',
+  summary: 'Where the video provider sends its signed job events (no bearer token: the signature authenticates)',
+  description:
+    'Standard Webhooks: webhook-id, webhook-timestamp (within 5 minutes of now) and webhook-signature, an HMAC-SHA256 ' +
+    'under the provider secret’s webhookSecret. The body is the provider’s event ({id, type, created_at, data: ' +
+    '{id: the provider job id}}). A video.completed or video.failed event for a job of a video not yet settled ' +
+    'resumes the video’s execution, after the job is read back from the provider; any other verified event ' +
+    '(another type, an unknown job, a duplicate, a settled video) is acknowledged and changes nothing.',
+  ...PUBLIC,
+  parameters: ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) => ({
+    name,
+    in: 'header',
+    required: true,
+    schema: { type: 'string' },
+  })),
+  requestBody: {
+    required: true,
+    content: jsonContent({
+      type: 'object',
+      properties: {
+        id: { type: 'string' },
+        object: { type: 'string', const: 'event' },
+        type: { type: 'string', examples: ['video.completed', 'video.failed'] },
+        created_at: { type: 'integer' },
+        data: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+      },
+      required: ['id', 'type', 'data'],
+    }),
+  },
+  responses: {
+    200: {
+      description: 'Received; outcome says what it changed',
+      content: jsonContent({
+        type: 'object',
+        properties: {
+          received: { type: 'boolean', const: true },
+          outcome: {
+            type: 'string',
+            enum: [
+              'ignored',
+              'unknown_job',
+              'settled',
+              'duplicate',
+              'recorded',
+              'not_finished',
+              'taken',
+              'completed',
+              'failed',
+              'late',
+            ],
+          },
+        },
+        required: ['received', 'outcome'],
+      }),
+    },
+    400: errorResponse('invalid_json or invalid_parameter: a correctly signed body that is not a provider event'),
+    401: errorResponse(
+      'unauthenticated: signature headers missing, timestamp over 5 minutes off, or no matching signature',
+    ),
+    404: errorResponse('not_found: provider webhooks are not configured (the provider secret has no webhookSecret)'),
+    413: errorResponse('payload_too_large: the body is over 64 KiB (no provider event is near that)'),
+    default: ERRORS.default,
+  },
+};

@@ -170,6 +170,14 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
   'delete-webhook-endpoint': { env: ['TABLE_NAME'], grants: { table: dynamo('DeleteItem') } },
   'rotate-webhook-secret': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem', 'UpdateItem') } },
   'list-webhook-deliveries': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem', 'Query') } },
+  'receive-provider-webhook': {
+    env: ['PROVIDER_BASE_URL', 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
+    grants: {
+      table: dynamo('GetItem', 'PutItem', 'DeleteItem'),
+      secret: SECRET,
+      stateMachine: ['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess'],
+    },
+  },
   'dispatch-webhook-events': {
     env: ['DELIVERY_STATE_MACHINE_ARN', 'TABLE_NAME'],
     grants: { table: dynamo('Query', 'PutItem', 'DeleteItem'), deliveryStateMachine: ['states:StartExecution'] },
@@ -215,6 +223,7 @@ const ROUTES: Record<string, { folder: string; auth: 'JWT' | 'NONE' }> = {
   'DELETE /v1/webhook_endpoints/{id}': { folder: 'delete-webhook-endpoint', auth: 'JWT' },
   'POST /v1/webhook_endpoints/{id}/rotate_secret': { folder: 'rotate-webhook-secret', auth: 'JWT' },
   'GET /v1/webhook_endpoints/{id}/deliveries': { folder: 'list-webhook-deliveries', auth: 'JWT' },
+  'POST /v1/provider/webhooks': { folder: 'receive-provider-webhook', auth: 'NONE' },
 };
 
 /** Functions CDK itself adds for the web console: copying its bundle into the bucket, emptying that bucket. */
@@ -347,8 +356,9 @@ describe('StatelessStack', () => {
     for (const [logicalId, folder] of functionFolders) {
       const { Timeout, MemorySize } = resources[logicalId]!.Properties;
       if (folder === 'store-video') expect({ Timeout, MemorySize }).toEqual({ Timeout: 900, MemorySize: 1024 });
-      else if (CONTRACT[folder]!.env.includes('PROVIDER_BASE_URL')) expect(Timeout, folder).toBe(60);
+      // A route (the provider webhook receiver reads the provider too) answers within the API's 30 s.
       else if (Object.values(ROUTES).some((route) => route.folder === folder)) expect(Timeout, folder).toBeLessThan(30);
+      else if (CONTRACT[folder]!.env.includes('PROVIDER_BASE_URL')) expect(Timeout, folder).toBe(60);
       else expect(Timeout, folder).toBeLessThanOrEqual(60);
     }
   });
@@ -397,7 +407,7 @@ describe('StatelessStack', () => {
     expect(properties.StateMachineName).toBeUndefined();
   });
 
-  it('routes every v1 route to its function, all behind the Cognito JWT authorizer except health and openapi.json', () => {
+  it('routes every v1 route to its function, all behind the Cognito JWT authorizer except health, openapi.json and the provider webhook', () => {
     const routes = ofType('AWS::ApiGatewayV2::Route');
     expect(routes.map(([, route]) => route.Properties?.RouteKey).sort()).toEqual(Object.keys(ROUTES).sort());
     const [[authorizerId]] = ofType('AWS::ApiGatewayV2::Authorizer') as [[string, Resource]];

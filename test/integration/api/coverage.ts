@@ -64,6 +64,8 @@ export const API_ROUTES: ReadonlyArray<{ route: string; success: number; authent
   { route: 'DELETE /v1/webhook_endpoints/{id}', success: 200, authenticated: true },
   { route: 'POST /v1/webhook_endpoints/{id}/rotate_secret', success: 200, authenticated: true },
   { route: 'GET /v1/webhook_endpoints/{id}/deliveries', success: 200, authenticated: true },
+  // Signed by the provider (Standard Webhooks), no bearer token: its 401 is a missing, stale or wrong signature.
+  { route: 'POST /v1/provider/webhooks', success: 200, authenticated: false },
 ];
 
 /** Codes of the contract the service cannot produce against the local stack, and why. */
@@ -219,6 +221,12 @@ export const EXPECTED_REPLIES = {
     'GET /v1/videos/characters/{id} 404 not_found',
     'POST /v1/uploads 201 -',
     'POST /v1/uploads 401 unauthenticated',
+  ],
+  'provider-webhooks': [
+    'POST /v1/provider/webhooks 200 -',
+    'POST /v1/provider/webhooks 400 invalid_json',
+    'POST /v1/provider/webhooks 401 unauthenticated',
+    'POST /v1/provider/webhooks 413 payload_too_large',
   ],
   retention: [
     'DELETE /v1/videos/{id} 200 -',

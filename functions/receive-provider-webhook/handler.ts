@@ -1,0 +1,53 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { ddb } from '../../shared/aws/dynamodb';
+import { sfn } from '../../shared/aws/sfn';
+import { parseEnv } from '../../shared/config';
+import { httpApi } from '../../shared/http/api-middlewares';
+import { httpErrorEnvelope } from '../../shared/http/error-envelope';
+import { json } from '../../shared/http/responses';
+import type { ApiEvent, ApiResult } from '../../shared/http/types';
+import { logger, metrics, tracer } from '../../shared/powertools';
+import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
+import { DynamoProviderCallbackStore } from '../../shared/provider-webhooks/callback-store';
+import { sfnTaskCallbacks } from '../../shared/provider-webhooks/resume-execution';
+import { webhookSecretResolver } from '../../shared/provider-webhooks/signature';
+import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
+import { receiveProviderWebhookEnvSchema } from './env';
+import { type ReceiveProviderWebhookDeps, receiveProviderWebhook } from './receive-provider-webhook';
+import { parseProviderWebhookRequest } from './schema';
+
+const env = parseEnv(receiveProviderWebhookEnvSchema);
+
+const deps: ReceiveProviderWebhookDeps = {
+  webhookSecret: webhookSecretResolver({
+    secretArn: env.PROVIDER_SECRET_ARN,
+    maxAgeSeconds: env.PROVIDER_SECRET_MAX_AGE_SECONDS,
+  }),
+  store: new DynamoProviderCallbackStore(ddb, env.TABLE_NAME),
+  videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
+  provider: new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }),
+  callbacks: sfnTaskCallbacks(sfn),
+  clock: () => new Date(),
+  logger,
+  metrics,
+};
+
+/** POST /v1/provider/webhooks (no JWT: the Standard Webhooks signature is the authentication) → 200 receipt. */
+export const handler = middy<ApiEvent, ApiResult>()
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .use(httpApi({ logger, auth: false }))
+  .use(httpErrorEnvelope({ logger }))
+  .handler(async (event) =>
+    json(
+      200,
+      await receiveProviderWebhook(
+        parseProviderWebhookRequest(event as Parameters<typeof parseProviderWebhookRequest>[0]),
+        deps,
+      ),
+    ),
+  );

@@ -1,0 +1,104 @@
+import { ProviderWebhooksNotConfiguredError, UnauthenticatedError } from '../../shared/errors';
+import type { AppLogger, AppMetrics } from '../../shared/powertools';
+import type { ProviderCallbackStore } from '../../shared/provider-webhooks/callback-store';
+import {
+  type ResumeExecutionDeps,
+  type ResumeOutcome,
+  resumeWaitingExecution,
+} from '../../shared/provider-webhooks/resume-execution';
+import { verifySignature } from '../../shared/provider-webhooks/signature';
+import type { VideoRepository } from '../../shared/repositories/video-repository';
+import { isTerminal } from '../../shared/video';
+import { type ProviderWebhookRequest, parseProviderEvent } from './schema';
+
+/** The events that end a provider job; any other type is acknowledged and ignored. */
+const SETTLING_EVENTS: ReadonlySet<string> = new Set(['video.completed', 'video.failed']);
+
+export interface ReceiveProviderWebhookDeps extends ResumeExecutionDeps {
+  /** The provider secret's `webhookSecret`; undefined when it has none. `refresh` re-reads it past the cache. */
+  webhookSecret: { (): Promise<string | undefined>; refresh?(): void };
+  store: ResumeExecutionDeps['store'] & Pick<ProviderCallbackStore, 'jobOwner' | 'recordEvent'>;
+  videos: Pick<VideoRepository, 'get'>;
+  clock: () => Date;
+  logger: Pick<AppLogger, 'info' | 'warn'>;
+  metrics: Pick<AppMetrics, 'addMetric'>;
+}
+
+/** What the receiver did with a verified event (the 200 answer's `outcome`). */
+export type WebhookOutcome =
+  /** An event type that settles nothing (not video.completed / video.failed). */
+  | 'ignored'
+  /** No video claimed the provider job. */
+  | 'unknown_job'
+  /** The video is already completed, failed or cancelled (or gone). */
+  | 'settled'
+  /** The same webhook-id was recorded before and nothing waits on it any more. */
+  | 'duplicate'
+  /** Recorded; no execution waits on a token yet (the step that stores one finds the event). */
+  | 'recorded'
+  | Exclude<ResumeOutcome, 'no_token'>;
+
+/**
+ * POST /v1/provider/webhooks: a provider event, verified (Standard Webhooks signature under the provider secret's
+ * `webhookSecret`, 5-minute tolerance) before anything is read from it: forged, wrongly signed or stale → 401, and
+ * nothing changes. A verified event about a job a video claimed, not yet settled, is recorded (by webhook-id, so a
+ * duplicate is told apart), then resumes the execution waiting on the job's task token, if any (reading the job from
+ * the provider first: the body only says which job to look at). Every other verified event answers 200 and changes
+ * nothing: the provider must not retry what reelflow will never act on.
+ */
+export async function receiveProviderWebhook(
+  request: ProviderWebhookRequest,
+  deps: ReceiveProviderWebhookDeps,
+): Promise<{ received: true; outcome: WebhookOutcome }> {
+  await verify(request, deps);
+  const event = parseProviderEvent(request.body);
+  const outcome = await settle(event, request, deps);
+  deps.metrics.addMetric('ProviderWebhooksReceived', 'Count', 1);
+  deps.logger.info('Provider webhook received', {
+    providerVideoId: event.data.id,
+    eventType: event.type,
+    webhookId: request.headers['webhook-id'],
+    outcome,
+  });
+  return { received: true, outcome };
+}
+
+async function verify(request: ProviderWebhookRequest, deps: ReceiveProviderWebhookDeps): Promise<void> {
+  let secret = await deps.webhookSecret();
+  if (secret === undefined) throw new ProviderWebhooksNotConfiguredError();
+  if (verifySignature(request.body, request.headers, secret)) return;
+  // The secret may have been rotated since it was cached: read it once more before refusing.
+  if (deps.webhookSecret.refresh) {
+    deps.webhookSecret.refresh();
+    secret = await deps.webhookSecret();
+    if (secret !== undefined && verifySignature(request.body, request.headers, secret)) return;
+  }
+  deps.metrics.addMetric('ProviderWebhooksRejected', 'Count', 1);
+  deps.logger.warn('Provider webhook refused: missing, stale or wrong signature', {
+    webhookId: request.headers['webhook-id'],
+  });
+  throw new UnauthenticatedError('The webhook signature is missing, stale or wrong');
+}
+
+async function settle(
+  event: ReturnType<typeof parseProviderEvent>,
+  request: ProviderWebhookRequest,
+  deps: ReceiveProviderWebhookDeps,
+): Promise<WebhookOutcome> {
+  if (!SETTLING_EVENTS.has(event.type)) return 'ignored';
+  const providerVideoId = event.data.id;
+  const videoId = await deps.store.jobOwner(providerVideoId);
+  if (videoId === undefined) return 'unknown_job';
+  const video = await deps.videos.get(videoId, { consistent: true });
+  if (video === undefined || isTerminal(video.status)) return 'settled';
+  const fresh = await deps.store.recordEvent(providerVideoId, {
+    // Verified present: the signature covers it.
+    webhookId: request.headers['webhook-id'] ?? event.id,
+    type: event.type,
+    receivedAt: Math.floor(deps.clock().getTime() / 1000),
+  });
+  // A duplicate still looks for a token: the first delivery may have failed after recording the event.
+  const resumed = await resumeWaitingExecution(providerVideoId, deps);
+  if (resumed === 'no_token') return fresh ? 'recorded' : 'duplicate';
+  return resumed;
+}
