@@ -2,19 +2,22 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import { ddb } from '../../shared/aws/dynamodb';
+import { ddb, dynamodb } from '../../shared/aws/dynamodb';
 import { s3 } from '../../shared/aws/s3';
 import { parseEnv } from '../../shared/config';
 import { DynamoReconcileQueue } from '../../shared/money/reconciliation';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
 import type { JobState, PipelineState, RateLimitedCreate } from '../../shared/pipeline/types';
 import { DynamoWorkMeter, meterTaskWork } from '../../shared/pipeline/work-meter';
-import { logger, metrics, tracer } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/powertools';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { S3ObjectStore } from '../../shared/storage/object-store';
+import { traceAwsClients, tracer } from '../../shared/tracing';
 import { type CreateGenerationJobDeps, createGenerationJob } from './create-generation-job';
 import { createGenerationJobEnvSchema } from './env';
+
+traceAwsClients(dynamodb, s3);
 
 const env = parseEnv(createGenerationJobEnvSchema);
 

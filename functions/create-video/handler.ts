@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { videoAdmissionDeps } from '../../shared/admission/aws-wiring';
 import { s3 } from '../../shared/aws/s3';
@@ -11,7 +10,7 @@ import { parseMultipart } from '../../shared/http/multipart';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { guardedFetch } from '../../shared/net/ssrf-guard';
-import { logger, metrics, tracer } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/powertools';
 import { S3ContentRemover } from '../../shared/storage/content-remover';
 import { S3ObjectStore } from '../../shared/storage/object-store';
 import { readUpload } from '../../shared/storage/uploads';
@@ -47,7 +46,6 @@ const parse = createVideoRequestParser({ allowedModels: env.ALLOWED_MODELS });
  * Idempotency-Key, a repeat returns the first response.
  */
 export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
-  .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .use(httpApi({ logger, jsonBody: true, multipart: parseMultipart }))

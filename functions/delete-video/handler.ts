@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../../shared/aws/dynamodb';
 import { s3 } from '../../shared/aws/s3';
@@ -10,7 +9,7 @@ import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { DynamoReconcileQueue } from '../../shared/money/reconciliation';
-import { logger, metrics, tracer } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/powertools';
 import { DynamoIdempotencyRecords } from '../../shared/repositories/idempotency-records';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { S3ContentRemover } from '../../shared/storage/content-remover';
@@ -33,7 +32,6 @@ const deps: DeleteVideoDeps = {
 
 /** DELETE /v1/videos/{id} → 200 `{id, object: "video.deleted", deleted: true}`. */
 export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
-  .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .use(httpApi({ logger }))
