@@ -3,7 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb, dynamodb } from '../../shared/aws/dynamodb';
-import { s3 } from '../../shared/aws/s3';
+import { s3Addressing } from '../../shared/aws/s3-addressing';
 import { parseEnv } from '../../shared/config';
 import { DynamoReconcileQueue } from '../../shared/money/reconciliation';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
@@ -12,12 +12,13 @@ import { DynamoWorkMeter, meterTaskWork } from '../../shared/pipeline/work-meter
 import { logger, metrics } from '../../shared/powertools';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
-import { S3ObjectStore } from '../../shared/storage/object-store';
+import { S3ContentUrlSigner } from '../../shared/storage/content-signer';
+import { PresignedS3Objects } from '../../shared/storage/presigned-objects';
 import { traceAwsClients, tracer } from '../../shared/tracing';
 import { type CreateGenerationJobDeps, createGenerationJob } from './create-generation-job';
 import { createGenerationJobEnvSchema } from './env';
 
-traceAwsClients(dynamodb, s3);
+traceAwsClients(dynamodb);
 
 const env = parseEnv(createGenerationJobEnvSchema);
 
@@ -25,7 +26,9 @@ const deps: CreateGenerationJobDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
   provider: new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }),
   reconcile: new DynamoReconcileQueue(ddb, env.TABLE_NAME),
-  objects: new S3ObjectStore(s3),
+  // The reference image only: presigned GET, so the task does not bundle the S3 client (the Tracer still records
+  // the request, without its query string).
+  objects: new PresignedS3Objects(new S3ContentUrlSigner(s3Addressing())),
   clock: () => new Date(),
   logger,
   metrics,

@@ -5,10 +5,12 @@ import type { ObjectStore } from './object-store';
 
 /*
  * PutObject, GetObject and DeleteObject of small objects without the S3 client: each request is presigned by
- * S3ContentUrlSigner (the SDK's S3RequestPresigner) and sent with fetch. For an API function that only keeps
- * reference images, the S3 client (its XML protocol, checksums and endpoint rules) was ~175 KiB of the bundle and
- * about a third of the reference's import time (bench/RESULTS.md, cold-start). What the client did that this does
- * not: CRC32 checksums on the PUT and their check on the GET (TLS still protects the bytes in transit).
+ * S3ContentUrlSigner (the SDK's S3RequestPresigner) and sent with fetch. For a function whose only S3 work is a
+ * reference image or a delete (create-video, delete-video, create-generation-job), the S3 client (its XML protocol,
+ * checksums and endpoint rules) was ~175 KiB of the bundle and about a third of the reference's import time
+ * (bench/RESULTS.md, cold-start). What the client did that this does not: CRC32 checksums on the PUT and their check
+ * on the GET (TLS still protects the bytes in transit). A traced function's Tracer records each request without
+ * its query string, so no signature reaches a trace; the URLs are never logged.
  */
 
 /** A presigned URL is used at once, in this process; it never needs to live longer. */
