@@ -18,6 +18,8 @@ export interface LocalConfig {
   providerApiKey: string | undefined;
   /** How long an emulated generation takes (`EMULATOR_JOB_MS`). */
   emulatorJobMs: number;
+  /** The emulator refuses a create over this many running jobs with 429 (`EMULATOR_MAX_CONCURRENT_JOBS`; unset: no limit). */
+  emulatorMaxConcurrentJobs: number | undefined;
   /** When set, every Wait state and retry pause of the local engine lasts this many ms (`LOCAL_WAIT_MS`). */
   localWaitMs: number | undefined;
   /**
@@ -63,6 +65,9 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     providerBaseUrl: env.PROVIDER_BASE_URL || undefined,
     providerApiKey: env.PROVIDER_API_KEY || undefined,
     emulatorJobMs: integer(env, 'EMULATOR_JOB_MS', 30_000),
+    emulatorMaxConcurrentJobs: env.EMULATOR_MAX_CONCURRENT_JOBS
+      ? Math.max(1, integer(env, 'EMULATOR_MAX_CONCURRENT_JOBS', 1))
+      : undefined,
     localWaitMs: env.LOCAL_WAIT_MS ? integer(env, 'LOCAL_WAIT_MS', 0) : undefined,
     timeScale: timeScale(env),
     taskRepeat: Math.max(1, integer(env, 'LOCAL_TASK_REPEAT', 1)),

@@ -95,6 +95,9 @@ export async function startLocalStack(
         jobMs: config.emulatorJobMs,
         apiKey: providerApiKey,
         timeScale: config.timeScale ?? 1,
+        ...(config.emulatorMaxConcurrentJobs === undefined
+          ? {}
+          : { maxConcurrentJobs: config.emulatorMaxConcurrentJobs }),
       });
       stops.push(() => emulator.close());
       providerUrl = emulator.url;

@@ -39,6 +39,11 @@ export interface EmulatorOptions {
   webhook?: WebhookConfig;
   /** Faults active from the start. */
   faults?: Faults;
+  /**
+   * Jobs that may run at once (`EMULATOR_MAX_CONCURRENT_JOBS`): a create beyond it answers 429 with `retry-after`.
+   * The `max_concurrent_jobs` fault overrides it while set. Default: no limit.
+   */
+  maxConcurrentJobs?: number;
 }
 
 export interface RunningEmulator {
@@ -67,7 +72,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     Date.now,
     timeScale,
   );
-  const emulator = new Emulator(apiKey, faults, jobs, timeScale);
+  const emulator = new Emulator(apiKey, faults, jobs, timeScale, options.maxConcurrentJobs ?? null);
 
   const server = createServer((req, res) => {
     emulator.handle(req, res).catch((error: unknown) => {
@@ -105,12 +110,15 @@ class Emulator {
   private createRequests = 0;
   private readonly requestCounts = new Map<EmulatorRoute, number>();
   private readonly rateLimiter: RequestRateLimiter;
+  /** The most jobs seen running at once since the last reset (reported by the control route). */
+  private maxRunningJobs = 0;
 
   constructor(
     private readonly apiKey: string,
     private readonly faults: FaultState,
     private readonly jobs: JobStore,
-    timeScale: number,
+    private readonly timeScale: number,
+    private readonly defaultMaxConcurrentJobs: number | null,
   ) {
     this.rateLimiter = new RequestRateLimiter(faults, timeScale);
   }
@@ -246,6 +254,10 @@ class Emulator {
     input: { prompt: string; model: string; size: string; seconds: string },
     remixedFromVideoId: string | null = null,
   ): Job {
+    const running = this.runningJobs();
+    const limit = this.faults.maxConcurrentJobs ?? this.defaultMaxConcurrentJobs;
+    if (limit !== null && running >= limit) throw concurrencyLimited(limit, this.jobs.soonestEndMs(), this.timeScale);
+    this.maxRunningJobs = Math.max(this.maxRunningJobs, running + 1);
     return this.jobs.create({
       prompt: input.prompt,
       model: input.model,
@@ -255,6 +267,10 @@ class Emulator {
       plan: this.faults.planJob(input.prompt),
       contentTtlSeconds: this.faults.contentTtlSeconds,
     });
+  }
+
+  private runningJobs(): number {
+    return this.jobs.all().filter((job) => job.status === 'queued' || job.status === 'in_progress').length;
   }
 
   private list(query: URLSearchParams): unknown {
@@ -366,6 +382,8 @@ class Emulator {
       data,
       create_requests: this.createRequests,
       requests: Object.fromEntries(this.requestCounts),
+      running_jobs: this.runningJobs(),
+      max_running_jobs: this.maxRunningJobs,
     };
   }
 
@@ -389,9 +407,24 @@ class Emulator {
     this.faults.reset();
     this.jobs.clear();
     this.createRequests = 0;
+    this.maxRunningJobs = 0;
     this.requestCounts.clear();
     this.rateLimiter.reset();
   }
+}
+
+/**
+ * The 429 a provider answers to a create over its concurrency limit: OpenAI's error envelope with `retry-after`
+ * (whole seconds until the first running job is due to end, 1..60).
+ */
+function concurrencyLimited(limit: number, soonestEndMs: number | null, timeScale: number): ApiError {
+  // retry-after in unscaled seconds like the rate limiter's: the local engine's waits scale it back down.
+  const seconds = Math.min(60, Math.max(1, Math.ceil((soonestEndMs ?? 1000) / 1000 / timeScale)));
+  return new ApiError(
+    429,
+    `Too many concurrent video jobs: Limit ${limit}. Please try again in ${seconds}s once a running job has finished.`,
+    { type: 'requests', code: 'rate_limit_exceeded', headers: { 'retry-after': String(seconds) } },
+  );
 }
 
 async function describeContent(
