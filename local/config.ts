@@ -18,6 +18,13 @@ export interface LocalConfig {
   providerApiKey: string | undefined;
   /** How long an emulated generation takes (`EMULATOR_JOB_MS`). */
   emulatorJobMs: number;
+  /**
+   * The admission gate's limits and lease for the local functions (`PROVIDER_MAX_CONCURRENT_JOBS`,
+   * `PROVIDER_REQUESTS_PER_MINUTE`, `PROVIDER_SLOT_LEASE_SECONDS`); unset keeps the deployment's.
+   */
+  providerLimits: Partial<
+    Record<'PROVIDER_MAX_CONCURRENT_JOBS' | 'PROVIDER_REQUESTS_PER_MINUTE' | 'PROVIDER_SLOT_LEASE_SECONDS', string>
+  >;
   /** The emulator refuses a create over this many running jobs with 429 (`EMULATOR_MAX_CONCURRENT_JOBS`; unset: no limit). */
   emulatorMaxConcurrentJobs: number | undefined;
   /** When set, every Wait state and retry pause of the local engine lasts this many ms (`LOCAL_WAIT_MS`). */
@@ -65,6 +72,11 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     providerBaseUrl: env.PROVIDER_BASE_URL || undefined,
     providerApiKey: env.PROVIDER_API_KEY || undefined,
     emulatorJobMs: integer(env, 'EMULATOR_JOB_MS', 30_000),
+    providerLimits: Object.fromEntries(
+      (['PROVIDER_MAX_CONCURRENT_JOBS', 'PROVIDER_REQUESTS_PER_MINUTE', 'PROVIDER_SLOT_LEASE_SECONDS'] as const)
+        .filter((name) => env[name])
+        .map((name) => [name, String(Math.max(1, integer(env, name, 1)))]),
+    ),
     emulatorMaxConcurrentJobs: env.EMULATOR_MAX_CONCURRENT_JOBS
       ? Math.max(1, integer(env, 'EMULATOR_MAX_CONCURRENT_JOBS', 1))
       : undefined,

@@ -114,7 +114,7 @@ export async function startLocalStack(
     const tables = await createTablesFromTemplate(client, template).finally(() => client.destroy());
 
     const functions = describeFunctions(template, (environment) =>
-      localizeEnvironment(environment, { providerUrl: providerUrl! }),
+      localizeEnvironment(environment, { providerUrl: providerUrl!, limits: config.providerLimits }),
     );
     // The functions read the provider key from the secret their PROVIDER_SECRET_ARN names, as in AWS.
     const secrets = await startLocalSecretsManager({ dataDir: config.dataDir, template });
@@ -230,13 +230,13 @@ function awsEnvironment(config: Pick<LocalConfig, 'metrics' | 'imageUrlAllowPriv
 }
 
 /**
- * A function's template environment, made local: the provider is the emulator (or PROVIDER_BASE_URL).
- * PROVIDER_SECRET_ARN stays: the local Secrets Manager serves that secret.
+ * A function's template environment, made local: the provider is the emulator (or PROVIDER_BASE_URL), with the
+ * admission gate's limits `npm start` was given. PROVIDER_SECRET_ARN stays: the local Secrets Manager serves that secret.
  */
 export function localizeEnvironment(
   environment: Record<string, string>,
-  provider: { providerUrl: string },
+  provider: { providerUrl: string; limits?: Record<string, string> },
 ): Record<string, string> {
   if (environment.PROVIDER_BASE_URL === undefined) return environment;
-  return { ...environment, PROVIDER_BASE_URL: provider.providerUrl };
+  return { ...environment, ...provider.limits, PROVIDER_BASE_URL: provider.providerUrl };
 }

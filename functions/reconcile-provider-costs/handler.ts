@@ -14,6 +14,8 @@ import { DynamoReleaser } from '../../shared/money/release';
 import { StepFunctionsPipelineStopper } from '../../shared/pipeline/pipeline-stopper';
 import { logger, metrics, tracer } from '../../shared/powertools';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
+import { providerGateFromEnv } from '../../shared/provider-gate/from-env';
+import { GatedVideoProvider } from '../../shared/provider-gate/gated-provider';
 import { DynamoIdempotencyRecords } from '../../shared/repositories/idempotency-records';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { S3ContentRemover } from '../../shared/storage/content-remover';
@@ -33,7 +35,11 @@ const videos = new DynamoVideoRepository(ddb, env.TABLE_NAME);
 
 const deps: ReconcileProviderCostsDeps = {
   queue,
-  provider: new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }),
+  // Its provider calls count against the same limits as the pipeline's: no token, and the work item is rescheduled.
+  provider: new GatedVideoProvider(
+    new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }),
+    providerGateFromEnv(env, ddb),
+  ),
   costs: new DynamoBilling(ddb, env.TABLE_NAME),
   videos,
   erasure: {
