@@ -38,7 +38,7 @@ describe('provider admission gate', () => {
     expect(result.completed).toBe(8);
     expect(result.maxRunningJobs).toBeLessThanOrEqual(2);
     expect(result.maxRunningJobs).toBeGreaterThan(0);
-  });
+  }, 600_000);
 
   it('returns the slot of a stopped execution to the pool once its lease lapses, while its job still runs at the provider', async () => {
     const token = await stack.token(`lease-${Date.now()}`);
@@ -80,5 +80,5 @@ describe('provider admission gate', () => {
       'in_progress',
       'in_progress',
     ]);
-  });
+  }, 300_000);
 });
