@@ -42,6 +42,7 @@ try {
     videos,
     timeoutMs: 3 * 3_600_000,
     pollIntervalMs: 2000,
+    createConcurrency: 8,
   });
   const minutes = result.elapsedMs / 60_000;
   const requests = Object.values(result.requests).reduce((sum, n) => sum + n, 0);

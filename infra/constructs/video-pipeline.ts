@@ -54,7 +54,8 @@ export class VideoPipeline extends Construct {
     bindBucket(this.createGenerationJob, bucket, ['GetObject']);
 
     this.pollGenerationJob = task('PollGenerationJobFunction', 'poll-generation-job', 'pollGenerationJob');
-    bindTable(this.pollGenerationJob, table, ['UpdateItem']);
+    // GetItem, PutItem: the provider admission gate's items (each poll renews its job's slot, takes tokens).
+    bindTable(this.pollGenerationJob, table, ['UpdateItem', 'GetItem', 'PutItem']);
     bindProvider(this.pollGenerationJob, provider);
 
     // Streams the MP4 into a multipart upload: memory stays flat, but a large video takes minutes.

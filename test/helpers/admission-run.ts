@@ -27,22 +27,35 @@ export interface AdmissionRunResult {
  */
 export async function runAdmission(
   stack: LocalStackClient,
-  options: { label: string; users: number; videos: number; timeoutMs: number; pollIntervalMs?: number },
+  options: {
+    label: string;
+    users: number;
+    videos: number;
+    timeoutMs: number;
+    pollIntervalMs?: number;
+    /** Creates in flight at once (default: all): hundreds at once would only measure the local API's one process. */
+    createConcurrency?: number;
+  },
 ): Promise<AdmissionRunResult> {
   const tokens = await Promise.all(
     Array.from({ length: options.users }, (_, i) => stack.token(`${options.label}-user-${i}-${Date.now()}`)),
   );
   const started = Date.now();
-  const created = await Promise.all(
-    Array.from({ length: options.videos }, async (_, i) => {
-      const token = tokens[i % tokens.length]!;
-      const reply = await callApi(stack, '/v1/videos', {
-        method: 'POST',
-        token,
-        json: { prompt: `${options.label} video ${i}`, size: '1280x720', seconds: '4' },
-      });
-      if (reply.status !== 202) throw new Error(`create ${i} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
-      return { token, videoId: reply.body.id as string };
+  const create = async (i: number) => {
+    const token = tokens[i % tokens.length]!;
+    const reply = await callApi(stack, '/v1/videos', {
+      method: 'POST',
+      token,
+      json: { prompt: `${options.label} video ${i}`, size: '1280x720', seconds: '4' },
+    });
+    if (reply.status !== 202) throw new Error(`create ${i} answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+    return { token, videoId: reply.body.id as string };
+  };
+  const created: Array<{ token: string; videoId: string }> = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(options.videos, options.createConcurrency ?? options.videos) }, async () => {
+      while (next < options.videos) created.push(await create(next++));
     }),
   );
   // One list call per user and round (not one GET per video): hundreds of videos must not load the API they measure.
