@@ -24,8 +24,11 @@ export interface CreateGenerationJobDeps {
   videos: Pick<VideoRepository, 'get' | 'recordCreateAttempt' | 'claimProviderJob' | 'saveProviderJob'>;
   /** The provider behind the admission gate's token bucket (GatedVideoProvider): every request takes a token. */
   provider: Pick<VideoProvider, 'create' | 'remix' | 'edit' | 'extend' | 'list'>;
-  /** The admission gate: a job slot is taken before the create and given back when no job came of it. */
-  gate: Pick<ProviderGate, 'acquireSlot' | 'releaseSlot'>;
+  /**
+   * The admission gate: a job slot is taken before the create and given back when no job came of it; the visit's
+   * request tokens are taken before its attempt is recorded.
+   */
+  gate: Pick<ProviderGate, 'acquireSlot' | 'releaseSlot' | 'takeTokens'>;
   /** Where a video's reference image is stored (read to send it to the provider). */
   objects: Pick<ObjectStore, 'get'>;
   /** Where a job accepted for a video that ended meanwhile is handed over (money module). */
@@ -166,6 +169,11 @@ async function createOrAdoptJob(
       position: slot.position,
     });
   }
+  // The visit's tokens before its attempt is recorded: a retry looks for an orphan first (one list page) and then
+  // creates. Taken one by one, a lookup could spend the only token and leave the create waiting, and the next visit,
+  // one attempt further, would look again: a crowd of retries would spend the minute on lookups.
+  const tokens = await deps.gate.takeTokens(video.providerCreateAttempts > 0 ? 2 : 1);
+  if (!tokens.granted) return waitForGate(input, 'token', tokens.waitSeconds, deps);
 
   const attempt = await deps.videos.recordCreateAttempt(video.videoId, unixSeconds(deps.clock()));
   if (!attempt.applied) throw new ConflictError(`Video ${input.videoId} is already ${attempt.video?.status ?? 'gone'}`);

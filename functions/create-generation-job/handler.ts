@@ -23,7 +23,10 @@ const gate = providerGateFromEnv(env, ddb);
 
 const deps: CreateGenerationJobDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
-  provider: new GatedVideoProvider(new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }), gate),
+  // createGenerationJob takes each visit's tokens itself; only further list pages take one here.
+  provider: new GatedVideoProvider(new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }), gate, {
+    prepaid: ['create', 'remix', 'edit', 'extend', 'list'],
+  }),
   gate,
   reconcile: new DynamoReconcileQueue(ddb, env.TABLE_NAME),
   objects: new S3ObjectStore(s3),

@@ -525,6 +525,24 @@ describe('create-generation-job', () => {
       expect(gate.holders.has(input.videoId)).toBe(true);
     });
 
+    it('takes a retry’s two tokens (lookup and create) before recording its attempt, and records none without them', async () => {
+      const { provider, videos, deps, gate } = setup({
+        providerCreateAttempts: 1,
+        providerFirstAttemptAt: 1_763_700_000,
+      });
+      gate.tokens = 1;
+
+      const waiting = await createGenerationJob(input, deps);
+      gate.tokens = 2;
+      const created = await createGenerationJob(input, deps);
+
+      expect(waiting).toMatchObject({ status: 'waiting_for_provider', waitingFor: 'token' });
+      expect(created).toMatchObject({ providerVideoId: 'video_new1' });
+      expect(provider.created).toHaveLength(1);
+      expect((await videos.get(input.videoId))?.providerCreateAttempts).toBe(2);
+      expect(gate.tokens).toBe(0);
+    });
+
     it('fails as provider_rate_limited once every allowed gate wait was used', async () => {
       const { deps, gate } = setup();
       gate.slots = 0;
