@@ -9,7 +9,8 @@ import { providerGateSlotsKey, providerGateTokensKey, type TableKey } from '../t
  *   (completed, failed, deleted). A slot is a lease: renewed at every poll, it lapses by itself when nobody renews it
  *   (an execution stopped or timed out), so slots never leak. Waiters hold tickets (first come, first served) that
  *   travel in the execution's state, so a waiter keeps its place even if its queue entry lapsed meanwhile.
- * - A token bucket of `requestsPerMinute`: every provider request (create, poll, download, list) takes a token.
+ * - A token bucket of `requestsPerMinute`: every provider request (create, poll, download, list) takes a token; it
+ *   refills at `requestsPerMinute` less `burst`, so no rolling minute sees more than `requestsPerMinute` requests.
  * Each item is read, changed in memory and written back with a condition on its version (optimistic concurrency);
  * a lost race reads again, a few times, and then answers "wait" like a full gate: nobody sleeps in a Lambda, the
  * caller's execution waits in a Wait state.
@@ -19,7 +20,7 @@ import { providerGateSlotsKey, providerGateTokensKey, type TableKey } from '../t
 export interface ProviderGateLimits {
   /** Jobs that may run at the provider at once. */
   maxConcurrentJobs: number;
-  /** Requests per minute the gate hands out (the token bucket's refill rate). */
+  /** The provider's requests per rolling minute: the gate hands out at most this many in any minute. */
   requestsPerMinute: number;
   /** How long a slot's lease lasts unless renewed, in seconds: longer than the longest gap between two polls. */
   leaseSeconds: number;
@@ -163,7 +164,11 @@ export class ProviderGate {
 
   /** Takes `count` tokens when the bucket holds them; else says how long until it will. */
   async takeTokens(count = 1): Promise<TokenDecision> {
-    const perMs = this.limits.requestsPerMinute / 60_000;
+    // The provider counts a rolling minute: a full bucket spent at once plus a minute's refill must stay within its
+    // limit, so the bucket refills at the limit less the burst (at 20 a minute with a burst of 3: 17 a minute).
+    // Refilling at the full limit let 23 requests into some minutes, and the provider's 429s fell on requests that
+    // had already been admitted (downloads).
+    const perMs = Math.max(1, this.limits.requestsPerMinute - this.limits.burst) / 60_000;
     const capacity = Math.max(this.limits.burst, count);
     let decision: TokenDecision | undefined;
     const written = await this.update<TokensItem>(

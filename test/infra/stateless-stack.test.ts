@@ -147,7 +147,7 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
       'TABLE_NAME',
     ],
     grants: {
-      table: dynamo('UpdateItem'),
+      table: dynamo('UpdateItem', 'GetItem', 'PutItem'),
       'bucket/videos/*': ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject', 's3:PutObjectTagging'],
       secret: SECRET,
     },

@@ -112,16 +112,20 @@ describe('ProviderGate', () => {
     expect((await subject.snapshot()).running.sort()).toEqual(['running', 'waiter']);
   });
 
-  it('returns tokens up to the burst, then the wait until the next one at requestsPerMinute', async () => {
+  it('returns tokens up to the burst, then the wait until the next one at requestsPerMinute less the burst', async () => {
     const subject = gate({ requestsPerMinute: 20, burst: 3 });
 
     const taken = [await subject.takeTokens(), await subject.takeTokens(2)];
     const refused = await subject.takeTokens();
     later(3);
+    const early = await subject.takeTokens();
+    later(1);
     const refill = await subject.takeTokens();
 
     expect(taken).toEqual([{ granted: true }, { granted: true }]);
-    expect(refused).toEqual({ granted: false, waitSeconds: 3 });
+    // 17 tokens a minute: one every 3.53 s, so a full bucket and a minute's refill stay within 20 a minute.
+    expect(refused).toEqual({ granted: false, waitSeconds: 4 });
+    expect(early).toMatchObject({ granted: false });
     expect(refill).toEqual({ granted: true });
   });
 
@@ -140,9 +144,9 @@ describe('ProviderGate', () => {
     await subject.takeTokens();
 
     const refused = await subject.takeTokens(3);
-    later(3);
+    later(4);
 
-    expect(refused).toEqual({ granted: false, waitSeconds: 3 });
+    expect(refused).toEqual({ granted: false, waitSeconds: 4 });
     expect(await subject.takeTokens(3)).toEqual({ granted: true });
   });
 });
