@@ -190,6 +190,15 @@ export interface ProviderBinding {
  * function that calls the provider shares the gate (its items are in the table each of them is bound to).
  */
 export function bindProvider(fn: AppFunction, provider: ProviderBinding): void {
+  bindProviderGate(fn, provider);
+  bindProviderSecret(fn, provider.secret);
+}
+
+/**
+ * Sets `PROVIDER_BASE_URL` and the admission gate's limits only, for a function that uses the gate (its items are
+ * in the table) without calling the provider: no secret.
+ */
+export function bindProviderGate(fn: AppFunction, provider: ProviderBinding): void {
   setEnvironment(fn, {
     PROVIDER_BASE_URL: provider.baseUrl,
     ...(provider.limits === undefined
@@ -199,7 +208,6 @@ export function bindProvider(fn: AppFunction, provider: ProviderBinding): void {
           PROVIDER_REQUESTS_PER_MINUTE: String(provider.limits.requestsPerMinute),
         }),
   } satisfies Partial<ProviderEnv>);
-  bindProviderSecret(fn, provider.secret);
 }
 
 /** Adds env vars whose names are checked (`satisfies`) against the functions' env schemas in shared/config.ts. */

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { TASK_TIMEOUT_SECONDS } from '../../shared/pipeline/duration';
 import { videoPipelineDefinition, videoPipelineTimeout } from '../../state-machines/video-pipeline';
 import { AppFunction } from './app-function';
-import { bindBucket, bindProvider, bindTable, type ProviderBinding } from './bindings';
+import { bindBucket, bindProvider, bindProviderGate, bindTable, type ProviderBinding } from './bindings';
 
 export interface VideoPipelineProps {
   readonly table: dynamodb.ITable;
@@ -76,6 +76,8 @@ export class VideoPipeline extends Construct {
     this.recordFailure = task('RecordFailureFunction', 'record-failure', 'recordFailure');
     // PutItem: the provider-cost entry of a video the provider finished before it failed (inside a transaction).
     bindTable(this.recordFailure, table, ['GetItem', 'UpdateItem', 'PutItem', 'DeleteItem']);
+    // The admission gate: a failed video's slot goes back (GetItem, PutItem above).
+    bindProviderGate(this.recordFailure, provider);
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,

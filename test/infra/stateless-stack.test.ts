@@ -160,7 +160,7 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
     },
   },
   'record-failure': {
-    env: ['TABLE_NAME'],
+    env: ['PROVIDER_BASE_URL', 'PROVIDER_MAX_CONCURRENT_JOBS', 'PROVIDER_REQUESTS_PER_MINUTE', 'TABLE_NAME'],
     grants: { table: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem') },
   },
   'reconcile-provider-costs': {
