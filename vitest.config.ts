@@ -25,7 +25,12 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, 'test/integration/provider-emulator/**', 'test/integration/chaos/**'],
+          exclude: [
+            ...configDefaults.exclude,
+            'test/integration/provider-emulator/**',
+            'test/integration/chaos/**',
+            'test/integration/admission/**',
+          ],
           globalSetup: ['test/integration/local-stack/global-setup.ts'],
         },
       },
@@ -33,6 +38,11 @@ export default defineConfig({
         // The chaos run starts its own stack (AWS faults on): it needs no shared one.
         extends: true,
         test: { name: 'chaos', include: ['test/integration/chaos/**/*.test.ts'] },
+      },
+      {
+        // The admission gate's runs start their own stacks (limited gate, time-scaled): they need no shared one.
+        extends: true,
+        test: { name: 'admission', include: ['test/integration/admission/**/*.test.ts'] },
       },
     ],
   },

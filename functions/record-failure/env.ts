@@ -13,5 +13,6 @@ export const recordFailureEnvSchema = z.object({
   PROVIDER_MAX_CONCURRENT_JOBS: providerEnvSchema.shape.PROVIDER_MAX_CONCURRENT_JOBS,
   PROVIDER_REQUESTS_PER_MINUTE: providerEnvSchema.shape.PROVIDER_REQUESTS_PER_MINUTE,
   PROVIDER_SLOT_LEASE_SECONDS: providerEnvSchema.shape.PROVIDER_SLOT_LEASE_SECONDS,
+  PROVIDER_RATE_WINDOW_SECONDS: providerEnvSchema.shape.PROVIDER_RATE_WINDOW_SECONDS,
 });
 export type RecordFailureEnv = z.input<typeof recordFailureEnvSchema>;

@@ -24,6 +24,13 @@ export interface ProviderGateLimits {
   requestsPerMinute: number;
   /** How long a slot's lease lasts unless renewed, in seconds: longer than the longest gap between two polls. */
   leaseSeconds: number;
+  /**
+   * How long the provider's rate-limit minute lasts, in seconds (the window `requestsPerMinute` is counted over).
+   * A token wait is told in seconds of a 60-second minute, the unit the Wait states that serve it are written in, so
+   * a window shortened together with every Wait state (a time-scaled test stack) keeps its waits in proportion.
+   * @default 60
+   */
+  windowSeconds?: number;
   /** Tokens the bucket holds at most; at least the most one caller takes at once (a store takes 3). @default 3 */
   burst?: number;
   /** A waiter not seen for this long no longer counts ahead of others (its ticket still does when it returns). @default 300 */
@@ -84,6 +91,7 @@ export class ProviderGate {
   constructor(private readonly deps: ProviderGateDeps) {
     this.limits = {
       burst: 3,
+      windowSeconds: 60,
       queueStaleSeconds: 300,
       minSlotWaitSeconds: 2,
       maxSlotWaitSeconds: 30,
@@ -168,7 +176,8 @@ export class ProviderGate {
     // limit, so the bucket refills at the limit less the burst (at 20 a minute with a burst of 3: 17 a minute).
     // Refilling at the full limit let 23 requests into some minutes, and the provider's 429s fell on requests that
     // had already been admitted (downloads).
-    const perMs = Math.max(1, this.limits.requestsPerMinute - this.limits.burst) / 60_000;
+    const windowMs = this.limits.windowSeconds * 1000;
+    const perMs = Math.max(1, this.limits.requestsPerMinute - this.limits.burst) / windowMs;
     const capacity = Math.max(this.limits.burst, count);
     let decision: TokenDecision | undefined;
     const written = await this.update<TokensItem>(
@@ -181,7 +190,9 @@ export class ProviderGate {
           decision = { granted: true };
           return { tokens: tokens - count, at: now, version: item.version };
         }
-        decision = { granted: false, waitSeconds: Math.max(1, Math.ceil((count - tokens) / perMs / 1000)) };
+        // In seconds of a 60-second minute (see `windowSeconds`): the same as real seconds unless the window is shortened.
+        const waitMs = ((count - tokens) / perMs) * (60_000 / windowMs);
+        decision = { granted: false, waitSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
         return undefined;
       },
     );

@@ -5,9 +5,12 @@ import { callApi, emulator, eventually, executionArnOf, sfnClient, waitForTermin
 import { type LocalStackProcess, startLocalStackProcess } from '../../helpers/local-stack';
 
 /*
- * The provider admission gate on its own local stack (the shared one keeps the gate wide open): 2 job slots and 60
- * requests a minute, real waits (no LOCAL_WAIT_MS: the token bucket and the emulator's rate window run on the real
- * clock, so collapsed waits would only spin), 30-second slot leases.
+ * The provider admission gate on its own local stack (the shared one keeps the gate wide open), sized for `npm test`:
+ * one stack start serves both tests (a stack's start is most of this file's time), so one gate: 2 job slots, 20
+ * requests a minute, 60-second slot leases, 5-second jobs. All in tenfold time (LOCAL_TIME_SCALE=0.1: the Wait
+ * states, the emulated jobs, the emulator's rate window and the gate's window and leases shrink together, so the
+ * ratios the gate lives by hold; LOCAL_WAIT_MS would make every wait one constant and the waiters only spin).
+ * The full herd (30 creates, 20 requests a minute) is `npm run bench -- herd`; the crowd, `npm run bench -- admission`.
  */
 let stack: LocalStackProcess;
 
@@ -15,10 +18,11 @@ beforeAll(async () => {
   stack = await startLocalStackProcess({
     env: {
       LOCAL_WAIT_MS: '',
-      EMULATOR_JOB_MS: '2000',
+      LOCAL_TIME_SCALE: '0.1',
+      EMULATOR_JOB_MS: '5000',
       PROVIDER_MAX_CONCURRENT_JOBS: '2',
-      PROVIDER_REQUESTS_PER_MINUTE: '60',
-      PROVIDER_SLOT_LEASE_SECONDS: '30',
+      PROVIDER_REQUESTS_PER_MINUTE: '20',
+      PROVIDER_SLOT_LEASE_SECONDS: '60',
       LOCAL_LAMBDA_TIMEOUT_FACTOR: '3',
     },
   });
@@ -28,17 +32,23 @@ afterAll(async () => {
 });
 
 describe('provider admission gate', () => {
-  it('completes 8 videos of 4 users created at once against a provider running 2 jobs at 60 requests a minute, none rate-limited', async () => {
-    await emulator.faults(stack, { max_concurrent_jobs: 2, requests_per_minute: 60 });
+  it('completes a herd of 10 videos of 4 users created at once against a provider running 2 jobs at 20 requests a minute, none rate-limited', async () => {
+    await emulator.faults(stack, { max_concurrent_jobs: 2, requests_per_minute: 20 });
 
-    const result = await runAdmission(stack, { label: 'admission-ci', users: 4, videos: 8, timeoutMs: 300_000 });
+    const result = await runAdmission(stack, {
+      label: 'admission-ci',
+      users: 4,
+      videos: 10,
+      timeoutMs: 240_000,
+      pollIntervalMs: 500,
+    });
     await emulator.faults(stack, { max_concurrent_jobs: null, requests_per_minute: null });
 
     expect(result.failureCodes).toEqual({});
-    expect(result.completed).toBe(8);
+    expect(result.completed).toBe(10);
     expect(result.maxRunningJobs).toBeLessThanOrEqual(2);
     expect(result.maxRunningJobs).toBeGreaterThan(0);
-  }, 600_000);
+  }, 300_000);
 
   it('returns the slot of a stopped execution to the pool once its lease lapses, while its job still runs at the provider', async () => {
     const token = await stack.token(`lease-${Date.now()}`);

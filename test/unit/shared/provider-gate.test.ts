@@ -129,6 +129,23 @@ describe('ProviderGate', () => {
     expect(refill).toEqual({ granted: true });
   });
 
+  it('refills over a shortened window as over a minute, and tells its waits in seconds of a 60-second minute', async () => {
+    // A 6-second window (a tenfold time-scaled stack): 17 tokens in 6 s, one every 0.353 s.
+    const subject = gate({ requestsPerMinute: 20, burst: 3, windowSeconds: 6 });
+    await subject.takeTokens(3);
+
+    const refused = await subject.takeTokens();
+    later(0.3);
+    const early = await subject.takeTokens();
+    later(0.1);
+    const refill = await subject.takeTokens();
+
+    // The same wait as the 60-second minute's (4 s): the Wait state serving it is shortened tenfold too.
+    expect(refused).toEqual({ granted: false, waitSeconds: 4 });
+    expect(early).toMatchObject({ granted: false });
+    expect(refill).toEqual({ granted: true });
+  });
+
   it('returns granted to exactly the tokens the bucket holds among 12 concurrent takers', async () => {
     const subject = gate({ requestsPerMinute: 60, burst: 5 });
 
