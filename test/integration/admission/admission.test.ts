@@ -7,7 +7,7 @@ import { type LocalStackProcess, startLocalStackProcess } from '../../helpers/lo
 /*
  * The provider admission gate on its own local stack (the shared one keeps the gate wide open), sized for `npm test`:
  * one stack start serves both tests (a stack's start is most of this file's time), so one gate: 2 job slots, 20
- * requests a minute, 60-second slot leases, 5-second jobs. All in tenfold time (LOCAL_TIME_SCALE=0.1: the Wait
+ * requests a minute, 60-second slot leases, 5-second jobs. All in twentyfold time (LOCAL_TIME_SCALE=0.05: the Wait
  * states, the emulated jobs, the emulator's rate window and the gate's window and leases shrink together, so the
  * ratios the gate lives by hold; LOCAL_WAIT_MS would make every wait one constant and the waiters only spin).
  * The full herd (30 creates, 20 requests a minute) is `npm run bench -- herd`; the crowd, `npm run bench -- admission`.
@@ -18,7 +18,7 @@ beforeAll(async () => {
   stack = await startLocalStackProcess({
     env: {
       LOCAL_WAIT_MS: '',
-      LOCAL_TIME_SCALE: '0.1',
+      LOCAL_TIME_SCALE: '0.05',
       EMULATOR_JOB_MS: '5000',
       PROVIDER_MAX_CONCURRENT_JOBS: '2',
       PROVIDER_REQUESTS_PER_MINUTE: '20',
