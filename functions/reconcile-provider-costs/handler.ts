@@ -33,13 +33,14 @@ const env = parseEnv(reconcileProviderCostsEnvSchema);
 const queue = new DynamoReconcileQueue(ddb, env.TABLE_NAME);
 const videos = new DynamoVideoRepository(ddb, env.TABLE_NAME);
 
+const gate = providerGateFromEnv(env, ddb);
+
 const deps: ReconcileProviderCostsDeps = {
   queue,
-  // Its provider calls count against the same limits as the pipeline's: no token, and the work item is rescheduled.
-  provider: new GatedVideoProvider(
-    new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }),
-    providerGateFromEnv(env, ddb),
-  ),
+  // Its provider calls count against the same limits as the pipeline's: no token, and the work item waits for the
+  // next run (a cancel's or a delete's stop request included).
+  provider: new GatedVideoProvider(new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }), gate),
+  slots: gate,
   costs: new DynamoBilling(ddb, env.TABLE_NAME),
   videos,
   erasure: {
@@ -59,7 +60,11 @@ const deps: ReconcileProviderCostsDeps = {
   clock: () => new Date(),
   logger,
   metrics,
-  options: { lookbackSeconds: env.RECONCILE_LOOKBACK_HOURS * 3600, maxItems: env.RECONCILE_MAX_ITEMS },
+  options: {
+    lookbackSeconds: env.RECONCILE_LOOKBACK_HOURS * 3600,
+    maxItems: env.RECONCILE_MAX_ITEMS,
+    slotLeaseSeconds: env.PROVIDER_SLOT_LEASE_SECONDS,
+  },
 };
 
 /** Room left at the end of the invocation for one more provider request and its writes. */

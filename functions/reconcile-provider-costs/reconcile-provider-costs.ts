@@ -7,6 +7,7 @@ import { failureOf } from '../../shared/pipeline/failure';
 import { claimOrphanedJob } from '../../shared/pipeline/orphaned-job';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { ProviderVideo, VideoProvider } from '../../shared/provider/provider-client';
+import type { ProviderGate } from '../../shared/provider-gate/provider-gate';
 import type { VideoRepository } from '../../shared/repositories/video-repository';
 import { unixSeconds } from '../../shared/video';
 import { type EraseUserDataDeps, eraseUserData } from './erase-user-data';
@@ -20,11 +21,22 @@ export interface ReconcileProviderCostsOptions {
   maxItemFailures?: number;
   /** An orphaned job may be this many seconds older than the video's first create attempt. @default 120 */
   adoptionSkewSeconds?: number;
+  /**
+   * The admission gate's slot lease (PROVIDER_SLOT_LEASE_SECONDS): a held cancel whose job still runs is looked at
+   * again within half of it, renewing the job's slot, so the slot stays taken while the job runs. @default 900
+   */
+  slotLeaseSeconds?: number;
 }
 
 export interface ReconcileProviderCostsDeps {
   queue: ReconcileQueue;
+  /** The provider behind the admission gate: every request takes a token (none: a 429, the run stops). */
   provider: Pick<VideoProvider, 'retrieve' | 'list' | 'delete'>;
+  /**
+   * The admission gate's job slots: a cancelled video's execution is stopped with its job maybe still running at
+   * the provider, so its slot follows the job's outcome here (renewed while it runs, freed once it ended).
+   */
+  slots: Pick<ProviderGate, 'renewSlot' | 'releaseSlot'>;
   /**
    * Records, once, a provider cost the user is not charged for; releases a video whose deadline watch is due;
    * settles held cancels (charged when the provider billed, released otherwise) (money module).
@@ -435,6 +447,8 @@ async function settleHeldCancel(item: ReconcileWorkItem, deps: ReconcileProvider
   }
 
   const now = unixSeconds(deps.clock());
+  // The job ended at the provider (completed, failed, deleted): its slot is free, whatever the money says.
+  if (status === 'completed' || status === 'failed' || status === 'gone') await deps.slots.releaseSlot(item.videoId);
   if (status === 'completed') {
     const result = await deps.costs.chargeCancelled(item.videoId, now);
     await deps.queue.remove(item);
@@ -465,7 +479,11 @@ async function settleHeldCancel(item: ReconcileWorkItem, deps: ReconcileProvider
     await giveUpHeldCancel(item, deps, { why: 'job still unfinished when the window ended', providerStatus: status });
     return { outcome: 'cancelGaveUp' };
   }
-  await deps.queue.reschedule(item, nextDueAt(item, now, deps.options.lookbackSeconds));
+  // Still running at the provider: it still takes one of the account's job slots.
+  await deps.slots.renewSlot(item.videoId);
+  const leaseSeconds = deps.options.slotLeaseSeconds ?? 900;
+  const dueAt = Math.min(nextDueAt(item, now, deps.options.lookbackSeconds), now + Math.max(1, leaseSeconds / 2));
+  await deps.queue.reschedule(item, dueAt);
   return { outcome: 'rescheduled' };
 }
 
@@ -515,7 +533,11 @@ async function giveUpHeldCancel(
 ): Promise<void> {
   const now = unixSeconds(deps.clock());
   const result = await deps.costs.release(item.videoId, { status: 'cancelled', now, settlesHeldCancel: 'gave_up' });
-  if (known.keepFollowing !== true && item.kind === 'cancel_settlement') await deps.queue.remove(item);
+  if (known.keepFollowing !== true && item.kind === 'cancel_settlement') {
+    await deps.queue.remove(item);
+    // Nobody follows the job any more: its slot is not renewed either, so it is given back now.
+    await deps.slots.releaseSlot(item.videoId);
+  }
   if (!result.applied) return;
   deps.metrics.addMetric('CancelledSettlementGaveUp', 'Count', 1);
   deps.logger.error('Gave up waiting for the provider’s outcome of a cancelled video; released at 0', {
@@ -560,6 +582,7 @@ async function deleteProviderCopy(item: ReconcileWorkItem, deps: ReconcileProvid
     status = (await deps.provider.retrieve(providerVideoId)).status;
   } catch (error) {
     if (error instanceof PermanentProviderError && statusOf(error.cause) === 404) {
+      await deps.slots.releaseSlot(item.videoId);
       await deps.queue.remove(item);
       return { outcome: 'providerCopyDeleted' };
     }
@@ -588,6 +611,8 @@ async function deleteProviderCopy(item: ReconcileWorkItem, deps: ReconcileProvid
       return { outcome: 'abandoned' };
     }
   }
+  // The job ended, or this delete stopped it (past the window): no slot is held for it any more.
+  await deps.slots.releaseSlot(item.videoId);
   await deps.queue.remove(item);
   deps.logger.info('Provider copy of a deleted video deleted', { ...keys, providerStatus: status, recorded });
   return { outcome: 'providerCopyDeleted', recorded };

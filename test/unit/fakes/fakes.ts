@@ -367,3 +367,17 @@ export class FakeProviderGate {
     return { granted: true };
   }
 }
+
+/** The admission gate's job slots, recording each call (`renew <holder>`, `release <holder>`). */
+export function fakeSlots() {
+  const calls: string[] = [];
+  return {
+    calls,
+    renewSlot: async (holder: string) => {
+      calls.push(`renew ${holder}`);
+    },
+    releaseSlot: async (holder: string) => {
+      calls.push(`release ${holder}`);
+    },
+  };
+}

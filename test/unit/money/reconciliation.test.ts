@@ -21,7 +21,7 @@ import {
   videoKey,
 } from '../../../shared/table-keys';
 import { type LocalTable, startLocalTable } from '../../helpers/dynamodb-local';
-import { aProviderJob, aVideo, FakeProvider, fakeLogger, fakeMetrics } from '../fakes/fakes';
+import { aProviderJob, aVideo, FakeProvider, fakeLogger, fakeMetrics, fakeSlots } from '../fakes/fakes';
 
 /* The work items written by a release and read by the reconciler, against AWS's DynamoDB Local. */
 
@@ -189,6 +189,7 @@ describe('provider-cost reconciliation work items', () => {
     const deps = {
       queue,
       provider,
+      slots: fakeSlots(),
       costs: billing,
       videos: new DynamoVideoRepository(local.documents, table),
       clock: () => new Date((NOW_S + 60) * 1000),
@@ -235,6 +236,7 @@ describe('provider-cost reconciliation work items', () => {
     const deps = {
       queue,
       provider,
+      slots: fakeSlots(),
       costs: billing,
       videos: new DynamoVideoRepository(local.documents, table),
       clock: () => new Date(deadline * 1000),
@@ -307,6 +309,7 @@ describe('provider-cost reconciliation work items', () => {
       {
         queue,
         provider: new FakeProvider(),
+        slots: fakeSlots(),
         costs: billing,
         videos: new DynamoVideoRepository(local.documents, table),
         clock: () => new Date(deadlineWatchAt(NOW_S) * 1000),
