@@ -2,23 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiError, invalidParam, serverError, videoNotFound } from './api-error';
+import { ConcurrencyLimiter } from './concurrency-limit';
 import { type ContentVariant, contentFor, FIXTURE_SECONDS, videoSha256 } from './content';
 import { type FinishJobs, handleControl } from './control';
 import { type EmulatorRoute, FaultState, type Faults, faultsSchema } from './faults';
 import { type Headers, isMultipart, sendJson } from './http-reply';
 import { type Job, JobStore, toResource } from './jobs';
+import { listPage } from './list-page';
 import { RequestRateLimiter } from './rate-limit';
 import { type Body, readBody } from './request-body';
 import { matchRoute, type RouteMatch } from './routes';
 import { streamContent } from './streaming';
-import {
-  parseCreateVideo,
-  parseEdit,
-  parseExtend,
-  parseListQuery,
-  parseRemix,
-  type SourceVideoInput,
-} from './validation';
+import { parseCreateVideo, parseEdit, parseExtend, parseRemix, type SourceVideoInput } from './validation';
 import { type WebhookConfig, WebhookSender } from './webhooks';
 
 export interface EmulatorOptions {
@@ -110,17 +105,17 @@ class Emulator {
   private createRequests = 0;
   private readonly requestCounts = new Map<EmulatorRoute, number>();
   private readonly rateLimiter: RequestRateLimiter;
-  /** The most jobs seen running at once since the last reset (reported by the control route). */
-  private maxRunningJobs = 0;
+  private readonly concurrency: ConcurrencyLimiter;
 
   constructor(
     private readonly apiKey: string,
     private readonly faults: FaultState,
     private readonly jobs: JobStore,
-    private readonly timeScale: number,
-    private readonly defaultMaxConcurrentJobs: number | null,
+    timeScale: number,
+    defaultMaxConcurrentJobs: number | null,
   ) {
     this.rateLimiter = new RequestRateLimiter(faults, timeScale);
+    this.concurrency = new ConcurrencyLimiter(jobs, faults, defaultMaxConcurrentJobs, timeScale);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -180,7 +175,7 @@ class Emulator {
         sendJson(res, 200, toResource(this.requireJob(id)), headers);
         return;
       case 'list':
-        sendJson(res, 200, this.list(url.searchParams), headers);
+        sendJson(res, 200, listPage(this.jobs.all(), url.searchParams), headers);
         return;
       case 'delete': {
         const job = this.requireJob(id);
@@ -254,10 +249,7 @@ class Emulator {
     input: { prompt: string; model: string; size: string; seconds: string },
     remixedFromVideoId: string | null = null,
   ): Job {
-    const running = this.runningJobs();
-    const limit = this.faults.maxConcurrentJobs ?? this.defaultMaxConcurrentJobs;
-    if (limit !== null && running >= limit) throw concurrencyLimited(limit, this.jobs.soonestEndMs(), this.timeScale);
-    this.maxRunningJobs = Math.max(this.maxRunningJobs, running + 1);
+    this.concurrency.admit();
     return this.jobs.create({
       prompt: input.prompt,
       model: input.model,
@@ -267,30 +259,6 @@ class Emulator {
       plan: this.faults.planJob(input.prompt),
       contentTtlSeconds: this.faults.contentTtlSeconds,
     });
-  }
-
-  private runningJobs(): number {
-    return this.jobs.all().filter((job) => job.status === 'queued' || job.status === 'in_progress').length;
-  }
-
-  private list(query: URLSearchParams): unknown {
-    const { limit, order, after } = parseListQuery(query);
-    const all = this.jobs.all();
-    if (order === 'desc') all.reverse();
-    let start = 0;
-    if (after !== null) {
-      const index = all.findIndex((job) => job.id === after);
-      if (index < 0) throw invalidParam('after', `No video found with id '${after}'.`);
-      start = index + 1;
-    }
-    const page = all.slice(start, start + limit);
-    return {
-      object: 'list',
-      data: page.map(toResource),
-      first_id: page[0]?.id ?? null,
-      last_id: page.at(-1)?.id ?? null,
-      has_more: all.length > start + limit,
-    };
   }
 
   private async download(id: string, query: URLSearchParams, res: ServerResponse, headers: Headers): Promise<void> {
@@ -382,8 +350,8 @@ class Emulator {
       data,
       create_requests: this.createRequests,
       requests: Object.fromEntries(this.requestCounts),
-      running_jobs: this.runningJobs(),
-      max_running_jobs: this.maxRunningJobs,
+      running_jobs: this.concurrency.running(),
+      max_running_jobs: this.concurrency.maxRunningJobs,
     };
   }
 
@@ -407,24 +375,10 @@ class Emulator {
     this.faults.reset();
     this.jobs.clear();
     this.createRequests = 0;
-    this.maxRunningJobs = 0;
+    this.concurrency.reset();
     this.requestCounts.clear();
     this.rateLimiter.reset();
   }
-}
-
-/**
- * The 429 a provider answers to a create over its concurrency limit: OpenAI's error envelope with `retry-after`
- * (whole seconds until the first running job is due to end, 1..60).
- */
-function concurrencyLimited(limit: number, soonestEndMs: number | null, timeScale: number): ApiError {
-  // retry-after in unscaled seconds like the rate limiter's: the local engine's waits scale it back down.
-  const seconds = Math.min(60, Math.max(1, Math.ceil((soonestEndMs ?? 1000) / 1000 / timeScale)));
-  return new ApiError(
-    429,
-    `Too many concurrent video jobs: Limit ${limit}. Please try again in ${seconds}s once a running job has finished.`,
-    { type: 'requests', code: 'rate_limit_exceeded', headers: { 'retry-after': String(seconds) } },
-  );
 }
 
 async function describeContent(
