@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { providerGateSlotsKey, providerGateTokensKey, type TableKey } from '../table-keys';
 
 /*
@@ -84,6 +84,15 @@ interface TokensItem {
   version: number;
 }
 
+/** The gate's slots item could not be created for lost races (a first write under a crowd): the caller retries. */
+export class ProviderGateBusyError extends Error {
+  override readonly name = 'ProviderGateBusyError';
+
+  constructor(provider: string) {
+    super(`The admission gate's slots of ${provider} could not be written: every attempt lost its race`);
+  }
+}
+
 /** The gate of one provider; see the module comment. */
 export class ProviderGate {
   private readonly limits: Required<ProviderGateLimits>;
@@ -154,20 +163,56 @@ export class ProviderGate {
    * provider whoever thought the slot free, and counting it keeps the gate honest.
    */
   async renewSlot(holder: string): Promise<void> {
-    await this.update<SlotsItem>(providerGateSlotsKey(this.deps.provider), emptySlots, (item) => {
-      const now = this.nowSeconds();
-      return { ...item, leases: { ...liveLeases(item.leases, now), [holder]: now + this.limits.leaseSeconds } };
-    });
+    const leaseEnd = this.nowSeconds() + this.limits.leaseSeconds;
+    await this.edit(holder, 'SET #leases.#holder = :leaseEnd', { ':leaseEnd': leaseEnd }, (item) => ({
+      ...item,
+      leases: { ...item.leases, [holder]: leaseEnd },
+    }));
   }
 
-  /** Frees `holder`'s slot (its job ended at the provider); nothing when it holds none. */
+  /** Frees `holder`'s slot (its job ended at the provider) and its place in line; nothing when it has neither. */
   async releaseSlot(holder: string): Promise<void> {
-    await this.update<SlotsItem>(providerGateSlotsKey(this.deps.provider), emptySlots, (item) => {
-      if (item.leases[holder] === undefined && item.queue[holder] === undefined) return undefined;
+    await this.edit(holder, 'REMOVE #leases.#holder, #queue.#holder', {}, (item) => {
       const { [holder]: _released, ...leases } = item.leases;
       const { [holder]: _gone, ...queue } = item.queue;
       return { ...item, leases, queue };
     });
+  }
+
+  /**
+   * Changes one holder's entries in place: one UpdateItem that also moves the version, so it never loses a race
+   * (under a crowd of waiters a read-modify-write release lost every attempt and the slot stayed taken until its
+   * lease lapsed) and a taker that read before it fails its conditional write and reads again. Only when the item
+   * does not exist yet is it written whole.
+   */
+  private async edit(
+    holder: string,
+    expression: string,
+    values: Record<string, number>,
+    whole: (item: SlotsItem) => SlotsItem,
+  ): Promise<void> {
+    const key = providerGateSlotsKey(this.deps.provider);
+    try {
+      await this.deps.ddb.send(
+        new UpdateCommand({
+          TableName: this.deps.tableName,
+          Key: key,
+          UpdateExpression: `${expression} ADD #version :one`,
+          ConditionExpression: 'attribute_exists(#leases) AND attribute_exists(#queue)',
+          ExpressionAttributeNames: {
+            '#holder': holder,
+            '#leases': 'leases',
+            '#queue': 'queue',
+            '#version': 'version',
+          },
+          ExpressionAttributeValues: { ...values, ':one': 1 },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const written = await this.update<SlotsItem>(key, emptySlots, whole);
+      if (!written) throw new ProviderGateBusyError(this.deps.provider);
+    }
   }
 
   /** Takes `count` tokens when the bucket holds them; else says how long until it will. */

@@ -60,6 +60,27 @@ describe('ProviderGate', () => {
     expect((await subject.snapshot()).running).toHaveLength(3);
   });
 
+  it('frees and renews slots while a crowd of waiters writes the same item, without losing either', async () => {
+    const subject = gate({ maxConcurrentJobs: 3, leaseSeconds: 60 });
+    await Promise.all(['done-1', 'done-2', 'running'].map((holder) => subject.acquireSlot(holder)));
+
+    // 40 new waiters write their queue entries while two holders release and one renews.
+    await Promise.all([
+      ...Array.from({ length: 40 }, (_, i) => subject.acquireSlot(`waiter-${i}`)),
+      subject.releaseSlot('done-1'),
+      subject.releaseSlot('done-2'),
+      subject.renewSlot('running'),
+    ]);
+    later(59);
+    const { running } = await subject.snapshot();
+
+    // The freed slots may have gone to waiters; the released holders hold none, the renewed one still does.
+    expect(running).toContain('running');
+    expect(running).not.toContain('done-1');
+    expect(running).not.toContain('done-2');
+    expect(running.length).toBeLessThanOrEqual(3);
+  });
+
   it('returns granted again to a holder that asks twice, without taking a second slot', async () => {
     const subject = gate({ maxConcurrentJobs: 1 });
 
