@@ -7,20 +7,27 @@ import { s3 } from '../../shared/aws/s3';
 import { parseEnv } from '../../shared/config';
 import { DynamoReconcileQueue } from '../../shared/money/reconciliation';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
-import type { JobState, PipelineState, RateLimitedCreate } from '../../shared/pipeline/types';
+import type { JobState, PipelineState, RateLimitedCreate, WaitingForProvider } from '../../shared/pipeline/types';
 import { DynamoWorkMeter, meterTaskWork } from '../../shared/pipeline/work-meter';
 import { logger, metrics, tracer } from '../../shared/powertools';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
+import { providerGateFromEnv } from '../../shared/provider-gate/from-env';
+import { GatedVideoProvider } from '../../shared/provider-gate/gated-provider';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { S3ObjectStore } from '../../shared/storage/object-store';
 import { type CreateGenerationJobDeps, createGenerationJob } from './create-generation-job';
 import { createGenerationJobEnvSchema } from './env';
 
 const env = parseEnv(createGenerationJobEnvSchema);
+const gate = providerGateFromEnv(env, ddb);
 
 const deps: CreateGenerationJobDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
-  provider: new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }),
+  // createGenerationJob takes each visit's tokens itself; only further list pages take one here.
+  provider: new GatedVideoProvider(new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }), gate, {
+    prepaid: ['create', 'remix', 'edit', 'extend', 'list'],
+  }),
+  gate,
   reconcile: new DynamoReconcileQueue(ddb, env.TABLE_NAME),
   objects: new S3ObjectStore(s3),
   clock: () => new Date(),
@@ -29,8 +36,8 @@ const deps: CreateGenerationJobDeps = {
   adoptionSkewSeconds: env.PROVIDER_ADOPTION_SKEW_SECONDS,
 };
 
-/** Task CreateGenerationJob: `{videoId, userId}` (and `job` after a rate limit) → JobState or RateLimitedCreate (ResultPath `$.job`). */
-export const handler = middy<PipelineState, JobState | RateLimitedCreate>()
+/** Task CreateGenerationJob: `{videoId, userId}` (and `job` after a rate limit) → JobState, RateLimitedCreate or WaitingForProvider (ResultPath `$.job`). */
+export const handler = middy<PipelineState, JobState | RateLimitedCreate | WaitingForProvider>()
   .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))

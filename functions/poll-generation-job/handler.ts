@@ -9,15 +9,19 @@ import type { JobState, PipelineState } from '../../shared/pipeline/types';
 import { DynamoWorkMeter, meterTaskWork } from '../../shared/pipeline/work-meter';
 import { logger, metrics, tracer } from '../../shared/powertools';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
+import { providerGateFromEnv } from '../../shared/provider-gate/from-env';
+import { GatedVideoProvider } from '../../shared/provider-gate/gated-provider';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { pollGenerationJobEnvSchema } from './env';
 import { type PollGenerationJobDeps, pollGenerationJob, pollInput } from './poll-generation-job';
 
 const env = parseEnv(pollGenerationJobEnvSchema);
+const gate = providerGateFromEnv(env, ddb);
 
 const deps: PollGenerationJobDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
-  provider: new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }),
+  provider: new GatedVideoProvider(new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }), gate),
+  gate,
   clock: () => new Date(),
   logger,
   metrics,

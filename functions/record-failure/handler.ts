@@ -8,6 +8,7 @@ import { DynamoReleaser } from '../../shared/money/release';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
 import type { PipelineState } from '../../shared/pipeline/types';
 import { logger, metrics, tracer } from '../../shared/powertools';
+import { providerGateFromEnv } from '../../shared/provider-gate/from-env';
 import { recordFailureEnvSchema } from './env';
 import { type RecordFailureDeps, recordFailure } from './record-failure';
 
@@ -15,6 +16,7 @@ const env = parseEnv(recordFailureEnvSchema);
 
 const deps: RecordFailureDeps = {
   money: new DynamoReleaser(ddb, env.TABLE_NAME, { awsPrices: env.AWS_UNIT_PRICES }),
+  gate: providerGateFromEnv(env, ddb),
   clock: () => new Date(),
   logger,
   metrics,
