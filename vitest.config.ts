@@ -38,7 +38,12 @@ export default defineConfig({
           maxWorkers: 1,
           sequence: { groupOrder: 1 },
           include: ['test/integration/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, 'test/integration/provider-emulator/**', 'test/integration/chaos/**'],
+          exclude: [
+            ...configDefaults.exclude,
+            'test/integration/provider-emulator/**',
+            'test/integration/chaos/**',
+            'test/integration/admission/**',
+          ],
           globalSetup: ['test/integration/local-stack/global-setup.ts'],
         },
       },
@@ -50,6 +55,16 @@ export default defineConfig({
           maxWorkers: 1,
           sequence: { groupOrder: 1 },
           include: ['test/integration/chaos/**/*.test.ts'],
+        },
+      },
+      {
+        // The admission gate's runs start their own stacks (limited gate, time-scaled): they need no shared one.
+        extends: true,
+        test: {
+          name: 'admission',
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
+          include: ['test/integration/admission/**/*.test.ts'],
         },
       },
     ],

@@ -36,6 +36,7 @@ export function buildApp(props: BuildAppProps = {}): App {
     userPool: stateful.userPool,
     userPoolClient: stateful.userPoolClient,
     providerBaseUrl: config.providerBaseUrl,
+    providerLimits: config.providerLimits,
     corsAllowOrigins: config.corsAllowOrigins,
     alarmEmail: config.alarmEmail,
   });

@@ -14,13 +14,22 @@ export const CONTEXT_KEYS = {
   corsAllowOrigins: 'reelflow:corsAllowOrigins',
   /** Email address subscribed to the alarm topic (optional: without it, subscribe to the topic out of band). */
   alarmEmail: 'reelflow:alarmEmail',
+  /** The admission gate: jobs the provider account runs at once (PROVIDER_MAX_CONCURRENT_JOBS; default 2). */
+  providerMaxConcurrentJobs: 'reelflow:providerMaxConcurrentJobs',
+  /** The admission gate: requests per minute to the provider account (PROVIDER_REQUESTS_PER_MINUTE; default 20). */
+  providerRequestsPerMinute: 'reelflow:providerRequestsPerMinute',
 } as const;
+
+/** The admission gate's limits when the context sets none: what a small provider account can live with. */
+export const DEFAULT_PROVIDER_LIMITS = { maxConcurrentJobs: 2, requestsPerMinute: 20 } as const;
 
 /** Deployment settings read from CDK context, validated once. */
 export interface ReelflowConfig {
   readonly providerBaseUrl: string;
   readonly corsAllowOrigins: string[];
   readonly alarmEmail: string | undefined;
+  /** The admission gate's limits for the provider account. */
+  readonly providerLimits: { readonly maxConcurrentJobs: number; readonly requestsPerMinute: number };
 }
 
 /** The `context` block of cdk.json: the defaults `cdk` itself applies, so that `buildApp()` behaves the same. */
@@ -53,7 +62,20 @@ export function readConfig(node: Node): ReelflowConfig {
       `Context "${CONTEXT_KEYS.alarmEmail}" must be an email address (got ${JSON.stringify(alarmEmail)})`,
     );
   }
+  const positive = (key: string, fallback: number): number => {
+    const raw = node.tryGetContext(key) as unknown;
+    if (raw === undefined) return fallback;
+    const value = typeof raw === 'string' ? Number(raw) : raw;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      throw new Error(`Context "${key}" must be a positive integer (got ${JSON.stringify(raw)})`);
+    }
+    return value;
+  };
   return {
+    providerLimits: {
+      maxConcurrentJobs: positive(CONTEXT_KEYS.providerMaxConcurrentJobs, DEFAULT_PROVIDER_LIMITS.maxConcurrentJobs),
+      requestsPerMinute: positive(CONTEXT_KEYS.providerRequestsPerMinute, DEFAULT_PROVIDER_LIMITS.requestsPerMinute),
+    },
     providerBaseUrl: providerBaseUrl.replace(/\/+$/, ''),
     corsAllowOrigins: origins as string[],
     alarmEmail: alarmEmail as string | undefined,

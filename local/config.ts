@@ -1,4 +1,6 @@
 import { resolve } from 'node:path';
+import * as z from 'zod/mini';
+import { providerEnvSchema } from '../shared/config';
 import { type AwsFaultsConfig, parseAwsFaults } from './aws-faults/config';
 
 /** The local stack's configuration, from the environment variables README.md documents. */
@@ -18,6 +20,15 @@ export interface LocalConfig {
   providerApiKey: string | undefined;
   /** How long an emulated generation takes (`EMULATOR_JOB_MS`). */
   emulatorJobMs: number;
+  /**
+   * The admission gate's limits and lease for the local functions (`PROVIDER_MAX_CONCURRENT_JOBS`,
+   * `PROVIDER_REQUESTS_PER_MINUTE`, `PROVIDER_SLOT_LEASE_SECONDS`); unset keeps the deployment's. Under
+   * `LOCAL_TIME_SCALE` the gate's durations shrink with every other wait: its rate window
+   * (`PROVIDER_RATE_WINDOW_SECONDS`, 60 s × the scale, as the emulator's) and its lease (given or default, × the scale).
+   */
+  providerLimits: Partial<Record<GateSetting, string>>;
+  /** The emulator refuses a create over this many running jobs with 429 (`EMULATOR_MAX_CONCURRENT_JOBS`; unset: no limit). */
+  emulatorMaxConcurrentJobs: number | undefined;
   /** When set, every Wait state and retry pause of the local engine lasts this many ms (`LOCAL_WAIT_MS`). */
   localWaitMs: number | undefined;
   /**
@@ -68,6 +79,10 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     providerBaseUrl: env.PROVIDER_BASE_URL || undefined,
     providerApiKey: env.PROVIDER_API_KEY || undefined,
     emulatorJobMs: integer(env, 'EMULATOR_JOB_MS', 30_000),
+    providerLimits: providerLimits(env, timeScale(env)),
+    emulatorMaxConcurrentJobs: env.EMULATOR_MAX_CONCURRENT_JOBS
+      ? Math.max(1, integer(env, 'EMULATOR_MAX_CONCURRENT_JOBS', 1))
+      : undefined,
     localWaitMs: env.LOCAL_WAIT_MS ? integer(env, 'LOCAL_WAIT_MS', 0) : undefined,
     timeScale: timeScale(env),
     taskRepeat: Math.max(1, integer(env, 'LOCAL_TASK_REPEAT', 1)),
@@ -77,6 +92,30 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     awsFaults: parseAwsFaults(env.LOCAL_AWS_FAULTS),
     imageUrlAllowPrivateHosts: env.LOCAL_IMAGE_URL_ALLOW_PRIVATE_HOSTS ?? '',
     providerWebhooks: onOff(env, 'PROVIDER_WEBHOOKS', true),
+  };
+}
+
+type GateSetting =
+  | 'PROVIDER_MAX_CONCURRENT_JOBS'
+  | 'PROVIDER_REQUESTS_PER_MINUTE'
+  | 'PROVIDER_SLOT_LEASE_SECONDS'
+  | 'PROVIDER_RATE_WINDOW_SECONDS';
+
+function providerLimits(env: NodeJS.ProcessEnv, scale: number | undefined): Partial<Record<GateSetting, string>> {
+  const limits: Partial<Record<GateSetting, string>> = Object.fromEntries(
+    (['PROVIDER_MAX_CONCURRENT_JOBS', 'PROVIDER_REQUESTS_PER_MINUTE', 'PROVIDER_SLOT_LEASE_SECONDS'] as const)
+      .filter((name) => env[name])
+      .map((name) => [name, String(Math.max(1, integer(env, name, 1)))]),
+  );
+  if (scale === undefined) return limits;
+  // The functions only read durations: the scaled clock of a local run is these two settings.
+  const lease = Number(
+    limits.PROVIDER_SLOT_LEASE_SECONDS ?? z.parse(providerEnvSchema.shape.PROVIDER_SLOT_LEASE_SECONDS, undefined),
+  );
+  return {
+    ...limits,
+    PROVIDER_SLOT_LEASE_SECONDS: String(Math.max(1, lease * scale)),
+    PROVIDER_RATE_WINDOW_SECONDS: String(60 * scale),
   };
 }
 

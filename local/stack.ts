@@ -114,6 +114,9 @@ export async function startLocalStack(
         apiKey: providerApiKey,
         timeScale: config.timeScale ?? 1,
         webhook: webhooks.emulatorTarget,
+        ...(config.emulatorMaxConcurrentJobs === undefined
+          ? {}
+          : { maxConcurrentJobs: config.emulatorMaxConcurrentJobs }),
       });
       stops.push(() => emulator.close());
       providerUrl = emulator.url;
@@ -130,7 +133,7 @@ export async function startLocalStack(
     const tables = await createTablesFromTemplate(client, template).finally(() => client.destroy());
 
     const functions = describeFunctions(template, (environment) =>
-      localizeEnvironment(environment, { providerUrl: providerUrl! }),
+      localizeEnvironment(environment, { providerUrl: providerUrl!, limits: config.providerLimits }),
     );
     for (const arn of new Set(functions.flatMap((fn) => fn.environment.PROVIDER_SECRET_ARN ?? []))) {
       await secrets.merge(arn, { apiKey: providerApiKey });
@@ -246,13 +249,13 @@ function awsEnvironment(config: Pick<LocalConfig, 'metrics' | 'imageUrlAllowPriv
 }
 
 /**
- * A function's template environment, made local: the provider is the emulator (or PROVIDER_BASE_URL).
- * PROVIDER_SECRET_ARN stays: the local Secrets Manager serves that secret.
+ * A function's template environment, made local: the provider is the emulator (or PROVIDER_BASE_URL), with the
+ * admission gate's limits `npm start` was given. PROVIDER_SECRET_ARN stays: the local Secrets Manager serves that secret.
  */
 export function localizeEnvironment(
   environment: Record<string, string>,
-  provider: { providerUrl: string },
+  provider: { providerUrl: string; limits?: Record<string, string> },
 ): Record<string, string> {
   if (environment.PROVIDER_BASE_URL === undefined) return environment;
-  return { ...environment, PROVIDER_BASE_URL: provider.providerUrl };
+  return { ...environment, ...provider.limits, PROVIDER_BASE_URL: provider.providerUrl };
 }

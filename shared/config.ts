@@ -39,6 +39,17 @@ export const providerEnvSchema = z.object({
   PROVIDER_SECRET_ARN: nonEmpty('PROVIDER_SECRET_ARN'),
   PROVIDER_TIMEOUT_MS: z._default(z.coerce.number().check(z.int(), z.positive()), 30_000),
   PROVIDER_SECRET_MAX_AGE_SECONDS: z._default(z.coerce.number().check(z.int(), z.positive()), 300),
+  /** The admission gate (shared/provider-gate): jobs the provider account may run at once. */
+  PROVIDER_MAX_CONCURRENT_JOBS: z._default(z.coerce.number().check(z.int(), z.positive()), 2),
+  /** The admission gate: requests per minute reelflow sends the provider account (every kind counts). */
+  PROVIDER_REQUESTS_PER_MINUTE: z._default(z.coerce.number().check(z.int(), z.positive()), 20),
+  /**
+   * The admission gate: how long a job's slot lasts unless a poll renews it (seconds); longer than the longest wait
+   * between two polls (60 s).
+   */
+  PROVIDER_SLOT_LEASE_SECONDS: z._default(z.coerce.number().check(z.positive()), 900),
+  /** The admission gate: how long the provider's rate-limit minute lasts (seconds); a provider's minute is 60. */
+  PROVIDER_RATE_WINDOW_SECONDS: z._default(z.coerce.number().check(z.positive()), 60),
 });
 
 /** The deployment's model allowlist (comma-separated), optional. */

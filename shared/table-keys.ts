@@ -33,6 +33,8 @@ import { createHash } from 'node:crypto';
  * | webhook endpoint (secrets)      | `USER#{userId}`          | `WEBHOOK#{endpointId}`             | –                                     |
  * | webhook event to dispatch       | `WEBHOOKOUTBOX`          | `{videoId}#{event type}`           | –                                     |
  * | webhook delivery (log)          | `WEBHOOK#{endpointId}`   | `DELIVERY#{createdAt, 10 digits}#{eventId}` | –                            |
+ * | provider gate: job slots        | `PROVIDERGATE#{provider}` | `SLOTS`                           | –                                     |
+ * | provider gate: request tokens   | `PROVIDERGATE#{provider}` | `TOKENS`                          | –                                     |
  *
  * Webhooks: a user's endpoints are listed from the `USER#` partition (endpoint ids sort by time); an outbox item is
  * written in the transaction that changes a video's status and removed once dispatched (its key is the video and
@@ -172,3 +174,7 @@ export const webhookDeliveryKey = (endpointId: string, eventCreatedAt: number, e
   pk: webhookDeliveriesPartition(endpointId),
   sk: `${WEBHOOK_DELIVERY_PREFIX}${reconcileDuePrefix(eventCreatedAt)}#${eventId}`,
 });
+/** The provider admission gate's semaphore (leases and waiting tickets) of one provider account (shared/provider-gate). */
+export const providerGateSlotsKey = (provider: string): TableKey => ({ pk: `PROVIDERGATE#${provider}`, sk: 'SLOTS' });
+/** The provider admission gate's token bucket (requests per minute) of one provider account. */
+export const providerGateTokensKey = (provider: string): TableKey => ({ pk: `PROVIDERGATE#${provider}`, sk: 'TOKENS' });

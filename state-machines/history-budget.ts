@@ -1,5 +1,6 @@
 import { TRANSIENT_RETRY } from '../shared/pipeline/duration';
 import { POLL_POLICY, RATE_LIMITED_CREATE_POLICY } from '../shared/poll-policy';
+import { PROVIDER_GATE_POLICY } from '../shared/provider-gate/policy';
 
 /** Step Functions Standard executions fail once their history reaches this many events. */
 export const EXECUTION_HISTORY_EVENT_LIMIT = 25_000;
@@ -36,13 +37,16 @@ export interface HistoryBudget {
   readonly pollIterations: number;
   /** Events of one rate-limit iteration: IsProviderRateLimited + WaitForProviderRateLimit + CreateGenerationJob. */
   readonly eventsPerRateLimitIteration: number;
+  /** Events of one admission iteration: IsProviderRateLimited + WaitForProviderAdmission + CreateGenerationJob. */
+  readonly eventsPerAdmissionIteration: number;
   /** Upper bound of the events in the longest run. */
   readonly totalEvents: number;
 }
 
 /**
  * The most history events one execution can produce: CreateGenerationJob with every rate-limit wait (each one
- * IsProviderRateLimited, WaitForProviderRateLimit and another CreateGenerationJob), then the longest poll loop, then
+ * IsProviderRateLimited, WaitForProviderRateLimit and another CreateGenerationJob) and every admission-gate wait
+ * (IsProviderRateLimited, WaitForProviderAdmission, CreateGenerationJob), then the longest poll loop, then
  * StoreVideoInS3 and RecordCompletion and VideoReady, plus RecordFailure and VideoFailed (a run ends through one
  * of the two, counting both keeps the bound simple); every Task uses every retry.
  */
@@ -50,6 +54,7 @@ export function maxExecutionHistoryEvents(
   policy: { readonly maxPolls: number } = POLL_POLICY,
   retry: { readonly maxAttempts: number } = TRANSIENT_RETRY,
   rateLimit: { readonly maxWaits: number } = RATE_LIMITED_CREATE_POLICY,
+  gate: { readonly maxWaits: number } = PROVIDER_GATE_POLICY,
 ): HistoryBudget {
   const attemptsPerTask = 1 + retry.maxAttempts;
   const eventsPerTask = attemptsPerTask * EVENTS_PER_STATE.taskAttempt;
@@ -57,9 +62,11 @@ export function maxExecutionHistoryEvents(
   const pollIterations = policy.maxPolls + 1;
   const tasksOutsideTheLoop = 4; // CreateGenerationJob, StoreVideoInS3, RecordCompletion, RecordFailure
   const eventsPerRateLimitIteration = EVENTS_PER_STATE.choice + EVENTS_PER_STATE.wait + eventsPerTask;
+  const eventsPerAdmissionIteration = EVENTS_PER_STATE.choice + EVENTS_PER_STATE.wait + eventsPerTask;
   const totalEvents =
     EVENTS_PER_STATE.execution +
     rateLimit.maxWaits * eventsPerRateLimitIteration +
+    gate.maxWaits * eventsPerAdmissionIteration +
     EVENTS_PER_STATE.choice + // IsProviderRateLimited after the last create
     tasksOutsideTheLoop * eventsPerTask +
     pollIterations * eventsPerPollIteration +
@@ -71,6 +78,7 @@ export function maxExecutionHistoryEvents(
     eventsPerPollIteration,
     pollIterations,
     eventsPerRateLimitIteration,
+    eventsPerAdmissionIteration,
     totalEvents,
   };
 }

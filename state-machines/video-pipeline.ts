@@ -13,6 +13,7 @@ export { TRANSIENT_RETRY } from '../shared/pipeline/duration';
  * The video pipeline: one Standard execution per video (JSONPath), named after the video id.
  *
  *   CreateGenerationJob → IsProviderRateLimited ─rate_limited→ WaitForProviderRateLimit → CreateGenerationJob
+ *                                               ─waiting_for_provider→ WaitForProviderAdmission → CreateGenerationJob
  *        otherwise → WaitBeforePoll → PollGenerationJob → IsGenerationFinished ─completed→ StoreVideoInS3
  *                        ↑__________________________________________| otherwise           → RecordCompletion
  *                                                                                           → VideoReady
@@ -26,6 +27,7 @@ export const STATE_NAMES = {
   createGenerationJob: 'CreateGenerationJob',
   isProviderRateLimited: 'IsProviderRateLimited',
   waitForProviderRateLimit: 'WaitForProviderRateLimit',
+  waitForProviderAdmission: 'WaitForProviderAdmission',
   waitBeforePoll: 'WaitBeforePoll',
   pollGenerationJob: 'PollGenerationJob',
   isGenerationFinished: 'IsGenerationFinished',
@@ -119,12 +121,22 @@ export function buildVideoPipeline(scope: Construct, fns: VideoPipelineFunctions
     comment: 'The provider answered 429 to the create: wait its retry-after ($.job.waitSeconds), then create again',
     time: sfn.WaitTime.secondsPath('$.job.waitSeconds'),
   });
+  const waitForProviderAdmission = new sfn.Wait(scope, STATE_NAMES.waitForProviderAdmission, {
+    comment:
+      'The admission gate had no job slot or request token for the video yet (it stays queued, its ticket keeps its place): wait ($.job.waitSeconds), then ask again',
+    time: sfn.WaitTime.secondsPath('$.job.waitSeconds'),
+  });
   const isProviderRateLimited = new sfn.Choice(scope, STATE_NAMES.isProviderRateLimited, {
-    comment: 'A rate-limited create waits and tries again (bounded by CreateGenerationJob); an accepted job is polled',
+    comment:
+      'A rate-limited create, or one the admission gate holds back, waits and tries again (bounded by CreateGenerationJob); an accepted job is polled',
   })
     .when(
       sfn.Condition.stringEquals('$.job.status', 'rate_limited'),
       waitForProviderRateLimit.next(createGenerationJob),
+    )
+    .when(
+      sfn.Condition.stringEquals('$.job.status', 'waiting_for_provider'),
+      waitForProviderAdmission.next(createGenerationJob),
     )
     .otherwise(waitBeforePoll.next(pollGenerationJob).next(isGenerationFinished));
 

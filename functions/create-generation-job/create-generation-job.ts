@@ -2,6 +2,7 @@ import {
   ConflictError,
   GenerationFailedError,
   PermanentProviderError,
+  ProviderGateWaitError,
   ProviderRateLimitedError,
   ProviderRejectedError,
   RetryableProviderError,
@@ -9,17 +10,25 @@ import {
 import { MAX_UPLOAD_BYTES } from '../../shared/http/limits';
 import { orphanedJobWorkItem, type ReconcileQueue } from '../../shared/money/reconciliation';
 import { claimOrphanedJob, remixSourceOf } from '../../shared/pipeline/orphaned-job';
-import type { JobState, PipelineState, RateLimitedCreate } from '../../shared/pipeline/types';
+import type { JobState, PipelineState, RateLimitedCreate, WaitingForProvider } from '../../shared/pipeline/types';
 import { nextWaitSeconds, RATE_LIMITED_CREATE_POLICY, rateLimitedWaitSeconds } from '../../shared/poll-policy';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { ProviderCreateParams, ProviderVideo, VideoProvider } from '../../shared/provider/provider-client';
+import { PROVIDER_GATE_POLICY } from '../../shared/provider-gate/policy';
+import type { ProviderGate } from '../../shared/provider-gate/provider-gate';
 import type { VideoRepository } from '../../shared/repositories/video-repository';
 import type { ObjectStore } from '../../shared/storage/object-store';
 import { isTerminal, unixSeconds, type VideoRecord } from '../../shared/video';
 
 export interface CreateGenerationJobDeps {
   videos: Pick<VideoRepository, 'get' | 'recordCreateAttempt' | 'claimProviderJob' | 'saveProviderJob'>;
+  /** The provider behind the admission gate's token bucket (GatedVideoProvider): every request takes a token. */
   provider: Pick<VideoProvider, 'create' | 'remix' | 'edit' | 'extend' | 'list'>;
+  /**
+   * The admission gate: a job slot is taken before the create and given back when no job came of it; the visit's
+   * request tokens are taken before its attempt is recorded.
+   */
+  gate: Pick<ProviderGate, 'acquireSlot' | 'releaseSlot' | 'takeTokens'>;
   /** Where a video's reference image is stored (read to send it to the provider). */
   objects: Pick<ObjectStore, 'get'>;
   /** Where a job accepted for a video that ended meanwhile is handed over (money module). */
@@ -48,13 +57,63 @@ export interface CreateGenerationJobDeps {
 export async function createGenerationJob(
   input: PipelineState,
   deps: CreateGenerationJobDeps,
-): Promise<JobState | RateLimitedCreate> {
+): Promise<JobState | RateLimitedCreate | WaitingForProvider> {
   try {
     return await createOrAdoptJob(input, deps);
   } catch (error) {
+    if (error instanceof ProviderGateWaitError) return waitForGate(input, 'token', error.retryAfterSeconds, deps);
+    if (error instanceof ProviderRejectedError || error instanceof GenerationFailedError) {
+      // No job runs at the provider for this video: its slot goes to the next in line at once.
+      await deps.gate.releaseSlot(input.videoId);
+    }
     if (!(error instanceof RetryableProviderError && error.rateLimited)) throw error;
     return rateLimited(input, error, deps);
   }
+}
+
+/** The counters and ticket an earlier rate-limited or gated create left in `$.job`. */
+function loopState(input: PipelineState): { rateLimitedCreates: number; gateWaits: number; ticket?: number } {
+  const job = input.job;
+  if (job?.status === 'rate_limited' || job?.status === 'waiting_for_provider') {
+    return {
+      rateLimitedCreates: job.rateLimitedCreates,
+      gateWaits: job.gateWaits ?? 0,
+      ...(job.ticket === undefined ? {} : { ticket: job.ticket }),
+    };
+  }
+  return { rateLimitedCreates: 0, gateWaits: 0 };
+}
+
+/**
+ * The admission gate had no slot (or no token) for the video: nothing was sent; WaitForProviderAdmission waits and
+ * comes back here, up to PROVIDER_GATE_POLICY.maxWaits times. The video stays `queued` meanwhile.
+ */
+function waitForGate(
+  input: PipelineState,
+  waitingFor: WaitingForProvider['waitingFor'],
+  suggestedSeconds: number | undefined,
+  deps: Pick<CreateGenerationJobDeps, 'metrics' | 'logger'>,
+  queue: { ticket?: number; position?: number } = {},
+): WaitingForProvider {
+  const previous = loopState(input);
+  if (previous.gateWaits >= PROVIDER_GATE_POLICY.maxWaits) {
+    throw new ProviderRateLimitedError(
+      `The provider admission gate had no ${waitingFor} for the video after ${previous.gateWaits} waits`,
+    );
+  }
+  deps.metrics.addMetric('ProviderGateWaits', 'Count', 1);
+  const waitSeconds = Math.max(1, Math.min(PROVIDER_GATE_POLICY.maxWaitSeconds, Math.ceil(suggestedSeconds ?? 1)));
+  const ticket = queue.ticket ?? previous.ticket;
+  deps.logger.info('Waiting for the provider admission gate', { waitingFor, waitSeconds, ...queue });
+  return {
+    status: 'waiting_for_provider',
+    waitingFor,
+    gateWaits: previous.gateWaits + 1,
+    rateLimitedCreates: previous.rateLimitedCreates,
+    ...(ticket === undefined ? {} : { ticket }),
+    ...(queue.position === undefined ? {} : { position: queue.position }),
+    waitSeconds,
+  };
 }
 
 /**
@@ -63,7 +122,7 @@ export async function createGenerationJob(
  * The attempt stays recorded on the video, so the next one looks for an orphaned job first, as after any failure.
  */
 function rateLimited(input: PipelineState, error: RetryableProviderError, deps: CreateGenerationJobDeps) {
-  const previous = input.job?.status === 'rate_limited' ? input.job.rateLimitedCreates : 0;
+  const { rateLimitedCreates: previous, gateWaits, ticket } = loopState(input);
   deps.metrics.addMetric('ProviderCreatesRateLimited', 'Count', 1);
   if (previous >= RATE_LIMITED_CREATE_POLICY.maxWaits) {
     throw new ProviderRateLimitedError(
@@ -79,10 +138,19 @@ function rateLimited(input: PipelineState, error: RetryableProviderError, deps: 
     waitSeconds,
     retryAfterSeconds: error.retryAfterSeconds,
   });
-  return { status: 'rate_limited', rateLimitedCreates: previous + 1, waitSeconds } satisfies RateLimitedCreate;
+  return {
+    status: 'rate_limited',
+    rateLimitedCreates: previous + 1,
+    waitSeconds,
+    gateWaits,
+    ...(ticket === undefined ? {} : { ticket }),
+  } satisfies RateLimitedCreate;
 }
 
-async function createOrAdoptJob(input: PipelineState, deps: CreateGenerationJobDeps): Promise<JobState> {
+async function createOrAdoptJob(
+  input: PipelineState,
+  deps: CreateGenerationJobDeps,
+): Promise<JobState | WaitingForProvider> {
   // Strongly consistent: a retry right after an attempt that saved its job must see the saved job id.
   const video = await deps.videos.get(input.videoId, { consistent: true });
   if (video === undefined) throw new Error(`Video ${input.videoId} does not exist`);
@@ -92,6 +160,20 @@ async function createOrAdoptJob(input: PipelineState, deps: CreateGenerationJobD
     deps.logger.info('Provider job already saved; continuing with it', { providerVideoId: video.providerVideoId });
     return jobState(video.providerVideoId, video.status === 'queued' ? 'queued' : 'in_progress', video.progress, deps);
   }
+
+  // A slot before anything else: the attempt below is recorded only once the video may reach the provider.
+  const slot = await deps.gate.acquireSlot(video.videoId, loopState(input).ticket);
+  if (!slot.granted) {
+    return waitForGate(input, 'slot', slot.waitSeconds, deps, {
+      ...(slot.ticket === undefined ? {} : { ticket: slot.ticket }),
+      position: slot.position,
+    });
+  }
+  // The visit's tokens before its attempt is recorded: a retry looks for an orphan first (one list page) and then
+  // creates. Taken one by one, a lookup could spend the only token and leave the create waiting, and the next visit,
+  // one attempt further, would look again: a crowd of retries would spend the minute on lookups.
+  const tokens = await deps.gate.takeTokens(video.providerCreateAttempts > 0 ? 2 : 1);
+  if (!tokens.granted) return waitForGate(input, 'token', tokens.waitSeconds, deps);
 
   const attempt = await deps.videos.recordCreateAttempt(video.videoId, unixSeconds(deps.clock()));
   if (!attempt.applied) throw new ConflictError(`Video ${input.videoId} is already ${attempt.video?.status ?? 'gone'}`);

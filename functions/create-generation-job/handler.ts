@@ -7,10 +7,12 @@ import { s3Addressing } from '../../shared/aws/s3-addressing';
 import { parseEnv } from '../../shared/config';
 import { DynamoReconcileQueue } from '../../shared/money/reconciliation';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
-import type { JobState, PipelineState, RateLimitedCreate } from '../../shared/pipeline/types';
+import type { JobState, PipelineState, RateLimitedCreate, WaitingForProvider } from '../../shared/pipeline/types';
 import { DynamoWorkMeter, meterTaskWork } from '../../shared/pipeline/work-meter';
 import { logger, metrics } from '../../shared/powertools';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
+import { providerGateFromEnv } from '../../shared/provider-gate/from-env';
+import { GatedVideoProvider } from '../../shared/provider-gate/gated-provider';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { S3ContentUrlSigner } from '../../shared/storage/content-signer';
 import { PresignedS3Objects } from '../../shared/storage/presigned-objects';
@@ -21,10 +23,15 @@ import { createGenerationJobEnvSchema } from './env';
 traceAwsClients(dynamodb);
 
 const env = parseEnv(createGenerationJobEnvSchema);
+const gate = providerGateFromEnv(env, ddb);
 
 const deps: CreateGenerationJobDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
-  provider: new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }),
+  // createGenerationJob takes each visit's tokens itself; only further list pages take one here.
+  provider: new GatedVideoProvider(new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }), gate, {
+    prepaid: ['create', 'remix', 'edit', 'extend', 'list'],
+  }),
+  gate,
   reconcile: new DynamoReconcileQueue(ddb, env.TABLE_NAME),
   // The reference image only: presigned GET, so the task does not bundle the S3 client (the Tracer still records
   // the request, without its query string).
@@ -35,8 +42,8 @@ const deps: CreateGenerationJobDeps = {
   adoptionSkewSeconds: env.PROVIDER_ADOPTION_SKEW_SECONDS,
 };
 
-/** Task CreateGenerationJob: `{videoId, userId}` (and `job` after a rate limit) → JobState or RateLimitedCreate (ResultPath `$.job`). */
-export const handler = middy<PipelineState, JobState | RateLimitedCreate>()
+/** Task CreateGenerationJob: `{videoId, userId}` (and `job` after a rate limit) → JobState, RateLimitedCreate or WaitingForProvider (ResultPath `$.job`). */
+export const handler = middy<PipelineState, JobState | RateLimitedCreate | WaitingForProvider>()
   .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))

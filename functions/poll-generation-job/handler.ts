@@ -9,6 +9,8 @@ import type { JobState, PipelineState } from '../../shared/pipeline/types';
 import { DynamoWorkMeter, meterTaskWork } from '../../shared/pipeline/work-meter';
 import { logger, metrics } from '../../shared/powertools';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
+import { providerGateFromEnv } from '../../shared/provider-gate/from-env';
+import { GatedVideoProvider } from '../../shared/provider-gate/gated-provider';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { traceAwsClients, tracer } from '../../shared/tracing';
 import { pollGenerationJobEnvSchema } from './env';
@@ -17,10 +19,12 @@ import { type PollGenerationJobDeps, pollGenerationJob, pollInput } from './poll
 traceAwsClients(dynamodb);
 
 const env = parseEnv(pollGenerationJobEnvSchema);
+const gate = providerGateFromEnv(env, ddb);
 
 const deps: PollGenerationJobDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
-  provider: new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }),
+  provider: new GatedVideoProvider(new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }), gate),
+  gate,
   clock: () => new Date(),
   logger,
   metrics,

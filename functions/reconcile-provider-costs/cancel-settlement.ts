@@ -3,7 +3,7 @@ import type { ReconcileWorkItem } from '../../shared/money/reconciliation';
 import type { ProviderVideo } from '../../shared/provider/provider-client';
 import { unixSeconds } from '../../shared/video';
 import { isGoneAtProvider } from './provider-answer';
-import { lookAgainLater } from './recheck-schedule';
+import { renewAndLookAgainLater } from './recheck-schedule';
 import { type ItemResult, itemKeys, type ReconcileProviderCostsDeps } from './reconcile-deps';
 
 /**
@@ -50,6 +50,8 @@ export async function settleHeldCancel(item: ReconcileWorkItem, deps: ReconcileP
   }
 
   const now = unixSeconds(deps.clock());
+  // The job ended at the provider (completed, failed, deleted): its slot is free, whatever the money says.
+  if (status === 'completed' || status === 'failed' || status === 'gone') await deps.slots.releaseSlot(item.videoId);
   if (status === 'completed') {
     const result = await deps.costs.chargeCancelled(item.videoId, now);
     await deps.queue.remove(item);
@@ -80,7 +82,8 @@ export async function settleHeldCancel(item: ReconcileWorkItem, deps: ReconcileP
     await giveUpHeldCancel(item, deps, { why: 'job still unfinished when the window ended', providerStatus: status });
     return { outcome: 'cancelGaveUp' };
   }
-  return lookAgainLater(item, now, deps);
+  // Still running at the provider: it still takes one of the account's job slots.
+  return renewAndLookAgainLater(item, now, deps);
 }
 
 /**
@@ -129,7 +132,11 @@ export async function giveUpHeldCancel(
 ): Promise<void> {
   const now = unixSeconds(deps.clock());
   const result = await deps.costs.release(item.videoId, { status: 'cancelled', now, settlesHeldCancel: 'gave_up' });
-  if (known.keepFollowing !== true && item.kind === 'cancel_settlement') await deps.queue.remove(item);
+  if (known.keepFollowing !== true && item.kind === 'cancel_settlement') {
+    await deps.queue.remove(item);
+    // Nobody follows the job any more: its slot is not renewed either, so it is given back now.
+    await deps.slots.releaseSlot(item.videoId);
+  }
   if (!result.applied) return;
   deps.metrics.addMetric('CancelledSettlementGaveUp', 'Count', 1);
   deps.logger.error('Gave up waiting for the provider’s outcome of a cancelled video; released at 0', {

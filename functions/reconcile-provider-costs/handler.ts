@@ -14,6 +14,8 @@ import { DynamoReleaser } from '../../shared/money/release';
 import { StepFunctionsPipelineStopper } from '../../shared/pipeline/pipeline-stopper';
 import { logger, metrics } from '../../shared/powertools';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
+import { providerGateFromEnv } from '../../shared/provider-gate/from-env';
+import { GatedVideoProvider } from '../../shared/provider-gate/gated-provider';
 import { DynamoIdempotencyRecords } from '../../shared/repositories/idempotency-records';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { S3ContentRemover } from '../../shared/storage/content-remover';
@@ -34,9 +36,14 @@ const env = parseEnv(reconcileProviderCostsEnvSchema);
 const queue = new DynamoReconcileQueue(ddb, env.TABLE_NAME);
 const videos = new DynamoVideoRepository(ddb, env.TABLE_NAME);
 
+const gate = providerGateFromEnv(env, ddb);
+
 const deps: ReconcileProviderCostsDeps = {
   queue,
-  provider: new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }),
+  // Its provider calls count against the same limits as the pipeline's: no token, and the work item waits for the
+  // next run (a cancel's or a delete's stop request included).
+  provider: new GatedVideoProvider(new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }), gate),
+  slots: gate,
   costs: new DynamoBilling(ddb, env.TABLE_NAME),
   videos,
   erasure: {
@@ -56,7 +63,11 @@ const deps: ReconcileProviderCostsDeps = {
   clock: () => new Date(),
   logger,
   metrics,
-  options: { lookbackSeconds: env.RECONCILE_LOOKBACK_HOURS * 3600, maxItems: env.RECONCILE_MAX_ITEMS },
+  options: {
+    lookbackSeconds: env.RECONCILE_LOOKBACK_HOURS * 3600,
+    maxItems: env.RECONCILE_MAX_ITEMS,
+    slotLeaseSeconds: env.PROVIDER_SLOT_LEASE_SECONDS,
+  },
 };
 
 /** Room left at the end of the invocation for one more provider request and its writes. */

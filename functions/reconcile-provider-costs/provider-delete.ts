@@ -35,6 +35,7 @@ export async function deleteProviderCopy(
     status = (await deps.provider.retrieve(providerVideoId)).status;
   } catch (error) {
     if (isGoneAtProvider(error)) {
+      await deps.slots.releaseSlot(item.videoId);
       await deps.queue.remove(item);
       return { outcome: 'providerCopyDeleted' };
     }
@@ -62,6 +63,8 @@ export async function deleteProviderCopy(
       return { outcome: 'abandoned' };
     }
   }
+  // The job ended, or this delete stopped it (past the window): no slot is held for it any more.
+  await deps.slots.releaseSlot(item.videoId);
   await deps.queue.remove(item);
   deps.logger.info('Provider copy of a deleted video deleted', { ...keys, providerStatus: status, recorded });
   return { outcome: 'providerCopyDeleted', recorded };

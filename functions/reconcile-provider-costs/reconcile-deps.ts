@@ -4,6 +4,7 @@ import type { ReconcileQueue, ReconcileWorkItem } from '../../shared/money/recon
 import type { ReservationReleaser } from '../../shared/money/release';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { VideoProvider } from '../../shared/provider/provider-client';
+import type { ProviderGate } from '../../shared/provider-gate/provider-gate';
 import type { VideoRepository } from '../../shared/repositories/video-repository';
 import type { EraseUserDataDeps } from './erase-user-data';
 
@@ -16,11 +17,22 @@ export interface ReconcileProviderCostsOptions {
   maxItemFailures?: number;
   /** An orphaned job may be this many seconds older than the video's first create attempt. @default 120 */
   adoptionSkewSeconds?: number;
+  /**
+   * The admission gate's slot lease (PROVIDER_SLOT_LEASE_SECONDS): a held cancel whose job still runs is looked at
+   * again within half of it, renewing the job's slot, so the slot stays taken while the job runs. @default 900
+   */
+  slotLeaseSeconds?: number;
 }
 
 export interface ReconcileProviderCostsDeps {
   queue: ReconcileQueue;
+  /** The provider behind the admission gate: every request takes a token (none: a 429, the run stops). */
   provider: Pick<VideoProvider, 'retrieve' | 'list' | 'delete'>;
+  /**
+   * The admission gate's job slots: a cancelled video's execution is stopped with its job maybe still running at
+   * the provider, so its slot follows the job's outcome here (renewed while it runs, freed once it ended).
+   */
+  slots: Pick<ProviderGate, 'renewSlot' | 'releaseSlot'>;
   /**
    * Records, once, a provider cost the user is not charged for; releases a video whose deadline watch is due;
    * settles held cancels (charged when the provider billed, released otherwise) (money module).

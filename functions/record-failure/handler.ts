@@ -8,6 +8,7 @@ import { DynamoReleaser } from '../../shared/money/release';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
 import type { PipelineState } from '../../shared/pipeline/types';
 import { logger, metrics } from '../../shared/powertools';
+import { providerGateFromEnv } from '../../shared/provider-gate/from-env';
 import { traceAwsClients, tracer } from '../../shared/tracing';
 import { recordFailureEnvSchema } from './env';
 import { type RecordFailureDeps, recordFailure } from './record-failure';
@@ -18,6 +19,7 @@ const env = parseEnv(recordFailureEnvSchema);
 
 const deps: RecordFailureDeps = {
   money: new DynamoReleaser(ddb, env.TABLE_NAME, { awsPrices: env.AWS_UNIT_PRICES }),
+  gate: providerGateFromEnv(env, ddb),
   clock: () => new Date(),
   logger,
   metrics,

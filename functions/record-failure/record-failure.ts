@@ -2,11 +2,14 @@ import type { ReservationReleaser } from '../../shared/money/release';
 import { failureKind, failureOf } from '../../shared/pipeline/failure';
 import type { PipelineState } from '../../shared/pipeline/types';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
+import type { ProviderGate } from '../../shared/provider-gate/provider-gate';
 import { unixSeconds } from '../../shared/video';
 
 export interface RecordFailureDeps {
   /** Fails the video with charged 0 and gives its reservation back, once. */
   money: ReservationReleaser;
+  /** The admission gate: the failed video's job slot, or its place in the line, goes back. */
+  gate: Pick<ProviderGate, 'releaseSlot'>;
   clock: () => Date;
   logger: Pick<AppLogger, 'info' | 'warn'>;
   /** `singleMetric()` gives a metric its own dimensions (the error code) without touching the others. */
@@ -16,7 +19,11 @@ export interface RecordFailureDeps {
 /**
  * RecordFailure: marks the video failed with the mapped error, charges 0 and releases its reservation in one
  * transaction, unless it is already settled (a cancelled video stays cancelled). Returns its input unchanged, so
- * the Fail state still sees `$.failure`.
+ * the Fail state still sees `$.failure`. Then gives back the video's admission slot (or its place in line): a
+ * failure that did not come from the provider ending the job (polls out of retries, timed out, storing failed,
+ * out of gate waits) would otherwise hold it until its lease lapses (PROVIDER_SLOT_LEASE_SECONDS) and keep
+ * waiting videos out meanwhile. A job still running at the provider may then overlap a new create; the provider's
+ * own concurrency 429 is waited out by the rate-limit loop.
  */
 export async function recordFailure(input: PipelineState, deps: RecordFailureDeps): Promise<PipelineState> {
   const error = failureOf(input.failure);
@@ -53,5 +60,7 @@ export async function recordFailure(input: PipelineState, deps: RecordFailureDep
   // Every execution that reaches here ends in VideoFailed; ExecutionsFailed beyond this count ended elsewhere
   // (RecordFailure out of retries): the RecordFailureExhausted alarm compares the two.
   deps.metrics.addMetric('FailuresRecorded', 'Count', 1);
+  // After the money: a retried step releases again, which changes nothing.
+  await deps.gate.releaseSlot(input.videoId);
   return input;
 }

@@ -10,6 +10,7 @@ import type { PipelineState, StoredContent } from '../../shared/pipeline/types';
 import { DynamoWorkMeter, meterTaskWork } from '../../shared/pipeline/work-meter';
 import { logger, metrics } from '../../shared/powertools';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
+import { providerGateFromEnv } from '../../shared/provider-gate/from-env';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { traceAwsClients, tracer } from '../../shared/tracing';
 import { storeVideoEnvSchema } from './env';
@@ -27,6 +28,8 @@ const deps: StoreVideoDeps = {
   clock: () => new Date(),
   logger,
   metrics,
+  // The poll took the downloads' tokens; a rate-limited download takes another before it is sent again.
+  gate: providerGateFromEnv(env, ddb),
 };
 
 /** Task StoreVideoInS3: the state with `$.job` → StoredContent (ResultPath `$.stored`). */

@@ -9,10 +9,12 @@ import {
   ContentExpiredError,
   DownloadInterruptedError,
   PermanentProviderError,
+  RetryableProviderError,
 } from '../../shared/errors';
 import type { JobState, PipelineInput, StoredContent } from '../../shared/pipeline/types';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { ProviderContent, VideoProvider } from '../../shared/provider/provider-client';
+import type { ProviderGate } from '../../shared/provider-gate/provider-gate';
 import type { VideoRepository } from '../../shared/repositories/video-repository';
 import type { ContentVariant } from '../../shared/schemas';
 import { PENDING_CONTENT_TAGGING } from '../../shared/storage/video-keys';
@@ -26,6 +28,12 @@ import { contentKey, contentType, unixSeconds } from '../../shared/video';
 export const UPLOAD_PART_BYTES = 5 * 1024 * 1024;
 export const UPLOAD_QUEUE_SIZE = 2;
 
+/**
+ * How long one visit may wait in all for the provider's rate limit to let its downloads through: well inside the
+ * task's 900-second timeout (TASK_TIMEOUT_SECONDS.storeVideo) with room left to stream the video.
+ */
+export const RATE_LIMIT_PATIENCE_SECONDS = 300;
+
 export interface StoreVideoDeps {
   videos: Pick<VideoRepository, 'updateStatus'>;
   provider: Pick<VideoProvider, 'downloadContent'>;
@@ -36,6 +44,12 @@ export interface StoreVideoDeps {
   metrics: AppMetrics;
   partSize?: number;
   queueSize?: number;
+  /**
+   * The admission gate: the poll took this visit's download tokens, but a download the provider rate-limited anyway
+   * (a retried visit, or requests the gate does not see) takes a token before it is sent again.
+   */
+  gate?: Pick<ProviderGate, 'takeTokens'>;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** The task's input: the execution input plus the job state at `$.job`. */
@@ -64,14 +78,16 @@ export async function storeVideo(input: StoreVideoInput, deps: StoreVideoDeps): 
 
   const providerVideoId = input.job.providerVideoId;
   const key = contentKey(input.userId, input.videoId, 'video');
-  const video = await storeVariant(input, 'video', deps);
+  // Shared by the visit's three downloads: the task's timeout bounds the visit, not each download.
+  const patience = { seconds: RATE_LIMIT_PATIENCE_SECONDS };
+  const video = await storeVariant(input, 'video', deps, patience);
   deps.metrics.addMetric('BytesStored', 'Bytes', video.bytes);
   deps.logger.info('Video stored', { key, bytes: video.bytes, providerVideoId });
 
   const variants: StoredContent['variants'] = ['video'];
   for (const preview of ['thumbnail', 'spritesheet'] as const) {
     try {
-      const stored = await storeVariant(input, preview, deps);
+      const stored = await storeVariant(input, preview, deps, patience);
       deps.metrics.addMetric('BytesStored', 'Bytes', stored.bytes);
       variants.push(preview);
     } catch (error) {
@@ -82,8 +98,13 @@ export async function storeVideo(input: StoreVideoInput, deps: StoreVideoDeps): 
   return { bucket: deps.bucket, key, contentType: 'video/mp4', bytes: video.bytes, sha256: video.sha256, variants };
 }
 
-async function storeVariant(input: StoreVideoInput, variant: ContentVariant, deps: StoreVideoDeps) {
-  const content = await deps.provider.downloadContent(input.job.providerVideoId, { variant });
+async function storeVariant(
+  input: StoreVideoInput,
+  variant: ContentVariant,
+  deps: StoreVideoDeps,
+  patience: { seconds: number },
+) {
+  const content = await patientDownload(input.job.providerVideoId, variant, deps, patience);
   return streamToS3(content, {
     s3: deps.s3,
     bucket: deps.bucket,
@@ -92,6 +113,46 @@ async function storeVariant(input: StoreVideoInput, variant: ContentVariant, dep
     partSize: deps.partSize ?? UPLOAD_PART_BYTES,
     queueSize: deps.queueSize ?? UPLOAD_QUEUE_SIZE,
   });
+}
+
+/**
+ * Downloads one variant; a 429 is waited out inside the visit (its retry-after, then a token from the gate) instead
+ * of failing into the state machine's retries, which would send the download again without a token and, against a
+ * provider kept at its limit by the gate, meet the same 429 until the retries run out (`provider_unavailable`).
+ * Past the visit's patience the 429 is thrown as before.
+ */
+async function patientDownload(
+  providerVideoId: string,
+  variant: ContentVariant,
+  deps: StoreVideoDeps,
+  patience: { seconds: number },
+): Promise<ProviderContent> {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const wait = async (seconds: number) => {
+    const capped = Math.max(1, Math.min(60, seconds));
+    if (capped > patience.seconds) return false;
+    patience.seconds -= capped;
+    await sleep(capped * 1000);
+    return true;
+  };
+  for (;;) {
+    try {
+      return await deps.provider.downloadContent(providerVideoId, { variant });
+    } catch (error) {
+      if (!(error instanceof RetryableProviderError && error.rateLimited)) throw error;
+      deps.logger.warn('Provider rate limited the download; waiting', {
+        variant,
+        retryAfterSeconds: error.retryAfterSeconds,
+        patienceSeconds: patience.seconds,
+      });
+      if (!(await wait(error.retryAfterSeconds ?? 1))) throw error;
+      for (;;) {
+        const token = (await deps.gate?.takeTokens(1)) ?? { granted: true as const };
+        if (token.granted) break;
+        if (!(await wait(token.waitSeconds))) throw error;
+      }
+    }
+  }
 }
 
 /**

@@ -180,12 +180,34 @@ export interface ProviderBinding {
   /** OpenAI-compatible base URL (https). */
   readonly baseUrl: string;
   readonly secret: secretsmanager.ISecret;
+  /** The admission gate's limits for this provider account. @default - the functions' defaults (shared/config.ts) */
+  readonly limits?: { readonly maxConcurrentJobs: number; readonly requestsPerMinute: number } | undefined;
 }
 
-/** Sets `PROVIDER_BASE_URL` and binds the provider secret (`PROVIDER_SECRET_ARN`, GetSecretValue). */
+/**
+ * Sets `PROVIDER_BASE_URL` and the admission gate's limits (`PROVIDER_MAX_CONCURRENT_JOBS`,
+ * `PROVIDER_REQUESTS_PER_MINUTE`), and binds the provider secret (`PROVIDER_SECRET_ARN`, GetSecretValue). Every
+ * function that calls the provider shares the gate (its items are in the table each of them is bound to).
+ */
 export function bindProvider(fn: AppFunction, provider: ProviderBinding): void {
-  setEnvironment(fn, { PROVIDER_BASE_URL: provider.baseUrl } satisfies Partial<ProviderEnv>);
+  bindProviderGate(fn, provider);
   bindProviderSecret(fn, provider.secret);
+}
+
+/**
+ * Sets `PROVIDER_BASE_URL` and the admission gate's limits only, for a function that uses the gate (its items are
+ * in the table) without calling the provider: no secret.
+ */
+export function bindProviderGate(fn: AppFunction, provider: ProviderBinding): void {
+  setEnvironment(fn, {
+    PROVIDER_BASE_URL: provider.baseUrl,
+    ...(provider.limits === undefined
+      ? {}
+      : {
+          PROVIDER_MAX_CONCURRENT_JOBS: String(provider.limits.maxConcurrentJobs),
+          PROVIDER_REQUESTS_PER_MINUTE: String(provider.limits.requestsPerMinute),
+        }),
+  } satisfies Partial<ProviderEnv>);
 }
 
 /** Adds env vars whose names are checked (`satisfies`) against the functions' env schemas in shared/config.ts. */

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { TASK_TIMEOUT_SECONDS } from '../../shared/pipeline/duration';
 import { videoPipelineDefinition, videoPipelineTimeout } from '../../state-machines/video-pipeline';
 import { AppFunction } from './app-function';
-import { bindBucket, bindProvider, bindTable, type ProviderBinding } from './bindings';
+import { bindBucket, bindProvider, bindProviderGate, bindTable, type ProviderBinding } from './bindings';
 import { stateMachineLogs, suppressGeneratedRoleFindings } from './state-machine-options';
 
 export interface VideoPipelineProps {
@@ -54,12 +54,14 @@ export class VideoPipeline extends Construct {
     bindBucket(this.createGenerationJob, bucket, ['GetObject']);
 
     this.pollGenerationJob = task('PollGenerationJobFunction', 'poll-generation-job', 'pollGenerationJob');
-    bindTable(this.pollGenerationJob, table, ['UpdateItem']);
+    // GetItem, PutItem: the provider admission gate's items (each poll renews its job's slot, takes tokens).
+    bindTable(this.pollGenerationJob, table, ['UpdateItem', 'GetItem', 'PutItem']);
     bindProvider(this.pollGenerationJob, provider);
 
     // Streams the MP4 into a multipart upload: memory stays flat, but a large video takes minutes.
     this.storeVideo = task('StoreVideoFunction', 'store-video', 'storeVideo', 1024);
-    bindTable(this.storeVideo, table, ['UpdateItem']);
+    // GetItem, PutItem: the admission gate's token bucket (a rate-limited download takes a token before it is resent).
+    bindTable(this.storeVideo, table, ['UpdateItem', 'GetItem', 'PutItem']);
     // GetObject (HeadObject): reads back an upload whose CompleteMultipartUpload answer was lost. PutObjectTagging:
     // uploads carry the `pending` tag (S3 authorises x-amz-tagging with it).
     bindBucket(this.storeVideo, bucket, ['PutObject', 'PutObjectTagging', 'AbortMultipartUpload', 'GetObject']);
@@ -74,6 +76,8 @@ export class VideoPipeline extends Construct {
     this.recordFailure = task('RecordFailureFunction', 'record-failure', 'recordFailure');
     // PutItem: the provider-cost entry of a video the provider finished before it failed (inside a transaction).
     bindTable(this.recordFailure, table, ['GetItem', 'UpdateItem', 'PutItem', 'DeleteItem']);
+    // The admission gate: a failed video's slot goes back (GetItem, PutItem above).
+    bindProviderGate(this.recordFailure, provider);
 
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,

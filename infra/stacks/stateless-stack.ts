@@ -21,6 +21,8 @@ export interface StatelessStackProps extends StackProps {
   readonly userPoolClient: cognito.IUserPoolClient;
   /** The provider's OpenAI-compatible base URL (https). */
   readonly providerBaseUrl: string;
+  /** The admission gate's limits for the provider account. @default - DEFAULT_PROVIDER_LIMITS (infra/config.ts) */
+  readonly providerLimits?: { readonly maxConcurrentJobs: number; readonly requestsPerMinute: number };
   /** Origins the API's CORS preflight allows. */
   readonly corsAllowOrigins: string[];
   /** Email address subscribed to the alarm topic. @default - none */
@@ -46,11 +48,11 @@ export class StatelessStack extends Stack {
     this.pipeline = new VideoPipeline(this, 'Pipeline', {
       table: props.table,
       bucket: props.bucket,
-      provider: { baseUrl: props.providerBaseUrl, secret: props.providerSecret },
+      provider: { baseUrl: props.providerBaseUrl, secret: props.providerSecret, limits: props.providerLimits },
     });
     this.reconciliation = new ProviderCostReconciliation(this, 'ProviderCostReconciliation', {
       table: props.table,
-      provider: { baseUrl: props.providerBaseUrl, secret: props.providerSecret },
+      provider: { baseUrl: props.providerBaseUrl, secret: props.providerSecret, limits: props.providerLimits },
       bucket: props.bucket,
       idempotencyTable: props.idempotencyTable,
       stateMachine: this.pipeline.stateMachine,

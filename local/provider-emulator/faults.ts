@@ -12,6 +12,11 @@ import { z } from 'zod';
 export interface Faults {
   /** Requests per rolling minute allowed on `/v1/*`; beyond it, 429 with `retry-after` (at most 60). */
   requests_per_minute?: number | null;
+  /**
+   * Jobs that may run at once (`queued` or `in_progress`); a create (or remix, edit, extend) beyond it answers 429
+   * with `retry-after`, as a provider's concurrency limit does. Overrides `EMULATOR_MAX_CONCURRENT_JOBS` while set.
+   */
+  max_concurrent_jobs?: number | null;
   /** A "429 storm": the next `count` `/v1/*` requests answer 429 whatever the rate. */
   rate_limit_storm?: RateLimitStorm | null;
   /** The next `count` requests (on `routes`, default all `/v1/*` routes) answer `status`. */
@@ -123,6 +128,10 @@ export class FaultState {
     return this.faults.requests_per_minute ?? null;
   }
 
+  get maxConcurrentJobs(): number | null {
+    return this.faults.max_concurrent_jobs ?? null;
+  }
+
   get slowDownloadBytesPerSecond(): number | null {
     return this.faults.slow_download_bytes_per_second ?? null;
   }
@@ -215,6 +224,7 @@ const jobTarget = { match: z.string().optional(), count: z.number().int().positi
 export const faultsSchema = z
   .object({
     requests_per_minute: z.number().int().positive().nullish(),
+    max_concurrent_jobs: z.number().int().positive().nullish(),
     rate_limit_storm: z
       .object({
         count: z.number().int().nonnegative(),

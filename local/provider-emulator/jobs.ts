@@ -141,6 +141,17 @@ export class JobStore {
     return ended;
   }
 
+  /** Milliseconds until the first unfinished job is due to end; null when none is running (or none will end). */
+  soonestEndMs(): number | null {
+    let soonest: number | null = null;
+    for (const job of this.all()) {
+      if (job.status === 'completed' || job.status === 'failed' || job.plan.neverFinish) continue;
+      const remaining = Math.max(0, job.createdAtMs + job.durationMs - this.now());
+      soonest = soonest === null ? remaining : Math.min(soonest, remaining);
+    }
+    return soonest;
+  }
+
   /** Every job, oldest first. */
   all(): Job[] {
     const jobs = [...this.jobs.values()].sort((a, b) => a.seq - b.seq);

@@ -3,7 +3,8 @@ import { startEmulator } from './server';
 
 /**
  * `npm run emulator`: the provider emulator alone. Environment: EMULATOR_PORT (4010), EMULATOR_HOST (127.0.0.1),
- * EMULATOR_API_KEY (sk-emulator), EMULATOR_JOB_MS (30000), EMULATOR_WEBHOOK_URL + EMULATOR_WEBHOOK_SECRET,
+ * EMULATOR_API_KEY (sk-emulator), EMULATOR_JOB_MS (30000), EMULATOR_MAX_CONCURRENT_JOBS (unset: no limit),
+ * EMULATOR_WEBHOOK_URL + EMULATOR_WEBHOOK_SECRET,
  * EMULATOR_FAULTS (JSON of the `Faults` type).
  */
 function intFromEnv(name: string, fallback: number): number {
@@ -23,6 +24,9 @@ const emulator = await startEmulator({
   host: process.env.EMULATOR_HOST || '127.0.0.1',
   apiKey: process.env.EMULATOR_API_KEY || 'sk-emulator',
   jobMs: intFromEnv('EMULATOR_JOB_MS', 30_000),
+  ...(process.env.EMULATOR_MAX_CONCURRENT_JOBS
+    ? { maxConcurrentJobs: Math.max(1, intFromEnv('EMULATOR_MAX_CONCURRENT_JOBS', 1)) }
+    : {}),
   webhook: webhookUrl && webhookSecret ? { url: webhookUrl, secret: webhookSecret } : undefined,
   faults: process.env.EMULATOR_FAULTS ? faultsSchema.parse(JSON.parse(process.env.EMULATOR_FAULTS)) : undefined,
 });

@@ -2,23 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiError, invalidParam, serverError, videoNotFound } from './api-error';
+import { ConcurrencyLimiter } from './concurrency-limit';
 import { type ContentVariant, contentFor, FIXTURE_SECONDS, videoSha256 } from './content';
 import { type FinishJobs, handleControl } from './control';
 import { type EmulatorRoute, FaultState, type Faults, faultsSchema } from './faults';
 import { type Headers, isMultipart, sendJson } from './http-reply';
 import { type Job, JobStore, toResource } from './jobs';
+import { listPage } from './list-page';
 import { RequestRateLimiter } from './rate-limit';
 import { type Body, readBody } from './request-body';
 import { matchRoute, type RouteMatch } from './routes';
 import { streamContent } from './streaming';
-import {
-  parseCreateVideo,
-  parseEdit,
-  parseExtend,
-  parseListQuery,
-  parseRemix,
-  type SourceVideoInput,
-} from './validation';
+import { parseCreateVideo, parseEdit, parseExtend, parseRemix, type SourceVideoInput } from './validation';
 import { type WebhookConfig, WebhookSender } from './webhooks';
 
 export interface EmulatorOptions {
@@ -39,6 +34,11 @@ export interface EmulatorOptions {
   webhook?: WebhookConfig;
   /** Faults active from the start. */
   faults?: Faults;
+  /**
+   * Jobs that may run at once (`EMULATOR_MAX_CONCURRENT_JOBS`): a create beyond it answers 429 with `retry-after`.
+   * The `max_concurrent_jobs` fault overrides it while set. Default: no limit.
+   */
+  maxConcurrentJobs?: number;
 }
 
 export interface RunningEmulator {
@@ -67,7 +67,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     Date.now,
     timeScale,
   );
-  const emulator = new Emulator(apiKey, faults, jobs, timeScale);
+  const emulator = new Emulator(apiKey, faults, jobs, timeScale, options.maxConcurrentJobs ?? null);
 
   const server = createServer((req, res) => {
     emulator.handle(req, res).catch((error: unknown) => {
@@ -105,14 +105,17 @@ class Emulator {
   private createRequests = 0;
   private readonly requestCounts = new Map<EmulatorRoute, number>();
   private readonly rateLimiter: RequestRateLimiter;
+  private readonly concurrency: ConcurrencyLimiter;
 
   constructor(
     private readonly apiKey: string,
     private readonly faults: FaultState,
     private readonly jobs: JobStore,
     timeScale: number,
+    defaultMaxConcurrentJobs: number | null,
   ) {
     this.rateLimiter = new RequestRateLimiter(faults, timeScale);
+    this.concurrency = new ConcurrencyLimiter(jobs, faults, defaultMaxConcurrentJobs, timeScale);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -172,7 +175,7 @@ class Emulator {
         sendJson(res, 200, toResource(this.requireJob(id)), headers);
         return;
       case 'list':
-        sendJson(res, 200, this.list(url.searchParams), headers);
+        sendJson(res, 200, listPage(this.jobs.all(), url.searchParams), headers);
         return;
       case 'delete': {
         const job = this.requireJob(id);
@@ -246,6 +249,7 @@ class Emulator {
     input: { prompt: string; model: string; size: string; seconds: string },
     remixedFromVideoId: string | null = null,
   ): Job {
+    this.concurrency.admit();
     return this.jobs.create({
       prompt: input.prompt,
       model: input.model,
@@ -255,26 +259,6 @@ class Emulator {
       plan: this.faults.planJob(input.prompt),
       contentTtlSeconds: this.faults.contentTtlSeconds,
     });
-  }
-
-  private list(query: URLSearchParams): unknown {
-    const { limit, order, after } = parseListQuery(query);
-    const all = this.jobs.all();
-    if (order === 'desc') all.reverse();
-    let start = 0;
-    if (after !== null) {
-      const index = all.findIndex((job) => job.id === after);
-      if (index < 0) throw invalidParam('after', `No video found with id '${after}'.`);
-      start = index + 1;
-    }
-    const page = all.slice(start, start + limit);
-    return {
-      object: 'list',
-      data: page.map(toResource),
-      first_id: page[0]?.id ?? null,
-      last_id: page.at(-1)?.id ?? null,
-      has_more: all.length > start + limit,
-    };
   }
 
   private async download(id: string, query: URLSearchParams, res: ServerResponse, headers: Headers): Promise<void> {
@@ -366,6 +350,8 @@ class Emulator {
       data,
       create_requests: this.createRequests,
       requests: Object.fromEntries(this.requestCounts),
+      running_jobs: this.concurrency.running(),
+      max_running_jobs: this.concurrency.maxRunningJobs,
     };
   }
 
@@ -389,6 +375,7 @@ class Emulator {
     this.faults.reset();
     this.jobs.clear();
     this.createRequests = 0;
+    this.concurrency.reset();
     this.requestCounts.clear();
     this.rateLimiter.reset();
   }

@@ -1,4 +1,5 @@
 import { longestPollWaitSeconds, POLL_POLICY, type PollPolicy, RATE_LIMITED_CREATE_POLICY } from '../poll-policy';
+import { PROVIDER_GATE_POLICY } from '../provider-gate/policy';
 
 /*
  * How long one pipeline execution can run at most, in plain numbers (no CDK, no SDK: infra imports it as a value):
@@ -70,9 +71,20 @@ export function maxRateLimitedCreateSeconds(
 }
 
 /**
- * The longest one execution can run: CreateGenerationJob with every rate-limit wait, every poll iteration (its wait and a PollGenerationJob
+ * The longest the admission loop can add: every allowed WaitForProviderAdmission at its cap, each followed by one
+ * more CreateGenerationJob visit with every retry used. A video waiting its turn at the gate is never taken for stuck.
+ */
+export function maxAdmissionWaitSeconds(
+  gate = PROVIDER_GATE_POLICY,
+  createTaskVisitSeconds = maxTaskVisitSeconds(TASK_TIMEOUT_SECONDS.createGenerationJob),
+): number {
+  return gate.maxWaits * (gate.maxWaitSeconds + createTaskVisitSeconds);
+}
+
+/**
+ * The longest one execution can run: CreateGenerationJob with every rate-limit and admission wait, every poll iteration (its wait and a PollGenerationJob
  * using all its retries), StoreVideoInS3, RecordCompletion and RecordFailure (a run ends through one of the two,
- * counting both keeps the bound simple), each attempt at its function's timeout. Far above any real run (about 30 h
+ * counting both keeps the bound simple), each attempt at its function's timeout. Far above any real run (about 95 h
  * with today's values); it bounds how long a reservation can be held, it is not an expected duration.
  */
 export function maxPipelineSeconds(
@@ -84,6 +96,7 @@ export function maxPipelineSeconds(
   return (
     task(timeouts.createGenerationJob) +
     maxRateLimitedCreateSeconds(RATE_LIMITED_CREATE_POLICY, task(timeouts.createGenerationJob)) +
+    maxAdmissionWaitSeconds(PROVIDER_GATE_POLICY, task(timeouts.createGenerationJob)) +
     maxPollWaitSeconds(policy) +
     (policy.maxPolls + 1) * task(timeouts.pollGenerationJob) +
     task(timeouts.storeVideo) +

@@ -3,7 +3,8 @@
  * The state machine in state-machines/video-pipeline.ts and the task handlers in functions/ share these shapes.
  *
  * Execution input:   { videoId, userId }
- * After CreateGenerationJob (ResultPath $.job):   JobState, or RateLimitedCreate (the provider answered 429)
+ * After CreateGenerationJob (ResultPath $.job):   JobState, RateLimitedCreate (the provider answered 429), or
+ *                                                  WaitingForProvider (the admission gate has no slot or token yet)
  * After PollGenerationJob   (ResultPath $.job):   JobState
  * After StoreVideoInS3      (ResultPath $.stored): StoredContent
  * On any caught failure     (ResultPath $.failure): { Error, Cause } as Step Functions writes it
@@ -25,6 +26,11 @@ export interface JobState {
   progressAgeSeconds?: number;
   /** Progress points per second when progress last moved; absent until it has. */
   progressPerSecond?: number;
+  /**
+   * The job completed at the provider, but the admission gate had no tokens yet for its downloads: the next poll
+   * asks the gate again instead of the provider, and `status` stays `in_progress` until the tokens are taken.
+   */
+  awaitingDownloadTokens?: boolean;
 }
 
 /** CreateGenerationJob's result when the provider rate-limited the create: wait, then create again. */
@@ -33,6 +39,30 @@ export interface RateLimitedCreate {
   /** Rate-limited creates so far (this one included). */
   rateLimitedCreates: number;
   /** How long WaitForProviderRateLimit waits (whole seconds, >= 1). */
+  waitSeconds: number;
+  /** Waits for the admission gate so far (carried across the loops so both stay bounded). */
+  gateWaits?: number;
+  /** The video's place in the gate's queue, once it has one. */
+  ticket?: number;
+}
+
+/**
+ * CreateGenerationJob's result when the admission gate (shared/provider-gate) had no job slot, or no request token,
+ * for the video: nothing was sent to the provider; WaitForProviderAdmission waits, then CreateGenerationJob asks again.
+ */
+export interface WaitingForProvider {
+  status: 'waiting_for_provider';
+  /** What the gate lacked. */
+  waitingFor: 'slot' | 'token';
+  /** Waits for the gate so far (this one included). */
+  gateWaits: number;
+  /** Rate-limited creates so far, carried from an earlier RateLimitedCreate. */
+  rateLimitedCreates: number;
+  /** The video's place in the gate's queue (first come, first served); absent when the gate could not assign one. */
+  ticket?: number;
+  /** Waiters ahead of this video, plus one (for operators). */
+  position?: number;
+  /** How long WaitForProviderAdmission waits (whole seconds, >= 1). */
   waitSeconds: number;
 }
 
@@ -52,7 +82,7 @@ export interface CaughtFailure {
 }
 
 export interface PipelineState extends PipelineInput {
-  job?: JobState | RateLimitedCreate;
+  job?: JobState | RateLimitedCreate | WaitingForProvider;
   stored?: StoredContent;
   failure?: CaughtFailure;
 }

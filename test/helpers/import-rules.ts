@@ -19,6 +19,7 @@ import ts from 'typescript';
 export const PLAIN_DATA_MODULES = [
   'shared/pipeline/duration.ts',
   'shared/poll-policy.ts',
+  'shared/provider-gate/policy.ts',
   'shared/storage/video-keys.ts',
   'shared/table-ttl.ts',
   'shared/transient-errors.ts',

@@ -75,6 +75,9 @@ export async function startLocalStackProcess(options: StartLocalStackOptions = {
       LOCAL_WAIT_MS: '50',
       // Scheduled functions (the provider-cost reconciler) run every second instead of every 15 minutes.
       LOCAL_SCHEDULE_MS: '1000',
+      // The admission gate wide open: only the tests about the gate (test/integration/admission) set its limits.
+      PROVIDER_MAX_CONCURRENT_JOBS: '100000',
+      PROVIDER_REQUESTS_PER_MINUTE: '10000000',
       REELFLOW_STOP_WITH_PARENT: '1',
       ...options.env,
       REELFLOW_DATA_DIR: dataDir,

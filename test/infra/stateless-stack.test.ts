@@ -113,7 +113,14 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
     },
   },
   'create-generation-job': {
-    env: ['BUCKET_NAME', 'PROVIDER_BASE_URL', 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
+    env: [
+      'BUCKET_NAME',
+      'PROVIDER_BASE_URL',
+      'PROVIDER_MAX_CONCURRENT_JOBS',
+      'PROVIDER_REQUESTS_PER_MINUTE',
+      'PROVIDER_SECRET_ARN',
+      'TABLE_NAME',
+    ],
     grants: {
       table: dynamo('GetItem', 'PutItem', 'UpdateItem'),
       secret: SECRET,
@@ -121,13 +128,26 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
     },
   },
   'poll-generation-job': {
-    env: ['PROVIDER_BASE_URL', 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
-    grants: { table: dynamo('UpdateItem'), secret: SECRET },
+    env: [
+      'PROVIDER_BASE_URL',
+      'PROVIDER_MAX_CONCURRENT_JOBS',
+      'PROVIDER_REQUESTS_PER_MINUTE',
+      'PROVIDER_SECRET_ARN',
+      'TABLE_NAME',
+    ],
+    grants: { table: dynamo('GetItem', 'PutItem', 'UpdateItem'), secret: SECRET },
   },
   'store-video': {
-    env: ['BUCKET_NAME', 'PROVIDER_BASE_URL', 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
+    env: [
+      'BUCKET_NAME',
+      'PROVIDER_BASE_URL',
+      'PROVIDER_MAX_CONCURRENT_JOBS',
+      'PROVIDER_REQUESTS_PER_MINUTE',
+      'PROVIDER_SECRET_ARN',
+      'TABLE_NAME',
+    ],
     grants: {
-      table: dynamo('UpdateItem'),
+      table: dynamo('UpdateItem', 'GetItem', 'PutItem'),
       'bucket/videos/*': ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject', 's3:PutObjectTagging'],
       secret: SECRET,
     },
@@ -140,7 +160,7 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
     },
   },
   'record-failure': {
-    env: ['TABLE_NAME'],
+    env: ['PROVIDER_BASE_URL', 'PROVIDER_MAX_CONCURRENT_JOBS', 'PROVIDER_REQUESTS_PER_MINUTE', 'TABLE_NAME'],
     grants: { table: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem') },
   },
   'reconcile-provider-costs': {
@@ -148,6 +168,8 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
       'BUCKET_NAME',
       'IDEMPOTENCY_TABLE_NAME',
       'PROVIDER_BASE_URL',
+      'PROVIDER_MAX_CONCURRENT_JOBS',
+      'PROVIDER_REQUESTS_PER_MINUTE',
       'PROVIDER_SECRET_ARN',
       'STATE_MACHINE_ARN',
       'TABLE_NAME',

@@ -76,17 +76,22 @@ describe('video-pipeline definition', () => {
     );
   });
 
-  it('routes a rate-limited create through WaitForProviderRateLimit back to CreateGenerationJob, an accepted job to the poll loop', () => {
+  it('routes a rate-limited create through WaitForProviderRateLimit and a gated one through WaitForProviderAdmission back to CreateGenerationJob, an accepted job to the poll loop', () => {
     expect(state('IsProviderRateLimited')).toMatchObject({
       Type: 'Choice',
-      Choices: [{ Variable: '$.job.status', StringEquals: 'rate_limited', Next: 'WaitForProviderRateLimit' }],
+      Choices: [
+        { Variable: '$.job.status', StringEquals: 'rate_limited', Next: 'WaitForProviderRateLimit' },
+        { Variable: '$.job.status', StringEquals: 'waiting_for_provider', Next: 'WaitForProviderAdmission' },
+      ],
       Default: 'WaitBeforePoll',
     });
-    expect(state('WaitForProviderRateLimit')).toMatchObject({
-      Type: 'Wait',
-      SecondsPath: '$.job.waitSeconds',
-      Next: 'CreateGenerationJob',
-    });
+    for (const wait of ['WaitForProviderRateLimit', 'WaitForProviderAdmission']) {
+      expect(state(wait)).toMatchObject({
+        Type: 'Wait',
+        SecondsPath: '$.job.waitSeconds',
+        Next: 'CreateGenerationJob',
+      });
+    }
   });
 
   it('invokes each task function by ARN with the state as payload and the result at the contract path', () => {

@@ -52,6 +52,28 @@ describe('provider emulator faults', () => {
     expect(limited.headers.get('x-ratelimit-reset-requests')).toMatch(/^\d+(ms|s|m\d+s)$/);
   });
 
+  it('returns 429 with retry-after to a create over max_concurrent_jobs, and accepts one once a job has ended', async () => {
+    await setFaults(emulator, { max_concurrent_jobs: 2 });
+    const first = await client.videos.create({ prompt: 'limit one', size: '1280x720', seconds: '4' });
+    await client.videos.create({ prompt: 'limit two', size: '1280x720', seconds: '4' });
+
+    const limited = (await client.videos
+      .create({ prompt: 'limit three', size: '1280x720', seconds: '4' })
+      .catch((e: unknown) => e)) as InstanceType<typeof OpenAI.RateLimitError>;
+    expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(limited).toMatchObject({ status: 429, code: 'rate_limit_exceeded', type: 'requests' });
+    const retryAfter = Number(limited.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+
+    await waitForTerminal(client, first.id);
+    const third = await client.videos.create({ prompt: 'limit three', size: '1280x720', seconds: '4' });
+    const jobs = await emulatorJobs(emulator);
+    expect(third.status).toBe('queued');
+    expect(jobs.max_running_jobs).toBe(2);
+    expect(jobs.data.filter((job) => job.prompt === 'limit three')).toHaveLength(1);
+  });
+
   it('returns success after the SDK retries a 429 storm, the emulator having counted every attempt', async () => {
     const video = await completedVideo('storm target');
     await setFaults(emulator, { rate_limit_storm: { count: 2, retry_after_ms: 20 } });

@@ -72,6 +72,10 @@ export interface EmulatorJobs {
   }[];
   create_requests: number;
   requests: Record<string, number>;
+  /** Jobs queued or in progress now. */
+  running_jobs: number;
+  /** The most jobs running at once since the last reset. */
+  max_running_jobs: number;
 }
 
 export async function emulatorJobs(emulator: RunningEmulator): Promise<EmulatorJobs> {

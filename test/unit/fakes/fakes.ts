@@ -7,6 +7,7 @@ import type {
   ProviderVideo,
   VideoProvider,
 } from '../../../shared/provider/provider-client';
+import type { SlotDecision, TokenDecision } from '../../../shared/provider-gate/provider-gate';
 import type { TransitionResult, VideoPage, VideoRepository } from '../../../shared/repositories/video-repository';
 import type { ContentVariant, VideoStatus } from '../../../shared/schemas';
 import { isTerminal, type VideoRecord } from '../../../shared/video';
@@ -326,4 +327,57 @@ export function aDownload(bytes: number, options: { breakAfter?: number; announc
     },
   });
   return { body, contentLength: options.announced ?? bytes, contentType: 'video/mp4' };
+}
+
+/**
+ * An admission gate held in memory (shared/provider-gate's semantics without DynamoDB): `slots` job slots, `tokens`
+ * request tokens that never refill (set `tokens` again to refill). Records who holds a slot.
+ */
+export class FakeProviderGate {
+  readonly holders = new Set<string>();
+  readonly released: string[] = [];
+  readonly renewed: string[] = [];
+
+  constructor(
+    public slots = Number.POSITIVE_INFINITY,
+    public tokens = Number.POSITIVE_INFINITY,
+  ) {}
+
+  async acquireSlot(holder: string, ticket?: number): Promise<SlotDecision> {
+    if (this.holders.has(holder) || this.holders.size < this.slots) {
+      this.holders.add(holder);
+      return { granted: true };
+    }
+    return { granted: false, ticket: ticket ?? 7, position: 1, waitSeconds: 4 };
+  }
+
+  async renewSlot(holder: string): Promise<void> {
+    this.renewed.push(holder);
+    this.holders.add(holder);
+  }
+
+  async releaseSlot(holder: string): Promise<void> {
+    this.released.push(holder);
+    this.holders.delete(holder);
+  }
+
+  async takeTokens(count = 1): Promise<TokenDecision> {
+    if (this.tokens < count) return { granted: false, waitSeconds: 3 };
+    this.tokens -= count;
+    return { granted: true };
+  }
+}
+
+/** The admission gate's job slots, recording each call (`renew <holder>`, `release <holder>`). */
+export function fakeSlots() {
+  const calls: string[] = [];
+  return {
+    calls,
+    renewSlot: async (holder: string) => {
+      calls.push(`renew ${holder}`);
+    },
+    releaseSlot: async (holder: string) => {
+      calls.push(`release ${holder}`);
+    },
+  };
 }

@@ -14,10 +14,13 @@ import {
 import { type ReconcileWorkItem, reconcileWorkItemFor } from '../../../shared/money/reconciliation';
 import { failureOf } from '../../../shared/pipeline/failure';
 import { nextWaitSeconds, RATE_LIMITED_CREATE_POLICY } from '../../../shared/poll-policy';
+import { GatedVideoProvider } from '../../../shared/provider-gate/gated-provider';
+import { PROVIDER_GATE_POLICY } from '../../../shared/provider-gate/policy';
 import {
   aProviderJob,
   aVideo,
   FakeProvider,
+  FakeProviderGate,
   fakeLogger,
   fakeMetrics,
   fixedClock,
@@ -31,6 +34,7 @@ function setup(videoOverrides: Parameters<typeof aVideo>[0] = {}, stored: Record
   const provider = new FakeProvider();
   const metrics = fakeMetrics();
   const handedOver: ReconcileWorkItem[] = [];
+  const gate = new FakeProviderGate();
   const deps: CreateGenerationJobDeps = {
     videos,
     provider,
@@ -43,10 +47,11 @@ function setup(videoOverrides: Parameters<typeof aVideo>[0] = {}, stored: Record
     logger: fakeLogger(),
     metrics,
     adoptionSkewSeconds: 120,
+    gate,
     random: () => 0.5,
     objects: { get: async (bucket, key) => stored[`${bucket}/${key}`] },
   };
-  return { videos, provider, metrics, handedOver, deps };
+  return { videos, provider, metrics, handedOver, deps, gate };
 }
 
 describe('create-generation-job', () => {
@@ -468,6 +473,104 @@ describe('create-generation-job', () => {
     expect(provider.derived).toEqual([]);
   });
 
+  describe('at the provider admission gate', () => {
+    it('returns waiting_for_provider with a ticket, without recording an attempt or calling the provider, when no slot is free', async () => {
+      const { provider, videos, deps, gate } = setup();
+      gate.slots = 0;
+
+      const result = await createGenerationJob(input, deps);
+
+      expect(result).toEqual({
+        status: 'waiting_for_provider',
+        waitingFor: 'slot',
+        gateWaits: 1,
+        rateLimitedCreates: 0,
+        ticket: 7,
+        position: 1,
+        waitSeconds: 4,
+      });
+      expect(provider.created).toHaveLength(0);
+      expect((await videos.get(input.videoId))?.providerCreateAttempts).toBe(0);
+    });
+
+    it('returns waiting_for_provider for a token, keeping its slot, when the gate has no request token', async () => {
+      const { provider, deps, gate } = setup();
+      gate.tokens = 0;
+      deps.provider = new GatedVideoProvider(provider, gate);
+
+      const result = await createGenerationJob(
+        {
+          ...input,
+          job: {
+            status: 'waiting_for_provider',
+            waitingFor: 'slot',
+            gateWaits: 3,
+            rateLimitedCreates: 1,
+            ticket: 5,
+            waitSeconds: 2,
+          },
+        },
+        deps,
+      );
+
+      expect(result).toMatchObject({
+        status: 'waiting_for_provider',
+        waitingFor: 'token',
+        gateWaits: 4,
+        rateLimitedCreates: 1,
+        ticket: 5,
+        waitSeconds: 3,
+      });
+      expect(provider.created).toHaveLength(0);
+      expect(gate.holders.has(input.videoId)).toBe(true);
+    });
+
+    it('takes a retry’s two tokens (lookup and create) before recording its attempt, and records none without them', async () => {
+      const { provider, videos, deps, gate } = setup({
+        providerCreateAttempts: 1,
+        providerFirstAttemptAt: 1_763_700_000,
+      });
+      gate.tokens = 1;
+
+      const waiting = await createGenerationJob(input, deps);
+      gate.tokens = 2;
+      const created = await createGenerationJob(input, deps);
+
+      expect(waiting).toMatchObject({ status: 'waiting_for_provider', waitingFor: 'token' });
+      expect(created).toMatchObject({ providerVideoId: 'video_new1' });
+      expect(provider.created).toHaveLength(1);
+      expect((await videos.get(input.videoId))?.providerCreateAttempts).toBe(2);
+      expect(gate.tokens).toBe(0);
+    });
+
+    it('fails as provider_rate_limited once every allowed gate wait was used', async () => {
+      const { deps, gate } = setup();
+      gate.slots = 0;
+      const job = {
+        status: 'waiting_for_provider',
+        waitingFor: 'slot',
+        gateWaits: PROVIDER_GATE_POLICY.maxWaits,
+        rateLimitedCreates: 0,
+        waitSeconds: 30,
+      } as const;
+
+      const error = await createGenerationJob({ ...input, job }, deps).catch((caught: unknown) => caught);
+
+      expect(error).toBeInstanceOf(ProviderRateLimitedError);
+    });
+
+    it('creates the job once a slot and a token are granted, and gives the slot back when the provider refuses the prompt', async () => {
+      const { provider, deps, gate } = setup();
+      deps.provider = new GatedVideoProvider(provider, gate);
+      provider.createError = new PermanentProviderError('blocked', { providerCode: 'moderation_blocked' });
+
+      await createGenerationJob(input, deps).catch(() => undefined);
+
+      expect(gate.released).toEqual([input.videoId]);
+      expect(gate.holders.size).toBe(0);
+    });
+  });
+
   describe('when the provider rate-limits the create (429)', () => {
     const limited = (retryAfterSeconds?: number) =>
       new RetryableProviderError('Provider create answered 429: slow down', {
@@ -484,7 +587,7 @@ describe('create-generation-job', () => {
       const result = await createGenerationJob(input, deps);
 
       // Assess: 7 s jittered upwards by at most 20 % (random 0.5 → +10 %), rounded up.
-      expect(result).toEqual({ status: 'rate_limited', rateLimitedCreates: 1, waitSeconds: 8 });
+      expect(result).toEqual({ status: 'rate_limited', rateLimitedCreates: 1, waitSeconds: 8, gateWaits: 0 });
       expect(metrics.added).toContainEqual({ name: 'ProviderCreatesRateLimited', unit: 'Count', value: 1 });
     });
 
@@ -498,7 +601,7 @@ describe('create-generation-job', () => {
       );
 
       // 5 s × 2² = 20 s, +10 % jitter.
-      expect(result).toEqual({ status: 'rate_limited', rateLimitedCreates: 3, waitSeconds: 22 });
+      expect(result).toEqual({ status: 'rate_limited', rateLimitedCreates: 3, waitSeconds: 22, gateWaits: 0 });
     });
 
     it('fails as provider_rate_limited once every allowed wait was used', async () => {

@@ -7,10 +7,12 @@ import {
 import { GenerationTimedOutError, RetryableProviderError } from '../../../shared/errors';
 import type { JobState } from '../../../shared/pipeline/types';
 import { nextWaitSeconds, POLL_POLICY } from '../../../shared/poll-policy';
+import { GatedVideoProvider } from '../../../shared/provider-gate/gated-provider';
 import {
   aProviderJob,
   aVideo,
   FakeProvider,
+  FakeProviderGate,
   fakeLogger,
   fakeMetrics,
   fixedClock,
@@ -24,6 +26,7 @@ function setup() {
   const videos = new InMemoryVideoRepository([aVideo({ providerVideoId: 'video_abc' })]);
   const provider = new FakeProvider();
   const metrics = fakeMetrics();
+  const gate = new FakeProviderGate();
   const deps: PollGenerationJobDeps = {
     videos,
     provider,
@@ -31,8 +34,9 @@ function setup() {
     logger: fakeLogger(),
     metrics,
     random: () => 0.5,
+    gate,
   };
-  return { videos, provider, metrics, deps };
+  return { videos, provider, metrics, deps, gate };
 }
 
 describe('poll-generation-job', () => {
@@ -137,6 +141,53 @@ describe('poll-generation-job', () => {
     // Assess: nothing seen, so the progress track only ages by the 9 s waited.
     expect(next).toEqual({ ...job, polls: 3, waitSeconds: 45, progressAgeSeconds: 9 });
     expect(videos.videos.get(videoId)?.status).toBe('queued');
+  });
+
+  it('renews the job’s slot at a poll, frees it when the job completed, and takes the download’s tokens', async () => {
+    const { provider, deps, gate } = setup();
+    gate.tokens = 5;
+    deps.provider = new GatedVideoProvider(provider, gate);
+    provider.retrieveResults = [
+      aProviderJob({ status: 'in_progress', progress: 40 }),
+      aProviderJob({ status: 'completed', progress: 100 }),
+    ];
+
+    const running = await pollGenerationJob({ videoId, userId: 'alice', job }, deps);
+    const done = await pollGenerationJob({ videoId, userId: 'alice', job: running }, deps);
+
+    expect(gate.renewed).toEqual([videoId, videoId]);
+    expect(gate.released).toEqual([videoId]);
+    expect(done).toMatchObject({ status: 'completed', polls: 4 });
+    expect(gate.tokens).toBe(0);
+  });
+
+  it('returns in_progress awaiting download tokens, then completed from the gate alone once they are there', async () => {
+    const { provider, deps, gate } = setup();
+    gate.tokens = 1;
+    provider.retrieveResults = [aProviderJob({ status: 'completed', progress: 100 })];
+
+    const waiting = await pollGenerationJob({ videoId, userId: 'alice', job }, deps);
+    gate.tokens = 3;
+    const done = await pollGenerationJob({ videoId, userId: 'alice', job: waiting }, deps);
+
+    expect(waiting).toMatchObject({
+      status: 'in_progress',
+      progress: 100,
+      awaitingDownloadTokens: true,
+      waitSeconds: 3,
+    });
+    expect(done).toMatchObject({ status: 'completed', progress: 100, polls: 4 });
+    expect(done).not.toHaveProperty('awaitingDownloadTokens');
+    expect(provider.retrieveResults).toHaveLength(0);
+  });
+
+  it('frees the job’s slot when the provider job failed', async () => {
+    const { provider, deps, gate } = setup();
+    provider.retrieveResults = [aProviderJob({ status: 'failed', error: { code: 'internal_error', message: 'x' } })];
+
+    await pollGenerationJob({ videoId, userId: 'alice', job }, deps).catch(() => undefined);
+
+    expect(gate.released).toEqual([videoId]);
   });
 
   it('throws RetryableProviderError when the provider answers 5xx', async () => {

@@ -13,6 +13,7 @@ import {
 import { PermanentProviderError, RetryableProviderError } from '../../../shared/errors';
 import type { ReleaseOutcome } from '../../../shared/money/decisions';
 import { movedItem, type ReconcileQueue, type ReconcileWorkItem } from '../../../shared/money/reconciliation';
+import { GatedVideoProvider } from '../../../shared/provider-gate/gated-provider';
 import { isTerminal, promptHash, type VideoRecord } from '../../../shared/video';
 import {
   aProviderJob,
@@ -20,6 +21,7 @@ import {
   FakeProvider,
   fakeLogger,
   fakeMetrics,
+  fakeSlots,
   fixedClock,
   InMemoryVideoRepository,
 } from '../fakes/fakes';
@@ -88,11 +90,13 @@ function setup(
   const heldCancels = new Set<string>();
   const chargedCancels: string[] = [];
   const calls: string[] = [];
+  const slots = fakeSlots();
   const metrics = fakeMetrics();
   const logger = fakeLogger();
   const deps: ReconcileProviderCostsDeps = {
     queue,
     provider,
+    slots,
     costs: {
       // Like DynamoBilling: true only for the call that writes the entry.
       recordProviderCostOf: async (videoId: string, _now: number, providerVideoId?: string) => {
@@ -144,6 +148,7 @@ function setup(
     heldCancels,
     chargedCancels,
     calls,
+    slotCalls: slots.calls,
     metrics,
     logger,
     deps,
@@ -546,6 +551,61 @@ describe('nextDueAt', () => {
       expect(queue.items).toMatchObject([{ kind: 'cancel_settlement', checks: 0 }]);
     });
 
+    it('frees the job slot once the provider ended the job: completed, failed, deleted on request, unknown (404)', async () => {
+      const outcomes: string[][] = [];
+      for (const status of ['completed', 'failed', 'in_progress'] as const) {
+        const { slotCalls, deps } = heldSetup(status);
+        await run(deps);
+        outcomes.push(slotCalls);
+      }
+      const gone = heldSetup('in_progress');
+      gone.provider.retrieveResults = [
+        new PermanentProviderError('404', { cause: new APIError(404, { message: 'gone' }, 'gone', new Headers()) }),
+      ];
+      await run(gone.deps);
+      outcomes.push(gone.slotCalls);
+
+      expect(outcomes).toEqual(Array.from({ length: 4 }, () => [`release ${VIDEO_ID}`]));
+    });
+
+    it('renews the slot of a job still running that would not stop, and looks again within half a lease', async () => {
+      const { queue, provider, slotCalls, deps } = heldSetup('in_progress');
+      provider.deleteResults = [refused()];
+      deps.options.slotLeaseSeconds = 120;
+
+      await run(deps);
+
+      expect(slotCalls).toEqual([`renew ${VIDEO_ID}`]);
+      // Followed for 60 s so far (the next look would be 60 s away anyway); a lease of 120 s allows 60.
+      expect(queue.items[0]!.dueAt).toBeLessThanOrEqual(NOW + 60);
+    });
+
+    it('looks at a long-followed running job again before its slot lease lapses, not hours later', async () => {
+      const old = settlement({ givenUpAt: NOW - 4 * 3600, dueAt: NOW - 1 });
+      const { queue, provider, slotCalls, deps } = heldSetup('in_progress', [old]);
+      provider.deleteResults = [refused()];
+
+      await run(deps);
+
+      expect(slotCalls).toEqual([`renew ${VIDEO_ID}`]);
+      expect(queue.items[0]!.dueAt).toBe(NOW + 450);
+    });
+
+    it('takes a gate token for the stop request: without one nothing is sent, the item waits and the slot stays', async () => {
+      const { queue, provider, slotCalls, deps } = heldSetup('in_progress');
+      const tokens = [true, false];
+      deps.provider = new GatedVideoProvider(provider, {
+        takeTokens: async () => (tokens.shift() ? { granted: true } : { granted: false, waitSeconds: 5 }),
+      });
+
+      const summary = await run(deps);
+
+      expect(summary).toMatchObject({ deferred: 1, cancelReleased: 0 });
+      expect(provider.deleted).toEqual([]);
+      expect(slotCalls).toEqual([]);
+      expect(queue.items).toMatchObject([{ kind: 'cancel_settlement', checks: 0 }]);
+    });
+
     it('returns cancelGaveUp, releases at 0, counts the metric and logs an error once the window is over', async () => {
       const late = settlement({ givenUpAt: NOW - LOOKBACK - 1, dueAt: NOW - 1 });
       const { queue, provider, released, metrics, logger, deps } = heldSetup('in_progress', [late]);
@@ -587,6 +647,18 @@ describe('nextDueAt', () => {
 describe('reconcile-provider-costs: provider copies of deleted videos', () => {
   const VIDEO_ID = 'vid_01JD0000000000000000000001';
   const deleteItem = () => anItem({ kind: 'provider_delete', reason: 'deleted' });
+
+  it('frees the slot of the deleted video’s job once its provider copy is deleted or gone, not while it runs', async () => {
+    const records = [aVideo({ videoId: VIDEO_ID, status: 'failed', chargedMicros: 0, providerVideoId: 'video_1' })];
+    const ended = setup([deleteItem()], [aProviderJob({ id: 'video_1', status: 'failed' })], records);
+    const running = setup([deleteItem()], [aProviderJob({ id: 'video_1', status: 'in_progress' })], records);
+
+    await run(ended.deps);
+    await run(running.deps);
+
+    expect(ended.slotCalls).toEqual([`release ${VIDEO_ID}`]);
+    expect(running.slotCalls).toEqual([]);
+  });
 
   it('deletes the copy of a completed, charged video without recording a provider cost', async () => {
     const { queue, provider, recorded, deps } = setup(

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type RecordFailureDeps, recordFailure } from '../../../functions/record-failure/record-failure';
 import { failureOf } from '../../../shared/pipeline/failure';
 import type { PipelineState } from '../../../shared/pipeline/types';
-import { aVideo, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoRepository } from '../fakes/fakes';
+import { aVideo, FakeProviderGate, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoRepository } from '../fakes/fakes';
 import { InMemoryBilling } from '../money/in-memory-billing';
 
 const videoId = 'vid_01JD0000000000000000000000';
@@ -12,16 +12,37 @@ const lambdaCause = (errorType: string, errorMessage: string) =>
 function setup(overrides: Parameters<typeof aVideo>[0] = {}) {
   const videos = new InMemoryVideoRepository([aVideo({ status: 'in_progress', ...overrides })]);
   const metrics = fakeMetrics();
+  const gate = new FakeProviderGate();
   const deps: RecordFailureDeps = {
     money: new InMemoryBilling(videos),
+    gate,
     clock: fixedClock(),
     logger: fakeLogger(),
     metrics,
   };
-  return { videos, metrics, deps };
+  return { videos, metrics, deps, gate };
 }
 
 describe('record-failure', () => {
+  it('gives the failed video’s admission slot back after releasing its reservation', async () => {
+    // Prepare: the video holds a slot; its polls ran out of retries, so the poll never freed it.
+    const { videos, deps, gate } = setup();
+    await gate.acquireSlot(videoId);
+    const state = {
+      videoId,
+      userId: 'alice',
+      failure: { Error: 'RetryableProviderError', Cause: lambdaCause('RetryableProviderError', 'provider down') },
+    } as PipelineState;
+
+    // Act
+    await recordFailure(state, deps);
+
+    // Assess
+    expect(videos.videos.get(videoId)?.status).toBe('failed');
+    expect(gate.released).toEqual([videoId]);
+    expect(gate.holders.has(videoId)).toBe(false);
+  });
+
   it.each([
     [
       {

@@ -10,11 +10,12 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type StoreVideoDeps, storeVideo } from '../../../functions/store-video/store-video';
-import { ContentExpiredError, DownloadInterruptedError } from '../../../shared/errors';
+import { ContentExpiredError, DownloadInterruptedError, RetryableProviderError } from '../../../shared/errors';
 import {
   aDownload,
   aVideo,
   FakeProvider,
+  FakeProviderGate,
   fakeLogger,
   fakeMetrics,
   fixedClock,
@@ -94,6 +95,55 @@ describe('store-video', () => {
     expect(created).toEqual(['reelflow-state=pending', 'reelflow-state=pending', 'reelflow-state=pending']);
     expect(videos.videos.get(videoId)?.status).toBe('storing');
     expect(metrics.total('BytesStored')).toBe(size + 2048 + 4096);
+  });
+
+  it('waits out a rate-limited download inside the visit (retry-after, then a gate token) and stores the video', async () => {
+    // Prepare: the provider answers the first video download with a 429; the gate has one token, then none.
+    const { provider, deps } = setup();
+    let calls = 0;
+    provider.downloads.set('video', () =>
+      ++calls === 1 ? new RetryableProviderError('429', { rateLimited: true, retryAfterSeconds: 7 }) : aDownload(MiB),
+    );
+    provider.downloads.set('thumbnail', () => aDownload(2048));
+    provider.downloads.set('spritesheet', () => aDownload(4096));
+    const gate = new FakeProviderGate(0, 1);
+    const slept: number[] = [];
+    deps.gate = gate;
+    deps.sleep = async (ms) => {
+      slept.push(ms);
+    };
+
+    // Act
+    const stored = await storeVideo(input, deps);
+
+    // Assess
+    expect(stored).toMatchObject({ bytes: MiB, variants: ['video', 'thumbnail', 'spritesheet'] });
+    expect(calls).toBe(2);
+    expect(slept).toEqual([7000]);
+    expect(gate.tokens).toBe(0);
+  });
+
+  it('throws the 429 once the visit’s patience is used up, so the state machine’s retry takes over', async () => {
+    // Prepare: every video download is rate-limited for a minute; the gate always has a token.
+    const { provider, deps } = setup();
+    let calls = 0;
+    provider.downloads.set('video', () => {
+      calls += 1;
+      return new RetryableProviderError('429', { rateLimited: true, retryAfterSeconds: 60 });
+    });
+    deps.gate = new FakeProviderGate();
+    let sleptMs = 0;
+    deps.sleep = async (ms) => {
+      sleptMs += ms;
+    };
+
+    // Act
+    const error = await storeVideo(input, deps).catch((caught: unknown) => caught);
+
+    // Assess: 300 s of patience is five waits of 60 s, then the sixth 429 is thrown.
+    expect(error).toBeInstanceOf(RetryableProviderError);
+    expect(sleptMs).toBe(300_000);
+    expect(calls).toBe(6);
   });
 
   it('aborts the multipart upload and throws DownloadInterruptedError when the download breaks', async () => {

@@ -16,3 +16,25 @@ describe('local config LOCAL_TIME_SCALE', () => {
     expect(() => readLocalConfig({ LOCAL_TIME_SCALE: '0.1', LOCAL_WAIT_MS: '50' })).toThrow(/not both/);
   });
 });
+
+describe('local config: the admission gate under LOCAL_TIME_SCALE', () => {
+  it('returns the gate settings given, and no window of its own, without a time scale', () => {
+    expect(
+      readLocalConfig({ PROVIDER_REQUESTS_PER_MINUTE: '20', PROVIDER_SLOT_LEASE_SECONDS: '60' }).providerLimits,
+    ).toEqual({
+      PROVIDER_REQUESTS_PER_MINUTE: '20',
+      PROVIDER_SLOT_LEASE_SECONDS: '60',
+    });
+  });
+
+  it('returns the rate window and the lease (given or the default 900 s) shortened by the scale', () => {
+    expect(readLocalConfig({ LOCAL_TIME_SCALE: '0.1', PROVIDER_SLOT_LEASE_SECONDS: '60' }).providerLimits).toEqual({
+      PROVIDER_SLOT_LEASE_SECONDS: '6',
+      PROVIDER_RATE_WINDOW_SECONDS: '6',
+    });
+    expect(readLocalConfig({ LOCAL_TIME_SCALE: '0.5' }).providerLimits).toEqual({
+      PROVIDER_SLOT_LEASE_SECONDS: '450',
+      PROVIDER_RATE_WINDOW_SECONDS: '30',
+    });
+  });
+});

@@ -21,7 +21,7 @@ import {
   videoKey,
 } from '../../../shared/table-keys';
 import type { LocalTable } from '../../helpers/dynamodb-local';
-import { aProviderJob, aVideo, FakeProvider, fakeLogger, fakeMetrics } from '../fakes/fakes';
+import { aProviderJob, aVideo, FakeProvider, fakeLogger, fakeMetrics, fakeSlots } from '../fakes/fakes';
 import { DEFAULTS, NOW, NOW_S } from './money-fixtures';
 import { freshTableEachTest, readItem, setVideoStatus } from './money-table';
 
@@ -172,6 +172,7 @@ describe('provider-cost reconciliation work items', () => {
     const deps = {
       queue,
       provider,
+      slots: fakeSlots(),
       costs: billing,
       videos: new DynamoVideoRepository(local.documents, table),
       clock: () => new Date((NOW_S + 60) * 1000),
@@ -218,6 +219,7 @@ describe('provider-cost reconciliation work items', () => {
     const deps = {
       queue,
       provider,
+      slots: fakeSlots(),
       costs: billing,
       videos: new DynamoVideoRepository(local.documents, table),
       clock: () => new Date(deadline * 1000),
@@ -290,6 +292,7 @@ describe('provider-cost reconciliation work items', () => {
       {
         queue,
         provider: new FakeProvider(),
+        slots: fakeSlots(),
         costs: billing,
         videos: new DynamoVideoRepository(local.documents, table),
         clock: () => new Date(deadlineWatchAt(NOW_S) * 1000),

@@ -1,0 +1,87 @@
+import { cpus, loadavg } from 'node:os';
+import { runAdmission } from '../test/helpers/admission-run';
+import { emulator } from '../test/helpers/api';
+import { startLocalStackProcess } from '../test/helpers/local-stack';
+import { runLine, writeResultsSection } from './support';
+
+/**
+ * `npm run bench -- admission [videos] [users] [scale]`: the provider admission gate under a crowd. `videos`
+ * (default 300) from `users` (default 30) users are created at once through the HTTP API against an emulator limited
+ * to 10 running jobs and 60 requests a minute, the gate set to the same limits. In `scale` time (LOCAL_TIME_SCALE,
+ * default 0.25: the Wait states, the emulated jobs, the emulator's rate window and the gate's window and leases
+ * shrink together); figures are in provider time (real time ÷ scale). Checks: every video completes, none fails for
+ * rate limits, the emulator never sees more than 10 running jobs; reports the throughput against the binding limit.
+ */
+const videos = Number(process.argv[2] ?? 300);
+const users = Number(process.argv[3] ?? 30);
+const scale = Number(process.argv[4] ?? 0.25);
+const MAX_RUNNING = 10;
+const RPM = 60;
+const JOB_MS = Number(process.env.BENCH_JOB_MS ?? 4000);
+/** The fewest provider requests a video can take: its create, one poll that finds it done, three downloads. */
+const MIN_REQUESTS_PER_VIDEO = 5;
+
+const loadBefore = loadavg()[0]!;
+console.log(
+  `admission bench: ${videos} videos from ${users} users, ${MAX_RUNNING} jobs, ${RPM} rpm, jobs of ${JOB_MS} ms, LOCAL_TIME_SCALE=${scale}`,
+);
+const stack = await startLocalStackProcess({
+  env: {
+    LOCAL_WAIT_MS: '',
+    LOCAL_TIME_SCALE: String(scale),
+    EMULATOR_JOB_MS: String(JOB_MS),
+    EMULATOR_MAX_CONCURRENT_JOBS: String(MAX_RUNNING),
+    PROVIDER_MAX_CONCURRENT_JOBS: String(MAX_RUNNING),
+    PROVIDER_REQUESTS_PER_MINUTE: String(RPM),
+    LOCAL_LAMBDA_TIMEOUT_FACTOR: '3',
+  },
+});
+let failed = true;
+try {
+  await emulator.faults(stack, { requests_per_minute: RPM });
+  const result = await runAdmission(stack, {
+    label: 'admission-bench',
+    users,
+    videos,
+    timeoutMs: 3 * 3_600_000,
+    pollIntervalMs: Math.max(500, 2000 * scale),
+    createConcurrency: 8,
+  });
+  // Provider time: the emulator's jobs and rate window, and every wait, ran `scale` times as long.
+  const minutes = result.elapsedMs / 60_000 / scale;
+  const requests = Object.values(result.requests).reduce((sum, n) => sum + n, 0);
+  const perVideo = requests / videos;
+  const rpmBound = RPM / MIN_REQUESTS_PER_VIDEO;
+  // A slot is held from the create until the poll that sees the job end: at least the job's time.
+  const slotBound = MAX_RUNNING / (JOB_MS / 60_000);
+  const binding = rpmBound <= slotBound ? 'requests per minute' : 'running jobs';
+  const bound = Math.min(rpmBound, slotBound);
+  const throughput = result.completed / minutes;
+  const rateLimited = result.failureCodes.provider_rate_limited ?? 0;
+  failed = result.completed !== videos || rateLimited > 0 || result.maxRunningJobs > MAX_RUNNING;
+  const lines = [
+    `completed ${result.completed}/${videos}; failed by code ${JSON.stringify(result.failureCodes)}`,
+    `emulator: most jobs running at once ${result.maxRunningJobs} (limit ${MAX_RUNNING}); requests ${requests} (${perVideo.toFixed(2)} per video) ${JSON.stringify(result.requests)}`,
+    `elapsed ${(result.elapsedMs / 60_000).toFixed(1)} min real = ${minutes.toFixed(1)} min of provider time; throughput ${throughput.toFixed(2)} videos/min`,
+    `bounds: requests ${RPM}/min ÷ ${MIN_REQUESTS_PER_VIDEO} per video = ${rpmBound.toFixed(2)} videos/min; slots ${MAX_RUNNING} ÷ ${JOB_MS / 1000} s per job = ${slotBound.toFixed(2)} videos/min; ${binding} binds`,
+    `throughput / binding bound = ${((100 * throughput) / bound).toFixed(1)} % (target ≥ 90 %)`,
+  ];
+  console.log(lines.join('\n'));
+  writeResultsSection('admission', [
+    '## admission: a crowd of creates against a provider that runs 10 jobs and takes 60 requests a minute',
+    '',
+    `\`npm run bench -- admission ${videos} ${users} ${scale}\` (emulated jobs of ${JOB_MS} ms, LOCAL_TIME_SCALE=${scale}), ${runLine(loadBefore)};`,
+    `${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)} at the end: ${failed ? 'FAILED' : 'passed'}.`,
+    '',
+    '```',
+    ...lines,
+    '```',
+  ]);
+} catch (error) {
+  console.log(
+    `admission bench failed: ${String(error)}\n--- last local stack output ---\n${stack.output().slice(-6000)}`,
+  );
+} finally {
+  await stack.stop();
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,324 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { providerGateSlotsKey, providerGateTokensKey, type TableKey } from '../table-keys';
+
+/*
+ * The provider admission gate: what reelflow may ask of one provider account at a time, kept in DynamoDB so that
+ * every Lambda (and every execution) shares it.
+ * - A semaphore of `maxConcurrentJobs` slots. A job holds a slot from before its create until the provider ends it
+ *   (completed, failed, deleted). A slot is a lease: renewed at every poll, it lapses by itself when nobody renews it
+ *   (an execution stopped or timed out), so slots never leak. Waiters hold tickets (first come, first served) that
+ *   travel in the execution's state, so a waiter keeps its place even if its queue entry lapsed meanwhile.
+ * - A token bucket of `requestsPerMinute`: every provider request (create, poll, download, list) takes a token; it
+ *   refills at `requestsPerMinute` less `burst`, so no rolling minute sees more than `requestsPerMinute` requests.
+ * Each item is read, changed in memory and written back with a condition on its version (optimistic concurrency);
+ * a lost race reads again, a few times, and then answers "wait" like a full gate: nobody sleeps in a Lambda, the
+ * caller's execution waits in a Wait state.
+ */
+
+/** The gate's limits and timings for one provider. */
+export interface ProviderGateLimits {
+  /** Jobs that may run at the provider at once. */
+  maxConcurrentJobs: number;
+  /** The provider's requests per rolling minute: the gate hands out at most this many in any minute. */
+  requestsPerMinute: number;
+  /** How long a slot's lease lasts unless renewed, in seconds: longer than the longest gap between two polls. */
+  leaseSeconds: number;
+  /**
+   * How long the provider's rate-limit minute lasts, in seconds (the window `requestsPerMinute` is counted over).
+   * A token wait is told in seconds of a 60-second minute, the unit the Wait states that serve it are written in, so
+   * a window shortened together with every Wait state (a time-scaled test stack) keeps its waits in proportion.
+   * @default 60
+   */
+  windowSeconds?: number;
+  /** Tokens the bucket holds at most; at least the most one caller takes at once (a store takes 3). @default 3 */
+  burst?: number;
+  /** A waiter not seen for this long no longer counts ahead of others (its ticket still does when it returns). @default 300 */
+  queueStaleSeconds?: number;
+  /** Shortest and longest wait suggested to a waiter for a slot, in seconds. @default 2 and 30 */
+  minSlotWaitSeconds?: number;
+  maxSlotWaitSeconds?: number;
+}
+
+/** What the gate needs. */
+export interface ProviderGateDeps {
+  ddb: Pick<DynamoDBDocumentClient, 'send'>;
+  tableName: string;
+  /** The provider's name in the gate's keys (e.g. the host of its base URL): one gate per provider account. */
+  provider: string;
+  limits: ProviderGateLimits;
+  clock: () => Date;
+  /** Read-modify-write attempts before a lost race answers "wait". @default 5 */
+  maxAttempts?: number;
+}
+
+/** The answer to a request for a slot. */
+export type SlotDecision =
+  | { granted: true }
+  | {
+      granted: false;
+      /** The waiter's place in line: keep it and ask again with it (absent when the gate could not be written). */
+      ticket?: number;
+      /** Waiters ahead of this one, plus one. */
+      position: number;
+      /** How long to wait before asking again (whole seconds, >= 1). */
+      waitSeconds: number;
+    };
+
+/** The answer to a request for tokens. */
+export type TokenDecision = { granted: true } | { granted: false; waitSeconds: number };
+
+interface SlotsItem {
+  /** Holder (video id) → lease end, unix seconds. */
+  leases: Record<string, number>;
+  /** Waiter (video id) → its ticket and when it last asked (unix seconds). */
+  queue: Record<string, { t: number; seen: number }>;
+  nextTicket: number;
+  version: number;
+}
+
+interface TokensItem {
+  tokens: number;
+  /** When `tokens` was computed, unix milliseconds. */
+  at: number;
+  version: number;
+}
+
+/** The gate's slots item could not be created for lost races (a first write under a crowd): the caller retries. */
+export class ProviderGateBusyError extends Error {
+  override readonly name = 'ProviderGateBusyError';
+
+  constructor(provider: string) {
+    super(`The admission gate's slots of ${provider} could not be written: every attempt lost its race`);
+  }
+}
+
+/** The gate of one provider; see the module comment. */
+export class ProviderGate {
+  private readonly limits: Required<ProviderGateLimits>;
+
+  constructor(private readonly deps: ProviderGateDeps) {
+    this.limits = {
+      burst: 3,
+      windowSeconds: 60,
+      queueStaleSeconds: 300,
+      minSlotWaitSeconds: 2,
+      maxSlotWaitSeconds: 30,
+      ...deps.limits,
+    };
+  }
+
+  /**
+   * Takes a slot for `holder` when one is free and no live waiter with an earlier ticket is still waiting; else
+   * queues `holder` (with `ticket` when it already has one) and says how long to wait. Asking again while holding a
+   * slot renews it (a retried task does not take a second slot).
+   */
+  async acquireSlot(holder: string, ticket?: number): Promise<SlotDecision> {
+    let decision: SlotDecision | undefined;
+    const written = await this.update<SlotsItem>(providerGateSlotsKey(this.deps.provider), emptySlots, (item) => {
+      const now = this.nowSeconds();
+      const leases = liveLeases(item.leases, now);
+      const queue = liveQueue(item.queue, now - this.limits.queueStaleSeconds);
+      if (leases[holder] !== undefined) {
+        decision = { granted: true };
+        return { ...item, leases: { ...leases, [holder]: now + this.limits.leaseSeconds }, queue };
+      }
+      const mine = ticket ?? queue[holder]?.t ?? item.nextTicket;
+      const nextTicket = Math.max(item.nextTicket, mine + 1);
+      const ahead = Object.entries(queue).filter(([id, entry]) => id !== holder && entry.t < mine).length;
+      const free = this.limits.maxConcurrentJobs - Object.keys(leases).length;
+      if (ahead < free) {
+        decision = { granted: true };
+        const { [holder]: _served, ...waiting } = queue;
+        return {
+          leases: { ...leases, [holder]: now + this.limits.leaseSeconds },
+          queue: waiting,
+          nextTicket,
+          version: item.version,
+        };
+      }
+      const position = ahead - Math.max(0, free) + 1;
+      decision = { granted: false, ticket: mine, position, waitSeconds: this.slotWait(position) };
+      const seen = queue[holder]?.seen;
+      // Most checks only read: a waiter's entry is rewritten when it is new or getting old.
+      if (seen !== undefined && seen > now - this.limits.queueStaleSeconds / 3 && nextTicket === item.nextTicket) {
+        return undefined;
+      }
+      return { leases, queue: { ...queue, [holder]: { t: mine, seen: now } }, nextTicket, version: item.version };
+    });
+    if (!written || decision === undefined) {
+      // Every attempt lost its race: busy gate, ask again soon, keeping the ticket the caller came with.
+      return {
+        granted: false,
+        ...(ticket === undefined ? {} : { ticket }),
+        position: 1,
+        waitSeconds: this.limits.minSlotWaitSeconds,
+      };
+    }
+    return decision;
+  }
+
+  /**
+   * Extends `holder`'s lease (each poll of a running job). A lease that lapsed is taken again: the job runs at the
+   * provider whoever thought the slot free, and counting it keeps the gate honest.
+   */
+  async renewSlot(holder: string): Promise<void> {
+    const leaseEnd = this.nowSeconds() + this.limits.leaseSeconds;
+    await this.edit(holder, 'SET #leases.#holder = :leaseEnd', { ':leaseEnd': leaseEnd }, (item) => ({
+      ...item,
+      leases: { ...item.leases, [holder]: leaseEnd },
+    }));
+  }
+
+  /** Frees `holder`'s slot (its job ended at the provider) and its place in line; nothing when it has neither. */
+  async releaseSlot(holder: string): Promise<void> {
+    await this.edit(holder, 'REMOVE #leases.#holder, #queue.#holder', {}, (item) => {
+      const { [holder]: _released, ...leases } = item.leases;
+      const { [holder]: _gone, ...queue } = item.queue;
+      return { ...item, leases, queue };
+    });
+  }
+
+  /**
+   * Changes one holder's entries in place: one UpdateItem that also moves the version, so it never loses a race
+   * (under a crowd of waiters a read-modify-write release lost every attempt and the slot stayed taken until its
+   * lease lapsed) and a taker that read before it fails its conditional write and reads again. Only when the item
+   * does not exist yet is it written whole.
+   */
+  private async edit(
+    holder: string,
+    expression: string,
+    values: Record<string, number>,
+    whole: (item: SlotsItem) => SlotsItem,
+  ): Promise<void> {
+    const key = providerGateSlotsKey(this.deps.provider);
+    try {
+      await this.deps.ddb.send(
+        new UpdateCommand({
+          TableName: this.deps.tableName,
+          Key: key,
+          UpdateExpression: `${expression} ADD #version :one`,
+          ConditionExpression: 'attribute_exists(#leases) AND attribute_exists(#queue)',
+          ExpressionAttributeNames: {
+            '#holder': holder,
+            '#leases': 'leases',
+            '#queue': 'queue',
+            '#version': 'version',
+          },
+          ExpressionAttributeValues: { ...values, ':one': 1 },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const written = await this.update<SlotsItem>(key, emptySlots, whole);
+      if (!written) throw new ProviderGateBusyError(this.deps.provider);
+    }
+  }
+
+  /** Takes `count` tokens when the bucket holds them; else says how long until it will. */
+  async takeTokens(count = 1): Promise<TokenDecision> {
+    // The provider counts a rolling minute: a full bucket spent at once plus a minute's refill must stay within its
+    // limit, so the bucket refills at the limit less the burst (at 20 a minute with a burst of 3: 17 a minute).
+    // Refilling at the full limit let 23 requests into some minutes, and the provider's 429s fell on requests that
+    // had already been admitted (downloads).
+    const windowMs = this.limits.windowSeconds * 1000;
+    const perMs = Math.max(1, this.limits.requestsPerMinute - this.limits.burst) / windowMs;
+    const capacity = Math.max(this.limits.burst, count);
+    let decision: TokenDecision | undefined;
+    const written = await this.update<TokensItem>(
+      providerGateTokensKey(this.deps.provider),
+      (now) => ({ tokens: capacity, at: now, version: 0 }),
+      (item) => {
+        const now = this.deps.clock().getTime();
+        const tokens = Math.min(capacity, item.tokens + Math.max(0, now - item.at) * perMs);
+        if (tokens >= count) {
+          decision = { granted: true };
+          return { tokens: tokens - count, at: now, version: item.version };
+        }
+        // In seconds of a 60-second minute (see `windowSeconds`): the same as real seconds unless the window is shortened.
+        const waitMs = ((count - tokens) / perMs) * (60_000 / windowMs);
+        decision = { granted: false, waitSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
+        return undefined;
+      },
+    );
+    if (!written || decision === undefined) return { granted: false, waitSeconds: 1 };
+    return decision;
+  }
+
+  /** Slots held and waiters queued now (for operators and tests). */
+  async snapshot(): Promise<{ running: string[]; waiting: number; tokens: number }> {
+    const now = this.nowSeconds();
+    const slots = (await this.read<SlotsItem>(providerGateSlotsKey(this.deps.provider)))?.item ?? emptySlots();
+    const bucket = (await this.read<TokensItem>(providerGateTokensKey(this.deps.provider)))?.item;
+    return {
+      running: Object.keys(liveLeases(slots.leases, now)),
+      waiting: Object.keys(liveQueue(slots.queue, now - this.limits.queueStaleSeconds)).length,
+      tokens: bucket?.tokens ?? this.limits.burst,
+    };
+  }
+
+  /** Waiters near the front ask again soon; those far behind ask less often, to spare the gate's item. */
+  private slotWait(position: number): number {
+    const rounds = Math.ceil(position / Math.max(1, this.limits.maxConcurrentJobs));
+    return Math.min(this.limits.maxSlotWaitSeconds, this.limits.minSlotWaitSeconds * rounds);
+  }
+
+  private nowSeconds(): number {
+    return Math.floor(this.deps.clock().getTime() / 1000);
+  }
+
+  /**
+   * Reads the item at `key` (strongly consistent), applies `change` and writes the result on condition that nobody
+   * wrote in between; a lost race starts over. `change` returning undefined writes nothing. Returns false when every
+   * attempt lost its race.
+   */
+  private async update<T extends { version: number }>(
+    key: TableKey,
+    initial: (nowMs: number) => T,
+    change: (item: T) => T | undefined,
+  ): Promise<boolean> {
+    const attempts = this.deps.maxAttempts ?? 5;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const current = await this.read<T>(key);
+      const item = current?.item ?? initial(this.deps.clock().getTime());
+      const next = change(item);
+      if (next === undefined) return true;
+      try {
+        await this.deps.ddb.send(
+          new PutCommand({
+            TableName: this.deps.tableName,
+            Item: { ...key, ...next, version: item.version + 1 },
+            ...(current === undefined
+              ? { ConditionExpression: 'attribute_not_exists(pk)' }
+              : { ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': item.version } }),
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
+    return false;
+  }
+
+  private async read<T>(key: TableKey): Promise<{ item: T } | undefined> {
+    const { Item } = await this.deps.ddb.send(
+      new GetCommand({ TableName: this.deps.tableName, Key: key, ConsistentRead: true }),
+    );
+    if (Item === undefined) return undefined;
+    const { pk: _pk, sk: _sk, ...item } = Item;
+    return { item: item as T };
+  }
+}
+
+function emptySlots(): SlotsItem {
+  return { leases: {}, queue: {}, nextTicket: 0, version: 0 };
+}
+
+function liveLeases(leases: Record<string, number>, now: number): Record<string, number> {
+  return Object.fromEntries(Object.entries(leases).filter(([, expiresAt]) => expiresAt > now));
+}
+
+function liveQueue(queue: SlotsItem['queue'], seenSince: number): SlotsItem['queue'] {
+  return Object.fromEntries(Object.entries(queue).filter(([, entry]) => entry.seen >= seenSince));
+}
