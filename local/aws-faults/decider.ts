@@ -8,8 +8,9 @@ export interface FaultDecider<S extends FaultService = FaultService> {
   /**
    * The fault for the next call, or undefined to let it through. `applicable` narrows the kinds to those that make
    * sense for this call (e.g. a transaction conflict only for TransactWriteItems); default all configured kinds.
+   * `rateFactor` multiplies the service's rate for this call (capped at 1); default 1.
    */
-  next(applicable?: readonly FaultKind<S>[]): FaultKind<S> | undefined;
+  next(applicable?: readonly FaultKind<S>[], rateFactor?: number): FaultKind<S> | undefined;
 }
 
 /**
@@ -26,8 +27,9 @@ export function seededDecider<S extends FaultService>(
   const rng = xoroshiro128plus((seed * 31 + FAULT_SERVICES.indexOf(service)) | 0);
   const drawn = new Set<FaultKind<S>>();
   return {
-    next(applicable) {
-      if (faults.rate <= 0 || uniformFloat64(rng) >= faults.rate) return undefined;
+    next(applicable, rateFactor = 1) {
+      const rate = Math.min(1, faults.rate * rateFactor);
+      if (rate <= 0 || uniformFloat64(rng) >= rate) return undefined;
       const kinds = applicable ? faults.kinds.filter((kind) => applicable.includes(kind)) : faults.kinds;
       if (kinds.length === 0) return undefined;
       const fresh = kinds.filter((kind) => !drawn.has(kind));

@@ -81,6 +81,16 @@ describe('seededDecider', () => {
     }
   });
 
+  it("faults a call with a rate factor that many times the service's rate, capped at every call", () => {
+    const decider = seededDecider('dynamodb', { rate: 0.05, kinds: FAULT_KINDS.dynamodb }, 7);
+    const boosted = Array.from({ length: 20_000 }, () => decider.next(undefined, 3)).filter(Boolean).length;
+
+    expect(boosted / 20_000).toBeGreaterThan(0.13);
+    expect(boosted / 20_000).toBeLessThan(0.17);
+    const capped = seededDecider('dynamodb', { rate: 0.5, kinds: FAULT_KINDS.dynamodb }, 7);
+    expect(Array.from({ length: 1000 }, () => capped.next(undefined, 3)).every(Boolean)).toBe(true);
+  });
+
   it('never faults at rate 0 and always faults at rate 1', () => {
     expect(draw(7, 0, 1000).every((kind) => kind === undefined)).toBe(true);
     expect(draw(7, 1, 1000).every((kind) => kind !== undefined)).toBe(true);
