@@ -61,8 +61,9 @@ export function chaosAwsFaults(seed: number): Record<string, unknown> {
 /**
  * A small run's faults: at 0.05, forty videos make too few calls for every kind to show up (one StartExecution per
  * video, about six S3 calls and five Task invokes, two or three TransactWriteItems), so Step Functions, S3 and
- * Lambda draw more often, and a DynamoDB fault on a TransactWriteItems is a transaction conflict half of the time
- * (a kind listed more than once is drawn more often). DynamoDB's other calls stay at 0.05.
+ * Lambda draw more often, and a DynamoDB fault on a TransactWriteItems (faulted at TRANSACTION_RATE_FACTOR times the
+ * rate by the proxy) is a transaction conflict nine times in ten (a kind listed more than once is drawn more often).
+ * DynamoDB's other calls stay at 0.05.
  */
 export function smallChaosAwsFaults(seed: number): Record<string, unknown> {
   // A conflict applies to TransactWriteItems only (about one DynamoDB call in ten): with one kind in two it was drawn

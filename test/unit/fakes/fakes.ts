@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { vi } from 'vitest';
 import type { Caller } from '../../../shared/http/types';
+import type { PipelineInput } from '../../../shared/pipeline/types';
 import type {
   ProviderContent,
   ProviderCreateParams,
@@ -11,6 +12,16 @@ import type { SlotDecision, TokenDecision } from '../../../shared/provider-gate/
 import type { TransitionResult, VideoPage, VideoRepository } from '../../../shared/repositories/video-repository';
 import type { ContentVariant, VideoStatus } from '../../../shared/schemas';
 import { isTerminal, type VideoRecord } from '../../../shared/video';
+
+/** A pipeline starter that records each input in `started`, or throws `startError` when one is given. */
+export function recordingPipeline(started: PipelineInput[], startError?: Error) {
+  return {
+    start: async (input: PipelineInput) => {
+      if (startError !== undefined) throw startError;
+      started.push(input);
+    },
+  };
+}
 
 /** A logger that records calls and prints nothing. */
 export function fakeLogger() {

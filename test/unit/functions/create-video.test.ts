@@ -9,7 +9,7 @@ import { UrlNotAllowedError } from '../../../shared/net/ssrf-guard';
 import type { PipelineInput } from '../../../shared/pipeline/types';
 import { DEFAULT_PRICE_TABLE } from '../../../shared/pricing';
 import { pngOf } from '../../helpers/images';
-import { alice, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoRepository } from '../fakes/fakes';
+import { alice, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoRepository, recordingPipeline } from '../fakes/fakes';
 import { InMemoryBilling } from '../money/in-memory-billing';
 
 const FIRST_ID = 'vid_01JD0000000000000000000001';
@@ -28,12 +28,7 @@ function setup(options: { startError?: Error; uploads?: Record<string, Buffer>; 
     money,
     guards: money,
     videos,
-    pipeline: {
-      start: async (input) => {
-        if (options.startError !== undefined) throw options.startError;
-        started.push(input);
-      },
-    },
+    pipeline: recordingPipeline(started, options.startError),
     prices: DEFAULT_PRICE_TABLE,
     allowedModels: ['sora-2', 'sora-2-pro'],
     idempotency,

@@ -3,7 +3,14 @@ import type { RequestIdempotency } from '../../../shared/http/idempotency';
 import type { PipelineInput } from '../../../shared/pipeline/types';
 import { DEFAULT_PRICE_TABLE } from '../../../shared/pricing';
 import type { VideoSeconds } from '../../../shared/schemas';
-import { aVideo, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoRepository } from '../fakes/fakes';
+import {
+  aVideo,
+  fakeLogger,
+  fakeMetrics,
+  fixedClock,
+  InMemoryVideoRepository,
+  recordingPipeline,
+} from '../fakes/fakes';
 import { InMemoryBilling } from '../money/in-memory-billing';
 
 export const SOURCE_ID = 'vid_01JD00000000000000000000S1';
@@ -41,12 +48,7 @@ export function derivedVideoSetup(
     videos,
     money,
     guards: money,
-    pipeline: {
-      start: async (input) => {
-        if (options.startError !== undefined) throw options.startError;
-        started.push(input);
-      },
-    },
+    pipeline: recordingPipeline(started, options.startError),
     prices: DEFAULT_PRICE_TABLE,
     allowedModels: ['sora-2', 'sora-2-pro'],
     idempotency,
