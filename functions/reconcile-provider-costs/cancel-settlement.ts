@@ -11,8 +11,11 @@ import { type ItemResult, itemKeys, type ReconcileProviderCostsDeps } from './re
  * provider how the job stands and settles the video from that, exactly once (the money module's conditions):
  * - `completed`: the provider billed it → the user is charged its price (a `cancelled_charge` ledger entry);
  * - `failed`, or unknown to the provider (404) → released, charged 0;
- * - still running → asked to stop (`DELETE /videos/{id}`); deleted → released at 0 (it was stopped before it
- *   completed); refused (a provider that deletes only finished jobs) → looked at again later, like a provider job;
+ * - still running → asked to stop (`DELETE /videos/{id}`) the first time only; deleted → released at 0 (it was stopped
+ *   before it completed); refused (a provider that deletes only finished jobs) → looked at again later, like a
+ *   provider job, and never asked again: every ask races the job's end, and a delete landing just after the job
+ *   completed succeeds and would look like a job stopped before completing (released at 0 for work the provider
+ *   billed);
  * - no outcome (still running, or the provider unreachable) when the lookback window ends → given up on: released at
  *   0, logged as an error and counted in `CancelledSettlementGaveUp` for an alarm.
  * A settlement found done already (e.g. RecordCompletion charged it, or the deadline watch gave up on it) is not
@@ -43,7 +46,8 @@ export async function settleHeldCancel(item: ReconcileWorkItem, deps: ReconcileP
     } else throw error;
   }
 
-  if (status === 'queued' || status === 'in_progress') {
+  // `checks` counts the visits that found the job still running: only the first one asks it to stop.
+  if ((status === 'queued' || status === 'in_progress') && item.checks === 0) {
     const stop = await askToStop(item, providerVideoId, deps);
     if (stop === 'rate_limited') return { outcome: 'deferred', rateLimited: true };
     if (stop === 'deleted') status = 'gone';

@@ -43,6 +43,24 @@ async function workItemsOf(videoId: string) {
   return Items;
 }
 
+/**
+ * Waits until the reconciler has looked at the held cancel of each video once and found its job running: it asked the
+ * provider to stop it (refused) and follows it from then on without asking again. A provider finishing the job while
+ * that one stop request is in flight would see it deleted (released at 0): the tests finish jobs after it.
+ */
+async function followedOnce(videoIds: string[]): Promise<void> {
+  for (const videoId of videoIds) {
+    await eventually(
+      `held cancel of ${videoId} looked at once`,
+      async () =>
+        (await workItemsOf(videoId)).some((item) => item.kind === 'cancel_settlement' && Number(item.checks) >= 1)
+          ? true
+          : undefined,
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+  }
+}
+
 /** How many reconciler runs the local scheduler has finished (`schedule-runs.json` in the stack's data dir). */
 async function reconcilerRuns(): Promise<number> {
   const runs = JSON.parse(await readFile(join(stack.dataDir, 'schedule-runs.json'), 'utf8')) as Record<string, number>;
@@ -231,6 +249,7 @@ describe('money: cancel after the provider accepted the job (settled by reconcil
       cancelledIds.push(id);
     }
     const heldUsage = await usageOf(stack, token, month);
+    await followedOnce(cancelledIds);
     // The provider finishes (and bills) every job it was given.
     await emulator.finish(stack, { match: marker, status: 'completed' });
     const settled = await Promise.all(cancelledIds.map((id) => settledVideo(stack, token, id)));
@@ -269,6 +288,7 @@ describe('money: cancel after the provider accepted the job (settled by reconcil
     const heldUsage = await usageOf(stack, token, month);
     // The provider still holds the running job: the held cancel's settlement follows it.
     const stillThere = (await emulator.jobs(stack)).data.filter((job) => job.prompt === prompt);
+    await followedOnce([id]);
     await emulator.finish(stack, { match: prompt, status: 'completed' });
     await eventually(
       `work items of ${id} done`,

@@ -528,6 +528,18 @@ describe('nextDueAt', () => {
       expect(queue.items[0]!.dueAt).toBeGreaterThan(NOW);
     });
 
+    it('asks a running job to stop on the first visit only: a later visit that finds it running just follows it', async () => {
+      const { queue, provider, released, deps } = heldSetup('in_progress', [settlement({ checks: 1 })]);
+
+      const summary = await run(deps);
+
+      // A delete sent now could land just after the job completed and pass for a stop (released at 0, yet billed).
+      expect(provider.deleted).toEqual([]);
+      expect(summary).toMatchObject({ rescheduled: 1, cancelReleased: 0, cancelCharged: 0 });
+      expect(released).toEqual([]);
+      expect(queue.items).toMatchObject([{ kind: 'cancel_settlement', checks: 2 }]);
+    });
+
     it('returns cancelReleased when the provider no longer knows the job (404)', async () => {
       const { provider, released, deps } = heldSetup('in_progress');
       provider.retrieveResults = [
