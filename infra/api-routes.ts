@@ -113,7 +113,8 @@ export const ROUTE_FUNCTIONS = {
     bind: (fn, { table, stateMachine, provider }) => {
       // The release transaction updates the video, the month's usage and the active count, and puts a provider-cost
       // entry when the provider had already finished (and billed) the job; it removes the deadline watch. UpdateItem
-      // also takes a video waiting for a job slot out of the admission gate's line.
+      // also takes a video waiting for a job slot out of the admission gate's line (named after the provider's host;
+      // leaving the line reads none of the gate's limits).
       bindTable(fn, table, ['GetItem', 'UpdateItem', 'PutItem', 'DeleteItem']);
       bindStateMachineExecutions(fn, stateMachine, ['StopExecution']);
       bindProviderGate(fn, provider);
