@@ -1,16 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-
-/**
- * A Tracer that never writes a handler's or a method's result into a trace. Responses carry prompts, metadata and
- * presigned URLs; X-Ray keeps them where neither a delete nor an erasure reaches. Overriding the one method that
- * both `captureLambdaHandler` and `captureMethod` call makes this hold whatever options a handler passes and
- * whatever `POWERTOOLS_TRACER_CAPTURE_RESPONSE` says.
- */
-export class ResponseFreeTracer extends Tracer {
-  override addResponseAsMetadata(_data?: unknown, _methodName?: string): void {}
-}
 
 /** Matches the query string of any URL in a text: where a presigned URL carries its signature and credential. */
 const URL_QUERY = /(https?:\/\/[^\s?#"'<>]+)\?[^\s#"'<>]*/gi;
@@ -26,9 +15,9 @@ export function redactUrlQueries(_key: string, value: unknown): unknown {
 /**
  * Module-scope Powertools singletons, shared by every function. The service name comes from
  * POWERTOOLS_SERVICE_NAME (the function's folder name), the namespace from POWERTOOLS_METRICS_NAMESPACE.
+ * The tracer is not here: only the functions that trace import it (shared/tracing.ts says which and why).
  */
 export const logger = new Logger({ jsonReplacerFn: redactUrlQueries });
-export const tracer = new ResponseFreeTracer();
 export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'reelflow' });
 
 /** The slice of the Powertools Logger that logic modules use (so tests can pass a fake). */

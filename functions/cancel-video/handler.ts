@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../../shared/aws/dynamodb';
 import { sfn } from '../../shared/aws/sfn';
@@ -11,7 +10,7 @@ import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { DynamoReleaser } from '../../shared/money/release';
 import { StepFunctionsPipelineStopper } from '../../shared/pipeline/pipeline-stopper';
-import { logger, metrics, tracer } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/powertools';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { type CancelVideoDeps, cancelVideo } from './cancel-video';
 import { cancelVideoEnvSchema } from './env';
@@ -30,7 +29,6 @@ const deps: CancelVideoDeps = {
 
 /** POST /v1/videos/{id}/cancel → 200 the cancelled video. */
 export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
-  .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .use(httpApi({ logger, jsonBody: 'optional' }))

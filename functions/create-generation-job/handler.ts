@@ -2,23 +2,27 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import { ddb } from '../../shared/aws/dynamodb';
-import { s3 } from '../../shared/aws/s3';
+import { ddb, dynamodb } from '../../shared/aws/dynamodb';
+import { s3Addressing } from '../../shared/aws/s3-addressing';
 import { parseEnv } from '../../shared/config';
 import { DynamoReconcileQueue } from '../../shared/money/reconciliation';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
 import type { JobState, PipelineState, RateLimitedCreate, WaitingForProvider } from '../../shared/pipeline/types';
 import { DynamoWorkMeter, meterTaskWork } from '../../shared/pipeline/work-meter';
-import { logger, metrics, tracer } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/powertools';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
 import { providerGateFromEnv } from '../../shared/provider-gate/from-env';
 import { GatedVideoProvider } from '../../shared/provider-gate/gated-provider';
 import { webhookSecretResolver } from '../../shared/provider-webhooks/signature';
 import { webhookRouter } from '../../shared/provider-webhooks/webhook-wait';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
-import { S3ObjectStore } from '../../shared/storage/object-store';
+import { S3ContentUrlSigner } from '../../shared/storage/content-signer';
+import { PresignedS3Objects } from '../../shared/storage/presigned-objects';
+import { traceAwsClients, tracer } from '../../shared/tracing';
 import { type CreateGenerationJobDeps, createGenerationJob } from './create-generation-job';
 import { createGenerationJobEnvSchema } from './env';
+
+traceAwsClients(dynamodb);
 
 const env = parseEnv(createGenerationJobEnvSchema);
 const gate = providerGateFromEnv(env, ddb);
@@ -31,7 +35,9 @@ const deps: CreateGenerationJobDeps = {
   }),
   gate,
   reconcile: new DynamoReconcileQueue(ddb, env.TABLE_NAME),
-  objects: new S3ObjectStore(s3),
+  // The reference image only: presigned GET, so the task does not bundle the S3 client (the Tracer still records
+  // the request, without its query string).
+  objects: new PresignedS3Objects(new S3ContentUrlSigner(s3Addressing())),
   clock: () => new Date(),
   logger,
   metrics,

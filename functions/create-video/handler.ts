@@ -1,9 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { videoAdmissionDeps } from '../../shared/admission/aws-wiring';
-import { s3 } from '../../shared/aws/s3';
+import { s3Addressing } from '../../shared/aws/s3-addressing';
 import { parseEnv } from '../../shared/config';
 import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
@@ -11,9 +10,9 @@ import { parseMultipart } from '../../shared/http/multipart';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { guardedFetch } from '../../shared/net/ssrf-guard';
-import { logger, metrics, tracer } from '../../shared/powertools';
-import { S3ContentRemover } from '../../shared/storage/content-remover';
-import { S3ObjectStore } from '../../shared/storage/object-store';
+import { logger, metrics } from '../../shared/powertools';
+import { S3ContentUrlSigner } from '../../shared/storage/content-signer';
+import { PresignedS3Objects } from '../../shared/storage/presigned-objects';
 import { readUpload } from '../../shared/storage/uploads';
 import { type CreateVideoDeps, createVideo } from './create-video';
 import { createVideoEnvSchema } from './env';
@@ -26,7 +25,8 @@ const IMAGE_URL_TIMEOUT_MS = 8000;
 const IMAGE_ACCEPT = { accept: 'image/jpeg, image/png, image/webp' };
 
 const allowPrivateHosts = env.IMAGE_URL_ALLOW_PRIVATE_HOSTS.split(',').filter((host) => host !== '');
-const objects = new S3ObjectStore(s3);
+// Reference images only: presigned requests, so the function does not bundle the S3 client.
+const objects = new PresignedS3Objects(new S3ContentUrlSigner(s3Addressing()));
 
 const deps: CreateVideoDeps = {
   ...videoAdmissionDeps(env),
@@ -37,7 +37,7 @@ const deps: CreateVideoDeps = {
       guardedFetch(url, { maxBytes, timeoutMs: IMAGE_URL_TIMEOUT_MS, allowPrivateHosts, headers: IMAGE_ACCEPT }),
   },
   objects,
-  storage: new S3ContentRemover(s3),
+  storage: objects,
   bucket: env.BUCKET_NAME,
 };
 const parse = createVideoRequestParser({ allowedModels: env.ALLOWED_MODELS });
@@ -47,7 +47,6 @@ const parse = createVideoRequestParser({ allowedModels: env.ALLOWED_MODELS });
  * Idempotency-Key, a repeat returns the first response.
  */
 export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
-  .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .use(httpApi({ logger, jsonBody: true, multipart: parseMultipart }))

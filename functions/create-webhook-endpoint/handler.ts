@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../../shared/aws/dynamodb';
 import { parseEnv } from '../../shared/config';
@@ -8,7 +7,7 @@ import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
-import { logger, metrics, tracer } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/powertools';
 import { DynamoWebhookEndpoints } from '../../shared/webhooks/endpoints';
 import { type CreateWebhookEndpointDeps, createWebhookEndpoint } from './create-webhook-endpoint';
 import { createWebhookEndpointEnvSchema } from './env';
@@ -25,7 +24,6 @@ const deps: CreateWebhookEndpointDeps = {
 
 /** POST /v1/webhook_endpoints → 201 the endpoint with its signing secret (shown this once). */
 export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
-  .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .use(httpApi({ logger, jsonBody: true }))

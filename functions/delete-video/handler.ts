@@ -1,19 +1,19 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../../shared/aws/dynamodb';
-import { s3 } from '../../shared/aws/s3';
+import { s3Addressing } from '../../shared/aws/s3-addressing';
 import { parseEnv } from '../../shared/config';
 import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { DynamoReconcileQueue } from '../../shared/money/reconciliation';
-import { logger, metrics, tracer } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/powertools';
 import { DynamoIdempotencyRecords } from '../../shared/repositories/idempotency-records';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
-import { S3ContentRemover } from '../../shared/storage/content-remover';
+import { S3ContentUrlSigner } from '../../shared/storage/content-signer';
+import { PresignedS3Objects } from '../../shared/storage/presigned-objects';
 import { type DeleteVideoDeps, deleteVideo } from './delete-video';
 import { deleteVideoEnvSchema } from './env';
 import { parseDeleteVideoRequest } from './schema';
@@ -22,7 +22,8 @@ const env = parseEnv(deleteVideoEnvSchema);
 
 const deps: DeleteVideoDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
-  storage: new S3ContentRemover(s3),
+  // DeleteObject by presigned request: the function does not bundle the S3 client.
+  storage: new PresignedS3Objects(new S3ContentUrlSigner(s3Addressing())),
   idempotencyRecords: new DynamoIdempotencyRecords(ddb, env.IDEMPOTENCY_TABLE_NAME),
   queue: new DynamoReconcileQueue(ddb, env.TABLE_NAME),
   bucket: env.BUCKET_NAME,
@@ -33,7 +34,6 @@ const deps: DeleteVideoDeps = {
 
 /** DELETE /v1/videos/{id} → 200 `{id, object: "video.deleted", deleted: true}`. */
 export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
-  .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .use(httpApi({ logger }))

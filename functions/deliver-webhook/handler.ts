@@ -2,10 +2,11 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import { ddb } from '../../shared/aws/dynamodb';
+import { ddb, dynamodb } from '../../shared/aws/dynamodb';
 import { parseEnv } from '../../shared/config';
 import { guardedPost } from '../../shared/net/ssrf-guard';
-import { logger, metrics, tracer } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/powertools';
+import { traceAwsClients, tracer } from '../../shared/tracing';
 import { DynamoWebhookDeliveryLog } from '../../shared/webhooks/deliveries';
 import { DynamoWebhookEndpoints } from '../../shared/webhooks/endpoints';
 import { WEBHOOK_RETRY_POLICY } from '../../shared/webhooks/retry-policy';
@@ -16,6 +17,8 @@ import {
   deliverWebhook,
 } from './deliver-webhook';
 import { deliverWebhookEnvSchema } from './env';
+
+traceAwsClients(dynamodb);
 
 const env = parseEnv(deliverWebhookEnvSchema);
 

@@ -3,16 +3,19 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { ddb } from '../../shared/aws/dynamodb';
+import { ddb, dynamodb } from '../../shared/aws/dynamodb';
 import { sfn } from '../../shared/aws/sfn';
 import { parseEnv } from '../../shared/config';
-import { logger, metrics, tracer } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/powertools';
+import { traceAwsClients, tracer } from '../../shared/tracing';
 import { DynamoWebhookDeliveryLog } from '../../shared/webhooks/deliveries';
 import { StepFunctionsDeliveryStarter } from '../../shared/webhooks/delivery-starter';
 import { DynamoWebhookEndpoints } from '../../shared/webhooks/endpoints';
 import { DynamoWebhookOutbox } from '../../shared/webhooks/outbox';
 import { type DispatchSummary, type DispatchWebhookEventsDeps, dispatchWebhookEvents } from './dispatch-webhook-events';
 import { dispatchWebhookEventsEnvSchema } from './env';
+
+traceAwsClients(dynamodb, sfn);
 
 const env = parseEnv(dispatchWebhookEventsEnvSchema);
 

@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { videoAdmissionDeps } from '../../shared/admission/aws-wiring';
 import { parseEnv } from '../../shared/config';
@@ -9,7 +8,7 @@ import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { parseMultipart } from '../../shared/http/multipart';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
-import { logger, metrics, tracer } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/powertools';
 import { type EditVideoDeps, editVideo } from './edit-video';
 import { editVideoEnvSchema } from './env';
 import { parseEditVideoRequest } from './schema';
@@ -20,7 +19,6 @@ const deps: EditVideoDeps = videoAdmissionDeps(env);
 
 /** POST /v1/videos/edits (JSON or multipart/form-data) → 202 the new video with Location. */
 export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
-  .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .use(httpApi({ logger, jsonBody: true, multipart: parseMultipart }))

@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../../shared/aws/dynamodb';
 import { parseEnv } from '../../shared/config';
@@ -9,7 +8,7 @@ import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { DynamoAuditLog } from '../../shared/money/audit';
-import { logger, metrics, tracer } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/powertools';
 import { getAuditEnvSchema } from './env';
 import { type GetAuditDeps, getAudit } from './get-audit';
 import { parseGetAuditRequest } from './schema';
@@ -20,7 +19,6 @@ const deps: GetAuditDeps = { audit: new DynamoAuditLog(ddb, env.TABLE_NAME), clo
 
 /** GET /v1/admin/audit?user_id=&month=&limit=&after= → 200 a list of audit records, newest first (role finance). */
 export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
-  .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .use(httpApi({ logger }))

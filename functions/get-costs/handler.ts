@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../../shared/aws/dynamodb';
 import { parseEnv } from '../../shared/config';
@@ -8,7 +7,7 @@ import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { DynamoCostReports } from '../../shared/money/reports';
-import { logger, metrics, tracer } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/powertools';
 import { getCostsEnvSchema } from './env';
 import { costsResponse, type GetCostsDeps, getCosts } from './get-costs';
 import { parseGetCostsRequest } from './schema';
@@ -19,7 +18,6 @@ const deps: GetCostsDeps = { reports: new DynamoCostReports(ddb, env.TABLE_NAME)
 
 /** GET /v1/admin/costs?month=&user_id=&format=json|csv → 200 the report (role finance). */
 export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
-  .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .use(httpApi({ logger }))

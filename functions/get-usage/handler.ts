@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../../shared/aws/dynamodb';
 import { parseEnv } from '../../shared/config';
@@ -10,7 +9,7 @@ import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { DynamoLimitsStore, defaultLimitsFrom } from '../../shared/money/limits';
 import { DynamoCostReports } from '../../shared/money/reports';
-import { logger, metrics, tracer } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/powertools';
 import { getUsageEnvSchema } from './env';
 import { type GetUsageDeps, getUsage } from './get-usage';
 import { parseGetUsageRequest } from './schema';
@@ -25,7 +24,6 @@ const deps: GetUsageDeps = {
 
 /** GET /v1/usage?month= → 200 the caller's usage. */
 export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
-  .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .use(httpApi({ logger }))

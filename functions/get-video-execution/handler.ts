@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../../shared/aws/dynamodb';
 import { sfn } from '../../shared/aws/sfn';
@@ -10,7 +9,7 @@ import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { StepFunctionsPipelineExecutions } from '../../shared/pipeline/pipeline-executions';
-import { logger, metrics, tracer } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/powertools';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { getVideoExecutionEnvSchema } from './env';
 import { type GetVideoExecutionDeps, getVideoExecution } from './get-video-execution';
@@ -25,7 +24,6 @@ const deps: GetVideoExecutionDeps = {
 
 /** GET /v1/admin/videos/{id}/execution → 200 the execution's timeline (role operators). */
 export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
-  .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .use(httpApi({ logger }))

@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../../shared/aws/dynamodb';
 import { parseEnv } from '../../shared/config';
@@ -8,7 +7,7 @@ import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
-import { logger, metrics, tracer } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/powertools';
 import { DynamoWebhookEndpoints } from '../../shared/webhooks/endpoints';
 import { getWebhookEndpointEnvSchema } from './env';
 import { type GetWebhookEndpointDeps, getWebhookEndpoint } from './get-webhook-endpoint';
@@ -20,7 +19,6 @@ const deps: GetWebhookEndpointDeps = { endpoints: new DynamoWebhookEndpoints(ddb
 
 /** GET /v1/webhook_endpoints/{id} → 200 the endpoint (never its secret). */
 export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
-  .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .use(httpApi({ logger }))

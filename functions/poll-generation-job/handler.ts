@@ -2,18 +2,21 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import { ddb } from '../../shared/aws/dynamodb';
+import { ddb, dynamodb } from '../../shared/aws/dynamodb';
 import { parseEnv } from '../../shared/config';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
 import type { JobState, PipelineState } from '../../shared/pipeline/types';
 import { DynamoWorkMeter, meterTaskWork } from '../../shared/pipeline/work-meter';
-import { logger, metrics, tracer } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/powertools';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
 import { providerGateFromEnv } from '../../shared/provider-gate/from-env';
 import { GatedVideoProvider } from '../../shared/provider-gate/gated-provider';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
+import { traceAwsClients, tracer } from '../../shared/tracing';
 import { pollGenerationJobEnvSchema } from './env';
 import { type PollGenerationJobDeps, pollGenerationJob, pollInput } from './poll-generation-job';
+
+traceAwsClients(dynamodb);
 
 const env = parseEnv(pollGenerationJobEnvSchema);
 const gate = providerGateFromEnv(env, ddb);

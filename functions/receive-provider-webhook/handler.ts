@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../../shared/aws/dynamodb';
 import { sfn } from '../../shared/aws/sfn';
@@ -9,7 +8,7 @@ import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
 import type { ApiEvent, ApiResult } from '../../shared/http/types';
-import { logger, metrics, tracer } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/powertools';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
 import { DynamoProviderCallbackStore } from '../../shared/provider-webhooks/callback-store';
 import { sfnTaskCallbacks } from '../../shared/provider-webhooks/resume-execution';
@@ -37,7 +36,6 @@ const deps: ReceiveProviderWebhookDeps = {
 
 /** POST /v1/provider/webhooks (no JWT: the Standard Webhooks signature is the authentication) → 200 receipt. */
 export const handler = middy<ApiEvent, ApiResult>()
-  .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .use(httpApi({ logger, auth: false }))

@@ -3,7 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { ddb } from '../../shared/aws/dynamodb';
+import { ddb, dynamodb } from '../../shared/aws/dynamodb';
 import { s3 } from '../../shared/aws/s3';
 import { sfn } from '../../shared/aws/sfn';
 import { parseEnv } from '../../shared/config';
@@ -12,13 +12,14 @@ import { DynamoBilling } from '../../shared/money/billing';
 import { DynamoReconcileQueue } from '../../shared/money/reconciliation';
 import { DynamoReleaser } from '../../shared/money/release';
 import { StepFunctionsPipelineStopper } from '../../shared/pipeline/pipeline-stopper';
-import { logger, metrics, tracer } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/powertools';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
 import { providerGateFromEnv } from '../../shared/provider-gate/from-env';
 import { GatedVideoProvider } from '../../shared/provider-gate/gated-provider';
 import { DynamoIdempotencyRecords } from '../../shared/repositories/idempotency-records';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { S3ContentRemover } from '../../shared/storage/content-remover';
+import { traceAwsClients, tracer } from '../../shared/tracing';
 import { DynamoWebhookDeliveryLog } from '../../shared/webhooks/deliveries';
 import { DynamoWebhookEndpoints } from '../../shared/webhooks/endpoints';
 import { reconcileProviderCostsEnvSchema } from './env';
@@ -27,6 +28,8 @@ import {
   type ReconcileSummary,
   reconcileProviderCosts,
 } from './reconcile-provider-costs';
+
+traceAwsClients(dynamodb, s3, sfn);
 
 const env = parseEnv(reconcileProviderCostsEnvSchema);
 

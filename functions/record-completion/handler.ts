@@ -2,16 +2,19 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import { ddb } from '../../shared/aws/dynamodb';
+import { ddb, dynamodb } from '../../shared/aws/dynamodb';
 import { s3 } from '../../shared/aws/s3';
 import { parseEnv } from '../../shared/config';
 import { DynamoCharger } from '../../shared/money/charge';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
 import type { PipelineState } from '../../shared/pipeline/types';
-import { logger, metrics, tracer } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/powertools';
 import { S3ContentTagger } from '../../shared/storage/content-tags';
+import { traceAwsClients, tracer } from '../../shared/tracing';
 import { recordCompletionEnvSchema } from './env';
 import { completionInput, type RecordCompletionDeps, recordCompletion } from './record-completion';
+
+traceAwsClients(dynamodb, s3);
 
 const env = parseEnv(recordCompletionEnvSchema);
 

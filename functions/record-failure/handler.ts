@@ -2,15 +2,18 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import { ddb } from '../../shared/aws/dynamodb';
+import { ddb, dynamodb } from '../../shared/aws/dynamodb';
 import { parseEnv } from '../../shared/config';
 import { DynamoReleaser } from '../../shared/money/release';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
 import type { PipelineState } from '../../shared/pipeline/types';
-import { logger, metrics, tracer } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/powertools';
 import { providerGateFromEnv } from '../../shared/provider-gate/from-env';
+import { traceAwsClients, tracer } from '../../shared/tracing';
 import { recordFailureEnvSchema } from './env';
 import { type RecordFailureDeps, recordFailure } from './record-failure';
+
+traceAwsClients(dynamodb);
 
 const env = parseEnv(recordFailureEnvSchema);
 

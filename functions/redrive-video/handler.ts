@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { ddb } from '../../shared/aws/dynamodb';
 import { sfn } from '../../shared/aws/sfn';
@@ -11,7 +10,7 @@ import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { DynamoAuditLog } from '../../shared/money/audit';
 import { StepFunctionsPipelineExecutions } from '../../shared/pipeline/pipeline-executions';
-import { logger, metrics, tracer } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/powertools';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { redriveVideoEnvSchema } from './env';
 import { type RedriveVideoDeps, redriveVideo } from './redrive-video';
@@ -29,7 +28,6 @@ const deps: RedriveVideoDeps = {
 
 /** POST /v1/admin/videos/{id}/redrive → 202 the redriven execution (role operators). */
 export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
-  .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .use(httpApi({ logger }))

@@ -2,16 +2,17 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import { ddb } from '../../shared/aws/dynamodb';
+import { ddb, dynamodb } from '../../shared/aws/dynamodb';
 import { sfn } from '../../shared/aws/sfn';
 import { parseEnv } from '../../shared/config';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
-import { logger, metrics, tracer } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/powertools';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
 import { providerGateFromEnv } from '../../shared/provider-gate/from-env';
 import { GatedVideoProvider } from '../../shared/provider-gate/gated-provider';
 import { DynamoProviderCallbackStore } from '../../shared/provider-webhooks/callback-store';
 import { sfnTaskCallbacks } from '../../shared/provider-webhooks/resume-execution';
+import { traceAwsClients, tracer } from '../../shared/tracing';
 import { waitForProviderWebhookEnvSchema } from './env';
 import {
   type WaitForProviderWebhookDeps,
@@ -19,6 +20,8 @@ import {
   type WaitOutcome,
   waitForProviderWebhook,
 } from './wait-for-provider-webhook';
+
+traceAwsClients(dynamodb, sfn);
 
 const env = parseEnv(waitForProviderWebhookEnvSchema);
 const gate = providerGateFromEnv(env, ddb);

@@ -1,5 +1,4 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { tracer } from '../powertools';
 import { region } from './region';
 
 /**
@@ -11,5 +10,5 @@ import { region } from './region';
  */
 export const SFN_MAX_ATTEMPTS = 8;
 
-/** Module-scope Step Functions client, traced. */
-export const sfn = tracer.captureAWSv3Client(new SFNClient({ region, maxAttempts: SFN_MAX_ATTEMPTS }));
+/** Module-scope Step Functions client (traced where the handler wraps it, shared/tracing.ts). */
+export const sfn = new SFNClient({ region, maxAttempts: SFN_MAX_ATTEMPTS });

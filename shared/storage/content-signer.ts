@@ -62,8 +62,13 @@ export class S3ContentUrlSigner implements ContentUrlSigner, UploadUrlSigner {
     return this.sign('PUT', bucket, key, expiresInSeconds, { 'x-id': 'PutObject' });
   }
 
+  /** A presigned DeleteObject URL, for a function that deletes without the S3 client (./presigned-objects.ts). */
+  signDelete(bucket: string, key: string, expiresInSeconds: number): Promise<string> {
+    return this.sign('DELETE', bucket, key, expiresInSeconds, { 'x-id': 'DeleteObject' });
+  }
+
   private async sign(
-    method: 'GET' | 'PUT',
+    method: 'GET' | 'PUT' | 'DELETE',
     bucket: string,
     key: string,
     expiresIn: number,

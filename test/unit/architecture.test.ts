@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ROUTE_FUNCTIONS } from '../../infra/api-routes';
 import { REPO_ROOT } from '../../infra/config';
 import { importsOf, violationOf } from '../helpers/import-rules';
 
@@ -41,6 +42,24 @@ describe('architecture', () => {
       return violation === undefined ? [] : [`${edge.from} → ${edge.to}: ${violation}`];
     });
     expect(violations).toEqual([]);
+  });
+
+  it('keeps the Tracer (aws-xray-sdk-core) out of every API function (shared/tracing.ts says why)', () => {
+    const loads = (entry: string): Set<string> => {
+      const seen = new Set<string>([entry]);
+      for (const file of seen) {
+        for (const edge of edges) if (edge.from === file && !edge.typeOnly) seen.add(edge.to);
+      }
+      return seen;
+    };
+    const tracing = ['shared/tracing.ts', '@aws-lambda-powertools/tracer', '@aws-lambda-powertools/tracer/middleware'];
+    const traced = (folder: string) => tracing.filter((module) => loads(`functions/${folder}/handler.ts`).has(module));
+
+    const routes = Object.keys(ROUTE_FUNCTIONS);
+    expect(routes.length).toBeGreaterThan(20);
+    expect(routes.filter((folder) => traced(folder).length > 0)).toEqual([]);
+    // The control: a pipeline task still loads it, so the walk above does follow imports.
+    expect(traced('store-video')).toEqual(tracing);
   });
 
   it('catches each kind of bad import (the rules are not vacuous)', () => {

@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MAX_CONTENT_URL_SECONDS, S3ContentUrlSigner } from '../../../shared/storage/content-signer';
@@ -65,6 +65,17 @@ describe('S3ContentUrlSigner', () => {
       }),
     );
     expect(new URL(url).searchParams.has('x-amz-checksum-crc32')).toBe(false);
+  });
+
+  it('signs the DeleteObject the S3 client would', async () => {
+    const signer = new S3ContentUrlSigner({ region: 'eu-west-1', credentials: async () => credentials });
+    const client = new S3Client({ region: 'eu-west-1', credentials });
+
+    const url = await signer.signDelete('reelflow-videos', key, 60);
+
+    expect(url).toBe(
+      await getSignedUrl(client, new DeleteObjectCommand({ Bucket: 'reelflow-videos', Key: key }), { expiresIn: 60 }),
+    );
   });
 
   it('never signs for longer than MAX_CONTENT_URL_SECONDS', async () => {

@@ -2,7 +2,8 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { logger, redactUrlQueries, tracer } from '../../../shared/powertools';
+import { logger, redactUrlQueries } from '../../../shared/powertools';
+import { tracer } from '../../../shared/tracing';
 
 const PRESIGNED =
   'https://reelflow-videos.s3.us-east-1.amazonaws.com/videos/alice/vid_1/video.mp4' +
