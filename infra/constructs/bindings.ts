@@ -213,9 +213,10 @@ export function bindProviderGate(fn: AppFunction, provider: ProviderBinding): vo
 
 /**
  * Sets `PROVIDER_WEBHOOKS` (`on`: the pipeline waits for the provider's webhooks when the provider secret has a
- * `webhookSecret`; an operator sets it `off` to force the polling path without touching the secret).
+ * `webhookSecret`; `off`: the polling path). Off by default until a video's progress moves during the wait (the
+ * API reads it from the polls' mirror, and none runs while the execution waits).
  */
-export function bindProviderWebhooks(fn: AppFunction, setting: 'on' | 'off' = 'on'): void {
+export function bindProviderWebhooks(fn: AppFunction, setting: 'on' | 'off' = 'off'): void {
   setEnvironment(fn, { PROVIDER_WEBHOOKS: setting } satisfies Partial<ProviderWebhooksEnv>);
 }
 
