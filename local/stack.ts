@@ -133,7 +133,11 @@ export async function startLocalStack(
     const tables = await createTablesFromTemplate(client, template).finally(() => client.destroy());
 
     const functions = describeFunctions(template, (environment) =>
-      localizeEnvironment(environment, { providerUrl: providerUrl!, limits: config.providerLimits }),
+      localizeEnvironment(environment, {
+        providerUrl: providerUrl!,
+        limits: config.providerLimits,
+        webhooks: config.providerWebhooks,
+      }),
     );
     for (const arn of new Set(functions.flatMap((fn) => fn.environment.PROVIDER_SECRET_ARN ?? []))) {
       await secrets.merge(arn, { apiKey: providerApiKey });
@@ -254,8 +258,11 @@ function awsEnvironment(config: Pick<LocalConfig, 'metrics' | 'imageUrlAllowPriv
  */
 export function localizeEnvironment(
   environment: Record<string, string>,
-  provider: { providerUrl: string; limits?: Record<string, string> },
+  provider: { providerUrl: string; limits?: Record<string, string>; webhooks?: boolean },
 ): Record<string, string> {
   if (environment.PROVIDER_BASE_URL === undefined) return environment;
-  return { ...environment, ...provider.limits, PROVIDER_BASE_URL: provider.providerUrl };
+  // PROVIDER_WEBHOOKS=off for `npm start`: the emulator sends no events, so the pipeline must not wait for them.
+  const webhooks: Record<string, string> =
+    environment.PROVIDER_WEBHOOKS !== undefined && provider.webhooks === false ? { PROVIDER_WEBHOOKS: 'off' } : {};
+  return { ...environment, ...provider.limits, ...webhooks, PROVIDER_BASE_URL: provider.providerUrl };
 }

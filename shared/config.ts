@@ -52,6 +52,16 @@ export const providerEnvSchema = z.object({
   PROVIDER_RATE_WINDOW_SECONDS: z._default(z.coerce.number().check(z.positive()), 60),
 });
 
+/**
+ * Whether the pipeline waits for the provider's webhooks (PROVIDER_WEBHOOKS: `on` by default, when the provider
+ * secret has a `webhookSecret`; `off` forces the polling path), and how long at most (PROVIDER_WEBHOOK_WAIT_SECONDS,
+ * optional: about 1.5× the expected job time by default, shared/provider-webhooks/webhook-wait.ts).
+ */
+export const providerWebhooksEnvSchema = z.object({
+  PROVIDER_WEBHOOKS: z._default(z.enum(['on', 'off']), 'on'),
+  PROVIDER_WEBHOOK_WAIT_SECONDS: z.optional(z.coerce.number().check(z.int(), z.positive())),
+});
+
 /** The deployment's model allowlist (comma-separated), optional. */
 export const modelsEnvSchema = z.object({
   ALLOWED_MODELS: z.pipe(
@@ -94,6 +104,7 @@ export type StateMachineEnv = z.input<typeof stateMachineEnvSchema>;
 export type DeliveryStateMachineEnv = z.input<typeof deliveryStateMachineEnvSchema>;
 export type IdempotencyEnv = z.input<typeof idempotencyEnvSchema>;
 export type ProviderEnv = z.input<typeof providerEnvSchema>;
+export type ProviderWebhooksEnv = z.input<typeof providerWebhooksEnvSchema>;
 export type ModelsEnv = z.input<typeof modelsEnvSchema>;
 export type PricingEnv = z.input<typeof pricingEnvSchema>;
 

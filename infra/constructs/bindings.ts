@@ -9,6 +9,7 @@ import type {
   DeliveryStateMachineEnv,
   IdempotencyEnv,
   ProviderEnv,
+  ProviderWebhooksEnv,
   StateMachineEnv,
   TableEnv,
 } from '../../shared/config';
@@ -208,6 +209,15 @@ export function bindProviderGate(fn: AppFunction, provider: ProviderBinding): vo
           PROVIDER_REQUESTS_PER_MINUTE: String(provider.limits.requestsPerMinute),
         }),
   } satisfies Partial<ProviderEnv>);
+}
+
+/**
+ * Sets `PROVIDER_WEBHOOKS` (`on`: the pipeline waits for the provider's webhooks when the provider secret has a
+ * `webhookSecret`; `off`: the polling path). Off by default until a video's progress moves during the wait (the
+ * API reads it from the polls' mirror, and none runs while the execution waits).
+ */
+export function bindProviderWebhooks(fn: AppFunction, setting: 'on' | 'off' = 'off'): void {
+  setEnvironment(fn, { PROVIDER_WEBHOOKS: setting } satisfies Partial<ProviderWebhooksEnv>);
 }
 
 /** Adds env vars whose names are checked (`satisfies`) against the functions' env schemas in shared/config.ts. */

@@ -83,6 +83,8 @@ export class StatelessStack extends Stack {
       ...reportsFailureByThrowing,
       pipeline.recordCompletion,
       pipeline.recordFailure,
+      // Its errors are never expected (a provider that cannot answer leaves the wait to its timeout, then polling).
+      pipeline.waitForProviderWebhook,
       this.reconciliation.function,
       this.webhooks.dispatchFunction,
       this.webhooks.deliverFunction,
