@@ -190,6 +190,7 @@ function webhookWait(scope: Construct, fn: lambda.IFunction): sfn.TaskStateBase 
       userId: sfn.JsonPath.stringAt('$.userId'),
       providerVideoId: sfn.JsonPath.stringAt('$.job.providerVideoId'),
       taskToken: sfn.JsonPath.taskToken,
+      webhookWaitSeconds: sfn.JsonPath.numberAt('$.job.webhookWaitSeconds'),
     }),
     taskTimeout: sfn.Timeout.at('$.job.webhookWaitSeconds'),
     retryOnServiceExceptions: false,

@@ -11,6 +11,7 @@ import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provide
 import { providerGateFromEnv } from '../../shared/provider-gate/from-env';
 import { GatedVideoProvider } from '../../shared/provider-gate/gated-provider';
 import { DynamoProviderCallbackStore } from '../../shared/provider-webhooks/callback-store';
+import { DynamoProgressReadStore } from '../../shared/provider-webhooks/progress-read';
 import { sfnTaskCallbacks } from '../../shared/provider-webhooks/resume-execution';
 import { traceAwsClients, tracer } from '../../shared/tracing';
 import { waitForProviderWebhookEnvSchema } from './env';
@@ -28,6 +29,7 @@ const gate = providerGateFromEnv(env, ddb);
 
 const deps: WaitForProviderWebhookDeps = {
   store: new DynamoProviderCallbackStore(ddb, env.TABLE_NAME),
+  progress: new DynamoProgressReadStore(ddb, env.TABLE_NAME),
   provider: new GatedVideoProvider(new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }), gate),
   callbacks: sfnTaskCallbacks(sfn),
   gate,

@@ -2,6 +2,7 @@ import { RetryableProviderError } from '../../shared/errors';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { ProviderGate } from '../../shared/provider-gate/provider-gate';
 import type { ProviderCallbackStore } from '../../shared/provider-webhooks/callback-store';
+import type { ProgressReadStore } from '../../shared/provider-webhooks/progress-read';
 import {
   type ResumeExecutionDeps,
   type ResumeOutcome,
@@ -16,10 +17,14 @@ export interface WaitForProviderWebhookInput {
   providerVideoId: string;
   /** `$$.Task.Token`: what the receiver sends SendTaskSuccess/Failure with. */
   taskToken: string;
+  /** The wait's TimeoutSeconds: until then readers of the video read the provider's progress (progress-read.ts). */
+  webhookWaitSeconds?: number;
 }
 
 export interface WaitForProviderWebhookDeps {
   store: Pick<ProviderCallbackStore, 'storeTaskToken' | 'peekTaskToken' | 'takeTaskToken' | 'events'>;
+  /** Marks the video as waiting, so GET /v1/videos/{id} reads its progress while nothing polls. */
+  progress: Pick<ProgressReadStore, 'markWaiting'>;
   /** The provider behind the admission gate (a read takes a token). */
   provider: ResumeExecutionDeps['provider'];
   callbacks: ResumeExecutionDeps['callbacks'];
@@ -48,7 +53,9 @@ export async function waitForProviderWebhook(
 ): Promise<WaitOutcome> {
   const { videoId, providerVideoId, taskToken } = input;
   await deps.gate.renewSlot(videoId);
-  await deps.store.storeTaskToken(providerVideoId, { taskToken, videoId, storedAt: unixSeconds(deps.clock()) });
+  const now = unixSeconds(deps.clock());
+  await deps.store.storeTaskToken(providerVideoId, { taskToken, videoId, storedAt: now });
+  if (input.webhookWaitSeconds !== undefined) await deps.progress.markWaiting(videoId, now + input.webhookWaitSeconds);
   const events = await deps.store.events(providerVideoId);
   if (events.length === 0) {
     deps.logger.info('Waiting for the provider’s webhook', { providerVideoId });

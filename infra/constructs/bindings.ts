@@ -212,11 +212,11 @@ export function bindProviderGate(fn: AppFunction, provider: ProviderBinding): vo
 }
 
 /**
- * Sets `PROVIDER_WEBHOOKS` (`on`: the pipeline waits for the provider's webhooks when the provider secret has a
- * `webhookSecret`; `off`: the polling path). Off by default until a video's progress moves during the wait (the
- * API reads it from the polls' mirror, and none runs while the execution waits).
+ * Sets `PROVIDER_WEBHOOKS` (`on`, the default: the pipeline waits for the provider's webhooks when the provider secret
+ * has a `webhookSecret`, and GET /v1/videos/{id} reads a waiting video's progress; `off`: an operator forcing the
+ * polling path without touching the secret).
  */
-export function bindProviderWebhooks(fn: AppFunction, setting: 'on' | 'off' = 'off'): void {
+export function bindProviderWebhooks(fn: AppFunction, setting: 'on' | 'off' = 'on'): void {
   setEnvironment(fn, { PROVIDER_WEBHOOKS: setting } satisfies Partial<ProviderWebhooksEnv>);
 }
 

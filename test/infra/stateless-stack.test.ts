@@ -43,7 +43,10 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
     },
   },
   'create-upload': { env: ['BUCKET_NAME'], grants: { 'bucket/uploads/*': ['s3:PutObject'] } },
-  'get-video': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem') } },
+  'get-video': {
+    env: ['PROVIDER_BASE_URL', 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
+    grants: { table: dynamo('GetItem', 'PutItem', 'UpdateItem'), secret: SECRET },
+  },
   'list-videos': { env: ['TABLE_NAME'], grants: { table: dynamo('Query'), 'table/index/gsi1': dynamo('Query') } },
   'get-video-content': {
     env: ['BUCKET_NAME', 'TABLE_NAME'],

@@ -198,6 +198,7 @@ describe('video-pipeline definition', () => {
         'userId.$': '$.userId',
         'providerVideoId.$': '$.job.providerVideoId',
         'taskToken.$': '$$.Task.Token',
+        'webhookWaitSeconds.$': '$.job.webhookWaitSeconds',
       },
     });
     expect(wait.Retry).toEqual([TRANSIENT_RETRIER]);

@@ -13,8 +13,11 @@ function setup() {
   const provider = new FakeProvider();
   const callbacks = new RecordingCallbacks();
   const gate = new FakeProviderGate();
+  const marked: Array<{ videoId: string; until: number }> = [];
+  const progress = { markWaiting: async (videoId: string, until: number) => void marked.push({ videoId, until }) };
   const deps = {
     store,
+    progress,
     provider,
     callbacks,
     gate,
@@ -22,7 +25,7 @@ function setup() {
     logger: fakeLogger(),
     metrics: fakeMetrics(),
   };
-  return { store, provider, callbacks, gate, deps };
+  return { store, provider, callbacks, gate, marked, deps };
 }
 
 const anEvent = { webhookId: 'msg_1', type: 'video.completed', receivedAt: 1 };
@@ -34,6 +37,13 @@ describe('waitForProviderWebhook', () => {
     expect(store.tokens.get(JOB)).toMatchObject({ taskToken: 'token-1', videoId: 'vid-1' });
     expect(gate.renewed).toEqual(['vid-1']);
     expect(callbacks.sent).toEqual([]);
+  });
+
+  it('marks the video as waiting until the wait times out, so readers read the provider’s progress meanwhile', async () => {
+    const { marked, deps } = setup();
+    const now = Math.floor(deps.clock().getTime() / 1000);
+    await waitForProviderWebhook({ ...INPUT, webhookWaitSeconds: 270 }, deps);
+    expect(marked).toEqual([{ videoId: 'vid-1', until: now + 270 }]);
   });
 
   it('settles its own token once when the completed event came before the wait (early event)', async () => {
