@@ -12,14 +12,6 @@ import { unixSeconds, type VideoRecord } from '../video';
  */
 export const PROGRESS_READ_POLICY = { cacheSeconds: 5 } as const;
 
-/** The video item's fields the progress read uses (never public: toVideoResource leaves them out). */
-export interface ProgressReadFields {
-  /** Unix seconds until which the execution waits for the provider's webhook (WaitForProviderWebhook); after it, polls mirror progress. */
-  webhookWaitUntil?: number;
-  /** Unix seconds of the last read of the provider's progress by a reader (the cache's age). */
-  progressReadAt?: number;
-}
-
 /** The table writes of the progress read: each one conditional, on the video item. */
 export interface ProgressReadStore {
   /** Marks the video as waiting for the provider's webhook until `until` (unix seconds). */
@@ -51,15 +43,14 @@ export interface ProgressReadDeps {
  * polls after the wait): readers never settle a video.
  */
 export async function readWaitingProgress(video: VideoRecord, deps: ProgressReadDeps): Promise<VideoRecord> {
-  const waiting = video as VideoRecord & ProgressReadFields;
   const now = unixSeconds(deps.clock());
   const cacheSeconds = (deps.policy ?? PROGRESS_READ_POLICY).cacheSeconds;
   if (
     (video.status !== 'queued' && video.status !== 'in_progress') ||
     video.providerVideoId === null ||
-    waiting.webhookWaitUntil === undefined ||
-    waiting.webhookWaitUntil <= now ||
-    now - Math.max(video.updatedAt, waiting.progressReadAt ?? 0) < cacheSeconds
+    video.webhookWaitUntil === undefined ||
+    video.webhookWaitUntil <= now ||
+    now - Math.max(video.updatedAt, video.progressReadAt ?? 0) < cacheSeconds
   ) {
     return video;
   }

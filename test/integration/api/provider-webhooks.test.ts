@@ -4,7 +4,7 @@ import { GetSecretValueCommand, ListSecretsCommand, SecretsManagerClient } from 
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signWebhook } from '../../../local/provider-emulator/webhooks';
-import { emulator, eventually } from '../../helpers/api';
+import { emulator, eventually, executionArnOf, executionHistory, sfnClient } from '../../helpers/api';
 import { useLocalStack } from '../../helpers/local-stack';
 import { ContractClient } from './contract';
 import { expectCovered } from './coverage';
@@ -254,8 +254,16 @@ describe('the pipeline waiting for the provider’s webhook', () => {
     await waitingJob(slow);
 
     const seen = await waitForVideo(api, user, video.id, (status) => status === 'in_progress', 20_000);
+    // Still waiting: no poll has run, so the progress came from the read (the polls after a timeout also mirror it).
+    const sfn = sfnClient(stack);
+    const entered = (await executionHistory(sfn, executionArnOf(stack, video.id)))
+      .filter((entry) => entry.type === 'TaskStateEntered')
+      .map((entry) => entry.stateEnteredEventDetails?.name);
+    sfn.destroy();
     await emulator.finish(stack, { match: slow, status: 'completed' });
 
     expect(seen.progress).toBeGreaterThan(0);
+    expect(entered).toContain('WaitForProviderWebhook');
+    expect(entered).not.toContain('PollGenerationJob');
   });
 });

@@ -11,7 +11,7 @@ const JOB = 'video_job_1';
 /** The store's conditions as the table applies them, on one video. */
 class InMemoryProgressStore implements ProgressReadStore {
   claims = 0;
-  constructor(public video: VideoRecord & { progressReadAt?: number }) {}
+  constructor(public video: VideoRecord) {}
   async markWaiting(): Promise<void> {}
   async claimRead(_videoId: string, now: number, staleBefore: number): Promise<boolean> {
     const readable = this.video.status === 'queued' || this.video.status === 'in_progress';
@@ -26,14 +26,14 @@ class InMemoryProgressStore implements ProgressReadStore {
   }
 }
 
-function setup(overrides: Partial<VideoRecord & { webhookWaitUntil: number; progressReadAt: number }> = {}) {
+function setup(overrides: Partial<VideoRecord> = {}) {
   const video = aVideo({
     videoId: 'vid-1',
     status: 'queued',
     progress: 0,
     providerVideoId: JOB,
     updatedAt: NOW - 60,
-    ...{ webhookWaitUntil: NOW + 200 },
+    webhookWaitUntil: NOW + 200,
     ...overrides,
   });
   const store = new InMemoryProgressStore(video);
