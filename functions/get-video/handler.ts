@@ -10,7 +10,7 @@ import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { logger, metrics } from '../../shared/powertools';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
 import { providerGateFromEnv } from '../../shared/provider-gate/from-env';
-import { DynamoProgressReadStore } from '../../shared/provider-webhooks/progress-read';
+import { DynamoProgressReadStore, progressCacheSeconds } from '../../shared/provider-webhooks/progress-read';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { getVideoEnvSchema } from './env';
 import { type GetVideoDeps, getVideo } from './get-video';
@@ -27,6 +27,10 @@ const deps: GetVideoDeps = {
     gate: providerGateFromEnv(env, ddb),
     clock: () => new Date(),
     logger,
+    cacheSeconds: progressCacheSeconds({
+      maxConcurrentJobs: env.PROVIDER_MAX_CONCURRENT_JOBS,
+      requestsPerMinute: env.PROVIDER_REQUESTS_PER_MINUTE,
+    }),
   },
 };
 

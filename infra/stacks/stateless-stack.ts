@@ -64,7 +64,8 @@ export class StatelessStack extends Stack {
         idempotencyTable: props.idempotencyTable,
         bucket: props.bucket,
         stateMachine: this.pipeline.stateMachine,
-        provider: { baseUrl: props.providerBaseUrl, secret: props.providerSecret },
+        // The gate's limits too: the receiver and GET /v1/videos/{id} take tokens from the pipeline's bucket.
+        provider: { baseUrl: props.providerBaseUrl, secret: props.providerSecret, limits: props.providerLimits },
       },
       userPool: props.userPool,
       userPoolClient: props.userPoolClient,

@@ -6,13 +6,22 @@ import { videoKey } from '../table-keys';
 import { unixSeconds, type VideoRecord } from '../video';
 
 /**
- * How fresh a waiting video's progress is kept for readers: at most one provider read per video per `cacheSeconds`,
- * and only while a reader asks. A 2-minute job read back-to-back costs at most 120 ÷ 5 = 24 extra provider requests;
- * a video nobody reads costs none.
+ * How fresh a waiting video's progress is kept for readers: at most one provider read per video per cache period, and
+ * only while a reader asks. The period is at least `minCacheSeconds`, and long enough that the reads of every job the
+ * gate lets run at once take at most `budgetShare` of the provider's requests per minute, so readers cannot starve the
+ * pipeline's creates and downloads: max(5, 60 × jobs ÷ (share × rpm)); 12 s with the defaults (2 jobs, 20 a minute).
  */
-export const PROGRESS_READ_POLICY = { cacheSeconds: 5 } as const;
+export const PROGRESS_READ_POLICY = { minCacheSeconds: 5, budgetShare: 0.5 } as const;
 
-/** The table writes of the progress read: each one conditional, on the video item. */
+/** The cache period for a provider account's gate limits (see {@link PROGRESS_READ_POLICY}). */
+export function progressCacheSeconds(
+  limits: { maxConcurrentJobs: number; requestsPerMinute: number },
+  policy: typeof PROGRESS_READ_POLICY = PROGRESS_READ_POLICY,
+): number {
+  const share = (60 * limits.maxConcurrentJobs) / (policy.budgetShare * limits.requestsPerMinute);
+  return Math.max(policy.minCacheSeconds, Math.ceil(share));
+}
+
 export interface ProgressReadStore {
   /** Marks the video as waiting for the provider's webhook until `until` (unix seconds). */
   markWaiting(videoId: string, until: number): Promise<void>;
@@ -32,7 +41,8 @@ export interface ProgressReadDeps {
   gate: Pick<ProviderGate, 'takeTokens'>;
   clock: () => Date;
   logger: Pick<AppLogger, 'warn'>;
-  policy?: typeof PROGRESS_READ_POLICY;
+  /** The cache period (progressCacheSeconds of the gate's limits). */
+  cacheSeconds: number;
 }
 
 /**
@@ -44,7 +54,7 @@ export interface ProgressReadDeps {
  */
 export async function readWaitingProgress(video: VideoRecord, deps: ProgressReadDeps): Promise<VideoRecord> {
   const now = unixSeconds(deps.clock());
-  const cacheSeconds = (deps.policy ?? PROGRESS_READ_POLICY).cacheSeconds;
+  const cacheSeconds = deps.cacheSeconds;
   if (
     (video.status !== 'queued' && video.status !== 'in_progress') ||
     video.providerVideoId === null ||

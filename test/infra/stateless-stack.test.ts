@@ -44,7 +44,13 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
   },
   'create-upload': { env: ['BUCKET_NAME'], grants: { 'bucket/uploads/*': ['s3:PutObject'] } },
   'get-video': {
-    env: ['PROVIDER_BASE_URL', 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
+    env: [
+      'PROVIDER_BASE_URL',
+      'PROVIDER_MAX_CONCURRENT_JOBS',
+      'PROVIDER_REQUESTS_PER_MINUTE',
+      'PROVIDER_SECRET_ARN',
+      'TABLE_NAME',
+    ],
     grants: { table: dynamo('GetItem', 'PutItem', 'UpdateItem'), secret: SECRET },
   },
   'list-videos': { env: ['TABLE_NAME'], grants: { table: dynamo('Query'), 'table/index/gsi1': dynamo('Query') } },
@@ -211,7 +217,13 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
   'rotate-webhook-secret': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem', 'UpdateItem') } },
   'list-webhook-deliveries': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem', 'Query') } },
   'receive-provider-webhook': {
-    env: ['PROVIDER_BASE_URL', 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
+    env: [
+      'PROVIDER_BASE_URL',
+      'PROVIDER_MAX_CONCURRENT_JOBS',
+      'PROVIDER_REQUESTS_PER_MINUTE',
+      'PROVIDER_SECRET_ARN',
+      'TABLE_NAME',
+    ],
     grants: {
       table: dynamo('GetItem', 'PutItem', 'DeleteItem'),
       secret: SECRET,

@@ -23,6 +23,7 @@ const progress = {
   gate: new FakeProviderGate(),
   clock: fixedClock(),
   logger: fakeLogger(),
+  cacheSeconds: 5,
 };
 
 describe('get-video', () => {

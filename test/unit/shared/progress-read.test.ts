@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { RetryableProviderError } from '../../../shared/errors';
-import { type ProgressReadStore, readWaitingProgress } from '../../../shared/provider-webhooks/progress-read';
+import {
+  type ProgressReadStore,
+  progressCacheSeconds,
+  readWaitingProgress,
+} from '../../../shared/provider-webhooks/progress-read';
 import { unixSeconds, type VideoRecord } from '../../../shared/video';
 import { aProviderJob, aVideo, FakeProvider, FakeProviderGate, fakeLogger, fixedClock } from '../fakes/fakes';
 
@@ -40,8 +44,22 @@ function setup(overrides: Partial<VideoRecord> = {}) {
   const provider = new FakeProvider();
   provider.jobs.push(aProviderJob({ id: JOB, status: 'in_progress', progress: 42 }));
   const gate = new FakeProviderGate();
-  return { video, store, provider, gate, deps: { store, provider, gate, clock, logger: fakeLogger() } };
+  return {
+    video,
+    store,
+    provider,
+    gate,
+    deps: { store, provider, gate, clock, logger: fakeLogger(), cacheSeconds: 5 },
+  };
 }
+
+describe('progressCacheSeconds', () => {
+  it('returns a period that keeps the reads of every running job within half the requests per minute, at least 5 s', () => {
+    expect(progressCacheSeconds({ maxConcurrentJobs: 2, requestsPerMinute: 20 })).toBe(12);
+    expect(progressCacheSeconds({ maxConcurrentJobs: 10, requestsPerMinute: 60 })).toBe(20);
+    expect(progressCacheSeconds({ maxConcurrentJobs: 2, requestsPerMinute: 600 })).toBe(5);
+  });
+});
 
 describe('readWaitingProgress', () => {
   it('returns the provider’s progress of a waiting video and mirrors it, then the cached one for 5 s', async () => {
