@@ -8,6 +8,7 @@ import type { AppFunction } from './constructs/app-function';
 import {
   bindBucket,
   bindProvider,
+  bindProviderGate,
   bindStateMachine,
   bindStateMachineExecutions,
   bindTable,
@@ -116,11 +117,14 @@ export const ROUTE_FUNCTIONS = {
   'extend-video': VIDEO_FROM_VIDEO,
   'video-characters': { bind: () => {} },
   'cancel-video': {
-    bind: (fn, { table, stateMachine }) => {
+    bind: (fn, { table, stateMachine, provider }) => {
       // The release transaction updates the video, the month's usage and the active count, and puts a provider-cost
-      // entry when the provider had already finished (and billed) the job; it removes the deadline watch.
+      // entry when the provider had already finished (and billed) the job; it removes the deadline watch. UpdateItem
+      // also takes a video waiting for a job slot out of the admission gate's line (named after the provider's host;
+      // leaving the line reads none of the gate's limits).
       bindTable(fn, table, ['GetItem', 'UpdateItem', 'PutItem', 'DeleteItem']);
       bindStateMachineExecutions(fn, stateMachine, ['StopExecution']);
+      bindProviderGate(fn, { ...provider, limits: undefined });
     },
   },
   'delete-video': {

@@ -62,6 +62,18 @@ export const providerWebhooksEnvSchema = z.object({
   PROVIDER_WEBHOOK_WAIT_SECONDS: z.optional(z.coerce.number().check(z.int(), z.positive())),
 });
 
+/**
+ * The admission gate of the provider without its secret, for functions that only change the gate (they send the
+ * provider nothing): its base URL names the gate, and its limits.
+ */
+export const providerGateEnvSchema = z.object({
+  PROVIDER_BASE_URL: providerEnvSchema.shape.PROVIDER_BASE_URL,
+  PROVIDER_MAX_CONCURRENT_JOBS: providerEnvSchema.shape.PROVIDER_MAX_CONCURRENT_JOBS,
+  PROVIDER_REQUESTS_PER_MINUTE: providerEnvSchema.shape.PROVIDER_REQUESTS_PER_MINUTE,
+  PROVIDER_SLOT_LEASE_SECONDS: providerEnvSchema.shape.PROVIDER_SLOT_LEASE_SECONDS,
+  PROVIDER_RATE_WINDOW_SECONDS: providerEnvSchema.shape.PROVIDER_RATE_WINDOW_SECONDS,
+});
+
 /** The deployment's model allowlist (comma-separated), optional. */
 export const modelsEnvSchema = z.object({
   ALLOWED_MODELS: z.pipe(

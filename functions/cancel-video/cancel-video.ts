@@ -2,6 +2,7 @@ import { ConflictError } from '../../shared/errors';
 import type { Caller } from '../../shared/http/types';
 import type { VideoCanceller } from '../../shared/money/release';
 import type { PipelineStopper } from '../../shared/pipeline/pipeline-stopper';
+import type { ProviderGate } from '../../shared/provider-gate/provider-gate';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { VideoRepository } from '../../shared/repositories/video-repository';
 import type { VideoResource } from '../../shared/schemas';
@@ -22,6 +23,8 @@ export interface CancelVideoDeps {
    */
   money: VideoCanceller;
   pipeline: PipelineStopper;
+  /** The provider's admission gate: a video cancelled before the provider accepted a job leaves the line for a slot. */
+  admission: Pick<ProviderGate, 'leaveQueue'>;
   clock: () => Date;
   logger: Pick<AppLogger, 'info' | 'warn' | 'appendKeys'>;
   metrics: AppMetrics;
@@ -58,6 +61,15 @@ export async function cancelVideo(input: CancelVideoInput, deps: CancelVideoDeps
     });
   } catch (error) {
     deps.logger.warn('Could not stop the execution of a cancelled video; it ends at its next step', error as Error);
+  }
+  if (!result.held) {
+    // It may be waiting for a job slot; its stopped execution never asks again, so it leaves the line now rather than
+    // count ahead of later videos until its entry goes stale.
+    try {
+      await deps.admission.leaveQueue(video.videoId);
+    } catch (error) {
+      deps.logger.warn('Could not take a cancelled video out of the line for a job slot; it lapses', error as Error);
+    }
   }
   deps.metrics.addMetric('VideosCancelled', 'Count', 1);
   if (result.held) deps.metrics.addMetric('VideosCancelledAwaitingProvider', 'Count', 1);

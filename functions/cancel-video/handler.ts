@@ -11,6 +11,7 @@ import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { DynamoReleaser } from '../../shared/money/release';
 import { StepFunctionsPipelineStopper } from '../../shared/pipeline/pipeline-stopper';
 import { logger, metrics } from '../../shared/powertools';
+import { providerGateFromEnv } from '../../shared/provider-gate/from-env';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { type CancelVideoDeps, cancelVideo } from './cancel-video';
 import { cancelVideoEnvSchema } from './env';
@@ -22,6 +23,7 @@ const deps: CancelVideoDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
   money: new DynamoReleaser(ddb, env.TABLE_NAME),
   pipeline: new StepFunctionsPipelineStopper(sfn, env.STATE_MACHINE_ARN),
+  admission: providerGateFromEnv(env, ddb),
   clock: () => new Date(),
   logger,
   metrics,

@@ -3,6 +3,7 @@ import type { ErasureCounts, UserErasures } from '../../shared/erasure/user-eras
 import type { VideoCanceller } from '../../shared/money/release';
 import { TASK_TIMEOUT_SECONDS } from '../../shared/pipeline/duration';
 import type { PipelineStopper } from '../../shared/pipeline/pipeline-stopper';
+import type { ProviderGate } from '../../shared/provider-gate/provider-gate';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { VideoRepository } from '../../shared/repositories/video-repository';
 import type { ContentRemover } from '../../shared/storage/content-remover';
@@ -24,6 +25,8 @@ export interface EraseUserDataDeps extends ScrubVideoDeps {
   /** Cancels an unfinished video under the usual cancel rules (held when the provider accepted the job). */
   canceller: VideoCanceller;
   pipeline: PipelineStopper;
+  /** The provider's admission gate: a video cancelled before the provider accepted a job leaves the line for a slot. */
+  admission: Pick<ProviderGate, 'leaveQueue'>;
   clock: () => Date;
   logger: Pick<AppLogger, 'info' | 'warn'>;
   metrics: AppMetrics;
@@ -153,6 +156,7 @@ async function eraseVideo(
         });
       }
     }
+    if (result.applied && !result.held) await leaveLine(video.videoId, deps);
     // Not applied: something else settled it meanwhile (a completion, a failure); read it as it is now.
     video = result.video ?? (await deps.videos.get(video.videoId, { consistent: true }));
   }
@@ -161,6 +165,18 @@ async function eraseVideo(
   }
   const result = await scrubVideo(video, unixSeconds(deps.clock()), deps);
   return { cancelled, erased: result.applied, wasStoring };
+}
+
+/** Takes a video cancelled before the provider accepted a job out of the line for a job slot (it may be waiting). */
+async function leaveLine(videoId: string, deps: Pick<EraseUserDataDeps, 'admission' | 'logger'>): Promise<void> {
+  try {
+    await deps.admission.leaveQueue(videoId);
+  } catch (error) {
+    deps.logger.warn('Could not take a video cancelled by an erasure out of the line for a job slot; it lapses', {
+      videoId,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
 }
 
 /**

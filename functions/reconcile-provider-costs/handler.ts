@@ -58,6 +58,7 @@ const deps: ReconcileProviderCostsDeps = {
     },
     canceller: new DynamoReleaser(ddb, env.TABLE_NAME),
     pipeline: new StepFunctionsPipelineStopper(sfn, env.STATE_MACHINE_ARN),
+    admission: gate,
     bucket: env.BUCKET_NAME,
   },
   clock: () => new Date(),

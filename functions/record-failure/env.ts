@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { providerEnvSchema, tableEnvSchema } from '../../shared/config';
+import { providerGateEnvSchema, tableEnvSchema } from '../../shared/config';
 import { awsPricesEnvSchema } from '../../shared/money/aws-cost';
 
 /**
@@ -9,10 +9,6 @@ import { awsPricesEnvSchema } from '../../shared/money/aws-cost';
 export const recordFailureEnvSchema = z.object({
   ...tableEnvSchema.shape,
   ...awsPricesEnvSchema.shape,
-  PROVIDER_BASE_URL: providerEnvSchema.shape.PROVIDER_BASE_URL,
-  PROVIDER_MAX_CONCURRENT_JOBS: providerEnvSchema.shape.PROVIDER_MAX_CONCURRENT_JOBS,
-  PROVIDER_REQUESTS_PER_MINUTE: providerEnvSchema.shape.PROVIDER_REQUESTS_PER_MINUTE,
-  PROVIDER_SLOT_LEASE_SECONDS: providerEnvSchema.shape.PROVIDER_SLOT_LEASE_SECONDS,
-  PROVIDER_RATE_WINDOW_SECONDS: providerEnvSchema.shape.PROVIDER_RATE_WINDOW_SECONDS,
+  ...providerGateEnvSchema.shape,
 });
 export type RecordFailureEnv = z.input<typeof recordFailureEnvSchema>;

@@ -180,6 +180,18 @@ export class ProviderGate {
   }
 
   /**
+   * Takes `holder` out of the line for a slot (its video was cancelled before the provider accepted a job: its
+   * execution is stopped and never asks again). Without this its entry would count ahead of later waiters until it
+   * went stale. A lease it holds is left alone: a create may be in flight, and the lease follows that job or lapses.
+   */
+  async leaveQueue(holder: string): Promise<void> {
+    await this.edit(holder, 'REMOVE #queue.#holder', {}, (item) => {
+      const { [holder]: _gone, ...queue } = item.queue;
+      return { ...item, queue };
+    });
+  }
+
+  /**
    * Changes one holder's entries in place: one UpdateItem that also moves the version, so it never loses a race
    * (under a crowd of waiters a read-modify-write release lost every attempt and the slot stayed taken until its
    * lease lapsed) and a taker that read before it fails its conditional write and reads again. Only when the item

@@ -85,7 +85,8 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
   },
   'video-characters': { env: [], grants: {} },
   'cancel-video': {
-    env: ['STATE_MACHINE_ARN', 'TABLE_NAME'],
+    // The admission gate's name (the provider's host; leaving its line reads no limit): never the provider's secret.
+    env: ['PROVIDER_BASE_URL', 'STATE_MACHINE_ARN', 'TABLE_NAME'],
     grants: {
       table: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
       'stateMachine/executions': ['states:StopExecution'],

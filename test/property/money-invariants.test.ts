@@ -239,6 +239,7 @@ async function erase(userId: string, now: number, billing: DynamoBilling): Promi
     storage: { remove: async () => {}, removeUnder: async () => 0 },
     idempotencyRecords: { forget: async () => {} },
     queue: { add: async () => {} },
+    admission: { leaveQueue: async () => {} },
     webhooks: {
       endpoints: { listAll: async () => [], delete: async () => false },
       deliveries: { removeAll: async () => 0 },

@@ -8,12 +8,13 @@ import { InMemoryBilling } from '../money/in-memory-billing';
 
 const VIDEO_ID = 'vid_01JD0000000000000000000000';
 
-function setup(status: VideoStatus, options: { stopError?: Error; providerVideoId?: string } = {}) {
+function setup(status: VideoStatus, options: { stopError?: Error; providerVideoId?: string; gateError?: Error } = {}) {
   const videos = new InMemoryVideoRepository([
     aVideo({ videoId: VIDEO_ID, status, progress: 40, providerVideoId: options.providerVideoId ?? null }),
   ]);
   const money = new InMemoryBilling(videos);
   const stopped: string[] = [];
+  const leftLine: string[] = [];
   const logger = fakeLogger();
   const deps: CancelVideoDeps = {
     videos,
@@ -24,11 +25,17 @@ function setup(status: VideoStatus, options: { stopError?: Error; providerVideoI
         stopped.push(videoId);
       },
     },
+    admission: {
+      leaveQueue: async (videoId) => {
+        if (options.gateError !== undefined) throw options.gateError;
+        leftLine.push(videoId);
+      },
+    },
     clock: fixedClock('2025-11-21T04:40:00Z'),
     logger,
     metrics: fakeMetrics(),
   };
-  return { videos, money, stopped, logger, deps };
+  return { videos, money, stopped, leftLine, logger, deps };
 }
 
 const input = (caller = alice) => parseCancelVideoRequest({ pathParameters: { id: VIDEO_ID } }, caller);
@@ -38,7 +45,7 @@ describe('cancel-video', () => {
     'returns the video cancelled and charged 0, its reservation released and execution stopped, when %s without a provider job',
     async (status) => {
       // Prepare
-      const { money, stopped, deps } = setup(status);
+      const { money, stopped, leftLine, deps } = setup(status);
 
       // Act
       const video = await cancelVideo(input(), deps);
@@ -47,6 +54,8 @@ describe('cancel-video', () => {
       expect(video).toMatchObject({ id: VIDEO_ID, status: 'cancelled', cost: { charged_micros: 0 } });
       expect(money.released.has(VIDEO_ID)).toBe(true);
       expect(stopped).toEqual([VIDEO_ID]);
+      // It may have been waiting for a job slot: it leaves the line.
+      expect(leftLine).toEqual([VIDEO_ID]);
     },
   );
 
@@ -54,7 +63,7 @@ describe('cancel-video', () => {
     'returns the video cancelled with charged_micros null, its reservation held and execution stopped, when %s with a provider job',
     async (status) => {
       // Prepare
-      const { money, stopped, deps } = setup(status, { providerVideoId: 'video_1' });
+      const { money, stopped, leftLine, deps } = setup(status, { providerVideoId: 'video_1' });
 
       // Act
       const video = await cancelVideo(input(), deps);
@@ -64,6 +73,8 @@ describe('cancel-video', () => {
       expect(money.held.has(VIDEO_ID)).toBe(true);
       expect(money.released.has(VIDEO_ID)).toBe(false);
       expect(stopped).toEqual([VIDEO_ID]);
+      // Its job holds a slot that follows the provider's outcome (the reconciler), not the cancel.
+      expect(leftLine).toEqual([]);
     },
   );
 
@@ -84,6 +95,22 @@ describe('cancel-video', () => {
       expect(stopped).toEqual([]);
     },
   );
+
+  it('returns the video cancelled and logs a warning when the admission gate cannot be written', async () => {
+    // Prepare
+    const { money, logger, deps } = setup('queued', { gateError: new Error('throttled') });
+
+    // Act
+    const video = await cancelVideo(input(), deps);
+
+    // Assess
+    expect(video).toMatchObject({ status: 'cancelled', cost: { charged_micros: 0 } });
+    expect(money.released.has(VIDEO_ID)).toBe(true);
+    expect(logger.warn).toHaveBeenCalledWith(
+      'Could not take a cancelled video out of the line for a job slot; it lapses',
+      expect.any(Error),
+    );
+  });
 
   it('throws 409 invalid_state when the video completes between the read and the cancel', async () => {
     // Prepare

@@ -33,6 +33,7 @@ function setup(videos: Array<{ id: string; status: VideoStatus; providerVideoId?
   const queued: ReconcileWorkItem[] = [];
   const cancelled: string[] = [];
   const stopped: string[] = [];
+  const leftLine: string[] = [];
   const progress: Array<{ counts: unknown; completedAt?: number }> = [];
   // Two webhook endpoints of the user; deleting one removes its delivery log first.
   const endpoints = new Map([
@@ -80,6 +81,11 @@ function setup(videos: Array<{ id: string; status: VideoStatus; providerVideoId?
         stopped.push(videoId);
       },
     },
+    admission: {
+      leaveQueue: async (videoId) => {
+        leftLine.push(videoId);
+      },
+    },
     webhooks: {
       endpoints: {
         listAll: async (userId) => [...endpoints.keys()].map((endpointId) => ({ endpointId, userId }) as never),
@@ -107,6 +113,7 @@ function setup(videos: Array<{ id: string; status: VideoStatus; providerVideoId?
     queued,
     cancelled,
     stopped,
+    leftLine,
     progress,
     endpoints,
     webhookCalls,
@@ -119,11 +126,12 @@ const item = { userId: 'alice', erasureId: 'era_1' };
 describe('erase-user-data', () => {
   it('cancels the running videos first, tombstones every video, sweeps both prefixes and completes the erasure', async () => {
     // Prepare
-    const { repository, sweptPrefixes, queued, cancelled, stopped, progress, endpoints, webhookCalls, deps } = setup([
-      { id: 'vid_done', status: 'completed', providerVideoId: 'video_done' },
-      { id: 'vid_running', status: 'in_progress', providerVideoId: 'video_running' },
-      { id: 'vid_queued', status: 'queued' },
-    ]);
+    const { repository, sweptPrefixes, queued, cancelled, stopped, leftLine, progress, endpoints, webhookCalls, deps } =
+      setup([
+        { id: 'vid_done', status: 'completed', providerVideoId: 'video_done' },
+        { id: 'vid_running', status: 'in_progress', providerVideoId: 'video_running' },
+        { id: 'vid_queued', status: 'queued' },
+      ]);
 
     // Act
     const outcome = await eraseUserData(item, Number.POSITIVE_INFINITY, deps);
@@ -135,6 +143,8 @@ describe('erase-user-data', () => {
     });
     expect(cancelled.sort()).toEqual(['vid_queued', 'vid_running']);
     expect(stopped.sort()).toEqual(['vid_queued', 'vid_running']);
+    // The video without a provider job may have been waiting for a job slot; the held one's slot follows its job.
+    expect(leftLine).toEqual(['vid_queued']);
     for (const video of repository.videos.values()) {
       expect(video).toMatchObject({ deletedAt: NOW, prompt: '' });
     }

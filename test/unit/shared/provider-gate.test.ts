@@ -105,6 +105,30 @@ describe('ProviderGate', () => {
     expect(earlyAgain.granted).toBe(true);
   });
 
+  it('lets the waiter behind a cancelled one take the freed slot at once when the cancelled one leaves the line', async () => {
+    const subject = gate({ maxConcurrentJobs: 1 });
+    await subject.acquireSlot('holder');
+    await subject.acquireSlot('cancelled');
+    const behind = await subject.acquireSlot('behind');
+    await subject.leaveQueue('cancelled');
+    await subject.releaseSlot('holder');
+
+    const again = await subject.acquireSlot('behind', behind.granted ? undefined : behind.ticket);
+
+    // Without leaving, the cancelled waiter's entry would count ahead of it until it went stale.
+    expect(behind).toMatchObject({ granted: false, position: 2 });
+    expect(again.granted).toBe(true);
+  });
+
+  it('leaves the lease of a holder that leaves the line alone (its create may be in flight)', async () => {
+    const subject = gate({ maxConcurrentJobs: 1 });
+    await subject.acquireSlot('holder');
+
+    await subject.leaveQueue('holder');
+
+    expect((await subject.snapshot()).running).toEqual(['holder']);
+  });
+
   it('keeps a waiter its place when it comes back with its ticket after its queue entry went stale', async () => {
     const subject = gate({ maxConcurrentJobs: 1, queueStaleSeconds: 60 });
     await subject.acquireSlot('holder');
