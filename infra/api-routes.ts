@@ -93,7 +93,14 @@ export const ROUTE_FUNCTIONS = {
   },
   // Presigned PUTs are signed with this role's credentials: it needs PutObject on uploads/ itself.
   'create-upload': { bind: (fn, { bucket }) => bindBucket(fn, bucket, ['PutObject'], UPLOAD_KEY_PREFIX) },
-  'get-video': { bind: (fn, { table }) => bindTable(fn, table, ['GetItem']) },
+  'get-video': {
+    bind: (fn, { table, provider }) => {
+      // GetItem: the video, the gate's items; UpdateItem: the progress read's claim and mirror; PutItem: the gate's
+      // token bucket (a waiting video's progress is read from the provider behind the admission gate).
+      bindTable(fn, table, ['GetItem', 'PutItem', 'UpdateItem']);
+      bindProvider(fn, provider);
+    },
+  },
   'list-videos': {
     bind: (fn, { table }) => bindTable(fn, table, ['Query'], { queryIndexes: [TABLE_INDEXES.byUser] }),
   },
@@ -117,7 +124,7 @@ export const ROUTE_FUNCTIONS = {
       // leaving the line reads none of the gate's limits).
       bindTable(fn, table, ['GetItem', 'UpdateItem', 'PutItem', 'DeleteItem']);
       bindStateMachineExecutions(fn, stateMachine, ['StopExecution']);
-      bindProviderGate(fn, provider);
+      bindProviderGate(fn, { ...provider, limits: undefined });
     },
   },
   'delete-video': {

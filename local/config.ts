@@ -68,6 +68,12 @@ export interface LocalConfig {
    * on, the emulator sends its signed events to the local receiver (`POST /v1/provider/webhooks`).
    */
   providerWebhooks: boolean;
+  /**
+   * How long an execution waits for the provider's webhook before polling takes over (`PROVIDER_WEBHOOK_WAIT_SECONDS`,
+   * whole seconds; default the pipeline's own, about 1.5× the expected job time). Not scaled by LOCAL_WAIT_MS: tests
+   * set it short to see the fallback.
+   */
+  providerWebhookWaitSeconds: number | undefined;
 }
 
 /** Reads the local stack configuration; throws one clear error for a malformed value. */
@@ -92,6 +98,9 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     awsFaults: parseAwsFaults(env.LOCAL_AWS_FAULTS),
     imageUrlAllowPrivateHosts: env.LOCAL_IMAGE_URL_ALLOW_PRIVATE_HOSTS ?? '',
     providerWebhooks: onOff(env, 'PROVIDER_WEBHOOKS', true),
+    providerWebhookWaitSeconds: env.PROVIDER_WEBHOOK_WAIT_SECONDS
+      ? Math.max(1, integer(env, 'PROVIDER_WEBHOOK_WAIT_SECONDS', 1))
+      : undefined,
   };
 }
 

@@ -133,7 +133,12 @@ export async function startLocalStack(
     const tables = await createTablesFromTemplate(client, template).finally(() => client.destroy());
 
     const functions = describeFunctions(template, (environment) =>
-      localizeEnvironment(environment, { providerUrl: providerUrl!, limits: config.providerLimits }),
+      localizeEnvironment(environment, {
+        providerUrl: providerUrl!,
+        limits: config.providerLimits,
+        webhooks: config.providerWebhooks,
+        webhookWaitSeconds: config.providerWebhookWaitSeconds,
+      }),
     );
     for (const arn of new Set(functions.flatMap((fn) => fn.environment.PROVIDER_SECRET_ARN ?? []))) {
       await secrets.merge(arn, { apiKey: providerApiKey });
@@ -254,8 +259,21 @@ function awsEnvironment(config: Pick<LocalConfig, 'metrics' | 'imageUrlAllowPriv
  */
 export function localizeEnvironment(
   environment: Record<string, string>,
-  provider: { providerUrl: string; limits?: Record<string, string> },
+  provider: {
+    providerUrl: string;
+    limits?: Record<string, string>;
+    webhooks?: boolean;
+    webhookWaitSeconds?: number | undefined;
+  },
 ): Record<string, string> {
   if (environment.PROVIDER_BASE_URL === undefined) return environment;
-  return { ...environment, ...provider.limits, PROVIDER_BASE_URL: provider.providerUrl };
+  // PROVIDER_WEBHOOKS=off for `npm start`: the emulator sends no events, so the pipeline must not wait for them.
+  const routing = environment.PROVIDER_WEBHOOKS !== undefined;
+  const webhooks: Record<string, string> = {
+    ...(routing && provider.webhooks === false ? { PROVIDER_WEBHOOKS: 'off' } : {}),
+    ...(routing && provider.webhookWaitSeconds !== undefined
+      ? { PROVIDER_WEBHOOK_WAIT_SECONDS: String(provider.webhookWaitSeconds) }
+      : {}),
+  };
+  return { ...environment, ...provider.limits, ...webhooks, PROVIDER_BASE_URL: provider.providerUrl };
 }

@@ -53,6 +53,16 @@ export const providerEnvSchema = z.object({
 });
 
 /**
+ * Whether the pipeline waits for the provider's webhooks (PROVIDER_WEBHOOKS: `on` by default, when the provider
+ * secret has a `webhookSecret`; `off` forces the polling path), and how long at most (PROVIDER_WEBHOOK_WAIT_SECONDS,
+ * optional: about 1.5× the expected job time by default, shared/provider-webhooks/webhook-wait.ts).
+ */
+export const providerWebhooksEnvSchema = z.object({
+  PROVIDER_WEBHOOKS: z._default(z.enum(['on', 'off']), 'on'),
+  PROVIDER_WEBHOOK_WAIT_SECONDS: z.optional(z.coerce.number().check(z.int(), z.positive())),
+});
+
+/**
  * The admission gate of the provider without its secret, for functions that only change the gate (they send the
  * provider nothing): its base URL names the gate, and its limits.
  */
@@ -106,6 +116,7 @@ export type StateMachineEnv = z.input<typeof stateMachineEnvSchema>;
 export type DeliveryStateMachineEnv = z.input<typeof deliveryStateMachineEnvSchema>;
 export type IdempotencyEnv = z.input<typeof idempotencyEnvSchema>;
 export type ProviderEnv = z.input<typeof providerEnvSchema>;
+export type ProviderWebhooksEnv = z.input<typeof providerWebhooksEnvSchema>;
 export type ModelsEnv = z.input<typeof modelsEnvSchema>;
 export type PricingEnv = z.input<typeof pricingEnvSchema>;
 

@@ -103,6 +103,13 @@ export interface VideoRecord {
    * cost trail (it answers 404 everywhere and is out of the user's list). Absent: not deleted.
    */
   deletedAt?: number | null;
+  /**
+   * Unix seconds until which the execution waits for the provider's webhook (WaitForProviderWebhook); until then
+   * GET /v1/videos/{id} reads the provider's progress (shared/provider-webhooks/progress-read.ts). Never public.
+   */
+  webhookWaitUntil?: number;
+  /** Unix seconds of the last read of the provider's progress by a reader (the cache's age). Never public. */
+  progressReadAt?: number;
 }
 
 /** sha256 (hex) of a prompt: the provider-job match of {@link VideoRecord.promptSha256}. */

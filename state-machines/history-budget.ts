@@ -22,6 +22,11 @@ export const EVENTS_PER_STATE = {
   succeed: 2,
   /** FailStateEntered. */
   fail: 1,
+  /**
+   * A `.waitForTaskToken` Task attempt: TaskStateEntered, TaskScheduled, TaskStarted, TaskSubmitted,
+   * TaskSucceeded|Failed|TimedOut, TaskStateExited.
+   */
+  callbackTaskAttempt: 6,
   /** ExecutionStarted and one of ExecutionSucceeded|Failed|TimedOut|Aborted. */
   execution: 2,
 } as const;
@@ -39,6 +44,8 @@ export interface HistoryBudget {
   readonly eventsPerRateLimitIteration: number;
   /** Events of one admission iteration: IsProviderRateLimited + WaitForProviderAdmission + CreateGenerationJob. */
   readonly eventsPerAdmissionIteration: number;
+  /** Events of the webhook wait: DoesProviderSendWebhooks + WaitForProviderWebhook (all retries). */
+  readonly eventsOfWebhookWait: number;
   /** Upper bound of the events in the longest run. */
   readonly totalEvents: number;
 }
@@ -46,7 +53,9 @@ export interface HistoryBudget {
 /**
  * The most history events one execution can produce: CreateGenerationJob with every rate-limit wait (each one
  * IsProviderRateLimited, WaitForProviderRateLimit and another CreateGenerationJob) and every admission-gate wait
- * (IsProviderRateLimited, WaitForProviderAdmission, CreateGenerationJob), then the longest poll loop, then
+ * (IsProviderRateLimited, WaitForProviderAdmission, CreateGenerationJob), then DoesProviderSendWebhooks and the wait
+ * for the provider's webhook (WaitForProviderWebhook; a resumed wait's confirming poll is one of the polls), then the
+ * longest poll loop, then
  * StoreVideoInS3 and RecordCompletion and VideoReady, plus RecordFailure and VideoFailed (a run ends through one
  * of the two, counting both keeps the bound simple); every Task uses every retry.
  */
@@ -63,8 +72,10 @@ export function maxExecutionHistoryEvents(
   const tasksOutsideTheLoop = 4; // CreateGenerationJob, StoreVideoInS3, RecordCompletion, RecordFailure
   const eventsPerRateLimitIteration = EVENTS_PER_STATE.choice + EVENTS_PER_STATE.wait + eventsPerTask;
   const eventsPerAdmissionIteration = EVENTS_PER_STATE.choice + EVENTS_PER_STATE.wait + eventsPerTask;
+  const eventsOfWebhookWait = EVENTS_PER_STATE.choice + attemptsPerTask * EVENTS_PER_STATE.callbackTaskAttempt;
   const totalEvents =
     EVENTS_PER_STATE.execution +
+    eventsOfWebhookWait +
     rateLimit.maxWaits * eventsPerRateLimitIteration +
     gate.maxWaits * eventsPerAdmissionIteration +
     EVENTS_PER_STATE.choice + // IsProviderRateLimited after the last create
@@ -79,6 +90,7 @@ export function maxExecutionHistoryEvents(
     pollIterations,
     eventsPerRateLimitIteration,
     eventsPerAdmissionIteration,
+    eventsOfWebhookWait,
     totalEvents,
   };
 }

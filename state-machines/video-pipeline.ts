@@ -14,9 +14,12 @@ export { TRANSIENT_RETRY } from '../shared/pipeline/duration';
  *
  *   CreateGenerationJob → IsProviderRateLimited ─rate_limited→ WaitForProviderRateLimit → CreateGenerationJob
  *                                               ─waiting_for_provider→ WaitForProviderAdmission → CreateGenerationJob
- *        otherwise → WaitBeforePoll → PollGenerationJob → IsGenerationFinished ─completed→ StoreVideoInS3
- *                        ↑__________________________________________| otherwise           → RecordCompletion
- *                                                                                           → VideoReady
+ *        otherwise → DoesProviderSendWebhooks ─webhooks→ WaitForProviderWebhook ─resumed→ PollGenerationJob
+ *                                             │                            └─(timed out, or it failed)→ WaitBeforePoll
+ *                                             └─otherwise→ WaitBeforePoll
+ *   WaitBeforePoll → PollGenerationJob → IsGenerationFinished ─completed→ StoreVideoInS3 → RecordCompletion → VideoReady
+ *         ↑_________________________________________| otherwise
+ *   WaitForProviderWebhook ─(GenerationFailedError: the provider failed the job)→ RecordFailure
  *   any Task ─(Catch States.ALL, ResultPath $.failure)→ RecordFailure → VideoFailed (Error/Cause from $.failure)
  *
  * Data shapes: shared/pipeline/types.ts. The local stack executes exactly this definition.
@@ -28,6 +31,8 @@ export const STATE_NAMES = {
   isProviderRateLimited: 'IsProviderRateLimited',
   waitForProviderRateLimit: 'WaitForProviderRateLimit',
   waitForProviderAdmission: 'WaitForProviderAdmission',
+  doesProviderSendWebhooks: 'DoesProviderSendWebhooks',
+  waitForProviderWebhook: 'WaitForProviderWebhook',
   waitBeforePoll: 'WaitBeforePoll',
   pollGenerationJob: 'PollGenerationJob',
   isGenerationFinished: 'IsGenerationFinished',
@@ -57,6 +62,7 @@ export interface VideoPipelineFunctions {
   readonly storeVideo: lambda.IFunction;
   readonly recordCompletion: lambda.IFunction;
   readonly recordFailure: lambda.IFunction;
+  readonly waitForProviderWebhook: lambda.IFunction;
 }
 
 /** Builds the pipeline's states in `scope` and returns its start. */
@@ -117,6 +123,26 @@ export function buildVideoPipeline(scope: Construct, fns: VideoPipelineFunctions
     )
     .otherwise(waitBeforePoll);
 
+  waitBeforePoll.next(pollGenerationJob).next(isGenerationFinished);
+  const waitForProviderWebhook = webhookWait(scope, fns.waitForProviderWebhook)
+    // The provider failed the job: the receiver sent PollGenerationJob's error, so it fails as a failed poll does.
+    .addCatch(recordFailure, { errors: ['GenerationFailedError'], resultPath: '$.failure' })
+    // No webhook in time (lost, or a provider that sends none after all) or the step itself failed: polling takes over,
+    // $.job (with its waitSeconds) kept as CreateGenerationJob left it.
+    .addCatch(waitBeforePoll, { errors: [sfn.Errors.ALL], resultPath: '$.webhookWait' });
+  // Resumed: one poll confirms the job, frees its admission slot and takes its download's gate tokens, then
+  // IsGenerationFinished routes it to StoreVideoInS3 as any completed poll.
+  waitForProviderWebhook.next(pollGenerationJob);
+  const doesProviderSendWebhooks = new sfn.Choice(scope, STATE_NAMES.doesProviderSendWebhooks, {
+    comment:
+      'The provider sends this job’s webhooks (CreateGenerationJob: a webhook secret, PROVIDER_WEBHOOKS not off): wait for them; otherwise poll',
+  })
+    .when(
+      sfn.Condition.and(sfn.Condition.isPresent('$.job.webhooks'), sfn.Condition.booleanEquals('$.job.webhooks', true)),
+      waitForProviderWebhook,
+    )
+    .otherwise(waitBeforePoll);
+
   const waitForProviderRateLimit = new sfn.Wait(scope, STATE_NAMES.waitForProviderRateLimit, {
     comment: 'The provider answered 429 to the create: wait its retry-after ($.job.waitSeconds), then create again',
     time: sfn.WaitTime.secondsPath('$.job.waitSeconds'),
@@ -138,7 +164,7 @@ export function buildVideoPipeline(scope: Construct, fns: VideoPipelineFunctions
       sfn.Condition.stringEquals('$.job.status', 'waiting_for_provider'),
       waitForProviderAdmission.next(createGenerationJob),
     )
-    .otherwise(waitBeforePoll.next(pollGenerationJob).next(isGenerationFinished));
+    .otherwise(doesProviderSendWebhooks);
 
   return createGenerationJob.next(isProviderRateLimited);
 }
@@ -146,6 +172,46 @@ export function buildVideoPipeline(scope: Construct, fns: VideoPipelineFunctions
 /** The pipeline as a state machine definition body. */
 export function videoPipelineDefinition(scope: Construct, fns: VideoPipelineFunctions): sfn.DefinitionBody {
   return sfn.DefinitionBody.fromChainable(buildVideoPipeline(scope, fns));
+}
+
+/**
+ * WaitForProviderWebhook: invokes its function with the execution's task token and waits until the receiver (or the
+ * function itself, for an event that came first) sends SendTaskSuccess/Failure, at most `$.job.webhookWaitSeconds`.
+ * Its result (shared/provider-webhooks/resume-execution.ts WebhookTaskOutput) becomes the job state a poll would leave.
+ */
+function webhookWait(scope: Construct, fn: lambda.IFunction): sfn.TaskStateBase {
+  const task = new tasks.LambdaInvoke(scope, STATE_NAMES.waitForProviderWebhook, {
+    lambdaFunction: fn,
+    integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+    comment:
+      'Waits for the provider’s webhook (its task token stored against the provider job), at most $.job.webhookWaitSeconds; then polling takes over',
+    payload: sfn.TaskInput.fromObject({
+      videoId: sfn.JsonPath.stringAt('$.videoId'),
+      userId: sfn.JsonPath.stringAt('$.userId'),
+      providerVideoId: sfn.JsonPath.stringAt('$.job.providerVideoId'),
+      taskToken: sfn.JsonPath.taskToken,
+      webhookWaitSeconds: sfn.JsonPath.numberAt('$.job.webhookWaitSeconds'),
+    }),
+    taskTimeout: sfn.Timeout.at('$.job.webhookWaitSeconds'),
+    retryOnServiceExceptions: false,
+    resultSelector: {
+      'providerVideoId.$': '$.providerVideoId',
+      'status.$': '$.status',
+      'progress.$': '$.progress',
+      'resumedBy.$': '$.resumedBy',
+      polls: 0,
+      waitSeconds: 1,
+    },
+    resultPath: '$.job',
+  });
+  return task.addRetry({
+    errors: [...TRANSIENT_TASK_ERRORS],
+    interval: Duration.seconds(TRANSIENT_RETRY.intervalSeconds),
+    backoffRate: TRANSIENT_RETRY.backoffRate,
+    maxAttempts: TRANSIENT_RETRY.maxAttempts,
+    maxDelay: Duration.seconds(TRANSIENT_RETRY.maxDelaySeconds),
+    jitterStrategy: sfn.JitterType.FULL,
+  });
 }
 
 interface InvokeOptions {

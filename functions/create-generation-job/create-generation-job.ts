@@ -16,6 +16,7 @@ import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { ProviderCreateParams, ProviderVideo, VideoProvider } from '../../shared/provider/provider-client';
 import { PROVIDER_GATE_POLICY } from '../../shared/provider-gate/policy';
 import type { ProviderGate } from '../../shared/provider-gate/provider-gate';
+import type { WebhookRoute } from '../../shared/provider-webhooks/webhook-wait';
 import type { VideoRepository } from '../../shared/repositories/video-repository';
 import type { ObjectStore } from '../../shared/storage/object-store';
 import { isTerminal, unixSeconds, type VideoRecord } from '../../shared/video';
@@ -41,6 +42,8 @@ export interface CreateGenerationJobDeps {
   /** At most this many of the provider's recent videos are examined for an orphan. */
   maxScannedJobs?: number;
   random?: () => number;
+  /** Whether the provider sends the job's webhooks, and how long to wait for them (webhook-wait.ts); none: poll. */
+  webhooks?: () => Promise<WebhookRoute>;
 }
 
 /**
@@ -59,7 +62,10 @@ export async function createGenerationJob(
   deps: CreateGenerationJobDeps,
 ): Promise<JobState | RateLimitedCreate | WaitingForProvider> {
   try {
-    return await createOrAdoptJob(input, deps);
+    const job = await createOrAdoptJob(input, deps);
+    if (job.status === 'waiting_for_provider' || deps.webhooks === undefined) return job;
+    // An accepted job: DoesProviderSendWebhooks routes on this, to WaitForProviderWebhook or to the polls.
+    return { ...job, ...(await deps.webhooks()) };
   } catch (error) {
     if (error instanceof ProviderGateWaitError) return waitForGate(input, 'token', error.retryAfterSeconds, deps);
     if (error instanceof ProviderRejectedError || error instanceof GenerationFailedError) {

@@ -13,6 +13,8 @@ import { logger, metrics } from '../../shared/powertools';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
 import { providerGateFromEnv } from '../../shared/provider-gate/from-env';
 import { GatedVideoProvider } from '../../shared/provider-gate/gated-provider';
+import { webhookSecretResolver } from '../../shared/provider-webhooks/signature';
+import { webhookRouter } from '../../shared/provider-webhooks/webhook-wait';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { S3ContentUrlSigner } from '../../shared/storage/content-signer';
 import { PresignedS3Objects } from '../../shared/storage/presigned-objects';
@@ -40,6 +42,17 @@ const deps: CreateGenerationJobDeps = {
   logger,
   metrics,
   adoptionSkewSeconds: env.PROVIDER_ADOPTION_SKEW_SECONDS,
+  webhooks: webhookRouter({
+    setting: env.PROVIDER_WEBHOOKS,
+    secret: webhookSecretResolver({
+      secretArn: env.PROVIDER_SECRET_ARN,
+      maxAgeSeconds: env.PROVIDER_SECRET_MAX_AGE_SECONDS,
+    }),
+    slotLeaseSeconds: env.PROVIDER_SLOT_LEASE_SECONDS,
+    ...(env.PROVIDER_WEBHOOK_WAIT_SECONDS === undefined
+      ? {}
+      : { waitSecondsOverride: env.PROVIDER_WEBHOOK_WAIT_SECONDS }),
+  }),
 };
 
 /** Task CreateGenerationJob: `{videoId, userId}` (and `job` after a rate limit) → JobState, RateLimitedCreate or WaitingForProvider (ResultPath `$.job`). */

@@ -1,4 +1,5 @@
 import type { Caller } from '../../shared/http/types';
+import { type ProgressReadDeps, readWaitingProgress } from '../../shared/provider-webhooks/progress-read';
 import type { VideoRepository } from '../../shared/repositories/video-repository';
 import type { VideoResource } from '../../shared/schemas';
 import { toVideoResource } from '../../shared/video';
@@ -11,9 +12,12 @@ export interface GetVideoInput {
 
 export interface GetVideoDeps {
   videos: Pick<VideoRepository, 'get'>;
+  /** The provider's progress of a video whose execution waits for the provider's webhook (nothing polls then). */
+  progress: ProgressReadDeps;
 }
 
-/** GET /v1/videos/{id}. */
+/** GET /v1/videos/{id}: the stored video; while its execution waits for a webhook, its progress read through a short cache. */
 export async function getVideo(input: GetVideoInput, deps: GetVideoDeps): Promise<VideoResource> {
-  return toVideoResource(await findOwnVideo(deps.videos, input.caller, input.videoId));
+  const video = await findOwnVideo(deps.videos, input.caller, input.videoId);
+  return toVideoResource(await readWaitingProgress(video, deps.progress));
 }

@@ -8,6 +8,9 @@ import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { logger, metrics } from '../../shared/powertools';
+import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
+import { providerGateFromEnv } from '../../shared/provider-gate/from-env';
+import { DynamoProgressReadStore, progressCacheSeconds } from '../../shared/provider-webhooks/progress-read';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { getVideoEnvSchema } from './env';
 import { type GetVideoDeps, getVideo } from './get-video';
@@ -15,7 +18,21 @@ import { parseGetVideoRequest } from './schema';
 
 const env = parseEnv(getVideoEnvSchema);
 
-const deps: GetVideoDeps = { videos: new DynamoVideoRepository(ddb, env.TABLE_NAME) };
+const deps: GetVideoDeps = {
+  videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
+  progress: {
+    store: new DynamoProgressReadStore(ddb, env.TABLE_NAME),
+    // Not the gated provider: the read takes its one token itself and answers with the stored progress without one.
+    provider: new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }),
+    gate: providerGateFromEnv(env, ddb),
+    clock: () => new Date(),
+    logger,
+    cacheSeconds: progressCacheSeconds({
+      maxConcurrentJobs: env.PROVIDER_MAX_CONCURRENT_JOBS,
+      requestsPerMinute: env.PROVIDER_REQUESTS_PER_MINUTE,
+    }),
+  },
+};
 
 /** GET /v1/videos/{id} → 200 video. */
 export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()

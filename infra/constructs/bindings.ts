@@ -9,6 +9,7 @@ import type {
   DeliveryStateMachineEnv,
   IdempotencyEnv,
   ProviderEnv,
+  ProviderWebhooksEnv,
   StateMachineEnv,
   TableEnv,
 } from '../../shared/config';
@@ -208,6 +209,15 @@ export function bindProviderGate(fn: AppFunction, provider: ProviderBinding): vo
           PROVIDER_REQUESTS_PER_MINUTE: String(provider.limits.requestsPerMinute),
         }),
   } satisfies Partial<ProviderEnv>);
+}
+
+/**
+ * Sets `PROVIDER_WEBHOOKS` (`on`, the default: the pipeline waits for the provider's webhooks when the provider secret
+ * has a `webhookSecret`, and GET /v1/videos/{id} reads a waiting video's progress; `off`: an operator forcing the
+ * polling path without touching the secret).
+ */
+export function bindProviderWebhooks(fn: AppFunction, setting: 'on' | 'off' = 'on'): void {
+  setEnvironment(fn, { PROVIDER_WEBHOOKS: setting } satisfies Partial<ProviderWebhooksEnv>);
 }
 
 /** Adds env vars whose names are checked (`satisfies`) against the functions' env schemas in shared/config.ts. */

@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -7,7 +8,14 @@ import { Construct } from 'constructs';
 import { TASK_TIMEOUT_SECONDS } from '../../shared/pipeline/duration';
 import { videoPipelineDefinition, videoPipelineTimeout } from '../../state-machines/video-pipeline';
 import { AppFunction } from './app-function';
-import { bindBucket, bindProvider, bindProviderGate, bindTable, type ProviderBinding } from './bindings';
+import {
+  bindBucket,
+  bindProvider,
+  bindProviderGate,
+  bindProviderWebhooks,
+  bindTable,
+  type ProviderBinding,
+} from './bindings';
 import { stateMachineLogs, suppressGeneratedRoleFindings } from './state-machine-options';
 
 export interface VideoPipelineProps {
@@ -32,6 +40,7 @@ export class VideoPipeline extends Construct {
   public readonly storeVideo: AppFunction;
   public readonly recordCompletion: AppFunction;
   public readonly recordFailure: AppFunction;
+  public readonly waitForProviderWebhook: AppFunction;
 
   constructor(scope: Construct, id: string, props: VideoPipelineProps) {
     super(scope, id);
@@ -50,6 +59,8 @@ export class VideoPipeline extends Construct {
     this.createGenerationJob = task('CreateGenerationJobFunction', 'create-generation-job', 'createGenerationJob');
     bindTable(this.createGenerationJob, table, ['GetItem', 'UpdateItem', 'PutItem']);
     bindProvider(this.createGenerationJob, provider);
+    // Whether its accepted jobs wait for the provider's webhooks (DoesProviderSendWebhooks) or are polled.
+    bindProviderWebhooks(this.createGenerationJob);
     // A video made from an image sends the stored image to the provider.
     bindBucket(this.createGenerationJob, bucket, ['GetObject']);
 
@@ -79,6 +90,16 @@ export class VideoPipeline extends Construct {
     // The admission gate: a failed video's slot goes back (GetItem, PutItem above).
     bindProviderGate(this.recordFailure, provider);
 
+    this.waitForProviderWebhook = task(
+      'WaitForProviderWebhookFunction',
+      'wait-for-provider-webhook',
+      'waitForProviderWebhook',
+    );
+    // PutItem, GetItem, DeleteItem, Query: the task token and the job's recorded events (callback-store.ts);
+    // UpdateItem: the admission gate renews the job's slot as the wait starts (and takes a token for the re-read).
+    bindTable(this.waitForProviderWebhook, table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query']);
+    bindProvider(this.waitForProviderWebhook, provider);
+
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: videoPipelineDefinition(this, {
@@ -87,11 +108,24 @@ export class VideoPipeline extends Construct {
         storeVideo: this.storeVideo,
         recordCompletion: this.recordCompletion,
         recordFailure: this.recordFailure,
+        waitForProviderWebhook: this.waitForProviderWebhook,
       }),
       timeout: videoPipelineTimeout(),
       tracingEnabled: true,
       logs: stateMachineLogs(this, logRetention),
     });
     suppressGeneratedRoleFindings(this.stateMachine);
+    // An event that came before the wait: the step settles its own execution's token (SendTaskSuccess/Failure).
+    // A policy of its own, not the role's default one: the function must not depend on the state machine that
+    // depends on it (a template cycle).
+    new iam.Policy(this, 'WaitForProviderWebhookTaskResponse', {
+      roles: [this.waitForProviderWebhook.role!],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+          resources: [this.stateMachine.stateMachineArn],
+        }),
+      ],
+    });
   }
 }

@@ -64,7 +64,8 @@ export class StatelessStack extends Stack {
         idempotencyTable: props.idempotencyTable,
         bucket: props.bucket,
         stateMachine: this.pipeline.stateMachine,
-        provider: { baseUrl: props.providerBaseUrl, secret: props.providerSecret },
+        // The gate's limits too: the receiver and GET /v1/videos/{id} take tokens from the pipeline's bucket.
+        provider: { baseUrl: props.providerBaseUrl, secret: props.providerSecret, limits: props.providerLimits },
       },
       userPool: props.userPool,
       userPoolClient: props.userPoolClient,
@@ -83,6 +84,8 @@ export class StatelessStack extends Stack {
       ...reportsFailureByThrowing,
       pipeline.recordCompletion,
       pipeline.recordFailure,
+      // Its errors are never expected (a provider that cannot answer leaves the wait to its timeout, then polling).
+      pipeline.waitForProviderWebhook,
       this.reconciliation.function,
       this.webhooks.dispatchFunction,
       this.webhooks.deliverFunction,

@@ -37,6 +37,8 @@ export interface Faults {
   content_ttl_seconds?: number | null;
   /** Jobs created while this is set (and matching) take `ms` instead of the emulator's `jobMs`. */
   job_ms?: JobDuration | null;
+  /** The `video.completed` / `video.failed` webhook of a matching job is never sent (a lost delivery); `count` defaults to 1. */
+  drop_webhook?: JobTarget | null;
 }
 
 /** Names of the `/v1` routes, used by `error_burst.routes` and the request counters. */
@@ -193,13 +195,24 @@ export class FaultState {
     return this.take('drop_after_create', prompt, 1) !== null;
   }
 
+  /** True when the webhook of the job with `prompt`, which just ended, must not be sent. */
+  takeDropWebhook(prompt: string): boolean {
+    return this.take('drop_webhook', prompt, 1) !== null;
+  }
+
   /** The byte count after which this download must drop, or null. */
   takeDropDownload(prompt: string): number | null {
     return this.take('drop_download_after_bytes', prompt, 1)?.bytes ?? null;
   }
 
   private take<
-    K extends 'fail_generation' | 'never_finish' | 'drop_after_create' | 'drop_download_after_bytes' | 'job_ms',
+    K extends
+      | 'fail_generation'
+      | 'never_finish'
+      | 'drop_after_create'
+      | 'drop_download_after_bytes'
+      | 'job_ms'
+      | 'drop_webhook',
   >(key: K, prompt: string, defaultCount?: number): NonNullable<Faults[K]> | null {
     const fault = this.faults[key] as (JobTarget & NonNullable<Faults[K]>) | undefined;
     if (!fault) return null;
@@ -256,6 +269,7 @@ export const faultsSchema = z
       .nullish(),
     slow_download_bytes_per_second: z.number().positive().nullish(),
     drop_after_create: z.object(jobTarget).strict().nullish(),
+    drop_webhook: z.object(jobTarget).strict().nullish(),
     synthetic_video_bytes: z.number().int().positive().nullish(),
     content_ttl_seconds: z.number().nonnegative().nullish(),
     job_ms: z

@@ -63,7 +63,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   if (!(timeScale > 0)) throw new Error(`timeScale must be a positive number, got ${timeScale}`);
   const jobs = new JobStore(
     options.jobMs ?? 30_000,
-    (job) => webhooks?.send(job.status === 'completed' ? 'video.completed' : 'video.failed', job.id),
+    (job) => {
+      if (faults.takeDropWebhook(job.prompt)) return;
+      webhooks?.send(job.status === 'completed' ? 'video.completed' : 'video.failed', job.id);
+    },
     Date.now,
     timeScale,
   );

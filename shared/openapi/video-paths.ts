@@ -88,6 +88,8 @@ export function videoPaths(): Json {
       get: {
         operationId: 'getVideo',
         summary: 'One of the caller’s videos',
+        description:
+          'While the pipeline waits for the provider’s webhook, `progress` is read from the provider through a short cache (12 s with the default provider limits); without a provider request to spare, the last stored progress.',
         parameters: [VIDEO_ID],
         responses: {
           200: { description: 'The video', content: jsonContent(ref('Video')) },

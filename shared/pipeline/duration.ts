@@ -1,5 +1,6 @@
 import { longestPollWaitSeconds, POLL_POLICY, type PollPolicy, RATE_LIMITED_CREATE_POLICY } from '../poll-policy';
 import { PROVIDER_GATE_POLICY } from '../provider-gate/policy';
+import { WEBHOOK_WAIT_POLICY } from '../provider-webhooks/wait-policy';
 
 /*
  * How long one pipeline execution can run at most, in plain numbers (no CDK, no SDK: infra imports it as a value):
@@ -29,6 +30,7 @@ export const TASK_TIMEOUT_SECONDS = {
   storeVideo: 900,
   recordCompletion: 60,
   recordFailure: 60,
+  waitForProviderWebhook: 60,
 } as const;
 
 /** Margin of the deadline watch past the longest execution (the start lags the reservation; clocks differ). */
@@ -82,7 +84,8 @@ export function maxAdmissionWaitSeconds(
 }
 
 /**
- * The longest one execution can run: CreateGenerationJob with every rate-limit and admission wait, every poll iteration (its wait and a PollGenerationJob
+ * The longest one execution can run: CreateGenerationJob with every rate-limit and admission wait, the wait for the
+ * provider's webhook (WaitForProviderWebhook at its longest, WEBHOOK_WAIT_POLICY.maxWaitSeconds), every poll iteration (its wait and a PollGenerationJob
  * using all its retries), StoreVideoInS3, RecordCompletion and RecordFailure (a run ends through one of the two,
  * counting both keeps the bound simple), each attempt at its function's timeout. Far above any real run (about 95 h
  * with today's values); it bounds how long a reservation can be held, it is not an expected duration.
@@ -97,6 +100,9 @@ export function maxPipelineSeconds(
     task(timeouts.createGenerationJob) +
     maxRateLimitedCreateSeconds(RATE_LIMITED_CREATE_POLICY, task(timeouts.createGenerationJob)) +
     maxAdmissionWaitSeconds(PROVIDER_GATE_POLICY, task(timeouts.createGenerationJob)) +
+    // WaitForProviderWebhook: its function's attempts, then the wait for the webhook at its longest.
+    task(timeouts.waitForProviderWebhook) +
+    WEBHOOK_WAIT_POLICY.maxWaitSeconds +
     maxPollWaitSeconds(policy) +
     (policy.maxPolls + 1) * task(timeouts.pollGenerationJob) +
     task(timeouts.storeVideo) +

@@ -5,6 +5,7 @@
  * Execution input:   { videoId, userId }
  * After CreateGenerationJob (ResultPath $.job):   JobState, RateLimitedCreate (the provider answered 429), or
  *                                                  WaitingForProvider (the admission gate has no slot or token yet)
+ * After WaitForProviderWebhook (ResultPath $.job): JobState, `completed` (resumedBy `webhook`)
  * After PollGenerationJob   (ResultPath $.job):   JobState
  * After StoreVideoInS3      (ResultPath $.stored): StoredContent
  * On any caught failure     (ResultPath $.failure): { Error, Cause } as Step Functions writes it
@@ -31,6 +32,15 @@ export interface JobState {
    * asks the gate again instead of the provider, and `status` stays `in_progress` until the tokens are taken.
    */
   awaitingDownloadTokens?: boolean;
+  /**
+   * Set by CreateGenerationJob on an accepted job (DoesProviderSendWebhooks routes on it): the provider sends this
+   * job's webhooks, so the execution waits for them (WaitForProviderWebhook) before it polls.
+   */
+  webhooks?: boolean;
+  /** WaitForProviderWebhook's TimeoutSeconds (shared/provider-webhooks/webhook-wait.ts). */
+  webhookWaitSeconds?: number;
+  /** The provider's webhook resumed the execution (WaitForProviderWebhook's result); absent on the polling path. */
+  resumedBy?: 'webhook';
 }
 
 /** CreateGenerationJob's result when the provider rate-limited the create: wait, then create again. */

@@ -57,5 +57,7 @@ export function fromItem(item: Record<string, unknown>): VideoRecord {
     ...(typeof v.idempotencyRecordId === 'string' ? { idempotencyRecordId: v.idempotencyRecordId } : {}),
     ...(v.inputReference ? { inputReference: v.inputReference } : {}),
     ...(v.derivedFrom ? { derivedFrom: v.derivedFrom } : {}),
+    ...(typeof v.webhookWaitUntil === 'number' ? { webhookWaitUntil: v.webhookWaitUntil } : {}),
+    ...(typeof v.progressReadAt === 'number' ? { progressReadAt: v.progressReadAt } : {}),
   };
 }

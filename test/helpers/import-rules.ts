@@ -20,6 +20,7 @@ export const PLAIN_DATA_MODULES = [
   'shared/pipeline/duration.ts',
   'shared/poll-policy.ts',
   'shared/provider-gate/policy.ts',
+  'shared/provider-webhooks/wait-policy.ts',
   'shared/storage/video-keys.ts',
   'shared/table-ttl.ts',
   'shared/transient-errors.ts',

@@ -37,12 +37,15 @@ describe('history-budget', () => {
         RATE_LIMITED_CREATE_POLICY.maxWaits * 39 +
         PROVIDER_GATE_POLICY.maxWaits * 39 +
         2 +
+        // DoesProviderSendWebhooks, then WaitForProviderWebhook: 7 attempts × 6 events.
+        (2 + 7 * 6) +
         4 * 35 +
         (POLL_POLICY.maxPolls + 1) * 39 +
         2 +
         1,
     );
-    expect(budget.totalEvents).toBe(22026);
+    expect(budget.eventsOfWebhookWait).toBe(44);
+    expect(budget.totalEvents).toBe(22070);
     expect(budget.totalEvents).toBeLessThan(EXECUTION_HISTORY_EVENT_LIMIT);
   });
 

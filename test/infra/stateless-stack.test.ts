@@ -43,7 +43,16 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
     },
   },
   'create-upload': { env: ['BUCKET_NAME'], grants: { 'bucket/uploads/*': ['s3:PutObject'] } },
-  'get-video': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem') } },
+  'get-video': {
+    env: [
+      'PROVIDER_BASE_URL',
+      'PROVIDER_MAX_CONCURRENT_JOBS',
+      'PROVIDER_REQUESTS_PER_MINUTE',
+      'PROVIDER_SECRET_ARN',
+      'TABLE_NAME',
+    ],
+    grants: { table: dynamo('GetItem', 'PutItem', 'UpdateItem'), secret: SECRET },
+  },
   'list-videos': { env: ['TABLE_NAME'], grants: { table: dynamo('Query'), 'table/index/gsi1': dynamo('Query') } },
   'get-video-content': {
     env: ['BUCKET_NAME', 'TABLE_NAME'],
@@ -120,6 +129,7 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
       'PROVIDER_MAX_CONCURRENT_JOBS',
       'PROVIDER_REQUESTS_PER_MINUTE',
       'PROVIDER_SECRET_ARN',
+      'PROVIDER_WEBHOOKS',
       'TABLE_NAME',
     ],
     grants: {
@@ -164,6 +174,20 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
     env: ['PROVIDER_BASE_URL', 'PROVIDER_MAX_CONCURRENT_JOBS', 'PROVIDER_REQUESTS_PER_MINUTE', 'TABLE_NAME'],
     grants: { table: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem') },
   },
+  'wait-for-provider-webhook': {
+    env: [
+      'PROVIDER_BASE_URL',
+      'PROVIDER_MAX_CONCURRENT_JOBS',
+      'PROVIDER_REQUESTS_PER_MINUTE',
+      'PROVIDER_SECRET_ARN',
+      'TABLE_NAME',
+    ],
+    grants: {
+      table: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'),
+      secret: SECRET,
+      stateMachine: ['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess'],
+    },
+  },
   'reconcile-provider-costs': {
     env: [
       'BUCKET_NAME',
@@ -194,7 +218,13 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
   'rotate-webhook-secret': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem', 'UpdateItem') } },
   'list-webhook-deliveries': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem', 'Query') } },
   'receive-provider-webhook': {
-    env: ['PROVIDER_BASE_URL', 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
+    env: [
+      'PROVIDER_BASE_URL',
+      'PROVIDER_MAX_CONCURRENT_JOBS',
+      'PROVIDER_REQUESTS_PER_MINUTE',
+      'PROVIDER_SECRET_ARN',
+      'TABLE_NAME',
+    ],
     grants: {
       table: dynamo('GetItem', 'PutItem', 'DeleteItem'),
       secret: SECRET,
@@ -214,6 +244,7 @@ const TASK_FUNCTIONS: Record<string, string> = {
   [STATE_NAMES.storeVideoInS3]: 'store-video',
   [STATE_NAMES.recordCompletion]: 'record-completion',
   [STATE_NAMES.recordFailure]: 'record-failure',
+  [STATE_NAMES.waitForProviderWebhook]: 'wait-for-provider-webhook',
 };
 
 const ROUTES: Record<string, { folder: string; auth: 'JWT' | 'NONE' }> = {
@@ -389,7 +420,11 @@ describe('StatelessStack', () => {
   it('wires each task state to its function and lets the state machine invoke only those', () => {
     const { asl } = stateMachineOf(template, 'Pipeline');
     for (const [state, folder] of Object.entries(TASK_FUNCTIONS)) {
-      expect(asl.States[state]?.Resource, state).toBe(`\${GetAtt:${functionIdOf(folder)}.Arn}`);
+      if (state === STATE_NAMES.waitForProviderWebhook) {
+        // The callback pattern: the function is the integration's FunctionName.
+        const parameters = asl.States[state]?.Parameters as { FunctionName: unknown };
+        expect(resolveCfnString(parameters.FunctionName), state).toBe(`\${GetAtt:${functionIdOf(folder)}.Arn}`);
+      } else expect(asl.States[state]?.Resource, state).toBe(`\${GetAtt:${functionIdOf(folder)}.Arn}`);
     }
     const stateMachineRole = resources[stateMachineId]!.Properties.RoleArn['Fn::GetAtt'][0] as string;
     const invokable = ofType('AWS::IAM::Policy')
@@ -411,6 +446,7 @@ describe('StatelessStack', () => {
       storeVideo: 'store-video',
       recordCompletion: 'record-completion',
       recordFailure: 'record-failure',
+      waitForProviderWebhook: 'wait-for-provider-webhook',
     };
     for (const [task, folder] of Object.entries(folders)) {
       const timeout = resources[functionIdOf(folder)]!.Properties.Timeout;

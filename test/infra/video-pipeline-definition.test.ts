@@ -23,6 +23,7 @@ const FUNCTION_ARNS = {
   storeVideo: 'arn:aws:lambda:us-east-1:123456789012:function:store-video',
   recordCompletion: 'arn:aws:lambda:us-east-1:123456789012:function:record-completion',
   recordFailure: 'arn:aws:lambda:us-east-1:123456789012:function:record-failure',
+  waitForProviderWebhook: 'arn:aws:lambda:us-east-1:123456789012:function:wait-for-provider-webhook',
 } as const;
 
 function synthesizeDefinition() {
@@ -35,6 +36,7 @@ function synthesizeDefinition() {
       storeVideo: fn('storeVideo'),
       recordCompletion: fn('recordCompletion'),
       recordFailure: fn('recordFailure'),
+      waitForProviderWebhook: fn('waitForProviderWebhook'),
     }),
     timeout: videoPipelineTimeout(),
   });
@@ -83,7 +85,7 @@ describe('video-pipeline definition', () => {
         { Variable: '$.job.status', StringEquals: 'rate_limited', Next: 'WaitForProviderRateLimit' },
         { Variable: '$.job.status', StringEquals: 'waiting_for_provider', Next: 'WaitForProviderAdmission' },
       ],
-      Default: 'WaitBeforePoll',
+      Default: 'DoesProviderSendWebhooks',
     });
     for (const wait of ['WaitForProviderRateLimit', 'WaitForProviderAdmission']) {
       expect(state(wait)).toMatchObject({
@@ -159,6 +161,47 @@ describe('video-pipeline definition', () => {
       Choices: [{ Variable: '$.job.status', StringEquals: 'completed', Next: 'StoreVideoInS3' }],
       Default: 'WaitBeforePoll',
     });
+  });
+
+  it('routes a job whose provider sends webhooks to WaitForProviderWebhook, with polling as its fallback', () => {
+    expect(state('DoesProviderSendWebhooks')).toMatchObject({
+      Type: 'Choice',
+      Choices: [
+        {
+          And: [
+            { Variable: '$.job.webhooks', IsPresent: true },
+            { Variable: '$.job.webhooks', BooleanEquals: true },
+          ],
+          Next: 'WaitForProviderWebhook',
+        },
+      ],
+      Default: 'WaitBeforePoll',
+    });
+    const wait = state('WaitForProviderWebhook');
+    expect(wait).toMatchObject({
+      Type: 'Task',
+      // The partition stays a Ref until deployed (the local engine resolves it).
+      Resource: `arn:\${Ref:AWS::Partition}:states:::lambda:invoke.waitForTaskToken`,
+      TimeoutSecondsPath: '$.job.webhookWaitSeconds',
+      ResultPath: '$.job',
+      ResultSelector: { 'status.$': '$.status', 'resumedBy.$': '$.resumedBy', polls: 0, waitSeconds: 1 },
+      Next: 'PollGenerationJob',
+      Catch: [
+        { ErrorEquals: ['GenerationFailedError'], ResultPath: '$.failure', Next: 'RecordFailure' },
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.webhookWait', Next: 'WaitBeforePoll' },
+      ],
+    });
+    expect(wait.Parameters).toEqual({
+      FunctionName: FUNCTION_ARNS.waitForProviderWebhook,
+      Payload: {
+        'videoId.$': '$.videoId',
+        'userId.$': '$.userId',
+        'providerVideoId.$': '$.job.providerVideoId',
+        'taskToken.$': '$$.Task.Token',
+        'webhookWaitSeconds.$': '$.job.webhookWaitSeconds',
+      },
+    });
+    expect(wait.Retry).toEqual([TRANSIENT_RETRIER]);
   });
 
   it('names its retried errors exactly as shared/errors.ts names the thrown errors', () => {

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/api';
 import { isAlive, type LocalStackProcess, startLocalStackProcess } from '../../helpers/local-stack';
@@ -38,8 +38,23 @@ async function processesUsing(directory: string): Promise<string[]> {
   return stdout.split('\n').filter((line) => line.includes(directory));
 }
 
+/**
+ * Removes `webhookSecret` from every version of the provider secret stored under the data dir, as an operator whose
+ * provider sends no webhooks would leave it (the stack is stopped: the file is read again at the next start).
+ */
+async function removeWebhookSecret(directory: string): Promise<void> {
+  const file = join(directory, 'secretsmanager', 'secrets.json');
+  const secrets = JSON.parse(await readFile(file, 'utf8')) as Array<{ versions: Array<{ secretString?: string }> }>;
+  for (const version of secrets.flatMap((secret) => secret.versions)) {
+    if (version.secretString === undefined) continue;
+    const { webhookSecret: _removed, ...rest } = JSON.parse(version.secretString) as Record<string, unknown>;
+    version.secretString = JSON.stringify(rest);
+  }
+  await writeFile(file, JSON.stringify(secrets), { mode: 0o600 });
+}
+
 describe('local stack lifecycle', () => {
-  it('keeps videos, objects and executions across a restart and leaves no process after SIGTERM', async () => {
+  it('keeps videos, objects and executions across a restart and leaves no process after SIGTERM; restarted with a provider secret without webhookSecret, it says polling only and polls', async () => {
     const first = await start();
     const user = `lifecycle-${Date.now()}`;
     const token = await first.token(user);
@@ -56,8 +71,11 @@ describe('local stack lifecycle', () => {
       return body.status === 'completed' ? body : undefined;
     });
 
+    const firstOutput = first.output();
     await stop(first);
+    await removeWebhookSecret(dataDir);
 
+    expect(firstOutput).toMatch(/provider webhooks: the emulator sends signed events/);
     expect(isAlive(first.pid)).toBe(false);
     expect(isAlive(first.dynamodbPid)).toBe(false);
     expect(await processesUsing(dataDir)).toEqual([]);
@@ -78,7 +96,27 @@ describe('local stack lifecycle', () => {
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     });
     const executionArn = `${second.stateMachineArn.replace(':stateMachine:', ':execution:')}:${created.id}`;
-    const execution = await sfn.send(new DescribeExecutionCommand({ executionArn })).finally(() => sfn.destroy());
+    const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    const polled = await fetch(`${second.baseUrl}/v1/videos`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${again}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'A paper boat on a lake' }),
+    }).then((response) => response.json() as Promise<{ id: string }>);
+    await eventually('the video made without webhooks completing', async () => {
+      const reply = await fetch(`${second.baseUrl}/v1/videos/${polled.id}`, {
+        headers: { authorization: `Bearer ${again}` },
+      });
+      return ((await reply.json()) as { status: string }).status === 'completed' ? true : undefined;
+    });
+    const pollingHistory = await sfn
+      .send(
+        new GetExecutionHistoryCommand({
+          executionArn: `${second.stateMachineArn.replace(':stateMachine:', ':execution:')}:${polled.id}`,
+          maxResults: 1000,
+        }),
+      )
+      .finally(() => sfn.destroy());
+    const entered = (pollingHistory.events ?? []).map((event) => event.stateEnteredEventDetails?.name);
 
     expect(video.status).toBe(200);
     expect(((await video.json()) as { status: string }).status).toBe('completed');
@@ -86,6 +124,11 @@ describe('local stack lifecycle', () => {
     expect(download.status).toBe(200);
     expect((await download.arrayBuffer()).byteLength).toBeGreaterThan(0);
     expect(execution.status).toBe('SUCCEEDED');
+    expect(second.output()).toMatch(
+      /provider webhooks: not configured \(the provider secret has no webhookSecret\): polling only/,
+    );
+    expect(entered).toContain('PollGenerationJob');
+    expect(entered).not.toContain('WaitForProviderWebhook');
 
     await stop(second);
     expect(await processesUsing(dataDir)).toEqual([]);

@@ -108,10 +108,12 @@ describe('local stack (npm start)', () => {
     expect(execution.status).toBe('SUCCEEDED');
     const events = await executionHistory(sfn, executionArn);
     const entered = [...new Set(events.flatMap((event) => event.stateEnteredEventDetails?.name ?? []))];
+    // Webhooks are on by default: the emulator's event wakes the wait, one poll confirms.
     expect(entered).toEqual([
       'CreateGenerationJob',
       'IsProviderRateLimited',
-      'WaitBeforePoll',
+      'DoesProviderSendWebhooks',
+      'WaitForProviderWebhook',
       'PollGenerationJob',
       'IsGenerationFinished',
       'StoreVideoInS3',

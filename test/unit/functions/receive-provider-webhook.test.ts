@@ -10,70 +10,15 @@ import {
 } from '../../../functions/receive-provider-webhook/schema';
 import { signWebhook } from '../../../local/provider-emulator/webhooks';
 import { RetryableProviderError } from '../../../shared/errors';
-import type {
-  ProviderCallbackStore,
-  RecordedProviderEvent,
-  StoredTaskToken,
-} from '../../../shared/provider-webhooks/callback-store';
-import type { TaskCallbacks, WebhookTaskOutput } from '../../../shared/provider-webhooks/resume-execution';
+import type { StoredTaskToken } from '../../../shared/provider-webhooks/callback-store';
 import { aProviderJob, aVideo, FakeProvider, fakeLogger, fakeMetrics, InMemoryVideoRepository } from '../fakes/fakes';
+import { InMemoryCallbackStore, RecordingCallbacks } from '../fakes/provider-callbacks';
 
 // The provider secret's generated webhookSecret has no whsec_ prefix: its characters are the key (as the emulator signs).
 const SECRET = 'n0tARealSecretButShapedLikeTheGeneratedOne48chars';
 const JOB = 'video_job1';
 const VIDEO = 'vid_01JD0000000000000000000001';
 const NOW = () => Math.floor(Date.now() / 1000);
-
-/** The callback store's semantics in memory: a conditional take, events by webhook id. */
-class InMemoryCallbackStore implements ProviderCallbackStore {
-  readonly owners = new Map<string, string>();
-  readonly tokens = new Map<string, StoredTaskToken>();
-  readonly recorded = new Map<string, RecordedProviderEvent[]>();
-
-  async jobOwner(jobId: string) {
-    return this.owners.get(jobId);
-  }
-  async storeTaskToken(jobId: string, token: StoredTaskToken) {
-    this.tokens.set(jobId, token);
-  }
-  async peekTaskToken(jobId: string) {
-    return this.tokens.get(jobId);
-  }
-  async takeTaskToken(jobId: string, taskToken?: string) {
-    const token = this.tokens.get(jobId);
-    if (token === undefined || (taskToken !== undefined && token.taskToken !== taskToken)) return undefined;
-    this.tokens.delete(jobId);
-    return token;
-  }
-  async recordEvent(jobId: string, event: RecordedProviderEvent) {
-    const events = this.recorded.get(jobId) ?? [];
-    if (events.some((seen) => seen.webhookId === event.webhookId)) return false;
-    this.recorded.set(jobId, [...events, event]);
-    return true;
-  }
-  async events(jobId: string) {
-    return this.recorded.get(jobId) ?? [];
-  }
-}
-
-/** Task callbacks that record what was sent; `answer` is what the next sends answer (or throw). */
-class RecordingCallbacks implements TaskCallbacks {
-  readonly sent: Array<
-    | { kind: 'success'; token: string; output: WebhookTaskOutput }
-    | { kind: 'failure'; token: string; error: string; cause: string }
-  > = [];
-  answer: 'sent' | 'late' | Error = 'sent';
-  async succeed(token: string, output: WebhookTaskOutput) {
-    if (this.answer instanceof Error) throw this.answer;
-    this.sent.push({ kind: 'success', token, output });
-    return this.answer;
-  }
-  async fail(token: string, error: string, cause: string) {
-    if (this.answer instanceof Error) throw this.answer;
-    this.sent.push({ kind: 'failure', token, error, cause });
-    return this.answer;
-  }
-}
 
 function setup(options: { secret?: string | undefined; videoStatus?: 'in_progress' | 'completed' | 'cancelled' } = {}) {
   const store = new InMemoryCallbackStore();
