@@ -25,6 +25,8 @@ const stack = await startLocalStackProcess({
     PROVIDER_MAX_CONCURRENT_JOBS: '10',
     PROVIDER_REQUESTS_PER_MINUTE: String(RPM),
     LOCAL_LAMBDA_TIMEOUT_FACTOR: '3',
+    // The deployed webhook wait (the test stacks' 10 s would hand webhook-path videos to polling early).
+    PROVIDER_WEBHOOK_WAIT_SECONDS: '',
   },
 });
 let failed = true;

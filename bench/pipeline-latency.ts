@@ -81,6 +81,8 @@ async function runStrategy(
       LOCAL_TIME_SCALE: String(scale),
       POLL_STRATEGY: strategy === 'webhook' ? 'progress' : strategy,
       PROVIDER_WEBHOOKS: strategy === 'webhook' ? 'on' : 'off',
+      // The deployed webhook wait (the test stacks' 10 s would hand webhook-path videos to polling early).
+      PROVIDER_WEBHOOK_WAIT_SECONDS: '',
     },
     readyTimeoutMs: 240_000,
   });

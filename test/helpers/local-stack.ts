@@ -78,6 +78,10 @@ export async function startLocalStackProcess(options: StartLocalStackOptions = {
       // The admission gate wide open: only the tests about the gate (test/integration/admission) set its limits.
       PROVIDER_MAX_CONCURRENT_JOBS: '100000',
       PROVIDER_REQUESTS_PER_MINUTE: '10000000',
+      // An execution waits 10 s for the provider's webhook (1.5 s jobs send theirs well before), so a lost webhook
+      // (a fault, a cancel, a job that never ends) falls back to polling within a test's deadline instead of the
+      // deployed 270 s, which LOCAL_WAIT_MS does not shorten. Benchmarks pass '' for the deployed wait.
+      PROVIDER_WEBHOOK_WAIT_SECONDS: '10',
       REELFLOW_STOP_WITH_PARENT: '1',
       ...options.env,
       REELFLOW_DATA_DIR: dataDir,

@@ -10,13 +10,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // for its event loop than a Lambda in its own sandbox would, so timeouts are scaled (LOCAL_LAMBDA_TIMEOUT_FACTOR).
   // The openai SDK test serves reference images from a local http server on `localhost`, which only this stack
   // lets an image_url reach; 127.0.0.1 and 169.254.169.254 stay refused here too.
-  // An execution waits 10 s for the provider's webhook (its 1.5 s jobs send theirs well before), so a lost webhook
-  // falls back to polling within a test's deadline.
   const stack = await startLocalStackProcess({
     env: {
       LOCAL_LAMBDA_TIMEOUT_FACTOR: '3',
       LOCAL_IMAGE_URL_ALLOW_PRIVATE_HOSTS: 'localhost',
-      PROVIDER_WEBHOOK_WAIT_SECONDS: '10',
     },
   });
   project.provide('localStack', {
