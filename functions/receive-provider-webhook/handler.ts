@@ -10,6 +10,8 @@ import { json } from '../../shared/http/responses';
 import type { ApiEvent, ApiResult } from '../../shared/http/types';
 import { logger, metrics } from '../../shared/powertools';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
+import { providerGateFromEnv } from '../../shared/provider-gate/from-env';
+import { GatedVideoProvider } from '../../shared/provider-gate/gated-provider';
 import { DynamoProviderCallbackStore } from '../../shared/provider-webhooks/callback-store';
 import { sfnTaskCallbacks } from '../../shared/provider-webhooks/resume-execution';
 import { webhookSecretResolver } from '../../shared/provider-webhooks/signature';
@@ -27,7 +29,13 @@ const deps: ReceiveProviderWebhookDeps = {
   }),
   store: new DynamoProviderCallbackStore(ddb, env.TABLE_NAME),
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
-  provider: new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }),
+  // Its read of the job counts against the provider's per-minute limit like every other request: without a token it
+  // answers 503 with retry-after and sends nothing, the provider delivers the event again later, and the waiting
+  // execution's own timeout (then polling) settles the video if no delivery gets through.
+  provider: new GatedVideoProvider(
+    new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }),
+    providerGateFromEnv(env, ddb),
+  ),
   callbacks: sfnTaskCallbacks(sfn),
   clock: () => new Date(),
   logger,

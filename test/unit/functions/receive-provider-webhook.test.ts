@@ -10,6 +10,7 @@ import {
 } from '../../../functions/receive-provider-webhook/schema';
 import { signWebhook } from '../../../local/provider-emulator/webhooks';
 import { RetryableProviderError } from '../../../shared/errors';
+import { GatedVideoProvider } from '../../../shared/provider-gate/gated-provider';
 import type { StoredTaskToken } from '../../../shared/provider-webhooks/callback-store';
 import { aProviderJob, aVideo, FakeProvider, fakeLogger, fakeMetrics, InMemoryVideoRepository } from '../fakes/fakes';
 import { InMemoryCallbackStore, RecordingCallbacks } from '../fakes/provider-callbacks';
@@ -209,6 +210,21 @@ describe('receiveProviderWebhook', () => {
     const failed = await rejection(receiveProviderWebhook(delivery(), deps));
 
     expect(failed.name).toBe('RetryableProviderError');
+    expect(store.tokens.get(JOB)?.taskToken).toBe('token-1');
+  });
+
+  it('throws ProviderGateWaitError (503, retry-after), keeping the token and sending nothing, when the admission gate has no token for the read', async () => {
+    const { deps, store, provider, callbacks } = setup();
+    await store.storeTaskToken(JOB, aToken());
+    // As the handler wires it: the provider behind the gate, here one with no token to give for 7 s.
+    deps.provider = new GatedVideoProvider(provider, { takeTokens: async () => ({ granted: false, waitSeconds: 7 }) });
+    // A read that did reach the provider would fail with this instead.
+    provider.retrieveResults = [new Error('the provider was read without a token')];
+
+    const failed = await rejection(receiveProviderWebhook(delivery(), deps));
+
+    expect(failed).toMatchObject({ name: 'ProviderGateWaitError', status: 503, retryAfterSeconds: 7 });
+    expect(callbacks.sent).toEqual([]);
     expect(store.tokens.get(JOB)?.taskToken).toBe('token-1');
   });
 
