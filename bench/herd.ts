@@ -26,7 +26,7 @@ const stack = await startLocalStackProcess({
     PROVIDER_REQUESTS_PER_MINUTE: String(RPM),
     LOCAL_LAMBDA_TIMEOUT_FACTOR: '3',
     // The deployed webhook wait (the test stacks' 10 s would hand webhook-path videos to polling early).
-    PROVIDER_WEBHOOK_WAIT_SECONDS: '',
+    PROVIDER_WEBHOOK_WAIT_SECONDS: undefined,
   },
 });
 let failed = true;

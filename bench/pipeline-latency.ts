@@ -82,7 +82,7 @@ async function runStrategy(
       POLL_STRATEGY: strategy === 'webhook' ? 'progress' : strategy,
       PROVIDER_WEBHOOKS: strategy === 'webhook' ? 'on' : 'off',
       // The deployed webhook wait (the test stacks' 10 s would hand webhook-path videos to polling early).
-      PROVIDER_WEBHOOK_WAIT_SECONDS: '',
+      PROVIDER_WEBHOOK_WAIT_SECONDS: undefined,
     },
     readyTimeoutMs: 240_000,
   });

@@ -47,8 +47,11 @@ export interface LocalStackProcess extends LocalStackClient {
 export interface StartLocalStackOptions {
   /** Data directory; default a fresh temp dir, removed on stop. */
   dataDir?: string;
-  /** Extra environment (defaults: PORT=0, EMULATOR_JOB_MS=1500, LOCAL_WAIT_MS=50, LOCAL_SCHEDULE_MS=1000). */
-  env?: Record<string, string>;
+  /**
+   * Extra environment (defaults: PORT=0, EMULATOR_JOB_MS=1500, LOCAL_WAIT_MS=50, LOCAL_SCHEDULE_MS=1000,
+   * PROVIDER_WEBHOOK_WAIT_SECONDS=10); `undefined` removes a default (the stack then uses its own).
+   */
+  env?: Record<string, string | undefined>;
   /** How long to wait for the `ready` line. */
   readyTimeoutMs?: number;
 }
@@ -65,7 +68,7 @@ export async function startLocalStackProcess(options: StartLocalStackOptions = {
     cwd: REPO_ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
+    env: withoutUnset({
       ...process.env,
       // Tests never reach a real provider, nor put a developer's key into the local secret, whatever the shell exports.
       PROVIDER_BASE_URL: '',
@@ -80,12 +83,12 @@ export async function startLocalStackProcess(options: StartLocalStackOptions = {
       PROVIDER_REQUESTS_PER_MINUTE: '10000000',
       // An execution waits 10 s for the provider's webhook (1.5 s jobs send theirs well before), so a lost webhook
       // (a fault, a cancel, a job that never ends) falls back to polling within a test's deadline instead of the
-      // deployed 270 s, which LOCAL_WAIT_MS does not shorten. Benchmarks pass '' for the deployed wait.
+      // deployed 270 s, which LOCAL_WAIT_MS does not shorten. Benchmarks pass undefined for the deployed wait.
       PROVIDER_WEBHOOK_WAIT_SECONDS: '10',
       REELFLOW_STOP_WITH_PARENT: '1',
       ...options.env,
       REELFLOW_DATA_DIR: dataDir,
-    },
+    }),
   });
   let output = '';
   const append = (chunk: Buffer) => {
@@ -211,4 +214,9 @@ export function isAlive(pid: number): boolean {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolvePromise) => setTimeout(resolvePromise, ms).unref());
+}
+
+/** The environment without the variables set to `undefined` (a caller removing a default). */
+function withoutUnset(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
