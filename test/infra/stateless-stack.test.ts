@@ -19,6 +19,8 @@ const POWERTOOLS_ENV = [
 const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 const SECRET = ['secretsmanager:GetSecretValue'];
 const dynamo = (...actions: string[]) => actions.map((action) => `dynamodb:${action}`).sort();
+/** The admission gate's settings (bindProviderGate): the provider's host names the gate, with its limits. */
+const GATE_ENV = ['PROVIDER_BASE_URL', 'PROVIDER_MAX_CONCURRENT_JOBS', 'PROVIDER_REQUESTS_PER_MINUTE'];
 
 /** Each function's env vars and permissions (by resource): exactly what its code uses, nothing more. */
 const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]> }> = {
@@ -44,13 +46,7 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
   },
   'create-upload': { env: ['BUCKET_NAME'], grants: { 'bucket/uploads/*': ['s3:PutObject'] } },
   'get-video': {
-    env: [
-      'PROVIDER_BASE_URL',
-      'PROVIDER_MAX_CONCURRENT_JOBS',
-      'PROVIDER_REQUESTS_PER_MINUTE',
-      'PROVIDER_SECRET_ARN',
-      'TABLE_NAME',
-    ],
+    env: [...GATE_ENV, 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
     grants: { table: dynamo('GetItem', 'PutItem', 'UpdateItem'), secret: SECRET },
   },
   'list-videos': { env: ['TABLE_NAME'], grants: { table: dynamo('Query'), 'table/index/gsi1': dynamo('Query') } },
@@ -123,15 +119,7 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
     },
   },
   'create-generation-job': {
-    env: [
-      'BUCKET_NAME',
-      'PROVIDER_BASE_URL',
-      'PROVIDER_MAX_CONCURRENT_JOBS',
-      'PROVIDER_REQUESTS_PER_MINUTE',
-      'PROVIDER_SECRET_ARN',
-      'PROVIDER_WEBHOOKS',
-      'TABLE_NAME',
-    ],
+    env: ['BUCKET_NAME', ...GATE_ENV, 'PROVIDER_SECRET_ARN', 'PROVIDER_WEBHOOKS', 'TABLE_NAME'],
     grants: {
       table: dynamo('GetItem', 'PutItem', 'UpdateItem'),
       secret: SECRET,
@@ -139,24 +127,11 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
     },
   },
   'poll-generation-job': {
-    env: [
-      'PROVIDER_BASE_URL',
-      'PROVIDER_MAX_CONCURRENT_JOBS',
-      'PROVIDER_REQUESTS_PER_MINUTE',
-      'PROVIDER_SECRET_ARN',
-      'TABLE_NAME',
-    ],
+    env: [...GATE_ENV, 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
     grants: { table: dynamo('GetItem', 'PutItem', 'UpdateItem'), secret: SECRET },
   },
   'store-video': {
-    env: [
-      'BUCKET_NAME',
-      'PROVIDER_BASE_URL',
-      'PROVIDER_MAX_CONCURRENT_JOBS',
-      'PROVIDER_REQUESTS_PER_MINUTE',
-      'PROVIDER_SECRET_ARN',
-      'TABLE_NAME',
-    ],
+    env: ['BUCKET_NAME', ...GATE_ENV, 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
     grants: {
       table: dynamo('UpdateItem', 'GetItem', 'PutItem'),
       'bucket/videos/*': ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject', 's3:PutObjectTagging'],
@@ -171,17 +146,11 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
     },
   },
   'record-failure': {
-    env: ['PROVIDER_BASE_URL', 'PROVIDER_MAX_CONCURRENT_JOBS', 'PROVIDER_REQUESTS_PER_MINUTE', 'TABLE_NAME'],
+    env: [...GATE_ENV, 'TABLE_NAME'],
     grants: { table: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem') },
   },
   'wait-for-provider-webhook': {
-    env: [
-      'PROVIDER_BASE_URL',
-      'PROVIDER_MAX_CONCURRENT_JOBS',
-      'PROVIDER_REQUESTS_PER_MINUTE',
-      'PROVIDER_SECRET_ARN',
-      'TABLE_NAME',
-    ],
+    env: [...GATE_ENV, 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
     grants: {
       table: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'),
       secret: SECRET,
@@ -192,9 +161,7 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
     env: [
       'BUCKET_NAME',
       'IDEMPOTENCY_TABLE_NAME',
-      'PROVIDER_BASE_URL',
-      'PROVIDER_MAX_CONCURRENT_JOBS',
-      'PROVIDER_REQUESTS_PER_MINUTE',
+      ...GATE_ENV,
       'PROVIDER_SECRET_ARN',
       'STATE_MACHINE_ARN',
       'TABLE_NAME',
@@ -218,13 +185,7 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
   'rotate-webhook-secret': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem', 'UpdateItem') } },
   'list-webhook-deliveries': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem', 'Query') } },
   'receive-provider-webhook': {
-    env: [
-      'PROVIDER_BASE_URL',
-      'PROVIDER_MAX_CONCURRENT_JOBS',
-      'PROVIDER_REQUESTS_PER_MINUTE',
-      'PROVIDER_SECRET_ARN',
-      'TABLE_NAME',
-    ],
+    env: [...GATE_ENV, 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
     grants: {
       table: dynamo('GetItem', 'PutItem', 'DeleteItem'),
       secret: SECRET,
