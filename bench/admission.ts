@@ -1,8 +1,8 @@
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { runAdmission } from '../test/helpers/admission-run';
 import { emulator } from '../test/helpers/api';
 import { startLocalStackProcess } from '../test/helpers/local-stack';
-import { runLine, writeResultsSection } from './support';
+import { writeCrowdResults } from './support';
 
 /**
  * `npm run bench -- admission [videos] [users] [scale]`: the provider admission gate under a crowd. `videos`
@@ -72,16 +72,13 @@ try {
     `the gate hands out ${RPM} − ${GATE_BURST} (its burst) = ${RPM - GATE_BURST} tokens a minute: at ${perVideo.toFixed(2)} requests per video that allows ${gateBound.toFixed(2)} videos/min; throughput / that = ${((100 * throughput) / gateBound).toFixed(1)} %; requests sent ${(requests / minutes).toFixed(1)} a minute`,
   ];
   console.log(lines.join('\n'));
-  writeResultsSection('admission', [
-    '## admission: a crowd of creates against a provider that runs 10 jobs and takes 60 requests a minute',
-    '',
-    `\`npm run bench -- admission ${videos} ${users} ${scale}\` (emulated jobs of ${JOB_MS} ms, LOCAL_TIME_SCALE=${scale}), ${runLine(loadBefore)};`,
-    `${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)} at the end: ${failed ? 'FAILED' : 'passed'}.`,
-    '',
-    '```',
-    ...lines,
-    '```',
-  ]);
+  writeCrowdResults('admission', {
+    title: 'admission: a crowd of creates against a provider that runs 10 jobs and takes 60 requests a minute',
+    command: `\`npm run bench -- admission ${videos} ${users} ${scale}\` (emulated jobs of ${JOB_MS} ms, LOCAL_TIME_SCALE=${scale})`,
+    loadBefore,
+    failed,
+    lines,
+  });
 } catch (error) {
   console.log(
     `admission bench failed: ${String(error)}\n--- last local stack output ---\n${stack.output().slice(-6000)}`,

@@ -1,8 +1,8 @@
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { runAdmission } from '../test/helpers/admission-run';
 import { emulator } from '../test/helpers/api';
 import { startLocalStackProcess } from '../test/helpers/local-stack';
-import { runLine, writeResultsSection } from './support';
+import { writeCrowdResults } from './support';
 
 /**
  * `npm run bench -- herd [scale]`: the herd of issue 10 in full: 30 videos of 10 users created at once against a
@@ -48,16 +48,13 @@ try {
     `elapsed ${(result.elapsedMs / 1000).toFixed(0)} s = ${providerMinutes.toFixed(1)} min of provider time; ${(requests / providerMinutes).toFixed(1)} requests per provider minute (gate: ${RPM} less a burst of 3)`,
   ];
   console.log(lines.join('\n'));
-  writeResultsSection('herd', [
-    '## herd: 30 creates at once against a provider at 20 requests a minute',
-    '',
-    `\`npm run bench -- herd ${scale}\` (LOCAL_TIME_SCALE=${scale}, 5-second jobs, 10 job slots), ${runLine(loadBefore)};`,
-    `${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)} at the end: ${failed ? 'FAILED' : 'passed'}.`,
-    '',
-    '```',
-    ...lines,
-    '```',
-  ]);
+  writeCrowdResults('herd', {
+    title: 'herd: 30 creates at once against a provider at 20 requests a minute',
+    command: `\`npm run bench -- herd ${scale}\` (LOCAL_TIME_SCALE=${scale}, 5-second jobs, 10 job slots)`,
+    loadBefore,
+    failed,
+    lines,
+  });
 } catch (error) {
   console.log(`herd bench failed: ${String(error)}\n--- last local stack output ---\n${stack.output().slice(-6000)}`);
 } finally {

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -42,6 +42,26 @@ export function writeResultsSection(name: string, lines: string[]): void {
   const pattern = new RegExp(`<!-- bench:${name} -->[\\s\\S]*?<!-- /bench:${name} -->`);
   const next = pattern.test(current) ? current.replace(pattern, () => section) : `${current.trimEnd()}\n\n${section}\n`;
   writeFileSync(RESULTS_FILE, next);
+}
+
+/**
+ * A crowd benchmark's section (admission, herd): its title, the command with what it ran under, the machine and
+ * load, pass or fail, and its figure lines as printed.
+ */
+export function writeCrowdResults(
+  name: string,
+  run: { title: string; command: string; loadBefore: number; failed: boolean; lines: string[] },
+): void {
+  writeResultsSection(name, [
+    `## ${run.title}`,
+    '',
+    `${run.command}, ${runLine(run.loadBefore)};`,
+    `${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)} at the end: ${run.failed ? 'FAILED' : 'passed'}.`,
+    '',
+    '```',
+    ...run.lines,
+    '```',
+  ]);
 }
 
 /** The machine a run happened on, for a results section: when, CPUs, memory, Node.js and the load it started under. */
