@@ -42,9 +42,6 @@ export async function lookAgainLater(
   return { outcome };
 }
 
-/** The admission gate's slot lease when the options do not say (PROVIDER_SLOT_LEASE_SECONDS' default). */
-export const DEFAULT_SLOT_LEASE_SECONDS = 900;
-
 /**
  * Like {@link lookAgainLater} for a job that still holds an admission slot: the slot is renewed now and the next look
  * comes within half a lease, so the slot stays taken while the job runs at the provider.
@@ -55,8 +52,8 @@ export async function renewAndLookAgainLater(
   deps: Pick<ReconcileProviderCostsDeps, 'queue' | 'options' | 'slots'>,
 ): Promise<ItemResult> {
   await deps.slots.renewSlot(item.videoId);
-  const leaseSeconds = deps.options.slotLeaseSeconds ?? DEFAULT_SLOT_LEASE_SECONDS;
-  const dueAt = Math.min(nextDueAt(item, now, deps.options.lookbackSeconds), now + Math.max(1, leaseSeconds / 2));
+  const halfLease = Math.max(1, deps.options.slotLeaseSeconds / 2);
+  const dueAt = Math.min(nextDueAt(item, now, deps.options.lookbackSeconds), now + halfLease);
   await deps.queue.reschedule(item, dueAt);
   return { outcome: 'rescheduled' };
 }

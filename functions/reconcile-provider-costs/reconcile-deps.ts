@@ -19,9 +19,9 @@ export interface ReconcileProviderCostsOptions {
   adoptionSkewSeconds?: number;
   /**
    * The admission gate's slot lease (PROVIDER_SLOT_LEASE_SECONDS): a held cancel whose job still runs is looked at
-   * again within half of it, renewing the job's slot, so the slot stays taken while the job runs. @default 900
+   * again within half of it, renewing the job's slot, so the slot stays taken while the job runs.
    */
-  slotLeaseSeconds?: number;
+  slotLeaseSeconds: number;
 }
 
 export interface ReconcileProviderCostsDeps {

@@ -136,7 +136,7 @@ function setup(
     clock: fixedClock('2026-11-21T12:00:00Z'),
     logger,
     metrics,
-    options: { lookbackSeconds: LOOKBACK, maxItems: 100 },
+    options: { lookbackSeconds: LOOKBACK, maxItems: 100, slotLeaseSeconds: 900 },
   };
   return {
     queue,

@@ -178,7 +178,7 @@ describe('provider-cost reconciliation work items', () => {
       clock: () => new Date((NOW_S + 60) * 1000),
       logger: fakeLogger(),
       metrics: fakeMetrics(),
-      options: { lookbackSeconds: 48 * 3600, maxItems: 10 },
+      options: { lookbackSeconds: 48 * 3600, maxItems: 10, slotLeaseSeconds: 900 },
     };
 
     const first = await reconcileProviderCosts({ stopStartingAt: Infinity }, deps);
@@ -225,7 +225,7 @@ describe('provider-cost reconciliation work items', () => {
       clock: () => new Date(deadline * 1000),
       logger: fakeLogger(),
       metrics: fakeMetrics(),
-      options: { lookbackSeconds: 48 * 3600, maxItems: 10 },
+      options: { lookbackSeconds: 48 * 3600, maxItems: 10, slotLeaseSeconds: 900 },
     };
     const watches = await workItems('deadline');
     const early = await reconcileProviderCosts(
@@ -298,7 +298,7 @@ describe('provider-cost reconciliation work items', () => {
         clock: () => new Date(deadlineWatchAt(NOW_S) * 1000),
         logger: fakeLogger(),
         metrics: fakeMetrics(),
-        options: { lookbackSeconds: 48 * 3600, maxItems: 10 },
+        options: { lookbackSeconds: 48 * 3600, maxItems: 10, slotLeaseSeconds: 900 },
       },
     );
 
