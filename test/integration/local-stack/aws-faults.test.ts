@@ -54,7 +54,7 @@ describe('LOCAL_AWS_FAULTS', () => {
       expect((SURVIVABLE_FAULTS[service] as { kinds: string[] }).kinds).toContain(kind);
     }
     expect(counters.multipart.open).toEqual([]);
-  });
+  }, 120_000);
 
   it('serves no /__local/aws-faults when LOCAL_AWS_FAULTS is unset', async () => {
     const plain = useLocalStack();

@@ -64,7 +64,7 @@ describe('money: budgets and quotas under concurrency', () => {
     expect(videos.map((video) => video.cost.charged_micros)).toEqual(Array(10).fill(0));
     const after = await usageOf(stack, token, currentMonth());
     expect(after).toMatchObject({ charged_micros: 0, reserved_micros: 0, active_videos: 0 });
-  });
+  }, 180_000);
 
   it('accepts exactly max_active of 100 simultaneous creates and answers 429 with Retry-After to the rest', async () => {
     const finance = await stack.token(uniqueUser('finance'), ['finance']);
@@ -87,7 +87,7 @@ describe('money: budgets and quotas under concurrency', () => {
     await Promise.all(accepted.map((reply) => waitForTerminalVideo(stack, token, reply.body.id, 120_000)));
     const after = await usageOf(stack, token);
     expect(after).toMatchObject({ reserved_micros: 0, charged_micros: 10 * ESTIMATE, active_videos: 0 });
-  });
+  }, 180_000);
 
   it('answers 429 with Retry-After until UTC midnight once max_per_day videos were created today', async () => {
     const finance = await stack.token(uniqueUser('finance'), ['finance']);
@@ -105,7 +105,7 @@ describe('money: budgets and quotas under concurrency', () => {
     const toMidnight = (Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1) - now.getTime()) / 1000;
     expect(Math.abs(Number(third.headers.get('retry-after')) - toMidnight)).toBeLessThan(120);
     await Promise.all(first.map((reply) => waitForTerminalVideo(stack, token, reply.body.id, 120_000)));
-  });
+  }, 180_000);
 
   it('answers 403 forbidden on the finance routes without the role and 400 on a bad limits body', async () => {
     const token = await stack.token(uniqueUser('nobody'));

@@ -167,21 +167,23 @@ describe('video pipeline through the HTTP API', () => {
       (event) => event.taskFailedEventDetails?.error ?? event.lambdaFunctionFailedEventDetails?.error ?? [],
     );
     expect(errors).toContain('DownloadInterruptedError');
-  });
+  }, 120_000);
 
   it('fails the video as timed_out when the job never finishes', async () => {
+    // The 10 s webhook wait, then all 150 polls (each a gate token, a slot renewal and a video update): 11 s on a
+    // quiet machine, over 60 s on a loaded one, hence the deadlines.
     const token = await stack.token(`pipeline-never-${Date.now()}`);
     const prompt = uniquePrompt('A job that never ends');
     await emulator.faults(stack, { never_finish: { match: prompt, count: 1 } });
 
     const videoId = await createVideo(token, { prompt });
-    const video = await waitForTerminalVideo(stack, token, videoId, 120_000);
+    const video = await waitForTerminalVideo(stack, token, videoId, 210_000);
     const execution = await waitForExecutionEnd(sfn, executionArnOf(stack, videoId));
 
     expect(video).toMatchObject({ status: 'failed', error: { code: 'timed_out' }, cost: { charged_micros: 0 } });
     expect(execution).toMatchObject({ status: 'FAILED', error: 'GenerationTimedOutError' });
     expect(execution.cause).toBeTruthy();
-  });
+  }, 240_000);
 
   it('makes exactly one provider job when the connection drops right after the provider accepted the create', async () => {
     const token = await stack.token(`pipeline-crash-${Date.now()}`);
