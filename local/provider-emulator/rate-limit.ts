@@ -10,6 +10,8 @@ const RATE_WINDOW_MS = 60_000;
  */
 export class RequestRateLimiter {
   private acceptedRequestTimes: number[] = [];
+  /** Requests refused for the per-minute limit (not storms): a client that keeps to the limit sees none. */
+  rejectedForLimit = 0;
 
   /**
    * @param timeScale the window lasts 60 s × timeScale (the local stack's LOCAL_TIME_SCALE); `retry-after` and the
@@ -45,6 +47,7 @@ export class RequestRateLimiter {
     headers['x-ratelimit-reset-requests'] = formatDuration(resetMs);
     if (this.acceptedRequestTimes.length >= limit) {
       headers['x-ratelimit-remaining-requests'] = '0';
+      this.rejectedForLimit += 1;
       const seconds = Math.min(60, Math.max(1, Math.ceil(resetMs / 1000)));
       throw rateLimited(
         `Rate limit reached for requests per min (RPM): Limit ${limit}, Used ${limit}, Requested 1. Please try again in ${seconds}s.`,
@@ -58,6 +61,7 @@ export class RequestRateLimiter {
   /** Forgets every accepted request (the emulator's reset). */
   reset(): void {
     this.acceptedRequestTimes = [];
+    this.rejectedForLimit = 0;
   }
 }
 

@@ -353,6 +353,7 @@ class Emulator {
       data,
       create_requests: this.createRequests,
       requests: Object.fromEntries(this.requestCounts),
+      rate_limited_requests: this.rateLimiter.rejectedForLimit,
       running_jobs: this.concurrency.running(),
       max_running_jobs: this.concurrency.maxRunningJobs,
     };

@@ -9,8 +9,9 @@ import { providerGateSlotsKey, providerGateTokensKey, type TableKey } from '../t
  *   (completed, failed, deleted). A slot is a lease: renewed at every poll, it lapses by itself when nobody renews it
  *   (an execution stopped or timed out), so slots never leak. Waiters hold tickets (first come, first served) that
  *   travel in the execution's state, so a waiter keeps its place even if its queue entry lapsed meanwhile.
- * - A token bucket of `requestsPerMinute`: every provider request (create, poll, download, list) takes a token; it
- *   refills at `requestsPerMinute` less `burst`, so no rolling minute sees more than `requestsPerMinute` requests.
+ * - A rolling window of `requestsPerMinute`: every provider request (create, poll, download, list) takes a token; the
+ *   gate keeps when it handed out the last minute's tokens and grants one when fewer than `requestsPerMinute` were
+ *   handed out in the last minute (plus a margin), so no rolling minute at the provider sees more than its limit.
  * Each item is read, changed in memory and written back with a condition on its version (optimistic concurrency);
  * a lost race reads again, a few times, and then answers "wait" like a full gate: nobody sleeps in a Lambda, the
  * caller's execution waits in a Wait state.
@@ -31,8 +32,12 @@ export interface ProviderGateLimits {
    * @default 60
    */
   windowSeconds?: number;
-  /** Tokens the bucket holds at most; at least the most one caller takes at once (a store takes 3). @default 3 */
-  burst?: number;
+  /**
+   * Seconds (of a 60-second minute) added to the window the gate counts over, for the time between a grant and the
+   * request's arrival at the provider: a grant made just inside the gate's minute may arrive just after the
+   * provider's. Costs `requestsPerMinute` × margin ÷ (60 + margin) of the rate. @default 2
+   */
+  marginSeconds?: number;
   /** A waiter not seen for this long no longer counts ahead of others (its ticket still does when it returns). @default 300 */
   queueStaleSeconds?: number;
   /** Shortest and longest wait suggested to a waiter for a slot, in seconds. @default 2 and 30 */
@@ -78,9 +83,8 @@ interface SlotsItem {
 }
 
 interface TokensItem {
-  tokens: number;
-  /** When `tokens` was computed, unix milliseconds. */
-  at: number;
+  /** Tokens handed out in the last window, oldest first: [when (unix milliseconds), how many]. */
+  grants?: Array<[number, number]>;
   version: number;
 }
 
@@ -99,7 +103,7 @@ export class ProviderGate {
 
   constructor(private readonly deps: ProviderGateDeps) {
     this.limits = {
-      burst: 3,
+      marginSeconds: 2,
       windowSeconds: 60,
       queueStaleSeconds: 300,
       minSlotWaitSeconds: 2,
@@ -227,28 +231,39 @@ export class ProviderGate {
     }
   }
 
-  /** Takes `count` tokens when the bucket holds them; else says how long until it will. */
+  /**
+   * Takes `count` tokens when fewer than `requestsPerMinute` less `count` were handed out in the last window; else
+   * says how long until enough of them age out of it: the exact moment the next grant can succeed, so a waiter told
+   * that comes back in time.
+   */
   async takeTokens(count = 1): Promise<TokenDecision> {
-    // The provider counts a rolling minute: a full bucket spent at once plus a minute's refill must stay within its
-    // limit, so the bucket refills at the limit less the burst (at 20 a minute with a burst of 3: 17 a minute).
-    // Refilling at the full limit let 23 requests into some minutes, and the provider's 429s fell on requests that
-    // had already been admitted (downloads).
-    const windowMs = this.limits.windowSeconds * 1000;
-    const perMs = Math.max(1, this.limits.requestsPerMinute - this.limits.burst) / windowMs;
-    const capacity = Math.max(this.limits.burst, count);
+    // A rolling window, the provider's own count, rather than a token bucket: a bucket must refill at the limit less
+    // its burst (a full bucket spent at once plus a minute's refill stays within the limit), and the tokens it
+    // refills while nobody asks are lost once it is full. Under a crowd whose waiters came back late from a loaded
+    // process a bucket of 3 at 57 a minute handed out 45 a minute; a window loses nothing to a late waiter.
+    const windowMs = this.windowMs();
+    const limit = Math.max(this.limits.requestsPerMinute, count);
     let decision: TokenDecision | undefined;
     const written = await this.update<TokensItem>(
       providerGateTokensKey(this.deps.provider),
-      (now) => ({ tokens: capacity, at: now, version: 0 }),
+      () => ({ grants: [], version: 0 }),
       (item) => {
         const now = this.deps.clock().getTime();
-        const tokens = Math.min(capacity, item.tokens + Math.max(0, now - item.at) * perMs);
-        if (tokens >= count) {
+        const grants = (item.grants ?? []).filter(([at]) => at > now - windowMs);
+        let taken = grants.reduce((sum, [, n]) => sum + n, 0);
+        if (taken + count <= limit) {
           decision = { granted: true };
-          return { tokens: tokens - count, at: now, version: item.version };
+          return { grants: [...grants, [now, count]], version: item.version };
+        }
+        // The oldest grants age out first: wait until enough of them have.
+        let freeAt = now;
+        for (const [at, n] of grants) {
+          taken -= n;
+          freeAt = at + windowMs;
+          if (taken + count <= limit) break;
         }
         // In seconds of a 60-second minute (see `windowSeconds`): the same as real seconds unless the window is shortened.
-        const waitMs = ((count - tokens) / perMs) * (60_000 / windowMs);
+        const waitMs = (freeAt - now) * (60_000 / (this.limits.windowSeconds * 1000));
         decision = { granted: false, waitSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
         return undefined;
       },
@@ -257,15 +272,22 @@ export class ProviderGate {
     return decision;
   }
 
+  /** The window tokens are counted over, in milliseconds: the provider's minute and the margin, scaled alike. */
+  private windowMs(): number {
+    return this.limits.windowSeconds * 1000 * (1 + this.limits.marginSeconds / 60);
+  }
+
   /** Slots held and waiters queued now (for operators and tests). */
   async snapshot(): Promise<{ running: string[]; waiting: number; tokens: number }> {
     const now = this.nowSeconds();
     const slots = (await this.read<SlotsItem>(providerGateSlotsKey(this.deps.provider)))?.item ?? emptySlots();
-    const bucket = (await this.read<TokensItem>(providerGateTokensKey(this.deps.provider)))?.item;
+    const window = (await this.read<TokensItem>(providerGateTokensKey(this.deps.provider)))?.item;
+    const since = this.deps.clock().getTime() - this.windowMs();
+    const taken = (window?.grants ?? []).filter(([at]) => at > since).reduce((sum, [, n]) => sum + n, 0);
     return {
       running: Object.keys(liveLeases(slots.leases, now)),
       waiting: Object.keys(liveQueue(slots.queue, now - this.limits.queueStaleSeconds)).length,
-      tokens: bucket?.tokens ?? this.limits.burst,
+      tokens: Math.max(0, this.limits.requestsPerMinute - taken),
     };
   }
 

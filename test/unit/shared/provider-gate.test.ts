@@ -1,10 +1,12 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderGate, type ProviderGateLimits } from '../../../shared/provider-gate/provider-gate';
+import { providerGateTokensKey } from '../../../shared/table-keys';
 import { type LocalTable, startLocalTable } from '../../helpers/dynamodb-local';
 
 /* The provider admission gate against AWS's DynamoDB Local: its conditional writes are what keeps it correct. */
 
-const LIMITS: ProviderGateLimits = { maxConcurrentJobs: 3, requestsPerMinute: 60, leaseSeconds: 60, burst: 3 };
+const LIMITS: ProviderGateLimits = { maxConcurrentJobs: 3, requestsPerMinute: 60, leaseSeconds: 60 };
 
 let local: LocalTable;
 let table: string;
@@ -157,58 +159,105 @@ describe('ProviderGate', () => {
     expect((await subject.snapshot()).running.sort()).toEqual(['running', 'waiter']);
   });
 
-  it('returns tokens up to the burst, then the wait until the next one at requestsPerMinute less the burst', async () => {
-    const subject = gate({ requestsPerMinute: 20, burst: 3 });
+  it('returns tokens up to requestsPerMinute in a window, then the wait until the oldest grant leaves it', async () => {
+    // A window of 60 s plus a 2-second margin.
+    const subject = gate({ requestsPerMinute: 20 });
 
-    const taken = [await subject.takeTokens(), await subject.takeTokens(2)];
+    const first = await subject.takeTokens(2);
+    later(10);
+    const taken = [];
+    for (let i = 0; i < 18; i++) taken.push(await subject.takeTokens());
     const refused = await subject.takeTokens();
-    later(3);
+    later(51);
     const early = await subject.takeTokens();
     later(1);
-    const refill = await subject.takeTokens();
+    const aged = [await subject.takeTokens(), await subject.takeTokens()];
+    const third = await subject.takeTokens();
 
-    expect(taken).toEqual([{ granted: true }, { granted: true }]);
-    // 17 tokens a minute: one every 3.53 s, so a full bucket and a minute's refill stay within 20 a minute.
-    expect(refused).toEqual({ granted: false, waitSeconds: 4 });
-    expect(early).toMatchObject({ granted: false });
-    expect(refill).toEqual({ granted: true });
+    expect(first).toEqual({ granted: true });
+    expect(taken.filter((decision) => decision.granted)).toHaveLength(18);
+    // The first two tokens leave the window 62 s after they were handed out, 52 s after the twentieth.
+    expect(refused).toEqual({ granted: false, waitSeconds: 52 });
+    expect(early).toEqual({ granted: false, waitSeconds: 1 });
+    expect(aged).toEqual([{ granted: true }, { granted: true }]);
+    // The other 18 leave at 72 s: a caller 10 s early is told so.
+    expect(third).toEqual({ granted: false, waitSeconds: 10 });
   });
 
-  it('refills over a shortened window as over a minute, and tells its waits in seconds of a 60-second minute', async () => {
-    // A 6-second window (a tenfold time-scaled stack): 17 tokens in 6 s, one every 0.353 s.
-    const subject = gate({ requestsPerMinute: 20, burst: 3, windowSeconds: 6 });
-    await subject.takeTokens(3);
+  it('never hands out more than requestsPerMinute in any rolling minute of a steady crowd', async () => {
+    const subject = gate({ requestsPerMinute: 20 });
+    const granted: number[] = [];
+
+    // Every 0.5 s for 5 minutes, three callers ask: far more than the window allows.
+    for (let tick = 0; tick < 600; tick++) {
+      for (let caller = 0; caller < 3; caller++) {
+        if ((await subject.takeTokens()).granted) granted.push(now.getTime());
+      }
+      later(0.5);
+    }
+
+    const inAnyMinute = Math.max(...granted.map((at) => granted.filter((t) => t >= at && t < at + 60_000).length));
+    expect(inAnyMinute).toBeLessThanOrEqual(20);
+    // Nothing lost to callers that kept asking: 20 at 0, 62, 124, 186 and 248 s (a bucket of 3 refilling 17 a
+    // minute handed out 88).
+    expect(granted.length).toBe(100);
+  });
+
+  it('counts over a shortened window as over a minute, and tells its waits in seconds of a 60-second minute', async () => {
+    // A 6-second window (a tenfold time-scaled stack), 6.2 s with its margin.
+    const subject = gate({ requestsPerMinute: 20, windowSeconds: 6 });
+    await subject.takeTokens(20);
 
     const refused = await subject.takeTokens();
-    later(0.3);
+    later(6.1);
     const early = await subject.takeTokens();
-    later(0.1);
-    const refill = await subject.takeTokens();
+    later(0.2);
+    const aged = await subject.takeTokens();
 
-    // The same wait as the 60-second minute's (4 s): the Wait state serving it is shortened tenfold too.
-    expect(refused).toEqual({ granted: false, waitSeconds: 4 });
-    expect(early).toMatchObject({ granted: false });
-    expect(refill).toEqual({ granted: true });
+    // The same wait as the 60-second minute's (62 s): the Wait state serving it is shortened tenfold too.
+    expect(refused).toEqual({ granted: false, waitSeconds: 62 });
+    expect(early).toEqual({ granted: false, waitSeconds: 1 });
+    expect(aged).toEqual({ granted: true });
   });
 
-  it('returns granted to exactly the tokens the bucket holds among 12 concurrent takers', async () => {
-    const subject = gate({ requestsPerMinute: 60, burst: 5 });
+  it('returns granted to exactly the tokens the window has left among 12 concurrent takers', async () => {
+    const subject = gate({ requestsPerMinute: 5 });
 
     const decisions = await Promise.all(Array.from({ length: 12 }, () => subject.takeTokens()));
 
     expect(decisions.filter((decision) => decision.granted).length).toBeLessThanOrEqual(5);
-    // The clock stands still: no token was refilled, so a later taker is refused too.
+    // The clock stands still: nothing left the window, so a later taker is refused too.
     expect(await subject.takeTokens(1)).toMatchObject({ granted: false });
   });
 
-  it('returns granted for a take larger than the burst once that many tokens have accrued', async () => {
-    const subject = gate({ requestsPerMinute: 60, burst: 1 });
+  it('returns granted for a take of several tokens only once that many are free in the window', async () => {
+    const subject = gate({ requestsPerMinute: 4 });
     await subject.takeTokens();
+    later(1);
+    await subject.takeTokens();
+    later(1);
 
     const refused = await subject.takeTokens(3);
-    later(4);
+    later(60);
 
-    expect(refused).toEqual({ granted: false, waitSeconds: 4 });
+    // One of the two must leave the window: the first, 62 s after it was handed out, 60 s from now.
+    expect(refused).toEqual({ granted: false, waitSeconds: 60 });
     expect(await subject.takeTokens(3)).toEqual({ granted: true });
+  });
+
+  it('reads a window written before it kept grants (a bucket item) as empty', async () => {
+    const subject = gate({ requestsPerMinute: 2 }, 'provider-with-bucket');
+    await local.documents.send(
+      new PutCommand({
+        TableName: table,
+        Item: { ...providerGateTokensKey('provider-with-bucket'), tokens: 0, at: now.getTime(), version: 4 },
+      }),
+    );
+
+    expect([await subject.takeTokens(), await subject.takeTokens(), await subject.takeTokens()]).toEqual([
+      { granted: true },
+      { granted: true },
+      { granted: false, waitSeconds: 62 },
+    ]);
   });
 });
