@@ -5,13 +5,20 @@
  */
 export const PROVIDER_GATE_POLICY = {
   /**
-   * Waits for a slot or token before the video fails as `provider_rate_limited`: 400 waits of up to 30 s are more
-   * than 3 h in line, and fit the 25,000-event history with every other loop at its bound.
+   * Waits for a slot or token before the video fails as `provider_rate_limited`: 400 waits fit the 25,000-event
+   * history with every other loop at its bound; waiters near the front wait a few seconds, those far behind up to
+   * `maxWaitSeconds`, so a line of 300 at 12 videos a minute (25 min) takes far fewer.
    */
   maxWaits: 400,
-  /** No gate wait is longer than this (the gate suggests shorter ones near the front of the line). */
-  maxWaitSeconds: 30,
+  /**
+   * No gate wait is longer than this (the gate suggests shorter ones near the front of the line). 120 s rather than
+   * 30: a line of 300 waiters asking every 30 s was 10 gate checks a second, which loaded the process they wait for.
+   */
+  maxWaitSeconds: 120,
 } as const;
+
+/** The fewest provider requests one job takes: its create, a poll that finds it done and its download. */
+export const MIN_REQUESTS_PER_JOB = 5;
 
 /** Tokens the download of one video takes: the MP4, its thumbnail and its spritesheet. */
 export const DOWNLOAD_TOKENS = 3;

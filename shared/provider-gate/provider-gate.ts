@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { MIN_REQUESTS_PER_JOB, PROVIDER_GATE_POLICY } from './policy';
 import { providerGateSlotsKey, providerGateTokensKey, type TableKey } from '../table-keys';
 
 /*
@@ -40,7 +41,7 @@ export interface ProviderGateLimits {
   marginSeconds?: number;
   /** A waiter not seen for this long no longer counts ahead of others (its ticket still does when it returns). @default 300 */
   queueStaleSeconds?: number;
-  /** Shortest and longest wait suggested to a waiter for a slot, in seconds. @default 2 and 30 */
+  /** Shortest and longest wait suggested to a waiter for a slot, in seconds. @default 2 and PROVIDER_GATE_POLICY.maxWaitSeconds */
   minSlotWaitSeconds?: number;
   maxSlotWaitSeconds?: number;
 }
@@ -107,7 +108,7 @@ export class ProviderGate {
       windowSeconds: 60,
       queueStaleSeconds: 300,
       minSlotWaitSeconds: 2,
-      maxSlotWaitSeconds: 30,
+      maxSlotWaitSeconds: PROVIDER_GATE_POLICY.maxWaitSeconds,
       ...deps.limits,
     };
   }
@@ -291,10 +292,17 @@ export class ProviderGate {
     };
   }
 
-  /** Waiters near the front ask again soon; those far behind ask less often, to spare the gate's item. */
+  /**
+   * About half the soonest a waiter's turn can come: a slot frees when a video is done, and a video takes at least
+   * MIN_REQUESTS_PER_JOB requests, so at `requestsPerMinute` the waiter at `position` cannot be served within
+   * `position` × that many requests' worth of the minute. Asking sooner only loads the gate: 300 waiters asking every
+   * 2-30 s (the former wait, by rounds of `maxConcurrentJobs`) kept the one local process busy answering them while
+   * the 10 videos it admitted waited for it.
+   */
   private slotWait(position: number): number {
-    const rounds = Math.ceil(position / Math.max(1, this.limits.maxConcurrentJobs));
-    return Math.min(this.limits.maxSlotWaitSeconds, this.limits.minSlotWaitSeconds * rounds);
+    const turnSeconds = (position * MIN_REQUESTS_PER_JOB * 60) / Math.max(1, this.limits.requestsPerMinute);
+    const wait = Math.max(this.limits.minSlotWaitSeconds, Math.ceil(turnSeconds / 2));
+    return Math.min(this.limits.maxSlotWaitSeconds, wait);
   }
 
   private nowSeconds(): number {

@@ -83,6 +83,22 @@ describe('ProviderGate', () => {
     expect(running.length).toBeLessThanOrEqual(3);
   });
 
+  it('tells a waiter about half the soonest its turn can come: 5 requests a job at requestsPerMinute', async () => {
+    // 60 requests a minute, at least 5 a job: a slot frees at most every 5 s.
+    const subject = gate({ maxConcurrentJobs: 1, requestsPerMinute: 60 });
+    await subject.acquireSlot('running');
+
+    const waits = [];
+    for (let i = 0; i < 60; i++) {
+      const decision = await subject.acquireSlot(`waiter-${i}`);
+      if (!decision.granted) waits.push(decision.waitSeconds);
+    }
+
+    expect(waits).toHaveLength(60);
+    // Position 1: 5 s away at the soonest, asked again in 3; position 10: 25; the 48th and later: the policy's cap.
+    expect([waits[0], waits[9], waits[47], waits[59]]).toEqual([3, 25, 120, 120]);
+  });
+
   it('returns granted again to a holder that asks twice, without taking a second slot', async () => {
     const subject = gate({ maxConcurrentJobs: 1 });
 
