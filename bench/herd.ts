@@ -45,7 +45,7 @@ try {
   const lines = [
     `completed ${result.completed}/${VIDEOS}; failed by code ${JSON.stringify(result.failureCodes)}`,
     `emulator: requests ${requests} (${(requests / VIDEOS).toFixed(2)} per video) ${JSON.stringify(result.requests)}`,
-    `elapsed ${(result.elapsedMs / 1000).toFixed(0)} s = ${providerMinutes.toFixed(1)} min of provider time; ${(requests / providerMinutes).toFixed(1)} requests per provider minute (gate: ${RPM} less a burst of 3)`,
+    `elapsed ${(result.elapsedMs / 1000).toFixed(0)} s = ${providerMinutes.toFixed(1)} min of provider time; ${(requests / providerMinutes).toFixed(1)} requests per provider minute (gate: ${RPM} per ${60 * scale} s + 1 s of margin, real time)`,
   ];
   console.log(lines.join('\n'));
   writeCrowdResults('herd', {

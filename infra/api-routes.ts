@@ -96,7 +96,7 @@ export const ROUTE_FUNCTIONS = {
   'get-video': {
     bind: (fn, { table, provider }) => {
       // GetItem: the video, the gate's items; UpdateItem: the progress read's claim and mirror; PutItem: the gate's
-      // token bucket (a waiting video's progress is read from the provider behind the admission gate).
+      // request tokens (a waiting video's progress is read from the provider behind the admission gate).
       bindTable(fn, table, ['GetItem', 'PutItem', 'UpdateItem']);
       bindProvider(fn, provider);
     },

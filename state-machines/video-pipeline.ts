@@ -130,8 +130,8 @@ export function buildVideoPipeline(scope: Construct, fns: VideoPipelineFunctions
     // No webhook in time (lost, or a provider that sends none after all) or the step itself failed: polling takes over,
     // $.job (with its waitSeconds) kept as CreateGenerationJob left it.
     .addCatch(waitBeforePoll, { errors: [sfn.Errors.ALL], resultPath: '$.webhookWait' });
-  // Resumed: one poll confirms the job, frees its admission slot and takes its download's gate tokens, then
-  // IsGenerationFinished routes it to StoreVideoInS3 as any completed poll.
+  // Resumed: PollGenerationJob frees the job's admission slot and records it as any completed poll would, without
+  // reading the job again (the receiver just did), then IsGenerationFinished routes it to StoreVideoInS3.
   waitForProviderWebhook.next(pollGenerationJob);
   const doesProviderSendWebhooks = new sfn.Choice(scope, STATE_NAMES.doesProviderSendWebhooks, {
     comment:
@@ -199,6 +199,8 @@ function webhookWait(scope: Construct, fn: lambda.IFunction): sfn.TaskStateBase 
       'status.$': '$.status',
       'progress.$': '$.progress',
       'resumedBy.$': '$.resumedBy',
+      'createdAt.$': '$.createdAt',
+      'completedAt.$': '$.completedAt',
       polls: 0,
       waitSeconds: 1,
     },

@@ -23,7 +23,7 @@ import { isTerminal, unixSeconds, type VideoRecord } from '../../shared/video';
 
 export interface CreateGenerationJobDeps {
   videos: Pick<VideoRepository, 'get' | 'recordCreateAttempt' | 'claimProviderJob' | 'saveProviderJob'>;
-  /** The provider behind the admission gate's token bucket (GatedVideoProvider): every request takes a token. */
+  /** The provider behind the admission gate's request tokens (GatedVideoProvider): every request takes a token. */
   provider: Pick<VideoProvider, 'create' | 'remix' | 'edit' | 'extend' | 'list'>;
   /**
    * The admission gate: a job slot is taken before the create and given back when no job came of it; the visit's

@@ -9,17 +9,16 @@ import type { JobState, PipelineInput } from '../../shared/pipeline/types';
 import { nextPollWait, POLL_POLICY, type PollPolicy, type PollStrategy } from '../../shared/poll-policy';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { VideoProvider } from '../../shared/provider/provider-client';
-import { DOWNLOAD_TOKENS } from '../../shared/provider-gate/policy';
 import type { ProviderGate } from '../../shared/provider-gate/provider-gate';
 import type { VideoRepository } from '../../shared/repositories/video-repository';
 import { unixSeconds } from '../../shared/video';
 
 export interface PollGenerationJobDeps {
   videos: Pick<VideoRepository, 'updateStatus'>;
-  /** The provider behind the admission gate's token bucket (GatedVideoProvider): every poll takes a token. */
+  /** The provider behind the admission gate's request tokens (GatedVideoProvider): every poll takes a token. */
   provider: Pick<VideoProvider, 'retrieve'>;
   /** The admission gate: each poll renews the job's slot, the poll that sees the job end frees it. */
-  gate: Pick<ProviderGate, 'renewSlot' | 'releaseSlot' | 'takeTokens'>;
+  gate: Pick<ProviderGate, 'renewSlot' | 'releaseSlot'>;
   clock: () => Date;
   logger: Pick<AppLogger, 'info' | 'warn'>;
   metrics: AppMetrics;
@@ -37,7 +36,9 @@ const jobStateSchema = z.object({
   waitSeconds: z.number(),
   progressAgeSeconds: z.optional(z.number().check(z.gte(0))),
   progressPerSecond: z.optional(z.number().check(z.gt(0))),
-  awaitingDownloadTokens: z.optional(z.boolean()),
+  resumedBy: z.optional(z.literal('webhook')),
+  createdAt: z.optional(z.number()),
+  completedAt: z.optional(z.nullable(z.number())),
 });
 
 /** The task's input: the execution input plus the job state at `$.job`. */
@@ -54,8 +55,8 @@ export function pollInput(event: PipelineInput & { job?: unknown }): PollGenerat
  * throws GenerationTimedOutError. A 429 is not an error here: the state is kept and the next wait honours
  * retry-after. Other transient failures throw RetryableProviderError for the state machine's retry.
  * The admission gate: a poll takes a request token (none: handled as a 429), renews the job's slot while it runs and
- * frees it once the job ended at the provider; a completed job also takes its download's tokens before the state
- * machine moves on to StoreVideoInS3 (none yet: `awaitingDownloadTokens`, and the next poll asks the gate only).
+ * frees it once the job ended at the provider. StoreVideoInS3 takes its downloads' tokens itself, each just before
+ * its request.
  */
 export async function pollGenerationJob(input: PollGenerationJobInput, deps: PollGenerationJobDeps): Promise<JobState> {
   const policy = deps.policy ?? POLL_POLICY;
@@ -66,7 +67,14 @@ export async function pollGenerationJob(input: PollGenerationJobInput, deps: Pol
     );
   }
   const polls = job.polls + 1;
-  const { progressAgeSeconds: _age, progressPerSecond: _speed, awaitingDownloadTokens: _pending, ...untracked } = job;
+  const {
+    progressAgeSeconds: _age,
+    progressPerSecond: _speed,
+    resumedBy: _resumed,
+    createdAt: _created,
+    completedAt: _completed,
+    ...untracked
+  } = job;
   // The next wait and the progress track it was computed from, both carried in the job state to the next poll.
   const next = (seen: { progress?: number; retryAfterSeconds?: number }) => {
     const { waitSeconds, track } = nextPollWait(
@@ -89,9 +97,28 @@ export async function pollGenerationJob(input: PollGenerationJobInput, deps: Pol
     const { progress: _, ...carried } = track;
     return { polls, waitSeconds, ...carried };
   };
-  // Waiting for the download's tokens: the job is known to be complete, only the gate is asked.
-  if (job.awaitingDownloadTokens === true) {
-    return downloadTokens({ ...untracked, status: 'completed', progress: 100, ...next({ progress: 100 }) }, deps);
+  const completed = async (times: { createdAt?: number; completedAt: number | null }) => {
+    await deps.gate.releaseSlot(input.videoId);
+    if (times.completedAt !== null) {
+      if (times.createdAt !== undefined) {
+        deps.metrics.addMetric('GenerationSeconds', 'Seconds', Math.max(0, times.completedAt - times.createdAt));
+      }
+      // How long a finished job waited for us to notice: the poll policy's waits, or polls failing meanwhile.
+      const now = unixSeconds(deps.clock());
+      deps.metrics.addMetric('CompletionDetectionLagSeconds', 'Seconds', Math.max(0, now - times.completedAt));
+    }
+    await mirror(input.videoId, { status: 'in_progress', progress: 100, now: unixSeconds(deps.clock()) }, deps);
+    deps.logger.info('Provider job completed', { providerVideoId: job.providerVideoId, polls });
+    return { ...untracked, status: 'completed' as const, progress: 100, ...next({ progress: 100 }) };
+  };
+  // Resumed by the provider's webhook: the receiver read the job from the provider (it never trusts the event body)
+  // and found it completed moments ago. That read is the confirmation; reading again would spend a second request of
+  // the provider's minute on the same answer, so this visit does only a completed poll's bookkeeping.
+  if (job.resumedBy === 'webhook' && job.status === 'completed') {
+    return completed({
+      ...(job.createdAt === undefined ? {} : { createdAt: job.createdAt }),
+      completedAt: job.completedAt ?? null,
+    });
   }
   deps.metrics.addMetric('Polls', 'Count', 1);
   await deps.gate.renewSlot(input.videoId);
@@ -117,45 +144,14 @@ export async function pollGenerationJob(input: PollGenerationJobInput, deps: Pol
       const code = video.error?.code ?? 'provider_failed';
       throw new GenerationFailedError(code, `${code}: ${video.error?.message ?? 'The provider failed the job'}`);
     }
-    case 'completed': {
-      await deps.gate.releaseSlot(input.videoId);
-      if (video.completedAt !== null) {
-        deps.metrics.addMetric('GenerationSeconds', 'Seconds', Math.max(0, video.completedAt - video.createdAt));
-        // How long a finished job waited for us to notice: the poll policy's waits, or polls failing meanwhile.
-        deps.metrics.addMetric('CompletionDetectionLagSeconds', 'Seconds', Math.max(0, now - video.completedAt));
-      }
-      await mirror(input.videoId, { status: 'in_progress', progress: 100, now }, deps);
-      deps.logger.info('Provider job completed', { providerVideoId: video.id, polls });
-      return downloadTokens({ ...untracked, status: 'completed', progress: 100, ...next({ progress: 100 }) }, deps);
-    }
+    case 'completed':
+      return completed({ createdAt: video.createdAt, completedAt: video.completedAt });
     default: {
       const progress = Math.max(0, Math.min(100, Math.round(video.progress)));
       await mirror(input.videoId, { status: video.status, progress, now }, deps);
       return { ...untracked, status: video.status, progress, ...next({ progress }) };
     }
   }
-}
-
-/**
- * The tokens of the completed job's download (DOWNLOAD_TOKENS requests): the `completed` state once taken, so
- * StoreVideoInS3 streams without waiting; else the job stays `in_progress` at 100 % and the next poll asks the gate.
- */
-async function downloadTokens(completed: JobState, deps: PollGenerationJobDeps): Promise<JobState> {
-  const tokens = await deps.gate.takeTokens(DOWNLOAD_TOKENS);
-  if (tokens.granted) return completed;
-  deps.logger.info('Job completed; waiting for the admission gate to allow its download', {
-    waitSeconds: tokens.waitSeconds,
-  });
-  return {
-    ...completed,
-    status: 'in_progress',
-    awaitingDownloadTokens: true,
-    // Within the bound the whole-execution timeout counts for every poll wait (retry-after's cap).
-    waitSeconds: Math.max(
-      1,
-      Math.min(deps.policy?.maxRetryAfterSeconds ?? POLL_POLICY.maxRetryAfterSeconds, tokens.waitSeconds),
-    ),
-  };
 }
 
 /** Mirrors the job onto the video; a video that went terminal meanwhile (cancelled) ends the polling. */

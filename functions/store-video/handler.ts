@@ -28,7 +28,7 @@ const deps: StoreVideoDeps = {
   clock: () => new Date(),
   logger,
   metrics,
-  // The poll took the downloads' tokens; a rate-limited download takes another before it is sent again.
+  // Each download takes its token just before it is sent.
   gate: providerGateFromEnv(env, ddb),
 };
 

@@ -9,6 +9,7 @@ import {
   ContentExpiredError,
   DownloadInterruptedError,
   PermanentProviderError,
+  ProviderGateWaitError,
   RetryableProviderError,
 } from '../../shared/errors';
 import type { JobState, PipelineInput, StoredContent } from '../../shared/pipeline/types';
@@ -45,10 +46,10 @@ export interface StoreVideoDeps {
   partSize?: number;
   queueSize?: number;
   /**
-   * The admission gate: the poll took this visit's download tokens, but a download the provider rate-limited anyway
-   * (a retried visit, or requests the gate does not see) takes a token before it is sent again.
+   * The admission gate: each download request (the MP4, then each preview, and each one sent again after a 429)
+   * takes its token just before it is sent, so the provider counts it within milliseconds of the gate.
    */
-  gate?: Pick<ProviderGate, 'takeTokens'>;
+  gate: Pick<ProviderGate, 'takeTokens'>;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -116,10 +117,13 @@ async function storeVariant(
 }
 
 /**
- * Downloads one variant; a 429 is waited out inside the visit (its retry-after, then a token from the gate) instead
- * of failing into the state machine's retries, which would send the download again without a token and, against a
- * provider kept at its limit by the gate, meet the same 429 until the retries run out (`provider_unavailable`).
- * Past the visit's patience the 429 is thrown as before.
+ * Downloads one variant. A token from the admission gate first, taken right before the request: the gate counts a
+ * token from the moment it hands it out, so a token taken earlier (the poll used to take the three downloads' tokens
+ * before StoreVideoInS3 ran) reached the provider a state transition or a whole MP4 later, and a minute the gate had
+ * filled to the limit was over it at the provider. Waiting for the token, and a 429 the provider answers anyway
+ * (requests the gate does not see), happen inside the visit instead of failing into the state machine's retries,
+ * which would resend the download into a minute the gate keeps full. Past the visit's patience the wait is thrown
+ * (ProviderGateWaitError, or the 429), a rate limit the Task's retry meets.
  */
 async function patientDownload(
   providerVideoId: string,
@@ -129,13 +133,18 @@ async function patientDownload(
 ): Promise<ProviderContent> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const wait = async (seconds: number) => {
-    const capped = Math.max(1, Math.min(60, seconds));
+    const capped = Math.max(0.05, Math.min(60, seconds));
     if (capped > patience.seconds) return false;
     patience.seconds -= capped;
     await sleep(capped * 1000);
     return true;
   };
   for (;;) {
+    for (;;) {
+      const token = await deps.gate.takeTokens(1);
+      if (token.granted) break;
+      if (!(await wait(token.waitMs / 1000))) throw new ProviderGateWaitError(token.waitSeconds);
+    }
     try {
       return await deps.provider.downloadContent(providerVideoId, { variant });
     } catch (error) {
@@ -146,11 +155,6 @@ async function patientDownload(
         patienceSeconds: patience.seconds,
       });
       if (!(await wait(error.retryAfterSeconds ?? 1))) throw error;
-      for (;;) {
-        const token = (await deps.gate?.takeTokens(1)) ?? { granted: true as const };
-        if (token.granted) break;
-        if (!(await wait(token.waitSeconds))) throw error;
-      }
     }
   }
 }

@@ -71,7 +71,7 @@ export class VideoPipeline extends Construct {
 
     // Streams the MP4 into a multipart upload: memory stays flat, but a large video takes minutes.
     this.storeVideo = task('StoreVideoFunction', 'store-video', 'storeVideo', 1024);
-    // GetItem, PutItem: the admission gate's token bucket (a rate-limited download takes a token before it is resent).
+    // GetItem, PutItem: the admission gate's request tokens (each download takes one just before it is sent).
     bindTable(this.storeVideo, table, ['UpdateItem', 'GetItem', 'PutItem']);
     // GetObject (HeadObject): reads back an upload whose CompleteMultipartUpload answer was lost. PutObjectTagging:
     // uploads carry the `pending` tag (S3 authorises x-amz-tagging with it).

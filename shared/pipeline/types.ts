@@ -28,19 +28,20 @@ export interface JobState {
   /** Progress points per second when progress last moved; absent until it has. */
   progressPerSecond?: number;
   /**
-   * The job completed at the provider, but the admission gate had no tokens yet for its downloads: the next poll
-   * asks the gate again instead of the provider, and `status` stays `in_progress` until the tokens are taken.
-   */
-  awaitingDownloadTokens?: boolean;
-  /**
    * Set by CreateGenerationJob on an accepted job (DoesProviderSendWebhooks routes on it): the provider sends this
    * job's webhooks, so the execution waits for them (WaitForProviderWebhook) before it polls.
    */
   webhooks?: boolean;
   /** WaitForProviderWebhook's TimeoutSeconds (shared/provider-webhooks/webhook-wait.ts). */
   webhookWaitSeconds?: number;
-  /** The provider's webhook resumed the execution (WaitForProviderWebhook's result); absent on the polling path. */
+  /**
+   * The provider's webhook resumed the execution (WaitForProviderWebhook's result; absent on the polling path): the
+   * receiver read the job from the provider and found it completed, so the next PollGenerationJob does not read again.
+   */
   resumedBy?: 'webhook';
+  /** With `resumedBy`: unix seconds the provider created and finished the job, as the receiver's read said. */
+  createdAt?: number;
+  completedAt?: number | null;
 }
 
 /** CreateGenerationJob's result when the provider rate-limited the create: wait, then create again. */

@@ -17,8 +17,8 @@ export const PROVIDER_GATE_POLICY = {
   maxWaitSeconds: 120,
 } as const;
 
-/** The fewest provider requests one job takes: its create, a poll that finds it done and its download. */
+/**
+ * The fewest provider requests one job takes: its create, one read that finds it done (a poll, or the webhook
+ * receiver's) and its download (3: the MP4, its thumbnail and its spritesheet).
+ */
 export const MIN_REQUESTS_PER_JOB = 5;
-
-/** Tokens the download of one video takes: the MP4, its thumbnail and its spritesheet. */
-export const DOWNLOAD_TOKENS = 3;

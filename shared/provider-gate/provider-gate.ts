@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { MIN_REQUESTS_PER_JOB, PROVIDER_GATE_POLICY } from './policy';
 import { providerGateSlotsKey, providerGateTokensKey, type TableKey } from '../table-keys';
+import { MIN_REQUESTS_PER_JOB, PROVIDER_GATE_POLICY } from './policy';
 
 /*
  * The provider admission gate: what reelflow may ask of one provider account at a time, kept in DynamoDB so that
@@ -34,9 +34,11 @@ export interface ProviderGateLimits {
    */
   windowSeconds?: number;
   /**
-   * Seconds (of a 60-second minute) added to the window the gate counts over, for the time between a grant and the
-   * request's arrival at the provider: a grant made just inside the gate's minute may arrive just after the
-   * provider's. Costs `requestsPerMinute` × margin ÷ (60 + margin) of the rate. @default 2
+   * Real seconds added to the window the gate counts over, for the time between a grant and the request's arrival at
+   * the provider (a grant made just inside the gate's minute may arrive just after the provider's). Not scaled with
+   * `windowSeconds`: that time is the way from a Lambda to the provider, the same in a time-scaled test stack. Every
+   * token is taken just before its request, so a second covers it. Costs margin ÷ (window + margin) of the rate:
+   * 1.6 % of a 60-second minute. @default 1
    */
   marginSeconds?: number;
   /** A waiter not seen for this long no longer counts ahead of others (its ticket still does when it returns). @default 300 */
@@ -72,7 +74,15 @@ export type SlotDecision =
     };
 
 /** The answer to a request for tokens. */
-export type TokenDecision = { granted: true } | { granted: false; waitSeconds: number };
+export type TokenDecision =
+  | { granted: true }
+  | {
+      granted: false;
+      /** How long to wait in a Wait state, in seconds of a 60-second minute (see `windowSeconds`); >= 1. */
+      waitSeconds: number;
+      /** How long until the token is due, in real milliseconds (a caller that waits in its own process). */
+      waitMs: number;
+    };
 
 interface SlotsItem {
   /** Holder (video id) → lease end, unix seconds. */
@@ -104,7 +114,7 @@ export class ProviderGate {
 
   constructor(private readonly deps: ProviderGateDeps) {
     this.limits = {
-      marginSeconds: 2,
+      marginSeconds: 1,
       windowSeconds: 60,
       queueStaleSeconds: 300,
       minSlotWaitSeconds: 2,
@@ -243,6 +253,9 @@ export class ProviderGate {
     // refills while nobody asks are lost once it is full. Under a crowd whose waiters came back late from a loaded
     // process a bucket of 3 at 57 a minute handed out 45 a minute; a window loses nothing to a late waiter.
     const windowMs = this.windowMs();
+    // Grants are counted in steps of 1/240 of the provider's minute (250 ms), each recorded at its step's end: the
+    // item stays small whatever the limit, and a grant leaves the window no sooner than it really does.
+    const stepMs = (this.limits.windowSeconds * 1000) / 240;
     const limit = Math.max(this.limits.requestsPerMinute, count);
     let decision: TokenDecision | undefined;
     const written = await this.update<TokensItem>(
@@ -254,7 +267,12 @@ export class ProviderGate {
         let taken = grants.reduce((sum, [, n]) => sum + n, 0);
         if (taken + count <= limit) {
           decision = { granted: true };
-          return { grants: [...grants, [now, count]], version: item.version };
+          const stepEnd = Math.ceil(now / stepMs) * stepMs;
+          const last = grants.at(-1);
+          if (last !== undefined && last[0] === stepEnd) {
+            return { grants: [...grants.slice(0, -1), [stepEnd, last[1] + count]], version: item.version };
+          }
+          return { grants: [...grants, [stepEnd, count]], version: item.version };
         }
         // The oldest grants age out first: wait until enough of them have.
         let freeAt = now;
@@ -263,19 +281,20 @@ export class ProviderGate {
           freeAt = at + windowMs;
           if (taken + count <= limit) break;
         }
+        const waitMs = Math.max(1, freeAt - now);
         // In seconds of a 60-second minute (see `windowSeconds`): the same as real seconds unless the window is shortened.
-        const waitMs = (freeAt - now) * (60_000 / (this.limits.windowSeconds * 1000));
-        decision = { granted: false, waitSeconds: Math.max(1, Math.ceil(waitMs / 1000)) };
+        const minuteMs = waitMs * (60_000 / (this.limits.windowSeconds * 1000));
+        decision = { granted: false, waitSeconds: Math.max(1, Math.ceil(minuteMs / 1000)), waitMs };
         return undefined;
       },
     );
-    if (!written || decision === undefined) return { granted: false, waitSeconds: 1 };
+    if (!written || decision === undefined) return { granted: false, waitSeconds: 1, waitMs: 100 };
     return decision;
   }
 
-  /** The window tokens are counted over, in milliseconds: the provider's minute and the margin, scaled alike. */
+  /** The window tokens are counted over, in milliseconds: the provider's minute and the margin. */
   private windowMs(): number {
-    return this.limits.windowSeconds * 1000 * (1 + this.limits.marginSeconds / 60);
+    return (this.limits.windowSeconds + this.limits.marginSeconds) * 1000;
   }
 
   /** Slots held and waiters queued now (for operators and tests). */

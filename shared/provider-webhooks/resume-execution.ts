@@ -17,6 +17,8 @@ export interface WebhookTaskOutput {
   providerVideoId: string;
   status: 'completed';
   progress: 100;
+  /** Unix seconds the provider created the job. */
+  createdAt: number;
   /** Unix seconds the provider finished the job (null when it does not say). */
   completedAt: number | null;
   /** How the execution learned it: the receiver or the step that stored the token (an early event). */
@@ -122,6 +124,7 @@ function completedOutput(job: ProviderVideo): WebhookTaskOutput {
     providerVideoId: job.id,
     status: 'completed',
     progress: 100,
+    createdAt: job.createdAt,
     completedAt: job.completedAt,
     resumedBy: 'webhook',
   };

@@ -31,9 +31,17 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+/** Requests the emulator has refused for its per-minute limit so far (`rate_limited_requests`). */
+async function refusedForRateLimit(): Promise<number> {
+  const { rate_limited_requests: refused } = (await emulator.jobs(stack)) as { rate_limited_requests?: number };
+  if (refused === undefined) throw new Error('the emulator did not report rate_limited_requests');
+  return refused;
+}
+
 describe('provider admission gate', () => {
   it('completes a herd of 10 videos of 4 users created at once against a provider running 2 jobs at 20 requests a minute, none rate-limited', async () => {
     await emulator.faults(stack, { max_concurrent_jobs: 2, requests_per_minute: 20 });
+    const refusedBefore = await refusedForRateLimit();
 
     const result = await runAdmission(stack, {
       label: 'admission-ci',
@@ -48,6 +56,8 @@ describe('provider admission gate', () => {
     expect(result.completed).toBe(10);
     expect(result.maxRunningJobs).toBeLessThanOrEqual(2);
     expect(result.maxRunningJobs).toBeGreaterThan(0);
+    // The gate kept every request inside the provider's minute: the emulator refused none for its limit.
+    expect((await refusedForRateLimit()) - refusedBefore).toBe(0);
   }, 300_000);
 
   it('returns the slot of a stopped execution to the pool once its lease lapses, while its job still runs at the provider', async () => {

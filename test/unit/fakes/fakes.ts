@@ -373,7 +373,7 @@ export class FakeProviderGate {
   }
 
   async takeTokens(count = 1): Promise<TokenDecision> {
-    if (this.tokens < count) return { granted: false, waitSeconds: 3 };
+    if (this.tokens < count) return { granted: false, waitSeconds: 3, waitMs: 3000 };
     this.tokens -= count;
     return { granted: true };
   }

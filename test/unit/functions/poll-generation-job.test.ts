@@ -143,7 +143,7 @@ describe('poll-generation-job', () => {
     expect(videos.videos.get(videoId)?.status).toBe('queued');
   });
 
-  it('renews the job’s slot at a poll, frees it when the job completed, and takes the download’s tokens', async () => {
+  it('renews the job’s slot at a poll, frees it when the job completed, and takes one token a poll, none ahead for the download', async () => {
     const { provider, deps, gate } = setup();
     gate.tokens = 5;
     deps.provider = new GatedVideoProvider(provider, gate);
@@ -158,27 +158,36 @@ describe('poll-generation-job', () => {
     expect(gate.renewed).toEqual([videoId, videoId]);
     expect(gate.released).toEqual([videoId]);
     expect(done).toMatchObject({ status: 'completed', polls: 4 });
-    expect(gate.tokens).toBe(0);
+    // StoreVideoInS3 takes each download's token just before its request.
+    expect(gate.tokens).toBe(3);
   });
 
-  it('returns in_progress awaiting download tokens, then completed from the gate alone once they are there', async () => {
-    const { provider, deps, gate } = setup();
-    gate.tokens = 1;
-    provider.retrieveResults = [aProviderJob({ status: 'completed', progress: 100 })];
-
-    const waiting = await pollGenerationJob({ videoId, userId: 'alice', job }, deps);
-    gate.tokens = 3;
-    const done = await pollGenerationJob({ videoId, userId: 'alice', job: waiting }, deps);
-
-    expect(waiting).toMatchObject({
-      status: 'in_progress',
+  it('does not read the job again when the provider’s webhook resumed the execution: frees the slot and records it', async () => {
+    // Prepare: WaitForProviderWebhook's result (the receiver read the job: completed 100 s after its create).
+    const { videos, provider, metrics, deps, gate } = setup();
+    provider.retrieveResults = [new Error('the provider was read again')];
+    const resumed: JobState = {
+      providerVideoId: 'video_abc',
+      status: 'completed',
       progress: 100,
-      awaitingDownloadTokens: true,
-      waitSeconds: 3,
-    });
-    expect(done).toMatchObject({ status: 'completed', progress: 100, polls: 4 });
-    expect(done).not.toHaveProperty('awaitingDownloadTokens');
-    expect(provider.retrieveResults).toHaveLength(0);
+      polls: 0,
+      waitSeconds: 1,
+      resumedBy: 'webhook',
+      createdAt: 1_763_700_000,
+      completedAt: 1_763_700_100,
+    };
+
+    // Act
+    const done = await pollGenerationJob({ videoId, userId: 'alice', job: resumed }, deps);
+
+    // Assess: no request spent, the same answer and bookkeeping as a poll that saw it completed.
+    expect(provider.retrieveResults).toHaveLength(1);
+    expect(done).toMatchObject({ providerVideoId: 'video_abc', status: 'completed', progress: 100, polls: 1 });
+    expect(done).not.toHaveProperty('resumedBy');
+    expect(gate.released).toEqual([videoId]);
+    expect(metrics.total('Polls')).toBe(0);
+    expect(metrics.total('GenerationSeconds')).toBe(100);
+    expect(videos.videos.get(videoId)).toMatchObject({ status: 'in_progress', progress: 100 });
   });
 
   it('frees the job’s slot when the provider job failed', async () => {

@@ -97,6 +97,7 @@ describe('receiveProviderWebhook', () => {
           providerVideoId: JOB,
           status: 'completed',
           progress: 100,
+          createdAt: 1_763_700_000,
           completedAt: 1_763_700_200,
           resumedBy: 'webhook',
         },
@@ -217,7 +218,9 @@ describe('receiveProviderWebhook', () => {
     const { deps, store, provider, callbacks } = setup();
     await store.storeTaskToken(JOB, aToken());
     // As the handler wires it: the provider behind the gate, here one with no token to give for 7 s.
-    deps.provider = new GatedVideoProvider(provider, { takeTokens: async () => ({ granted: false, waitSeconds: 7 }) });
+    deps.provider = new GatedVideoProvider(provider, {
+      takeTokens: async () => ({ granted: false, waitSeconds: 7, waitMs: 7000 }),
+    });
     // A read that did reach the provider would fail with this instead.
     provider.retrieveResults = [new Error('the provider was read without a token')];
 

@@ -607,7 +607,7 @@ describe('nextDueAt', () => {
       const { queue, provider, slotCalls, deps } = heldSetup('in_progress');
       const tokens = [true, false];
       deps.provider = new GatedVideoProvider(provider, {
-        takeTokens: async () => (tokens.shift() ? { granted: true } : { granted: false, waitSeconds: 5 }),
+        takeTokens: async () => (tokens.shift() ? { granted: true } : { granted: false, waitSeconds: 5, waitMs: 5000 }),
       });
 
       const summary = await run(deps);

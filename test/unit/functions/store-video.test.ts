@@ -10,7 +10,13 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type StoreVideoDeps, storeVideo } from '../../../functions/store-video/store-video';
-import { ContentExpiredError, DownloadInterruptedError, RetryableProviderError } from '../../../shared/errors';
+import {
+  ContentExpiredError,
+  DownloadInterruptedError,
+  ProviderGateWaitError,
+  RetryableProviderError,
+} from '../../../shared/errors';
+import type { TokenDecision } from '../../../shared/provider-gate/provider-gate';
 import {
   aDownload,
   aVideo,
@@ -47,6 +53,7 @@ function setup() {
     metrics,
     partSize: 5 * MiB,
     queueSize: 1,
+    gate: new FakeProviderGate(),
   };
   return { videos, provider, metrics, deps };
 }
@@ -97,8 +104,50 @@ describe('store-video', () => {
     expect(metrics.total('BytesStored')).toBe(size + 2048 + 4096);
   });
 
-  it('waits out a rate-limited download inside the visit (retry-after, then a gate token) and stores the video', async () => {
-    // Prepare: the provider answers the first video download with a 429; the gate has one token, then none.
+  it('takes a gate token just before each download request, waiting for one inside the visit', async () => {
+    // Prepare: the gate has no token for the first ask (due in 1.5 s), then one for every ask; every step is logged.
+    const { provider, deps } = setup();
+    const log: string[] = [];
+    const answers: TokenDecision[] = [{ granted: false, waitSeconds: 2, waitMs: 1500 }];
+    deps.gate = {
+      takeTokens: async (count = 1) => {
+        log.push(`token ${count}`);
+        return answers.shift() ?? { granted: true };
+      },
+    };
+    for (const [variant, bytes] of [
+      ['video', MiB],
+      ['thumbnail', 2048],
+      ['spritesheet', 4096],
+    ] as const) {
+      provider.downloads.set(variant, () => {
+        log.push(`download ${variant}`);
+        return aDownload(bytes);
+      });
+    }
+    deps.sleep = async (ms) => {
+      log.push(`sleep ${ms}`);
+    };
+
+    // Act
+    const stored = await storeVideo(input, deps);
+
+    // Assess: a token (or the wait for one) right before each request, never one taken ahead for a later request.
+    expect(stored).toMatchObject({ bytes: MiB, variants: ['video', 'thumbnail', 'spritesheet'] });
+    expect(log).toEqual([
+      'token 1',
+      'sleep 1500',
+      'token 1',
+      'download video',
+      'token 1',
+      'download thumbnail',
+      'token 1',
+      'download spritesheet',
+    ]);
+  });
+
+  it('waits out a rate-limited download inside the visit (retry-after, then a fresh gate token) and stores the video', async () => {
+    // Prepare: the provider answers the first video download with a 429; the gate has four tokens.
     const { provider, deps } = setup();
     let calls = 0;
     provider.downloads.set('video', () =>
@@ -106,7 +155,7 @@ describe('store-video', () => {
     );
     provider.downloads.set('thumbnail', () => aDownload(2048));
     provider.downloads.set('spritesheet', () => aDownload(4096));
-    const gate = new FakeProviderGate(0, 1);
+    const gate = new FakeProviderGate(0, 4);
     const slept: number[] = [];
     deps.gate = gate;
     deps.sleep = async (ms) => {
@@ -116,11 +165,35 @@ describe('store-video', () => {
     // Act
     const stored = await storeVideo(input, deps);
 
-    // Assess
+    // Assess: four requests, four tokens (the resent video download took its own).
     expect(stored).toMatchObject({ bytes: MiB, variants: ['video', 'thumbnail', 'spritesheet'] });
     expect(calls).toBe(2);
     expect(slept).toEqual([7000]);
     expect(gate.tokens).toBe(0);
+  });
+
+  it('throws ProviderGateWaitError, having sent nothing, when no gate token comes within the visit’s patience', async () => {
+    // Prepare: the gate never has a token (FakeProviderGate answers "3 s" each time).
+    const { provider, deps } = setup();
+    let calls = 0;
+    provider.downloads.set('video', () => {
+      calls += 1;
+      return aDownload(MiB);
+    });
+    deps.gate = new FakeProviderGate(0, 0);
+    let sleptMs = 0;
+    deps.sleep = async (ms) => {
+      sleptMs += ms;
+    };
+
+    // Act
+    const error = await storeVideo(input, deps).catch((caught: unknown) => caught);
+
+    // Assess: 300 s of patience is 100 waits of 3 s; the state machine's retry takes over (a rate limit).
+    expect(error).toBeInstanceOf(ProviderGateWaitError);
+    expect(error).toMatchObject({ rateLimited: true });
+    expect(sleptMs).toBe(300_000);
+    expect(calls).toBe(0);
   });
 
   it('throws the 429 once the visit’s patience is used up, so the state machine’s retry takes over', async () => {

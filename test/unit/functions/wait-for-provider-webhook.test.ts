@@ -59,6 +59,7 @@ describe('waitForProviderWebhook', () => {
           providerVideoId: JOB,
           status: 'completed',
           progress: 100,
+          createdAt: 1_763_700_000,
           completedAt: 1_800_000_000,
           resumedBy: 'webhook',
         },

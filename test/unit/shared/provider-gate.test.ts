@@ -1,4 +1,4 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderGate, type ProviderGateLimits } from '../../../shared/provider-gate/provider-gate';
 import { providerGateTokensKey } from '../../../shared/table-keys';
@@ -176,7 +176,7 @@ describe('ProviderGate', () => {
   });
 
   it('returns tokens up to requestsPerMinute in a window, then the wait until the oldest grant leaves it', async () => {
-    // A window of 60 s plus a 2-second margin.
+    // A window of 60 s plus a 1-second margin.
     const subject = gate({ requestsPerMinute: 20 });
 
     const first = await subject.takeTokens(2);
@@ -184,7 +184,7 @@ describe('ProviderGate', () => {
     const taken = [];
     for (let i = 0; i < 18; i++) taken.push(await subject.takeTokens());
     const refused = await subject.takeTokens();
-    later(51);
+    later(50);
     const early = await subject.takeTokens();
     later(1);
     const aged = [await subject.takeTokens(), await subject.takeTokens()];
@@ -192,12 +192,12 @@ describe('ProviderGate', () => {
 
     expect(first).toEqual({ granted: true });
     expect(taken.filter((decision) => decision.granted)).toHaveLength(18);
-    // The first two tokens leave the window 62 s after they were handed out, 52 s after the twentieth.
-    expect(refused).toEqual({ granted: false, waitSeconds: 52 });
-    expect(early).toEqual({ granted: false, waitSeconds: 1 });
+    // The first two tokens leave the window 61 s after they were handed out, 51 s after the twentieth.
+    expect(refused).toEqual({ granted: false, waitSeconds: 51, waitMs: 51_000 });
+    expect(early).toEqual({ granted: false, waitSeconds: 1, waitMs: 1000 });
     expect(aged).toEqual([{ granted: true }, { granted: true }]);
-    // The other 18 leave at 72 s: a caller 10 s early is told so.
-    expect(third).toEqual({ granted: false, waitSeconds: 10 });
+    // The other 18 leave at 71 s: a caller 10 s early is told so.
+    expect(third).toEqual({ granted: false, waitSeconds: 10, waitMs: 10_000 });
   });
 
   it('never hands out more than requestsPerMinute in any rolling minute of a steady crowd', async () => {
@@ -214,25 +214,26 @@ describe('ProviderGate', () => {
 
     const inAnyMinute = Math.max(...granted.map((at) => granted.filter((t) => t >= at && t < at + 60_000).length));
     expect(inAnyMinute).toBeLessThanOrEqual(20);
-    // Nothing lost to callers that kept asking: 20 at 0, 62, 124, 186 and 248 s (a bucket of 3 refilling 17 a
+    // Nothing lost to callers that kept asking: 20 at 0, 61, 122, 183 and 244 s (a bucket of 3 refilling 17 a
     // minute handed out 88).
     expect(granted.length).toBe(100);
   });
 
   it('counts over a shortened window as over a minute, and tells its waits in seconds of a 60-second minute', async () => {
-    // A 6-second window (a tenfold time-scaled stack), 6.2 s with its margin.
+    // A 6-second window (a tenfold time-scaled stack), 7 s with its margin (real time, not scaled).
     const subject = gate({ requestsPerMinute: 20, windowSeconds: 6 });
     await subject.takeTokens(20);
 
     const refused = await subject.takeTokens();
-    later(6.1);
+    later(6.9);
     const early = await subject.takeTokens();
-    later(0.2);
+    later(0.1);
     const aged = await subject.takeTokens();
 
-    // The same wait as the 60-second minute's (62 s): the Wait state serving it is shortened tenfold too.
-    expect(refused).toEqual({ granted: false, waitSeconds: 62 });
-    expect(early).toEqual({ granted: false, waitSeconds: 1 });
+    // 7 real seconds are 70 of a 60-second minute: the Wait state serving it is shortened tenfold; a caller waiting in
+    // its own process is told the real milliseconds.
+    expect(refused).toEqual({ granted: false, waitSeconds: 70, waitMs: 7000 });
+    expect(early).toEqual({ granted: false, waitSeconds: 1, waitMs: 100 });
     expect(aged).toEqual({ granted: true });
   });
 
@@ -254,11 +255,28 @@ describe('ProviderGate', () => {
     later(1);
 
     const refused = await subject.takeTokens(3);
-    later(60);
+    later(59);
 
-    // One of the two must leave the window: the first, 62 s after it was handed out, 60 s from now.
-    expect(refused).toEqual({ granted: false, waitSeconds: 60 });
+    // One of the two must leave the window: the first, 61 s after it was handed out, 59 s from now.
+    expect(refused).toEqual({ granted: false, waitSeconds: 59, waitMs: 59_000 });
     expect(await subject.takeTokens(3)).toEqual({ granted: true });
+  });
+
+  it('keeps its item small whatever the limit: grants of one 250 ms step are one entry, counted until the step’s end leaves', async () => {
+    const subject = gate({ requestsPerMinute: 10_000_000 }, 'provider-wide-open');
+    for (let i = 0; i < 200; i++) {
+      await subject.takeTokens();
+      later(0.01);
+    }
+
+    const { Item } = await local.documents.send(
+      new GetCommand({ TableName: table, Key: providerGateTokensKey('provider-wide-open') }),
+    );
+    // 200 grants from 0 to 1.99 s, each recorded at the end of its 250 ms step: 0 (a grant on a step's end), 0.25,
+    // 0.5, … 2 s.
+    const grants = (Item?.grants ?? []) as Array<[number, number]>;
+    expect(grants).toHaveLength(9);
+    expect(grants.reduce((sum, [, n]) => sum + n, 0)).toBe(200);
   });
 
   it('reads a window written before it kept grants (a bucket item) as empty', async () => {
@@ -273,7 +291,7 @@ describe('ProviderGate', () => {
     expect([await subject.takeTokens(), await subject.takeTokens(), await subject.takeTokens()]).toEqual([
       { granted: true },
       { granted: true },
-      { granted: false, waitSeconds: 62 },
+      { granted: false, waitSeconds: 61, waitMs: 61_000 },
     ]);
   });
 });

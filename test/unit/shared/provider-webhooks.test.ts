@@ -21,6 +21,7 @@ const output = {
   providerVideoId: 'video_1',
   status: 'completed',
   progress: 100,
+  createdAt: 0,
   completedAt: 1,
   resumedBy: 'webhook',
 } as const;
