@@ -37,7 +37,7 @@ const jobStateSchema = z.object({
   progressAgeSeconds: z.optional(z.number().check(z.gte(0))),
   progressPerSecond: z.optional(z.number().check(z.gt(0))),
   resumedBy: z.optional(z.literal('webhook')),
-  createdAt: z.optional(z.number()),
+  createdAt: z.optional(z.nullable(z.number())),
   completedAt: z.optional(z.nullable(z.number())),
 });
 
@@ -116,7 +116,7 @@ export async function pollGenerationJob(input: PollGenerationJobInput, deps: Pol
   // the provider's minute on the same answer, so this visit does only a completed poll's bookkeeping.
   if (job.resumedBy === 'webhook' && job.status === 'completed') {
     return completed({
-      ...(job.createdAt === undefined ? {} : { createdAt: job.createdAt }),
+      ...(job.createdAt === undefined || job.createdAt === null ? {} : { createdAt: job.createdAt }),
       completedAt: job.completedAt ?? null,
     });
   }

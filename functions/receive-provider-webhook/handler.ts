@@ -30,8 +30,7 @@ const deps: ReceiveProviderWebhookDeps = {
   store: new DynamoProviderCallbackStore(ddb, env.TABLE_NAME),
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
   // Its read of the job counts against the provider's per-minute limit like every other request: without a token it
-  // answers 503 with retry-after and sends nothing, the provider delivers the event again later, and the waiting
-  // execution's own timeout (then polling) settles the video if no delivery gets through.
+  // sends nothing to the provider and wakes the waiting execution instead, whose poll reads the job (outcome `woken`).
   provider: new GatedVideoProvider(
     new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }),
     providerGateFromEnv(env, ddb),

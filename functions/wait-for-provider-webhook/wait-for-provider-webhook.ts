@@ -44,8 +44,9 @@ export type WaitOutcome = ResumeOutcome | 'waiting' | 'deferred';
  * token was stored (a short job, an adopted job that already finished) found nobody waiting: then this step re-reads
  * the job and settles the token itself (resumeWaitingExecution, which takes the token so it is used once). The token is
  * stored before the events are read, so an event arriving in between finds the token: none is missed.
- * A provider that cannot answer now (no gate token, 429, 5xx) leaves the token stored: the provider's next delivery,
- * or the wait's timeout and then the polls, settle the video.
+ * No gate token for that read wakes the execution to read the job in its poll (resumeWaitingExecution). A provider
+ * that cannot answer now (429, 5xx) leaves the token stored: the provider's next delivery, or the wait's timeout and
+ * then the polls, settle the video.
  */
 export async function waitForProviderWebhook(
   input: WaitForProviderWebhookInput,

@@ -163,6 +163,7 @@ const PROVIDER_WEBHOOK: Json = {
               'taken',
               'completed',
               'failed',
+              'woken',
               'late',
             ],
           },

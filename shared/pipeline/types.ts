@@ -35,12 +35,15 @@ export interface JobState {
   /** WaitForProviderWebhook's TimeoutSeconds (shared/provider-webhooks/webhook-wait.ts). */
   webhookWaitSeconds?: number;
   /**
-   * The provider's webhook resumed the execution (WaitForProviderWebhook's result; absent on the polling path): the
-   * receiver read the job from the provider and found it completed, so the next PollGenerationJob does not read again.
+   * The provider's webhook resumed the execution (WaitForProviderWebhook's result; absent on the polling path). With
+   * `completed` the receiver read the job from the provider, so the next PollGenerationJob does not read it again.
    */
   resumedBy?: 'webhook';
-  /** With `resumedBy`: unix seconds the provider created and finished the job, as the receiver's read said. */
-  createdAt?: number;
+  /**
+   * With `resumedBy`: unix seconds the provider created and finished the job, as the receiver's read said (null when
+   * the receiver had no gate token to read it and woke the execution `in_progress`, for its poll to read).
+   */
+  createdAt?: number | null;
   completedAt?: number | null;
 }
 

@@ -6,24 +6,33 @@ import {
   TaskDoesNotExist,
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
+import { ProviderGateWaitError } from '../errors';
 import type { ProviderVideo, VideoProvider } from '../provider/provider-client';
 import type { ProviderCallbackStore } from './callback-store';
 
 /**
- * What SendTaskSuccess hands the waiting execution when the provider's job completed: the task's result, to be placed
- * at the job state (`$.job`) like PollGenerationJob's `completed` answer, so StoreVideoInS3 reads it the same way.
+ * What SendTaskSuccess hands the waiting execution, placed at the job state (`$.job`):
+ * - the job read `completed`: like PollGenerationJob's `completed` answer, so StoreVideoInS3 reads it the same way
+ *   (and the PollGenerationJob after the wait does not read it again);
+ * - the job could not be read (the admission gate had no token): `in_progress`, so that PollGenerationJob reads it,
+ *   waiting for a token in WaitBeforePoll like any poll, instead of the event being refused.
+ * Every field is present in both (WaitForProviderWebhook's ResultSelector selects each one).
  */
-export interface WebhookTaskOutput {
+export type WebhookTaskOutput = {
   providerVideoId: string;
-  status: 'completed';
-  progress: 100;
-  /** Unix seconds the provider created the job. */
-  createdAt: number;
-  /** Unix seconds the provider finished the job (null when it does not say). */
-  completedAt: number | null;
   /** How the execution learned it: the receiver or the step that stored the token (an early event). */
   resumedBy: 'webhook';
-}
+} & (
+  | {
+      status: 'completed';
+      progress: 100;
+      /** Unix seconds the provider created the job. */
+      createdAt: number;
+      /** Unix seconds the provider finished the job (null when it does not say). */
+      completedAt: number | null;
+    }
+  | { status: 'in_progress'; progress: 0; createdAt: null; completedAt: null }
+);
 
 /**
  * The error SendTaskFailure sends when the provider failed the job: the same Error/Cause as PollGenerationJob's
@@ -86,6 +95,8 @@ export type ResumeOutcome =
   /** SendTaskSuccess / SendTaskFailure reached the waiting task. */
   | 'completed'
   | 'failed'
+  /** The job could not be read (no gate token): the execution was woken to read it in its own poll. */
+  | 'woken'
   /** The task no longer waited (timed out into polling, stopped): nothing changed. */
   | 'late';
 
@@ -93,6 +104,8 @@ export type ResumeOutcome =
  * Resumes the execution waiting on `providerVideoId`'s task token, if one waits and the job finished: reads the job
  * from the provider (a webhook's body is never trusted for the outcome), takes the token (a conditional delete, so it
  * is never used twice), then sends SendTaskSuccess (completed) or SendTaskFailure (failed, with the provider's code).
+ * When the admission gate has no token for the read, the execution is woken instead (SendTaskSuccess `in_progress`):
+ * its PollGenerationJob reads the job.
  * When the send fails for a reason other than the task no longer waiting, the token is put back before the error is
  * thrown, so the provider's next delivery (or the execution's timeout, then polling) still settles the video.
  */
@@ -102,17 +115,29 @@ export async function resumeWaitingExecution(
 ): Promise<ResumeOutcome> {
   const stored = await deps.store.peekTaskToken(providerVideoId);
   if (stored === undefined) return 'no_token';
-  const job = await deps.provider.retrieve(providerVideoId);
-  if (job.status !== 'completed' && job.status !== 'failed') return 'not_finished';
+  let job: ProviderVideo | undefined;
+  try {
+    job = await deps.provider.retrieve(providerVideoId);
+  } catch (error) {
+    // No gate token for the read now. Refusing the event (503) would leave the execution waiting until a redelivery
+    // finds a token or its wait times out; waking it costs nothing at the provider, and its poll reads the job,
+    // waiting for a token in WaitBeforePoll as every poll does.
+    if (!(error instanceof ProviderGateWaitError)) throw error;
+  }
+  const ended = job === undefined ? undefined : job.status === 'completed' || job.status === 'failed' ? job : null;
+  if (ended === null) return 'not_finished';
   const token = await deps.store.takeTaskToken(providerVideoId, stored.taskToken);
   if (token === undefined) return 'taken';
   try {
     const sent =
-      job.status === 'completed'
-        ? await deps.callbacks.succeed(token.taskToken, completedOutput(job))
-        : await deps.callbacks.fail(token.taskToken, WEBHOOK_FAILURE_ERROR, failureCause(job));
+      ended === undefined
+        ? await deps.callbacks.succeed(token.taskToken, wakeOutput(providerVideoId))
+        : ended.status === 'completed'
+          ? await deps.callbacks.succeed(token.taskToken, completedOutput(ended))
+          : await deps.callbacks.fail(token.taskToken, WEBHOOK_FAILURE_ERROR, failureCause(ended));
     if (sent === 'late') return 'late';
-    return job.status;
+    if (ended === undefined) return 'woken';
+    return ended.status === 'completed' ? 'completed' : 'failed';
   } catch (error) {
     await deps.store.storeTaskToken(providerVideoId, token);
     throw error;
@@ -126,6 +151,17 @@ function completedOutput(job: ProviderVideo): WebhookTaskOutput {
     progress: 100,
     createdAt: job.createdAt,
     completedAt: job.completedAt,
+    resumedBy: 'webhook',
+  };
+}
+
+function wakeOutput(providerVideoId: string): WebhookTaskOutput {
+  return {
+    providerVideoId,
+    status: 'in_progress',
+    progress: 0,
+    createdAt: null,
+    completedAt: null,
     resumedBy: 'webhook',
   };
 }

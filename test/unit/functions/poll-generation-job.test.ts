@@ -190,6 +190,28 @@ describe('poll-generation-job', () => {
     expect(videos.videos.get(videoId)).toMatchObject({ status: 'in_progress', progress: 100 });
   });
 
+  it('reads the job when the webhook woke the execution without reading it (the receiver had no gate token)', async () => {
+    const { provider, deps } = setup();
+    provider.retrieveResults = [
+      aProviderJob({ status: 'completed', progress: 100, createdAt: 1_000, completedAt: 1_090 }),
+    ];
+    const woken: JobState = {
+      providerVideoId: 'video_abc',
+      status: 'in_progress',
+      progress: 0,
+      polls: 0,
+      waitSeconds: 1,
+      resumedBy: 'webhook',
+      createdAt: null,
+      completedAt: null,
+    };
+
+    const done = await pollGenerationJob({ videoId, userId: 'alice', job: woken }, deps);
+
+    expect(provider.retrieveResults).toHaveLength(0);
+    expect(done).toMatchObject({ status: 'completed', progress: 100, polls: 1 });
+  });
+
   it('frees the job’s slot when the provider job failed', async () => {
     const { provider, deps, gate } = setup();
     provider.retrieveResults = [aProviderJob({ status: 'failed', error: { code: 'internal_error', message: 'x' } })];

@@ -214,7 +214,7 @@ describe('receiveProviderWebhook', () => {
     expect(store.tokens.get(JOB)?.taskToken).toBe('token-1');
   });
 
-  it('throws ProviderGateWaitError (503, retry-after), keeping the token and sending nothing, when the admission gate has no token for the read', async () => {
+  it('wakes the waiting execution to read the job in its poll, sending nothing to the provider, when the admission gate has no token for the read', async () => {
     const { deps, store, provider, callbacks } = setup();
     await store.storeTaskToken(JOB, aToken());
     // As the handler wires it: the provider behind the gate, here one with no token to give for 7 s.
@@ -224,11 +224,27 @@ describe('receiveProviderWebhook', () => {
     // A read that did reach the provider would fail with this instead.
     provider.retrieveResults = [new Error('the provider was read without a token')];
 
-    const failed = await rejection(receiveProviderWebhook(delivery(), deps));
+    const receipt = await receiveProviderWebhook(delivery(), deps);
 
-    expect(failed).toMatchObject({ name: 'ProviderGateWaitError', status: 503, retryAfterSeconds: 7 });
-    expect(callbacks.sent).toEqual([]);
-    expect(store.tokens.get(JOB)?.taskToken).toBe('token-1');
+    // Refused (503), the event would wait for a redelivery that finds a token, or the wait's timeout; woken, the
+    // execution's PollGenerationJob reads the job, waiting for a token in WaitBeforePoll as every poll does.
+    expect(receipt).toEqual({ received: true, outcome: 'woken' });
+    expect(callbacks.sent).toEqual([
+      {
+        kind: 'success',
+        token: 'token-1',
+        output: {
+          providerVideoId: JOB,
+          status: 'in_progress',
+          progress: 0,
+          createdAt: null,
+          completedAt: null,
+          resumedBy: 'webhook',
+        },
+      },
+    ]);
+    expect(store.tokens.has(JOB)).toBe(false);
+    expect(provider.retrieveResults).toHaveLength(1);
   });
 
   it.each([

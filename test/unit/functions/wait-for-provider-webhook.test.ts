@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { waitForProviderWebhook } from '../../../functions/wait-for-provider-webhook/wait-for-provider-webhook';
-import { ProviderGateWaitError } from '../../../shared/errors';
+import { ProviderGateWaitError, RetryableProviderError } from '../../../shared/errors';
 import { webhookRouter, webhookWaitSeconds } from '../../../shared/provider-webhooks/webhook-wait';
 import { aProviderJob, FakeProvider, FakeProviderGate, fakeLogger, fakeMetrics, fixedClock } from '../fakes/fakes';
 import { InMemoryCallbackStore, RecordingCallbacks } from '../fakes/provider-callbacks';
@@ -79,11 +79,35 @@ describe('waitForProviderWebhook', () => {
     expect(callbacks.sent[0]?.kind === 'failure' && callbacks.sent[0].cause).toContain('moderation_blocked: blocked');
   });
 
-  it('keeps waiting, its token stored, when the gate has no token for the re-read', async () => {
+  it('wakes the execution to read the job in its poll when the gate has no token for the re-read', async () => {
     const { store, callbacks, deps } = setup();
     await store.recordEvent(JOB, anEvent);
     const gated = { retrieve: async () => Promise.reject(new ProviderGateWaitError(3)) };
-    await expect(waitForProviderWebhook(INPUT, { ...deps, provider: gated })).resolves.toBe('deferred');
+    await expect(waitForProviderWebhook(INPUT, { ...deps, provider: gated })).resolves.toBe('woken');
+    // The event was acknowledged before the token existed: nothing would deliver it again, so waiting would stall
+    // until the wait's timeout. The token is used once.
+    expect(store.tokens.has(JOB)).toBe(false);
+    expect(callbacks.sent).toEqual([
+      {
+        kind: 'success',
+        token: 'token-1',
+        output: {
+          providerVideoId: JOB,
+          status: 'in_progress',
+          progress: 0,
+          createdAt: null,
+          completedAt: null,
+          resumedBy: 'webhook',
+        },
+      },
+    ]);
+  });
+
+  it('keeps waiting, its token stored, when the provider cannot answer the re-read now (5xx)', async () => {
+    const { store, callbacks, deps } = setup();
+    await store.recordEvent(JOB, anEvent);
+    const failing = { retrieve: async () => Promise.reject(new RetryableProviderError('Provider answered 502')) };
+    await expect(waitForProviderWebhook(INPUT, { ...deps, provider: failing })).resolves.toBe('deferred');
     expect(store.tokens.get(JOB)?.taskToken).toBe('token-1');
     expect(callbacks.sent).toEqual([]);
   });
