@@ -21,6 +21,12 @@ import type { VideoRepository } from '../../shared/repositories/video-repository
 import type { ObjectStore } from '../../shared/storage/object-store';
 import { isTerminal, unixSeconds, type VideoRecord } from '../../shared/video';
 
+/**
+ * A grant of gate tokens older than this when the create is about to be sent is taken again (a third of the gate's
+ * one-second margin for a request's way to the provider).
+ */
+export const STALE_GRANT_MS = 300;
+
 export interface CreateGenerationJobDeps {
   videos: Pick<VideoRepository, 'get' | 'recordCreateAttempt' | 'claimProviderJob' | 'saveProviderJob'>;
   /** The provider behind the admission gate's request tokens (GatedVideoProvider): every request takes a token. */
@@ -178,12 +184,23 @@ async function createOrAdoptJob(
   // The visit's tokens before its attempt is recorded: a retry looks for an orphan first (one list page) and then
   // creates. Taken one by one, a lookup could spend the only token and leave the create waiting, and the next visit,
   // one attempt further, would look again: a crowd of retries would spend the minute on lookups.
-  const tokens = await deps.gate.takeTokens(video.providerCreateAttempts > 0 ? 2 : 1);
+  const count = video.providerCreateAttempts > 0 ? 2 : 1;
+  const tokens = await deps.gate.takeTokens(count);
   if (!tokens.granted) return waitForGate(input, 'token', tokens.waitSeconds, deps);
+  const grantedAtMs = deps.clock().getTime();
 
   const attempt = await deps.videos.recordCreateAttempt(video.videoId, unixSeconds(deps.clock()));
   if (!attempt.applied) throw new ConflictError(`Video ${input.videoId} is already ${attempt.video?.status ?? 'gone'}`);
   const attempted = attempt.video ?? video;
+  // The gate counts a token from the moment it hands it out and leaves a second for its way to the provider: a grant
+  // that went stale during the write above (a slow table) is taken again. Refused, the visit waits with its attempt
+  // recorded; the next one looks for an orphan first, as after any lost answer.
+  const staleMs = deps.clock().getTime() - grantedAtMs;
+  if (staleMs > STALE_GRANT_MS) {
+    deps.logger.warn('The gate tokens went stale before the create; taking them again', { staleMs });
+    const fresh = await deps.gate.takeTokens(count);
+    if (!fresh.granted) return waitForGate(input, 'token', fresh.waitSeconds, deps);
+  }
 
   // The count the conditional write returns is never stale (unlike a read): above 1, an earlier attempt may have
   // created a job whose answer was lost, so look for it before creating another paid one.

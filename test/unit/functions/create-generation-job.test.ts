@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type CreateGenerationJobDeps,
   createGenerationJob,
+  STALE_GRANT_MS,
 } from '../../../functions/create-generation-job/create-generation-job';
 import {
   ConflictError,
@@ -541,6 +542,47 @@ describe('create-generation-job', () => {
       expect(provider.created).toHaveLength(1);
       expect((await videos.get(input.videoId))?.providerCreateAttempts).toBe(2);
       expect(gate.tokens).toBe(0);
+    });
+
+    it('takes its tokens again when recording the attempt took longer than STALE_GRANT_MS, so the create leaves with a fresh grant', async () => {
+      // Prepare: the table write takes 1.2 s (a clock that moves while recordCreateAttempt runs).
+      const { provider, videos, deps, gate } = setup();
+      let now = Date.parse('2025-11-21T04:40:00Z');
+      deps.clock = () => new Date(now);
+      const record = videos.recordCreateAttempt.bind(videos);
+      videos.recordCreateAttempt = async (videoId, at) => {
+        now += 1200;
+        return record(videoId, at);
+      };
+      gate.tokens = 2;
+
+      // Act
+      const created = await createGenerationJob(input, deps);
+
+      // Assess: two tokens for one request (the stale grant is not reused); the create went out.
+      expect(STALE_GRANT_MS).toBeLessThan(1200);
+      expect(created).toMatchObject({ providerVideoId: 'video_new1' });
+      expect(provider.created).toHaveLength(1);
+      expect(gate.tokens).toBe(0);
+    });
+
+    it('waits with its attempt recorded when a stale grant cannot be taken again', async () => {
+      const { provider, videos, deps, gate } = setup();
+      let now = Date.parse('2025-11-21T04:40:00Z');
+      deps.clock = () => new Date(now);
+      const record = videos.recordCreateAttempt.bind(videos);
+      videos.recordCreateAttempt = async (videoId, at) => {
+        now += 1200;
+        return record(videoId, at);
+      };
+      gate.tokens = 1;
+
+      const waiting = await createGenerationJob(input, deps);
+
+      // Nothing sent; the next visit (attempt 2) looks for an orphan first, as after a lost answer.
+      expect(waiting).toMatchObject({ status: 'waiting_for_provider', waitingFor: 'token' });
+      expect(provider.created).toHaveLength(0);
+      expect((await videos.get(input.videoId))?.providerCreateAttempts).toBe(1);
     });
 
     it('fails as provider_rate_limited once every allowed gate wait was used', async () => {
