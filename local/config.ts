@@ -119,7 +119,7 @@ function providerLimits(env: NodeJS.ProcessEnv, scale: number | undefined): Part
   if (scale === undefined) return limits;
   // The functions only read durations: the scaled clock of a local run is these two settings.
   const lease = Number(
-    limits.PROVIDER_SLOT_LEASE_SECONDS ?? z.parse(providerEnvSchema.shape.PROVIDER_SLOT_LEASE_SECONDS, undefined),
+    limits.PROVIDER_SLOT_LEASE_SECONDS ?? z.parse(providerEnvSchema().shape.PROVIDER_SLOT_LEASE_SECONDS, undefined),
   );
   return {
     ...limits,

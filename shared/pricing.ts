@@ -1,21 +1,24 @@
 import * as z from 'zod/mini';
+import { lazy } from './lazy';
 import type { VideoModelName, VideoSize } from './schemas';
 
 /**
  * A versioned price table: integer micro-USD per second of video, per model and size. Records store the
  * version they were estimated with, so a price change never rewrites history.
  */
-export const priceTableSchema = z.object({
-  version: z.string().check(z.minLength(1)),
-  currency: z._default(z.literal('USD'), 'USD'),
-  /** model → size → micro-USD per second. */
-  microsPerSecond: z.record(
-    z.string().check(z.minLength(1)),
-    z.record(z.string().check(z.minLength(1)), z.number().check(z.int(), z.nonnegative())),
-  ),
-});
+export const priceTableSchema = lazy(() =>
+  z.object({
+    version: z.string().check(z.minLength(1)),
+    currency: z._default(z.literal('USD'), 'USD'),
+    /** model → size → micro-USD per second. */
+    microsPerSecond: z.record(
+      z.string().check(z.minLength(1)),
+      z.record(z.string().check(z.minLength(1)), z.number().check(z.int(), z.nonnegative())),
+    ),
+  }),
+);
 
-export type PriceTable = z.output<typeof priceTableSchema>;
+export type PriceTable = z.output<ReturnType<typeof priceTableSchema>>;
 
 /** Defaults: OpenAI's last published Sora 2 prices ($0.10/s sora-2; $0.30/s sora-2-pro 720p, $0.50/s 1024p). */
 export const DEFAULT_PRICE_TABLE: PriceTable = {
@@ -36,7 +39,7 @@ export function loadPriceTable(json: string | undefined): PriceTable {
   } catch (error) {
     throw new Error('PRICE_TABLE is not valid JSON', { cause: error });
   }
-  const result = priceTableSchema.safeParse(parsed);
+  const result = priceTableSchema().safeParse(parsed);
   if (!result.success) {
     throw new Error(`PRICE_TABLE is invalid: ${result.error.issues.map((i) => i.message).join('; ')}`);
   }

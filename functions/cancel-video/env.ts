@@ -6,8 +6,8 @@ import { providerGateEnvSchema, stateMachineEnvSchema, tableEnvSchema } from '..
  * admission gate (a video cancelled while waiting for a slot leaves the line), never the provider's key.
  */
 export const cancelVideoEnvSchema = z.object({
-  ...tableEnvSchema.shape,
-  ...stateMachineEnvSchema.shape,
-  ...providerGateEnvSchema.shape,
+  ...tableEnvSchema().shape,
+  ...stateMachineEnvSchema().shape,
+  ...providerGateEnvSchema().shape,
 });
 export type CancelVideoEnv = z.input<typeof cancelVideoEnvSchema>;

@@ -8,6 +8,6 @@ export function parseCancelVideoRequest(
   event: { body?: unknown; pathParameters?: Record<string, string | undefined> },
   caller: Caller,
 ): CancelVideoInput {
-  parseRequest(z.optional(cancelVideoBodySchema), event.body);
-  return { caller, videoId: parseRequest(videoIdPathSchema, event.pathParameters ?? {}).id };
+  parseRequest(z.optional(cancelVideoBodySchema()), event.body);
+  return { caller, videoId: parseRequest(videoIdPathSchema(), event.pathParameters ?? {}).id };
 }

@@ -3,5 +3,5 @@ import { createUploadBodySchema, parseRequest } from '../../shared/schemas';
 
 /** A body, if any, must be an empty JSON object. */
 export function parseCreateUploadRequest(event: { body?: unknown }): void {
-  parseRequest(z.optional(createUploadBodySchema), event.body);
+  parseRequest(z.optional(createUploadBodySchema()), event.body);
 }

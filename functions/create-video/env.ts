@@ -7,8 +7,8 @@ import { bucketEnvSchema } from '../../shared/config';
  * models, prices and the default limits optional.
  */
 export const createVideoEnvSchema = z.object({
-  ...admissionEnvSchema.shape,
-  ...bucketEnvSchema.shape,
+  ...admissionEnvSchema().shape,
+  ...bucketEnvSchema().shape,
   /**
    * Test aid, never set by infra: comma-separated host names an `image_url` may use over http and resolve to a
    * private address (the local stack sets it from LOCAL_IMAGE_URL_ALLOW_PRIVATE_HOSTS).

@@ -7,5 +7,5 @@ export function parseDeleteVideoRequest(
   event: { pathParameters?: Record<string, string | undefined> },
   caller: Caller,
 ): DeleteVideoInput {
-  return { caller, videoId: parseRequest(videoIdPathSchema, event.pathParameters ?? {}).id };
+  return { caller, videoId: parseRequest(videoIdPathSchema(), event.pathParameters ?? {}).id };
 }

@@ -3,8 +3,8 @@ import { deliveryStateMachineEnvSchema, tableEnvSchema } from '../../shared/conf
 
 /** DispatchWebhookEvents: the table (outbox, endpoints, delivery log) and the delivery state machine. */
 export const dispatchWebhookEventsEnvSchema = z.object({
-  ...tableEnvSchema.shape,
-  ...deliveryStateMachineEnvSchema.shape,
+  ...tableEnvSchema().shape,
+  ...deliveryStateMachineEnvSchema().shape,
   /** The most outbox items one run handles. */
   WEBHOOK_DISPATCH_MAX_ITEMS: z._default(z.coerce.number().check(z.int(), z.positive()), 200),
 });

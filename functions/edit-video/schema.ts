@@ -11,7 +11,7 @@ export function parseEditVideoRequest(
 ): EditVideoInput {
   return {
     caller,
-    body: parseSourceVideoBody(editVideoBodySchema, event.body),
+    body: parseSourceVideoBody(editVideoBodySchema(), event.body),
     idempotencyKey: idempotencyKeyOf(event),
   };
 }

@@ -11,7 +11,7 @@ export function parseExtendVideoRequest(
 ): ExtendVideoInput {
   return {
     caller,
-    body: parseSourceVideoBody(extendVideoBodySchema, event.body),
+    body: parseSourceVideoBody(extendVideoBodySchema(), event.body),
     idempotencyKey: idempotencyKeyOf(event),
   };
 }

@@ -3,5 +3,5 @@ import { tableEnvSchema } from '../../shared/config';
 import { limitsEnvSchema } from '../../shared/money/limits';
 
 /** GET /v1/usage: the table; the default limits optional. */
-export const getUsageEnvSchema = z.object({ ...tableEnvSchema.shape, ...limitsEnvSchema.shape });
+export const getUsageEnvSchema = z.object({ ...tableEnvSchema().shape, ...limitsEnvSchema().shape });
 export type GetUsageEnv = z.input<typeof getUsageEnvSchema>;

@@ -12,7 +12,7 @@ export function parseGetVideoContentRequest(
 ): GetVideoContentInput {
   return {
     caller,
-    videoId: parseRequest(videoIdPathSchema, event.pathParameters ?? {}).id,
-    variant: parseRequest(contentQuerySchema, event.queryStringParameters ?? {}).variant,
+    videoId: parseRequest(videoIdPathSchema(), event.pathParameters ?? {}).id,
+    variant: parseRequest(contentQuerySchema(), event.queryStringParameters ?? {}).variant,
   };
 }

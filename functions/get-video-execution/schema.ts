@@ -13,5 +13,5 @@ export function parseGetVideoExecutionRequest(
   caller: Caller,
 ): GetVideoExecutionInput {
   requireRole(caller, 'operators');
-  return { videoId: parseRequest(videoIdPathSchema, event.pathParameters ?? {}).id };
+  return { videoId: parseRequest(videoIdPathSchema(), event.pathParameters ?? {}).id };
 }

@@ -7,5 +7,5 @@ export function parseGetVideoRequest(
   event: { pathParameters?: Record<string, string | undefined> },
   caller: Caller,
 ): GetVideoInput {
-  return { caller, videoId: parseRequest(videoIdPathSchema, event.pathParameters ?? {}).id };
+  return { caller, videoId: parseRequest(videoIdPathSchema(), event.pathParameters ?? {}).id };
 }

@@ -7,5 +7,5 @@ export function parseListVideosRequest(
   event: { queryStringParameters?: Record<string, string | undefined> },
   caller: Caller,
 ): ListVideosInput {
-  return { caller, query: parseRequest(listVideosQuerySchema, event.queryStringParameters ?? {}) };
+  return { caller, query: parseRequest(listVideosQuerySchema(), event.queryStringParameters ?? {}) };
 }

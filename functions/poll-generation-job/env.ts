@@ -7,8 +7,8 @@ import { providerEnvSchema, tableEnvSchema } from '../../shared/config';
  * whose progress misleads can be polled without it).
  */
 export const pollGenerationJobEnvSchema = z.object({
-  ...tableEnvSchema.shape,
-  ...providerEnvSchema.shape,
+  ...tableEnvSchema().shape,
+  ...providerEnvSchema().shape,
   POLL_STRATEGY: z._default(z.enum(['progress', 'backoff']), 'progress'),
 });
 export type PollGenerationJobEnv = z.input<typeof pollGenerationJobEnvSchema>;

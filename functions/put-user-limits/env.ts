@@ -3,5 +3,5 @@ import { tableEnvSchema } from '../../shared/config';
 import { limitsEnvSchema } from '../../shared/money/limits';
 
 /** PUT /v1/admin/users/{userId}/limits: the table; the default limits optional. */
-export const putUserLimitsEnvSchema = z.object({ ...tableEnvSchema.shape, ...limitsEnvSchema.shape });
+export const putUserLimitsEnvSchema = z.object({ ...tableEnvSchema().shape, ...limitsEnvSchema().shape });
 export type PutUserLimitsEnv = z.input<typeof putUserLimitsEnvSchema>;

@@ -12,11 +12,11 @@ import {
  * bucket, the idempotency table and the state machine (to stop a cancelled video's execution).
  */
 export const reconcileProviderCostsEnvSchema = z.object({
-  ...tableEnvSchema.shape,
-  ...providerEnvSchema.shape,
-  ...bucketEnvSchema.shape,
-  ...idempotencyEnvSchema.shape,
-  ...stateMachineEnvSchema.shape,
+  ...tableEnvSchema().shape,
+  ...providerEnvSchema().shape,
+  ...bucketEnvSchema().shape,
+  ...idempotencyEnvSchema().shape,
+  ...stateMachineEnvSchema().shape,
   /** How long after reelflow gave up on a job the provider is still asked how it ended. */
   RECONCILE_LOOKBACK_HOURS: z._default(z.coerce.number().check(z.positive()), 48),
   /** The most work items one run looks at. */

@@ -7,8 +7,8 @@ import { awsPricesEnvSchema } from '../../shared/money/aws-cost';
  * admission gate is named after the provider's host), never its key: it sends the provider nothing.
  */
 export const recordFailureEnvSchema = z.object({
-  ...tableEnvSchema.shape,
-  ...awsPricesEnvSchema.shape,
-  ...providerGateEnvSchema.shape,
+  ...tableEnvSchema().shape,
+  ...awsPricesEnvSchema().shape,
+  ...providerGateEnvSchema().shape,
 });
 export type RecordFailureEnv = z.input<typeof recordFailureEnvSchema>;

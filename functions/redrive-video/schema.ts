@@ -19,7 +19,7 @@ export function parseRedriveVideoRequest(
   requireRole(caller, 'operators');
   return {
     caller,
-    videoId: parseRequest(videoIdPathSchema, event.pathParameters ?? {}).id,
+    videoId: parseRequest(videoIdPathSchema(), event.pathParameters ?? {}).id,
     requestId: requestIdOf(event),
   };
 }

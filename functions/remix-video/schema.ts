@@ -14,8 +14,8 @@ export function parseRemixVideoRequest(
 ): RemixVideoInput {
   return {
     caller,
-    sourceVideoId: parseRequest(videoIdPathSchema, event.pathParameters ?? {}).id,
-    body: parseRequest(remixVideoBodySchema, event.body),
+    sourceVideoId: parseRequest(videoIdPathSchema(), event.pathParameters ?? {}).id,
+    body: parseRequest(remixVideoBodySchema(), event.body),
     idempotencyKey: idempotencyKeyOf(event),
   };
 }

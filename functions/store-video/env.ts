@@ -3,8 +3,8 @@ import { bucketEnvSchema, providerEnvSchema, tableEnvSchema } from '../../shared
 
 /** StoreVideoInS3: the table, the bucket and the provider. */
 export const storeVideoEnvSchema = z.object({
-  ...tableEnvSchema.shape,
-  ...bucketEnvSchema.shape,
-  ...providerEnvSchema.shape,
+  ...tableEnvSchema().shape,
+  ...bucketEnvSchema().shape,
+  ...providerEnvSchema().shape,
 });
 export type StoreVideoEnv = z.input<typeof storeVideoEnvSchema>;

@@ -11,6 +11,7 @@ import {
 } from '../config';
 import { requestIdempotency } from '../http/idempotency';
 import { newVideoId } from '../ids';
+import { lazy } from '../lazy';
 import { dynamoBilling } from '../money/billing';
 import { DynamoIdempotencyGuards } from '../money/idempotency-guard';
 import { defaultLimitsFrom, limitsEnvSchema } from '../money/limits';
@@ -21,17 +22,19 @@ import { DynamoVideoRepository } from '../repositories/video-repository';
 import type { VideoAdmissionDeps } from './admit-video';
 
 /** What the functions that admit videos (create, remix) need from their environment. */
-export const admissionEnvSchema = z.object({
-  ...tableEnvSchema.shape,
-  ...idempotencyEnvSchema.shape,
-  ...stateMachineEnvSchema.shape,
-  ...pricingEnvSchema.shape,
-  ...modelsEnvSchema.shape,
-  ...limitsEnvSchema.shape,
-});
+export const admissionEnvSchema = lazy(() =>
+  z.object({
+    ...tableEnvSchema().shape,
+    ...idempotencyEnvSchema().shape,
+    ...stateMachineEnvSchema().shape,
+    ...pricingEnvSchema().shape,
+    ...modelsEnvSchema().shape,
+    ...limitsEnvSchema().shape,
+  }),
+);
 
 /** The AWS-backed dependencies of create-video and remix-video (one place, so the two cannot drift). */
-export function videoAdmissionDeps(env: z.output<typeof admissionEnvSchema>): VideoAdmissionDeps {
+export function videoAdmissionDeps(env: z.output<ReturnType<typeof admissionEnvSchema>>): VideoAdmissionDeps {
   return {
     money: dynamoBilling(ddb, env.TABLE_NAME, defaultLimitsFrom(env)),
     guards: new DynamoIdempotencyGuards(ddb, env.TABLE_NAME),

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { lazy } from '../lazy';
 import type { VideoContent } from '../video';
 
 /**
@@ -6,20 +7,22 @@ import type { VideoContent } from '../video';
  * with a versioned unit-price table. Prices are micro-USD (fractions allowed: unit prices are tiny); the total is
  * rounded to whole micros once.
  */
-export const awsUnitPricesSchema = z.object({
-  version: z.string().check(z.minLength(1)),
-  /** Step Functions Standard, per state transition ($0.025 per 1,000). */
-  stateTransitionMicros: z.number().check(z.nonnegative()),
-  /** Lambda arm64, per GB-second ($0.0000133334). */
-  lambdaGbSecondMicros: z.number().check(z.nonnegative()),
-  /** Lambda, per request ($0.20 per million). */
-  lambdaRequestMicros: z.number().check(z.nonnegative()),
-  /** S3 Standard PUT/COPY/POST/LIST, per request ($0.005 per 1,000). */
-  s3PutRequestMicros: z.number().check(z.nonnegative()),
-  /** S3 Standard storage, per GB-month ($0.023): the stored bytes are priced for one month. */
-  s3GbMonthMicros: z.number().check(z.nonnegative()),
-});
-export type AwsUnitPrices = z.output<typeof awsUnitPricesSchema>;
+export const awsUnitPricesSchema = lazy(() =>
+  z.object({
+    version: z.string().check(z.minLength(1)),
+    /** Step Functions Standard, per state transition ($0.025 per 1,000). */
+    stateTransitionMicros: z.number().check(z.nonnegative()),
+    /** Lambda arm64, per GB-second ($0.0000133334). */
+    lambdaGbSecondMicros: z.number().check(z.nonnegative()),
+    /** Lambda, per request ($0.20 per million). */
+    lambdaRequestMicros: z.number().check(z.nonnegative()),
+    /** S3 Standard PUT/COPY/POST/LIST, per request ($0.005 per 1,000). */
+    s3PutRequestMicros: z.number().check(z.nonnegative()),
+    /** S3 Standard storage, per GB-month ($0.023): the stored bytes are priced for one month. */
+    s3GbMonthMicros: z.number().check(z.nonnegative()),
+  }),
+);
+export type AwsUnitPrices = z.output<ReturnType<typeof awsUnitPricesSchema>>;
 
 /** us-east-1 list prices (2026). */
 export const DEFAULT_AWS_UNIT_PRICES: AwsUnitPrices = {
@@ -32,21 +35,23 @@ export const DEFAULT_AWS_UNIT_PRICES: AwsUnitPrices = {
 };
 
 /** `AWS_UNIT_PRICES` (JSON) overrides the defaults; validated at cold start. */
-export const awsPricesEnvSchema = z.object({
-  AWS_UNIT_PRICES: z.pipe(
-    z.optional(z.string().check(z.minLength(1))),
-    z.transform((json, ctx) => {
-      if (json === undefined) return DEFAULT_AWS_UNIT_PRICES;
-      try {
-        return awsUnitPricesSchema.parse(JSON.parse(json));
-      } catch {
-        ctx.issues.push({ code: 'custom', message: 'AWS_UNIT_PRICES must be a JSON unit-price table', input: json });
-        return z.NEVER;
-      }
-    }),
-  ),
-});
-export type AwsPricesEnv = z.input<typeof awsPricesEnvSchema>;
+export const awsPricesEnvSchema = lazy(() =>
+  z.object({
+    AWS_UNIT_PRICES: z.pipe(
+      z.optional(z.string().check(z.minLength(1))),
+      z.transform((json, ctx) => {
+        if (json === undefined) return DEFAULT_AWS_UNIT_PRICES;
+        try {
+          return awsUnitPricesSchema().parse(JSON.parse(json));
+        } catch {
+          ctx.issues.push({ code: 'custom', message: 'AWS_UNIT_PRICES must be a JSON unit-price table', input: json });
+          return z.NEVER;
+        }
+      }),
+    ),
+  }),
+);
+export type AwsPricesEnv = z.input<ReturnType<typeof awsPricesEnvSchema>>;
 
 /** Work a video's pipeline did, as counted by the task functions (work-meter.ts) and known at settlement. */
 export interface CountedWork {

@@ -69,19 +69,19 @@ const INPUT_REFERENCE_FORMS: Json = {
 export const JSON_SCHEMA_OVERRIDES = {
   unrepresentable: 'any',
   override: ({ zodSchema, jsonSchema }: { zodSchema: unknown; jsonSchema: Record<string, unknown> }) => {
-    if (zodSchema === inputReferenceSchema) Object.assign(jsonSchema, INPUT_REFERENCE_FORMS);
+    if (zodSchema === inputReferenceSchema()) Object.assign(jsonSchema, INPUT_REFERENCE_FORMS);
   },
 } as const;
 
 /** Response schemas, by component name (output shapes). */
 function responseSchemas(): Record<string, ZodType> {
   return {
-    Video: videoResourceSchema,
-    VideoList: videoListSchema,
-    DeletedVideo: deletedVideoSchema,
-    Error: errorEnvelopeSchema,
-    Health: healthSchema,
-    Upload: uploadResourceSchema,
+    Video: videoResourceSchema(),
+    VideoList: videoListSchema(),
+    DeletedVideo: deletedVideoSchema(),
+    Error: errorEnvelopeSchema(),
+    Health: healthSchema(),
+    Upload: uploadResourceSchema(),
     Usage: usageResourceSchema,
     UserLimits: limitsResourceSchema,
     AuditList: auditListSchema,
@@ -100,11 +100,11 @@ function responseSchemas(): Record<string, ZodType> {
 function requestSchemas(allowedModels: readonly string[]): Record<string, ZodType> {
   return {
     CreateVideoRequest: createVideoBodySchema({ allowedModels }),
-    RemixVideoRequest: remixVideoBodySchema,
-    EditVideoRequest: editVideoBodySchema,
-    ExtendVideoRequest: extendVideoBodySchema,
-    CancelVideoRequest: cancelVideoBodySchema,
-    CreateUploadRequest: createUploadBodySchema,
+    RemixVideoRequest: remixVideoBodySchema(),
+    EditVideoRequest: editVideoBodySchema(),
+    ExtendVideoRequest: extendVideoBodySchema(),
+    CancelVideoRequest: cancelVideoBodySchema(),
+    CreateUploadRequest: createUploadBodySchema(),
     UserLimitsUpdate: limitsUpdateSchema,
     CreateWebhookEndpointRequest: createWebhookEndpointBodySchema,
     RotateWebhookSecretRequest: rotateWebhookSecretBodySchema,

@@ -75,7 +75,7 @@ export function videoPaths(): Json {
         operationId: 'listVideos',
         summary:
           'The caller’s videos, newest first; pass a page’s last_id (as the openai SDK does) or next_cursor as after',
-        parameters: queryParameters(listVideosQuerySchema),
+        parameters: queryParameters(listVideosQuerySchema()),
         responses: {
           200: { description: 'A page of videos', content: jsonContent(ref('VideoList')) },
           400: ERRORS[400],
@@ -121,7 +121,7 @@ export function videoPaths(): Json {
       get: {
         operationId: 'getVideoContent',
         summary: 'Download a completed video or one of its previews',
-        parameters: [VIDEO_ID, ...queryParameters(contentQuerySchema)],
+        parameters: [VIDEO_ID, ...queryParameters(contentQuerySchema())],
         responses: {
           302: {
             description: 'Redirect to a presigned URL that expires in at most 15 minutes',

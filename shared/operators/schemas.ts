@@ -30,7 +30,7 @@ export const adminVideosQuerySchema = z
 export type AdminVideosQuery = z.output<typeof adminVideosQuerySchema>;
 
 /** A video as operators see it: the user's resource plus whose it is. */
-export const adminVideoResourceSchema = z.extend(videoResourceSchema, {
+export const adminVideoResourceSchema = z.extend(videoResourceSchema(), {
   user_id: z.string().check(z.describe('Whose video it is')),
 });
 export type AdminVideoResource = z.output<typeof adminVideoResourceSchema>;

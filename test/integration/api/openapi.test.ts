@@ -68,8 +68,8 @@ describe('GET /v1/openapi.json', () => {
     });
 
     expect(schemas.CreateVideoRequest).toEqual(withoutDialect(create as Record<string, unknown>));
-    expect(schemas.RemixVideoRequest).toEqual(withoutDialect(z.toJSONSchema(remixVideoBodySchema, { io: 'input' })));
-    expect(schemas.Video).toEqual(withoutDialect(z.toJSONSchema(videoResourceSchema, { io: 'output' })));
+    expect(schemas.RemixVideoRequest).toEqual(withoutDialect(z.toJSONSchema(remixVideoBodySchema(), { io: 'input' })));
+    expect(schemas.Video).toEqual(withoutDialect(z.toJSONSchema(videoResourceSchema(), { io: 'output' })));
     expect(schemas.CreateVideoRequest).toMatchObject({ required: ['prompt'], additionalProperties: false });
     expect(schemas.VideoList.properties.data.items).toEqual({ $ref: '#/components/schemas/Video' });
   });

@@ -43,8 +43,8 @@ describe('AWS-side cost', () => {
   });
 
   it('returns the defaults without AWS_UNIT_PRICES and rejects a malformed table', () => {
-    expect(awsPricesEnvSchema.parse({}).AWS_UNIT_PRICES).toEqual(DEFAULT_AWS_UNIT_PRICES);
-    expect(awsPricesEnvSchema.safeParse({ AWS_UNIT_PRICES: '{"version":1}' }).success).toBe(false);
+    expect(awsPricesEnvSchema().parse({}).AWS_UNIT_PRICES).toEqual(DEFAULT_AWS_UNIT_PRICES);
+    expect(awsPricesEnvSchema().safeParse({ AWS_UNIT_PRICES: '{"version":1}' }).success).toBe(false);
   });
 
   it('records duration × memory after a task succeeds or fails and never fails the task itself', async () => {

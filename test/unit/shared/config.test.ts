@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { modelsEnvSchema, parseEnv, providerEnvSchema, tableEnvSchema } from '../../../shared/config';
 
-const providerTaskEnv = z.object({ ...tableEnvSchema.shape, ...providerEnvSchema.shape });
+const providerTaskEnv = z.object({ ...tableEnvSchema().shape, ...providerEnvSchema().shape });
 
 describe('config', () => {
   it('returns the parsed env with defaults when every variable is set', () => {
@@ -41,8 +41,8 @@ describe('config', () => {
 
   it('returns the model allowlist from ALLOWED_MODELS, defaulting to both models', () => {
     // Act
-    const given = parseEnv(modelsEnvSchema, { ALLOWED_MODELS: ' sora-2 , ' });
-    const defaults = parseEnv(modelsEnvSchema, {});
+    const given = parseEnv(modelsEnvSchema(), { ALLOWED_MODELS: ' sora-2 , ' });
+    const defaults = parseEnv(modelsEnvSchema(), {});
 
     // Assess
     expect(given.ALLOWED_MODELS).toEqual(['sora-2']);

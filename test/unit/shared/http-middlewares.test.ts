@@ -37,7 +37,7 @@ function aHandler(run: (event: ApiEvent, context: ApiContext) => Promise<ApiResu
 }
 
 function envelopeOf(result: ApiResult) {
-  return errorEnvelopeSchema.parse(JSON.parse(String(result.body)));
+  return errorEnvelopeSchema().parse(JSON.parse(String(result.body)));
 }
 
 describe('api-middlewares (request id, JSON body)', () => {

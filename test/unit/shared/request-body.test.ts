@@ -52,7 +52,7 @@ function echo(options: { multipart?: boolean; maxFileBytes?: number } = { multip
 
 const run = (handler: ReturnType<typeof echo>, event: ApiEvent) => handler(event, context as ApiContext);
 const bodyOf = (result: ApiResult) => JSON.parse(String(result.body));
-const errorOf = (result: ApiResult) => errorEnvelopeSchema.parse(JSON.parse(String(result.body))).error;
+const errorOf = (result: ApiResult) => errorEnvelopeSchema().parse(JSON.parse(String(result.body))).error;
 
 describe('request-body (JSON and multipart/form-data)', () => {
   it('returns the fields as the JSON body would be, bracketed names folded, when the SDK sends a form', async () => {

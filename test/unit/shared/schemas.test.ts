@@ -97,8 +97,8 @@ describe('schemas', () => {
 
   it('returns limit 20 by default and coerces the query string', () => {
     // Act
-    const defaults = parseRequest(listVideosQuerySchema, {});
-    const given = parseRequest(listVideosQuerySchema, { limit: '100', status: 'completed', after: 'abc' });
+    const defaults = parseRequest(listVideosQuerySchema(), {});
+    const given = parseRequest(listVideosQuerySchema(), { limit: '100', status: 'completed', after: 'abc' });
 
     // Assess
     expect(defaults).toEqual({ limit: 20 });
@@ -107,7 +107,7 @@ describe('schemas', () => {
 
   it.each([['0'], ['101'], ['1.5'], ['many']])('rejects limit %s naming limit', (limit) => {
     // Act
-    const error = validationErrorOf(() => parseRequest(listVideosQuerySchema, { limit }));
+    const error = validationErrorOf(() => parseRequest(listVideosQuerySchema(), { limit }));
 
     // Assess
     expect(error).toMatchObject({ param: 'limit', code: 'invalid_parameter' });
@@ -115,8 +115,8 @@ describe('schemas', () => {
 
   it('returns variant video by default and rejects an unknown variant', () => {
     // Act
-    const parsed = parseRequest(contentQuerySchema, {});
-    const error = validationErrorOf(() => parseRequest(contentQuerySchema, { variant: 'poster' }));
+    const parsed = parseRequest(contentQuerySchema(), {});
+    const error = validationErrorOf(() => parseRequest(contentQuerySchema(), { variant: 'poster' }));
 
     // Assess
     expect(parsed).toEqual({ variant: 'video' });
