@@ -8,5 +8,5 @@ export function parseCreateWebhookEndpointRequest(
   event: { body?: unknown },
   caller: Caller,
 ): CreateWebhookEndpointInput {
-  return { caller, body: parseRequest(createWebhookEndpointBodySchema, event.body) };
+  return { caller, body: parseRequest(createWebhookEndpointBodySchema(), event.body) };
 }

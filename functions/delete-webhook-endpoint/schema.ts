@@ -8,5 +8,5 @@ export function parseDeleteWebhookEndpointRequest(
   event: { pathParameters?: Record<string, string | undefined> },
   caller: Caller,
 ): DeleteWebhookEndpointInput {
-  return { caller, endpointId: parseRequest(webhookEndpointIdPathSchema, event.pathParameters ?? {}).id };
+  return { caller, endpointId: parseRequest(webhookEndpointIdPathSchema(), event.pathParameters ?? {}).id };
 }

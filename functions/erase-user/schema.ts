@@ -20,7 +20,7 @@ export function parseEraseUserRequest(
   requireRole(caller, 'finance');
   return {
     caller,
-    userId: parseRequest(limitsPathSchema, event.pathParameters ?? {}).userId,
+    userId: parseRequest(limitsPathSchema(), event.pathParameters ?? {}).userId,
     requestId: requestIdOf(event),
   };
 }

@@ -19,6 +19,6 @@ export function parseGetAuditRequest(
   caller: Caller,
 ): GetAuditInput {
   const role = requireAnyRole(caller, ['finance', 'operators']);
-  const query = parseRequest(auditQuerySchema, event.queryStringParameters ?? {});
+  const query = parseRequest(auditQuerySchema(), event.queryStringParameters ?? {});
   return role === 'finance' ? { query } : { query, actorUserId: caller.userId };
 }

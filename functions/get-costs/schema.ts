@@ -14,5 +14,5 @@ export function parseGetCostsRequest(
   caller: Caller,
 ): GetCostsInput {
   requireRole(caller, 'finance');
-  return { query: parseRequest(costsQuerySchema, event.queryStringParameters ?? {}) };
+  return { query: parseRequest(costsQuerySchema(), event.queryStringParameters ?? {}) };
 }

@@ -13,5 +13,5 @@ export function parseGetUsageRequest(
   event: { queryStringParameters?: Record<string, string | undefined> },
   caller: Caller,
 ): GetUsageInput {
-  return { caller, query: parseRequest(usageQuerySchema, event.queryStringParameters ?? {}) };
+  return { caller, query: parseRequest(usageQuerySchema(), event.queryStringParameters ?? {}) };
 }

@@ -14,5 +14,5 @@ export function parseGetUserLimitsRequest(
   caller: Caller,
 ): GetUserLimitsInput {
   requireRole(caller, 'finance');
-  return { userId: parseRequest(limitsPathSchema, event.pathParameters ?? {}).userId };
+  return { userId: parseRequest(limitsPathSchema(), event.pathParameters ?? {}).userId };
 }

@@ -8,5 +8,5 @@ export function parseGetWebhookEndpointRequest(
   event: { pathParameters?: Record<string, string | undefined> },
   caller: Caller,
 ): GetWebhookEndpointInput {
-  return { caller, endpointId: parseRequest(webhookEndpointIdPathSchema, event.pathParameters ?? {}).id };
+  return { caller, endpointId: parseRequest(webhookEndpointIdPathSchema(), event.pathParameters ?? {}).id };
 }

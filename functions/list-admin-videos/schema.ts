@@ -10,5 +10,5 @@ export function parseListAdminVideosRequest(
   caller: Caller,
 ): ListAdminVideosInput {
   requireRole(caller, 'operators');
-  return { query: parseRequest(adminVideosQuerySchema, event.queryStringParameters ?? {}) };
+  return { query: parseRequest(adminVideosQuerySchema(), event.queryStringParameters ?? {}) };
 }

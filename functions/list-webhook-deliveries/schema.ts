@@ -13,7 +13,7 @@ export function parseListWebhookDeliveriesRequest(
 ): ListWebhookDeliveriesInput {
   return {
     caller,
-    endpointId: parseRequest(webhookEndpointIdPathSchema, event.pathParameters ?? {}).id,
-    query: parseRequest(webhookListQuerySchema, event.queryStringParameters ?? {}),
+    endpointId: parseRequest(webhookEndpointIdPathSchema(), event.pathParameters ?? {}).id,
+    query: parseRequest(webhookListQuerySchema(), event.queryStringParameters ?? {}),
   };
 }

@@ -8,5 +8,5 @@ export function parseListWebhookEndpointsRequest(
   event: { queryStringParameters?: Record<string, string | undefined> },
   caller: Caller,
 ): ListWebhookEndpointsInput {
-  return { caller, query: parseRequest(webhookListQuerySchema, event.queryStringParameters ?? {}) };
+  return { caller, query: parseRequest(webhookListQuerySchema(), event.queryStringParameters ?? {}) };
 }

@@ -21,8 +21,8 @@ export function parsePutUserLimitsRequest(
   requireRole(caller, 'finance');
   return {
     caller,
-    userId: parseRequest(limitsPathSchema, event.pathParameters ?? {}).userId,
-    body: parseRequest(limitsUpdateSchema, event.body),
+    userId: parseRequest(limitsPathSchema(), event.pathParameters ?? {}).userId,
+    body: parseRequest(limitsUpdateSchema(), event.body),
     requestId: requestIdOf(event),
   };
 }

@@ -9,6 +9,6 @@ export function parseRotateWebhookSecretRequest(
   event: { pathParameters?: Record<string, string | undefined>; body?: unknown },
   caller: Caller,
 ): RotateWebhookSecretInput {
-  parseRequest(z.optional(rotateWebhookSecretBodySchema), event.body);
-  return { caller, endpointId: parseRequest(webhookEndpointIdPathSchema, event.pathParameters ?? {}).id };
+  parseRequest(z.optional(rotateWebhookSecretBodySchema()), event.body);
+  return { caller, endpointId: parseRequest(webhookEndpointIdPathSchema(), event.pathParameters ?? {}).id };
 }

@@ -82,17 +82,17 @@ function responseSchemas(): Record<string, ZodType> {
     Error: errorEnvelopeSchema(),
     Health: healthSchema(),
     Upload: uploadResourceSchema(),
-    Usage: usageResourceSchema,
-    UserLimits: limitsResourceSchema,
-    AuditList: auditListSchema,
-    UserErasure: userErasureResourceSchema,
-    AdminVideoList: adminVideoListSchema,
-    VideoExecution: videoExecutionSchema,
-    VideoRedrive: videoRedriveSchema,
-    WebhookEndpoint: webhookEndpointResourceSchema,
-    WebhookEndpointList: webhookEndpointListSchema,
-    DeletedWebhookEndpoint: deletedWebhookEndpointSchema,
-    WebhookDeliveryList: webhookDeliveryListSchema,
+    Usage: usageResourceSchema(),
+    UserLimits: limitsResourceSchema(),
+    AuditList: auditListSchema(),
+    UserErasure: userErasureResourceSchema(),
+    AdminVideoList: adminVideoListSchema(),
+    VideoExecution: videoExecutionSchema(),
+    VideoRedrive: videoRedriveSchema(),
+    WebhookEndpoint: webhookEndpointResourceSchema(),
+    WebhookEndpointList: webhookEndpointListSchema(),
+    DeletedWebhookEndpoint: deletedWebhookEndpointSchema(),
+    WebhookDeliveryList: webhookDeliveryListSchema(),
   };
 }
 
@@ -105,9 +105,9 @@ function requestSchemas(allowedModels: readonly string[]): Record<string, ZodTyp
     ExtendVideoRequest: extendVideoBodySchema(),
     CancelVideoRequest: cancelVideoBodySchema(),
     CreateUploadRequest: createUploadBodySchema(),
-    UserLimitsUpdate: limitsUpdateSchema,
-    CreateWebhookEndpointRequest: createWebhookEndpointBodySchema,
-    RotateWebhookSecretRequest: rotateWebhookSecretBodySchema,
+    UserLimitsUpdate: limitsUpdateSchema(),
+    CreateWebhookEndpointRequest: createWebhookEndpointBodySchema(),
+    RotateWebhookSecretRequest: rotateWebhookSecretBodySchema(),
   };
 }
 

@@ -24,7 +24,7 @@ export function moneyPaths(): Json {
       get: {
         operationId: 'getUsage',
         summary: 'The caller’s usage, reservations and limits in a month',
-        parameters: queryParameters(usageQuerySchema),
+        parameters: queryParameters(usageQuerySchema()),
         responses: {
           200: { description: 'Usage', content: jsonContent(ref('Usage')) },
           400: ERRORS[400],
@@ -37,7 +37,7 @@ export function moneyPaths(): Json {
       get: {
         operationId: 'getCosts',
         summary: 'Costs per user in a month, or one user’s ledger; JSON or CSV (role finance)',
-        parameters: queryParameters(costsQuerySchema),
+        parameters: queryParameters(costsQuerySchema()),
         responses: {
           200: {
             description: 'The cost report',
@@ -105,7 +105,7 @@ export function moneyPaths(): Json {
           'With user_id: the records about that user (every month, or only month). Without: every user’s records ' +
           'of month (default the current UTC month). Finance reads every record; an operator only the records of ' +
           'their own actions. Pass next_cursor back as after for the next page.',
-        parameters: queryParameters(auditQuerySchema),
+        parameters: queryParameters(auditQuerySchema()),
         responses: {
           200: { description: 'A page of audit records', content: jsonContent(ref('AuditList')) },
           400: ERRORS[400],

@@ -13,7 +13,7 @@ export function operatorPaths(): Json {
         description:
           'Give status (every user’s videos now in it), user_id, or both; neither is 400 missing_parameter. Pass ' +
           'next_cursor back as after for the next page.',
-        parameters: queryParameters(adminVideosQuerySchema),
+        parameters: queryParameters(adminVideosQuerySchema()),
         responses: {
           200: { description: 'A page of videos, each with its user_id', content: jsonContent(ref('AdminVideoList')) },
           400: ERRORS[400],

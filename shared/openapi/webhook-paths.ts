@@ -39,7 +39,7 @@ export function webhookPaths(): Json {
       get: {
         operationId: 'listWebhookEndpoints',
         summary: 'The caller’s webhook endpoints, oldest first; pass next_cursor back as after',
-        parameters: queryParameters(webhookListQuerySchema),
+        parameters: queryParameters(webhookListQuerySchema()),
         responses: {
           200: { description: 'A page of endpoints (no secrets)', content: jsonContent(ref('WebhookEndpointList')) },
           400: ERRORS[400],
@@ -99,7 +99,7 @@ export function webhookPaths(): Json {
         operationId: 'listWebhookDeliveries',
         summary:
           'The endpoint’s delivery log, newest first: status, attempts, last response code, timing, next attempt',
-        parameters: [ENDPOINT_ID, ...queryParameters(webhookListQuerySchema)],
+        parameters: [ENDPOINT_ID, ...queryParameters(webhookListQuerySchema())],
         responses: {
           200: { description: 'A page of deliveries (never a body)', content: jsonContent(ref('WebhookDeliveryList')) },
           400: ERRORS[400],

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { lazy } from '../lazy';
 import { userIdSchema } from '../money/schemas';
 import { VIDEO_STATUSES, videoResourceSchema } from '../schemas';
 
@@ -10,94 +11,108 @@ import { VIDEO_STATUSES, videoResourceSchema } from '../schemas';
 const limitMessage = { error: 'limit must be an integer from 1 to 100' };
 
 /** The query of `GET /v1/admin/videos` (status, user_id or both). */
-export const adminVideosQuerySchema = z
-  .object({
-    status: z
-      .optional(z.enum(VIDEO_STATUSES, { error: `status must be one of ${VIDEO_STATUSES.join(', ')}` }))
-      .check(z.describe('Only videos in this status, across users (give status, user_id or both)')),
-    user_id: z.optional(userIdSchema).check(z.describe('Only this user’s videos')),
-    limit: z
-      ._default(
-        z.coerce.number(limitMessage).check(z.int(limitMessage), z.gte(1, limitMessage), z.lte(100, limitMessage)),
-        20,
-      )
-      .check(z.describe('Page size, 1 to 100')),
-    after: z
-      .optional(z.string().check(z.minLength(1), z.maxLength(2048)))
-      .check(z.describe('The next_cursor of the previous page')),
-  })
-  .check(z.describe('Videos of every user by status, or one user’s, newest first (role operators)'));
-export type AdminVideosQuery = z.output<typeof adminVideosQuerySchema>;
+export const adminVideosQuerySchema = lazy(() =>
+  z
+    .object({
+      status: z
+        .optional(z.enum(VIDEO_STATUSES, { error: `status must be one of ${VIDEO_STATUSES.join(', ')}` }))
+        .check(z.describe('Only videos in this status, across users (give status, user_id or both)')),
+      user_id: z.optional(userIdSchema()).check(z.describe('Only this user’s videos')),
+      limit: z
+        ._default(
+          z.coerce.number(limitMessage).check(z.int(limitMessage), z.gte(1, limitMessage), z.lte(100, limitMessage)),
+          20,
+        )
+        .check(z.describe('Page size, 1 to 100')),
+      after: z
+        .optional(z.string().check(z.minLength(1), z.maxLength(2048)))
+        .check(z.describe('The next_cursor of the previous page')),
+    })
+    .check(z.describe('Videos of every user by status, or one user’s, newest first (role operators)')),
+);
+export type AdminVideosQuery = z.output<ReturnType<typeof adminVideosQuerySchema>>;
 
 /** A video as operators see it: the user's resource plus whose it is. */
-export const adminVideoResourceSchema = z.extend(videoResourceSchema(), {
-  user_id: z.string().check(z.describe('Whose video it is')),
-});
-export type AdminVideoResource = z.output<typeof adminVideoResourceSchema>;
+export const adminVideoResourceSchema = lazy(() =>
+  z.extend(videoResourceSchema(), {
+    user_id: z.string().check(z.describe('Whose video it is')),
+  }),
+);
+export type AdminVideoResource = z.output<ReturnType<typeof adminVideoResourceSchema>>;
 
 /** `GET /v1/admin/videos`. */
-export const adminVideoListSchema = z.object({
-  object: z.literal('list'),
-  data: z.array(adminVideoResourceSchema),
-  first_id: z.nullable(z.string()),
-  last_id: z.nullable(z.string()),
-  has_more: z.boolean(),
-  next_cursor: z.nullable(z.string()),
-});
-export type AdminVideoList = z.output<typeof adminVideoListSchema>;
+export const adminVideoListSchema = lazy(() =>
+  z.object({
+    object: z.literal('list'),
+    data: z.array(adminVideoResourceSchema()),
+    first_id: z.nullable(z.string()),
+    last_id: z.nullable(z.string()),
+    has_more: z.boolean(),
+    next_cursor: z.nullable(z.string()),
+  }),
+);
+export type AdminVideoList = z.output<ReturnType<typeof adminVideoListSchema>>;
 
 const EXECUTION_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE'] as const;
 
-const failureSchema = z.nullable(
-  z.object({
-    error: z.string(),
-    cause: z.string().check(z.describe('Step Functions’ Cause, cut at 4,000 characters')),
-  }),
+const failureSchema = lazy(() =>
+  z.nullable(
+    z.object({
+      error: z.string(),
+      cause: z.string().check(z.describe('Step Functions’ Cause, cut at 4,000 characters')),
+    }),
+  ),
 );
 
 /** One state visit of an execution's timeline. */
-export const executionStateSchema = z.object({
-  name: z.string().check(z.describe('The state’s name, e.g. PollGenerationJob')),
-  type: z.string().check(z.describe('Task, Wait, Choice, Fail, Succeed, ...')),
-  started_at: z.number().check(z.int(), z.describe('Unix seconds')),
-  ended_at: z.nullable(z.number().check(z.int())).check(z.describe('Unix seconds; null while the state runs')),
-  offset_ms: z.number().check(z.int(), z.describe('Milliseconds from the execution’s start to this state’s')),
-  duration_ms: z.nullable(z.number().check(z.int())).check(z.describe('Null while the state runs')),
-  attempts: z.number().check(z.int(), z.describe('Task attempts (0 for states that run no task)')),
-  retries: z.number().check(z.int(), z.describe('Attempts its Retry made after the first')),
-  outcome: z.enum(['running', 'succeeded', 'failed', 'stopped']),
-  error: failureSchema.check(z.describe('The last error the state saw (a retried or caught one included)')),
-});
+export const executionStateSchema = lazy(() =>
+  z.object({
+    name: z.string().check(z.describe('The state’s name, e.g. PollGenerationJob')),
+    type: z.string().check(z.describe('Task, Wait, Choice, Fail, Succeed, ...')),
+    started_at: z.number().check(z.int(), z.describe('Unix seconds')),
+    ended_at: z.nullable(z.number().check(z.int())).check(z.describe('Unix seconds; null while the state runs')),
+    offset_ms: z.number().check(z.int(), z.describe('Milliseconds from the execution’s start to this state’s')),
+    duration_ms: z.nullable(z.number().check(z.int())).check(z.describe('Null while the state runs')),
+    attempts: z.number().check(z.int(), z.describe('Task attempts (0 for states that run no task)')),
+    retries: z.number().check(z.int(), z.describe('Attempts its Retry made after the first')),
+    outcome: z.enum(['running', 'succeeded', 'failed', 'stopped']),
+    error: failureSchema().check(z.describe('The last error the state saw (a retried or caught one included)')),
+  }),
+);
 
 /** `GET /v1/admin/videos/{id}/execution`. */
-export const videoExecutionSchema = z
-  .object({
-    object: z.literal('video.execution'),
-    video_id: z.string(),
-    user_id: z.string(),
-    execution_arn: z.string(),
-    status: z.enum(EXECUTION_STATUSES),
-    started_at: z.number().check(z.int()),
-    stopped_at: z.nullable(z.number().check(z.int())),
-    error: failureSchema,
-    redrive_count: z.number().check(z.int()),
-    redriven_at: z.nullable(z.number().check(z.int())),
-    states: z.array(executionStateSchema).check(z.describe('Every state visit in the order entered')),
-  })
-  .check(z.describe('A video’s execution as a timeline (from Step Functions’ history)'));
-export type VideoExecution = z.output<typeof videoExecutionSchema>;
+export const videoExecutionSchema = lazy(() =>
+  z
+    .object({
+      object: z.literal('video.execution'),
+      video_id: z.string(),
+      user_id: z.string(),
+      execution_arn: z.string(),
+      status: z.enum(EXECUTION_STATUSES),
+      started_at: z.number().check(z.int()),
+      stopped_at: z.nullable(z.number().check(z.int())),
+      error: failureSchema(),
+      redrive_count: z.number().check(z.int()),
+      redriven_at: z.nullable(z.number().check(z.int())),
+      states: z.array(executionStateSchema()).check(z.describe('Every state visit in the order entered')),
+    })
+    .check(z.describe('A video’s execution as a timeline (from Step Functions’ history)')),
+);
+export type VideoExecution = z.output<ReturnType<typeof videoExecutionSchema>>;
 
 /** `POST /v1/admin/videos/{id}/redrive`. */
-export const videoRedriveSchema = z
-  .object({
-    object: z.literal('video.redrive'),
-    video_id: z.string(),
-    execution_arn: z.string(),
-    status: z.literal('RUNNING'),
-    redrive_count: z.number().check(z.int()),
-    redriven_at: z.number().check(z.int()),
-    restarted_state: z.string().check(z.describe('The state the execution continues from')),
-    audit_id: z.string().check(z.describe('The audit record of this redrive')),
-  })
-  .check(z.describe('A redriven execution'));
-export type VideoRedrive = z.output<typeof videoRedriveSchema>;
+export const videoRedriveSchema = lazy(() =>
+  z
+    .object({
+      object: z.literal('video.redrive'),
+      video_id: z.string(),
+      execution_arn: z.string(),
+      status: z.literal('RUNNING'),
+      redrive_count: z.number().check(z.int()),
+      redriven_at: z.number().check(z.int()),
+      restarted_state: z.string().check(z.describe('The state the execution continues from')),
+      audit_id: z.string().check(z.describe('The audit record of this redrive')),
+    })
+    .check(z.describe('A redriven execution')),
+);
+export type VideoRedrive = z.output<ReturnType<typeof videoRedriveSchema>>;
