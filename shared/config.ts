@@ -4,7 +4,8 @@ import './zod-messages';
 
 /*
  * Environment schemas, one piece per concern; each function's env.ts composes the pieces it needs and parses
- * them once at cold start. infra/ imports the exported *Env types (types only) and `satisfies` them.
+ * them once at cold start. infra/ imports the exported *Env types (types only) and `satisfies` them. Each piece is
+ * a getter built on its first call (shared/lazy.ts), so a function builds only the pieces its env.ts composes.
  */
 
 const nonEmpty = (name: string) =>

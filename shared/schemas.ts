@@ -8,6 +8,7 @@ import './zod-messages';
 /*
  * The API's request and response schemas. Plain zod objects with descriptions: the same schemas validate
  * requests, type the responses, and generate GET /v1/openapi.json through z.toJSONSchema (shared/openapi/).
+ * Each is a getter built on its first call (shared/lazy.ts): a function builds only the schemas it uses.
  */
 
 export const VIDEO_MODELS = ['sora-2', 'sora-2-pro'] as const;
