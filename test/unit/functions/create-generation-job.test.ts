@@ -55,6 +55,17 @@ function setup(videoOverrides: Parameters<typeof aVideo>[0] = {}, stored: Record
   return { videos, provider, metrics, handedOver, deps, gate };
 }
 
+/** A clock that moves `ms` while recordCreateAttempt runs: a slow table write between the gate's grant and the create. */
+function slowAttemptRecording(videos: InMemoryVideoRepository, deps: CreateGenerationJobDeps, ms: number): void {
+  let now = Date.parse('2025-11-21T04:40:00Z');
+  deps.clock = () => new Date(now);
+  const record = videos.recordCreateAttempt.bind(videos);
+  videos.recordCreateAttempt = async (videoId, at) => {
+    now += ms;
+    return record(videoId, at);
+  };
+}
+
 describe('create-generation-job', () => {
   it('sends the stored reference image of a video made from one as the provider create’s input_reference', async () => {
     // Prepare
@@ -545,15 +556,9 @@ describe('create-generation-job', () => {
     });
 
     it('takes its tokens again when recording the attempt took longer than STALE_GRANT_MS, so the create leaves with a fresh grant', async () => {
-      // Prepare: the table write takes 1.2 s (a clock that moves while recordCreateAttempt runs).
+      // Prepare: the table write takes 1.2 s.
       const { provider, videos, deps, gate } = setup();
-      let now = Date.parse('2025-11-21T04:40:00Z');
-      deps.clock = () => new Date(now);
-      const record = videos.recordCreateAttempt.bind(videos);
-      videos.recordCreateAttempt = async (videoId, at) => {
-        now += 1200;
-        return record(videoId, at);
-      };
+      slowAttemptRecording(videos, deps, 1200);
       gate.tokens = 2;
 
       // Act
@@ -568,13 +573,7 @@ describe('create-generation-job', () => {
 
     it('waits with its attempt recorded when a stale grant cannot be taken again', async () => {
       const { provider, videos, deps, gate } = setup();
-      let now = Date.parse('2025-11-21T04:40:00Z');
-      deps.clock = () => new Date(now);
-      const record = videos.recordCreateAttempt.bind(videos);
-      videos.recordCreateAttempt = async (videoId, at) => {
-        now += 1200;
-        return record(videoId, at);
-      };
+      slowAttemptRecording(videos, deps, 1200);
       gate.tokens = 1;
 
       const waiting = await createGenerationJob(input, deps);
