@@ -1,4 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '../aws/condition-failure';
 import { type AuditRecord, auditItem } from '../money/audit';
 import { reconcileItem, userErasureWorkItem } from '../money/reconciliation';
 import type { UserErasureResource } from '../money/schemas';
@@ -95,10 +96,6 @@ function fromItem(item: Record<string, unknown>): UserErasure {
     videosCancelled: Number(item.videosCancelled ?? 0),
     objectsDeleted: Number(item.objectsDeleted ?? 0),
   };
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 
 /** The DynamoDB erasures (main table). */

@@ -1,4 +1,5 @@
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '../aws/condition-failure';
 import type { AppLogger } from '../powertools';
 import type { VideoProvider } from '../provider/provider-client';
 import type { ProviderGate } from '../provider-gate/provider-gate';
@@ -82,10 +83,6 @@ export async function readWaitingProgress(video: VideoRecord, deps: ProgressRead
 }
 
 const READABLE = { ':queued': 'queued', ':in_progress': 'in_progress' };
-
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
-}
 
 /** {@link ProgressReadStore} on the video items of the table. */
 export class DynamoProgressReadStore implements ProgressReadStore {

@@ -1,4 +1,5 @@
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '../aws/condition-failure';
 import type { VideoStatus } from '../schemas';
 import { providerJobKey, videoKey } from '../table-keys';
 import type { VideoContent, VideoRecord } from '../video';
@@ -72,10 +73,6 @@ export interface VideoStatusIndex {
 
 const NOT_TERMINAL = 'attribute_exists(pk) AND NOT (#status IN (:completed, :failed, :cancelled))';
 const TERMINAL_VALUES = { ':completed': 'completed', ':failed': 'failed', ':cancelled': 'cancelled' };
-
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
-}
 
 /**
  * The DynamoDB implementation (one table: keys pk/sk, index gsi1 for a user's videos): the reads (video-reads.ts)
