@@ -97,17 +97,17 @@ export async function pollGenerationJob(input: PollGenerationJobInput, deps: Pol
     const { progress: _, ...carried } = track;
     return { polls, waitSeconds, ...carried };
   };
-  const completed = async (times: { createdAt?: number; completedAt: number | null }) => {
+  const completed = async (times: { createdAt: number | null; completedAt: number | null }) => {
     await deps.gate.releaseSlot(input.videoId);
+    const now = unixSeconds(deps.clock());
     if (times.completedAt !== null) {
-      if (times.createdAt !== undefined) {
+      if (times.createdAt !== null) {
         deps.metrics.addMetric('GenerationSeconds', 'Seconds', Math.max(0, times.completedAt - times.createdAt));
       }
       // How long a finished job waited for us to notice: the poll policy's waits, or polls failing meanwhile.
-      const now = unixSeconds(deps.clock());
       deps.metrics.addMetric('CompletionDetectionLagSeconds', 'Seconds', Math.max(0, now - times.completedAt));
     }
-    await mirror(input.videoId, { status: 'in_progress', progress: 100, now: unixSeconds(deps.clock()) }, deps);
+    await mirror(input.videoId, { status: 'in_progress', progress: 100, now }, deps);
     deps.logger.info('Provider job completed', { providerVideoId: job.providerVideoId, polls });
     return { ...untracked, status: 'completed' as const, progress: 100, ...next({ progress: 100 }) };
   };
@@ -115,10 +115,7 @@ export async function pollGenerationJob(input: PollGenerationJobInput, deps: Pol
   // and found it completed moments ago. That read is the confirmation; reading again would spend a second request of
   // the provider's minute on the same answer, so this visit does only a completed poll's bookkeeping.
   if (job.resumedBy === 'webhook' && job.status === 'completed') {
-    return completed({
-      ...(job.createdAt === undefined || job.createdAt === null ? {} : { createdAt: job.createdAt }),
-      completedAt: job.completedAt ?? null,
-    });
+    return completed({ createdAt: job.createdAt ?? null, completedAt: job.completedAt ?? null });
   }
   deps.metrics.addMetric('Polls', 'Count', 1);
   await deps.gate.renewSlot(input.videoId);

@@ -115,7 +115,30 @@ export async function resumeWaitingExecution(
 ): Promise<ResumeOutcome> {
   const stored = await deps.store.peekTaskToken(providerVideoId);
   if (stored === undefined) return 'no_token';
-  let job: ProviderVideo | undefined;
+  const settlement = await settlementOf(providerVideoId, deps);
+  if (settlement === undefined) return 'not_finished';
+  const token = await deps.store.takeTaskToken(providerVideoId, stored.taskToken);
+  if (token === undefined) return 'taken';
+  try {
+    return (await settlement.send(token.taskToken, deps.callbacks)) === 'late' ? 'late' : settlement.outcome;
+  } catch (error) {
+    await deps.store.storeTaskToken(providerVideoId, token);
+    throw error;
+  }
+}
+
+/** What the waiting task is sent, and the outcome once it got it. */
+interface Settlement {
+  outcome: 'completed' | 'failed' | 'woken';
+  send: (taskToken: string, callbacks: TaskCallbacks) => Promise<'sent' | 'late'>;
+}
+
+/** The settlement the provider's job calls for; undefined when the job has not finished. */
+async function settlementOf(
+  providerVideoId: string,
+  deps: Pick<ResumeExecutionDeps, 'provider'>,
+): Promise<Settlement | undefined> {
+  let job: ProviderVideo;
   try {
     job = await deps.provider.retrieve(providerVideoId);
   } catch (error) {
@@ -123,25 +146,21 @@ export async function resumeWaitingExecution(
     // finds a token or its wait times out; waking it costs nothing at the provider, and its poll reads the job,
     // waiting for a token in WaitBeforePoll as every poll does.
     if (!(error instanceof ProviderGateWaitError)) throw error;
+    return {
+      outcome: 'woken',
+      send: (taskToken, callbacks) => callbacks.succeed(taskToken, wakeOutput(providerVideoId)),
+    };
   }
-  const ended = job === undefined ? undefined : job.status === 'completed' || job.status === 'failed' ? job : null;
-  if (ended === null) return 'not_finished';
-  const token = await deps.store.takeTaskToken(providerVideoId, stored.taskToken);
-  if (token === undefined) return 'taken';
-  try {
-    const sent =
-      ended === undefined
-        ? await deps.callbacks.succeed(token.taskToken, wakeOutput(providerVideoId))
-        : ended.status === 'completed'
-          ? await deps.callbacks.succeed(token.taskToken, completedOutput(ended))
-          : await deps.callbacks.fail(token.taskToken, WEBHOOK_FAILURE_ERROR, failureCause(ended));
-    if (sent === 'late') return 'late';
-    if (ended === undefined) return 'woken';
-    return ended.status === 'completed' ? 'completed' : 'failed';
-  } catch (error) {
-    await deps.store.storeTaskToken(providerVideoId, token);
-    throw error;
+  if (job.status === 'completed') {
+    return { outcome: 'completed', send: (taskToken, callbacks) => callbacks.succeed(taskToken, completedOutput(job)) };
   }
+  if (job.status === 'failed') {
+    return {
+      outcome: 'failed',
+      send: (taskToken, callbacks) => callbacks.fail(taskToken, WEBHOOK_FAILURE_ERROR, failureCause(job)),
+    };
+  }
+  return undefined;
 }
 
 function completedOutput(job: ProviderVideo): WebhookTaskOutput {
