@@ -1,4 +1,5 @@
 import { loadavg } from 'node:os';
+import { GATE_MARGIN_SECONDS, MIN_REQUESTS_PER_JOB } from '../shared/provider-gate/policy';
 import { runAdmission } from '../test/helpers/admission-run';
 import { emulator } from '../test/helpers/api';
 import { startLocalStackProcess } from '../test/helpers/local-stack';
@@ -21,10 +22,6 @@ const scale = Number(process.argv[4] ?? 0.5);
 const MAX_RUNNING = 10;
 const RPM = 60;
 const JOB_MS = Number(process.env.BENCH_JOB_MS ?? 4000);
-/** The gate counts its tokens over the provider's minute plus this margin (shared/provider-gate), in real seconds. */
-const GATE_MARGIN_SECONDS = 1;
-/** The fewest provider requests a video can take: its create, one read that finds it done (a poll, or the webhook receiver's), three downloads. */
-const MIN_REQUESTS_PER_VIDEO = 5;
 
 const loadBefore = loadavg()[0]!;
 console.log(
@@ -57,7 +54,7 @@ try {
   const minutes = result.elapsedMs / 60_000 / scale;
   const requests = Object.values(result.requests).reduce((sum, n) => sum + n, 0);
   const perVideo = requests / videos;
-  const rpmBound = RPM / MIN_REQUESTS_PER_VIDEO;
+  const rpmBound = RPM / MIN_REQUESTS_PER_JOB;
   // A slot is held from the create until the poll that sees the job end: at least the job's time.
   const slotBound = MAX_RUNNING / (JOB_MS / 60_000);
   const binding = rpmBound <= slotBound ? 'requests per minute' : 'running jobs';
@@ -84,7 +81,7 @@ try {
     `completed ${result.completed}/${videos}; failed by code ${JSON.stringify(result.failureCodes)}`,
     `emulator: most jobs running at once ${result.maxRunningJobs} (limit ${MAX_RUNNING}); 429s for its ${RPM} requests a minute: ${refused}; requests ${requests} (${perVideo.toFixed(2)} per video) ${JSON.stringify(result.requests)}`,
     `elapsed ${(result.elapsedMs / 60_000).toFixed(1)} min real = ${minutes.toFixed(1)} min of provider time; throughput ${throughput.toFixed(2)} videos/min`,
-    `bounds: requests ${RPM}/min ÷ ${MIN_REQUESTS_PER_VIDEO} per video = ${rpmBound.toFixed(2)} videos/min; slots ${MAX_RUNNING} ÷ ${JOB_MS / 1000} s per job = ${slotBound.toFixed(2)} videos/min; ${binding} binds`,
+    `bounds: requests ${RPM}/min ÷ ${MIN_REQUESTS_PER_JOB} per video = ${rpmBound.toFixed(2)} videos/min; slots ${MAX_RUNNING} ÷ ${JOB_MS / 1000} s per job = ${slotBound.toFixed(2)} videos/min; ${binding} binds`,
     `throughput / binding bound = ${((100 * throughput) / bound).toFixed(1)} % overall (creates to last completion; target ≥ 90 %)`,
     `steady state (first to last completion, ${steadyMinutes.toFixed(1)} min): ${steady.toFixed(2)} videos/min = ${((100 * steady) / bound).toFixed(1)} % of the binding bound`,
     `the gate hands out ${RPM} tokens per ${60 * scale} s + ${GATE_MARGIN_SECONDS} s (its margin, real time) = ${gateRpm.toFixed(1)} a provider minute: at ${perVideo.toFixed(2)} requests per video that allows ${gateBound.toFixed(2)} videos/min; throughput / that = ${((100 * throughput) / gateBound).toFixed(1)} % overall, ${((100 * steady) / gateBound).toFixed(1)} % steady; requests sent ${(requests / minutes).toFixed(1)} a minute`,

@@ -22,3 +22,9 @@ export const PROVIDER_GATE_POLICY = {
  * receiver's) and its download (3: the MP4, its thumbnail and its spritesheet).
  */
 export const MIN_REQUESTS_PER_JOB = 5;
+
+/**
+ * Real seconds the gate adds to the provider's minute when it counts request tokens: the way from a grant to the
+ * request's arrival at the provider (ProviderGateLimits.marginSeconds' default).
+ */
+export const GATE_MARGIN_SECONDS = 1;

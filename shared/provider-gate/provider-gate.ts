@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { providerGateSlotsKey, providerGateTokensKey, type TableKey } from '../table-keys';
-import { MIN_REQUESTS_PER_JOB, PROVIDER_GATE_POLICY } from './policy';
+import { GATE_MARGIN_SECONDS, MIN_REQUESTS_PER_JOB, PROVIDER_GATE_POLICY } from './policy';
 
 /*
  * The provider admission gate: what reelflow may ask of one provider account at a time, kept in DynamoDB so that
@@ -38,7 +38,7 @@ export interface ProviderGateLimits {
    * the provider (a grant made just inside the gate's minute may arrive just after the provider's). Not scaled with
    * `windowSeconds`: that time is the way from a Lambda to the provider, the same in a time-scaled test stack. Every
    * token is taken just before its request, so a second covers it. Costs margin ÷ (window + margin) of the rate:
-   * 1.6 % of a 60-second minute. @default 1
+   * 1.6 % of a 60-second minute. @default GATE_MARGIN_SECONDS (1)
    */
   marginSeconds?: number;
   /** A waiter not seen for this long no longer counts ahead of others (its ticket still does when it returns). @default 300 */
@@ -114,7 +114,7 @@ export class ProviderGate {
 
   constructor(private readonly deps: ProviderGateDeps) {
     this.limits = {
-      marginSeconds: 1,
+      marginSeconds: GATE_MARGIN_SECONDS,
       windowSeconds: 60,
       queueStaleSeconds: 300,
       minSlotWaitSeconds: 2,
