@@ -55,3 +55,27 @@ export class RecordingCallbacks implements TaskCallbacks {
     return this.answer;
   }
 }
+
+/** The task output a test expects when the job was read completed (`aProviderJob`'s createdAt). */
+export function completedTaskOutput(providerVideoId: string, completedAt: number): WebhookTaskOutput {
+  return {
+    providerVideoId,
+    status: 'completed',
+    progress: 100,
+    createdAt: 1_763_700_000,
+    completedAt,
+    resumedBy: 'webhook',
+  };
+}
+
+/** The task output a test expects when the execution was woken without a read (no gate token). */
+export function wokenTaskOutput(providerVideoId: string): WebhookTaskOutput {
+  return {
+    providerVideoId,
+    status: 'in_progress',
+    progress: 0,
+    createdAt: null,
+    completedAt: null,
+    resumedBy: 'webhook',
+  };
+}

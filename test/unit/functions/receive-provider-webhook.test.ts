@@ -13,7 +13,12 @@ import { RetryableProviderError } from '../../../shared/errors';
 import { GatedVideoProvider } from '../../../shared/provider-gate/gated-provider';
 import type { StoredTaskToken } from '../../../shared/provider-webhooks/callback-store';
 import { aProviderJob, aVideo, FakeProvider, fakeLogger, fakeMetrics, InMemoryVideoRepository } from '../fakes/fakes';
-import { InMemoryCallbackStore, RecordingCallbacks } from '../fakes/provider-callbacks';
+import {
+  completedTaskOutput,
+  InMemoryCallbackStore,
+  RecordingCallbacks,
+  wokenTaskOutput,
+} from '../fakes/provider-callbacks';
 
 // The provider secret's generated webhookSecret has no whsec_ prefix: its characters are the key (as the emulator signs).
 const SECRET = 'n0tARealSecretButShapedLikeTheGeneratedOne48chars';
@@ -93,14 +98,7 @@ describe('receiveProviderWebhook', () => {
       {
         kind: 'success',
         token: 'token-1',
-        output: {
-          providerVideoId: JOB,
-          status: 'completed',
-          progress: 100,
-          createdAt: 1_763_700_000,
-          completedAt: 1_763_700_200,
-          resumedBy: 'webhook',
-        },
+        output: completedTaskOutput(JOB, 1_763_700_200),
       },
     ]);
     expect(store.tokens.has(JOB)).toBe(false);
@@ -233,14 +231,7 @@ describe('receiveProviderWebhook', () => {
       {
         kind: 'success',
         token: 'token-1',
-        output: {
-          providerVideoId: JOB,
-          status: 'in_progress',
-          progress: 0,
-          createdAt: null,
-          completedAt: null,
-          resumedBy: 'webhook',
-        },
+        output: wokenTaskOutput(JOB),
       },
     ]);
     expect(store.tokens.has(JOB)).toBe(false);

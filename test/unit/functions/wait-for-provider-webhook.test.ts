@@ -3,7 +3,12 @@ import { waitForProviderWebhook } from '../../../functions/wait-for-provider-web
 import { ProviderGateWaitError, RetryableProviderError } from '../../../shared/errors';
 import { webhookRouter, webhookWaitSeconds } from '../../../shared/provider-webhooks/webhook-wait';
 import { aProviderJob, FakeProvider, FakeProviderGate, fakeLogger, fakeMetrics, fixedClock } from '../fakes/fakes';
-import { InMemoryCallbackStore, RecordingCallbacks } from '../fakes/provider-callbacks';
+import {
+  completedTaskOutput,
+  InMemoryCallbackStore,
+  RecordingCallbacks,
+  wokenTaskOutput,
+} from '../fakes/provider-callbacks';
 
 const JOB = 'video_job_1';
 const INPUT = { videoId: 'vid-1', userId: 'user-1', providerVideoId: JOB, taskToken: 'token-1' };
@@ -55,14 +60,7 @@ describe('waitForProviderWebhook', () => {
       {
         kind: 'success',
         token: 'token-1',
-        output: {
-          providerVideoId: JOB,
-          status: 'completed',
-          progress: 100,
-          createdAt: 1_763_700_000,
-          completedAt: 1_800_000_000,
-          resumedBy: 'webhook',
-        },
+        output: completedTaskOutput(JOB, 1_800_000_000),
       },
     ]);
     expect(store.tokens.has(JOB)).toBe(false);
@@ -91,14 +89,7 @@ describe('waitForProviderWebhook', () => {
       {
         kind: 'success',
         token: 'token-1',
-        output: {
-          providerVideoId: JOB,
-          status: 'in_progress',
-          progress: 0,
-          createdAt: null,
-          completedAt: null,
-          resumedBy: 'webhook',
-        },
+        output: wokenTaskOutput(JOB),
       },
     ]);
   });
