@@ -1,12 +1,16 @@
 import { Tracer } from '@aws-lambda-powertools/tracer';
 
 /*
- * The Powertools Tracer, for the functions that nobody waits on: the pipeline's tasks, the webhook deliveries and
- * the scheduled jobs. The API functions do not import this module: the Tracer bundles aws-xray-sdk-core (with
- * cls-hooked and semver, ~125 KiB) and loading it was the largest part of an API function's cold start over the
- * one-GetItem reference (bench/RESULTS.md, cold-start). Every function keeps Lambda's active tracing, so an API
- * call still shows in X-Ray as its Lambda segment (initialization, invocation, overhead); docs/ARCHITECTURE.md
- * lists what the API functions' traces no longer carry.
+ * The Powertools Tracer, for the functions nobody waits on that stay inside their cold-start budget with it: the
+ * pipeline's tasks but StoreVideoInS3, the webhook dispatch and delivery. The Tracer bundles aws-xray-sdk-core (with
+ * cls-hooked and semver, ~130 KiB) and sets it up at import: 15-30 ms of a cold start on this project's
+ * measurements (bench/RESULTS.md, cold-start). Left out, for that cost:
+ * - the API functions (budget 1.5x the one-GetItem reference): it was the largest part of their import time;
+ * - store-video and reconcile-provider-costs (budget 2x): they already bundle the S3 client and the `openai` SDK,
+ *   and with the Tracer they measured 2.0-2.1x.
+ * Every function keeps Lambda's active tracing, and the state machine is traced, so a task's Lambda segments are
+ * in its execution's trace either way; docs/ARCHITECTURE.md ("Tracing") lists what the untraced functions' traces
+ * do not carry. The architecture test names the functions that must not load this module.
  */
 
 /**

@@ -1,9 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { ddb, dynamodb } from '../../shared/aws/dynamodb';
+import { ddb } from '../../shared/aws/dynamodb';
 import { s3 } from '../../shared/aws/s3';
 import { sfn } from '../../shared/aws/sfn';
 import { parseEnv } from '../../shared/config';
@@ -19,7 +18,6 @@ import { GatedVideoProvider } from '../../shared/provider-gate/gated-provider';
 import { DynamoIdempotencyRecords } from '../../shared/repositories/idempotency-records';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { S3ContentRemover } from '../../shared/storage/content-remover';
-import { traceAwsClients, tracer } from '../../shared/tracing';
 import { DynamoWebhookDeliveryLog } from '../../shared/webhooks/deliveries';
 import { DynamoWebhookEndpoints } from '../../shared/webhooks/endpoints';
 import { reconcileProviderCostsEnvSchema } from './env';
@@ -28,8 +26,6 @@ import {
   type ReconcileSummary,
   reconcileProviderCosts,
 } from './reconcile-provider-costs';
-
-traceAwsClients(dynamodb, s3, sfn);
 
 const env = parseEnv(reconcileProviderCostsEnvSchema);
 
@@ -74,9 +70,11 @@ const deps: ReconcileProviderCostsDeps = {
 /** Room left at the end of the invocation for one more provider request and its writes. */
 const LAST_ITEM_MS = env.PROVIDER_TIMEOUT_MS + 5_000;
 
-/** Scheduled (EventBridge rule): looks at due provider jobs reelflow gave up on → what the run did. */
+/**
+ * Scheduled (EventBridge rule): looks at due provider jobs reelflow gave up on → what the run did. Not traced by the
+ * Powertools Tracer (shared/tracing.ts says why); each run is still a trace of Lambda's own segments.
+ */
 export const handler = middy<ScheduledEvent, ReconcileSummary, Error, Context>()
-  .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .handler((_event, context) =>

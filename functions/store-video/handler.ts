@@ -1,8 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import { ddb, dynamodb } from '../../shared/aws/dynamodb';
+import { ddb } from '../../shared/aws/dynamodb';
 import { s3 } from '../../shared/aws/s3';
 import { parseEnv } from '../../shared/config';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
@@ -12,11 +11,8 @@ import { logger, metrics } from '../../shared/powertools';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
 import { providerGateFromEnv } from '../../shared/provider-gate/from-env';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
-import { traceAwsClients, tracer } from '../../shared/tracing';
 import { storeVideoEnvSchema } from './env';
 import { type StoreVideoDeps, storeInput, storeVideo } from './store-video';
-
-traceAwsClients(dynamodb, s3);
 
 const env = parseEnv(storeVideoEnvSchema);
 
@@ -32,11 +28,13 @@ const deps: StoreVideoDeps = {
   gate: providerGateFromEnv(env, ddb),
 };
 
-/** Task StoreVideoInS3: the state with `$.job` → StoredContent (ResultPath `$.stored`). */
+/**
+ * Task StoreVideoInS3: the state with `$.job` → StoredContent (ResultPath `$.stored`). Not traced by the Powertools
+ * Tracer (shared/tracing.ts says why); its Lambda segments are in the execution's trace.
+ */
 export const handler = middy<PipelineState, StoredContent>()
-  .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
-  .use(pipelineTask({ logger, tracer }))
+  .use(pipelineTask({ logger }))
   .use(meterTaskWork({ meter: new DynamoWorkMeter(ddb, env.TABLE_NAME), logger }))
   .handler((event) => storeVideo(storeInput(event), deps));

@@ -81,9 +81,12 @@ export async function storeVideo(input: StoreVideoInput, deps: StoreVideoDeps): 
   const key = contentKey(input.userId, input.videoId, 'video');
   // Shared by the visit's three downloads: the task's timeout bounds the visit, not each download.
   const patience = { seconds: RATE_LIMIT_PATIENCE_SECONDS };
+  const startedAt = deps.clock().getTime();
   const video = await storeVariant(input, 'video', deps, patience);
   deps.metrics.addMetric('BytesStored', 'Bytes', video.bytes);
-  deps.logger.info('Video stored', { key, bytes: video.bytes, providerVideoId });
+  // The task has no X-Ray subsegments (shared/tracing.ts): the log line says how long the MP4 took.
+  const durationMs = deps.clock().getTime() - startedAt;
+  deps.logger.info('Video stored', { key, bytes: video.bytes, providerVideoId, durationMs });
 
   const variants: StoredContent['variants'] = ['video'];
   for (const preview of ['thumbnail', 'spritesheet'] as const) {

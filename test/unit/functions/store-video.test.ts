@@ -104,6 +104,32 @@ describe('store-video', () => {
     expect(metrics.total('BytesStored')).toBe(size + 2048 + 4096);
   });
 
+  it('logs how long the MP4 took to store (the task has no X-Ray subsegments)', async () => {
+    // Prepare: the clock moves 4.2 s while the MP4 downloads, and not while the previews do.
+    const { deps } = setup();
+    let now = Date.parse('2026-11-21T12:00:00Z');
+    const logger = fakeLogger();
+    const moving: StoreVideoDeps = { ...deps, logger, clock: () => new Date(now) };
+    const provider = deps.provider as FakeProvider;
+    provider.downloads.set('video', () => {
+      now += 4200;
+      return aDownload(MiB);
+    });
+    provider.downloads.set('thumbnail', () => aDownload(2048));
+    provider.downloads.set('spritesheet', () => aDownload(4096));
+
+    // Act
+    await storeVideo(input, moving);
+
+    // Assess
+    expect(logger.info).toHaveBeenCalledWith('Video stored', {
+      key: `videos/alice/${videoId}/video.mp4`,
+      bytes: MiB,
+      providerVideoId: 'video_abc',
+      durationMs: 4200,
+    });
+  });
+
   it('takes a gate token just before each download request, waiting for one inside the visit', async () => {
     // Prepare: the gate has no token for the first ask (due in 1.5 s), then one for every ask; every step is logged.
     const { provider, deps } = setup();
