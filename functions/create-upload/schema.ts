@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { createUploadBodySchema, parseRequest } from '../../shared/schemas';
+import { parseRequest } from '../../shared/http/parse-request';
+import { createUploadBodySchema } from '../../shared/schemas';
 
 /** A body, if any, must be an empty JSON object. */
 export function parseCreateUploadRequest(event: { body?: unknown }): void {

@@ -1,7 +1,8 @@
 import { idempotencyKeyOf } from '../../shared/http/idempotency';
+import { parseRequest } from '../../shared/http/parse-request';
 import type { Caller } from '../../shared/http/types';
 import { lazy } from '../../shared/lazy';
-import { type CreateVideoBody, createVideoBodySchema, parseRequest } from '../../shared/schemas';
+import { type CreateVideoBody, createVideoBodySchema } from '../../shared/schemas';
 
 /** What POST /v1/videos asks for, validated. */
 export interface CreateVideoInput {

@@ -1,8 +1,8 @@
+import { parseRequest } from '../../shared/http/parse-request';
 import { requestIdOf } from '../../shared/http/request-id';
 import { requireRole } from '../../shared/http/roles';
 import type { Caller } from '../../shared/http/types';
 import { limitsPathSchema } from '../../shared/money/schemas';
-import { parseRequest } from '../../shared/schemas';
 
 /** What DELETE /v1/admin/users/{userId} asks for. */
 export interface EraseUserInput {

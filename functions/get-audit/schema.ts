@@ -1,7 +1,7 @@
+import { parseRequest } from '../../shared/http/parse-request';
 import { requireAnyRole } from '../../shared/http/roles';
 import type { Caller } from '../../shared/http/types';
 import { type AuditQuery, auditQuerySchema } from '../../shared/money/schemas';
-import { parseRequest } from '../../shared/schemas';
 
 /** What GET /v1/admin/audit asks for. */
 export interface GetAuditInput {

@@ -1,6 +1,6 @@
+import { parseRequest } from '../../shared/http/parse-request';
 import type { Caller } from '../../shared/http/types';
 import { type UsageQuery, usageQuerySchema } from '../../shared/money/schemas';
-import { parseRequest } from '../../shared/schemas';
 
 /** What GET /v1/usage asks for. */
 export interface GetUsageInput {

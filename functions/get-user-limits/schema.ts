@@ -1,7 +1,7 @@
+import { parseRequest } from '../../shared/http/parse-request';
 import { requireRole } from '../../shared/http/roles';
 import type { Caller } from '../../shared/http/types';
 import { limitsPathSchema } from '../../shared/money/schemas';
-import { parseRequest } from '../../shared/schemas';
 
 /** What GET /v1/admin/users/{userId}/limits asks for. */
 export interface GetUserLimitsInput {

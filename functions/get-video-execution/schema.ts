@@ -1,6 +1,7 @@
+import { parseRequest } from '../../shared/http/parse-request';
 import { requireRole } from '../../shared/http/roles';
 import type { Caller } from '../../shared/http/types';
-import { parseRequest, videoIdPathSchema } from '../../shared/schemas';
+import { videoIdPathSchema } from '../../shared/schemas';
 
 /** What GET /v1/admin/videos/{id}/execution asks for. */
 export interface GetVideoExecutionInput {

@@ -1,7 +1,7 @@
+import { parseRequest } from '../../shared/http/parse-request';
 import { requireRole } from '../../shared/http/roles';
 import type { Caller } from '../../shared/http/types';
 import { adminVideosQuerySchema } from '../../shared/operators/schemas';
-import { parseRequest } from '../../shared/schemas';
 import type { ListAdminVideosInput } from './list-admin-videos';
 
 /** 403 without the operators role (before anything else is looked at), then status, user_id, limit and after. */

@@ -1,5 +1,5 @@
+import { parseRequest } from '../../shared/http/parse-request';
 import type { Caller } from '../../shared/http/types';
-import { parseRequest } from '../../shared/schemas';
 import { webhookListQuerySchema } from '../../shared/webhooks/schemas';
 import type { ListWebhookEndpointsInput } from './list-webhook-endpoints';
 

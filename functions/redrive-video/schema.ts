@@ -1,7 +1,8 @@
+import { parseRequest } from '../../shared/http/parse-request';
 import { requestIdOf } from '../../shared/http/request-id';
 import { requireRole } from '../../shared/http/roles';
 import type { Caller } from '../../shared/http/types';
-import { parseRequest, videoIdPathSchema } from '../../shared/schemas';
+import { videoIdPathSchema } from '../../shared/schemas';
 
 /** What POST /v1/admin/videos/{id}/redrive asks for (no body). */
 export interface RedriveVideoInput {

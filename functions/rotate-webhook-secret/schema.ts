@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
+import { parseRequest } from '../../shared/http/parse-request';
 import type { Caller } from '../../shared/http/types';
-import { parseRequest } from '../../shared/schemas';
 import { rotateWebhookSecretBodySchema, webhookEndpointIdPathSchema } from '../../shared/webhooks/schemas';
 import type { RotateWebhookSecretInput } from './rotate-webhook-secret';
 

@@ -1,9 +1,10 @@
 import type * as z from 'zod/mini';
 import { ConflictError, ValidationError } from '../errors';
 import { type IdempotentRequest, idempotentRequest, type RequestIdempotency } from '../http/idempotency';
+import { parseRequest } from '../http/parse-request';
 import type { Caller } from '../http/types';
 import { UploadedFile } from '../http/uploaded-file';
-import { parseRequest, type VideoResource, type VideoSeconds } from '../schemas';
+import type { VideoResource, VideoSeconds } from '../schemas';
 import { type DerivationKind, toVideoResource, type VideoRecord } from '../video';
 import { findOwnVideo } from '../video-access';
 import { admitVideo, assertOffered, newVideoRecord, type VideoAdmissionDeps } from './admit-video';

@@ -2,7 +2,8 @@ import type { MiddlewareObj, Request } from '@middy/core';
 import { $ZodError } from 'zod/v4/core';
 import { AppError, type ErrorType } from '../errors';
 import type { AppLogger } from '../powertools';
-import { type ErrorEnvelope, toValidationError } from '../schemas';
+import type { ErrorEnvelope } from '../schemas';
+import { toValidationError } from './parse-request';
 import { requestIdOf } from './request-id';
 import type { ApiResult } from './types';
 

@@ -6,9 +6,10 @@ import { ConflictError, RetryableProviderError } from '../../../shared/errors';
 import { httpApi } from '../../../shared/http/api-middlewares';
 import { callerFrom } from '../../../shared/http/caller';
 import { errorResponse, httpErrorEnvelope } from '../../../shared/http/error-envelope';
+import { parseRequest } from '../../../shared/http/parse-request';
 import { json } from '../../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../../shared/http/types';
-import { errorEnvelopeSchema, parseRequest } from '../../../shared/schemas';
+import { errorEnvelopeSchema } from '../../../shared/schemas';
 import { fakeLogger } from '../fakes/fakes';
 
 const context = { awsRequestId: 'lambda-1', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;

@@ -6,10 +6,11 @@ import { httpApi } from '../../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../../shared/http/error-envelope';
 import { requestHashOf } from '../../../shared/http/idempotency';
 import { parseMultipart, UploadedFile } from '../../../shared/http/multipart';
+import { parseRequest } from '../../../shared/http/parse-request';
 import { httpRequestBody } from '../../../shared/http/request-body';
 import { json } from '../../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../../shared/http/types';
-import { createVideoBodySchema, errorEnvelopeSchema, parseRequest } from '../../../shared/schemas';
+import { createVideoBodySchema, errorEnvelopeSchema } from '../../../shared/schemas';
 import { fakeLogger } from '../fakes/fakes';
 
 const context = { awsRequestId: 'lambda-1', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
