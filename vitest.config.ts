@@ -5,10 +5,12 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // Two groups, one after the other. First the unit and emulator files, two at a time: each starts what it needs
+    // Three groups, one after the other. First the unit and emulator files, two at a time: each starts what it needs
     // (its own DynamoDB Local on a free port, its own emulator) and most of their time is waiting on I/O, so two
-    // workers on two cores finish them sooner. Then the files against local stacks, one at a time: they share one
-    // stack whose functions all run in one process, and the chaos and money runs start stacks of their own.
+    // workers on two cores finish them sooner. Then the files against local stacks, two at a time: the integration
+    // project starts one stack per worker, and a file uses its worker's (two files never share a stack, its one
+    // process or its emulator's faults); the chaos and money runs start stacks of their own. Last the admission
+    // gate's runs, alone: the gate's one-second margin must not compete with another file for the cores.
     projects: [
       {
         extends: true,
@@ -31,11 +33,11 @@ export default defineConfig({
         },
       },
       {
-        // Against the local stack: one stack (local/start.ts as a child process) for the whole project.
+        // Against the local stack: local/start.ts as a child process per worker (test/integration/local-stack/global-setup.ts).
         extends: true,
         test: {
           name: 'integration',
-          maxWorkers: 1,
+          maxWorkers: 2,
           sequence: { groupOrder: 1 },
           include: ['test/integration/**/*.test.ts'],
           exclude: [
@@ -52,7 +54,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'chaos',
-          maxWorkers: 1,
+          maxWorkers: 2,
           sequence: { groupOrder: 1 },
           include: ['test/integration/chaos/**/*.test.ts'],
         },
@@ -63,7 +65,7 @@ export default defineConfig({
         test: {
           name: 'admission',
           maxWorkers: 1,
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
           include: ['test/integration/admission/**/*.test.ts'],
         },
       },

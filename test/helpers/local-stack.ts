@@ -128,14 +128,22 @@ export function connectLocalStack(info: LocalStackInfo): LocalStackClient {
   };
 }
 
-/** The local stack the integration project's globalSetup started (call it in a test file of that project). */
+/**
+ * The local stack of this file's worker, one of those the integration project's globalSetup started (call it in a
+ * test file of that project). VITEST_POOL_ID (1 to maxWorkers) names the worker: two files that run at the same
+ * time are in two workers, so they never share a stack.
+ */
 export function useLocalStack(): LocalStackClient {
-  return connectLocalStack(inject('localStack'));
+  const stacks = inject('localStacks');
+  const worker = Number(process.env.VITEST_POOL_ID ?? 1);
+  const stack = stacks[(worker - 1) % stacks.length];
+  if (stack === undefined) throw new Error('no local stack was provided: run this file in the integration project');
+  return connectLocalStack(stack);
 }
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    localStack: LocalStackInfo;
+    localStacks: LocalStackInfo[];
   }
 }
 

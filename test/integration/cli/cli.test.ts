@@ -9,7 +9,7 @@ import { inspectMp4 } from '../../helpers/iso-bmff';
 import { useLocalStack } from '../../helpers/local-stack';
 
 // The real CLI as a child process (`node --import tsx cli/main.ts ...`, what `npm run cli` and the bin run) against
-// the integration project's local stack. Its stderr is a pipe, so progress comes as one line per change.
+// its worker's local stack. Its stderr is a pipe, so progress comes as one line per change.
 const stack = useLocalStack();
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');
 let dir: string;
