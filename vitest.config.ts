@@ -1,10 +1,12 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import { LongFilesFirst } from './test/helpers/long-files-first';
 
 export default defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    sequence: { sequencer: LongFilesFirst },
     // Three groups, one after the other. First the unit and emulator files, two at a time: each starts what it needs
     // (its own DynamoDB Local on a free port, its own emulator) and most of their time is waiting on I/O, so two
     // workers on two cores finish them sooner. Then the files against local stacks, two at a time: the integration
