@@ -6,7 +6,10 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * files first by itself once its cache knows their durations; a fresh clone (CI) has no cache, and vitest then starts
  * the largest files first, which put the randomized money run (5 minutes next to other files) at the end of the run.
  */
-const LONG_FILES = ['test/integration/money/randomized-run.test.ts', 'test/integration/local-stack/lifecycle.test.ts'];
+export const LONG_FILES = [
+  'test/integration/money/randomized-run.test.ts',
+  'test/integration/local-stack/lifecycle.test.ts',
+];
 
 /** vitest's own order (groups, then its cache), with LONG_FILES moved to the front of their group. */
 export class LongFilesFirst extends BaseSequencer {
