@@ -1,4 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '../aws/condition-failure';
 import { ConflictError } from '../errors';
 import { idempotencyGuardKey } from '../table-keys';
 import { TABLE_TTL_ATTRIBUTE } from '../table-ttl';
@@ -124,7 +125,7 @@ export class DynamoIdempotencyGuards implements IdempotencyGuards {
         }),
       );
     } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return;
+      if (isConditionFailure(error)) return;
       throw error;
     }
   }

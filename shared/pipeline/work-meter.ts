@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { isConditionFailure } from '../aws/condition-failure';
 import type { AppLogger } from '../powertools';
 import { videoKey } from '../table-keys';
 
@@ -41,7 +42,7 @@ export class DynamoWorkMeter implements WorkMeter {
         }),
       );
     } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      if (!isConditionFailure(error)) throw error;
     }
   }
 }

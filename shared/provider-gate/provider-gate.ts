@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '../aws/condition-failure';
 import { providerGateSlotsKey, providerGateTokensKey, type TableKey } from '../table-keys';
 import { GATE_MARGIN_SECONDS, MIN_REQUESTS_PER_JOB, PROVIDER_GATE_POLICY } from './policy';
 
@@ -236,7 +236,7 @@ export class ProviderGate {
         }),
       );
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!isConditionFailure(error)) throw error;
       const written = await this.update<SlotsItem>(key, emptySlots, whole);
       if (!written) throw new ProviderGateBusyError(this.deps.provider);
     }
@@ -356,7 +356,7 @@ export class ProviderGate {
         );
         return true;
       } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        if (!isConditionFailure(error)) throw error;
       }
     }
     return false;

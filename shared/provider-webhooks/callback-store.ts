@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -6,6 +5,7 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '../aws/condition-failure';
 import {
   PROVIDER_JOB_EVENT_PREFIX,
   providerJobEventKey,
@@ -105,7 +105,7 @@ export class DynamoProviderCallbackStore implements ProviderCallbackStore {
       );
       return Attributes === undefined ? undefined : tokenOf(Attributes);
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
+      if (isConditionFailure(error)) return undefined;
       throw error;
     }
   }
@@ -126,7 +126,7 @@ export class DynamoProviderCallbackStore implements ProviderCallbackStore {
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (isConditionFailure(error)) return false;
       throw error;
     }
   }

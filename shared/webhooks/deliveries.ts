@@ -5,6 +5,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '../aws/condition-failure';
 import { cursorFields, encodeCursor, invalidCursor } from '../repositories/cursor';
 import { WEBHOOK_DELIVERY_PREFIX, webhookDeliveriesPartition, webhookDeliveryKey } from '../table-keys';
 import { TABLE_TTL_ATTRIBUTE } from '../table-ttl';
@@ -102,7 +103,7 @@ export class DynamoWebhookDeliveryLog implements WebhookDeliveryLog {
         }),
       );
     } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      if (!isConditionFailure(error)) throw error;
     }
   }
 
@@ -151,7 +152,7 @@ export class DynamoWebhookDeliveryLog implements WebhookDeliveryLog {
         }),
       )
       .catch((error: Error) => {
-        if (error.name !== 'ConditionalCheckFailedException') throw error;
+        if (!isConditionFailure(error)) throw error;
       });
   }
 

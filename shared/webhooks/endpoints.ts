@@ -8,6 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulid';
+import { isConditionFailure } from '../aws/condition-failure';
 import { NotFoundError } from '../errors';
 import { cursorFields, encodeCursor, invalidCursor } from '../repositories/cursor';
 import { userPartition, WEBHOOK_ENDPOINT_PREFIX, webhookEndpointKey } from '../table-keys';
@@ -206,7 +207,7 @@ export class DynamoWebhookEndpoints implements WebhookEndpointStore {
         }),
       );
     } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      if (!isConditionFailure(error)) throw error;
     }
   }
 
@@ -230,7 +231,7 @@ export class DynamoWebhookEndpoints implements WebhookEndpointStore {
       );
       endpoint = fromItem(Attributes ?? {});
     } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') return undefined;
+      if (isConditionFailure(error)) return undefined;
       throw error;
     }
     const since = endpoint.failingSince ?? now;
