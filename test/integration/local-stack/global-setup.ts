@@ -12,7 +12,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // The openai SDK test serves reference images from a local http server on `localhost`, which only this stack
   // lets an image_url reach; 127.0.0.1 and 169.254.169.254 stay refused here too.
   const workers = Math.max(1, Number(project.config.maxWorkers) || 1);
-  const stacks = await Promise.all(
+  const started = await Promise.allSettled(
     Array.from({ length: workers }, () =>
       startLocalStackProcess({
         env: {
@@ -22,6 +22,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
       }),
     ),
   );
+  const stacks = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failure = started.find((result) => result.status === 'rejected');
+  if (failure !== undefined) {
+    // No teardown runs when the setup throws: stop the stacks that did start, or their processes outlive the run.
+    await Promise.all(stacks.map((stack) => stack.stop()));
+    throw failure.reason;
+  }
   project.provide(
     'localStacks',
     stacks.map((stack) => ({
