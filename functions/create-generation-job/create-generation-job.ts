@@ -14,7 +14,7 @@ import type { JobState, PipelineState, RateLimitedCreate, WaitingForProvider } f
 import { nextWaitSeconds, RATE_LIMITED_CREATE_POLICY, rateLimitedWaitSeconds } from '../../shared/poll-policy';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { ProviderCreateParams, ProviderVideo, VideoProvider } from '../../shared/provider/provider-client';
-import { PROVIDER_GATE_POLICY } from '../../shared/provider-gate/policy';
+import { GATE_MARGIN_SECONDS, PROVIDER_GATE_POLICY } from '../../shared/provider-gate/policy';
 import type { ProviderGate } from '../../shared/provider-gate/provider-gate';
 import type { WebhookRoute } from '../../shared/provider-webhooks/webhook-wait';
 import type { VideoRepository } from '../../shared/repositories/video-repository';
@@ -22,10 +22,10 @@ import type { ObjectStore } from '../../shared/storage/object-store';
 import { isTerminal, unixSeconds, type VideoRecord } from '../../shared/video';
 
 /**
- * A grant of gate tokens older than this when the create is about to be sent is taken again (a third of the gate's
- * one-second margin for a request's way to the provider).
+ * A grant of gate tokens older than this when the create is about to be sent is taken again: 30 % of the gate's
+ * margin for a request's way to the provider (300 ms of its second), leaving the rest for the request itself.
  */
-export const STALE_GRANT_MS = 300;
+export const STALE_GRANT_MS = 0.3 * GATE_MARGIN_SECONDS * 1000;
 
 export interface CreateGenerationJobDeps {
   videos: Pick<VideoRepository, 'get' | 'recordCreateAttempt' | 'claimProviderJob' | 'saveProviderJob'>;
