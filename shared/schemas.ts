@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { UploadedFile } from './http/uploaded-file';
 import { lazy } from './lazy';
+import { pageLimitSchema } from './page-query';
 import './zod-messages';
 
 /*
@@ -211,18 +212,7 @@ export type UploadResource = z.output<ReturnType<typeof uploadResourceSchema>>;
 export const listVideosQuerySchema = lazy(() =>
   z
     .object({
-      limit: z
-        ._default(
-          z.coerce
-            .number({ error: 'limit must be an integer from 1 to 100' })
-            .check(
-              z.int({ error: 'limit must be an integer from 1 to 100' }),
-              z.gte(1, { error: 'limit must be an integer from 1 to 100' }),
-              z.lte(100, { error: 'limit must be an integer from 1 to 100' }),
-            ),
-          20,
-        )
-        .check(z.describe('Page size, 1 to 100')),
+      limit: pageLimitSchema(),
       after: z
         .optional(z.string().check(z.minLength(1), z.maxLength(2048)))
         .check(

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { lazy } from '../lazy';
+import { pageCursorSchema, pageLimitSchema } from '../page-query';
 import { MONTH_PATTERN } from './calendar';
 
 /*
@@ -176,8 +177,6 @@ const limitsValuesSchema = lazy(() =>
   }),
 );
 
-const auditLimitMessage = { error: 'limit must be an integer from 1 to 100' };
-
 /** The query of `GET /v1/admin/audit`. */
 export const auditQuerySchema = lazy(() =>
   z
@@ -188,15 +187,8 @@ export const auditQuerySchema = lazy(() =>
       month: z
         .optional(z.string().check(z.regex(MONTH_PATTERN, { error: 'month must be YYYY-MM' })))
         .check(z.describe('A calendar month in UTC, YYYY-MM; without user_id, default the current month')),
-      limit: z._default(
-        z.coerce
-          .number(auditLimitMessage)
-          .check(z.int(auditLimitMessage), z.gte(1, auditLimitMessage), z.lte(100, auditLimitMessage)),
-        20,
-      ),
-      after: z
-        .optional(z.string().check(z.minLength(1), z.maxLength(2048)))
-        .check(z.describe('The next_cursor of the previous page')),
+      limit: pageLimitSchema(),
+      after: pageCursorSchema(),
     })
     .check(z.describe('Audit records, newest first (role finance: all; role operators: their own actions)')),
 );

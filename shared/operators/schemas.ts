@@ -1,14 +1,13 @@
 import * as z from 'zod/mini';
 import { lazy } from '../lazy';
 import { userIdSchema } from '../money/schemas';
+import { pageCursorSchema, pageLimitSchema } from '../page-query';
 import { VIDEO_STATUSES, videoResourceSchema } from '../schemas';
 
 /*
  * The operators' routes (role `operators`): every user's videos by status, a video's execution as a timeline, and
  * the redrive of an execution that failed outside its Catch path.
  */
-
-const limitMessage = { error: 'limit must be an integer from 1 to 100' };
 
 /** The query of `GET /v1/admin/videos` (status, user_id or both). */
 export const adminVideosQuerySchema = lazy(() =>
@@ -18,15 +17,8 @@ export const adminVideosQuerySchema = lazy(() =>
         .optional(z.enum(VIDEO_STATUSES, { error: `status must be one of ${VIDEO_STATUSES.join(', ')}` }))
         .check(z.describe('Only videos in this status, across users (give status, user_id or both)')),
       user_id: z.optional(userIdSchema()).check(z.describe('Only this user’s videos')),
-      limit: z
-        ._default(
-          z.coerce.number(limitMessage).check(z.int(limitMessage), z.gte(1, limitMessage), z.lte(100, limitMessage)),
-          20,
-        )
-        .check(z.describe('Page size, 1 to 100')),
-      after: z
-        .optional(z.string().check(z.minLength(1), z.maxLength(2048)))
-        .check(z.describe('The next_cursor of the previous page')),
+      limit: pageLimitSchema(),
+      after: pageCursorSchema(),
     })
     .check(z.describe('Videos of every user by status, or one user’s, newest first (role operators)')),
 );

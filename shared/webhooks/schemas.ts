@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { lazy } from '../lazy';
+import { pageCursorSchema, pageLimitSchema } from '../page-query';
 import '../zod-messages';
 import type { WebhookDeliveryRecord } from './deliveries';
 import type { WebhookEndpointRecord } from './endpoints';
@@ -46,27 +47,12 @@ export const webhookEndpointIdPathSchema = lazy(() =>
   }),
 );
 
-const limitMessage = 'limit must be an integer from 1 to 100';
-
 /** The query of the two webhook lists. */
 export const webhookListQuerySchema = lazy(() =>
   z
     .object({
-      limit: z
-        ._default(
-          z.coerce
-            .number({ error: limitMessage })
-            .check(
-              z.int({ error: limitMessage }),
-              z.gte(1, { error: limitMessage }),
-              z.lte(100, { error: limitMessage }),
-            ),
-          20,
-        )
-        .check(z.describe('Page size, 1 to 100')),
-      after: z
-        .optional(z.string().check(z.minLength(1), z.maxLength(2048)))
-        .check(z.describe('The next_cursor of the previous page')),
+      limit: pageLimitSchema(),
+      after: pageCursorSchema(),
     })
     .check(z.describe('One page')),
 );
