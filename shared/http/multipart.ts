@@ -105,7 +105,14 @@ function readParts(
           hash.update(chunk);
         });
         stream.on('limit', () => fail(fileTooLarge(name, limits.maxFileBytes)));
+        // A body that ends inside a file part errors the file's stream too; an 'error' nobody listens to would end
+        // the process (every function of the local stack, or a Lambda execution environment).
+        stream.on('error', (error: Error) => {
+          fail(Object.assign(malformed(error.message), { cause: error }));
+          resolveFile();
+        });
         stream.on('close', () => {
+          if (failed) return resolveFile();
           entries.push([
             name,
             new UploadedFile(info.filename ?? '', info.mimeType, Buffer.concat(chunks), hash.digest('hex')),

@@ -208,6 +208,28 @@ describe('request-body (JSON and multipart/form-data)', () => {
     expect(errorOf(overFile).code).toBe('payload_too_large');
   });
 
+  it('returns 400 invalid_parameter, not an unhandled error, when the body ends inside or after a file part', async () => {
+    // Prepare: the review's 111-byte body (no closing delimiter), and the same cut inside the file's bytes.
+    const truncated = Buffer.from(
+      '--X\r\ncontent-disposition: form-data; name="input_reference"; filename="x.png"\r\ncontent-type: image/png\r\n\r\nabc\r\n',
+    );
+    const contentType = 'multipart/form-data; boundary=X';
+
+    // Act
+    const afterFile = await run(echo(), anEvent(truncated, contentType));
+    const insideFile = await run(echo(), anEvent(truncated.subarray(0, truncated.length - 3), contentType));
+
+    // Assess
+    expect(truncated.length).toBe(111);
+    for (const result of [afterFile, insideFile]) {
+      expect(result.statusCode).toBe(400);
+      expect(errorOf(result)).toMatchObject({
+        code: 'invalid_parameter',
+        message: expect.stringMatching(/Unexpected end of form/),
+      });
+    }
+  });
+
   it('returns 415 for a form on a JSON-only route, and names both types on a route that takes forms', async () => {
     // Prepare
     const { body, contentType } = await formBody((form) => form.append('prompt', 'hi'));
