@@ -155,10 +155,15 @@ export const ROUTE_FUNCTIONS = {
     },
   },
   // Webhook endpoints live in their user's partition (GetItem/Query there), deliveries in the endpoint's.
-  'create-webhook-endpoint': { bind: (fn, { table }) => bindTable(fn, table, ['PutItem']) },
+  // The endpoint and its user's endpoint count in one transaction (the cap); GetItem/Query count older endpoints once.
+  'create-webhook-endpoint': {
+    bind: (fn, { table }) => bindTable(fn, table, ['GetItem', 'Query', 'PutItem', 'UpdateItem']),
+  },
   'list-webhook-endpoints': { bind: (fn, { table }) => bindTable(fn, table, ['Query']) },
   'get-webhook-endpoint': { bind: (fn, { table }) => bindTable(fn, table, ['GetItem']) },
-  'delete-webhook-endpoint': { bind: (fn, { table }) => bindTable(fn, table, ['DeleteItem']) },
+  'delete-webhook-endpoint': {
+    bind: (fn, { table }) => bindTable(fn, table, ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem']),
+  },
   'rotate-webhook-secret': { bind: (fn, { table }) => bindTable(fn, table, ['GetItem', 'UpdateItem']) },
   'list-webhook-deliveries': { bind: (fn, { table }) => bindTable(fn, table, ['GetItem', 'Query']) },
   'receive-provider-webhook': {

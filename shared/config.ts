@@ -132,6 +132,13 @@ export type StateMachineEnv = z.input<ReturnType<typeof stateMachineEnvSchema>>;
 export type DeliveryStateMachineEnv = z.input<ReturnType<typeof deliveryStateMachineEnvSchema>>;
 export type IdempotencyEnv = z.input<ReturnType<typeof idempotencyEnvSchema>>;
 export type ProviderEnv = z.input<ReturnType<typeof providerEnvSchema>>;
+/** How many webhook endpoints one user may have (WEBHOOK_MAX_ENDPOINTS, default 10): each event fans out to all of them. */
+export const webhookEndpointLimitEnvSchema = lazy(() =>
+  z.object({
+    WEBHOOK_MAX_ENDPOINTS: z._default(z.coerce.number().check(z.int(), z.positive()), 10),
+  }),
+);
+
 export type ProviderWebhooksEnv = z.input<ReturnType<typeof providerWebhooksEnvSchema>>;
 export type ModelsEnv = z.input<ReturnType<typeof modelsEnvSchema>>;
 export type PricingEnv = z.input<ReturnType<typeof pricingEnvSchema>>;

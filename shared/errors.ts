@@ -62,6 +62,14 @@ export class ConflictError extends AppError {
   }
 }
 
+/** 409: the caller has as many of something as a limit allows (e.g. webhook endpoints); `param` names the field. */
+export class LimitExceededError extends AppError {
+  override name = 'LimitExceededError';
+  constructor(message: string, param: string | null = null) {
+    super(message, { status: 409, code: 'limit_exceeded', param });
+  }
+}
+
 /** The provider answered 429, 5xx, or the network failed: worth retrying. */
 export class RetryableProviderError extends AppError {
   override name = 'RetryableProviderError';

@@ -31,6 +31,8 @@ import { createHash } from 'node:crypto';
  * | orphan search / deadline watch  | `RECONCILE`              | `{dueAt}#{videoId}#{kind}`         | –                                     |
  * | (and the other work item kinds) |                          | (a user erasure: its erasure id)   |                                       |
  * | webhook endpoint (secrets)      | `USER#{userId}`          | `WEBHOOK#{endpointId}`             | –                                     |
+ * | how many endpoints a user has   | `USER#{userId}`          | `WEBHOOKCOUNT`                     | –                                     |
+ * | webhook deliveries started, per minute | `USER#{userId}`   | `WEBHOOKRATE`                      | –                                     |
  * | webhook event to dispatch       | `WEBHOOKOUTBOX`          | `{videoId}#{event type}`           | –                                     |
  * | webhook delivery (log)          | `WEBHOOK#{endpointId}`   | `DELIVERY#{createdAt, 10 digits}#{eventId}` | –                            |
  * | provider gate: job slots        | `PROVIDERGATE#{provider}` | `SLOTS`                           | –                                     |
@@ -158,6 +160,13 @@ export const webhookEndpointKey = (userId: string, endpointId: string): TableKey
   pk: userPartition(userId),
   sk: `${WEBHOOK_ENDPOINT_PREFIX}${endpointId}`,
 });
+/** The count of a user's webhook endpoints, kept in the transactions that create and delete one (the cap). */
+export const webhookEndpointCountKey = (userId: string): TableKey => ({
+  pk: userPartition(userId),
+  sk: 'WEBHOOKCOUNT',
+});
+/** The deliveries the dispatcher started for a user in the current minute (the per-user delivery rate). */
+export const webhookDeliveryRateKey = (userId: string): TableKey => ({ pk: userPartition(userId), sk: 'WEBHOOKRATE' });
 /** The one partition of webhook events waiting to be dispatched. */
 export const WEBHOOK_OUTBOX_PARTITION = 'WEBHOOKOUTBOX';
 /** The outbox item of a video reaching a status: one per video and status, whoever writes it. */

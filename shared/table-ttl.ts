@@ -13,6 +13,7 @@
  * |                                        | due was left behind (the reconciler follows a job for 48 hours)  |
  * | `PROVIDERJOB#…` `TASKTOKEN` / `EVENT#…`  | 7 days after it was written: the provider-webhook path's items;  |
  * |                                        | no execution waits that long (its own timeout ends it first)     |
+ * | `WEBHOOKRATE` deliveries this minute    | a minute after its minute ended (the dispatcher reads its minute)|
  *
  * Cost records (ledger, provider costs, usage, audit) and videos never expire.
  */

@@ -1,3 +1,4 @@
+import { LimitExceededError } from '../../shared/errors';
 import type { Caller } from '../../shared/http/types';
 import type { AppLogger } from '../../shared/powertools';
 import { unixSeconds } from '../../shared/video';
@@ -19,14 +20,16 @@ export interface CreateWebhookEndpointInput {
 export interface CreateWebhookEndpointDeps {
   endpoints: Pick<WebhookEndpointStore, 'create'>;
   urlPolicy: EndpointUrlPolicy;
+  /** How many endpoints a user may have (WEBHOOK_MAX_ENDPOINTS): every event fans out to each of them. */
+  maxEndpoints: number;
   clock: () => Date;
   logger: Pick<AppLogger, 'info' | 'appendKeys'>;
 }
 
 /**
  * POST /v1/webhook_endpoints: registers a URL for the caller's events. The URL must pass the SSRF guard now (400 on
- * `url` otherwise) and passes it again at every delivery. The answer carries the signing secret, the only time it
- * is shown.
+ * `url` otherwise) and passes it again at every delivery. A user with `maxEndpoints` already gets 409
+ * `limit_exceeded` on `url`. The answer carries the signing secret, the only time it is shown.
  */
 export async function createWebhookEndpoint(
   input: CreateWebhookEndpointInput,
@@ -45,7 +48,12 @@ export async function createWebhookEndpoint(
     createdAt: now,
     updatedAt: now,
   };
-  await deps.endpoints.create(endpoint);
+  if (!(await deps.endpoints.create(endpoint, deps.maxEndpoints))) {
+    throw new LimitExceededError(
+      `You have ${deps.maxEndpoints} webhook endpoints, the most an account may have; delete one before adding another`,
+      'url',
+    );
+  }
   deps.logger.appendKeys({ userId: endpoint.userId, endpointId: endpoint.endpointId });
   // The host only: a URL's path or query may carry the receiver's own token.
   deps.logger.info('Webhook endpoint created', { host: new URL(url).host, events: endpoint.events });

@@ -18,6 +18,7 @@ const env = parseEnv(createWebhookEndpointEnvSchema);
 const deps: CreateWebhookEndpointDeps = {
   endpoints: new DynamoWebhookEndpoints(ddb, env.TABLE_NAME),
   urlPolicy: { allowLocalHosts: env.WEBHOOK_URL_ALLOW_LOCAL_HOSTS },
+  maxEndpoints: env.WEBHOOK_MAX_ENDPOINTS,
   clock: () => new Date(),
   logger,
 };

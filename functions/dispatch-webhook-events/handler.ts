@@ -9,6 +9,7 @@ import { parseEnv } from '../../shared/config';
 import { logger, metrics } from '../../shared/powertools';
 import { traceAwsClients, tracer } from '../../shared/tracing';
 import { DynamoWebhookDeliveryLog } from '../../shared/webhooks/deliveries';
+import { DynamoDeliveryRate } from '../../shared/webhooks/delivery-rate';
 import { StepFunctionsDeliveryStarter } from '../../shared/webhooks/delivery-starter';
 import { DynamoWebhookEndpoints } from '../../shared/webhooks/endpoints';
 import { DynamoWebhookOutbox } from '../../shared/webhooks/outbox';
@@ -19,11 +20,12 @@ traceAwsClients(dynamodb, sfn);
 
 const env = parseEnv(dispatchWebhookEventsEnvSchema);
 
-const deps: DispatchWebhookEventsDeps = {
+const deps: Omit<DispatchWebhookEventsDeps, 'remainingMs'> = {
   outbox: new DynamoWebhookOutbox(ddb, env.TABLE_NAME),
   endpoints: new DynamoWebhookEndpoints(ddb, env.TABLE_NAME),
   deliveries: new DynamoWebhookDeliveryLog(ddb, env.TABLE_NAME),
   starter: new StepFunctionsDeliveryStarter(sfn, env.DELIVERY_STATE_MACHINE_ARN),
+  rate: new DynamoDeliveryRate(ddb, env.TABLE_NAME, env.WEBHOOK_DELIVERIES_PER_MINUTE),
   clock: () => new Date(),
   logger,
   metrics,
@@ -35,4 +37,6 @@ export const handler = middy<ScheduledEvent, DispatchSummary, Error, Context>()
   .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
-  .handler(() => dispatchWebhookEvents(deps));
+  .handler((_event, context) =>
+    dispatchWebhookEvents({ ...deps, remainingMs: () => context.getRemainingTimeInMillis() }),
+  );

@@ -66,8 +66,9 @@ export class WebhookDelivery extends Construct {
       memorySize: 256,
       timeout: Duration.seconds(60),
     });
-    // Query/DeleteItem: the outbox; Query: the user's endpoints; PutItem: the pending delivery log items.
-    bindTable(this.dispatchFunction, props.table, ['Query', 'PutItem', 'DeleteItem']);
+    // Query/UpdateItem/DeleteItem: the outbox and how far a fan-out got; Query: the user's endpoints; PutItem: the
+    // pending delivery log items; GetItem/PutItem: each user's deliveries this minute (the per-user rate).
+    bindTable(this.dispatchFunction, props.table, ['Query', 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']);
     bindDeliveryStateMachine(this.dispatchFunction, this.stateMachine);
 
     this.schedule = new events.Rule(this, 'Schedule', {

@@ -25,12 +25,16 @@ export function webhookPaths(): Json {
           '{id, object: "event", type, created_at, data: the video}). Failed deliveries (non-2xx, timeout, ' +
           'connection error) are retried with exponential backoff and jitter for 24 hours; an endpoint failing for ' +
           '3 days is disabled. The URL must be https and resolve to public addresses only (checked now and at every ' +
-          'delivery; redirects are not followed). The answer carries the signing secret, shown only this once.',
+          'delivery; redirects are not followed). A user has at most 10 endpoints (WEBHOOK_MAX_ENDPOINTS), and at ' +
+          'most 60 deliveries a minute start for their events (WEBHOOK_DELIVERIES_PER_MINUTE; every endpoint an event ' +
+          'goes to counts): the rest wait for the next minute, listed as pending with next_attempt_at, never dropped. ' +
+          'The answer carries the signing secret, shown only this once.',
         requestBody: jsonBody('CreateWebhookEndpointRequest'),
         responses: {
           201: { description: 'The endpoint and its secret', content: jsonContent(ref('WebhookEndpoint')) },
           400: errorResponse('invalid_parameter or missing_parameter; a URL the SSRF guard refuses has param url'),
           401: ERRORS[401],
+          409: errorResponse('limit_exceeded (param url): the caller has as many endpoints as an account may have'),
           413: ERRORS[413],
           415: ERRORS[415],
           default: ERRORS.default,

@@ -62,7 +62,10 @@ export interface DeliveryPage {
 
 /** Where the delivery log is kept. */
 export interface WebhookDeliveryLog {
-  /** Writes the pending delivery unless it exists (a dispatcher run repeated). */
+  /**
+   * Writes the pending delivery unless it exists with an attempt made or recorded (a dispatcher run repeated); a
+   * pending one without an attempt is written again, so a delayed delivery shows its new `nextAttemptAt`.
+   */
   createPending(delivery: WebhookDeliveryRecord): Promise<void>;
   /** Records one attempt (attempts + 1); answers the delivery after it. */
   recordAttempt(
@@ -99,7 +102,9 @@ export class DynamoWebhookDeliveryLog implements WebhookDeliveryLog {
             ...delivery,
             [TABLE_TTL_ATTRIBUTE]: delivery.eventCreatedAt + DELIVERY_LOG_RETENTION_SECONDS,
           },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          ConditionExpression: 'attribute_not_exists(pk) OR (#status = :pending AND attempts = :none)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pending': 'pending', ':none': 0 },
         }),
       );
     } catch (error) {

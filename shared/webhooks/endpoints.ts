@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import {
-  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -10,8 +9,9 @@ import {
 import { monotonicFactory } from 'ulid';
 import { isConditionFailure } from '../aws/condition-failure';
 import { NotFoundError } from '../errors';
+import { transactWrite } from '../money/transact';
 import { cursorFields, encodeCursor, invalidCursor } from '../repositories/cursor';
-import { userPartition, WEBHOOK_ENDPOINT_PREFIX, webhookEndpointKey } from '../table-keys';
+import { userPartition, WEBHOOK_ENDPOINT_PREFIX, webhookEndpointCountKey, webhookEndpointKey } from '../table-keys';
 import type { WebhookEventType } from './events';
 
 /*
@@ -79,14 +79,18 @@ export interface EndpointPage {
 
 /** Where endpoints are kept. */
 export interface WebhookEndpointStore {
-  create(endpoint: WebhookEndpointRecord): Promise<void>;
+  /**
+   * Creates it unless its user already has `maxEndpoints` endpoints: false then, and nothing is written. The count
+   * is kept in the same transaction as the endpoint, so concurrent creates cannot pass the cap together.
+   */
+  create(endpoint: WebhookEndpointRecord, maxEndpoints: number): Promise<boolean>;
   /** The caller's endpoint, or undefined (missing, or someone else's). */
   get(userId: string, endpointId: string): Promise<WebhookEndpointRecord | undefined>;
   /** The user's endpoints, oldest first. */
   list(userId: string, options: { limit: number; after?: string }): Promise<EndpointPage>;
   /** Every endpoint of the user (the dispatcher's read; a user has few). */
   listAll(userId: string): Promise<WebhookEndpointRecord[]>;
-  /** Removes it; false when it was not there. */
+  /** Removes it (and counts it out); false when it was not there. */
   delete(userId: string, endpointId: string): Promise<boolean>;
   /** Makes `secret` the current secret and lets the others expire at `expiresAt` at the latest. */
   rotate(userId: string, endpointId: string, secret: string, now: number): Promise<WebhookEndpointRecord | undefined>;
@@ -111,14 +115,33 @@ export class DynamoWebhookEndpoints implements WebhookEndpointStore {
     private readonly tableName: string,
   ) {}
 
-  async create(endpoint: WebhookEndpointRecord): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { ...webhookEndpointKey(endpoint.userId, endpoint.endpointId), entity: 'webhook_endpoint', ...endpoint },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+  async create(endpoint: WebhookEndpointRecord, maxEndpoints: number): Promise<boolean> {
+    await this.ensureCount(endpoint.userId);
+    const outcome = await transactWrite(this.client, [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            ...webhookEndpointKey(endpoint.userId, endpoint.endpointId),
+            entity: 'webhook_endpoint',
+            ...endpoint,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: webhookEndpointCountKey(endpoint.userId),
+          UpdateExpression: 'ADD endpoints :one',
+          ConditionExpression: 'endpoints < :max',
+          ExpressionAttributeValues: { ':one': 1, ':max': maxEndpoints },
+        },
+      },
+    ]);
+    if (outcome.committed) return true;
+    if (outcome.reasons[1] === 'ConditionalCheckFailed') return false;
+    throw new Error(`Webhook endpoint ${endpoint.endpointId} exists already`);
   }
 
   async get(userId: string, endpointId: string): Promise<WebhookEndpointRecord | undefined> {
@@ -156,14 +179,63 @@ export class DynamoWebhookEndpoints implements WebhookEndpointStore {
   }
 
   async delete(userId: string, endpointId: string): Promise<boolean> {
-    const { Attributes } = await this.client.send(
-      new DeleteCommand({
-        TableName: this.tableName,
-        Key: webhookEndpointKey(userId, endpointId),
-        ReturnValues: 'ALL_OLD',
-      }),
+    await this.ensureCount(userId);
+    const outcome = await transactWrite(this.client, [
+      {
+        Delete: {
+          TableName: this.tableName,
+          Key: webhookEndpointKey(userId, endpointId),
+          ConditionExpression: 'attribute_exists(pk)',
+        },
+      },
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: webhookEndpointCountKey(userId),
+          UpdateExpression: 'ADD endpoints :minusOne',
+          ExpressionAttributeValues: { ':minusOne': -1 },
+        },
+      },
+    ]);
+    return outcome.committed;
+  }
+
+  /**
+   * Endpoints created before the count existed: counts them once, so the cap and the decrements start from the
+   * truth. Two callers doing it at once write the same number; only the first write lands.
+   */
+  private async ensureCount(userId: string): Promise<void> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: webhookEndpointCountKey(userId), ConsistentRead: true }),
     );
-    return Attributes !== undefined;
+    if (Item !== undefined) return;
+    let endpoints = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': userPartition(userId), ':prefix': WEBHOOK_ENDPOINT_PREFIX },
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        }),
+      );
+      endpoints += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...webhookEndpointCountKey(userId), entity: 'webhook_endpoint_count', endpoints },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
   }
 
   async rotate(

@@ -41,6 +41,9 @@ export interface WebhookOutboxItem {
   /** The event as JSON: exactly the body every endpoint receives. */
   event: string;
   createdAt: number;
+  /** Set by a dispatcher run that stopped part-way through the fan-out (shared/webhooks/outbox.ts). */
+  dispatchedThrough?: string;
+  notBefore?: number;
 }
 
 /**

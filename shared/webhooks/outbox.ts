@@ -1,13 +1,24 @@
-import { DeleteCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '../aws/condition-failure';
 import { WEBHOOK_OUTBOX_PARTITION } from '../table-keys';
 import type { WebhookOutboxItem } from './events';
 
+/** How far an event's fan-out got, kept on its outbox item when a dispatcher run stops before the end. */
+export interface OutboxProgress {
+  /** The last endpoint id (they sort by creation) whose delivery was started. */
+  dispatchedThrough?: string;
+  /** Unix seconds before which the rest must not start (the user's delivery rate is spent until then). */
+  notBefore?: number;
+}
+
 /** The events written by the money transactions, waiting for the dispatcher. */
 export interface WebhookOutbox {
-  /** Up to `limit` items, oldest video first. */
+  /** Up to `limit` items, oldest video first (read page by page). */
   pending(limit: number): Promise<WebhookOutboxItem[]>;
   /** Removes a dispatched item. */
   remove(item: Pick<WebhookOutboxItem, 'pk' | 'sk'>): Promise<void>;
+  /** Records how far the item's fan-out got, unless the item is gone (dispatched by another run). */
+  recordProgress(item: Pick<WebhookOutboxItem, 'pk' | 'sk'>, progress: OutboxProgress): Promise<void>;
 }
 
 /** The outbox partition of the main table. */
@@ -18,19 +29,44 @@ export class DynamoWebhookOutbox implements WebhookOutbox {
   ) {}
 
   async pending(limit: number): Promise<WebhookOutboxItem[]> {
-    const { Items } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': WEBHOOK_OUTBOX_PARTITION },
-        Limit: limit,
-        ConsistentRead: true,
-      }),
-    );
-    return (Items ?? []) as WebhookOutboxItem[];
+    const items: WebhookOutboxItem[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': WEBHOOK_OUTBOX_PARTITION },
+          Limit: limit - items.length,
+          ConsistentRead: true,
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        }),
+      );
+      items.push(...((page.Items ?? []) as WebhookOutboxItem[]));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined && items.length < limit);
+    return items;
   }
 
   async remove(item: Pick<WebhookOutboxItem, 'pk' | 'sk'>): Promise<void> {
     await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk } }));
+  }
+
+  async recordProgress(item: Pick<WebhookOutboxItem, 'pk' | 'sk'>, progress: OutboxProgress): Promise<void> {
+    const set = Object.entries(progress).filter(([, value]) => value !== undefined);
+    if (set.length === 0) return;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: item.pk, sk: item.sk },
+          UpdateExpression: `SET ${set.map(([name]) => `${name} = :${name}`).join(', ')}`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: Object.fromEntries(set.map(([name, value]) => [`:${name}`, value])),
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
   }
 }

@@ -178,10 +178,16 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
       'stateMachine/executions': ['states:StopExecution'],
     },
   },
-  'create-webhook-endpoint': { env: ['TABLE_NAME'], grants: { table: dynamo('PutItem') } },
+  'create-webhook-endpoint': {
+    env: ['TABLE_NAME'],
+    grants: { table: dynamo('GetItem', 'Query', 'PutItem', 'UpdateItem') },
+  },
   'list-webhook-endpoints': { env: ['TABLE_NAME'], grants: { table: dynamo('Query') } },
   'get-webhook-endpoint': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem') } },
-  'delete-webhook-endpoint': { env: ['TABLE_NAME'], grants: { table: dynamo('DeleteItem') } },
+  'delete-webhook-endpoint': {
+    env: ['TABLE_NAME'],
+    grants: { table: dynamo('GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem') },
+  },
   'rotate-webhook-secret': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem', 'UpdateItem') } },
   'list-webhook-deliveries': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem', 'Query') } },
   'receive-provider-webhook': {
@@ -194,7 +200,10 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
   },
   'dispatch-webhook-events': {
     env: ['DELIVERY_STATE_MACHINE_ARN', 'TABLE_NAME'],
-    grants: { table: dynamo('Query', 'PutItem', 'DeleteItem'), deliveryStateMachine: ['states:StartExecution'] },
+    grants: {
+      table: dynamo('Query', 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+      deliveryStateMachine: ['states:StartExecution'],
+    },
   },
   'deliver-webhook': { env: ['TABLE_NAME'], grants: { table: dynamo('GetItem', 'UpdateItem') } },
 };

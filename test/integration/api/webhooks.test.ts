@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dispatchWebhookEventsEnvSchema } from '../../../functions/dispatch-webhook-events/env';
+import { webhookEndpointLimitEnvSchema } from '../../../shared/config';
 import { emulator, eventually } from '../../helpers/api';
 import { useLocalStack } from '../../helpers/local-stack';
 import { ContractClient } from './contract';
@@ -90,6 +94,14 @@ afterAll(async () => {
   await receiver.stop();
   expectCovered(api, 'webhooks');
 });
+
+/** How many dispatcher runs the local scheduler has finished (`schedule-runs.json` in the stack's data dir). */
+async function dispatcherRuns(): Promise<number> {
+  const runs = JSON.parse(await readFile(join(stack.dataDir, 'schedule-runs.json'), 'utf8')) as Record<string, number>;
+  const rules = Object.keys(runs).filter((rule) => /Webhook/i.test(rule));
+  expect(rules, `dispatcher rules among ${Object.keys(runs).join(', ')}`).toHaveLength(1);
+  return runs[rules[0]!]!;
+}
 
 /** Registers an endpoint for `path` on the receiver; returns it with its secret. */
 // biome-ignore lint/suspicious/noExplicitAny: the endpoint resource as JSON
@@ -315,4 +327,88 @@ describe('webhook endpoints and signed events', () => {
     expect(anonymousList.status).toBe(401);
     expect(anonymousCreate.status).toBe(401);
   });
+  it('answers 409 limit_exceeded on url for the endpoint over the cap, and creates nothing', async () => {
+    const token = await stack.token(uniqueUser('webhooks-cap'));
+    const cap = webhookEndpointLimitEnvSchema().parse({}).WEBHOOK_MAX_ENDPOINTS;
+    for (let index = 0; index < cap; index++) await addEndpoint(token, `/ok/cap-${index}`);
+
+    const over = await api.call('POST', '/v1/webhook_endpoints', {
+      token,
+      json: { url: receiver.url('/ok/cap-over'), events: ALL_EVENTS },
+    });
+    const listed = await api.call('GET', '/v1/webhook_endpoints', { token });
+
+    expect(over.status).toBe(409);
+    expect(over.body.error).toMatchObject({ code: 'limit_exceeded', param: 'url' });
+    expect(over.body.error.message).toContain(String(cap));
+    expect(listed.body.data).toHaveLength(cap);
+  });
+
+  it("dispatches another user's event within a run of a burst to the most endpoints, and delays the burst past its rate without dropping any", async () => {
+    // A user with the most endpoints cancels enough videos that their deliveries are over the per-minute rate in
+    // whichever minute they land; then another user's one event. Cancelled while queued: the events are free.
+    const cap = webhookEndpointLimitEnvSchema().parse({}).WEBHOOK_MAX_ENDPOINTS;
+    const perMinute = dispatchWebhookEventsEnvSchema.parse({
+      TABLE_NAME: 't',
+      DELIVERY_STATE_MACHINE_ARN: 'a',
+    }).WEBHOOK_DELIVERIES_PER_MINUTE;
+    const events = Math.ceil((2 * perMinute) / cap) + 1;
+    const busyToken = await stack.token(uniqueUser('webhooks-burst'));
+    const tag = randomBytes(4).toString('hex');
+    const busyEndpoints: Array<{ id: string }> = [];
+    for (let index = 0; index < cap; index++)
+      busyEndpoints.push(await addEndpoint(busyToken, `/ok/burst-${tag}-${index}`));
+    for (let index = 0; index < events; index++) {
+      const video = await createVideo(api, busyToken, { prompt: uniquePrompt('A webhook burst') });
+      await api.call('POST', `/v1/videos/${video.id}/cancel`, { token: busyToken });
+    }
+    const quietToken = await stack.token(uniqueUser('webhooks-quiet'));
+    const quietEndpoint = await addEndpoint(quietToken, `/ok/quiet-${tag}`);
+    const quietVideo = await createVideo(api, quietToken, { prompt: uniquePrompt('A quiet webhook') });
+    await api.call('POST', `/v1/videos/${quietVideo.id}/cancel`, { token: quietToken });
+    await waitForVideo(api, quietToken, quietVideo.id, isTerminal);
+    const runsAtEvent = await dispatcherRuns();
+
+    // The quiet user's delivery is in its log once the dispatcher started it.
+    await eventually(
+      'the quiet user’s delivery started',
+      async () => {
+        const reply = await api.call('GET', `/v1/webhook_endpoints/${quietEndpoint.id}/deliveries`, {
+          token: quietToken,
+        });
+        return reply.body.data.length === 1 ? reply : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 50 },
+    );
+    const runsAtDelivery = await dispatcherRuns();
+    // The busy user's deliveries over the rate show as pending with the time they will go.
+    const delayed = await eventually(
+      'a delayed delivery of the burst',
+      async () => {
+        for (const endpoint of busyEndpoints) {
+          const reply = await api.call('GET', `/v1/webhook_endpoints/${endpoint.id}/deliveries`, { token: busyToken });
+          const waiting = reply.body.data.find(
+            // biome-ignore lint/suspicious/noExplicitAny: deliveries as JSON
+            (d: any) => d.status === 'pending' && d.next_attempt_at > Date.now() / 1000,
+          );
+          if (waiting !== undefined) return waiting;
+        }
+        return undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    const all = await eventually(
+      `all ${events * cap} deliveries of the burst`,
+      async () => {
+        const received = receiver.requests.filter((request) => request.path.startsWith(`/ok/burst-${tag}-`));
+        return received.length >= events * cap ? received : undefined;
+      },
+      { timeoutMs: 150_000, intervalMs: 500 },
+    );
+
+    // The run going at the event's write may have read the outbox before it: the next one starts it.
+    expect(runsAtDelivery - runsAtEvent).toBeLessThanOrEqual(2);
+    expect(delayed.next_attempt_at % 60).toBe(0);
+    expect(new Set(all.map((request) => `${request.path} ${request.headers['webhook-id']}`)).size).toBe(events * cap);
+  }, 240_000);
 });
