@@ -13,6 +13,27 @@ import ipaddr from 'ipaddr.js';
 /** The URL or an address it resolved to is not allowed (scheme, private address, redirect). */
 export class UrlNotAllowedError extends Error {
   override name = 'UrlNotAllowedError' as const;
+  /** See the constructor's `refusedAddress`. */
+  readonly refusedAddress: string | undefined;
+  constructor(
+    message: string,
+    options?: {
+      cause?: unknown;
+      /**
+       * For operators only (logs), never in a message a client sees: the non-public address a name resolved to.
+       * The message says only that the name is refused, so the API is no oracle for what internal names resolve to.
+       */
+      refusedAddress?: string;
+    },
+  ) {
+    super(message, options);
+    this.refusedAddress = options?.refusedAddress;
+  }
+}
+
+/** The refusal of a name that resolved to `address`: the message does not carry the address (see refusedAddress). */
+function notPublicName(hostname: string, address: string): UrlNotAllowedError {
+  return new UrlNotAllowedError(`${hostname} resolves to an address that is not public`, { refusedAddress: address });
 }
 
 /** The remote server answered, but not with something usable within the limits (status, size, time). */
@@ -58,16 +79,22 @@ export interface GuardedResponse {
  * True for an address on the public internet: IPv4 or IPv6 global unicast only. Private (10/8, 172.16/12,
  * 192.168/16, fc00::/7, which holds fd00:ec2::254), loopback, link-local (169.254/16, which holds the metadata
  * service; fe80::/10), CGNAT (100.64/10), multicast, reserved, unspecified, and the IPv6 forms that embed an IPv4
- * address (mapped ::ffff:0:0/96 is judged by its IPv4 address; NAT64, 6to4, Teredo are refused) are not.
+ * address (mapped ::ffff:0:0/96 is judged by its IPv4 address; the deprecated IPv4-compatible ::/96, e.g.
+ * ::7f00:1, NAT64, 6to4 and Teredo are refused) are not.
  */
 export function isPublicAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return false;
   let parsed = ipaddr.parse(address);
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) {
-    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  if (parsed.kind() === 'ipv6') {
+    const v6 = parsed as ipaddr.IPv6;
+    if (v6.isIPv4MappedAddress()) parsed = v6.toIPv4Address();
+    // ipaddr.js calls ::/96 (which holds :: and ::1) unicast; some stacks route ::a.b.c.d to a.b.c.d.
+    else if (v6.match(IPV4_COMPATIBLE)) return false;
   }
   return parsed.range() === 'unicast';
 }
+
+const IPV4_COMPATIBLE = ipaddr.IPv6.parseCIDR('::/96');
 
 /**
  * GETs `url` under the guard: `https:` only; the host is resolved once and every address it resolves to must be
@@ -119,7 +146,7 @@ export async function assertAllowedUrl(
   if (addresses.length === 0) throw new UrlNotAllowedError(`${target.hostname} does not resolve`);
   const refused = addresses.find((entry) => !isPublicAddress(entry.address));
   if (refused !== undefined) {
-    throw new UrlNotAllowedError(`${target.hostname} resolves to ${refused.address}, which is not public`);
+    throw notPublicName(target.hostname, refused.address);
   }
 }
 
@@ -228,7 +255,7 @@ function checkedLookup(resolve: NonNullable<GuardedFetchOptions['resolve']>, all
         if (addresses.length === 0) {
           callback(new UrlNotAllowedError(`${hostname} does not resolve`), '', 0);
         } else if (refused !== undefined) {
-          callback(new UrlNotAllowedError(`${hostname} resolves to ${refused.address}, which is not public`), '', 0);
+          callback(notPublicName(hostname, refused.address), '', 0);
         } else if (lookupOptions.all === true) {
           callback(null, addresses);
         } else {

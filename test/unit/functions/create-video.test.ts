@@ -41,7 +41,7 @@ function setup(options: { startError?: Error; uploads?: Record<string, Buffer>; 
       fetchUrl: async (url) => {
         const body = options.urls?.[url];
         if (body === undefined)
-          throw new UrlNotAllowedError(`${new URL(url).hostname} resolves to 127.0.0.1, which is not public`);
+          throw new UrlNotAllowedError(`${new URL(url).hostname} resolves to an address that is not public`);
         return { status: 200, contentType: 'image/png', body };
       },
     },
@@ -300,7 +300,7 @@ describe('create-video', () => {
         'a URL the guard refuses',
         { image_url: 'https://metadata.example/latest' },
         400,
-        'input_reference.image_url is not allowed: metadata.example resolves to 127.0.0.1',
+        'input_reference.image_url is not allowed: metadata.example resolves to an address that is not public',
       ],
     ])(
       'answers %s with %i naming input_reference, and writes, reserves and starts nothing',

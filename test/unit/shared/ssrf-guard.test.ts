@@ -1,7 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { guardedFetch, isPublicAddress, RemoteFetchError, UrlNotAllowedError } from '../../../shared/net/ssrf-guard';
+import {
+  assertAllowedUrl,
+  guardedFetch,
+  isPublicAddress,
+  RemoteFetchError,
+  UrlNotAllowedError,
+} from '../../../shared/net/ssrf-guard';
 
 describe('isPublicAddress', () => {
   it.each([
@@ -23,6 +29,10 @@ describe('isPublicAddress', () => {
     '::ffff:169.254.169.254',
     '64:ff9b::a9fe:a9fe',
     '2002:a9fe:a9fe::1',
+    '::7f00:1',
+    '::a00:1',
+    '::a9fe:a9fe',
+    '::808:808',
     'not-an-address',
   ])('refuses %s', (address) => {
     expect(isPublicAddress(address)).toBe(false);
@@ -65,22 +75,54 @@ describe('guardedFetch', () => {
   });
 
   it('refuses address literals that are not public, IPv4 and IPv6', async () => {
-    for (const host of ['127.0.0.1', '169.254.169.254', '[::1]', '[fd00:ec2::254]', '[::ffff:10.0.0.1]']) {
+    for (const host of [
+      '127.0.0.1',
+      '169.254.169.254',
+      '[::1]',
+      '[fd00:ec2::254]',
+      '[::ffff:10.0.0.1]',
+      '[::7f00:1]',
+    ]) {
       await expect(guardedFetch(`https://${host}/x`, limits)).rejects.toThrow(/is not public/);
     }
   });
 
   it('refuses a name that resolves to a private address, even when another answer is public', async () => {
     await expect(guardedFetch(`https://internal.example:${port}/`, { ...limits, resolve: toLoopback })).rejects.toThrow(
-      'internal.example resolves to 127.0.0.1, which is not public',
+      'internal.example resolves to an address that is not public',
     );
     const mixed = async () => [
       { address: '93.184.216.34', family: 4 },
       { address: '169.254.169.254', family: 4 },
     ];
     await expect(guardedFetch('https://mixed.example/', { ...limits, resolve: mixed })).rejects.toThrow(
-      /169\.254\.169\.254, which is not public/,
+      'mixed.example resolves to an address that is not public',
     );
+  });
+
+  it('returns a refusal whose message does not say the address the name resolved to (no DNS oracle) when a name resolves to a private address', async () => {
+    // Prepare
+    const internal = async () => [{ address: '10.20.30.40', family: 4 }];
+    const compatible = async () => [{ address: '::a00:1', family: 6 }];
+
+    // Act
+    const refusals = await Promise.all([
+      guardedFetch('https://db.internal.example/', { ...limits, resolve: internal }).catch((error: unknown) => error),
+      assertAllowedUrl('https://db.internal.example/', { resolve: internal }).catch((error: unknown) => error),
+      guardedFetch('https://compat.example/', { ...limits, resolve: compatible }).catch((error: unknown) => error),
+    ]);
+
+    // Assess
+    expect(refusals.map((error) => (error as Error).message)).toEqual([
+      'db.internal.example resolves to an address that is not public',
+      'db.internal.example resolves to an address that is not public',
+      'compat.example resolves to an address that is not public',
+    ]);
+    expect(refusals.map((error) => (error as UrlNotAllowedError).refusedAddress)).toEqual([
+      '10.20.30.40',
+      '10.20.30.40',
+      '::a00:1',
+    ]);
   });
 
   it('with allowPrivateHosts (test aid), fetches a local http server for that name only', async () => {
