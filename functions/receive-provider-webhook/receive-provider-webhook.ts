@@ -6,7 +6,7 @@ import {
   type ResumeOutcome,
   resumeWaitingExecution,
 } from '../../shared/provider-webhooks/resume-execution';
-import { verifySignature } from '../../shared/provider-webhooks/signature';
+import { timestampWithinTolerance, verifySignature } from '../../shared/provider-webhooks/signature';
 import type { VideoRepository } from '../../shared/repositories/video-repository';
 import { isTerminal } from '../../shared/video';
 import { type ProviderWebhookRequest, parseProviderEvent } from './schema';
@@ -15,8 +15,11 @@ import { type ProviderWebhookRequest, parseProviderEvent } from './schema';
 const SETTLING_EVENTS: ReadonlySet<string> = new Set(['video.completed', 'video.failed']);
 
 export interface ReceiveProviderWebhookDeps extends ResumeExecutionDeps {
-  /** The provider secret's `webhookSecret`; undefined when it has none. `refresh` re-reads it past the cache. */
-  webhookSecret: { (): Promise<string | undefined>; refresh?(): void };
+  /**
+   * The provider secret's `webhookSecret`; undefined when it has none. `refresh` makes the next call re-read it past
+   * the cache and answers whether it will (it is rate-limited: see webhookSecretResolver).
+   */
+  webhookSecret: { (): Promise<string | undefined>; refresh?(): boolean };
   store: ResumeExecutionDeps['store'] & Pick<ProviderCallbackStore, 'jobOwner' | 'recordEvent'>;
   videos: Pick<VideoRepository, 'get'>;
   clock: () => Date;
@@ -67,9 +70,10 @@ async function verify(request: ProviderWebhookRequest, deps: ReceiveProviderWebh
   let secret = await deps.webhookSecret();
   if (secret === undefined) throw new ProviderWebhooksNotConfiguredError();
   if (verifySignature(request.body, request.headers, secret)) return;
-  // The secret may have been rotated since it was cached: read it once more before refusing.
-  if (deps.webhookSecret.refresh) {
-    deps.webhookSecret.refresh();
+  // The secret may have been rotated since it was cached: read it once more before refusing, but only for a request
+  // that could verify (its timestamp within the tolerance) and at most once per interval (refresh() says whether),
+  // so a stream of forged requests to this public route costs no Secrets Manager call each.
+  if (timestampWithinTolerance(request.headers, deps.clock()) && deps.webhookSecret.refresh?.() === true) {
     secret = await deps.webhookSecret();
     if (secret !== undefined && verifySignature(request.body, request.headers, secret)) return;
   }

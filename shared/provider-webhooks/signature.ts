@@ -9,6 +9,22 @@ export interface SignedHeaders {
   'webhook-signature'?: string | undefined;
 }
 
+/** The Standard Webhooks tolerance on `webhook-timestamp`, either way (what the `standardwebhooks` package applies). */
+export const SIGNATURE_TOLERANCE_SECONDS = 5 * 60;
+
+/**
+ * The least time between two reads of the webhook secret past its cache (`refresh()`): the public receiver route
+ * must not let every wrongly signed request cost a Secrets Manager call, yet a rotated secret is picked up within it.
+ */
+export const SECRET_REFRESH_INTERVAL_SECONDS = 60;
+
+/** Whether `webhook-timestamp` is within {@link SIGNATURE_TOLERANCE_SECONDS} of `now` (a signature could verify). */
+export function timestampWithinTolerance(headers: SignedHeaders, now: Date): boolean {
+  const raw = headers['webhook-timestamp'];
+  if (raw === undefined || !/^\d+$/.test(raw)) return false;
+  return Math.abs(now.getTime() / 1000 - Number(raw)) <= SIGNATURE_TOLERANCE_SECONDS;
+}
+
 /**
  * Whether `body` carries a valid Standard Webhooks signature under `secret`, with the standard's 5-minute tolerance
  * on `webhook-timestamp` either way (the `standardwebhooks` package; no hand-written crypto). A `whsec_` secret is
@@ -27,11 +43,15 @@ export function verifySignature(body: string, headers: SignedHeaders, secret: st
   }
 }
 
-/** Resolves the provider's webhook secret; `refresh()` makes the next call read the secret again, past the cache. */
+/** Resolves the provider's webhook secret. */
 export interface WebhookSecretResolver {
   /** The secret's `webhookSecret`; undefined when the provider secret has none (webhooks are not configured). */
   (): Promise<string | undefined>;
-  refresh(): void;
+  /**
+   * Makes the next call read the secret again, past the cache, at most once per
+   * {@link SECRET_REFRESH_INTERVAL_SECONDS}: true when it will, false when a refresh was granted less than that ago.
+   */
+  refresh(): boolean;
 }
 
 /**
@@ -39,8 +59,15 @@ export interface WebhookSecretResolver {
  * like the API key (cached for `maxAgeSeconds`). A failed read is a TransientAwsError: the receiver answers 5xx and the
  * provider delivers again. The secret never reaches a log or an error message.
  */
-export function webhookSecretResolver(config: { secretArn: string; maxAgeSeconds: number }): WebhookSecretResolver {
+export function webhookSecretResolver(config: {
+  secretArn: string;
+  maxAgeSeconds: number;
+  /** @default Date.now */
+  now?: () => number;
+}): WebhookSecretResolver {
+  const now = config.now ?? Date.now;
   let forceFetch = false;
+  let refreshedAt = Number.NEGATIVE_INFINITY;
   const resolve = async () => {
     let secret: { webhookSecret?: unknown } | undefined;
     try {
@@ -59,7 +86,10 @@ export function webhookSecretResolver(config: { secretArn: string; maxAgeSeconds
   };
   return Object.assign(resolve, {
     refresh: () => {
+      if (now() - refreshedAt < SECRET_REFRESH_INTERVAL_SECONDS * 1000) return false;
+      refreshedAt = now();
       forceFetch = true;
+      return true;
     },
   });
 }

@@ -1,3 +1,5 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import {
@@ -12,6 +14,7 @@ import { signWebhook } from '../../../local/provider-emulator/webhooks';
 import { RetryableProviderError } from '../../../shared/errors';
 import { GatedVideoProvider } from '../../../shared/provider-gate/gated-provider';
 import type { StoredTaskToken } from '../../../shared/provider-webhooks/callback-store';
+import { SECRET_REFRESH_INTERVAL_SECONDS, webhookSecretResolver } from '../../../shared/provider-webhooks/signature';
 import { aProviderJob, aVideo, FakeProvider, fakeLogger, fakeMetrics, InMemoryVideoRepository } from '../fakes/fakes';
 import {
   completedTaskOutput,
@@ -25,6 +28,8 @@ const SECRET = 'n0tARealSecretButShapedLikeTheGeneratedOne48chars';
 const JOB = 'video_job1';
 const VIDEO = 'vid_01JD0000000000000000000001';
 const NOW = () => Math.floor(Date.now() / 1000);
+// Every SecretsManagerClient of this file, the one Powertools Parameters creates for webhookSecretResolver included.
+const secrets = mockClient(SecretsManagerClient);
 
 function setup(options: { secret?: string | undefined; videoStatus?: 'in_progress' | 'completed' | 'cancelled' } = {}) {
   const store = new InMemoryCallbackStore();
@@ -288,6 +293,7 @@ describe('receiveProviderWebhook', () => {
       refresh: () => {
         refreshed += 1;
         current = SECRET;
+        return true;
       },
     });
 
@@ -295,6 +301,47 @@ describe('receiveProviderWebhook', () => {
 
     expect(receipt.outcome).toBe('unknown_job');
     expect(refreshed).toBe(1);
+  });
+
+  it('returns 401 from the cached secret, reading Secrets Manager past the cache at most once a minute and only for a timely request, when requests are wrongly signed', async () => {
+    // Prepare
+    const secretArn = 'arn:aws:secretsmanager:us-east-1:1:secret:provider-webhook-refresh';
+    let webhookSecret = SECRET;
+    secrets
+      .on(GetSecretValueCommand, { SecretId: secretArn })
+      .callsFake(async () => ({ SecretString: JSON.stringify({ apiKey: 'sk-unit', webhookSecret }) }));
+    const reads = () => secrets.commandCalls(GetSecretValueCommand, { SecretId: secretArn }).length;
+    let now = 1_000_000;
+    const { deps } = setup();
+    deps.webhookSecret = webhookSecretResolver({ secretArn, maxAgeSeconds: 300, now: () => now });
+    const forged = (timestamp?: number) =>
+      rejection(receiveProviderWebhook(delivery({ secret: 'not-the-secret', timestamp: timestamp ?? NOW() }), deps));
+
+    // Act
+    const timely = [];
+    for (let i = 0; i < 5; i++) timely.push(await forged());
+    const afterTimely = reads();
+    now += (SECRET_REFRESH_INTERVAL_SECONDS + 1) * 1000;
+    const stale = [await forged(NOW() - 3600), await forged(NOW() + 3600)];
+    const afterStale = reads();
+    const nextMinute = await forged();
+    const afterNextMinute = reads();
+    // A rotation is still picked up: a minute later, a request signed with the new secret verifies.
+    webhookSecret = 'the-rotated-secret-of-the-provider';
+    now += (SECRET_REFRESH_INTERVAL_SECONDS + 1) * 1000;
+    const rotated = await receiveProviderWebhook(delivery({ secret: webhookSecret, job: 'video_nobody' }), deps);
+
+    // Assess
+    for (const failed of [...timely, ...stale, nextMinute]) {
+      expect(failed).toMatchObject({ name: 'UnauthenticatedError', status: 401 });
+    }
+    // The first read, then one past the cache for the first timely forgery; none for the other four.
+    expect(afterTimely).toBe(2);
+    // A stale or future timestamp could never verify: no read past the cache for it.
+    expect(afterStale).toBe(2);
+    expect(afterNextMinute).toBe(3);
+    expect(rotated.outcome).toBe('unknown_job');
+    expect(reads()).toBe(4);
   });
 
   it('throws 404 not_found when the provider secret has no webhookSecret', async () => {
