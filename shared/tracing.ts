@@ -23,8 +23,24 @@ export class ResponseFreeTracer extends Tracer {
   override addResponseAsMetadata(_data?: unknown, _methodName?: string): void {}
 }
 
-/** The module-scope tracer of a traced function; the service name comes from POWERTOOLS_SERVICE_NAME. */
-export const tracer = new ResponseFreeTracer();
+/**
+ * The module-scope tracer of a traced function; the service name comes from POWERTOOLS_SERVICE_NAME. It does not
+ * patch outgoing HTTP(S) (`captureHTTPsRequests: false`): a function whose requests may be traced opts in with
+ * {@link traceOutgoingRequests}. deliver-webhook must not: its requests go to customers' URLs, whose paths often are
+ * secret tokens (X-Ray would keep them) and which would receive our `X-Amzn-Trace-Id` header.
+ */
+export const tracer = new ResponseFreeTracer({ captureHTTPsRequests: false });
+
+/**
+ * Records every outgoing HTTP(S) request of this process (node:http, node:https and fetch) as a subsegment and adds
+ * `X-Amzn-Trace-Id` to it, as the Tracer's default `captureHTTPsRequests` does. Only for functions whose requests go
+ * to the provider or to AWS (presigned S3 requests); never where a URL is a customer's. Call it once, at module scope.
+ */
+export function traceOutgoingRequests(): void {
+  if (!tracer.isTracingEnabled()) return;
+  tracer.provider.captureHTTPsGlobal();
+  tracer.provider.instrumentFetch();
+}
 
 /**
  * Records every call of these module-scope clients (shared/aws/) as an X-Ray subsegment. It adds a middleware to

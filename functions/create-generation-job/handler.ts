@@ -18,11 +18,13 @@ import { webhookRouter } from '../../shared/provider-webhooks/webhook-wait';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { S3ContentUrlSigner } from '../../shared/storage/content-signer';
 import { PresignedS3Objects } from '../../shared/storage/presigned-objects';
-import { traceAwsClients, tracer } from '../../shared/tracing';
+import { traceAwsClients, traceOutgoingRequests, tracer } from '../../shared/tracing';
 import { type CreateGenerationJobDeps, createGenerationJob } from './create-generation-job';
 import { createGenerationJobEnvSchema } from './env';
 
 traceAwsClients(dynamodb);
+// Its HTTP requests go to the provider (and AWS): traced.
+traceOutgoingRequests();
 
 const env = parseEnv(createGenerationJobEnvSchema);
 const gate = providerGateFromEnv(env, ddb);

@@ -19,6 +19,7 @@ import {
 import { deliverWebhookEnvSchema } from './env';
 
 traceAwsClients(dynamodb);
+// No traceOutgoingRequests(): the requests go to customers' URLs (shared/tracing.ts says why).
 
 const env = parseEnv(deliverWebhookEnvSchema);
 

@@ -12,11 +12,13 @@ import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provide
 import { providerGateFromEnv } from '../../shared/provider-gate/from-env';
 import { GatedVideoProvider } from '../../shared/provider-gate/gated-provider';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
-import { traceAwsClients, tracer } from '../../shared/tracing';
+import { traceAwsClients, traceOutgoingRequests, tracer } from '../../shared/tracing';
 import { pollGenerationJobEnvSchema } from './env';
 import { type PollGenerationJobDeps, pollGenerationJob, pollInput } from './poll-generation-job';
 
 traceAwsClients(dynamodb);
+// Its HTTP requests go to the provider (and AWS): traced.
+traceOutgoingRequests();
 
 const env = parseEnv(pollGenerationJobEnvSchema);
 const gate = providerGateFromEnv(env, ddb);

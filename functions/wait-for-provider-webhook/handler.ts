@@ -13,7 +13,7 @@ import { GatedVideoProvider } from '../../shared/provider-gate/gated-provider';
 import { DynamoProviderCallbackStore } from '../../shared/provider-webhooks/callback-store';
 import { DynamoProgressReadStore } from '../../shared/provider-webhooks/progress-read';
 import { sfnTaskCallbacks } from '../../shared/provider-webhooks/resume-execution';
-import { traceAwsClients, tracer } from '../../shared/tracing';
+import { traceAwsClients, traceOutgoingRequests, tracer } from '../../shared/tracing';
 import { waitForProviderWebhookEnvSchema } from './env';
 import {
   type WaitForProviderWebhookDeps,
@@ -23,6 +23,8 @@ import {
 } from './wait-for-provider-webhook';
 
 traceAwsClients(dynamodb, sfn);
+// Its HTTP requests go to the provider (and AWS): traced.
+traceOutgoingRequests();
 
 const env = parseEnv(waitForProviderWebhookEnvSchema);
 const gate = providerGateFromEnv(env, ddb);

@@ -1,5 +1,7 @@
+import http from 'node:http';
+import https from 'node:https';
 import { Webhook } from 'standardwebhooks';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   type DeliverWebhookDeps,
   type DeliverWebhookInput,
@@ -161,5 +163,47 @@ describe('deliverWebhook', () => {
     expect(await deliverWebhook(INPUT, disabled.deps)).toMatchObject({ status: 'skipped' });
     expect([...deleted.sent, ...disabled.sent]).toEqual([]);
     expect([...deleted.skipped, ...disabled.skipped]).toEqual(['endpoint_deleted', 'endpoint_disabled']);
+  });
+});
+
+describe('deliver-webhook handler', () => {
+  type Patchable = { request: unknown; get: unknown; __request?: unknown; __get?: unknown };
+  /** Undoes aws-xray-sdk-core's captureHTTPsGlobal (it keeps the originals as __request and __get). */
+  const unpatch = () => {
+    for (const module of [http, https] as unknown as Patchable[]) {
+      if (module.__request === undefined) continue;
+      module.request = module.__request;
+      module.get = module.__get;
+      delete module.__request;
+      delete module.__get;
+    }
+  };
+  afterEach(() => {
+    unpatch();
+    vi.unstubAllEnvs();
+    vi.resetModules();
+  });
+
+  it('returns a module that leaves node:http and node:https unpatched (no X-Ray record of a customer URL, no X-Amzn-Trace-Id sent to it) when it loads in a traced Lambda', async () => {
+    // Prepare
+    const before = [http.request, http.get, https.request, https.get];
+    vi.stubEnv('AWS_EXECUTION_ENV', 'AWS_Lambda_nodejs22.x');
+    vi.stubEnv('POWERTOOLS_TRACE_ENABLED', 'true');
+    vi.stubEnv('TABLE_NAME', 'unit-table');
+    vi.resetModules();
+
+    // Act
+    await import('../../../functions/deliver-webhook/handler');
+    const after = [http.request, http.get, https.request, https.get];
+    // The control: the tracer it loaded is enabled here, and patching is seen when it happens.
+    const { tracer } = await import('../../../shared/tracing');
+    const enabled = tracer.isTracingEnabled();
+    tracer.provider.captureHTTPsGlobal();
+    const patched = https.request;
+
+    // Assess
+    expect(after).toEqual(before);
+    expect(enabled).toBe(true);
+    expect(patched).not.toBe(before[2]);
   });
 });
