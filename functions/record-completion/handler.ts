@@ -9,6 +9,7 @@ import { DynamoCharger } from '../../shared/money/charge';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
 import type { PipelineState } from '../../shared/pipeline/types';
 import { logger, metrics } from '../../shared/powertools';
+import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { S3ContentTagger } from '../../shared/storage/content-tags';
 import { traceAwsClients, tracer } from '../../shared/tracing';
 import { recordCompletionEnvSchema } from './env';
@@ -21,6 +22,7 @@ const env = parseEnv(recordCompletionEnvSchema);
 const deps: RecordCompletionDeps = {
   money: new DynamoCharger(ddb, env.TABLE_NAME, { awsPrices: env.AWS_UNIT_PRICES }),
   tags: new S3ContentTagger(s3),
+  videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
   clock: () => new Date(),
   logger,
   metrics,

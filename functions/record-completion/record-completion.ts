@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import type { Charger } from '../../shared/money/charge';
 import type { PipelineInput, PipelineState, StoredContent } from '../../shared/pipeline/types';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
+import type { VideoRepository } from '../../shared/repositories/video-repository';
 import { CONTENT_VARIANTS } from '../../shared/schemas';
 import type { ContentTagger } from '../../shared/storage/content-tags';
 import { contentKey, unixSeconds } from '../../shared/video';
@@ -11,6 +12,8 @@ export interface RecordCompletionDeps {
   money: Charger;
   /** Marks the stored objects as a completed video's (they were written pending, which the bucket expires). */
   tags: ContentTagger;
+  /** Reads whether the video has a reference image (stored pending at create, re-tagged with the content). */
+  videos: Pick<VideoRepository, 'get'>;
   clock: () => Date;
   logger: Pick<AppLogger, 'info' | 'warn'>;
   metrics: AppMetrics;
@@ -40,8 +43,9 @@ export function completionInput(event: PipelineState & { stored?: unknown }): Re
  * price (the provider billed it) and stays cancelled; one given up on otherwise (released) is not charged, its
  * provider cost is recorded for finance. Returns the state unchanged.
  *
- * The objects are tagged `completed` first, so a completed video never has objects the bucket's lifecycle expires;
- * when the video turns out to be settled otherwise (cancelled meanwhile), they are tagged `pending` again.
+ * The objects (the content and, for a video made from one, its reference image) are tagged `completed` first, so a
+ * completed video never has objects the bucket's lifecycle expires; when the video turns out to be settled otherwise
+ * (cancelled meanwhile), they are tagged `pending` again.
  */
 export async function recordCompletion(
   input: RecordCompletionInput,
@@ -49,6 +53,9 @@ export async function recordCompletion(
 ): Promise<PipelineState> {
   const { stored } = input;
   const keys = stored.variants.map((variant) => contentKey(input.userId, input.videoId, variant));
+  // The reference image is in the same bucket, next to the content (create-video writes it there).
+  const reference = (await deps.videos.get(input.videoId))?.inputReference;
+  if (reference !== undefined && reference !== null) keys.push(reference.key);
   await deps.tags.mark(stored.bucket, keys, 'completed');
   const result = await deps.money.charge(input.videoId, {
     completedAt: unixSeconds(deps.clock()),

@@ -30,6 +30,7 @@ function setup(overrides: Parameters<typeof aVideo>[0] = {}) {
         marks.push({ state: tagState, keys, status: videos.videos.get(videoId)?.status });
       },
     },
+    videos,
     clock: fixedClock('2025-11-21T05:00:00Z'),
     logger: fakeLogger(),
     metrics,
@@ -116,6 +117,33 @@ describe('record-completion', () => {
 
     // Assess
     expect(marks).toEqual([{ state: 'completed', keys: KEYS.slice(0, 2), status: 'storing' }]);
+  });
+
+  it('tags the reference image with the content, completed then pending again, when a video made from one is found cancelled', async () => {
+    // Prepare
+    const reference = {
+      bucket: 'reelflow-videos',
+      key: `videos/alice/${videoId}/input-reference`,
+      contentType: 'image/png' as const,
+      bytes: 2048,
+      width: 1280,
+      height: 720,
+      sha256: 'cd'.repeat(32),
+      source: 'file' as const,
+    };
+    const completing = setup({ inputReference: reference });
+    const cancelled = setup({ inputReference: reference, status: 'cancelled', chargedMicros: 0 });
+
+    // Act
+    await recordCompletion(state, completing.deps);
+    await recordCompletion(state, cancelled.deps);
+
+    // Assess
+    expect(completing.marks).toEqual([{ state: 'completed', keys: [...KEYS, reference.key], status: 'storing' }]);
+    expect(cancelled.marks.map((mark) => [mark.state, mark.keys])).toEqual([
+      ['completed', [...KEYS, reference.key]],
+      ['pending', [...KEYS, reference.key]],
+    ]);
   });
 
   it('throws when the video does not exist', async () => {
