@@ -77,8 +77,9 @@ export const ROUTE_FUNCTIONS = {
   'create-video': {
     bind: (fn, { table, idempotencyTable, stateMachine, bucket }) => {
       // The reference image: written under the video's prefix (deleted again when the video is not admitted), and
-      // read from the caller's upload.
-      bindBucket(fn, bucket, ['PutObject', 'DeleteObject']);
+      // read from the caller's upload. PutObjectTagging: it is written tagged `pending` (S3 authorises x-amz-tagging
+      // with it).
+      bindBucket(fn, bucket, ['PutObject', 'PutObjectTagging', 'DeleteObject']);
       bindBucket(fn, bucket, ['GetObject'], UPLOAD_KEY_PREFIX);
       // DeleteItem: settling a video (release when the start fails) removes its deadline watch.
       bindTable(fn, table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query']);

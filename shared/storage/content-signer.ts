@@ -56,10 +56,13 @@ export class S3ContentUrlSigner implements ContentUrlSigner, UploadUrlSigner {
 
   /**
    * A presigned PutObject URL (POST /v1/uploads). Without the checksum parameters the S3 client's getSignedUrl adds
-   * by default (the CRC32 of an empty body, which S3 would hold any real upload against).
+   * by default (the CRC32 of an empty body, which S3 would hold any real upload against). With `tagging`, the
+   * `x-amz-tagging` header is signed as a header (not hoisted into the query, where S3 would not apply it): the PUT
+   * must send it with exactly that value.
    */
-  signPut(bucket: string, key: string, expiresInSeconds: number): Promise<string> {
-    return this.sign('PUT', bucket, key, expiresInSeconds, { 'x-id': 'PutObject' });
+  signPut(bucket: string, key: string, expiresInSeconds: number, options: { tagging?: string } = {}): Promise<string> {
+    const headers: Record<string, string> = options.tagging === undefined ? {} : { 'x-amz-tagging': options.tagging };
+    return this.sign('PUT', bucket, key, expiresInSeconds, { 'x-id': 'PutObject' }, headers);
   }
 
   /** A presigned DeleteObject URL, for a function that deletes without the S3 client (./presigned-objects.ts). */
@@ -73,6 +76,7 @@ export class S3ContentUrlSigner implements ContentUrlSigner, UploadUrlSigner {
     key: string,
     expiresIn: number,
     query: Record<string, string>,
+    headers: Record<string, string> = {},
   ): Promise<string> {
     const { endpoint, forcePathStyle = false, region } = this.addressing;
     const base = new URL(endpoint ?? `https://s3.${region}.amazonaws.com`);
@@ -86,9 +90,9 @@ export class S3ContentUrlSigner implements ContentUrlSigner, UploadUrlSigner {
         ...(base.port === '' ? {} : { port: Number(base.port) }),
         path: forcePathStyle ? `/${bucket}${objectPath}` : objectPath,
         query,
-        headers: { host: base.port === '' ? hostname : `${hostname}:${base.port}` },
+        headers: { host: base.port === '' ? hostname : `${hostname}:${base.port}`, ...headers },
       },
-      { expiresIn },
+      { expiresIn, unhoistableHeaders: new Set(Object.keys(headers)) },
     );
     const search = Object.entries(signed.query ?? {})
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))

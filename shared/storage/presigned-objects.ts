@@ -2,6 +2,7 @@ import { AppError } from '../errors';
 import type { ContentRemover } from './content-remover';
 import type { S3ContentUrlSigner } from './content-signer';
 import type { ObjectStore } from './object-store';
+import { PENDING_CONTENT_TAGGING } from './video-keys';
 
 /*
  * PutObject, GetObject and DeleteObject of small objects without the S3 client: each request is presigned by
@@ -57,12 +58,13 @@ export class PresignedS3Objects implements ObjectStore, Pick<ContentRemover, 're
     this.baseDelayMs = options.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
   }
 
+  /** Written tagged `reelflow-state=pending`, as every stored object is (shared/storage/video-keys.ts). */
   async put(bucket: string, key: string, data: Buffer, contentType: string): Promise<void> {
-    const url = await this.signer.signPut(bucket, key, URL_SECONDS);
+    const url = await this.signer.signPut(bucket, key, URL_SECONDS, { tagging: PENDING_CONTENT_TAGGING });
     const response = await this.send('PutObject', url, {
       method: 'PUT',
       body: data,
-      headers: { 'content-type': contentType },
+      headers: { 'content-type': contentType, 'x-amz-tagging': PENDING_CONTENT_TAGGING },
     });
     await response.body?.cancel();
   }

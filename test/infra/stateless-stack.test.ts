@@ -40,7 +40,7 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
       table: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query'),
       idempotencyTable: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
       stateMachine: ['states:StartExecution'],
-      'bucket/videos/*': ['s3:DeleteObject', 's3:PutObject'],
+      'bucket/videos/*': ['s3:DeleteObject', 's3:PutObject', 's3:PutObjectTagging'],
       'bucket/uploads/*': ['s3:GetObject'],
     },
   },

@@ -67,6 +67,22 @@ describe('S3ContentUrlSigner', () => {
     expect(new URL(url).searchParams.has('x-amz-checksum-crc32')).toBe(false);
   });
 
+  it('signs the PUT the S3 client would with a Tagging, the x-amz-tagging header signed and left out of the query', async () => {
+    const signer = new S3ContentUrlSigner({ region: 'eu-west-1', credentials: async () => credentials });
+    const client = new S3Client({ region: 'eu-west-1', credentials, requestChecksumCalculation: 'WHEN_REQUIRED' });
+    const tagging = 'reelflow-state=pending';
+
+    const url = await signer.signPut('reelflow-videos', key, 60, { tagging });
+
+    expect(url).toBe(
+      await getSignedUrl(client, new PutObjectCommand({ Bucket: 'reelflow-videos', Key: key, Tagging: tagging }), {
+        expiresIn: 60,
+        unhoistableHeaders: new Set(['x-amz-tagging']),
+      }),
+    );
+    expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')).toBe('host;x-amz-tagging');
+  });
+
   it('signs the DeleteObject the S3 client would', async () => {
     const signer = new S3ContentUrlSigner({ region: 'eu-west-1', credentials: async () => credentials });
     const client = new S3Client({ region: 'eu-west-1', credentials });

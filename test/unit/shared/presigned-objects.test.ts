@@ -59,6 +59,24 @@ describe('PresignedS3Objects', () => {
     expect(await objects.get(BUCKET, 'inputs/u/v/reference.png', 1024)).toBeUndefined();
   });
 
+  it('puts an object tagged reelflow-state=pending with the header its URL signs, when it writes a reference image', async () => {
+    // Prepare
+    const sent: Array<{ url: string; headers: Headers }> = [];
+    const recording: typeof fetch = async (input, init) => {
+      sent.push({ url: String(input), headers: new Headers(init?.headers) });
+      return fetch(input, init);
+    };
+    const objects = new PresignedS3Objects(signer, { fetch: recording });
+
+    // Act
+    await objects.put(BUCKET, 'videos/u/v/input-reference', Buffer.from('png'), 'image/png');
+
+    // Assess
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.headers.get('x-amz-tagging')).toBe('reelflow-state=pending');
+    expect(new URL(sent[0]?.url ?? '').searchParams.get('X-Amz-SignedHeaders')?.split(';')).toContain('x-amz-tagging');
+  });
+
   it('answers too_large for an object over maxBytes, and undefined for a missing key', async () => {
     // Prepare
     const objects = new PresignedS3Objects(signer);
