@@ -92,8 +92,14 @@ export const ROUTE_FUNCTIONS = {
     memorySize: 1024,
     timeout: Duration.seconds(15),
   },
-  // Presigned PUTs are signed with this role's credentials: it needs PutObject on uploads/ itself.
-  'create-upload': { bind: (fn, { bucket }) => bindBucket(fn, bucket, ['PutObject'], UPLOAD_KEY_PREFIX) },
+  'create-upload': {
+    bind: (fn, { table, bucket }) => {
+      // Presigned PUTs are signed with this role's credentials: it needs PutObject on uploads/ itself.
+      bindBucket(fn, bucket, ['PutObject'], UPLOAD_KEY_PREFIX);
+      // UpdateItem: the per-user count of upload URLs in a minute (UPLOADS_PER_MINUTE, default in code).
+      bindTable(fn, table, ['UpdateItem']);
+    },
+  },
   'get-video': {
     bind: (fn, { table, provider }) => {
       // GetItem: the video, the gate's items; UpdateItem: the progress read's claim and mirror; PutItem: the gate's

@@ -218,6 +218,14 @@ export class QuotaExceededError extends AppError {
   }
 }
 
+/** 429: the caller asked for something more often than a per-user rate allows; retry after the given seconds. */
+export class RateLimitedError extends AppError {
+  override name = 'RateLimitedError';
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message, { status: 429, code: 'rate_limited', type: 'rate_limit_error', retryAfterSeconds });
+  }
+}
+
 /** The provider secret has no `webhookSecret`: the provider webhook receiver is off and the pipeline polls only. */
 export class ProviderWebhooksNotConfiguredError extends AppError {
   override name = 'ProviderWebhooksNotConfiguredError';

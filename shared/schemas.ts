@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { MAX_UPLOAD_BYTES } from './http/limits';
 import { UploadedFile } from './http/uploaded-file';
 import { lazy } from './lazy';
 import { pageLimitSchema } from './page-query';
@@ -186,10 +187,25 @@ export const cancelVideoBodySchema = lazy(() =>
   z.strictObject({}).check(z.describe('Cancel takes no parameters; a body, if sent, must be an empty JSON object')),
 );
 
-/** The body of `POST /v1/uploads`, which may be left out: if sent, an empty JSON object. */
+/** The body of `POST /v1/uploads`: the exact size of the image to upload, which the PUT URL is signed for. */
 export const createUploadBodySchema = lazy(() =>
-  z.strictObject({}).check(z.describe('Takes no parameters; a body, if sent, must be an empty JSON object')),
+  z
+    .strictObject({
+      bytes: z
+        .number({ error: 'bytes must be an integer' })
+        .check(
+          z.int({ error: 'bytes must be an integer' }),
+          z.gte(1, { error: 'bytes must be at least 1' }),
+          z.lte(MAX_UPLOAD_BYTES, { error: `bytes must be at most ${MAX_UPLOAD_BYTES} (50 MiB)` }),
+          z.describe(
+            `The image’s exact size in bytes, 1 to ${MAX_UPLOAD_BYTES} (50 MiB): the PUT must send this Content-Length`,
+          ),
+        ),
+    })
+    .check(z.describe('The size of the image to upload')),
 );
+
+export type CreateUploadBody = z.output<ReturnType<typeof createUploadBodySchema>>;
 
 /** The answer of `POST /v1/uploads`: where to PUT the image, and the id to pass as `input_reference.file_id`. */
 export const uploadResourceSchema = lazy(() =>
@@ -199,6 +215,11 @@ export const uploadResourceSchema = lazy(() =>
       object: z.literal('upload'),
       upload_url: z.string().check(z.describe('A presigned URL: PUT the image bytes to it (no Authorization header)')),
       method: z.literal('PUT'),
+      headers: z
+        .object({
+          'content-length': z.string().check(z.describe('The bytes of the request, as a decimal string')),
+        })
+        .check(z.describe('Headers the PUT must send as they are: upload_url is signed for them')),
       max_bytes: z.number().check(z.int(), z.describe('The largest image the upload may hold (checked when used)')),
       url_expires_at: z.number().check(z.int(), z.describe('Unix seconds after which upload_url stops working')),
       expires_at: z.number().check(z.int(), z.describe('Unix seconds after which the id can no longer be used')),

@@ -26,6 +26,7 @@ import { createHash } from 'node:crypto';
  * | videos not yet terminal         | `USER#{userId}`          | `ACTIVE`                           | –                                     |
  * | erasure of the user's data      | `USER#{userId}`          | `ERASURE`                          | –                                     |
  * | videos created on a UTC day     | `USER#{userId}`          | `DAY#{YYYY-MM-DD}`                 | –                                     |
+ * | upload URLs in a UTC minute     | `USER#{userId}`          | `UPLOADS#{YYYY-MM-DDTHH:MM}`       | –                                     |
  * | Idempotency-Key claim (24 h)    | `USER#{userId}`          | `IDEMPOTENCY#{sha256(key), hex}`   | –                                     |
  * | provider job to reconcile       | `RECONCILE`              | `{dueAt, 10 digits}#{videoId}`     | –                                     |
  * | orphan search / deadline watch  | `RECONCILE`              | `{dueAt}#{videoId}#{kind}`         | –                                     |
@@ -124,6 +125,11 @@ export const limitsKey = (userId: string): TableKey => ({ pk: userPartition(user
 export const erasureKey = (userId: string): TableKey => ({ pk: userPartition(userId), sk: 'ERASURE' });
 export const activeKey = (userId: string): TableKey => ({ pk: userPartition(userId), sk: 'ACTIVE' });
 export const dayKey = (userId: string, day: string): TableKey => ({ pk: userPartition(userId), sk: `DAY#${day}` });
+/** The count of a user's upload URLs (POST /v1/uploads) in one UTC minute (`YYYY-MM-DDTHH:MM`). */
+export const uploadMinuteKey = (userId: string, minute: string): TableKey => ({
+  pk: userPartition(userId),
+  sk: `UPLOADS#${minute}`,
+});
 
 /**
  * A user's claim on an Idempotency-Key; keys are per user and shared by create and remix. Only a hash is stored:

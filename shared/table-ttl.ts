@@ -7,6 +7,7 @@
  * | item                                   | deleted after                                                    |
  * | -------------------------------------- | ---------------------------------------------------------------- |
  * | `DAY#{YYYY-MM-DD}` count of creates    | the end of the UTC day after it (the daily quota reads today's)  |
+ * | `UPLOADS#{minute}` count of upload URLs | a day after its minute (the upload rate reads this minute's)     |
  * | `IDEMPOTENCY#…` claim on a key         | its `expiresAt` (24 h after the claim; expired claims are absent)|
  * | `RECONCILE` work item                  | 30 days after it fell due: a backstop only. Finished items are   |
  * |                                        | removed by the reconciler; one still there a month after it fell |
@@ -29,6 +30,11 @@ export const WORK_ITEM_RETENTION_SECONDS = 30 * DAY_SECONDS;
 /** When the creates counter of a UTC day (`YYYY-MM-DD`) may go: the end of the next UTC day. */
 export function dayCounterPurgeAt(day: string): number {
   return Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000) + 2 * DAY_SECONDS;
+}
+
+/** When the upload URL count of a UTC minute (`YYYY-MM-DDTHH:MM`) may go: a day after the minute. */
+export function minuteCounterPurgeAt(minute: string): number {
+  return Math.floor(Date.parse(`${minute}:00Z`) / 1000) + DAY_SECONDS;
 }
 
 /** When a work item due at `dueAt` may go if nobody removed it. */

@@ -1,6 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
+import { ddb } from '../../shared/aws/dynamodb';
 import { s3Addressing } from '../../shared/aws/s3-addressing';
 import { parseEnv } from '../../shared/config';
 import { httpApi } from '../../shared/http/api-middlewares';
@@ -8,6 +9,7 @@ import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { logger, metrics } from '../../shared/powertools';
+import { DynamoUploadRate } from '../../shared/repositories/upload-rate';
 import { S3ContentUrlSigner } from '../../shared/storage/content-signer';
 import { type CreateUploadDeps, createUpload } from './create-upload';
 import { createUploadEnvSchema } from './env';
@@ -18,18 +20,19 @@ const env = parseEnv(createUploadEnvSchema);
 const deps: CreateUploadDeps = {
   signer: new S3ContentUrlSigner(s3Addressing()),
   bucket: env.BUCKET_NAME,
+  rate: new DynamoUploadRate(ddb, env.TABLE_NAME),
+  uploadsPerMinute: env.UPLOADS_PER_MINUTE,
   clock: () => new Date(),
   logger,
   metrics,
 };
 
-/** POST /v1/uploads → 201 an upload id and its presigned PUT URL. */
+/** POST /v1/uploads `{"bytes": n}` → 201 an upload id and its presigned PUT URL for n bytes. */
 export const handler = middy<ApiEvent, ApiResult, Error, ApiContext>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .use(httpApi({ logger, jsonBody: 'optional' }))
   .use(httpErrorEnvelope({ logger }))
   .handler(async (event, context) => {
-    parseCreateUploadRequest(event);
-    return json(201, await createUpload(context.caller, deps));
+    return json(201, await createUpload(context.caller, parseCreateUploadRequest(event), deps));
   });

@@ -1,8 +1,7 @@
-import * as z from 'zod/mini';
 import { parseRequest } from '../../shared/http/parse-request';
-import { createUploadBodySchema } from '../../shared/schemas';
+import { type CreateUploadBody, createUploadBodySchema } from '../../shared/schemas';
 
-/** A body, if any, must be an empty JSON object. */
-export function parseCreateUploadRequest(event: { body?: unknown }): void {
-  parseRequest(z.optional(createUploadBodySchema()), event.body);
+/** The body `{"bytes": n}`; no body at all is a body without `bytes` (400 missing_parameter naming it). */
+export function parseCreateUploadRequest(event: { body?: unknown }): CreateUploadBody {
+  return parseRequest(createUploadBodySchema(), event.body ?? {});
 }

@@ -20,6 +20,9 @@ export const MAX_INLINE_REQUEST_BYTES = MAX_BODY_BYTES + MAX_INLINE_FILE_BYTES +
 /** The largest image `POST /v1/uploads` lets a client upload (50 MiB), checked again when the upload is used. */
 export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 
+/** Upload URLs (`POST /v1/uploads`) one user may get per UTC minute unless the deployment sets UPLOADS_PER_MINUTE. */
+export const DEFAULT_UPLOADS_PER_MINUTE = 10;
+
 /** What a client is told when an inline image is too large. */
 export const LARGE_IMAGE_ALTERNATIVE =
   'upload larger images through POST /v1/uploads and send input_reference as {"file_id": ...}, or send {"image_url": "https://..."}';

@@ -45,13 +45,16 @@ export const ERRORS = {
   default: errorResponse('Any other error (402, 429 with Retry-After, 5xx): the same envelope, never a stack trace'),
 };
 
+/** A 429's answer: the envelope and Retry-After. */
+export const tooManyRequests = (description: string) => ({
+  ...errorResponse(description),
+  headers: { 'retry-after': { description: 'Seconds to wait before retrying', schema: { type: 'string' } } },
+});
+
 /** What a create (or remix) answers when the caller's budget or quotas do not allow it (money module). */
 export const MONEY_ERRORS = {
   402: errorResponse('budget_exceeded: the monthly budget cannot cover this video’s estimate'),
-  429: {
-    ...errorResponse('quota_exceeded (max_active or max_per_day) or rate_limited'),
-    headers: { 'retry-after': { description: 'Seconds to wait before retrying', schema: { type: 'string' } } },
-  },
+  429: tooManyRequests('quota_exceeded (max_active or max_per_day) or rate_limited'),
 };
 
 export const VIDEO_ID: Json = {

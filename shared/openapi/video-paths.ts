@@ -1,4 +1,5 @@
 /* The video routes of the OpenAPI document (assembled in document.ts). */
+import { MAX_UPLOAD_BYTES } from '../http/limits';
 import { contentQuerySchema, listVideosQuerySchema } from '../schemas';
 import {
   ERRORS,
@@ -13,6 +14,7 @@ import {
   PUBLIC,
   queryParameters,
   ref,
+  tooManyRequests,
   VIDEO_ID,
 } from './parts';
 
@@ -221,15 +223,19 @@ export function videoPaths(): Json {
       post: {
         operationId: 'createUpload',
         summary:
-          'A presigned upload for a reference image over the inline limit: PUT the image to upload_url, then create ' +
-          'with input_reference {"file_id": id} within 24 hours (up to 50 MiB; type and size checked on use)',
-        requestBody: jsonBody('CreateUploadRequest', false),
+          'A presigned upload for a reference image over the inline limit: PUT the image to upload_url with the ' +
+          'answer’s headers (its Content-Length is the bytes asked for; S3 refuses another), then create with ' +
+          'input_reference {"file_id": id} within 24 hours (1 byte to 50 MiB; type and size checked on use)',
+        requestBody: jsonBody('CreateUploadRequest'),
         responses: {
           201: { description: 'The upload id and where to PUT the image', content: jsonContent(ref('Upload')) },
-          400: ERRORS[400],
+          400: errorResponse(
+            `missing_parameter or invalid_parameter (param bytes: an integer from 1 to ${MAX_UPLOAD_BYTES}), or invalid_json`,
+          ),
           401: ERRORS[401],
           413: ERRORS[413],
           415: ERRORS[415],
+          429: tooManyRequests('rate_limited: more upload URLs this minute than the per-user rate allows'),
           default: ERRORS.default,
         },
       },

@@ -55,13 +55,24 @@ export class S3ContentUrlSigner implements ContentUrlSigner, UploadUrlSigner {
   }
 
   /**
-   * A presigned PutObject URL (POST /v1/uploads). Without the checksum parameters the S3 client's getSignedUrl adds
-   * by default (the CRC32 of an empty body, which S3 would hold any real upload against). With `tagging`, the
+   * A presigned PutObject URL (POST /v1/uploads, and objects the functions write without the S3 client) for a body
+   * of exactly `contentLength` bytes: `content-length` is a signed header (X-Amz-SignedHeaders), so S3 refuses a PUT
+   * of any other length (403 SignatureDoesNotMatch). Without the checksum parameters the S3 client's getSignedUrl
+   * adds by default (the CRC32 of an empty body, which S3 would hold any real upload against). With `tagging`, the
    * `x-amz-tagging` header is signed as a header (not hoisted into the query, where S3 would not apply it): the PUT
    * must send it with exactly that value.
    */
-  signPut(bucket: string, key: string, expiresInSeconds: number, options: { tagging?: string } = {}): Promise<string> {
-    const headers: Record<string, string> = options.tagging === undefined ? {} : { 'x-amz-tagging': options.tagging };
+  signPut(
+    bucket: string,
+    key: string,
+    expiresInSeconds: number,
+    contentLength: number,
+    options: { tagging?: string } = {},
+  ): Promise<string> {
+    const headers: Record<string, string> = {
+      'content-length': String(contentLength),
+      ...(options.tagging === undefined ? {} : { 'x-amz-tagging': options.tagging }),
+    };
     return this.sign('PUT', bucket, key, expiresInSeconds, { 'x-id': 'PutObject' }, headers);
   }
 
@@ -92,7 +103,8 @@ export class S3ContentUrlSigner implements ContentUrlSigner, UploadUrlSigner {
         query,
         headers: { host: base.port === '' ? hostname : `${hostname}:${base.port}`, ...headers },
       },
-      { expiresIn, unhoistableHeaders: new Set(Object.keys(headers)) },
+      // Every header given is signed, and stays a header (a hoisted x-amz-tagging would not be applied by S3).
+      { expiresIn, signableHeaders: new Set(Object.keys(headers)), unhoistableHeaders: new Set(Object.keys(headers)) },
     );
     const search = Object.entries(signed.query ?? {})
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))

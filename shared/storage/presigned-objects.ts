@@ -60,7 +60,9 @@ export class PresignedS3Objects implements ObjectStore, Pick<ContentRemover, 're
 
   /** Written tagged `reelflow-state=pending`, as every stored object is (shared/storage/video-keys.ts). */
   async put(bucket: string, key: string, data: Buffer, contentType: string): Promise<void> {
-    const url = await this.signer.signPut(bucket, key, URL_SECONDS, { tagging: PENDING_CONTENT_TAGGING });
+    const url = await this.signer.signPut(bucket, key, URL_SECONDS, data.byteLength, {
+      tagging: PENDING_CONTENT_TAGGING,
+    });
     const response = await this.send('PutObject', url, {
       method: 'PUT',
       body: data,

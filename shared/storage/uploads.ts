@@ -33,15 +33,15 @@ export function uploadExpiresAt(fileId: string): number {
   return Math.floor(decodeTime(fileId.slice(UPLOAD_ID_PREFIX.length)) / 1000) + UPLOAD_TTL_SECONDS;
 }
 
-/** Signs presigned PUT URLs for uploads (S3ContentUrlSigner in ./content-signer.ts). */
+/** Signs presigned PUT URLs for uploads of an exact size (S3ContentUrlSigner in ./content-signer.ts). */
 export interface UploadUrlSigner {
-  signPut(bucket: string, key: string, expiresInSeconds: number): Promise<string>;
+  signPut(bucket: string, key: string, expiresInSeconds: number, contentLength: number): Promise<string>;
 }
 
 /**
  * Reads the caller's upload `fileId`: undefined when the id is malformed, the upload is not the caller's (not under
- * their prefix), was never uploaded, or has expired; `too_large` over `maxBytes` (S3 presigned PUTs do not carry a
- * size limit, so it is checked on use).
+ * their prefix), was never uploaded, or has expired; `too_large` over `maxBytes` (the PUT URL is signed for the size
+ * asked, at most MAX_UPLOAD_BYTES; checked again on use, as s3rver locally does not verify signatures).
  */
 export async function readUpload(
   store: Pick<ObjectStore, 'get'>,

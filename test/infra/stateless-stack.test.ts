@@ -44,7 +44,10 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
       'bucket/uploads/*': ['s3:GetObject'],
     },
   },
-  'create-upload': { env: ['BUCKET_NAME'], grants: { 'bucket/uploads/*': ['s3:PutObject'] } },
+  'create-upload': {
+    env: ['BUCKET_NAME', 'TABLE_NAME'],
+    grants: { table: dynamo('UpdateItem'), 'bucket/uploads/*': ['s3:PutObject'] },
+  },
   'get-video': {
     env: [...GATE_ENV, 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
     grants: { table: dynamo('GetItem', 'PutItem', 'UpdateItem'), secret: SECRET },

@@ -71,9 +71,6 @@ export const API_ROUTES: ReadonlyArray<{ route: string; success: number; authent
 
 /** Codes of the contract the service cannot produce against the local stack, and why. */
 export const NOT_PRODUCIBLE_LOCALLY: Readonly<Record<string, string>> = {
-  '429 rate_limited':
-    'API Gateway stage throttling answers it in AWS, before any function runs; the local API server has no ' +
-    'throttle, and the only 429 a function throws is QuotaExceededError (quota_exceeded).',
   '503 provider_unavailable':
     'thrown only by RetryableProviderError and DownloadInterruptedError, in the pipeline task handlers ' +
     '(create-generation-job, poll-generation-job, store-video) and the reconciler, which Step Functions retries; ' +
@@ -221,7 +218,10 @@ export const EXPECTED_REPLIES = {
     'GET /v1/videos/characters/{id} 401 unauthenticated',
     'GET /v1/videos/characters/{id} 404 not_found',
     'POST /v1/uploads 201 -',
+    'POST /v1/uploads 400 invalid_parameter',
+    'POST /v1/uploads 400 missing_parameter',
     'POST /v1/uploads 401 unauthenticated',
+    'POST /v1/uploads 429 rate_limited',
   ],
   'provider-webhooks': [
     'POST /v1/provider/webhooks 200 -',

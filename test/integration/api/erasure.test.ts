@@ -53,8 +53,9 @@ describe('erasure of a user', () => {
     const remix = await api.call('POST', `/v1/videos/${done.id}/remix`, { token, json: { prompt: prompts[1] } });
     expect(remix.status).toBe(202);
     const remixed = await waitForVideo(api, token, remix.body.id, isTerminal);
-    const upload = await api.call('POST', '/v1/uploads', { token });
-    expect((await fetch(upload.body.upload_url, { method: 'PUT', body: pngOf(1280, 720) })).status).toBe(200);
+    const png = pngOf(1280, 720);
+    const upload = await api.call('POST', '/v1/uploads', { token, json: { bytes: png.byteLength } });
+    expect((await fetch(upload.body.upload_url, { method: 'PUT', body: png })).status).toBe(200);
     const jobsBefore = (await emulator.jobs(stack)).data.filter((job) => prompts.includes(job.prompt));
     const objectsBefore = [...(await objectsUnder(`videos/${userId}/`)), ...(await objectsUnder(`uploads/${userId}/`))];
     const ledgerBefore = await ledgerOf(finance, userId, month);

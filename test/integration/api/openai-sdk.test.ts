@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import OpenAI, { toFile } from 'openai';
 import type { VideoCreateParams } from 'openai/resources/videos';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_UPLOADS_PER_MINUTE, MAX_UPLOAD_BYTES } from '../../../shared/http/limits';
 import { eventually } from '../../helpers/api';
 import { pngOf } from '../../helpers/images';
 import { useLocalStack } from '../../helpers/local-stack';
@@ -173,9 +174,10 @@ describe('the openai SDK against reelflow', () => {
     const png = pngOf(1280, 720);
     const sha256 = createHash('sha256').update(png).digest('hex');
     const token = await stack.token(userId);
-    const upload = await api.call('POST', '/v1/uploads', { token });
-    const { id: fileId, upload_url: uploadUrl } = upload.body as { id: string; upload_url: string };
-    const put = await fetch(uploadUrl, { method: 'PUT', body: png });
+    const upload = await api.call('POST', '/v1/uploads', { token, json: { bytes: png.byteLength } });
+    const answer = upload.body as { id: string; upload_url: string; headers: Record<string, string> };
+    const { id: fileId, upload_url: uploadUrl } = answer;
+    const put = await fetch(uploadUrl, { method: 'PUT', body: png, headers: answer.headers });
     const prompts = ['From a file', 'From an upload', 'From a URL'].map((text) => uniquePrompt(text));
     const size = '1280x720' as const;
 
@@ -200,6 +202,8 @@ describe('the openai SDK against reelflow', () => {
 
     // Assess
     expect(upload.status).toBe(201);
+    expect(answer.headers).toEqual({ 'content-length': String(png.byteLength) });
+    expect(new URL(uploadUrl).searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;host');
     expect(put.status).toBe(200);
     const sources = ['file', 'file_id', 'image_url'];
     for (const [index, video] of done.entries()) {
@@ -364,6 +368,44 @@ describe('the openai SDK against reelflow', () => {
 
     // Assess
     expect(reply.status).toBe(401);
+  });
+
+  it('answers POST /v1/uploads without bytes or with bytes over 50 MiB 400 naming bytes', async () => {
+    // Prepare
+    const token = await stack.token(uniqueUser('upload-bytes'));
+
+    // Act
+    const missing = await api.call('POST', '/v1/uploads', { token });
+    const tooMany = await api.call('POST', '/v1/uploads', { token, json: { bytes: MAX_UPLOAD_BYTES + 1 } });
+
+    // Assess
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toMatchObject({ code: 'missing_parameter', param: 'bytes' });
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error).toMatchObject({ code: 'invalid_parameter', param: 'bytes' });
+  });
+
+  it('answers POST /v1/uploads 429 rate_limited with Retry-After past the per-user rate, other users unaffected', async () => {
+    // Prepare: the rate counts per UTC minute; start early in a minute so all requests fall in the same one.
+    const alice = await stack.token(uniqueUser('upload-rate'));
+    const bob = await stack.token(uniqueUser('upload-rate-other'));
+    const second = new Date().getUTCSeconds();
+    if (second >= 50) await new Promise((resolve) => setTimeout(resolve, (61 - second) * 1000));
+    const ask = (token: string) => api.call('POST', '/v1/uploads', { token, json: { bytes: 10 } });
+
+    // Act
+    const allowed = [];
+    for (let i = 0; i < DEFAULT_UPLOADS_PER_MINUTE; i++) allowed.push(await ask(alice));
+    const refused = await ask(alice);
+    const other = await ask(bob);
+
+    // Assess
+    expect(allowed.map((reply) => reply.status)).toEqual(Array(DEFAULT_UPLOADS_PER_MINUTE).fill(201));
+    expect(refused.status).toBe(429);
+    expect(refused.body.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limited' });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+    expect(other.status).toBe(201);
   });
 
   it('replays a multipart create sent again with its Idempotency-Key, and answers 409 for another body with it', async () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createUpload, UPLOAD_URL_SECONDS } from '../../../functions/create-upload/create-upload';
+import { parseCreateUploadRequest } from '../../../functions/create-upload/schema';
+import { RateLimitedError } from '../../../shared/errors';
 import { MAX_UPLOAD_BYTES } from '../../../shared/http/limits';
 import { isUploadId, newUploadId, readUpload, uploadKey } from '../../../shared/storage/uploads';
 import { UPLOAD_TTL_SECONDS } from '../../../shared/storage/video-keys';
@@ -24,40 +26,114 @@ function storeOf(objects: Record<string, Buffer>) {
   };
 }
 
-describe('create-upload', () => {
-  it('answers an id under the caller’s prefix, a 15-minute PUT URL and a 24-hour expiry', async () => {
-    // Prepare
-    const signed: Array<{ bucket: string; key: string; seconds: number }> = [];
-    const deps = {
-      signer: {
-        signPut: async (bucket: string, key: string, seconds: number) => {
-          signed.push({ bucket, key, seconds });
-          return `https://signed/${key}`;
-        },
+/** create-upload's dependencies: a signer recording what it signs, and a rate that allows `allowed` more. */
+function setup(options: { allowed?: number } = {}) {
+  const signed: Array<{ bucket: string; key: string; seconds: number; bytes: number }> = [];
+  const taken: Array<{ userId: string; limit: number }> = [];
+  let allowed = options.allowed ?? Number.POSITIVE_INFINITY;
+  const metrics = fakeMetrics();
+  const deps = {
+    signer: {
+      signPut: async (bucket: string, key: string, seconds: number, bytes: number) => {
+        signed.push({ bucket, key, seconds, bytes });
+        return `https://signed/${key}?bytes=${bytes}`;
       },
-      bucket: 'videos-bucket',
-      clock: fixedClock(NOW.toISOString()),
-      logger: fakeLogger(),
-      metrics: fakeMetrics(),
-    };
+    },
+    bucket: 'videos-bucket',
+    rate: {
+      take: async (userId: string, _now: Date, limit: number) => {
+        taken.push({ userId, limit });
+        return allowed-- > 0;
+      },
+    },
+    uploadsPerMinute: 7,
+    clock: fixedClock('2025-11-21T04:40:00Z'),
+    logger: fakeLogger(),
+    metrics,
+  };
+  return { deps, signed, taken, metrics };
+}
+
+describe('create-upload', () => {
+  it('returns an id under the caller’s prefix and a 15-minute PUT URL signed for the body’s bytes when under the rate', async () => {
+    // Prepare
+    const { deps, signed, taken } = setup();
 
     // Act
-    const upload = await createUpload(alice, deps);
+    const upload = await createUpload(alice, { bytes: 1234 }, deps);
 
     // Assess
     expect(isUploadId(upload.id)).toBe(true);
+    expect(taken).toEqual([{ userId: 'alice', limit: 7 }]);
     expect(signed).toEqual([
-      { bucket: 'videos-bucket', key: uploadKey('alice', upload.id), seconds: UPLOAD_URL_SECONDS },
+      { bucket: 'videos-bucket', key: uploadKey('alice', upload.id), seconds: UPLOAD_URL_SECONDS, bytes: 1234 },
     ]);
     expect(upload).toEqual({
       id: upload.id,
       object: 'upload',
-      upload_url: `https://signed/${uploadKey('alice', upload.id)}`,
+      upload_url: `https://signed/${uploadKey('alice', upload.id)}?bytes=1234`,
       method: 'PUT',
+      headers: { 'content-length': '1234' },
       max_bytes: MAX_UPLOAD_BYTES,
       url_expires_at: nowSeconds + 15 * 60,
       expires_at: nowSeconds + UPLOAD_TTL_SECONDS,
     });
+  });
+
+  it('throws 429 rate_limited with the seconds to the next minute, signing nothing, when over the rate', async () => {
+    // Prepare: the clock is at :00 of its minute.
+    const { deps, signed, metrics } = setup({ allowed: 0 });
+
+    // Act
+    const refused = await createUpload(alice, { bytes: 1234 }, deps).catch((error: unknown) => error);
+
+    // Assess
+    expect(refused).toBeInstanceOf(RateLimitedError);
+    expect(refused).toMatchObject({
+      status: 429,
+      code: 'rate_limited',
+      type: 'rate_limit_error',
+      retryAfterSeconds: 60,
+    });
+    expect((refused as Error).message).toContain('7 upload URLs this minute');
+    expect(signed).toEqual([]);
+    expect(metrics.total('UploadsRateLimited')).toBe(1);
+    expect(metrics.total('UploadsCreated')).toBe(0);
+  });
+});
+
+describe('parseCreateUploadRequest', () => {
+  it('returns the bytes when they are an integer from 1 to MAX_UPLOAD_BYTES', () => {
+    expect(parseCreateUploadRequest({ body: { bytes: 1 } })).toEqual({ bytes: 1 });
+    expect(parseCreateUploadRequest({ body: { bytes: MAX_UPLOAD_BYTES } })).toEqual({ bytes: MAX_UPLOAD_BYTES });
+  });
+
+  it.each([
+    ['no body', undefined],
+    ['an empty object', {}],
+  ])('throws 400 missing_parameter naming bytes when the body is %s', (_what, body) => {
+    expect(() => parseCreateUploadRequest({ body })).toThrow(
+      expect.objectContaining({ status: 400, code: 'missing_parameter', param: 'bytes' }),
+    );
+  });
+
+  it.each([
+    ['zero', 0],
+    ['negative', -5],
+    ['a fraction', 1.5],
+    ['a string', '1234'],
+    ['null', null],
+    ['over 50 MiB', MAX_UPLOAD_BYTES + 1],
+  ])('throws 400 invalid_parameter naming bytes when bytes is %s', (_what, bytes) => {
+    expect(() => parseCreateUploadRequest({ body: { bytes } })).toThrow(
+      expect.objectContaining({ status: 400, code: 'invalid_parameter', param: 'bytes' }),
+    );
+  });
+
+  it('throws 400 invalid_parameter naming an unknown field when one is sent', () => {
+    expect(() => parseCreateUploadRequest({ body: { bytes: 10, size: 10 } })).toThrow(
+      expect.objectContaining({ status: 400, code: 'invalid_parameter', param: 'size' }),
+    );
   });
 });
 
@@ -97,7 +173,7 @@ describe('readUpload', () => {
     },
   );
 
-  it('answers too_large for an upload over the limit (a presigned PUT carries none)', async () => {
+  it('answers too_large for an upload over the limit (checked again on use)', async () => {
     const { store } = storeOf({ [uploadKey('alice', fileId)]: Buffer.alloc(2048) });
 
     expect(await readUpload(store, 'b', request)).toBe('too_large');

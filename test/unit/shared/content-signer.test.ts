@@ -50,20 +50,17 @@ describe('S3ContentUrlSigner', () => {
     );
   });
 
-  it('signs the upload PUT the S3 client would without its default checksum of an empty body', async () => {
+  it('signs the upload PUT the S3 client would for its ContentLength, without its default checksum of an empty body', async () => {
     // The default client adds x-amz-checksum-crc32=AAAAAA== (an empty body's) to a presigned PutObject, which S3 then
     // holds the real upload against; WHEN_REQUIRED is the client without it.
     const signer = new S3ContentUrlSigner({ region: 'eu-west-1', credentials: async () => credentials });
     const client = new S3Client({ region: 'eu-west-1', credentials, requestChecksumCalculation: 'WHEN_REQUIRED' });
     const uploadKey = 'uploads/user-1/file_01ABC';
+    const command = new PutObjectCommand({ Bucket: 'reelflow-videos', Key: uploadKey, ContentLength: 1234 });
 
-    const url = await signer.signPut('reelflow-videos', uploadKey, 3600);
+    const url = await signer.signPut('reelflow-videos', uploadKey, 3600, 1234);
 
-    expect(url).toBe(
-      await getSignedUrl(client, new PutObjectCommand({ Bucket: 'reelflow-videos', Key: uploadKey }), {
-        expiresIn: 3600,
-      }),
-    );
+    expect(url).toBe(await getSignedUrl(client, command, { expiresIn: 3600 }));
     expect(new URL(url).searchParams.has('x-amz-checksum-crc32')).toBe(false);
   });
 
@@ -72,15 +69,38 @@ describe('S3ContentUrlSigner', () => {
     const client = new S3Client({ region: 'eu-west-1', credentials, requestChecksumCalculation: 'WHEN_REQUIRED' });
     const tagging = 'reelflow-state=pending';
 
-    const url = await signer.signPut('reelflow-videos', key, 60, { tagging });
+    const url = await signer.signPut('reelflow-videos', key, 60, 5, { tagging });
 
     expect(url).toBe(
-      await getSignedUrl(client, new PutObjectCommand({ Bucket: 'reelflow-videos', Key: key, Tagging: tagging }), {
-        expiresIn: 60,
-        unhoistableHeaders: new Set(['x-amz-tagging']),
-      }),
+      await getSignedUrl(
+        client,
+        new PutObjectCommand({ Bucket: 'reelflow-videos', Key: key, Tagging: tagging, ContentLength: 5 }),
+        {
+          expiresIn: 60,
+          unhoistableHeaders: new Set(['x-amz-tagging']),
+        },
+      ),
     );
-    expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')).toBe('host;x-amz-tagging');
+    expect(new URL(url).searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;host;x-amz-tagging');
+  });
+
+  it('returns an upload PUT signed for its content-length: another length has another signature', async () => {
+    // Prepare: s3rver (the local stack) does not check SigV4 signatures, so S3's refusal of a PUT whose
+    // Content-Length is not the signed one is shown here, on the signed request.
+    const signer = new S3ContentUrlSigner({ region: 'eu-west-1', credentials: async () => credentials });
+    const signed = async (bytes: number) =>
+      new URL(await signer.signPut('reelflow-videos', 'uploads/user-1/file_01ABC', 900, bytes)).searchParams;
+
+    // Act
+    const url = await signed(1234);
+    const same = await signed(1234);
+    const other = await signed(1235);
+
+    // Assess
+    expect(url.get('X-Amz-SignedHeaders')).toBe('content-length;host');
+    expect(same.get('X-Amz-Signature')).toBe(url.get('X-Amz-Signature'));
+    expect(other.get('X-Amz-Signature')).not.toBe(url.get('X-Amz-Signature'));
+    expect(url.has('content-length')).toBe(false);
   });
 
   it('signs the DeleteObject the S3 client would', async () => {
