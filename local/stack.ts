@@ -153,9 +153,10 @@ export async function startLocalStack(
     if (faults) stops.push(() => faults.close());
     const functionsEndpoint = (service: 'dynamodb' | 's3' | 'sfn' | 'secretsmanager', url: string) =>
       faults ? faults.proxy(service, url) : Promise.resolve(url);
+    const functionsS3Endpoint = await functionsEndpoint('s3', s3.endpoint);
     Object.assign(process.env, {
       AWS_ENDPOINT_URL_DYNAMODB: await functionsEndpoint('dynamodb', dynamodb.endpoint),
-      AWS_ENDPOINT_URL_S3: await functionsEndpoint('s3', s3.endpoint),
+      AWS_ENDPOINT_URL_S3: functionsS3Endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: await functionsEndpoint('secretsmanager', secrets.url),
     });
     const engine = new LocalStepFunctionsEngine({
@@ -196,6 +197,8 @@ export async function startLocalStack(
       log,
       localRoutes: faults ? { '/__local/aws-faults': faults.snapshot } : undefined,
       consoleDir,
+      // The presigned URLs the functions hand out point at the S3 endpoint they were given.
+      consoleMediaOrigin: new URL(functionsS3Endpoint).origin,
     });
     stops.push(() => api.close());
     // Known only now (PORT may be 0): the emulator's sender reads its target at each delivery.

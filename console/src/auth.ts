@@ -8,6 +8,8 @@
 export interface ConsoleConfig {
   authorizeUrl: string;
   tokenUrl: string;
+  /** The identity provider's sign-out endpoint (Cognito's `/logout`), which ends its own session too. */
+  logoutUrl: string;
   clientId: string;
 }
 
@@ -109,9 +111,17 @@ export function currentSession(): Session | undefined {
   return session.expiresAt * 1000 > Date.now() ? session : undefined;
 }
 
-/** Forgets the session (the token simply expires at the provider). */
-export function signOut(): void {
+/**
+ * Signs out: forgets the tab's token, then leaves for the identity provider's logout endpoint, which ends its own
+ * session (else the next "Sign in" on this browser would sign the same person straight back in) and sends the browser
+ * back to the console. The access token itself simply expires (1 hour).
+ */
+export function signOut(config: ConsoleConfig): Promise<never> {
   sessionStorage.removeItem(TOKEN_KEY);
+  const url = new URL(config.logoutUrl);
+  url.search = new URLSearchParams({ client_id: config.clientId, logout_uri: redirectUri() }).toString();
+  location.assign(url.toString());
+  return new Promise<never>(() => undefined);
 }
 
 function sessionOf(token: string): Session {

@@ -14,7 +14,7 @@ function route(hash: string): { page: 'users' | 'finance' | 'operators'; videoId
   return { page: 'users' };
 }
 
-function App({ session }: { session: Session }) {
+function App({ config, session }: { config: ConsoleConfig; session: Session }) {
   const [hash, setHash] = useState(location.hash);
   useEffect(() => {
     const onHash = () => setHash(location.hash);
@@ -39,13 +39,7 @@ function App({ session }: { session: Session }) {
         <span class="who">
           {session.userId}
           {session.groups.length > 0 && ` (${session.groups.join(', ')})`}{' '}
-          <button
-            type="button"
-            onClick={() => {
-              signOut();
-              location.reload();
-            }}
-          >
+          <button type="button" onClick={() => signOut(config)}>
             Sign out
           </button>
         </span>
@@ -74,7 +68,7 @@ async function start(root: HTMLElement): Promise<void> {
     );
     return;
   }
-  render(<App session={session} />, root);
+  render(<App config={config} session={session} />, root);
   // The first render with data is what the console benchmark times.
   performance.mark('console-rendered');
 }

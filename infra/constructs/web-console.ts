@@ -11,6 +11,7 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { buildConsole } from '../../console/build';
+import { consoleContentSecurityPolicy } from '../../console/content-security-policy';
 
 /** Where the console lives on the distribution (and under which key prefix in its bucket). */
 export const CONSOLE_PATH = '/console/';
@@ -18,6 +19,8 @@ export const CONSOLE_PATH = '/console/';
 export interface WebConsoleProps {
   /** The HTTP API served at `/v1/*` on the same distribution: the console calls it same-origin, with no CORS. */
   readonly httpApi: apigwv2.IHttpApi;
+  /** The video bucket: the API's 302s for thumbnails and downloads lead to presigned URLs there. */
+  readonly bucket: s3.IBucket;
   /** The user pool whose managed login signs people in. */
   readonly userPool: cognito.IUserPool;
   /**
@@ -49,6 +52,8 @@ function consoleBundle(): string {
 export class WebConsole extends Construct {
   public readonly bucket: s3.Bucket;
   public readonly distribution: cloudfront.Distribution;
+  /** The security headers of the console's files, its Content-Security-Policy among them. */
+  public readonly responseHeadersPolicy: cloudfront.ResponseHeadersPolicy;
   public readonly client: cognito.UserPoolClient;
   public readonly domain: cognito.UserPoolDomain;
   /** The console's URL, e.g. `https://d111111abcdef8.cloudfront.net/console/`. */
@@ -84,6 +89,33 @@ export class WebConsole extends Construct {
         ].join('\n'),
       ),
     });
+    this.domain = new cognito.UserPoolDomain(this, 'LoginDomain', {
+      userPool: props.userPool,
+      cognitoDomain: { domainPrefix: props.loginDomainPrefix ?? Fn.join('-', ['reelflow', Aws.ACCOUNT_ID]) },
+    });
+    const loginBase = this.domain.baseUrl();
+    // The managed SecurityHeadersPolicy's headers, plus the console's Content-Security-Policy.
+    this.responseHeadersPolicy = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      comment: 'reelflow console: security headers and its Content-Security-Policy',
+      securityHeadersBehavior: {
+        contentSecurityPolicy: {
+          contentSecurityPolicy: consoleContentSecurityPolicy({
+            identityProvider: loginBase,
+            // Where the API's presigned URLs point (shared/storage/content-signer.ts): the bucket's regional host.
+            media: `https://${props.bucket.bucketName}.s3.${Aws.REGION}.amazonaws.com`,
+          }),
+          override: true,
+        },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+        referrerPolicy: {
+          referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+          override: true,
+        },
+        strictTransportSecurity: { accessControlMaxAge: Duration.days(365), override: true },
+        xssProtection: { protection: true, modeBlock: true, override: true },
+      },
+    });
     const apiDomain = Fn.select(2, Fn.split('/', props.httpApi.apiEndpoint));
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'reelflow console and API',
@@ -92,7 +124,7 @@ export class WebConsole extends Construct {
         origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket),
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
-        responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+        responseHeadersPolicy: this.responseHeadersPolicy,
         functionAssociations: [{ function: rewrite, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }],
       },
       additionalBehaviors: {
@@ -109,10 +141,6 @@ export class WebConsole extends Construct {
     const origin = `https://${this.distribution.distributionDomainName}`;
     this.url = `${origin}${CONSOLE_PATH}`;
 
-    this.domain = new cognito.UserPoolDomain(this, 'LoginDomain', {
-      userPool: props.userPool,
-      cognitoDomain: { domainPrefix: props.loginDomainPrefix ?? Fn.join('-', ['reelflow', Aws.ACCOUNT_ID]) },
-    });
     this.client = new cognito.UserPoolClient(this, 'Client', {
       userPool: props.userPool,
       // A browser app cannot keep a secret: a public client, whose code exchange PKCE protects.
@@ -132,7 +160,6 @@ export class WebConsole extends Construct {
       enableTokenRevocation: true,
     });
 
-    const loginBase = this.domain.baseUrl();
     new s3deploy.BucketDeployment(this, 'Deployment', {
       destinationBucket: this.bucket,
       destinationKeyPrefix: CONSOLE_PATH.slice(1),
@@ -141,6 +168,7 @@ export class WebConsole extends Construct {
         s3deploy.Source.jsonData('config.json', {
           authorizeUrl: `${loginBase}/oauth2/authorize`,
           tokenUrl: `${loginBase}/oauth2/token`,
+          logoutUrl: `${loginBase}/logout`,
           clientId: this.client.userPoolClientId,
         }),
       ],

@@ -73,6 +73,7 @@ export class StatelessStack extends Stack {
     });
     this.webConsole = new WebConsole(this, 'Console', {
       httpApi: this.api.httpApi,
+      bucket: props.bucket,
       userPool: props.userPool,
       ...(props.loginDomainPrefix ? { loginDomainPrefix: props.loginDomainPrefix } : {}),
     });

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize } from 'node:path';
+import { consoleContentSecurityPolicy } from '../../console/content-security-policy';
 import { readBody, sendJson } from '../http';
 import { type LocalAuthorizationServer, OAuthRequestError, readSignInForm, signInPage } from '../token/authorization';
 import { LOCAL_CLIENT_ID } from '../token/issuer';
@@ -10,8 +11,12 @@ export interface ConsoleConfig {
   /** The OAuth2 endpoints of the identity provider (the local issuer, or Cognito's managed login). */
   authorizeUrl: string;
   tokenUrl: string;
+  logoutUrl: string;
   clientId: string;
 }
+
+/** The cookie naming the local issuer's session (Cognito's managed login keeps one on its own domain). */
+const SESSION_COOKIE = 'reelflow_local_session';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -25,9 +30,10 @@ const TYPES: Record<string, string> = {
 export type LocalHandler = (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<boolean>;
 
 /**
- * Serves the web console's built files at `/console/` (its `config.json` names the local OAuth2 endpoints), and
- * those endpoints: `/oauth2/authorize` (the sign-in form, then a redirect with a code) and `/oauth2/token` (the
- * code + PKCE verifier exchange). The paths are Cognito's, so the console's sign-in code is the same in both places.
+ * Serves the web console's built files at `/console/` (its `config.json` names the local OAuth2 endpoints) with the
+ * Content-Security-Policy CloudFront sends, and those endpoints: `/oauth2/authorize` (the sign-in form, or at once a
+ * redirect with a code while the issuer's session lasts), `/oauth2/token` (the code + PKCE verifier exchange) and
+ * `/logout` (ends the session). The paths are Cognito's, so the console's sign-in code is the same in both places.
  */
 export function consoleHandler(options: {
   /** The directory the console bundle was built into. */
@@ -35,11 +41,13 @@ export function consoleHandler(options: {
   authorization: LocalAuthorizationServer;
   /** The API's base URL, known once it listens. */
   baseUrl: () => string;
+  /** The origin of the presigned URLs the functions hand out (the S3 endpoint they were given). */
+  mediaOrigin: string;
 }): LocalHandler {
   return async (request, response, url) => {
     const method = (request.method ?? 'GET').toUpperCase();
     const path = url.pathname;
-    if (path === '/oauth2/authorize' || path === '/oauth2/token') {
+    if (path === '/oauth2/authorize' || path === '/oauth2/token' || path === '/logout') {
       try {
         await oauth(method, path, request, response, url, options.authorization);
       } catch (error) {
@@ -59,14 +67,16 @@ export function consoleHandler(options: {
       response.writeHead(302, { location: '/console/' }).end();
       return true;
     }
+    const base = options.baseUrl();
+    const csp = consoleContentSecurityPolicy({ identityProvider: base, media: options.mediaOrigin });
     if (path === '/console/config.json') {
-      const base = options.baseUrl();
       const config: ConsoleConfig = {
         authorizeUrl: `${base}/oauth2/authorize`,
         tokenUrl: `${base}/oauth2/token`,
+        logoutUrl: `${base}/logout`,
         clientId: LOCAL_CLIENT_ID,
       };
-      sendJson(response, 200, config, { 'cache-control': 'no-store' });
+      sendJson(response, 200, config, { 'cache-control': 'no-store', 'content-security-policy': csp });
       return true;
     }
     const relative = normalize(path.slice('/console/'.length) || 'index.html');
@@ -77,6 +87,7 @@ export function consoleHandler(options: {
       'content-type': TYPES[extname(relative)] ?? 'application/octet-stream',
       'content-length': body.length,
       'cache-control': 'no-cache',
+      'content-security-policy': csp,
     });
     response.end(method === 'HEAD' ? undefined : body);
     return true;
@@ -91,17 +102,45 @@ async function oauth(
   url: URL,
   authorization: LocalAuthorizationServer,
 ): Promise<void> {
+  const sessionId = sessionCookie(request);
+  if (path === '/logout' && method === 'GET') {
+    const location = authorization.logout(url.searchParams, sessionId);
+    const clear = `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`;
+    response.writeHead(302, { location, 'set-cookie': clear, 'cache-control': 'no-store' }).end();
+    return;
+  }
   if (path === '/oauth2/authorize' && method === 'GET') {
-    const page = signInPage(authorization.checkRequest(url.searchParams));
+    const checked = authorization.checkRequest(url.searchParams);
+    const signedIn = authorization.session(sessionId);
+    if (signedIn) {
+      // Signed in already: a code at once, no form (what the managed login does while its session lasts).
+      const location = authorization.approve(checked, signedIn.userId, signedIn.groups);
+      response.writeHead(302, { location, 'cache-control': 'no-store' }).end();
+      return;
+    }
+    const page = signInPage(checked);
     response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(page);
     return;
   }
-  if (method !== 'POST') throw new OAuthRequestError('invalid_request', `${method} is not allowed on ${path}`);
+  if (method !== 'POST' || path === '/logout') {
+    throw new OAuthRequestError('invalid_request', `${method} is not allowed on ${path}`);
+  }
   const form = new URLSearchParams((await readBody(request, 64 * 1024)).toString('utf8'));
   if (path === '/oauth2/authorize') {
     const { request: checked, userId, groups } = readSignInForm(authorization, form);
-    response.writeHead(302, { location: authorization.approve(checked, userId, groups) }).end();
+    const location = authorization.approve(checked, userId, groups);
+    const cookie = `${SESSION_COOKIE}=${authorization.startSession(userId, groups)}; Path=/; HttpOnly; SameSite=Lax`;
+    response.writeHead(302, { location, 'set-cookie': cookie }).end();
     return;
   }
   sendJson(response, 200, await authorization.exchange(form), { 'cache-control': 'no-store' });
+}
+
+/** The session id the request's cookie names, if any. */
+function sessionCookie(request: IncomingMessage): string | undefined {
+  for (const pair of (request.headers.cookie ?? '').split(';')) {
+    const [name, value] = pair.trim().split('=');
+    if (name === SESSION_COOKIE && value) return value;
+  }
+  return undefined;
 }

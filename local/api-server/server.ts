@@ -32,6 +32,8 @@ export interface LocalApiOptions {
   localRoutes?: Record<string, () => unknown>;
   /** Serve the web console built into this directory at `/console/`, with the local OAuth2 sign-in it uses. */
   consoleDir?: string;
+  /** The origin of the presigned URLs the functions hand out, which the console's CSP allows it to fetch. */
+  consoleMediaOrigin?: string;
 }
 
 export interface LocalApi {
@@ -167,6 +169,7 @@ export async function startLocalApi(options: LocalApiOptions): Promise<LocalApi>
       dir: options.consoleDir,
       authorization: new LocalAuthorizationServer(issuer),
       baseUrl: () => baseUrl,
+      mediaOrigin: options.consoleMediaOrigin ?? baseUrl,
     });
   }
   return {

@@ -5,6 +5,8 @@ import { LOCAL_CLIENT_ID, type LocalIssuer } from './issuer';
 const CODE_TTL_MS = 5 * 60 * 1000;
 /** The lifetime of a token the console gets, like the deployed app client's access tokens. */
 const TOKEN_TTL_SECONDS = 60 * 60;
+/** How long a sign-in is remembered (the managed login's session cookie lasts an hour). */
+const SESSION_TTL_MS = 60 * 60 * 1000;
 
 /** Thrown for a request the OAuth2 endpoints refuse; `code` is RFC 6749's `error` value. */
 export class OAuthRequestError extends Error {
@@ -33,13 +35,22 @@ export interface AuthorizationRequest {
   codeChallenge: string;
 }
 
+interface SignedIn {
+  userId: string;
+  groups: string[];
+  expiresAt: number;
+}
+
 /**
  * The local stand-in for Cognito's managed login: OAuth2 authorization code with PKCE (S256 only, as a public client
  * must), issuing the same access tokens `npm run token` prints. A person picks a user id and groups on a form instead
  * of typing a password: the local stack has no user directory. Codes live in memory, are single-use and expire.
+ * Like the managed login, a sign-in is remembered in a session (a cookie names it) until it expires or `/logout` ends
+ * it: while it lasts, the next authorization request is answered with a code at once, without the form.
  */
 export class LocalAuthorizationServer {
   private readonly codes = new Map<string, PendingCode>();
+  private readonly sessions = new Map<string, SignedIn>();
 
   constructor(
     /** Signs the tokens; only redirect URIs on its origin (the console the local API serves) are accepted. */
@@ -82,6 +93,31 @@ export class LocalAuthorizationServer {
     return target.toString();
   }
 
+  /** Remembers a sign-in; resolves to the session id its cookie carries. */
+  startSession(userId: string, groups: string[]): string {
+    const id = randomBytes(32).toString('base64url');
+    this.sessions.set(id, { userId, groups, expiresAt: this.clock() + SESSION_TTL_MS });
+    return id;
+  }
+
+  /** The user and groups of a live session, or undefined for an unknown, ended or expired one. */
+  session(id: string | undefined): { userId: string; groups: string[] } | undefined {
+    const found = id === undefined ? undefined : this.sessions.get(id);
+    if (!found || found.expiresAt <= this.clock()) return undefined;
+    return { userId: found.userId, groups: found.groups };
+  }
+
+  /**
+   * `GET /logout?client_id=&logout_uri=` (Cognito's sign-out endpoint): ends the session and resolves to where the
+   * browser goes next, `logout_uri`, which must be on the issuer's origin (as a redirect URI must).
+   */
+  logout(query: URLSearchParams, sessionId: string | undefined): string {
+    if (query.get('client_id') !== LOCAL_CLIENT_ID) throw new OAuthRequestError('invalid_client', 'unknown client_id');
+    const target = this.checkRedirectUri(query.get('logout_uri') ?? '', 'logout_uri');
+    if (sessionId !== undefined) this.sessions.delete(sessionId);
+    return target;
+  }
+
   /** `POST /oauth2/token` with `grant_type=authorization_code`: verifies the PKCE verifier and issues the token. */
   async exchange(form: URLSearchParams): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number }> {
     if (form.get('grant_type') !== 'authorization_code') {
@@ -109,16 +145,16 @@ export class LocalAuthorizationServer {
     return { access_token: accessToken, token_type: 'Bearer', expires_in: TOKEN_TTL_SECONDS };
   }
 
-  private checkRedirectUri(value: string): string {
+  private checkRedirectUri(value: string, name: 'redirect_uri' | 'logout_uri' = 'redirect_uri'): string {
     let url: URL;
     try {
       url = new URL(value);
     } catch {
-      throw new OAuthRequestError('invalid_request', 'redirect_uri is not a URL');
+      throw new OAuthRequestError('invalid_request', `${name} is not a URL`);
     }
     // The issuer's own origin only: a code never leaves for another site.
     if (url.origin !== new URL(this.issuer.issuer).origin || url.hash) {
-      throw new OAuthRequestError('invalid_request', 'redirect_uri must be on the local API’s origin');
+      throw new OAuthRequestError('invalid_request', `${name} must be on the local API’s origin`);
     }
     return url.toString();
   }
@@ -126,6 +162,7 @@ export class LocalAuthorizationServer {
   private sweep(): void {
     const now = this.clock();
     for (const [code, pending] of this.codes) if (pending.expiresAt <= now) this.codes.delete(code);
+    for (const [id, session] of this.sessions) if (session.expiresAt <= now) this.sessions.delete(id);
   }
 }
 

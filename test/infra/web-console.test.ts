@@ -1,13 +1,14 @@
 import type { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { consoleContentSecurityPolicy } from '../../console/content-security-policy';
 import { synthesizeApp } from './app-fixture';
 import { resolveCfnString } from './asl';
 
 // The web console in AWS: bundle in a private bucket behind CloudFront (OAC), the API at /v1/* of the same
 // distribution, and a managed-login app client with the authorization code grant (PKCE, no secret).
 describe('WebConsole', () => {
-  const { stateless, statelessTemplate: template } = synthesizeApp();
+  const { stateful, stateless, statelessTemplate: template } = synthesizeApp();
   const idOf = (construct: { node: { defaultChild?: unknown } }) =>
     stateless.getLogicalId(construct.node.defaultChild as CfnElement);
   const distributionId = idOf(stateless.webConsole.distribution);
@@ -40,6 +41,42 @@ describe('WebConsole', () => {
     const apiOrigin = config.Origins.find((origin: { Id: string }) => origin.Id === behavior.TargetOriginId);
     expect(resolveCfnString(apiOrigin.DomainName)).toBe(`\${Select:2:Split(/):\${GetAtt:${apiId}.ApiEndpoint}}`);
     expect(apiOrigin.CustomOriginConfig.OriginProtocolPolicy).toBe('https-only');
+  });
+
+  it('sends the console’s Content-Security-Policy with its files, naming the managed login and the video bucket', () => {
+    // The default behaviour (the console's files) uses this construct's response headers policy.
+    const policyId = idOf(stateless.webConsole.responseHeadersPolicy);
+    expect(config.DefaultCacheBehavior.ResponseHeadersPolicyId).toEqual({ Ref: policyId });
+    const headers = template.toJSON().Resources[policyId].Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+
+    // The one definition the local console server sends too, with the deployed origins: the managed login's domain,
+    // and the video bucket's regional host (the stateful stack's bucket), where the presigned URLs point.
+    const csp = resolveCfnString(headers.ContentSecurityPolicy.ContentSecurityPolicy);
+    const bucketId = stateful.getLogicalId(stateful.bucket.node.defaultChild as CfnElement);
+    const bucketName = /\$\{Import:ReelflowStateful:ExportsOutputRef(\w+)\}\.s3\./.exec(csp);
+    expect(bucketName?.[1]).toMatch(new RegExp(`^${bucketId}[0-9A-F]{8}$`));
+    expect(csp).toBe(
+      consoleContentSecurityPolicy({
+        identityProvider: `https://\${Ref:${idOf(stateless.webConsole.domain)}}.auth.\${Ref:AWS::Region}.amazoncognito.com`,
+        media: `https://\${Import:ReelflowStateful:ExportsOutputRef${bucketName?.[1]}}.s3.\${Ref:AWS::Region}.amazonaws.com`,
+      }),
+    );
+    expect(headers.ContentSecurityPolicy.Override).toBe(true);
+    // And what the managed SecurityHeadersPolicy sent before, frames refused outright.
+    expect(headers).toMatchObject({
+      ContentTypeOptions: { Override: true },
+      FrameOptions: { FrameOption: 'DENY' },
+      ReferrerPolicy: { ReferrerPolicy: 'strict-origin-when-cross-origin' },
+      StrictTransportSecurity: { AccessControlMaxAgeSec: 31_536_000 },
+      XSSProtection: { Protection: true, ModeBlock: true },
+    });
+  });
+
+  it('allows the console as the only sign-out URL of its app client (the logout_uri the console sends)', () => {
+    const client = template.toJSON().Resources[idOf(stateless.webConsole.client)].Properties;
+    expect(client.LogoutURLs.map(resolveCfnString)).toEqual([
+      `https://\${GetAtt:${distributionId}.DomainName}/console/`,
+    ]);
   });
 
   it('keeps the bucket private: public access blocked, TLS only, readable by this distribution alone', () => {

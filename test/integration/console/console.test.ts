@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consoleContentSecurityPolicy } from '../../../console/content-security-policy';
+import { LOCAL_CLIENT_ID } from '../../../local/token/issuer';
 import { callApi, waitForTerminalVideo } from '../../helpers/api';
 import { launchChromium, signInToConsole } from '../../helpers/browser';
 import { useLocalStack } from '../../helpers/local-stack';
@@ -18,6 +20,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
+
+/** Collects what the browser reports the page's Content-Security-Policy refused (chromium logs each as an error). */
+function cspViolations(page: Page): string[] {
+  const refused: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) refused.push(message.text());
+  });
+  return refused;
+}
 
 interface CostReport {
   month: string;
@@ -41,6 +52,7 @@ describe('the web console', () => {
     const user = uniqueUser('console');
     const context = await browser.newContext({ acceptDownloads: true });
     const page = await context.newPage();
+    const refused = cspViolations(page);
     try {
       // Act: sign in, then create a video on the Users page.
       await signInToConsole(page, `${stack.baseUrl}/console/`, user, ['finance', 'operators']);
@@ -112,6 +124,52 @@ describe('the web console', () => {
       expect(csv[0]).toMatch(/^user_id,month,videos,seconds,charged_usd/);
       expect(csv.some((line) => line.startsWith(`${user},${report.month},1,4,`))).toBe(true);
       expect(csv.at(-1)).toMatch(new RegExp(`^TOTAL,${report.month},`));
+      // All of it under the console's Content-Security-Policy, which refused nothing.
+      expect(refused).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('serves the console with its Content-Security-Policy, the one CloudFront sends', async () => {
+    // Act
+    const reply = await fetch(`${stack.baseUrl}/console/`);
+
+    // Assess: the shared definition, with the local issuer and the local S3 endpoint as the other origins.
+    expect(reply.status).toBe(200);
+    const csp = reply.headers.get('content-security-policy');
+    expect(csp).toBe(
+      consoleContentSecurityPolicy({ identityProvider: stack.baseUrl, media: new URL(stack.s3Endpoint).origin }),
+    );
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).not.toContain('unsafe-inline');
+  });
+
+  it('returns to the sign-in form after sign-out, so the next "Sign in" does not sign the previous person back in', async () => {
+    // Prepare: someone signed in on this browser.
+    const user = uniqueUser('console-signout');
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await signInToConsole(page, `${stack.baseUrl}/console/`, user, []);
+
+      const logouts: URL[] = [];
+      page.on('request', (request) => {
+        const url = new URL(request.url());
+        if (url.pathname === '/logout') logouts.push(url);
+      });
+
+      // Act: sign out, then press Sign in again on the same browser; wait for the form or a signed-in console.
+      await page.getByRole('button', { name: 'Sign out' }).click({ timeout: 10_000 });
+      await page.getByRole('button', { name: 'Sign in' }).click({ timeout: 30_000 });
+      await page.locator('input[name=user], header .who').first().waitFor({ timeout: 30_000 });
+
+      // Assess: the issuer asks who is signing in, and sign-out went through its logout endpoint to the console.
+      expect(await page.locator('header .who').count()).toBe(0);
+      expect(await page.locator('input[name=user]').count()).toBe(1);
+      expect(logouts.map((url) => Object.fromEntries(url.searchParams))).toEqual([
+        { client_id: LOCAL_CLIENT_ID, logout_uri: `${stack.baseUrl}/console/` },
+      ]);
     } finally {
       await context.close();
     }

@@ -145,4 +145,51 @@ describe('LocalAuthorizationServer', () => {
 
     expect(signInPage(request)).not.toContain('"><script>');
   });
+
+  it('returns the signed-in user for a session until /logout ends it', () => {
+    // Prepare
+    const server = new LocalAuthorizationServer(issuer);
+    const session = server.startSession('alice', ['finance']);
+    expect(server.session(session)).toEqual({ userId: 'alice', groups: ['finance'] });
+
+    // Act
+    const next = server.logout(new URLSearchParams({ client_id: LOCAL_CLIENT_ID, logout_uri: REDIRECT }), session);
+
+    // Assess
+    expect(next).toBe(REDIRECT);
+    expect(server.session(session)).toBeUndefined();
+  });
+
+  it('returns no user for a session an hour old', () => {
+    // Prepare
+    let now = 1_000_000;
+    const server = new LocalAuthorizationServer(issuer, () => now);
+    const session = server.startSession('alice', []);
+
+    // Act
+    now += 60 * 60 * 1000;
+
+    // Assess
+    expect(server.session(session)).toBeUndefined();
+  });
+
+  it.each([
+    ['another client', { client_id: 'someone-else', logout_uri: REDIRECT }, 'invalid_client'],
+    [
+      'a logout_uri on another origin',
+      { client_id: LOCAL_CLIENT_ID, logout_uri: 'https://attacker.example/' },
+      'invalid_request',
+    ],
+  ])('refuses a logout with %s and keeps the session', (_label, query, code) => {
+    // Prepare
+    const server = new LocalAuthorizationServer(issuer);
+    const session = server.startSession('alice', []);
+
+    // Act
+    const act = () => server.logout(new URLSearchParams(query), session);
+
+    // Assess
+    expect(act).toThrow(expect.objectContaining({ code }));
+    expect(server.session(session)).toEqual({ userId: 'alice', groups: [] });
+  });
 });
