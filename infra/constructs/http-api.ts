@@ -17,6 +17,20 @@ import {
 } from '../api-routes';
 import { AppFunction } from './app-function';
 
+/** The `$default` stage's throttle: every route's, unless the route has its own. */
+export const STAGE_THROTTLE: apigwv2.ThrottleSettings = { rateLimit: 50, burstLimit: 100 };
+
+/**
+ * The unauthenticated routes' own throttles, by route key, far below the stage's: anyone can call them, and no caller
+ * needs them in bulk (a health probe, the API document, the provider's webhooks, which it retries after a 429 and
+ * which polling backs up). A route setting replaces the stage's default for that route.
+ */
+export const PUBLIC_ROUTE_THROTTLES: Readonly<Record<string, apigwv2.ThrottleSettings>> = {
+  'GET /v1/health': { rateLimit: 5, burstLimit: 10 },
+  'GET /v1/openapi.json': { rateLimit: 2, burstLimit: 5 },
+  'POST /v1/provider/webhooks': { rateLimit: 10, burstLimit: 20 },
+};
+
 export interface HttpApiProps {
   readonly resources: ApiResources;
   /** Issues the access tokens the API accepts (issuer = the pool, audience = the client id). */
@@ -30,8 +44,8 @@ export interface HttpApiProps {
    */
   readonly routes?: readonly RouteSpec[];
   /**
-   * Default stage throttling for all routes.
-   * @default { rateLimit: 50, burstLimit: 100 }
+   * Default stage throttling for all routes (public routes have their own, PUBLIC_ROUTE_THROTTLES).
+   * @default STAGE_THROTTLE
    */
   readonly throttle?: apigwv2.ThrottleSettings;
   /**
@@ -43,7 +57,8 @@ export interface HttpApiProps {
 
 /**
  * The public HTTP API (API Gateway v2): one Lambda integration per route function, the Cognito JWT authorizer on
- * every route not marked public, CORS preflight, and a throttled, access-logged `$default` stage.
+ * every route not marked public, CORS preflight, and a throttled, access-logged `$default` stage in which each public
+ * route has a lower throttle of its own.
  */
 export class HttpApi extends Construct {
   public readonly httpApi: apigwv2.HttpApi;
@@ -85,7 +100,7 @@ export class HttpApi extends Construct {
     this.stage = this.httpApi.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
-      throttle: props.throttle ?? { rateLimit: 50, burstLimit: 100 },
+      throttle: props.throttle ?? STAGE_THROTTLE,
       accessLogSettings: {
         destination: new apigwv2.LogGroupLogDestination(accessLogs),
         format: AccessLogFormat.custom(
@@ -104,6 +119,7 @@ export class HttpApi extends Construct {
       },
     });
 
+    const routeSettings: Record<string, { ThrottlingRateLimit?: number; ThrottlingBurstLimit?: number }> = {};
     const functions = new Map<RouteFunctionFolder, AppFunction>();
     const integrations = new Map<RouteFunctionFolder, HttpLambdaIntegration>();
     for (const route of routes) {
@@ -128,6 +144,15 @@ export class HttpApi extends Construct {
         ...(route.public ? { authorizer: new apigwv2.HttpNoneAuthorizer() } : {}),
       });
       if (route.public) {
+        const routeKey = `${route.method} ${route.path}`;
+        const throttle = PUBLIC_ROUTE_THROTTLES[routeKey];
+        if (!throttle) throw new Error(`public route ${routeKey} has no throttle of its own in PUBLIC_ROUTE_THROTTLES`);
+        routeSettings[routeKey] = {
+          ThrottlingRateLimit: throttle.rateLimit,
+          ThrottlingBurstLimit: throttle.burstLimit,
+        };
+        // The stage's route settings name routes by key: CloudFormation must create them first.
+        this.stage.node.addDependency(...httpRoutes);
         NagSuppressions.addResourceSuppressions(
           httpRoutes,
           [
@@ -141,6 +166,9 @@ export class HttpApi extends Construct {
       }
     }
     this.functions = functions;
+    if (Object.keys(routeSettings).length > 0) {
+      (this.stage.node.defaultChild as apigwv2.CfnStage).routeSettings = routeSettings;
+    }
 
     new CfnOutput(this, 'Url', { value: this.stage.url });
   }

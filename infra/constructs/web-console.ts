@@ -211,7 +211,8 @@ export class WebConsole extends Construct {
       {
         id: 'AwsSolutions-CFR2',
         reason:
-          'The API behind /v1/* checks a JWT on every route and throttles at its stage; WAF is a deployment choice.',
+          'The API behind /v1/* checks a JWT on every non-public route and throttles at its stage and on each public ' +
+          'route; a WAF web ACL is a deployment choice (docs/RUNBOOK.md).',
       },
       {
         id: 'AwsSolutions-CFR3',

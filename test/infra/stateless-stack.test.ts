@@ -2,6 +2,7 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app';
+import { PUBLIC_ROUTE_THROTTLES, STAGE_THROTTLE } from '../../infra/constructs/http-api';
 import { maxPipelineSeconds, TASK_TIMEOUT_SECONDS } from '../../shared/pipeline/duration';
 import { STATE_NAMES } from '../../state-machines/video-pipeline';
 import { synthesizeApp } from './app-fixture';
@@ -475,6 +476,30 @@ describe('StatelessStack', () => {
       // The web console's app client (managed login), made in this stack beside its distribution.
       `\${Ref:${stateless.getLogicalId(stateless.webConsole.client.node.defaultChild as CfnElement)}}`,
     ]);
+  });
+
+  it('throttles each public route on its own, below the stage, and creates those routes before the stage', () => {
+    const [[stageId, stage]] = ofType('AWS::ApiGatewayV2::Stage') as [[string, Resource]];
+    const publicKeys = Object.keys(ROUTES).filter((key) => ROUTES[key]!.auth === 'NONE');
+    expect(publicKeys.sort()).toEqual(['GET /v1/health', 'GET /v1/openapi.json', 'POST /v1/provider/webhooks']);
+
+    expect(stage.Properties.RouteSettings).toEqual({
+      'GET /v1/health': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+      'GET /v1/openapi.json': { ThrottlingRateLimit: 2, ThrottlingBurstLimit: 5 },
+      'POST /v1/provider/webhooks': { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+    });
+    for (const key of publicKeys) {
+      const { rateLimit = 0, burstLimit = 0 } = PUBLIC_ROUTE_THROTTLES[key]!;
+      expect(stage.Properties.RouteSettings[key], key).toEqual({
+        ThrottlingRateLimit: rateLimit,
+        ThrottlingBurstLimit: burstLimit,
+      });
+      expect(rateLimit, key).toBeLessThan(STAGE_THROTTLE.rateLimit!);
+      expect(burstLimit, key).toBeLessThan(STAGE_THROTTLE.burstLimit!);
+      // CloudFormation refuses route settings for a route key it has not created yet.
+      const [routeId] = ofType('AWS::ApiGatewayV2::Route').find(([, route]) => route.Properties.RouteKey === key)!;
+      expect((template.toJSON().Resources[stageId].DependsOn ?? []) as string[], key).toContain(routeId);
+    }
   });
 
   it('serves a throttled, access-logged $default stage and answers CORS preflight', () => {
