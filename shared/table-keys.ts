@@ -26,14 +26,13 @@ import { createHash } from 'node:crypto';
  * | videos not yet terminal         | `USER#{userId}`          | `ACTIVE`                           | –                                     |
  * | erasure of the user's data      | `USER#{userId}`          | `ERASURE`                          | –                                     |
  * | videos created on a UTC day     | `USER#{userId}`          | `DAY#{YYYY-MM-DD}`                 | –                                     |
- * | upload URLs in a UTC minute     | `USER#{userId}`          | `UPLOADS#{YYYY-MM-DDTHH:MM}`       | –                                     |
+ * | a rated action in a UTC minute  | `USER#{userId}`          | `RATE#{action}#{YYYY-MM-DDTHH:MM}` | –                                     |
  * | Idempotency-Key claim (24 h)    | `USER#{userId}`          | `IDEMPOTENCY#{sha256(key), hex}`   | –                                     |
  * | provider job to reconcile       | `RECONCILE`              | `{dueAt, 10 digits}#{videoId}`     | –                                     |
  * | orphan search / deadline watch  | `RECONCILE`              | `{dueAt}#{videoId}#{kind}`         | –                                     |
  * | (and the other work item kinds) |                          | (a user erasure: its erasure id)   |                                       |
  * | webhook endpoint (secrets)      | `USER#{userId}`          | `WEBHOOK#{endpointId}`             | –                                     |
  * | how many endpoints a user has   | `USER#{userId}`          | `WEBHOOKCOUNT`                     | –                                     |
- * | webhook deliveries started, per minute | `USER#{userId}`   | `WEBHOOKRATE`                      | –                                     |
  * | webhook event to dispatch       | `WEBHOOKOUTBOX`          | `{videoId}#{event type}`           | –                                     |
  * | webhook delivery (log)          | `WEBHOOK#{endpointId}`   | `DELIVERY#{createdAt, 10 digits}#{eventId}` | –                            |
  * | provider gate: job slots        | `PROVIDERGATE#{provider}` | `SLOTS`                           | –                                     |
@@ -125,10 +124,10 @@ export const limitsKey = (userId: string): TableKey => ({ pk: userPartition(user
 export const erasureKey = (userId: string): TableKey => ({ pk: userPartition(userId), sk: 'ERASURE' });
 export const activeKey = (userId: string): TableKey => ({ pk: userPartition(userId), sk: 'ACTIVE' });
 export const dayKey = (userId: string, day: string): TableKey => ({ pk: userPartition(userId), sk: `DAY#${day}` });
-/** The count of a user's upload URLs (POST /v1/uploads) in one UTC minute (`YYYY-MM-DDTHH:MM`). */
-export const uploadMinuteKey = (userId: string, minute: string): TableKey => ({
+/** The count of a user's rated action (upload URLs, webhook deliveries) in one UTC minute (`YYYY-MM-DDTHH:MM`). */
+export const userMinuteRateKey = (userId: string, action: string, minute: string): TableKey => ({
   pk: userPartition(userId),
-  sk: `UPLOADS#${minute}`,
+  sk: `RATE#${action}#${minute}`,
 });
 
 /**
@@ -171,8 +170,6 @@ export const webhookEndpointCountKey = (userId: string): TableKey => ({
   pk: userPartition(userId),
   sk: 'WEBHOOKCOUNT',
 });
-/** The deliveries the dispatcher started for a user in the current minute (the per-user delivery rate). */
-export const webhookDeliveryRateKey = (userId: string): TableKey => ({ pk: userPartition(userId), sk: 'WEBHOOKRATE' });
 /** The one partition of webhook events waiting to be dispatched. */
 export const WEBHOOK_OUTBOX_PARTITION = 'WEBHOOKOUTBOX';
 /** The outbox item of a video reaching a status: one per video and status, whoever writes it. */

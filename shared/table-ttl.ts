@@ -7,14 +7,13 @@
  * | item                                   | deleted after                                                    |
  * | -------------------------------------- | ---------------------------------------------------------------- |
  * | `DAY#{YYYY-MM-DD}` count of creates    | the end of the UTC day after it (the daily quota reads today's)  |
- * | `UPLOADS#{minute}` count of upload URLs | a day after its minute (the upload rate reads this minute's)     |
+ * | `RATE#{action}#{minute}` count          | a day after its minute (a rate reads only the current minute)     |
  * | `IDEMPOTENCY#…` claim on a key         | its `expiresAt` (24 h after the claim; expired claims are absent)|
  * | `RECONCILE` work item                  | 30 days after it fell due: a backstop only. Finished items are   |
  * |                                        | removed by the reconciler; one still there a month after it fell |
  * |                                        | due was left behind (the reconciler follows a job for 48 hours)  |
  * | `PROVIDERJOB#…` `TASKTOKEN` / `EVENT#…`  | 7 days after it was written: the provider-webhook path's items;  |
  * |                                        | no execution waits that long (its own timeout ends it first)     |
- * | `WEBHOOKRATE` deliveries this minute    | a minute after its minute ended (the dispatcher reads its minute)|
  *
  * Cost records (ledger, provider costs, usage, audit) and videos never expire.
  */
@@ -32,7 +31,7 @@ export function dayCounterPurgeAt(day: string): number {
   return Math.floor(Date.parse(`${day}T00:00:00Z`) / 1000) + 2 * DAY_SECONDS;
 }
 
-/** When the upload URL count of a UTC minute (`YYYY-MM-DDTHH:MM`) may go: a day after the minute. */
+/** When a rated action's count of a UTC minute (`YYYY-MM-DDTHH:MM`) may go: a day after the minute. */
 export function minuteCounterPurgeAt(minute: string): number {
   return Math.floor(Date.parse(`${minute}:00Z`) / 1000) + DAY_SECONDS;
 }

@@ -2,7 +2,7 @@ import { RateLimitedError } from '../../shared/errors';
 import { MAX_UPLOAD_BYTES } from '../../shared/http/limits';
 import type { Caller } from '../../shared/http/types';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
-import { secondsToNextMinute, type UploadRate } from '../../shared/repositories/upload-rate';
+import { type MinuteRate, secondsToNextMinute } from '../../shared/rates/minute-rate';
 import type { CreateUploadBody, UploadResource } from '../../shared/schemas';
 import { newUploadId, type UploadUrlSigner, uploadExpiresAt, uploadKey } from '../../shared/storage/uploads';
 import { unixSeconds } from '../../shared/video';
@@ -14,7 +14,7 @@ export interface CreateUploadDeps {
   signer: UploadUrlSigner;
   bucket: string;
   /** The per-user count of upload URLs, and how many a user may get per UTC minute. */
-  rate: UploadRate;
+  rate: MinuteRate;
   uploadsPerMinute: number;
   clock: () => Date;
   logger: Pick<AppLogger, 'info'>;
@@ -33,7 +33,7 @@ export async function createUpload(
   deps: CreateUploadDeps,
 ): Promise<UploadResource> {
   const now = deps.clock();
-  if (!(await deps.rate.take(caller.userId, now, deps.uploadsPerMinute))) {
+  if ((await deps.rate.take(caller.userId, 'uploads', 1, deps.uploadsPerMinute, now)) === 0) {
     deps.metrics.addMetric('UploadsRateLimited', 'Count', 1);
     throw new RateLimitedError(
       `You have asked for ${deps.uploadsPerMinute} upload URLs this minute, the most allowed per minute`,

@@ -9,7 +9,7 @@ import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { logger, metrics } from '../../shared/powertools';
-import { DynamoUploadRate } from '../../shared/repositories/upload-rate';
+import { DynamoMinuteRate } from '../../shared/rates/minute-rate';
 import { S3ContentUrlSigner } from '../../shared/storage/content-signer';
 import { type CreateUploadDeps, createUpload } from './create-upload';
 import { createUploadEnvSchema } from './env';
@@ -20,7 +20,7 @@ const env = parseEnv(createUploadEnvSchema);
 const deps: CreateUploadDeps = {
   signer: new S3ContentUrlSigner(s3Addressing()),
   bucket: env.BUCKET_NAME,
-  rate: new DynamoUploadRate(ddb, env.TABLE_NAME),
+  rate: new DynamoMinuteRate(ddb, env.TABLE_NAME),
   uploadsPerMinute: env.UPLOADS_PER_MINUTE,
   clock: () => new Date(),
   logger,

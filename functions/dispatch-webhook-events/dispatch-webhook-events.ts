@@ -1,7 +1,7 @@
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
+import { type MinuteRate, nextMinuteAt } from '../../shared/rates/minute-rate';
 import { unixSeconds } from '../../shared/video';
 import type { WebhookDeliveryLog } from '../../shared/webhooks/deliveries';
-import type { DeliveryRate } from '../../shared/webhooks/delivery-rate';
 import type { DeliveryStarter } from '../../shared/webhooks/delivery-starter';
 import type { WebhookEndpointRecord, WebhookEndpointStore } from '../../shared/webhooks/endpoints';
 import type { WebhookEvent, WebhookOutboxItem } from '../../shared/webhooks/events';
@@ -12,8 +12,9 @@ export interface DispatchWebhookEventsDeps {
   endpoints: Pick<WebhookEndpointStore, 'listAll'>;
   deliveries: Pick<WebhookDeliveryLog, 'createPending'>;
   starter: DeliveryStarter;
-  /** Each user's deliveries per minute (WEBHOOK_DELIVERIES_PER_MINUTE). */
-  rate: DeliveryRate;
+  /** Each user's deliveries per UTC minute, at most `deliveriesPerMinute` (WEBHOOK_DELIVERIES_PER_MINUTE). */
+  rate: MinuteRate;
+  deliveriesPerMinute: number;
   clock: () => Date;
   /** Milliseconds this run has left (Lambda's remaining time). */
   remainingMs: () => number;
@@ -142,9 +143,15 @@ async function takeTurn(
 ): Promise<{ started: number; rateLimitedUntil?: number }> {
   const wanted = Math.min(DELIVERIES_PER_TURN, fanOut.targets.length);
   if (wanted === 0) return { started: 0 };
-  const allowance = await deps.rate.take(fanOut.item.userId, wanted, now);
+  const granted = await deps.rate.take(
+    fanOut.item.userId,
+    'webhook_deliveries',
+    wanted,
+    deps.deliveriesPerMinute,
+    deps.clock(),
+  );
   let started = 0;
-  while (started < allowance.granted && hasTime()) {
+  while (started < granted && hasTime()) {
     const endpoint = fanOut.targets[0]!;
     await deps.deliveries.createPending(pendingDelivery(fanOut, endpoint, now, now));
     await deps.starter.start({ ...deliveryIds(fanOut, endpoint), body: fanOut.item.event });
@@ -152,7 +159,7 @@ async function takeTurn(
     fanOut.dispatchedThrough = endpoint.endpointId;
     started += 1;
   }
-  return allowance.granted < wanted ? { started, rateLimitedUntil: allowance.nextWindowAt } : { started };
+  return granted < wanted ? { started, rateLimitedUntil: nextMinuteAt(deps.clock()) } : { started };
 }
 
 /** The user's rate is spent: the rest of the event waits in the outbox, and its deliveries say when they will go. */

@@ -7,9 +7,9 @@ import { ddb, dynamodb } from '../../shared/aws/dynamodb';
 import { sfn } from '../../shared/aws/sfn';
 import { parseEnv } from '../../shared/config';
 import { logger, metrics } from '../../shared/powertools';
+import { DynamoMinuteRate } from '../../shared/rates/minute-rate';
 import { traceAwsClients, tracer } from '../../shared/tracing';
 import { DynamoWebhookDeliveryLog } from '../../shared/webhooks/deliveries';
-import { DynamoDeliveryRate } from '../../shared/webhooks/delivery-rate';
 import { StepFunctionsDeliveryStarter } from '../../shared/webhooks/delivery-starter';
 import { DynamoWebhookEndpoints } from '../../shared/webhooks/endpoints';
 import { DynamoWebhookOutbox } from '../../shared/webhooks/outbox';
@@ -25,7 +25,8 @@ const deps: Omit<DispatchWebhookEventsDeps, 'remainingMs'> = {
   endpoints: new DynamoWebhookEndpoints(ddb, env.TABLE_NAME),
   deliveries: new DynamoWebhookDeliveryLog(ddb, env.TABLE_NAME),
   starter: new StepFunctionsDeliveryStarter(sfn, env.DELIVERY_STATE_MACHINE_ARN),
-  rate: new DynamoDeliveryRate(ddb, env.TABLE_NAME, env.WEBHOOK_DELIVERIES_PER_MINUTE),
+  rate: new DynamoMinuteRate(ddb, env.TABLE_NAME),
+  deliveriesPerMinute: env.WEBHOOK_DELIVERIES_PER_MINUTE,
   clock: () => new Date(),
   logger,
   metrics,

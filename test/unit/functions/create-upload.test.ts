@@ -41,9 +41,9 @@ function setup(options: { allowed?: number } = {}) {
     },
     bucket: 'videos-bucket',
     rate: {
-      take: async (userId: string, _now: Date, limit: number) => {
+      take: async (userId: string, _action: string, wanted: number, limit: number) => {
         taken.push({ userId, limit });
-        return allowed-- > 0;
+        return allowed-- > 0 ? wanted : 0;
       },
     },
     uploadsPerMinute: 7,

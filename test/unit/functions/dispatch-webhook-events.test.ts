@@ -6,9 +6,9 @@ import {
   STOP_STARTING_WITH_MS,
 } from '../../../functions/dispatch-webhook-events/dispatch-webhook-events';
 import { newVideoId } from '../../../shared/ids';
+import { DynamoMinuteRate } from '../../../shared/rates/minute-rate';
 import { webhookDeliveryKey, webhookOutboxKey } from '../../../shared/table-keys';
 import { DynamoWebhookDeliveryLog } from '../../../shared/webhooks/deliveries';
-import { DynamoDeliveryRate } from '../../../shared/webhooks/delivery-rate';
 import type { DeliveryInput } from '../../../shared/webhooks/delivery-starter';
 import { DynamoWebhookEndpoints, newWebhookEndpointId } from '../../../shared/webhooks/endpoints';
 import { type WebhookOutboxItem, webhookEventId } from '../../../shared/webhooks/events';
@@ -106,7 +106,8 @@ function dispatcher(options: { users: string[]; perMinute: number; budget?: numb
         startsThisRun += 1;
       },
     },
-    rate: new DynamoDeliveryRate(documents, TABLE, options.perMinute),
+    rate: new DynamoMinuteRate(documents, TABLE),
+    deliveriesPerMinute: options.perMinute,
     clock: () => new Date(options.at ?? T0),
     remainingMs: () =>
       options.budget === undefined || startsThisRun < options.budget ? 60_000 : STOP_STARTING_WITH_MS - 1,
