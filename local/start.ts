@@ -12,13 +12,28 @@ import { startLocalStack } from './stack';
 const config = readLocalConfig();
 const log = (line: string) => console.log(`[local] ${line}`);
 
+// Output is best effort: a stdout or stderr whose reader is gone (`npm start | head` once head has its lines, a closed
+// terminal) fails every write with EPIPE or EIO, and that 'error' event, unhandled, would end the stack. It keeps
+// serving instead; what it prints from then on is dropped.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+
 // A signal during start-up exits at once; the 'exit' hook then kills DynamoDB Local's process group.
-const interruptStartUp = (signal: NodeJS.Signals) => {
-  log(`${signal} during start-up: exiting`);
+let stopFor = (reason: string): void => {
+  log(`${reason} during start-up: exiting`);
   process.exit(130);
 };
-process.on('SIGINT', interruptStartUp);
-process.on('SIGTERM', interruptStartUp);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => stopFor(signal));
+
+// The stack stops when the process that started it is gone (tsx's CLI under `npm start`, a test runner), however it
+// went: killed with SIGKILL it could pass nothing on. Linux tells a process nothing when its parent dies (node has
+// no prctl), so the parent pid is polled: an orphan is adopted by another process and its ppid changes.
+const parent = process.ppid;
+const parentWatch = setInterval(() => {
+  if (process.ppid === parent) return;
+  clearInterval(parentWatch);
+  stopFor('parent process gone');
+}, 1000);
+parentWatch.unref();
 
 let stack: Awaited<ReturnType<typeof startLocalStack>>;
 try {
@@ -35,15 +50,15 @@ try {
 }
 
 let stoppingSince: number | undefined;
-const shutdown = (signal: NodeJS.Signals) => {
+stopFor = (reason: string) => {
   if (stoppingSince !== undefined) {
     // Ctrl-C reaches this process twice under npm/tsx (from the terminal and relayed): only a later one forces exit.
     if (Date.now() - stoppingSince < 2000) return;
-    log(`${signal} again: exiting now`);
+    log(`${reason} again: exiting now`);
     process.exit(1);
   }
   stoppingSince = Date.now();
-  log(`${signal}: stopping every local service...`);
+  log(`${reason}: stopping every local service...`);
   stack.stop().then(
     () => {
       log('stopped');
@@ -55,18 +70,6 @@ const shutdown = (signal: NodeJS.Signals) => {
     },
   );
 };
-process.off('SIGINT', interruptStartUp);
-process.off('SIGTERM', interruptStartUp);
-process.on('SIGINT', shutdown);
-process.on('SIGTERM', shutdown);
-
-// Started by a test runner (REELFLOW_STOP_WITH_PARENT=1): stop if that runner dies without stopping us first.
-if (process.env.REELFLOW_STOP_WITH_PARENT === '1') {
-  const parent = process.ppid;
-  setInterval(() => {
-    if (process.ppid !== parent) shutdown('SIGTERM');
-  }, 1000).unref();
-}
 
 const token = await stack.issuer.sign('demo');
 if (config.localWaitMs !== undefined && !config.providerBaseUrl) {
