@@ -68,27 +68,7 @@ export async function startLocalStackProcess(options: StartLocalStackOptions = {
     cwd: REPO_ROOT,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: withoutUnset({
-      ...process.env,
-      // Tests never reach a real provider, nor put a developer's key into the local secret, whatever the shell exports.
-      PROVIDER_BASE_URL: '',
-      PROVIDER_API_KEY: '',
-      PORT: '0',
-      EMULATOR_JOB_MS: '1500',
-      LOCAL_WAIT_MS: '50',
-      // Scheduled functions (the provider-cost reconciler) run every second instead of every 15 minutes.
-      LOCAL_SCHEDULE_MS: '1000',
-      // The admission gate wide open: only the tests about the gate (test/integration/admission) set its limits.
-      PROVIDER_MAX_CONCURRENT_JOBS: '100000',
-      PROVIDER_REQUESTS_PER_MINUTE: '10000000',
-      // An execution waits 10 s for the provider's webhook (1.5 s jobs send theirs well before), so a lost webhook
-      // (a fault, a cancel, a job that never ends) falls back to polling within a test's deadline instead of the
-      // deployed 270 s, which LOCAL_WAIT_MS does not shorten. Benchmarks pass undefined for the deployed wait.
-      PROVIDER_WEBHOOK_WAIT_SECONDS: '10',
-      REELFLOW_STOP_WITH_PARENT: '1',
-      ...options.env,
-      REELFLOW_DATA_DIR: dataDir,
-    }),
+    env: localStackEnv(dataDir, options.env),
   });
   let output = '';
   const append = (chunk: Buffer) => {
@@ -116,6 +96,33 @@ export async function startLocalStackProcess(options: StartLocalStackOptions = {
       if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The environment a test stack runs with: this process's, a free port, short emulator and wait times, a wide-open
+ * admission gate and `dataDir`; `env` overrides a default (`undefined` removes it: the stack then uses its own).
+ */
+export function localStackEnv(dataDir: string, env: Record<string, string | undefined> = {}): Record<string, string> {
+  return withoutUnset({
+    ...process.env,
+    // Tests never reach a real provider, nor put a developer's key into the local secret, whatever the shell exports.
+    PROVIDER_BASE_URL: '',
+    PROVIDER_API_KEY: '',
+    PORT: '0',
+    EMULATOR_JOB_MS: '1500',
+    LOCAL_WAIT_MS: '50',
+    // Scheduled functions (the provider-cost reconciler) run every second instead of every 15 minutes.
+    LOCAL_SCHEDULE_MS: '1000',
+    // The admission gate wide open: only the tests about the gate (test/integration/admission) set its limits.
+    PROVIDER_MAX_CONCURRENT_JOBS: '100000',
+    PROVIDER_REQUESTS_PER_MINUTE: '10000000',
+    // An execution waits 10 s for the provider's webhook (1.5 s jobs send theirs well before), so a lost webhook
+    // (a fault, a cancel, a job that never ends) falls back to polling within a test's deadline instead of the
+    // deployed 270 s, which LOCAL_WAIT_MS does not shorten. Benchmarks pass undefined for the deployed wait.
+    PROVIDER_WEBHOOK_WAIT_SECONDS: '10',
+    ...env,
+    REELFLOW_DATA_DIR: dataDir,
+  });
 }
 
 /** A client for a running stack (e.g. the one the integration globalSetup provides). */
