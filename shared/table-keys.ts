@@ -33,6 +33,7 @@ import { createHash } from 'node:crypto';
  * | (and the other work item kinds) |                          | (a user erasure: its erasure id)   |                                       |
  * | webhook endpoint (secrets)      | `USER#{userId}`          | `WEBHOOK#{endpointId}`             | –                                     |
  * | how many endpoints a user has   | `USER#{userId}`          | `WEBHOOKCOUNT`                     | –                                     |
+ * | webhook event body (delivering) | `USER#{userId}`          | `WEBHOOKEVENT#{eventId}`           | –                                     |
  * | webhook event to dispatch       | `WEBHOOKOUTBOX`          | `{videoId}#{event type}`           | –                                     |
  * | webhook delivery (log)          | `WEBHOOK#{endpointId}`   | `DELIVERY#{createdAt, 10 digits}#{eventId}` | –                            |
  * | provider gate: job slots        | `PROVIDERGATE#{provider}` | `SLOTS`                           | –                                     |
@@ -169,6 +170,13 @@ export const webhookEndpointKey = (userId: string, endpointId: string): TableKey
 export const webhookEndpointCountKey = (userId: string): TableKey => ({
   pk: userPartition(userId),
   sk: 'WEBHOOKCOUNT',
+});
+/** Sort key prefix of the bodies of a user's events being delivered. */
+export const WEBHOOK_EVENT_BODY_PREFIX = 'WEBHOOKEVENT#';
+/** The body of an event being delivered, in its user's partition (an erasure removes it with the rest). */
+export const webhookEventBodyKey = (userId: string, eventId: string): TableKey => ({
+  pk: userPartition(userId),
+  sk: `${WEBHOOK_EVENT_BODY_PREFIX}${eventId}`,
 });
 /** The one partition of webhook events waiting to be dispatched. */
 export const WEBHOOK_OUTBOX_PARTITION = 'WEBHOOKOUTBOX';

@@ -7,6 +7,7 @@
  * | item                                   | deleted after                                                    |
  * | -------------------------------------- | ---------------------------------------------------------------- |
  * | `DAY#{YYYY-MM-DD}` count of creates    | the end of the UTC day after it (the daily quota reads today's)  |
+ * | `WEBHOOKEVENT#…` body of an event      | its retry window (24 h) and a day after the event                 |
  * | `RATE#{action}#{minute}` count          | a day after its minute (a rate reads only the current minute)     |
  * | `IDEMPOTENCY#…` claim on a key         | its `expiresAt` (24 h after the claim; expired claims are absent)|
  * | `RECONCILE` work item                  | 30 days after it fell due: a backstop only. Finished items are   |

@@ -5,11 +5,14 @@ import { unixSeconds } from '../../shared/video';
 import type { WebhookDeliveryLog } from '../../shared/webhooks/deliveries';
 import type { DeliveryInput } from '../../shared/webhooks/delivery-starter';
 import { signingSecrets, type WebhookEndpointStore } from '../../shared/webhooks/endpoints';
+import type { WebhookEventBodies } from '../../shared/webhooks/event-bodies';
 import { redeliveryDelaySeconds, WEBHOOK_RETRY_POLICY } from '../../shared/webhooks/retry-policy';
 
 /** What the state machine gives the task: the delivery, and what the previous attempt answered (absent at first). */
 export interface DeliverWebhookInput extends DeliveryInput {
   delivery?: DeliverWebhookResult;
+  /** Only in executions started before bodies moved to their event items: the body itself. */
+  body?: string;
 }
 
 /** The task's answer, which the state machine's Choice reads (`$.delivery`). */
@@ -30,6 +33,7 @@ export type WebhookSender = (
 export interface DeliverWebhookDeps {
   endpoints: Pick<WebhookEndpointStore, 'get' | 'recordSuccess' | 'recordFailure'>;
   deliveries: Pick<WebhookDeliveryLog, 'recordAttempt' | 'skip'>;
+  eventBodies: Pick<WebhookEventBodies, 'get'>;
   send: WebhookSender;
   clock: () => Date;
   random?: () => number;
@@ -38,8 +42,9 @@ export interface DeliverWebhookDeps {
 }
 
 /**
- * Task DeliverWebhook: one attempt. Reads the endpoint (deleted or disabled: the delivery is skipped), signs the
- * body per Standard Webhooks with every secret valid now (two during a rotation's overlap), and POSTs it through
+ * Task DeliverWebhook: one attempt. Reads the endpoint (deleted or disabled: the delivery is skipped) and the
+ * event's body (erased or expired: skipped too; the execution's input carries ids only), signs the body per Standard
+ * Webhooks with every secret valid now (two during a rotation's overlap), and POSTs it through
  * the SSRF guard (the URL's address is checked again as it connects; no redirects; bounded time). A 2xx ends the
  * delivery; anything else is logged on the delivery (status code or the reason there was none, never a body) and
  * answered as `retry` with a growing, jittered wait, until the next attempt would fall outside the 24-hour window
@@ -62,9 +67,15 @@ export async function deliverWebhook(
     deps.logger.info('Webhook delivery skipped', { reason });
     return { status: 'skipped', attempts: failedBefore, waitSeconds: 0 };
   }
+  const body = input.body ?? (await deps.eventBodies.get(input.userId, input.eventId));
+  if (body === undefined) {
+    await deps.deliveries.skip(key, 'event_erased', now);
+    deps.logger.info('Webhook delivery skipped', { reason: 'event_erased' });
+    return { status: 'skipped', attempts: failedBefore, waitSeconds: 0 };
+  }
 
   const signature = signingSecrets(endpoint, now)
-    .map((secret) => new Webhook(secret).sign(input.eventId, startedAt, input.body))
+    .map((secret) => new Webhook(secret).sign(input.eventId, startedAt, body))
     .join(' ');
   const headers = {
     'content-type': 'application/json',
@@ -76,7 +87,7 @@ export async function deliverWebhook(
   let responseCode: number | null = null;
   let failure: string | null = null;
   try {
-    responseCode = (await deps.send(endpoint.url, { body: input.body, headers })).status;
+    responseCode = (await deps.send(endpoint.url, { body, headers })).status;
   } catch (error) {
     failure = failureReason(error);
   }

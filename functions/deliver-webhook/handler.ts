@@ -9,6 +9,7 @@ import { logger, metrics } from '../../shared/powertools';
 import { traceAwsClients, tracer } from '../../shared/tracing';
 import { DynamoWebhookDeliveryLog } from '../../shared/webhooks/deliveries';
 import { DynamoWebhookEndpoints } from '../../shared/webhooks/endpoints';
+import { DynamoWebhookEventBodies } from '../../shared/webhooks/event-bodies';
 import { WEBHOOK_RETRY_POLICY } from '../../shared/webhooks/retry-policy';
 import {
   type DeliverWebhookDeps,
@@ -26,6 +27,7 @@ const env = parseEnv(deliverWebhookEnvSchema);
 const deps: DeliverWebhookDeps = {
   endpoints: new DynamoWebhookEndpoints(ddb, env.TABLE_NAME),
   deliveries: new DynamoWebhookDeliveryLog(ddb, env.TABLE_NAME),
+  eventBodies: new DynamoWebhookEventBodies(ddb, env.TABLE_NAME),
   // The receiver's answer body is read (bounded) and dropped: only its status matters.
   send: (url, request) =>
     guardedPost(url, {

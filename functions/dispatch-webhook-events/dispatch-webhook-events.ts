@@ -4,6 +4,7 @@ import { unixSeconds } from '../../shared/video';
 import type { WebhookDeliveryLog } from '../../shared/webhooks/deliveries';
 import type { DeliveryStarter } from '../../shared/webhooks/delivery-starter';
 import type { WebhookEndpointRecord, WebhookEndpointStore } from '../../shared/webhooks/endpoints';
+import type { WebhookEventBodies } from '../../shared/webhooks/event-bodies';
 import type { WebhookEvent, WebhookOutboxItem } from '../../shared/webhooks/events';
 import type { WebhookOutbox } from '../../shared/webhooks/outbox';
 
@@ -12,6 +13,8 @@ export interface DispatchWebhookEventsDeps {
   endpoints: Pick<WebhookEndpointStore, 'listAll'>;
   deliveries: Pick<WebhookDeliveryLog, 'createPending'>;
   starter: DeliveryStarter;
+  /** Where the deliveries read the event's body (executions carry ids only). */
+  eventBodies: Pick<WebhookEventBodies, 'put'>;
   /** Each user's deliveries per UTC minute, at most `deliveriesPerMinute` (WEBHOOK_DELIVERIES_PER_MINUTE). */
   rate: MinuteRate;
   deliveriesPerMinute: number;
@@ -131,6 +134,7 @@ async function startFanOut(item: WebhookOutboxItem, deps: DispatchWebhookEventsD
     .filter((endpoint) => endpoint.status === 'enabled' && endpoint.events.includes(event.type))
     .filter((endpoint) => item.dispatchedThrough === undefined || endpoint.endpointId > item.dispatchedThrough)
     .sort((a, b) => (a.endpointId < b.endpointId ? -1 : 1));
+  if (targets.length > 0) await deps.eventBodies.put(item.userId, event.id, item.event, event.created_at);
   return { item, event, targets, dispatchedThrough: item.dispatchedThrough };
 }
 
@@ -154,7 +158,7 @@ async function takeTurn(
   while (started < granted && hasTime()) {
     const endpoint = fanOut.targets[0]!;
     await deps.deliveries.createPending(pendingDelivery(fanOut, endpoint, now, now));
-    await deps.starter.start({ ...deliveryIds(fanOut, endpoint), body: fanOut.item.event });
+    await deps.starter.start(deliveryIds(fanOut, endpoint));
     fanOut.targets.shift();
     fanOut.dispatchedThrough = endpoint.endpointId;
     started += 1;

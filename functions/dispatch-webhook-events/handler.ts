@@ -12,6 +12,7 @@ import { traceAwsClients, tracer } from '../../shared/tracing';
 import { DynamoWebhookDeliveryLog } from '../../shared/webhooks/deliveries';
 import { StepFunctionsDeliveryStarter } from '../../shared/webhooks/delivery-starter';
 import { DynamoWebhookEndpoints } from '../../shared/webhooks/endpoints';
+import { DynamoWebhookEventBodies } from '../../shared/webhooks/event-bodies';
 import { DynamoWebhookOutbox } from '../../shared/webhooks/outbox';
 import { type DispatchSummary, type DispatchWebhookEventsDeps, dispatchWebhookEvents } from './dispatch-webhook-events';
 import { dispatchWebhookEventsEnvSchema } from './env';
@@ -25,6 +26,7 @@ const deps: Omit<DispatchWebhookEventsDeps, 'remainingMs'> = {
   endpoints: new DynamoWebhookEndpoints(ddb, env.TABLE_NAME),
   deliveries: new DynamoWebhookDeliveryLog(ddb, env.TABLE_NAME),
   starter: new StepFunctionsDeliveryStarter(sfn, env.DELIVERY_STATE_MACHINE_ARN),
+  eventBodies: new DynamoWebhookEventBodies(ddb, env.TABLE_NAME),
   rate: new DynamoMinuteRate(ddb, env.TABLE_NAME),
   deliveriesPerMinute: env.WEBHOOK_DELIVERIES_PER_MINUTE,
   clock: () => new Date(),

@@ -11,6 +11,7 @@ import { UPLOAD_KEY_PREFIX, VIDEO_KEY_PREFIX } from '../../shared/storage/video-
 import { isTerminal, unixSeconds, type VideoRecord } from '../../shared/video';
 import type { WebhookDeliveryLog } from '../../shared/webhooks/deliveries';
 import type { WebhookEndpointStore } from '../../shared/webhooks/endpoints';
+import type { WebhookEventBodies } from '../../shared/webhooks/event-bodies';
 
 /** What erasing a user's data needs (the reconciler's erasure wiring). */
 export interface EraseUserDataDeps extends ScrubVideoDeps {
@@ -21,6 +22,7 @@ export interface EraseUserDataDeps extends ScrubVideoDeps {
   webhooks: {
     endpoints: Pick<WebhookEndpointStore, 'listAll' | 'delete'>;
     deliveries: Pick<WebhookDeliveryLog, 'removeAll'>;
+    eventBodies: Pick<WebhookEventBodies, 'removeAll'>;
   };
   /** Cancels an unfinished video under the usual cancel rules (held when the provider accepted the job). */
   canceller: VideoCanceller;
@@ -52,13 +54,15 @@ export const STORE_SETTLE_SECONDS = TASK_TIMEOUT_SECONDS.storeVideo + 60;
 
 /**
  * One run of the erasure `erasureId` of `userId`'s data (a `user_erasure` work item):
+ * 0. first the user's webhook endpoints with their delivery logs and the bodies of events being delivered, so the
+ *    cancels below send no event anywhere (a delivery execution's input carries ids only; Step Functions keeps it);
  * 1. every video of the user's list, newest first: an unfinished one is cancelled first under the usual rules (before
  *    the provider accepted its job: released at 0; after: held, its charge settled later from the provider's outcome
  *    by its own work item, which a tombstone does not stop), its execution stopped; then each video is deleted as
  *    `DELETE /v1/videos/{id}` deletes one (shared/erasure/scrub-video.ts: objects, the stored idempotent answer, the
  *    provider's copy through a work item, prompt and metadata; the tombstone keeps every amount);
  * 2. every object left under `videos/{userId}/` and `uploads/{userId}/` (uploads, anything a crash left behind), and
- *    the user's webhook endpoints with their delivery logs;
+ *    again the webhook items (an endpoint added meanwhile);
  * 3. once a fresh look finds no video left, the erasure is completed; the ledger, usage, provider costs, limits and
  *    the audit trail stay.
  * Every step is idempotent, so a run cut short (time, a crash, an AWS error) is simply run again. A video cancelled
@@ -76,6 +80,7 @@ export async function eraseUserData(
     return { state: 'stale' };
   }
   const counts: ErasureCounts = { videosErased: 0, videosCancelled: 0, objectsDeleted: 0 };
+  const webhooksFirst = await eraseWebhooks(userId, deps);
   let settleUntil = 0;
   let after: string | undefined;
   let outOfTime = false;
@@ -97,7 +102,12 @@ export async function eraseUserData(
   for (const prefix of [VIDEO_KEY_PREFIX, UPLOAD_KEY_PREFIX]) {
     counts.objectsDeleted += await deps.storage.removeUnder(deps.bucket, `${prefix}${userId}/`);
   }
-  const webhooks = await eraseWebhooks(userId, deps);
+  const webhooksAfter = await eraseWebhooks(userId, deps);
+  const webhooks = {
+    webhookEndpointsDeleted: webhooksFirst.webhookEndpointsDeleted + webhooksAfter.webhookEndpointsDeleted,
+    webhookDeliveriesDeleted: webhooksFirst.webhookDeliveriesDeleted + webhooksAfter.webhookDeliveriesDeleted,
+    webhookEventBodiesDeleted: webhooksFirst.webhookEventBodiesDeleted + webhooksAfter.webhookEventBodiesDeleted,
+  };
 
   const now = unixSeconds(deps.clock());
   const keys = { userId, erasureId, ...counts, ...webhooks };
@@ -114,20 +124,22 @@ export async function eraseUserData(
 }
 
 /**
- * Deletes the user's webhook endpoints, each after its delivery log (so a log never outlives its endpoint unseen);
- * a delivery still in flight finds its endpoint gone and ends without an attempt.
+ * Deletes the user's webhook endpoints, each after its delivery log (so a log never outlives its endpoint unseen),
+ * then the bodies of their events being delivered; a delivery still in flight finds its endpoint (or its body) gone
+ * and ends without an attempt.
  */
 async function eraseWebhooks(
   userId: string,
   deps: Pick<EraseUserDataDeps, 'webhooks'>,
-): Promise<{ webhookEndpointsDeleted: number; webhookDeliveriesDeleted: number }> {
+): Promise<{ webhookEndpointsDeleted: number; webhookDeliveriesDeleted: number; webhookEventBodiesDeleted: number }> {
   let webhookDeliveriesDeleted = 0;
   const endpoints = await deps.webhooks.endpoints.listAll(userId);
   for (const endpoint of endpoints) {
     webhookDeliveriesDeleted += await deps.webhooks.deliveries.removeAll(endpoint.endpointId);
     await deps.webhooks.endpoints.delete(userId, endpoint.endpointId);
   }
-  return { webhookEndpointsDeleted: endpoints.length, webhookDeliveriesDeleted };
+  const webhookEventBodiesDeleted = await deps.webhooks.eventBodies.removeAll(userId);
+  return { webhookEndpointsDeleted: endpoints.length, webhookDeliveriesDeleted, webhookEventBodiesDeleted };
 }
 
 /** Cancels a video if it is unfinished, then deletes it; what it did. */

@@ -20,6 +20,7 @@ import { DynamoVideoRepository } from '../../shared/repositories/video-repositor
 import { S3ContentRemover } from '../../shared/storage/content-remover';
 import { DynamoWebhookDeliveryLog } from '../../shared/webhooks/deliveries';
 import { DynamoWebhookEndpoints } from '../../shared/webhooks/endpoints';
+import { DynamoWebhookEventBodies } from '../../shared/webhooks/event-bodies';
 import { reconcileProviderCostsEnvSchema } from './env';
 import {
   type ReconcileProviderCostsDeps,
@@ -51,6 +52,7 @@ const deps: ReconcileProviderCostsDeps = {
     webhooks: {
       endpoints: new DynamoWebhookEndpoints(ddb, env.TABLE_NAME),
       deliveries: new DynamoWebhookDeliveryLog(ddb, env.TABLE_NAME),
+      eventBodies: new DynamoWebhookEventBodies(ddb, env.TABLE_NAME),
     },
     canceller: new DynamoReleaser(ddb, env.TABLE_NAME),
     pipeline: new StepFunctionsPipelineStopper(sfn, env.STATE_MACHINE_ARN),

@@ -2,7 +2,11 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import { startExecutionOnce } from '../pipeline/start-execution';
 import type { WebhookEventType } from './events';
 
-/** What one delivery execution is given: whom to send which event. */
+/**
+ * What one delivery execution is given: whom to send which event, ids only. The body (the video, prompt included) is
+ * read at each attempt from its event item (./event-bodies.ts), which an erasure deletes; an execution's input stays
+ * in Step Functions for 90 days.
+ */
 export interface DeliveryInput {
   endpointId: string;
   userId: string;
@@ -10,8 +14,6 @@ export interface DeliveryInput {
   eventType: WebhookEventType;
   videoId: string;
   eventCreatedAt: number;
-  /** The request body, exactly as signed and sent on every attempt. */
-  body: string;
 }
 
 /** Starts the delivery workflow of one event to one endpoint. */

@@ -18,6 +18,8 @@ export interface LocalStackInfo {
   /** The local Step Functions endpoint (AWS JSON 1.0): point an SFNClient at it. */
   sfnEndpoint: string;
   stateMachineArn: string;
+  /** The webhook delivery state machine's. */
+  deliveryStateMachineArn: string;
   dynamodbEndpoint: string;
   s3Endpoint: string;
   /** The local Secrets Manager endpoint (AWS JSON 1.1), holding the provider secret. */
@@ -181,6 +183,11 @@ function waitForReady(
         sfnEndpoint: line('step functions'),
         // The video pipeline's (the other one delivers webhooks).
         stateMachineArn: /^\s*state machines: .*?(arn:[^,\s]*:stateMachine:Pipeline[^,\s]*)/m.exec(text)?.[1] ?? '',
+        deliveryStateMachineArn:
+          /^\s*state machines: .*$/m
+            .exec(text)?.[0]
+            .match(/arn:[^,\s]*:stateMachine:[^,\s]*/g)
+            ?.find((arn) => !/:stateMachine:Pipeline/.test(arn)) ?? '',
         dynamodbEndpoint: line('dynamodb local'),
         s3Endpoint: line('s3 \\(s3rver\\)'),
         secretsManagerEndpoint: line('secrets manager'),

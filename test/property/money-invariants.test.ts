@@ -243,6 +243,7 @@ async function erase(userId: string, now: number, billing: DynamoBilling): Promi
     webhooks: {
       endpoints: { listAll: async () => [], delete: async () => false },
       deliveries: { removeAll: async () => 0 },
+      eventBodies: { removeAll: async () => 0 },
     },
     erasures: {
       get: async () => ({

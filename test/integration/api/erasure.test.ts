@@ -1,5 +1,6 @@
+import { DescribeExecutionCommand, type HistoryEvent, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emulator, eventually } from '../../helpers/api';
+import { emulator, eventually, executionArnOf, executionHistory, sfnClient } from '../../helpers/api';
 import { pngOf } from '../../helpers/images';
 import { useLocalStack } from '../../helpers/local-stack';
 import { ContractClient } from './contract';
@@ -124,6 +125,75 @@ describe('erasure of a user', () => {
         created_at: erasure.body.requested_at,
       }),
     ]);
+  }, 180_000);
+
+  it('leaves no prompt or metadata in any Step Functions execution of the user: pipelines and webhook deliveries', async () => {
+    // Prepare: an endpoint that refuses connections (its delivery keeps retrying, its execution running), a completed
+    // video whose event it gets, and a video still running when the erasure cancels it.
+    const userId = uniqueUser('erased-executions');
+    const token = await stack.token(userId);
+    const finance = await stack.token(uniqueUser('finance-executions'), ['finance']);
+    const secret = `meta-${Date.now()}-in-executions`;
+    const prompts = [uniquePrompt('An erased executions kite'), uniquePrompt('A running erased executions kite')];
+    const endpoint = await api.call('POST', '/v1/webhook_endpoints', {
+      token,
+      json: { url: 'http://127.0.0.1:9/refused', events: ['video.completed', 'video.failed', 'video.cancelled'] },
+    });
+    expect(endpoint.status).toBe(201);
+    const first = await api.call('POST', '/v1/videos', {
+      token,
+      json: { prompt: prompts[0], metadata: { note: secret } },
+    });
+    expect(first.status).toBe(202);
+    expect((await waitForVideo(api, token, first.body.id, isTerminal)).status).toBe('completed');
+    await emulator.faults(stack, { never_finish: { match: prompts[1], count: 1 } });
+    const running = await api.call('POST', '/v1/videos', {
+      token,
+      json: { prompt: prompts[1], metadata: { note: secret } },
+    });
+    await waitForVideo(api, token, running.body.id, (status) => status === 'in_progress');
+    await eventually(
+      'the completed video’s delivery attempted',
+      async () => {
+        const reply = await api.call('GET', `/v1/webhook_endpoints/${endpoint.body.id}/deliveries`, { token });
+        return reply.body.data.some((delivery: { attempts: number }) => delivery.attempts > 0) ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+
+    // Act
+    await api.call('DELETE', `/v1/admin/users/${userId}`, { token: finance });
+    await eventually(
+      `erasure of ${userId} completed`,
+      async () => {
+        const reply = await api.call('DELETE', `/v1/admin/users/${userId}`, { token: finance });
+        return reply.body.status === 'completed' ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    const sfn = sfnClient(stack);
+    expect(stack.deliveryStateMachineArn).toMatch(/:stateMachine:/);
+    const deliveries = await sfn.send(new ListExecutionsCommand({ stateMachineArn: stack.deliveryStateMachineArn }));
+    const arns = [
+      executionArnOf(stack, first.body.id),
+      executionArnOf(stack, running.body.id),
+      ...(deliveries.executions ?? [])
+        .filter((execution) => execution.name?.startsWith(endpoint.body.id))
+        .map((execution) => execution.executionArn!),
+    ];
+    const recorded: Array<{ arn: string; text: string }> = [];
+    for (const arn of arns) {
+      const described = await sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
+      const history: HistoryEvent[] = await executionHistory(sfn, arn);
+      recorded.push({ arn, text: JSON.stringify({ described, history }) });
+    }
+
+    // Assess: both pipelines and at least the completed video's delivery were looked at; none holds a prompt.
+    expect(arns.length).toBeGreaterThanOrEqual(3);
+    const leaking = recorded.filter(
+      ({ text }) => prompts.some((prompt) => text.includes(prompt)) || text.includes(secret),
+    );
+    expect(leaking.map(({ arn }) => arn)).toEqual([]);
   }, 180_000);
 
   it('answers 403 forbidden to a caller without the finance role and to a finance user erasing themselves', async () => {

@@ -37,6 +37,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       emulatorOrigin: stack.emulatorOrigin,
       sfnEndpoint: stack.sfnEndpoint,
       stateMachineArn: stack.stateMachineArn,
+      deliveryStateMachineArn: stack.deliveryStateMachineArn,
       dynamodbEndpoint: stack.dynamodbEndpoint,
       s3Endpoint: stack.s3Endpoint,
       secretsManagerEndpoint: stack.secretsManagerEndpoint,

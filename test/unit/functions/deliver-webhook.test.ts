@@ -38,14 +38,18 @@ const INPUT: DeliverWebhookInput = {
   eventType: 'video.completed',
   videoId: 'vid_1',
   eventCreatedAt: T0,
-  body: '{"id":"evt_1","object":"event"}',
 };
+
+/** The event's body, as its event item keeps it (the execution's input carries ids only). */
+const BODY = '{"id":"evt_1","object":"event"}';
 
 /** Fakes that record what the task wrote; `answer` is what the receiver does. */
 function harness(options: {
   endpoint?: WebhookEndpointRecord;
   answer: () => Promise<{ status: number }>;
   now?: number;
+  /** The stored body; undefined: erased or expired. */
+  body?: string | null;
 }) {
   let endpoint = options.endpoint;
   const attempts: DeliveryAttemptUpdate[] = [];
@@ -73,6 +77,7 @@ function harness(options: {
         skipped.push(reason);
       },
     },
+    eventBodies: { get: async () => (options.body === null ? undefined : (options.body ?? BODY)) },
     send: async (url, request) => {
       sent.push({ url, ...request });
       return options.answer();
@@ -163,6 +168,23 @@ describe('deliverWebhook', () => {
     expect(await deliverWebhook(INPUT, disabled.deps)).toMatchObject({ status: 'skipped' });
     expect([...deleted.sent, ...disabled.sent]).toEqual([]);
     expect([...deleted.skipped, ...disabled.skipped]).toEqual(['endpoint_deleted', 'endpoint_disabled']);
+  });
+
+  it('returns skipped without sending when the event body is gone (its user erased), and sends a legacy input body', async () => {
+    // Prepare: the execution's input carries ids only; an erasure deleted the body it would read.
+    const erased = harness({ endpoint: anEndpoint(), answer: async () => ({ status: 200 }), body: null });
+    const legacy = harness({ endpoint: anEndpoint(), answer: async () => ({ status: 200 }), body: null });
+
+    // Act
+    const skipped = await deliverWebhook(INPUT, erased.deps);
+    const sentFromInput = await deliverWebhook({ ...INPUT, body: BODY }, legacy.deps);
+
+    // Assess
+    expect(skipped).toMatchObject({ status: 'skipped' });
+    expect(erased.sent).toEqual([]);
+    expect(erased.skipped).toEqual(['event_erased']);
+    expect(sentFromInput).toMatchObject({ status: 'delivered' });
+    expect(legacy.sent[0]?.body).toBe(BODY);
   });
 });
 

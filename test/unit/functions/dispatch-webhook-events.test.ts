@@ -11,6 +11,7 @@ import { webhookDeliveryKey, webhookOutboxKey } from '../../../shared/table-keys
 import { DynamoWebhookDeliveryLog } from '../../../shared/webhooks/deliveries';
 import type { DeliveryInput } from '../../../shared/webhooks/delivery-starter';
 import { DynamoWebhookEndpoints, newWebhookEndpointId } from '../../../shared/webhooks/endpoints';
+import { DynamoWebhookEventBodies } from '../../../shared/webhooks/event-bodies';
 import { type WebhookOutboxItem, webhookEventId } from '../../../shared/webhooks/events';
 import { DynamoWebhookOutbox } from '../../../shared/webhooks/outbox';
 import { type LocalTable, startLocalTable } from '../../helpers/dynamodb-local';
@@ -100,6 +101,7 @@ function dispatcher(options: { users: string[]; perMinute: number; budget?: numb
     },
     endpoints,
     deliveries: new DynamoWebhookDeliveryLog(documents, TABLE),
+    eventBodies: new DynamoWebhookEventBodies(documents, TABLE),
     starter: {
       start: async (input) => {
         started.push(input);

@@ -70,6 +70,7 @@ function setup(videos: Array<{ id: string; status: VideoStatus; providerVideoId?
       cancel: async (videoId) => {
         const video = repository.videos.get(videoId)!;
         cancelled.push(videoId);
+        webhookCalls.push(`cancel ${videoId}`);
         const held = video.providerVideoId !== null;
         const after = { ...video, status: 'cancelled' as const, chargedMicros: held ? null : 0 };
         repository.videos.set(videoId, after);
@@ -98,6 +99,12 @@ function setup(videos: Array<{ id: string; status: VideoStatus; providerVideoId?
         removeAll: async (endpointId) => {
           webhookCalls.push(`removeAll ${endpointId}`);
           return endpoints.get(endpointId) ?? 0;
+        },
+      },
+      eventBodies: {
+        removeAll: async (userId) => {
+          webhookCalls.push(`event bodies ${userId}`);
+          return 0;
         },
       },
     },
@@ -156,7 +163,17 @@ describe('erase-user-data', () => {
     ]);
     expect(sweptPrefixes).toEqual(['videos/alice/', 'uploads/alice/']);
     expect(endpoints.size).toBe(0);
-    expect(webhookCalls).toEqual(['removeAll we_1', 'delete we_1', 'removeAll we_2', 'delete we_2']);
+    // The endpoints and event bodies go before any cancel (whose events then reach nobody), and are looked at again.
+    expect(webhookCalls).toEqual([
+      'removeAll we_1',
+      'delete we_1',
+      'removeAll we_2',
+      'delete we_2',
+      'event bodies alice',
+      'cancel vid_running',
+      'cancel vid_queued',
+      'event bodies alice',
+    ]);
     expect(progress).toEqual([
       { counts: { videosErased: 3, videosCancelled: 2, objectsDeleted: 2 }, completedAt: NOW },
     ]);
