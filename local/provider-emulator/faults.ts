@@ -80,6 +80,8 @@ export interface FailGeneration extends JobTarget {
 
 export interface DropDownload extends JobTarget {
   bytes: number;
+  /** Keep the connection open this long after the last byte before dropping it (a client mid-upload finishes its part). */
+  hold_ms?: number;
 }
 
 export interface JobDuration extends JobTarget {
@@ -200,9 +202,10 @@ export class FaultState {
     return this.take('drop_webhook', prompt, 1) !== null;
   }
 
-  /** The byte count after which this download must drop, or null. */
-  takeDropDownload(prompt: string): number | null {
-    return this.take('drop_download_after_bytes', prompt, 1)?.bytes ?? null;
+  /** Where this download must drop (after `bytes`, held open `holdMs` first), or null. */
+  takeDropDownload(prompt: string): { bytes: number; holdMs: number } | null {
+    const drop = this.take('drop_download_after_bytes', prompt, 1);
+    return drop === null ? null : { bytes: drop.bytes, holdMs: drop.hold_ms ?? 0 };
   }
 
   private take<
@@ -264,7 +267,11 @@ export const faultsSchema = z
       .nullish(),
     never_finish: z.object(jobTarget).strict().nullish(),
     drop_download_after_bytes: z
-      .object({ bytes: z.number().int().nonnegative(), ...jobTarget })
+      .object({
+        bytes: z.number().int().nonnegative(),
+        hold_ms: z.number().int().nonnegative().max(60_000).optional(),
+        ...jobTarget,
+      })
       .strict()
       .nullish(),
     slow_download_bytes_per_second: z.number().positive().nullish(),

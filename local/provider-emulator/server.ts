@@ -290,7 +290,7 @@ class Emulator {
     );
     await streamContent(res, content, {
       headers,
-      dropAfterBytes: this.faults.takeDropDownload(job.prompt),
+      drop: this.faults.takeDropDownload(job.prompt),
       bytesPerSecond: this.faults.slowDownloadBytesPerSecond,
     });
   }

@@ -4,8 +4,11 @@ import type { Content } from './content';
 
 export interface StreamOptions {
   headers: Record<string, string>;
-  /** Send this many bytes, then destroy the connection (the client sees a body shorter than Content-Length). */
-  dropAfterBytes: number | null;
+  /**
+   * Send `bytes` bytes, keep the connection open `holdMs`, then destroy it (the client sees a body shorter than
+   * Content-Length).
+   */
+  drop: { bytes: number; holdMs: number } | null;
   /** Throttle to this rate. */
   bytesPerSecond: number | null;
 }
@@ -21,7 +24,9 @@ export async function streamContent(res: ServerResponse, content: Content, optio
     'content-length': String(content.bytes),
   });
   res.flushHeaders();
-  const { dropAfterBytes, bytesPerSecond } = options;
+  const { drop, bytesPerSecond } = options;
+  const dropAfterBytes = drop?.bytes ?? null;
+  const holdMs = drop?.holdMs ?? 0;
   const slice = bytesPerSecond === null ? Number.POSITIVE_INFINITY : Math.max(1, Math.floor(bytesPerSecond / 10));
   const started = Date.now();
   let sent = 0;
@@ -31,7 +36,7 @@ export async function streamContent(res: ServerResponse, content: Content, optio
       let piece = chunk.subarray(offset, offset + Math.min(slice, chunk.length - offset));
       if (dropAfterBytes !== null && sent + piece.length >= dropAfterBytes) {
         piece = piece.subarray(0, dropAfterBytes - sent);
-        await writeThenDrop(res, piece);
+        await writeThenDrop(res, piece, holdMs);
         return;
       }
       if (!res.write(piece)) await drained(res);
@@ -44,22 +49,23 @@ export async function streamContent(res: ServerResponse, content: Content, optio
     }
   }
   if (dropAfterBytes !== null && sent >= dropAfterBytes) {
-    await writeThenDrop(res, Buffer.alloc(0));
+    await writeThenDrop(res, Buffer.alloc(0), holdMs);
     return;
   }
   res.end();
 }
 
-/** Writes the last bytes, waits until they are handed to the socket, then drops the connection. */
-function writeThenDrop(res: ServerResponse, piece: Buffer): Promise<void> {
+/** Writes the last bytes, waits until they are handed to the socket and `holdMs` more, then drops the connection. */
+function writeThenDrop(res: ServerResponse, piece: Buffer, holdMs: number): Promise<void> {
   return new Promise((resolve) => {
     const drop = () => {
       res.socket?.destroy();
       res.destroy();
       resolve();
     };
-    if (piece.length === 0) drop();
-    else res.write(piece, drop);
+    const later = () => (holdMs > 0 ? setTimeout(drop, holdMs) : drop());
+    if (piece.length === 0) later();
+    else res.write(piece, later);
   });
 }
 

@@ -17,6 +17,13 @@ import { seededRandom } from './random';
 export const CHAOS_VIDEO_BYTES = 5 * 1024 * 1024 + 256 * 1024;
 /** A dropped download breaks off inside the second part, after the first part was uploaded (so it must be aborted). */
 const DROP_AFTER_BYTES = 5 * 1024 * 1024 + 64 * 1024;
+/**
+ * How long the first dropped download holds its connection before breaking: time for the store task to create the
+ * multipart upload and upload the first part, so every run aborts at least one multipart upload. Without it, a break
+ * that came before CreateMultipartUpload answered left nothing to abort, and whether any run aborted one depended on
+ * the seed and the machine's load.
+ */
+const FIRST_DROP_HOLD_MS = 3000;
 
 /** Prompt markers the emulator's job faults match. */
 const MARKERS = { normal: 'CHAOS', fail: 'CHAOS FAILGEN', drop: 'CHAOS DROPDL', cancel: 'CHAOS' } as const;
@@ -164,7 +171,12 @@ export async function runChaos(stack: LocalStackProcess, options: ChaosOptions):
       providerArmed['5xx'] += 2;
     }
     if (!current.drop_download_after_bytes && providerArmed.drops < dropPrompts.length) {
-      patch.drop_download_after_bytes = { match: dropPrompts[providerArmed.drops], bytes: DROP_AFTER_BYTES, count: 1 };
+      patch.drop_download_after_bytes = {
+        match: dropPrompts[providerArmed.drops],
+        bytes: DROP_AFTER_BYTES,
+        count: 1,
+        ...(providerArmed.drops === 0 ? { hold_ms: FIRST_DROP_HOLD_MS } : {}),
+      };
       providerArmed.drops += 1;
     }
     if (Object.keys(patch).length > 0) await emulator.faults(stack, patch);

@@ -28,8 +28,14 @@ describe('provider emulator faults', () => {
   it('returns the drop size once by default when a download drop is set', () => {
     const faults = new FaultState({ drop_download_after_bytes: { bytes: 100 } });
 
-    expect(faults.takeDropDownload('x')).toBe(100);
+    expect(faults.takeDropDownload('x')).toEqual({ bytes: 100, holdMs: 0 });
     expect(faults.takeDropDownload('x')).toBeNull();
+  });
+
+  it('returns the hold before the drop when one is set', () => {
+    const faults = new FaultState({ drop_download_after_bytes: { bytes: 100, hold_ms: 2500 } });
+
+    expect(faults.takeDropDownload('x')).toEqual({ bytes: 100, holdMs: 2500 });
   });
 
   it('returns 429 storm and error burst answers for exactly their count, on their routes only', () => {
