@@ -1,10 +1,17 @@
-import { admitVideo, assertOffered, newVideoRecord, type VideoAdmissionDeps } from '../../shared/admission/admit-video';
+import {
+  admitVideo,
+  assertOffered,
+  newVideoRecord,
+  precheckAdmission,
+  type VideoAdmissionDeps,
+} from '../../shared/admission/admit-video';
 import { type IdempotentRequest, idempotentRequest, type RequestIdempotency } from '../../shared/http/idempotency';
 import {
   type ReferenceImage,
   type ReferenceImageSources,
   resolveReferenceImage,
 } from '../../shared/images/reference-image';
+import { estimateMicros } from '../../shared/pricing';
 import type { VideoResource } from '../../shared/schemas';
 import type { ContentRemover } from '../../shared/storage/content-remover';
 import type { ObjectStore } from '../../shared/storage/object-store';
@@ -23,11 +30,12 @@ export interface CreateVideoDeps extends VideoAdmissionDeps {
 
 /**
  * Creates a video: validates it can be priced and, with an `input_reference`, resolves and checks the image (400
- * or 413 with `param: input_reference` before anything is written, reserved or started), stores the image under
- * the video's prefix, writes the record `queued` with its estimate reserved against the caller's monthly budget and
- * quotas (one transaction: a rejected request writes nothing and starts nothing), then starts the pipeline
- * execution named after the video id. If the start fails the video is marked failed and its reservation released
- * (never left queued with nothing behind it) and the error propagates (500).
+ * or 413 with `param: input_reference` before anything is written, reserved or started; before the image is read or
+ * fetched, a caller over its budget or quotas gets the reservation's 402/429, see precheckAdmission), stores the
+ * image under the video's prefix, writes the record `queued` with its estimate reserved against the caller's monthly
+ * budget and quotas (one transaction: a rejected request writes nothing and starts nothing), then starts the
+ * pipeline execution named after the video id. If the start fails the video is marked failed and its reservation
+ * released (never left queued with nothing behind it) and the error propagates (500).
  * With an Idempotency-Key, a repeat of the same request returns the first video (see admitVideo: also when the
  * first invocation crashed before its response was recorded); the image counts by its sha256, whichever way it came.
  */
@@ -40,6 +48,9 @@ export async function createVideo(
   let image: ReferenceImage | undefined;
   if (body.input_reference !== undefined) {
     assertOffered(body, deps);
+    // Before the image is read or fetched: a caller its reservation would refuse drives no fetch.
+    const estimatedMicros = estimateMicros(body.model, body.size, body.seconds, deps.prices);
+    await precheckAdmission({ userId: caller.userId, estimatedMicros }, input.idempotencyKey, deps.clock(), deps);
     image = await resolveReferenceImage(body.input_reference, { userId: caller.userId, size: body.size }, deps.images);
   }
   // The image by its content: the same file, upload or URL content is the same request; new bytes are not.

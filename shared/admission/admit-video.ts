@@ -163,6 +163,26 @@ async function earlierAdmission(
   return { video, replayed: true };
 }
 
+/**
+ * Refuses a video early, reading only, when its reservation would be refused now (402 `budget_exceeded`, 429
+ * `quota_exceeded`, the reservation's own error): for work a create does before admission that a caller over its
+ * limits must not be able to drive (fetching a reference image). Not binding: admitVideo's reservation stays the
+ * authority. A keyed request whose key already stands for a video skips it, so a repeat still gets that video
+ * (admitVideo replays it) whatever the caller's limits are now.
+ */
+export async function precheckAdmission(
+  video: Pick<VideoRecord, 'userId' | 'estimatedMicros'>,
+  idempotencyKey: string | undefined,
+  now: Date,
+  deps: Pick<AdmitVideoDeps, 'money' | 'guards'>,
+): Promise<void> {
+  if (idempotencyKey !== undefined) {
+    const claim = await deps.guards.find(video.userId, idempotencyKey);
+    if (claim !== undefined && isClaimLive(claim, now)) return;
+  }
+  await deps.money.precheck(video, now);
+}
+
 /** Starts the video's execution; if that fails, releases it as failed, gives its key back and rethrows. */
 async function startPipeline(
   video: VideoRecord,

@@ -41,6 +41,11 @@ export class DynamoBilling
     return this.reservations.reserve(video, now, guard);
   }
 
+  async precheck(video: Pick<VideoRecord, 'userId' | 'estimatedMicros'>, now: Date): Promise<void> {
+    if (this.reservations === undefined) throw new Error('DynamoBilling.precheck needs a limits store');
+    return this.reservations.precheck(video, now);
+  }
+
   charge(videoId: string, update: CompletionUpdate): Promise<SettlementResult> {
     return this.charger.charge(videoId, update);
   }

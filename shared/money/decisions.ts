@@ -125,6 +125,34 @@ export interface ReserveConflicts {
   claimed: boolean;
 }
 
+/** What the reserve transaction's conditions compare with their bounds, as read before it (absent items count 0). */
+export interface ReserveCounts {
+  /** The month's charged + reserved amount (the usage item's `committedMicros`). */
+  committedMicros: number;
+  /** Videos not yet terminal (the `ACTIVE` item's `activeCount`). */
+  activeCount: number;
+  /** Videos created today, UTC (the `DAY#` item's `createdCount`). */
+  createdCount: number;
+}
+
+/**
+ * The reserve transaction's conditions evaluated on counts read before it (the pre-check): which of them would fail
+ * now. The same comparisons against the same bounds as reserve.ts's condition expressions, so a pre-check refuses
+ * only what the transaction would refuse on the same counts.
+ */
+export function reserveConflictsOf(
+  counts: ReserveCounts,
+  limits: UserLimits,
+  estimateMicros: number,
+): ReserveConflicts {
+  return {
+    budget: counts.committedMicros > budgetHeadroomMicros(limits, estimateMicros),
+    active: counts.activeCount >= limits.maxActive,
+    daily: counts.createdCount >= limits.maxPerDay,
+    claimed: false,
+  };
+}
+
 /**
  * Why a reserve transaction was refused, or undefined when none of the limits (nor the key) refused it. A claimed
  * key wins: the request is a retry of one that already reserved, not one over its limits.

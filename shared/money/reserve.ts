@@ -1,12 +1,19 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { toItem } from '../repositories/video-item';
-import { activeKey, dayKey } from '../table-keys';
+import { activeKey, dayKey, type TableKey, usageKey } from '../table-keys';
 import { dayCounterPurgeAt, TABLE_TTL_ATTRIBUTE } from '../table-ttl';
 import type { VideoRecord } from '../video';
-import { dayOf } from './calendar';
-import { budgetHeadroomMicros, refusalBeforeReserve, reservationFields, reserveRefusal } from './decisions';
+import { dayOf, monthOf } from './calendar';
+import {
+  budgetHeadroomMicros,
+  type ReserveCounts,
+  refusalBeforeReserve,
+  reservationFields,
+  reserveConflictsOf,
+  reserveRefusal,
+} from './decisions';
 import { guardClaimItem, type ReservationGuard } from './idempotency-guard';
-import type { LimitsStore } from './limits';
+import type { LimitsStore, UserLimits } from './limits';
 import { type TransactItem, type TransactOptions, transactWrite } from './transact';
 import { deadlineWatchPut, updateItem, usageUpdate } from './transaction-items';
 
@@ -27,6 +34,13 @@ export interface Reservations {
    * @throws IdempotencyKeyClaimedError when the guard's key stands for another video; nothing is written then.
    */
   reserve(video: VideoRecord, now: Date, guard?: ReservationGuard): Promise<void>;
+  /**
+   * Reads only: throws the error reserve() would throw now for a video of this estimate (402, or 429 with
+   * Retry-After), from the same limits and the same counts its transaction's conditions compare. Not binding (a
+   * concurrent create can change the counts before the reservation, which stays the authority); for work a create
+   * does before it reserves that a caller over its limits must not be able to drive.
+   */
+  precheck(video: Pick<VideoRecord, 'userId' | 'estimatedMicros'>, now: Date): Promise<void>;
 }
 
 /** The DynamoDB reservations. */
@@ -39,11 +53,8 @@ export class DynamoReservations implements Reservations {
   ) {}
 
   async reserve(video: VideoRecord, now: Date, guard?: ReservationGuard): Promise<void> {
-    const limits = await this.limits.effective(video.userId);
+    const limits = await this.limitsAdmitting(video, now);
     const estimate = video.estimatedMicros;
-    const refusal = refusalBeforeReserve(estimate, limits, now);
-    if (refusal !== undefined) throw refusal;
-
     const fields = reservationFields(video, now);
     const items: TransactItem[] = [
       usageUpdate(
@@ -102,5 +113,40 @@ export class DynamoReservations implements Reservations {
         now,
       ) ?? new Error(`Video ${video.videoId} already exists`)
     );
+  }
+
+  async precheck(video: Pick<VideoRecord, 'userId' | 'estimatedMicros'>, now: Date): Promise<void> {
+    const limits = await this.limitsAdmitting(video, now);
+    const counts = await this.counts(video.userId, now);
+    const refusal = reserveRefusal(reserveConflictsOf(counts, limits, video.estimatedMicros), limits, now);
+    if (refusal !== undefined) throw refusal;
+  }
+
+  /** The user's limits, unless they refuse every video of this estimate (thrown then, without a write). */
+  private async limitsAdmitting(
+    video: Pick<VideoRecord, 'userId' | 'estimatedMicros'>,
+    now: Date,
+  ): Promise<UserLimits> {
+    const limits = await this.limits.effective(video.userId);
+    const refusal = refusalBeforeReserve(video.estimatedMicros, limits, now);
+    if (refusal !== undefined) throw refusal;
+    return limits;
+  }
+
+  /** The counts the reservation's conditions compare, read strongly consistent (the items it updates). */
+  private async counts(userId: string, now: Date): Promise<ReserveCounts> {
+    const read = async (key: TableKey, attribute: string) => {
+      const { Item } = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+      );
+      const value = Item?.[attribute];
+      return typeof value === 'number' ? value : 0;
+    };
+    const [committedMicros, activeCount, createdCount] = await Promise.all([
+      read(usageKey(userId, monthOf(now)), 'committedMicros'),
+      read(activeKey(userId), 'activeCount'),
+      read(dayKey(userId, dayOf(now)), 'createdCount'),
+    ]);
+    return { committedMicros, activeCount, createdCount };
   }
 }

@@ -59,6 +59,9 @@ export class InMemoryBilling implements Reservations, ReservationReleaser, Video
     }
   }
 
+  /** Limits are not modelled here: the pre-check passes (it is tested against DynamoDB Local). */
+  async precheck(): Promise<void> {}
+
   async find(userId: string, key: string): Promise<ClaimedKey | undefined> {
     const claim = this.claims.get(`${userId}#${key}`);
     return claim === undefined ? undefined : { ...claim };

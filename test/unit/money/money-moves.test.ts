@@ -179,6 +179,32 @@ describe('reserve', () => {
   });
 });
 
+describe('precheck', () => {
+  it.each([
+    ['the budget covers one video', { budgetMicros: 400_000 }],
+    ['max_active is 1', { maxActive: 1 }],
+    ['max_per_day is 1', { maxPerDay: 1 }],
+  ])(
+    'throws the error reserve throws, writing nothing, when one video is reserved and %s',
+    async (_name, overrides) => {
+      // Prepare
+      await limits.update('alice', overrides, CHANGE);
+      await expect(reservations.precheck(aVideo(), NOW)).resolves.toBeUndefined();
+      await reservations.reserve(aVideo({ videoId: nextId() }), NOW);
+      const reserveError = await reservations.reserve(aVideo({ videoId: nextId() }), NOW).catch((caught) => caught);
+      const usage = await get(usageKey('alice', '2026-11'));
+
+      // Act
+      const error = await reservations.precheck(aVideo({ videoId: nextId() }), NOW).catch((caught: unknown) => caught);
+
+      // Assess
+      expect(reserveError).toMatchObject({ status: expect.any(Number) });
+      expect(error).toEqual(reserveError);
+      expect(await get(usageKey('alice', '2026-11'))).toEqual(usage);
+    },
+  );
+});
+
 describe('charge', () => {
   it('returns applied once and writes one ledger entry when a completion is charged twice', async () => {
     const video = aVideo({ videoId: nextId(), seconds: '8', estimatedMicros: 800_000 });
