@@ -203,6 +203,7 @@ export const EXPECTED_REPLIES = {
     'POST /v1/videos 202 -',
     'POST /v1/videos 400 invalid_parameter',
     'POST /v1/videos 400 missing_parameter',
+    'POST /v1/videos 402 budget_exceeded',
     'POST /v1/videos 409 idempotency_key_reused',
     'POST /v1/videos 413 payload_too_large',
     'POST /v1/videos/{id}/remix 202 -',

@@ -51,8 +51,11 @@ function finished(client: OpenAI, videoId: string) {
   );
 }
 
-/** A local image server on `localhost`, which only the integration stack's configuration lets an image_url reach. */
-const images = { server: undefined as Server | undefined, port: 0 };
+/**
+ * A local image server on `localhost`, which only the integration stack's configuration lets an image_url reach;
+ * `requested` holds the path of every request it received.
+ */
+const images = { server: undefined as Server | undefined, port: 0, requested: [] as string[] };
 
 /** OpenAI's VideoResource schema (the reference copy of its API), checked on every video the SDK returns here. */
 let openAiVideo: ValidateFunction;
@@ -63,7 +66,8 @@ function expectOpenAiVideo(video: unknown): void {
 beforeAll(async () => {
   api = await ContractClient.connect(stack);
   const png = pngOf(1280, 720);
-  images.server = createServer((_request, response) => {
+  images.server = createServer((request, response) => {
+    images.requested.push(request.url ?? '');
     response.writeHead(200, { 'content-type': 'image/png' }).end(png);
   });
   await new Promise<void>((resolve) => images.server!.listen(0, '127.0.0.1', resolve));
@@ -269,6 +273,38 @@ describe('the openai SDK against reelflow', () => {
     expect(usage.body).toMatchObject({ videos: 0, reserved_micros: 0 });
     // No record either: the caller's list is empty.
     expect((await client.videos.list()).data).toEqual([]);
+  });
+
+  it('answers 402 budget_exceeded to an image_url create of a caller with no budget, never fetching the image', async () => {
+    // Prepare: finance sets the caller's budget to 0.
+    const userId = uniqueUser('sdk-no-budget');
+    const client = await sdkFor(userId);
+    const finance = await stack.token(uniqueUser('sdk-finance'), ['finance']);
+    const limits = await api.call('PUT', `/v1/admin/users/${userId}/limits`, {
+      token: finance,
+      json: { budget_micros: 0 },
+    });
+    const path = `/${userId}.png`;
+    const prompt = uniquePrompt('Without a budget');
+
+    // Act
+    const refused = await client.videos
+      .create(
+        {
+          prompt,
+          size: '1280x720',
+          input_reference: { image_url: `http://localhost:${images.port}${path}` },
+        } as unknown as VideoCreateParams,
+        { maxRetries: 0 },
+      )
+      .catch((error: unknown) => error);
+
+    // Assess
+    expect(limits.status).toBe(200);
+    expect(refused).toBeInstanceOf(OpenAI.APIError);
+    expect(refused).toMatchObject({ status: 402, code: 'budget_exceeded' });
+    expect(images.requested).not.toContain(path);
+    expect(await jobsFor(stack, prompt)).toEqual([]);
   });
 
   it('edits and extends a completed video through videos.edit and videos.extend, priced and sized as documented', async () => {
