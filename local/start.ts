@@ -26,14 +26,26 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal
 
 // The stack stops when the process that started it is gone (tsx's CLI under `npm start`, a test runner), however it
 // went: killed with SIGKILL it could pass nothing on. Linux tells a process nothing when its parent dies (node has
-// no prctl), so the parent pid is polled: an orphan is adopted by another process and its ppid changes.
+// no prctl), so the parent pid is polled: an orphan is adopted by another process and its ppid changes. A starter
+// that may die before this line runs names itself in REELFLOW_PARENT_PID (the tests do), so a stack orphaned while
+// loading is caught too.
+const named = Number(process.env.REELFLOW_PARENT_PID) || undefined;
 const parent = process.ppid;
 const parentWatch = setInterval(() => {
-  if (process.ppid === parent) return;
+  if (process.ppid === parent && (named === undefined || isAlive(named))) return;
   clearInterval(parentWatch);
   stopFor('parent process gone');
 }, 1000);
 parentWatch.unref();
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 let stack: Awaited<ReturnType<typeof startLocalStack>>;
 try {
@@ -49,6 +61,8 @@ try {
   process.exit(1);
 }
 
+/** The longest a clean stop may take before the process exits anyway (its 'exit' hook still ends DynamoDB Local). */
+const STOP_DEADLINE_MS = 30_000;
 let stoppingSince: number | undefined;
 stopFor = (reason: string) => {
   if (stoppingSince !== undefined) {
@@ -59,6 +73,11 @@ stopFor = (reason: string) => {
   }
   stoppingSince = Date.now();
   log(`${reason}: stopping every local service...`);
+  // A stop that hangs (a service waiting on work that never ends) must not leave the stack running without a parent.
+  setTimeout(() => {
+    log(`still stopping after ${STOP_DEADLINE_MS / 1000} s: exiting now`);
+    process.exit(1);
+  }, STOP_DEADLINE_MS).unref();
   stack.stop().then(
     () => {
       log('stopped');

@@ -124,6 +124,9 @@ export function localStackEnv(dataDir: string, env: Record<string, string | unde
     PROVIDER_WEBHOOK_WAIT_SECONDS: '10',
     ...env,
     REELFLOW_DATA_DIR: dataDir,
+    // The stack watches this process, not whatever its parent is once it runs: a runner killed while the stack was
+    // still loading would otherwise leave an orphan watching init.
+    REELFLOW_PARENT_PID: String(process.pid),
   });
 }
 
