@@ -1,4 +1,10 @@
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { userPartition, WEBHOOK_EVENT_BODY_PREFIX, webhookEventBodyKey } from '../table-keys';
 import { TABLE_TTL_ATTRIBUTE } from '../table-ttl';
 import { WEBHOOK_RETRY_POLICY } from './retry-policy';
