@@ -26,7 +26,7 @@ import { type TransactOptions, transactWrite } from './transact';
  *   among the provider's recent ones (the match and claim create-generation-job adopts orphans with), then
  *   follows it like a `provider_job`.
  * - `deadline`: the deadline watch, written by reserve() in its transaction, due once no execution of the video
- *   can still be running (state-machines/pipeline-duration.ts). If the video is still not settled then (its
+ *   can still be running (shared/pipeline/duration.ts, `deadlineWatchAt`). If the video is still not settled then (its
  *   execution timed out, RecordFailure ran out of retries, an operator stopped it), the reconciler releases it as
  *   failed `timed_out`; that release writes the provider work item above as usual. A settled video's watch item is
  *   simply removed when due (charge and release leave it: their functions may not delete table items). A held
@@ -178,7 +178,7 @@ export function userErasureWorkItem(userId: string, erasureId: string, now: numb
   };
 }
 
-/** The deadline watch of a video being reserved, due at `deadline` (see state-machines/pipeline-duration.ts). */
+/** The deadline watch of a video being reserved, due at `deadline` (shared/pipeline/duration.ts `deadlineWatchAt`). */
 export function deadlineWatchItem(video: VideoRecord, deadline: number): ReconcileWorkItem {
   return {
     kind: 'deadline',
