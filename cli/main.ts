@@ -1,5 +1,5 @@
 /**
- * `npm run cli -- <command>` or the `reelflow` bin: the reelflow API from a terminal (see `--help` and README.md).
+ * `npm run cli -- <command>` or the `reelflow` bin: the reelflow API from a terminal (see `--help` and docs/CLI.md).
  */
 import { runCli } from './program';
 

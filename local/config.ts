@@ -3,7 +3,7 @@ import * as z from 'zod/mini';
 import { providerEnvSchema } from '../shared/config';
 import { type AwsFaultsConfig, parseAwsFaults } from './aws-faults/config';
 
-/** The local stack's configuration, from the environment variables README.md documents. */
+/** The local stack's configuration, from the environment variables local/README.md documents (its Configuration table). */
 export interface LocalConfig {
   /** The local API's port (`PORT`, default 3000; 0 picks a free one). */
   port: number;
