@@ -89,6 +89,12 @@ export interface VideoRecord {
   providerCreateAttempts: number;
   /** Unix seconds of the first provider-create attempt (bounds the search for an orphaned job). */
   providerFirstAttemptAt: number | null;
+  /**
+   * Of those attempts, how many are known to have made no billable job: the provider refused the create, failed the
+   * job at once or answered 429, or nothing was sent. Fewer than the attempts, with no job id saved: a create may be
+   * in flight (or its answer lost), and a cancel then holds the money. Absent: none.
+   */
+  providerCreateResolvedAttempts?: number;
   /** For a remix: the provider's job id of the source video, which the provider remixes. Absent: not a remix. */
   remixSourceProviderVideoId?: string | null;
   /**

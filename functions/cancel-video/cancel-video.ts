@@ -17,9 +17,9 @@ export interface CancelVideoInput {
 export interface CancelVideoDeps {
   videos: Pick<VideoRepository, 'get'>;
   /**
-   * Makes the video `cancelled` in one transaction (money module): charged 0 and its reservation given back when the
-   * provider has not accepted a job yet; otherwise held (charged null, active slot freed, reservation kept) until
-   * the reconciler settles it from the provider's outcome.
+   * Makes the video `cancelled` in one transaction (money module): charged 0 and its reservation given back when no
+   * provider job can exist yet; otherwise (a job accepted, or a create sent and its answer not recorded) held
+   * (charged null, active slot freed, reservation kept) until the reconciler settles it from the provider's outcome.
    */
   money: VideoCanceller;
   pipeline: PipelineStopper;
@@ -33,11 +33,12 @@ export interface CancelVideoDeps {
 /**
  * POST /v1/videos/{id}/cancel: the caller's video (404 otherwise) that is not terminal yet (409 `invalid_state`)
  * becomes `cancelled` at once; then its execution is stopped. The money depends on the provider:
- * - no provider job yet: charged 0 and its reserved budget given back at once;
- * - the provider accepted the job: `charged_micros` stays null and its `max_active` slot is freed, but the
- *   reservation stays committed; the reconciler asks the provider to stop the job and settles from its outcome
- *   (billed → the price, once; failed or deleted → 0). The provider is never called here, so a slow or down
- *   provider never fails a cancel.
+ * - no provider job can exist (no create sent, or every create refused): charged 0 and its reserved budget given
+ *   back at once;
+ * - the provider accepted the job, or a create was sent and its answer is not recorded yet: `charged_micros` stays
+ *   null and its `max_active` slot is freed, but the reservation stays committed; the reconciler finds the job if
+ *   needed, asks the provider to stop it and settles from its outcome (billed → the price, once; failed, deleted or
+ *   no job found → 0). The provider is never called here, so a slow or down provider never fails a cancel.
  *
  * The status change comes first and decides: it is conditional on the video not being terminal, so a completion
  * racing the cancel either lands first (the cancel answers 409) or finds the video cancelled (RecordCompletion

@@ -9,6 +9,7 @@ import {
 } from '../../shared/errors';
 import { MAX_UPLOAD_BYTES } from '../../shared/http/limits';
 import { orphanedJobWorkItem, type ReconcileQueue } from '../../shared/money/reconciliation';
+import type { HeldCancelJobRecorder } from '../../shared/money/release';
 import { claimOrphanedJob, remixSourceOf } from '../../shared/pipeline/orphaned-job';
 import type { JobState, PipelineState, RateLimitedCreate, WaitingForProvider } from '../../shared/pipeline/types';
 import { nextWaitSeconds, RATE_LIMITED_CREATE_POLICY, rateLimitedWaitSeconds } from '../../shared/poll-policy';
@@ -28,7 +29,10 @@ import { isTerminal, unixSeconds, type VideoRecord } from '../../shared/video';
 export const STALE_GRANT_MS = 0.3 * GATE_MARGIN_SECONDS * 1000;
 
 export interface CreateGenerationJobDeps {
-  videos: Pick<VideoRepository, 'get' | 'recordCreateAttempt' | 'claimProviderJob' | 'saveProviderJob'>;
+  videos: Pick<
+    VideoRepository,
+    'get' | 'recordCreateAttempt' | 'recordCreateResolved' | 'claimProviderJob' | 'saveProviderJob'
+  >;
   /** The provider behind the admission gate's request tokens (GatedVideoProvider): every request takes a token. */
   provider: Pick<VideoProvider, 'create' | 'remix' | 'edit' | 'extend' | 'list'>;
   /**
@@ -40,6 +44,8 @@ export interface CreateGenerationJobDeps {
   objects: Pick<ObjectStore, 'get'>;
   /** Where a job accepted for a video that ended meanwhile is handed over (money module). */
   reconcile: Pick<ReconcileQueue, 'add'>;
+  /** A job accepted for a video cancelled while its create was in flight settles that held cancel (money module). */
+  heldCancels: HeldCancelJobRecorder;
   clock: () => Date;
   logger: Pick<AppLogger, 'info' | 'warn'>;
   metrics: AppMetrics;
@@ -62,6 +68,8 @@ export interface CreateGenerationJobDeps {
  * 4. only when nothing can be adopted is a new job created.
  * A remix (the video names its source's provider job) is created with the provider's remix of that job; the same
  * attempt record, adoption (a recent job remixing the same source with the same prompt) and claim apply.
+ * An attempt that ends knowing it made no billable job (refused, failed at once, rate-limited, nothing sent) is
+ * recorded as resolved: a cancel holds the money only while an attempt is not (cancelDecision in the money module).
  */
 export async function createGenerationJob(
   input: PipelineState,
@@ -73,6 +81,8 @@ export async function createGenerationJob(
     // An accepted job: DoesProviderSendWebhooks routes on this, to WaitForProviderWebhook or to the polls.
     return { ...job, ...(await deps.webhooks()) };
   } catch (error) {
+    // Every provider call comes after the attempt is recorded: these answers say this attempt made no billable job.
+    if (madeNoJob(error)) await resolveAttempt(input.videoId, deps);
     if (error instanceof ProviderGateWaitError) return waitForGate(input, 'token', error.retryAfterSeconds, deps);
     if (error instanceof ProviderRejectedError || error instanceof GenerationFailedError) {
       // No job runs at the provider for this video: its slot goes to the next in line at once.
@@ -80,6 +90,30 @@ export async function createGenerationJob(
     }
     if (!(error instanceof RetryableProviderError && error.rateLimited)) throw error;
     return rateLimited(input, error, deps);
+  }
+}
+
+/**
+ * True for an error after which the attempt is known to have made no billable job: the provider refused the create
+ * or failed its job at once, answered 429 (to the create or to the orphan lookup before it), or the admission gate
+ * sent nothing. A timeout or a 5xx may follow a job the provider made: not resolved.
+ */
+function madeNoJob(error: unknown): boolean {
+  return (
+    error instanceof ProviderGateWaitError ||
+    error instanceof ProviderRejectedError ||
+    error instanceof GenerationFailedError ||
+    error instanceof PermanentProviderError ||
+    (error instanceof RetryableProviderError && error.rateLimited)
+  );
+}
+
+/** Records the attempt as resolved without a job; a failed write only leaves a later cancel held (the safe side). */
+async function resolveAttempt(videoId: string, deps: Pick<CreateGenerationJobDeps, 'videos' | 'logger'>) {
+  try {
+    await deps.videos.recordCreateResolved(videoId);
+  } catch (error) {
+    deps.logger.warn('Could not record the create attempt as resolved; a cancel now holds the money', error as Error);
   }
 }
 
@@ -199,7 +233,10 @@ async function createOrAdoptJob(
   if (staleMs > STALE_GRANT_MS) {
     deps.logger.warn('The gate tokens went stale before the create; taking them again', { staleMs });
     const fresh = await deps.gate.takeTokens(count);
-    if (!fresh.granted) return waitForGate(input, 'token', fresh.waitSeconds, deps);
+    if (!fresh.granted) {
+      await resolveAttempt(video.videoId, deps);
+      return waitForGate(input, 'token', fresh.waitSeconds, deps);
+    }
   }
 
   // The count the conditional write returns is never stale (unlike a read): above 1, an earlier attempt may have
@@ -326,6 +363,15 @@ async function recordOrphanedJob(videoId: string, providerVideoId: string, deps:
   }
   // Saved before the video ended (a redriven step): its release already handed the job over.
   if (video.providerVideoId === providerVideoId) return;
+  // Cancelled while this create was in flight (a held cancel): the job is what settles the cancel (charged its price
+  // if the provider bills it), not a provider cost.
+  if (await deps.heldCancels.recordHeldCancelJob(videoId, providerVideoId, unixSeconds(deps.clock()))) {
+    deps.metrics.addMetric('HeldCancelJobsRecorded', 'Count', 1);
+    deps.logger.info('Video cancelled while its provider job was created; job recorded for its settlement', {
+      providerVideoId,
+    });
+    return;
+  }
   await deps.reconcile.add(orphanedJobWorkItem(video, providerVideoId, unixSeconds(deps.clock())));
   deps.metrics.addMetric('ProviderJobsOrphaned', 'Count', 1);
   deps.logger.warn('Video ended while its provider job was created; job handed to the cost reconciler', {

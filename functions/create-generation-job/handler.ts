@@ -6,6 +6,7 @@ import { ddb, dynamodb } from '../../shared/aws/dynamodb';
 import { s3Addressing } from '../../shared/aws/s3-addressing';
 import { parseEnv } from '../../shared/config';
 import { DynamoReconcileQueue } from '../../shared/money/reconciliation';
+import { DynamoReleaser } from '../../shared/money/release';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
 import type { JobState, PipelineState, RateLimitedCreate, WaitingForProvider } from '../../shared/pipeline/types';
 import { DynamoWorkMeter, meterTaskWork } from '../../shared/pipeline/work-meter';
@@ -37,6 +38,7 @@ const deps: CreateGenerationJobDeps = {
   }),
   gate,
   reconcile: new DynamoReconcileQueue(ddb, env.TABLE_NAME),
+  heldCancels: new DynamoReleaser(ddb, env.TABLE_NAME),
   // The reference image only: presigned GET, so the task does not bundle the S3 client (the Tracer still records
   // the request, without its query string).
   objects: new PresignedS3Objects(new S3ContentUrlSigner(s3Addressing())),

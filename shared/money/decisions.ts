@@ -79,11 +79,11 @@ export type ReleaseOutcome =
       status: 'cancelled';
       now: number;
       /**
-       * Settles a held cancel at 0: the provider's job failed or was deleted before it completed, or reelflow gave up
-       * waiting for its outcome. Without it a release leaves a held cancel alone (only the provider's outcome, or
+       * Settles a held cancel at 0: the provider's job failed or was deleted before it completed, no job of its
+       * in-flight create turned up within the search window, or reelflow gave up waiting for its outcome. Without it a release leaves a held cancel alone (only the provider's outcome, or
        * giving up on it, settles one).
        */
-      settlesHeldCancel?: 'provider_ended' | 'gave_up';
+      settlesHeldCancel?: 'provider_ended' | 'no_job' | 'gave_up';
     };
 
 /** A video's length in whole seconds. */
@@ -217,14 +217,31 @@ export function isHeldCancel(
 
 /**
  * What a cancel does:
- * - `release`: the provider has not accepted a job yet (no provider job id): everything is released at once;
- * - `hold`: the provider accepted the job: the video becomes `cancelled` with `charged_micros` null and its
+ * - `release`: no provider job can exist: no create was attempted, or every attempt is resolved without a job
+ *   (refused, failed at once, rate-limited, nothing sent): everything is released at once;
+ * - `hold`: the provider accepted the job, or a create was sent and its answer is not recorded yet (in flight, or
+ *   lost): the provider may run and bill a job. The video becomes `cancelled` with `charged_micros` null and its
  *   `max_active` slot is freed, but its reservation stays committed until the provider's outcome is known;
  * - `terminal`: the video is already completed, failed or cancelled (409).
  */
 export function cancelDecision(video: VideoRecord): 'release' | 'hold' | 'terminal' {
   if (isTerminal(video.status)) return 'terminal';
-  return video.providerVideoId !== null && video.providerVideoId !== '' ? 'hold' : 'release';
+  return hasProviderJob(video) || createInFlight(video) ? 'hold' : 'release';
+}
+
+/** True when the video holds a provider job id. */
+export function hasProviderJob(video: Pick<VideoRecord, 'providerVideoId'>): boolean {
+  return video.providerVideoId !== null && video.providerVideoId !== '';
+}
+
+/**
+ * True when a provider create was recorded as attempted and not resolved, and no job id is saved: its request may
+ * have made a job whose answer has not been recorded (yet).
+ */
+export function createInFlight(
+  video: Pick<VideoRecord, 'providerVideoId' | 'providerCreateAttempts' | 'providerCreateResolvedAttempts'>,
+): boolean {
+  return !hasProviderJob(video) && video.providerCreateAttempts > (video.providerCreateResolvedAttempts ?? 0);
 }
 
 /** The record once a cancel holds it for the provider's outcome. */

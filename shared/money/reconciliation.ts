@@ -31,10 +31,13 @@ import { type TransactOptions, transactWrite } from './transact';
  *   failed `timed_out`; that release writes the provider work item above as usual. A settled video's watch item is
  *   simply removed when due (charge and release leave it: their functions may not delete table items). A held
  *   cancel still unsettled then is given up on: released at 0, loudly.
- * - `cancel_settlement`: a video cancelled after the provider accepted its job (a held cancel, release.ts): the
- *   reconciler asks the provider to stop the job and settles the video from its outcome (billed → charged its
- *   price once; failed or deleted before completion → released at 0; no answer within the window → released at 0,
- *   loudly). Written by the cancel's own transaction.
+ * - `cancel_settlement`: a video cancelled after the provider accepted its job, or while its create was in flight
+ *   (a held cancel, release.ts): the reconciler asks the provider to stop the job and settles the video from its
+ *   outcome (billed → charged its price once; failed or deleted before completion → released at 0; no answer within
+ *   the window → released at 0, loudly). Without a job id it first gets the job: recorded on the video by the late
+ *   create answer or the job's webhook, or found by the orphan search (where the provider lists jobs); none by the
+ *   end of the orphan search window → released at 0 (a job turning up later is a provider cost, never the user's).
+ *   Written by the cancel's own transaction.
  * - `provider_delete`: the provider's copy of a deleted (or erased) video's job: the reconciler asks the provider to
  *   delete it once the job has ended and its money is settled (a held cancel waits for its settlement, so a delete
  *   cannot make a billed job look deleted; a completed job the user was not charged for has its provider cost
@@ -133,16 +136,20 @@ export function orphanedJobWorkItem(video: VideoRecord, providerVideoId: string,
   };
 }
 
-/** The work item that settles a held cancel (its record after the cancel) from its provider job's outcome, due now. */
+/**
+ * The work item that settles a held cancel (its record after the cancel) from its provider job's outcome: due now,
+ * or, without a job id (a create in flight), once that create has ended ({@link ORPHAN_SEARCH_DELAY_SECONDS}).
+ */
 export function cancelSettlementWorkItem(video: VideoRecord, now: number): ReconcileWorkItem {
+  const providerVideoId = video.providerVideoId === '' ? null : video.providerVideoId;
   return {
     kind: 'cancel_settlement',
     videoId: video.videoId,
     userId: video.userId,
-    providerVideoId: video.providerVideoId,
+    providerVideoId,
     reason: 'cancelled',
     givenUpAt: now,
-    dueAt: now,
+    dueAt: providerVideoId === null ? now + ORPHAN_SEARCH_DELAY_SECONDS : now,
     checks: 0,
   };
 }

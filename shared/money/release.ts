@@ -5,6 +5,7 @@ import { webhookOutboxPut } from '../webhooks/events';
 import { videoAwsCost } from './aws-cost';
 import {
   cancelDecision,
+  hasProviderJob,
   heldCancelVideo,
   isHeldCancel,
   type ReleaseOutcome,
@@ -33,11 +34,14 @@ import {
  * work item (reconciliation.ts) in its transaction: the reconciler records the job's cost if the provider completes
  * it. A release of a video the provider already finished (`storing`) records that cost itself.
  *
- * Cancel (cancel()) releases at once only while the provider has not accepted a job. Once it has, the cancel
- * HOLDS: the video becomes `cancelled` with `chargedMicros` null and its active slot is freed, but the reservation
- * stays committed and a `cancel_settlement` work item (same transaction) lets the reconciler settle it from the
- * provider's outcome: charge.ts's chargeCancelled() when the provider billed, a release with `settlesHeldCancel`
- * otherwise. Every other release leaves a held cancel alone, so its money moves exactly once.
+ * Cancel (cancel()) releases at once only while no provider job can exist (no create attempt, or every attempt
+ * resolved without a job). Once the provider accepted a job, or a create was sent and its answer is not recorded yet,
+ * the cancel HOLDS: the video becomes `cancelled` with `chargedMicros` null and its active slot is freed, but the
+ * reservation stays committed and a `cancel_settlement` work item (same transaction) lets the reconciler settle it
+ * from the provider's outcome: charge.ts's chargeCancelled() when the provider billed, a release with
+ * `settlesHeldCancel` otherwise. A hold without a job id first needs its job: the late create answer or the job's
+ * webhook records it (recordHeldCancelJob()), or the reconciler's orphan search finds it. Every other release leaves
+ * a held cancel alone, so its money moves exactly once.
  *
  * The transaction that makes a video `failed` or `cancelled` also writes its webhook outbox item
  * (shared/webhooks/events.ts); settling a held cancel later changes no status and writes none.
@@ -71,15 +75,25 @@ export interface CancelResult extends SettlementResult {
 /** Cancels a video (cancel-video). */
 export interface VideoCanceller {
   /**
-   * Makes a video that is not yet terminal `cancelled`, in one transaction. Before the provider accepted a job:
-   * released at once (charged 0). After: held (`charged_micros` null, active slot freed, reservation kept, a
-   * `cancel_settlement` work item written). A video already terminal is left alone (`applied: false`).
+   * Makes a video that is not yet terminal `cancelled`, in one transaction. While no provider job can exist:
+   * released at once (charged 0). Once the provider accepted a job, or while a create is in flight (attempted, not
+   * resolved): held (`charged_micros` null, active slot freed, reservation kept, a `cancel_settlement` work item
+   * written). A video already terminal is left alone (`applied: false`).
    */
   cancel(videoId: string, now: number): Promise<CancelResult>;
 }
 
+/** Gives a held cancel without a job id the job its in-flight create made. */
+export interface HeldCancelJobRecorder {
+  /**
+   * Records `providerVideoId` on a held cancel, not settled, that has no job id yet (the create's late answer, or a
+   * webhook of the job it claimed), so its settlement follows that job. False (nothing written) for any other video.
+   */
+  recordHeldCancelJob(videoId: string, providerVideoId: string, now: number): Promise<boolean>;
+}
+
 /** The DynamoDB releases. */
-export class DynamoReleaser implements ReservationReleaser, VideoCanceller {
+export class DynamoReleaser implements ReservationReleaser, VideoCanceller, HeldCancelJobRecorder {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -106,10 +120,28 @@ export class DynamoReleaser implements ReservationReleaser, VideoCanceller {
     return { ...result, held: held && result.applied, ...(previousStatus === undefined ? {} : { previousStatus }) };
   }
 
+  async recordHeldCancelJob(videoId: string, providerVideoId: string, now: number): Promise<boolean> {
+    const result = await transactWrite(
+      this.client,
+      [
+        updateItem(this.tableName, videoKey(videoId), {
+          UpdateExpression: 'SET providerVideoId = :job, updatedAt = :now',
+          ConditionExpression:
+            'attribute_exists(pk) AND #status = :cancelled AND attribute_exists(cancelHeldAt) AND ' +
+            'attribute_not_exists(settledAt) AND attribute_not_exists(providerVideoId)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':cancelled': 'cancelled', ':job': providerVideoId, ':now': now },
+        }),
+      ],
+      this.options,
+    );
+    return result.committed;
+  }
+
   /**
-   * The cancel of a video whose job the provider accepted: `cancelled`, `chargedMicros` null, one active video
-   * fewer, and the work item that settles it later; the reservation and the deadline watch stay (the watch is the
-   * backstop that releases it if the reconciler never settles it).
+   * The cancel of a video whose job the provider accepted, or whose create is in flight: `cancelled`,
+   * `chargedMicros` null, one active video fewer, and the work item that settles it later; the reservation and the
+   * deadline watch stay (the watch is the backstop that releases it if the reconciler never settles it).
    */
   private async tryHold(item: VideoItem, video: VideoRecord, now: number): Promise<CancelResult | undefined> {
     const reservation = reservationOf(video, item);
@@ -117,14 +149,16 @@ export class DynamoReleaser implements ReservationReleaser, VideoCanceller {
     const items: TransactItem[] = [
       updateItem(this.tableName, videoKey(video.videoId), {
         UpdateExpression: 'SET #status = :cancelled, updatedAt = :now, cancelHeldAt = :now REMOVE chargedMicros',
-        ConditionExpression:
-          'attribute_exists(pk) AND #status = :found AND providerVideoId = :job AND attribute_not_exists(settledAt)',
+        // Without a job id: none saved meanwhile (then the cancel decides again, with it).
+        ConditionExpression: `attribute_exists(pk) AND #status = :found AND ${
+          hasProviderJob(video) ? 'providerVideoId = :job' : 'attribute_not_exists(providerVideoId)'
+        } AND attribute_not_exists(settledAt)`,
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':cancelled': 'cancelled',
           ':now': now,
           ':found': video.status,
-          ':job': video.providerVideoId,
+          ...(hasProviderJob(video) ? { ':job': video.providerVideoId } : {}),
         },
       }),
       ...(reservation.held ? [activeRelease(this.tableName, video.userId)] : []),
@@ -156,8 +190,16 @@ export class DynamoReleaser implements ReservationReleaser, VideoCanceller {
     // A held cancel is settled by its own work item: it needs no other.
     const reconcile = providerBilled || heldCancel ? undefined : reconcileWorkItemFor(after, outcome.now);
     const newError = !alreadyTerminal && outcome.status === 'failed' ? outcome.error : undefined;
-    // A cancel before the provider accepted the job must not release one whose job id was saved meanwhile.
-    const jobAbsent = options.providerJobAbsent === true ? ' AND attribute_not_exists(providerVideoId)' : '';
+    // A cancel while no job can exist must not release one whose job id was saved, or whose create was attempted,
+    // meanwhile (the attempt is recorded before the provider is called).
+    const jobAbsent =
+      options.providerJobAbsent === true
+        ? ` AND attribute_not_exists(providerVideoId) AND ${
+            video.providerCreateAttempts > 0
+              ? 'providerCreateAttempts = :attempts'
+              : '(attribute_not_exists(providerCreateAttempts) OR providerCreateAttempts = :attempts)'
+          }`
+        : '';
     const setStatus = alreadyTerminal
       ? 'chargedMicros = :zero'
       : `#status = :target, chargedMicros = :zero, updatedAt = :now${newError === undefined ? '' : ', #error = :error'}`;
@@ -174,6 +216,7 @@ export class DynamoReleaser implements ReservationReleaser, VideoCanceller {
           ':aws': awsCostMicros,
           ...(alreadyTerminal ? {} : { ':target': outcome.status }),
           ...(newError === undefined ? {} : { ':error': newError }),
+          ...(options.providerJobAbsent === true ? { ':attempts': video.providerCreateAttempts } : {}),
         },
       }),
       usageUpdate(

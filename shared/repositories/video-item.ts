@@ -52,6 +52,9 @@ export function fromItem(item: Record<string, unknown>): VideoRecord {
     providerFirstAttemptAt: v.providerFirstAttemptAt ?? null,
     // Only present on remixes, edits, extensions, deleted videos and videos from an image, so records of plain videos keep their original shape.
     ...(v.remixSourceProviderVideoId ? { remixSourceProviderVideoId: v.remixSourceProviderVideoId } : {}),
+    ...(typeof v.providerCreateResolvedAttempts === 'number'
+      ? { providerCreateResolvedAttempts: v.providerCreateResolvedAttempts }
+      : {}),
     ...(typeof v.deletedAt === 'number' ? { deletedAt: v.deletedAt } : {}),
     ...(typeof v.promptSha256 === 'string' ? { promptSha256: v.promptSha256 } : {}),
     ...(typeof v.idempotencyRecordId === 'string' ? { idempotencyRecordId: v.idempotencyRecordId } : {}),

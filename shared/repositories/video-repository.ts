@@ -47,6 +47,11 @@ export interface VideoRepository {
   ): Promise<boolean>;
   /** Counts a provider-create attempt (first attempt time kept); returns the record after the write. */
   recordCreateAttempt(videoId: string, now: number): Promise<TransitionResult>;
+  /**
+   * Counts one recorded attempt as resolved without a billable job (refused, failed at once, rate-limited, or nothing
+   * sent), whatever the video's status, never beyond the attempts recorded; false when nothing was written.
+   */
+  recordCreateResolved(videoId: string): Promise<boolean>;
   /** Claims a provider job for one video; false when another video holds it. Idempotent for the same video. */
   claimProviderJob(providerVideoId: string, videoId: string, now: number): Promise<boolean>;
   /** Stores the provider job id and its status on a non-terminal video that has no other job id. */
@@ -117,6 +122,27 @@ export class DynamoVideoRepository extends DynamoVideoReads implements VideoRepo
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':now': now, ...TERMINAL_VALUES },
     });
+  }
+
+  async recordCreateResolved(videoId: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: videoKey(videoId),
+          UpdateExpression:
+            'SET providerCreateResolvedAttempts = if_not_exists(providerCreateResolvedAttempts, :zero) + :one',
+          ConditionExpression:
+            'providerCreateAttempts > :zero AND (attribute_not_exists(providerCreateResolvedAttempts) ' +
+            'OR providerCreateResolvedAttempts < providerCreateAttempts)',
+          ExpressionAttributeValues: { ':zero': 0, ':one': 1 },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   async claimProviderJob(providerVideoId: string, videoId: string, now: number): Promise<boolean> {

@@ -147,6 +147,14 @@ export class InMemoryVideoRepository implements VideoRepository {
     });
   }
 
+  async recordCreateResolved(videoId: string): Promise<boolean> {
+    const video = this.videos.get(videoId);
+    const resolved = video?.providerCreateResolvedAttempts ?? 0;
+    if (video === undefined || resolved >= video.providerCreateAttempts) return false;
+    video.providerCreateResolvedAttempts = resolved + 1;
+    return true;
+  }
+
   async claimProviderJob(providerVideoId: string, videoId: string): Promise<boolean> {
     const holder = this.claims.get(providerVideoId);
     if (holder !== undefined && holder !== videoId) return false;

@@ -44,6 +44,17 @@ function setup(videoOverrides: Parameters<typeof aVideo>[0] = {}, stored: Record
         handedOver.push(item);
       },
     },
+    // Like the money module's: only a held cancel (cancelled, charged null) without a job id takes the job.
+    heldCancels: {
+      recordHeldCancelJob: async (videoId, providerVideoId) => {
+        const video = videos.videos.get(videoId);
+        if (video?.status !== 'cancelled' || video.chargedMicros !== null || video.providerVideoId !== null) {
+          return false;
+        }
+        video.providerVideoId = providerVideoId;
+        return true;
+      },
+    },
     clock: fixedClock('2025-11-21T04:40:00Z'),
     logger: fakeLogger(),
     metrics,
@@ -283,6 +294,25 @@ describe('create-generation-job', () => {
     expect(metrics.total('ProviderJobsOrphaned')).toBe(1);
   });
 
+  it('records the job on the held cancel, handing nothing to finance, when the video was cancelled while its create was in flight', async () => {
+    // Prepare: the cancel lands while the create is at the provider; it holds the money (charged null).
+    const { videos, provider, metrics, handedOver, deps } = setup({ status: 'queued' });
+    const create = provider.create.bind(provider);
+    provider.create = async (params) => {
+      Object.assign(videos.videos.get(input.videoId)!, { status: 'cancelled', chargedMicros: null });
+      return create(params);
+    };
+
+    // Act
+    await createGenerationJob(input, deps);
+
+    // Assess: the job is the held cancel's, for its settlement (charged if billed), not a provider cost.
+    expect(videos.videos.get(input.videoId)).toMatchObject({ status: 'cancelled', providerVideoId: 'video_new1' });
+    expect(handedOver).toEqual([]);
+    expect(metrics.total('HeldCancelJobsRecorded')).toBe(1);
+    expect(metrics.total('ProviderJobsOrphaned')).toBe(0);
+  });
+
   it('hands nothing over when the job is saved normally', async () => {
     const { handedOver, deps } = setup();
 
@@ -308,6 +338,26 @@ describe('create-generation-job', () => {
     // Act / Assess
     await expect(createGenerationJob(input, deps)).rejects.toBeInstanceOf(RetryableProviderError);
     expect(videos.videos.get(input.videoId)).toMatchObject({ providerCreateAttempts: 1, providerVideoId: null });
+    // A 503 may follow a job the provider made: the attempt stays unresolved, so a cancel now holds the money.
+    expect(videos.videos.get(input.videoId)?.providerCreateResolvedAttempts).toBeUndefined();
+  });
+
+  it.each([
+    ['refused for good', new PermanentProviderError('Provider create answered 400: refused')],
+    ['rate-limited', new RetryableProviderError('Provider create answered 429', { rateLimited: true })],
+  ])('records the attempt as resolved when the create is %s (the provider made no job)', async (_why, error) => {
+    // Prepare
+    const { videos, provider, deps } = setup();
+    provider.createError = error;
+
+    // Act
+    await createGenerationJob(input, deps).catch(() => undefined);
+
+    // Assess: a cancel now releases at 0 (no create in flight).
+    expect(videos.videos.get(input.videoId)).toMatchObject({
+      providerCreateAttempts: 1,
+      providerCreateResolvedAttempts: 1,
+    });
   });
 
   it.each([
@@ -581,7 +631,10 @@ describe('create-generation-job', () => {
       // Nothing sent; the next visit (attempt 2) looks for an orphan first, as after a lost answer.
       expect(waiting).toMatchObject({ status: 'waiting_for_provider', waitingFor: 'token' });
       expect(provider.created).toHaveLength(0);
-      expect((await videos.get(input.videoId))?.providerCreateAttempts).toBe(1);
+      expect(await videos.get(input.videoId)).toMatchObject({
+        providerCreateAttempts: 1,
+        providerCreateResolvedAttempts: 1,
+      });
     });
 
     it('fails as provider_rate_limited once every allowed gate wait was used', async () => {

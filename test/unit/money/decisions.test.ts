@@ -179,6 +179,24 @@ describe('decisions', () => {
     expect(cancelDecision(aVideo({ status: 'cancelled', providerVideoId: null }))).toBe('terminal');
   });
 
+  it('returns hold when a create attempt is recorded and unresolved, even without a provider job id', () => {
+    const inFlight = aVideo({ status: 'queued', providerVideoId: null, providerCreateAttempts: 1 });
+    const retryAfterLostAnswer = { ...inFlight, providerCreateAttempts: 2, providerCreateResolvedAttempts: 1 };
+
+    expect(cancelDecision(inFlight)).toBe('hold');
+    expect(cancelDecision(retryAfterLostAnswer)).toBe('hold');
+  });
+
+  it('returns release when no create was attempted, or every attempt was resolved as refused or failed', () => {
+    const never = aVideo({ status: 'queued', providerVideoId: null, providerCreateAttempts: 0 });
+    const refused = { ...never, providerCreateAttempts: 1, providerCreateResolvedAttempts: 1 };
+    const refusedTwice = { ...never, providerCreateAttempts: 2, providerCreateResolvedAttempts: 2 };
+
+    expect(cancelDecision(never)).toBe('release');
+    expect(cancelDecision(refused)).toBe('release');
+    expect(cancelDecision(refusedTwice)).toBe('release');
+  });
+
   it('returns charge_cancelled for a held cancel, already_charged once it is charged, provider cost once released', () => {
     const held = aVideo({ status: 'cancelled' });
 

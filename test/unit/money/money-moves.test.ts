@@ -6,6 +6,7 @@ import { DynamoCharger } from '../../../shared/money/charge';
 import { ACTIVE_RETRY_AFTER_SECONDS } from '../../../shared/money/decisions';
 import { DynamoLimitsStore } from '../../../shared/money/limits';
 import { DynamoProviderCosts } from '../../../shared/money/provider-cost';
+import { ORPHAN_SEARCH_DELAY_SECONDS } from '../../../shared/money/reconciliation';
 import { DynamoReleaser } from '../../../shared/money/release';
 import { DynamoReservations } from '../../../shared/money/reserve';
 import { DynamoWorkMeter } from '../../../shared/pipeline/work-meter';
@@ -21,6 +22,7 @@ import {
   videoKey,
   WEBHOOK_OUTBOX_PARTITION,
   webhookOutboxKey,
+  workItemKey,
 } from '../../../shared/table-keys';
 import type { VideoContent } from '../../../shared/video';
 import { webhookEventId } from '../../../shared/webhooks/events';
@@ -381,6 +383,63 @@ describe('cancel', () => {
     });
     expect(await get(activeKey('alice'))).toMatchObject({ activeCount: 0 });
     expect(await workItemsOf(video.videoId)).toEqual(['cancel_settlement', 'deadline']);
+  });
+
+  it('returns held, with a settlement item due once the create has ended, when a create attempt is unresolved', async () => {
+    // Prepare: CreateGenerationJob recorded its attempt and sent the create; no answer recorded yet.
+    const video = aVideo({ videoId: nextId(), status: 'queued', providerVideoId: null, providerCreateAttempts: 1 });
+    await reservations.reserve(video, NOW);
+
+    // Act
+    const result = await releaser.cancel(video.videoId, NOW_S);
+
+    // Assess
+    expect(result).toMatchObject({ applied: true, held: true, video: { status: 'cancelled', chargedMicros: null } });
+    expect(await get(videoKey(video.videoId))).toMatchObject({ status: 'cancelled', cancelHeldAt: NOW_S });
+    expect(await get(usageKey('alice', '2026-11'))).toMatchObject({ reservedMicros: 400_000 });
+    expect(await get(activeKey('alice'))).toMatchObject({ activeCount: 0 });
+    expect(await workItemsOf(video.videoId)).toEqual(['cancel_settlement', 'deadline']);
+    expect(
+      await get(workItemKey({ kind: 'cancel_settlement', dueAt: NOW_S + ORPHAN_SEARCH_DELAY_SECONDS, ...video })),
+    ).toMatchObject({ providerVideoId: null, givenUpAt: NOW_S });
+  });
+
+  it('returns released at 0 when every create attempt was resolved without a job', async () => {
+    // Prepare: the provider refused the only create.
+    const video = aVideo({
+      videoId: nextId(),
+      status: 'queued',
+      providerCreateAttempts: 1,
+      providerCreateResolvedAttempts: 1,
+    });
+    await reservations.reserve(video, NOW);
+
+    // Act
+    const result = await releaser.cancel(video.videoId, NOW_S);
+
+    // Assess
+    expect(result).toMatchObject({ applied: true, held: false, video: { status: 'cancelled', chargedMicros: 0 } });
+    expect(await get(usageKey('alice', '2026-11'))).toMatchObject({ reservedMicros: 0, committedMicros: 0 });
+  });
+
+  it('returns true once when a job is recorded on a held cancel without one, false for any other video', async () => {
+    // Prepare
+    const inFlight = aVideo({ videoId: nextId(), status: 'queued', providerCreateAttempts: 1 });
+    await reservations.reserve(inFlight, NOW);
+    await releaser.cancel(inFlight.videoId, NOW_S);
+    const released = aVideo({ videoId: nextId(), status: 'queued' });
+    await reservations.reserve(released, NOW);
+    await releaser.cancel(released.videoId, NOW_S);
+
+    // Act
+    const first = await releaser.recordHeldCancelJob(inFlight.videoId, 'video_late', NOW_S + 5);
+    const second = await releaser.recordHeldCancelJob(inFlight.videoId, 'video_other', NOW_S + 6);
+    const notHeld = await releaser.recordHeldCancelJob(released.videoId, 'video_x', NOW_S + 5);
+
+    // Assess
+    expect([first, second, notHeld]).toEqual([true, false, false]);
+    expect(await get(videoKey(inFlight.videoId))).toMatchObject({ providerVideoId: 'video_late' });
+    expect((await get(videoKey(released.videoId)))?.providerVideoId).toBeUndefined();
   });
 
   it('leaves a held cancel alone when the pipeline releases it, and charges its price once when the provider billed', async () => {

@@ -35,6 +35,31 @@ afterAll(async () => {
 });
 
 describe('video-repository (DynamoDB Local)', () => {
+  it('returns true for each resolved create attempt, never more than were recorded, terminal or not', async () => {
+    // Prepare
+    const videoId = newVideoId();
+    const fresh = newVideoId();
+    await putVideo(aVideo({ videoId }));
+    await putVideo(aVideo({ videoId: fresh }));
+    await repository.recordCreateAttempt(videoId, 100);
+    await repository.recordCreateAttempt(videoId, 200);
+
+    // Act
+    const noAttempt = await repository.recordCreateResolved(fresh);
+    const first = await repository.recordCreateResolved(videoId);
+    await putVideo({ ...(await repository.get(videoId))!, status: 'cancelled' });
+    const second = await repository.recordCreateResolved(videoId);
+    const third = await repository.recordCreateResolved(videoId);
+
+    // Assess
+    expect([noAttempt, first, second, third]).toEqual([false, true, true, false]);
+    expect(await repository.get(videoId)).toMatchObject({
+      providerCreateAttempts: 2,
+      providerCreateResolvedAttempts: 2,
+    });
+    expect((await repository.get(fresh))?.providerCreateResolvedAttempts).toBeUndefined();
+  });
+
   it('returns the video moved through the pipeline and never changes it once terminal', async () => {
     // Prepare
     const videoId = newVideoId();
