@@ -2,13 +2,15 @@ import { PermanentProviderError, RetryableProviderError } from '../../shared/err
 import type { ReconcileWorkItem } from '../../shared/money/reconciliation';
 import type { ProviderVideo } from '../../shared/provider/provider-client';
 import { unixSeconds } from '../../shared/video';
+import { findHeldCancelJob } from './held-cancel-job';
 import { isGoneAtProvider } from './provider-answer';
 import { renewAndLookAgainLater } from './recheck-schedule';
 import { type ItemResult, itemKeys, type ReconcileProviderCostsDeps } from './reconcile-deps';
 
 /**
- * A held cancel (a video cancelled after the provider accepted its job, its reservation still committed): asks the
- * provider how the job stands and settles the video from that, exactly once (the money module's conditions):
+ * A held cancel (a video cancelled after the provider accepted its job, or while its create was in flight, its
+ * reservation still committed): without a job id, first finds the job (held-cancel-job.ts); then asks the provider
+ * how the job stands and settles the video from that, exactly once (the money module's conditions):
  * - `completed`: the provider billed it → the user is charged its price (a `cancelled_charge` ledger entry);
  * - `failed`, or unknown to the provider (404) → released, charged 0;
  * - still running → asked to stop (`DELETE /videos/{id}`) the first time only; deleted → released at 0 (it was stopped
@@ -21,7 +23,16 @@ import { type ItemResult, itemKeys, type ReconcileProviderCostsDeps } from './re
  * A settlement found done already (e.g. RecordCompletion charged it, or the deadline watch gave up on it) is not
  * repeated; a job that completes after a give-up has its cost recorded for finance instead.
  */
-export async function settleHeldCancel(item: ReconcileWorkItem, deps: ReconcileProviderCostsDeps): Promise<ItemResult> {
+export async function settleHeldCancel(
+  found: ReconcileWorkItem,
+  deps: ReconcileProviderCostsDeps,
+): Promise<ItemResult> {
+  let item = found;
+  if (item.providerVideoId === null) {
+    const job = await findHeldCancelJob(item, deps);
+    if (job.result !== undefined) return job.result;
+    item = job.item;
+  }
   const providerVideoId = item.providerVideoId ?? '';
   const keys = itemKeys(item, providerVideoId);
   const windowEnd = item.givenUpAt + deps.options.lookbackSeconds;

@@ -2,12 +2,25 @@ import { RetryableProviderError } from '../../shared/errors';
 import type { ReconcileWorkItem } from '../../shared/money/reconciliation';
 import { claimOrphanedJob } from '../../shared/pipeline/orphaned-job';
 import type { ProviderVideo } from '../../shared/provider/provider-client';
-import { unixSeconds } from '../../shared/video';
+import { unixSeconds, type VideoRecord } from '../../shared/video';
 import { nextDueAt } from './recheck-schedule';
 import type { ItemResult, ReconcileProviderCostsDeps } from './reconcile-deps';
 
 /** How long after the release an orphan search looks for the provider job before concluding there is none. */
 export const ORPHAN_SEARCH_WINDOW_SECONDS = 3600;
+
+/** What one look among the provider's recent jobs found. */
+export type OrphanSearch = Awaited<ReturnType<typeof claimOrphanedJob>>;
+
+/** One look among the provider's recent jobs for the video's unrecorded job, claimed when found (the pipeline's match). */
+export function findOrphanedJob(video: VideoRecord, deps: ReconcileProviderCostsDeps): Promise<OrphanSearch> {
+  return claimOrphanedJob(video, {
+    provider: deps.provider,
+    videos: deps.videos,
+    clock: deps.clock,
+    adoptionSkewSeconds: deps.options.adoptionSkewSeconds ?? 120,
+  });
+}
 
 /**
  * The job of a video released after a create attempt but before its job id was saved: found among the provider's
@@ -25,14 +38,9 @@ export async function searchOrphanedJob(
     deps.logger.error('Video of an orphan search is gone; its provider cost is unknown', keys);
     return { result: { outcome: 'abandoned' } };
   }
-  let search: Awaited<ReturnType<typeof claimOrphanedJob>>;
+  let search: OrphanSearch;
   try {
-    search = await claimOrphanedJob(video, {
-      provider: deps.provider,
-      videos: deps.videos,
-      clock: deps.clock,
-      adoptionSkewSeconds: deps.options.adoptionSkewSeconds ?? 120,
-    });
+    search = await findOrphanedJob(video, deps);
   } catch (error) {
     if (!(error instanceof RetryableProviderError)) throw error;
     deps.logger.warn('Provider unavailable; orphan search left for the next run', { ...keys, error: error.message });

@@ -30,8 +30,8 @@ export type {
  * unsettled as failed `timed_out` (shared/money/reconciliation.ts). Any other error is the item's alone: it is
  * logged and the item looked at again with backoff (abandoned, logged, after `maxItemFailures` failures or past
  * the lookback window), and the run goes on. Each kind of item has its module: provider-job.ts (with
- * orphan-search.ts), deadline.ts, cancel-settlement.ts, provider-delete.ts, user-erasure.ts; item-failure.ts for the
- * errors.
+ * orphan-search.ts), deadline.ts, cancel-settlement.ts (with held-cancel-job.ts), provider-delete.ts, user-erasure.ts;
+ * item-failure.ts for the errors.
  */
 export async function reconcileProviderCosts(
   input: ReconcileProviderCostsInput,

@@ -1,5 +1,6 @@
 import { APIError } from 'openai';
 import { describe, expect, it } from 'vitest';
+import { ORPHAN_SEARCH_WINDOW_SECONDS } from '../../../functions/reconcile-provider-costs/orphan-search';
 import {
   failureDueAt,
   MAX_ITEM_FAILURES,
@@ -88,6 +89,7 @@ function setup(
   const released: Array<{ videoId: string; outcome: ReleaseOutcome }> = [];
   /** Videos cancelled after the provider accepted their job, not settled yet (the money module's held cancels). */
   const heldCancels = new Set<string>();
+  const releasedHeldCancels = new Set<string>();
   const chargedCancels: string[] = [];
   const calls: string[] = [];
   const slots = fakeSlots();
@@ -114,6 +116,7 @@ function setup(
             return { applied: false, video, awaitingProvider: true };
           }
           heldCancels.delete(videoId);
+          releasedHeldCancels.add(videoId);
           released.push({ videoId, outcome });
           video.chargedMicros = 0;
           return { applied: true, video: structuredClone(video) };
@@ -123,9 +126,15 @@ function setup(
         Object.assign(video, { status: outcome.status, chargedMicros: 0 });
         return { applied: true, video: structuredClone(video) };
       },
-      // Like DynamoBilling: a held cancel is charged its price once.
+      // Like DynamoBilling: a held cancel is charged its price once; one released already has its provider cost
+      // recorded instead.
       chargeCancelled: async (videoId: string) => {
         const video = videos.videos.get(videoId);
+        if (video !== undefined && releasedHeldCancels.has(videoId)) {
+          const providerCostRecorded = !recorded.has(videoId);
+          recorded.add(videoId);
+          return { applied: false, video, providerCostRecorded };
+        }
         if (video === undefined || !heldCancels.delete(videoId)) return { applied: false, video };
         chargedCancels.push(videoId);
         video.chargedMicros = video.estimatedMicros;
@@ -653,6 +662,139 @@ describe('nextDueAt', () => {
       expect(metrics.total('CancelledSettlementGaveUp')).toBe(1);
       expect(queue.items).toMatchObject([{ kind: 'cancel_settlement' }]);
     });
+  });
+});
+
+describe('reconcile-provider-costs: held cancels without a job id (cancelled while the create was in flight)', () => {
+  const VIDEO_ID = 'vid_01JD0000000000000000000001';
+  const inFlight = aVideo({
+    videoId: VIDEO_ID,
+    status: 'cancelled',
+    providerVideoId: null,
+    providerCreateAttempts: 1,
+    providerFirstAttemptAt: NOW - 300,
+    estimatedMicros: 400_000,
+  });
+  const settlement = (overrides: Partial<ReconcileWorkItem> = {}) =>
+    anItem({ kind: 'cancel_settlement', providerVideoId: null, givenUpAt: NOW - 180, dueAt: NOW - 60, ...overrides });
+  const theJob = (status: 'in_progress' | 'completed') =>
+    aProviderJob({ id: 'video_late', prompt: inFlight.prompt, status, createdAt: NOW - 290 });
+  const jobless = (items: ReconcileWorkItem[], jobs: ReturnType<typeof aProviderJob>[], video = inFlight) => {
+    const context = setup(items, jobs, [video]);
+    context.heldCancels.add(VIDEO_ID);
+    return context;
+  };
+
+  it('returns cancelCharged, charged its price once, when the orphan search finds the job the provider completed', async () => {
+    // Prepare
+    const { queue, videos, chargedCancels, recorded, deps } = jobless([settlement()], [theJob('completed')]);
+
+    // Act
+    const summary = await run(deps);
+
+    // Assess
+    expect(summary).toMatchObject({ cancelCharged: 1, cancelReleased: 0 });
+    expect(chargedCancels).toEqual([VIDEO_ID]);
+    expect(videos.claims.get('video_late')).toBe(VIDEO_ID);
+    expect(recorded.size).toBe(0);
+    expect(queue.items).toEqual([]);
+  });
+
+  it('returns cancelCharged for the job recorded on the video since, without listing the provider’s jobs', async () => {
+    // Prepare: the create's late answer (or the job's webhook) named the job; this provider does not list.
+    const named = { ...inFlight, providerVideoId: 'video_late' };
+    const { provider, chargedCancels, deps } = jobless([settlement()], [theJob('completed')], named);
+    provider.list = () => {
+      throw new PermanentProviderError('Provider list answered 404');
+    };
+
+    // Act
+    const summary = await run(deps);
+
+    // Assess
+    expect(summary).toMatchObject({ cancelCharged: 1 });
+    expect(chargedCancels).toEqual([VIDEO_ID]);
+  });
+
+  it('asks the job it found running to stop, even on a later visit, and releases at 0 once the provider deleted it', async () => {
+    // Prepare: found on the third look (checks 2).
+    const { provider, released, deps } = jobless([settlement({ checks: 2 })], [theJob('in_progress')]);
+
+    // Act
+    const summary = await run(deps);
+
+    // Assess
+    expect(provider.deleted).toEqual(['video_late']);
+    expect(summary).toMatchObject({ cancelReleased: 1 });
+    expect(released.map((entry) => entry.outcome)).toMatchObject([{ settlesHeldCancel: 'provider_ended' }]);
+  });
+
+  it('returns rescheduled, within the search window, while no job is found and the provider lists none', async () => {
+    // Prepare
+    const { queue, released, deps } = jobless([settlement()], []);
+
+    // Act
+    const summary = await run(deps);
+
+    // Assess
+    expect(summary).toMatchObject({ rescheduled: 1, cancelReleased: 0 });
+    expect(released).toEqual([]);
+    expect(queue.items).toMatchObject([{ kind: 'cancel_settlement', providerVideoId: null, checks: 1 }]);
+    expect(queue.items[0]!.dueAt).toBeGreaterThan(NOW);
+  });
+
+  it('returns cancelReleased at 0 when no job turned up by the end of the search window, and keeps looking', async () => {
+    // Prepare
+    const late = settlement({ givenUpAt: NOW - ORPHAN_SEARCH_WINDOW_SECONDS, dueAt: NOW - 1 });
+    const { queue, released, chargedCancels, slotCalls, deps } = jobless([late], []);
+
+    // Act
+    const summary = await run(deps);
+
+    // Assess
+    expect(summary).toMatchObject({ cancelReleased: 1, cancelCharged: 0 });
+    expect(released).toEqual([
+      { videoId: VIDEO_ID, outcome: { status: 'cancelled', now: NOW, settlesHeldCancel: 'no_job' } },
+    ]);
+    expect(chargedCancels).toEqual([]);
+    expect(slotCalls).toEqual([`release ${VIDEO_ID}`]);
+    expect(queue.items).toMatchObject([{ kind: 'cancel_settlement', providerVideoId: null }]);
+  });
+
+  it('records a job found after the release at 0 as a provider cost, never charged to the user', async () => {
+    // Prepare: released at the end of the search window, then the provider lists the job, completed.
+    const late = settlement({ givenUpAt: NOW - ORPHAN_SEARCH_WINDOW_SECONDS, dueAt: NOW - 1 });
+    const { queue, provider, chargedCancels, recorded, videos, deps } = jobless([late], []);
+    await run(deps);
+    provider.jobs = [theJob('completed')];
+    deps.clock = () => new Date((queue.items[0]!.dueAt + 1) * 1000);
+
+    // Act
+    const summary = await run(deps);
+
+    // Assess
+    expect(summary).toMatchObject({ cancelCharged: 1, recorded: 1 });
+    expect(chargedCancels).toEqual([]);
+    expect([...recorded]).toEqual([VIDEO_ID]);
+    expect(videos.videos.get(VIDEO_ID)?.chargedMicros).toBe(0);
+    expect(queue.items).toEqual([]);
+  });
+
+  it('returns cancelReleased at once, listing nothing, when every create attempt was resolved without a job', async () => {
+    // Prepare: the create the cancel raced was refused by the provider.
+    const refused = { ...inFlight, providerCreateResolvedAttempts: 1 };
+    const { queue, provider, released, deps } = jobless([settlement()], [theJob('completed')], refused);
+    provider.list = () => {
+      throw new Error('must not list');
+    };
+
+    // Act
+    const summary = await run(deps);
+
+    // Assess
+    expect(summary).toMatchObject({ cancelReleased: 1 });
+    expect(released.map((entry) => entry.outcome)).toMatchObject([{ settlesHeldCancel: 'no_job' }]);
+    expect(queue.items).toEqual([]);
   });
 });
 
