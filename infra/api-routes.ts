@@ -176,8 +176,8 @@ export const ROUTE_FUNCTIONS = {
   'receive-provider-webhook': {
     bind: (fn, { table, provider, stateMachine }) => {
       // GetItem: the job's claim, its video, its task token; PutItem: the event (and a token put back when a send
-      // failed); DeleteItem: taking the token.
-      bindTable(fn, table, ['GetItem', 'PutItem', 'DeleteItem']);
+      // failed); DeleteItem: taking the token; UpdateItem: the job of a held cancel that never got its create's answer.
+      bindTable(fn, table, ['GetItem', 'PutItem', 'DeleteItem', 'UpdateItem']);
       bindProvider(fn, provider);
       // SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat on the pipeline's tasks.
       stateMachine.grantTaskResponse(fn);

@@ -8,6 +8,7 @@ import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
 import type { ApiEvent, ApiResult } from '../../shared/http/types';
+import { DynamoReleaser } from '../../shared/money/release';
 import { logger, metrics } from '../../shared/powertools';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
 import { providerGateFromEnv } from '../../shared/provider-gate/from-env';
@@ -29,6 +30,7 @@ const deps: ReceiveProviderWebhookDeps = {
   }),
   store: new DynamoProviderCallbackStore(ddb, env.TABLE_NAME),
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
+  heldCancels: new DynamoReleaser(ddb, env.TABLE_NAME),
   // Its read of the job counts against the provider's per-minute limit like every other request: without a token it
   // sends nothing to the provider and wakes the waiting execution instead, whose poll reads the job (outcome `woken`).
   provider: new GatedVideoProvider(

@@ -1,4 +1,6 @@
 import { ProviderWebhooksNotConfiguredError, UnauthenticatedError } from '../../shared/errors';
+import { hasProviderJob } from '../../shared/money/decisions';
+import type { HeldCancelJobRecorder } from '../../shared/money/release';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { ProviderCallbackStore } from '../../shared/provider-webhooks/callback-store';
 import {
@@ -22,6 +24,8 @@ export interface ReceiveProviderWebhookDeps extends ResumeExecutionDeps {
   webhookSecret: { (): Promise<string | undefined>; refresh?(): boolean };
   store: ResumeExecutionDeps['store'] & Pick<ProviderCallbackStore, 'jobOwner' | 'recordEvent'>;
   videos: Pick<VideoRepository, 'get'>;
+  /** A job named by its webhook settles the held cancel whose in-flight create claimed it (money module). */
+  heldCancels: HeldCancelJobRecorder;
   clock: () => Date;
   logger: Pick<AppLogger, 'info' | 'warn'>;
   metrics: Pick<AppMetrics, 'addMetric'>;
@@ -35,6 +39,11 @@ export type WebhookOutcome =
   | 'unknown_job'
   /** The video is already completed, failed or cancelled (or gone). */
   | 'settled'
+  /**
+   * The video was cancelled while its create was in flight, and the create's answer never reached it: the job it
+   * claimed is recorded on it, for the reconciler to settle the cancel from (held, not settled yet).
+   */
+  | 'correlated'
   /** The same webhook-id was recorded before and nothing waits on it any more. */
   | 'duplicate'
   /** Recorded; no execution waits on a token yet (the step that stores one finds the event). */
@@ -47,7 +56,9 @@ export type WebhookOutcome =
  * nothing changes. A verified event about a job a video claimed, not yet settled, is recorded (by webhook-id, so a
  * duplicate is told apart), then resumes the execution waiting on the job's task token, if any (reading the job from
  * the provider first: the body only says which job to look at). Every other verified event answers 200 and changes
- * nothing: the provider must not retry what reelflow will never act on.
+ * nothing: the provider must not retry what reelflow will never act on. One exception: a video cancelled while its
+ * create was in flight (a held cancel) that never got the create's answer takes the job its create claimed
+ * (`correlated`), so the reconciler settles the cancel from that job's outcome.
  */
 export async function receiveProviderWebhook(
   request: ProviderWebhookRequest,
@@ -94,7 +105,15 @@ async function settle(
   const videoId = await deps.store.jobOwner(providerVideoId);
   if (videoId === undefined) return 'unknown_job';
   const video = await deps.videos.get(videoId, { consistent: true });
-  if (video === undefined || isTerminal(video.status)) return 'settled';
+  if (video === undefined) return 'settled';
+  if (isTerminal(video.status)) {
+    const heldWithoutJob = video.status === 'cancelled' && !hasProviderJob(video);
+    const now = Math.floor(deps.clock().getTime() / 1000);
+    if (heldWithoutJob && (await deps.heldCancels.recordHeldCancelJob(videoId, providerVideoId, now))) {
+      return 'correlated';
+    }
+    return 'settled';
+  }
   const fresh = await deps.store.recordEvent(providerVideoId, {
     // Verified present: the signature covers it.
     webhookId: request.headers['webhook-id'] ?? event.id,

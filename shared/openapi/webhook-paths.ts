@@ -161,6 +161,7 @@ const PROVIDER_WEBHOOK: Json = {
               'ignored',
               'unknown_job',
               'settled',
+              'correlated',
               'duplicate',
               'recorded',
               'not_finished',

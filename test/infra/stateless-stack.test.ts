@@ -197,7 +197,7 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
   'receive-provider-webhook': {
     env: [...GATE_ENV, 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
     grants: {
-      table: dynamo('GetItem', 'PutItem', 'DeleteItem'),
+      table: dynamo('GetItem', 'PutItem', 'DeleteItem', 'UpdateItem'),
       secret: SECRET,
       stateMachine: ['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess'],
     },

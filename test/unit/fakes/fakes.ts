@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { vi } from 'vitest';
 import type { Caller } from '../../../shared/http/types';
+import type { HeldCancelJobRecorder } from '../../../shared/money/release';
 import type { PipelineInput } from '../../../shared/pipeline/types';
 import type {
   ProviderContent,
@@ -202,6 +203,21 @@ export class InMemoryVideoRepository implements VideoRepository {
     change(video);
     return { applied: true, video: structuredClone(video) };
   }
+}
+
+/**
+ * The money module's recordHeldCancelJob on the in-memory videos: only a held cancel (cancelled, charged null)
+ * without a job id takes the job.
+ */
+export function fakeHeldCancelJobs(videos: InMemoryVideoRepository): HeldCancelJobRecorder {
+  return {
+    recordHeldCancelJob: async (videoId, providerVideoId) => {
+      const video = videos.videos.get(videoId);
+      if (video?.status !== 'cancelled' || video.chargedMicros !== null || video.providerVideoId !== null) return false;
+      video.providerVideoId = providerVideoId;
+      return true;
+    },
+  };
 }
 
 /** A provider job with sensible defaults. */

@@ -22,6 +22,7 @@ import {
   aVideo,
   FakeProvider,
   FakeProviderGate,
+  fakeHeldCancelJobs,
   fakeLogger,
   fakeMetrics,
   fixedClock,
@@ -44,17 +45,7 @@ function setup(videoOverrides: Parameters<typeof aVideo>[0] = {}, stored: Record
         handedOver.push(item);
       },
     },
-    // Like the money module's: only a held cancel (cancelled, charged null) without a job id takes the job.
-    heldCancels: {
-      recordHeldCancelJob: async (videoId, providerVideoId) => {
-        const video = videos.videos.get(videoId);
-        if (video?.status !== 'cancelled' || video.chargedMicros !== null || video.providerVideoId !== null) {
-          return false;
-        }
-        video.providerVideoId = providerVideoId;
-        return true;
-      },
-    },
+    heldCancels: fakeHeldCancelJobs(videos),
     clock: fixedClock('2025-11-21T04:40:00Z'),
     logger: fakeLogger(),
     metrics,

@@ -15,7 +15,15 @@ import { RetryableProviderError } from '../../../shared/errors';
 import { GatedVideoProvider } from '../../../shared/provider-gate/gated-provider';
 import type { StoredTaskToken } from '../../../shared/provider-webhooks/callback-store';
 import { SECRET_REFRESH_INTERVAL_SECONDS, webhookSecretResolver } from '../../../shared/provider-webhooks/signature';
-import { aProviderJob, aVideo, FakeProvider, fakeLogger, fakeMetrics, InMemoryVideoRepository } from '../fakes/fakes';
+import {
+  aProviderJob,
+  aVideo,
+  FakeProvider,
+  fakeHeldCancelJobs,
+  fakeLogger,
+  fakeMetrics,
+  InMemoryVideoRepository,
+} from '../fakes/fakes';
 import {
   completedTaskOutput,
   InMemoryCallbackStore,
@@ -46,13 +54,14 @@ function setup(options: { secret?: string | undefined; videoStatus?: 'in_progres
     webhookSecret: async () => secret,
     store,
     videos,
+    heldCancels: fakeHeldCancelJobs(videos),
     provider,
     callbacks,
     clock: () => new Date(),
     logger: fakeLogger(),
     metrics,
   };
-  return { deps, store, provider, callbacks, metrics };
+  return { deps, store, videos, provider, callbacks, metrics };
 }
 
 /** A delivery as the emulator sends it (signWebhook), optionally signed with another secret or at another time. */
@@ -179,6 +188,25 @@ describe('receiveProviderWebhook', () => {
       expect(store.recorded.size).toBe(0);
       expect(store.tokens.get(JOB)?.taskToken).toBe('token-1');
     }
+  });
+
+  it('returns correlated and records the job on a held cancel whose create’s answer never reached it', async () => {
+    // Prepare: cancelled while its create was in flight (charged null); the create claimed the job, then crashed.
+    const { deps, videos, callbacks } = setup();
+    Object.assign(videos.videos.get(VIDEO)!, { status: 'cancelled', chargedMicros: null, providerVideoId: null });
+    const released = setup();
+    Object.assign(released.videos.videos.get(VIDEO)!, { status: 'cancelled', chargedMicros: 0, providerVideoId: null });
+
+    // Act
+    const receipt = await receiveProviderWebhook(delivery(), deps);
+    const again = await receiveProviderWebhook(delivery({ webhookId: 'wh_2' }), deps);
+    const notHeld = await receiveProviderWebhook(delivery(), released.deps);
+
+    // Assess: the reconciler settles the cancel from this job; nothing resumes (the execution was stopped).
+    expect([receipt.outcome, again.outcome, notHeld.outcome]).toEqual(['correlated', 'settled', 'settled']);
+    expect(videos.videos.get(VIDEO)).toMatchObject({ status: 'cancelled', providerVideoId: JOB });
+    expect(released.videos.videos.get(VIDEO)?.providerVideoId).toBeNull();
+    expect(callbacks.sent).toEqual([]);
   });
 
   it('returns late when the task no longer waits (timed out into polling): the token is used up, nothing thrown', async () => {
