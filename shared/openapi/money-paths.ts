@@ -57,8 +57,8 @@ export function moneyPaths(): Json {
           'Erase a user’s data: videos, prompts, metadata, stored objects, uploads, provider copies (role finance)',
         description:
           'Answers 202 with the erasure; the work is done in the background and retried until done. The user’s ' +
-          'unfinished videos are cancelled first under the cancel rules (a video the provider had accepted is still ' +
-          'charged its price if the provider finished and billed it); then every video is deleted as DELETE ' +
+          'unfinished videos are cancelled first under the cancel rules (a video the provider had accepted, or whose ' +
+          'create was in flight, is still charged its price if the provider finished and billed it); then every video is deleted as DELETE ' +
           '/v1/videos/{id} deletes one, and every stored object and upload of the user goes. The ledger, usage, ' +
           'provider costs and audit trail keep their amounts. Audited (`user.erased`: caller, user, request id, ' +
           'time). Calling again is harmless: it answers the erasure as it stands (`status` pending or completed); ' +

@@ -198,13 +198,16 @@ export function videoPaths(): Json {
         operationId: 'cancelVideo',
         summary: 'Cancel a video that is not finished: it answers cancelled at once and its execution is stopped',
         description:
-          'Before the provider accepted the job, the reserved budget is released at once and charged_micros is 0. ' +
-          'After, the video answers cancelled at once with charged_micros null and frees its max_active slot, but ' +
-          'its reservation stays committed (reserved_micros in GET /v1/usage) while reelflow asks the provider to ' +
-          'stop the job: if the provider finished and billed it anyway, the video is charged its price once ' +
-          '(charged_micros, a ledger entry of kind cancelled_charge, cancelled_charged_micros in usage); if the job ' +
-          'failed or was deleted before completing, or no outcome comes within the follow-up window, it is charged 0. ' +
-          'The cancel itself never waits for the provider.',
+          'While no provider job can exist (no create sent yet, or every create refused), the reserved budget is ' +
+          'released at once and charged_micros is 0. Once the provider accepted the job, or while a create is in ' +
+          'flight (sent, its answer not recorded yet), the video answers cancelled at once with charged_micros null ' +
+          'and frees its max_active slot, but its reservation stays committed (reserved_micros in GET /v1/usage) ' +
+          'while reelflow finds the job if needed and asks the provider to stop it: if the provider finished and ' +
+          'billed it anyway, the video is charged its price once (charged_micros, a ledger entry of kind ' +
+          'cancelled_charge, cancelled_charged_micros in usage); if the job failed or was deleted before completing, ' +
+          'no job of an in-flight create turns up within an hour, or no outcome comes within the follow-up window, ' +
+          'it is charged 0 (a job turning up after that is a provider cost, never charged). The cancel itself never ' +
+          'waits for the provider.',
         parameters: [VIDEO_ID],
         requestBody: jsonBody('CancelVideoRequest', false),
         responses: {
