@@ -31,6 +31,8 @@ export interface Faults {
   slow_download_bytes_per_second?: number | null;
   /** Creates (`POST /v1/videos`) are accepted and stored, then the socket is destroyed unanswered; `count` defaults to 1. */
   drop_after_create?: JobTarget | null;
+  /** Creates (`POST /v1/videos`) are accepted and stored, then answered `ms` later (a create in flight); `count` defaults to 1. */
+  delay_create_answer?: JobDuration | null;
   /** Jobs created while this is set serve a synthetic MP4 of exactly this many bytes, streamed, never held in memory. */
   synthetic_video_bytes?: number | null;
   /** How long completed content stays downloadable (`expires_at - completed_at`); default 3600. */
@@ -197,6 +199,11 @@ export class FaultState {
     return this.take('drop_after_create', prompt, 1) !== null;
   }
 
+  /** How long (ms) to hold the answer to this accepted create, or null to answer at once. */
+  takeDelayCreateAnswer(prompt: string): number | null {
+    return this.take('delay_create_answer', prompt, 1)?.ms ?? null;
+  }
+
   /** True when the webhook of the job with `prompt`, which just ended, must not be sent. */
   takeDropWebhook(prompt: string): boolean {
     return this.take('drop_webhook', prompt, 1) !== null;
@@ -213,6 +220,7 @@ export class FaultState {
       | 'fail_generation'
       | 'never_finish'
       | 'drop_after_create'
+      | 'delay_create_answer'
       | 'drop_download_after_bytes'
       | 'job_ms'
       | 'drop_webhook',
@@ -276,6 +284,10 @@ export const faultsSchema = z
       .nullish(),
     slow_download_bytes_per_second: z.number().positive().nullish(),
     drop_after_create: z.object(jobTarget).strict().nullish(),
+    delay_create_answer: z
+      .object({ ms: z.number().int().positive(), ...jobTarget })
+      .strict()
+      .nullish(),
     drop_webhook: z.object(jobTarget).strict().nullish(),
     synthetic_video_bytes: z.number().int().positive().nullish(),
     content_ttl_seconds: z.number().nonnegative().nullish(),

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, invalidParam, serverError, videoNotFound } from './api-error';
 import { ConcurrencyLimiter } from './concurrency-limit';
 import { type ContentVariant, contentFor, FIXTURE_SECONDS, videoSha256 } from './content';
@@ -171,6 +172,9 @@ class Emulator {
           req.socket.destroy();
           return;
         }
+        const delayMs = this.faults.takeDelayCreateAnswer(job.prompt);
+        // In flight: the job exists (and runs) while the client still waits for its id.
+        if (delayMs !== null) await sleep(delayMs);
         sendJson(res, 200, toResource(job), headers);
         return;
       }

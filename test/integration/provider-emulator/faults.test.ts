@@ -209,6 +209,28 @@ describe('provider emulator faults', () => {
     expect(again.status).toBe('queued');
   });
 
+  it('returns the create’s answer only after its delay while the job already exists, when the answer is delayed', async () => {
+    await setFaults(emulator, { delay_create_answer: { match: '[slow answer]', ms: 3000 } });
+    let answered = false;
+
+    const create = client.videos.create({ prompt: 'in flight [slow answer]' }).then((video) => {
+      answered = true;
+      return video;
+    });
+    const deadline = Date.now() + 2000;
+    let listed = (await emulatorJobs(emulator)).data;
+    while (listed.length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      listed = (await emulatorJobs(emulator)).data;
+    }
+    const answeredWhenListed = answered;
+    const video = await create;
+
+    expect(listed.map((job) => job.prompt)).toEqual(['in flight [slow answer]']);
+    expect(answeredWhenListed).toBe(false);
+    expect(video.id).toBe((listed[0] as { id: string }).id);
+  });
+
   it('returns a synthetic MP4 of exactly the configured size whose hash the control route reports', async () => {
     const bytes = 3 * 1024 * 1024 + 17;
     await setFaults(emulator, { synthetic_video_bytes: bytes });
