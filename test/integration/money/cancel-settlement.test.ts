@@ -313,3 +313,46 @@ describe('money: cancel after the provider accepted the job (settled by reconcil
     });
   }, 240_000);
 });
+
+describe('money: cancel while the provider create is in flight (held, settled by reconcile-provider-costs)', () => {
+  it('holds the cancel with charged_micros null, then charges the price once when the provider completes the job', async () => {
+    const userId = uniqueUser('cancel-in-flight');
+    const token = await stack.token(userId);
+    const month = currentMonth();
+    const prompt = `INFLIGHT${Date.now().toString(36)} ${userId}`;
+    // The provider stores (and runs) the job at once but answers its create only 5 s later.
+    await emulator.faults(stack, { delay_create_answer: { match: prompt, ms: 5_000 } });
+
+    const created = await callApi(stack, '/v1/videos', { method: 'POST', token, json: { prompt, seconds: '4' } });
+    expect(created.status, JSON.stringify(created.body)).toBe(202);
+    const id = created.body.id as string;
+    await eventually(
+      `create of ${id} at the provider`,
+      async () => ((await emulator.jobs(stack)).data.some((job) => job.prompt === prompt) ? true : undefined),
+      { timeoutMs: 30_000, intervalMs: 25 },
+    );
+    const cancelled = await cancel(stack, token, id);
+    const heldUsage = await usageOf(stack, token, month);
+    // The settlement looks for the job once the create has ended (ORPHAN_SEARCH_DELAY_SECONDS, 120 s).
+    const settled = await eventually(
+      `video ${id} settled`,
+      async () => {
+        const video = await callApi(stack, `/v1/videos/${id}`, { token });
+        return video.body.cost?.charged_micros === null ? undefined : video.body;
+      },
+      { timeoutMs: 200_000, intervalMs: 500 },
+    );
+    const usage = await usageOf(stack, token, month);
+    const jobs = (await emulator.jobs(stack)).data.filter((job) => job.prompt === prompt);
+
+    expect(cancelled).toMatchObject({
+      id,
+      status: 'cancelled',
+      cost: { estimated_micros: 400_000, charged_micros: null },
+    });
+    expect(heldUsage).toMatchObject({ reserved_micros: 400_000, charged_micros: 0, active_videos: 0 });
+    expect(jobs).toMatchObject([{ status: 'completed' }]);
+    expect(settled).toMatchObject({ status: 'cancelled', content: null, cost: { charged_micros: 400_000 } });
+    expect(usage).toMatchObject({ charged_micros: 400_000, cancelled_videos: 1, reserved_micros: 0, active_videos: 0 });
+  }, 260_000);
+});
