@@ -47,9 +47,12 @@ export async function findHeldCancelJob(
     deps.logger.info('Provider does not list jobs; held cancel waits for its job to be named', keys);
   }
   if (search?.job !== undefined) {
+    // On the video too (while it is not settled), so a later delete of the video also deletes the provider's copy.
+    const recorded = await deps.costs.recordHeldCancelJob(item.videoId, search.job.id, unixSeconds(deps.clock()));
     deps.logger.info('Found the provider job of a video cancelled while its create was in flight', {
       ...keys,
       providerVideoId: search.job.id,
+      recordedOnVideo: recorded,
     });
     return { item: { ...item, providerVideoId: search.job.id, checks: 0 } };
   }

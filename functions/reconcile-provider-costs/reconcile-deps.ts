@@ -1,7 +1,7 @@
 import type { CancelledCharger } from '../../shared/money/charge';
 import type { ProviderCostRecorder } from '../../shared/money/provider-cost';
 import type { ReconcileQueue, ReconcileWorkItem } from '../../shared/money/reconciliation';
-import type { ReservationReleaser } from '../../shared/money/release';
+import type { HeldCancelJobRecorder, ReservationReleaser } from '../../shared/money/release';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { VideoProvider } from '../../shared/provider/provider-client';
 import type { ProviderGate } from '../../shared/provider-gate/provider-gate';
@@ -35,9 +35,10 @@ export interface ReconcileProviderCostsDeps {
   slots: Pick<ProviderGate, 'renewSlot' | 'releaseSlot'>;
   /**
    * Records, once, a provider cost the user is not charged for; releases a video whose deadline watch is due;
-   * settles held cancels (charged when the provider billed, released otherwise) (money module).
+   * settles held cancels (charged when the provider billed, released otherwise) and records the job an orphan search
+   * found for one (money module).
    */
-  costs: ProviderCostRecorder & ReservationReleaser & CancelledCharger;
+  costs: ProviderCostRecorder & ReservationReleaser & CancelledCharger & HeldCancelJobRecorder;
   /** The video of an orphan search, and the claim of the job it finds; a deleted video's record. */
   videos: Pick<VideoRepository, 'get' | 'claimProviderJob'>;
   /**

@@ -6,7 +6,13 @@ import type { ReleaseOutcome, SettlementResult } from './decisions';
 import type { ReservationGuard } from './idempotency-guard';
 import { DynamoLimitsStore, type LimitsStore, type UserLimits } from './limits';
 import { DynamoProviderCosts, type ProviderCostRecorder } from './provider-cost';
-import { type CancelResult, DynamoReleaser, type ReservationReleaser, type VideoCanceller } from './release';
+import {
+  type CancelResult,
+  DynamoReleaser,
+  type HeldCancelJobRecorder,
+  type ReservationReleaser,
+  type VideoCanceller,
+} from './release';
 import { DynamoReservations, type Reservations } from './reserve';
 import type { BillingOptions } from './transaction-items';
 
@@ -16,7 +22,14 @@ import type { BillingOptions } from './transaction-items';
  * move takes its own piece (reserve.ts, charge.ts, release.ts, provider-cost.ts).
  */
 export class DynamoBilling
-  implements Reservations, ReservationReleaser, Charger, CancelledCharger, VideoCanceller, ProviderCostRecorder
+  implements
+    Reservations,
+    ReservationReleaser,
+    Charger,
+    CancelledCharger,
+    VideoCanceller,
+    HeldCancelJobRecorder,
+    ProviderCostRecorder
 {
   private readonly reservations: DynamoReservations | undefined;
   private readonly charger: DynamoCharger;
@@ -60,6 +73,10 @@ export class DynamoBilling
 
   cancel(videoId: string, now: number): Promise<CancelResult> {
     return this.releaser.cancel(videoId, now);
+  }
+
+  recordHeldCancelJob(videoId: string, providerVideoId: string, now: number): Promise<boolean> {
+    return this.releaser.recordHeldCancelJob(videoId, providerVideoId, now);
   }
 
   recordProviderCostOf(videoId: string, now: number, providerVideoId?: string): Promise<boolean> {

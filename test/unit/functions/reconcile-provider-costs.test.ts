@@ -126,6 +126,13 @@ function setup(
         Object.assign(video, { status: outcome.status, chargedMicros: 0 });
         return { applied: true, video: structuredClone(video) };
       },
+      // Like DynamoBilling: only an unsettled held cancel without a job id takes the job.
+      recordHeldCancelJob: async (videoId: string, providerVideoId: string) => {
+        const video = videos.videos.get(videoId);
+        if (video === undefined || !heldCancels.has(videoId) || video.providerVideoId !== null) return false;
+        video.providerVideoId = providerVideoId;
+        return true;
+      },
       // Like DynamoBilling: a held cancel is charged its price once; one released already has its provider cost
       // recorded instead.
       chargeCancelled: async (videoId: string) => {
@@ -696,6 +703,7 @@ describe('reconcile-provider-costs: held cancels without a job id (cancelled whi
     expect(summary).toMatchObject({ cancelCharged: 1, cancelReleased: 0 });
     expect(chargedCancels).toEqual([VIDEO_ID]);
     expect(videos.claims.get('video_late')).toBe(VIDEO_ID);
+    expect(videos.videos.get(VIDEO_ID)?.providerVideoId).toBe('video_late');
     expect(recorded.size).toBe(0);
     expect(queue.items).toEqual([]);
   });
