@@ -47,9 +47,15 @@ export interface DerivedFromRecord {
   videoId: string;
   /** The provider's job id of the source, which the provider edits or extends. */
   providerVideoId: string;
-  /** The source's length in seconds: an extension's video lasts this plus its own `seconds`. */
+  /** The source's length in seconds as delivered (stitched, for an extended source): an extension's video lasts this plus its own `seconds`. */
   sourceSeconds: number;
 }
+
+/**
+ * The length of what the provider generates for a video: a length a create may ask for ({@link VideoSeconds}), or,
+ * for a remix or an edit of an extended video, the extension's stitched length (at most 20 seconds).
+ */
+export type GeneratedSeconds = VideoSeconds | '16' | '20';
 
 /** A video as the application sees it (the repository maps it to and from its DynamoDB item). */
 export interface VideoRecord {
@@ -59,7 +65,11 @@ export interface VideoRecord {
   progress: number;
   prompt: string;
   model: string;
-  seconds: VideoSeconds;
+  /**
+   * The seconds the provider generates and bills: a create's length; a remix's or an edit's, the whole source as
+   * delivered (an extended source's stitched length); an extension's, its new segment.
+   */
+  seconds: GeneratedSeconds;
   size: VideoSize;
   metadata: Record<string, string>;
   remixedFromVideoId: string | null;
@@ -99,7 +109,7 @@ export interface VideoRecord {
   remixSourceProviderVideoId?: string | null;
   /**
    * For an edit or an extension: its source. `seconds` is then what the provider generates and bills (an extension's
-   * new segment, an edit's whole length). Absent: not an edit nor an extension.
+   * new segment, an edit's whole length, stitched when its source was extended). Absent: not an edit nor an extension.
    */
   derivedFrom?: DerivedFromRecord | null;
   /** The image the video starts from, stored under the video's prefix. Absent: made from its prompt alone. */
@@ -158,10 +168,11 @@ export function contentType(variant: ContentVariant): string {
  * The length of the video the provider delivers, as its job reports it: an extension's is the source's length plus
  * the extension (OpenAI's `seconds` of an extension is the stitched total); every other video's is its `seconds`.
  */
-export function deliveredSeconds(video: Pick<VideoRecord, 'seconds' | 'derivedFrom'>): string {
+export function deliveredSeconds(video: Pick<VideoRecord, 'seconds' | 'derivedFrom'>): GeneratedSeconds {
   const source = video.derivedFrom;
   if (source === undefined || source === null || source.kind !== 'extension') return video.seconds;
-  return String(source.sourceSeconds + Number(video.seconds));
+  // At most MAX_EXTENDED_SECONDS (checked when the extension is admitted), in steps of 4.
+  return String(source.sourceSeconds + Number(video.seconds)) as GeneratedSeconds;
 }
 
 /** What a video was made from, as the API shows it: a remix's, edit's or extension's source; null for none. */

@@ -5,7 +5,7 @@ import { parseRequest } from '../http/parse-request';
 import type { Caller } from '../http/types';
 import { UploadedFile } from '../http/uploaded-file';
 import type { VideoResource, VideoSeconds } from '../schemas';
-import { type DerivationKind, toVideoResource, type VideoRecord } from '../video';
+import { type DerivationKind, deliveredSeconds, toVideoResource, type VideoRecord } from '../video';
 import { findOwnVideo } from '../video-access';
 import { admitVideo, assertOffered, newVideoRecord, type VideoAdmissionDeps } from './admit-video';
 
@@ -18,7 +18,7 @@ export interface DerivedVideoRequest {
   kind: 'remix' | DerivationKind;
   sourceVideoId: string;
   prompt: string;
-  /** An extension's new segment; the other kinds keep the source's length. */
+  /** An extension's new segment; the other kinds keep the source's length as delivered. */
   seconds?: VideoSeconds;
   idempotencyKey: string | undefined;
 }
@@ -35,8 +35,9 @@ const KINDS = {
  * edit (`POST /v1/videos/edits`) or an extension (`POST /v1/videos/extensions`). The source must be the caller's
  * (404 otherwise) and completed (409 `video_not_ready` before). Model and size are the source's, and like a create
  * the model must be on the deployment's allowlist and priced at that size (400 otherwise). The estimate, reserved
- * like a create's, is for the seconds the provider generates and bills: the source's length for a remix or an edit,
- * the new segment for an extension (whose video lasts source plus segment, at most {@link MAX_EXTENDED_SECONDS}).
+ * like a create's, is for the seconds the provider generates and bills: the source's length as delivered for a remix
+ * or an edit (an extended source's stitched length), the new segment for an extension (whose video lasts source, as
+ * delivered, plus segment, at most {@link MAX_EXTENDED_SECONDS}).
  * With an Idempotency-Key, a repeat of the same request returns the first response.
  */
 export async function admitDerivedVideo(
@@ -66,8 +67,10 @@ async function derive(
   }
   // The source's model and size are the new video's: the deployment must still offer and price them.
   assertOffered(source, deps, `the source video's model`);
-  const sourceSeconds = Number(source.seconds);
-  const seconds = input.kind === 'extension' ? (input.seconds ?? '4') : source.seconds;
+  // What the provider takes as the source is the video as delivered: an extended source is its stitched length, which
+  // a remix or an edit regenerates whole (and bills) and an extension extends (the cap counts it whole).
+  const sourceSeconds = Number(deliveredSeconds(source));
+  const seconds = input.kind === 'extension' ? (input.seconds ?? '4') : deliveredSeconds(source);
   if (input.kind === 'extension' && sourceSeconds + Number(seconds) > MAX_EXTENDED_SECONDS) {
     throw new ValidationError(
       `seconds: video ${source.videoId} lasts ${sourceSeconds} seconds; extended by ${seconds} it would exceed the ` +

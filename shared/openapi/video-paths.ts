@@ -141,6 +141,9 @@ export function videoPaths(): Json {
       post: {
         operationId: 'remixVideo',
         summary: 'A new video remixing one of the caller’s completed videos with a new prompt',
+        description:
+          'Model, size and seconds are the source’s (an extended source’s stitched length, all of which the ' +
+          'provider regenerates); priced and reserved like a create for those seconds.',
         parameters: [VIDEO_ID, IDEMPOTENCY_KEY],
         requestBody: jsonOrFormBody('RemixVideoRequest', []),
         responses: DERIVED_VIDEO_RESPONSES,
@@ -152,7 +155,8 @@ export function videoPaths(): Json {
         summary: 'A new video editing one of the caller’s completed videos (OpenAI’s videos.edit)',
         description:
           'video is {"id": ...} of the caller’s completed video (video[id] in a form); an uploaded video file is a ' +
-          '400 on video. Model, size and seconds are the source’s; priced and reserved like a create.',
+          '400 on video. Model, size and seconds are the source’s (an extended source’s stitched length, all of ' +
+          'which the provider regenerates); priced and reserved like a create for those seconds.',
         parameters: [IDEMPOTENCY_KEY],
         requestBody: jsonOrFormBody('EditVideoRequest', ['video']),
         responses: DERIVED_VIDEO_RESPONSES,
@@ -163,7 +167,8 @@ export function videoPaths(): Json {
         operationId: 'extendVideo',
         summary: 'A new video extending one of the caller’s completed videos (OpenAI’s videos.extend)',
         description:
-          'The new video lasts the source’s seconds plus seconds (at most 20; 400 on seconds beyond), and is priced ' +
+          'The new video lasts the source’s seconds (stitched, for an extended source) plus seconds (at most 20; ' +
+          '400 on seconds beyond), and is priced ' +
           'and reserved for the extension’s seconds: what the provider generates. Model and size are the source’s.',
         parameters: [IDEMPOTENCY_KEY],
         requestBody: jsonOrFormBody('ExtendVideoRequest', ['video']),

@@ -25,6 +25,8 @@ export function derivedVideoSetup(
     startError?: Error;
     sourceStatus?: 'completed' | 'in_progress';
     sourceSeconds?: VideoSeconds;
+    /** The source is itself an extension of a video this long (its record's seconds then being the segment). */
+    sourceExtends?: number;
     newIds?: string[];
   } = {},
 ) {
@@ -35,6 +37,16 @@ export function derivedVideoSetup(
     size: '1792x1024',
     seconds: options.sourceSeconds ?? '8',
     providerVideoId: options.sourceStatus === 'in_progress' ? null : 'video_source',
+    ...(options.sourceExtends === undefined
+      ? {}
+      : {
+          derivedFrom: {
+            kind: 'extension' as const,
+            videoId: 'vid_01JD00000000000000000000S0',
+            providerVideoId: 'video_first',
+            sourceSeconds: options.sourceExtends,
+          },
+        }),
   });
   const videos = new InMemoryVideoRepository([source]);
   const money = new InMemoryBilling(videos);

@@ -46,6 +46,20 @@ describe('edit-video', () => {
     expect(started).toEqual([{ videoId: NEW_ID, userId: 'alice' }]);
   });
 
+  it('returns an edit priced at the stitched length when the source is an extension', async () => {
+    // Prepare: an 8-second video extended by 8 seconds lasts 16, all of which the provider regenerates and bills.
+    const { videos, money, deps } = setup({ sourceSeconds: '8', sourceExtends: 8 });
+
+    // Act
+    const video = await editVideo(editRequest({ video: { id: SOURCE_ID }, prompt: 'Make it snow' }), deps);
+
+    // Assess
+    const stitchedPrice = estimateMicros('sora-2-pro', '1792x1024', '16', DEFAULT_PRICE_TABLE);
+    expect(video).toMatchObject({ seconds: '16', cost: { estimated_micros: stitchedPrice } });
+    expect(money.reserved.get(NEW_ID)).toBe(stitchedPrice);
+    expect(await videos.get(NEW_ID)).toMatchObject({ seconds: '16', derivedFrom: { sourceSeconds: 16 } });
+  });
+
   it('answers 400 on video for an uploaded video file (only ids are supported), and reserves nothing', async () => {
     // Prepare
     const { money } = setup();
@@ -125,6 +139,33 @@ describe('extend-video', () => {
     await expect(extended).rejects.toMatchObject({ name: 'ValidationError', param: 'seconds' });
     expect(money.reserved.size).toBe(0);
     expect(started).toEqual([]);
+  });
+
+  it('answers 400 on seconds when an extension of an extension would pass 20 seconds, counting the stitched source', async () => {
+    // Prepare: the source is an 8-second segment on an 8-second video: it lasts 16 seconds.
+    const { money, started, deps } = setup({ sourceSeconds: '8', sourceExtends: 8 });
+
+    // Act
+    const extended = extendVideo(extendRequest({ video: { id: SOURCE_ID }, prompt: 'x', seconds: '8' }), deps);
+
+    // Assess
+    await expect(extended).rejects.toMatchObject({ name: 'ValidationError', param: 'seconds' });
+    expect(money.reserved.size).toBe(0);
+    expect(started).toEqual([]);
+  });
+
+  it('returns an extension of an extension lasting the stitched source plus its segment, priced at the segment', async () => {
+    // Prepare
+    const { videos, money, deps } = setup({ sourceSeconds: '4', sourceExtends: 8 });
+
+    // Act
+    const video = await extendVideo(extendRequest({ video: { id: SOURCE_ID }, prompt: 'x', seconds: '8' }), deps);
+
+    // Assess
+    const segmentPrice = estimateMicros('sora-2-pro', '1792x1024', '8', DEFAULT_PRICE_TABLE);
+    expect(video).toMatchObject({ seconds: '20', cost: { estimated_micros: segmentPrice } });
+    expect(money.reserved.get(NEW_ID)).toBe(segmentPrice);
+    expect(await videos.get(NEW_ID)).toMatchObject({ seconds: '8', derivedFrom: { sourceSeconds: 12 } });
   });
 
   it('answers 400 on seconds outside 4, 8 and 12, and when they are missing', () => {

@@ -36,6 +36,20 @@ describe('remix-video', () => {
     expect(started).toEqual([{ videoId: NEW_ID, userId: 'alice' }]);
   });
 
+  it('returns a remix priced at the stitched length when the source is an extension', async () => {
+    // Prepare: a 4-second segment on an 8-second video lasts 12 seconds, which the provider's remix regenerates.
+    const { videos, money, deps } = setup({ sourceSeconds: '4', sourceExtends: 8 });
+
+    // Act
+    const video = await remixVideo(parse('At dusk'), deps);
+
+    // Assess
+    const stitchedPrice = estimateMicros('sora-2-pro', '1792x1024', '12', DEFAULT_PRICE_TABLE);
+    expect(video).toMatchObject({ seconds: '12', cost: { estimated_micros: stitchedPrice } });
+    expect(money.reserved.get(NEW_ID)).toBe(stitchedPrice);
+    expect(await videos.get(NEW_ID)).toMatchObject({ seconds: '12' });
+  });
+
   it('throws 404 when the source is someone else’s, and reserves nothing', async () => {
     // Prepare
     const { money, started, deps } = setup();
