@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
  * | provider job claim              | `PROVIDERJOB#{jobId}`    | `CLAIM`                            | –                                     |
  * | task token waiting for the job  | `PROVIDERJOB#{jobId}`    | `TASKTOKEN`                        | –                                     |
  * | provider webhook event received | `PROVIDERJOB#{jobId}`    | `EVENT#{webhook-id}`               | –                                     |
+ * | a video's asks for a job shape  | `JOBFINGERPRINT#{sha256}` | `VIDEO#{videoId}`                 | –                                     |
  * | user's month usage              | `USER#{userId}`          | `USAGE#{YYYY-MM}`                  | gsi2: `USAGE#{YYYY-MM}` / `USER#{userId}` |
  * | ledger entry (charged video)    | `USER#{userId}`          | `LEDGER#{YYYY-MM}#{videoId}`       | –                                     |
  * | provider cost, user not charged | `USER#{userId}`          | `PROVIDERCOST#{YYYY-MM}#{videoId}` | –                                     |
@@ -68,6 +69,15 @@ export const providerJobPartition = (providerVideoId: string) => `PROVIDERJOB#${
 export const providerJobKey = (providerVideoId: string): TableKey => ({
   pk: providerJobPartition(providerVideoId),
   sk: 'CLAIM',
+});
+/**
+ * A video's create attempts for a provider job of one fingerprint (what the provider's job list shows of it: model,
+ * prompt, seconds, size, remix source; see shared/pipeline/orphaned-job.ts). The partition lists every video that
+ * asked for such a job, which is what tells an orphaned job's adoption whether the job can only be its own.
+ */
+export const jobFingerprintKey = (fingerprint: string, videoId: string): TableKey => ({
+  pk: `JOBFINGERPRINT#${fingerprint}`,
+  sk: `VIDEO#${videoId}`,
 });
 /** The task token an execution waits on until the provider's webhook says the job finished. */
 export const taskTokenKey = (providerVideoId: string): TableKey => ({

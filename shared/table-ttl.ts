@@ -15,6 +15,8 @@
  * |                                        | due was left behind (the reconciler follows a job for 48 hours)  |
  * | `PROVIDERJOB#…` `TASKTOKEN` / `EVENT#…`  | 7 days after it was written: the provider-webhook path's items;  |
  * |                                        | no execution waits that long (its own timeout ends it first)     |
+ * | `JOBFINGERPRINT#…` create attempts     | 7 days after the last attempt: the orphan search looks back an   |
+ * |                                        | hour or two (readers compare the attempt time, not the TTL)      |
  *
  * Cost records (ledger, provider costs, usage, audit) and videos never expire.
  */
@@ -48,4 +50,9 @@ export const PROVIDER_CALLBACK_RETENTION_SECONDS = 7 * DAY_SECONDS;
 /** When a task token or provider event item written at `writtenAt` (unix seconds) may go. */
 export function providerCallbackPurgeAt(writtenAt: number): number {
   return writtenAt + PROVIDER_CALLBACK_RETENTION_SECONDS;
+}
+
+/** When a video's record of create attempts for a job fingerprint, last attempted at `attemptAt`, may go. */
+export function jobFingerprintPurgeAt(attemptAt: number): number {
+  return attemptAt + 7 * DAY_SECONDS;
 }

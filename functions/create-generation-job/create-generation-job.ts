@@ -10,7 +10,7 @@ import {
 import { MAX_UPLOAD_BYTES } from '../../shared/http/limits';
 import { orphanedJobWorkItem, type ReconcileQueue } from '../../shared/money/reconciliation';
 import type { HeldCancelJobRecorder } from '../../shared/money/release';
-import { claimOrphanedJob, remixSourceOf } from '../../shared/pipeline/orphaned-job';
+import { claimOrphanedJob, jobFingerprint, remixSourceOf } from '../../shared/pipeline/orphaned-job';
 import type { JobState, PipelineState, RateLimitedCreate, WaitingForProvider } from '../../shared/pipeline/types';
 import { nextWaitSeconds, RATE_LIMITED_CREATE_POLICY, rateLimitedWaitSeconds } from '../../shared/poll-policy';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
@@ -31,7 +31,13 @@ export const STALE_GRANT_MS = 0.3 * GATE_MARGIN_SECONDS * 1000;
 export interface CreateGenerationJobDeps {
   videos: Pick<
     VideoRepository,
-    'get' | 'recordCreateAttempt' | 'recordCreateResolved' | 'claimProviderJob' | 'saveProviderJob'
+    | 'get'
+    | 'recordCreateAttempt'
+    | 'recordCreateResolved'
+    | 'claimProviderJob'
+    | 'saveProviderJob'
+    | 'recordJobFingerprint'
+    | 'videosAskingForJob'
   >;
   /** The provider behind the admission gate's request tokens (GatedVideoProvider): every request takes a token. */
   provider: Pick<VideoProvider, 'create' | 'remix' | 'edit' | 'extend' | 'list'>;
@@ -63,7 +69,9 @@ export interface CreateGenerationJobDeps {
  * crash or timeout would, if simply retried, start a second paid job. Instead:
  * 1. every attempt is recorded on the video BEFORE the provider is called (and before any adoption);
  * 2. a retry (the recorded attempt count, as the write returns it, above 1; no job id saved) first looks among the provider's recent jobs for one with the
- *    same prompt, model, size and seconds created since the first attempt, and adopts it;
+ *    same prompt, model, size and seconds created since the first attempt, and adopts it, unless another video asked
+ *    for a job of that fingerprint meanwhile (each attempt notes its fingerprint first; see orphaned-job.ts: adoption
+ *    never takes a job that could be another video's, another user's);
  * 3. any adopted or new job id is claimed with a conditional put, so no two videos can hold the same job;
  * 4. only when nothing can be adopted is a new job created.
  * A remix (the video names its source's provider job) is created with the provider's remix of that job; the same
@@ -226,6 +234,8 @@ async function createOrAdoptJob(
   const attempt = await deps.videos.recordCreateAttempt(video.videoId, unixSeconds(deps.clock()));
   if (!attempt.applied) throw new ConflictError(`Video ${input.videoId} is already ${attempt.video?.status ?? 'gone'}`);
   const attempted = attempt.video ?? video;
+  // Before any provider call that can make a job: the note that lets an adoption tell this video's jobs from others'.
+  await deps.videos.recordJobFingerprint(jobFingerprint(attempted), video.videoId, unixSeconds(deps.clock()));
   // The gate counts a token from the moment it hands it out and leaves a second for its way to the provider: a grant
   // that went stale during the write above (a slow table) is taken again. Refused, the visit waits with its attempt
   // recorded; the next one looks for an orphan first, as after any lost answer.
@@ -316,7 +326,14 @@ function rejected(error: PermanentProviderError): ProviderRejectedError {
 
 /** Finds, claims and saves a job an earlier attempt created but did not record; undefined when there is none. */
 async function adoptOrphanedJob(video: VideoRecord, deps: CreateGenerationJobDeps): Promise<JobState | undefined> {
-  const { job, scanned, since } = await claimOrphanedJob(video, deps);
+  const { job, scanned, since, sharedWith } = await claimOrphanedJob(video, deps);
+  if (sharedWith !== undefined) {
+    deps.logger.warn('A matching provider job could be another video’s; creating a new one instead of adopting', {
+      otherVideos: sharedWith.length,
+    });
+    deps.metrics.addMetric('ProviderJobAdoptionsRefused', 'Count', 1);
+    return undefined;
+  }
   if (job !== undefined) {
     deps.logger.info('Adopted the provider job an earlier attempt created', {
       providerVideoId: job.id,

@@ -24,8 +24,8 @@ export function findOrphanedJob(video: VideoRecord, deps: ReconcileProviderCosts
 
 /**
  * The job of a video released after a create attempt but before its job id was saved: found among the provider's
- * recent jobs and claimed for the video (create-generation-job's own matching), or looked for again later, until
- * {@link ORPHAN_SEARCH_WINDOW_SECONDS} say there is none.
+ * recent jobs and claimed for the video (create-generation-job's own matching, which never takes a job that could be
+ * another video's), or looked for again later, until {@link ORPHAN_SEARCH_WINDOW_SECONDS} say there is none.
  */
 export async function searchOrphanedJob(
   item: ReconcileWorkItem,
@@ -53,6 +53,13 @@ export async function searchOrphanedJob(
       status: search.job.status,
     });
     return { job: search.job };
+  }
+  if (search.sharedWith !== undefined) {
+    // Another video asked for a job that looks the same: a match could be its job, not this video's (never claimed).
+    deps.logger.warn('A matching provider job could be another video’s; not attributed to this one', {
+      ...keys,
+      otherVideos: search.sharedWith.length,
+    });
   }
   const now = unixSeconds(deps.clock());
   if (now >= item.givenUpAt + ORPHAN_SEARCH_WINDOW_SECONDS) {

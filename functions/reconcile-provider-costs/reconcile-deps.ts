@@ -40,7 +40,7 @@ export interface ReconcileProviderCostsDeps {
    */
   costs: ProviderCostRecorder & ReservationReleaser & CancelledCharger & HeldCancelJobRecorder;
   /** The video of an orphan search, and the claim of the job it finds; a deleted video's record. */
-  videos: Pick<VideoRepository, 'get' | 'claimProviderJob'>;
+  videos: Pick<VideoRepository, 'get' | 'claimProviderJob' | 'videosAskingForJob'>;
   /**
    * What a `user_erasure` work item needs (the bucket, the idempotency records, the pipeline, ...); without it such an
    * item fails (and is retried with backoff).

@@ -57,7 +57,7 @@ export class VideoPipeline extends Construct {
       });
 
     this.createGenerationJob = task('CreateGenerationJobFunction', 'create-generation-job', 'createGenerationJob');
-    bindTable(this.createGenerationJob, table, ['GetItem', 'UpdateItem', 'PutItem']);
+    bindTable(this.createGenerationJob, table, ['GetItem', 'UpdateItem', 'PutItem', 'Query']);
     bindProvider(this.createGenerationJob, provider);
     // Whether its accepted jobs wait for the provider's webhooks (DoesProviderSendWebhooks) or are polled.
     bindProviderWebhooks(this.createGenerationJob);

@@ -1,7 +1,8 @@
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '../aws/condition-failure';
 import type { VideoStatus } from '../schemas';
-import { providerJobKey, videoKey } from '../table-keys';
+import { jobFingerprintKey, providerJobKey, videoKey } from '../table-keys';
+import { jobFingerprintPurgeAt, TABLE_TTL_ATTRIBUTE } from '../table-ttl';
 import type { VideoContent, VideoRecord } from '../video';
 import { fromItem } from './video-item';
 import { DynamoVideoReads } from './video-reads';
@@ -54,6 +55,13 @@ export interface VideoRepository {
   recordCreateResolved(videoId: string): Promise<boolean>;
   /** Claims a provider job for one video; false when another video holds it. Idempotent for the same video. */
   claimProviderJob(providerVideoId: string, videoId: string, now: number): Promise<boolean>;
+  /**
+   * Notes that `videoId` is about to ask the provider for a job of this fingerprint (orphaned-job.ts), at `now`;
+   * written before every provider call that makes a job, so a job in the provider's list always has its note.
+   */
+  recordJobFingerprint(fingerprint: string, videoId: string, now: number): Promise<void>;
+  /** The videos that asked for a job of this fingerprint at or after `since` (strongly consistent). */
+  videosAskingForJob(fingerprint: string, since: number): Promise<string[]>;
   /** Stores the provider job id and its status on a non-terminal video that has no other job id. */
   saveProviderJob(
     videoId: string,
@@ -166,6 +174,44 @@ export class DynamoVideoRepository extends DynamoVideoReads implements VideoRepo
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  async recordJobFingerprint(fingerprint: string, videoId: string, now: number): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: jobFingerprintKey(fingerprint, videoId),
+        UpdateExpression: 'SET entity = :entity, videoId = :videoId, lastAttemptAt = :now, #purgeAt = :purgeAt',
+        ExpressionAttributeNames: { '#purgeAt': TABLE_TTL_ATTRIBUTE },
+        ExpressionAttributeValues: {
+          ':entity': 'jobFingerprint',
+          ':videoId': videoId,
+          ':now': now,
+          ':purgeAt': jobFingerprintPurgeAt(now),
+        },
+      }),
+    );
+  }
+
+  async videosAskingForJob(fingerprint: string, since: number): Promise<string[]> {
+    const videoIds: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          FilterExpression: 'lastAttemptAt >= :since',
+          ExpressionAttributeValues: { ':pk': jobFingerprintKey(fingerprint, '').pk, ':since': since },
+          ProjectionExpression: 'videoId',
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) videoIds.push(String(item.videoId));
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    return videoIds;
   }
 
   async saveProviderJob(

@@ -125,7 +125,7 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
   'create-generation-job': {
     env: ['BUCKET_NAME', ...GATE_ENV, 'PROVIDER_SECRET_ARN', 'PROVIDER_WEBHOOKS', 'TABLE_NAME'],
     grants: {
-      table: dynamo('GetItem', 'PutItem', 'UpdateItem'),
+      table: dynamo('GetItem', 'PutItem', 'UpdateItem', 'Query'),
       secret: SECRET,
       'bucket/videos/*': ['s3:GetObject'],
     },

@@ -94,6 +94,8 @@ export function aVideo(overrides: Partial<VideoRecord> = {}): VideoRecord {
 export class InMemoryVideoRepository implements VideoRepository {
   readonly videos = new Map<string, VideoRecord>();
   readonly claims = new Map<string, string>();
+  /** Per job fingerprint, each asking video's last attempt. */
+  readonly fingerprints = new Map<string, Map<string, number>>();
 
   constructor(initial: VideoRecord[] = []) {
     for (const video of initial) this.videos.set(video.videoId, structuredClone(video));
@@ -161,6 +163,17 @@ export class InMemoryVideoRepository implements VideoRepository {
     if (holder !== undefined && holder !== videoId) return false;
     this.claims.set(providerVideoId, videoId);
     return true;
+  }
+
+  async recordJobFingerprint(fingerprint: string, videoId: string, now: number): Promise<void> {
+    const asking = this.fingerprints.get(fingerprint) ?? new Map<string, number>();
+    asking.set(videoId, now);
+    this.fingerprints.set(fingerprint, asking);
+  }
+
+  async videosAskingForJob(fingerprint: string, since: number): Promise<string[]> {
+    const asking = [...(this.fingerprints.get(fingerprint) ?? new Map<string, number>())];
+    return asking.filter(([, at]) => at >= since).map(([videoId]) => videoId);
   }
 
   async saveProviderJob(

@@ -14,6 +14,7 @@ import {
 } from '../../../shared/errors';
 import { type ReconcileWorkItem, reconcileWorkItemFor } from '../../../shared/money/reconciliation';
 import { failureOf } from '../../../shared/pipeline/failure';
+import { jobFingerprint } from '../../../shared/pipeline/orphaned-job';
 import { nextWaitSeconds, RATE_LIMITED_CREATE_POLICY } from '../../../shared/poll-policy';
 import { GatedVideoProvider } from '../../../shared/provider-gate/gated-provider';
 import { PROVIDER_GATE_POLICY } from '../../../shared/provider-gate/policy';
@@ -253,6 +254,156 @@ describe('create-generation-job', () => {
     expect(job).toMatchObject({ providerVideoId: 'video_new1' });
     // Both invocations recorded an attempt before deciding; the second adopted the first one's job.
     expect(videos.videos.get(input.videoId)?.providerCreateAttempts).toBe(2);
+  });
+
+  describe('adoption never crosses videos', () => {
+    const otherVideoId = 'vid_01JD00000000000000000000A1';
+    const referenceImage = {
+      bucket: 'b',
+      key: `videos/alice/${otherVideoId}/input-reference`,
+      contentType: 'image/png' as const,
+      bytes: 9,
+      width: 720,
+      height: 1280,
+      sha256: 'abc',
+      source: 'file' as const,
+    };
+
+    /** Runs a create whose provider answer is lost: the provider made the job, the caller saw a timeout. */
+    async function createWithLostAnswer(deps: CreateGenerationJobDeps, provider: FakeProvider, videoId: string) {
+      const create = provider.create.bind(provider);
+      provider.create = async (params) => {
+        await create(params);
+        throw new RetryableProviderError('Provider create timed out');
+      };
+      await expect(createGenerationJob({ videoId, userId: 'any' }, deps)).rejects.toThrow('timed out');
+      provider.create = create;
+    }
+
+    it('returns a new job when the matching orphan is another user’s image video’s job whose answer is still on its way', async () => {
+      // Prepare: alice's video made from her private image asks for a job that lists exactly like bob's prompt-only
+      // video's (same model, prompt, seconds, size); her answer is lost. Bob's first attempt was lost too.
+      const { videos, provider, deps } = setup({
+        userId: 'bob',
+        providerCreateAttempts: 1,
+        providerFirstAttemptAt: 1_763_700_050,
+      });
+      videos.videos.set(
+        otherVideoId,
+        aVideo({ videoId: otherVideoId, userId: 'alice', inputReference: referenceImage }),
+      );
+      deps.objects = { get: async () => Buffer.from('png bytes') };
+      await createWithLostAnswer(deps, provider, otherVideoId);
+
+      // Act
+      const job = await createGenerationJob(input, deps);
+
+      // Assess
+      expect(provider.created).toHaveLength(2);
+      expect(job).toMatchObject({ providerVideoId: 'video_new2' });
+      expect(videos.claims.has('video_new1')).toBe(false);
+      expect(videos.videos.get(input.videoId)?.providerVideoId).toBe('video_new2');
+    });
+
+    it.each([
+      { kind: 'edit', overrides: { prompt: 'Make it snow', seconds: '8' as const }, jobSeconds: '8' },
+      { kind: 'extension', overrides: { prompt: 'Make it snow', seconds: '4' as const }, jobSeconds: '12' },
+      { kind: 'image', overrides: { inputReference: referenceImage }, jobSeconds: '4' },
+    ])(
+      'returns a new $kind job, never adopting a match another video could have made',
+      async ({ kind, overrides, jobSeconds }) => {
+        // Prepare: the list cannot show the source or the image; another video asked for a job that looks the same.
+        const derivedFrom =
+          kind === 'image'
+            ? {}
+            : {
+                derivedFrom: {
+                  kind: kind as 'edit' | 'extension',
+                  videoId: 'vid_01JD0000000000000000000SRC',
+                  providerVideoId: 'video_source',
+                  sourceSeconds: 8,
+                },
+              };
+        const retrying = {
+          ...overrides,
+          ...derivedFrom,
+          providerCreateAttempts: 1,
+          providerFirstAttemptAt: 1_763_700_000,
+        };
+        const { videos, provider, deps } = setup(retrying, {
+          [`b/${referenceImage.key}`]: Buffer.from('png bytes'),
+        });
+        const prompt = retrying.prompt ?? 'A cat playing piano';
+        provider.jobs.push(
+          aProviderJob({ id: 'video_lookalike', prompt, seconds: jobSeconds, createdAt: 1_763_700_010 }),
+          aProviderJob({ id: 'video_source', status: 'completed', seconds: '8', createdAt: 1_763_600_000 }),
+        );
+        const other = aVideo({ ...retrying, videoId: otherVideoId, userId: 'carol' });
+        await videos.recordJobFingerprint(jobFingerprint(other), otherVideoId, 1_763_700_005);
+
+        // Act
+        const job = await createGenerationJob(input, deps);
+
+        // Assess
+        expect(job).toMatchObject({ providerVideoId: expect.stringMatching(/^video_(new|edit|extension)1$/) });
+        expect(videos.claims.has('video_lookalike')).toBe(false);
+        expect(provider.created.length + provider.derived.length).toBe(1);
+      },
+    );
+
+    it.each([
+      { kind: 'edit of an extension', derivation: 'edit' as const, seconds: '16' as const, jobSeconds: '16' },
+      { kind: 'extension', derivation: 'extension' as const, seconds: '4' as const, jobSeconds: '20' },
+    ])(
+      'adopts its own $kind job when no other video asked for one like it',
+      async ({ derivation, seconds, jobSeconds }) => {
+        // Prepare: the source lasts 16 seconds (an extension itself); the lost job reports what the provider made.
+        const { videos, provider, deps } = setup({
+          prompt: 'Make it snow',
+          seconds,
+          derivedFrom: {
+            kind: derivation,
+            videoId: 'vid_01JD0000000000000000000SRC',
+            providerVideoId: 'video_source',
+            sourceSeconds: 16,
+          },
+          providerCreateAttempts: 1,
+          providerFirstAttemptAt: 1_763_700_000,
+        });
+        provider.jobs.push(
+          aProviderJob({ id: 'video_own', prompt: 'Make it snow', seconds: jobSeconds, createdAt: 1_763_700_010 }),
+        );
+
+        // Act
+        const job = await createGenerationJob(input, deps);
+
+        // Assess
+        expect(job).toMatchObject({ providerVideoId: 'video_own' });
+        expect(videos.claims.get('video_own')).toBe(input.videoId);
+        expect(provider.derived).toEqual([]);
+      },
+    );
+
+    it('adopts its own job after a lost answer, its fingerprint noted before the provider was asked', async () => {
+      // Prepare
+      const { videos, provider, deps } = setup();
+      let notedWhenCreated: string[] = [];
+      const create = provider.create.bind(provider);
+      provider.create = async (params) => {
+        notedWhenCreated = await videos.videosAskingForJob(jobFingerprint(aVideo()), 0);
+        return create(params);
+      };
+      await createWithLostAnswer(deps, provider, input.videoId);
+
+      // Act
+      const job = await createGenerationJob(input, deps);
+
+      // Assess
+      expect(notedWhenCreated).toEqual([input.videoId]);
+      expect(provider.created).toHaveLength(1);
+      expect(job).toMatchObject({ providerVideoId: 'video_new1' });
+      expect(videos.claims.get('video_new1')).toBe(input.videoId);
+    });
   });
 
   it('hands the job to the cost reconciler when a cancel lands between recordCreateAttempt and saveProviderJob', async () => {

@@ -14,6 +14,7 @@ import {
 import { PermanentProviderError, RetryableProviderError } from '../../../shared/errors';
 import type { ReleaseOutcome } from '../../../shared/money/decisions';
 import { movedItem, type ReconcileQueue, type ReconcileWorkItem } from '../../../shared/money/reconciliation';
+import { jobFingerprint } from '../../../shared/pipeline/orphaned-job';
 import { GatedVideoProvider } from '../../../shared/provider-gate/gated-provider';
 import { isTerminal, promptHash, type VideoRecord } from '../../../shared/video';
 import {
@@ -381,6 +382,32 @@ describe('reconcile-provider-costs', () => {
     expect(recordedJobs).toEqual(['video_orphan']);
     expect(videos.claims.get('video_orphan')).toBe('vid_orphan');
     expect(queue.items).toEqual([]);
+  });
+
+  it('returns rescheduled without claiming a matching job when another video asked for a job like it', async () => {
+    // Prepare: another user's video asked for a job the list cannot tell from this one's (its image is not shown).
+    const video = aVideo({
+      videoId: 'vid_orphan',
+      status: 'cancelled',
+      providerCreateAttempts: 1,
+      providerFirstAttemptAt: NOW - 300,
+    });
+    const search = anItem({ kind: 'orphan_search', videoId: 'vid_orphan', providerVideoId: null });
+    const jobs = [
+      aProviderJob({ id: 'video_lookalike', prompt: video.prompt, status: 'completed', createdAt: NOW - 250 }),
+    ];
+    const { queue, videos, recordedJobs, deps } = setup([search], jobs, [video]);
+    const other = aVideo({ videoId: 'vid_bobs', userId: 'bob' });
+    await videos.recordJobFingerprint(jobFingerprint(other), other.videoId, NOW - 260);
+
+    // Act
+    const summary = await run(deps);
+
+    // Assess
+    expect(summary).toMatchObject({ rescheduled: 1, completed: 0 });
+    expect(recordedJobs).toEqual([]);
+    expect(videos.claims.has('video_lookalike')).toBe(false);
+    expect(queue.items).toEqual([{ ...search, dueAt: NOW + 600, checks: 1 }]);
   });
 
   it('returns completed and records the cost of the orphaned job of a video deleted since (prompt gone, its hash kept)', async () => {

@@ -111,6 +111,24 @@ describe('video-repository (DynamoDB Local)', () => {
     });
   });
 
+  it('returns the videos that asked for a job of a fingerprint since a time, each once with its last attempt', async () => {
+    // Prepare
+    const fingerprint = promptHash(`fingerprint-${newVideoId()}`);
+    await repository.recordJobFingerprint(fingerprint, 'vid_A', 100);
+    await repository.recordJobFingerprint(fingerprint, 'vid_B', 50);
+    await repository.recordJobFingerprint(fingerprint, 'vid_B', 300);
+    await repository.recordJobFingerprint(fingerprint, 'vid_C', 90);
+    await repository.recordJobFingerprint(promptHash('another fingerprint'), 'vid_D', 500);
+
+    // Act
+    const since100 = await repository.videosAskingForJob(fingerprint, 100);
+    const since200 = await repository.videosAskingForJob(fingerprint, 200);
+
+    // Assess
+    expect(since100.sort()).toEqual(['vid_A', 'vid_B']);
+    expect(since200).toEqual(['vid_B']);
+  });
+
   it('lists a user’s videos newest first in pages, with a status filter and cursors', async () => {
     // Prepare
     const userId = `lister-${Date.now()}`;
