@@ -1,4 +1,4 @@
-import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '../aws/condition-failure';
 import type { VideoStatus } from '../schemas';
 import { jobFingerprintKey, providerJobKey, videoKey } from '../table-keys';
@@ -195,22 +195,18 @@ export class DynamoVideoRepository extends DynamoVideoReads implements VideoRepo
 
   async videosAskingForJob(fingerprint: string, since: number): Promise<string[]> {
     const videoIds: string[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          FilterExpression: 'lastAttemptAt >= :since',
-          ExpressionAttributeValues: { ':pk': jobFingerprintKey(fingerprint, '').pk, ':since': since },
-          ProjectionExpression: 'videoId',
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of page.Items ?? []) videoIds.push(String(item.videoId));
-      start = page.LastEvaluatedKey;
-    } while (start !== undefined);
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        FilterExpression: 'lastAttemptAt >= :since',
+        ExpressionAttributeValues: { ':pk': jobFingerprintKey(fingerprint, '').pk, ':since': since },
+        ProjectionExpression: 'videoId',
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) videoIds.push(...(page.Items ?? []).map((item) => String(item.videoId)));
     return videoIds;
   }
 

@@ -12,7 +12,7 @@ import type {
 import type { SlotDecision, TokenDecision } from '../../../shared/provider-gate/provider-gate';
 import type { TransitionResult, VideoPage, VideoRepository } from '../../../shared/repositories/video-repository';
 import type { ContentVariant, VideoStatus } from '../../../shared/schemas';
-import { isTerminal, type VideoRecord } from '../../../shared/video';
+import { type InputReferenceRecord, isTerminal, type VideoRecord } from '../../../shared/video';
 
 /** A pipeline starter that records each input in `started`, or throws `startError` when one is given. */
 export function recordingPipeline(started: PipelineInput[], startError?: Error) {
@@ -87,6 +87,20 @@ export function aVideo(overrides: Partial<VideoRecord> = {}): VideoRecord {
     providerCreateAttempts: 0,
     providerFirstAttemptAt: null,
     ...overrides,
+  };
+}
+
+/** A stored reference image (`input_reference`) of `key`, a 720x1280 PNG. */
+export function anInputReference(key: string): InputReferenceRecord {
+  return {
+    bucket: 'b',
+    key,
+    contentType: 'image/png',
+    bytes: 9,
+    width: 720,
+    height: 1280,
+    sha256: 'abc',
+    source: 'file',
   };
 }
 

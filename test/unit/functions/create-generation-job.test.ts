@@ -19,6 +19,7 @@ import { nextWaitSeconds, RATE_LIMITED_CREATE_POLICY } from '../../../shared/pol
 import { GatedVideoProvider } from '../../../shared/provider-gate/gated-provider';
 import { PROVIDER_GATE_POLICY } from '../../../shared/provider-gate/policy';
 import {
+  anInputReference,
   aProviderJob,
   aVideo,
   FakeProvider,
@@ -258,16 +259,7 @@ describe('create-generation-job', () => {
 
   describe('adoption never crosses videos', () => {
     const otherVideoId = 'vid_01JD00000000000000000000A1';
-    const referenceImage = {
-      bucket: 'b',
-      key: `videos/alice/${otherVideoId}/input-reference`,
-      contentType: 'image/png' as const,
-      bytes: 9,
-      width: 720,
-      height: 1280,
-      sha256: 'abc',
-      source: 'file' as const,
-    };
+    const referenceImage = anInputReference(`videos/alice/${otherVideoId}/input-reference`);
 
     /** Runs a create whose provider answer is lost: the provider made the job, the caller saw a timeout. */
     async function createWithLostAnswer(deps: CreateGenerationJobDeps, provider: FakeProvider, videoId: string) {

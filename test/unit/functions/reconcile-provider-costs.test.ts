@@ -362,14 +362,19 @@ describe('reconcile-provider-costs', () => {
     expect(queue.items).toEqual([]);
   });
 
-  it('returns completed and records the cost of the job an orphan search finds and claims', async () => {
-    const video = aVideo({
+  /** A video cancelled during a create attempt 300 s ago, and the orphan search for its job. */
+  const cancelledDuringCreate = () => ({
+    video: aVideo({
       videoId: 'vid_orphan',
       status: 'cancelled',
       providerCreateAttempts: 1,
       providerFirstAttemptAt: NOW - 300,
-    });
-    const search = anItem({ kind: 'orphan_search', videoId: 'vid_orphan', providerVideoId: null });
+    }),
+    search: anItem({ kind: 'orphan_search', videoId: 'vid_orphan', providerVideoId: null }),
+  });
+
+  it('returns completed and records the cost of the job an orphan search finds and claims', async () => {
+    const { video, search } = cancelledDuringCreate();
     const jobs = [
       aProviderJob({ id: 'video_other', prompt: 'something else', status: 'completed', createdAt: NOW - 200 }),
       aProviderJob({ id: 'video_orphan', prompt: video.prompt, status: 'completed', createdAt: NOW - 290 }),
@@ -386,13 +391,7 @@ describe('reconcile-provider-costs', () => {
 
   it('returns rescheduled without claiming a matching job when another video asked for a job like it', async () => {
     // Prepare: another user's video asked for a job the list cannot tell from this one's (its image is not shown).
-    const video = aVideo({
-      videoId: 'vid_orphan',
-      status: 'cancelled',
-      providerCreateAttempts: 1,
-      providerFirstAttemptAt: NOW - 300,
-    });
-    const search = anItem({ kind: 'orphan_search', videoId: 'vid_orphan', providerVideoId: null });
+    const { video, search } = cancelledDuringCreate();
     const jobs = [
       aProviderJob({ id: 'video_lookalike', prompt: video.prompt, status: 'completed', createdAt: NOW - 250 }),
     ];
