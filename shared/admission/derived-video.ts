@@ -7,7 +7,7 @@ import { UploadedFile } from '../http/uploaded-file';
 import type { VideoResource, VideoSeconds } from '../schemas';
 import { type DerivationKind, deliveredSeconds, toVideoResource, type VideoRecord } from '../video';
 import { findOwnVideo } from '../video-access';
-import { admitVideo, assertOffered, newVideoRecord, type VideoAdmissionDeps } from './admit-video';
+import { admitVideo, assertOffered, type NewVideo, newVideoRecord, type VideoAdmissionDeps } from './admit-video';
 
 /** The longest video an extension may make (source plus extension), as the provider's extensions allow. */
 export const MAX_EXTENDED_SECONDS = 20;
@@ -67,38 +67,14 @@ async function derive(
   }
   // The source's model and size are the new video's: the deployment must still offer and price them.
   assertOffered(source, deps, `the source video's model`);
-  // What the provider takes as the source is the video as delivered: an extended source is its stitched length, which
-  // a remix or an edit regenerates whole (and bills) and an extension extends (the cap counts it whole).
-  const sourceSeconds = Number(deliveredSeconds(source));
-  const seconds = input.kind === 'extension' ? (input.seconds ?? '4') : deliveredSeconds(source);
-  if (input.kind === 'extension' && sourceSeconds + Number(seconds) > MAX_EXTENDED_SECONDS) {
-    throw new ValidationError(
-      `seconds: video ${source.videoId} lasts ${sourceSeconds} seconds; extended by ${seconds} it would exceed the ` +
-        `${MAX_EXTENDED_SECONDS}-second maximum`,
-      'seconds',
-    );
-  }
   const now = deps.clock();
   const video: VideoRecord = newVideoRecord(
     {
       videoId: deps.newId(now.getTime()),
       userId: input.caller.userId,
       prompt: input.prompt,
-      model: source.model,
-      seconds,
-      size: source.size,
       metadata: {},
-      ...(input.kind === 'remix'
-        ? { remixedFromVideoId: source.videoId, remixSourceProviderVideoId: source.providerVideoId }
-        : {
-            remixedFromVideoId: null,
-            derivedFrom: {
-              kind: input.kind,
-              videoId: source.videoId,
-              providerVideoId: source.providerVideoId,
-              sourceSeconds,
-            },
-          }),
+      ...derivedVideoFields(input.kind, { ...source, providerVideoId: source.providerVideoId }, input.seconds),
     },
     deps.prices,
     now,
@@ -114,6 +90,37 @@ async function derive(
   deps.metrics.addMetric(names.metric, 'Count', 1);
   deps.logger.info(names.log, { kind: input.kind, model: video.model, seconds: video.seconds, size: video.size });
   return toVideoResource(video);
+}
+
+/**
+ * What a video made from `source` takes from it: model and size, the seconds the provider generates and bills, and
+ * how it names its source. The provider takes the source as delivered: an extended source is its stitched length,
+ * which a remix or an edit regenerates whole and an extension extends (the cap counts it whole). Throws a 400 on
+ * `seconds` when an extension would pass {@link MAX_EXTENDED_SECONDS}.
+ */
+export function derivedVideoFields(
+  kind: DerivedVideoRequest['kind'],
+  source: VideoRecord & { providerVideoId: string },
+  extensionSeconds: VideoSeconds | undefined,
+): Pick<NewVideo, 'model' | 'seconds' | 'size' | 'remixedFromVideoId' | 'remixSourceProviderVideoId' | 'derivedFrom'> {
+  const sourceSeconds = Number(deliveredSeconds(source));
+  const seconds = kind === 'extension' ? (extensionSeconds ?? '4') : deliveredSeconds(source);
+  if (kind === 'extension' && sourceSeconds + Number(seconds) > MAX_EXTENDED_SECONDS) {
+    throw new ValidationError(
+      `seconds: video ${source.videoId} lasts ${sourceSeconds} seconds; extended by ${seconds} it would exceed the ` +
+        `${MAX_EXTENDED_SECONDS}-second maximum`,
+      'seconds',
+    );
+  }
+  const fields = { model: source.model, seconds, size: source.size };
+  if (kind === 'remix') {
+    return { ...fields, remixedFromVideoId: source.videoId, remixSourceProviderVideoId: source.providerVideoId };
+  }
+  return {
+    ...fields,
+    remixedFromVideoId: null,
+    derivedFrom: { kind, videoId: source.videoId, providerVideoId: source.providerVideoId, sourceSeconds },
+  };
 }
 
 /**

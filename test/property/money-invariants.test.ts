@@ -2,10 +2,12 @@ import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EraseUserDataDeps, eraseUserData } from '../../functions/reconcile-provider-costs/erase-user-data';
-import { BudgetExceededError, QuotaExceededError } from '../../shared/errors';
+import { newVideoRecord } from '../../shared/admission/admit-video';
+import { derivedVideoFields } from '../../shared/admission/derived-video';
+import { BudgetExceededError, QuotaExceededError, ValidationError } from '../../shared/errors';
 import { DynamoBilling } from '../../shared/money/billing';
 import { DynamoLimitsStore } from '../../shared/money/limits';
-import { estimateMicros } from '../../shared/pricing';
+import { DEFAULT_PRICE_TABLE, estimateMicros } from '../../shared/pricing';
 import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { videoKey } from '../../shared/table-keys';
 import type { VideoContent, VideoRecord } from '../../shared/video';
@@ -24,6 +26,9 @@ import { type LocalTable, startLocalTable } from '../helpers/dynamodb-local';
  * - the active count = videos not yet settled and not held cancels; the daily count = accepted creates;
  * - a provider cost is recorded at most once per video and summed in the month;
  * - a rejected or duplicate create writes nothing;
+ * - derived videos of extensions (an edit, a remix or an extension of an extended video, made as derived-video.ts
+ *   makes them) are priced at what the provider generates: the stitched length for an edit or a remix, the segment
+ *   for an extension; one that would pass 20 seconds is refused; the month's seconds are the charged videos' own;
  * - an erasure of the user (the reconciler's user_erasure work: cancel what runs under the rules above, then tombstone
  *   every video), concurrent with any of these and once more at the end, keeps every invariant above; past the
  *   cancels it makes (the same as the user's own), it changes nothing in the ledger: the same entries, the same
@@ -43,7 +48,16 @@ const CONTENT: VideoContent = {
 };
 
 type Command =
-  | { kind: 'reserve'; video: number; seconds: '4' | '8' | '12'; pro: boolean }
+  | {
+      kind: 'reserve';
+      video: number;
+      seconds: '4' | '8' | '12';
+      pro: boolean;
+      /** Made from an extended video (its first length, then its segment): how; none for a create. */
+      derived: 'none' | 'edit' | 'remix' | 'extension';
+      base: '4' | '8' | '12';
+      segment: '4' | '8' | '12';
+    }
   | { kind: 'charge'; video: number; copies: number }
   | { kind: 'release'; video: number; status: 'failed' | 'cancelled'; copies: number }
   | { kind: 'providerFinished'; video: number }
@@ -63,6 +77,15 @@ const command: fc.Arbitrary<Command> = fc.oneof(
       video,
       seconds: fc.constantFrom('4' as const, '8' as const, '12' as const),
       pro: fc.boolean(),
+      derived: fc.constantFrom(
+        'none' as const,
+        'none' as const,
+        'edit' as const,
+        'remix' as const,
+        'extension' as const,
+      ),
+      base: fc.constantFrom('4' as const, '8' as const, '12' as const),
+      segment: fc.constantFrom('4' as const, '8' as const, '12' as const),
     }),
   },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('charge' as const), video, copies }) },
@@ -134,7 +157,18 @@ describe('money invariants (fast-check against DynamoDB Local)', () => {
           switch (cmd.kind) {
             case 'reserve': {
               const model = cmd.pro ? 'sora-2-pro' : 'sora-2';
-              const record = aVideo(videoId(cmd.video), userId, model, cmd.seconds, reserveAt);
+              let record: VideoRecord;
+              try {
+                record =
+                  cmd.derived === 'none'
+                    ? aVideo(videoId(cmd.video), userId, model, cmd.seconds, reserveAt)
+                    : aDerivedVideo(videoId(cmd.video), userId, model, cmd, reserveAt);
+              } catch (error) {
+                // An extension past 20 seconds: refused before anything is written.
+                if (!(error instanceof ValidationError)) throw error;
+                expect(Number(cmd.base) + Number(cmd.segment) + Number(cmd.seconds)).toBeGreaterThan(20);
+                return;
+              }
               try {
                 await billing.reserve(record, reserveAt);
                 accepted++;
@@ -320,6 +354,47 @@ function aVideo(videoId: string, userId: string, model: string, seconds: '4' | '
   };
 }
 
+/**
+ * A video made (as derived-video.ts makes it) from an extended video: `base` seconds extended by `segment`. Checks
+ * it is priced at what the provider generates: an edit or a remix regenerates the stitched length, an extension
+ * only its own segment.
+ */
+function aDerivedVideo(
+  videoId: string,
+  userId: string,
+  model: string,
+  cmd: Extract<Command, { kind: 'reserve' }>,
+  at: Date,
+): VideoRecord {
+  const source = {
+    ...aVideo(`${videoId}_source`, userId, model, cmd.segment, at),
+    status: 'completed' as const,
+    providerVideoId: `video_${videoId}_source`,
+    derivedFrom: {
+      kind: 'extension' as const,
+      videoId: `${videoId}_first`,
+      providerVideoId: `video_${videoId}_first`,
+      sourceSeconds: Number(cmd.base),
+    },
+  };
+  const kind = cmd.derived as 'edit' | 'remix' | 'extension';
+  const record = newVideoRecord(
+    {
+      videoId,
+      userId,
+      prompt: 'property',
+      metadata: {},
+      ...derivedVideoFields(kind, source, kind === 'extension' ? cmd.seconds : undefined),
+    },
+    DEFAULT_PRICE_TABLE,
+    at,
+  );
+  const generated = kind === 'extension' ? Number(cmd.seconds) : Number(cmd.base) + Number(cmd.segment);
+  expect(Number(record.seconds)).toBe(generated);
+  expect(record.estimatedMicros).toBe(estimateMicros(model, '720x1280', String(generated), DEFAULT_PRICE_TABLE));
+  return { ...record, priceVersion: 'property' };
+}
+
 /** What create-generation-job does when the provider accepts the job: its id saved, only while not terminal. */
 async function markAccepted(videoId: string): Promise<void> {
   try {
@@ -417,6 +492,8 @@ async function checkInvariants(
   expect(sum(ledger, 'amountMicros'), state).toBe(sum(charged, 'chargedMicros'));
   expect(ledger.map((entry) => entry.videoId).sort(), state).toEqual(charged.map((item) => item.videoId).sort());
   expect(n(usage.videos), state).toBe(ledger.length);
+  // The month's seconds are what the charged videos had generated (a derived video's own, never its source's).
+  expect(n(usage.seconds), state).toBe(charged.reduce((total, item) => total + Number(item.seconds), 0));
   // Completed videos are charged; failed ones carry 0; a cancelled one 0, or (held, then billed by the provider) its
   // price as a cancelled video's charge; a cancel held for the provider's outcome carries nothing yet.
   const held = unsettled.filter((item) => item.status === 'cancelled');
