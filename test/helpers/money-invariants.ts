@@ -20,11 +20,43 @@ export interface MoneyCheck {
 export const currentMonth = () => new Date().toISOString().slice(0, 7);
 
 /**
+ * A video made from another one is priced at what the provider generates from it: a remix or an edit regenerates the
+ * source as delivered (its `seconds`, the stitched length of an extended one), an extension only what it adds; at
+ * the source's price per second (same model and size). Compared cross-multiplied, in whole micros.
+ */
+function checkDerivedPrices(own: readonly Json[], check: (ok: boolean, problem: () => string) => void): void {
+  const byId = new Map(own.map((video) => [video.id as string, video]));
+  const sourceOf = (video: Json): Json | undefined => byId.get(video.derived_from?.video_id);
+  const generated = (video: Json): number =>
+    video.derived_from?.kind === 'extension'
+      ? Number(video.seconds) - Number(sourceOf(video)?.seconds)
+      : Number(video.seconds);
+  for (const video of own) {
+    const source = sourceOf(video);
+    if (source === undefined) continue;
+    if (video.derived_from.kind !== 'extension') {
+      check(
+        video.seconds === source.seconds,
+        () => `${video.id} (${video.derived_from.kind}) lasts ${video.seconds}s, its source ${source.seconds}s`,
+      );
+    }
+    check(
+      video.cost.estimated_micros * generated(source) === source.cost.estimated_micros * generated(video),
+      () =>
+        `${video.id} (${video.derived_from.kind}, ${generated(video)}s generated) estimated ` +
+        `${video.cost.estimated_micros}; its source ${source.cost.estimated_micros} for ${generated(source)}s`,
+    );
+  }
+}
+
+/**
  * The money invariants once every video of `users` is terminal (`videosByUser`: their video resources), through the
  * HTTP API only: per user and in total, ledger (finance costs route) = monthly usage aggregates = the sum of the
  * videos' `charged_micros`; one ledger entry per charged video, each carrying an AWS-side cost; a completed video is
  * charged its estimate, a failed one 0, a cancelled one 0 or (the provider finished its job) its estimate, once;
- * nothing reserved or active. Call it once every video is settled (`charged_micros` not null). Then the month's report over all users and its
+ * nothing reserved or active; a video made from another (remix, edit, extension) is priced at what the provider
+ * generates: a remix or an edit lasts its source as delivered (an extended source's stitched length) and costs it,
+ * an extension costs only what it adds, at its source's price per second. Call it once every video is settled (`charged_micros` not null). Then the month's report over all users and its
  * CSV agree. Returns the problems instead of asserting, so a vitest test and a bench script share it.
  */
 export async function checkMoneyInvariants(
@@ -86,6 +118,7 @@ export async function checkMoneyInvariants(
         );
       }
     }
+    checkDerivedPrices(own, check);
     const ledgerSum = entries.reduce((total, entry) => total + entry.amount_micros, 0);
     const videoSum = own.reduce((total, video) => total + (video.cost.charged_micros ?? 0), 0);
     check(

@@ -13,13 +13,17 @@ import { setLimits, uniqueUser, usageOf } from './money-api';
  * pipeline, while the local engine runs EVERY Task state twice (LOCAL_TASK_REPEAT=2: an at-least-once delivery
  * of each step). Once all are terminal and settled the money must add up: ledger = monthly aggregates = charged
  * videos, no video charged twice, failed charged 0, cancelled 0 or (provider finished the job) its price once,
- * nothing reserved or active. It runs on its own stack
+ * nothing reserved or active; alongside, CHAIN_USERS users extend a video and then edit, remix and extend the
+ * extension, each priced at what the provider generates (checkMoneyInvariants). It runs on its own stack
  * (its emulator faults and task repetition must not touch other tests).
  */
 
 const USERS = 10;
 const VIDEOS_PER_USER = Number(process.env.MONEY_RANDOM_VIDEOS_PER_USER ?? 6);
 const SEED = seedFrom(process.env.MONEY_RANDOM_SEED);
+/** Users who also make derived videos of an extension: a video, its extension, then an edit, a remix and an extension of that. */
+const CHAIN_USERS = 3;
+const CHAIN_VIDEOS = 5;
 
 type Kind = 'normal' | 'fail' | 'drop' | 'never-cancel' | 'never-timeout' | 'cancel-race';
 const MARKERS: Record<Kind, string> = {
@@ -50,7 +54,7 @@ afterAll(async () => {
 });
 
 describe('money: randomized run through the local stack', () => {
-  it(`adds up after ${USERS * VIDEOS_PER_USER} videos over ${USERS} users with faults, cancels and every task run twice (seed ${SEED})`, async () => {
+  it(`adds up after ${USERS * VIDEOS_PER_USER + CHAIN_USERS * CHAIN_VIDEOS} videos over ${USERS} users with faults, cancels and every task run twice (seed ${SEED})`, async () => {
     const rand = seededRandom(SEED);
     const pick = <T>(items: readonly T[]) => items[Math.floor(rand() * items.length)]!;
     const finance = await stack.token(uniqueUser('finance'), ['finance']);
@@ -95,6 +99,42 @@ describe('money: randomized run through the local stack', () => {
       }),
     );
 
+    // Derived videos of extensions, made alongside: each step waits for its source to complete (its lengths drawn now,
+    // so the seed decides them). An edit and a remix regenerate the extension's stitched length; the second extension
+    // counts it against the 20 seconds.
+    const chainLengths = users.slice(0, CHAIN_USERS).map(() => [pick(['4', '8'] as const), pick(['4', '8'] as const)]);
+    const chains = Promise.all(
+      users.slice(0, CHAIN_USERS).map(async (user, index) => {
+        const [firstSeconds, lastSeconds] = chainLengths[index]!;
+        const post = async (path: string, json: Record<string, unknown>) => {
+          const reply = await callApi(stack, path, { method: 'POST', token: user.token, json });
+          expect(reply.status, `${path}: ${JSON.stringify(reply.body)}`).toBe(202);
+          return reply.body.id as string;
+        };
+        const completed = async (id: string) => {
+          const video = await waitForTerminalVideo(stack, user.token, id, 600_000);
+          expect(video.status, JSON.stringify(video)).toBe('completed');
+        };
+        const first = await post('/v1/videos', { prompt: `${user.userId} chain`, seconds: firstSeconds });
+        await completed(first);
+        const extension = await post('/v1/videos/extensions', {
+          video: { id: first },
+          prompt: `${user.userId} chain extended`,
+          seconds: '4',
+        });
+        await completed(extension);
+        await Promise.all([
+          post('/v1/videos/edits', { video: { id: extension }, prompt: `${user.userId} chain edited` }),
+          post(`/v1/videos/${extension}/remix`, { prompt: `${user.userId} chain remixed` }),
+          post('/v1/videos/extensions', {
+            video: { id: extension },
+            prompt: `${user.userId} chain extended again`,
+            seconds: lastSeconds,
+          }),
+        ]);
+      }),
+    );
+
     // Create with bounded concurrency; cancels are fired at random moments, racing the pipeline.
     const created: Array<{ id: string; userId: string; token: string; kind: Kind; estimate: number }> = [];
     const cancels: Array<Promise<number>> = [];
@@ -126,6 +166,7 @@ describe('money: randomized run through the local stack', () => {
       }),
     );
     const cancelStatuses = await Promise.all(cancels);
+    await chains;
     expect(
       cancelStatuses.every((status) => status === 200 || status === 409),
       String(cancelStatuses),
@@ -146,7 +187,10 @@ describe('money: randomized run through the local stack', () => {
           videosByUser.set(user.userId, list.body.data);
         }
         const all = [...videosByUser.values()].flat();
-        return all.length === plan.length && all.every((video) => terminal.has(video.status)) ? true : undefined;
+        return all.length === plan.length + CHAIN_USERS * CHAIN_VIDEOS &&
+          all.every((video) => terminal.has(video.status))
+          ? true
+          : undefined;
       },
       { timeoutMs: 900_000, intervalMs: 3000 },
     );
