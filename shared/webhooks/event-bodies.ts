@@ -3,7 +3,7 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
+  paginateQuery,
 } from '@aws-sdk/lib-dynamodb';
 import { userPartition, WEBHOOK_EVENT_BODY_PREFIX, webhookEventBodyKey } from '../table-keys';
 import { TABLE_TTL_ATTRIBUTE } from '../table-ttl';
@@ -58,23 +58,21 @@ export class DynamoWebhookEventBodies implements WebhookEventBodies {
 
   async removeAll(userId: string): Promise<number> {
     let removed = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': userPartition(userId), ':prefix': WEBHOOK_EVENT_BODY_PREFIX },
-          ProjectionExpression: 'pk, sk',
-          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': userPartition(userId), ':prefix': WEBHOOK_EVENT_BODY_PREFIX },
+        ProjectionExpression: 'pk, sk',
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) {
         await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: item.pk, sk: item.sk } }));
         removed += 1;
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    }
     return removed;
   }
 }

@@ -1,4 +1,4 @@
-import { DeleteCommand, type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '../aws/condition-failure';
 import { WEBHOOK_OUTBOX_PARTITION } from '../table-keys';
 import type { WebhookOutboxItem } from './events';
@@ -30,22 +30,20 @@ export class DynamoWebhookOutbox implements WebhookOutbox {
 
   async pending(limit: number): Promise<WebhookOutboxItem[]> {
     const items: WebhookOutboxItem[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': WEBHOOK_OUTBOX_PARTITION },
-          Limit: limit - items.length,
-          ConsistentRead: true,
-          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.client, pageSize: limit },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': WEBHOOK_OUTBOX_PARTITION },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
       items.push(...((page.Items ?? []) as WebhookOutboxItem[]));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined && items.length < limit);
-    return items;
+      if (items.length >= limit) break;
+    }
+    return items.slice(0, limit);
   }
 
   async remove(item: Pick<WebhookOutboxItem, 'pk' | 'sk'>): Promise<void> {
