@@ -14,7 +14,7 @@ import { newVideoId } from '../ids';
 import { lazy } from '../lazy';
 import { dynamoBilling } from '../money/billing';
 import { DynamoIdempotencyGuards } from '../money/idempotency-guard';
-import { defaultLimitsFrom, limitsEnvSchema } from '../money/limits';
+import { defaultLimitsFrom, limitsEnvSchema } from '../money/user-limits';
 import { StepFunctionsPipelineStarter } from '../pipeline/pipeline-starter';
 import { logger, metrics } from '../powertools';
 import { loadPriceTable } from '../pricing';

@@ -2,8 +2,8 @@ import { type DynamoDBDocumentClient, PutCommand, QueryCommand, type QueryComman
 import { cursorFields, encodeCursor, invalidCursor } from '../repositories/cursor';
 import { auditIndexKeys, auditKey, auditPrefix, monthAuditPartition, userPartition } from '../table-keys';
 import { monthOf } from './calendar';
-import type { UserLimits } from './limits';
 import type { AuditRecordResource } from './schemas';
+import type { UserLimits } from './user-limits';
 
 export type { AuditList, AuditQuery, AuditRecordResource } from './schemas';
 

@@ -4,7 +4,7 @@ import type { VideoRecord } from '../video';
 import { type CancelledCharger, type Charger, DynamoCharger } from './charge';
 import type { ReleaseOutcome, SettlementResult } from './decisions';
 import type { ReservationGuard } from './idempotency-guard';
-import { DynamoLimitsStore, type LimitsStore, type UserLimits } from './limits';
+import { DynamoLimitsStore, type LimitsStore } from './limits';
 import { DynamoProviderCosts, type ProviderCostRecorder } from './provider-cost';
 import {
   type CancelResult,
@@ -15,6 +15,7 @@ import {
 } from './release';
 import { DynamoReservations, type Reservations } from './reserve';
 import type { BillingOptions } from './transaction-items';
+import type { UserLimits } from './user-limits';
 
 /**
  * Every money move of the table as one object, for callers that need more than one: admission reserves and, when

@@ -3,7 +3,7 @@ import type { CompletionUpdate, TransitionResult } from '../repositories/video-r
 import { isTerminal, type VideoFailure, type VideoRecord } from '../video';
 import { monthOf } from './calendar';
 import { IdempotencyKeyClaimedError } from './idempotency-guard';
-import type { UserLimits } from './limits';
+import type { UserLimits } from './user-limits';
 
 /*
  * What the money moves decide, as pure functions: whether a create may reserve, what refuses it, what a charge or a

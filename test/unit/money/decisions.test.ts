@@ -20,7 +20,7 @@ import {
   secondsUntilUtcMidnight,
 } from '../../../shared/money/decisions';
 import { IdempotencyKeyClaimedError } from '../../../shared/money/idempotency-guard';
-import type { UserLimits } from '../../../shared/money/limits';
+import type { UserLimits } from '../../../shared/money/user-limits';
 import { aVideo } from '../fakes/fakes';
 import { CONTENT, NOW } from './money-fixtures';
 

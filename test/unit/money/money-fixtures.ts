@@ -1,4 +1,4 @@
-import type { UserLimits } from '../../../shared/money/limits';
+import type { UserLimits } from '../../../shared/money/user-limits';
 import type { VideoContent } from '../../../shared/video';
 
 /** The limits of a user nobody set limits for, in the money tests. */

@@ -9,8 +9,8 @@ import { putUserLimits } from '../../../functions/put-user-limits/put-user-limit
 import { parsePutUserLimitsRequest } from '../../../functions/put-user-limits/schema';
 import { ForbiddenError, ValidationError } from '../../../shared/errors';
 import { csvField, microsToDollars } from '../../../shared/money/csv';
-import type { UserLimits } from '../../../shared/money/limits';
 import { type CostReports, toMonthUsage } from '../../../shared/money/reports';
+import type { UserLimits } from '../../../shared/money/user-limits';
 import { alice, fakeLogger, fixedClock } from '../fakes/fakes';
 
 const finance = { userId: 'fin', groups: ['finance'] };
