@@ -4,7 +4,7 @@ import type { VideoCanceller } from '../../shared/money/release';
 import type { PipelineStopper } from '../../shared/pipeline/pipeline-stopper';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { ProviderGate } from '../../shared/provider-gate/provider-gate';
-import type { VideoRepository } from '../../shared/repositories/video-repository';
+import type { VideoRepository } from '../../shared/repositories/video-store';
 import type { VideoResource } from '../../shared/schemas';
 import { isTerminal, toVideoResource, unixSeconds, type VideoRecord } from '../../shared/video';
 import { findOwnVideo } from '../../shared/video-access';

@@ -18,7 +18,7 @@ import type { ProviderCreateParams, ProviderVideo, VideoProvider } from '../../s
 import { GATE_MARGIN_SECONDS, PROVIDER_GATE_POLICY } from '../../shared/provider-gate/policy';
 import type { ProviderGate } from '../../shared/provider-gate/provider-gate';
 import type { WebhookRoute } from '../../shared/provider-webhooks/webhook-wait';
-import type { VideoRepository } from '../../shared/repositories/video-repository';
+import type { VideoRepository } from '../../shared/repositories/video-store';
 import type { ObjectStore } from '../../shared/storage/object-store';
 import { isTerminal, unixSeconds, type VideoRecord } from '../../shared/video';
 

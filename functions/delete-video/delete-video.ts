@@ -2,7 +2,7 @@ import { type ScrubVideoDeps, scrubVideo } from '../../shared/erasure/scrub-vide
 import { ConflictError, NotFoundError } from '../../shared/errors';
 import type { Caller } from '../../shared/http/types';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
-import type { VideoRepository } from '../../shared/repositories/video-repository';
+import type { VideoRepository } from '../../shared/repositories/video-store';
 import type { DeletedVideo } from '../../shared/schemas';
 import { isTerminal, unixSeconds } from '../../shared/video';
 import { findOwnVideo } from '../../shared/video-access';

@@ -3,7 +3,7 @@ import { ForbiddenError } from '../../shared/errors';
 import { newAuditId, newErasureId } from '../../shared/ids';
 import type { UserErasureResource } from '../../shared/money/schemas';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
-import type { VideoRepository } from '../../shared/repositories/video-repository';
+import type { VideoRepository } from '../../shared/repositories/video-store';
 import { unixSeconds } from '../../shared/video';
 import type { EraseUserInput } from './schema';
 

@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError } from '../../shared/errors';
 import type { Caller } from '../../shared/http/types';
-import type { VideoRepository } from '../../shared/repositories/video-repository';
+import type { VideoRepository } from '../../shared/repositories/video-store';
 import type { ContentVariant } from '../../shared/schemas';
 import type { ContentUrlSigner } from '../../shared/storage/content-signer';
 import { contentKey, contentType } from '../../shared/video';

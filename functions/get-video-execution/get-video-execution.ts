@@ -2,7 +2,7 @@ import { NotFoundError } from '../../shared/errors';
 import type { VideoExecution } from '../../shared/operators/schemas';
 import { executionTimeline } from '../../shared/pipeline/execution-timeline';
 import type { PipelineExecutions } from '../../shared/pipeline/pipeline-executions';
-import type { VideoRepository } from '../../shared/repositories/video-repository';
+import type { VideoRepository } from '../../shared/repositories/video-store';
 import { unixSeconds } from '../../shared/video';
 import type { GetVideoExecutionInput } from './schema';
 

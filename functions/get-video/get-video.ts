@@ -1,6 +1,6 @@
 import type { Caller } from '../../shared/http/types';
 import { type ProgressReadDeps, readWaitingProgress } from '../../shared/provider-webhooks/progress-read';
-import type { VideoRepository } from '../../shared/repositories/video-repository';
+import type { VideoRepository } from '../../shared/repositories/video-store';
 import type { VideoResource } from '../../shared/schemas';
 import { toVideoResource } from '../../shared/video';
 import { findOwnVideo } from '../../shared/video-access';

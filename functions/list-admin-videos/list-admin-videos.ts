@@ -1,7 +1,7 @@
 import { ValidationError } from '../../shared/errors';
 import { listPage } from '../../shared/http/responses';
 import type { AdminVideoList, AdminVideosQuery } from '../../shared/operators/schemas';
-import type { VideoRepository, VideoStatusIndex } from '../../shared/repositories/video-repository';
+import type { VideoRepository, VideoStatusIndex } from '../../shared/repositories/video-store';
 import { toVideoResource, type VideoRecord } from '../../shared/video';
 
 export interface ListAdminVideosInput {

@@ -2,7 +2,7 @@ import { ValidationError } from '../../shared/errors';
 import { listPage } from '../../shared/http/responses';
 import type { Caller } from '../../shared/http/types';
 import { isVideoId } from '../../shared/ids';
-import type { VideoRepository } from '../../shared/repositories/video-repository';
+import type { VideoRepository } from '../../shared/repositories/video-store';
 import type { ListVideosQuery, VideoList } from '../../shared/schemas';
 import { toVideoResource } from '../../shared/video';
 

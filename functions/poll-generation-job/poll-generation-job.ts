@@ -10,7 +10,7 @@ import { nextPollWait, POLL_POLICY, type PollPolicy, type PollStrategy } from '.
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { VideoProvider } from '../../shared/provider/provider-client';
 import type { ProviderGate } from '../../shared/provider-gate/provider-gate';
-import type { VideoRepository } from '../../shared/repositories/video-repository';
+import type { VideoRepository } from '../../shared/repositories/video-store';
 import { unixSeconds } from '../../shared/video';
 
 export interface PollGenerationJobDeps {

@@ -9,7 +9,7 @@ import {
   resumeWaitingExecution,
 } from '../../shared/provider-webhooks/resume-execution';
 import { timestampWithinTolerance, verifySignature } from '../../shared/provider-webhooks/signature';
-import type { VideoRepository } from '../../shared/repositories/video-repository';
+import type { VideoRepository } from '../../shared/repositories/video-store';
 import { isTerminal } from '../../shared/video';
 import { type ProviderWebhookRequest, parseProviderEvent } from './schema';
 

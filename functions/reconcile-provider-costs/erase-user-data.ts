@@ -5,7 +5,7 @@ import { TASK_TIMEOUT_SECONDS } from '../../shared/pipeline/duration';
 import type { PipelineStopper } from '../../shared/pipeline/pipeline-stopper';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { ProviderGate } from '../../shared/provider-gate/provider-gate';
-import type { VideoRepository } from '../../shared/repositories/video-repository';
+import type { VideoRepository } from '../../shared/repositories/video-store';
 import type { ContentRemover } from '../../shared/storage/content-remover';
 import { UPLOAD_KEY_PREFIX, VIDEO_KEY_PREFIX } from '../../shared/storage/video-keys';
 import { isTerminal, unixSeconds, type VideoRecord } from '../../shared/video';

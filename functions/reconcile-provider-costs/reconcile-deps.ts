@@ -5,7 +5,7 @@ import type { HeldCancelJobRecorder, ReservationReleaser } from '../../shared/mo
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { VideoProvider } from '../../shared/provider/provider-client';
 import type { ProviderGate } from '../../shared/provider-gate/provider-gate';
-import type { VideoRepository } from '../../shared/repositories/video-repository';
+import type { VideoRepository } from '../../shared/repositories/video-store';
 import type { EraseUserDataDeps } from './erase-user-data';
 
 export interface ReconcileProviderCostsOptions {

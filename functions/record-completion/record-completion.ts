@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import type { Charger } from '../../shared/money/charge';
 import type { PipelineInput, PipelineState, StoredContent } from '../../shared/pipeline/types';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
-import type { VideoRepository } from '../../shared/repositories/video-repository';
+import type { VideoRepository } from '../../shared/repositories/video-store';
 import { CONTENT_VARIANTS } from '../../shared/schemas';
 import type { ContentTagger } from '../../shared/storage/content-tags';
 import { contentKey, unixSeconds } from '../../shared/video';

@@ -5,7 +5,7 @@ import type { VideoRedrive } from '../../shared/operators/schemas';
 import { enteredState, executionTimeline } from '../../shared/pipeline/execution-timeline';
 import type { PipelineExecution, PipelineExecutions } from '../../shared/pipeline/pipeline-executions';
 import type { AppLogger } from '../../shared/powertools';
-import type { VideoRepository } from '../../shared/repositories/video-repository';
+import type { VideoRepository } from '../../shared/repositories/video-store';
 import { isTerminal, unixSeconds } from '../../shared/video';
 import type { RedriveVideoInput } from './schema';
 

@@ -16,7 +16,7 @@ import type { JobState, PipelineInput, StoredContent } from '../../shared/pipeli
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { ProviderContent, VideoProvider } from '../../shared/provider/provider-client';
 import type { ProviderGate } from '../../shared/provider-gate/provider-gate';
-import type { VideoRepository } from '../../shared/repositories/video-repository';
+import type { VideoRepository } from '../../shared/repositories/video-store';
 import type { ContentVariant } from '../../shared/schemas';
 import { PENDING_CONTENT_TAGGING } from '../../shared/storage/video-keys';
 import { contentKey, contentType, unixSeconds } from '../../shared/video';

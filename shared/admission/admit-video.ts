@@ -18,7 +18,7 @@ import type { Reservations } from '../money/reserve';
 import type { PipelineStarter } from '../pipeline/pipeline-starter';
 import type { AppLogger, AppMetrics } from '../powertools';
 import { estimateMicros, isPriced, type PriceTable } from '../pricing';
-import type { VideoRepository } from '../repositories/video-repository';
+import type { VideoRepository } from '../repositories/video-store';
 import { promptHash, unixSeconds, type VideoRecord } from '../video';
 
 /** What a caller chooses about a new video; everything else starts the same for creates and remixes. */

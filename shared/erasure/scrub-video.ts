@@ -1,7 +1,7 @@
 import type { ReconcileQueue } from '../money/reconciliation';
 import { providerDeleteWorkItem } from '../money/reconciliation';
 import type { IdempotencyRecords } from '../repositories/idempotency-records';
-import type { TransitionResult, VideoRepository } from '../repositories/video-repository';
+import type { TransitionResult, VideoRepository } from '../repositories/video-store';
 import { CONTENT_VARIANTS } from '../schemas';
 import type { ContentRemover } from '../storage/content-remover';
 import { contentKey, inputReferenceKey, promptHashOf, type VideoRecord } from '../video';

@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CompletionUpdate } from '../repositories/video-repository';
+import type { CompletionUpdate } from '../repositories/video-store';
 import type { VideoRecord } from '../video';
 import { type CancelledCharger, type Charger, DynamoCharger } from './charge';
 import type { ReleaseOutcome, SettlementResult } from './decisions';

@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CompletionUpdate } from '../repositories/video-repository';
+import type { CompletionUpdate } from '../repositories/video-store';
 import { ledgerKey, videoKey } from '../table-keys';
 import type { VideoRecord } from '../video';
 import { webhookOutboxPut } from '../webhooks/events';

@@ -1,5 +1,5 @@
 import { type AppError, BudgetExceededError, QuotaExceededError } from '../errors';
-import type { CompletionUpdate, TransitionResult } from '../repositories/video-repository';
+import type { CompletionUpdate, TransitionResult } from '../repositories/video-store';
 import { isTerminal, type VideoFailure, type VideoRecord } from '../video';
 import { monthOf } from './calendar';
 import { IdempotencyKeyClaimedError } from './idempotency-guard';

@@ -13,9 +13,10 @@ import {
   reserveRefusal,
 } from './decisions';
 import { guardClaimItem, type ReservationGuard } from './idempotency-guard';
-import type { LimitsStore, UserLimits } from './limits';
+import type { LimitsStore } from './limits';
 import { type TransactItem, type TransactOptions, transactWrite } from './transact';
 import { deadlineWatchPut, updateItem, usageUpdate } from './transaction-items';
+import type { UserLimits } from './user-limits';
 
 /*
  * Reserve, at create: the estimate is added to the month's reserved (and committed) amount, the active and daily

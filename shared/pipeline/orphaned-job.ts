@@ -1,5 +1,5 @@
 import type { ProviderVideo, VideoProvider } from '../provider/provider-client';
-import type { VideoRepository } from '../repositories/video-repository';
+import type { VideoRepository } from '../repositories/video-store';
 import { deliveredSeconds, promptHash, promptHashOf, unixSeconds, type VideoRecord } from '../video';
 
 /*

@@ -13,7 +13,7 @@ import type { VideoRecord } from '../video';
 import { encodeCursor } from './cursor';
 import { decodeCursor, decodeStatusCursor, type StatusCursor, startAfterVideo } from './video-cursors';
 import { fromItem, type VideoItem } from './video-item';
-import type { VideoPage, VideoRepository, VideoStatusIndex } from './video-repository';
+import type { VideoPage, VideoRepository, VideoStatusIndex } from './video-store';
 
 /** How often a BatchGetItem's unprocessed keys are asked for again before the listing gives up (throttling). */
 const BATCH_GET_ROUNDS = 5;

@@ -10,7 +10,7 @@ import type {
   VideoProvider,
 } from '../../../shared/provider/provider-client';
 import type { SlotDecision, TokenDecision } from '../../../shared/provider-gate/provider-gate';
-import type { TransitionResult, VideoPage, VideoRepository } from '../../../shared/repositories/video-repository';
+import type { TransitionResult, VideoPage, VideoRepository } from '../../../shared/repositories/video-store';
 import type { ContentVariant, VideoStatus } from '../../../shared/schemas';
 import { type InputReferenceRecord, isTerminal, type VideoRecord } from '../../../shared/video';
 

@@ -5,7 +5,8 @@ import { BudgetExceededError, QuotaExceededError } from '../../../shared/errors'
 import type { RequestIdempotency } from '../../../shared/http/idempotency';
 import { dynamoBilling } from '../../../shared/money/billing';
 import { DynamoIdempotencyGuards } from '../../../shared/money/idempotency-guard';
-import { DynamoLimitsStore, type UserLimits } from '../../../shared/money/limits';
+import { DynamoLimitsStore } from '../../../shared/money/limits';
+import type { UserLimits } from '../../../shared/money/user-limits';
 import type { PipelineInput } from '../../../shared/pipeline/types';
 import { DEFAULT_PRICE_TABLE } from '../../../shared/pricing';
 import { DynamoVideoRepository } from '../../../shared/repositories/video-repository';
