@@ -11,6 +11,7 @@ import ts from 'typescript';
  * 4. infra/ and state-machines/ (the CDK side) import runtime code only as `import type`, or as a value from the
  *    plain-data modules listed in PLAIN_DATA_MODULES: modules with no package imports that import only each other,
  *    so CDK synthesis never loads an SDK client, Powertools or a handler.
+ * 5. No import cycle outside test/, type-only imports and re-exports included (importCycles below).
  *
  * local/, bench/, cli/ and test/ may import anything (they run the code; cli/ happens to import none of it).
  */
@@ -115,4 +116,74 @@ function resolveModule(from: string, specifier: string): string {
     .split('\\')
     .join('/');
   return /\.[cm]?[jt]s$|\.json$/.test(target) ? target : `${target}.ts`;
+}
+
+/**
+ * The import cycles among `files`: each strongly connected component of the graph the edges draw (Tarjan), as one
+ * cycle through it, `a.ts → b.ts → a.ts`. Every edge counts, type-only imports and re-exports included: a cycle of
+ * types is still two modules that cannot be read one without the other. An edge to `x.ts` that is not a file reaches
+ * `x/index.ts` when that is one (a folder import).
+ */
+export function importCycles(files: readonly string[], edges: readonly ImportEdge[]): string[] {
+  const known = new Set(files);
+  const target = (to: string) =>
+    known.has(to) ? to : known.has(to.replace(/\.ts$/, '/index.ts')) ? to.replace(/\.ts$/, '/index.ts') : undefined;
+  const next = new Map<string, string[]>(files.map((file) => [file, []]));
+  for (const edge of edges) {
+    const to = target(edge.to);
+    if (to !== undefined && next.has(edge.from)) next.get(edge.from)!.push(to);
+  }
+
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const components: string[][] = [];
+  const visit = (file: string) => {
+    index.set(file, index.size);
+    low.set(file, index.get(file)!);
+    stack.push(file);
+    onStack.add(file);
+    for (const to of next.get(file)!) {
+      if (!index.has(to)) {
+        visit(to);
+        low.set(file, Math.min(low.get(file)!, low.get(to)!));
+      } else if (onStack.has(to)) {
+        low.set(file, Math.min(low.get(file)!, index.get(to)!));
+      }
+    }
+    if (low.get(file) !== index.get(file)) return;
+    const component: string[] = [];
+    let member: string;
+    do {
+      member = stack.pop()!;
+      onStack.delete(member);
+      component.push(member);
+    } while (member !== file);
+    if (component.length > 1 || next.get(file)!.includes(file)) components.push(component);
+  };
+  for (const file of files) if (!index.has(file)) visit(file);
+
+  // One cycle per component, from its first file in sorted order: a breadth-first walk back to that file.
+  return components.map((component) => {
+    const members = new Set(component);
+    const start = [...component].sort()[0]!;
+    const cameFrom = new Map<string, string>();
+    const queue = [start];
+    for (const file of queue) {
+      for (const to of next.get(file)!) {
+        if (!members.has(to)) continue;
+        if (to === start) {
+          const path = [start];
+          for (let at = file; at !== start; at = cameFrom.get(at)!) path.splice(1, 0, at);
+          return [...path, start].join(' → ');
+        }
+        if (!cameFrom.has(to)) {
+          cameFrom.set(to, file);
+          queue.push(to);
+        }
+      }
+    }
+    return [...component, start].join(' → ');
+  });
 }

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROUTE_FUNCTIONS } from '../../infra/api-routes';
 import { REPO_ROOT } from '../../infra/config';
-import { importsOf, violationOf } from '../helpers/import-rules';
+import { importCycles, importsOf, violationOf } from '../helpers/import-rules';
 
 // The layer rules (test/helpers/import-rules.ts, docs/ARCHITECTURE.md) checked on every .ts file of the repository.
 
@@ -42,6 +42,42 @@ describe('architecture', () => {
       return violation === undefined ? [] : [`${edge.from} → ${edge.to}: ${violation}`];
     });
     expect(violations).toEqual([]);
+  });
+
+  it('has no import cycle outside test/, type-only imports and re-exports included', () => {
+    // Prepare
+    const runtimeAndTools = files.filter((path) => !path.startsWith('test/'));
+
+    // Act
+    const cycles = importCycles(runtimeAndTools, edges);
+
+    // Assess: put the port or type both sides need in a module of its own (shared/money/user-limits.ts,
+    // shared/repositories/video-store.ts).
+    expect(cycles).toEqual([]);
+  });
+
+  it('finds a cycle of type-only imports, re-exports and folder imports (the cycle check is not vacuous)', () => {
+    // Prepare
+    const sources: Record<string, string> = {
+      'shared/a.ts': "import type { B } from './b';",
+      'shared/b.ts': "export { c } from './c';",
+      'shared/c.ts': "import { type A } from './a';\nimport { d } from './d';",
+      'shared/d/index.ts': "import { e } from '../e';",
+      'shared/e.ts': "import { d } from './d';",
+      'shared/f.ts': "import { a } from './a';",
+    };
+
+    // Act
+    const cycles = importCycles(
+      Object.keys(sources),
+      Object.entries(sources).flatMap(([path, source]) => importsOf(path, source)),
+    );
+
+    // Assess
+    expect(cycles.sort()).toEqual([
+      'shared/a.ts → shared/b.ts → shared/c.ts → shared/a.ts',
+      'shared/d/index.ts → shared/e.ts → shared/d/index.ts',
+    ]);
   });
 
   it('keeps the Tracer (aws-xray-sdk-core) out of every API function, store-video and the reconciler (shared/tracing.ts says why)', () => {
