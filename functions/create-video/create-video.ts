@@ -6,17 +6,24 @@ import {
   type VideoAdmissionDeps,
 } from '../../shared/admission/admit-video';
 import { type IdempotentRequest, idempotentRequest, type RequestIdempotency } from '../../shared/http/idempotency';
+import type { Caller } from '../../shared/http/types';
 import {
   type ReferenceImage,
   type ReferenceImageSources,
   resolveReferenceImage,
 } from '../../shared/images/reference-image';
 import { estimateMicros } from '../../shared/pricing';
-import type { VideoResource } from '../../shared/schemas';
+import type { CreateVideoBody, VideoResource } from '../../shared/schemas';
 import type { ContentRemover } from '../../shared/storage/content-remover';
 import type { ObjectStore } from '../../shared/storage/object-store';
 import { inputReferenceKey, toVideoResource, type VideoRecord } from '../../shared/video';
-import type { CreateVideoInput } from './schema';
+
+/** What POST /v1/videos asks for, validated. */
+export interface CreateVideoInput {
+  caller: Caller;
+  body: CreateVideoBody;
+  idempotencyKey: string | undefined;
+}
 
 /** create-video's dependencies: a video admission's, plus where a reference image comes from and is stored. */
 export interface CreateVideoDeps extends VideoAdmissionDeps {

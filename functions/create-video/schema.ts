@@ -2,14 +2,8 @@ import { idempotencyKeyOf } from '../../shared/http/idempotency';
 import { parseRequest } from '../../shared/http/parse-request';
 import type { Caller } from '../../shared/http/types';
 import { lazy } from '../../shared/lazy';
-import { type CreateVideoBody, createVideoBodySchema } from '../../shared/schemas';
-
-/** What POST /v1/videos asks for, validated. */
-export interface CreateVideoInput {
-  caller: Caller;
-  body: CreateVideoBody;
-  idempotencyKey: string | undefined;
-}
+import { createVideoBodySchema } from '../../shared/schemas';
+import type { CreateVideoInput } from './create-video';
 
 /**
  * Validates a create request against the deployment's model allowlist; reads the optional Idempotency-Key. The body

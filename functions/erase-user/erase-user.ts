@@ -1,11 +1,19 @@
 import { toUserErasureResource, type UserErasure, type UserErasures } from '../../shared/erasure/user-erasures';
 import { ForbiddenError } from '../../shared/errors';
+import type { Caller } from '../../shared/http/types';
 import { newAuditId, newErasureId } from '../../shared/ids';
 import type { UserErasureResource } from '../../shared/money/schemas';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
 import type { VideoRepository } from '../../shared/repositories/video-store';
 import { unixSeconds } from '../../shared/video';
-import type { EraseUserInput } from './schema';
+
+/** What DELETE /v1/admin/users/{userId} asks for. */
+export interface EraseUserInput {
+  caller: Caller;
+  userId: string;
+  /** The request's id, for the audit record. */
+  requestId: string | null;
+}
 
 export interface EraseUserDeps {
   erasures: Pick<UserErasures, 'get' | 'start' | 'requeue'>;

@@ -3,14 +3,7 @@ import { requestIdOf } from '../../shared/http/request-id';
 import { requireRole } from '../../shared/http/roles';
 import type { Caller } from '../../shared/http/types';
 import { limitsPathSchema } from '../../shared/money/schemas';
-
-/** What DELETE /v1/admin/users/{userId} asks for. */
-export interface EraseUserInput {
-  caller: Caller;
-  userId: string;
-  /** The request's id, for the audit record. */
-  requestId: string | null;
-}
+import type { EraseUserInput } from './erase-user';
 
 /** 403 without the finance role, then the user id from the path. */
 export function parseEraseUserRequest(

@@ -1,7 +1,14 @@
 import { listPage } from '../../shared/http/responses';
 import { type AuditList, type AuditLog, toAuditRecordResource } from '../../shared/money/audit';
 import { monthOf } from '../../shared/money/calendar';
-import type { GetAuditInput } from './schema';
+import type { AuditQuery } from '../../shared/money/schemas';
+
+/** What GET /v1/admin/audit asks for. */
+export interface GetAuditInput {
+  query: AuditQuery;
+  /** Only the records of what this user did: an operator reads their own actions; finance reads everyone's. */
+  actorUserId?: string;
+}
 
 export interface GetAuditDeps {
   audit: Pick<AuditLog, 'list'>;

@@ -1,14 +1,8 @@
 import { parseRequest } from '../../shared/http/parse-request';
 import { requireAnyRole } from '../../shared/http/roles';
 import type { Caller } from '../../shared/http/types';
-import { type AuditQuery, auditQuerySchema } from '../../shared/money/schemas';
-
-/** What GET /v1/admin/audit asks for. */
-export interface GetAuditInput {
-  query: AuditQuery;
-  /** Only the records of what this user did: an operator reads their own actions; finance reads everyone's. */
-  actorUserId?: string;
-}
+import { auditQuerySchema } from '../../shared/money/schemas';
+import type { GetAuditInput } from './get-audit';
 
 /**
  * 403 without the finance or the operators role (before anything else is looked at), then user_id, month, limit and

@@ -2,7 +2,12 @@ import type { ApiResult } from '../../shared/http/types';
 import { monthOf } from '../../shared/money/calendar';
 import { microsToDollars, toCsv } from '../../shared/money/csv';
 import type { CostReports, MonthUsage } from '../../shared/money/reports';
-import type { GetCostsInput } from './schema';
+import type { CostsQuery } from '../../shared/money/schemas';
+
+/** What GET /v1/admin/costs asks for. */
+export interface GetCostsInput {
+  query: CostsQuery;
+}
 
 export interface GetCostsDeps {
   reports: Pick<CostReports, 'monthUsages' | 'ledger'>;

@@ -1,8 +1,14 @@
+import type { Caller } from '../../shared/http/types';
 import { monthOf } from '../../shared/money/calendar';
 import type { LimitsStore } from '../../shared/money/limits';
 import type { CostReports } from '../../shared/money/reports';
-import type { UsageResource } from '../../shared/money/schemas';
-import type { GetUsageInput } from './schema';
+import type { UsageQuery, UsageResource } from '../../shared/money/schemas';
+
+/** What GET /v1/usage asks for. */
+export interface GetUsageInput {
+  caller: Caller;
+  query: UsageQuery;
+}
 
 export interface GetUsageDeps {
   reports: Pick<CostReports, 'usage' | 'activeCount'>;

@@ -1,12 +1,7 @@
 import { parseRequest } from '../../shared/http/parse-request';
 import type { Caller } from '../../shared/http/types';
-import { type UsageQuery, usageQuerySchema } from '../../shared/money/schemas';
-
-/** What GET /v1/usage asks for. */
-export interface GetUsageInput {
-  caller: Caller;
-  query: UsageQuery;
-}
+import { usageQuerySchema } from '../../shared/money/schemas';
+import type { GetUsageInput } from './get-usage';
 
 /** Reads `month` from the query string. */
 export function parseGetUsageRequest(

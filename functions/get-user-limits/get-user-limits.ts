@@ -1,6 +1,10 @@
 import type { LimitsStore } from '../../shared/money/limits';
 import type { LimitsResource } from '../../shared/money/schemas';
-import type { GetUserLimitsInput } from './schema';
+
+/** What GET /v1/admin/users/{userId}/limits asks for. */
+export interface GetUserLimitsInput {
+  userId: string;
+}
 
 export interface GetUserLimitsDeps {
   limits: Pick<LimitsStore, 'effective'>;

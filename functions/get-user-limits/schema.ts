@@ -2,11 +2,7 @@ import { parseRequest } from '../../shared/http/parse-request';
 import { requireRole } from '../../shared/http/roles';
 import type { Caller } from '../../shared/http/types';
 import { limitsPathSchema } from '../../shared/money/schemas';
-
-/** What GET /v1/admin/users/{userId}/limits asks for. */
-export interface GetUserLimitsInput {
-  userId: string;
-}
+import type { GetUserLimitsInput } from './get-user-limits';
 
 /** 403 without the finance role (before anything else is looked at), then the user id from the path. */
 export function parseGetUserLimitsRequest(

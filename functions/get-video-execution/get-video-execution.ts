@@ -4,7 +4,11 @@ import { executionTimeline } from '../../shared/pipeline/execution-timeline';
 import type { PipelineExecutions } from '../../shared/pipeline/pipeline-executions';
 import type { VideoRepository } from '../../shared/repositories/video-store';
 import { unixSeconds } from '../../shared/video';
-import type { GetVideoExecutionInput } from './schema';
+
+/** What GET /v1/admin/videos/{id}/execution asks for. */
+export interface GetVideoExecutionInput {
+  videoId: string;
+}
 
 export interface GetVideoExecutionDeps {
   videos: Pick<VideoRepository, 'get'>;

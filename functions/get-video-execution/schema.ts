@@ -2,11 +2,7 @@ import { parseRequest } from '../../shared/http/parse-request';
 import { requireRole } from '../../shared/http/roles';
 import type { Caller } from '../../shared/http/types';
 import { videoIdPathSchema } from '../../shared/schemas';
-
-/** What GET /v1/admin/videos/{id}/execution asks for. */
-export interface GetVideoExecutionInput {
-  videoId: string;
-}
+import type { GetVideoExecutionInput } from './get-video-execution';
 
 /** 403 without the operators role (before anything else is looked at), then the video id from the path. */
 export function parseGetVideoExecutionRequest(

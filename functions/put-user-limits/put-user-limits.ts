@@ -1,8 +1,17 @@
 import { ForbiddenError } from '../../shared/errors';
+import type { Caller } from '../../shared/http/types';
 import type { LimitsStore } from '../../shared/money/limits';
-import type { LimitsResource } from '../../shared/money/schemas';
+import type { LimitsResource, LimitsUpdateBody } from '../../shared/money/schemas';
 import type { AppLogger } from '../../shared/powertools';
-import type { PutUserLimitsInput } from './schema';
+
+/** What PUT /v1/admin/users/{userId}/limits asks for. */
+export interface PutUserLimitsInput {
+  caller: Caller;
+  userId: string;
+  body: LimitsUpdateBody;
+  /** The request's id, for the audit record. */
+  requestId: string | null;
+}
 
 export interface PutUserLimitsDeps {
   limits: Pick<LimitsStore, 'update'>;

@@ -1,4 +1,5 @@
-import { ProviderWebhooksNotConfiguredError, UnauthenticatedError } from '../../shared/errors';
+import * as z from 'zod/mini';
+import { ProviderWebhooksNotConfiguredError, UnauthenticatedError, ValidationError } from '../../shared/errors';
 import { hasProviderJob } from '../../shared/money/decisions';
 import type { HeldCancelJobRecorder } from '../../shared/money/release';
 import type { AppLogger, AppMetrics } from '../../shared/powertools';
@@ -8,10 +9,19 @@ import {
   type ResumeOutcome,
   resumeWaitingExecution,
 } from '../../shared/provider-webhooks/resume-execution';
-import { timestampWithinTolerance, verifySignature } from '../../shared/provider-webhooks/signature';
+import {
+  type SignedHeaders,
+  timestampWithinTolerance,
+  verifySignature,
+} from '../../shared/provider-webhooks/signature';
 import type { VideoRepository } from '../../shared/repositories/video-store';
 import { isTerminal } from '../../shared/video';
-import { type ProviderWebhookRequest, parseProviderEvent } from './schema';
+
+/** A provider webhook as the receiver needs it: the exact bytes that were signed, and the signature headers. */
+export interface ProviderWebhookRequest {
+  body: string;
+  headers: SignedHeaders;
+}
 
 /** The events that end a provider job; any other type is acknowledged and ignored. */
 const SETTLING_EVENTS: ReadonlySet<string> = new Set(['video.completed', 'video.failed']);
@@ -124,4 +134,31 @@ async function settle(
   const resumed = await resumeWaitingExecution(providerVideoId, deps);
   if (resumed === 'no_token') return fresh ? 'recorded' : 'duplicate';
   return resumed;
+}
+
+/** A provider event (Standard Webhooks payload of a `/v1/videos` provider); other fields are ignored. */
+const providerEventSchema = z.object({
+  id: z.string().check(z.minLength(1), z.maxLength(256)),
+  type: z.string().check(z.minLength(1), z.maxLength(128)),
+  created_at: z.optional(z.number()),
+  data: z.object({ id: z.string().check(z.minLength(1), z.maxLength(256)) }),
+});
+export type ProviderEvent = z.infer<typeof providerEventSchema>;
+
+/** Parses a verified body: not JSON → 400 `invalid_json`; not an event with `data.id` → 400 `invalid_parameter`. */
+export function parseProviderEvent(body: string): ProviderEvent {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (error) {
+    throw Object.assign(new ValidationError('The event body is not valid JSON', null, 'invalid_json'), {
+      cause: error,
+    });
+  }
+  const parsed = providerEventSchema.safeParse(json);
+  if (!parsed.success) {
+    const param = parsed.error.issues[0]?.path.join('.') || null;
+    throw new ValidationError('The event is not a provider video event (id, type, data.id)', param);
+  }
+  return parsed.data;
 }

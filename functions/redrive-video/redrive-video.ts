@@ -1,4 +1,5 @@
 import { ConflictError, NotFoundError } from '../../shared/errors';
+import type { Caller } from '../../shared/http/types';
 import { newAuditId } from '../../shared/ids';
 import type { AuditLog, RedriveAuditRecord } from '../../shared/money/audit';
 import type { VideoRedrive } from '../../shared/operators/schemas';
@@ -7,7 +8,14 @@ import type { PipelineExecution, PipelineExecutions } from '../../shared/pipelin
 import type { AppLogger } from '../../shared/powertools';
 import type { VideoRepository } from '../../shared/repositories/video-store';
 import { isTerminal, unixSeconds } from '../../shared/video';
-import type { RedriveVideoInput } from './schema';
+
+/** What POST /v1/admin/videos/{id}/redrive asks for (no body). */
+export interface RedriveVideoInput {
+  caller: Caller;
+  videoId: string;
+  /** The request's id, for the audit record. */
+  requestId: string | null;
+}
 
 export interface RedriveVideoDeps {
   videos: Pick<VideoRepository, 'get'>;

@@ -3,14 +3,7 @@ import { requestIdOf } from '../../shared/http/request-id';
 import { requireRole } from '../../shared/http/roles';
 import type { Caller } from '../../shared/http/types';
 import { videoIdPathSchema } from '../../shared/schemas';
-
-/** What POST /v1/admin/videos/{id}/redrive asks for (no body). */
-export interface RedriveVideoInput {
-  caller: Caller;
-  videoId: string;
-  /** The request's id, for the audit record. */
-  requestId: string | null;
-}
+import type { RedriveVideoInput } from './redrive-video';
 
 /** 403 without the operators role (before anything else is looked at), then the video id from the path. */
 export function parseRedriveVideoRequest(
