@@ -12,6 +12,9 @@ import ts from 'typescript';
  *    plain-data modules listed in PLAIN_DATA_MODULES: modules with no package imports that import only each other,
  *    so CDK synthesis never loads an SDK client, Powertools or a handler.
  * 5. No import cycle outside test/, type-only imports and re-exports included (importCycles below).
+ * 6. Inside functions/<name>/, only handler.ts imports schema.ts (the request parser). The core module <name>.ts owns
+ *    its input type (`<Name>Input`) and schema.ts imports it from there: the dependency points from the parser to the
+ *    logic, never back, so the logic reads alone.
  *
  * local/, bench/, cli/ and test/ may import anything (they run the code; cli/ happens to import none of it).
  */
@@ -61,6 +64,13 @@ export function violationOf(edge: ImportEdge): string | undefined {
   }
   if (RUNTIME.includes(from) && NOT_IN_A_BUNDLE.includes(to)) {
     return `runtime code (${from}/) imports ${to}/, which must never be bundled into a Lambda function`;
+  }
+  if (
+    functionOf(edge.from) !== undefined &&
+    edge.to === `functions/${functionOf(edge.from)}/schema.ts` &&
+    edge.from !== `functions/${functionOf(edge.from)}/handler.ts`
+  ) {
+    return `${edge.from} imports its folder's schema.ts: only handler.ts uses the request parser; the core module owns the input type and schema.ts imports it from there`;
   }
   if (from === 'shared' && to === 'functions') {
     return 'shared/ imports functions/: shared code must not depend on a handler';

@@ -120,5 +120,10 @@ describe('architecture', () => {
     expect(bad("import { type A, type B } from '../shared/config';", 'state-machines/x.ts')).toEqual([undefined]);
     expect(bad("import { z } from 'zod';", 'shared/poll-policy.ts')).toEqual([expect.stringContaining('package zod')]);
     expect(bad("import { a } from './a-logic';", 'functions/a/handler.ts')).toEqual([undefined]);
+    expect(bad("import type { AInput } from './schema';", 'functions/a/a.ts')).toEqual([
+      expect.stringContaining("functions/a/a.ts imports its folder's schema.ts"),
+    ]);
+    expect(bad("import { parseARequest } from './schema';", 'functions/a/handler.ts')).toEqual([undefined]);
+    expect(bad("import type { AInput } from './a';", 'functions/a/schema.ts')).toEqual([undefined]);
   });
 });
