@@ -21,6 +21,15 @@ const MADE_UP: Readonly<Record<string, readonly string[]>> = {
     'shared/x.ts',
     'infra/constructs/x.ts',
     'state-machines/x.ts',
+    // The made-up import cycles and the function folder rule's examples.
+    'functions/a/a.ts',
+    'functions/a/schema.ts',
+    'shared/a.ts',
+    'shared/b.ts',
+    'shared/c.ts',
+    'shared/d/index.ts',
+    'shared/e.ts',
+    'shared/f.ts',
   ],
   // This rule's own examples: a missing file, and paths relative to other files than this one.
   'test/unit/doc-paths.test.ts': [
