@@ -1,49 +1,7 @@
 import { createHash } from 'node:crypto';
 
-/*
- * Every key of the main table, in one place. One table holds videos, provider job claims, usage, the cost ledger,
- * limits, quotas, Idempotency-Key claims and the reconciler's work, so that a money move can change all the items
- * it touches in one transaction. The keys serve these reads: a video by id; a user's videos newest first (gsi1,
- * video ids sort by time); a user's usage and ledger for a month (`USER#` partition, sk prefixes); every user's
- * usage for a month (gsi2); reconciliation work due by now (one partition sorted by due time); the audit trail of a
- * user newest first (`USER#` partition, `AUDIT#` sk prefix, optionally one month) and of every user for a month
- * (gsi2, its own `AUDIT#{YYYY-MM}` partitions, apart from the usage ones); every user's videos in one status, newest
- * first (gsi3, keyed on the video's own `status` and `videoId`, so no writer sets index keys). Audit ids are `aud_` +
- * a ULID, so both sort by time. Which items DynamoDB's TTL removes, and
- * when: table-ttl.ts.
- *
- * | item                            | pk                       | sk                                 | index keys                            |
- * | ------------------------------- | ------------------------ | ---------------------------------- | ------------------------------------- |
- * | video                           | `VIDEO#{videoId}`        | `VIDEO`                            | gsi1: `USER#{userId}` / `VIDEO#{videoId}`; gsi3: `status` / `videoId` (its own attributes, keys only) |
- * | provider job claim              | `PROVIDERJOB#{jobId}`    | `CLAIM`                            | –                                     |
- * | task token waiting for the job  | `PROVIDERJOB#{jobId}`    | `TASKTOKEN`                        | –                                     |
- * | provider webhook event received | `PROVIDERJOB#{jobId}`    | `EVENT#{webhook-id}`               | –                                     |
- * | a video's asks for a job shape  | `JOBFINGERPRINT#{sha256}` | `VIDEO#{videoId}`                 | –                                     |
- * | user's month usage              | `USER#{userId}`          | `USAGE#{YYYY-MM}`                  | gsi2: `USAGE#{YYYY-MM}` / `USER#{userId}` |
- * | ledger entry (charged video)    | `USER#{userId}`          | `LEDGER#{YYYY-MM}#{videoId}`       | –                                     |
- * | provider cost, user not charged | `USER#{userId}`          | `PROVIDERCOST#{YYYY-MM}#{videoId}` | –                                     |
- * | user limits (overrides)         | `USER#{userId}`          | `LIMITS`                           | –                                     |
- * | audit record (append-only)      | `USER#{userId}`          | `AUDIT#{YYYY-MM}#{auditId}`        | gsi2: `AUDIT#{YYYY-MM}` / `{auditId}` |
- * | videos not yet terminal         | `USER#{userId}`          | `ACTIVE`                           | –                                     |
- * | erasure of the user's data      | `USER#{userId}`          | `ERASURE`                          | –                                     |
- * | videos created on a UTC day     | `USER#{userId}`          | `DAY#{YYYY-MM-DD}`                 | –                                     |
- * | a rated action in a UTC minute  | `USER#{userId}`          | `RATE#{action}#{YYYY-MM-DDTHH:MM}` | –                                     |
- * | Idempotency-Key claim (24 h)    | `USER#{userId}`          | `IDEMPOTENCY#{sha256(key), hex}`   | –                                     |
- * | provider job to reconcile       | `RECONCILE`              | `{dueAt, 10 digits}#{videoId}`     | –                                     |
- * | orphan search / deadline watch  | `RECONCILE`              | `{dueAt}#{videoId}#{kind}`         | –                                     |
- * | (and the other work item kinds) |                          | (a user erasure: its erasure id)   |                                       |
- * | webhook endpoint (secrets)      | `USER#{userId}`          | `WEBHOOK#{endpointId}`             | –                                     |
- * | how many endpoints a user has   | `USER#{userId}`          | `WEBHOOKCOUNT`                     | –                                     |
- * | webhook event body (delivering) | `USER#{userId}`          | `WEBHOOKEVENT#{eventId}`           | –                                     |
- * | webhook event to dispatch       | `WEBHOOKOUTBOX`          | `{videoId}#{event type}`           | –                                     |
- * | webhook delivery (log)          | `WEBHOOK#{endpointId}`   | `DELIVERY#{createdAt, 10 digits}#{eventId}` | –                            |
- * | provider gate: job slots        | `PROVIDERGATE#{provider}` | `SLOTS`                           | –                                     |
- * | provider gate: request tokens   | `PROVIDERGATE#{provider}` | `TOKENS`                          | –                                     |
- *
- * Webhooks: a user's endpoints are listed from the `USER#` partition (endpoint ids sort by time); an outbox item is
- * written in the transaction that changes a video's status and removed once dispatched (its key is the video and
- * the status it reached, so a retried step cannot make a second one); an endpoint's deliveries sort by time.
- */
+// Every key of the main table is built here; which item has which key, and the reads the keys serve:
+// docs/ARCHITECTURE.md, "The main table".
 
 /** A table key. */
 export interface TableKey {

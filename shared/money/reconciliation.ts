@@ -10,43 +10,8 @@ import { TABLE_TTL_ATTRIBUTE, workItemPurgeAt } from '../table-ttl';
 import type { VideoRecord } from '../video';
 import { type TransactOptions, transactWrite } from './transact';
 
-/*
- * Work the scheduled reconciler (functions/reconcile-provider-costs) does later, as small items in one partition
- * (table-keys.ts: pk `RECONCILE`, sk `{dueAt}#{videoId}`, plus `#{kind}` for kinds other than `provider_job`):
- * - `provider_job`: a provider job reelflow gave up on while it may still finish (and be billed by the provider):
- *   a cancelled video, or one that failed because reelflow stopped waiting (`timed_out`) or could not reach the
- *   provider (`provider_failed`, `provider_unavailable`, `provider_rate_limited`: an earlier create attempt may have
- *   made a job whose answer was lost), that has a provider job or a create attempt; or a job the provider accepted for a video that had
- *   ended meanwhile (`orphaned`, written by create-generation-job). The release that ends such a video writes the
- *   item in its own transaction; the reconciler asks the provider how the job ended and records its cost for
- *   finance when it completed. A release that already knows the provider billed (a video given up on while
- *   `storing`) records the cost itself and writes no work item.
- * - `orphan_search`: the same for a video released after a provider create was attempted but before its job id
- *   was saved (a cancel racing CreateGenerationJob, or a crash then a cancel): the reconciler first finds the job
- *   among the provider's recent ones (the match and claim create-generation-job adopts orphans with), then
- *   follows it like a `provider_job`.
- * - `deadline`: the deadline watch, written by reserve() in its transaction, due once no execution of the video
- *   can still be running (shared/pipeline/duration.ts, `deadlineWatchAt`). If the video is still not settled then (its
- *   execution timed out, RecordFailure ran out of retries, an operator stopped it), the reconciler releases it as
- *   failed `timed_out`; that release writes the provider work item above as usual. A settled video's watch item is
- *   simply removed when due (charge and release leave it: their functions may not delete table items). A held
- *   cancel still unsettled then is given up on: released at 0, loudly.
- * - `cancel_settlement`: a video cancelled after the provider accepted its job, or while its create was in flight
- *   (a held cancel, release.ts): the reconciler asks the provider to stop the job and settles the video from its
- *   outcome (billed → charged its price once; failed or deleted before completion → released at 0; no answer within
- *   the window → released at 0, loudly). Without a job id it first gets the job: recorded on the video by the late
- *   create answer or the job's webhook, or found by the orphan search (where the provider lists jobs); none by the
- *   end of the orphan search window → released at 0 (a job turning up later is a provider cost, never the user's).
- *   Written by the cancel's own transaction.
- * - `provider_delete`: the provider's copy of a deleted (or erased) video's job: the reconciler asks the provider to
- *   delete it once the job has ended and its money is settled (a held cancel waits for its settlement, so a delete
- *   cannot make a billed job look deleted; a completed job the user was not charged for has its provider cost
- *   recorded first). Written by the delete (shared/erasure/scrub-video.ts), so a slow or down provider never fails it.
- * - `user_erasure`: an erasure of a user's data (shared/erasure/); its `videoId` field holds the erasure id
- *   (`era_…`). The reconciler cancels the user's unfinished videos, deletes every video like a delete does, then
- *   every object under the user's prefixes, and marks the erasure completed; it resumes on its next run when one run
- *   is not enough.
- */
+// The reconciler's work items, what each kind is for and who writes it: docs/ARCHITECTURE.md, "The reconciler's
+// work items".
 
 /** Why a video's provider job is reconciled. */
 export type ReconcileReason =
@@ -61,11 +26,17 @@ export type ReconcileReason =
 
 /** What a work item asks of the reconciler (absent on items written before kinds existed: `provider_job`). */
 export type ReconcileKind =
+  /** A job given up on that may still finish and be billed: learn how it ended, record its cost. */
   | 'provider_job'
+  /** A create attempted without a saved job id: find the job among the provider's, then as `provider_job`. */
   | 'orphan_search'
+  /** The deadline watch: once no execution can still run, release a video still unsettled as `timed_out`. */
   | 'deadline'
+  /** A held cancel: stop the job, settle the video from its outcome. */
   | 'cancel_settlement'
+  /** Delete the provider's copy of a deleted or erased video's job once its money is settled. */
   | 'provider_delete'
+  /** Erase a user's data (its `videoId` holds the erasure id). */
   | 'user_erasure';
 
 /** One piece of reconciliation work. Times are unix seconds. */
