@@ -100,7 +100,8 @@ export class DynamoVideoReads implements Pick<VideoRepository, 'get' | 'listByUs
           ExclusiveStartKey: startKey,
         }),
       );
-      const keys = (page.Items ?? []) as StatusCursor[];
+      // Other items carry `status` and `videoId` too (a webhook delivery's `failed`): only a video's own item counts.
+      const keys = ((page.Items ?? []) as StatusCursor[]).filter((key) => key.pk === videoKey(key.videoId).pk);
       const records = await this.readMany(keys.map((key) => key.videoId));
       for (const key of keys) {
         const record = records.get(key.videoId);

@@ -196,6 +196,29 @@ describe('video-repository (DynamoDB Local)', () => {
     );
   });
 
+  it('lists a failed video once when another item of the table has a status and its videoId (a webhook delivery)', async () => {
+    // Prepare: a delivery log item given up on ('failed') for a failed video: both carry `status` and `videoId`, so
+    // both are in gsi3's `failed` partition.
+    await local.createTable('status-others');
+    const byStatus = new DynamoVideoRepository(documents, 'status-others');
+    const videoId = newVideoId();
+    await documents.send(
+      new PutCommand({ TableName: 'status-others', Item: toItem(aVideo({ videoId, status: 'failed' })) }),
+    );
+    await documents.send(
+      new PutCommand({
+        TableName: 'status-others',
+        Item: { pk: 'WEBHOOK#we_1', sk: `DELIVERY#1#evt_1`, entity: 'webhook_delivery', status: 'failed', videoId },
+      }),
+    );
+
+    // Act
+    const failed = await byStatus.listByStatus('failed', { limit: 10 });
+
+    // Assess
+    expect(failed.items.map((video) => video.videoId)).toEqual([videoId]);
+  });
+
   it('lists page after page from the last video id seen, also once that video is deleted, never another user’s', async () => {
     // Prepare
     const userId = `id-pager-${Date.now()}`;
