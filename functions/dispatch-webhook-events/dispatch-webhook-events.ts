@@ -67,7 +67,9 @@ interface FanOut {
  */
 export async function dispatchWebhookEvents(deps: DispatchWebhookEventsDeps): Promise<DispatchSummary> {
   const summary: DispatchSummary = { events: 0, deliveries: 0, deferred: 0, failed: 0 };
-  const now = unixSeconds(deps.clock());
+  // One time for the whole run: which items are due, the rate's minute, and what the delivery log records.
+  const startedAt = deps.clock();
+  const now = unixSeconds(startedAt);
   const items = await deps.outbox.pending(deps.maxItems);
   deps.metrics.addMetric('WebhookOutboxItems', 'Count', items.length);
 
@@ -89,7 +91,7 @@ export async function dispatchWebhookEvents(deps: DispatchWebhookEventsDeps): Pr
       try {
         const fanOut = fanOuts.get(item.sk) ?? (await startFanOut(item, deps));
         fanOuts.set(item.sk, fanOut);
-        const turn = await takeTurn(fanOut, now, hasTime, deps);
+        const turn = await takeTurn(fanOut, startedAt, hasTime, deps);
         summary.deliveries += turn.started;
         if (fanOut.targets.length === 0) {
           await deps.outbox.remove(item);
@@ -97,7 +99,7 @@ export async function dispatchWebhookEvents(deps: DispatchWebhookEventsDeps): Pr
           queue.shift();
           summary.events += 1;
         } else if (turn.rateLimitedUntil !== undefined) {
-          await deferForRate(fanOut, turn.rateLimitedUntil, deps);
+          await deferForRate(fanOut, now, turn.rateLimitedUntil, deps);
           fanOuts.delete(item.sk);
           queues.delete(userId);
           summary.deferred += 1;
@@ -138,22 +140,21 @@ async function startFanOut(item: WebhookOutboxItem, deps: DispatchWebhookEventsD
   return { item, event, targets, dispatchedThrough: item.dispatchedThrough };
 }
 
-/** Starts up to a turn's deliveries of the fan-out, as the user's rate and the run's time allow. */
+/**
+ * Starts up to a turn's deliveries of the fan-out, as the user's rate and the run's time allow. The rate is taken
+ * only with time left to use it, so a run that stops spends none of a user's minute on deliveries it never starts.
+ */
 async function takeTurn(
   fanOut: FanOut,
-  now: number,
+  startedAt: Date,
   hasTime: () => boolean,
   deps: DispatchWebhookEventsDeps,
 ): Promise<{ started: number; rateLimitedUntil?: number }> {
   const wanted = Math.min(DELIVERIES_PER_TURN, fanOut.targets.length);
-  if (wanted === 0) return { started: 0 };
-  const granted = await deps.rate.take(
-    fanOut.item.userId,
-    'webhook_deliveries',
-    wanted,
-    deps.deliveriesPerMinute,
-    deps.clock(),
-  );
+  if (wanted === 0 || !hasTime()) return { started: 0 };
+  const { userId } = fanOut.item;
+  const granted = await deps.rate.take(userId, 'webhook_deliveries', wanted, deps.deliveriesPerMinute, startedAt);
+  const now = unixSeconds(startedAt);
   let started = 0;
   while (started < granted && hasTime()) {
     const endpoint = fanOut.targets[0]!;
@@ -163,12 +164,16 @@ async function takeTurn(
     fanOut.dispatchedThrough = endpoint.endpointId;
     started += 1;
   }
-  return granted < wanted ? { started, rateLimitedUntil: nextMinuteAt(deps.clock()) } : { started };
+  return granted < wanted ? { started, rateLimitedUntil: nextMinuteAt(startedAt) } : { started };
 }
 
 /** The user's rate is spent: the rest of the event waits in the outbox, and its deliveries say when they will go. */
-async function deferForRate(fanOut: FanOut, notBefore: number, deps: DispatchWebhookEventsDeps): Promise<void> {
-  const now = unixSeconds(deps.clock());
+async function deferForRate(
+  fanOut: FanOut,
+  now: number,
+  notBefore: number,
+  deps: DispatchWebhookEventsDeps,
+): Promise<void> {
   for (const endpoint of fanOut.targets) {
     await deps.deliveries.createPending(pendingDelivery(fanOut, endpoint, now, notBefore));
   }
