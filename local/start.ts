@@ -7,6 +7,7 @@
  */
 import { POLL_POLICY } from '../shared/poll-policy';
 import { readLocalConfig } from './config';
+import { isAlive } from './services/processes';
 import { startLocalStack } from './stack';
 
 const config = readLocalConfig();
@@ -37,15 +38,6 @@ const parentWatch = setInterval(() => {
   stopFor('parent process gone');
 }, 1000);
 parentWatch.unref();
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 let stack: Awaited<ReturnType<typeof startLocalStack>>;
 try {

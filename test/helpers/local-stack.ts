@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { inject } from 'vitest';
+import { isAlive } from '../../local/services/processes';
 import { openLocalIssuer } from '../../local/token/issuer';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
@@ -227,15 +228,7 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** True while a process with this pid exists. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { isAlive };
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolvePromise) => setTimeout(resolvePromise, ms).unref());
