@@ -233,6 +233,10 @@ export async function runChaos(stack: LocalStackProcess, options: ChaosOptions):
   // Wait (with a deadline) until every video of every user is terminal.
   const videosByUser = new Map<string, Json[]>();
   const ids = new Set(created.map((video) => video.id));
+  const kindOf = (id: string) => {
+    const index = created.findIndex((video) => video.id === id);
+    return index < 0 ? 'not created by the run' : `${created[index]!.kind}, cancel ${cancelAnswerLists[index]}`;
+  };
   await eventually(
     'every chaos video reaching a terminal status and settling',
     async () => {
@@ -246,7 +250,16 @@ export async function runChaos(stack: LocalStackProcess, options: ChaosOptions):
       // longer null) only once the reconciler has the provider's outcome.
       const done = (video: Json) => TERMINAL.has(video.status) && video.cost.charged_micros !== null;
       const settled = listed.filter((video) => ids.has(video.id) && done(video)).length;
-      return settled === ids.size && listed.every(done) ? true : undefined;
+      if (settled === ids.size && listed.every(done)) return true;
+      // Thrown, so a timeout names what was still open (eventually reports the last error).
+      const open = listed.filter((video) => !done(video));
+      const unlisted = [...ids].filter((id) => !listed.some((video) => video.id === id));
+      throw new Error(
+        `${open.length} open: ${open
+          .slice(0, 10)
+          .map((video) => `${video.id} ${video.status} charged ${video.cost.charged_micros} (${kindOf(video.id)})`)
+          .join(', ')}${unlisted.length > 0 ? `; unlisted ${unlisted.join(', ')}` : ''}`,
+      );
     },
     { timeoutMs: options.settleTimeoutMs, intervalMs: 3000 },
   );

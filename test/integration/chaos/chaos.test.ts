@@ -1,3 +1,6 @@
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CHAOS_FAULT_KINDS,
@@ -35,6 +38,12 @@ describe('chaos: AWS and provider faults, cancels', () => {
       concurrency: 6,
       settleTimeoutMs: 900_000,
       log: (line) => console.info(line),
+    }).catch(async (error: unknown) => {
+      // The stack's own log (its last 200 KB) is what explains a video left open: keep it for the reader.
+      const file = join(tmpdir(), `reelflow-chaos-${SEED}.log`);
+      await writeFile(file, stack.output());
+      console.error(`chaos run failed; the stack's output is in ${file}`);
+      throw error;
     });
     console.info(describeChaos(report));
 
