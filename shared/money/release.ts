@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { videoKey } from '../table-keys';
+import { fromItem } from '../repositories/video-item';
+import { videoKey, workItemKey } from '../table-keys';
 import type { VideoRecord } from '../video';
 import { webhookOutboxPut } from '../webhooks/events';
 import { videoAwsCost } from './aws-cost';
@@ -21,6 +22,7 @@ import {
   activeRelease,
   type BillingOptions,
   deadlineWatchDelete,
+  readVideoItem,
   settleVideo,
   updateItem,
   usageUpdate,
@@ -121,21 +123,39 @@ export class DynamoReleaser implements ReservationReleaser, VideoCanceller, Held
   }
 
   async recordHeldCancelJob(videoId: string, providerVideoId: string, now: number): Promise<boolean> {
-    const result = await transactWrite(
-      this.client,
-      [
-        updateItem(this.tableName, videoKey(videoId), {
-          UpdateExpression: 'SET providerVideoId = :job, updatedAt = :now',
-          ConditionExpression:
-            'attribute_exists(pk) AND #status = :cancelled AND attribute_exists(cancelHeldAt) AND ' +
-            'attribute_not_exists(settledAt) AND attribute_not_exists(providerVideoId)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':cancelled': 'cancelled', ':job': providerVideoId, ':now': now },
-        }),
-      ],
-      this.options,
-    );
-    return result.committed;
+    const recordJob = updateItem(this.tableName, videoKey(videoId), {
+      UpdateExpression: 'SET providerVideoId = :job, updatedAt = :now',
+      ConditionExpression:
+        'attribute_exists(pk) AND #status = :cancelled AND attribute_exists(cancelHeldAt) AND ' +
+        'attribute_not_exists(settledAt) AND attribute_not_exists(providerVideoId)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':cancelled': 'cancelled', ':job': providerVideoId, ':now': now },
+    });
+    // The hold's settlement item waits for the create to have surely ended (ORPHAN_SEARCH_DELAY_SECONDS); with the
+    // job known it is due now, moved in the same transaction. Once the reconciler has visited it (due, or moved
+    // later) it is left where it is: that visit reads the job id from the video.
+    const item = await readVideoItem(this.client, this.tableName, videoId);
+    if (item?.cancelHeldAt === undefined) return false;
+    const waiting = cancelSettlementWorkItem({ ...fromItem(item), providerVideoId: null }, item.cancelHeldAt);
+    if (waiting.dueAt > now) {
+      const moved = await transactWrite(
+        this.client,
+        [
+          recordJob,
+          {
+            Delete: {
+              TableName: this.tableName,
+              Key: workItemKey(waiting),
+              ConditionExpression: 'attribute_exists(pk)',
+            },
+          },
+          { Put: { TableName: this.tableName, Item: reconcileItem({ ...waiting, providerVideoId, dueAt: now }) } },
+        ],
+        this.options,
+      );
+      if (moved.committed) return true;
+    }
+    return (await transactWrite(this.client, [recordJob], this.options)).committed;
   }
 
   /**

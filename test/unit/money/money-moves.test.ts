@@ -422,7 +422,7 @@ describe('cancel', () => {
     expect(await get(usageKey('alice', '2026-11'))).toMatchObject({ reservedMicros: 0, committedMicros: 0 });
   });
 
-  it('returns true once when a job is recorded on a held cancel without one, false for any other video', async () => {
+  it('returns true once when a job is recorded on a held cancel without one (its settlement then due at once), false for any other video', async () => {
     // Prepare
     const inFlight = aVideo({ videoId: nextId(), status: 'queued', providerCreateAttempts: 1 });
     await reservations.reserve(inFlight, NOW);
@@ -440,6 +440,32 @@ describe('cancel', () => {
     expect([first, second, notHeld]).toEqual([true, false, false]);
     expect(await get(videoKey(inFlight.videoId))).toMatchObject({ providerVideoId: 'video_late' });
     expect((await get(videoKey(released.videoId)))?.providerVideoId).toBeUndefined();
+    const settlement = { kind: 'cancel_settlement', videoId: inFlight.videoId };
+    expect(await get(workItemKey({ ...settlement, dueAt: NOW_S + ORPHAN_SEARCH_DELAY_SECONDS }))).toBeUndefined();
+    expect(await get(workItemKey({ ...settlement, dueAt: NOW_S + 5 }))).toMatchObject({
+      providerVideoId: 'video_late',
+      givenUpAt: NOW_S,
+      checks: 0,
+    });
+  });
+
+  it('records the job on a held cancel whose settlement the reconciler already moved, leaving that item as it is', async () => {
+    // Prepare
+    const video = aVideo({ videoId: nextId(), status: 'queued', providerCreateAttempts: 1 });
+    await reservations.reserve(video, NOW);
+    await releaser.cancel(video.videoId, NOW_S);
+    const waiting = { kind: 'cancel_settlement', videoId: video.videoId, dueAt: NOW_S + ORPHAN_SEARCH_DELAY_SECONDS };
+    const visited = await get(workItemKey(waiting));
+    await local.documents.send(new DeleteCommand({ TableName: table, Key: workItemKey(waiting) }));
+
+    // Act
+    const recorded = await releaser.recordHeldCancelJob(video.videoId, 'video_late', NOW_S + 5);
+
+    // Assess
+    expect(visited).toBeDefined();
+    expect(recorded).toBe(true);
+    expect(await get(videoKey(video.videoId))).toMatchObject({ providerVideoId: 'video_late' });
+    expect(await get(workItemKey({ ...waiting, dueAt: NOW_S + 5 }))).toBeUndefined();
   });
 
   it('leaves a held cancel alone when the pipeline releases it, and charges its price once when the provider billed', async () => {
