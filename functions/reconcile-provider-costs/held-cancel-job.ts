@@ -10,11 +10,13 @@ import type { ItemResult, ReconcileProviderCostsDeps } from './reconcile-deps';
  * The job of a held cancel without one (cancelled while its create was in flight), so that its settlement follows
  * it like any held cancel's (cancel-settlement.ts):
  * - the job id recorded on the video since: the create's late answer, or a webhook of the job it claimed;
- * - else, where the provider lists jobs, the orphan search (create-generation-job's match and claim);
+ * - else, where the provider lists jobs, the orphan search (create-generation-job's match and claim); one that finds
+ *   none (the item is due once the create has surely ended) → released at 0 now;
  * - every create attempt resolved without a job meanwhile (refused, failed at once) → released at 0 now;
- * - no job by the end of {@link ORPHAN_SEARCH_WINDOW_SECONDS} → released at 0; the search goes on until the
- *   lookback window ends, and a job found after the release is settled as a provider cost, never the user's (the
- *   money module charges only an unsettled held cancel).
+ * - a provider that does not list jobs and no job named by the end of {@link ORPHAN_SEARCH_WINDOW_SECONDS} →
+ *   released at 0.
+ * After a release at 0 the search goes on until the lookback window ends, and a job found then is settled as a
+ * provider cost, never the user's (the money module charges only an unsettled held cancel).
  * Returns the item with its job (checks from 0: the job was never asked to stop), or what the visit came to.
  */
 export async function findHeldCancelJob(
@@ -57,13 +59,18 @@ export async function findHeldCancelJob(
     return { item: { ...item, providerVideoId: search.job.id, checks: 0 } };
   }
 
+  if (search !== undefined) {
+    // The create ended without a job the provider lists for this video (e.g. it answered 5xx and its retry found the
+    // video cancelled): nothing the user asked for runs, so the reservation goes back now, not after the window.
+    return releaseWithoutJob(item, deps, { why: 'the provider lists no job for it', keepLooking: true });
+  }
   const now = unixSeconds(deps.clock());
   const searchEnd = item.givenUpAt + ORPHAN_SEARCH_WINDOW_SECONDS;
   if (now < searchEnd) {
     await deps.queue.reschedule(item, Math.min(nextDueAt(item, now, deps.options.lookbackSeconds), searchEnd));
     return { result: { outcome: 'rescheduled' } };
   }
-  return releaseWithoutJob(item, deps, { why: 'no provider job found within the search window', keepLooking: true });
+  return releaseWithoutJob(item, deps, { why: 'no provider job named within the search window', keepLooking: true });
 }
 
 /**

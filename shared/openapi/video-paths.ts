@@ -210,7 +210,8 @@ export function videoPaths(): Json {
           'while reelflow finds the job if needed and asks the provider to stop it: if the provider finished and ' +
           'billed it anyway, the video is charged its price once (charged_micros, a ledger entry of kind ' +
           'cancelled_charge, cancelled_charged_micros in usage); if the job failed or was deleted before completing, ' +
-          'no job of an in-flight create turns up within an hour, or no outcome comes within the follow-up window, ' +
+          'an in-flight create made no job (the provider lists none, or, where it cannot list, none is named within ' +
+          'an hour), or no outcome comes within the follow-up window, ' +
           'it is charged 0 (a job turning up after that is a provider cost, never charged). The cancel itself never ' +
           'waits for the provider.',
         parameters: [VIDEO_ID],

@@ -763,9 +763,30 @@ describe('reconcile-provider-costs: held cancels without a job id (cancelled whi
     expect(released.map((entry) => entry.outcome)).toMatchObject([{ settlesHeldCancel: 'provider_ended' }]);
   });
 
-  it('returns rescheduled, within the search window, while no job is found and the provider lists none', async () => {
+  it('returns cancelReleased at 0 at its first visit when the provider lists no job for it, and keeps looking', async () => {
+    // Prepare: the create answered 5xx without making a job, and its retry found the video cancelled.
+    const { queue, released, chargedCancels, slotCalls, deps } = jobless([settlement()], []);
+
+    // Act
+    const summary = await run(deps);
+
+    // Assess
+    expect(summary).toMatchObject({ cancelReleased: 1, cancelCharged: 0, rescheduled: 0 });
+    expect(released).toEqual([
+      { videoId: VIDEO_ID, outcome: { status: 'cancelled', now: NOW, settlesHeldCancel: 'no_job' } },
+    ]);
+    expect(chargedCancels).toEqual([]);
+    expect(slotCalls).toEqual([`release ${VIDEO_ID}`]);
+    expect(queue.items).toMatchObject([{ kind: 'cancel_settlement', providerVideoId: null, checks: 1 }]);
+    expect(queue.items[0]!.dueAt).toBeGreaterThan(NOW);
+  });
+
+  it('returns rescheduled, within the search window, while a provider that does not list jobs has named none', async () => {
     // Prepare
-    const { queue, released, deps } = jobless([settlement()], []);
+    const { queue, provider, released, deps } = jobless([settlement()], []);
+    provider.list = () => {
+      throw new PermanentProviderError('Provider list answered 404');
+    };
 
     // Act
     const summary = await run(deps);
@@ -777,10 +798,13 @@ describe('reconcile-provider-costs: held cancels without a job id (cancelled whi
     expect(queue.items[0]!.dueAt).toBeGreaterThan(NOW);
   });
 
-  it('returns cancelReleased at 0 when no job turned up by the end of the search window, and keeps looking', async () => {
+  it('returns cancelReleased at 0 when a provider that does not list jobs named none by the end of the search window, and keeps looking', async () => {
     // Prepare
     const late = settlement({ givenUpAt: NOW - ORPHAN_SEARCH_WINDOW_SECONDS, dueAt: NOW - 1 });
-    const { queue, released, chargedCancels, slotCalls, deps } = jobless([late], []);
+    const { queue, provider, released, chargedCancels, slotCalls, deps } = jobless([late], []);
+    provider.list = () => {
+      throw new PermanentProviderError('Provider list answered 404');
+    };
 
     // Act
     const summary = await run(deps);
