@@ -356,4 +356,45 @@ describe('money: cancel while the provider create is in flight (held, settled by
     expect(settled).toMatchObject({ status: 'cancelled', content: null, cost: { charged_micros: 400_000 } });
     expect(usage).toMatchObject({ charged_micros: 400_000, cancelled_videos: 1, reserved_micros: 0, active_videos: 0 });
   }, 120_000);
+
+  it('releases the cancel at 0 once the create has surely ended when the create answered 5xx without making a job', async () => {
+    const userId = uniqueUser('cancel-after-5xx');
+    const token = await stack.token(userId);
+    const month = currentMonth();
+    const prompt = `HELD5XX${Date.now().toString(36)} ${userId}`;
+    // Every create of this prompt answers 500 and makes no job: the attempt stays unresolved (a 5xx may follow a job).
+    await emulator.faults(stack, { error_burst: { status: 500, count: 3, match: prompt } });
+
+    const created = await callApi(stack, '/v1/videos', { method: 'POST', token, json: { prompt, seconds: '4' } });
+    expect(created.status, JSON.stringify(created.body)).toBe(202);
+    const id = created.body.id as string;
+    await eventually(
+      `the first 500 to the create of ${id}`,
+      async () => {
+        const faults = (await (await fetch(`${stack.emulatorOrigin}/__emulator/faults`)).json()) as {
+          faults: { error_burst?: { count: number } };
+        };
+        return (faults.faults.error_burst?.count ?? 0) < 3 ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 20 },
+    );
+    // Lands while the create's retry waits: held, since the attempt is recorded and unresolved.
+    const cancelled = await cancel(stack, token, id);
+    // The settlement's first look (ORPHAN_SEARCH_DELAY_SECONDS after the cancel) finds no job: released at 0 then, not
+    // after the hour-long window a provider that cannot list jobs waits out.
+    const settled = await eventually(
+      `video ${id} settled`,
+      async () => {
+        const video = await callApi(stack, `/v1/videos/${id}`, { token });
+        return video.body.cost?.charged_micros === null ? undefined : video.body;
+      },
+      { timeoutMs: 200_000, intervalMs: 1000 },
+    );
+    const usage = await usageOf(stack, token, month);
+
+    expect(cancelled).toMatchObject({ id, status: 'cancelled', cost: { charged_micros: null } });
+    expect((await emulator.jobs(stack)).data.filter((job) => job.prompt === prompt)).toEqual([]);
+    expect(settled).toMatchObject({ status: 'cancelled', cost: { charged_micros: 0 } });
+    expect(usage).toMatchObject({ charged_micros: 0, reserved_micros: 0, active_videos: 0 });
+  }, 260_000);
 });
