@@ -1,5 +1,5 @@
 import { loadavg } from 'node:os';
-import { GATE_MARGIN_SECONDS, MIN_REQUESTS_PER_JOB } from '../shared/provider-gate/policy';
+import { GATE_MARGIN_SECONDS, MIN_REQUESTS_PER_JOB } from '../shared/provider/gate/policy';
 import { runAdmission } from '../test/helpers/admission-run';
 import { emulator } from '../test/helpers/api';
 import { startLocalStackProcess } from '../test/helpers/local-stack';

@@ -1,7 +1,7 @@
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { executionTimeline, type StateVisit } from '../shared/pipeline/execution-timeline';
-import { POLL_POLICY, type PollStrategy } from '../shared/poll-policy';
+import { POLL_POLICY, type PollStrategy } from '../shared/pipeline/poll-policy';
 import {
   callApi,
   emulator,

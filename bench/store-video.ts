@@ -19,8 +19,8 @@ import { LOCAL_REGION } from '../local/template/resolve';
 import { synthesizeApp } from '../local/template/synth';
 import { newVideoId } from '../shared/ids';
 import type { StoredContent } from '../shared/pipeline/types';
-import { toItem } from '../shared/repositories/video-item';
-import { unixSeconds, type VideoRecord } from '../shared/video';
+import { toItem } from '../shared/video/item';
+import { unixSeconds, type VideoRecord } from '../shared/video/video';
 import { procStatusKib, runLine, withDeadline, writeResultsSection } from './support';
 
 /**

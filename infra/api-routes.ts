@@ -3,7 +3,7 @@ import { HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { UPLOAD_KEY_PREFIX } from '../shared/storage/video-keys';
+import { UPLOAD_KEY_PREFIX } from '../shared/video/object-keys';
 import type { AppFunction } from './constructs/app-function';
 import {
   bindBucket,

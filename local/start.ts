@@ -5,7 +5,7 @@
  * local provider secret), EMULATOR_JOB_MS, LOCAL_WAIT_MS or LOCAL_TIME_SCALE, LOCAL_TASK_REPEAT,
  * LOCAL_LAMBDA_TIMEOUT_FACTOR, LOCAL_SCHEDULE_MS, LOCAL_AWS_FAULTS.
  */
-import { POLL_POLICY } from '../shared/poll-policy';
+import { POLL_POLICY } from '../shared/pipeline/poll-policy';
 import { readLocalConfig } from './config';
 import { isAlive } from './services/processes';
 import { startLocalStack } from './stack';

@@ -46,7 +46,7 @@ export const providerEnvSchema = lazy(() =>
     PROVIDER_SECRET_ARN: nonEmpty('PROVIDER_SECRET_ARN'),
     PROVIDER_TIMEOUT_MS: z._default(z.coerce.number().check(z.int(), z.positive()), 30_000),
     PROVIDER_SECRET_MAX_AGE_SECONDS: z._default(z.coerce.number().check(z.int(), z.positive()), 300),
-    /** The admission gate (shared/provider-gate): jobs the provider account may run at once. */
+    /** The admission gate (shared/provider/gate): jobs the provider account may run at once. */
     PROVIDER_MAX_CONCURRENT_JOBS: z._default(z.coerce.number().check(z.int(), z.positive()), 2),
     /** The admission gate: requests per minute reelflow sends the provider account (every kind counts). */
     PROVIDER_REQUESTS_PER_MINUTE: z._default(z.coerce.number().check(z.int(), z.positive()), 20),
@@ -63,7 +63,7 @@ export const providerEnvSchema = lazy(() =>
 /**
  * Whether the pipeline waits for the provider's webhooks (PROVIDER_WEBHOOKS: `on` by default, when the provider
  * secret has a `webhookSecret`; `off` forces the polling path), and how long at most (PROVIDER_WEBHOOK_WAIT_SECONDS,
- * optional: about 1.5× the expected job time by default, shared/provider-webhooks/webhook-wait.ts).
+ * optional: about 1.5× the expected job time by default, shared/provider/webhooks/webhook-wait.ts).
  */
 export const providerWebhooksEnvSchema = lazy(() =>
   z.object({

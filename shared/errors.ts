@@ -83,7 +83,7 @@ export class RetryableProviderError extends AppError {
 }
 
 /**
- * The admission gate (shared/provider-gate) has no request token for now: nothing was sent to the provider. It is a
+ * The admission gate (shared/provider/gate) has no request token for now: nothing was sent to the provider. It is a
  * rate limit reelflow sets itself, handled where a provider 429 is (a Wait state, a rescheduled work item).
  */
 export class ProviderGateWaitError extends RetryableProviderError {
@@ -95,7 +95,7 @@ export class ProviderGateWaitError extends RetryableProviderError {
 
 /**
  * An AWS service call failed for now (throttling, a 5xx, a dropped connection, a transaction conflict), after the
- * SDK's own retries: the task is retried by the state machine (shared/transient-errors.ts decides what qualifies).
+ * SDK's own retries: the task is retried by the state machine (shared/aws/transient-errors.ts decides what qualifies).
  */
 export class TransientAwsError extends AppError {
   override name = 'TransientAwsError';

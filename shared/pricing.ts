@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { lazy } from './lazy';
-import type { VideoModelName, VideoSize } from './schemas';
+import type { VideoModelName, VideoSize } from './video/schemas';
 
 /**
  * A versioned price table: integer micro-USD per second of video, per model and size. Records store the

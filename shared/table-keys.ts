@@ -162,7 +162,7 @@ export const webhookDeliveryKey = (endpointId: string, eventCreatedAt: number, e
   pk: webhookDeliveriesPartition(endpointId),
   sk: `${WEBHOOK_DELIVERY_PREFIX}${reconcileDuePrefix(eventCreatedAt)}#${eventId}`,
 });
-/** The provider admission gate's semaphore (leases and waiting tickets) of one provider account (shared/provider-gate). */
+/** The provider admission gate's semaphore (leases and waiting tickets) of one provider account (shared/provider/gate). */
 export const providerGateSlotsKey = (provider: string): TableKey => ({ pk: `PROVIDERGATE#${provider}`, sk: 'SLOTS' });
 /** The provider admission gate's request tokens (a rolling window of requests per minute) of one provider account. */
 export const providerGateTokensKey = (provider: string): TableKey => ({ pk: `PROVIDERGATE#${provider}`, sk: 'TOKENS' });

@@ -1,6 +1,6 @@
 import { TRANSIENT_RETRY } from '../shared/pipeline/duration';
-import { POLL_POLICY, RATE_LIMITED_CREATE_POLICY } from '../shared/poll-policy';
-import { PROVIDER_GATE_POLICY } from '../shared/provider-gate/policy';
+import { POLL_POLICY, RATE_LIMITED_CREATE_POLICY } from '../shared/pipeline/poll-policy';
+import { PROVIDER_GATE_POLICY } from '../shared/provider/gate/policy';
 
 /** Step Functions Standard executions fail once their history reaches this many events. */
 export const EXECUTION_HISTORY_EVENT_LIMIT = 25_000;

@@ -3,9 +3,9 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { TRANSIENT_LAMBDA_ERRORS, TRANSIENT_TASK_ERRORS } from '../shared/aws/transient-errors';
 import { maxPipelineSeconds, TRANSIENT_RETRY } from '../shared/pipeline/duration';
-import { POLL_POLICY } from '../shared/poll-policy';
-import { TRANSIENT_LAMBDA_ERRORS, TRANSIENT_TASK_ERRORS } from '../shared/transient-errors';
+import { POLL_POLICY } from '../shared/pipeline/poll-policy';
 
 export { TRANSIENT_RETRY } from '../shared/pipeline/duration';
 
@@ -177,7 +177,7 @@ export function videoPipelineDefinition(scope: Construct, fns: VideoPipelineFunc
 /**
  * WaitForProviderWebhook: invokes its function with the execution's task token and waits until the receiver (or the
  * function itself, for an event that came first) sends SendTaskSuccess/Failure, at most `$.job.webhookWaitSeconds`.
- * Its result (shared/provider-webhooks/resume-execution.ts WebhookTaskOutput) becomes the job state a poll would leave.
+ * Its result (shared/provider/webhooks/resume-execution.ts WebhookTaskOutput) becomes the job state a poll would leave.
  */
 function webhookWait(scope: Construct, fn: lambda.IFunction): sfn.TaskStateBase {
   const task = new tasks.LambdaInvoke(scope, STATE_NAMES.waitForProviderWebhook, {
@@ -220,7 +220,7 @@ interface InvokeOptions {
   readonly comment: string;
   /** @default - the task's result replaces the state ($) */
   readonly resultPath?: string;
-  /** @default - TRANSIENT_TASK_ERRORS (shared/transient-errors.ts) */
+  /** @default - TRANSIENT_TASK_ERRORS (shared/aws/transient-errors.ts) */
   readonly retryErrors?: readonly string[];
 }
 

@@ -3,8 +3,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import { TRANSIENT_LAMBDA_ERRORS } from '../shared/aws/transient-errors';
 import { TRANSIENT_RETRY } from '../shared/pipeline/duration';
-import { TRANSIENT_LAMBDA_ERRORS } from '../shared/transient-errors';
 import { deliveryExecutionTimeoutSeconds } from '../shared/webhooks/retry-policy';
 
 /**

@@ -1,13 +1,13 @@
 import { ConflictError } from '../../shared/errors';
 import type { Caller } from '../../shared/http/types';
 import type { VideoCanceller } from '../../shared/money/release';
+import type { AppLogger, AppMetrics } from '../../shared/observability/powertools';
 import type { PipelineStopper } from '../../shared/pipeline/pipeline-stopper';
-import type { AppLogger, AppMetrics } from '../../shared/powertools';
-import type { ProviderGate } from '../../shared/provider-gate/provider-gate';
-import type { VideoRepository } from '../../shared/repositories/video-store';
-import type { VideoResource } from '../../shared/schemas';
-import { isTerminal, toVideoResource, unixSeconds, type VideoRecord } from '../../shared/video';
-import { findOwnVideo } from '../../shared/video-access';
+import type { ProviderGate } from '../../shared/provider/gate/provider-gate';
+import { findOwnVideo } from '../../shared/video/access';
+import type { VideoResource } from '../../shared/video/schemas';
+import type { VideoRepository } from '../../shared/video/store';
+import { isTerminal, toVideoResource, unixSeconds, type VideoRecord } from '../../shared/video/video';
 
 export interface CancelVideoInput {
   caller: Caller;

@@ -10,17 +10,17 @@ import {
 import { MAX_UPLOAD_BYTES } from '../../shared/http/limits';
 import { orphanedJobWorkItem, type ReconcileQueue } from '../../shared/money/reconciliation';
 import type { HeldCancelJobRecorder } from '../../shared/money/release';
+import type { AppLogger, AppMetrics } from '../../shared/observability/powertools';
 import { claimOrphanedJob, jobFingerprint, remixSourceOf } from '../../shared/pipeline/orphaned-job';
+import { nextWaitSeconds, RATE_LIMITED_CREATE_POLICY, rateLimitedWaitSeconds } from '../../shared/pipeline/poll-policy';
 import type { JobState, PipelineState, RateLimitedCreate, WaitingForProvider } from '../../shared/pipeline/types';
-import { nextWaitSeconds, RATE_LIMITED_CREATE_POLICY, rateLimitedWaitSeconds } from '../../shared/poll-policy';
-import type { AppLogger, AppMetrics } from '../../shared/powertools';
+import { GATE_MARGIN_SECONDS, PROVIDER_GATE_POLICY } from '../../shared/provider/gate/policy';
+import type { ProviderGate } from '../../shared/provider/gate/provider-gate';
 import type { ProviderCreateParams, ProviderVideo, VideoProvider } from '../../shared/provider/provider-client';
-import { GATE_MARGIN_SECONDS, PROVIDER_GATE_POLICY } from '../../shared/provider-gate/policy';
-import type { ProviderGate } from '../../shared/provider-gate/provider-gate';
-import type { WebhookRoute } from '../../shared/provider-webhooks/webhook-wait';
-import type { VideoRepository } from '../../shared/repositories/video-store';
+import type { WebhookRoute } from '../../shared/provider/webhooks/webhook-wait';
 import type { ObjectStore } from '../../shared/storage/object-store';
-import { isTerminal, unixSeconds, type VideoRecord } from '../../shared/video';
+import type { VideoRepository } from '../../shared/video/store';
+import { isTerminal, unixSeconds, type VideoRecord } from '../../shared/video/video';
 
 /**
  * A grant of gate tokens older than this when the create is about to be sent is taken again: 30 % of the gate's

@@ -1,11 +1,11 @@
 import { RateLimitedError } from '../../shared/errors';
 import { MAX_UPLOAD_BYTES } from '../../shared/http/limits';
 import type { Caller } from '../../shared/http/types';
-import type { AppLogger, AppMetrics } from '../../shared/powertools';
+import type { AppLogger, AppMetrics } from '../../shared/observability/powertools';
 import { type MinuteRate, secondsToNextMinute } from '../../shared/rates/minute-rate';
-import type { CreateUploadBody, UploadResource } from '../../shared/schemas';
 import { newUploadId, type UploadUrlSigner, uploadExpiresAt, uploadKey } from '../../shared/storage/uploads';
-import { unixSeconds } from '../../shared/video';
+import type { CreateUploadBody, UploadResource } from '../../shared/video/schemas';
+import { unixSeconds } from '../../shared/video/video';
 
 /** How long the presigned PUT URL works (the upload itself can be used for 24 hours). */
 export const UPLOAD_URL_SECONDS = 15 * 60;

@@ -8,7 +8,7 @@ import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
-import { logger, metrics } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/observability/powertools';
 import { DynamoMinuteRate } from '../../shared/rates/minute-rate';
 import { S3ContentUrlSigner } from '../../shared/storage/content-signer';
 import { type CreateUploadDeps, createUpload } from './create-upload';

@@ -13,10 +13,10 @@ import {
   resolveReferenceImage,
 } from '../../shared/images/reference-image';
 import { estimateMicros } from '../../shared/pricing';
-import type { CreateVideoBody, VideoResource } from '../../shared/schemas';
 import type { ContentRemover } from '../../shared/storage/content-remover';
 import type { ObjectStore } from '../../shared/storage/object-store';
-import { inputReferenceKey, toVideoResource, type VideoRecord } from '../../shared/video';
+import type { CreateVideoBody, VideoResource } from '../../shared/video/schemas';
+import { inputReferenceKey, toVideoResource, type VideoRecord } from '../../shared/video/video';
 
 /** What POST /v1/videos asks for, validated. */
 export interface CreateVideoInput {

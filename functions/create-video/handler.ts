@@ -10,7 +10,7 @@ import { parseMultipart } from '../../shared/http/multipart';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { guardedFetch } from '../../shared/net/ssrf-guard';
-import { logger, metrics } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/observability/powertools';
 import { S3ContentUrlSigner } from '../../shared/storage/content-signer';
 import { PresignedS3Objects } from '../../shared/storage/presigned-objects';
 import { readUpload } from '../../shared/storage/uploads';

@@ -2,7 +2,7 @@ import { idempotencyKeyOf } from '../../shared/http/idempotency';
 import { parseRequest } from '../../shared/http/parse-request';
 import type { Caller } from '../../shared/http/types';
 import { lazy } from '../../shared/lazy';
-import { createVideoBodySchema } from '../../shared/schemas';
+import { createVideoBodySchema } from '../../shared/video/schemas';
 import type { CreateVideoInput } from './create-video';
 
 /**

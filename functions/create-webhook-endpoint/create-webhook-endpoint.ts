@@ -1,7 +1,7 @@
 import { LimitExceededError } from '../../shared/errors';
 import type { Caller } from '../../shared/http/types';
-import type { AppLogger } from '../../shared/powertools';
-import { unixSeconds } from '../../shared/video';
+import type { AppLogger } from '../../shared/observability/powertools';
+import { unixSeconds } from '../../shared/video/video';
 import {
   newWebhookEndpointId,
   newWebhookSecret,

@@ -1,11 +1,11 @@
 import { type ScrubVideoDeps, scrubVideo } from '../../shared/erasure/scrub-video';
 import { ConflictError, NotFoundError } from '../../shared/errors';
 import type { Caller } from '../../shared/http/types';
-import type { AppLogger, AppMetrics } from '../../shared/powertools';
-import type { VideoRepository } from '../../shared/repositories/video-store';
-import type { DeletedVideo } from '../../shared/schemas';
-import { isTerminal, unixSeconds } from '../../shared/video';
-import { findOwnVideo } from '../../shared/video-access';
+import type { AppLogger, AppMetrics } from '../../shared/observability/powertools';
+import { findOwnVideo } from '../../shared/video/access';
+import type { DeletedVideo } from '../../shared/video/schemas';
+import type { VideoRepository } from '../../shared/video/store';
+import { isTerminal, unixSeconds } from '../../shared/video/video';
 
 export interface DeleteVideoInput {
   caller: Caller;

@@ -1,6 +1,6 @@
 import { parseRequest } from '../../shared/http/parse-request';
 import type { Caller } from '../../shared/http/types';
-import { videoIdPathSchema } from '../../shared/schemas';
+import { videoIdPathSchema } from '../../shared/video/schemas';
 import type { DeleteVideoInput } from './delete-video';
 
 /** Reads the video id from the path. */

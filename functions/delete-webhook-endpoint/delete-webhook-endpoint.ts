@@ -1,6 +1,6 @@
 import { NotFoundError } from '../../shared/errors';
 import type { Caller } from '../../shared/http/types';
-import type { AppLogger } from '../../shared/powertools';
+import type { AppLogger } from '../../shared/observability/powertools';
 import { WEBHOOK_ENDPOINT_ID_PREFIX, type WebhookEndpointStore } from '../../shared/webhooks/endpoints';
 
 export interface DeleteWebhookEndpointInput {

@@ -7,7 +7,7 @@ import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
-import { logger, metrics } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/observability/powertools';
 import { DynamoWebhookEndpoints } from '../../shared/webhooks/endpoints';
 import { type DeleteWebhookEndpointDeps, deleteWebhookEndpoint } from './delete-webhook-endpoint';
 import { deleteWebhookEndpointEnvSchema } from './env';

@@ -1,7 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { RemoteFetchError, UrlNotAllowedError } from '../../shared/net/ssrf-guard';
-import type { AppLogger, AppMetrics } from '../../shared/powertools';
-import { unixSeconds } from '../../shared/video';
+import type { AppLogger, AppMetrics } from '../../shared/observability/powertools';
+import { unixSeconds } from '../../shared/video/video';
 import type { WebhookDeliveryLog } from '../../shared/webhooks/deliveries';
 import type { DeliveryInput } from '../../shared/webhooks/delivery-starter';
 import { signingSecrets, type WebhookEndpointStore } from '../../shared/webhooks/endpoints';

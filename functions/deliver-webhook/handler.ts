@@ -5,8 +5,8 @@ import middy from '@middy/core';
 import { ddb, dynamodb } from '../../shared/aws/dynamodb';
 import { parseEnv } from '../../shared/config';
 import { guardedPost } from '../../shared/net/ssrf-guard';
-import { logger, metrics } from '../../shared/powertools';
-import { traceAwsClients, tracer } from '../../shared/tracing';
+import { logger, metrics } from '../../shared/observability/powertools';
+import { traceAwsClients, tracer } from '../../shared/observability/tracing';
 import { DynamoWebhookDeliveryLog } from '../../shared/webhooks/deliveries';
 import { DynamoWebhookEndpoints } from '../../shared/webhooks/endpoints';
 import { DynamoWebhookEventBodies } from '../../shared/webhooks/event-bodies';
@@ -20,7 +20,7 @@ import {
 import { deliverWebhookEnvSchema } from './env';
 
 traceAwsClients(dynamodb);
-// No traceOutgoingRequests(): the requests go to customers' URLs (shared/tracing.ts says why).
+// No traceOutgoingRequests(): the requests go to customers' URLs (shared/observability/tracing.ts says why).
 
 const env = parseEnv(deliverWebhookEnvSchema);
 

@@ -1,6 +1,6 @@
-import type { AppLogger, AppMetrics } from '../../shared/powertools';
+import type { AppLogger, AppMetrics } from '../../shared/observability/powertools';
 import { type MinuteRate, nextMinuteAt } from '../../shared/rates/minute-rate';
-import { unixSeconds } from '../../shared/video';
+import { unixSeconds } from '../../shared/video/video';
 import type { WebhookDeliveryLog } from '../../shared/webhooks/deliveries';
 import type { DeliveryStarter } from '../../shared/webhooks/delivery-starter';
 import type { WebhookEndpointRecord, WebhookEndpointStore } from '../../shared/webhooks/endpoints';

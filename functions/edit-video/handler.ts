@@ -8,7 +8,7 @@ import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { parseMultipart } from '../../shared/http/multipart';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
-import { logger, metrics } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/observability/powertools';
 import { type EditVideoDeps, editVideo } from './edit-video';
 import { editVideoEnvSchema } from './env';
 import { parseEditVideoRequest } from './schema';

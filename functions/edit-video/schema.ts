@@ -1,7 +1,7 @@
 import { parseSourceVideoBody } from '../../shared/admission/derived-video';
 import { idempotencyKeyOf } from '../../shared/http/idempotency';
 import type { Caller } from '../../shared/http/types';
-import { editVideoBodySchema } from '../../shared/schemas';
+import { editVideoBodySchema } from '../../shared/video/schemas';
 import type { EditVideoInput } from './edit-video';
 
 /** Reads the source video's id and the prompt from the body, and the optional Idempotency-Key. */

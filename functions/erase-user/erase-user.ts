@@ -3,9 +3,9 @@ import { ForbiddenError } from '../../shared/errors';
 import type { Caller } from '../../shared/http/types';
 import { newAuditId, newErasureId } from '../../shared/ids';
 import type { UserErasureResource } from '../../shared/money/schemas';
-import type { AppLogger, AppMetrics } from '../../shared/powertools';
-import type { VideoRepository } from '../../shared/repositories/video-store';
-import { unixSeconds } from '../../shared/video';
+import type { AppLogger, AppMetrics } from '../../shared/observability/powertools';
+import type { VideoRepository } from '../../shared/video/store';
+import { unixSeconds } from '../../shared/video/video';
 
 /** What DELETE /v1/admin/users/{userId} asks for. */
 export interface EraseUserInput {

@@ -2,7 +2,7 @@ import type { VideoAdmissionDeps } from '../../shared/admission/admit-video';
 import { admitDerivedVideo } from '../../shared/admission/derived-video';
 import type { RequestIdempotency } from '../../shared/http/idempotency';
 import type { Caller } from '../../shared/http/types';
-import type { ExtendVideoBody, VideoResource } from '../../shared/schemas';
+import type { ExtendVideoBody, VideoResource } from '../../shared/video/schemas';
 
 export interface ExtendVideoInput {
   caller: Caller;

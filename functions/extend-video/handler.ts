@@ -8,7 +8,7 @@ import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { parseMultipart } from '../../shared/http/multipart';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
-import { logger, metrics } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/observability/powertools';
 import { extendVideoEnvSchema } from './env';
 import { type ExtendVideoDeps, extendVideo } from './extend-video';
 import { parseExtendVideoRequest } from './schema';

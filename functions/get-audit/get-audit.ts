@@ -1,5 +1,5 @@
+import { type AuditList, type AuditLog, toAuditRecordResource } from '../../shared/audit/audit';
 import { listPage } from '../../shared/http/responses';
-import { type AuditList, type AuditLog, toAuditRecordResource } from '../../shared/money/audit';
 import { monthOf } from '../../shared/money/calendar';
 import type { AuditQuery } from '../../shared/money/schemas';
 

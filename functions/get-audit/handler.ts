@@ -1,14 +1,14 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
+import { DynamoAuditLog } from '../../shared/audit/audit';
 import { ddb } from '../../shared/aws/dynamodb';
 import { parseEnv } from '../../shared/config';
 import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
-import { DynamoAuditLog } from '../../shared/money/audit';
-import { logger, metrics } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/observability/powertools';
 import { getAuditEnvSchema } from './env';
 import { type GetAuditDeps, getAudit } from './get-audit';
 import { parseGetAuditRequest } from './schema';

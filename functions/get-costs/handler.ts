@@ -7,7 +7,7 @@ import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { DynamoCostReports } from '../../shared/money/reports';
-import { logger, metrics } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/observability/powertools';
 import { getCostsEnvSchema } from './env';
 import { costsResponse, type GetCostsDeps, getCosts } from './get-costs';
 import { parseGetCostsRequest } from './schema';

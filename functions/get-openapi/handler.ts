@@ -6,7 +6,7 @@ import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
 import type { ApiEvent, ApiResult } from '../../shared/http/types';
-import { logger, metrics } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/observability/powertools';
 import { getOpenApiEnvSchema } from './env';
 import { openApiProvider } from './get-openapi';
 

@@ -10,7 +10,7 @@ import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { DynamoLimitsStore } from '../../shared/money/limits';
 import { DynamoCostReports } from '../../shared/money/reports';
 import { defaultLimitsFrom } from '../../shared/money/user-limits';
-import { logger, metrics } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/observability/powertools';
 import { getUsageEnvSchema } from './env';
 import { type GetUsageDeps, getUsage } from './get-usage';
 import { parseGetUsageRequest } from './schema';

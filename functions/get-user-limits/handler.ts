@@ -9,7 +9,7 @@ import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { DynamoLimitsStore } from '../../shared/money/limits';
 import { defaultLimitsFrom } from '../../shared/money/user-limits';
-import { logger, metrics } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/observability/powertools';
 import { getUserLimitsEnvSchema } from './env';
 import { type GetUserLimitsDeps, getUserLimits } from './get-user-limits';
 import { parseGetUserLimitsRequest } from './schema';

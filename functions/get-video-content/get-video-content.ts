@@ -1,10 +1,10 @@
 import { ConflictError, NotFoundError } from '../../shared/errors';
 import type { Caller } from '../../shared/http/types';
-import type { VideoRepository } from '../../shared/repositories/video-store';
-import type { ContentVariant } from '../../shared/schemas';
 import type { ContentUrlSigner } from '../../shared/storage/content-signer';
-import { contentKey, contentType } from '../../shared/video';
-import { findOwnVideo } from '../../shared/video-access';
+import { findOwnVideo } from '../../shared/video/access';
+import type { ContentVariant } from '../../shared/video/schemas';
+import type { VideoRepository } from '../../shared/video/store';
+import { contentKey, contentType } from '../../shared/video/video';
 
 export interface GetVideoContentInput {
   caller: Caller;

@@ -1,6 +1,6 @@
 import { parseRequest } from '../../shared/http/parse-request';
 import type { Caller } from '../../shared/http/types';
-import { contentQuerySchema, videoIdPathSchema } from '../../shared/schemas';
+import { contentQuerySchema, videoIdPathSchema } from '../../shared/video/schemas';
 import type { GetVideoContentInput } from './get-video-content';
 
 /** Reads the video id from the path and the variant from the query. */

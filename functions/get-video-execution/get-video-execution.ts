@@ -2,8 +2,8 @@ import { NotFoundError } from '../../shared/errors';
 import type { VideoExecution } from '../../shared/operators/schemas';
 import { executionTimeline } from '../../shared/pipeline/execution-timeline';
 import type { PipelineExecutions } from '../../shared/pipeline/pipeline-executions';
-import type { VideoRepository } from '../../shared/repositories/video-store';
-import { unixSeconds } from '../../shared/video';
+import type { VideoRepository } from '../../shared/video/store';
+import { unixSeconds } from '../../shared/video/video';
 
 /** What GET /v1/admin/videos/{id}/execution asks for. */
 export interface GetVideoExecutionInput {

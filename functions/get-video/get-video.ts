@@ -1,9 +1,9 @@
 import type { Caller } from '../../shared/http/types';
-import { type ProgressReadDeps, readWaitingProgress } from '../../shared/provider-webhooks/progress-read';
-import type { VideoRepository } from '../../shared/repositories/video-store';
-import type { VideoResource } from '../../shared/schemas';
-import { toVideoResource } from '../../shared/video';
-import { findOwnVideo } from '../../shared/video-access';
+import { type ProgressReadDeps, readWaitingProgress } from '../../shared/provider/webhooks/progress-read';
+import { findOwnVideo } from '../../shared/video/access';
+import type { VideoResource } from '../../shared/video/schemas';
+import type { VideoRepository } from '../../shared/video/store';
+import { toVideoResource } from '../../shared/video/video';
 
 export interface GetVideoInput {
   caller: Caller;

@@ -1,8 +1,8 @@
 import { ValidationError } from '../../shared/errors';
 import { listPage } from '../../shared/http/responses';
 import type { AdminVideoList, AdminVideosQuery } from '../../shared/operators/schemas';
-import type { VideoRepository, VideoStatusIndex } from '../../shared/repositories/video-store';
-import { toVideoResource, type VideoRecord } from '../../shared/video';
+import type { VideoRepository, VideoStatusIndex } from '../../shared/video/store';
+import { toVideoResource, type VideoRecord } from '../../shared/video/video';
 
 export interface ListAdminVideosInput {
   query: AdminVideosQuery;

@@ -2,9 +2,9 @@ import { ValidationError } from '../../shared/errors';
 import { listPage } from '../../shared/http/responses';
 import type { Caller } from '../../shared/http/types';
 import { isVideoId } from '../../shared/ids';
-import type { VideoRepository } from '../../shared/repositories/video-store';
-import type { ListVideosQuery, VideoList } from '../../shared/schemas';
-import { toVideoResource } from '../../shared/video';
+import type { ListVideosQuery, VideoList } from '../../shared/video/schemas';
+import type { VideoRepository } from '../../shared/video/store';
+import { toVideoResource } from '../../shared/video/video';
 
 export interface ListVideosInput {
   caller: Caller;

@@ -1,6 +1,6 @@
 import { parseRequest } from '../../shared/http/parse-request';
 import type { Caller } from '../../shared/http/types';
-import { listVideosQuerySchema } from '../../shared/schemas';
+import { listVideosQuerySchema } from '../../shared/video/schemas';
 import type { ListVideosInput } from './list-videos';
 
 /** Reads limit, after, status and order from the query string. */

@@ -5,13 +5,13 @@ import {
   GenerationTimedOutError,
   RetryableProviderError,
 } from '../../shared/errors';
+import type { AppLogger, AppMetrics } from '../../shared/observability/powertools';
+import { nextPollWait, POLL_POLICY, type PollPolicy, type PollStrategy } from '../../shared/pipeline/poll-policy';
 import type { JobState, PipelineInput } from '../../shared/pipeline/types';
-import { nextPollWait, POLL_POLICY, type PollPolicy, type PollStrategy } from '../../shared/poll-policy';
-import type { AppLogger, AppMetrics } from '../../shared/powertools';
+import type { ProviderGate } from '../../shared/provider/gate/provider-gate';
 import type { VideoProvider } from '../../shared/provider/provider-client';
-import type { ProviderGate } from '../../shared/provider-gate/provider-gate';
-import type { VideoRepository } from '../../shared/repositories/video-store';
-import { unixSeconds } from '../../shared/video';
+import type { VideoRepository } from '../../shared/video/store';
+import { unixSeconds } from '../../shared/video/video';
 
 export interface PollGenerationJobDeps {
   videos: Pick<VideoRepository, 'updateStatus'>;

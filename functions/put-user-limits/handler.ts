@@ -9,7 +9,7 @@ import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { DynamoLimitsStore } from '../../shared/money/limits';
 import { defaultLimitsFrom } from '../../shared/money/user-limits';
-import { logger, metrics } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/observability/powertools';
 import { putUserLimitsEnvSchema } from './env';
 import { type PutUserLimitsDeps, putUserLimits } from './put-user-limits';
 import { parsePutUserLimitsRequest } from './schema';

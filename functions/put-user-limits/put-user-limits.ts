@@ -2,7 +2,7 @@ import { ForbiddenError } from '../../shared/errors';
 import type { Caller } from '../../shared/http/types';
 import type { LimitsStore } from '../../shared/money/limits';
 import type { LimitsResource, LimitsUpdateBody } from '../../shared/money/schemas';
-import type { AppLogger } from '../../shared/powertools';
+import type { AppLogger } from '../../shared/observability/powertools';
 
 /** What PUT /v1/admin/users/{userId}/limits asks for. */
 export interface PutUserLimitsInput {

@@ -2,20 +2,20 @@ import * as z from 'zod/mini';
 import { ProviderWebhooksNotConfiguredError, UnauthenticatedError, ValidationError } from '../../shared/errors';
 import { hasProviderJob } from '../../shared/money/decisions';
 import type { HeldCancelJobRecorder } from '../../shared/money/release';
-import type { AppLogger, AppMetrics } from '../../shared/powertools';
-import type { ProviderCallbackStore } from '../../shared/provider-webhooks/callback-store';
+import type { AppLogger, AppMetrics } from '../../shared/observability/powertools';
+import type { ProviderCallbackStore } from '../../shared/provider/webhooks/callback-store';
 import {
   type ResumeExecutionDeps,
   type ResumeOutcome,
   resumeWaitingExecution,
-} from '../../shared/provider-webhooks/resume-execution';
+} from '../../shared/provider/webhooks/resume-execution';
 import {
   type SignedHeaders,
   timestampWithinTolerance,
   verifySignature,
-} from '../../shared/provider-webhooks/signature';
-import type { VideoRepository } from '../../shared/repositories/video-store';
-import { isTerminal } from '../../shared/video';
+} from '../../shared/provider/webhooks/signature';
+import type { VideoRepository } from '../../shared/video/store';
+import { isTerminal } from '../../shared/video/video';
 
 /** A provider webhook as the receiver needs it: the exact bytes that were signed, and the signature headers. */
 export interface ProviderWebhookRequest {

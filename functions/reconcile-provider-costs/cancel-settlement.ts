@@ -1,7 +1,7 @@
 import { PermanentProviderError, RetryableProviderError } from '../../shared/errors';
 import type { ReconcileWorkItem } from '../../shared/money/reconciliation';
 import type { ProviderVideo } from '../../shared/provider/provider-client';
-import { unixSeconds } from '../../shared/video';
+import { unixSeconds } from '../../shared/video/video';
 import { findHeldCancelJob } from './held-cancel-job';
 import { isGoneAtProvider } from './provider-answer';
 import { renewAndLookAgainLater } from './recheck-schedule';

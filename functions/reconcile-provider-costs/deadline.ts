@@ -1,6 +1,6 @@
 import type { ReconcileWorkItem } from '../../shared/money/reconciliation';
 import { failureOf } from '../../shared/pipeline/failure';
-import { unixSeconds } from '../../shared/video';
+import { unixSeconds } from '../../shared/video/video';
 import { giveUpHeldCancel } from './cancel-settlement';
 import type { ItemResult, ReconcileProviderCostsDeps } from './reconcile-deps';
 

@@ -7,17 +7,17 @@ import { s3 } from '../../shared/aws/s3';
 import { sfn } from '../../shared/aws/sfn';
 import { parseEnv } from '../../shared/config';
 import { DynamoUserErasures } from '../../shared/erasure/user-erasures';
+import { DynamoIdempotencyRecords } from '../../shared/http/idempotency-records';
 import { DynamoBilling } from '../../shared/money/billing';
 import { DynamoReconcileQueue } from '../../shared/money/reconciliation';
 import { DynamoReleaser } from '../../shared/money/release';
+import { logger, metrics } from '../../shared/observability/powertools';
 import { StepFunctionsPipelineStopper } from '../../shared/pipeline/pipeline-stopper';
-import { logger, metrics } from '../../shared/powertools';
+import { providerGateFromEnv } from '../../shared/provider/gate/from-env';
+import { GatedVideoProvider } from '../../shared/provider/gate/gated-provider';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
-import { providerGateFromEnv } from '../../shared/provider-gate/from-env';
-import { GatedVideoProvider } from '../../shared/provider-gate/gated-provider';
-import { DynamoIdempotencyRecords } from '../../shared/repositories/idempotency-records';
-import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { S3ContentRemover } from '../../shared/storage/content-remover';
+import { DynamoVideoRepository } from '../../shared/video/repository';
 import { DynamoWebhookDeliveryLog } from '../../shared/webhooks/deliveries';
 import { DynamoWebhookEndpoints } from '../../shared/webhooks/endpoints';
 import { DynamoWebhookEventBodies } from '../../shared/webhooks/event-bodies';
@@ -74,7 +74,7 @@ const LAST_ITEM_MS = env.PROVIDER_TIMEOUT_MS + 5_000;
 
 /**
  * Scheduled (EventBridge rule): looks at due provider jobs reelflow gave up on → what the run did. Not traced by the
- * Powertools Tracer (shared/tracing.ts says why); each run is still a trace of Lambda's own segments.
+ * Powertools Tracer (shared/observability/tracing.ts says why); each run is still a trace of Lambda's own segments.
  */
 export const handler = middy<ScheduledEvent, ReconcileSummary, Error, Context>()
   .use(injectLambdaContext(logger, { resetKeys: true }))

@@ -1,7 +1,7 @@
 import { PermanentProviderError, RetryableProviderError } from '../../shared/errors';
 import { createInFlight, hasProviderJob } from '../../shared/money/decisions';
 import type { ReconcileWorkItem } from '../../shared/money/reconciliation';
-import { unixSeconds } from '../../shared/video';
+import { unixSeconds } from '../../shared/video/video';
 import { findOrphanedJob, ORPHAN_SEARCH_WINDOW_SECONDS, type OrphanSearch } from './orphan-search';
 import { nextDueAt } from './recheck-schedule';
 import type { ItemResult, ReconcileProviderCostsDeps } from './reconcile-deps';

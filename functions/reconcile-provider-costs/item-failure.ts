@@ -1,5 +1,5 @@
 import type { ReconcileWorkItem } from '../../shared/money/reconciliation';
-import { unixSeconds } from '../../shared/video';
+import { unixSeconds } from '../../shared/video/video';
 import { giveUpHeldCancel } from './cancel-settlement';
 import { failureDueAt, MAX_ITEM_FAILURES } from './recheck-schedule';
 import { type ItemResult, itemKeys, type ReconcileProviderCostsDeps } from './reconcile-deps';

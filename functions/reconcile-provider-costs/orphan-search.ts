@@ -2,7 +2,7 @@ import { RetryableProviderError } from '../../shared/errors';
 import type { ReconcileWorkItem } from '../../shared/money/reconciliation';
 import { claimOrphanedJob } from '../../shared/pipeline/orphaned-job';
 import type { ProviderVideo } from '../../shared/provider/provider-client';
-import { unixSeconds, type VideoRecord } from '../../shared/video';
+import { unixSeconds, type VideoRecord } from '../../shared/video/video';
 import { nextDueAt } from './recheck-schedule';
 import type { ItemResult, ReconcileProviderCostsDeps } from './reconcile-deps';
 

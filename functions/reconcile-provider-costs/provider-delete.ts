@@ -1,7 +1,7 @@
 import { PermanentProviderError, RetryableProviderError } from '../../shared/errors';
 import type { ReconcileWorkItem } from '../../shared/money/reconciliation';
 import type { ProviderVideo } from '../../shared/provider/provider-client';
-import { unixSeconds } from '../../shared/video';
+import { unixSeconds } from '../../shared/video/video';
 import { isGoneAtProvider } from './provider-answer';
 import { lookAgainLater } from './recheck-schedule';
 import { type ItemResult, itemKeys, type ReconcileProviderCostsDeps } from './reconcile-deps';

@@ -1,7 +1,7 @@
 import { RetryableProviderError } from '../../shared/errors';
 import type { ReconcileWorkItem } from '../../shared/money/reconciliation';
 import type { ProviderVideo } from '../../shared/provider/provider-client';
-import { unixSeconds } from '../../shared/video';
+import { unixSeconds } from '../../shared/video/video';
 import { searchOrphanedJob } from './orphan-search';
 import { isGoneAtProvider } from './provider-answer';
 import { lookAgainLater } from './recheck-schedule';

@@ -2,10 +2,10 @@ import type { CancelledCharger } from '../../shared/money/charge';
 import type { ProviderCostRecorder } from '../../shared/money/provider-cost';
 import type { ReconcileQueue, ReconcileWorkItem } from '../../shared/money/reconciliation';
 import type { HeldCancelJobRecorder, ReservationReleaser } from '../../shared/money/release';
-import type { AppLogger, AppMetrics } from '../../shared/powertools';
+import type { AppLogger, AppMetrics } from '../../shared/observability/powertools';
+import type { ProviderGate } from '../../shared/provider/gate/provider-gate';
 import type { VideoProvider } from '../../shared/provider/provider-client';
-import type { ProviderGate } from '../../shared/provider-gate/provider-gate';
-import type { VideoRepository } from '../../shared/repositories/video-store';
+import type { VideoRepository } from '../../shared/video/store';
 import type { EraseUserDataDeps } from './erase-user-data';
 
 export interface ReconcileProviderCostsOptions {

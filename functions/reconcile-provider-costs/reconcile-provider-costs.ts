@@ -1,5 +1,5 @@
 import type { ReconcileWorkItem } from '../../shared/money/reconciliation';
-import { unixSeconds } from '../../shared/video';
+import { unixSeconds } from '../../shared/video/video';
 import { settleHeldCancel } from './cancel-settlement';
 import { reconcileDeadline } from './deadline';
 import { afterItemError } from './item-failure';

@@ -6,12 +6,12 @@ import { ddb, dynamodb } from '../../shared/aws/dynamodb';
 import { s3 } from '../../shared/aws/s3';
 import { parseEnv } from '../../shared/config';
 import { DynamoCharger } from '../../shared/money/charge';
+import { logger, metrics } from '../../shared/observability/powertools';
+import { traceAwsClients, tracer } from '../../shared/observability/tracing';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
 import type { PipelineState } from '../../shared/pipeline/types';
-import { logger, metrics } from '../../shared/powertools';
-import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { S3ContentTagger } from '../../shared/storage/content-tags';
-import { traceAwsClients, tracer } from '../../shared/tracing';
+import { DynamoVideoRepository } from '../../shared/video/repository';
 import { recordCompletionEnvSchema } from './env';
 import { completionInput, type RecordCompletionDeps, recordCompletion } from './record-completion';
 

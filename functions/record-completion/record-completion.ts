@@ -1,11 +1,11 @@
 import * as z from 'zod/mini';
 import type { Charger } from '../../shared/money/charge';
+import type { AppLogger, AppMetrics } from '../../shared/observability/powertools';
 import type { PipelineInput, PipelineState, StoredContent } from '../../shared/pipeline/types';
-import type { AppLogger, AppMetrics } from '../../shared/powertools';
-import type { VideoRepository } from '../../shared/repositories/video-store';
-import { CONTENT_VARIANTS } from '../../shared/schemas';
 import type { ContentTagger } from '../../shared/storage/content-tags';
-import { contentKey, unixSeconds } from '../../shared/video';
+import { CONTENT_VARIANTS } from '../../shared/video/schemas';
+import type { VideoRepository } from '../../shared/video/store';
+import { contentKey, unixSeconds } from '../../shared/video/video';
 
 export interface RecordCompletionDeps {
   /** Completes and charges the video exactly once. */

@@ -5,11 +5,11 @@ import middy from '@middy/core';
 import { ddb, dynamodb } from '../../shared/aws/dynamodb';
 import { parseEnv } from '../../shared/config';
 import { DynamoReleaser } from '../../shared/money/release';
+import { logger, metrics } from '../../shared/observability/powertools';
+import { traceAwsClients, tracer } from '../../shared/observability/tracing';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
 import type { PipelineState } from '../../shared/pipeline/types';
-import { logger, metrics } from '../../shared/powertools';
-import { providerGateFromEnv } from '../../shared/provider-gate/from-env';
-import { traceAwsClients, tracer } from '../../shared/tracing';
+import { providerGateFromEnv } from '../../shared/provider/gate/from-env';
 import { recordFailureEnvSchema } from './env';
 import { type RecordFailureDeps, recordFailure } from './record-failure';
 

@@ -1,9 +1,9 @@
 import type { ReservationReleaser } from '../../shared/money/release';
+import type { AppLogger, AppMetrics } from '../../shared/observability/powertools';
 import { failureKind, failureOf } from '../../shared/pipeline/failure';
 import type { PipelineState } from '../../shared/pipeline/types';
-import type { AppLogger, AppMetrics } from '../../shared/powertools';
-import type { ProviderGate } from '../../shared/provider-gate/provider-gate';
-import { unixSeconds } from '../../shared/video';
+import type { ProviderGate } from '../../shared/provider/gate/provider-gate';
+import { unixSeconds } from '../../shared/video/video';
 
 export interface RecordFailureDeps {
   /** Fails the video with charged 0 and gives its reservation back, once. */

@@ -1,13 +1,13 @@
+import type { AuditLog, RedriveAuditRecord } from '../../shared/audit/audit';
 import { ConflictError, NotFoundError } from '../../shared/errors';
 import type { Caller } from '../../shared/http/types';
 import { newAuditId } from '../../shared/ids';
-import type { AuditLog, RedriveAuditRecord } from '../../shared/money/audit';
+import type { AppLogger } from '../../shared/observability/powertools';
 import type { VideoRedrive } from '../../shared/operators/schemas';
 import { enteredState, executionTimeline } from '../../shared/pipeline/execution-timeline';
 import type { PipelineExecution, PipelineExecutions } from '../../shared/pipeline/pipeline-executions';
-import type { AppLogger } from '../../shared/powertools';
-import type { VideoRepository } from '../../shared/repositories/video-store';
-import { isTerminal, unixSeconds } from '../../shared/video';
+import type { VideoRepository } from '../../shared/video/store';
+import { isTerminal, unixSeconds } from '../../shared/video/video';
 
 /** What POST /v1/admin/videos/{id}/redrive asks for (no body). */
 export interface RedriveVideoInput {

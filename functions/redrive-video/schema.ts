@@ -2,7 +2,7 @@ import { parseRequest } from '../../shared/http/parse-request';
 import { requestIdOf } from '../../shared/http/request-id';
 import { requireRole } from '../../shared/http/roles';
 import type { Caller } from '../../shared/http/types';
-import { videoIdPathSchema } from '../../shared/schemas';
+import { videoIdPathSchema } from '../../shared/video/schemas';
 import type { RedriveVideoInput } from './redrive-video';
 
 /** 403 without the operators role (before anything else is looked at), then the video id from the path. */

@@ -1,7 +1,7 @@
 import { idempotencyKeyOf } from '../../shared/http/idempotency';
 import { parseRequest } from '../../shared/http/parse-request';
 import type { Caller } from '../../shared/http/types';
-import { remixVideoBodySchema, videoIdPathSchema } from '../../shared/schemas';
+import { remixVideoBodySchema, videoIdPathSchema } from '../../shared/video/schemas';
 import type { RemixVideoInput } from './remix-video';
 
 /** Reads the source video id from the path, the new prompt from the body and the optional Idempotency-Key. */

@@ -4,13 +4,13 @@ import middy from '@middy/core';
 import { ddb } from '../../shared/aws/dynamodb';
 import { s3 } from '../../shared/aws/s3';
 import { parseEnv } from '../../shared/config';
+import { logger, metrics } from '../../shared/observability/powertools';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
 import type { PipelineState, StoredContent } from '../../shared/pipeline/types';
 import { DynamoWorkMeter, meterTaskWork } from '../../shared/pipeline/work-meter';
-import { logger, metrics } from '../../shared/powertools';
+import { providerGateFromEnv } from '../../shared/provider/gate/from-env';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
-import { providerGateFromEnv } from '../../shared/provider-gate/from-env';
-import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
+import { DynamoVideoRepository } from '../../shared/video/repository';
 import { storeVideoEnvSchema } from './env';
 import { type StoreVideoDeps, storeInput, storeVideo } from './store-video';
 
@@ -30,7 +30,7 @@ const deps: StoreVideoDeps = {
 
 /**
  * Task StoreVideoInS3: the state with `$.job` → StoredContent (ResultPath `$.stored`). Not traced by the Powertools
- * Tracer (shared/tracing.ts says why); its Lambda segments are in the execution's trace.
+ * Tracer (shared/observability/tracing.ts says why); its Lambda segments are in the execution's trace.
  */
 export const handler = middy<PipelineState, StoredContent>()
   .use(injectLambdaContext(logger, { resetKeys: true }))

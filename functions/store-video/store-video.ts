@@ -12,14 +12,14 @@ import {
   ProviderGateWaitError,
   RetryableProviderError,
 } from '../../shared/errors';
+import type { AppLogger, AppMetrics } from '../../shared/observability/powertools';
 import type { JobState, PipelineInput, StoredContent } from '../../shared/pipeline/types';
-import type { AppLogger, AppMetrics } from '../../shared/powertools';
+import type { ProviderGate } from '../../shared/provider/gate/provider-gate';
 import type { ProviderContent, VideoProvider } from '../../shared/provider/provider-client';
-import type { ProviderGate } from '../../shared/provider-gate/provider-gate';
-import type { VideoRepository } from '../../shared/repositories/video-store';
-import type { ContentVariant } from '../../shared/schemas';
-import { PENDING_CONTENT_TAGGING } from '../../shared/storage/video-keys';
-import { contentKey, contentType, unixSeconds } from '../../shared/video';
+import { PENDING_CONTENT_TAGGING } from '../../shared/video/object-keys';
+import type { ContentVariant } from '../../shared/video/schemas';
+import type { VideoRepository } from '../../shared/video/store';
+import { contentKey, contentType, unixSeconds } from '../../shared/video/video';
 
 /**
  * Parts of 5 MiB (S3's minimum) with a queue of 2: lib-storage holds about four parts at once whatever the video's
@@ -84,7 +84,7 @@ export async function storeVideo(input: StoreVideoInput, deps: StoreVideoDeps): 
   const startedAt = deps.clock().getTime();
   const video = await storeVariant(input, 'video', deps, patience);
   deps.metrics.addMetric('BytesStored', 'Bytes', video.bytes);
-  // The task has no X-Ray subsegments (shared/tracing.ts): the log line says how long the MP4 took.
+  // The task has no X-Ray subsegments (shared/observability/tracing.ts): the log line says how long the MP4 took.
   const durationMs = deps.clock().getTime() - startedAt;
   deps.logger.info('Video stored', { key, bytes: video.bytes, providerVideoId, durationMs });
 

@@ -5,7 +5,7 @@ import { parseEnv } from '../../shared/config';
 import { httpApi } from '../../shared/http/api-middlewares';
 import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
-import { logger, metrics } from '../../shared/powertools';
+import { logger, metrics } from '../../shared/observability/powertools';
 import { videoCharactersEnvSchema } from './env';
 import { videoCharacters } from './video-characters';
 

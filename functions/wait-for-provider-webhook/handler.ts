@@ -5,15 +5,15 @@ import middy from '@middy/core';
 import { ddb, dynamodb } from '../../shared/aws/dynamodb';
 import { sfn } from '../../shared/aws/sfn';
 import { parseEnv } from '../../shared/config';
+import { logger, metrics } from '../../shared/observability/powertools';
+import { traceAwsClients, traceOutgoingRequests, tracer } from '../../shared/observability/tracing';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
-import { logger, metrics } from '../../shared/powertools';
+import { providerGateFromEnv } from '../../shared/provider/gate/from-env';
+import { GatedVideoProvider } from '../../shared/provider/gate/gated-provider';
 import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
-import { providerGateFromEnv } from '../../shared/provider-gate/from-env';
-import { GatedVideoProvider } from '../../shared/provider-gate/gated-provider';
-import { DynamoProviderCallbackStore } from '../../shared/provider-webhooks/callback-store';
-import { DynamoProgressReadStore } from '../../shared/provider-webhooks/progress-read';
-import { sfnTaskCallbacks } from '../../shared/provider-webhooks/resume-execution';
-import { traceAwsClients, traceOutgoingRequests, tracer } from '../../shared/tracing';
+import { DynamoProviderCallbackStore } from '../../shared/provider/webhooks/callback-store';
+import { DynamoProgressReadStore } from '../../shared/provider/webhooks/progress-read';
+import { sfnTaskCallbacks } from '../../shared/provider/webhooks/resume-execution';
 import { waitForProviderWebhookEnvSchema } from './env';
 import {
   type WaitForProviderWebhookDeps,

@@ -1,14 +1,14 @@
 import { RetryableProviderError } from '../../shared/errors';
-import type { AppLogger, AppMetrics } from '../../shared/powertools';
-import type { ProviderGate } from '../../shared/provider-gate/provider-gate';
-import type { ProviderCallbackStore } from '../../shared/provider-webhooks/callback-store';
-import type { ProgressReadStore } from '../../shared/provider-webhooks/progress-read';
+import type { AppLogger, AppMetrics } from '../../shared/observability/powertools';
+import type { ProviderGate } from '../../shared/provider/gate/provider-gate';
+import type { ProviderCallbackStore } from '../../shared/provider/webhooks/callback-store';
+import type { ProgressReadStore } from '../../shared/provider/webhooks/progress-read';
 import {
   type ResumeExecutionDeps,
   type ResumeOutcome,
   resumeWaitingExecution,
-} from '../../shared/provider-webhooks/resume-execution';
-import { unixSeconds } from '../../shared/video';
+} from '../../shared/provider/webhooks/resume-execution';
+import { unixSeconds } from '../../shared/video/video';
 
 /** The Payload WaitForProviderWebhook (`lambda:invoke.waitForTaskToken`) sends. */
 export interface WaitForProviderWebhookInput {

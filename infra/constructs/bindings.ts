@@ -13,7 +13,7 @@ import type {
   StateMachineEnv,
   TableEnv,
 } from '../../shared/config';
-import { type UPLOAD_KEY_PREFIX, VIDEO_KEY_PREFIX } from '../../shared/storage/video-keys';
+import { type UPLOAD_KEY_PREFIX, VIDEO_KEY_PREFIX } from '../../shared/video/object-keys';
 import type { AppFunction } from './app-function';
 
 /**

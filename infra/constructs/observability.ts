@@ -10,7 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { POLL_POLICY } from '../../shared/poll-policy';
+import { POLL_POLICY } from '../../shared/pipeline/poll-policy';
 
 /** The CloudWatch namespace of reelflow's own metrics (POWERTOOLS_METRICS_NAMESPACE of every function). */
 export const METRICS_NAMESPACE = 'reelflow';

@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { UPLOAD_KEY_PREFIX, VIDEO_KEY_PREFIX } from '../../shared/storage/video-keys';
+import { UPLOAD_KEY_PREFIX, VIDEO_KEY_PREFIX } from '../../shared/video/object-keys';
 import { AppFunction } from './app-function';
 import {
   bindBucket,

@@ -3,14 +3,14 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { TABLE_TTL_ATTRIBUTE } from '../../shared/table-ttl';
 import {
   CONTENT_STATE_TAG,
   CONTENT_STATES,
   PENDING_CONTENT_EXPIRY_DAYS,
   UPLOAD_KEY_PREFIX,
   VIDEO_KEY_PREFIX,
-} from '../../shared/storage/video-keys';
-import { TABLE_TTL_ATTRIBUTE } from '../../shared/table-ttl';
+} from '../../shared/video/object-keys';
 
 /** Names of the main table's global secondary indexes (the key design: docs/ARCHITECTURE.md). */
 export const TABLE_INDEXES = {
@@ -47,7 +47,8 @@ export class Storage extends Construct {
         // A store-video run that dies mid-upload leaves parts behind; they cost money and are never completed.
         { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
         // Objects of videos that never completed (failed or cancelled after storing, or left by a crash): the
-        // pipeline writes every object tagged pending and re-tags it once its video completes (video-keys.ts).
+        // pipeline writes every object tagged pending and re-tags it once its video completes
+        // (shared/video/object-keys.ts).
         {
           id: 'expire-content-of-no-completed-video',
           prefix: VIDEO_KEY_PREFIX,

@@ -15,11 +15,11 @@ import {
 } from '../money/idempotency-guard';
 import type { ReservationReleaser } from '../money/release';
 import type { Reservations } from '../money/reserve';
+import type { AppLogger, AppMetrics } from '../observability/powertools';
 import type { PipelineStarter } from '../pipeline/pipeline-starter';
-import type { AppLogger, AppMetrics } from '../powertools';
 import { estimateMicros, isPriced, type PriceTable } from '../pricing';
-import type { VideoRepository } from '../repositories/video-store';
-import { promptHash, unixSeconds, type VideoRecord } from '../video';
+import type { VideoRepository } from '../video/store';
+import { promptHash, unixSeconds, type VideoRecord } from '../video/video';
 
 /** What a caller chooses about a new video; everything else starts the same for creates and remixes. */
 export type NewVideo = Pick<

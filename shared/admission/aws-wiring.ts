@@ -15,10 +15,10 @@ import { lazy } from '../lazy';
 import { dynamoBilling } from '../money/billing';
 import { DynamoIdempotencyGuards } from '../money/idempotency-guard';
 import { defaultLimitsFrom, limitsEnvSchema } from '../money/user-limits';
+import { logger, metrics } from '../observability/powertools';
 import { StepFunctionsPipelineStarter } from '../pipeline/pipeline-starter';
-import { logger, metrics } from '../powertools';
 import { loadPriceTable } from '../pricing';
-import { DynamoVideoRepository } from '../repositories/video-repository';
+import { DynamoVideoRepository } from '../video/repository';
 import type { VideoAdmissionDeps } from './admit-video';
 
 /** What the functions that admit videos (create, remix) need from their environment. */

@@ -4,9 +4,9 @@ import { type IdempotentRequest, idempotentRequest, type RequestIdempotency } fr
 import { parseRequest } from '../http/parse-request';
 import type { Caller } from '../http/types';
 import { UploadedFile } from '../http/uploaded-file';
-import type { VideoResource, VideoSeconds } from '../schemas';
-import { type DerivationKind, deliveredSeconds, toVideoResource, type VideoRecord } from '../video';
-import { findOwnVideo } from '../video-access';
+import { findOwnVideo } from '../video/access';
+import type { VideoResource, VideoSeconds } from '../video/schemas';
+import { type DerivationKind, deliveredSeconds, toVideoResource, type VideoRecord } from '../video/video';
 import { admitVideo, assertOffered, type NewVideo, newVideoRecord, type VideoAdmissionDeps } from './admit-video';
 
 /** The longest video an extension may make (source plus extension), as the provider's extensions allow. */

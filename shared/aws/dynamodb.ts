@@ -4,7 +4,7 @@ import { region } from './region';
 
 /*
  * Module-scope DynamoDB clients, created once per execution environment. One module per AWS service, so a function
- * bundles only the clients it imports. Functions that trace wrap them in their handler (shared/tracing.ts).
+ * bundles only the clients it imports. Functions that trace wrap them in their handler (shared/observability/tracing.ts).
  */
 
 /** The low-level DynamoDB client (for libraries that take one, e.g. the Powertools idempotency store). */

@@ -10,5 +10,5 @@ import { region } from './region';
  */
 export const SFN_MAX_ATTEMPTS = 8;
 
-/** Module-scope Step Functions client (traced where the handler wraps it, shared/tracing.ts). */
+/** Module-scope Step Functions client (traced where the handler wraps it, shared/observability/tracing.ts). */
 export const sfn = new SFNClient({ region, maxAttempts: SFN_MAX_ATTEMPTS });

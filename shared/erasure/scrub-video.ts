@@ -1,10 +1,10 @@
+import type { IdempotencyRecords } from '../http/idempotency-records';
 import type { ReconcileQueue } from '../money/reconciliation';
 import { providerDeleteWorkItem } from '../money/reconciliation';
-import type { IdempotencyRecords } from '../repositories/idempotency-records';
-import type { TransitionResult, VideoRepository } from '../repositories/video-store';
-import { CONTENT_VARIANTS } from '../schemas';
 import type { ContentRemover } from '../storage/content-remover';
-import { contentKey, inputReferenceKey, promptHashOf, type VideoRecord } from '../video';
+import { CONTENT_VARIANTS } from '../video/schemas';
+import type { TransitionResult, VideoRepository } from '../video/store';
+import { contentKey, inputReferenceKey, promptHashOf, type VideoRecord } from '../video/video';
 
 /** What removing a terminal video's data needs. */
 export interface ScrubVideoDeps {

@@ -1,9 +1,9 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type AuditRecord, auditItem } from '../audit/audit';
 import { isConditionFailure } from '../aws/condition-failure';
-import { type AuditRecord, auditItem } from '../money/audit';
+import { type TransactOptions, transactWrite } from '../aws/transact';
 import { reconcileItem, userErasureWorkItem } from '../money/reconciliation';
 import type { UserErasureResource } from '../money/schemas';
-import { type TransactOptions, transactWrite } from '../money/transact';
 import { erasureKey } from '../table-keys';
 
 /*

@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
-import type { AppLogger } from '../powertools';
+import type { AppLogger } from '../observability/powertools';
 import { httpCaller } from './caller';
 import { httpRequestBody, type RequestBodyOptions } from './request-body';
 import { httpRequestId } from './request-id';

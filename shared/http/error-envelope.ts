@@ -1,10 +1,10 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import { $ZodError } from 'zod/v4/core';
 import { AppError, type ErrorType } from '../errors';
-import type { AppLogger } from '../powertools';
-import type { ErrorEnvelope } from '../schemas';
+import type { AppLogger } from '../observability/powertools';
 import { toValidationError } from './parse-request';
 import { requestIdOf } from './request-id';
+import type { ErrorEnvelope } from './schemas';
 import type { ApiResult } from './types';
 
 const TYPE_BY_STATUS: Record<number, ErrorType> = {

@@ -4,7 +4,7 @@ import { ValidationError } from '../errors';
 import '../zod-messages';
 
 /*
- * From a zod parse to the API's error: the request schemas (shared/schemas.ts and each function's schema.ts) are
+ * From a zod parse to the API's error: the request schemas (shared/video/schemas.ts and each function's schema.ts) are
  * parsed here, and a misfit becomes a 400 `invalid_parameter`/`missing_parameter` with `param` set.
  */
 

@@ -1,5 +1,5 @@
 import type { MiddlewareObj, Request } from '@middy/core';
-import type { AppLogger } from '../powertools';
+import type { AppLogger } from '../observability/powertools';
 
 /** The API Gateway request id of an event (what clients see as `x-request-id`). */
 export function requestIdOf(event: unknown): string | null {

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { lazy } from '../lazy';
-import type { VideoContent } from '../video';
+import type { VideoContent } from '../video/video';
 
 /**
  * The AWS-side cost of producing a video (cost of goods, beside what the provider bills), priced from counted work

@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CompletionUpdate } from '../repositories/video-store';
-import type { VideoRecord } from '../video';
+import type { CompletionUpdate } from '../video/store';
+import type { VideoRecord } from '../video/video';
 import { type CancelledCharger, type Charger, DynamoCharger } from './charge';
 import type { ReleaseOutcome, SettlementResult } from './decisions';
 import type { ReservationGuard } from './idempotency-guard';

@@ -1,7 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CompletionUpdate } from '../repositories/video-store';
+import { type TransactItem, transactWrite } from '../aws/transact';
 import { ledgerKey, videoKey } from '../table-keys';
-import type { VideoRecord } from '../video';
+import type { CompletionUpdate } from '../video/store';
+import type { VideoRecord } from '../video/video';
 import { webhookOutboxPut } from '../webhooks/events';
 import { type AwsCost, videoAwsCost } from './aws-cost';
 import {
@@ -17,7 +18,6 @@ import {
   secondsOf,
 } from './decisions';
 import { DynamoProviderCosts } from './provider-cost';
-import { type TransactItem, transactWrite } from './transact';
 import {
   activeRelease,
   type BillingOptions,

@@ -1,6 +1,6 @@
 import { type AppError, BudgetExceededError, QuotaExceededError } from '../errors';
-import type { CompletionUpdate, TransitionResult } from '../repositories/video-store';
-import { isTerminal, type VideoFailure, type VideoRecord } from '../video';
+import type { CompletionUpdate, TransitionResult } from '../video/store';
+import { isTerminal, type VideoFailure, type VideoRecord } from '../video/video';
 import { monthOf } from './calendar';
 import { IdempotencyKeyClaimedError } from './idempotency-guard';
 import type { UserLimits } from './user-limits';

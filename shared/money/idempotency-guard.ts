@@ -1,10 +1,10 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '../aws/condition-failure';
+import type { TransactItem } from '../aws/transact';
 import { ConflictError } from '../errors';
 import { idempotencyGuardKey } from '../table-keys';
 import { TABLE_TTL_ATTRIBUTE } from '../table-ttl';
-import { unixSeconds } from '../video';
-import type { TransactItem } from './transact';
+import { unixSeconds } from '../video/video';
 
 /**
  * The durable half of Idempotency-Key: a client that retries a create or remix (same key, same body, same user,

@@ -1,9 +1,9 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { auditItem } from '../audit/audit';
+import { transactWrite } from '../aws/transact';
 import { ConflictError } from '../errors';
 import { newAuditId } from '../ids';
 import { limitsKey } from '../table-keys';
-import { auditItem } from './audit';
-import { transactWrite } from './transact';
 import type { UserLimits } from './user-limits';
 
 /** Who changes a user's limits, and when: what the change's audit record says besides the values. */

@@ -1,8 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { fromItem } from '../repositories/video-item';
+import { type TransactItem, type TransactOptions, transactWrite } from '../aws/transact';
 import { providerCostKey } from '../table-keys';
+import { fromItem } from '../video/item';
 import { providerCostMicrosOf, reservationOf, secondsOf } from './decisions';
-import { type TransactItem, type TransactOptions, transactWrite } from './transact';
 import { readVideoItem, usageUpdate, type VideoItem } from './transaction-items';
 
 /*

@@ -5,10 +5,10 @@ import {
   QueryCommand,
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
+import { type TransactOptions, transactWrite } from '../aws/transact';
 import { RECONCILE_PARTITION, reconcileDueUpTo, workItemKey } from '../table-keys';
 import { TABLE_TTL_ATTRIBUTE, workItemPurgeAt } from '../table-ttl';
-import type { VideoRecord } from '../video';
-import { type TransactOptions, transactWrite } from './transact';
+import type { VideoRecord } from '../video/video';
 
 // The reconciler's work items, what each kind is for and who writes it: docs/ARCHITECTURE.md, "The reconciler's
 // work items".

@@ -1,7 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { fromItem } from '../repositories/video-item';
+import { type TransactItem, transactWrite } from '../aws/transact';
 import { videoKey, workItemKey } from '../table-keys';
-import type { VideoRecord } from '../video';
+import { fromItem } from '../video/item';
+import type { VideoRecord } from '../video/video';
 import { webhookOutboxPut } from '../webhooks/events';
 import { videoAwsCost } from './aws-cost';
 import {
@@ -17,7 +18,6 @@ import {
 } from './decisions';
 import { providerCostPut } from './provider-cost';
 import { cancelSettlementWorkItem, reconcileItem, reconcileWorkItemFor } from './reconciliation';
-import { type TransactItem, transactWrite } from './transact';
 import {
   activeRelease,
   type BillingOptions,

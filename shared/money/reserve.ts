@@ -1,8 +1,9 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { toItem } from '../repositories/video-item';
+import { type TransactItem, type TransactOptions, transactWrite } from '../aws/transact';
 import { activeKey, dayKey, type TableKey, usageKey } from '../table-keys';
 import { dayCounterPurgeAt, TABLE_TTL_ATTRIBUTE } from '../table-ttl';
-import type { VideoRecord } from '../video';
+import { toItem } from '../video/item';
+import type { VideoRecord } from '../video/video';
 import { dayOf, monthOf } from './calendar';
 import {
   budgetHeadroomMicros,
@@ -14,7 +15,6 @@ import {
 } from './decisions';
 import { guardClaimItem, type ReservationGuard } from './idempotency-guard';
 import type { LimitsStore } from './limits';
-import { type TransactItem, type TransactOptions, transactWrite } from './transact';
 import { deadlineWatchPut, updateItem, usageUpdate } from './transaction-items';
 import type { UserLimits } from './user-limits';
 

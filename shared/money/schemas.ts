@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
+import { pageCursorSchema, pageLimitSchema } from '../http/page-query';
 import { lazy } from '../lazy';
-import { pageCursorSchema, pageLimitSchema } from '../page-query';
 import { MONTH_PATTERN } from './calendar';
 
 /*

@@ -1,12 +1,12 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { TransactItem, TransactOptions } from '../aws/transact';
 import { deadlineWatchAt } from '../pipeline/duration';
-import { fromItem } from '../repositories/video-item';
 import { activeKey, type TableKey, usageIndexKeys, usageKey, videoKey, workItemKey } from '../table-keys';
-import type { VideoRecord } from '../video';
+import { fromItem } from '../video/item';
+import type { VideoRecord } from '../video/video';
 import type { AwsUnitPrices } from './aws-cost';
 import type { SettlementResult, UsageDelta, VideoMoneyFields } from './decisions';
 import { deadlineWatchItem, reconcileItem } from './reconciliation';
-import type { TransactItem, TransactOptions } from './transact';
 
 /*
  * The table items the money moves (reserve.ts, charge.ts, release.ts, provider-cost.ts) write together, and the

@@ -3,7 +3,7 @@ import { lazy } from '../lazy';
 
 /*
  * A user's limits and their deployment-wide defaults: plain types and the env schema, in a module of their own so
- * the limits store (limits.ts) and the audit records that show a change (audit.ts) both import them without
+ * the limits store (limits.ts) and the audit records that show a change (shared/audit/audit.ts) both import them without
  * importing each other.
  */
 

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { errorEnvelopeSchema, healthSchema } from '../http/schemas';
 import {
   auditListSchema,
   limitsResourceSchema,
@@ -13,15 +14,13 @@ import {
   createVideoBodySchema,
   deletedVideoSchema,
   editVideoBodySchema,
-  errorEnvelopeSchema,
   extendVideoBodySchema,
-  healthSchema,
   inputReferenceSchema,
   remixVideoBodySchema,
   uploadResourceSchema,
   videoListSchema,
   videoResourceSchema,
-} from '../schemas';
+} from '../video/schemas';
 import {
   createWebhookEndpointBodySchema,
   deletedWebhookEndpointSchema,
@@ -40,7 +39,7 @@ type ZodType = z.ZodMiniType;
 
 /*
  * GET /v1/openapi.json: an OpenAPI 3.1 document built from the zod schemas that validate the requests and type
- * the responses (shared/schemas.ts), through z.toJSONSchema, so the document cannot drift from the code.
+ * the responses (shared/video/schemas.ts), through z.toJSONSchema, so the document cannot drift from the code.
  */
 
 /** `input_reference` in the document: a file part (multipart), or one of the two objects (JSON or bracketed form). */

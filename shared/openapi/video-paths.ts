@@ -1,6 +1,6 @@
 /* The video routes of the OpenAPI document (assembled in document.ts). */
 import { MAX_UPLOAD_BYTES } from '../http/limits';
-import { contentQuerySchema, listVideosQuerySchema } from '../schemas';
+import { contentQuerySchema, listVideosQuerySchema } from '../video/schemas';
 import {
   ERRORS,
   errorResponse,

@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
+import { pageCursorSchema, pageLimitSchema } from '../http/page-query';
 import { lazy } from '../lazy';
 import { userIdSchema } from '../money/schemas';
-import { pageCursorSchema, pageLimitSchema } from '../page-query';
-import { VIDEO_STATUSES, videoResourceSchema } from '../schemas';
+import { VIDEO_STATUSES, videoResourceSchema } from '../video/schemas';
 
 /*
  * The operators' routes (role `operators`): every user's videos by status, a video's execution as a timeline, and

@@ -1,6 +1,6 @@
-import { longestPollWaitSeconds, POLL_POLICY, type PollPolicy, RATE_LIMITED_CREATE_POLICY } from '../poll-policy';
-import { PROVIDER_GATE_POLICY } from '../provider-gate/policy';
-import { WEBHOOK_WAIT_POLICY } from '../provider-webhooks/wait-policy';
+import { PROVIDER_GATE_POLICY } from '../provider/gate/policy';
+import { WEBHOOK_WAIT_POLICY } from '../provider/webhooks/wait-policy';
+import { longestPollWaitSeconds, POLL_POLICY, type PollPolicy, RATE_LIMITED_CREATE_POLICY } from './poll-policy';
 
 /*
  * How long one pipeline execution can run at most, in plain numbers (no CDK, no SDK: infra imports it as a value):

@@ -1,4 +1,4 @@
-import type { VideoFailure } from '../video';
+import type { VideoFailure } from '../video/video';
 
 /*
  * How a caught pipeline failure (Step Functions' `{ Error, Cause }`) becomes the `error` a failed video shows its

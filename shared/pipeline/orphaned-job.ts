@@ -1,6 +1,6 @@
 import type { ProviderVideo, VideoProvider } from '../provider/provider-client';
-import type { VideoRepository } from '../repositories/video-store';
-import { deliveredSeconds, promptHash, promptHashOf, unixSeconds, type VideoRecord } from '../video';
+import type { VideoRepository } from '../video/store';
+import { deliveredSeconds, promptHash, promptHashOf, unixSeconds, type VideoRecord } from '../video/video';
 
 /*
  * The search for a provider job nobody recorded: a create attempt that timed out or crashed after the provider

@@ -1,8 +1,8 @@
 import type { MiddlewareObj } from '@middy/core';
 import * as z from 'zod/mini';
+import { isTransientAwsError } from '../aws/transient-errors';
 import { AppError, TransientAwsError } from '../errors';
-import type { AppLogger } from '../powertools';
-import { isTransientAwsError } from '../transient-errors';
+import type { AppLogger } from '../observability/powertools';
 
 /** The state every task receives (shared/pipeline/types.ts), validated loosely: tasks check what they need. */
 export const pipelineStateSchema = z.looseObject({
@@ -15,7 +15,7 @@ export const pipelineStateSchema = z.looseObject({
  * and the execution name (the video id: executions are named after their video) on every log line and the video
  * id on the trace; logs the
  * named error a task throws, which the state machine then matches on. An AWS SDK error that is transient
- * (shared/transient-errors.ts) is rethrown as TransientAwsError, keeping it as `cause`, so the state machine's Retry
+ * (shared/aws/transient-errors.ts) is rethrown as TransientAwsError, keeping it as `cause`, so the state machine's Retry
  * list matches one name whatever the service. Tasks answer no HTTP, so errors propagate.
  */
 export function pipelineTask(options: {

@@ -23,7 +23,7 @@ export interface JobState {
   polls: number;
   /** How long WaitBeforePoll waits next (whole seconds, >= 1), jittered, capped, honouring retry-after. */
   waitSeconds: number;
-  /** Seconds waited since `progress` was first seen at its value (shared/poll-policy.ts ProgressTrack). */
+  /** Seconds waited since `progress` was first seen at its value (shared/pipeline/poll-policy.ts ProgressTrack). */
   progressAgeSeconds?: number;
   /** Progress points per second when progress last moved; absent until it has. */
   progressPerSecond?: number;
@@ -32,7 +32,7 @@ export interface JobState {
    * job's webhooks, so the execution waits for them (WaitForProviderWebhook) before it polls.
    */
   webhooks?: boolean;
-  /** WaitForProviderWebhook's TimeoutSeconds (shared/provider-webhooks/webhook-wait.ts). */
+  /** WaitForProviderWebhook's TimeoutSeconds (shared/provider/webhooks/webhook-wait.ts). */
   webhookWaitSeconds?: number;
   /**
    * The provider's webhook resumed the execution (WaitForProviderWebhook's result; absent on the polling path). With
@@ -61,7 +61,7 @@ export interface RateLimitedCreate {
 }
 
 /**
- * CreateGenerationJob's result when the admission gate (shared/provider-gate) had no job slot, or no request token,
+ * CreateGenerationJob's result when the admission gate (shared/provider/gate) had no job slot, or no request token,
  * for the video: nothing was sent to the provider; WaitForProviderAdmission waits, then CreateGenerationJob asks again.
  */
 export interface WaitingForProvider {

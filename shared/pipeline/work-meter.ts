@@ -2,7 +2,7 @@ import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamod
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { isConditionFailure } from '../aws/condition-failure';
-import type { AppLogger } from '../powertools';
+import type { AppLogger } from '../observability/powertools';
 import { videoKey } from '../table-keys';
 
 /** One task invocation's work. */

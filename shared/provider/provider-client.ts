@@ -3,8 +3,8 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import OpenAI, { APIConnectionError, APIError, OpenAIError, toFile } from 'openai';
 import { ContentExpiredError, PermanentProviderError, RetryableProviderError } from '../errors';
-import type { AppMetrics } from '../powertools';
-import type { ContentVariant } from '../schemas';
+import type { AppMetrics } from '../observability/powertools';
+import type { ContentVariant } from '../video/schemas';
 import { observedFetch } from './provider-metrics';
 
 /** The provider's view of one generation job (the `/v1/videos` resource, trimmed to what we use). */

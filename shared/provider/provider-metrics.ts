@@ -1,4 +1,4 @@
-import type { AppMetrics } from '../powertools';
+import type { AppMetrics } from '../observability/powertools';
 
 /** The fetch the `openai` SDK calls (its `fetch` client option). */
 export type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;

@@ -1,5 +1,5 @@
 import { PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3';
-import { CONTENT_STATE_TAG, CONTENT_STATES, type ContentState } from './video-keys';
+import { CONTENT_STATE_TAG, CONTENT_STATES, type ContentState } from '../video/object-keys';
 
 /** Sets whether stored objects belong to a completed video (the bucket's lifecycle expires pending ones). */
 export interface ContentTagger {

@@ -1,8 +1,8 @@
 import { AppError } from '../errors';
+import { PENDING_CONTENT_TAGGING } from '../video/object-keys';
 import type { ContentRemover } from './content-remover';
 import type { S3ContentUrlSigner } from './content-signer';
 import type { ObjectStore } from './object-store';
-import { PENDING_CONTENT_TAGGING } from './video-keys';
 
 /*
  * PutObject, GetObject and DeleteObject of small objects without the S3 client: each request is presigned by
@@ -58,7 +58,7 @@ export class PresignedS3Objects implements ObjectStore, Pick<ContentRemover, 're
     this.baseDelayMs = options.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
   }
 
-  /** Written tagged `reelflow-state=pending`, as every stored object is (shared/storage/video-keys.ts). */
+  /** Written tagged `reelflow-state=pending`, as every stored object is (shared/video/object-keys.ts). */
   async put(bucket: string, key: string, data: Buffer, contentType: string): Promise<void> {
     const url = await this.signer.signPut(bucket, key, URL_SECONDS, data.byteLength, {
       tagging: PENDING_CONTENT_TAGGING,

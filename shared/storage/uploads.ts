@@ -1,6 +1,6 @@
 import { decodeTime, monotonicFactory } from 'ulid';
+import { UPLOAD_KEY_PREFIX, UPLOAD_TTL_SECONDS } from '../video/object-keys';
 import type { ObjectStore } from './object-store';
-import { UPLOAD_KEY_PREFIX, UPLOAD_TTL_SECONDS } from './video-keys';
 
 /*
  * `POST /v1/uploads`: a client uploads a large reference image straight to S3 with a presigned PUT and passes its

@@ -7,7 +7,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '../aws/condition-failure';
-import { cursorFields, encodeCursor, invalidCursor } from '../repositories/cursor';
+import { cursorFields, encodeCursor, invalidCursor } from '../http/cursor';
 import { WEBHOOK_DELIVERY_PREFIX, webhookDeliveriesPartition, webhookDeliveryKey } from '../table-keys';
 import { TABLE_TTL_ATTRIBUTE } from '../table-ttl';
 import type { WebhookEventType } from './events';

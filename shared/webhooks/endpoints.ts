@@ -9,9 +9,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulid';
 import { isConditionFailure } from '../aws/condition-failure';
+import { transactWrite } from '../aws/transact';
 import { NotFoundError } from '../errors';
-import { transactWrite } from '../money/transact';
-import { cursorFields, encodeCursor, invalidCursor } from '../repositories/cursor';
+import { cursorFields, encodeCursor, invalidCursor } from '../http/cursor';
 import { userPartition, WEBHOOK_ENDPOINT_PREFIX, webhookEndpointCountKey, webhookEndpointKey } from '../table-keys';
 import type { WebhookEventType } from './events';
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { TransactItem } from '../money/transact';
-import type { VideoResource } from '../schemas';
+import type { TransactItem } from '../aws/transact';
 import { webhookOutboxKey } from '../table-keys';
-import { toVideoResource, type VideoRecord } from '../video';
+import type { VideoResource } from '../video/schemas';
+import { toVideoResource, type VideoRecord } from '../video/video';
 
 /*
  * The events client apps can subscribe to, and the outbox item that carries one from the transaction that changed

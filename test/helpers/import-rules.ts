@@ -22,12 +22,12 @@ import ts from 'typescript';
 /** Runtime modules infra/ and state-machines/ may import as values: plain data and pure functions, no packages. */
 export const PLAIN_DATA_MODULES = [
   'shared/pipeline/duration.ts',
-  'shared/poll-policy.ts',
-  'shared/provider-gate/policy.ts',
-  'shared/provider-webhooks/wait-policy.ts',
-  'shared/storage/video-keys.ts',
+  'shared/pipeline/poll-policy.ts',
+  'shared/provider/gate/policy.ts',
+  'shared/provider/webhooks/wait-policy.ts',
+  'shared/video/object-keys.ts',
   'shared/table-ttl.ts',
-  'shared/transient-errors.ts',
+  'shared/aws/transient-errors.ts',
   'shared/webhooks/retry-policy.ts',
 ];
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { POLL_POLICY, RATE_LIMITED_CREATE_POLICY } from '../../shared/poll-policy';
-import { PROVIDER_GATE_POLICY } from '../../shared/provider-gate/policy';
+import { POLL_POLICY, RATE_LIMITED_CREATE_POLICY } from '../../shared/pipeline/poll-policy';
+import { PROVIDER_GATE_POLICY } from '../../shared/provider/gate/policy';
 import {
   EVENTS_PER_STATE,
   EXECUTION_HISTORY_EVENT_LIMIT,

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { StatefulStack } from '../../infra/stacks/stateful-stack';
 import { DEADLINE_WATCH_MARGIN_SECONDS, maxPipelineSeconds } from '../../shared/pipeline/duration';
-import { PENDING_CONTENT_EXPIRY_DAYS } from '../../shared/storage/video-keys';
+import { PENDING_CONTENT_EXPIRY_DAYS } from '../../shared/video/object-keys';
 
 function statefulTemplate(): Template {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });

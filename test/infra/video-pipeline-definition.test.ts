@@ -3,6 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
+import { TRANSIENT_PROVIDER_ERRORS, TRANSIENT_TASK_ERRORS } from '../../shared/aws/transient-errors';
 import {
   ContentExpiredError,
   DownloadInterruptedError,
@@ -12,8 +13,7 @@ import {
   TransientAwsError,
 } from '../../shared/errors';
 import { maxPipelineSeconds, maxTaskVisitSeconds, TASK_TIMEOUT_SECONDS } from '../../shared/pipeline/duration';
-import { maxTotalWaitSeconds, POLL_POLICY } from '../../shared/poll-policy';
-import { TRANSIENT_PROVIDER_ERRORS, TRANSIENT_TASK_ERRORS } from '../../shared/transient-errors';
+import { maxTotalWaitSeconds, POLL_POLICY } from '../../shared/pipeline/poll-policy';
 import { STATE_NAMES, videoPipelineDefinition, videoPipelineTimeout } from '../../state-machines/video-pipeline';
 import { type AslState, stateMachineOf } from './asl';
 

@@ -8,9 +8,9 @@ import { BudgetExceededError, QuotaExceededError, ValidationError } from '../../
 import { DynamoBilling } from '../../shared/money/billing';
 import { DynamoLimitsStore } from '../../shared/money/limits';
 import { DEFAULT_PRICE_TABLE, estimateMicros } from '../../shared/pricing';
-import { DynamoVideoRepository } from '../../shared/repositories/video-repository';
 import { videoKey } from '../../shared/table-keys';
-import type { VideoContent, VideoRecord } from '../../shared/video';
+import { DynamoVideoRepository } from '../../shared/video/repository';
+import type { VideoContent, VideoRecord } from '../../shared/video/video';
 import { type LocalTable, startLocalTable } from '../helpers/dynamodb-local';
 
 /*

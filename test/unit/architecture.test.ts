@@ -52,7 +52,7 @@ describe('architecture', () => {
     const cycles = importCycles(runtimeAndTools, edges);
 
     // Assess: put the port or type both sides need in a module of its own (shared/money/user-limits.ts,
-    // shared/repositories/video-store.ts).
+    // shared/video/store.ts).
     expect(cycles).toEqual([]);
   });
 
@@ -80,7 +80,7 @@ describe('architecture', () => {
     ]);
   });
 
-  it('keeps the Tracer (aws-xray-sdk-core) out of every API function, store-video and the reconciler (shared/tracing.ts says why)', () => {
+  it('keeps the Tracer (aws-xray-sdk-core) out of every API function, store-video and the reconciler (shared/observability/tracing.ts says why)', () => {
     const loads = (entry: string): Set<string> => {
       const seen = new Set<string>([entry]);
       for (const file of seen) {
@@ -88,7 +88,11 @@ describe('architecture', () => {
       }
       return seen;
     };
-    const tracing = ['shared/tracing.ts', '@aws-lambda-powertools/tracer', '@aws-lambda-powertools/tracer/middleware'];
+    const tracing = [
+      'shared/observability/tracing.ts',
+      '@aws-lambda-powertools/tracer',
+      '@aws-lambda-powertools/tracer/middleware',
+    ];
     const traced = (folder: string) => tracing.filter((module) => loads(`functions/${folder}/handler.ts`).has(module));
 
     const routes = Object.keys(ROUTE_FUNCTIONS);
@@ -118,7 +122,9 @@ describe('architecture', () => {
     ]);
     expect(bad("import type { Env } from '../../shared/config';", 'infra/constructs/x.ts')).toEqual([undefined]);
     expect(bad("import { type A, type B } from '../shared/config';", 'state-machines/x.ts')).toEqual([undefined]);
-    expect(bad("import { z } from 'zod';", 'shared/poll-policy.ts')).toEqual([expect.stringContaining('package zod')]);
+    expect(bad("import { z } from 'zod';", 'shared/pipeline/poll-policy.ts')).toEqual([
+      expect.stringContaining('package zod'),
+    ]);
     expect(bad("import { a } from './a-logic';", 'functions/a/handler.ts')).toEqual([undefined]);
     expect(bad("import type { AInput } from './schema';", 'functions/a/a.ts')).toEqual([
       expect.stringContaining("functions/a/a.ts imports its folder's schema.ts"),

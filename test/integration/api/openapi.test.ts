@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ROUTES } from '../../../infra/api-routes';
 import { JSON_SCHEMA_OVERRIDES } from '../../../shared/openapi/document';
-import { createVideoBodySchema, remixVideoBodySchema, videoResourceSchema } from '../../../shared/schemas';
+import { createVideoBodySchema, remixVideoBodySchema, videoResourceSchema } from '../../../shared/video/schemas';
 import { useLocalStack } from '../../helpers/local-stack';
 import { ContractClient } from './contract';
 import { expectCovered } from './coverage';

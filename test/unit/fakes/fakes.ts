@@ -3,16 +3,16 @@ import { vi } from 'vitest';
 import type { Caller } from '../../../shared/http/types';
 import type { HeldCancelJobRecorder } from '../../../shared/money/release';
 import type { PipelineInput } from '../../../shared/pipeline/types';
+import type { SlotDecision, TokenDecision } from '../../../shared/provider/gate/provider-gate';
 import type {
   ProviderContent,
   ProviderCreateParams,
   ProviderVideo,
   VideoProvider,
 } from '../../../shared/provider/provider-client';
-import type { SlotDecision, TokenDecision } from '../../../shared/provider-gate/provider-gate';
-import type { TransitionResult, VideoPage, VideoRepository } from '../../../shared/repositories/video-store';
-import type { ContentVariant, VideoStatus } from '../../../shared/schemas';
-import { type InputReferenceRecord, isTerminal, type VideoRecord } from '../../../shared/video';
+import type { ContentVariant, VideoStatus } from '../../../shared/video/schemas';
+import type { TransitionResult, VideoPage, VideoRepository } from '../../../shared/video/store';
+import { type InputReferenceRecord, isTerminal, type VideoRecord } from '../../../shared/video/video';
 
 /** A pipeline starter that records each input in `started`, or throws `startError` when one is given. */
 export function recordingPipeline(started: PipelineInput[], startError?: Error) {
@@ -392,7 +392,7 @@ export function aDownload(bytes: number, options: { breakAfter?: number; announc
 }
 
 /**
- * An admission gate held in memory (shared/provider-gate's semantics without DynamoDB): `slots` job slots, `tokens`
+ * An admission gate held in memory (shared/provider/gate's semantics without DynamoDB): `slots` job slots, `tokens`
  * request tokens that never refill (set `tokens` again to refill). Records who holds a slot.
  */
 export class FakeProviderGate {

@@ -2,8 +2,8 @@ import type {
   ProviderCallbackStore,
   RecordedProviderEvent,
   StoredTaskToken,
-} from '../../../shared/provider-webhooks/callback-store';
-import type { TaskCallbacks, WebhookTaskOutput } from '../../../shared/provider-webhooks/resume-execution';
+} from '../../../shared/provider/webhooks/callback-store';
+import type { TaskCallbacks, WebhookTaskOutput } from '../../../shared/provider/webhooks/resume-execution';
 
 /** The callback store's semantics in memory: a conditional take, events by webhook id. */
 export class InMemoryCallbackStore implements ProviderCallbackStore {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type CancelVideoDeps, cancelVideo } from '../../../functions/cancel-video/cancel-video';
 import { parseCancelVideoRequest } from '../../../functions/cancel-video/schema';
 import { ConflictError, NotFoundError } from '../../../shared/errors';
-import type { VideoStatus } from '../../../shared/schemas';
+import type { VideoStatus } from '../../../shared/video/schemas';
 import { alice, aVideo, bob, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoRepository } from '../fakes/fakes';
 import { InMemoryBilling } from '../money/in-memory-billing';
 

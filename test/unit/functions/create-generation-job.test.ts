@@ -15,9 +15,9 @@ import {
 import { type ReconcileWorkItem, reconcileWorkItemFor } from '../../../shared/money/reconciliation';
 import { failureOf } from '../../../shared/pipeline/failure';
 import { jobFingerprint } from '../../../shared/pipeline/orphaned-job';
-import { nextWaitSeconds, RATE_LIMITED_CREATE_POLICY } from '../../../shared/poll-policy';
-import { GatedVideoProvider } from '../../../shared/provider-gate/gated-provider';
-import { PROVIDER_GATE_POLICY } from '../../../shared/provider-gate/policy';
+import { nextWaitSeconds, RATE_LIMITED_CREATE_POLICY } from '../../../shared/pipeline/poll-policy';
+import { GatedVideoProvider } from '../../../shared/provider/gate/gated-provider';
+import { PROVIDER_GATE_POLICY } from '../../../shared/provider/gate/policy';
 import {
   anInputReference,
   aProviderJob,

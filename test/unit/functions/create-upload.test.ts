@@ -4,7 +4,7 @@ import { parseCreateUploadRequest } from '../../../functions/create-upload/schem
 import { RateLimitedError } from '../../../shared/errors';
 import { MAX_UPLOAD_BYTES } from '../../../shared/http/limits';
 import { isUploadId, newUploadId, readUpload, uploadKey } from '../../../shared/storage/uploads';
-import { UPLOAD_TTL_SECONDS } from '../../../shared/storage/video-keys';
+import { UPLOAD_TTL_SECONDS } from '../../../shared/video/object-keys';
 import { alice, bob, fakeLogger, fakeMetrics, fixedClock } from '../fakes/fakes';
 
 const NOW = new Date('2025-11-21T04:40:00Z');

@@ -3,8 +3,8 @@ import { type DeleteVideoDeps, deleteVideo } from '../../../functions/delete-vid
 import { parseDeleteVideoRequest } from '../../../functions/delete-video/schema';
 import { ConflictError, NotFoundError } from '../../../shared/errors';
 import type { ReconcileWorkItem } from '../../../shared/money/reconciliation';
-import type { VideoStatus } from '../../../shared/schemas';
-import { promptHash } from '../../../shared/video';
+import type { VideoStatus } from '../../../shared/video/schemas';
+import { promptHash } from '../../../shared/video/video';
 import { alice, aVideo, bob, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoRepository } from '../fakes/fakes';
 
 const VIDEO_ID = 'vid_01JD0000000000000000000000';

@@ -218,7 +218,7 @@ describe('deliver-webhook handler', () => {
     await import('../../../functions/deliver-webhook/handler');
     const after = [http.request, http.get, https.request, https.get];
     // The control: the tracer it loaded is enabled here, and patching is seen when it happens.
-    const { tracer } = await import('../../../shared/tracing');
+    const { tracer } = await import('../../../shared/observability/tracing');
     const enabled = tracer.isTracingEnabled();
     tracer.provider.captureHTTPsGlobal();
     const patched = https.request;

@@ -2,7 +2,7 @@ import type { VideoAdmissionDeps } from '../../../shared/admission/admit-video';
 import type { RequestIdempotency } from '../../../shared/http/idempotency';
 import type { PipelineInput } from '../../../shared/pipeline/types';
 import { DEFAULT_PRICE_TABLE } from '../../../shared/pricing';
-import type { VideoSeconds } from '../../../shared/schemas';
+import type { VideoSeconds } from '../../../shared/video/schemas';
 import {
   aVideo,
   fakeLogger,

@@ -6,7 +6,7 @@ import {
 } from '../../../functions/reconcile-provider-costs/erase-user-data';
 import type { UserErasure } from '../../../shared/erasure/user-erasures';
 import type { ReconcileWorkItem } from '../../../shared/money/reconciliation';
-import type { VideoStatus } from '../../../shared/schemas';
+import type { VideoStatus } from '../../../shared/video/schemas';
 import { aVideo, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoRepository } from '../fakes/fakes';
 
 const NOW = 1_763_700_000;

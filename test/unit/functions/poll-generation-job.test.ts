@@ -5,9 +5,9 @@ import {
   pollInput,
 } from '../../../functions/poll-generation-job/poll-generation-job';
 import { GenerationTimedOutError, RetryableProviderError } from '../../../shared/errors';
+import { nextWaitSeconds, POLL_POLICY } from '../../../shared/pipeline/poll-policy';
 import type { JobState } from '../../../shared/pipeline/types';
-import { nextWaitSeconds, POLL_POLICY } from '../../../shared/poll-policy';
-import { GatedVideoProvider } from '../../../shared/provider-gate/gated-provider';
+import { GatedVideoProvider } from '../../../shared/provider/gate/gated-provider';
 import {
   aProviderJob,
   aVideo,

@@ -12,9 +12,9 @@ import {
 } from '../../../functions/receive-provider-webhook/schema';
 import { signWebhook } from '../../../local/provider-emulator/webhooks';
 import { RetryableProviderError } from '../../../shared/errors';
-import { GatedVideoProvider } from '../../../shared/provider-gate/gated-provider';
-import type { StoredTaskToken } from '../../../shared/provider-webhooks/callback-store';
-import { SECRET_REFRESH_INTERVAL_SECONDS, webhookSecretResolver } from '../../../shared/provider-webhooks/signature';
+import { GatedVideoProvider } from '../../../shared/provider/gate/gated-provider';
+import type { StoredTaskToken } from '../../../shared/provider/webhooks/callback-store';
+import { SECRET_REFRESH_INTERVAL_SECONDS, webhookSecretResolver } from '../../../shared/provider/webhooks/signature';
 import {
   aProviderJob,
   aVideo,

@@ -15,8 +15,8 @@ import { PermanentProviderError, RetryableProviderError } from '../../../shared/
 import type { ReleaseOutcome } from '../../../shared/money/decisions';
 import { movedItem, type ReconcileQueue, type ReconcileWorkItem } from '../../../shared/money/reconciliation';
 import { jobFingerprint } from '../../../shared/pipeline/orphaned-job';
-import { GatedVideoProvider } from '../../../shared/provider-gate/gated-provider';
-import { isTerminal, promptHash, type VideoRecord } from '../../../shared/video';
+import { GatedVideoProvider } from '../../../shared/provider/gate/gated-provider';
+import { isTerminal, promptHash, type VideoRecord } from '../../../shared/video/video';
 import {
   aProviderJob,
   aVideo,

@@ -2,9 +2,9 @@ import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { describe, expect, it, vi } from 'vitest';
 import { type RedriveVideoDeps, redriveVideo } from '../../../functions/redrive-video/redrive-video';
 import { parseRedriveVideoRequest } from '../../../functions/redrive-video/schema';
-import type { RedriveAuditRecord } from '../../../shared/money/audit';
+import type { RedriveAuditRecord } from '../../../shared/audit/audit';
 import type { PipelineExecution } from '../../../shared/pipeline/pipeline-executions';
-import type { VideoRecord } from '../../../shared/video';
+import type { VideoRecord } from '../../../shared/video/video';
 import { aVideo } from '../fakes/fakes';
 
 const VIDEO_ID = 'vid_01JD0000000000000000000000';

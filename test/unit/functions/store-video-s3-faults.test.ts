@@ -14,7 +14,7 @@ import { streamToS3, UPLOAD_PART_BYTES } from '../../../functions/store-video/st
 import { FaultCounters } from '../../../local/aws-faults/counters';
 import { scriptedDecider } from '../../../local/aws-faults/decider';
 import { startFaultProxy } from '../../../local/aws-faults/proxy';
-import { isTransientAwsError } from '../../../shared/transient-errors';
+import { isTransientAwsError } from '../../../shared/aws/transient-errors';
 import { S3RVER_CLIENT_CONFIG, startTestS3rver } from '../../helpers/s3rver';
 
 /* StoreVideoInS3's upload against s3rver through the fault proxy: S3 faults where the SDK sees them. */

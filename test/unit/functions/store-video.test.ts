@@ -16,7 +16,7 @@ import {
   ProviderGateWaitError,
   RetryableProviderError,
 } from '../../../shared/errors';
-import type { TokenDecision } from '../../../shared/provider-gate/provider-gate';
+import type { TokenDecision } from '../../../shared/provider/gate/provider-gate';
 import {
   aDownload,
   aVideo,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { waitForProviderWebhook } from '../../../functions/wait-for-provider-webhook/wait-for-provider-webhook';
 import { ProviderGateWaitError, RetryableProviderError } from '../../../shared/errors';
-import { webhookRouter, webhookWaitSeconds } from '../../../shared/provider-webhooks/webhook-wait';
+import { webhookRouter, webhookWaitSeconds } from '../../../shared/provider/webhooks/webhook-wait';
 import { aProviderJob, FakeProvider, FakeProviderGate, fakeLogger, fakeMetrics, fixedClock } from '../fakes/fakes';
 import {
   completedTaskOutput,

@@ -11,8 +11,8 @@ import {
 } from '../../../shared/money/idempotency-guard';
 import { DynamoLimitsStore } from '../../../shared/money/limits';
 import type { PipelineInput } from '../../../shared/pipeline/types';
-import { DynamoVideoRepository } from '../../../shared/repositories/video-repository';
 import { activeKey, idempotencyGuardKey, usageKey, videoKey } from '../../../shared/table-keys';
+import { DynamoVideoRepository } from '../../../shared/video/repository';
 import type { LocalTable } from '../../helpers/dynamodb-local';
 import { aVideo, fakeLogger } from '../fakes/fakes';
 import { DEFAULTS, NOW, NOW_S } from './money-fixtures';

@@ -15,8 +15,8 @@ import {
 } from '../../../shared/money/idempotency-guard';
 import type { CancelResult, ReservationReleaser, VideoCanceller } from '../../../shared/money/release';
 import type { Reservations } from '../../../shared/money/reserve';
-import type { CompletionUpdate } from '../../../shared/repositories/video-store';
-import { isTerminal, unixSeconds, type VideoRecord } from '../../../shared/video';
+import type { CompletionUpdate } from '../../../shared/video/store';
+import { isTerminal, unixSeconds, type VideoRecord } from '../../../shared/video/video';
 import type { InMemoryVideoRepository } from '../fakes/fakes';
 
 /**

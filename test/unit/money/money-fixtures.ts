@@ -1,5 +1,5 @@
 import type { UserLimits } from '../../../shared/money/user-limits';
-import type { VideoContent } from '../../../shared/video';
+import type { VideoContent } from '../../../shared/video/video';
 
 /** The limits of a user nobody set limits for, in the money tests. */
 export const DEFAULTS: UserLimits = { budgetMicros: 10_000_000, maxActive: 100, maxPerDay: 1000 };

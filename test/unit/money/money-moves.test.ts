@@ -10,7 +10,6 @@ import { ORPHAN_SEARCH_DELAY_SECONDS } from '../../../shared/money/reconciliatio
 import { DynamoReleaser } from '../../../shared/money/release';
 import { DynamoReservations } from '../../../shared/money/reserve';
 import { DynamoWorkMeter } from '../../../shared/pipeline/work-meter';
-import type { VideoStatus } from '../../../shared/schemas';
 import {
   activeKey,
   dayKey,
@@ -24,7 +23,8 @@ import {
   webhookOutboxKey,
   workItemKey,
 } from '../../../shared/table-keys';
-import type { VideoContent } from '../../../shared/video';
+import type { VideoStatus } from '../../../shared/video/schemas';
+import type { VideoContent } from '../../../shared/video/video';
 import { webhookEventId } from '../../../shared/webhooks/events';
 import type { LocalTable } from '../../helpers/dynamodb-local';
 import { aVideo } from '../fakes/fakes';

@@ -11,7 +11,6 @@ import {
   reconcileWorkItemFor,
 } from '../../../shared/money/reconciliation';
 import { deadlineWatchAt } from '../../../shared/pipeline/duration';
-import { DynamoVideoRepository } from '../../../shared/repositories/video-repository';
 import {
   activeKey,
   providerCostKey,
@@ -20,6 +19,7 @@ import {
   usageKey,
   videoKey,
 } from '../../../shared/table-keys';
+import { DynamoVideoRepository } from '../../../shared/video/repository';
 import type { LocalTable } from '../../helpers/dynamodb-local';
 import { aProviderJob, aVideo, FakeProvider, fakeLogger, fakeMetrics, fakeSlots } from '../fakes/fakes';
 import { DEFAULTS, NOW, NOW_S } from './money-fixtures';

@@ -8,8 +8,8 @@ import { callerFrom } from '../../../shared/http/caller';
 import { errorResponse, httpErrorEnvelope } from '../../../shared/http/error-envelope';
 import { parseRequest } from '../../../shared/http/parse-request';
 import { json } from '../../../shared/http/responses';
+import { errorEnvelopeSchema } from '../../../shared/http/schemas';
 import type { ApiContext, ApiEvent, ApiResult } from '../../../shared/http/types';
-import { errorEnvelopeSchema } from '../../../shared/schemas';
 import { fakeLogger } from '../fakes/fakes';
 
 const context = { awsRequestId: 'lambda-1', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;

@@ -9,7 +9,7 @@ import {
   nextWaitSeconds,
   POLL_POLICY,
   type ProgressTrack,
-} from '../../../shared/poll-policy';
+} from '../../../shared/pipeline/poll-policy';
 
 describe('poll-policy', () => {
   it('returns waits that grow by 1.5 per poll until the cap when there is no jitter', () => {

@@ -2,8 +2,8 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { logger, redactUrlQueries } from '../../../shared/powertools';
-import { tracer } from '../../../shared/tracing';
+import { logger, redactUrlQueries } from '../../../shared/observability/powertools';
+import { tracer } from '../../../shared/observability/tracing';
 
 const PRESIGNED =
   'https://reelflow-videos.s3.us-east-1.amazonaws.com/videos/alice/vid_1/video.mp4' +

@@ -4,8 +4,8 @@ import {
   type ProgressReadStore,
   progressCacheSeconds,
   readWaitingProgress,
-} from '../../../shared/provider-webhooks/progress-read';
-import { unixSeconds, type VideoRecord } from '../../../shared/video';
+} from '../../../shared/provider/webhooks/progress-read';
+import { unixSeconds, type VideoRecord } from '../../../shared/video/video';
 import { aProviderJob, aVideo, FakeProvider, FakeProviderGate, fakeLogger, fixedClock } from '../fakes/fakes';
 
 const clock = fixedClock();

@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ProviderGate, type ProviderGateLimits } from '../../../shared/provider-gate/provider-gate';
+import { ProviderGate, type ProviderGateLimits } from '../../../shared/provider/gate/provider-gate';
 import { providerGateTokensKey } from '../../../shared/table-keys';
 import { type LocalTable, startLocalTable } from '../../helpers/dynamodb-local';
 

@@ -11,9 +11,9 @@ import { DeleteCommand, DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { signWebhook } from '../../../local/provider-emulator/webhooks';
-import { DynamoProviderCallbackStore } from '../../../shared/provider-webhooks/callback-store';
-import { sfnTaskCallbacks } from '../../../shared/provider-webhooks/resume-execution';
-import { verifySignature } from '../../../shared/provider-webhooks/signature';
+import { DynamoProviderCallbackStore } from '../../../shared/provider/webhooks/callback-store';
+import { sfnTaskCallbacks } from '../../../shared/provider/webhooks/resume-execution';
+import { verifySignature } from '../../../shared/provider/webhooks/signature';
 
 const sfnMock = mockClient(SFNClient);
 const ddbMock = mockClient(DynamoDBDocumentClient);

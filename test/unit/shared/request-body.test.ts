@@ -9,8 +9,9 @@ import { parseMultipart, UploadedFile } from '../../../shared/http/multipart';
 import { parseRequest } from '../../../shared/http/parse-request';
 import { httpRequestBody } from '../../../shared/http/request-body';
 import { json } from '../../../shared/http/responses';
+import { errorEnvelopeSchema } from '../../../shared/http/schemas';
 import type { ApiContext, ApiEvent, ApiResult } from '../../../shared/http/types';
-import { createVideoBodySchema, errorEnvelopeSchema } from '../../../shared/schemas';
+import { createVideoBodySchema } from '../../../shared/video/schemas';
 import { fakeLogger } from '../fakes/fakes';
 
 const context = { awsRequestId: 'lambda-1', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;

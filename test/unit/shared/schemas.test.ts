@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../shared/errors';
 import { parseRequest } from '../../../shared/http/parse-request';
-import { contentQuerySchema, createVideoBodySchema, listVideosQuerySchema } from '../../../shared/schemas';
+import { contentQuerySchema, createVideoBodySchema, listVideosQuerySchema } from '../../../shared/video/schemas';
 
 const body = createVideoBodySchema({ allowedModels: ['sora-2', 'sora-2-pro'] });
 

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { isTransientAwsError } from '../../../shared/transient-errors';
+import { isTransientAwsError } from '../../../shared/aws/transient-errors';
 
 const cancelled = (...codes: string[]) =>
   new TransactionCanceledException({

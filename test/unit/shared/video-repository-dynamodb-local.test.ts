@@ -1,11 +1,11 @@
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../shared/errors';
+import { encodeCursor } from '../../../shared/http/cursor';
 import { newVideoId } from '../../../shared/ids';
-import { encodeCursor } from '../../../shared/repositories/cursor';
-import { toItem } from '../../../shared/repositories/video-item';
-import { DynamoVideoRepository } from '../../../shared/repositories/video-repository';
-import { promptHash, type VideoRecord } from '../../../shared/video';
+import { toItem } from '../../../shared/video/item';
+import { DynamoVideoRepository } from '../../../shared/video/repository';
+import { promptHash, type VideoRecord } from '../../../shared/video/video';
 import { type LocalTable, startLocalTable } from '../../helpers/dynamodb-local';
 import { aVideo } from '../fakes/fakes';
 

@@ -3,10 +3,10 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCom
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../shared/errors';
-import { encodeCursor } from '../../../shared/repositories/cursor';
-import { decodeCursor } from '../../../shared/repositories/video-cursors';
-import { fromItem, toItem } from '../../../shared/repositories/video-item';
-import { DynamoVideoRepository } from '../../../shared/repositories/video-repository';
+import { encodeCursor } from '../../../shared/http/cursor';
+import { decodeCursor } from '../../../shared/video/cursors';
+import { fromItem, toItem } from '../../../shared/video/item';
+import { DynamoVideoRepository } from '../../../shared/video/repository';
 import { aVideo } from '../fakes/fakes';
 
 const documentClient = DynamoDBDocumentClient.from(

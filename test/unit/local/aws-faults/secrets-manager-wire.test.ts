@@ -9,7 +9,7 @@ import { scriptedDecider } from '../../../../local/aws-faults/decider';
 import { startFaultProxy } from '../../../../local/aws-faults/proxy';
 import { type SecretsManagerServer, startSecretsManagerServer } from '../../../../local/secrets-manager/server';
 import { SecretStore } from '../../../../local/secrets-manager/store';
-import { isTransientAwsError } from '../../../../shared/transient-errors';
+import { isTransientAwsError } from '../../../../shared/aws/transient-errors';
 
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 let dataDir: string;

@@ -5,15 +5,15 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from '../aws/condition-failure';
+import { isConditionFailure } from '../../aws/condition-failure';
 import {
   PROVIDER_JOB_EVENT_PREFIX,
   providerJobEventKey,
   providerJobKey,
   providerJobPartition,
   taskTokenKey,
-} from '../table-keys';
-import { providerCallbackPurgeAt, TABLE_TTL_ATTRIBUTE } from '../table-ttl';
+} from '../../table-keys';
+import { providerCallbackPurgeAt, TABLE_TTL_ATTRIBUTE } from '../../table-ttl';
 
 /** A provider event the receiver verified, recorded against the provider job it is about. */
 export interface RecordedProviderEvent {

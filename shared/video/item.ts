@@ -1,5 +1,5 @@
 import { videoIndexKeys, videoKey } from '../table-keys';
-import type { VideoRecord } from '../video';
+import type { VideoRecord } from './video';
 
 /** The table's item for a video (internal attribute names are camelCase; the wire is snake_case). */
 export interface VideoItem extends Partial<Omit<VideoRecord, 'videoId' | 'userId'>> {

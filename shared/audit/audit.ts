@@ -1,11 +1,11 @@
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
-import { cursorFields, encodeCursor, invalidCursor } from '../repositories/cursor';
+import { cursorFields, encodeCursor, invalidCursor } from '../http/cursor';
+import { monthOf } from '../money/calendar';
+import type { AuditRecordResource } from '../money/schemas';
+import type { UserLimits } from '../money/user-limits';
 import { auditIndexKeys, auditKey, auditPrefix, monthAuditPartition, userPartition } from '../table-keys';
-import { monthOf } from './calendar';
-import type { AuditRecordResource } from './schemas';
-import type { UserLimits } from './user-limits';
 
-export type { AuditList, AuditQuery, AuditRecordResource } from './schemas';
+export type { AuditList, AuditQuery, AuditRecordResource } from '../money/schemas';
 
 /*
  * The audit trail: one append-only record per change of a user's data by someone else (today: limits). A record is

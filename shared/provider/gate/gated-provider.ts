@@ -1,6 +1,6 @@
-import { ProviderGateWaitError } from '../errors';
-import type { ProviderCreateParams, ProviderVideo, VideoProvider } from '../provider/provider-client';
-import type { ContentVariant } from '../schemas';
+import { ProviderGateWaitError } from '../../errors';
+import type { ContentVariant } from '../../video/schemas';
+import type { ProviderCreateParams, ProviderVideo, VideoProvider } from '../provider-client';
 import type { ProviderGate } from './provider-gate';
 
 /** Requests a caller may have paid a token for itself. */

@@ -1,9 +1,9 @@
-import type { VideoStatus } from '../schemas';
-import type { VideoContent, VideoRecord } from '../video';
+import type { VideoStatus } from './schemas';
+import type { VideoContent, VideoRecord } from './video';
 
 /*
  * The video store's ports: what logic modules take (and tests fake), in a module of their own so the DynamoDB
- * adapter's two files (video-reads.ts, video-repository.ts) and every user import them without importing each other.
+ * adapter's two files (reads.ts, repository.ts) and every user import them without importing each other.
  */
 
 /** A page of a user's videos, newest first. */

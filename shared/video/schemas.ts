@@ -1,9 +1,9 @@
 import * as z from 'zod/mini';
-import { MAX_UPLOAD_BYTES } from './http/limits';
-import { UploadedFile } from './http/uploaded-file';
-import { lazy } from './lazy';
-import { pageLimitSchema } from './page-query';
-import './zod-messages';
+import { MAX_UPLOAD_BYTES } from '../http/limits';
+import { pageLimitSchema } from '../http/page-query';
+import { UploadedFile } from '../http/uploaded-file';
+import { lazy } from '../lazy';
+import '../zod-messages';
 
 /*
  * The API's request and response schemas. Plain zod objects with descriptions: the same schemas validate
@@ -363,21 +363,6 @@ export const videoListSchema = lazy(() =>
 
 export type VideoList = z.output<ReturnType<typeof videoListSchema>>;
 
-/** The error envelope every failure answers with. */
-export const errorEnvelopeSchema = lazy(() =>
-  z.object({
-    error: z.object({
-      type: z.string(),
-      code: z.string(),
-      message: z.string(),
-      param: z.nullable(z.string()),
-      request_id: z.nullable(z.string()),
-    }),
-  }),
-);
-
-export type ErrorEnvelope = z.output<ReturnType<typeof errorEnvelopeSchema>>;
-
 /** The answer of `DELETE /v1/videos/{id}`. */
 export const deletedVideoSchema = lazy(() =>
   z
@@ -386,6 +371,3 @@ export const deletedVideoSchema = lazy(() =>
 );
 
 export type DeletedVideo = z.output<ReturnType<typeof deletedVideoSchema>>;
-
-/** The answer of `GET /v1/health`. */
-export const healthSchema = lazy(() => z.object({ status: z.literal('ok') }).check(z.describe('The service is up')));

@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ProviderEnv } from '../config';
+import type { ProviderEnv } from '../../config';
 import { ProviderGate } from './provider-gate';
 
 /**

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { lazy } from './lazy';
+import { lazy } from '../lazy';
 
 /* The query parameters every paged list takes (the user's videos, the admin lists, the audit, the webhook lists). */
 

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from '../aws/condition-failure';
-import { providerGateSlotsKey, providerGateTokensKey, type TableKey } from '../table-keys';
+import { isConditionFailure } from '../../aws/condition-failure';
+import { providerGateSlotsKey, providerGateTokensKey, type TableKey } from '../../table-keys';
 import { GATE_MARGIN_SECONDS, MIN_REQUESTS_PER_JOB, PROVIDER_GATE_POLICY } from './policy';
 
 /*

@@ -6,8 +6,8 @@ import {
   TaskDoesNotExist,
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
-import { ProviderGateWaitError } from '../errors';
-import type { ProviderVideo, VideoProvider } from '../provider/provider-client';
+import { ProviderGateWaitError } from '../../errors';
+import type { ProviderVideo, VideoProvider } from '../provider-client';
 import type { ProviderCallbackStore } from './callback-store';
 
 /**

@@ -1,6 +1,6 @@
-import { NotFoundError } from './errors';
-import type { Caller } from './http/types';
-import type { VideoRepository } from './repositories/video-store';
+import { NotFoundError } from '../errors';
+import type { Caller } from '../http/types';
+import type { VideoRepository } from './store';
 import type { VideoRecord } from './video';
 
 /**

@@ -1,6 +1,6 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import { TransientAwsError } from '../errors';
+import { TransientAwsError } from '../../errors';
 
 /** The Standard Webhooks headers a provider signs its events with. */
 export interface SignedHeaders {

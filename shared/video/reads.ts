@@ -6,21 +6,21 @@ import {
   QueryCommand,
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
+import { encodeCursor } from '../http/cursor';
 import { isVideoId } from '../ids';
-import type { VideoStatus } from '../schemas';
 import { USER_VIDEOS_PREFIX, userPartition, videoKey } from '../table-keys';
-import type { VideoRecord } from '../video';
-import { encodeCursor } from './cursor';
-import { decodeCursor, decodeStatusCursor, type StatusCursor, startAfterVideo } from './video-cursors';
-import { fromItem, type VideoItem } from './video-item';
-import type { VideoPage, VideoRepository, VideoStatusIndex } from './video-store';
+import { decodeCursor, decodeStatusCursor, type StatusCursor, startAfterVideo } from './cursors';
+import { fromItem, type VideoItem } from './item';
+import type { VideoStatus } from './schemas';
+import type { VideoPage, VideoRepository, VideoStatusIndex } from './store';
+import type { VideoRecord } from './video';
 
 /** How often a BatchGetItem's unprocessed keys are asked for again before the listing gives up (throttling). */
 const BATCH_GET_ROUNDS = 5;
 
 /**
  * The DynamoDB reads of video records: one video, a user's list (index gsi1) and a status listing (index gsi3). The
- * repository's writes build on it (video-repository.ts).
+ * repository's writes build on it (repository.ts).
  */
 export class DynamoVideoReads implements Pick<VideoRepository, 'get' | 'listByUser'>, VideoStatusIndex {
   constructor(

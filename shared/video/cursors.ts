@@ -1,6 +1,6 @@
-import type { VideoStatus } from '../schemas';
+import { cursorFields, invalidCursor } from '../http/cursor';
 import { userPartition, videoKey } from '../table-keys';
-import { cursorFields, invalidCursor } from './cursor';
+import type { VideoStatus } from './schemas';
 
 /** The table and gsi1 key of a video item: where a page of a user's list ended. */
 export interface ListCursor {

@@ -2,15 +2,15 @@ import { PutCommand, paginateQuery, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { isConditionFailure } from '../aws/condition-failure';
 import { jobFingerprintKey, providerJobKey, videoKey } from '../table-keys';
 import { jobFingerprintPurgeAt, TABLE_TTL_ATTRIBUTE } from '../table-ttl';
-import { fromItem } from './video-item';
-import { DynamoVideoReads } from './video-reads';
-import type { TransitionResult, VideoRepository, VideoStatusIndex } from './video-store';
+import { fromItem } from './item';
+import { DynamoVideoReads } from './reads';
+import type { TransitionResult, VideoRepository, VideoStatusIndex } from './store';
 
 const NOT_TERMINAL = 'attribute_exists(pk) AND NOT (#status IN (:completed, :failed, :cancelled))';
 const TERMINAL_VALUES = { ':completed': 'completed', ':failed': 'failed', ':cancelled': 'cancelled' };
 
 /**
- * The DynamoDB implementation (one table: keys pk/sk, index gsi1 for a user's videos): the reads (video-reads.ts)
+ * The DynamoDB implementation (one table: keys pk/sk, index gsi1 for a user's videos): the reads (reads.ts)
  * and the state transitions, each one conditional write.
  */
 export class DynamoVideoRepository extends DynamoVideoReads implements VideoRepository, VideoStatusIndex {

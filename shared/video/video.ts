@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
+import { VIDEO_KEY_PREFIX } from './object-keys';
 import type { ContentVariant, VideoResource, VideoSeconds, VideoSize, VideoStatus } from './schemas';
 import { TERMINAL_STATUSES } from './schemas';
-import { VIDEO_KEY_PREFIX } from './storage/video-keys';
 
 /** The error a failed video carries (`error.code` on the wire). */
 export interface VideoFailure {
@@ -121,7 +121,7 @@ export interface VideoRecord {
   deletedAt?: number | null;
   /**
    * Unix seconds until which the execution waits for the provider's webhook (WaitForProviderWebhook); until then
-   * GET /v1/videos/{id} reads the provider's progress (shared/provider-webhooks/progress-read.ts). Never public.
+   * GET /v1/videos/{id} reads the provider's progress (shared/provider/webhooks/progress-read.ts). Never public.
    */
   webhookWaitUntil?: number;
   /** Unix seconds of the last read of the provider's progress by a reader (the cache's age). Never public. */

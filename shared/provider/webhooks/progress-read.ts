@@ -1,10 +1,10 @@
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from '../aws/condition-failure';
-import type { AppLogger } from '../powertools';
-import type { VideoProvider } from '../provider/provider-client';
-import type { ProviderGate } from '../provider-gate/provider-gate';
-import { videoKey } from '../table-keys';
-import { unixSeconds, type VideoRecord } from '../video';
+import { isConditionFailure } from '../../aws/condition-failure';
+import type { AppLogger } from '../../observability/powertools';
+import { videoKey } from '../../table-keys';
+import { unixSeconds, type VideoRecord } from '../../video/video';
+import type { ProviderGate } from '../gate/provider-gate';
+import type { VideoProvider } from '../provider-client';
 
 /**
  * How fresh a waiting video's progress is kept for readers: at most one provider read per video per cache period, and
