@@ -108,24 +108,37 @@ export const idempotencyGuardKey = (userId: string, key: string): TableKey => ({
   sk: `IDEMPOTENCY#${createHash('sha256').update(key).digest('hex')}`,
 });
 
-/** The one partition of reconciliation work items, sorted by due time. */
+/** The one partition of the reconciler's work items (functions/reconcile-work-items), sorted by due time. */
 export const RECONCILE_PARTITION = 'RECONCILE';
-/** Unix seconds zero-padded to 10 digits, so sort keys order by due time. */
+/** Unix seconds zero-padded to 10 digits, so sort keys order by due time (work items of both partitions, deliveries). */
 export const reconcileDuePrefix = (dueAt: number) => String(Math.max(0, Math.floor(dueAt))).padStart(10, '0');
-/** Sort key bound that includes every work item due in second `dueAt` (`~` sorts after every video id character). */
+/**
+ * Sort key bound that includes every work item due in second `dueAt`, in either work item partition (`~` sorts
+ * after every video id and erasure id character).
+ */
 export const reconcileDueUpTo = (dueAt: number) => `${reconcileDuePrefix(dueAt)}#~`;
 export const reconcileKey = (dueAt: number, videoId: string): TableKey => ({
   pk: RECONCILE_PARTITION,
   sk: `${reconcileDuePrefix(dueAt)}#${videoId}`,
 });
 /**
- * A reconciliation work item: one item per video, kind and due second. `provider_job` items (and items written
- * before kinds existed) carry no kind suffix.
+ * A reconciler work item: one item per video, kind and due second. `provider_job` items (and items written before
+ * kinds existed) carry no kind suffix.
  */
 export function workItemKey(item: { kind?: string; dueAt: number; videoId: string }): TableKey {
   const key = reconcileKey(item.dueAt, item.videoId);
   return item.kind === undefined || item.kind === 'provider_job' ? key : { ...key, sk: `${key.sk}#${item.kind}` };
 }
+/**
+ * The one partition of user erasure work items (functions/erase-user-data), sorted by due time like `RECONCILE`.
+ * Erasures queued before it existed are in `RECONCILE` (sk `{dueAt}#{erasureId}#user_erasure`, {@link workItemKey}).
+ */
+export const ERASURE_PARTITION = 'ERASURE';
+/** A user erasure's work item: one per erasure and due second. */
+export const erasureWorkItemKey = (item: { dueAt: number; erasureId: string }): TableKey => ({
+  pk: ERASURE_PARTITION,
+  sk: `${reconcileDuePrefix(item.dueAt)}#${item.erasureId}`,
+});
 
 /** Sort key prefix of a user's webhook endpoints. */
 export const WEBHOOK_ENDPOINT_PREFIX = 'WEBHOOK#';

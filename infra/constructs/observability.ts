@@ -21,10 +21,10 @@ export interface ObservedFunction {
   readonly fn: lambda.IFunction;
   /**
    * Whether any Lambda error of this function needs a person. True for functions whose expected failures are
-   * answered, not thrown (API routes answer the envelope; the reconciler catches per item; RecordFailure and
-   * RecordCompletion throw only when settling failed). False for pipeline tasks that report a video's failure by
-   * throwing (CreateGenerationJob, PollGenerationJob, StoreVideo): a moderation block is a Lambda error there, and
-   * their errors that need a person surface as VideosFailedInfrastructure.
+   * answered, not thrown (API routes answer the envelope; the reconciler and erase-user-data catch per item;
+   * RecordFailure and RecordCompletion throw only when settling failed). False for pipeline tasks that report a
+   * video's failure by throwing (CreateGenerationJob, PollGenerationJob, StoreVideo): a moderation block is a Lambda
+   * error there, and their errors that need a person surface as VideosFailedInfrastructure.
    */
   readonly errorsPage: boolean;
 }
@@ -170,24 +170,32 @@ export class Observability extends Construct {
       { threshold: maxExpectedLagSeconds },
     );
 
-    // Money: the reconciler.
+    // Money: the work-item reconciler.
     alarm(
-      'ReconcilerGaveUp',
-      custom('ProviderCostReconcileAbandoned', 'reconcile-provider-costs'),
-      'The provider-cost reconciler gave up on a work item: a provider cost is unknown to finance',
+      'WorkItemReconcilerGaveUp',
+      custom('WorkItemReconcileAbandoned', 'reconcile-work-items'),
+      'The work-item reconciler gave up on a work item: a provider cost is unknown to finance',
     );
     alarm(
       'CancelledSettlementGaveUp',
-      custom('CancelledSettlementGaveUp', 'reconcile-provider-costs'),
+      custom('CancelledSettlementGaveUp', 'reconcile-work-items'),
       'The reconciler gave up waiting for the provider’s outcome of a video cancelled after the provider accepted ' +
         'its job (no answer within its window, or its deadline watch fell due) and released it at 0: the provider ' +
         'may have billed work the user was not charged for',
     );
     alarm(
       'VideosLeftUnsettled',
-      custom('ProviderCostReconcileDeadlineReleased', 'reconcile-provider-costs'),
+      custom('WorkItemReconcileDeadlineReleased', 'reconcile-work-items'),
       'A video was still unsettled when no execution could be running (RecordFailure out of retries, a timeout ' +
         'or a stopped execution); the reconciler released it as failed timed_out',
+    );
+
+    // Erasures.
+    alarm(
+      'UserErasureGaveUp',
+      custom('UserErasureItemsAbandoned', 'erase-user-data'),
+      'erase-user-data gave up on an erasure of a user’s data after repeated failures: the erasure stays pending ' +
+        'and the user’s data may be partly there',
     );
 
     // The provider, measured where it answers.

@@ -7,10 +7,11 @@ import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { HttpApi } from '../constructs/http-api';
 import { Observability } from '../constructs/observability';
-import { ProviderCostReconciliation } from '../constructs/provider-cost-reconciliation';
+import { UserErasure } from '../constructs/user-erasure';
 import { VideoPipeline } from '../constructs/video-pipeline';
 import { WebConsole } from '../constructs/web-console';
 import { WebhookDelivery } from '../constructs/webhook-delivery';
+import { WorkItemReconciler } from '../constructs/work-item-reconciler';
 
 export interface StatelessStackProps extends StackProps {
   readonly bucket: s3.IBucket;
@@ -33,13 +34,14 @@ export interface StatelessStackProps extends StackProps {
 
 /**
  * Code and wiring, replaceable at will: functions, the video pipeline state machine, the HTTP API, the scheduled
- * provider-cost reconciliation, the webhook delivery workflow and its dispatcher, alarms.
+ * work-item reconciler and user erasures, the webhook delivery workflow and its dispatcher, alarms.
  */
 export class StatelessStack extends Stack {
   public readonly pipeline: VideoPipeline;
   public readonly api: HttpApi;
   public readonly observability: Observability;
-  public readonly reconciliation: ProviderCostReconciliation;
+  public readonly reconciler: WorkItemReconciler;
+  public readonly erasure: UserErasure;
   public readonly webhooks: WebhookDelivery;
   public readonly webConsole: WebConsole;
 
@@ -50,12 +52,17 @@ export class StatelessStack extends Stack {
       bucket: props.bucket,
       provider: { baseUrl: props.providerBaseUrl, secret: props.providerSecret, limits: props.providerLimits },
     });
-    this.reconciliation = new ProviderCostReconciliation(this, 'ProviderCostReconciliation', {
+    this.reconciler = new WorkItemReconciler(this, 'WorkItemReconciler', {
       table: props.table,
       provider: { baseUrl: props.providerBaseUrl, secret: props.providerSecret, limits: props.providerLimits },
+    });
+    this.erasure = new UserErasure(this, 'UserErasure', {
+      table: props.table,
       bucket: props.bucket,
       idempotencyTable: props.idempotencyTable,
       stateMachine: this.pipeline.stateMachine,
+      // Only the admission gate: an erasure takes a cancelled video out of the line for a slot.
+      provider: { baseUrl: props.providerBaseUrl, secret: props.providerSecret, limits: props.providerLimits },
     });
     this.webhooks = new WebhookDelivery(this, 'WebhookDelivery', { table: props.table });
     this.api = new HttpApi(this, 'Api', {
@@ -87,7 +94,8 @@ export class StatelessStack extends Stack {
       pipeline.recordFailure,
       // Its errors are never expected (a provider that cannot answer leaves the wait to its timeout, then polling).
       pipeline.waitForProviderWebhook,
-      this.reconciliation.function,
+      this.reconciler.function,
+      this.erasure.function,
       this.webhooks.dispatchFunction,
       this.webhooks.deliverFunction,
       ...this.api.functions.values(),
@@ -100,7 +108,7 @@ export class StatelessStack extends Stack {
         fn,
         errorsPage: !reportsFailureByThrowing.includes(fn),
       })),
-      providerServices: [...reportsFailureByThrowing, this.reconciliation.function].map((fn) => fn.folder),
+      providerServices: [...reportsFailureByThrowing, this.reconciler.function].map((fn) => fn.folder),
       tables: [props.table, props.idempotencyTable],
       alarmEmail: props.alarmEmail,
     });

@@ -2,16 +2,17 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } fr
 import { type AuditRecord, auditItem } from '../audit/audit';
 import { isConditionFailure } from '../aws/condition-failure';
 import { type TransactOptions, transactWrite } from '../aws/transact';
-import { reconcileItem, userErasureWorkItem } from '../money/reconciliation';
+import { userErasureWorkItem } from '../money/reconciliation';
 import type { UserErasureResource } from '../money/schemas';
 import { erasureKey } from '../table-keys';
+import { erasureWorkTableItem } from './erasure-queue';
 
 /*
  * An erasure of a user's data (`DELETE /v1/admin/users/{userId}`): one item per user (`USER#{userId}` / `ERASURE`,
- * the latest erasure), its audit record and the `user_erasure` work item that does the work are written in ONE
- * transaction, so there is no erasure without its record nor a record of one nobody will carry out. The reconciler
- * (functions/reconcile-provider-costs) carries it out and adds each run's counts here; the last run marks it
- * completed. What is erased, and what stays: functions/reconcile-provider-costs/erase-user-data.ts.
+ * the latest erasure), its audit record and the `user_erasure` work item that does the work (erasure partition,
+ * erasure-queue.ts) are written in ONE transaction, so there is no erasure without its record nor a record of one
+ * nobody will carry out. The scheduled functions/erase-user-data carries it out and adds each run's counts here; the
+ * last run marks it completed. What is erased, and what stays: functions/erase-user-data/erasure-run.ts.
  */
 
 /** Where an erasure stands. */
@@ -149,7 +150,7 @@ export class DynamoUserErasures implements UserErasures {
         {
           Put: {
             TableName: this.tableName,
-            Item: reconcileItem(userErasureWorkItem(request.userId, request.erasureId, request.now)),
+            Item: erasureWorkTableItem(userErasureWorkItem(request.userId, request.erasureId, request.now)),
           },
         },
       ],
@@ -167,7 +168,7 @@ export class DynamoUserErasures implements UserErasures {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: reconcileItem(userErasureWorkItem(erasure.userId, erasure.erasureId, now)),
+        Item: erasureWorkTableItem(userErasureWorkItem(erasure.userId, erasure.erasureId, now)),
       }),
     );
   }

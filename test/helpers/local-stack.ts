@@ -114,7 +114,7 @@ export function localStackEnv(dataDir: string, env: Record<string, string | unde
     PORT: '0',
     EMULATOR_JOB_MS: '1500',
     LOCAL_WAIT_MS: '50',
-    // Scheduled functions (the provider-cost reconciler) run every second instead of every 15 minutes.
+    // Scheduled functions (the reconciler, the erasures, the webhook dispatcher) run every second instead of their rate.
     LOCAL_SCHEDULE_MS: '1000',
     // The admission gate wide open: only the tests about the gate (test/integration/admission) set its limits.
     PROVIDER_MAX_CONCURRENT_JOBS: '100000',

@@ -95,8 +95,9 @@ describe('observability', () => {
   });
 
   it.each([
-    ['ReconcilerGaveUp', ['ProviderCostReconcileAbandoned'], /gave up/],
-    ['VideosLeftUnsettled', ['ProviderCostReconcileDeadlineReleased'], /unsettled/],
+    ['WorkItemReconcilerGaveUp', ['WorkItemReconcileAbandoned'], /gave up/],
+    ['VideosLeftUnsettled', ['WorkItemReconcileDeadlineReleased'], /unsettled/],
+    ['UserErasureGaveUp', ['UserErasureItemsAbandoned'], /erasure of a user’s data/],
     ['CancelledSettlementGaveUp', ['CancelledSettlementGaveUp'], /gave up waiting for the provider/],
     ['ProviderAuthFailures', Array(4).fill('ProviderAuthFailures'), /401\/403/],
     ['ProviderRateLimitStorm', Array(4).fill('ProviderRateLimited'), /429/],
@@ -109,6 +110,27 @@ describe('observability', () => {
 
     expect(metricNames(found)).toEqual(metrics);
     expect(found.AlarmDescription).toMatch(description);
+  });
+
+  it('reads the reconciler’s alarms from reconcile-work-items and the erasure’s from erase-user-data', () => {
+    const serviceOf = (id: string) => alarm(id).Dimensions?.find((dimension) => dimension.Name === 'service')?.Value;
+
+    expect(
+      Object.fromEntries(
+        ['WorkItemReconcilerGaveUp', 'VideosLeftUnsettled', 'CancelledSettlementGaveUp', 'UserErasureGaveUp'].map(
+          (id) => [id, serviceOf(id)],
+        ),
+      ),
+    ).toEqual({
+      WorkItemReconcilerGaveUp: 'reconcile-work-items',
+      VideosLeftUnsettled: 'reconcile-work-items',
+      CancelledSettlementGaveUp: 'reconcile-work-items',
+      UserErasureGaveUp: 'erase-user-data',
+    });
+    for (const id of ['ReconcileWorkItemsErrors', 'ReconcileWorkItemsThrottles', 'EraseUserDataErrors']) {
+      expect(alarm(id).logicalId).toMatch(new RegExp(`^Observability${id}`));
+    }
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/ProviderCostReconcil|reconcile-provider-costs/);
   });
 
   it('alarms on Lambda throttles of every function, and on errors of those whose errors are never expected', () => {
@@ -142,6 +164,8 @@ describe('observability', () => {
       'ProviderLatency',
       'ProviderRateLimited',
       'USD charged per hour',
+      // The reconciler's provider latency, under its name.
+      'reconcile-work-items p50',
     ]) {
       expect(body).toContain(expected);
     }

@@ -161,20 +161,19 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
       stateMachine: ['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess'],
     },
   },
-  'reconcile-provider-costs': {
-    env: [
-      'BUCKET_NAME',
-      'IDEMPOTENCY_TABLE_NAME',
-      ...GATE_ENV,
-      'PROVIDER_SECRET_ARN',
-      'STATE_MACHINE_ARN',
-      'TABLE_NAME',
-    ],
+  'reconcile-work-items': {
+    env: [...GATE_ENV, 'PROVIDER_SECRET_ARN', 'TABLE_NAME'],
+    grants: {
+      table: dynamo('Query', 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+      secret: SECRET,
+    },
+  },
+  'erase-user-data': {
+    env: ['BUCKET_NAME', 'IDEMPOTENCY_TABLE_NAME', ...GATE_ENV, 'STATE_MACHINE_ARN', 'TABLE_NAME'],
     grants: {
       table: dynamo('Query', 'GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
       'table/index/gsi1': dynamo('Query'),
-      secret: SECRET,
-      // User erasures: every object under the user's prefixes, their videos' idempotency records and executions.
+      // Every object under the user's prefixes, their videos' idempotency records and executions.
       bucket: ['s3:ListBucket'],
       'bucket/videos/*': ['s3:DeleteObject'],
       'bucket/uploads/*': ['s3:DeleteObject'],
@@ -519,8 +518,8 @@ describe('StatelessStack', () => {
     });
   });
 
-  it('lets reconcile-provider-costs list the bucket only under the videos/ and uploads/ prefixes', () => {
-    const roleId = roleIdOf(functionIdOf('reconcile-provider-costs'));
+  it('lets erase-user-data list the bucket only under the videos/ and uploads/ prefixes', () => {
+    const roleId = roleIdOf(functionIdOf('erase-user-data'));
     const listings = ofType('AWS::IAM::Policy')
       .filter(([, policy]) => (policy.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleId))
       .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as Array<Record<string, unknown>>)
@@ -530,9 +529,9 @@ describe('StatelessStack', () => {
     ]);
   });
 
-  it('runs reconcile-provider-costs every 15 minutes and dispatch-webhook-events every minute, one rule and target each', () => {
+  it('runs reconcile-work-items and erase-user-data every 15 minutes and dispatch-webhook-events every minute, one rule and target each', () => {
     const rules = ofType('AWS::Events::Rule');
-    expect(rules).toHaveLength(2);
+    expect(rules).toHaveLength(3);
     const scheduleOf = (folder: string) => {
       const functionId = functionIdOf(folder);
       const arn = `\${GetAtt:${functionId}.Arn}`;
@@ -549,7 +548,11 @@ describe('StatelessStack', () => {
       return rule.Properties;
     };
 
-    expect(scheduleOf('reconcile-provider-costs')).toMatchObject({
+    expect(scheduleOf('reconcile-work-items')).toMatchObject({
+      ScheduleExpression: 'rate(15 minutes)',
+      State: 'ENABLED',
+    });
+    expect(scheduleOf('erase-user-data')).toMatchObject({
       ScheduleExpression: 'rate(15 minutes)',
       State: 'ENABLED',
     });

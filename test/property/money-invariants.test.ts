@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EraseUserDataDeps, eraseUserData } from '../../functions/reconcile-provider-costs/erase-user-data';
+import { type ErasureRunDeps, runErasure } from '../../functions/erase-user-data/erasure-run';
 import { newVideoRecord } from '../../shared/admission/admit-video';
 import { derivedVideoFields } from '../../shared/admission/derived-video';
 import { BudgetExceededError, QuotaExceededError, ValidationError } from '../../shared/errors';
@@ -29,7 +29,7 @@ import { type LocalTable, startLocalTable } from '../helpers/dynamodb-local';
  * - derived videos of extensions (an edit, a remix or an extension of an extended video, made as derived-video.ts
  *   makes them) are priced at what the provider generates: the stitched length for an edit or a remix, the segment
  *   for an extension; one that would pass 20 seconds is refused; the month's seconds are the charged videos' own;
- * - an erasure of the user (the reconciler's user_erasure work: cancel what runs under the rules above, then tombstone
+ * - an erasure of the user (erase-user-data's user_erasure work: cancel what runs under the rules above, then tombstone
  *   every video), concurrent with any of these and once more at the end, keeps every invariant above; past the
  *   cancels it makes (the same as the user's own), it changes nothing in the ledger: the same entries, the same
  *   charged and provider-cost totals before and after.
@@ -264,11 +264,11 @@ describe('money invariants (fast-check against DynamoDB Local)', () => {
 });
 
 /**
- * One run of the reconciler's erasure of `userId` against the table (objects, idempotency records, provider copies
+ * One run of erase-user-data's erasure of `userId` against the table (objects, idempotency records, provider copies
  * and executions faked: they hold no money).
  */
 async function erase(userId: string, now: number, billing: DynamoBilling): Promise<void> {
-  const deps: EraseUserDataDeps = {
+  const deps: ErasureRunDeps = {
     videos: new DynamoVideoRepository(local.documents, table),
     storage: { remove: async () => {}, removeUnder: async () => 0 },
     idempotencyRecords: { forget: async () => {} },
@@ -298,9 +298,9 @@ async function erase(userId: string, now: number, billing: DynamoBilling): Promi
     bucket: 'bucket',
     clock: () => new Date(now * 1000),
     logger: { info: () => {}, warn: () => {} },
-    metrics: { addMetric: () => {} } as unknown as EraseUserDataDeps['metrics'],
+    metrics: { addMetric: () => {} } as unknown as ErasureRunDeps['metrics'],
   };
-  await eraseUserData({ userId, erasureId: 'era_property' }, Number.POSITIVE_INFINITY, deps);
+  await runErasure({ userId, erasureId: 'era_property' }, Number.POSITIVE_INFINITY, deps);
 }
 
 /** The user's ledger entries, provider costs and money totals of every month (what an erasure must not change). */

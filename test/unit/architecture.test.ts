@@ -80,7 +80,7 @@ describe('architecture', () => {
     ]);
   });
 
-  it('keeps the Tracer (aws-xray-sdk-core) out of every API function, store-video and the reconciler (shared/observability/tracing.ts says why)', () => {
+  it('keeps the Tracer (aws-xray-sdk-core) out of every API function, store-video, the reconciler and the erasure (shared/observability/tracing.ts says why)', () => {
     const loads = (entry: string): Set<string> => {
       const seen = new Set<string>([entry]);
       for (const file of seen) {
@@ -97,7 +97,7 @@ describe('architecture', () => {
 
     const routes = Object.keys(ROUTE_FUNCTIONS);
     expect(routes.length).toBeGreaterThan(20);
-    const untraced = [...routes, 'store-video', 'reconcile-provider-costs'];
+    const untraced = [...routes, 'store-video', 'reconcile-work-items', 'erase-user-data'];
     expect(untraced.filter((folder) => traced(folder).length > 0)).toEqual([]);
     // The control: another pipeline task still loads it, so the walk above does follow imports.
     expect(traced('poll-generation-job')).toEqual(tracing);

@@ -10,7 +10,7 @@ import { currentMonth, setLimits, uniqueUser, usageOf } from './money-api';
 /*
  * Cancel after the provider accepted the job, through the HTTP API: the video answers `cancelled` at once with
  * `charged_micros` null and frees its `max_active` slot, but its reservation stays held until the scheduled
- * reconciler (reconcile-provider-costs, every LOCAL_SCHEDULE_MS = 1 s) settles it from the provider's outcome. The
+ * reconciler (reconcile-work-items, every LOCAL_SCHEDULE_MS = 1 s) settles it from the provider's outcome. The
  * provider jobs here never finish on their own (the emulator's `never_finish` fault, matched by a marker only this
  * file uses), so nothing races the cancel; each test then ends them through the emulator's control route. The
  * emulator, like the real provider, refuses to delete a running job, so the reconciler's stop request is refused
@@ -113,7 +113,7 @@ function settledVideo(client: LocalStackClient, token: string, id: string) {
   );
 }
 
-describe('money: cancel after the provider accepted the job (settled by reconcile-provider-costs)', () => {
+describe('money: cancel after the provider accepted the job (settled by reconcile-work-items)', () => {
   it('charges the price once, as a cancelled video’s charge, when the provider then completes the job', async () => {
     const userId = uniqueUser('cancel-billed');
     const token = await stack.token(userId);
@@ -314,7 +314,7 @@ describe('money: cancel after the provider accepted the job (settled by reconcil
   }, 240_000);
 });
 
-describe('money: cancel while the provider create is in flight (held, settled by reconcile-provider-costs)', () => {
+describe('money: cancel while the provider create is in flight (held, settled by reconcile-work-items)', () => {
   it('holds the cancel with charged_micros null, then charges the price once when the provider completes the job', async () => {
     const userId = uniqueUser('cancel-in-flight');
     const token = await stack.token(userId);

@@ -416,6 +416,7 @@ describe('create-generation-job', () => {
     expect(videos.videos.get(input.videoId)).toMatchObject({ status: 'cancelled', providerVideoId: null });
     expect(handedOver).toEqual([
       {
+        kind: 'provider_job',
         videoId: input.videoId,
         userId: 'alice',
         providerVideoId: 'video_new1',

@@ -72,28 +72,35 @@ describe('local scheduler', () => {
     ]);
   });
 
-  it('returns the reconciler (rate 15 minutes) and webhook dispatcher (rate 1 minute) schedules from the synthesized app', async () => {
+  it('returns the reconciler and erasure (rate 15 minutes) and webhook dispatcher (rate 1 minute) schedules from the synthesized app', async () => {
     const template = await synthesizeApp(mkdtempSync(join(tmpdir(), 'reelflow-scheduler-')));
     const functions = template.resourcesOfType('AWS::Lambda::Function');
-    const reconciler = functions.find(
-      ({ resource }) => resource.Metadata?.['reelflow:handler'] === 'functions/reconcile-provider-costs/handler.ts',
-    );
-    const reconcilerArn = template.attribute(reconciler!.stackName, reconciler!.logicalId, 'Arn');
-    const dispatcher = functions.find(
-      ({ resource }) => resource.Metadata?.['reelflow:handler'] === 'functions/dispatch-webhook-events/handler.ts',
-    );
-    const dispatcherArn = template.attribute(dispatcher!.stackName, dispatcher!.logicalId, 'Arn');
+    const arnOf = (handler: string) => {
+      const found = functions.find(({ resource }) => resource.Metadata?.['reelflow:handler'] === handler);
+      return template.attribute(found!.stackName, found!.logicalId, 'Arn');
+    };
+    const reconcilerArn = arnOf('functions/reconcile-work-items/handler.ts');
+    const erasureArn = arnOf('functions/erase-user-data/handler.ts');
+    const dispatcherArn = arnOf('functions/dispatch-webhook-events/handler.ts');
 
     const { schedules, skipped } = localSchedules(template, () => true);
 
     expect(schedules.map(({ expression, functionArn }) => ({ expression, functionArn }))).toEqual(
       expect.arrayContaining([
         { expression: 'rate(15 minutes)', functionArn: reconcilerArn },
+        { expression: 'rate(15 minutes)', functionArn: erasureArn },
         { expression: 'rate(1 minute)', functionArn: dispatcherArn },
       ]),
     );
-    expect(schedules).toHaveLength(2);
+    expect(schedules).toHaveLength(3);
     expect(skipped).toEqual([]);
+    // The integration tests tell the rules apart by name (one matches /Reconcil/, one /Webhook/, one /Erasure/).
+    expect(schedules.filter(({ rule }) => /Reconcil/i.test(rule)).map(({ functionArn }) => functionArn)).toEqual([
+      reconcilerArn,
+    ]);
+    expect(schedules.filter(({ rule }) => /Erasure/i.test(rule)).map(({ functionArn }) => functionArn)).toEqual([
+      erasureArn,
+    ]);
   }, 60_000);
 
   it('invokes the target with a scheduled event at the override interval, never twice at once, until stopped', async () => {

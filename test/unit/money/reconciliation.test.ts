@@ -1,6 +1,6 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { reconcileProviderCosts } from '../../../functions/reconcile-provider-costs/reconcile-provider-costs';
+import { reconcileWorkItems } from '../../../functions/reconcile-work-items/reconcile-work-items';
 import { DynamoBilling } from '../../../shared/money/billing';
 import { DynamoLimitsStore } from '../../../shared/money/limits';
 import {
@@ -65,7 +65,7 @@ freshTableEachTest((localTable, newTable) => {
   queue = new DynamoReconcileQueue(local.documents, table);
 });
 
-describe('provider-cost reconciliation work items', () => {
+describe('reconciler work items', () => {
   it('returns one due work item when a video with a provider job is cancelled, released twice', async () => {
     const video = aVideo({ createdAt: NOW_S, videoId: nextId(), status: 'in_progress', providerVideoId: 'video_p1' });
     await billing.reserve(video, NOW);
@@ -77,6 +77,7 @@ describe('provider-cost reconciliation work items', () => {
       {
         ...reconcileKey(NOW_S, video.videoId),
         entity: 'reconcile',
+        kind: 'provider_job',
         videoId: video.videoId,
         userId: 'alice',
         providerVideoId: 'video_p1',
@@ -181,7 +182,7 @@ describe('provider-cost reconciliation work items', () => {
       options: { lookbackSeconds: 48 * 3600, maxItems: 10, slotLeaseSeconds: 900 },
     };
 
-    const first = await reconcileProviderCosts({ stopStartingAt: Infinity }, deps);
+    const first = await reconcileWorkItems({ stopStartingAt: Infinity }, deps);
     // A late completion of the same job (RecordCompletion after the cancel) finds the cost recorded already.
     const late = await billing.charge(video.videoId, {
       content: {
@@ -228,13 +229,13 @@ describe('provider-cost reconciliation work items', () => {
       options: { lookbackSeconds: 48 * 3600, maxItems: 10, slotLeaseSeconds: 900 },
     };
     const watches = await workItems('deadline');
-    const early = await reconcileProviderCosts(
+    const early = await reconcileWorkItems(
       { stopStartingAt: Infinity },
       { ...deps, clock: () => new Date((deadline - 1) * 1000) },
     );
 
-    const due = await reconcileProviderCosts({ stopStartingAt: Infinity }, deps);
-    const again = await reconcileProviderCosts({ stopStartingAt: Infinity }, deps);
+    const due = await reconcileWorkItems({ stopStartingAt: Infinity }, deps);
+    const again = await reconcileWorkItems({ stopStartingAt: Infinity }, deps);
 
     expect(watches).toMatchObject([
       { pk: 'RECONCILE', sk: `${reconcileKey(deadline, video.videoId).sk}#deadline`, kind: 'deadline' },
@@ -287,7 +288,7 @@ describe('provider-cost reconciliation work items', () => {
     );
     const before = await get(videoKey(video.videoId));
 
-    const summary = await reconcileProviderCosts(
+    const summary = await reconcileWorkItems(
       { stopStartingAt: Infinity },
       {
         queue,

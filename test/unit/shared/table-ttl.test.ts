@@ -10,6 +10,7 @@ describe('table-ttl', () => {
 
   it('returns 30 days after it fell due for a work item, and moves with the item when it is rescheduled', () => {
     const item = {
+      kind: 'provider_job' as const,
       videoId: 'vid_1',
       userId: 'alice',
       providerVideoId: 'video_1',

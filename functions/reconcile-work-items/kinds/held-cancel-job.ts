@@ -1,10 +1,11 @@
-import { PermanentProviderError, RetryableProviderError } from '../../shared/errors';
-import { createInFlight, hasProviderJob } from '../../shared/money/decisions';
-import type { ReconcileWorkItem } from '../../shared/money/reconciliation';
-import { unixSeconds } from '../../shared/video/video';
+import { PermanentProviderError, RetryableProviderError } from '../../../shared/errors';
+import { createInFlight, hasProviderJob } from '../../../shared/money/decisions';
+import type { ReconcileWorkItem } from '../../../shared/money/reconciliation';
+import { unixSeconds } from '../../../shared/video/video';
+import type { ItemResult, ReconcileWorkItemsDeps } from '../reconcile-deps';
+
 import { findOrphanedJob, ORPHAN_SEARCH_WINDOW_SECONDS, type OrphanSearch } from './orphan-search';
 import { nextDueAt } from './recheck-schedule';
-import type { ItemResult, ReconcileProviderCostsDeps } from './reconcile-deps';
 
 /**
  * The job of a held cancel without one (cancelled while its create was in flight), so that its settlement follows
@@ -21,7 +22,7 @@ import type { ItemResult, ReconcileProviderCostsDeps } from './reconcile-deps';
  */
 export async function findHeldCancelJob(
   item: ReconcileWorkItem,
-  deps: ReconcileProviderCostsDeps,
+  deps: ReconcileWorkItemsDeps,
 ): Promise<{ item: ReconcileWorkItem; result?: undefined } | { result: ItemResult }> {
   const keys = { videoId: item.videoId, userId: item.userId };
   const video = await deps.videos.get(item.videoId, { consistent: true });
@@ -79,7 +80,7 @@ export async function findHeldCancelJob(
  */
 async function releaseWithoutJob(
   item: ReconcileWorkItem,
-  deps: ReconcileProviderCostsDeps,
+  deps: ReconcileWorkItemsDeps,
   known: { why: string; keepLooking?: boolean },
 ): Promise<{ result: ItemResult }> {
   const now = unixSeconds(deps.clock());

@@ -6,48 +6,32 @@ import { ddb } from '../../shared/aws/dynamodb';
 import { s3 } from '../../shared/aws/s3';
 import { sfn } from '../../shared/aws/sfn';
 import { parseEnv } from '../../shared/config';
+import { DynamoErasureQueue } from '../../shared/erasure/erasure-queue';
 import { DynamoUserErasures } from '../../shared/erasure/user-erasures';
 import { DynamoIdempotencyRecords } from '../../shared/http/idempotency-records';
-import { DynamoBilling } from '../../shared/money/billing';
 import { DynamoReconcileQueue } from '../../shared/money/reconciliation';
 import { DynamoReleaser } from '../../shared/money/release';
 import { logger, metrics } from '../../shared/observability/powertools';
 import { StepFunctionsPipelineStopper } from '../../shared/pipeline/pipeline-stopper';
 import { providerGateFromEnv } from '../../shared/provider/gate/from-env';
-import { GatedVideoProvider } from '../../shared/provider/gate/gated-provider';
-import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
 import { S3ContentRemover } from '../../shared/storage/content-remover';
 import { DynamoVideoRepository } from '../../shared/video/repository';
 import { DynamoWebhookDeliveryLog } from '../../shared/webhooks/deliveries';
 import { DynamoWebhookEndpoints } from '../../shared/webhooks/endpoints';
 import { DynamoWebhookEventBodies } from '../../shared/webhooks/event-bodies';
-import { reconcileProviderCostsEnvSchema } from './env';
-import {
-  type ReconcileProviderCostsDeps,
-  type ReconcileSummary,
-  reconcileProviderCosts,
-} from './reconcile-provider-costs';
+import { eraseUserDataEnvSchema } from './env';
+import { type EraseUserDataDeps, type ErasureSummary, eraseUserData } from './erase-user-data';
 
-const env = parseEnv(reconcileProviderCostsEnvSchema);
+const env = parseEnv(eraseUserDataEnvSchema);
 
-const queue = new DynamoReconcileQueue(ddb, env.TABLE_NAME);
-const videos = new DynamoVideoRepository(ddb, env.TABLE_NAME);
-
-const gate = providerGateFromEnv(env, ddb);
-
-const deps: ReconcileProviderCostsDeps = {
-  queue,
-  // Its provider calls count against the same limits as the pipeline's: no token, and the work item waits for the
-  // next run (a cancel's or a delete's stop request included).
-  provider: new GatedVideoProvider(new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }), gate),
-  slots: gate,
-  costs: new DynamoBilling(ddb, env.TABLE_NAME),
-  videos,
-  erasure: {
-    videos,
+const deps: EraseUserDataDeps = {
+  queue: new DynamoErasureQueue(ddb, env.TABLE_NAME),
+  run: {
+    videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
     storage: new S3ContentRemover(s3),
     idempotencyRecords: new DynamoIdempotencyRecords(ddb, env.IDEMPOTENCY_TABLE_NAME),
-    queue,
+    // Where a deleted video's provider copy is queued: the reconciler's `provider_delete` item calls the provider.
+    queue: new DynamoReconcileQueue(ddb, env.TABLE_NAME),
     erasures: new DynamoUserErasures(ddb, env.TABLE_NAME),
     webhooks: {
       endpoints: new DynamoWebhookEndpoints(ddb, env.TABLE_NAME),
@@ -56,29 +40,29 @@ const deps: ReconcileProviderCostsDeps = {
     },
     canceller: new DynamoReleaser(ddb, env.TABLE_NAME),
     pipeline: new StepFunctionsPipelineStopper(sfn, env.STATE_MACHINE_ARN),
-    admission: gate,
+    admission: providerGateFromEnv(env, ddb),
     bucket: env.BUCKET_NAME,
   },
   clock: () => new Date(),
   logger,
   metrics,
-  options: {
-    lookbackSeconds: env.RECONCILE_LOOKBACK_HOURS * 3600,
-    maxItems: env.RECONCILE_MAX_ITEMS,
-    slotLeaseSeconds: env.PROVIDER_SLOT_LEASE_SECONDS,
-  },
+  options: { retrySeconds: env.ERASURE_RETRY_HOURS * 3600, maxItems: env.ERASURE_MAX_ITEMS },
 };
 
-/** Room left at the end of the invocation for one more provider request and its writes. */
-const LAST_ITEM_MS = env.PROVIDER_TIMEOUT_MS + 5_000;
+/**
+ * Room left at the end of the invocation to finish a page of videos (cancels and deletes), sweep the user's prefixes
+ * and record the run's progress: the margin the erasure had when the reconciler ran it (a provider request, 30 s,
+ * and 5 s).
+ */
+const LAST_STEP_MS = 35_000;
 
 /**
- * Scheduled (EventBridge rule): looks at due provider jobs reelflow gave up on → what the run did. Not traced by the
- * Powertools Tracer (shared/observability/tracing.ts says why); each run is still a trace of Lambda's own segments.
+ * Scheduled (EventBridge rule): carries out the due user erasures → what the run did. Not traced by the Powertools
+ * Tracer (shared/observability/tracing.ts says why); each run is still a trace of Lambda's own segments.
  */
-export const handler = middy<ScheduledEvent, ReconcileSummary, Error, Context>()
+export const handler = middy<ScheduledEvent, ErasureSummary, Error, Context>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .handler((_event, context) =>
-    reconcileProviderCosts({ stopStartingAt: Date.now() + context.getRemainingTimeInMillis() - LAST_ITEM_MS }, deps),
+    eraseUserData({ stopStartingAt: Date.now() + context.getRemainingTimeInMillis() - LAST_STEP_MS }, deps),
   );

@@ -1,8 +1,7 @@
-import type { ReconcileWorkItem } from '../../shared/money/reconciliation';
+import { failureDueAt, MAX_ITEM_FAILURES, type ReconcileWorkItem } from '../../shared/money/reconciliation';
 import { unixSeconds } from '../../shared/video/video';
-import { giveUpHeldCancel } from './cancel-settlement';
-import { failureDueAt, MAX_ITEM_FAILURES } from './recheck-schedule';
-import { type ItemResult, itemKeys, type ReconcileProviderCostsDeps } from './reconcile-deps';
+import { giveUpHeldCancel } from './kinds/cancel-settlement';
+import { type ItemResult, itemKeys, type ReconcileWorkItemsDeps } from './reconcile-deps';
 
 /**
  * An item whose handling threw: logged, then looked at again with backoff, or abandoned once it failed
@@ -11,7 +10,7 @@ import { type ItemResult, itemKeys, type ReconcileProviderCostsDeps } from './re
 export async function afterItemError(
   item: ReconcileWorkItem,
   error: unknown,
-  deps: ReconcileProviderCostsDeps,
+  deps: ReconcileWorkItemsDeps,
 ): Promise<ItemResult> {
   const failures = (item.failures ?? 0) + 1;
   const now = unixSeconds(deps.clock());
@@ -31,7 +30,7 @@ export async function afterItemError(
       });
       return { outcome: 'abandoned' };
     }
-    const dueAt = failureDueAt(item, failures, now, lookbackSeconds);
+    const dueAt = failureDueAt(item.givenUpAt, failures, now, lookbackSeconds);
     await deps.queue.reschedule(item, dueAt, 'failure');
     deps.logger.error('Reconcile work item failed; looked at again later', { ...keys, dueAt, error: reason });
   } catch (writeError) {

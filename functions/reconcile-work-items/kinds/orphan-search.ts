@@ -1,10 +1,10 @@
-import { RetryableProviderError } from '../../shared/errors';
-import type { ReconcileWorkItem } from '../../shared/money/reconciliation';
-import { claimOrphanedJob } from '../../shared/pipeline/orphaned-job';
-import type { ProviderVideo } from '../../shared/provider/provider-client';
-import { unixSeconds, type VideoRecord } from '../../shared/video/video';
+import { RetryableProviderError } from '../../../shared/errors';
+import type { ReconcileWorkItem } from '../../../shared/money/reconciliation';
+import { claimOrphanedJob } from '../../../shared/pipeline/orphaned-job';
+import type { ProviderVideo } from '../../../shared/provider/provider-client';
+import { unixSeconds, type VideoRecord } from '../../../shared/video/video';
+import type { ItemResult, ReconcileWorkItemsDeps } from '../reconcile-deps';
 import { nextDueAt } from './recheck-schedule';
-import type { ItemResult, ReconcileProviderCostsDeps } from './reconcile-deps';
 
 /** How long after the release an orphan search looks for the provider job before concluding there is none. */
 export const ORPHAN_SEARCH_WINDOW_SECONDS = 3600;
@@ -13,7 +13,7 @@ export const ORPHAN_SEARCH_WINDOW_SECONDS = 3600;
 export type OrphanSearch = Awaited<ReturnType<typeof claimOrphanedJob>>;
 
 /** One look among the provider's recent jobs for the video's unrecorded job, claimed when found (the pipeline's match). */
-export function findOrphanedJob(video: VideoRecord, deps: ReconcileProviderCostsDeps): Promise<OrphanSearch> {
+export function findOrphanedJob(video: VideoRecord, deps: ReconcileWorkItemsDeps): Promise<OrphanSearch> {
   return claimOrphanedJob(video, {
     provider: deps.provider,
     videos: deps.videos,
@@ -29,7 +29,7 @@ export function findOrphanedJob(video: VideoRecord, deps: ReconcileProviderCosts
  */
 export async function searchOrphanedJob(
   item: ReconcileWorkItem,
-  deps: ReconcileProviderCostsDeps,
+  deps: ReconcileWorkItemsDeps,
 ): Promise<{ job: ProviderVideo; result?: undefined } | { result: ItemResult }> {
   const keys = { videoId: item.videoId, userId: item.userId };
   const video = await deps.videos.get(item.videoId);

@@ -1,10 +1,10 @@
-import { PermanentProviderError, RetryableProviderError } from '../../shared/errors';
-import type { ReconcileWorkItem } from '../../shared/money/reconciliation';
-import type { ProviderVideo } from '../../shared/provider/provider-client';
-import { unixSeconds } from '../../shared/video/video';
+import { PermanentProviderError, RetryableProviderError } from '../../../shared/errors';
+import type { ReconcileWorkItem } from '../../../shared/money/reconciliation';
+import type { ProviderVideo } from '../../../shared/provider/provider-client';
+import { unixSeconds } from '../../../shared/video/video';
+import { type ItemResult, itemKeys, type ReconcileWorkItemsDeps } from '../reconcile-deps';
 import { isGoneAtProvider } from './provider-answer';
 import { lookAgainLater } from './recheck-schedule';
-import { type ItemResult, itemKeys, type ReconcileProviderCostsDeps } from './reconcile-deps';
 
 /**
  * The provider's copy of a deleted video's job (a `provider_delete` item): deleted once the job has ended and its
@@ -18,10 +18,7 @@ import { type ItemResult, itemKeys, type ReconcileProviderCostsDeps } from './re
  * - gone already (404) counts as deleted. A provider that is down or refuses leaves the item for a later run; the
  *   user's delete was answered long before.
  */
-export async function deleteProviderCopy(
-  item: ReconcileWorkItem,
-  deps: ReconcileProviderCostsDeps,
-): Promise<ItemResult> {
+export async function deleteProviderCopy(item: ReconcileWorkItem, deps: ReconcileWorkItemsDeps): Promise<ItemResult> {
   const providerVideoId = item.providerVideoId ?? '';
   const keys = itemKeys(item, providerVideoId);
   const now = unixSeconds(deps.clock());

@@ -1,11 +1,12 @@
-import { PermanentProviderError, RetryableProviderError } from '../../shared/errors';
-import type { ReconcileWorkItem } from '../../shared/money/reconciliation';
-import type { ProviderVideo } from '../../shared/provider/provider-client';
-import { unixSeconds } from '../../shared/video/video';
+import { PermanentProviderError, RetryableProviderError } from '../../../shared/errors';
+import type { ReconcileWorkItem } from '../../../shared/money/reconciliation';
+import type { ProviderVideo } from '../../../shared/provider/provider-client';
+import { unixSeconds } from '../../../shared/video/video';
+import { type ItemResult, itemKeys, type ReconcileWorkItemsDeps } from '../reconcile-deps';
+
 import { findHeldCancelJob } from './held-cancel-job';
 import { isGoneAtProvider } from './provider-answer';
 import { renewAndLookAgainLater } from './recheck-schedule';
-import { type ItemResult, itemKeys, type ReconcileProviderCostsDeps } from './reconcile-deps';
 
 /**
  * A held cancel (a video cancelled after the provider accepted its job, or while its create was in flight, its
@@ -23,10 +24,7 @@ import { type ItemResult, itemKeys, type ReconcileProviderCostsDeps } from './re
  * A settlement found done already (e.g. RecordCompletion charged it, or the deadline watch gave up on it) is not
  * repeated; a job that completes after a give-up has its cost recorded for finance instead.
  */
-export async function settleHeldCancel(
-  found: ReconcileWorkItem,
-  deps: ReconcileProviderCostsDeps,
-): Promise<ItemResult> {
+export async function settleHeldCancel(found: ReconcileWorkItem, deps: ReconcileWorkItemsDeps): Promise<ItemResult> {
   let item = found;
   if (item.providerVideoId === null) {
     const job = await findHeldCancelJob(item, deps);
@@ -108,7 +106,7 @@ export async function settleHeldCancel(
 async function askToStop(
   item: ReconcileWorkItem,
   providerVideoId: string,
-  deps: ReconcileProviderCostsDeps,
+  deps: ReconcileWorkItemsDeps,
 ): Promise<'deleted' | 'refused' | 'rate_limited'> {
   const keys = itemKeys(item, providerVideoId);
   try {
@@ -142,7 +140,7 @@ async function askToStop(
  */
 export async function giveUpHeldCancel(
   item: ReconcileWorkItem,
-  deps: ReconcileProviderCostsDeps,
+  deps: ReconcileWorkItemsDeps,
   known: { why: string; keepFollowing?: boolean; providerStatus?: string; error?: string },
 ): Promise<void> {
   const now = unixSeconds(deps.clock());

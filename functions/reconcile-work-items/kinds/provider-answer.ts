@@ -1,4 +1,4 @@
-import { PermanentProviderError } from '../../shared/errors';
+import { PermanentProviderError } from '../../../shared/errors';
 
 /**
  * Whether the provider answered 404 (it no longer knows the job): for the reconciler a job deleted or expired at the

@@ -1,23 +1,5 @@
-import type { ReconcileWorkItem } from '../../shared/money/reconciliation';
-import type { ItemResult, ReconcileProviderCostsDeps } from './reconcile-deps';
-
-/** The longest wait between two looks at a job still running. */
-export const MAX_RECHECK_DELAY_SECONDS = 6 * 3600;
-
-/** How often an item may fail unexpectedly before it is abandoned (with backoff: about 4 h of retries). */
-export const MAX_ITEM_FAILURES = 8;
-
-/** The first wait after an unexpected failure; it doubles with each further failure. */
-export const FIRST_FAILURE_DELAY_SECONDS = 60;
-
-/**
- * When to look again at an item whose handling failed for the `failures`-th time: 1 min, 2 min, 4 min ... at most
- * {@link MAX_RECHECK_DELAY_SECONDS}, never past the lookback window.
- */
-export function failureDueAt(item: ReconcileWorkItem, failures: number, now: number, lookbackSeconds: number): number {
-  const delay = Math.min(MAX_RECHECK_DELAY_SECONDS, FIRST_FAILURE_DELAY_SECONDS * 2 ** Math.max(0, failures - 1));
-  return Math.min(now + delay, item.givenUpAt + lookbackSeconds);
-}
+import { MAX_RECHECK_DELAY_SECONDS, type ReconcileWorkItem } from '../../../shared/money/reconciliation';
+import type { ItemResult, ReconcileWorkItemsDeps } from '../reconcile-deps';
 
 /**
  * When to look at a job still running again: after as long as it has been followed so far (so the looks thin out
@@ -35,7 +17,7 @@ export function nextDueAt(item: ReconcileWorkItem, now: number, lookbackSeconds:
 export async function lookAgainLater(
   item: ReconcileWorkItem,
   now: number,
-  deps: Pick<ReconcileProviderCostsDeps, 'queue' | 'options'>,
+  deps: Pick<ReconcileWorkItemsDeps, 'queue' | 'options'>,
   outcome: ItemResult['outcome'] = 'rescheduled',
 ): Promise<ItemResult> {
   await deps.queue.reschedule(item, nextDueAt(item, now, deps.options.lookbackSeconds));
@@ -49,7 +31,7 @@ export async function lookAgainLater(
 export async function renewAndLookAgainLater(
   item: ReconcileWorkItem,
   now: number,
-  deps: Pick<ReconcileProviderCostsDeps, 'queue' | 'options' | 'slots'>,
+  deps: Pick<ReconcileWorkItemsDeps, 'queue' | 'options' | 'slots'>,
 ): Promise<ItemResult> {
   await deps.slots.renewSlot(item.videoId);
   const halfLease = Math.max(1, deps.options.slotLeaseSeconds / 2);

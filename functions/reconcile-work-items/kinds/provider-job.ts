@@ -1,11 +1,11 @@
-import { RetryableProviderError } from '../../shared/errors';
-import type { ReconcileWorkItem } from '../../shared/money/reconciliation';
-import type { ProviderVideo } from '../../shared/provider/provider-client';
-import { unixSeconds } from '../../shared/video/video';
+import { RetryableProviderError } from '../../../shared/errors';
+import type { ReconcileWorkItem } from '../../../shared/money/reconciliation';
+import type { ProviderVideo } from '../../../shared/provider/provider-client';
+import { unixSeconds } from '../../../shared/video/video';
+import { type ItemResult, itemKeys, type ReconcileWorkItemsDeps } from '../reconcile-deps';
 import { searchOrphanedJob } from './orphan-search';
 import { isGoneAtProvider } from './provider-answer';
 import { lookAgainLater } from './recheck-schedule';
-import { type ItemResult, itemKeys, type ReconcileProviderCostsDeps } from './reconcile-deps';
 
 /**
  * A `provider_job` item (a job reelflow gave up on), or an `orphan_search` item once it found its job: asks the
@@ -13,10 +13,7 @@ import { type ItemResult, itemKeys, type ReconcileProviderCostsDeps } from './re
  * item removed; `failed` → the item removed (nothing billed); still running → looked at again later, until the
  * lookback window ends (then removed and logged). A provider 429/5xx leaves the item for the next run.
  */
-export async function followProviderJob(
-  found: ReconcileWorkItem,
-  deps: ReconcileProviderCostsDeps,
-): Promise<ItemResult> {
+export async function followProviderJob(found: ReconcileWorkItem, deps: ReconcileWorkItemsDeps): Promise<ItemResult> {
   let item = found;
   let status: ProviderVideo['status'];
   if (item.providerVideoId === null) {
@@ -70,7 +67,7 @@ export async function followProviderJob(
 async function retrieveStatus(
   item: ReconcileWorkItem,
   providerVideoId: string,
-  deps: ReconcileProviderCostsDeps,
+  deps: ReconcileWorkItemsDeps,
 ): Promise<{ status: ProviderVideo['status']; result?: undefined } | { result: ItemResult }> {
   const keys = itemKeys(item, providerVideoId);
   try {

@@ -1,8 +1,9 @@
-import type { ReconcileWorkItem } from '../../shared/money/reconciliation';
-import { failureOf } from '../../shared/pipeline/failure';
-import { unixSeconds } from '../../shared/video/video';
+import type { ReconcileWorkItem } from '../../../shared/money/reconciliation';
+import { failureOf } from '../../../shared/pipeline/failure';
+import { unixSeconds } from '../../../shared/video/video';
+import type { ItemResult, ReconcileWorkItemsDeps } from '../reconcile-deps';
+
 import { giveUpHeldCancel } from './cancel-settlement';
-import type { ItemResult, ReconcileProviderCostsDeps } from './reconcile-deps';
 
 /**
  * A due deadline watch: no execution of the video can still be running. A video still unsettled (its execution
@@ -10,10 +11,7 @@ import type { ItemResult, ReconcileProviderCostsDeps } from './reconcile-deps';
  * release is idempotent and writes the provider work item itself when there is a job to follow. Then the watch
  * is removed.
  */
-export async function reconcileDeadline(
-  item: ReconcileWorkItem,
-  deps: ReconcileProviderCostsDeps,
-): Promise<ItemResult> {
+export async function reconcileDeadline(item: ReconcileWorkItem, deps: ReconcileWorkItemsDeps): Promise<ItemResult> {
   const now = unixSeconds(deps.clock());
   const result = await deps.costs.release(item.videoId, {
     status: 'failed',

@@ -6,9 +6,8 @@ import type { AppLogger, AppMetrics } from '../../shared/observability/powertool
 import type { ProviderGate } from '../../shared/provider/gate/provider-gate';
 import type { VideoProvider } from '../../shared/provider/provider-client';
 import type { VideoRepository } from '../../shared/video/store';
-import type { EraseUserDataDeps } from './erase-user-data';
 
-export interface ReconcileProviderCostsOptions {
+export interface ReconcileWorkItemsOptions {
   /** How long after reelflow gave up on a job the provider is still asked how it ended. */
   lookbackSeconds: number;
   /** The most work items one run looks at. */
@@ -24,7 +23,7 @@ export interface ReconcileProviderCostsOptions {
   slotLeaseSeconds: number;
 }
 
-export interface ReconcileProviderCostsDeps {
+export interface ReconcileWorkItemsDeps {
   queue: ReconcileQueue;
   /** The provider behind the admission gate: every request takes a token (none: a 429, the run stops). */
   provider: Pick<VideoProvider, 'retrieve' | 'list' | 'delete'>;
@@ -41,18 +40,13 @@ export interface ReconcileProviderCostsDeps {
   costs: ProviderCostRecorder & ReservationReleaser & CancelledCharger & HeldCancelJobRecorder;
   /** The video of an orphan search, and the claim of the job it finds; a deleted video's record. */
   videos: Pick<VideoRepository, 'get' | 'claimProviderJob' | 'videosAskingForJob'>;
-  /**
-   * What a `user_erasure` work item needs (the bucket, the idempotency records, the pipeline, ...); without it such an
-   * item fails (and is retried with backoff).
-   */
-  erasure?: Omit<EraseUserDataDeps, 'clock' | 'logger' | 'metrics'>;
   clock: () => Date;
   logger: Pick<AppLogger, 'info' | 'warn' | 'error'>;
   metrics: AppMetrics;
-  options: ReconcileProviderCostsOptions;
+  options: ReconcileWorkItemsOptions;
 }
 
-export interface ReconcileProviderCostsInput {
+export interface ReconcileWorkItemsInput {
   /** Epoch ms after which no new work item is started (the invocation's end, less one provider request). */
   stopStartingAt: number;
 }
@@ -89,10 +83,6 @@ export interface ReconcileSummary {
   providerCopyDeleted: number;
   /** Provider copies of deleted videos left for later: the job still running, or its money not settled yet. */
   providerCopyWaiting: number;
-  /** User erasures completed. */
-  erasureCompleted: number;
-  /** User erasures that did part of their work and continue on a later run. */
-  erasureContinued: number;
 }
 
 /** What handling one work item came to: the summary counter it adds to. */

@@ -1,19 +1,21 @@
 import { APIError } from 'openai';
 import { describe, expect, it } from 'vitest';
-import { ORPHAN_SEARCH_WINDOW_SECONDS } from '../../../functions/reconcile-provider-costs/orphan-search';
+import { ORPHAN_SEARCH_WINDOW_SECONDS } from '../../../functions/reconcile-work-items/kinds/orphan-search';
+import { nextDueAt } from '../../../functions/reconcile-work-items/kinds/recheck-schedule';
+import {
+  type ReconcileWorkItemsDeps,
+  reconcileWorkItems,
+} from '../../../functions/reconcile-work-items/reconcile-work-items';
+import { PermanentProviderError, RetryableProviderError } from '../../../shared/errors';
+import type { ReleaseOutcome } from '../../../shared/money/decisions';
 import {
   failureDueAt,
   MAX_ITEM_FAILURES,
   MAX_RECHECK_DELAY_SECONDS,
-  nextDueAt,
-} from '../../../functions/reconcile-provider-costs/recheck-schedule';
-import {
-  type ReconcileProviderCostsDeps,
-  reconcileProviderCosts,
-} from '../../../functions/reconcile-provider-costs/reconcile-provider-costs';
-import { PermanentProviderError, RetryableProviderError } from '../../../shared/errors';
-import type { ReleaseOutcome } from '../../../shared/money/decisions';
-import { movedItem, type ReconcileQueue, type ReconcileWorkItem } from '../../../shared/money/reconciliation';
+  movedItem,
+  type ReconcileQueue,
+  type ReconcileWorkItem,
+} from '../../../shared/money/reconciliation';
 import { jobFingerprint } from '../../../shared/pipeline/orphaned-job';
 import { GatedVideoProvider } from '../../../shared/provider/gate/gated-provider';
 import { isTerminal, promptHash, type VideoRecord } from '../../../shared/video/video';
@@ -65,6 +67,7 @@ const same = (a: ReconcileWorkItem, b: ReconcileWorkItem) =>
 
 function anItem(overrides: Partial<ReconcileWorkItem> = {}): ReconcileWorkItem {
   return {
+    kind: 'provider_job',
     videoId: 'vid_01JD0000000000000000000001',
     userId: 'alice',
     providerVideoId: 'video_1',
@@ -96,7 +99,7 @@ function setup(
   const slots = fakeSlots();
   const metrics = fakeMetrics();
   const logger = fakeLogger();
-  const deps: ReconcileProviderCostsDeps = {
+  const deps: ReconcileWorkItemsDeps = {
     queue,
     provider,
     slots,
@@ -172,9 +175,9 @@ function setup(
   };
 }
 
-const run = (deps: ReconcileProviderCostsDeps) => reconcileProviderCosts({ stopStartingAt: Infinity }, deps);
+const run = (deps: ReconcileWorkItemsDeps) => reconcileWorkItems({ stopStartingAt: Infinity }, deps);
 
-describe('reconcile-provider-costs', () => {
+describe('reconcile-work-items', () => {
   it('returns completed and records the provider cost once when a given-up job completed', async () => {
     const { queue, recorded, calls, metrics, deps } = setup([anItem()]);
 
@@ -186,7 +189,7 @@ describe('reconcile-provider-costs', () => {
     expect([...recorded]).toEqual(['vid_01JD0000000000000000000001']);
     expect(calls).toHaveLength(1);
     expect(queue.items).toEqual([]);
-    expect(metrics.total('ProviderCostReconcileRecorded')).toBe(1);
+    expect(metrics.total('WorkItemReconcileRecorded')).toBe(1);
   });
 
   it('returns completed without recording again when the cost was recorded by an earlier path', async () => {
@@ -469,7 +472,7 @@ describe('reconcile-provider-costs', () => {
 
     const notDue = await run(deps);
     queue.items[0]!.dueAt = NOW - 1;
-    const outOfTime = await reconcileProviderCosts({ stopStartingAt: 0 }, deps);
+    const outOfTime = await reconcileWorkItems({ stopStartingAt: 0 }, deps);
 
     expect(notDue).toMatchObject({ completed: 0, rescheduled: 0 });
     expect(outOfTime).toMatchObject({ completed: 0, rescheduled: 0 });
@@ -481,10 +484,10 @@ describe('failureDueAt', () => {
   it('returns 1, 2, 4 ... minutes after each failure, capped, within the window', () => {
     const item = anItem({ givenUpAt: NOW });
 
-    expect(failureDueAt(item, 1, NOW, LOOKBACK)).toBe(NOW + 60);
-    expect(failureDueAt(item, 3, NOW, LOOKBACK)).toBe(NOW + 240);
-    expect(failureDueAt(item, 20, NOW, LOOKBACK)).toBe(NOW + MAX_RECHECK_DELAY_SECONDS);
-    expect(failureDueAt(item, 1, NOW + LOOKBACK - 10, LOOKBACK)).toBe(NOW + LOOKBACK);
+    expect(failureDueAt(item.givenUpAt, 1, NOW, LOOKBACK)).toBe(NOW + 60);
+    expect(failureDueAt(item.givenUpAt, 3, NOW, LOOKBACK)).toBe(NOW + 240);
+    expect(failureDueAt(item.givenUpAt, 20, NOW, LOOKBACK)).toBe(NOW + MAX_RECHECK_DELAY_SECONDS);
+    expect(failureDueAt(item.givenUpAt, 1, NOW + LOOKBACK - 10, LOOKBACK)).toBe(NOW + LOOKBACK);
   });
 });
 
@@ -698,7 +701,7 @@ describe('nextDueAt', () => {
   });
 });
 
-describe('reconcile-provider-costs: held cancels without a job id (cancelled while the create was in flight)', () => {
+describe('reconcile-work-items: held cancels without a job id (cancelled while the create was in flight)', () => {
   const VIDEO_ID = 'vid_01JD0000000000000000000001';
   const inFlight = aVideo({
     videoId: VIDEO_ID,
@@ -856,7 +859,7 @@ describe('reconcile-provider-costs: held cancels without a job id (cancelled whi
   });
 });
 
-describe('reconcile-provider-costs: provider copies of deleted videos', () => {
+describe('reconcile-work-items: provider copies of deleted videos', () => {
   const VIDEO_ID = 'vid_01JD0000000000000000000001';
   const deleteItem = () => anItem({ kind: 'provider_delete', reason: 'deleted' });
 

@@ -13,8 +13,8 @@ import type { WebhookDeliveryLog } from '../../shared/webhooks/deliveries';
 import type { WebhookEndpointStore } from '../../shared/webhooks/endpoints';
 import type { WebhookEventBodies } from '../../shared/webhooks/event-bodies';
 
-/** What erasing a user's data needs (the reconciler's erasure wiring). */
-export interface EraseUserDataDeps extends ScrubVideoDeps {
+/** What one run of an erasure of a user's data needs. */
+export interface ErasureRunDeps extends ScrubVideoDeps {
   videos: Pick<VideoRepository, 'get' | 'listByUser' | 'markDeleted'>;
   storage: ContentRemover;
   erasures: Pick<UserErasures, 'get' | 'recordProgress'>;
@@ -69,10 +69,10 @@ export const STORE_SETTLE_SECONDS = TASK_TIMEOUT_SECONDS.storeVideo + 60;
  * while `storing` may still get objects from its running store task: the run then ends `continue`, due after
  * {@link STORE_SETTLE_SECONDS}, and that later run sweeps the prefixes again.
  */
-export async function eraseUserData(
+export async function runErasure(
   item: { userId: string; erasureId: string },
   stopStartingAt: number,
-  deps: EraseUserDataDeps,
+  deps: ErasureRunDeps,
 ): Promise<ErasureRunOutcome> {
   const { userId, erasureId } = item;
   const erasure = await deps.erasures.get(userId);
@@ -130,7 +130,7 @@ export async function eraseUserData(
  */
 async function eraseWebhooks(
   userId: string,
-  deps: Pick<EraseUserDataDeps, 'webhooks'>,
+  deps: Pick<ErasureRunDeps, 'webhooks'>,
 ): Promise<{ webhookEndpointsDeleted: number; webhookDeliveriesDeleted: number; webhookEventBodiesDeleted: number }> {
   let webhookDeliveriesDeleted = 0;
   const endpoints = await deps.webhooks.endpoints.listAll(userId);
@@ -145,7 +145,7 @@ async function eraseWebhooks(
 /** Cancels a video if it is unfinished, then deletes it; what it did. */
 async function eraseVideo(
   listed: VideoRecord,
-  deps: EraseUserDataDeps,
+  deps: ErasureRunDeps,
 ): Promise<{ cancelled: boolean; erased: boolean; wasStoring: boolean }> {
   let video: VideoRecord | undefined = listed;
   let cancelled = false;
@@ -180,7 +180,7 @@ async function eraseVideo(
 }
 
 /** Takes a video cancelled before the provider accepted a job out of the line for a job slot (it may be waiting). */
-async function leaveLine(videoId: string, deps: Pick<EraseUserDataDeps, 'admission' | 'logger'>): Promise<void> {
+async function leaveLine(videoId: string, deps: Pick<ErasureRunDeps, 'admission' | 'logger'>): Promise<void> {
   try {
     await deps.admission.leaveQueue(videoId);
   } catch (error) {
@@ -196,7 +196,7 @@ async function leaveLine(videoId: string, deps: Pick<EraseUserDataDeps, 'admissi
  * video is read again, strongly consistently: a tombstone still in the index does not count, a video created since
  * does.
  */
-async function anyVideoLeft(userId: string, deps: EraseUserDataDeps): Promise<boolean> {
+async function anyVideoLeft(userId: string, deps: ErasureRunDeps): Promise<boolean> {
   const page = await deps.videos.listByUser(userId, { limit: PAGE_SIZE });
   for (const listed of page.items) {
     const video = await deps.videos.get(listed.videoId, { consistent: true });
