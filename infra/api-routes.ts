@@ -66,7 +66,7 @@ export const ROUTE_FUNCTIONS = {
   // GetItem: the limits before the change; UpdateItem and PutItem: the change and its audit record, one transaction.
   'put-user-limits': { bind: (fn, { table }) => bindTable(fn, table, ['GetItem', 'UpdateItem', 'PutItem']) },
   // GetItem/PutItem: the erasure, its audit record and its work item (one transaction); Query (gsi1): whether a user
-  // erased before has videos again. The erasing itself is the reconciler's.
+  // erased before has videos again. The erasing itself is erase-user-data's (infra/constructs/user-erasure.ts).
   'erase-user': {
     bind: (fn, { table }) =>
       bindTable(fn, table, ['GetItem', 'PutItem', 'Query'], { queryIndexes: [TABLE_INDEXES.byUser] }),

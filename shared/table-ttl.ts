@@ -10,9 +10,10 @@
  * | `WEBHOOKEVENT#…` body of an event      | its retry window (24 h) and a day after the event                 |
  * | `RATE#{action}#{minute}` count          | a day after its minute (a rate reads only the current minute)     |
  * | `IDEMPOTENCY#…` claim on a key         | its `expiresAt` (24 h after the claim; expired claims are absent)|
- * | `RECONCILE` work item                  | 30 days after it fell due: a backstop only. Finished items are   |
- * |                                        | removed by the reconciler; one still there a month after it fell |
- * |                                        | due was left behind (the reconciler follows a job for 48 hours)  |
+ * | `RECONCILE` / `ERASURE` work item      | 30 days after it fell due: a backstop only. Finished items are   |
+ * |                                        | removed by the reconciler (erasures: erase-user-data); one still |
+ * |                                        | there a month after it fell due was left behind (the reconciler  |
+ * |                                        | follows a job for 48 hours; a moved item's TTL moves with it)    |
  * | `PROVIDERJOB#…` `TASKTOKEN` / `EVENT#…`  | 7 days after it was written: the provider-webhook path's items;  |
  * |                                        | no execution waits that long (its own timeout ends it first)     |
  * | `JOBFINGERPRINT#…` create attempts     | 7 days after the last attempt: the orphan search looks back an   |

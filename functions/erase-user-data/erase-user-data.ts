@@ -51,9 +51,9 @@ export const METRIC_PREFIX = 'UserErasureItems';
  * `DELETE /v1/admin/users/{userId}`), one run of it each (erasure-run.ts says what is erased and what stays). An
  * erasure completed (or found completed, or replaced by a newer one) has its item removed; one that has more to do
  * has it moved to when it should go on. The items come from the erasure partition and, until none is left there,
- * from the reconciler's partition, where erasures were queued before they had their own (shared/erasure/
- * erasure-queue.ts). Any error is the item's alone: it is logged and the erasure run again with backoff (abandoned,
- * logged, after `maxItemFailures` failures or past the retry window), and the run goes on.
+ * from the reconciler's partition, where erasures were queued before they had their own
+ * (shared/erasure/erasure-queue.ts). Any error is the item's alone: it is logged and the erasure run again with
+ * backoff (abandoned, logged, after `maxItemFailures` failures or past the retry window), and the run goes on.
  */
 export async function eraseUserData(input: EraseUserDataInput, deps: EraseUserDataDeps): Promise<ErasureSummary> {
   const summary: ErasureSummary = { completed: 0, continued: 0, errored: 0, abandoned: 0, inReconcilePartition: 0 };

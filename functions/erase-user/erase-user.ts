@@ -27,8 +27,8 @@ export interface EraseUserDeps {
 /**
  * DELETE /v1/admin/users/{userId} (role finance): starts erasing a user's data and answers the erasure (202). The
  * erasure, its audit record (`user.erased`: who, whose data, the request id, when) and the work item that carries it
- * out are one transaction; the reconciler does the work (cancels, deletes, provider copies) and retries it, so no
- * provider or S3 call is made here. Calling again is harmless: a pending erasure is answered as it stands (and its
+ * out are one transaction; the scheduled erase-user-data does the work (cancels, deletes; the reconciler deletes the
+ * provider's copies) and retries it, so no provider or S3 call is made here. Calling again is harmless: a pending erasure is answered as it stands (and its
  * work queued again, which resumes one whose work item was given up on); a completed one too, unless the user has
  * videos again since, which starts a new erasure. Nobody erases themselves (403), as nobody changes their own limits.
  */

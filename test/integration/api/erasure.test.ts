@@ -10,8 +10,9 @@ import { isTerminal, storedState, uniquePrompt, uniqueUser, waitForVideo } from 
 /*
  * DELETE /v1/admin/users/{userId} through the HTTP API: what an erasure leaves, read from the local services directly
  * (no route shows the tables, the bucket or the provider's jobs). The scheduled erase-user-data (every
- * LOCAL_SCHEDULE_MS = 1 s here) does the work, and the reconciler deletes the provider's copies. An erasure while a video is running (cancelled first, held until the provider's outcome)
- * is in test/integration/money/cancel-settlement.test.ts, which owns the emulator's never-finishing jobs.
+ * LOCAL_SCHEDULE_MS = 1 s here) does the work, and the reconciler deletes the provider's copies. An erasure while a
+ * video is running (cancelled first, held until the provider's outcome) is in
+ * test/integration/money/cancel-settlement.test.ts, which owns the emulator's never-finishing jobs.
  */
 
 const stack = useLocalStack();
