@@ -58,6 +58,9 @@ export interface VideoWorkItem<K extends ReconcileKind = ReconcileKind> {
 /** One piece of the reconciler's work (pk `RECONCILE`), by its kind. */
 export type ReconcileWorkItem = { [K in ReconcileKind]: VideoWorkItem<K> }[ReconcileKind];
 
+/** The reconciler's work items of the kinds `K` (a union of them when `K` is). */
+export type WorkItemOf<K extends ReconcileKind> = Extract<ReconcileWorkItem, { kind: K }>;
+
 /**
  * An erasure of a user's data to carry out (functions/erase-user-data), queued in its own partition (pk `ERASURE`,
  * shared/erasure/erasure-queue.ts). Times are unix seconds.

@@ -1,5 +1,5 @@
 import { PermanentProviderError, RetryableProviderError } from '../../../shared/errors';
-import type { ReconcileWorkItem } from '../../../shared/money/reconciliation';
+import type { ReconcileWorkItem, WorkItemOf } from '../../../shared/money/reconciliation';
 import type { ProviderVideo } from '../../../shared/provider/provider-client';
 import { unixSeconds } from '../../../shared/video/video';
 import { type ItemResult, itemKeys, type ReconcileWorkItemsDeps } from '../reconcile-deps';
@@ -24,7 +24,10 @@ import { renewAndLookAgainLater } from './recheck-schedule';
  * A settlement found done already (e.g. RecordCompletion charged it, or the deadline watch gave up on it) is not
  * repeated; a job that completes after a give-up has its cost recorded for finance instead.
  */
-export async function settleHeldCancel(found: ReconcileWorkItem, deps: ReconcileWorkItemsDeps): Promise<ItemResult> {
+export async function settleHeldCancel(
+  found: WorkItemOf<'cancel_settlement'>,
+  deps: ReconcileWorkItemsDeps,
+): Promise<ItemResult> {
   let item = found;
   if (item.providerVideoId === null) {
     const job = await findHeldCancelJob(item, deps);
@@ -104,7 +107,7 @@ export async function settleHeldCancel(found: ReconcileWorkItem, deps: Reconcile
  * jobs answers 4xx) or could not answer now; the job is followed anyway. Never throws for a provider answer.
  */
 async function askToStop(
-  item: ReconcileWorkItem,
+  item: WorkItemOf<'cancel_settlement'>,
   providerVideoId: string,
   deps: ReconcileWorkItemsDeps,
 ): Promise<'deleted' | 'refused' | 'rate_limited'> {

@@ -1,4 +1,4 @@
-import type { ReconcileWorkItem } from '../../../shared/money/reconciliation';
+import type { WorkItemOf } from '../../../shared/money/reconciliation';
 import { failureOf } from '../../../shared/pipeline/failure';
 import { unixSeconds } from '../../../shared/video/video';
 import type { ItemResult, ReconcileWorkItemsDeps } from '../reconcile-deps';
@@ -11,7 +11,10 @@ import { giveUpHeldCancel } from './cancel-settlement';
  * release is idempotent and writes the provider work item itself when there is a job to follow. Then the watch
  * is removed.
  */
-export async function reconcileDeadline(item: ReconcileWorkItem, deps: ReconcileWorkItemsDeps): Promise<ItemResult> {
+export async function reconcileDeadline(
+  item: WorkItemOf<'deadline'>,
+  deps: ReconcileWorkItemsDeps,
+): Promise<ItemResult> {
   const now = unixSeconds(deps.clock());
   const result = await deps.costs.release(item.videoId, {
     status: 'failed',

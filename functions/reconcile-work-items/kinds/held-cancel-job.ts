@@ -1,6 +1,6 @@
 import { PermanentProviderError, RetryableProviderError } from '../../../shared/errors';
 import { createInFlight, hasProviderJob } from '../../../shared/money/decisions';
-import type { ReconcileWorkItem } from '../../../shared/money/reconciliation';
+import type { WorkItemOf } from '../../../shared/money/reconciliation';
 import { unixSeconds } from '../../../shared/video/video';
 import type { ItemResult, ReconcileWorkItemsDeps } from '../reconcile-deps';
 
@@ -21,9 +21,9 @@ import { nextDueAt } from './recheck-schedule';
  * Returns the item with its job (checks from 0: the job was never asked to stop), or what the visit came to.
  */
 export async function findHeldCancelJob(
-  item: ReconcileWorkItem,
+  item: WorkItemOf<'cancel_settlement'>,
   deps: ReconcileWorkItemsDeps,
-): Promise<{ item: ReconcileWorkItem; result?: undefined } | { result: ItemResult }> {
+): Promise<{ item: WorkItemOf<'cancel_settlement'>; result?: undefined } | { result: ItemResult }> {
   const keys = { videoId: item.videoId, userId: item.userId };
   const video = await deps.videos.get(item.videoId, { consistent: true });
   if (video === undefined) {
@@ -79,7 +79,7 @@ export async function findHeldCancelJob(
  * `keepLooking`: the item stays until the lookback window ends, so a job that turns up is recorded as a provider cost.
  */
 async function releaseWithoutJob(
-  item: ReconcileWorkItem,
+  item: WorkItemOf<'cancel_settlement'>,
   deps: ReconcileWorkItemsDeps,
   known: { why: string; keepLooking?: boolean },
 ): Promise<{ result: ItemResult }> {

@@ -1,5 +1,5 @@
 import { RetryableProviderError } from '../../../shared/errors';
-import type { ReconcileWorkItem } from '../../../shared/money/reconciliation';
+import type { WorkItemOf } from '../../../shared/money/reconciliation';
 import { claimOrphanedJob } from '../../../shared/pipeline/orphaned-job';
 import type { ProviderVideo } from '../../../shared/provider/provider-client';
 import { unixSeconds, type VideoRecord } from '../../../shared/video/video';
@@ -28,7 +28,7 @@ export function findOrphanedJob(video: VideoRecord, deps: ReconcileWorkItemsDeps
  * another video's), or looked for again later, until {@link ORPHAN_SEARCH_WINDOW_SECONDS} say there is none.
  */
 export async function searchOrphanedJob(
-  item: ReconcileWorkItem,
+  item: WorkItemOf<'provider_job' | 'orphan_search'>,
   deps: ReconcileWorkItemsDeps,
 ): Promise<{ job: ProviderVideo; result?: undefined } | { result: ItemResult }> {
   const keys = { videoId: item.videoId, userId: item.userId };

@@ -1,5 +1,5 @@
 import { PermanentProviderError, RetryableProviderError } from '../../../shared/errors';
-import type { ReconcileWorkItem } from '../../../shared/money/reconciliation';
+import type { WorkItemOf } from '../../../shared/money/reconciliation';
 import type { ProviderVideo } from '../../../shared/provider/provider-client';
 import { unixSeconds } from '../../../shared/video/video';
 import { type ItemResult, itemKeys, type ReconcileWorkItemsDeps } from '../reconcile-deps';
@@ -18,7 +18,10 @@ import { lookAgainLater } from './recheck-schedule';
  * - gone already (404) counts as deleted. A provider that is down or refuses leaves the item for a later run; the
  *   user's delete was answered long before.
  */
-export async function deleteProviderCopy(item: ReconcileWorkItem, deps: ReconcileWorkItemsDeps): Promise<ItemResult> {
+export async function deleteProviderCopy(
+  item: WorkItemOf<'provider_delete'>,
+  deps: ReconcileWorkItemsDeps,
+): Promise<ItemResult> {
   const providerVideoId = item.providerVideoId ?? '';
   const keys = itemKeys(item, providerVideoId);
   const now = unixSeconds(deps.clock());

@@ -1,5 +1,5 @@
 import { RetryableProviderError } from '../../../shared/errors';
-import type { ReconcileWorkItem } from '../../../shared/money/reconciliation';
+import type { WorkItemOf } from '../../../shared/money/reconciliation';
 import type { ProviderVideo } from '../../../shared/provider/provider-client';
 import { unixSeconds } from '../../../shared/video/video';
 import { type ItemResult, itemKeys, type ReconcileWorkItemsDeps } from '../reconcile-deps';
@@ -13,7 +13,10 @@ import { lookAgainLater } from './recheck-schedule';
  * item removed; `failed` → the item removed (nothing billed); still running → looked at again later, until the
  * lookback window ends (then removed and logged). A provider 429/5xx leaves the item for the next run.
  */
-export async function followProviderJob(found: ReconcileWorkItem, deps: ReconcileWorkItemsDeps): Promise<ItemResult> {
+export async function followProviderJob(
+  found: WorkItemOf<'provider_job' | 'orphan_search'>,
+  deps: ReconcileWorkItemsDeps,
+): Promise<ItemResult> {
   let item = found;
   let status: ProviderVideo['status'];
   if (item.providerVideoId === null) {
@@ -65,7 +68,7 @@ export async function followProviderJob(found: ReconcileWorkItem, deps: Reconcil
 
 /** Asks the provider how a job stands; a `result` when the item is settled by the answer (or its absence). */
 async function retrieveStatus(
-  item: ReconcileWorkItem,
+  item: WorkItemOf<'provider_job' | 'orphan_search'>,
   providerVideoId: string,
   deps: ReconcileWorkItemsDeps,
 ): Promise<{ status: ProviderVideo['status']; result?: undefined } | { result: ItemResult }> {
