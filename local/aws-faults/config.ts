@@ -32,6 +32,11 @@ function serviceSchema<S extends FaultService>(service: S) {
       rate: rate.optional(),
       /** The kinds to draw from (default: all of the service's). */
       kinds: z.array(z.enum(FAULT_KINDS[service])).min(1).optional(),
+      /**
+       * The service's first calls get one fault of each kind, in turn, before the rate applies: a short run on a
+       * service with few calls (Secrets Manager) then injects every kind whatever the draws.
+       */
+      every_kind_first: z.boolean().optional(),
     })
     .optional();
 }
@@ -52,6 +57,8 @@ const configSchema = z.strictObject({
 export interface ServiceFaults<S extends FaultService = FaultService> {
   rate: number;
   kinds: readonly FaultKind<S>[];
+  /** Fault the first calls with each kind once, in turn, before drawing against the rate. */
+  everyKindFirst?: boolean;
 }
 
 /** `LOCAL_AWS_FAULTS`, parsed, with each service's rate and kinds filled in. */
@@ -83,8 +90,12 @@ export function parseAwsFaults(raw: string | undefined): AwsFaultsConfig | undef
   }
   const { seed, rate: defaultRate } = parsed.data;
   const service = <S extends FaultService>(name: S): ServiceFaults<S> => {
-    const own = parsed.data[name] as { rate?: number; kinds?: FaultKind<S>[] } | undefined;
-    return { rate: own?.rate ?? defaultRate, kinds: own?.kinds ?? FAULT_KINDS[name] };
+    const own = parsed.data[name] as { rate?: number; kinds?: FaultKind<S>[]; every_kind_first?: boolean } | undefined;
+    return {
+      rate: own?.rate ?? defaultRate,
+      kinds: own?.kinds ?? FAULT_KINDS[name],
+      ...(own?.every_kind_first === true ? { everyKindFirst: true } : {}),
+    };
   };
   return {
     seed,

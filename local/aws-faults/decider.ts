@@ -28,11 +28,15 @@ export function seededDecider<S extends FaultService>(
   const drawn = new Set<FaultKind<S>>();
   return {
     next(applicable, rateFactor = 1) {
+      const kinds = applicable ? faults.kinds.filter((kind) => applicable.includes(kind)) : faults.kinds;
+      const fresh = kinds.filter((kind) => !drawn.has(kind));
+      if (faults.everyKindFirst === true && fresh.length > 0) {
+        drawn.add(fresh[0]!);
+        return fresh[0];
+      }
       const rate = Math.min(1, faults.rate * rateFactor);
       if (rate <= 0 || uniformFloat64(rng) >= rate) return undefined;
-      const kinds = applicable ? faults.kinds.filter((kind) => applicable.includes(kind)) : faults.kinds;
       if (kinds.length === 0) return undefined;
-      const fresh = kinds.filter((kind) => !drawn.has(kind));
       const pool = fresh.length > 0 ? fresh : kinds;
       const kind = pool[uniformInt(rng, 0, pool.length - 1)]!;
       drawn.add(kind);

@@ -91,6 +91,21 @@ describe('seededDecider', () => {
     expect(Array.from({ length: 1000 }, () => capped.next(undefined, 3)).every(Boolean)).toBe(true);
   });
 
+  it('faults the first calls with each kind once when every_kind_first is set, then draws against the rate', () => {
+    const config = parseAwsFaults('{"rate":0,"seed":7,"secretsmanager":{"rate":0,"every_kind_first":true}}');
+    const decider = seededDecider('secretsmanager', config!.services.secretsmanager, 7);
+
+    const calls = Array.from({ length: 10 }, () => decider.next());
+
+    expect(config?.services.secretsmanager).toEqual({
+      rate: 0,
+      kinds: FAULT_KINDS.secretsmanager,
+      everyKindFirst: true,
+    });
+    expect(calls.slice(0, FAULT_KINDS.secretsmanager.length)).toEqual([...FAULT_KINDS.secretsmanager]);
+    expect(calls.slice(FAULT_KINDS.secretsmanager.length).every((kind) => kind === undefined)).toBe(true);
+  });
+
   it('never faults at rate 0 and always faults at rate 1', () => {
     expect(draw(7, 0, 1000).every((kind) => kind === undefined)).toBe(true);
     expect(draw(7, 1, 1000).every((kind) => kind !== undefined)).toBe(true);
