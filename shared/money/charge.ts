@@ -28,20 +28,16 @@ import {
   type VideoItem,
 } from './transaction-items';
 
-/*
- * Charge, at completion: the video becomes `completed` with `chargedMicros`, one immutable ledger entry is written
- * and the month's aggregates move (charged += amount, reserved -= estimate, active -= 1), in ONE transaction
- * conditioned on the video not being settled yet: a retried or redriven step finds it settled and writes nothing,
- * so a completion never charges twice. The same transaction writes the `video.completed` webhook outbox item
- * (shared/webhooks/events.ts). A held cancel charged later stays `cancelled`: no second event.
- */
+// Charges (a completion, a held cancel the provider billed), what each writes and why it happens once:
+// docs/ARCHITECTURE.md, "Settling a video: charge, release, held cancel".
 
 /** Charges a completed video exactly once (record-completion). */
 export interface Charger {
   /**
    * Completes a video that is not yet terminal and charges it, in one transaction. `applied: false` when it was
    * already completed (nothing written) or had been given up on (then its provider cost is recorded once). A held
-   * cancel (cancelled after the provider accepted its job) is charged its price and stays `cancelled`.
+   * cancel (cancelled after the provider accepted its job, or while its create was in flight) is charged its price
+   * and stays `cancelled`.
    */
   charge(videoId: string, update: CompletionUpdate): Promise<SettlementResult>;
 }

@@ -5,11 +5,10 @@ import { monthOf } from './calendar';
 import { IdempotencyKeyClaimedError } from './idempotency-guard';
 import type { UserLimits } from './user-limits';
 
-/*
- * What the money moves decide, as pure functions: whether a create may reserve, what refuses it, what a charge or a
- * release moves. reserve.ts, charge.ts, release.ts and provider-cost.ts turn these decisions into conditional
- * DynamoDB transactions (the conditions re-check the limits atomically, since concurrent creates race).
- */
+// What the money moves decide, as pure functions (whether a create may reserve, what refuses it, what a charge or a
+// release moves); reserve.ts, charge.ts, release.ts and provider-cost.ts write them as conditional transactions, whose
+// conditions re-check the limits atomically (concurrent creates race). The settlements: docs/ARCHITECTURE.md,
+// "Settling a video: charge, release, held cancel".
 
 /** Retry-After for `max_active`: when a running video ends is unknown; a short poll interval is honest. */
 export const ACTIVE_RETRY_AFTER_SECONDS = 30;
@@ -24,8 +23,9 @@ export interface VideoMoneyFields {
   settledAt?: number;
   settlement?: 'charged' | 'released';
   /**
-   * Set by a cancel after the provider accepted the job: the video answers `cancelled` and its `max_active` slot is
-   * freed, but its reservation stays held until the provider's outcome settles it (cancelledSettlement...).
+   * Set by a cancel that holds (the provider accepted the job, or its create is in flight): the video answers
+   * `cancelled` and its `max_active` slot is freed, but its reservation stays held until the provider's outcome
+   * settles it (its `cancel_settlement` work item).
    */
   cancelHeldAt?: number;
   /** The AWS-side cost of producing the video, priced at settlement (aws-cost.ts). */
@@ -66,8 +66,8 @@ export interface SettlementResult extends TransitionResult {
   /** True when this call recorded a provider cost the user is not charged for. */
   providerCostRecorded?: boolean;
   /**
-   * True when the video is a held cancel (cancelled after the provider accepted its job) that this call left for
-   * the provider's outcome to settle.
+   * True when the video is a held cancel (cancelled after the provider accepted its job, or while its create was in
+   * flight) that this call left for the provider's outcome to settle.
    */
   awaitingProvider?: boolean;
 }
@@ -192,8 +192,8 @@ export function reservationOf(video: VideoRecord, fields: VideoMoneyFields): Res
 /**
  * What a completion does to the money:
  * - `charge`: the video is not settled, the user pays for it;
- * - `charge_cancelled`: a held cancel (cancelled after the provider accepted the job) whose job the provider
- *   finished, so billed: the user pays its price once, the video stays `cancelled`;
+ * - `charge_cancelled`: a held cancel (cancelled after the provider accepted the job, or while its create was in
+ *   flight) whose job the provider finished, so billed: the user pays its price once, the video stays `cancelled`;
  * - `already_charged`: a retried or redriven completion, nothing to do;
  * - `record_provider_cost`: the provider finished a job reelflow had given up on (released): finance sees the cost,
  *   the user is not charged.
@@ -207,7 +207,7 @@ export function chargeDecision(
   return video.status === 'completed' || fields.settlement === 'charged' ? 'already_charged' : 'record_provider_cost';
 }
 
-/** A cancel after the provider accepted the job, whose money waits for the provider's outcome. */
+/** A held cancel (the provider had accepted the job, or its create was in flight): its money waits for the outcome. */
 export function isHeldCancel(
   video: Pick<VideoRecord, 'status'>,
   fields: Pick<VideoMoneyFields, 'settledAt' | 'cancelHeldAt'>,

@@ -29,25 +29,8 @@ import {
   type VideoItem,
 } from './transaction-items';
 
-/*
- * Release, at failure or cancellation: the video becomes terminal with `chargedMicros` 0 and its reservation is
- * given back, in ONE transaction conditioned on the video being as read and not settled, so a retried step never
- * releases twice. A release that gives up on a provider job which may still finish also writes a reconciliation
- * work item (reconciliation.ts) in its transaction: the reconciler records the job's cost if the provider completes
- * it. A release of a video the provider already finished (`storing`) records that cost itself.
- *
- * Cancel (cancel()) releases at once only while no provider job can exist (no create attempt, or every attempt
- * resolved without a job). Once the provider accepted a job, or a create was sent and its answer is not recorded yet,
- * the cancel HOLDS: the video becomes `cancelled` with `chargedMicros` null and its active slot is freed, but the
- * reservation stays committed and a `cancel_settlement` work item (same transaction) lets the reconciler settle it
- * from the provider's outcome: charge.ts's chargeCancelled() when the provider billed, a release with
- * `settlesHeldCancel` otherwise. A hold without a job id first needs its job: the late create answer or the job's
- * webhook records it (recordHeldCancelJob()), or the reconciler's orphan search finds it. Every other release leaves
- * a held cancel alone, so its money moves exactly once.
- *
- * The transaction that makes a video `failed` or `cancelled` also writes its webhook outbox item
- * (shared/webhooks/events.ts); settling a held cancel later changes no status and writes none.
- */
+// Releases and cancels (held or not), what each writes and why its money moves once: docs/ARCHITECTURE.md,
+// "Settling a video: charge, release, held cancel".
 
 /**
  * Ends a video without charging it and gives its reservation back (record-failure, cancel, a pipeline that could
@@ -65,7 +48,7 @@ export interface ReservationReleaser {
 
 /** What a cancel did: a settlement result, and whether the money now waits for the provider's outcome. */
 export interface CancelResult extends SettlementResult {
-  /** The provider had accepted the job: the reservation is held until its outcome settles the video. */
+  /** The provider had accepted the job, or its create was in flight: the reservation is held until the outcome. */
   held: boolean;
   /**
    * The status the cancel found (and, when applied, moved from): a video found `storing` may still have a store task
