@@ -2,23 +2,8 @@ import type { ProviderVideo, VideoProvider } from '../provider/provider-client';
 import type { VideoRepository } from '../video/store';
 import { deliveredSeconds, promptHash, promptHashOf, unixSeconds, type VideoRecord } from '../video/video';
 
-/*
- * The search for a provider job nobody recorded: a create attempt that timed out or crashed after the provider
- * accepted it leaves a job behind. CreateGenerationJob adopts such a job instead of paying for a second one, and the
- * provider-cost reconciler uses the same search to find the job of a video that ended before its job id was saved.
- *
- * Adoption never crosses videos (so never users). The provider's job list shows model, prompt, seconds, size and a
- * remix's source, nothing that names the user or the video (OpenAI's /v1/videos keeps no metadata), and neither an
- * edit's or extension's source nor a create's reference image: user B's retry could otherwise claim user A's job made
- * from A's private image or video. So every video notes, before each provider call that makes a job, that it asks
- * for a job of its fingerprint (what the list shows); a matching job is adopted only when no other video asked for
- * that fingerprint around the same time: then the job can only be the video's own, whatever inputs the list leaves
- * out. Otherwise it is left alone and a new job created (paying twice only when a lost answer meets an identical
- * request). Chosen over serializing identical requests (a lock every create would wait on, and one a crashed or
- * cancelled attempt must release) and over never adopting edits, extensions and image videos (every lost answer of
- * theirs would then pay for a job nobody records). It assumes the provider project is this deployment's alone (as
- * the admission gate does): a job made outside reelflow has no note.
- */
+// The search for a provider job nobody recorded, and why an adoption never crosses videos: docs/ARCHITECTURE.md,
+// "Orphaned provider jobs".
 
 /** What {@link claimOrphanedJob} needs. */
 export interface OrphanSearchDeps {
@@ -32,14 +17,12 @@ export interface OrphanSearchDeps {
 }
 
 /**
- * Finds among the provider's recent jobs one an earlier create attempt of `video` made but did not record (same
- * prompt, model, size and seconds, or the same remix source and prompt, created since the first attempt) and
- * claims it for the video; a job another video holds is skipped. An extension's job lasts its source plus the
- * extension. Nothing is claimed when another video asked for a job of the same fingerprint since then (above): the
- * match could be that video's, made from inputs the list does not show. Prompts are compared by their sha256: a deleted
- * video keeps only its prompt's hash, and the reconciler must still find its job (a cancel followed by a quick delete
- * must not hide a job the provider billed). Also used by the reconciler to find the job of a
- * video that ended before its job id was saved.
+ * Finds among the provider's recent jobs (newest first, back to the first attempt less the skew) one an earlier create
+ * attempt of `video` made but did not record (same model, prompt, size, remix source and seconds as the job reports
+ * them: an extension's job lasts its source plus the extension) and claims it; a job another video holds is skipped.
+ * Nothing is claimed (`sharedWith`) when another video noted a job of the same fingerprint since then: the match could
+ * be that video's. Prompts are compared by their sha256: a deleted video keeps only its prompt's hash, and the
+ * reconciler must still find its job (a cancel followed by a quick delete must not hide a job the provider billed).
  */
 export async function claimOrphanedJob(video: VideoRecord, deps: OrphanSearchDeps): Promise<OrphanSearch> {
   const since = (video.providerFirstAttemptAt ?? video.createdAt) - deps.adoptionSkewSeconds;
