@@ -48,7 +48,8 @@ export const METRIC_PREFIX = 'UserErasureItems';
 
 /**
  * EraseUserData (scheduled): carries out every due user erasure (a `user_erasure` work item, queued by
- * `DELETE /v1/admin/users/{userId}`), one run of it each (erasure-run.ts says what is erased and what stays). An
+ * `DELETE /v1/admin/users/{userId}`), one run of it each (what is erased and what stays: docs/ARCHITECTURE.md, "The
+ * erasure's work items"). An
  * erasure completed (or found completed, or replaced by a newer one) has its item removed; one that has more to do
  * has it moved to when it should go on. The items come from the erasure partition and, until none is left there,
  * from the reconciler's partition, where erasures were queued before they had their own

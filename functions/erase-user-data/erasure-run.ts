@@ -53,21 +53,11 @@ const PAGE_SIZE = 25;
 export const STORE_SETTLE_SECONDS = TASK_TIMEOUT_SECONDS.storeVideo + 60;
 
 /**
- * One run of the erasure `erasureId` of `userId`'s data (a `user_erasure` work item):
- * 0. first the user's webhook endpoints with their delivery logs and the bodies of events being delivered, so the
- *    cancels below send no event anywhere (a delivery execution's input carries ids only; Step Functions keeps it);
- * 1. every video of the user's list, newest first: an unfinished one is cancelled first under the usual rules (before
- *    the provider accepted its job: released at 0; after: held, its charge settled later from the provider's outcome
- *    by its own work item, which a tombstone does not stop), its execution stopped; then each video is deleted as
- *    `DELETE /v1/videos/{id}` deletes one (shared/erasure/scrub-video.ts: objects, the stored idempotent answer, the
- *    provider's copy through a work item, prompt and metadata; the tombstone keeps every amount);
- * 2. every object left under `videos/{userId}/` and `uploads/{userId}/` (uploads, anything a crash left behind), and
- *    again the webhook items (an endpoint added meanwhile);
- * 3. once a fresh look finds no video left, the erasure is completed; the ledger, usage, provider costs, limits and
- *    the audit trail stay.
- * Every step is idempotent, so a run cut short (time, a crash, an AWS error) is simply run again. A video cancelled
- * while `storing` may still get objects from its running store task: the run then ends `continue`, due after
- * {@link STORE_SETTLE_SECONDS}, and that later run sweeps the prefixes again.
+ * One run of the erasure `erasureId` of `userId`'s data (a `user_erasure` work item): the user's webhook items first,
+ * then every video (cancelled if unfinished, then deleted as a delete does), then every object under the user's
+ * prefixes. `completed` once no video is left; `continue` when the run's time ran out, a video appeared, or a video
+ * cancelled while `storing` may still get objects (due after {@link STORE_SETTLE_SECONDS}). Every step is idempotent.
+ * The steps and what stays: docs/ARCHITECTURE.md, "The erasure's work items".
  */
 export async function runErasure(
   item: { userId: string; erasureId: string },
