@@ -32,18 +32,9 @@ export interface CancelVideoDeps {
 
 /**
  * POST /v1/videos/{id}/cancel: the caller's video (404 otherwise) that is not terminal yet (409 `invalid_state`)
- * becomes `cancelled` at once; then its execution is stopped. The money depends on the provider:
- * - no provider job can exist (no create sent, or every create refused): charged 0 and its reserved budget given
- *   back at once;
- * - the provider accepted the job, or a create was sent and its answer is not recorded yet: `charged_micros` stays
- *   null and its `max_active` slot is freed, but the reservation stays committed; the reconciler finds the job if
- *   needed, asks the provider to stop it and settles from its outcome (billed → the price, once; failed, deleted or
- *   no job found → 0). The provider is never called here, so a slow or down provider never fails a cancel.
- *
- * The status change comes first and decides: it is conditional on the video not being terminal, so a completion
- * racing the cancel either lands first (the cancel answers 409) or finds the video cancelled (RecordCompletion
- * charges a held cancel its price, since the provider billed; RecordFailure leaves it to the reconciler). Stopping
- * the execution is then housekeeping: if it fails, the pipeline still ends on its own at its next step.
+ * becomes `cancelled` (released at once, or held for the provider's outcome: `deps.money`); then its execution is
+ * stopped (a failed stop is only logged: the pipeline ends at its next step) and, when released, the video leaves the
+ * line for a job slot. Never calls the provider. What the caller sees, races included: docs/BEHAVIOUR.md, "Cancel".
  */
 export async function cancelVideo(input: CancelVideoInput, deps: CancelVideoDeps): Promise<VideoResource> {
   const video = await findOwnVideo(deps.videos, input.caller, input.videoId);

@@ -21,16 +21,9 @@ export interface DeleteVideoDeps extends ScrubVideoDeps {
 
 /**
  * DELETE /v1/videos/{id}: the caller's terminal video (404 if not theirs or deleted; 409 `invalid_state` while it
- * is not terminal) loses its stored objects (video, thumbnail, spritesheet, reference image) and its provider copy,
- * and becomes a tombstone (shared/erasure/scrub-video.ts).
- *
- * The record stays, with `deletedAt`, out of the user's list, and answers 404 on every route: its cost fields,
- * the ledger entry and the month's usage stay as they are (cost records are never deleted). Its prompt and metadata
- * go (the prompt's hash stays, for the orphaned-job search), and so does the Powertools record holding the answer of
- * the Idempotency-Key that made it (a replay of that key then meets the key's claim and answers 409). The provider's
- * copy of the job is deleted by the reconciler from a work item queued here, so a slow or down provider never fails
- * the delete. The objects and that record go first: if that fails the video is untouched and the client can retry; a
- * retry after the tombstone answers 404.
+ * is not terminal) loses its stored objects, its stored Idempotency-Key answer and (through the reconciler) its
+ * provider copy, and becomes a tombstone that keeps every cost (shared/erasure/scrub-video.ts). A delete that lost to
+ * a concurrent one answers 404. What the caller sees: docs/BEHAVIOUR.md, "Delete".
  */
 export async function deleteVideo(input: DeleteVideoInput, deps: DeleteVideoDeps): Promise<DeletedVideo> {
   const video = await findOwnVideo(deps.videos, input.caller, input.videoId);

@@ -24,7 +24,7 @@ export interface ErasureRunDeps extends ScrubVideoDeps {
     deliveries: Pick<WebhookDeliveryLog, 'removeAll'>;
     eventBodies: Pick<WebhookEventBodies, 'removeAll'>;
   };
-  /** Cancels an unfinished video under the usual cancel rules (held when the provider accepted the job). */
+  /** Cancels an unfinished video under the usual cancel rules (held once the provider may have a job). */
   canceller: VideoCanceller;
   pipeline: PipelineStopper;
   /** The provider's admission gate: a video cancelled before the provider accepted a job leaves the line for a slot. */
