@@ -9,21 +9,9 @@ import { POLL_POLICY } from '../shared/pipeline/poll-policy';
 
 export { TRANSIENT_RETRY } from '../shared/pipeline/duration';
 
-/**
- * The video pipeline: one Standard execution per video (JSONPath), named after the video id.
- *
- *   CreateGenerationJob → IsProviderRateLimited ─rate_limited→ WaitForProviderRateLimit → CreateGenerationJob
- *                                               ─waiting_for_provider→ WaitForProviderAdmission → CreateGenerationJob
- *        otherwise → DoesProviderSendWebhooks ─webhooks→ WaitForProviderWebhook ─resumed→ PollGenerationJob
- *                                             │                            └─(timed out, or it failed)→ WaitBeforePoll
- *                                             └─otherwise→ WaitBeforePoll
- *   WaitBeforePoll → PollGenerationJob → IsGenerationFinished ─completed→ StoreVideoInS3 → RecordCompletion → VideoReady
- *         ↑_________________________________________| otherwise
- *   WaitForProviderWebhook ─(GenerationFailedError: the provider failed the job)→ RecordFailure
- *   any Task ─(Catch States.ALL, ResultPath $.failure)→ RecordFailure → VideoFailed (Error/Cause from $.failure)
- *
- * Data shapes: shared/pipeline/types.ts. The local stack executes exactly this definition.
- */
+// The video pipeline: one Standard execution per video (JSONPath), named after the video id; the local stack executes
+// exactly this definition. Drawn state by state, with each step's result path: docs/ARCHITECTURE.md, "The path of a
+// video".
 
 /** State names, for operators, tests and the local engine. */
 export const STATE_NAMES = {

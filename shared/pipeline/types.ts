@@ -1,20 +1,13 @@
-/**
- * The data that flows through one video pipeline execution (JSONPath state).
- * The state machine in state-machines/video-pipeline.ts and the task handlers in functions/ share these shapes.
- *
- * Execution input:   { videoId, userId }
- * After CreateGenerationJob (ResultPath $.job):   JobState, RateLimitedCreate (the provider answered 429), or
- *                                                  WaitingForProvider (the admission gate has no slot or token yet)
- * After WaitForProviderWebhook (ResultPath $.job): JobState, `completed` (resumedBy `webhook`)
- * After PollGenerationJob   (ResultPath $.job):   JobState
- * After StoreVideoInS3      (ResultPath $.stored): StoredContent
- * On any caught failure     (ResultPath $.failure): { Error, Cause } as Step Functions writes it
- */
+// The data that flows through one video pipeline execution, shared by the state machine and the task handlers; which
+// step writes which at which path: docs/ARCHITECTURE.md, "The path of a video" ("The execution's state").
+
+/** An execution's input. */
 export interface PipelineInput {
   videoId: string;
   userId: string;
 }
 
+/** A provider job as the pipeline follows it (`$.job` of an accepted create, a poll, a resumed webhook wait). */
 export interface JobState {
   providerVideoId: string;
   status: 'queued' | 'in_progress' | 'completed';
@@ -80,6 +73,7 @@ export interface WaitingForProvider {
   waitSeconds: number;
 }
 
+/** What StoreVideoInS3 stored (`$.stored`). */
 export interface StoredContent {
   bucket: string;
   key: string;
@@ -95,6 +89,7 @@ export interface CaughtFailure {
   Cause: string;
 }
 
+/** An execution's state as the task handlers receive it. */
 export interface PipelineState extends PipelineInput {
   job?: JobState | RateLimitedCreate | WaitingForProvider;
   stored?: StoredContent;
