@@ -1,18 +1,8 @@
 import { Tracer } from '@aws-lambda-powertools/tracer';
 
-/*
- * The Powertools Tracer, for the functions nobody waits on that stay inside their cold-start budget with it: the
- * pipeline's tasks but StoreVideoInS3, the webhook dispatch and delivery. The Tracer bundles aws-xray-sdk-core (with
- * cls-hooked and semver, ~130 KiB) and sets it up at import: 15-30 ms of a cold start on this project's
- * measurements (bench/RESULTS.md, cold-start). Left out, for that cost:
- * - the API functions (budget 1.5x the one-GetItem reference): it was the largest part of their import time;
- * - store-video and the reconciler (budget 2x): they bundled the S3 client and the `openai` SDK, and with the
- *   Tracer they measured 2.0-2.1x (the reconciler was reconcile-provider-costs then; its erasure, with the S3 client,
- *   is erase-user-data now, also without the Tracer).
- * Every function keeps Lambda's active tracing, and the state machine is traced, so a task's Lambda segments are
- * in its execution's trace either way; docs/ARCHITECTURE.md ("Tracing") lists what the untraced functions' traces
- * do not carry. The architecture test names the functions that must not load this module.
- */
+// The Powertools Tracer, only for the functions that stay inside their cold-start budget with it (the pipeline's tasks
+// but StoreVideoInS3, the webhook dispatch and delivery): docs/ARCHITECTURE.md, "What a function bundles" (why, and
+// which functions must not load it) and "Tracing" (what the untraced functions' traces lack).
 
 /**
  * A Tracer that never writes a handler's or a method's result into a trace. Responses carry prompts, metadata and

@@ -4,15 +4,8 @@ import type { ContentRemover } from './content-remover';
 import type { S3ContentUrlSigner } from './content-signer';
 import type { ObjectStore } from './object-store';
 
-/*
- * PutObject, GetObject and DeleteObject of small objects without the S3 client: each request is presigned by
- * S3ContentUrlSigner (the SDK's S3RequestPresigner) and sent with fetch. For a function whose only S3 work is a
- * reference image or a delete (create-video, delete-video, create-generation-job), the S3 client (its XML protocol,
- * checksums and endpoint rules) was ~175 KiB of the bundle and about a third of the reference's import time
- * (bench/RESULTS.md, cold-start). What the client did that this does not: CRC32 checksums on the PUT and their check
- * on the GET (TLS still protects the bytes in transit). A traced function's Tracer records each request without
- * its query string, so no signature reaches a trace; the URLs are never logged.
- */
+// PutObject, GetObject and DeleteObject of small objects without the S3 client (presigned by S3ContentUrlSigner, sent
+// with fetch). Why, and what the client did that this does not: docs/ARCHITECTURE.md, "What a function bundles".
 
 /** A presigned URL is used at once, in this process; it never needs to live longer. */
 const URL_SECONDS = 60;
@@ -34,6 +27,7 @@ export class S3RequestError extends AppError {
   }
 }
 
+/** How PresignedS3Objects sends its requests: the fetch to use and its retries. */
 export interface PresignedObjectsOptions {
   /** @default globalThis.fetch */
   fetch?: typeof fetch;
