@@ -199,11 +199,9 @@ export class LocalStepFunctionsEngine {
 
   /**
    * RedriveExecution (AWS semantics for a flat state machine): a FAILED, TIMED_OUT or ABORTED execution continues
-   * from the state it was in when it ended (its unsuccessful step), with the input that state was given, the same
-   * definition and execution ARN; earlier states are not run again. The state's retry counts start afresh and the
-   * whole-execution timeout starts again from the redrive (AWS resets it to 0). `ExecutionRedriven` marks it in the
-   * history; DescribeExecution shows `redriveCount` and `redriveDate`. A RUNNING or SUCCEEDED execution is
-   * `ExecutionNotRedrivable`. The same `clientToken` again answers the same redrive (AWS keeps its last 10 tokens).
+   * from the state it ended in, with that state's input; RUNNING or SUCCEEDED is `ExecutionNotRedrivable`; a
+   * `clientToken` used before answers the same redrive. The details AWS's and this share: local/README.md, "The
+   * operator view".
    */
   redriveExecution(request: { executionArn?: string; clientToken?: string }): ExecutionRecord {
     const record = this.describeExecution(request.executionArn);

