@@ -6,14 +6,10 @@ import { httpRequestBody, type RequestBodyOptions } from './request-body';
 import { httpRequestId } from './request-id';
 
 /**
- * The HTTP middlewares every API route uses, in their fixed order (after tracer, logger, metrics; before the
- * error envelope): request id, lower-cased headers (maintained @middy/http-header-normalizer), the caller for
- * routes behind auth (401 before any body is looked at), and the body for routes that take one (JSON, and
- * multipart/form-data where `multipart` is set).
- *
- * No @middy/http-cors: CORS is the HTTP API's (its CorsConfiguration, from infra's allowed origins). API Gateway
- * ignores CORS headers an integration returns when CORS is configured, so a function-level `*` would only be a
- * second, looser policy wherever that is not true (the local API server passes them through without an Origin).
+ * The HTTP middlewares every API route uses, in their fixed order (after the logger and metrics; before the error
+ * envelope): request id, lower-cased headers (@middy/http-header-normalizer), the caller for routes behind auth (401
+ * before any body is looked at), and the body for routes that take one (JSON, and multipart/form-data where
+ * `multipart` is set). Why no CORS middleware: docs/ARCHITECTURE.md, "The path of an HTTP request".
  */
 export function httpApi(options: {
   logger: Pick<AppLogger, 'appendKeys'>;

@@ -22,16 +22,10 @@ export interface RequestBodyOptions {
 }
 
 /**
- * Parses a request body the way the HTTP contract specifies, into `event.body`:
- * - JSON (`application/json`, `+json`): over 64 KiB → 413 `payload_too_large`; not JSON → 400 `invalid_json`;
- * - with `multipart`, `multipart/form-data` (busboy): its fields become the same object a JSON body would be,
- *   bracketed names folded (`metadata[k]` → `metadata.k`), file parts as UploadedFile; fields over 64 KiB or a
- *   file over `maxFileBytes` → 413; a body busboy cannot read → 400 `invalid_parameter`;
- * - any other content type → 415 `unsupported_media_type`; no body → 400 `invalid_json` unless `optional`.
- * A base64-encoded body (`isBase64Encoded`: API Gateway sends multipart and other binary bodies that way) is decoded
- * first. Written here rather than using @middy/http-json-body-parser and @middy/http-multipart-body-parser: the first
- * answers malformed JSON with 415 (the contract answers 400 `invalid_json`) and has no size limit; the second answers a
- * malformed form with 415 too and folds only one level of the SDK's bracketed names (`a[b]`, not `a[b][c]`). Expects lower-cased headers (http-header-normalizer).
+ * Parses a request body into `event.body` (a base64-encoded one decoded first): JSON up to `maxBytes`, with `multipart`
+ * also multipart/form-data; 413 over a limit, 400 `invalid_json` for a body that is not JSON (or none, unless
+ * `optional`), 415 for any other type. Expects lower-cased headers (http-header-normalizer). The contract:
+ * docs/BEHAVIOUR.md, "Request bodies"; why not middy's parsers: docs/ARCHITECTURE.md, "The path of an HTTP request".
  */
 export function httpRequestBody(options: RequestBodyOptions = {}): MiddlewareObj<{
   body?: unknown;
