@@ -7,18 +7,9 @@ import { TRANSIENT_LAMBDA_ERRORS } from '../shared/aws/transient-errors';
 import { TRANSIENT_RETRY } from '../shared/pipeline/duration';
 import { deliveryExecutionTimeoutSeconds } from '../shared/webhooks/retry-policy';
 
-/**
- * The webhook delivery workflow: one Standard execution per event and endpoint, named `{endpointId}-{eventId}`,
- * started by dispatch-webhook-events from the outbox. Never started from the video pipeline's own steps, so a slow or
- * failing receiver never delays or fails a video.
- *
- *   DeliverWebhook → IsWebhookDelivered ─retry→ WaitBeforeRedelivery ($.delivery.waitSeconds) → DeliverWebhook
- *                        ├─ delivered / skipped → WebhookDeliveryEnded
- *                        └─ gave_up → WebhookDeliveryFailed
- *
- * The growing, jittered waits are chosen by DeliverWebhook (shared/webhooks/retry-policy.ts) so the delivery log can
- * show the next attempt's time; the Task's own Retry only covers the function failing (Lambda or AWS errors).
- */
+// The webhook delivery workflow: one Standard execution per event and endpoint, named `{endpointId}-{eventId}`,
+// started by dispatch-webhook-events. Drawn, with who picks its waits: docs/WEBHOOKS.md, "Outgoing: how an event
+// travels".
 
 /** State names, for operators and tests. */
 export const DELIVERY_STATE_NAMES = {

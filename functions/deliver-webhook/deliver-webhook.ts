@@ -42,13 +42,11 @@ export interface DeliverWebhookDeps {
 }
 
 /**
- * Task DeliverWebhook: one attempt. Reads the endpoint (deleted or disabled: the delivery is skipped) and the
- * event's body (erased or expired: skipped too; the execution's input carries ids only), signs the body per Standard
- * Webhooks with every secret valid now (two during a rotation's overlap), and POSTs it through
- * the SSRF guard (the URL's address is checked again as it connects; no redirects; bounded time). A 2xx ends the
- * delivery; anything else is logged on the delivery (status code or the reason there was none, never a body) and
- * answered as `retry` with a growing, jittered wait, until the next attempt would fall outside the 24-hour window
- * (`gave_up`). Each failure also counts against the endpoint, which is disabled after 3 days of failing.
+ * Task DeliverWebhook: one attempt, signed with every secret valid now and sent through the SSRF guard. `delivered`
+ * on a 2xx; `skipped` when the endpoint is gone or disabled, or the event's body erased; otherwise the attempt is
+ * recorded and counted against the endpoint, and the answer is `retry` with the next wait, or `gave_up` once that
+ * would fall outside the retry window or the endpoint is no longer enabled. docs/WEBHOOKS.md, "Outgoing: how an event
+ * travels".
  */
 export async function deliverWebhook(
   input: DeliverWebhookInput,

@@ -54,16 +54,11 @@ interface FanOut {
 }
 
 /**
- * Scheduled: turns each outbox item (an event written in the transaction that changed its video) into one delivery
- * per enabled endpoint of the video's owner subscribed to its type (a delivery log item, then a delivery workflow
- * execution named after endpoint and event), then removes the item.
- *
- * Users take turns: each round starts at most {@link DELIVERIES_PER_TURN} deliveries of each user's oldest event,
- * so one user's backlog or large fan-out never holds back another user's event past this run. Each user's
- * deliveries are rated (`deps.rate`): over the rate, the rest of the event waits in the outbox (`notBefore`) and
- * its deliveries show as pending with the time they will go. The run watches its remaining time; an event left
- * part-way records the last endpoint it reached and a later run goes on from there. Every step is safe to repeat:
- * a run that stops without recording finds the log items and the executions already there next time.
+ * Scheduled: turns each outbox item into one delivery per enabled endpoint of the video's owner subscribed to its
+ * type (the event's body, a delivery log item, then a delivery workflow execution), then removes the item. Users take
+ * turns ({@link DELIVERIES_PER_TURN} deliveries each a round), each user's deliveries are rated (over it: `notBefore`),
+ * and an event left part-way when the run's time runs out goes on from its last endpoint next run; every step is safe
+ * to repeat. docs/WEBHOOKS.md, "Outgoing: how an event travels" and "How the dispatcher shares its run between users".
  */
 export async function dispatchWebhookEvents(deps: DispatchWebhookEventsDeps): Promise<DispatchSummary> {
   const summary: DispatchSummary = { events: 0, deliveries: 0, deferred: 0, failed: 0 };

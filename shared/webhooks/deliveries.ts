@@ -12,12 +12,8 @@ import { WEBHOOK_DELIVERY_PREFIX, webhookDeliveriesPartition, webhookDeliveryKey
 import { TABLE_TTL_ATTRIBUTE } from '../table-ttl';
 import type { WebhookEventType } from './events';
 
-/*
- * The delivery log: one item per event and endpoint, updated after every attempt with its status, the number of
- * attempts, the last response code (or why there was none), how long the last attempt took and when the next one is
- * due. Never a request or response body: the event's data is the video (its prompt), and a receiver's answer is
- * theirs. Kept 30 days.
- */
+// The delivery log, one item per event and endpoint (what it keeps, and never keeps): docs/WEBHOOKS.md, "Outgoing:
+// how an event travels".
 
 /** How long delivery log items are kept (DynamoDB TTL). */
 export const DELIVERY_LOG_RETENTION_SECONDS = 30 * 86_400;

@@ -15,12 +15,8 @@ import { cursorFields, encodeCursor, invalidCursor } from '../http/cursor';
 import { userPartition, WEBHOOK_ENDPOINT_PREFIX, webhookEndpointCountKey, webhookEndpointKey } from '../table-keys';
 import type { WebhookEventType } from './events';
 
-/*
- * A user's webhook endpoints: where to send which events, and the signing secrets. An endpoint lives in its user's
- * partition, so reading one by (caller, id) can only ever find the caller's own: anyone else's id is simply missing.
- * Secrets are stored in the table (encrypted at rest like every item) and leave it only in the create and rotate
- * answers and in the delivery function's signatures; nothing logs them.
- */
+// A user's webhook endpoints and their signing secrets, kept in the user's partition (why, and where the secrets may
+// go): docs/WEBHOOKS.md, "Outgoing: how an event travels".
 
 const nextUlid = monotonicFactory();
 

@@ -4,13 +4,8 @@ import { webhookOutboxKey } from '../table-keys';
 import type { VideoResource } from '../video/schemas';
 import { toVideoResource, type VideoRecord } from '../video/video';
 
-/*
- * The events client apps can subscribe to, and the outbox item that carries one from the transaction that changed
- * the video to the dispatcher (dispatch-webhook-events). The money moves (shared/money/charge.ts, release.ts) add
- * {@link webhookOutboxPut} to the one transaction that makes a video completed, failed or cancelled: the event
- * exists exactly when the change does. The item's key is the video and the status it reached, and those
- * transactions are conditioned on the video not being settled yet, so a retried step writes no second event.
- */
+// The events client apps can subscribe to, and the outbox item that carries one from the transaction that changed the
+// video to the dispatcher; why exactly one event per change: docs/WEBHOOKS.md, "Outgoing: how an event travels".
 
 /** Every event type, in the order the API documents them. */
 export const WEBHOOK_EVENT_TYPES = ['video.completed', 'video.failed', 'video.cancelled'] as const;
