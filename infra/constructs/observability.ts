@@ -45,13 +45,9 @@ export interface ObservabilityProps {
 }
 
 /**
- * Alarms that mean something, all notifying one SNS topic, and a dashboard.
- *
- * Why two signals for failed videos: every execution that ends in VideoFailed is an ExecutionsFailed, whether a
- * moderation block or a crash, so that metric cannot page. RecordFailure instead emits `VideosFailedByCode`
- * (dimension ErrorCode: the business view, on the dashboard) and, only for codes that are not refusals
- * (shared/pipeline/failure.ts REFUSAL_CODES), `VideosFailedInfrastructure`, which pages. Infrastructure signals
- * (Lambda, Step Functions, DynamoDB metrics, provider 401/403 and 429 counts) page on their own.
+ * Alarms that mean something, all notifying one SNS topic, and a dashboard. Failed videos page only through
+ * `VideosFailedInfrastructure` (codes that are not refusals), never through ExecutionsFailed; what each alarm means and
+ * what to do: docs/RUNBOOK.md, "Alarms".
  */
 export class Observability extends Construct {
   public readonly topic: sns.Topic;

@@ -2,12 +2,8 @@ import { z } from 'zod';
 
 /**
  * Faults the emulator can inject, set at start (`EmulatorOptions.faults`, `EMULATOR_FAULTS`) or per test through
- * `POST /__emulator/faults` (merged into the current faults; `null` clears one). Every field is optional.
- *
- * Faults that target jobs take a `match` (a substring of the job's prompt) so that one test's fault does not touch
- * another test's jobs, and a `count` (how many times the fault fires before it clears itself; omitted = forever).
- * Generation faults (`fail_generation`, `never_finish`, `synthetic_video_bytes`) are decided when a job is created
- * and stay with that job: changing or resetting faults later does not change jobs already running.
+ * `POST /__emulator/faults`. Every field is optional; how `match` and `count` target jobs, and when a generation fault
+ * is decided: local/provider-emulator/README.md, "Faults".
  */
 export interface Faults {
   /** Requests per rolling minute allowed on `/v1/*`; beyond it, 429 with `retry-after` (at most 60). */

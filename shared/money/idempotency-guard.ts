@@ -6,14 +6,8 @@ import { idempotencyGuardKey } from '../table-keys';
 import { TABLE_TTL_ATTRIBUTE } from '../table-ttl';
 import { unixSeconds } from '../video/video';
 
-/**
- * The durable half of Idempotency-Key: a client that retries a create or remix (same key, same body, same user,
- * within 24 hours) must get the first video back, never a second video and a second charge.
- * Powertools idempotency in front replays finished requests and makes concurrent twins wait, but its in-progress
- * record expires with the invocation: a Lambda that crashed after reserving and starting would let a retry make a
- * second video. So a keyed request claims its key in the reserve transaction itself (an `IDEMPOTENCY#` item naming
- * the video, see table-keys.ts): a claimed key means a video and its reservation exist, and a retry finds it there.
- */
+// The durable half of Idempotency-Key: the key claimed in the reserve transaction, so that a retry after a crash still
+// finds its first video. Why Powertools' half is not enough: docs/ARCHITECTURE.md, "The path of an HTTP request".
 
 /** How long a key stands for its first video: 24 hours, long enough for any client's retries of one request. */
 export const IDEMPOTENCY_GUARD_SECONDS = 24 * 60 * 60;

@@ -7,14 +7,8 @@
 /** The S3 key prefix every stored object lives under (`videos/{userId}/{videoId}/{file}`); grants are scoped to it. */
 export const VIDEO_KEY_PREFIX = 'videos/';
 
-/*
- * Objects that belong to no completed video expire. Every object is written tagged `reelflow-state=pending` (the tag
- * travels with the upload, so no object ever exists untagged); RecordCompletion re-tags a video's objects
- * `reelflow-state=completed` before it marks the video completed. The bucket's lifecycle rule expires objects still
- * pending after PENDING_CONTENT_EXPIRY_DAYS: those of videos that failed or were cancelled after (or while) their MP4
- * was stored, and anything a crash left behind. A completed video's objects never carry `pending` (the re-tag comes
- * first; a completion that then finds the video cancelled tags them pending again).
- */
+// Objects that belong to no completed video expire, by their tag (how the tag is set and when the bucket's lifecycle
+// rule deletes them): docs/BEHAVIOUR.md, "What expires".
 
 /** The object tag that says whether an object belongs to a completed video. */
 export const CONTENT_STATE_TAG = 'reelflow-state';
