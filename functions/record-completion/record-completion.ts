@@ -37,15 +37,11 @@ export function completionInput(event: PipelineState & { stored?: unknown }): Re
 }
 
 /**
- * RecordCompletion: status completed, completed_at, content and charged_micros = the estimate, with the ledger
- * entry and the month's aggregates, in ONE transaction that only applies to a video not yet settled. A retried
- * step finds it completed and changes nothing; a video cancelled after the provider accepted its job is charged its
- * price (the provider billed it) and stays cancelled; one given up on otherwise (released) is not charged, its
- * provider cost is recorded for finance. Returns the state unchanged.
- *
- * The objects (the content and, for a video made from one, its reference image) are tagged `completed` first, so a
- * completed video never has objects the bucket's lifecycle expires; when the video turns out to be settled otherwise
- * (cancelled meanwhile), they are tagged `pending` again.
+ * RecordCompletion: completes the video and charges it its estimate, once, in one transaction (a retried step changes
+ * nothing; a held cancel is charged its price and stays cancelled; a video given up on is not charged, its provider
+ * cost is recorded for finance: docs/ARCHITECTURE.md, "Settling a video: charge, release, held cancel"). Its objects
+ * are tagged `completed` first, and `pending` again when the video turns out not to be completed (docs/BEHAVIOUR.md,
+ * "What expires"). Returns the state unchanged.
  */
 export async function recordCompletion(
   input: RecordCompletionInput,
