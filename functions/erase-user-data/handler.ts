@@ -58,7 +58,7 @@ const LAST_STEP_MS = 35_000;
 
 /**
  * Scheduled (EventBridge rule): carries out the due user erasures → what the run did. Not traced by the Powertools
- * Tracer (shared/observability/tracing.ts says why); each run is still a trace of Lambda's own segments.
+ * Tracer (why: docs/ARCHITECTURE.md, "What a function bundles"); each run is still a trace of Lambda's own segments.
  */
 export const handler = middy<ScheduledEvent, ErasureSummary, Error, Context>()
   .use(injectLambdaContext(logger, { resetKeys: true }))

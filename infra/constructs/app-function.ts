@@ -12,7 +12,8 @@ export const HANDLER_METADATA_KEY = 'reelflow:handler';
 
 /**
  * Packages swapped at bundling time: Lambda always supplies credentials in environment variables, so the SDK's
- * default credential chain becomes its environment link alone (shared/aws/lambda-credentials.ts says why).
+ * default credential chain becomes its environment link alone (shared/aws/lambda-credentials.ts; why:
+ * docs/ARCHITECTURE.md, "What a function bundles").
  */
 export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': join(REPO_ROOT, 'shared/aws/lambda-credentials.ts'),

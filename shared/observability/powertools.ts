@@ -15,7 +15,8 @@ export function redactUrlQueries(_key: string, value: unknown): unknown {
 /**
  * Module-scope Powertools singletons, shared by every function. The service name comes from
  * POWERTOOLS_SERVICE_NAME (the function's folder name), the namespace from POWERTOOLS_METRICS_NAMESPACE.
- * The tracer is not here: only the functions that trace import it (shared/observability/tracing.ts says which and why).
+ * The tracer is not here: only the functions that trace import it (shared/observability/tracing.ts; which and why:
+ * docs/ARCHITECTURE.md, "What a function bundles").
  */
 export const logger = new Logger({ jsonReplacerFn: redactUrlQueries });
 export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'reelflow' });
