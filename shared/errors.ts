@@ -111,10 +111,30 @@ export class PermanentProviderError extends AppError {
   readonly providerCode: string | null;
   /** The provider's `error.message`, when it sent one. */
   readonly providerMessage: string | null;
-  constructor(message: string, options: { providerCode?: string; providerMessage?: string; cause?: unknown } = {}) {
+  /** The HTTP status the provider answered (404: it no longer knows the job), when the adapter knows it. */
+  readonly providerStatus: number | null;
+  constructor(
+    message: string,
+    options: { providerCode?: string; providerMessage?: string; providerStatus?: number; cause?: unknown } = {},
+  ) {
     super(message, { status: 502, code: options.providerCode ?? 'provider_failed', cause: options.cause });
     this.providerCode = options.providerCode ?? null;
     this.providerMessage = options.providerMessage ?? null;
+    this.providerStatus = options.providerStatus ?? null;
+  }
+}
+
+/**
+ * The provider adapter has no such operation (its capabilities say so, shared/provider/port.ts): a caller that
+ * checked the capability first never sees it. Never retried.
+ */
+export class ProviderCapabilityMissingError extends AppError {
+  override name = 'ProviderCapabilityMissingError';
+  /** The capability the operation needs (`list`, `delete`, `cancel`, `remix`, ...). */
+  readonly capability: string;
+  constructor(kind: string, capability: string) {
+    super(`The ${kind} provider adapter cannot ${capability}`, { status: 501, code: 'provider_capability_missing' });
+    this.capability = capability;
   }
 }
 

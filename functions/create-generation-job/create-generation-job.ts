@@ -16,8 +16,10 @@ import { nextWaitSeconds, RATE_LIMITED_CREATE_POLICY, rateLimitedWaitSeconds } f
 import type { JobState, PipelineState, RateLimitedCreate, WaitingForProvider } from '../../shared/pipeline/types';
 import { GATE_MARGIN_SECONDS, PROVIDER_GATE_POLICY } from '../../shared/provider/gate/policy';
 import type { ProviderGate } from '../../shared/provider/gate/provider-gate';
-import type { ProviderCreateParams, ProviderVideo, VideoProvider } from '../../shared/provider/provider-client';
+import type { ProviderAdapter, ProviderCreateParams, ProviderJob } from '../../shared/provider/port';
+import { expectedJobSecondsOf, providerModelOf } from '../../shared/provider/provider-model';
 import type { WebhookRoute } from '../../shared/provider/webhooks/webhook-wait';
+import type { ContentUrlSigner } from '../../shared/storage/content-signer';
 import type { ObjectStore } from '../../shared/storage/object-store';
 import type { VideoRepository } from '../../shared/video/store';
 import { isTerminal, unixSeconds, type VideoRecord } from '../../shared/video/video';
@@ -39,15 +41,21 @@ export interface CreateGenerationJobDeps {
     | 'recordJobFingerprint'
     | 'videosAskingForJob'
   >;
-  /** The provider behind the admission gate's request tokens (GatedVideoProvider): every request takes a token. */
-  provider: Pick<VideoProvider, 'create' | 'remix' | 'edit' | 'extend' | 'list'>;
+  /**
+   * The provider behind the admission gate's request tokens (GatedVideoProvider): every request takes a token. Its
+   * capabilities say whether an orphan can be looked for (`list`), which derived videos it makes, how a reference
+   * image travels, whether it reports progress and sends webhooks.
+   */
+  provider: Pick<ProviderAdapter, 'create' | 'remix' | 'edit' | 'extend' | 'list' | 'capabilities'>;
   /**
    * The admission gate: a job slot is taken before the create and given back when no job came of it; the visit's
    * request tokens are taken before its attempt is recorded.
    */
   gate: Pick<ProviderGate, 'acquireSlot' | 'releaseSlot' | 'takeTokens'>;
-  /** Where a video's reference image is stored (read to send it to the provider). */
+  /** Where a video's reference image is stored (read to send it to the provider as a file or a data URL). */
   objects: Pick<ObjectStore, 'get'>;
+  /** Signs the reference image's GET URL for a provider that fetches it (`referenceImage: 'url'`). */
+  referenceUrls?: Pick<ContentUrlSigner, 'signGet'>;
   /** Where a job accepted for a video that ended meanwhile is handed over (money module). */
   reconcile: Pick<ReconcileQueue, 'add'>;
   /** A job accepted for a video cancelled while its create was in flight settles that held cancel (money module). */
@@ -86,7 +94,9 @@ export async function createGenerationJob(
   try {
     const job = await createOrAdoptJob(input, deps);
     if (job.status === 'waiting_for_provider' || deps.webhooks === undefined) return job;
-    // An accepted job: DoesProviderSendWebhooks routes on this, to WaitForProviderWebhook or to the polls.
+    // An accepted job: DoesProviderSendWebhooks routes on this, to WaitForProviderWebhook or to the polls. A provider
+    // that sends no webhooks is polled whatever the settings say.
+    if (deps.provider.capabilities.webhooks === 'none') return { ...job, webhooks: false };
     return { ...job, ...(await deps.webhooks()) };
   } catch (error) {
     // Every provider call comes after the attempt is recorded: these answers say this attempt made no billable job.
@@ -212,7 +222,13 @@ async function createOrAdoptJob(
 
   if (video.providerVideoId !== null) {
     deps.logger.info('Provider job already saved; continuing with it', { providerVideoId: video.providerVideoId });
-    return jobState(video.providerVideoId, video.status === 'queued' ? 'queued' : 'in_progress', video.progress, deps);
+    return jobState(
+      video,
+      video.providerVideoId,
+      video.status === 'queued' ? 'queued' : 'in_progress',
+      video.progress,
+      deps,
+    );
   }
 
   // A slot before anything else: the attempt below is recorded only once the video may reach the provider.
@@ -223,10 +239,12 @@ async function createOrAdoptJob(
       position: slot.position,
     });
   }
-  // The visit's tokens before its attempt is recorded: a retry looks for an orphan first (one list page) and then
-  // creates. Taken one by one, a lookup could spend the only token and leave the create waiting, and the next visit,
-  // one attempt further, would look again: a crowd of retries would spend the minute on lookups.
-  const count = video.providerCreateAttempts > 0 ? 2 : 1;
+  // The visit's tokens before its attempt is recorded: a retry looks for an orphan first (one list page, where the
+  // provider lists jobs) and then creates. Taken one by one, a lookup could spend the only token and leave the create
+  // waiting, and the next visit, one attempt further, would look again: a crowd of retries would spend the minute on
+  // lookups.
+  const searches = video.providerCreateAttempts > 0 && deps.provider.capabilities.list;
+  const count = searches ? 2 : 1;
   const tokens = await deps.gate.takeTokens(count);
   if (!tokens.granted) return waitForGate(input, 'token', tokens.waitSeconds, deps);
   const grantedAtMs = deps.clock().getTime();
@@ -250,8 +268,9 @@ async function createOrAdoptJob(
   }
 
   // The count the conditional write returns is never stale (unlike a read): above 1, an earlier attempt may have
-  // created a job whose answer was lost, so look for it before creating another paid one.
-  if (attempted.providerCreateAttempts > 1) {
+  // created a job whose answer was lost, so look for it before creating another paid one, where the provider lists
+  // its jobs (one that cannot is asked for a new job: a lost answer then pays twice).
+  if (attempted.providerCreateAttempts > 1 && deps.provider.capabilities.list) {
     const adopted = await adoptOrphanedJob(attempted, deps);
     if (adopted !== undefined) return adopted;
   }
@@ -274,42 +293,83 @@ async function createOrAdoptJob(
   return save(video, job, deps);
 }
 
-/** The provider call that makes the video's job: a remix, edit or extension of its source's job, or a create. */
+/**
+ * The provider call that makes the video's job: a remix, edit or extension of its source's job, or a create. A
+ * video the provider cannot make (a derived video or a reference image its capabilities lack) is refused as the
+ * provider would refuse it: no job exists.
+ */
 async function newProviderJob(
   video: VideoRecord,
   remixSource: string | null,
-  deps: Pick<CreateGenerationJobDeps, 'provider' | 'objects'>,
-): Promise<ProviderVideo> {
-  if (remixSource !== null) return deps.provider.remix(remixSource, { prompt: video.prompt });
+  deps: Pick<CreateGenerationJobDeps, 'provider' | 'objects' | 'referenceUrls'>,
+): Promise<ProviderJob> {
+  const capabilities = deps.provider.capabilities;
+  if (remixSource !== null) {
+    if (!capabilities.remix) throw unsupported('remix a video');
+    return deps.provider.remix(remixSource, { prompt: video.prompt });
+  }
   const source = video.derivedFrom;
-  if (source?.kind === 'edit') return deps.provider.edit(source.providerVideoId, { prompt: video.prompt });
+  if (source?.kind === 'edit') {
+    if (!capabilities.edit) throw unsupported('edit a video');
+    return deps.provider.edit(source.providerVideoId, { prompt: video.prompt });
+  }
   if (source?.kind === 'extension') {
+    if (!capabilities.extend) throw unsupported('extend a video');
     return deps.provider.extend(source.providerVideoId, { prompt: video.prompt, seconds: video.seconds });
   }
   return deps.provider.create({
     prompt: video.prompt,
-    model: video.model,
+    model: providerModelOf(video),
     seconds: video.seconds,
     size: video.size,
     ...(await inputReferenceOf(video, deps)),
   });
 }
 
-/** The stored reference image of a video made from one, as the provider's create takes it; {} for none. */
+/** The refusal of a video the provider's capabilities cannot make (admission should not have let it in). */
+function unsupported(what: string): ProviderRejectedError {
+  return new ProviderRejectedError('unsupported_by_provider', `The video provider cannot ${what}`);
+}
+
+/**
+ * The stored reference image of a video made from one, in the form the provider takes it (`referenceImage`): the
+ * bytes as a file part or a data URL, or a presigned GET URL it fetches; {} for none.
+ */
 async function inputReferenceOf(
   video: VideoRecord,
-  deps: Pick<CreateGenerationJobDeps, 'objects'>,
+  deps: Pick<CreateGenerationJobDeps, 'provider' | 'objects' | 'referenceUrls'>,
 ): Promise<Pick<ProviderCreateParams, 'inputReference'>> {
   const reference = video.inputReference;
   if (reference === undefined || reference === null) return {};
-  // Checked at create (at most the upload limit); read whole: the provider client sends it as one file part.
+  const form = deps.provider.capabilities.referenceImage;
+  if (form === 'none') throw unsupported('start a video from an image');
+  if (form === 'url') {
+    if (deps.referenceUrls === undefined) throw new Error('No signer for reference image URLs is wired');
+    const url = await deps.referenceUrls.signGet(reference.bucket, reference.key, {
+      expiresInSeconds: REFERENCE_URL_SECONDS,
+      contentType: reference.contentType,
+    });
+    return { inputReference: { url, contentType: reference.contentType } };
+  }
+  // Checked at create (at most the upload limit); read whole: it travels as one file part or one data URL.
   const data = await deps.objects.get(reference.bucket, reference.key, MAX_UPLOAD_BYTES);
   if (data === undefined || data === 'too_large') {
     throw new Error(`The reference image of video ${video.videoId} is missing from storage`);
   }
+  if (form === 'data_url') {
+    return {
+      inputReference: {
+        url: `data:${reference.contentType};base64,${data.toString('base64')}`,
+        contentType: reference.contentType,
+      },
+    };
+  }
   const extension = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' }[reference.contentType];
   return { inputReference: { data, contentType: reference.contentType, filename: `input-reference.${extension}` } };
 }
+
+/** How long a provider that fetches the reference image has to do it: the signer's longest (15 minutes). */
+const REFERENCE_URL_SECONDS = 15 * 60;
 
 /**
  * A permanent 4xx at create: the provider made no job, so the video fails with the provider's own code (e.g.
@@ -346,7 +406,7 @@ async function adoptOrphanedJob(video: VideoRecord, deps: CreateGenerationJobDep
   return undefined;
 }
 
-async function save(video: VideoRecord, job: ProviderVideo, deps: CreateGenerationJobDeps): Promise<JobState> {
+async function save(video: VideoRecord, job: ProviderJob, deps: CreateGenerationJobDeps): Promise<JobState> {
   if (job.status === 'failed') {
     const code = job.error?.code ?? 'provider_failed';
     throw new GenerationFailedError(code, `${code}: ${job.error?.message ?? 'The provider failed the job'}`);
@@ -359,7 +419,7 @@ async function save(video: VideoRecord, job: ProviderVideo, deps: CreateGenerati
     now: unixSeconds(deps.clock()),
   });
   if (!saved) await recordOrphanedJob(video.videoId, job.id, deps);
-  return jobState(job.id, job.status === 'completed' ? 'completed' : status, job.progress, deps);
+  return jobState(video, job.id, job.status === 'completed' ? 'completed' : status, job.progress, deps);
 }
 
 /**
@@ -397,17 +457,24 @@ async function recordOrphanedJob(videoId: string, providerVideoId: string, deps:
   });
 }
 
+/**
+ * The job state the polls start from. A provider that reports no progress gets the model's expected duration
+ * (when known) for the poll policy to aim with.
+ */
 function jobState(
+  video: VideoRecord,
   providerVideoId: string,
   status: JobState['status'],
   progress: number,
-  deps: Pick<CreateGenerationJobDeps, 'random'>,
+  deps: Pick<CreateGenerationJobDeps, 'random' | 'provider'>,
 ): JobState {
+  const expectedJobSeconds = deps.provider.capabilities.progress ? undefined : expectedJobSecondsOf(video);
   return {
     providerVideoId,
     status,
     progress,
     polls: 0,
     waitSeconds: nextWaitSeconds(0, deps.random === undefined ? {} : { random: deps.random }),
+    ...(expectedJobSeconds === undefined ? {} : { expectedJobSeconds }),
   };
 }

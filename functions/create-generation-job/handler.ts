@@ -12,9 +12,9 @@ import { traceAwsClients, traceOutgoingRequests, tracer } from '../../shared/obs
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
 import type { JobState, PipelineState, RateLimitedCreate, WaitingForProvider } from '../../shared/pipeline/types';
 import { DynamoWorkMeter, meterTaskWork } from '../../shared/pipeline/work-meter';
+import { providerAdapterFromEnv } from '../../shared/provider/adapters';
 import { providerGateFromEnv } from '../../shared/provider/gate/from-env';
 import { GatedVideoProvider } from '../../shared/provider/gate/gated-provider';
-import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
 import { webhookSecretResolver } from '../../shared/provider/webhooks/signature';
 import { webhookRouter } from '../../shared/provider/webhooks/webhook-wait';
 import { S3ContentUrlSigner } from '../../shared/storage/content-signer';
@@ -29,19 +29,21 @@ traceOutgoingRequests();
 
 const env = parseEnv(createGenerationJobEnvSchema);
 const gate = providerGateFromEnv(env, ddb);
+const signer = new S3ContentUrlSigner(s3Addressing());
 
 const deps: CreateGenerationJobDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
   // createGenerationJob takes each visit's tokens itself; only further list pages take one here.
-  provider: new GatedVideoProvider(new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }), gate, {
+  provider: new GatedVideoProvider(providerAdapterFromEnv(env, { metrics }), gate, {
     prepaid: ['create', 'remix', 'edit', 'extend', 'list'],
   }),
   gate,
   reconcile: new DynamoReconcileQueue(ddb, env.TABLE_NAME),
   heldCancels: new DynamoReleaser(ddb, env.TABLE_NAME),
   // The reference image only: presigned GET, so the task does not bundle the S3 client (the Tracer still records
-  // the request, without its query string).
-  objects: new PresignedS3Objects(new S3ContentUrlSigner(s3Addressing())),
+  // the request, without its query string); or its presigned URL, for a provider that fetches it.
+  objects: new PresignedS3Objects(signer),
+  referenceUrls: signer,
   clock: () => new Date(),
   logger,
   metrics,

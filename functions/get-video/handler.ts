@@ -8,8 +8,8 @@ import { httpErrorEnvelope } from '../../shared/http/error-envelope';
 import { json } from '../../shared/http/responses';
 import type { ApiContext, ApiEvent, ApiResult } from '../../shared/http/types';
 import { logger, metrics } from '../../shared/observability/powertools';
+import { providerAdapterFromEnv } from '../../shared/provider/adapters';
 import { providerGateFromEnv } from '../../shared/provider/gate/from-env';
-import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
 import { DynamoProgressReadStore, progressCacheSeconds } from '../../shared/provider/webhooks/progress-read';
 import { DynamoVideoRepository } from '../../shared/video/repository';
 import { getVideoEnvSchema } from './env';
@@ -23,7 +23,7 @@ const deps: GetVideoDeps = {
   progress: {
     store: new DynamoProgressReadStore(ddb, env.TABLE_NAME),
     // Not the gated provider: the read takes its one token itself and answers with the stored progress without one.
-    provider: new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }),
+    provider: providerAdapterFromEnv(env, { metrics }),
     gate: providerGateFromEnv(env, ddb),
     clock: () => new Date(),
     logger,

@@ -9,9 +9,9 @@ import { traceAwsClients, traceOutgoingRequests, tracer } from '../../shared/obs
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
 import type { JobState, PipelineState } from '../../shared/pipeline/types';
 import { DynamoWorkMeter, meterTaskWork } from '../../shared/pipeline/work-meter';
+import { providerAdapterFromEnv } from '../../shared/provider/adapters';
 import { providerGateFromEnv } from '../../shared/provider/gate/from-env';
 import { GatedVideoProvider } from '../../shared/provider/gate/gated-provider';
-import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
 import { DynamoVideoRepository } from '../../shared/video/repository';
 import { pollGenerationJobEnvSchema } from './env';
 import { type PollGenerationJobDeps, pollGenerationJob, pollInput } from './poll-generation-job';
@@ -25,7 +25,7 @@ const gate = providerGateFromEnv(env, ddb);
 
 const deps: PollGenerationJobDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
-  provider: new GatedVideoProvider(new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }), gate),
+  provider: new GatedVideoProvider(providerAdapterFromEnv(env, { metrics }), gate),
   gate,
   clock: () => new Date(),
   logger,

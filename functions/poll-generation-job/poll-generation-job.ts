@@ -9,14 +9,17 @@ import type { AppLogger, AppMetrics } from '../../shared/observability/powertool
 import { nextPollWait, POLL_POLICY, type PollPolicy, type PollStrategy } from '../../shared/pipeline/poll-policy';
 import type { JobState, PipelineInput } from '../../shared/pipeline/types';
 import type { ProviderGate } from '../../shared/provider/gate/provider-gate';
-import type { VideoProvider } from '../../shared/provider/provider-client';
+import type { ProviderAdapter, ProviderJob } from '../../shared/provider/port';
 import type { VideoRepository } from '../../shared/video/store';
 import { unixSeconds } from '../../shared/video/video';
 
 export interface PollGenerationJobDeps {
   videos: Pick<VideoRepository, 'updateStatus'>;
-  /** The provider behind the admission gate's request tokens (GatedVideoProvider): every poll takes a token. */
-  provider: Pick<VideoProvider, 'retrieve'>;
+  /**
+   * The provider behind the admission gate's request tokens (GatedVideoProvider): every poll takes a token. Its
+   * capabilities say whether it reports progress (else the waits aim at the model's expected duration).
+   */
+  provider: Pick<ProviderAdapter, 'retrieve' | 'capabilities'>;
   /** The admission gate: each poll renews the job's slot, the poll that sees the job end frees it. */
   gate: Pick<ProviderGate, 'renewSlot' | 'releaseSlot'>;
   clock: () => Date;
@@ -36,6 +39,7 @@ const jobStateSchema = z.object({
   waitSeconds: z.number(),
   progressAgeSeconds: z.optional(z.number().check(z.gte(0))),
   progressPerSecond: z.optional(z.number().check(z.gt(0))),
+  expectedJobSeconds: z.optional(z.number().check(z.gt(0))),
   resumedBy: z.optional(z.literal('webhook')),
   createdAt: z.optional(z.nullable(z.number())),
   completedAt: z.optional(z.nullable(z.number())),
@@ -67,6 +71,7 @@ export async function pollGenerationJob(input: PollGenerationJobInput, deps: Pol
     );
   }
   const polls = job.polls + 1;
+  const progressReported = deps.provider.capabilities.progress;
   const {
     progressAgeSeconds: _age,
     progressPerSecond: _speed,
@@ -91,6 +96,12 @@ export async function pollGenerationJob(input: PollGenerationJobInput, deps: Pol
       {
         ...(deps.strategy === undefined ? {} : { strategy: deps.strategy }),
         ...(deps.random === undefined ? {} : { random: deps.random }),
+        ...(progressReported
+          ? {}
+          : {
+              progressReported,
+              ...(job.expectedJobSeconds === undefined ? {} : { expectedJobSeconds: job.expectedJobSeconds }),
+            }),
       },
       policy,
     );
@@ -120,7 +131,7 @@ export async function pollGenerationJob(input: PollGenerationJobInput, deps: Pol
   deps.metrics.addMetric('Polls', 'Count', 1);
   await deps.gate.renewSlot(input.videoId);
 
-  let video: Awaited<ReturnType<VideoProvider['retrieve']>>;
+  let video: ProviderJob;
   try {
     video = await deps.provider.retrieve(job.providerVideoId);
   } catch (error) {
@@ -146,7 +157,8 @@ export async function pollGenerationJob(input: PollGenerationJobInput, deps: Pol
     default: {
       const progress = Math.max(0, Math.min(100, Math.round(video.progress)));
       await mirror(input.videoId, { status: video.status, progress, now }, deps);
-      return { ...untracked, status: video.status, progress, ...next({ progress }) };
+      // Without progress the poll saw no progress: the track's age is then the time since the job was created.
+      return { ...untracked, status: video.status, progress, ...next(progressReported ? { progress } : {}) };
     }
   }
 }

@@ -10,9 +10,9 @@ import { json } from '../../shared/http/responses';
 import type { ApiEvent, ApiResult } from '../../shared/http/types';
 import { DynamoReleaser } from '../../shared/money/release';
 import { logger, metrics } from '../../shared/observability/powertools';
+import { providerAdapterFromEnv } from '../../shared/provider/adapters';
 import { providerGateFromEnv } from '../../shared/provider/gate/from-env';
 import { GatedVideoProvider } from '../../shared/provider/gate/gated-provider';
-import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
 import { DynamoProviderCallbackStore } from '../../shared/provider/webhooks/callback-store';
 import { sfnTaskCallbacks } from '../../shared/provider/webhooks/resume-execution';
 import { webhookSecretResolver } from '../../shared/provider/webhooks/signature';
@@ -22,6 +22,7 @@ import { type ReceiveProviderWebhookDeps, receiveProviderWebhook } from './recei
 import { parseProviderWebhookRequest } from './schema';
 
 const env = parseEnv(receiveProviderWebhookEnvSchema);
+const provider = providerAdapterFromEnv(env, { metrics });
 
 const deps: ReceiveProviderWebhookDeps = {
   webhookSecret: webhookSecretResolver({
@@ -33,10 +34,7 @@ const deps: ReceiveProviderWebhookDeps = {
   heldCancels: new DynamoReleaser(ddb, env.TABLE_NAME),
   // Its read of the job counts against the provider's per-minute limit like every other request: without a token it
   // sends nothing to the provider and wakes the waiting execution instead, whose poll reads the job (outcome `woken`).
-  provider: new GatedVideoProvider(
-    new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }),
-    providerGateFromEnv(env, ddb),
-  ),
+  provider: new GatedVideoProvider(provider, providerGateFromEnv(env, ddb)),
   callbacks: sfnTaskCallbacks(sfn),
   clock: () => new Date(),
   logger,
@@ -53,7 +51,10 @@ export const handler = middy<ApiEvent, ApiResult>()
     json(
       200,
       await receiveProviderWebhook(
-        parseProviderWebhookRequest(event as Parameters<typeof parseProviderWebhookRequest>[0]),
+        parseProviderWebhookRequest(
+          event as Parameters<typeof parseProviderWebhookRequest>[0],
+          provider.webhooks?.headers,
+        ),
         deps,
       ),
     ),

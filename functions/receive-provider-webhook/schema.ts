@@ -1,4 +1,5 @@
 import { PayloadTooLargeError } from '../../shared/errors';
+import { STANDARD_WEBHOOK_HEADERS } from '../../shared/provider/webhooks/signature';
 import type { ProviderWebhookRequest } from './receive-provider-webhook';
 
 /**
@@ -9,13 +10,17 @@ export const MAX_PROVIDER_WEBHOOK_BYTES = 64 * 1024;
 
 /**
  * The raw request: the body as it was signed (decoded when API Gateway base64-encoded it), over
- * {@link MAX_PROVIDER_WEBHOOK_BYTES} → 413 before anything else is looked at. Expects lower-cased headers.
+ * {@link MAX_PROVIDER_WEBHOOK_BYTES} → 413 before anything else is looked at; of the headers (lower-cased), only those
+ * the provider's webhook scheme reads (`headerNames`, the adapter's `webhooks.headers`; Standard Webhooks' by default).
  */
-export function parseProviderWebhookRequest(event: {
-  body?: unknown;
-  isBase64Encoded?: boolean;
-  headers?: Record<string, string | undefined>;
-}): ProviderWebhookRequest {
+export function parseProviderWebhookRequest(
+  event: {
+    body?: unknown;
+    isBase64Encoded?: boolean;
+    headers?: Record<string, string | undefined>;
+  },
+  headerNames: readonly string[] = STANDARD_WEBHOOK_HEADERS,
+): ProviderWebhookRequest {
   const raw = typeof event.body === 'string' ? event.body : '';
   const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
   if (bytes.byteLength > MAX_PROVIDER_WEBHOOK_BYTES) {
@@ -24,10 +29,6 @@ export function parseProviderWebhookRequest(event: {
   const headers = event.headers ?? {};
   return {
     body: bytes.toString('utf8'),
-    headers: {
-      'webhook-id': headers['webhook-id'],
-      'webhook-timestamp': headers['webhook-timestamp'],
-      'webhook-signature': headers['webhook-signature'],
-    },
+    headers: Object.fromEntries(headerNames.map((name) => [name, headers[name]])),
   };
 }

@@ -7,9 +7,9 @@ import { parseEnv } from '../../shared/config';
 import { DynamoBilling } from '../../shared/money/billing';
 import { DynamoReconcileQueue } from '../../shared/money/reconciliation';
 import { logger, metrics } from '../../shared/observability/powertools';
+import { providerAdapterFromEnv } from '../../shared/provider/adapters';
 import { providerGateFromEnv } from '../../shared/provider/gate/from-env';
 import { GatedVideoProvider } from '../../shared/provider/gate/gated-provider';
-import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
 import { DynamoVideoRepository } from '../../shared/video/repository';
 import { reconcileWorkItemsEnvSchema } from './env';
 import { type ReconcileSummary, type ReconcileWorkItemsDeps, reconcileWorkItems } from './reconcile-work-items';
@@ -22,7 +22,7 @@ const deps: ReconcileWorkItemsDeps = {
   queue: new DynamoReconcileQueue(ddb, env.TABLE_NAME),
   // Its provider calls count against the same limits as the pipeline's: no token, and the work item waits for the
   // next run (a cancel's or a delete's stop request included).
-  provider: new GatedVideoProvider(new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }), gate),
+  provider: new GatedVideoProvider(providerAdapterFromEnv(env, { metrics }), gate),
   slots: gate,
   costs: new DynamoBilling(ddb, env.TABLE_NAME),
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),

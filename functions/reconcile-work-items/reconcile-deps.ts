@@ -4,7 +4,7 @@ import type { ReconcileQueue, ReconcileWorkItem } from '../../shared/money/recon
 import type { HeldCancelJobRecorder, ReservationReleaser } from '../../shared/money/release';
 import type { AppLogger, AppMetrics } from '../../shared/observability/powertools';
 import type { ProviderGate } from '../../shared/provider/gate/provider-gate';
-import type { VideoProvider } from '../../shared/provider/provider-client';
+import type { ProviderAdapter } from '../../shared/provider/port';
 import type { VideoRepository } from '../../shared/video/store';
 
 export interface ReconcileWorkItemsOptions {
@@ -25,8 +25,12 @@ export interface ReconcileWorkItemsOptions {
 
 export interface ReconcileWorkItemsDeps {
   queue: ReconcileQueue;
-  /** The provider behind the admission gate: every request takes a token (none: a 429, the run stops). */
-  provider: Pick<VideoProvider, 'retrieve' | 'list' | 'delete'>;
+  /**
+   * The provider behind the admission gate: every request takes a token (none: a 429, the run stops). Its
+   * capabilities say what the kinds may ask: `list` (orphan searches), `cancel` and `delete` (stop requests, deleting
+   * a deleted video's copy).
+   */
+  provider: Pick<ProviderAdapter, 'retrieve' | 'list' | 'cancel' | 'delete' | 'capabilities'>;
   /**
    * The admission gate's job slots: a cancelled video's execution is stopped with its job maybe still running at
    * the provider, so its slot follows the job's outcome here (renewed while it runs, freed once it ended).

@@ -8,8 +8,8 @@ import { logger, metrics } from '../../shared/observability/powertools';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
 import type { PipelineState, StoredContent } from '../../shared/pipeline/types';
 import { DynamoWorkMeter, meterTaskWork } from '../../shared/pipeline/work-meter';
+import { providerAdapterFromEnv } from '../../shared/provider/adapters';
 import { providerGateFromEnv } from '../../shared/provider/gate/from-env';
-import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
 import { DynamoVideoRepository } from '../../shared/video/repository';
 import { storeVideoEnvSchema } from './env';
 import { type StoreVideoDeps, storeInput, storeVideo } from './store-video';
@@ -18,7 +18,7 @@ const env = parseEnv(storeVideoEnvSchema);
 
 const deps: StoreVideoDeps = {
   videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
-  provider: new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }),
+  provider: providerAdapterFromEnv(env, { metrics }),
   s3,
   bucket: env.BUCKET_NAME,
   clock: () => new Date(),

@@ -15,7 +15,7 @@ import {
 import type { AppLogger, AppMetrics } from '../../shared/observability/powertools';
 import type { JobState, PipelineInput, StoredContent } from '../../shared/pipeline/types';
 import type { ProviderGate } from '../../shared/provider/gate/provider-gate';
-import type { ProviderContent, VideoProvider } from '../../shared/provider/provider-client';
+import { type ProviderAdapter, type ProviderContent, previewVariants } from '../../shared/provider/port';
 import { PENDING_CONTENT_TAGGING } from '../../shared/video/object-keys';
 import type { ContentVariant } from '../../shared/video/schemas';
 import type { VideoRepository } from '../../shared/video/store';
@@ -37,7 +37,8 @@ export const RATE_LIMIT_PATIENCE_SECONDS = 300;
 
 export interface StoreVideoDeps {
   videos: Pick<VideoRepository, 'updateStatus'>;
-  provider: Pick<VideoProvider, 'downloadContent'>;
+  /** The provider's downloads; its capabilities say which previews a job has (`variants`). */
+  provider: Pick<ProviderAdapter, 'downloadContent' | 'capabilities'>;
   s3: S3Client;
   bucket: string;
   clock: () => Date;
@@ -69,9 +70,9 @@ export interface StreamedObject {
 
 /**
  * StoreVideoInS3: streams the MP4 from the provider into an S3 multipart upload (memory stays flat), hashing and
- * counting on the way; then the thumbnail and spritesheet. A broken or short download aborts the upload and throws
- * DownloadInterruptedError (retried); expired content throws ContentExpiredError (not retried).
- * A missing preview is skipped: the video is what was paid for.
+ * counting on the way; then the previews the provider makes (`capabilities.variants`: thumbnail and spritesheet, or
+ * none). A broken or short download aborts the upload and throws DownloadInterruptedError (retried); expired content
+ * throws ContentExpiredError (not retried). A missing preview is skipped: the video is what was paid for.
  */
 export async function storeVideo(input: StoreVideoInput, deps: StoreVideoDeps): Promise<StoredContent> {
   const moved = await deps.videos.updateStatus(input.videoId, { status: 'storing', now: unixSeconds(deps.clock()) });
@@ -89,7 +90,7 @@ export async function storeVideo(input: StoreVideoInput, deps: StoreVideoDeps): 
   deps.logger.info('Video stored', { key, bytes: video.bytes, providerVideoId, durationMs });
 
   const variants: StoredContent['variants'] = ['video'];
-  for (const preview of ['thumbnail', 'spritesheet'] as const) {
+  for (const preview of previewVariants(deps.provider.capabilities)) {
     try {
       const stored = await storeVariant(input, preview, deps, patience);
       deps.metrics.addMetric('BytesStored', 'Bytes', stored.bytes);

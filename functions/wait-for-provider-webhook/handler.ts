@@ -8,9 +8,9 @@ import { parseEnv } from '../../shared/config';
 import { logger, metrics } from '../../shared/observability/powertools';
 import { traceAwsClients, traceOutgoingRequests, tracer } from '../../shared/observability/tracing';
 import { pipelineTask } from '../../shared/pipeline/task-middleware';
+import { providerAdapterFromEnv } from '../../shared/provider/adapters';
 import { providerGateFromEnv } from '../../shared/provider/gate/from-env';
 import { GatedVideoProvider } from '../../shared/provider/gate/gated-provider';
-import { OpenAIVideoProvider, providerConfigFromEnv } from '../../shared/provider/provider-client';
 import { DynamoProviderCallbackStore } from '../../shared/provider/webhooks/callback-store';
 import { DynamoProgressReadStore } from '../../shared/provider/webhooks/progress-read';
 import { sfnTaskCallbacks } from '../../shared/provider/webhooks/resume-execution';
@@ -32,7 +32,7 @@ const gate = providerGateFromEnv(env, ddb);
 const deps: WaitForProviderWebhookDeps = {
   store: new DynamoProviderCallbackStore(ddb, env.TABLE_NAME),
   progress: new DynamoProgressReadStore(ddb, env.TABLE_NAME),
-  provider: new GatedVideoProvider(new OpenAIVideoProvider({ ...providerConfigFromEnv(env), metrics }), gate),
+  provider: new GatedVideoProvider(providerAdapterFromEnv(env, { metrics }), gate),
   callbacks: sfnTaskCallbacks(sfn),
   gate,
   clock: () => new Date(),

@@ -1,13 +1,14 @@
-import type { ProviderVideo, VideoProvider } from '../provider/provider-client';
+import type { ProviderAdapter, ProviderJob } from '../provider/port';
+import { providerModelOf } from '../provider/provider-model';
 import type { VideoRepository } from '../video/store';
 import { deliveredSeconds, promptHash, promptHashOf, unixSeconds, type VideoRecord } from '../video/video';
 
 // The search for a provider job nobody recorded, and why an adoption never crosses videos: docs/ARCHITECTURE.md,
 // "Orphaned provider jobs".
 
-/** What {@link claimOrphanedJob} needs. */
+/** What {@link claimOrphanedJob} needs: a provider whose capabilities include `list` (callers check). */
 export interface OrphanSearchDeps {
-  provider: Pick<VideoProvider, 'list'>;
+  provider: Pick<ProviderAdapter, 'list'>;
   videos: Pick<VideoRepository, 'claimProviderJob' | 'videosAskingForJob'>;
   clock: () => Date;
   /** An orphaned job may be this many seconds older than the first attempt (clock skew). */
@@ -48,7 +49,7 @@ export async function claimOrphanedJob(video: VideoRecord, deps: OrphanSearchDep
 
 /** What the search found: the job claimed, or none; `sharedWith` when other videos asked for the same job shape. */
 export interface OrphanSearch {
-  job: ProviderVideo | undefined;
+  job: ProviderJob | undefined;
   scanned: number;
   since: number;
   /** Set (and no job claimed) when matching jobs could be these other videos': nothing is adopted then. */
@@ -61,7 +62,7 @@ export interface OrphanSearch {
  * jobs the list cannot tell apart.
  */
 export function jobFingerprint(video: VideoRecord): string {
-  const model = video.model.replace(/-20\d\d-\d\d-\d\d$/, '');
+  const model = providerModelOf(video).replace(/-20\d\d-\d\d-\d\d$/, '');
   return promptHash(
     JSON.stringify([model, promptHashOf(video), deliveredSeconds(video), video.size, remixSourceOf(video)]),
   );
@@ -72,8 +73,9 @@ export function remixSourceOf(video: VideoRecord): string | null {
   return video.remixSourceProviderVideoId ?? null;
 }
 
-function matches(job: ProviderVideo, video: VideoRecord): boolean {
-  const sameModel = job.model === video.model || job.model.startsWith(`${video.model}-20`);
+function matches(job: ProviderJob, video: VideoRecord): boolean {
+  const model = providerModelOf(video);
+  const sameModel = job.model === model || job.model.startsWith(`${model}-20`);
   return (
     sameModel &&
     (job.remixedFromVideoId ?? null) === remixSourceOf(video) &&

@@ -106,30 +106,49 @@ export interface PollObservation {
  * that saw nothing, rate limited, counts as standing still: it waits longer, which a limited provider welcomes). Before
  * progress has moved (queued), and with `backoff`, the growing schedule (nextWaitSeconds). Never sooner than the
  * provider's retry-after (up to maxRetryAfterSeconds). Whole seconds, at least 1.
+ *
+ * A provider that reports no progress (`progressReported` false; the poll then passes no `progress` but on
+ * completion) is aimed with the model's expected duration instead: the finish is predicted at `expectedJobSeconds`
+ * after the job was created (the track's age: the seconds waited since, as progress never moves), within the same
+ * bounds and jitter; unknown or past it, the growing schedule.
  * @param random a number in [0, 1), injectable for tests
  */
 export function nextPollWait(
   observation: PollObservation,
-  options: { strategy?: PollStrategy; random?: () => number } = {},
+  options: {
+    strategy?: PollStrategy;
+    random?: () => number;
+    /** The provider reports progress (its adapter's `capabilities.progress`). @default true */
+    progressReported?: boolean;
+    /** Seconds a job of the model is expected to take, when known (used only without progress). */
+    expectedJobSeconds?: number;
+  } = {},
   policy: PollPolicy = POLL_POLICY,
 ): { waitSeconds: number; track: ProgressTrack } {
   const random = options.random ?? Math.random;
   const track = nextTrack(observation);
   const retryAfter = Math.min(observation.retryAfterSeconds ?? 0, policy.maxRetryAfterSeconds);
-  const speed = currentSpeed(track);
-  if ((options.strategy ?? 'progress') === 'backoff' || speed === undefined || track.progress >= 100) {
-    const grown = nextWaitSeconds(
+  const grown = () =>
+    nextWaitSeconds(
       observation.polls,
       { random, ...(observation.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: retryAfter }) },
       policy,
     );
-    return { waitSeconds: grown, track };
+  const aimedAt = (predicted: number) => {
+    const target = Math.min(policy.maxWaitSeconds, Math.max(policy.minWaitSeconds, predicted));
+    const jittered = target * (1 - policy.jitterRatio * random());
+    return Math.max(1, policy.minWaitSeconds, Math.ceil(Math.max(jittered, retryAfter)));
+  };
+  const backoff = (options.strategy ?? 'progress') === 'backoff';
+  if (options.progressReported === false) {
+    const expected = options.expectedJobSeconds;
+    const elapsed = track.progressAgeSeconds;
+    if (backoff || expected === undefined || elapsed >= expected) return { waitSeconds: grown(), track };
+    return { waitSeconds: aimedAt(expected - elapsed + policy.finishMarginSeconds), track };
   }
-  const predicted = (100 - track.progress) / speed + policy.finishMarginSeconds;
-  const target = Math.min(policy.maxWaitSeconds, Math.max(policy.minWaitSeconds, predicted));
-  const jittered = target * (1 - policy.jitterRatio * random());
-  const waitSeconds = Math.max(1, policy.minWaitSeconds, Math.ceil(Math.max(jittered, retryAfter)));
-  return { waitSeconds, track };
+  const speed = currentSpeed(track);
+  if (backoff || speed === undefined || track.progress >= 100) return { waitSeconds: grown(), track };
+  return { waitSeconds: aimedAt((100 - track.progress) / speed + policy.finishMarginSeconds), track };
 }
 
 /** The track after this poll: a new speed when progress moved, an older age when it did not or nothing was seen. */

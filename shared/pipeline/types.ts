@@ -21,6 +21,11 @@ export interface JobState {
   /** Progress points per second when progress last moved; absent until it has. */
   progressPerSecond?: number;
   /**
+   * Set by CreateGenerationJob for a provider that reports no progress, when the model's expected duration is known:
+   * the poll policy aims with it instead (shared/pipeline/poll-policy.ts).
+   */
+  expectedJobSeconds?: number;
+  /**
    * Set by CreateGenerationJob on an accepted job (DoesProviderSendWebhooks routes on it): the provider sends this
    * job's webhooks, so the execution waits for them (WaitForProviderWebhook) before it polls.
    */

@@ -1,6 +1,6 @@
 import { PermanentProviderError, RetryableProviderError } from '../../../shared/errors';
 import type { ReconcileWorkItem, WorkItemOf } from '../../../shared/money/reconciliation';
-import type { ProviderVideo } from '../../../shared/provider/provider-client';
+import type { ProviderJobStatus } from '../../../shared/provider/port';
 import { unixSeconds } from '../../../shared/video/video';
 import { type ItemResult, itemKeys, type ReconcileWorkItemsDeps } from '../reconcile-deps';
 
@@ -14,11 +14,11 @@ import { renewAndLookAgainLater } from './recheck-schedule';
  * how the job stands and settles the video from that, exactly once (the money module's conditions):
  * - `completed`: the provider billed it → the user is charged its price (a `cancelled_charge` ledger entry);
  * - `failed`, or unknown to the provider (404) → released, charged 0;
- * - still running → asked to stop (`DELETE /videos/{id}`) the first time only; deleted → released at 0 (it was stopped
- *   before it completed); refused (a provider that deletes only finished jobs) → looked at again later, like a
- *   provider job, and never asked again: every ask races the job's end, and a delete landing just after the job
- *   completed succeeds and would look like a job stopped before completing (released at 0 for work the provider
- *   billed);
+ * - still running → asked to stop the first time only (the adapter's cancel, else its delete, else not at all:
+ *   `capabilities`); deleted → released at 0 (it was stopped before it completed); cancel requested, or refused (a
+ *   provider that deletes only finished jobs) → looked at again later, like a provider job, and never asked again:
+ *   every ask races the job's end, and a delete landing just after the job completed succeeds and would look like a
+ *   job stopped before completing (released at 0 for work the provider billed);
  * - no outcome (still running, or the provider unreachable) when the lookback window ends → given up on: released at
  *   0, logged as an error and counted in `CancelledSettlementGaveUp` for an alarm.
  * A settlement found done already (e.g. RecordCompletion charged it, or the deadline watch gave up on it) is not
@@ -37,7 +37,7 @@ export async function settleHeldCancel(
   const providerVideoId = item.providerVideoId ?? '';
   const keys = itemKeys(item, providerVideoId);
   const windowEnd = item.givenUpAt + deps.options.lookbackSeconds;
-  let status: ProviderVideo['status'] | 'gone';
+  let status: ProviderJobStatus | 'gone';
   try {
     status = (await deps.provider.retrieve(providerVideoId)).status;
   } catch (error) {
@@ -103,16 +103,28 @@ export async function settleHeldCancel(
 }
 
 /**
- * Asks the provider to delete a job still running. `refused`: it would not (a provider that deletes only finished
- * jobs answers 4xx) or could not answer now; the job is followed anyway. Never throws for a provider answer.
+ * Asks the provider to stop a job still running: its cancel where it has one (`requested`: the job then ends as the
+ * provider says, read on a later visit), else its delete (`deleted`: stopped and gone). `refused`: it would not (a
+ * provider that deletes only finished jobs answers 4xx), could not answer now, or can do neither; the job is followed
+ * anyway. Never throws for a provider answer.
  */
 async function askToStop(
   item: WorkItemOf<'cancel_settlement'>,
   providerVideoId: string,
   deps: ReconcileWorkItemsDeps,
-): Promise<'deleted' | 'refused' | 'rate_limited'> {
+): Promise<'deleted' | 'requested' | 'refused' | 'rate_limited'> {
   const keys = itemKeys(item, providerVideoId);
+  const { cancel, delete: deletes } = deps.provider.capabilities;
+  if (!cancel && !deletes) {
+    deps.logger.info('Provider cannot stop a job; following the job of a cancelled video', keys);
+    return 'refused';
+  }
   try {
+    if (cancel) {
+      await deps.provider.cancel(providerVideoId);
+      deps.logger.info('Provider asked to cancel the job of a cancelled video; following it', keys);
+      return 'requested';
+    }
     await deps.provider.delete(providerVideoId);
     deps.logger.info('Provider deleted the job of a cancelled video before it completed', keys);
     return 'deleted';

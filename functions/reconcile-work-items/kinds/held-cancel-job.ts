@@ -36,7 +36,9 @@ export async function findHeldCancelJob(
 
   let search: OrphanSearch | undefined;
   try {
-    search = await findOrphanedJob(video, deps);
+    // A provider that does not list its jobs: only the video's own record (late answer, webhook) can name the job.
+    if (deps.provider.capabilities.list) search = await findOrphanedJob(video, deps);
+    else deps.logger.info('Provider does not list jobs; held cancel waits for its job to be named', keys);
   } catch (error) {
     if (error instanceof RetryableProviderError) {
       deps.logger.warn('Provider unavailable; held cancel’s job looked for on a later run', {
@@ -46,7 +48,7 @@ export async function findHeldCancelJob(
       return { result: { outcome: 'deferred', rateLimited: error.rateLimited } };
     }
     if (!(error instanceof PermanentProviderError)) throw error;
-    // A provider that does not list jobs: only the video's own record (late answer, webhook) can name the job.
+    // A provider that refuses its list for good (e.g. a gateway without the route) is met as one that lists none.
     deps.logger.info('Provider does not list jobs; held cancel waits for its job to be named', keys);
   }
   if (search?.job !== undefined) {

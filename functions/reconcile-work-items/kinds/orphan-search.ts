@@ -1,7 +1,7 @@
 import { RetryableProviderError } from '../../../shared/errors';
 import type { WorkItemOf } from '../../../shared/money/reconciliation';
 import { claimOrphanedJob } from '../../../shared/pipeline/orphaned-job';
-import type { ProviderVideo } from '../../../shared/provider/provider-client';
+import type { ProviderJob } from '../../../shared/provider/port';
 import { unixSeconds, type VideoRecord } from '../../../shared/video/video';
 import type { ItemResult, ReconcileWorkItemsDeps } from '../reconcile-deps';
 import { nextDueAt } from './recheck-schedule';
@@ -12,7 +12,10 @@ export const ORPHAN_SEARCH_WINDOW_SECONDS = 3600;
 /** What one look among the provider's recent jobs found. */
 export type OrphanSearch = Awaited<ReturnType<typeof claimOrphanedJob>>;
 
-/** One look among the provider's recent jobs for the video's unrecorded job, claimed when found (the pipeline's match). */
+/**
+ * One look among the provider's recent jobs for the video's unrecorded job, claimed when found (the pipeline's
+ * match). Only for a provider that lists its jobs (`capabilities.list`): callers check.
+ */
 export function findOrphanedJob(video: VideoRecord, deps: ReconcileWorkItemsDeps): Promise<OrphanSearch> {
   return claimOrphanedJob(video, {
     provider: deps.provider,
@@ -25,12 +28,14 @@ export function findOrphanedJob(video: VideoRecord, deps: ReconcileWorkItemsDeps
 /**
  * The job of a video released after a create attempt but before its job id was saved: found among the provider's
  * recent jobs and claimed for the video (create-generation-job's own matching, which never takes a job that could be
- * another video's), or looked for again later, until {@link ORPHAN_SEARCH_WINDOW_SECONDS} say there is none.
+ * another video's), or looked for again later, until {@link ORPHAN_SEARCH_WINDOW_SECONDS} say there is none. A
+ * provider that does not list its jobs is not searched: the item waits out the window the same way (a create's late
+ * answer hands its job to the reconciler as a `provider_job` item of its own).
  */
 export async function searchOrphanedJob(
   item: WorkItemOf<'provider_job' | 'orphan_search'>,
   deps: ReconcileWorkItemsDeps,
-): Promise<{ job: ProviderVideo; result?: undefined } | { result: ItemResult }> {
+): Promise<{ job: ProviderJob; result?: undefined } | { result: ItemResult }> {
   const keys = { videoId: item.videoId, userId: item.userId };
   const video = await deps.videos.get(item.videoId);
   if (video === undefined) {
@@ -38,15 +43,15 @@ export async function searchOrphanedJob(
     deps.logger.error('Video of an orphan search is gone; its provider cost is unknown', keys);
     return { result: { outcome: 'abandoned' } };
   }
-  let search: OrphanSearch;
+  let search: OrphanSearch | undefined;
   try {
-    search = await findOrphanedJob(video, deps);
+    search = deps.provider.capabilities.list ? await findOrphanedJob(video, deps) : undefined;
   } catch (error) {
     if (!(error instanceof RetryableProviderError)) throw error;
     deps.logger.warn('Provider unavailable; orphan search left for the next run', { ...keys, error: error.message });
     return { result: { outcome: 'deferred', rateLimited: error.rateLimited } };
   }
-  if (search.job !== undefined) {
+  if (search?.job !== undefined) {
     deps.logger.info('Found the provider job of a video that ended before saving it', {
       ...keys,
       providerVideoId: search.job.id,
@@ -54,7 +59,7 @@ export async function searchOrphanedJob(
     });
     return { job: search.job };
   }
-  if (search.sharedWith !== undefined) {
+  if (search?.sharedWith !== undefined) {
     // Another video asked for a job that looks the same: a match could be its job, not this video's (never claimed).
     deps.logger.warn('A matching provider job could be another video’s; not attributed to this one', {
       ...keys,
@@ -67,7 +72,7 @@ export async function searchOrphanedJob(
     deps.logger.info('No provider job found for a video that ended during a create attempt; nothing billed', {
       ...keys,
       attempts: video.providerCreateAttempts,
-      scanned: search.scanned,
+      scanned: search?.scanned ?? 0,
     });
     return { result: { outcome: 'noJob' } };
   }

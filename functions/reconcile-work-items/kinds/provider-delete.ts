@@ -1,6 +1,6 @@
 import { PermanentProviderError, RetryableProviderError } from '../../../shared/errors';
 import type { WorkItemOf } from '../../../shared/money/reconciliation';
-import type { ProviderVideo } from '../../../shared/provider/provider-client';
+import type { ProviderJobStatus } from '../../../shared/provider/port';
 import { unixSeconds } from '../../../shared/video/video';
 import { type ItemResult, itemKeys, type ReconcileWorkItemsDeps } from '../reconcile-deps';
 import { isGoneAtProvider } from './provider-answer';
@@ -16,7 +16,9 @@ import { lookAgainLater } from './recheck-schedule';
  * - a completed job the user was not charged for (failed or cancelled on reelflow's side) has its provider cost
  *   recorded for finance first (idempotent), as the item following it would have;
  * - gone already (404) counts as deleted. A provider that is down or refuses leaves the item for a later run; the
- *   user's delete was answered long before.
+ *   user's delete was answered long before;
+ * - a provider that cannot delete jobs (`capabilities.delete` false) keeps its copy until it expires there: once the
+ *   job ended (and its cost is recorded) the item is removed unasked (`abandoned`).
  */
 export async function deleteProviderCopy(
   item: WorkItemOf<'provider_delete'>,
@@ -30,7 +32,7 @@ export async function deleteProviderCopy(
   const video = await deps.videos.get(item.videoId, { consistent: true });
   if (video?.status === 'cancelled' && video.chargedMicros === null && windowOpen) return wait();
 
-  let status: ProviderVideo['status'];
+  let status: ProviderJobStatus;
   try {
     status = (await deps.provider.retrieve(providerVideoId)).status;
   } catch (error) {
@@ -46,6 +48,17 @@ export async function deleteProviderCopy(
   let recorded = false;
   if (status === 'completed' && video?.chargedMicros === 0) {
     recorded = await deps.costs.recordProviderCostOf(item.videoId, now, providerVideoId);
+  }
+  if (!deps.provider.capabilities.delete) {
+    // Nothing to ask: the job ended (or is no longer followed past the window), so no slot is held for it any more.
+    await deps.slots.releaseSlot(item.videoId);
+    await deps.queue.remove(item);
+    deps.logger.info('Provider cannot delete jobs; the copy of a deleted video is left to expire there', {
+      ...keys,
+      providerStatus: status,
+      recorded,
+    });
+    return { outcome: 'abandoned', recorded };
   }
   try {
     await deps.provider.delete(providerVideoId);

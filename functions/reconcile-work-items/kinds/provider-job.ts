@@ -1,6 +1,6 @@
 import { RetryableProviderError } from '../../../shared/errors';
 import type { WorkItemOf } from '../../../shared/money/reconciliation';
-import type { ProviderVideo } from '../../../shared/provider/provider-client';
+import type { ProviderJobStatus } from '../../../shared/provider/port';
 import { unixSeconds } from '../../../shared/video/video';
 import { type ItemResult, itemKeys, type ReconcileWorkItemsDeps } from '../reconcile-deps';
 import { searchOrphanedJob } from './orphan-search';
@@ -18,7 +18,7 @@ export async function followProviderJob(
   deps: ReconcileWorkItemsDeps,
 ): Promise<ItemResult> {
   let item = found;
-  let status: ProviderVideo['status'];
+  let status: ProviderJobStatus;
   if (item.providerVideoId === null) {
     const search = await searchOrphanedJob(item, deps);
     if (search.result !== undefined) return search.result;
@@ -71,7 +71,7 @@ async function retrieveStatus(
   item: WorkItemOf<'provider_job' | 'orphan_search'>,
   providerVideoId: string,
   deps: ReconcileWorkItemsDeps,
-): Promise<{ status: ProviderVideo['status']; result?: undefined } | { result: ItemResult }> {
+): Promise<{ status: ProviderJobStatus; result?: undefined } | { result: ItemResult }> {
   const keys = itemKeys(item, providerVideoId);
   try {
     return { status: (await deps.provider.retrieve(providerVideoId)).status };

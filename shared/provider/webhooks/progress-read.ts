@@ -4,7 +4,7 @@ import type { AppLogger } from '../../observability/powertools';
 import { videoKey } from '../../table-keys';
 import { unixSeconds, type VideoRecord } from '../../video/video';
 import type { ProviderGate } from '../gate/provider-gate';
-import type { VideoProvider } from '../provider-client';
+import type { ProviderAdapter } from '../port';
 
 /**
  * How fresh a waiting video's progress is kept for readers: at most one provider read per video per cache period, and
@@ -37,8 +37,11 @@ export interface ProgressReadStore {
 
 export interface ProgressReadDeps {
   store: ProgressReadStore;
-  /** The provider without the gate (the read takes its token here, and answers without one when none is left). */
-  provider: Pick<VideoProvider, 'retrieve'>;
+  /**
+   * The provider without the gate (the read takes its token here, and answers without one when none is left); one
+   * that reports no progress (`capabilities.progress` false) is never read.
+   */
+  provider: Pick<ProviderAdapter, 'retrieve' | 'capabilities'>;
   gate: Pick<ProviderGate, 'takeTokens'>;
   clock: () => Date;
   logger: Pick<AppLogger, 'warn'>;
@@ -57,6 +60,7 @@ export async function readWaitingProgress(video: VideoRecord, deps: ProgressRead
   const now = unixSeconds(deps.clock());
   const cacheSeconds = deps.cacheSeconds;
   if (
+    !deps.provider.capabilities.progress ||
     (video.status !== 'queued' && video.status !== 'in_progress') ||
     video.providerVideoId === null ||
     video.webhookWaitUntil === undefined ||

@@ -7,7 +7,7 @@ import {
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import { ProviderGateWaitError } from '../../errors';
-import type { ProviderVideo, VideoProvider } from '../provider-client';
+import type { ProviderAdapter, ProviderJob } from '../port';
 import type { ProviderCallbackStore } from './callback-store';
 
 /**
@@ -80,7 +80,7 @@ export function sfnTaskCallbacks(client: Pick<SFNClient, 'send'>): TaskCallbacks
 
 export interface ResumeExecutionDeps {
   store: Pick<ProviderCallbackStore, 'peekTaskToken' | 'takeTaskToken' | 'storeTaskToken'>;
-  provider: Pick<VideoProvider, 'retrieve'>;
+  provider: Pick<ProviderAdapter, 'retrieve'>;
   callbacks: TaskCallbacks;
 }
 
@@ -138,7 +138,7 @@ async function settlementOf(
   providerVideoId: string,
   deps: Pick<ResumeExecutionDeps, 'provider'>,
 ): Promise<Settlement | undefined> {
-  let job: ProviderVideo;
+  let job: ProviderJob;
   try {
     job = await deps.provider.retrieve(providerVideoId);
   } catch (error) {
@@ -163,7 +163,7 @@ async function settlementOf(
   return undefined;
 }
 
-function completedOutput(job: ProviderVideo): WebhookTaskOutput {
+function completedOutput(job: ProviderJob): WebhookTaskOutput {
   return {
     providerVideoId: job.id,
     status: 'completed',
@@ -186,7 +186,7 @@ function wakeOutput(providerVideoId: string): WebhookTaskOutput {
 }
 
 /** Lambda's Cause for a thrown GenerationFailedError: `{"errorType","errorMessage"}`, message `<code>: <message>`. */
-function failureCause(job: ProviderVideo): string {
+function failureCause(job: ProviderJob): string {
   const code = job.error?.code ?? 'provider_failed';
   return JSON.stringify({
     errorType: WEBHOOK_FAILURE_ERROR,

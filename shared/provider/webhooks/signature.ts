@@ -9,6 +9,9 @@ export interface SignedHeaders {
   'webhook-signature'?: string | undefined;
 }
 
+/** The headers of a Standard Webhooks delivery, lower-cased. */
+export const STANDARD_WEBHOOK_HEADERS = ['webhook-id', 'webhook-timestamp', 'webhook-signature'] as const;
+
 /** The Standard Webhooks tolerance on `webhook-timestamp`, either way (what the `standardwebhooks` package applies). */
 export const SIGNATURE_TOLERANCE_SECONDS = 5 * 60;
 

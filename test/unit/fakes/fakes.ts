@@ -1,15 +1,20 @@
 import { Readable } from 'node:stream';
 import { vi } from 'vitest';
+import { ProviderCapabilityMissingError } from '../../../shared/errors';
 import type { Caller } from '../../../shared/http/types';
 import type { HeldCancelJobRecorder } from '../../../shared/money/release';
 import type { PipelineInput } from '../../../shared/pipeline/types';
 import type { SlotDecision, TokenDecision } from '../../../shared/provider/gate/provider-gate';
+import { OPENAI_CAPABILITIES } from '../../../shared/provider/openai/adapter';
+import { OPENAI_WEBHOOKS } from '../../../shared/provider/openai/webhooks';
 import type {
+  ProviderAdapter,
+  ProviderCapabilities,
   ProviderContent,
   ProviderCreateParams,
-  ProviderVideo,
-  VideoProvider,
-} from '../../../shared/provider/provider-client';
+  ProviderJob,
+  ProviderWebhookScheme,
+} from '../../../shared/provider/port';
 import type { ContentVariant, VideoStatus } from '../../../shared/video/schemas';
 import type { TransitionResult, VideoPage, VideoRepository } from '../../../shared/video/store';
 import { type InputReferenceRecord, isTerminal, type VideoRecord } from '../../../shared/video/video';
@@ -248,7 +253,7 @@ export function fakeHeldCancelJobs(videos: InMemoryVideoRepository): HeldCancelJ
 }
 
 /** A provider job with sensible defaults. */
-export function aProviderJob(overrides: Partial<ProviderVideo> = {}): ProviderVideo {
+export function aProviderJob(overrides: Partial<ProviderJob> = {}): ProviderJob {
   return {
     id: 'video_abc',
     status: 'queued',
@@ -265,10 +270,29 @@ export function aProviderJob(overrides: Partial<ProviderVideo> = {}): ProviderVi
   };
 }
 
-/** A scriptable provider: jobs it knows, what create returns, what downloads serve. */
-export class FakeProvider implements VideoProvider {
+/**
+ * A scriptable provider: jobs it knows, what create returns, what downloads serve. Its capabilities are the `openai`
+ * kind's unless others are given; an operation they lack throws ProviderCapabilityMissingError, as the port says.
+ */
+export class FakeProvider implements ProviderAdapter {
+  readonly capabilities: ProviderCapabilities;
+  readonly webhooks: ProviderWebhookScheme | undefined;
+  /** Every stop request asked for (`cancel`). */
+  readonly cancelled: string[] = [];
+  /** Every page size a list was asked for. */
+  readonly listed: Array<number | undefined> = [];
+
+  constructor(capabilities: Partial<ProviderCapabilities> = {}) {
+    this.capabilities = { ...OPENAI_CAPABILITIES, kind: 'fake', ...capabilities };
+    this.webhooks = this.capabilities.webhooks === 'none' ? undefined : OPENAI_WEBHOOKS;
+  }
+
+  private require(capability: 'cancel' | 'delete' | 'list' | 'remix' | 'edit' | 'extend'): void {
+    if (!this.capabilities[capability]) throw new ProviderCapabilityMissingError(this.capabilities.kind, capability);
+  }
+
   /** Newest first, as the provider lists them. */
-  jobs: ProviderVideo[] = [];
+  jobs: ProviderJob[] = [];
   readonly created: ProviderCreateParams[] = [];
   /** Every remix asked for: the source job and the new prompt. */
   readonly remixed: Array<{ sourceId: string; prompt: string }> = [];
@@ -276,13 +300,13 @@ export class FakeProvider implements VideoProvider {
   readonly derived: Array<{ kind: 'edit' | 'extension'; sourceId: string; prompt: string; seconds?: string }> = [];
   nextId = 1;
   createError: Error | undefined;
-  retrieveResults: Array<ProviderVideo | Error> = [];
+  retrieveResults: Array<ProviderJob | Error> = [];
   /** Every job delete asked for, and what the next deletes answer (an error, or undefined: deleted). */
   readonly deleted: string[] = [];
   deleteResults: Array<Error | undefined> = [];
   downloads = new Map<ContentVariant, () => ProviderContent | Error>();
 
-  async create(params: ProviderCreateParams): Promise<ProviderVideo> {
+  async create(params: ProviderCreateParams): Promise<ProviderJob> {
     if (this.createError !== undefined) throw this.createError;
     this.created.push(params);
     const job = aProviderJob({ ...params, id: `video_new${this.nextId++}`, createdAt: 1_763_700_100 });
@@ -290,7 +314,8 @@ export class FakeProvider implements VideoProvider {
     return job;
   }
 
-  async remix(sourceId: string, params: { prompt: string }): Promise<ProviderVideo> {
+  async remix(sourceId: string, params: { prompt: string }): Promise<ProviderJob> {
+    this.require('remix');
     if (this.createError !== undefined) throw this.createError;
     const source = this.jobs.find((candidate) => candidate.id === sourceId);
     if (source === undefined) throw new Error(`unknown job ${sourceId}`);
@@ -309,11 +334,13 @@ export class FakeProvider implements VideoProvider {
     return job;
   }
 
-  async edit(sourceId: string, params: { prompt: string }): Promise<ProviderVideo> {
+  async edit(sourceId: string, params: { prompt: string }): Promise<ProviderJob> {
+    this.require('edit');
     return this.derive({ kind: 'edit', sourceId, prompt: params.prompt });
   }
 
-  async extend(sourceId: string, params: { prompt: string; seconds: string }): Promise<ProviderVideo> {
+  async extend(sourceId: string, params: { prompt: string; seconds: string }): Promise<ProviderJob> {
+    this.require('extend');
     return this.derive({ kind: 'extension', sourceId, ...params });
   }
 
@@ -340,7 +367,7 @@ export class FakeProvider implements VideoProvider {
     return job;
   }
 
-  async retrieve(providerVideoId: string): Promise<ProviderVideo> {
+  async retrieve(providerVideoId: string): Promise<ProviderJob> {
     const next = this.retrieveResults.shift();
     if (next instanceof Error) throw next;
     if (next !== undefined) return next;
@@ -349,18 +376,29 @@ export class FakeProvider implements VideoProvider {
     return job;
   }
 
+  async cancel(providerVideoId: string): Promise<void> {
+    this.require('cancel');
+    this.cancelled.push(providerVideoId);
+  }
+
   async delete(providerVideoId: string): Promise<void> {
+    this.require('delete');
     this.deleted.push(providerVideoId);
     const next = this.deleteResults.shift();
     if (next !== undefined) throw next;
     this.jobs = this.jobs.filter((candidate) => candidate.id !== providerVideoId);
   }
 
-  async *list(): AsyncIterable<ProviderVideo> {
+  async *list(options?: { pageSize?: number }): AsyncIterable<ProviderJob> {
+    this.require('list');
+    this.listed.push(options?.pageSize);
     for (const job of this.jobs) yield job;
   }
 
   async downloadContent(_id: string, options: { variant: ContentVariant }): Promise<ProviderContent> {
+    if (!this.capabilities.variants.includes(options.variant)) {
+      throw new ProviderCapabilityMissingError(this.capabilities.kind, `serve a ${options.variant}`);
+    }
     const serve = this.downloads.get(options.variant);
     if (serve === undefined) throw new Error(`no ${options.variant}`);
     const result = serve();

@@ -15,7 +15,7 @@ import { startLocalSecretsManager } from '../../../local/secrets-manager/index';
 import { type SecretsManagerServer, startSecretsManagerServer } from '../../../local/secrets-manager/server';
 import { SecretStore } from '../../../local/secrets-manager/store';
 import { LocalTemplate } from '../../../local/template/resolve';
-import { apiKeyResolver } from '../../../shared/provider/provider-client';
+import { apiKeyResolver } from '../../../shared/provider/api-key';
 
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 

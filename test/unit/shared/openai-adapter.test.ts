@@ -4,13 +4,11 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ContentExpiredError, PermanentProviderError, RetryableProviderError } from '../../../shared/errors';
-import {
-  apiKeyResolver,
-  mapProviderError,
-  OpenAIVideoProvider,
-  type ProviderVideo,
-  retryAfterSeconds,
-} from '../../../shared/provider/provider-client';
+import { apiKeyResolver } from '../../../shared/provider/api-key';
+import { OpenAIVideoProvider } from '../../../shared/provider/openai/adapter';
+import { mapProviderError } from '../../../shared/provider/openai/errors';
+import type { ProviderJob } from '../../../shared/provider/port';
+import { retryAfterSeconds } from '../../../shared/provider/retry-after';
 
 type Reply = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -92,7 +90,7 @@ beforeEach(() => {
     .resolves({ SecretString: JSON.stringify({ apiKey: API_KEY }) });
 });
 
-describe('provider-client', () => {
+describe('openai adapter (OpenAIVideoProvider)', () => {
   it('returns the mapped job and sends the bearer key when the provider accepts a create', async () => {
     // Prepare
     replies.push(jsonReply(200, { ...videoBody, status: 'queued', progress: 0 }));
@@ -101,7 +99,7 @@ describe('provider-client', () => {
     const job = await provider().create({ prompt: 'A cat', model: 'sora-2', seconds: '4', size: '720x1280' });
 
     // Assess
-    expect(job).toMatchObject<Partial<ProviderVideo>>({ id: 'video_1', status: 'queued', createdAt: 1_763_700_000 });
+    expect(job).toMatchObject<Partial<ProviderJob>>({ id: 'video_1', status: 'queued', createdAt: 1_763_700_000 });
     expect(requests).toEqual([{ method: 'POST', url: '/v1/videos', authorization: `Bearer ${API_KEY}` }]);
   });
 
