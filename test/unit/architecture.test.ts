@@ -3,7 +3,9 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROUTE_FUNCTIONS } from '../../infra/api-routes';
 import { REPO_ROOT } from '../../infra/config';
+import { PROVIDER_KINDS } from '../../shared/provider/adapters';
 import { importCycles, importsOf, violationOf } from '../helpers/import-rules';
+import { kindLiteralsOf } from '../helpers/provider-kinds';
 
 // The layer rules (test/helpers/import-rules.ts, docs/ARCHITECTURE.md) checked on every .ts file of the repository.
 
@@ -101,6 +103,45 @@ describe('architecture', () => {
     expect(untraced.filter((folder) => traced(folder).length > 0)).toEqual([]);
     // The control: another pipeline task still loads it, so the walk above does follow imports.
     expect(traced('poll-generation-job')).toEqual(tracing);
+  });
+
+  // The registered kinds, and those the next adapters bring (docs/ARCHITECTURE.md, "The provider port").
+  const providerKinds = [...new Set<string>([...PROVIDER_KINDS, 'openrouter', 'fal'])];
+
+  it('names no provider kind outside its adapter folder and the registry: callers read capabilities instead', () => {
+    // Prepare
+    const runtime = files.filter((path) => path.startsWith('functions/') || path.startsWith('shared/'));
+
+    // Act
+    const named = runtime.flatMap((path) =>
+      kindLiteralsOf(path, readFileSync(join(REPO_ROOT, path), 'utf8'), providerKinds),
+    );
+
+    // Assess: declare the difference as a capability of the adapter (shared/provider/port.ts) and read it.
+    expect(PROVIDER_KINDS).toContain('openai');
+    expect(named).toEqual([]);
+    // The control: the adapter does name its kind, so the walk does read literals.
+    expect(
+      kindLiteralsOf('functions/x/x.ts', readFileSync(join(REPO_ROOT, 'shared/provider/openai/adapter.ts'), 'utf8'), [
+        'openai',
+      ]),
+    ).not.toEqual([]);
+  });
+
+  it('catches a provider kind named outside its adapter (the rule is not vacuous)', () => {
+    const named = (source: string, path: string) => kindLiteralsOf(path, source, providerKinds);
+    expect(named("if (provider.capabilities.kind === 'openai') return;", 'shared/pipeline/x.ts')).toEqual([
+      "shared/pipeline/x.ts:1 'openai'",
+    ]);
+    expect(named("const kind: 'fal' | 'x' = `fal`;", 'functions/a/a.ts')).toHaveLength(2);
+    // The kind's SDK is its adapter's too.
+    expect(named("import OpenAI from 'openai';", 'functions/a/a.ts')).toEqual(["functions/a/a.ts:1 'openai'"]);
+    expect(named("import OpenAI from 'openai';", 'shared/provider/openai/adapter.ts')).toEqual([]);
+    expect(named("export const A = { openai: () => 'openai' };", 'shared/provider/adapters.ts')).toEqual([]);
+    // Another kind's folder, comments, identifiers and other layers are not the rule's.
+    expect(named("const k = 'fal';", 'shared/provider/openai/x.ts')).toEqual(["shared/provider/openai/x.ts:1 'fal'"]);
+    expect(named('// the openai kind\nconst openai = 1;', 'shared/x.ts')).toEqual([]);
+    expect(named("const k = 'openai';", 'local/provider-emulator/x.ts')).toEqual([]);
   });
 
   it('catches each kind of bad import (the rules are not vacuous)', () => {
