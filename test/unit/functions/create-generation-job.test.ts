@@ -800,6 +800,139 @@ describe('create-generation-job', () => {
     });
   });
 
+  describe('reads the provider’s capabilities', () => {
+    const firstAttemptAt = 1_763_700_050;
+    const anImage = (): NonNullable<Parameters<typeof aVideo>[0]>['inputReference'] => ({
+      bucket: 'b',
+      key: `videos/alice/${input.videoId}/input-reference`,
+      contentType: 'image/png' as const,
+      bytes: 9,
+      width: 720,
+      height: 1280,
+      sha256: 'abc',
+      source: 'file' as const,
+    });
+
+    it('creates a new job on a retry, looking for no orphan and taking one token, when the provider cannot list', async () => {
+      // Prepare: a matching job an earlier attempt may have made, which a provider with `list` would adopt.
+      const { videos, deps, gate } = setup({ providerCreateAttempts: 1, providerFirstAttemptAt: firstAttemptAt });
+      const provider = new FakeProvider({ list: false });
+      provider.jobs = [aProviderJob({ id: 'video_orphan', createdAt: firstAttemptAt + 1 })];
+      gate.tokens = 1;
+      deps.provider = provider;
+
+      // Act
+      const job = await createGenerationJob(input, deps);
+
+      // Assess: no list was asked for (a list would throw ProviderCapabilityMissingError), one token was enough.
+      expect(provider.listed).toEqual([]);
+      expect(provider.created).toHaveLength(1);
+      expect(job).toMatchObject({ providerVideoId: 'video_new1' });
+      expect(gate.tokens).toBe(0);
+      expect(videos.claims.get('video_orphan')).toBeUndefined();
+    });
+
+    it('refuses a remix the provider cannot make as the provider would (no job, the slot given back)', async () => {
+      // Prepare
+      const { videos, deps, gate } = setup({
+        prompt: 'The same cat, at night',
+        remixedFromVideoId: 'vid_01JD0000000000000000000SRC',
+        remixSourceProviderVideoId: 'video_source',
+      });
+      const provider = new FakeProvider({ remix: false });
+      provider.jobs.push(aProviderJob({ id: 'video_source', status: 'completed', progress: 100 }));
+      deps.provider = provider;
+
+      // Act
+      const error = await createGenerationJob(input, deps).catch((caught: unknown) => caught);
+
+      // Assess
+      expect(error).toBeInstanceOf(ProviderRejectedError);
+      expect(failureOf({ Error: 'ProviderRejectedError', Cause: (error as Error).message })).toMatchObject({
+        code: 'unsupported_by_provider',
+      });
+      expect(provider.remixed).toEqual([]);
+      expect(gate.released).toEqual([input.videoId]);
+      // Resolved: the attempt made no job, so a cancel does not hold the money.
+      expect(videos.videos.get(input.videoId)?.providerCreateResolvedAttempts).toBe(1);
+    });
+
+    it('sends the reference image as a data URL to a provider that takes one', async () => {
+      // Prepare
+      const image = Buffer.from('png bytes');
+      const reference = anImage()!;
+      const { deps } = setup({ inputReference: reference }, { [`b/${reference.key}`]: image });
+      const provider = new FakeProvider({ referenceImage: 'data_url' });
+      deps.provider = provider;
+
+      // Act
+      await createGenerationJob(input, deps);
+
+      // Assess
+      expect(provider.created).toMatchObject([
+        { inputReference: { url: `data:image/png;base64,${image.toString('base64')}`, contentType: 'image/png' } },
+      ]);
+    });
+
+    it('sends a presigned GET of the reference image to a provider that fetches it, reading no bytes', async () => {
+      // Prepare
+      const reference = anImage()!;
+      const { deps } = setup({ inputReference: reference });
+      const provider = new FakeProvider({ referenceImage: 'url' });
+      const signed: Array<{ key: string; expiresInSeconds: number }> = [];
+      deps.provider = provider;
+      deps.objects = {
+        get: async () => {
+          throw new Error('the bytes were read');
+        },
+      };
+      deps.referenceUrls = {
+        signGet: async (bucket, key, options) => {
+          signed.push({ key, expiresInSeconds: options.expiresInSeconds });
+          return `https://s3.example/${bucket}/${key}?X-Amz-Signature=x`;
+        },
+      };
+
+      // Act
+      await createGenerationJob(input, deps);
+
+      // Assess
+      expect(signed).toEqual([{ key: reference.key, expiresInSeconds: 900 }]);
+      expect(provider.created).toMatchObject([
+        {
+          inputReference: { url: `https://s3.example/b/${reference.key}?X-Amz-Signature=x`, contentType: 'image/png' },
+        },
+      ]);
+    });
+
+    it('refuses a video from an image when the provider takes no reference image', async () => {
+      const { deps } = setup({ inputReference: anImage() });
+      const provider = new FakeProvider({ referenceImage: 'none' });
+      deps.provider = provider;
+
+      const error = await createGenerationJob(input, deps).catch((caught: unknown) => caught);
+
+      expect(error).toBeInstanceOf(ProviderRejectedError);
+      expect((error as Error).message).toMatch(/^unsupported_by_provider: /);
+      expect(provider.created).toEqual([]);
+    });
+
+    it('routes the job to the polls, without asking the webhook settings, when the provider sends no webhooks', async () => {
+      const { deps } = setup();
+      deps.provider = new FakeProvider({ webhooks: 'none' });
+      let asked = 0;
+      deps.webhooks = async () => {
+        asked += 1;
+        return { webhooks: true, webhookWaitSeconds: 600 };
+      };
+
+      const job = await createGenerationJob(input, deps);
+
+      expect(job).toMatchObject({ providerVideoId: 'video_new1', webhooks: false });
+      expect(asked).toBe(0);
+    });
+  });
+
   describe('when the provider rate-limits the create (429)', () => {
     const limited = (retryAfterSeconds?: number) =>
       new RetryableProviderError('Provider create answered 429: slow down', {

@@ -40,6 +40,32 @@ function setup() {
 }
 
 describe('poll-generation-job', () => {
+  it('aims its wait at the model’s expected duration, carrying it on, when the provider reports no progress', async () => {
+    // Prepare: 6 s waited before, 9 s before this poll: 15 s since the create, of a 60 s job.
+    const { videos, deps } = setup();
+    const provider = new FakeProvider({ progress: false });
+    provider.retrieveResults = [aProviderJob({ status: 'in_progress', progress: 0 })];
+    deps.provider = provider;
+    const started: JobState = { ...job, status: 'in_progress', progressAgeSeconds: 6, expectedJobSeconds: 60 };
+
+    // Act
+    const next = await pollGenerationJob({ videoId, userId: 'alice', job: started }, deps);
+
+    // Assess: 45 s left + 1 s margin, × 0.9 (jitter) → 42 s; the track ages by the 9 s waited.
+    expect(next).toEqual({
+      providerVideoId: 'video_abc',
+      status: 'in_progress',
+      progress: 0,
+      polls: 3,
+      waitSeconds: 42,
+      progressAgeSeconds: 15,
+      expectedJobSeconds: 60,
+    });
+    expect(videos.videos.get(videoId)).toMatchObject({ status: 'in_progress', progress: 0 });
+    // What the task reads back from its own output (the next poll's input).
+    expect(pollInput({ videoId, userId: 'alice', job: next }).job).toEqual(next);
+  });
+
   it('returns in_progress with progress and a wait aimed at the predicted finish, and mirrors it on the video', async () => {
     // Prepare
     const { videos, provider, metrics, deps } = setup();

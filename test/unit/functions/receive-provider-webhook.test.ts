@@ -380,6 +380,18 @@ describe('receiveProviderWebhook', () => {
     expect(failed).toMatchObject({ name: 'ProviderWebhooksNotConfiguredError', status: 404, code: 'not_found' });
   });
 
+  it('throws 404 not_found, reading nothing, when the provider sends no webhooks (no scheme)', async () => {
+    const { deps, store, callbacks } = setup();
+    await store.storeTaskToken(JOB, aToken());
+    deps.provider = new FakeProvider({ webhooks: 'none' });
+
+    const failed = await rejection(receiveProviderWebhook(delivery(), deps));
+
+    expect(failed).toMatchObject({ name: 'ProviderWebhooksNotConfiguredError', status: 404, code: 'not_found' });
+    expect(store.recorded.size).toBe(0);
+    expect(callbacks.sent).toEqual([]);
+  });
+
   it.each([
     ['not JSON', 'not json', 'invalid_json'],
     [

@@ -944,3 +944,131 @@ describe('reconcile-work-items: provider copies of deleted videos', () => {
     expect(queue.items).toHaveLength(1);
   });
 });
+
+describe('reconcile-work-items: a provider without list, cancel or delete (its capabilities)', () => {
+  const VIDEO_ID = 'vid_01JD0000000000000000000001';
+  /** The context's provider replaced by one with `capabilities` and the same jobs (one lacking an operation throws). */
+  const lacking = (context: ReturnType<typeof setup>, capabilities: ConstructorParameters<typeof FakeProvider>[0]) => {
+    const provider = new FakeProvider(capabilities);
+    provider.jobs = context.provider.jobs;
+    context.deps.provider = provider;
+    return { ...context, provider };
+  };
+
+  it('skips the orphan search, claiming nothing, and says noJob once the search window is over', async () => {
+    // Prepare: a matching job is there, which a provider that lists would have found.
+    const video = aVideo({
+      videoId: 'vid_orphan',
+      status: 'cancelled',
+      providerCreateAttempts: 1,
+      providerFirstAttemptAt: NOW - 300,
+    });
+    const early = anItem({ kind: 'orphan_search', videoId: 'vid_orphan', providerVideoId: null });
+    const late = anItem({
+      ...early,
+      videoId: 'vid_late',
+      givenUpAt: NOW - ORPHAN_SEARCH_WINDOW_SECONDS,
+      dueAt: NOW - 5,
+    });
+    const jobs = [
+      aProviderJob({ id: 'video_orphan', prompt: video.prompt, status: 'completed', createdAt: NOW - 290 }),
+    ];
+    const { queue, videos, provider, recorded, deps } = lacking(
+      setup([early, late], jobs, [video, aVideo({ ...video, videoId: 'vid_late' })]),
+      { list: false },
+    );
+
+    // Act
+    const summary = await run(deps);
+
+    // Assess
+    expect(summary).toMatchObject({ rescheduled: 1, noJob: 1, completed: 0, errored: 0 });
+    expect(provider.listed).toEqual([]);
+    expect(videos.claims.size).toBe(0);
+    expect([...recorded]).toEqual([]);
+    expect(queue.items).toEqual([{ ...early, dueAt: NOW + 600, checks: 1 }]);
+  });
+
+  it('waits for a held cancel’s job to be named, within the search window, without listing', async () => {
+    // Prepare
+    const inFlight = aVideo({
+      videoId: VIDEO_ID,
+      status: 'cancelled',
+      providerVideoId: null,
+      providerCreateAttempts: 1,
+      providerFirstAttemptAt: NOW - 300,
+    });
+    const item = anItem({ kind: 'cancel_settlement', providerVideoId: null, givenUpAt: NOW - 180, dueAt: NOW - 60 });
+    const context = setup(
+      [item],
+      [aProviderJob({ id: 'video_late', prompt: inFlight.prompt, createdAt: NOW - 290 })],
+      [inFlight],
+    );
+    context.heldCancels.add(VIDEO_ID);
+    const { queue, provider, released, deps } = lacking(context, { list: false });
+
+    // Act
+    const summary = await run(deps);
+
+    // Assess
+    expect(summary).toMatchObject({ rescheduled: 1, cancelReleased: 0, errored: 0 });
+    expect(provider.listed).toEqual([]);
+    expect(released).toEqual([]);
+    expect(queue.items).toMatchObject([{ kind: 'cancel_settlement', providerVideoId: null, checks: 1 }]);
+  });
+
+  /** A held cancel whose job still runs at the provider. */
+  const heldRunning = (capabilities: ConstructorParameters<typeof FakeProvider>[0]) => {
+    const context = setup(
+      [anItem({ kind: 'cancel_settlement', givenUpAt: NOW - 60, dueAt: NOW - 60 })],
+      [aProviderJob({ id: 'video_1', status: 'in_progress' })],
+      [aVideo({ videoId: VIDEO_ID, status: 'cancelled', providerVideoId: 'video_1', estimatedMicros: 400_000 })],
+    );
+    context.heldCancels.add(VIDEO_ID);
+    return lacking(context, capabilities);
+  };
+
+  it('follows a held cancel’s running job without a stop request when the provider can neither cancel nor delete', async () => {
+    const { queue, provider, released, slotCalls, deps } = heldRunning({ cancel: false, delete: false });
+
+    const summary = await run(deps);
+
+    expect(summary).toMatchObject({ rescheduled: 1, cancelReleased: 0, errored: 0 });
+    expect(provider.deleted).toEqual([]);
+    expect(provider.cancelled).toEqual([]);
+    expect(released).toEqual([]);
+    expect(slotCalls).toEqual([`renew ${VIDEO_ID}`]);
+    expect(queue.items).toMatchObject([{ kind: 'cancel_settlement', checks: 1 }]);
+  });
+
+  it('asks a provider that cancels to cancel the running job, not to delete it, and follows the job', async () => {
+    const { queue, provider, released, deps } = heldRunning({ cancel: true, delete: true });
+
+    const summary = await run(deps);
+
+    expect(summary).toMatchObject({ rescheduled: 1, cancelReleased: 0 });
+    expect(provider.cancelled).toEqual(['video_1']);
+    expect(provider.deleted).toEqual([]);
+    expect(released).toEqual([]);
+    expect(queue.items).toMatchObject([{ kind: 'cancel_settlement', checks: 1 }]);
+  });
+
+  it('records the cost of a deleted video’s completed job but asks no delete when the provider cannot delete', async () => {
+    const { queue, provider, recorded, slotCalls, deps } = lacking(
+      setup(
+        [anItem({ kind: 'provider_delete', reason: 'deleted' })],
+        [aProviderJob({ id: 'video_1', status: 'completed' })],
+        [aVideo({ videoId: VIDEO_ID, status: 'failed', chargedMicros: 0, providerVideoId: 'video_1' })],
+      ),
+      { delete: false },
+    );
+
+    const summary = await run(deps);
+
+    expect(summary).toMatchObject({ abandoned: 1, recorded: 1, providerCopyDeleted: 0, errored: 0 });
+    expect([...recorded]).toEqual([VIDEO_ID]);
+    expect(provider.deleted).toEqual([]);
+    expect(slotCalls).toEqual([`release ${VIDEO_ID}`]);
+    expect(queue.items).toEqual([]);
+  });
+});

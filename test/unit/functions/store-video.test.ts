@@ -104,6 +104,32 @@ describe('store-video', () => {
     expect(metrics.total('BytesStored')).toBe(size + 2048 + 4096);
   });
 
+  it('stores only the video, asking for no preview, when the provider makes none (variants: video)', async () => {
+    // Prepare: an adapter whose jobs offer no thumbnail or spritesheet (a download of one would throw).
+    const { deps } = setup();
+    const provider = new FakeProvider({ variants: ['video'] });
+    const asked: string[] = [];
+    for (const variant of ['video', 'thumbnail', 'spritesheet'] as const) {
+      provider.downloads.set(variant, () => {
+        asked.push(variant);
+        return aDownload(variant === 'video' ? 2 * MiB : 2048);
+      });
+    }
+    const tokens = new FakeProviderGate(Number.POSITIVE_INFINITY, 5);
+
+    // Act
+    const stored = await storeVideo(input, { ...deps, provider, gate: tokens });
+
+    // Assess
+    expect(stored.variants).toEqual(['video']);
+    expect(asked).toEqual(['video']);
+    // A video under one part is a single PutObject: nothing else is written.
+    const keys = s3Mock.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key);
+    expect(keys).toEqual([`videos/alice/${videoId}/video.mp4`]);
+    // One download, one gate token.
+    expect(tokens.tokens).toBe(4);
+  });
+
   it('logs how long the MP4 took to store (the task has no X-Ray subsegments)', async () => {
     // Prepare: the clock moves 4.2 s while the MP4 downloads, and not while the previews do.
     const { deps } = setup();

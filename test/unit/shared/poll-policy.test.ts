@@ -146,6 +146,54 @@ describe('poll-policy nextPollWait', () => {
     expect(next.waitSeconds).toBe(POLL_POLICY.maxWaitSeconds);
   });
 
+  describe('for a provider that reports no progress', () => {
+    const noProgress = { progressReported: false, random: () => 0 } as const;
+
+    it('returns a wait aimed just past the model’s expected duration, counted from the job’s creation', () => {
+      // Prepare: 10 s waited before, 5 s before this poll: 15 s since the create; a 40 s job has 25 s left.
+      const track: ProgressTrack = { progress: 0, progressAgeSeconds: 10 };
+
+      // Act
+      const next = nextPollWait({ polls: 2, track, waitedSeconds: 5 }, { ...noProgress, expectedJobSeconds: 40 });
+
+      // Assess: 25 s + the 1 s margin; the track only ages.
+      expect(next).toEqual({ waitSeconds: 26, track: { progress: 0, progressAgeSeconds: 15 } });
+    });
+
+    it('returns at most maxWaitSeconds for a long job, and the minimum wait just before its expected end', () => {
+      const track: ProgressTrack = { progress: 0, progressAgeSeconds: 0 };
+
+      const long = nextPollWait({ polls: 1, track, waitedSeconds: 5 }, { ...noProgress, expectedJobSeconds: 600 });
+      const almost = nextPollWait({ polls: 1, track, waitedSeconds: 5 }, { ...noProgress, expectedJobSeconds: 5.5 });
+
+      expect(long.waitSeconds).toBe(POLL_POLICY.maxWaitSeconds);
+      expect(almost.waitSeconds).toBe(POLL_POLICY.minWaitSeconds);
+    });
+
+    it('returns the growing schedule past the expected duration, when it is unknown, or with strategy backoff', () => {
+      const track: ProgressTrack = { progress: 0, progressAgeSeconds: 50 };
+      const observation = { polls: 4, track, waitedSeconds: 10 };
+      const grown = nextWaitSeconds(4, { random: () => 0 });
+
+      const late = nextPollWait(observation, { ...noProgress, expectedJobSeconds: 60 });
+      const unknown = nextPollWait(observation, noProgress);
+      const backoff = nextPollWait(observation, { ...noProgress, expectedJobSeconds: 600, strategy: 'backoff' });
+
+      expect([late.waitSeconds, unknown.waitSeconds, backoff.waitSeconds]).toEqual([grown, grown, grown]);
+    });
+
+    it('returns never sooner than the provider’s retry-after', () => {
+      const track: ProgressTrack = { progress: 0, progressAgeSeconds: 0 };
+
+      const next = nextPollWait(
+        { polls: 1, track, waitedSeconds: 5, retryAfterSeconds: 90 },
+        { ...noProgress, expectedJobSeconds: 20 },
+      );
+
+      expect(next.waitSeconds).toBe(90);
+    });
+  });
+
   it('returns the growing schedule with strategy backoff, whatever progress says', () => {
     // Act
     const next = nextPollWait(
@@ -240,6 +288,27 @@ describe('poll-policy nextPollWait', () => {
           expect(progressAware.waitSeconds).toBeLessThanOrEqual(POLL_POLICY.maxWaitSeconds);
         }
       }),
+    );
+  });
+
+  it('returns waits within the same bounds when it aims at an expected duration (a provider without progress)', () => {
+    fc.assert(
+      fc.property(
+        draws,
+        fc.option(fc.integer({ min: 1, max: 4000 }), { nil: undefined }),
+        ([observation, draw, strategy], expected) => {
+          const { waitSeconds } = nextPollWait(observation, {
+            strategy,
+            random: () => draw,
+            progressReported: false,
+            ...(expected === undefined ? {} : { expectedJobSeconds: expected }),
+          });
+          const retryAfter = Math.min(observation.retryAfterSeconds ?? 0, POLL_POLICY.maxRetryAfterSeconds);
+          expect(Number.isInteger(waitSeconds)).toBe(true);
+          expect(waitSeconds).toBeGreaterThanOrEqual(Math.max(POLL_POLICY.minWaitSeconds, retryAfter));
+          expect(waitSeconds).toBeLessThanOrEqual(longestPollWaitSeconds());
+        },
+      ),
     );
   });
 

@@ -85,6 +85,17 @@ describe('readWaitingProgress', () => {
     expect(store.video).toMatchObject({ status: 'queued', progress: 7 });
   });
 
+  it('returns the stored video without reading the provider when it reports no progress', async () => {
+    const { video, store, gate, deps } = setup({ progress: 0 });
+    const provider = new FakeProvider({ progress: false });
+    provider.retrieveResults.push(new Error('must not be read'));
+    gate.tokens = 5;
+
+    await expect(readWaitingProgress(video, { ...deps, provider })).resolves.toBe(video);
+    expect(store.claims).toBe(0);
+    expect(gate.tokens).toBe(5);
+  });
+
   it('returns the stored video untouched when the execution does not wait (polling, or the wait timed out)', async () => {
     const polling = setup({ webhookWaitUntil: undefined });
     const timedOut = setup({ webhookWaitUntil: NOW - 1 });
