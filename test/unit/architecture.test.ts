@@ -122,7 +122,7 @@ describe('architecture', () => {
     expect(named).toEqual([]);
     // The control: the adapter does name its kind, so the walk does read literals.
     expect(
-      kindLiteralsOf('functions/x/x.ts', readFileSync(join(REPO_ROOT, 'shared/provider/openai/adapter.ts'), 'utf8'), [
+      kindLiteralsOf('functions/a/a.ts', readFileSync(join(REPO_ROOT, 'shared/provider/openai/adapter.ts'), 'utf8'), [
         'openai',
       ]),
     ).not.toEqual([]);
@@ -139,9 +139,11 @@ describe('architecture', () => {
     expect(named("import OpenAI from 'openai';", 'shared/provider/openai/adapter.ts')).toEqual([]);
     expect(named("export const A = { openai: () => 'openai' };", 'shared/provider/adapters.ts')).toEqual([]);
     // Another kind's folder, comments, identifiers and other layers are not the rule's.
-    expect(named("const k = 'fal';", 'shared/provider/openai/x.ts')).toEqual(["shared/provider/openai/x.ts:1 'fal'"]);
+    expect(named("const k = 'fal';", 'shared/provider/openai/errors.ts')).toEqual([
+      "shared/provider/openai/errors.ts:1 'fal'",
+    ]);
     expect(named('// the openai kind\nconst openai = 1;', 'shared/x.ts')).toEqual([]);
-    expect(named("const k = 'openai';", 'local/provider-emulator/x.ts')).toEqual([]);
+    expect(named("const k = 'openai';", 'local/provider-emulator/webhooks.ts')).toEqual([]);
   });
 
   it('catches each kind of bad import (the rules are not vacuous)', () => {
