@@ -22,7 +22,8 @@ export interface JobState {
   progressPerSecond?: number;
   /**
    * Set by CreateGenerationJob for a provider that reports no progress, when the model's expected duration is known:
-   * the poll policy aims with it instead (shared/pipeline/poll-policy.ts).
+   * the poll policy aims with it instead (shared/pipeline/poll-policy.ts). WaitForProviderWebhook's result does not
+   * carry it: after a webhook wait the polls use the growing schedule.
    */
   expectedJobSeconds?: number;
   /**
