@@ -7,6 +7,7 @@ import { UPLOAD_KEY_PREFIX } from '../shared/video/object-keys';
 import type { AppFunction } from './constructs/app-function';
 import {
   bindBucket,
+  bindCatalogue,
   bindProvider,
   bindProviderGate,
   bindStateMachine,
@@ -29,6 +30,8 @@ export interface ApiResources {
   readonly stateMachine: sfn.IStateMachine;
   /** The provider's endpoint and secret (the provider webhook receiver verifies with it and reads jobs). */
   readonly provider: ProviderBinding;
+  /** The deployment's model catalogue, as compact JSON (checked at synth: infra/config.ts). */
+  readonly catalogueJson: string;
 }
 
 /** A route function: its grants and environment, and its sizing when the defaults do not fit. */
@@ -43,7 +46,7 @@ export interface RouteFunctionSpec {
 
 /** Remix, edit and extend: each reads its source and admits a new video like a create (without an image). */
 const VIDEO_FROM_VIDEO: RouteFunctionSpec = {
-  bind: (fn, { table, idempotencyTable, stateMachine }) => {
+  bind: (fn, { table, idempotencyTable, stateMachine, catalogueJson }) => {
     // GetItem: the source and the user's limits; PutItem/UpdateItem: the reservation transaction; DeleteItem: a
     // release when the start fails removes the deadline watch.
     bindTable(fn, table, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']);
@@ -51,6 +54,8 @@ const VIDEO_FROM_VIDEO: RouteFunctionSpec = {
       envName: 'IDEMPOTENCY_TABLE_NAME',
     });
     bindStateMachine(fn, stateMachine);
+    // The source's model must still be offered; the new video is priced at the catalogue's current price.
+    bindCatalogue(fn, catalogueJson);
   },
   timeout: Duration.seconds(15),
 };
@@ -75,7 +80,7 @@ export const ROUTE_FUNCTIONS = {
     bind: (fn, { table }) => bindTable(fn, table, ['Query'], { queryIndexes: [TABLE_INDEXES.byMonth] }),
   },
   'create-video': {
-    bind: (fn, { table, idempotencyTable, stateMachine, bucket }) => {
+    bind: (fn, { table, idempotencyTable, stateMachine, bucket, catalogueJson }) => {
       // The reference image: written under the video's prefix (deleted again when the video is not admitted), and
       // read from the caller's upload. PutObjectTagging: it is written tagged `pending` (S3 authorises x-amz-tagging
       // with it).
@@ -87,6 +92,8 @@ export const ROUTE_FUNCTIONS = {
         envName: 'IDEMPOTENCY_TABLE_NAME',
       });
       bindStateMachine(fn, stateMachine);
+      // Model, seconds and size are checked against it; the video is priced and routed by it.
+      bindCatalogue(fn, catalogueJson);
     },
     // An image_url is fetched within 8 s (shared/net/ssrf-guard.ts) and an upload read whole: up to 50 MiB in memory.
     memorySize: 1024,
@@ -119,6 +126,8 @@ export const ROUTE_FUNCTIONS = {
     },
   },
   'get-openapi': { bind: () => {} },
+  'list-models': { bind: (fn, { catalogueJson }) => bindCatalogue(fn, catalogueJson) },
+  'get-model': { bind: (fn, { catalogueJson }) => bindCatalogue(fn, catalogueJson) },
   'remix-video': VIDEO_FROM_VIDEO,
   'edit-video': VIDEO_FROM_VIDEO,
   'extend-video': VIDEO_FROM_VIDEO,
@@ -218,6 +227,8 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: HttpMethod.GET, path: '/v1/videos/{id}', folder: 'get-video' },
   { method: HttpMethod.GET, path: '/v1/videos/{id}/content', folder: 'get-video-content' },
   { method: HttpMethod.GET, path: '/v1/openapi.json', folder: 'get-openapi', public: true },
+  { method: HttpMethod.GET, path: '/v1/models', folder: 'list-models' },
+  { method: HttpMethod.GET, path: '/v1/models/{id}', folder: 'get-model' },
   { method: HttpMethod.POST, path: '/v1/videos/{id}/remix', folder: 'remix-video' },
   { method: HttpMethod.POST, path: '/v1/videos/edits', folder: 'edit-video' },
   { method: HttpMethod.POST, path: '/v1/videos/extensions', folder: 'extend-video' },

@@ -37,6 +37,7 @@ export function buildApp(props: BuildAppProps = {}): App {
     userPoolClient: stateful.userPoolClient,
     providerBaseUrl: config.providerBaseUrl,
     providerLimits: config.providerLimits,
+    catalogueJson: config.catalogueJson,
     corsAllowOrigins: config.corsAllowOrigins,
     alarmEmail: config.alarmEmail,
   });

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Node } from 'constructs';
+import { DEFAULT_CATALOGUE } from '../shared/catalogue/default-catalogue';
+import {
+  type Catalogue,
+  MAX_CATALOGUE_JSON_BYTES,
+  parseCatalogue,
+  parseCatalogueJson,
+} from '../shared/catalogue/schema';
 
 /** The repository root: function entries and the lock file are resolved from here. */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -18,7 +25,18 @@ export const CONTEXT_KEYS = {
   providerMaxConcurrentJobs: 'reelflow:providerMaxConcurrentJobs',
   /** The admission gate: requests per minute to the provider account (PROVIDER_REQUESTS_PER_MINUTE; default 20). */
   providerRequestsPerMinute: 'reelflow:providerRequestsPerMinute',
+  /**
+   * The model catalogue (docs/CATALOGUE.md): a JSON object in cdk.json, or on the command line its JSON text or the
+   * path of a JSON file (`-c reelflow:catalogue=./catalogue.json`); the default catalogue when unset.
+   */
+  catalogue: 'reelflow:catalogue',
 } as const;
+
+/**
+ * Settings the model catalogue replaced: a deployment that still sets one (as context or in the environment) is
+ * stopped at synth, since it would no longer do what it says.
+ */
+export const REPLACED_SETTINGS = ['PRICE_TABLE', 'ALLOWED_MODELS', 'reelflow:priceTable', 'reelflow:allowedModels'];
 
 /** The admission gate's limits when the context sets none: what a small provider account can live with. */
 export const DEFAULT_PROVIDER_LIMITS = { maxConcurrentJobs: 2, requestsPerMinute: 20 } as const;
@@ -30,6 +48,10 @@ export interface ReelflowConfig {
   readonly alarmEmail: string | undefined;
   /** The admission gate's limits for the provider account. */
   readonly providerLimits: { readonly maxConcurrentJobs: number; readonly requestsPerMinute: number };
+  /** The model catalogue, checked. */
+  readonly catalogue: Catalogue;
+  /** The model catalogue as the compact JSON the functions get (MODEL_CATALOGUE). */
+  readonly catalogueJson: string;
 }
 
 /** The `context` block of cdk.json: the defaults `cdk` itself applies, so that `buildApp()` behaves the same. */
@@ -44,7 +66,7 @@ export function cdkJsonContext(): Record<string, unknown> {
  * Reads and validates the app's context.
  * @throws Error with a plain message when a value is missing or invalid, so `cdk synth` stops at once.
  */
-export function readConfig(node: Node): ReelflowConfig {
+export function readConfig(node: Node, env: Record<string, string | undefined> = process.env): ReelflowConfig {
   const providerBaseUrl = node.tryGetContext(CONTEXT_KEYS.providerBaseUrl) as unknown;
   if (typeof providerBaseUrl !== 'string' || !isHttpsUrl(providerBaseUrl)) {
     throw new Error(
@@ -71,7 +93,10 @@ export function readConfig(node: Node): ReelflowConfig {
     }
     return value;
   };
+  const catalogue = readCatalogue(node, env);
   return {
+    catalogue,
+    catalogueJson: JSON.stringify(catalogue),
     providerLimits: {
       maxConcurrentJobs: positive(CONTEXT_KEYS.providerMaxConcurrentJobs, DEFAULT_PROVIDER_LIMITS.maxConcurrentJobs),
       requestsPerMinute: positive(CONTEXT_KEYS.providerRequestsPerMinute, DEFAULT_PROVIDER_LIMITS.requestsPerMinute),
@@ -80,6 +105,51 @@ export function readConfig(node: Node): ReelflowConfig {
     corsAllowOrigins: origins as string[],
     alarmEmail: alarmEmail as string | undefined,
   };
+}
+
+/**
+ * The catalogue of context `reelflow:catalogue` (an object, JSON text or a JSON file's path), or the default; checked,
+ * with every problem named.
+ * @throws Error when it is invalid, too large for a function's environment, or a replaced setting is still set.
+ */
+function readCatalogue(node: Node, env: Record<string, string | undefined>): Catalogue {
+  const key = CONTEXT_KEYS.catalogue;
+  const replaced = REPLACED_SETTINGS.filter(
+    (name) => node.tryGetContext(name) !== undefined || (!name.includes(':') && env[name] !== undefined),
+  );
+  if (replaced.length > 0) {
+    throw new Error(
+      `${replaced.join(' and ')} ${replaced.length === 1 ? 'is' : 'are'} no longer read: models, their seconds, sizes ` +
+        `and prices are the model catalogue now. Remove ${replaced.length === 1 ? 'it' : 'them'} and set context ` +
+        `"${key}" instead (docs/CATALOGUE.md)`,
+    );
+  }
+  const raw = node.tryGetContext(key) as unknown;
+  let catalogue: Catalogue;
+  if (raw === undefined) {
+    catalogue = DEFAULT_CATALOGUE;
+  } else if (typeof raw === 'string' && raw.trim().startsWith('{')) {
+    catalogue = parseCatalogueJson(raw, `Context "${key}"`);
+  } else if (typeof raw === 'string') {
+    const path = resolve(raw);
+    let json: string;
+    try {
+      json = readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new Error(`Context "${key}" names the file ${path}, which cannot be read: ${(error as Error).message}`);
+    }
+    catalogue = parseCatalogueJson(json, `Context "${key}" (${path})`);
+  } else {
+    catalogue = parseCatalogue(raw, `Context "${key}"`);
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(catalogue));
+  if (bytes > MAX_CATALOGUE_JSON_BYTES) {
+    throw new Error(
+      `Context "${key}" is ${bytes} bytes as compact JSON: at most ${MAX_CATALOGUE_JSON_BYTES} fit beside the other ` +
+        'settings in a function’s environment (Lambda allows 4 KB in all); shorten it or split the deployment',
+    );
+  }
+  return catalogue;
 }
 
 function isHttpsUrl(value: string): boolean {

@@ -86,27 +86,6 @@ export const providerGateEnvSchema = lazy(() =>
   }),
 );
 
-/** The deployment's model allowlist (comma-separated), optional. */
-export const modelsEnvSchema = lazy(() =>
-  z.object({
-    ALLOWED_MODELS: z.pipe(
-      z.pipe(
-        z._default(z.string(), 'sora-2,sora-2-pro'),
-        z.transform((value) =>
-          value
-            .split(',')
-            .map((model) => model.trim())
-            .filter((model) => model.length > 0),
-        ),
-      ),
-      z.array(z.string()).check(z.minLength(1, 'ALLOWED_MODELS must name at least one model')),
-    ),
-  }),
-);
-
-/** An optional JSON price table overriding the defaults (validated in shared/pricing.ts). */
-export const pricingEnvSchema = lazy(() => z.object({ PRICE_TABLE: z.optional(z.string().check(z.minLength(1))) }));
-
 /**
  * Webhook endpoint URLs: host names (exactly as in the URL) that may use `http:` and a loopback or private address.
  * Only the local stack sets it (`127.0.0.1,localhost`, so a receiver on this machine works); a deployment never does,
@@ -140,8 +119,6 @@ export const webhookEndpointLimitEnvSchema = lazy(() =>
 );
 
 export type ProviderWebhooksEnv = z.input<ReturnType<typeof providerWebhooksEnvSchema>>;
-export type ModelsEnv = z.input<ReturnType<typeof modelsEnvSchema>>;
-export type PricingEnv = z.input<ReturnType<typeof pricingEnvSchema>>;
 
 /**
  * Parses `env` with `schema` or throws one error listing every problem, so a misconfigured function fails at

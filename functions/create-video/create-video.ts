@@ -1,10 +1,10 @@
 import {
   admitVideo,
-  assertOffered,
   newVideoRecord,
   precheckAdmission,
   type VideoAdmissionDeps,
 } from '../../shared/admission/admit-video';
+import { priceOf } from '../../shared/catalogue/catalogue';
 import { type IdempotentRequest, idempotentRequest, type RequestIdempotency } from '../../shared/http/idempotency';
 import type { Caller } from '../../shared/http/types';
 import {
@@ -12,7 +12,6 @@ import {
   type ReferenceImageSources,
   resolveReferenceImage,
 } from '../../shared/images/reference-image';
-import { estimateMicros } from '../../shared/pricing';
 import type { ContentRemover } from '../../shared/storage/content-remover';
 import type { ObjectStore } from '../../shared/storage/object-store';
 import type { CreateVideoBody, VideoResource } from '../../shared/video/schemas';
@@ -36,7 +35,8 @@ export interface CreateVideoDeps extends VideoAdmissionDeps {
 }
 
 /**
- * Creates a video: validates it can be priced and, with an `input_reference`, resolves and checks the image (400
+ * Creates a video (its model, seconds and size already checked against the catalogue by the request schema) and,
+ * with an `input_reference`, resolves and checks the image (400
  * or 413 with `param: input_reference` before anything is written, reserved or started; before the image is read or
  * fetched, a caller over its budget or quotas gets the reservation's 402/429, see precheckAdmission), stores the
  * image under the video's prefix, writes the record `queued` with its estimate reserved against the caller's monthly
@@ -54,9 +54,8 @@ export async function createVideo(
   const { body, caller } = input;
   let image: ReferenceImage | undefined;
   if (body.input_reference !== undefined) {
-    assertOffered(body, deps);
     // Before the image is read or fetched: a caller its reservation would refuse drives no fetch.
-    const estimatedMicros = estimateMicros(body.model, body.size, body.seconds, deps.prices);
+    const { estimatedMicros } = priceOf(deps.catalogue, body.model, body.size, body.seconds);
     await precheckAdmission({ userId: caller.userId, estimatedMicros }, input.idempotencyKey, deps.clock(), deps);
     image = await resolveReferenceImage(body.input_reference, { userId: caller.userId, size: body.size }, deps.images);
   }
@@ -73,7 +72,6 @@ async function create(
   image: ReferenceImage | undefined,
 ): Promise<VideoResource> {
   const { body, caller } = input;
-  assertOffered(body, deps);
   const now = deps.clock();
   const video = newVideoRecord(
     {
@@ -86,7 +84,7 @@ async function create(
       metadata: body.metadata ?? {},
       remixedFromVideoId: null,
     },
-    deps.prices,
+    deps.catalogue,
     now,
   );
   deps.logger.appendKeys({ videoId: video.videoId, userId: video.userId });

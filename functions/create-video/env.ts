@@ -4,7 +4,7 @@ import { bucketEnvSchema } from '../../shared/config';
 
 /**
  * POST /v1/videos: the table, the idempotency table, the state machine, the bucket (reference images and uploads);
- * models, prices and the default limits optional.
+ * the model catalogue; the default limits optional.
  */
 export const createVideoEnvSchema = z.object({
   ...admissionEnvSchema().shape,

@@ -40,7 +40,7 @@ const deps: CreateVideoDeps = {
   storage: objects,
   bucket: env.BUCKET_NAME,
 };
-const parse = createVideoRequestParser({ allowedModels: env.ALLOWED_MODELS });
+const parse = createVideoRequestParser({ catalogue: env.MODEL_CATALOGUE });
 
 /**
  * POST /v1/videos (JSON, or multipart/form-data as the `openai` SDK sends it) → 202 video with Location; with an

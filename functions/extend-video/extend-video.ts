@@ -16,7 +16,7 @@ export type ExtendVideoDeps = VideoAdmissionDeps;
 /**
  * POST /v1/videos/extensions: a new video (`derived_from` = the source, kind `extension`) that the pipeline creates
  * with the provider's extension of the source's job by `seconds`. It is priced and reserved for those seconds (what
- * the provider generates), and lasts the source's length plus them. Ownership, readiness, the allowlist, the
+ * the provider generates), and lasts the source's length plus them. Ownership, readiness, the catalogue (model, size, seconds), the
  * reservation and Idempotency-Key are those of every video made from another (admitDerivedVideo).
  */
 export function extendVideo(

@@ -1,6 +1,5 @@
 import * as z from 'zod/mini';
-import { modelsEnvSchema } from '../../shared/config';
 
-/** GET /v1/openapi.json: the model allowlist (the document lists the deployment's models). */
-export const getOpenApiEnvSchema = z.object({ ...modelsEnvSchema().shape });
+/** GET /v1/openapi.json reads nothing: the document is the same whatever the deployment's catalogue. */
+export const getOpenApiEnvSchema = z.object({});
 export type GetOpenApiEnv = z.input<typeof getOpenApiEnvSchema>;

@@ -4,6 +4,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { NagSuppressions } from 'cdk-nag';
+import type { CatalogueEnv } from '../../shared/catalogue/env';
 import type {
   BucketEnv,
   DeliveryStateMachineEnv,
@@ -221,6 +222,14 @@ export function bindProviderWebhooks(fn: AppFunction, setting: 'on' | 'off' = 'o
 }
 
 /** Adds env vars whose names are checked (`satisfies`) against the functions' env schemas in shared/config.ts. */
+/**
+ * Sets `MODEL_CATALOGUE`, the deployment's model catalogue as compact JSON (checked at synth, infra/config.ts), on a
+ * function that reads it: the ones that admit videos and the model routes. No grant: it is configuration.
+ */
+export function bindCatalogue(fn: AppFunction, catalogueJson: string): void {
+  setEnvironment(fn, { MODEL_CATALOGUE: catalogueJson } satisfies CatalogueEnv);
+}
+
 function setEnvironment(fn: AppFunction, environment: Record<string, string>): void {
   for (const [name, value] of Object.entries(environment)) {
     fn.addEnvironment(name, value);

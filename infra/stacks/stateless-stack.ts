@@ -5,6 +5,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import { DEFAULT_CATALOGUE } from '../../shared/catalogue/default-catalogue';
 import { HttpApi } from '../constructs/http-api';
 import { Observability } from '../constructs/observability';
 import { UserErasure } from '../constructs/user-erasure';
@@ -24,6 +25,11 @@ export interface StatelessStackProps extends StackProps {
   readonly providerBaseUrl: string;
   /** The admission gate's limits for the provider account. @default - DEFAULT_PROVIDER_LIMITS (infra/config.ts) */
   readonly providerLimits?: { readonly maxConcurrentJobs: number; readonly requestsPerMinute: number };
+  /**
+   * The model catalogue as compact JSON, checked (infra/config.ts).
+   * @default - the default catalogue (shared/catalogue/default-catalogue.ts)
+   */
+  readonly catalogueJson?: string;
   /** Origins the API's CORS preflight allows. */
   readonly corsAllowOrigins: string[];
   /** Email address subscribed to the alarm topic. @default - none */
@@ -73,6 +79,7 @@ export class StatelessStack extends Stack {
         stateMachine: this.pipeline.stateMachine,
         // The gate's limits too: the receiver and GET /v1/videos/{id} take tokens from the pipeline's bucket.
         provider: { baseUrl: props.providerBaseUrl, secret: props.providerSecret, limits: props.providerLimits },
+        catalogueJson: props.catalogueJson ?? JSON.stringify(DEFAULT_CATALOGUE),
       },
       userPool: props.userPool,
       userPoolClient: props.userPoolClient,

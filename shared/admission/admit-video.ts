@@ -1,4 +1,6 @@
-import { BudgetExceededError, ConflictError, QuotaExceededError, ValidationError } from '../errors';
+import { priceOf, routeOf, type VideoRoute } from '../catalogue/catalogue';
+import type { Catalogue } from '../catalogue/schema';
+import { BudgetExceededError, ConflictError, QuotaExceededError } from '../errors';
 import type { RequestIdempotency } from '../http/idempotency';
 import {
   IdempotencyInProgressError,
@@ -17,7 +19,6 @@ import type { ReservationReleaser } from '../money/release';
 import type { Reservations } from '../money/reserve';
 import type { AppLogger, AppMetrics } from '../observability/powertools';
 import type { PipelineStarter } from '../pipeline/pipeline-starter';
-import { estimateMicros, isPriced, type PriceTable } from '../pricing';
 import type { VideoRepository } from '../video/store';
 import { promptHash, unixSeconds, type VideoRecord } from '../video/video';
 
@@ -29,26 +30,15 @@ export type NewVideo = Pick<
   Pick<VideoRecord, 'remixSourceProviderVideoId' | 'derivedFrom'>;
 
 /**
- * Throws a 400 unless the deployment offers `model` (its allowlist) at `size` (its price table). Creates and remixes
- * both ask: a remix takes its source's model and size, which the allowlist or the prices may have dropped since, and
- * pricing an unpriced size would fail as a 500.
+ * A `queued` video record created at `now`, priced with `catalogue` (its model's price per second at its size × its
+ * seconds, and the catalogue's price version) and routed by it (the model's preferred provider and that provider's
+ * model id), unless `route` says where it goes (a derived video goes to its source's provider). What admission
+ * decides is recorded on the video, so no catalogue change later re-prices or re-routes it. The model and size must be
+ * in the catalogue (the request schemas and derivableModel refuse others with a 400 first).
  */
-export function assertOffered(
-  video: { model: string; size: string },
-  deps: Pick<VideoAdmissionDeps, 'allowedModels' | 'prices'>,
-  what = 'model',
-): void {
-  if (!deps.allowedModels.includes(video.model)) {
-    throw new ValidationError(`${what} ${video.model} is not available in this deployment`, 'model');
-  }
-  if (!isPriced(deps.prices, video.model, video.size)) {
-    throw new ValidationError(`${what} ${video.model} is not available at size ${video.size}`, 'size');
-  }
-}
-
-/** A `queued` video record priced with `prices`, created at `now`. */
-export function newVideoRecord(fields: NewVideo, prices: PriceTable, now: Date): VideoRecord {
+export function newVideoRecord(fields: NewVideo, catalogue: Catalogue, now: Date, route?: VideoRoute): VideoRecord {
   const createdAt = unixSeconds(now);
+  const price = priceOf(catalogue, fields.model, fields.size, fields.seconds);
   return {
     ...fields,
     promptSha256: promptHash(fields.prompt),
@@ -58,9 +48,10 @@ export function newVideoRecord(fields: NewVideo, prices: PriceTable, now: Date):
     updatedAt: createdAt,
     completedAt: null,
     error: null,
-    estimatedMicros: estimateMicros(fields.model, fields.size, fields.seconds, prices),
+    estimatedMicros: price.estimatedMicros,
     chargedMicros: null,
-    priceVersion: prices.version,
+    priceVersion: price.priceVersion,
+    ...(route ?? routeOf(catalogue, fields.model, fields.size)),
     content: null,
     providerVideoId: null,
     providerCreateAttempts: 0,
@@ -81,9 +72,8 @@ export interface AdmitVideoDeps {
 
 /** Everything a create or a remix needs: admission plus pricing, request idempotency, ids and telemetry. */
 export interface VideoAdmissionDeps extends AdmitVideoDeps {
-  prices: PriceTable;
-  /** The deployment's model allowlist (ALLOWED_MODELS). */
-  allowedModels: readonly string[];
+  /** The deployment's model catalogue (MODEL_CATALOGUE): models, their seconds, sizes, prices and routes. */
+  catalogue: Catalogue;
   /** Powertools idempotency in front: finished requests replayed, concurrent twins wait. */
   idempotency: RequestIdempotency;
   newId: (nowMillis: number) => string;

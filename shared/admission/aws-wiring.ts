@@ -2,13 +2,8 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import * as z from 'zod/mini';
 import { ddb, dynamodb } from '../aws/dynamodb';
 import { sfn } from '../aws/sfn';
-import {
-  idempotencyEnvSchema,
-  modelsEnvSchema,
-  pricingEnvSchema,
-  stateMachineEnvSchema,
-  tableEnvSchema,
-} from '../config';
+import { catalogueEnvSchema } from '../catalogue/env';
+import { idempotencyEnvSchema, stateMachineEnvSchema, tableEnvSchema } from '../config';
 import { requestIdempotency } from '../http/idempotency';
 import { newVideoId } from '../ids';
 import { lazy } from '../lazy';
@@ -17,18 +12,16 @@ import { DynamoIdempotencyGuards } from '../money/idempotency-guard';
 import { defaultLimitsFrom, limitsEnvSchema } from '../money/user-limits';
 import { logger, metrics } from '../observability/powertools';
 import { StepFunctionsPipelineStarter } from '../pipeline/pipeline-starter';
-import { loadPriceTable } from '../pricing';
 import { DynamoVideoRepository } from '../video/repository';
 import type { VideoAdmissionDeps } from './admit-video';
 
-/** What the functions that admit videos (create, remix) need from their environment. */
+/** What the functions that admit videos (create, remix, edit, extend) need from their environment. */
 export const admissionEnvSchema = lazy(() =>
   z.object({
     ...tableEnvSchema().shape,
     ...idempotencyEnvSchema().shape,
     ...stateMachineEnvSchema().shape,
-    ...pricingEnvSchema().shape,
-    ...modelsEnvSchema().shape,
+    ...catalogueEnvSchema().shape,
     ...limitsEnvSchema().shape,
   }),
 );
@@ -40,8 +33,7 @@ export function videoAdmissionDeps(env: z.output<ReturnType<typeof admissionEnvS
     guards: new DynamoIdempotencyGuards(ddb, env.TABLE_NAME),
     videos: new DynamoVideoRepository(ddb, env.TABLE_NAME),
     pipeline: new StepFunctionsPipelineStarter(sfn, env.STATE_MACHINE_ARN),
-    prices: loadPriceTable(env.PRICE_TABLE),
-    allowedModels: env.ALLOWED_MODELS,
+    catalogue: env.MODEL_CATALOGUE,
     idempotency: requestIdempotency({
       persistenceStore: new DynamoDBPersistenceLayer({
         tableName: env.IDEMPOTENCY_TABLE_NAME,

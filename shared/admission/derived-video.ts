@@ -1,4 +1,5 @@
 import type * as z from 'zod/mini';
+import { derivableModel, derivedRouteOf } from '../catalogue/catalogue';
 import { ConflictError, ValidationError } from '../errors';
 import { type IdempotentRequest, idempotentRequest, type RequestIdempotency } from '../http/idempotency';
 import { parseRequest } from '../http/parse-request';
@@ -6,8 +7,8 @@ import type { Caller } from '../http/types';
 import { UploadedFile } from '../http/uploaded-file';
 import { findOwnVideo } from '../video/access';
 import type { VideoResource, VideoSeconds } from '../video/schemas';
-import { type DerivationKind, deliveredSeconds, toVideoResource, type VideoRecord } from '../video/video';
-import { admitVideo, assertOffered, type NewVideo, newVideoRecord, type VideoAdmissionDeps } from './admit-video';
+import { type DerivationKind, deliveredSeconds, providerOf, toVideoResource, type VideoRecord } from '../video/video';
+import { admitVideo, type NewVideo, newVideoRecord, type VideoAdmissionDeps } from './admit-video';
 
 /** The longest video an extension may make (source plus extension), as the provider's extensions allow. */
 export const MAX_EXTENDED_SECONDS = 20;
@@ -33,8 +34,9 @@ const KINDS = {
 /**
  * A new video made by the provider from one of the caller's videos: a remix (`POST /v1/videos/{id}/remix`), an
  * edit (`POST /v1/videos/edits`) or an extension (`POST /v1/videos/extensions`). The source must be the caller's
- * (404 otherwise) and completed (409 `video_not_ready` before). Model and size are the source's, and like a create
- * the model must be on the deployment's allowlist and priced at that size (400 otherwise). The estimate, reserved
+ * (404 otherwise) and completed (409 `video_not_ready` before). Model and size are the source's: the catalogue must
+ * still offer that model at that size, for this kind of video, and an extension's `seconds` must be one of the
+ * model's (400 otherwise, derivableModel); priced at the catalogue's current price, made at the source's provider. The estimate, reserved
  * like a create's, is for the seconds the provider generates and bills: the source's length as delivered for a remix
  * or an edit (an extended source's stitched length), the new segment for an extension (whose video lasts source, as
  * delivered, plus segment, at most {@link MAX_EXTENDED_SECONDS}).
@@ -65,8 +67,8 @@ async function derive(
       'video_not_ready',
     );
   }
-  // The source's model and size are the new video's: the deployment must still offer and price them.
-  assertOffered(source, deps, `the source video's model`);
+  // The source's model and size are the new video's: the catalogue must still offer them, for this kind of video.
+  derivableModel(deps.catalogue, source, input.kind, input.kind === 'extension' ? input.seconds : undefined);
   const now = deps.clock();
   const video: VideoRecord = newVideoRecord(
     {
@@ -76,8 +78,14 @@ async function derive(
       metadata: {},
       ...derivedVideoFields(input.kind, { ...source, providerVideoId: source.providerVideoId }, input.seconds),
     },
-    deps.prices,
+    deps.catalogue,
     now,
+    // The provider holding the source's job makes the new one from it: the source's provider and provider model.
+    derivedRouteOf(deps.catalogue, {
+      ...source,
+      provider: providerOf(source),
+      providerModel: source.providerModel ?? source.model,
+    }),
   );
   deps.logger.appendKeys({ videoId: video.videoId, userId: video.userId, sourceVideoId: source.videoId });
   const admission = await admitVideo(video, now, deps, request);

@@ -1,4 +1,6 @@
 import * as z from 'zod/mini';
+import { DEFAULT_CATALOGUE } from '../catalogue/default-catalogue';
+import { modelListSchema, modelResourceSchema } from '../catalogue/resource';
 import { errorEnvelopeSchema, healthSchema } from '../http/schemas';
 import {
   auditListSchema,
@@ -29,6 +31,7 @@ import {
   webhookEndpointListSchema,
   webhookEndpointResourceSchema,
 } from '../webhooks/schemas';
+import { modelPaths } from './model-paths';
 import { moneyPaths } from './money-paths';
 import { operatorPaths } from './operator-paths';
 import type { Json } from './parts';
@@ -80,6 +83,8 @@ function responseSchemas(): Record<string, ZodType> {
     DeletedVideo: deletedVideoSchema(),
     Error: errorEnvelopeSchema(),
     Health: healthSchema(),
+    Model: modelResourceSchema(),
+    ModelList: modelListSchema(),
     Upload: uploadResourceSchema(),
     Usage: usageResourceSchema(),
     UserLimits: limitsResourceSchema(),
@@ -95,10 +100,13 @@ function responseSchemas(): Record<string, ZodType> {
   };
 }
 
-/** Request body schemas, by component name (input shapes: defaults make fields optional). */
-function requestSchemas(allowedModels: readonly string[]): Record<string, ZodType> {
+/**
+ * Request body schemas, by component name (input shapes: defaults make fields optional). A create's JSON Schema is the
+ * same whatever the catalogue (its values are per model, at GET /v1/models), so the document needs none of its own.
+ */
+function requestSchemas(): Record<string, ZodType> {
   return {
-    CreateVideoRequest: createVideoBodySchema({ allowedModels }),
+    CreateVideoRequest: createVideoBodySchema({ catalogue: DEFAULT_CATALOGUE }),
     RemixVideoRequest: remixVideoBodySchema(),
     EditVideoRequest: editVideoBodySchema(),
     ExtendVideoRequest: extendVideoBodySchema(),
@@ -124,8 +132,8 @@ function componentSchemas(schemas: Record<string, ZodType>, io: 'input' | 'outpu
   );
 }
 
-/** The OpenAPI 3.1 document of the API, for the deployment's model allowlist. */
-export function openApiDocument(options: { allowedModels: readonly string[] }): Json {
+/** The OpenAPI 3.1 document of the API. */
+export function openApiDocument(): Json {
   return {
     openapi: '3.1.0',
     info: {
@@ -136,7 +144,7 @@ export function openApiDocument(options: { allowedModels: readonly string[] }): 
         'micro-USD in *_micros fields. Every response carries x-request-id; errors repeat it in the body.',
     },
     security: [{ bearerAuth: [] }],
-    paths: { ...videoPaths(), ...moneyPaths(), ...operatorPaths(), ...webhookPaths() },
+    paths: { ...videoPaths(), ...modelPaths(), ...moneyPaths(), ...operatorPaths(), ...webhookPaths() },
     components: {
       securitySchemes: {
         bearerAuth: {
@@ -148,7 +156,7 @@ export function openApiDocument(options: { allowedModels: readonly string[] }): 
       },
       schemas: {
         ...componentSchemas(responseSchemas(), 'output'),
-        ...componentSchemas(requestSchemas(options.allowedModels), 'input'),
+        ...componentSchemas(requestSchemas(), 'input'),
       },
     },
   };

@@ -2,13 +2,15 @@ import type { VideoRecord } from '../video/video';
 
 /*
  * What the pipeline asks the provider for, read from the video in one place: the model id at the provider, and how
- * long the model's jobs are expected to take. Both come from the video's model today; the model catalogue routes
- * them (a model's provider model and expected duration) without changing the callers.
+ * long the model's jobs are expected to take.
  */
 
-/** The model id the provider is asked for (and lists a video's jobs under). */
-export function providerModelOf(video: Pick<VideoRecord, 'model'>): string {
-  return video.model;
+/**
+ * The model id the provider is asked for (and lists a video's jobs under): the provider's own, recorded at admission
+ * from the catalogue's route; the public id for videos admitted before the catalogue.
+ */
+export function providerModelOf(video: Pick<VideoRecord, 'model' | 'providerModel'>): string {
+  return video.providerModel ?? video.model;
 }
 
 /**

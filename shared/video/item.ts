@@ -1,5 +1,6 @@
+import { DEFAULT_CATALOGUE } from '../catalogue/default-catalogue';
 import { videoIndexKeys, videoKey } from '../table-keys';
-import type { VideoRecord } from './video';
+import { DEFAULT_PROVIDER, type VideoRecord } from './video';
 
 /** The table's item for a video (internal attribute names are camelCase; the wire is snake_case). */
 export interface VideoItem extends Partial<Omit<VideoRecord, 'videoId' | 'userId'>> {
@@ -28,13 +29,14 @@ export function toItem(video: VideoRecord): VideoItem {
 /** Maps an item back to a record, filling absent optional fields with null. */
 export function fromItem(item: Record<string, unknown>): VideoRecord {
   const v = item as unknown as VideoItem;
+  const model = v.model ?? 'sora-2';
   return {
     videoId: v.videoId,
     userId: v.userId,
     status: v.status ?? 'queued',
     progress: v.progress ?? 0,
     prompt: v.prompt ?? '',
-    model: v.model ?? 'sora-2',
+    model,
     seconds: v.seconds ?? '4',
     size: v.size ?? '720x1280',
     metadata: v.metadata ?? {},
@@ -45,7 +47,11 @@ export function fromItem(item: Record<string, unknown>): VideoRecord {
     error: v.error ?? null,
     estimatedMicros: v.estimatedMicros ?? 0,
     chargedMicros: v.chargedMicros ?? null,
-    priceVersion: v.priceVersion ?? '',
+    // Written before the catalogue: priced with the default's prices (the price table it replaced, same version) and
+    // made at the `openai` kind with the model's own id.
+    priceVersion: v.priceVersion ?? DEFAULT_CATALOGUE.price_version,
+    provider: v.provider ?? DEFAULT_PROVIDER,
+    providerModel: v.providerModel ?? model,
     content: v.content ?? null,
     providerVideoId: v.providerVideoId ?? null,
     providerCreateAttempts: v.providerCreateAttempts ?? 0,
@@ -58,6 +64,7 @@ export function fromItem(item: Record<string, unknown>): VideoRecord {
     ...(typeof v.deletedAt === 'number' ? { deletedAt: v.deletedAt } : {}),
     ...(typeof v.promptSha256 === 'string' ? { promptSha256: v.promptSha256 } : {}),
     ...(typeof v.idempotencyRecordId === 'string' ? { idempotencyRecordId: v.idempotencyRecordId } : {}),
+    ...(typeof v.providerUnitCostMicros === 'number' ? { providerUnitCostMicros: v.providerUnitCostMicros } : {}),
     ...(v.inputReference ? { inputReference: v.inputReference } : {}),
     ...(v.derivedFrom ? { derivedFrom: v.derivedFrom } : {}),
     ...(typeof v.webhookWaitUntil === 'number' ? { webhookWaitUntil: v.webhookWaitUntil } : {}),

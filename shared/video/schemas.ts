@@ -1,4 +1,6 @@
 import * as z from 'zod/mini';
+import { findModel, modelIds, notOneOf } from '../catalogue/catalogue';
+import type { Catalogue } from '../catalogue/schema';
 import { MAX_UPLOAD_BYTES } from '../http/limits';
 import { pageLimitSchema } from '../http/page-query';
 import { UploadedFile } from '../http/uploaded-file';
@@ -11,18 +13,16 @@ import '../zod-messages';
  * Each is a getter built on its first call (shared/lazy.ts): a function builds only the schemas it uses.
  */
 
-export const VIDEO_MODELS = ['sora-2', 'sora-2-pro'] as const;
-export const VIDEO_SECONDS = ['4', '8', '12'] as const;
-export const VIDEO_SIZES = ['720x1280', '1280x720', '1024x1792', '1792x1024'] as const;
-/** Sizes only `sora-2-pro` may render. */
-export const PRO_ONLY_SIZES: readonly VideoSize[] = ['1024x1792', '1792x1024'];
 export const VIDEO_STATUSES = ['queued', 'in_progress', 'storing', 'completed', 'failed', 'cancelled'] as const;
 export const TERMINAL_STATUSES = ['completed', 'failed', 'cancelled'] as const;
 export const CONTENT_VARIANTS = ['video', 'thumbnail', 'spritesheet'] as const;
 
+/** A model id of the catalogue (shared/catalogue/). */
 export type VideoModelName = string;
-export type VideoSeconds = (typeof VIDEO_SECONDS)[number];
-export type VideoSize = (typeof VIDEO_SIZES)[number];
+/** A video's length in seconds, as a string: one of its model's `seconds` in the catalogue (or a stitched length). */
+export type VideoSeconds = string;
+/** Width x height: one of its model's `sizes` in the catalogue. */
+export type VideoSize = string;
 export type VideoStatus = (typeof VIDEO_STATUSES)[number];
 export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
 export type ContentVariant = (typeof CONTENT_VARIANTS)[number];
@@ -79,48 +79,95 @@ export const inputReferenceSchema = lazy(() =>
 );
 
 /**
- * The body of `POST /v1/videos`, for the deployment's model allowlist (ALLOWED_MODELS).
- * Unknown fields are rejected; the two larger sizes need `sora-2-pro`.
+ * The body of `POST /v1/videos`, checked against the deployment's model catalogue: `model` one of its models (the
+ * first by default), `seconds` and `size` among that model's (its defaults when absent; 400 naming the parameter and
+ * the values the model allows otherwise), `input_reference` only for a model that takes an image. Unknown fields are
+ * rejected. Its JSON Schema (the OpenAPI document's) is the same whatever the catalogue: no enums, as the values are
+ * per model, at GET /v1/models.
  */
-export function createVideoBodySchema(options: { allowedModels: readonly string[] }) {
-  const allowed = options.allowedModels;
+export function createVideoBodySchema(options: { catalogue: Catalogue }) {
+  const { catalogue } = options;
+  const ids = modelIds(catalogue);
   return z
-    .strictObject({
-      prompt: z
-        .string({ error: 'prompt must be a string' })
-        .check(
-          z.trim(),
-          z.minLength(1, { error: 'prompt must not be empty' }),
-          z.maxLength(MAX_PROMPT_LENGTH, { error: `prompt must be at most ${MAX_PROMPT_LENGTH} characters` }),
-          z.describe('What the video shows; 1 to 4,000 characters after trimming'),
-        ),
-      model: z
-        ._default(
-          z
-            .string({ error: 'model must be a string' })
+    .pipe(
+      z
+        .strictObject({
+          prompt: z
+            .string({ error: 'prompt must be a string' })
             .check(
-              z.refine((model) => allowed.includes(model), { error: `model must be one of ${allowed.join(', ')}` }),
+              z.trim(),
+              z.minLength(1, { error: 'prompt must not be empty' }),
+              z.maxLength(MAX_PROMPT_LENGTH, { error: `prompt must be at most ${MAX_PROMPT_LENGTH} characters` }),
+              z.describe('What the video shows; 1 to 4,000 characters after trimming'),
             ),
-          'sora-2',
-        )
-        .check(z.meta({ description: 'The generation model', examples: [...allowed] })),
-      seconds: z
-        ._default(z.enum(VIDEO_SECONDS, { error: 'seconds must be one of 4, 8, 12' }), '4')
-        .check(z.describe('Clip length in seconds, as a string')),
-      size: z
-        ._default(z.enum(VIDEO_SIZES, { error: `size must be one of ${VIDEO_SIZES.join(', ')}` }), '720x1280')
-        .check(z.describe('Width x height; 1024x1792 and 1792x1024 only with sora-2-pro')),
-      metadata: z.optional(metadataSchema()),
-      input_reference: z.optional(inputReferenceSchema()),
-    })
-    .check(
-      z.superRefine((body, ctx) => {
-        if (PRO_ONLY_SIZES.includes(body.size) && body.model !== 'sora-2-pro') {
-          ctx.addIssue({ code: 'custom', path: ['size'], message: `size ${body.size} requires model sora-2-pro` });
-        }
+          model: z.optional(
+            z.string({ error: 'model must be a string' }).check(
+              z.refine((model) => ids.includes(model), { error: notOneOf('model', ids) }),
+              z.describe('A model id of GET /v1/models; the first model listed there by default'),
+            ),
+          ),
+          seconds: z.optional(
+            z
+              .string({ error: 'seconds must be a string' })
+              .check(
+                z.describe(
+                  "Clip length in seconds, as a string: one of the model's `seconds` (GET /v1/models); its `default_seconds` by default",
+                ),
+              ),
+          ),
+          size: z.optional(
+            z
+              .string({ error: 'size must be a string' })
+              .check(
+                z.describe(
+                  "Width x height: one of the model's `sizes` (GET /v1/models); its `default_size` by default",
+                ),
+              ),
+          ),
+          metadata: z.optional(metadataSchema()),
+          input_reference: z.optional(inputReferenceSchema()),
+        })
+        .check(
+          z.superRefine((body, ctx) => {
+            const model = findModel(catalogue, body.model ?? ids[0]!);
+            if (model === undefined) return;
+            if (body.seconds !== undefined && !model.seconds.includes(body.seconds)) {
+              ctx.addIssue({
+                code: 'custom',
+                path: ['seconds'],
+                message: notOneOf('seconds', model.seconds),
+                input: body.seconds,
+              });
+            }
+            if (body.size !== undefined && !model.sizes.includes(body.size)) {
+              ctx.addIssue({
+                code: 'custom',
+                path: ['size'],
+                message: notOneOf('size', model.sizes),
+                input: body.size,
+              });
+            }
+            if (body.input_reference !== undefined && !model.capabilities.image_input) {
+              ctx.addIssue({
+                code: 'custom',
+                path: ['input_reference'],
+                message: `model ${model.id} does not take input_reference (an image as the first frame)`,
+                input: body.input_reference,
+              });
+            }
+          }),
+        ),
+      z.transform((body) => {
+        const model = findModel(catalogue, body.model ?? ids[0]!)!;
+        return {
+          ...body,
+          model: model.id,
+          seconds: body.seconds ?? model.default_seconds,
+          size: body.size ?? model.default_size,
+        };
       }),
-      z.describe('Create a video from a text prompt'),
-    );
+    )
+    .check(z.describe('Create a video from a text prompt'));
 }
 
 export type CreateVideoBody = z.output<ReturnType<typeof createVideoBodySchema>>;
@@ -174,8 +221,13 @@ export const extendVideoBodySchema = lazy(() =>
       video: sourceVideoReferenceSchema(),
       prompt: promptSchema().check(z.describe('What happens in the extension; 1 to 4,000 characters after trimming')),
       seconds: z
-        .enum(VIDEO_SECONDS, { error: 'seconds must be one of 4, 8, 12' })
-        .check(z.describe('Length of the new segment, as a string; the extended video lasts the source’s plus this')),
+        .string({ error: 'seconds must be a string' })
+        .check(
+          z.describe(
+            'Length of the new segment, as a string: one of the source model’s `seconds` (GET /v1/models); the ' +
+              'extended video lasts the source’s plus this',
+          ),
+        ),
     })
     .check(z.describe('A new video extending one of the caller’s completed videos')),
 );
@@ -285,6 +337,14 @@ export const videoResourceSchema = lazy(() =>
       model: z.string(),
       seconds: z.string(),
       size: z.string(),
+      provider: z
+        .string()
+        .check(
+          z.describe(
+            'The provider kind that makes the video (e.g. openai), bound when it was admitted: the first of its ' +
+              'model’s route then; a remix, edit or extension goes to its source’s',
+          ),
+        ),
       remixed_from_video_id: z.nullable(z.string()),
       derived_from: z
         .nullable(z.object({ kind: z.enum(['remix', 'edit', 'extension']), video_id: z.string() }))

@@ -52,10 +52,10 @@ export interface DerivedFromRecord {
 }
 
 /**
- * The length of what the provider generates for a video: a length a create may ask for ({@link VideoSeconds}), or,
- * for a remix or an edit of an extended video, the extension's stitched length (at most 20 seconds).
+ * The length of what the provider generates for a video, as a string: a length its model offers ({@link VideoSeconds}),
+ * or, for a remix or an edit of an extended video, the extension's stitched length (at most 20 seconds).
  */
-export type GeneratedSeconds = VideoSeconds | '16' | '20';
+export type GeneratedSeconds = VideoSeconds;
 
 /** A video as the application sees it (the repository maps it to and from its DynamoDB item). */
 export interface VideoRecord {
@@ -78,9 +78,26 @@ export interface VideoRecord {
   updatedAt: number;
   completedAt: number | null;
   error: VideoFailure | null;
+  /** Integer micro-USD: the catalogue's price per second at admission × `seconds`; what a charge takes. */
   estimatedMicros: number;
   chargedMicros: number | null;
+  /** The catalogue's price version when the video was admitted (shared/catalogue/). */
   priceVersion: string;
+  /**
+   * The provider kind the video is bound to (its model's route when admitted; a derived video's source's). Records
+   * written before the catalogue have none and read as `openai` (item.ts).
+   */
+  provider?: string;
+  /**
+   * The provider's own model id the job is made with (the route's, when admitted; a derived video's source's). Records
+   * written before the catalogue have none and read as `model`.
+   */
+  providerModel?: string;
+  /**
+   * What the provider charges per second at the video's size, when its route step gave it (a provider that reports no
+   * cost): recorded at admission, so a catalogue change never changes a video's provider cost. Absent: none given.
+   */
+  providerUnitCostMicros?: number;
   content: VideoContent | null;
   /**
    * sha256 (hex) of the prompt as sent to the provider: what the search for an orphaned provider job matches on, so
@@ -138,6 +155,14 @@ export function promptHashOf(video: Pick<VideoRecord, 'prompt' | 'promptSha256'>
   return video.promptSha256 ?? promptHash(video.prompt);
 }
 
+/** The provider kind a video is bound to; a record older than the field was made at the `openai` kind. */
+export function providerOf(video: Pick<VideoRecord, 'provider'>): string {
+  return video.provider ?? DEFAULT_PROVIDER;
+}
+
+/** The provider kind of every video admitted before the catalogue (and so without a `provider`). */
+export const DEFAULT_PROVIDER = 'openai';
+
 /** True for statuses a video never leaves. */
 export function isTerminal(status: VideoStatus): boolean {
   return (TERMINAL_STATUSES as readonly string[]).includes(status);
@@ -194,6 +219,7 @@ export function toVideoResource(video: VideoRecord): VideoResource {
     model: video.model,
     seconds: deliveredSeconds(video),
     size: video.size,
+    provider: providerOf(video),
     remixed_from_video_id: video.remixedFromVideoId,
     derived_from: derivedFromResource(video),
     metadata: video.metadata,

@@ -2,6 +2,7 @@ import { validate } from '@readme/openapi-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ROUTES } from '../../../infra/api-routes';
+import { DEFAULT_CATALOGUE } from '../../../shared/catalogue/default-catalogue';
 import { JSON_SCHEMA_OVERRIDES } from '../../../shared/openapi/document';
 import { createVideoBodySchema, remixVideoBodySchema, videoResourceSchema } from '../../../shared/video/schemas';
 import { useLocalStack } from '../../helpers/local-stack';
@@ -62,7 +63,7 @@ describe('GET /v1/openapi.json', () => {
 
   it('describes request bodies with the very zod schemas that validate them', () => {
     const schemas = document.components.schemas;
-    const create = z.toJSONSchema(createVideoBodySchema({ allowedModels: ['sora-2', 'sora-2-pro'] }), {
+    const create = z.toJSONSchema(createVideoBodySchema({ catalogue: DEFAULT_CATALOGUE }), {
       io: 'input',
       ...JSON_SCHEMA_OVERRIDES,
     });

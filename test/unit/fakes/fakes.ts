@@ -1,5 +1,7 @@
 import { Readable } from 'node:stream';
 import { vi } from 'vitest';
+import { DEFAULT_CATALOGUE } from '../../../shared/catalogue/default-catalogue';
+import type { Catalogue, CatalogueModel } from '../../../shared/catalogue/schema';
 import { ProviderCapabilityMissingError } from '../../../shared/errors';
 import type { Caller } from '../../../shared/http/types';
 import type { HeldCancelJobRecorder } from '../../../shared/money/release';
@@ -67,6 +69,28 @@ export function fixedClock(iso = '2026-11-21T12:00:00Z'): () => Date {
   return () => new Date(iso);
 }
 
+/**
+ * The default catalogue with its models changed: `models` maps an id to the fields it changes (`null` drops the model;
+ * an id it does not have is added, from sora-2's fields).
+ */
+export function catalogueWith(
+  models: Record<string, Partial<CatalogueModel> | null>,
+  priceVersion?: string,
+): Catalogue {
+  const changed = structuredClone(DEFAULT_CATALOGUE);
+  for (const [id, change] of Object.entries(models)) {
+    const index = changed.models.findIndex((model) => model.id === id);
+    if (change === null) {
+      changed.models.splice(index, 1);
+    } else if (index === -1) {
+      changed.models.push({ ...structuredClone(DEFAULT_CATALOGUE.models[0]!), id, ...change });
+    } else {
+      changed.models[index] = { ...changed.models[index]!, ...change };
+    }
+  }
+  return priceVersion === undefined ? changed : { ...changed, price_version: priceVersion };
+}
+
 /** A video record with sensible defaults. */
 export function aVideo(overrides: Partial<VideoRecord> = {}): VideoRecord {
   return {
@@ -87,6 +111,8 @@ export function aVideo(overrides: Partial<VideoRecord> = {}): VideoRecord {
     estimatedMicros: 400_000,
     chargedMicros: null,
     priceVersion: 'test',
+    provider: 'openai',
+    providerModel: overrides.model ?? 'sora-2',
     content: null,
     providerVideoId: null,
     providerCreateAttempts: 0,

@@ -150,6 +150,30 @@ describe('create-generation-job', () => {
     expect(videos.claims.get('video_new1')).toBe(input.videoId);
   });
 
+  it("creates the job with the provider's model id recorded at admission, and adopts an orphan by it", async () => {
+    // Prepare: a catalogue model `kite-fast` routed to the provider's sora-2.
+    const first = setup({ model: 'kite-fast', providerModel: 'sora-2' });
+    const firstAttemptAt = 1_763_700_050;
+    const retried = setup({
+      model: 'kite-fast',
+      providerModel: 'sora-2',
+      providerCreateAttempts: 1,
+      providerFirstAttemptAt: firstAttemptAt,
+    });
+    retried.provider.jobs = [aProviderJob({ id: 'video_orphan', model: 'sora-2', createdAt: firstAttemptAt + 1 })];
+
+    // Act
+    await createGenerationJob(input, first.deps);
+    const adopted = await createGenerationJob(input, retried.deps);
+
+    // Assess
+    expect(first.provider.created).toEqual([
+      { prompt: 'A cat playing piano', model: 'sora-2', seconds: '4', size: '720x1280' },
+    ]);
+    expect(adopted).toMatchObject({ providerVideoId: 'video_orphan' });
+    expect(retried.provider.created).toEqual([]);
+  });
+
   it('adopts the earlier job even when an eventually consistent read still shows no attempt', async () => {
     // Prepare: the first attempt was recorded and the provider accepted its job, but its answer was lost; a quick
     // retry's eventually consistent read may still return the item as it was before that attempt.

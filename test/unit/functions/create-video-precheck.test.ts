@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type CreateVideoDeps, createVideo } from '../../../functions/create-video/create-video';
 import { createVideoRequestParser } from '../../../functions/create-video/schema';
+import { DEFAULT_CATALOGUE } from '../../../shared/catalogue/default-catalogue';
 import { BudgetExceededError, QuotaExceededError } from '../../../shared/errors';
 import type { RequestIdempotency } from '../../../shared/http/idempotency';
 import { dynamoBilling } from '../../../shared/money/billing';
@@ -8,7 +9,6 @@ import { DynamoIdempotencyGuards } from '../../../shared/money/idempotency-guard
 import { DynamoLimitsStore } from '../../../shared/money/limits';
 import type { UserLimits } from '../../../shared/money/user-limits';
 import type { PipelineInput } from '../../../shared/pipeline/types';
-import { DEFAULT_PRICE_TABLE } from '../../../shared/pricing';
 import { usageKey } from '../../../shared/table-keys';
 import { DynamoVideoRepository } from '../../../shared/video/repository';
 import type { LocalTable } from '../../helpers/dynamodb-local';
@@ -48,8 +48,7 @@ function setup() {
     guards: new DynamoIdempotencyGuards(local.documents, table),
     videos,
     pipeline: recordingPipeline(started),
-    prices: DEFAULT_PRICE_TABLE,
-    allowedModels: ['sora-2', 'sora-2-pro'],
+    catalogue: DEFAULT_CATALOGUE,
     idempotency,
     clock: () => NOW,
     newId: () => `vid_01JD${String(++ids).padStart(22, '0')}`,
@@ -71,7 +70,7 @@ function setup() {
   return { deps, fetched, started, setLimits };
 }
 
-const parse = createVideoRequestParser({ allowedModels: ['sora-2', 'sora-2-pro'] });
+const parse = createVideoRequestParser({ catalogue: DEFAULT_CATALOGUE });
 const request = (options: { image?: boolean; key?: string; prompt?: string } = {}) =>
   parse(
     {

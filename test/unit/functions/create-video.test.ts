@@ -2,14 +2,22 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { type CreateVideoDeps, createVideo } from '../../../functions/create-video/create-video';
 import { createVideoRequestParser } from '../../../functions/create-video/schema';
+import { DEFAULT_CATALOGUE } from '../../../shared/catalogue/default-catalogue';
 import { BudgetExceededError, ValidationError } from '../../../shared/errors';
 import type { RequestIdempotency } from '../../../shared/http/idempotency';
 import { UploadedFile } from '../../../shared/http/uploaded-file';
 import { UrlNotAllowedError } from '../../../shared/net/ssrf-guard';
 import type { PipelineInput } from '../../../shared/pipeline/types';
-import { DEFAULT_PRICE_TABLE } from '../../../shared/pricing';
 import { pngOf } from '../../helpers/images';
-import { alice, fakeLogger, fakeMetrics, fixedClock, InMemoryVideoRepository, recordingPipeline } from '../fakes/fakes';
+import {
+  alice,
+  catalogueWith,
+  fakeLogger,
+  fakeMetrics,
+  fixedClock,
+  InMemoryVideoRepository,
+  recordingPipeline,
+} from '../fakes/fakes';
 import { InMemoryBilling } from '../money/in-memory-billing';
 
 const FIRST_ID = 'vid_01JD0000000000000000000001';
@@ -29,8 +37,7 @@ function setup(options: { startError?: Error; uploads?: Record<string, Buffer>; 
     guards: money,
     videos,
     pipeline: recordingPipeline(started, options.startError),
-    prices: DEFAULT_PRICE_TABLE,
-    allowedModels: ['sora-2', 'sora-2-pro'],
+    catalogue: DEFAULT_CATALOGUE,
     idempotency,
     clock: fixedClock('2025-11-21T04:40:00Z'),
     newId: () => `vid_01JD${String(++ids).padStart(22, '0')}`,
@@ -63,7 +70,7 @@ function setup(options: { startError?: Error; uploads?: Record<string, Buffer>; 
   return { videos, money, started, metrics, deps, objects, removed };
 }
 
-const parse = createVideoRequestParser({ allowedModels: ['sora-2', 'sora-2-pro'] });
+const parse = createVideoRequestParser({ catalogue: DEFAULT_CATALOGUE });
 
 describe('create-video', () => {
   it('returns the queued video with its estimate and starts one execution named after it', async () => {
@@ -87,6 +94,7 @@ describe('create-video', () => {
       model: 'sora-2-pro',
       seconds: '8',
       size: '720x1280',
+      provider: 'openai',
       remixed_from_video_id: null,
       derived_from: null,
       metadata: { a: 'b' },
@@ -104,6 +112,9 @@ describe('create-video', () => {
       userId: 'alice',
       status: 'queued',
       estimatedMicros: 2_400_000,
+      priceVersion: '2025-10-sora-2',
+      provider: 'openai',
+      providerModel: 'sora-2-pro',
     });
     expect(metrics.total('VideosRequested')).toBe(1);
   });
@@ -222,17 +233,20 @@ describe('create-video', () => {
     expect(started).toEqual([{ videoId: retried.id, userId: 'alice' }]);
   });
 
-  it('throws a 400 on size when the price table has no price for the model and size', async () => {
+  it('throws a 400 on size naming the sizes the catalogue offers the model at, before anything is written', async () => {
     // Prepare
-    const { deps } = setup();
-    const input = parse({ body: { prompt: 'A cat', model: 'sora-2-pro', size: '1024x1792' } }, alice);
-    const cheapOnly = {
-      ...deps,
-      prices: { ...DEFAULT_PRICE_TABLE, microsPerSecond: { 'sora-2-pro': { '720x1280': 1 } } },
-    };
+    const { videos, started } = setup();
+    const proAt720Only = catalogueWith({
+      'sora-2-pro': { sizes: ['720x1280'], price: { currency: 'USD', micros_per_second: { '720x1280': 1 } } },
+    });
+    const parseWith = createVideoRequestParser({ catalogue: proAt720Only });
 
     // Act / Assess
-    await expect(createVideo(input, cheapOnly)).rejects.toMatchObject({ status: 400, param: 'size' });
+    expect(() => parseWith({ body: { prompt: 'A cat', model: 'sora-2-pro', size: '1024x1792' } }, alice)).toThrow(
+      expect.objectContaining({ status: 400, param: 'size', message: 'size must be one of 720x1280' }),
+    );
+    expect(videos.videos.size).toBe(0);
+    expect(started).toEqual([]);
   });
 
   it('throws a ValidationError naming the field when the body has an unknown field', () => {

@@ -1,7 +1,7 @@
 import type { VideoAdmissionDeps } from '../../../shared/admission/admit-video';
+import { DEFAULT_CATALOGUE } from '../../../shared/catalogue/default-catalogue';
 import type { RequestIdempotency } from '../../../shared/http/idempotency';
 import type { PipelineInput } from '../../../shared/pipeline/types';
-import { DEFAULT_PRICE_TABLE } from '../../../shared/pricing';
 import type { VideoSeconds } from '../../../shared/video/schemas';
 import {
   aVideo,
@@ -61,8 +61,7 @@ export function derivedVideoSetup(
     money,
     guards: money,
     pipeline: recordingPipeline(started, options.startError),
-    prices: DEFAULT_PRICE_TABLE,
-    allowedModels: ['sora-2', 'sora-2-pro'],
+    catalogue: DEFAULT_CATALOGUE,
     idempotency,
     clock: fixedClock('2025-11-21T04:40:00Z'),
     newId: options.newIds === undefined ? () => NEW_ID : () => options.newIds?.shift() ?? NEW_ID,

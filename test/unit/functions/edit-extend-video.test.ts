@@ -168,8 +168,18 @@ describe('extend-video', () => {
     expect(await videos.get(NEW_ID)).toMatchObject({ seconds: '8', derivedFrom: { sourceSeconds: 12 } });
   });
 
-  it('answers 400 on seconds outside 4, 8 and 12, and when they are missing', () => {
-    expect(() => extendRequest({ video: { id: SOURCE_ID }, prompt: 'x', seconds: '5' })).toThrow(ValidationError);
+  it("answers 400 on seconds outside the source model's 4, 8 and 12 (reserving nothing), and when they are missing", async () => {
+    // Prepare
+    const { money, started, deps } = setup();
+
+    // Act
+    const outside = extendVideo(extendRequest({ video: { id: SOURCE_ID }, prompt: 'x', seconds: '5' }), deps);
+
+    // Assess
+    await expect(outside).rejects.toThrow(ValidationError);
+    await expect(outside).rejects.toMatchObject({ param: 'seconds', message: 'seconds must be one of 4, 8, 12' });
+    expect(money.reserved.size).toBe(0);
+    expect(started).toEqual([]);
     expect(() => extendRequest({ video: { id: SOURCE_ID }, prompt: 'x' })).toThrow(ValidationError);
   });
 });

@@ -3,7 +3,7 @@ import { remixVideo } from '../../../functions/remix-video/remix-video';
 import { parseRemixVideoRequest } from '../../../functions/remix-video/schema';
 import { BudgetExceededError, ConflictError, NotFoundError, ValidationError } from '../../../shared/errors';
 import { DEFAULT_PRICE_TABLE, estimateMicros } from '../../../shared/pricing';
-import { alice, bob } from '../fakes/fakes';
+import { alice, bob, catalogueWith } from '../fakes/fakes';
 import { derivedVideoSetup, NEW_ID, SOURCE_ID } from './derived-video-setup';
 
 const setup = derivedVideoSetup;
@@ -155,12 +155,13 @@ describe('remix-video', () => {
     expect(started).toHaveLength(1);
   });
 
-  it("throws a 400 on model and reserves nothing when the source's model is no longer on the allowlist", async () => {
+  it("throws a 400 on model and reserves nothing when the source's model is no longer in the catalogue", async () => {
     // Prepare
     const { deps, money, started } = setup();
+    const withoutPro = catalogueWith({ 'sora-2-pro': null });
 
     // Act / Assess
-    await expect(remixVideo(parse('A remix'), { ...deps, allowedModels: ['sora-2'] })).rejects.toMatchObject({
+    await expect(remixVideo(parse('A remix'), { ...deps, catalogue: withoutPro })).rejects.toMatchObject({
       status: 400,
       code: 'invalid_parameter',
       param: 'model',
@@ -169,13 +170,15 @@ describe('remix-video', () => {
     expect(started).toEqual([]);
   });
 
-  it("throws a 400 on size, not a 500, when the source's size is no longer priced", async () => {
+  it("throws a 400 on size, not a 500, when the catalogue no longer offers the source's size", async () => {
     // Prepare
     const { deps, started } = setup();
-    const proAt720Only = { ...DEFAULT_PRICE_TABLE, microsPerSecond: { 'sora-2-pro': { '720x1280': 1 } } };
+    const proAt720Only = catalogueWith({
+      'sora-2-pro': { sizes: ['720x1280'], price: { currency: 'USD', micros_per_second: { '720x1280': 1 } } },
+    });
 
     // Act / Assess
-    await expect(remixVideo(parse('A remix'), { ...deps, prices: proAt720Only })).rejects.toMatchObject({
+    await expect(remixVideo(parse('A remix'), { ...deps, catalogue: proAt720Only })).rejects.toMatchObject({
       status: 400,
       param: 'size',
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { modelsEnvSchema, parseEnv, providerEnvSchema, tableEnvSchema } from '../../../shared/config';
+import { parseEnv, providerEnvSchema, tableEnvSchema } from '../../../shared/config';
 
 const providerTaskEnv = z.object({ ...tableEnvSchema().shape, ...providerEnvSchema().shape });
 
@@ -37,15 +37,5 @@ describe('config', () => {
         PROVIDER_API_KEY: 'sk-ignored',
       }),
     ).toThrow(/PROVIDER_SECRET_ARN: PROVIDER_SECRET_ARN is required/);
-  });
-
-  it('returns the model allowlist from ALLOWED_MODELS, defaulting to both models', () => {
-    // Act
-    const given = parseEnv(modelsEnvSchema(), { ALLOWED_MODELS: ' sora-2 , ' });
-    const defaults = parseEnv(modelsEnvSchema(), {});
-
-    // Assess
-    expect(given.ALLOWED_MODELS).toEqual(['sora-2']);
-    expect(defaults.ALLOWED_MODELS).toEqual(['sora-2', 'sora-2-pro']);
   });
 });

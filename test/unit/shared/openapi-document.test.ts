@@ -6,7 +6,7 @@ import { openApiDocument } from '../../../shared/openapi/document';
 describe('openapi document', () => {
   it('returns a valid OpenAPI 3.1 document that documents every route of the route table', async () => {
     // Act
-    const document = openApiDocument({ allowedModels: ['sora-2'] }) as {
+    const document = openApiDocument() as {
       paths: Record<string, Record<string, unknown>>;
     };
     const result = await validate(structuredClone(document) as never);
@@ -20,7 +20,7 @@ describe('openapi document', () => {
 
   it('returns create and remix bodies as JSON or multipart/form-data, and the list with OpenAI’s paging fields', () => {
     // Act
-    const document = openApiDocument({ allowedModels: ['sora-2'] }) as {
+    const document = openApiDocument() as {
       paths: Record<string, Record<string, { requestBody?: { content: Record<string, { encoding?: unknown }> } }>>;
       components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> };
     };

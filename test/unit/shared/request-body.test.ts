@@ -12,7 +12,7 @@ import { json } from '../../../shared/http/responses';
 import { errorEnvelopeSchema } from '../../../shared/http/schemas';
 import type { ApiContext, ApiEvent, ApiResult } from '../../../shared/http/types';
 import { createVideoBodySchema } from '../../../shared/video/schemas';
-import { fakeLogger } from '../fakes/fakes';
+import { catalogueWith, fakeLogger } from '../fakes/fakes';
 
 const context = { awsRequestId: 'lambda-1', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
 
@@ -113,7 +113,7 @@ describe('request-body (JSON and multipart/form-data)', () => {
 
     // Act
     await handler(anEvent(body, contentType), context as ApiContext);
-    const validated = parseRequest(createVideoBodySchema({ allowedModels: ['sora-2'] }), parsed);
+    const validated = parseRequest(createVideoBodySchema({ catalogue: catalogueWith({ 'sora-2-pro': null }) }), parsed);
 
     // Assess
     const file = (parsed as { input_reference: UploadedFile }).input_reference;

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_CATALOGUE } from '../../../shared/catalogue/default-catalogue';
 import { ValidationError } from '../../../shared/errors';
 import { parseRequest } from '../../../shared/http/parse-request';
 import { contentQuerySchema, createVideoBodySchema, listVideosQuerySchema } from '../../../shared/video/schemas';
+import { catalogueWith } from '../fakes/fakes';
 
-const body = createVideoBodySchema({ allowedModels: ['sora-2', 'sora-2-pro'] });
+const body = createVideoBodySchema({ catalogue: DEFAULT_CATALOGUE });
 
 function validationErrorOf(run: () => unknown): ValidationError {
   try {
@@ -82,7 +84,7 @@ describe('schemas', () => {
 
   it('rejects a model the deployment does not allow', () => {
     // Prepare
-    const onlyBase = createVideoBodySchema({ allowedModels: ['sora-2'] });
+    const onlyBase = createVideoBodySchema({ catalogue: catalogueWith({ 'sora-2-pro': null }) });
 
     // Act
     const error = validationErrorOf(() => parseRequest(onlyBase, { prompt: 'x', model: 'sora-2-pro' }));
