@@ -42,6 +42,8 @@ export interface Video {
   model: string;
   seconds: string;
   size: string;
+  /** The provider kind that makes it (absent from APIs older than the model catalogue). */
+  provider?: string;
   remixed_from_video_id: string | null;
   metadata: Record<string, string>;
   created_at: number;
@@ -147,4 +149,25 @@ export interface Download {
   bytes: number;
   sha256: string;
   contentType: string | null;
+}
+
+/** A model of the catalogue (`GET /v1/models`): what a create may ask of it, and what a second of it costs. */
+export interface Model {
+  id: string;
+  object: 'model';
+  created: number;
+  owned_by: string;
+  seconds: string[];
+  sizes: string[];
+  default_seconds: string;
+  default_size: string;
+  capabilities: { image_input: boolean; remix: boolean; edit: boolean; extend: boolean };
+  price: { currency: string; micros_per_second: Record<string, number> };
+  providers: string[];
+}
+
+/** `GET /v1/models`: every model, the default of a create without `--model` first. */
+export interface ModelList {
+  object: 'list';
+  data: Model[];
 }

@@ -4,6 +4,8 @@ import type {
   ContentVariant,
   CreateVideoBody,
   Download,
+  Model,
+  ModelList,
   Page,
   UserErasure,
   Video,
@@ -79,6 +81,8 @@ export function createApiClient(options: ApiClientOptions) {
     createVideo: (body: CreateVideoBody, idempotencyKey?: string) =>
       json<Video>('POST', '/v1/videos', { json: body, headers: idempotency(idempotencyKey) }),
     getVideo: (id: string) => json<Video>('GET', video(id)),
+    listModels: () => json<ModelList>('GET', '/v1/models'),
+    getModel: (id: string) => json<Model>('GET', `/v1/models/${encodeURIComponent(id)}`),
     listVideos: (query: { limit?: string; after?: string; status?: string }) =>
       json<VideoList>('GET', `/v1/videos${queryString(query)}`),
     remixVideo: (id: string, prompt: string, idempotencyKey?: string) =>

@@ -1,4 +1,4 @@
-import type { AdminVideoList, AuditList, Video, VideoExecution } from './api-types';
+import type { AdminVideoList, AuditList, Model, ModelList, Video, VideoExecution } from './api-types';
 
 /** Integer micro-USD as dollars, exact: 400000 → `$0.40`, 1234567 → `$1.234567`. */
 export function formatMicros(micros: number): string {
@@ -62,6 +62,7 @@ export function formatVideo(video: Video): string {
     ['model', video.model],
     ['seconds', video.seconds],
     ['size', video.size],
+    ...(video.provider === undefined ? [] : ([['provider', video.provider]] as Array<[string, string]>)),
     ['created', formatTime(video.created_at)],
   ];
   if (video.completed_at !== null) rows.push(['completed', formatTime(video.completed_at)]);
@@ -79,6 +80,51 @@ export function formatVideo(video: Video): string {
   }
   if (video.error) rows.push(['error', `${video.error.code}: ${video.error.message}`]);
   return keyValues(rows);
+}
+
+/** `4*, 8, 12`: the choices, the default marked with `*`. */
+function choices(values: string[], defaultValue: string): string {
+  return values.map((value) => (value === defaultValue ? `${value}*` : value)).join(', ');
+}
+
+/** What a model can do besides a create from a prompt, e.g. `image, remix, edit, extend` (`-` for nothing). */
+function capabilitiesOf(model: Model): string {
+  const { image_input, remix, edit, extend } = model.capabilities;
+  const can = [image_input && 'image', remix && 'remix', edit && 'edit', extend && 'extend'].filter(Boolean);
+  return can.length === 0 ? '-' : can.join(', ');
+}
+
+/** A model's price per second by size: `720x1280 $0.10/s, 1280x720 $0.10/s`. */
+function pricesOf(model: Model): string {
+  return model.sizes.map((size) => `${size} ${formatMicros(model.price.micros_per_second[size] ?? 0)}/s`).join(', ');
+}
+
+/** `models`: one row per model, the default of a create without `--model` first (defaults marked with `*`). */
+export function formatModels(list: ModelList): string {
+  if (list.data.length === 0) return 'no models';
+  const rows = list.data.map((model, index) => [
+    index === 0 ? `${model.id}*` : model.id,
+    choices(model.seconds, model.default_seconds),
+    choices(model.sizes, model.default_size),
+    pricesOf(model),
+    capabilitiesOf(model),
+    model.providers.join(', '),
+  ]);
+  return `${table(['MODEL', 'SECONDS', 'SIZES', 'PRICE', 'ALSO', 'PROVIDERS'], rows, 80)}
+* the default when a create names none`;
+}
+
+/** `models <id>`: one model. */
+export function formatModel(model: Model): string {
+  return keyValues([
+    ['id', model.id],
+    ['seconds', choices(model.seconds, model.default_seconds)],
+    ['sizes', choices(model.sizes, model.default_size)],
+    ['price', pricesOf(model)],
+    ['also', capabilitiesOf(model)],
+    ['providers', model.providers.join(', ')],
+    ['created', formatTime(model.created)],
+  ]);
 }
 
 /** The list view: one row per video, newest first as the API sends them. */

@@ -10,6 +10,7 @@ import {
 } from './commands/admin';
 import type { CommandContext } from './commands/context';
 import { type CreateOptions, createCommand, type RemixOptions, remixCommand } from './commands/create';
+import { modelsCommand } from './commands/models';
 import { type AuditOptions, auditCommand, type CostsOptions, costsCommand, usageCommand } from './commands/reports';
 import {
   cancelCommand,
@@ -99,9 +100,9 @@ export function buildProgram(io: CliIo): Command {
       .command('create')
       .description('create a video from a prompt')
       .argument('<prompt>', 'what the video shows')
-      .option('--model <model>', 'sora-2 (default) or sora-2-pro')
-      .option('--seconds <seconds>', '4 (default), 8 or 12')
-      .option('--size <size>', '720x1280 (default), 1280x720, 1024x1792, 1792x1024')
+      .option('--model <model>', 'a model of `reelflow models` (default: the first listed there)')
+      .option('--seconds <seconds>', "one of the model's seconds in `reelflow models` (default: its default)")
+      .option('--size <size>', "one of the model's sizes in `reelflow models` (default: its default)")
       .option('--metadata <key=value>', 'a metadata entry (repeatable)', metadataPair, undefined),
   ).action(async (prompt: string, options: CreateOptions & { timeout: string }, command: Command) => {
     await createCommand(prompt, options, contextOf(command, options.timeout));
@@ -116,6 +117,14 @@ export function buildProgram(io: CliIo): Command {
   ).action(async (id: string, prompt: string, options: RemixOptions & { timeout: string }, command: Command) => {
     await remixCommand(id, prompt, options, contextOf(command, options.timeout));
   });
+
+  program
+    .command('models')
+    .description(
+      'the models you can create with: their seconds, sizes (defaults marked *), price per second, providers',
+    )
+    .argument('[id]', 'one model only')
+    .action((id: string | undefined, _options: unknown, command: Command) => modelsCommand(id, contextOf(command)));
 
   program
     .command('get')

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as z from 'zod/mini';
+import { type Catalogue, parseCatalogueJson } from '../shared/catalogue/schema';
 import { providerEnvSchema } from '../shared/config';
 import { type AwsFaultsConfig, parseAwsFaults } from './aws-faults/config';
 
@@ -74,11 +76,17 @@ export interface LocalConfig {
    * set it short to see the fallback.
    */
   providerWebhookWaitSeconds: number | undefined;
+  /**
+   * The model catalogue of the JSON file `REELFLOW_CATALOGUE` names, checked at start (docs/CATALOGUE.md); unset, the
+   * default catalogue. Given to the CDK app as context `reelflow:catalogue`, so the functions get it as in AWS.
+   */
+  catalogue: { catalogue: Catalogue; path: string } | undefined;
 }
 
 /** Reads the local stack configuration; throws one clear error for a malformed value. */
 export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
   return {
+    catalogue: catalogue(env),
     port: integer(env, 'PORT', 3000),
     host: env.HOST || '127.0.0.1',
     dataDir: resolve(env.REELFLOW_DATA_DIR || '.local'),
@@ -102,6 +110,30 @@ export function readLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
       ? Math.max(1, integer(env, 'PROVIDER_WEBHOOK_WAIT_SECONDS', 1))
       : undefined,
   };
+}
+
+/** Settings the model catalogue replaced; a start with one of them set would not do what it says, so it stops. */
+const REPLACED_SETTINGS = ['PRICE_TABLE', 'ALLOWED_MODELS'];
+
+function catalogue(env: NodeJS.ProcessEnv): LocalConfig['catalogue'] {
+  const replaced = REPLACED_SETTINGS.filter((name) => env[name] !== undefined);
+  if (replaced.length > 0) {
+    throw new Error(
+      `${replaced.join(' and ')} ${replaced.length === 1 ? 'is' : 'are'} no longer read: models, their seconds, sizes ` +
+        'and prices are the model catalogue now. Unset it and set REELFLOW_CATALOGUE to the path of a catalogue ' +
+        'JSON file instead (docs/CATALOGUE.md; unset, the default catalogue)',
+    );
+  }
+  const file = env.REELFLOW_CATALOGUE;
+  if (file === undefined || file === '') return undefined;
+  const path = resolve(file);
+  let json: string;
+  try {
+    json = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new Error(`REELFLOW_CATALOGUE names ${path}, which cannot be read: ${(error as Error).message}`);
+  }
+  return { catalogue: parseCatalogueJson(json, `REELFLOW_CATALOGUE (${path})`), path };
 }
 
 type GateSetting =

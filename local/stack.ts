@@ -2,6 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { buildConsole } from '../console/build';
+import { CONTEXT_KEYS } from '../infra/config';
+import { DEFAULT_CATALOGUE } from '../shared/catalogue/default-catalogue';
 import { localCors, localRoutes } from './api-server/routes';
 import { startLocalApi } from './api-server/server';
 import { createAwsFaultLayer } from './aws-faults/index';
@@ -41,6 +43,8 @@ export interface LocalStack {
   stateMachineArns: string[];
   tables: string[];
   buckets: string[];
+  /** The model catalogue the functions got: where it came from and its models (start-up prints it). */
+  catalogue: string;
   /** The EventBridge schedules running locally (`<rule>: <expression> → <function>`), and those skipped. */
   schedules: string[];
   issuer: LocalIssuer;
@@ -83,7 +87,10 @@ export async function startLocalStack(
         stops.push(running.stop);
         return running;
       }),
-      synthesizeApp(join(config.dataDir, 'cdk.out')),
+      synthesizeApp(
+        join(config.dataDir, 'cdk.out'),
+        config.catalogue === undefined ? {} : { [CONTEXT_KEYS.catalogue]: config.catalogue.catalogue },
+      ),
     ]);
 
     const s3 = await startS3Local({ dataDir: config.dataDir, port: 0, template });
@@ -215,6 +222,7 @@ export async function startLocalStack(
       s3Endpoint: s3.endpoint,
       secretsManagerEndpoint: secrets.url,
       providerWebhooks: webhooks.describe(api.baseUrl),
+      catalogue: describeCatalogue(config.catalogue),
       stateMachineArns: machines.map((machine) => machine.arn),
       tables,
       buckets: s3.buckets,
@@ -232,6 +240,16 @@ export async function startLocalStack(
     await stop();
     throw error;
   }
+}
+
+/** The catalogue line of the start-up banner: its source and its models with their providers. */
+function describeCatalogue(given: LocalConfig['catalogue']): string {
+  const catalogue = given?.catalogue ?? DEFAULT_CATALOGUE;
+  const models = catalogue.models.map(
+    (model) => `${model.id} (${model.route.map((step) => step.provider).join(', ')})`,
+  );
+  const source = given === undefined ? 'the default (REELFLOW_CATALOGUE unset)' : `${given.path} (REELFLOW_CATALOGUE)`;
+  return `${source}, prices ${catalogue.price_version}: ${models.join(', ')}`;
 }
 
 /** What every function sees locally besides its own template environment. */

@@ -3,7 +3,7 @@
  * engine, the local Secrets Manager and the local HTTP API), running the handlers and the state machine the CDK app
  * synthesizes. Configuration: PORT, REELFLOW_DATA_DIR, PROVIDER_BASE_URL/PROVIDER_API_KEY (the key goes into the
  * local provider secret), EMULATOR_JOB_MS, LOCAL_WAIT_MS or LOCAL_TIME_SCALE, LOCAL_TASK_REPEAT,
- * LOCAL_LAMBDA_TIMEOUT_FACTOR, LOCAL_SCHEDULE_MS, LOCAL_AWS_FAULTS.
+ * LOCAL_LAMBDA_TIMEOUT_FACTOR, LOCAL_SCHEDULE_MS, LOCAL_AWS_FAULTS, REELFLOW_CATALOGUE (the model catalogue).
  */
 import { POLL_POLICY } from '../shared/pipeline/poll-policy';
 import { readLocalConfig } from './config';
@@ -103,6 +103,7 @@ console.log(
     `  s3 (s3rver): ${stack.s3Endpoint} (buckets: ${stack.buckets.join(', ')})`,
     `  secrets manager: ${stack.secretsManagerEndpoint}`,
     `  provider webhooks: ${stack.providerWebhooks}`,
+    `  catalogue: ${stack.catalogue}`,
     ...(config.timeScale === undefined
       ? []
       : [`  time scale (LOCAL_TIME_SCALE): ${config.timeScale}: waits, emulated jobs and the emulator's rate window`]),
