@@ -8,10 +8,25 @@ export interface Video {
   model: string;
   seconds: string;
   size: string;
+  provider?: string;
   created_at: number;
   completed_at: number | null;
   error: { code: string; message: string } | null;
   user_id?: string;
+}
+
+/** A model of the catalogue (`GET /v1/models`), as far as the create box reads it. */
+export interface Model {
+  id: string;
+  seconds: string[];
+  sizes: string[];
+  default_seconds: string;
+  default_size: string;
+  price: { currency: string; micros_per_second: Record<string, number> };
+}
+
+export interface ModelList {
+  data: Model[];
 }
 
 export interface VideoList {

@@ -1,19 +1,24 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, download, objectUrl } from '../api';
+import { api, dollars, download, objectUrl } from '../api';
 import type { Session } from '../auth';
 import { useLoad } from '../hooks';
-import type { Video, VideoList } from '../types';
+import type { Model, ModelList, Video, VideoList } from '../types';
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
 /**
  * Users: a user's videos, newest first, with thumbnail, status, progress and download; the signed-in user's own, or
- * (operators) anyone's by user id. A short form creates a video as the signed-in user. Refreshes while any generates.
+ * (operators) anyone's by user id. A short form creates a video as the signed-in user, of a model picked from the
+ * catalogue (GET /v1/models) at that model's default length and size. Refreshes while any generates.
  */
 export function UsersPage({ session }: { session: Session }) {
   const [userId, setUserId] = useState('');
   const [prompt, setPrompt] = useState('');
+  const [model, setModel] = useState<string>();
   const [message, setMessage] = useState<string>();
+  const models = useLoad('/v1/models', () => api<ModelList>(session.token, '/v1/models'));
+  // Until one is picked: the catalogue's first, the API's default.
+  const chosen = models.value?.data.find((candidate) => candidate.id === model) ?? models.value?.data[0];
   const path = userId
     ? `/v1/admin/videos?${new URLSearchParams({ user_id: userId, limit: '50' })}`
     : '/v1/videos?limit=50';
@@ -28,7 +33,8 @@ export function UsersPage({ session }: { session: Session }) {
       const video = await api<Video>(session.token, '/v1/videos', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ prompt, seconds: '4', size: '720x1280' }),
+        // The model's own defaults decide seconds and size (GET /v1/models shows them in the picker).
+        body: JSON.stringify(chosen === undefined ? { prompt } : { prompt, model: chosen.id }),
       });
       setMessage(`created ${video.id}`);
       setPrompt('');
@@ -56,15 +62,31 @@ export function UsersPage({ session }: { session: Session }) {
         <form class="row" onSubmit={create}>
           <input
             name="prompt"
-            placeholder="A prompt for a new 4-second video"
+            placeholder={`A prompt for a new ${chosen ? `${chosen.default_seconds}-second ` : ''}video`}
             value={prompt}
             required
             onInput={(event) => setPrompt(event.currentTarget.value)}
           />
+          <label>
+            Model{' '}
+            <select
+              name="model"
+              value={chosen?.id}
+              disabled={models.value === undefined}
+              onChange={(event) => setModel(event.currentTarget.value)}
+            >
+              {models.value?.data.map((option) => (
+                <option key={option.id} value={option.id}>
+                  {modelLabel(option)}
+                </option>
+              ))}
+            </select>
+          </label>
           <button type="submit">Create</button>
           {message && <span class="note">{message}</span>}
         </form>
       )}
+      {models.error && <p class="error">{models.error}</p>}
       {videos.error && <p class="error">{videos.error}</p>}
       <table class="videos">
         <thead>
@@ -85,6 +107,13 @@ export function UsersPage({ session }: { session: Session }) {
       {videos.value?.data.length === 0 && <p class="note">No videos.</p>}
     </section>
   );
+}
+
+/** A model as the picker shows it: its default video and that video's price, e.g. `sora-2 · 4 s 720x1280 · $0.40`. */
+function modelLabel(model: Model): string {
+  const perSecond = model.price.micros_per_second[model.default_size] ?? 0;
+  const price = dollars(perSecond * Number(model.default_seconds));
+  return `${model.id} · ${model.default_seconds} s ${model.default_size} · ${price}`;
 }
 
 function VideoRow({ video, session }: { video: Video; session: Session }) {

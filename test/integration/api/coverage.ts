@@ -37,6 +37,8 @@ export const API_ERROR_CODES: readonly string[] = [
 export const API_ROUTES: ReadonlyArray<{ route: string; success: number; authenticated: boolean }> = [
   { route: 'GET /v1/health', success: 200, authenticated: false },
   { route: 'GET /v1/openapi.json', success: 200, authenticated: false },
+  { route: 'GET /v1/models', success: 200, authenticated: true },
+  { route: 'GET /v1/models/{id}', success: 200, authenticated: true },
   { route: 'POST /v1/videos', success: 202, authenticated: true },
   { route: 'GET /v1/videos/{id}', success: 200, authenticated: true },
   { route: 'GET /v1/videos', success: 200, authenticated: true },
@@ -170,6 +172,18 @@ export const EXPECTED_REPLIES = {
     'POST /v1/videos 202 -',
     'POST /v1/videos/{id}/cancel 404 not_found',
     'POST /v1/videos/{id}/remix 404 not_found',
+  ],
+  models: [
+    'GET /v1/models 200 -',
+    'GET /v1/models 401 unauthenticated',
+    'GET /v1/models/{id} 200 -',
+    'GET /v1/models/{id} 400 invalid_parameter',
+    'GET /v1/models/{id} 401 unauthenticated',
+    'GET /v1/models/{id} 404 not_found',
+    'GET /v1/usage 200 -',
+    'GET /v1/videos 200 -',
+    'POST /v1/videos 202 -',
+    'POST /v1/videos 400 invalid_parameter',
   ],
   openapi: ['GET /v1/health 200 -', 'GET /v1/openapi.json 200 -'],
   operators: [

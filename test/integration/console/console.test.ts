@@ -58,11 +58,30 @@ describe('the web console', () => {
       await signInToConsole(page, `${stack.baseUrl}/console/`, user, ['finance', 'operators']);
       const prompt = uniquePrompt('console');
       await page.fill('input[name=prompt]', prompt, { timeout: 10_000 });
+      // The model picker offers the catalogue's models (GET /v1/models), the default first.
+      const picker = page.locator('select[name=model]');
+      await picker.locator('option[value="sora-2-pro"]').waitFor({ state: 'attached', timeout: 10_000 });
+      const catalogue = await callApi(stack, '/v1/models', { token: await stack.token(user) });
+      const offered = await picker
+        .locator('option')
+        .evaluateAll((options) => options.map((option) => option.getAttribute('value')));
+      expect(offered).toEqual(catalogue.body.data.map((model: { id: string }) => model.id));
+      expect(await picker.inputValue()).toBe(offered[0]);
+      await picker.selectOption('sora-2-pro', { timeout: 10_000 });
       await page.getByRole('button', { name: 'Create' }).click({ timeout: 10_000 });
       const row = page.locator('tr[data-video-id]', { hasText: prompt });
       await page.locator('tr[data-status=completed]', { hasText: prompt }).waitFor({ timeout: 60_000 });
       const videoId = await row.getAttribute('data-video-id', { timeout: 10_000 });
       expect(videoId).toMatch(/^vid_/);
+      // Made with the model picked, at its default length and size, priced as the catalogue says.
+      const made = await callApi(stack, `/v1/videos/${videoId}`, { token: await stack.token(user) });
+      expect(made.body).toMatchObject({
+        model: 'sora-2-pro',
+        seconds: '4',
+        size: '720x1280',
+        provider: 'openai',
+        cost: { estimated_micros: 1_200_000, charged_micros: 1_200_000 },
+      });
       // Its thumbnail: fetched with the token, then from the presigned URL the 302 names (the bucket's CORS rule).
       const thumbnail = row.locator('img.thumb');
       await thumbnail.waitFor({ timeout: 30_000 });
