@@ -16,7 +16,8 @@ export type EditVideoDeps = VideoAdmissionDeps;
 /**
  * POST /v1/videos/edits: a new video (`derived_from` = the source, kind `edit`) that the pipeline creates with the
  * provider's edit of the source's job; model, size and seconds are the source's. Ownership, readiness, the
- * allowlist, the reservation and Idempotency-Key are those of every video made from another (admitDerivedVideo).
+ * catalogue (model and size still offered), the reservation and Idempotency-Key are those of every video made from
+ * another (admitDerivedVideo).
  */
 export function editVideo(
   input: EditVideoInput,

@@ -17,7 +17,8 @@ export type RemixVideoDeps = VideoAdmissionDeps;
 /**
  * POST /v1/videos/{id}/remix: a new video (`remixed_from_video_id` = the source) that the pipeline creates with
  * the provider's remix of the source's job; model, size and seconds are the source's. Ownership, readiness, the
- * allowlist, the reservation and Idempotency-Key are those of every video made from another (admitDerivedVideo).
+ * catalogue (model and size still offered), the reservation and Idempotency-Key are those of every video made from
+ * another (admitDerivedVideo).
  */
 export function remixVideo(
   input: RemixVideoInput,

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../../infra/config';
 import { newVideoRecord } from '../../../shared/admission/admit-video';
 import { derivableModel, derivedRouteOf, priceOf, routeOf } from '../../../shared/catalogue/catalogue';
 import { DEFAULT_CATALOGUE } from '../../../shared/catalogue/default-catalogue';
@@ -304,5 +307,23 @@ describe('catalogue', () => {
     // Assess
     expect(video).toMatchObject({ provider: 'openai', providerModel: 'sora-2-pro', priceVersion: '2025-10-sora-2' });
     expect(toVideoResource(video).provider).toBe('openai');
+  });
+
+  it('returns docs/CATALOGUE.md’s JSON as the default catalogue, and its example model as valid beside it', () => {
+    // Prepare: the page's JSON blocks in order: the default catalogue, the model added, the API's model object.
+    const page = readFileSync(join(REPO_ROOT, 'docs/CATALOGUE.md'), 'utf8');
+    const blocks = [...page.matchAll(/```json\n([\s\S]*?)```/g)].map((match) => JSON.parse(match[1]!) as unknown);
+    const [documented, added, shown] = blocks;
+
+    // Act
+    const extended = parseCatalogue(
+      { ...DEFAULT_CATALOGUE, models: [...DEFAULT_CATALOGUE.models, added] },
+      'the example',
+    );
+
+    // Assess
+    expect(documented).toEqual(DEFAULT_CATALOGUE);
+    expect(priceOf(extended, 'veo-3.1-fast', '1280x720', '8').estimatedMicros).toBe(1_200_000);
+    expect(shown).toEqual(toModelResource(DEFAULT_CATALOGUE.models[0]!));
   });
 });
