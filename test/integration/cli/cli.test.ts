@@ -268,6 +268,22 @@ describe('reelflow CLI against the local stack', () => {
     expect(run.stdout).toBe('');
   });
 
+  it('lists the catalogue’s models with their choices and prices, and one model', async () => {
+    // Act
+    const env = { REELFLOW_TOKEN: await stack.token(unique('cli-models')) };
+    const all = await reelflow(['models'], env);
+    const one = await reelflow(['models', 'sora-2-pro', '--json'], env);
+
+    // Assess
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toMatch(
+      /^sora-2\* +4\*, 8, 12 +720x1280\*, 1280x720 +720x1280 \$0\.10\/s, 1280x720 \$0\.10\/s +image, remix, edit, extend +openai$/m,
+    );
+    expect(all.stdout).toMatch(/^sora-2-pro +4\*, 8, 12 +.*1792x1024 \$0\.50\/s/m);
+    expect(one.code, one.stderr).toBe(0);
+    expect(JSON.parse(one.stdout)).toMatchObject({ id: 'sora-2-pro', object: 'model', providers: ['openai'] });
+  });
+
   it("prints the API's 400 in one line when --seconds is invalid", async () => {
     // Act
     const run = await reelflow(['create', 'a red kite over hills', '--seconds', '5'], {
