@@ -32,6 +32,7 @@ export function notOneOf(param: string, allowed: readonly string[]): string {
 export type Derivation = 'remix' | 'edit' | 'extension';
 
 const DERIVATION_CAPABILITY = { remix: 'remix', edit: 'edit', extension: 'extend' } as const;
+const DERIVATION_PLURAL = { remix: 'remixes', edit: 'edits', extension: 'extensions' } as const;
 
 /**
  * The catalogue's model of a video made from `source` (a remix, an edit or an extension: model and size are the
@@ -58,7 +59,10 @@ export function derivableModel(
     );
   }
   if (!model.capabilities[DERIVATION_CAPABILITY[kind]]) {
-    throw new ValidationError(`model ${model.id} does not make ${kind}s (GET /v1/models/${model.id})`, 'model');
+    throw new ValidationError(
+      `model ${model.id} does not make ${DERIVATION_PLURAL[kind]} (its capabilities: GET /v1/models/${model.id})`,
+      'model',
+    );
   }
   if (extensionSeconds !== undefined && !model.seconds.includes(extensionSeconds)) {
     throw new ValidationError(notOneOf('seconds', model.seconds), 'seconds');

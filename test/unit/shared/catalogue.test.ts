@@ -250,6 +250,14 @@ describe('catalogue', () => {
     expect(attempt(DEFAULT_CATALOGUE, 'extension', '5')).toThrow(
       expect.objectContaining({ param: 'seconds', message: 'seconds must be one of 4, 8, 12' }),
     );
+    expect(
+      attempt(
+        catalogueWith({
+          'sora-2-pro': { capabilities: { image_input: true, remix: false, edit: true, extend: true } },
+        }),
+        'remix',
+      ),
+    ).toThrow('model sora-2-pro does not make remixes (its capabilities: GET /v1/models/sora-2-pro)');
     expect(attempt(noExtend, 'remix')()).toMatchObject({ id: 'sora-2-pro' });
   });
 

@@ -93,6 +93,35 @@ describe('schemas', () => {
     expect(error).toMatchObject({ param: 'model', message: 'model must be one of sora-2' });
   });
 
+  it("returns the model's own defaults, and refuses an input_reference for a model that takes no image", () => {
+    // Prepare
+    const kites = createVideoBodySchema({
+      catalogue: catalogueWith({
+        'kite-fast': {
+          seconds: ['4', '8'],
+          sizes: ['1280x720'],
+          default_seconds: '8',
+          default_size: '1280x720',
+          capabilities: { image_input: false, remix: true, edit: true, extend: true },
+          price: { currency: 'USD', micros_per_second: { '1280x720': 1 } },
+        },
+      }),
+    });
+
+    // Act
+    const parsed = parseRequest(kites, { prompt: 'x', model: 'kite-fast' });
+    const error = validationErrorOf(() =>
+      parseRequest(kites, { prompt: 'x', model: 'kite-fast', input_reference: { file_id: 'file_1' } }),
+    );
+
+    // Assess
+    expect(parsed).toEqual({ prompt: 'x', model: 'kite-fast', seconds: '8', size: '1280x720' });
+    expect(error).toMatchObject({
+      param: 'input_reference',
+      message: 'model kite-fast does not take input_reference (an image as the first frame)',
+    });
+  });
+
   it('returns limit 20 by default and coerces the query string', () => {
     // Act
     const defaults = parseRequest(listVideosQuerySchema(), {});
