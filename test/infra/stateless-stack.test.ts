@@ -36,7 +36,7 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
     grants: { table: dynamo('GetItem', 'PutItem', 'Query'), 'table/index/gsi1': dynamo('Query') },
   },
   'create-video': {
-    env: ['BUCKET_NAME', 'IDEMPOTENCY_TABLE_NAME', 'STATE_MACHINE_ARN', 'TABLE_NAME'],
+    env: ['BUCKET_NAME', 'IDEMPOTENCY_TABLE_NAME', 'MODEL_CATALOGUE', 'STATE_MACHINE_ARN', 'TABLE_NAME'],
     grants: {
       table: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem', 'Query'),
       idempotencyTable: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
@@ -59,8 +59,11 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
     grants: { table: dynamo('GetItem'), 'bucket/videos/*': ['s3:GetObject'] },
   },
   'get-openapi': { env: [], grants: {} },
+  // The model catalogue is configuration: no grant.
+  'list-models': { env: ['MODEL_CATALOGUE'], grants: {} },
+  'get-model': { env: ['MODEL_CATALOGUE'], grants: {} },
   'remix-video': {
-    env: ['IDEMPOTENCY_TABLE_NAME', 'STATE_MACHINE_ARN', 'TABLE_NAME'],
+    env: ['IDEMPOTENCY_TABLE_NAME', 'MODEL_CATALOGUE', 'STATE_MACHINE_ARN', 'TABLE_NAME'],
     grants: {
       table: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
       idempotencyTable: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
@@ -68,7 +71,7 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
     },
   },
   'edit-video': {
-    env: ['IDEMPOTENCY_TABLE_NAME', 'STATE_MACHINE_ARN', 'TABLE_NAME'],
+    env: ['IDEMPOTENCY_TABLE_NAME', 'MODEL_CATALOGUE', 'STATE_MACHINE_ARN', 'TABLE_NAME'],
     grants: {
       table: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
       idempotencyTable: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
@@ -76,7 +79,7 @@ const CONTRACT: Record<string, { env: string[]; grants: Record<string, string[]>
     },
   },
   'extend-video': {
-    env: ['IDEMPOTENCY_TABLE_NAME', 'STATE_MACHINE_ARN', 'TABLE_NAME'],
+    env: ['IDEMPOTENCY_TABLE_NAME', 'MODEL_CATALOGUE', 'STATE_MACHINE_ARN', 'TABLE_NAME'],
     grants: {
       table: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
       idempotencyTable: dynamo('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
@@ -236,6 +239,8 @@ const ROUTES: Record<string, { folder: string; auth: 'JWT' | 'NONE' }> = {
   'GET /v1/videos/{id}': { folder: 'get-video', auth: 'JWT' },
   'GET /v1/videos/{id}/content': { folder: 'get-video-content', auth: 'JWT' },
   'GET /v1/openapi.json': { folder: 'get-openapi', auth: 'NONE' },
+  'GET /v1/models': { folder: 'list-models', auth: 'JWT' },
+  'GET /v1/models/{id}': { folder: 'get-model', auth: 'JWT' },
   'POST /v1/videos/{id}/remix': { folder: 'remix-video', auth: 'JWT' },
   'POST /v1/videos/edits': { folder: 'edit-video', auth: 'JWT' },
   'POST /v1/videos/extensions': { folder: 'extend-video', auth: 'JWT' },
