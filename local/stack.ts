@@ -243,7 +243,7 @@ export async function startLocalStack(
 }
 
 /** The catalogue line of the start-up banner: its source and its models with their providers. */
-function describeCatalogue(given: LocalConfig['catalogue']): string {
+export function describeCatalogue(given: LocalConfig['catalogue']): string {
   const catalogue = given?.catalogue ?? DEFAULT_CATALOGUE;
   const models = catalogue.models.map(
     (model) => `${model.id} (${model.route.map((step) => step.provider).join(', ')})`,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLocalConfig } from '../../../local/config';
+import { describeCatalogue } from '../../../local/stack';
 import { DEFAULT_CATALOGUE } from '../../../shared/catalogue/default-catalogue';
 
 describe('local config LOCAL_TIME_SCALE', () => {
@@ -81,5 +82,22 @@ describe('local config: the model catalogue (REELFLOW_CATALOGUE)', () => {
     // Act / Assess
     expect(() => readLocalConfig(env)).toThrow(message);
     expect(() => readLocalConfig(env)).toThrow(/set REELFLOW_CATALOGUE to the path of a catalogue JSON file instead/);
+  });
+});
+
+describe('local stack: the banner’s catalogue line', () => {
+  it('returns the default’s source, price version and models, or the file REELFLOW_CATALOGUE named', () => {
+    // Act
+    const byDefault = describeCatalogue(undefined);
+    const given = describeCatalogue({
+      catalogue: { ...DEFAULT_CATALOGUE, price_version: 'v-local', models: [DEFAULT_CATALOGUE.models[1]!] },
+      path: '/tmp/c.json',
+    });
+
+    // Assess
+    expect(byDefault).toBe(
+      'the default (REELFLOW_CATALOGUE unset), prices 2025-10-sora-2: sora-2 (openai), sora-2-pro (openai)',
+    );
+    expect(given).toBe('/tmp/c.json (REELFLOW_CATALOGUE), prices v-local: sora-2-pro (openai)');
   });
 });
