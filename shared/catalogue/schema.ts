@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import type { $ZodIssue } from 'zod/v4/core';
 import { lazy } from '../lazy';
+import { PROVIDER_KINDS } from '../provider/kinds';
 
 /*
  * The model catalogue's JSON (docs/CATALOGUE.md): every model a deployment offers, with the seconds and sizes it
@@ -9,10 +10,6 @@ import { lazy } from '../lazy';
  * the functions that admit videos parse their MODEL_CATALOGUE with it at cold start, so all three read it alike.
  * Every message is written out here: this module loads no zod locale.
  */
-
-/** The provider kinds a route may name: one adapter each behind the provider port (today the `/v1/videos` one). */
-export const PROVIDER_KINDS = ['openai'] as const;
-export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
 /** The largest catalogue, as compact JSON, a deployment can carry in a function's environment (Lambda allows 4 KB for all of them). */
 export const MAX_CATALOGUE_JSON_BYTES = 3000;

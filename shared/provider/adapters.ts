@@ -1,4 +1,5 @@
 import type { AppMetrics } from '../observability/powertools';
+import { PROVIDER_KINDS, type ProviderKind } from './kinds';
 import { OpenAIVideoProvider } from './openai/adapter';
 import type { ProviderAdapter, ProviderClientConfig } from './port';
 
@@ -11,15 +12,12 @@ import type { ProviderAdapter, ProviderClientConfig } from './port';
 /** Builds an adapter of one kind from where its provider is and the secret that holds its key. */
 export type ProviderAdapterFactory = (config: ProviderClientConfig) => ProviderAdapter;
 
-/** Every provider kind reelflow has an adapter for. */
+/** Each provider kind's adapter factory: one per name in PROVIDER_KINDS (kinds.ts). */
 export const PROVIDER_ADAPTERS = {
   openai: (config) => new OpenAIVideoProvider(config),
-} as const satisfies Record<string, ProviderAdapterFactory>;
+} as const satisfies Record<ProviderKind, ProviderAdapterFactory>;
 
-export type ProviderKind = keyof typeof PROVIDER_ADAPTERS;
-
-/** The registered kinds' names. */
-export const PROVIDER_KINDS = Object.keys(PROVIDER_ADAPTERS) as ProviderKind[];
+export { PROVIDER_KINDS, type ProviderKind };
 
 /**
  * The kind of the provider the deployment settings name (PROVIDER_BASE_URL, PROVIDER_SECRET_ARN): the one provider

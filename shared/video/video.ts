@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LEGACY_PROVIDER_KIND } from '../provider/kinds';
 import { VIDEO_KEY_PREFIX } from './object-keys';
 import type { ContentVariant, VideoResource, VideoSeconds, VideoSize, VideoStatus } from './schemas';
 import { TERMINAL_STATUSES } from './schemas';
@@ -161,7 +162,7 @@ export function providerOf(video: Pick<VideoRecord, 'provider'>): string {
 }
 
 /** The provider kind of every video admitted before the catalogue (and so without a `provider`). */
-export const DEFAULT_PROVIDER = 'openai';
+export const DEFAULT_PROVIDER = LEGACY_PROVIDER_KIND;
 
 /** True for statuses a video never leaves. */
 export function isTerminal(status: VideoStatus): boolean {

@@ -35,6 +35,7 @@ export const PLAIN_DATA_MODULES = [
   'shared/lazy.ts',
   'shared/catalogue/schema.ts',
   'shared/catalogue/default-catalogue.ts',
+  'shared/provider/kinds.ts',
 ];
 
 /**

@@ -7,13 +7,19 @@ import ts from 'typescript';
  * the kind's own adapter folder (shared/provider/<kind>/) and the registry (shared/provider/adapters.ts).
  */
 
-/** The registry of kinds: the one runtime module besides the adapter folders that names them. */
+/** The registry of kinds: the one runtime module besides the adapter folders that builds them. */
 export const PROVIDER_REGISTRY = 'shared/provider/adapters.ts';
 
-/** Whether `path` may name `kind`: not runtime code, the kind's own adapter folder, or the registry. */
+/**
+ * The other runtime modules that name kinds as data: the list of kind names, and the default catalogue's routes (a
+ * route names the kind it goes to; a deployment's own catalogue does the same in JSON).
+ */
+export const KIND_DATA_MODULES = ['shared/provider/kinds.ts', 'shared/catalogue/default-catalogue.ts'];
+
+/** Whether `path` may name `kind`: not runtime code, the kind's own adapter folder, the registry or kind data. */
 export function mayNameKind(path: string, kind: string): boolean {
   if (!path.startsWith('functions/') && !path.startsWith('shared/')) return true;
-  return path === PROVIDER_REGISTRY || path.startsWith(`shared/provider/${kind}/`);
+  return path === PROVIDER_REGISTRY || KIND_DATA_MODULES.includes(path) || path.startsWith(`shared/provider/${kind}/`);
 }
 
 /**
