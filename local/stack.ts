@@ -175,7 +175,6 @@ export async function startLocalStack(
       taskRepeat: config.taskRepeat,
       lambdaFaults: faults ? faults.lambda : undefined,
     });
-    await engine.open();
     const stepFunctions = await startStepFunctionsServer(engine);
     stops.push(() => stepFunctions.close());
     stops.push(() => engine.shutdown());
@@ -183,6 +182,9 @@ export async function startLocalStack(
 
     // Only now, with every endpoint and name in process.env, are the handler modules imported.
     await runtime.load();
+    // Then the executions a stop left running resume: a Task they re-enter finds its handler loaded (before, a resumed
+    // Task could run while the modules were still loading, fail as "No local function" and exhaust its retries).
+    await engine.open();
 
     const { schedules, skipped } = localSchedules(template, (arn) => runtime.find(arn) !== undefined);
     const scheduler = startLocalScheduler(schedules, runtime, {

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../../local/provider-emulator/index';
 import type { RunningEmulator } from '../../../local/provider-emulator/server';
@@ -67,10 +68,13 @@ async function start(catalogue: Catalogue, name: string): Promise<LocalStackProc
       REELFLOW_CATALOGUE: file,
       PROVIDER_BASE_URL: provider.url,
       PROVIDER_API_KEY: provider.apiKey,
-      // This provider sends no webhooks: the pipeline polls. Time-scaled waits, so a poll loop outlasts a restart.
+      // This provider sends no webhooks: the pipeline polls. The growing schedule, time-scaled (waits of 0.5 s growing
+      // to 6 s), so the running video's polls outlast a restart on a busy machine: its job never predicts a finish
+      // (never_finish), and polls aimed at one at the scaled minimum wait would spend its 150 polls in seconds.
       PROVIDER_WEBHOOKS: 'off',
+      POLL_STRATEGY: 'backoff',
       LOCAL_WAIT_MS: undefined,
-      LOCAL_TIME_SCALE: '0.05',
+      LOCAL_TIME_SCALE: '0.1',
       LOCAL_LAMBDA_TIMEOUT_FACTOR: '3',
     },
   });
@@ -94,16 +98,42 @@ async function providerJobs(prompt: string): Promise<Array<{ model: string; seco
   return data.filter((job) => job.prompt === prompt);
 }
 
-/** The video once `done(status)` holds. */
-function videoWhen(running: LocalStackProcess, token: string, id: string, done: (status: string) => boolean) {
-  return eventually(
-    `video ${id} reaching the expected status`,
-    async () => {
-      const reply = await callApi(running, `/v1/videos/${id}`, { token });
-      return done(reply.body?.status) ? reply.body : undefined;
-    },
-    { timeoutMs: 120_000, intervalMs: 250 },
-  );
+/** The video once `done(status)` holds; failing, with the video and its execution's last events. */
+async function videoWhen(running: LocalStackProcess, token: string, id: string, done: (status: string) => boolean) {
+  try {
+    return await eventually(
+      `video ${id} reaching the expected status`,
+      async () => {
+        const reply = await callApi(running, `/v1/videos/${id}`, { token });
+        return done(reply.body?.status) ? reply.body : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 250 },
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${await diagnosis(running, token, id)}`);
+  }
+}
+
+/** The video as it stands and the last events of its execution. */
+async function diagnosis(running: LocalStackProcess, token: string, id: string): Promise<string> {
+  const video = await callApi(running, `/v1/videos/${id}`, { token });
+  const sfn = new SFNClient({
+    endpoint: running.sfnEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    const executionArn = running.executionArn(id);
+    const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000 }));
+    const events = (history.events ?? []).slice(-12).map((event) => {
+      const { type, timestamp, ...details } = event;
+      return `${timestamp?.toISOString()} ${type} ${JSON.stringify(details).slice(0, 300)}`;
+    });
+    return `video: ${JSON.stringify(video.body)}\nexecution: ${execution.status}\n${events.join('\n')}`;
+  } finally {
+    sfn.destroy();
+  }
 }
 
 /** The user's ledger entry of `videoId` this month (GET /v1/admin/costs?user_id=, role finance). */
