@@ -68,9 +68,9 @@ async function start(catalogue: Catalogue, name: string): Promise<LocalStackProc
       REELFLOW_CATALOGUE: file,
       PROVIDER_BASE_URL: provider.url,
       PROVIDER_API_KEY: provider.apiKey,
-      // This provider sends no webhooks: the pipeline polls. The growing schedule, time-scaled (waits of 0.5 s growing
-      // to 6 s), so the running video's polls outlast a restart on a busy machine: its job never predicts a finish
-      // (never_finish), and polls aimed at one at the scaled minimum wait would spend its 150 polls in seconds.
+      // This provider sends no webhooks: the pipeline polls, on the growing schedule alone, time-scaled (waits of 0.5 s
+      // growing to 6 s): the running video's 150 polls then last many minutes of uptime whatever its job's progress
+      // predicts, so they outlast a restart on a busy machine.
       PROVIDER_WEBHOOKS: 'off',
       POLL_STRATEGY: 'backoff',
       LOCAL_WAIT_MS: undefined,
